@@ -1,0 +1,1 @@
+"""crmkit: the business rules of a CRM, embeddable, typed and extensible."""

@@ -1,0 +1,1 @@
+"""The pure rules of crmkit: standard library and attrs only, no I/O, no clock."""

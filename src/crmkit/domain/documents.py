@@ -1,0 +1,55 @@
+"""Documents attached to records (C10): values only; bytes live behind the document port."""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from crmkit.domain.errors import ValidationError
+from crmkit.domain.ids import DocumentId
+
+__all__ = ["Document", "DocumentOwner", "OwnerKind"]
+
+
+class OwnerKind(enum.StrEnum):
+    """What a document can be attached to (C10)."""
+
+    EMPLOYEE = "employee"
+    COMPANY = "company"
+    INTERACTION = "interaction"
+    CONTRACT = "contract"
+    INVOICE = "invoice"
+    REGION = "region"
+
+
+@attrs.frozen
+class DocumentOwner:
+    """The record a document belongs to."""
+
+    kind: OwnerKind = attrs.field(converter=OwnerKind)
+    id: str
+
+
+def _nonblank(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not value or not value.strip():
+        raise ValidationError(attribute.name, "must not be blank")
+
+
+@attrs.frozen
+class Document:
+    """A stored file: its name, media type, owner and bytes (C10).
+
+    The domain objects never hold a document; they hold its :data:`DocumentId`.
+    """
+
+    id: DocumentId
+    owner: DocumentOwner
+    name: str = attrs.field(validator=_nonblank)
+    media_type: str = attrs.field(validator=_nonblank)
+    content: bytes = attrs.field(repr=False)
+
+    @property
+    def size(self) -> int:
+        """The number of bytes."""
+        return len(self.content)

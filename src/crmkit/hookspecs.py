@@ -1,0 +1,138 @@
+"""Every hook a crmkit plugin can implement — the plugin author's reference.
+
+A plugin is a module (or object) with functions marked ``@crmkit.hookimpl``
+whose names match the specs below. Built-in adapters register through the
+very same hooks. A third-party plugin is found through the ``crmkit``
+entry-point group::
+
+    # pyproject.toml of crmkit-acme
+    [project.entry-points.crmkit]
+    acme = "crmkit_acme"
+
+or registered in code with ``crmkit.connect(plugins=[my_module])``.
+
+Registration hooks receive a typed ``register`` callback: call it once per
+URL scheme your adapter serves. Adapters are then chosen by URL scheme
+(``sqlite:///crm.db``, ``memory://``, ``console://``, ``acme://…``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+import attrs
+import pluggy
+
+from crmkit.domain.events import DomainEvent
+from crmkit.domain.settings import Settings
+from crmkit.ports.clock import Clock, IdGenerator
+from crmkit.ports.documents import DocumentStore
+from crmkit.ports.messaging import EmailSender, SmsGateway
+from crmkit.ports.storage import Storage
+
+__all__ = [
+    "PROJECT",
+    "AdapterContext",
+    "DocumentStoreFactory",
+    "EmailSenderFactory",
+    "Register",
+    "SmsGatewayFactory",
+    "StorageFactory",
+    "hookimpl",
+    "hookspec",
+]
+
+PROJECT = "crmkit"
+"""The pluggy project name and the entry-point group."""
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+"""Marks a hook specification (crmkit's own use)."""
+hookimpl = pluggy.HookimplMarker(PROJECT)
+"""Marks a plugin's hook implementation: ``@crmkit.hookimpl``."""
+
+
+@attrs.frozen
+class AdapterContext:
+    """What an adapter factory receives besides its URL.
+
+    Attributes:
+        clock: the CRM's clock (use it for any time you record).
+        ids: the CRM's id generator.
+        settings: the CRM's settings.
+        storage: the storage already built (``None`` while building storage itself).
+    """
+
+    clock: Clock
+    ids: IdGenerator
+    settings: Settings
+    storage: Storage | None = None
+
+
+StorageFactory = Callable[[str, AdapterContext], Storage]
+"""Builds a storage back end from its URL."""
+SmsGatewayFactory = Callable[[str, AdapterContext], SmsGateway]
+"""Builds an SMS gateway from its URL."""
+EmailSenderFactory = Callable[[str, AdapterContext], EmailSender]
+"""Builds an e-mail sender from its URL."""
+DocumentStoreFactory = Callable[[str, AdapterContext], DocumentStore]
+"""Builds a document store from its URL."""
+
+
+F_contra = TypeVar("F_contra", contravariant=True)
+
+
+class Register(Protocol[F_contra]):
+    """The callback a registration hook receives: ``register(scheme, factory)``."""
+
+    def __call__(self, scheme: str, factory: F_contra, /) -> None:
+        """Offer ``factory`` for URLs whose scheme is ``scheme`` (e.g. ``"acme"``)."""
+        ...
+
+
+@hookspec
+def crmkit_register_storage(register: Register[StorageFactory]) -> None:
+    """Register storage back ends by URL scheme.
+
+    Called once when a CRM is built. Example::
+
+        @crmkit.hookimpl
+        def crmkit_register_storage(register):
+            register("acmedb", lambda url, ctx: AcmeStorage(url, clock=ctx.clock))
+
+    A scheme registered twice keeps the first registration (third-party
+    plugins cannot silently replace a built-in; pick another scheme).
+    """
+
+
+@hookspec
+def crmkit_register_sms_gateways(register: Register[SmsGatewayFactory]) -> None:
+    """Register SMS gateways by URL scheme.
+
+    Example::
+
+        @crmkit.hookimpl
+        def crmkit_register_sms_gateways(register):
+            register("acme", AcmeGateway.from_url)   # sms="acme://user:key@?sender=ACME"
+    """
+
+
+@hookspec
+def crmkit_register_email_senders(register: Register[EmailSenderFactory]) -> None:
+    """Register e-mail senders by URL scheme (``console``, ``smtp`` …)."""
+
+
+@hookspec
+def crmkit_register_document_stores(register: Register[DocumentStoreFactory]) -> None:
+    """Register document stores by URL scheme (C10); ``storage`` in the context is built."""
+
+
+@hookspec
+def crmkit_on_event(event: DomainEvent) -> None:
+    """React to a domain event after the unit of work that caused it committed.
+
+    Called for every event (``company.registered``, ``employee.left`` …), in
+    commit order; all implementations are called. An exception raised here
+    propagates to the caller of the use case, but the change is already
+    committed: keep handlers small, or write to the outbox instead.
+    """

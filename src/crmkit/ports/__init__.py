@@ -1,0 +1,1 @@
+"""Ports: the Protocols through which services reach the world (storage, clock, ids, documents, messaging)."""

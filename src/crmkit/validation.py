@@ -1,0 +1,72 @@
+"""Parsing and normalising user input: phones, e-mails, Turkish tax numbers.
+
+This layer wraps phonenumbers, email-validator and python-stdnum so the
+domain stays on the standard library. Every function raises
+:class:`~crmkit.domain.errors.ValidationError` naming the field.
+
+>>> normalize_phone("0532 123 45 67", field="phone")
+'+905321234567'
+>>> normalize_tax_no("1234567890", field="tax_no")
+'1234567890'
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.tr import tckimlik, vkn
+
+from crmkit.domain.errors import ValidationError
+
+__all__ = ["normalize_email", "normalize_phone", "normalize_tax_no"]
+
+
+def normalize_phone(value: str, *, field: str = "phone", region: str = "TR") -> str:
+    """Parse a phone number typed in local or international form and return it in E.164.
+
+    Args:
+        value: e.g. ``"0532 123 45 67"``, ``"+90 (532) 123-45-67"``.
+        field: the field name used in errors.
+        region: the default region for numbers without a country code.
+
+    Raises:
+        ValidationError: when the number cannot be parsed or is not a valid number.
+    """
+    try:
+        parsed = phonenumbers.parse(value, region.upper())
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(field, f"{value!r} is not a phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError(field, f"{value!r} is not a valid phone number for region {region}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_email(value: str, *, field: str = "email") -> str:
+    """Check e-mail syntax (no DNS look-up) and return the normalised address.
+
+    Raises:
+        ValidationError: with the validator's reason.
+    """
+    try:
+        return str(validate_email(value.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise ValidationError(field, f"{value!r} is not a valid e-mail address: {exc}") from None
+
+
+def normalize_tax_no(value: str, *, field: str = "tax_no") -> str:
+    """Validate a Turkish VKN (10 digits) or TCKN (11 digits) with its checksum.
+
+    Raises:
+        ValidationError: for a wrong length, non-digits or a failed checksum.
+    """
+    compact = "".join(value.split())
+    try:
+        if len(compact) == 10:
+            return str(vkn.validate(compact))
+        if len(compact) == 11:
+            return str(tckimlik.validate(compact))
+    except StdnumError as exc:
+        kind = "VKN" if len(compact) == 10 else "TCKN"
+        raise ValidationError(field, f"{value!r} is not a valid {kind}: {exc}") from None
+    raise ValidationError(field, f"{value!r} is neither a 10-digit VKN nor an 11-digit TCKN")
