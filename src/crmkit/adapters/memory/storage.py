@@ -1,0 +1,234 @@
+"""The in-memory storage back end and its unit of work (SPEC §9, C12).
+
+Frozen domain objects are stored as they are. A unit of work stages its
+writes, audit entries and events; :meth:`MemoryUnitOfWork.commit` re-checks
+every staged write against the committed state under the storage lock
+(versions, ids, unique fields) and applies all of them or none. Leaving the
+``with`` block without committing, or with an exception, discards them.
+
+>>> from crmkit.testing.clock import FixedClock
+>>> storage = MemoryStorage(clock=FixedClock())
+>>> with storage.unit_of_work() as uow:
+...     uow.picklists.add(PickList("sectors", ("Kimya", "İlaç")))
+...     uow.commit()
+>>> with storage.unit_of_work() as uow:
+...     uow.picklists.get(PickListName("sectors")).values
+('Kimya', 'İlaç')
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Protocol, Self
+
+from crmkit.adapters.clock import SystemClock
+from crmkit.adapters.memory.repositories import (
+    MemoryAuditLog,
+    MemoryClaimRepository,
+    MemoryCompanyRepository,
+    MemoryContactRepository,
+    MemoryEmployeeRepository,
+    MemoryPickListRepository,
+)
+from crmkit.adapters.unit_of_work import EventBuffer, audit_entry
+from crmkit.domain.audit import AuditEntry
+from crmkit.domain.employees import Employee
+from crmkit.domain.errors import StorageUnavailable
+from crmkit.domain.events import DomainEvent
+from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName
+from crmkit.domain.parameters import PickList
+from crmkit.domain.parties import Claim, Company, Contact
+from crmkit.ports.clock import Clock
+from crmkit.ports.storage import (
+    AuditLog,
+    ClaimRepository,
+    CompanyRepository,
+    ContactRepository,
+    EmployeeRepository,
+    PickListRepository,
+)
+
+__all__ = ["MemoryStorage", "MemoryUnitOfWork"]
+
+
+class _Staging(Protocol):
+    def verify(self) -> None: ...
+    def apply(self) -> None: ...
+    def discard(self) -> None: ...
+
+
+class MemoryStorage:
+    """A storage back end that keeps everything in this process's memory.
+
+    Thread-safe: units of work on different threads are isolated from each
+    other until they commit, and commits are serialised by one lock.
+
+    Args:
+        url: the URL it was built from (``memory://``).
+        clock: the clock that stamps audit entries (default: the system clock).
+    """
+
+    def __init__(self, url: str = "memory://", *, clock: Clock | None = None) -> None:
+        self.url = url
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self._lock = threading.RLock()
+        self._closed = False
+        self._companies: dict[CompanyId, Company] = {}
+        self._contacts: dict[ContactId, Contact] = {}
+        self._employees: dict[EmployeeId, Employee] = {}
+        self._claims: dict[ClaimId, Claim] = {}
+        self._picklists: dict[PickListName, PickList] = {}
+        self._audit: list[AuditEntry] = []
+
+    def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
+        """A new unit of work; its changes are audited as made by ``actor`` (C12).
+
+        Raises:
+            StorageUnavailable: the storage was closed.
+        """
+        self.check_open()
+        return MemoryUnitOfWork(self, actor)
+
+    def migrate(self) -> None:
+        """Nothing to create: the memory back end has no schema (idempotent)."""
+        self.check_open()
+
+    def close(self) -> None:
+        """Drop the data; the storage must not be used afterwards (idempotent)."""
+        with self._lock:
+            self._closed = True
+            for table in (
+                self._companies,
+                self._contacts,
+                self._employees,
+                self._claims,
+                self._picklists,
+            ):
+                table.clear()
+            self._audit.clear()
+
+    def check_open(self) -> None:
+        """Raise :class:`StorageUnavailable` once the storage is closed."""
+        if self._closed:
+            raise StorageUnavailable(f"storage {self.url} is closed")
+
+
+class MemoryUnitOfWork:
+    """One transaction over the in-memory repositories (see :class:`crmkit.ports.storage.UnitOfWork`).
+
+    Attributes:
+        actor: who the changes are audited as made by (``None``: the system).
+    """
+
+    def __init__(self, storage: MemoryStorage, actor: EmployeeId | None) -> None:
+        self.actor = actor
+        self._storage = storage
+        lock = storage._lock
+        companies = MemoryCompanyRepository(self, storage._companies, lock)
+        contacts = MemoryContactRepository(self, storage._contacts, lock)
+        employees = MemoryEmployeeRepository(self, storage._employees, lock)
+        claims = MemoryClaimRepository(self, storage._claims, lock)
+        picklists = MemoryPickListRepository(self, storage._picklists, lock)
+        self._repositories: tuple[_Staging, ...] = (
+            companies,
+            contacts,
+            employees,
+            claims,
+            picklists,
+        )
+        # Typed as the ports (whose attributes are invariant) so mypy checks the contract.
+        self.companies: CompanyRepository = companies
+        self.contacts: ContactRepository = contacts
+        self.employees: EmployeeRepository = employees
+        self.claims: ClaimRepository = claims
+        self.picklists: PickListRepository = picklists
+        self.audit: AuditLog = MemoryAuditLog(self, storage._audit, lock)
+        self._staged_audit: list[AuditEntry] = []
+        self._events = EventBuffer()
+
+    def __enter__(self) -> Self:
+        self.check_usable()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        """Apply every staged write, audit entry and event atomically.
+
+        Raises:
+            ConcurrencyConflict: another unit of work committed a newer version first.
+            Duplicate: another unit of work committed the same id or unique value first.
+
+        On either error nothing is written and the staged work is discarded.
+        """
+        self.check_usable()
+        storage = self._storage
+        with storage._lock:
+            try:
+                storage.check_open()
+                for repository in self._repositories:
+                    repository.verify()
+            except BaseException:
+                self.rollback()
+                raise
+            for repository in self._repositories:
+                repository.apply()
+            storage._audit.extend(self._staged_audit)
+            self._staged_audit = []
+        self._events.commit()
+
+    def rollback(self) -> None:
+        """Discard every write, audit entry and event staged since the last commit."""
+        for repository in self._repositories:
+            repository.discard()
+        self._staged_audit = []
+        self._events.rollback()
+
+    def emit(self, event: DomainEvent) -> None:
+        """Record an event to hand out once the unit of work commits."""
+        self._events.emit(event)
+
+    def collect_events(self) -> Sequence[DomainEvent]:
+        """Events of committed work, oldest first, each handed out once."""
+        return self._events.collect()
+
+    # -- used by the repositories ------------------------------------------------------
+    def check_usable(self) -> None:
+        """Raise :class:`StorageUnavailable` when the storage was closed."""
+        self._storage.check_open()
+
+    def record_change(
+        self, aggregate_type: str, key: object, version: int, old: object | None, new: object
+    ) -> None:
+        """Stage the audit entry of an ``add`` (``old`` is ``None``) or a ``save`` (C12)."""
+        self._staged_audit.append(
+            audit_entry(
+                actor=self.actor,
+                at=self._storage.clock.now(),
+                aggregate_type=aggregate_type,
+                aggregate_id=key,
+                version=version,
+                old=old,
+                new=new,
+            )
+        )
+
+    def audit_mark(self) -> int:
+        """A marker of the staged audit entries, for :meth:`audit_reset`."""
+        return len(self._staged_audit)
+
+    def audit_reset(self, mark: int) -> None:
+        """Drop the staged audit entries made after ``mark`` (a refused batch)."""
+        del self._staged_audit[mark:]
+
+    def staged_audit(self) -> list[AuditEntry]:
+        """The audit entries staged by this unit of work, not yet committed."""
+        return list(self._staged_audit)
