@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -131,5 +131,9 @@ class Period:
 
     @property
     def duration(self) -> timedelta:
-        """How long the period lasts."""
-        return self.end - self.start
+        """How long the period lasts, in elapsed time (23 or 25 hours for a day across DST).
+
+        Computed in UTC: Python subtracts two datetimes that share a tzinfo by
+        wall clock, which would make every local day 24 hours long.
+        """
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC)
