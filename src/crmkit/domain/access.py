@@ -10,8 +10,8 @@ from datetime import datetime
 
 import attrs
 
-from crmkit.domain.errors import PermissionDenied
 from crmkit.domain.employees import Employee
+from crmkit.domain.errors import PermissionDenied
 
 __all__ = ["Decision", "require_can_act"]
 

@@ -15,8 +15,16 @@ import attrs
 
 from crmkit.domain.errors import RuleViolation, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId
-from crmkit.domain.parties import CompanyType, _aware, _opt_text, _positive_version, _text, e164
-from crmkit.domain.parties import email_shape, nonblank
+from crmkit.domain.parties import (
+    CompanyType,
+    _aware,
+    _opt_text,
+    _positive_version,
+    _text,
+    e164,
+    email_shape,
+    nonblank,
+)
 from crmkit.domain.periods import require_aware
 
 __all__ = [

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
 import attrs
 
 from crmkit.domain.errors import ValidationError
@@ -52,7 +53,7 @@ def to_decimal(value: object, field: str = "amount") -> Decimal:
     Raises:
         ValidationError: naming ``field``.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValidationError(field, f"{value!r} is a {type(value).__name__}; use Decimal or str")
     if isinstance(value, Decimal):
         result = value

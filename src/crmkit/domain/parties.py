@@ -23,6 +23,7 @@ from crmkit.domain.text import clean_text
 
 __all__ = [
     "ALLOWED_CHILDREN",
+    "SEGMENT_PICKLISTS",
     "Claim",
     "ClaimStatus",
     "Company",
@@ -32,7 +33,6 @@ __all__ = [
     "Contact",
     "Reference",
     "ReferenceKind",
-    "SEGMENT_PICKLISTS",
     "Segmentation",
     "StatusTrigger",
     "check_channel",
@@ -51,25 +51,25 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def nonblank(_: object, attribute: attrs.Attribute[str], value: str) -> None:
-    """attrs validator: the text must not be empty or white space."""
+    """Attrs validator: the text must not be empty or white space."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(attribute.name, "must not be blank")
 
 
 def e164(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-    """attrs validator: ``None`` or a phone number in E.164 form (``+905321234567``)."""
+    """Attrs validator: ``None`` or a phone number in E.164 form (``+905321234567``)."""
     if value is not None and not _E164.match(value):
         raise ValidationError(attribute.name, f"{value!r} is not an E.164 phone number")
 
 
 def email_shape(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-    """attrs validator: ``None`` or something shaped like an e-mail address."""
+    """Attrs validator: ``None`` or something shaped like an e-mail address."""
     if value is not None and not _EMAIL.match(value):
         raise ValidationError(attribute.name, f"{value!r} is not an e-mail address")
 
 
 def tax_number_shape(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-    """attrs validator: ``None``, a 10-digit VKN or an 11-digit TCKN (checksums: crmkit.validation)."""
+    """Attrs validator: ``None``, a 10-digit VKN or an 11-digit TCKN (checksums: crmkit.validation)."""
     if value is not None and not (value.isdigit() and len(value) in (10, 11)):
         raise ValidationError(
             attribute.name, f"{value!r} is neither a 10-digit VKN nor an 11-digit TCKN"
@@ -139,12 +139,15 @@ def check_channel(parent: CompanyType, child: CompanyType) -> None:
         allowed = ", ".join(sorted(t.value for t in ALLOWED_CHILDREN[parent])) or "nothing"
         raise RuleViolation(
             "C2",
-            f"a {parent.value} may not have a {child.value} under it (a {parent.value} may register: {allowed})",
+            f"a {parent.value} may not have a {child.value} under it"
+            f" (a {parent.value} may register: {allowed})",
         )
 
 
 def check_no_cycle(child: CompanyId, parent_chain: Sequence[CompanyId]) -> None:
-    """Refuse placing ``child`` under a parent whose chain (parent first, then its ancestors) contains it (C2).
+    """Refuse placing ``child`` under a parent chain that contains it (C2).
+
+    ``parent_chain`` is the new parent first, then its ancestors.
 
     Raises:
         RuleViolation: rule ``C2``.

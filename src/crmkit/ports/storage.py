@@ -124,8 +124,10 @@ class CompanyRepository(Repository[Company, CompanyId], Protocol):
         limit: int = 50,
         offset: int = 0,
     ) -> list[Company]:
-        """Companies whose name contains ``text``, matched case- and accent-insensitively the
-        Turkish way (``istanbul`` finds ``İSTANBUL``); ordered by folded name, then id.
+        """Companies whose name contains ``text``, case- and accent-insensitively.
+
+        Matching is the Turkish way (``istanbul`` finds ``İSTANBUL``); the result is
+        ordered by folded name, then id.
         """
         ...
 

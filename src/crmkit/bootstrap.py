@@ -1,0 +1,184 @@
+"""The composition root: :func:`connect` builds a ready CRM from adapter URLs or objects.
+
+Nothing is built at import time; defaults (memory storage, console SMS and
+e-mail, the system clock) are made here, when asked for.
+
+>>> import crmkit
+>>> crm = crmkit.connect()
+>>> crm.storage.url
+'memory://'
+>>> crm.close()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Self
+
+import pluggy
+
+from crmkit.adapters.clock import RandomIds, SystemClock
+from crmkit.domain.events import DomainEvent
+from crmkit.domain.settings import Settings
+from crmkit.hookspecs import AdapterContext
+from crmkit.plugins import Plugins, make_plugin_manager, scheme_of
+from crmkit.ports.clock import Clock, IdGenerator
+from crmkit.ports.documents import DocumentStore
+from crmkit.ports.messaging import EmailSender, SmsGateway
+from crmkit.ports.storage import Storage
+from crmkit.services.base import ServiceContext
+from crmkit.services.parties import Parties
+
+__all__ = ["Crm", "connect"]
+
+
+class Crm:
+    """A wired CRM: one object, a namespace per module.
+
+    Attributes:
+        parties: companies, contacts, claims, employees, parameters, documents, history (§1).
+        storage: the storage back end.
+        sms: the SMS gateway.
+        email: the e-mail sender.
+        documents: the document store (C10).
+        clock: the clock every rule uses.
+        settings: the settings it was built with.
+        plugins: the typed plugin facade.
+    """
+
+    def __init__(
+        self,
+        *,
+        storage: Storage,
+        sms: SmsGateway,
+        email: EmailSender,
+        documents: DocumentStore,
+        clock: Clock,
+        ids: IdGenerator,
+        settings: Settings,
+        plugins: Plugins,
+    ) -> None:
+        self.storage = storage
+        self.sms = sms
+        self.email = email
+        self.documents = documents
+        self.clock = clock
+        self.ids = ids
+        self.settings = settings
+        self.plugins = plugins
+        self.context = ServiceContext(
+            storage=storage,
+            clock=clock,
+            ids=ids,
+            settings=settings,
+            email=email,
+            sms=sms,
+            documents=documents,
+            publish=self._publish,
+        )
+        self.parties = Parties(self.context)
+
+    def _publish(self, events: Sequence[DomainEvent]) -> None:
+        self.plugins.publish(events)
+
+    def migrate(self) -> None:
+        """Create or upgrade the storage schema (idempotent); also ``crmkit db upgrade URL``."""
+        self.storage.migrate()
+
+    def close(self) -> None:
+        """Release the storage's connections."""
+        self.storage.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Crm storage={self.storage.url!r}>"
+
+
+def connect(
+    storage: str | Storage = "memory://",
+    *,
+    sms: str | SmsGateway = "console://",
+    email: str | EmailSender = "console://",
+    documents: str | DocumentStore | None = None,
+    timezone: str | None = None,
+    phone_region: str | None = None,
+    regional_access: bool | None = None,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+    plugins: Iterable[object] = (),
+    load_entrypoints: bool | None = None,
+    plugin_manager: pluggy.PluginManager | None = None,
+) -> Crm:
+    """Build a CRM from adapter URLs (or ready adapter objects).
+
+    Args:
+        storage: ``memory://`` (default), ``sqlite:///crm.db``, ``postgresql+psycopg://…``,
+            ``mariadb+pymysql://…``, or any scheme a plugin registers; or a ``Storage``.
+        sms: ``console://`` (default), ``file:///path.jsonl``, a plugin's scheme; or a gateway.
+        email: ``console://`` (default), ``file:///path.jsonl``, a plugin's scheme; or a sender.
+        documents: where attachments go; by default the storage's own scheme when it
+            offers a document store, else memory.
+        timezone: overrides ``settings.timezone``.
+        phone_region: overrides ``settings.phone_region``.
+        regional_access: overrides ``settings.regional_access`` (A1).
+        settings: all settings at once.
+        clock: the clock (default: the system clock); tests pass ``FixedClock``.
+        ids: the id generator (default: random UUIDs).
+        plugins: plugin modules or objects to register in code.
+        load_entrypoints: load ``crmkit`` entry points (default: yes unless
+            ``CRMKIT_DISABLE_PLUGIN_AUTOLOAD`` is set).
+        plugin_manager: a ready plugin manager (then ``plugins``/``load_entrypoints`` are ignored).
+
+    Raises:
+        UnknownAdapter: a URL's scheme is not registered; the message lists the known ones.
+        StorageUnavailable: the database cannot be reached.
+
+    The schema is not created here; call :meth:`Crm.migrate` (memory needs nothing).
+    """
+    import attrs
+
+    base = settings or Settings()
+    overrides = {
+        k: v
+        for k, v in {
+            "timezone": timezone,
+            "phone_region": phone_region,
+            "regional_access": regional_access,
+        }.items()
+        if v is not None
+    }
+    final_settings = attrs.evolve(base, **overrides) if overrides else base
+    the_clock = clock or SystemClock()
+    the_ids = ids or RandomIds()
+    facade = Plugins(plugin_manager or make_plugin_manager(plugins, load_entrypoints=load_entrypoints))
+    context = AdapterContext(the_clock, the_ids, final_settings)
+    built_storage = facade.storage(storage, context) if isinstance(storage, str) else storage
+    context = AdapterContext(the_clock, the_ids, final_settings, built_storage)
+    built_sms = facade.sms(sms, context) if isinstance(sms, str) else sms
+    built_email = facade.email(email, context) if isinstance(email, str) else email
+    if documents is None:
+        scheme = scheme_of(built_storage.url)
+        documents = built_storage.url if scheme in facade.schemes("documents") else "memory://"
+    built_documents = facade.documents(documents, context) if isinstance(documents, str) else documents
+    return Crm(
+        storage=built_storage,
+        sms=built_sms,
+        email=built_email,
+        documents=built_documents,
+        clock=the_clock,
+        ids=the_ids,
+        settings=final_settings,
+        plugins=facade,
+    )

@@ -1,0 +1,166 @@
+"""The ``crmkit`` command: thin, it parses arguments and calls the library.
+
+``crmkit demo [--db PATH | --url URL]``
+    Runs the parties walk-through on an embedded SQLite file (default ``crm.db``).
+``crmkit db upgrade URL``
+    Creates or upgrades a database schema.
+``crmkit db current URL``
+    Prints the schema revision of a database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from crmkit.bootstrap import connect
+from crmkit.domain.errors import CrmError
+from crmkit.services.companies import ContactInput
+
+__all__ = ["main", "run_demo"]
+
+
+def _say(out: TextIO, text: str) -> None:
+    print(text, file=out)
+
+
+def run_demo(url: str, out: TextIO = sys.stdout) -> int:
+    """Walk through the parties rules (C1–C12) on the storage at ``url``; return an exit code.
+
+    The storage must be empty (the ``demo`` command starts from a fresh file).
+    """
+    with connect(url, email="console://", sms="console://") as crm:
+        crm.migrate()
+        p = crm.parties
+        admin = p.create_first_admin(name="Ayşe Yılmaz", email="ayse@example.com.tr")
+        _say(out, f"first admin: {admin.name} ({admin.position.value})")
+        p.set_parameters(actor=admin.id, name="sectors", values=["İlaç", "Hijyen", "Temizlik", "Kimya"])
+        p.set_parameters(actor=admin.id, name="cities", values=["İstanbul", "İzmir", "Ankara", "Isparta"])
+        p.set_parameters(actor=admin.id, name="departments", values=["Satış", "Satış Destek"])
+        dist = p.register_company(
+            actor=admin.id,
+            name="Marmara Dağıtım A.Ş.",
+            type="distributor",
+            tax_no="4730180002",
+            email="info@marmara.example.com.tr",
+            phone="0212 555 12 34",
+            sector="kimya",
+            city="istanbul",
+            contact=ContactInput(name="Şükrü Öztürk", title="Genel Müdür", phone="0532 123 45 67"),
+        )
+        _say(
+            out,
+            f"registered {dist.name} [{dist.type.value}] city={dist.segmentation.city} phone={dist.phone}",
+        )
+        dealer = p.register_company(
+            actor=admin.id, name="Ege Bayi Ltd.", type="dealer", parent=dist.id, city="İzmir"
+        )
+        customer = p.register_company(
+            actor=admin.id,
+            name="ISPARTA GÜL KOZMETİK",
+            type="customer",
+            parent=dealer.id,
+            tax_no="6800120004",
+            email="satinalma@ispartagul.example.com",
+            city="Isparta",
+            sector="Hijyen",
+            referred_by_company=dist.id,
+        )
+        _say(out, f"registered {customer.name} under {dealer.name}")
+        try:
+            p.register_company(actor=admin.id, name="Alt Müşteri", type="customer", parent=customer.id)
+        except CrmError as exc:
+            _say(out, f"refused: {exc}")
+        manager = p.hire(actor=admin.id, name="Mehmet Kaya", position="manager", department="Satış")
+        rep = p.hire(
+            actor=admin.id,
+            name="Gülşen Çelik",
+            position="employee",
+            department="satış",
+            manager=manager.id,
+            login="gulsen",
+            password="güçlü-parola-1",
+        )
+        other = p.hire(actor=admin.id, name="İbrahim Şahin", position="employee", manager=manager.id)
+        claim = p.claim(actor=rep.id, company=customer.id)
+        _say(out, f"{rep.name} claimed {customer.name}: {claim.status.value}")
+        try:
+            p.claim(actor=other.id, company=customer.id)
+        except CrmError as exc:
+            _say(out, f"refused: {exc}")
+        p.approve_claim(actor=manager.id, claim=claim.id)
+        owned = p.get_company(actor=admin.id, company=customer.id)
+        _say(out, f"approved: {customer.name} now owned by {rep.name} ({owned.sales_rep_id == rep.id})")
+        for trigger in ("offer_sent", "invoice_added", "brochure_sent"):
+            moved = p.record_status_trigger(actor=rep.id, company=customer.id, trigger=trigger)
+            _say(out, f"{trigger}: status is {moved.status.value}")
+        decision = p.portal_password_decision(actor=rep.id, company=customer.id)
+        _say(out, f"portal password for {rep.name}? {decision.allowed}: {decision.reason}")
+        p.send_portal_password(actor=admin.id, company=customer.id)
+        p.dismiss(actor=admin.id, employee=rep.id, reason="Görev yeri değişikliği")
+        try:
+            p.add_contact(actor=rep.id, company=customer.id, name="Deneme")
+        except CrmError as exc:
+            _say(out, f"refused: {exc}")
+        for text in ("ısparta", "DAGITIM"):
+            found = p.search_companies(actor=admin.id, text=text)
+            _say(out, f"search {text!r}: " + ", ".join(c.name for c in found))
+        names = {str(e.id): e.name for e in (admin, manager, rep, other)}
+        _say(out, f"history of {customer.name}:")
+        for entry in p.history(actor=admin.id, aggregate_type="company", aggregate_id=customer.id):
+            changed = ", ".join(f"{c.field}: {c.old} → {c.new}" for c in entry.changes[:4])
+            who = names.get(entry.actor_id or "", "system")
+            _say(out, f"  v{entry.version} {entry.action} by {who}: {changed}")
+    _say(out, "demo finished")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    url = args.url
+    if url is None:
+        path = Path(args.db)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+        print(f"demo database: {path} (created afresh)")
+    return run_demo(url)
+
+
+def _db(args: argparse.Namespace) -> int:
+    with connect(args.url) as crm:
+        if args.action == "upgrade":
+            crm.migrate()
+            print(f"{crm.storage.url}: schema is up to date")
+        else:
+            from crmkit.adapters.sqlalchemy.migrations import current
+
+            print(current(args.url) or "no schema")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``crmkit`` command; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="crmkit", description="crmkit: CRM rules as a library")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the parties walk-through on an SQLite file")
+    demo.add_argument("--db", default="crm.db", help="SQLite file to (re)create (default crm.db)")
+    demo.add_argument("--url", default=None, help="any storage URL instead of --db (must be empty)")
+    demo.set_defaults(run=_demo)
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "current"])
+    db.add_argument("url", help="storage URL, e.g. sqlite:///crm.db")
+    db.set_defaults(run=_db)
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except CrmError as exc:
+        print(f"crmkit: {exc}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

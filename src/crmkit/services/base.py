@@ -1,0 +1,104 @@
+"""What every use case shares: injected ports, the acting employee, one unit of work per action."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
+
+import attrs
+
+from crmkit.domain.access import require_can_act
+from crmkit.domain.employees import Employee
+from crmkit.domain.errors import NotFound, PermissionDenied, ValidationError
+from crmkit.domain.events import DomainEvent
+from crmkit.domain.ids import EmployeeId, parse_id
+from crmkit.domain.settings import Settings
+from crmkit.ports.clock import Clock, IdGenerator
+from crmkit.ports.documents import DocumentStore
+from crmkit.ports.messaging import EmailSender, SmsGateway
+from crmkit.ports.storage import Storage, UnitOfWork
+
+__all__ = ["ServiceBase", "ServiceContext", "parse_enum"]
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def parse_enum(enum_type: type[E], field: str, value: object) -> E:
+    """Read an enum member from its value, or raise a ValidationError listing the choices."""
+    try:
+        return enum_type(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in enum_type)
+        raise ValidationError(field, f"{value!r} is not one of: {allowed}") from None
+
+
+def _no_publish(events: Sequence[DomainEvent]) -> None:
+    """Drop events (used when no plugin manager is wired)."""
+
+
+@attrs.frozen(kw_only=True)
+class ServiceContext:
+    """The ports and settings a service works with, injected by the composition root.
+
+    Attributes:
+        storage: the storage back end.
+        clock: tells the time.
+        ids: makes new ids.
+        settings: the CRM's settings.
+        email: sends e-mail.
+        sms: sends SMS.
+        documents: stores attached files (C10).
+        publish: hands committed events to plugins.
+    """
+
+    storage: Storage
+    clock: Clock
+    ids: IdGenerator
+    settings: Settings
+    email: EmailSender
+    sms: SmsGateway
+    documents: DocumentStore
+    publish: Callable[[Sequence[DomainEvent]], None] = _no_publish
+
+
+class ServiceBase:
+    """Base of the use-case classes."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._ctx = context
+
+    def _now(self) -> datetime:
+        return self._ctx.clock.now()
+
+    def _new_id(self) -> UUID:
+        return self._ctx.ids.new()
+
+    @contextmanager
+    def _work(self, actor: EmployeeId | None) -> Iterator[UnitOfWork]:
+        """One unit of work, committed when the block ends normally.
+
+        An exception rolls it back; events are published after the commit.
+        """
+        uow = self._ctx.storage.unit_of_work(actor)
+        with uow:
+            yield uow
+            uow.commit()
+        self._ctx.publish(uow.collect_events())
+
+    def _acting(self, uow: UnitOfWork, actor: object) -> Employee:
+        """Load the acting employee and refuse one who may not act now (C8, A5).
+
+        Raises:
+            PermissionDenied: unknown actor, or dismissed/resigned.
+        """
+        actor_id = EmployeeId(parse_id("actor", actor))
+        try:
+            employee = uow.employees.get(actor_id)
+        except NotFound:
+            raise PermissionDenied(f"unknown actor {actor_id}") from None
+        require_can_act(employee, self._now()).enforce()
+        return employee

@@ -1,0 +1,483 @@
+"""Company use cases: register, update, move, status triggers, owners and claims (C1–C7, C11)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from crmkit.domain.access import Decision
+from crmkit.domain.employees import Employee
+from crmkit.domain.errors import PermissionDenied, RuleViolation, ValidationError
+from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName, parse_id
+from crmkit.domain.parties import (
+    SEGMENT_PICKLISTS,
+    Claim,
+    Company,
+    CompanyKind,
+    CompanyType,
+    Contact,
+    Reference,
+    ReferenceKind,
+    Segmentation,
+    StatusTrigger,
+    check_channel,
+)
+from crmkit.domain.party_events import (
+    ClaimDecided,
+    ClaimRequested,
+    CompanyRegistered,
+    CompanyStatusChanged,
+    PrimaryContactChanged,
+)
+from crmkit.ports.messaging import EmailMessage
+from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.passwords import hash_password, new_password
+from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
+
+__all__ = ["CompanyUseCases", "ContactInput"]
+
+
+@attrs.frozen(kw_only=True)
+class ContactInput:
+    """A contact typed in by a user (C4); normalised and validated by the use case."""
+
+    name: str
+    title: str | None = None
+    position_type: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class CompanyUseCases(ServiceBase):
+    """Companies and their contacts, status, owners and claims."""
+
+    # -- helpers ---------------------------------------------------------------
+    def _phone(self, value: str | None, field: str) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return normalize_phone(value, field=field, region=self._ctx.settings.phone_region)
+
+    @staticmethod
+    def _email(value: str | None, field: str) -> str | None:
+        return None if value is None or not value.strip() else normalize_email(value, field=field)
+
+    @staticmethod
+    def _segmentation(uow: UnitOfWork, values: Mapping[str, str | None]) -> Segmentation:
+        """Check each segmentation value against its pick-list (C3, C9)."""
+        checked: dict[str, str | None] = {}
+        for field, value in values.items():
+            if field not in SEGMENT_PICKLISTS:
+                raise ValidationError(field, "is not a segmentation field")
+            if value is None or not str(value).strip():
+                checked[field] = None
+                continue
+            list_name = PickListName(SEGMENT_PICKLISTS[field])
+            found = uow.picklists.get_many([list_name]).get(list_name)
+            if found is None:
+                raise ValidationError(
+                    field, f"no {list_name!r} pick-list is set, so no value is allowed yet (C9)"
+                )
+            checked[field] = found.canonical(field, str(value))
+        return Segmentation(**checked)
+
+    @staticmethod
+    def _check_staff_scope(uow: UnitOfWork, actor: Employee, company: CompanyId | None) -> None:
+        """Dealer staff act only inside their own firm's subtree (A6)."""
+        if actor.firm_id is None:
+            return
+        if company is not None and (
+            company == actor.firm_id or actor.firm_id in uow.companies.ancestors(company)
+        ):
+            return
+        raise PermissionDenied(
+            f"{actor.name} works for a dealer firm and may act only on companies under it (A6)"
+        )
+
+    def _active_employee(self, uow: UnitOfWork, field: str, value: object) -> EmployeeId:
+        employee = uow.employees.get_many([EmployeeId(parse_id(field, value))])
+        found = next(iter(employee.values()), None)
+        if found is None:
+            raise ValidationError(field, f"no employee {value}")
+        if not found.is_active:
+            raise ValidationError(field, f"{found.name} is {found.status.value}")
+        return found.id
+
+    # -- C1, C2, C3, C4, C6, C7: registration ----------------------------------
+    def register_company(
+        self,
+        *,
+        actor: object,
+        name: str,
+        type: str | CompanyType,
+        kind: str | CompanyKind = CompanyKind.CORPORATE,
+        parent: object | None = None,
+        tax_no: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        contact: ContactInput | None = None,
+        sales_rep: object | None = None,
+        support_rep: object | None = None,
+        referred_by_person: str | None = None,
+        referred_by_company: object | None = None,
+        **segmentation: str | None,
+    ) -> Company:
+        """Register a company (C1) under ``parent`` (C2) with segmentation (C3).
+
+        The contact given here becomes the primary contact (C4). With a
+        ``sales_rep`` the company is assigned at once and cannot be claimed
+        (C6). Dealer staff register only under their own firm (A6).
+
+        Raises:
+            ValidationError: bad input, naming the field.
+            Duplicate: the tax number is already registered.
+            RuleViolation: a forbidden channel pair (C2).
+            PermissionDenied: the actor may not act.
+        """
+        company_type = parse_enum(CompanyType, "type", type)
+        company_kind = parse_enum(CompanyKind, "kind", kind)
+        tax = normalize_tax_no(tax_no) if tax_no else None
+        mail = self._email(email, "email")
+        tel = self._phone(phone, "phone")
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            parent_id = CompanyId(parse_id("parent", parent)) if parent is not None else None
+            if parent_id is None and who.firm_id is not None:
+                parent_id = who.firm_id
+            if parent_id is not None:
+                parent_company = uow.companies.get(parent_id)
+                check_channel(parent_company.type, company_type)
+                self._check_staff_scope(uow, who, parent_id)
+            reference = None
+            if referred_by_person and referred_by_company is not None:
+                raise ValidationError(
+                    "referred_by", "give a referring person or a referring company, not both"
+                )
+            if referred_by_person:
+                reference = Reference(ReferenceKind.INDIVIDUAL, person_name=referred_by_person)
+            elif referred_by_company is not None:
+                ref_id = CompanyId(parse_id("referred_by_company", referred_by_company))
+                uow.companies.get(ref_id)
+                reference = Reference(ReferenceKind.CORPORATE, company_id=ref_id)
+            company = Company(
+                id=CompanyId(self._new_id()),
+                name=name,
+                type=company_type,
+                kind=company_kind,
+                registered_at=self._now(),
+                parent_id=parent_id,
+                tax_no=tax,
+                email=mail,
+                phone=tel,
+                segmentation=self._segmentation(uow, segmentation),
+                referred_by=reference,
+            )
+            if sales_rep is not None:
+                company = company.assign(
+                    self._active_employee(uow, "sales_rep", sales_rep),
+                    None if support_rep is None else self._active_employee(uow, "support_rep", support_rep),
+                )
+            elif support_rep is not None:
+                raise ValidationError("support_rep", "a support rep needs a sales rep (C6)")
+            new_contact = None
+            if contact is not None:
+                new_contact = self._make_contact(company.id, contact)
+                company = attrs.evolve(company, primary_contact_id=new_contact.id)
+            uow.companies.add(company)
+            if new_contact is not None:
+                uow.contacts.add(new_contact)
+            uow.emit(CompanyRegistered(at=self._now(), company_id=company.id, by=who.id))
+        return company
+
+    def get_company(self, *, actor: object, company: object) -> Company:
+        """One company. Raises NotFound, PermissionDenied."""
+        with self._work(None) as uow:
+            who = self._acting(uow, actor)
+            company_id = CompanyId(parse_id("company", company))
+            found = uow.companies.get(company_id)
+            if who.firm_id is not None:
+                self._check_staff_scope(uow, who, company_id)
+            return found
+
+    def search_companies(
+        self, *, actor: object, text: str = "", limit: int = 50, offset: int = 0
+    ) -> list[Company]:
+        """Companies whose name contains ``text`` (Turkish case/accent-insensitive)."""
+        with self._work(None) as uow:
+            who = self._acting(uow, actor)
+            found = uow.companies.search(text, limit=limit, offset=offset)
+            if who.firm_id is None:
+                return found
+            allowed = set(uow.companies.subtree(who.firm_id))
+            return [c for c in found if c.id in allowed]
+
+    def update_company(
+        self,
+        *,
+        actor: object,
+        company: object,
+        name: str | None = None,
+        kind: str | CompanyKind | None = None,
+        tax_no: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        **segmentation: str | None,
+    ) -> Company:
+        """Change a company's own fields; ``None`` leaves a field as it is.
+
+        Status, owner and primary contact change only through their own
+        operations (C4, C5, C6).
+        """
+        changes: dict[str, Any] = {}
+        if name is not None:
+            changes["name"] = name
+        if kind is not None:
+            changes["kind"] = parse_enum(CompanyKind, "kind", kind)
+        if tax_no is not None:
+            changes["tax_no"] = normalize_tax_no(tax_no)
+        if email is not None:
+            changes["email"] = self._email(email, "email")
+        if phone is not None:
+            changes["phone"] = self._phone(phone, "phone")
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            company_id = CompanyId(parse_id("company", company))
+            current = uow.companies.get(company_id)
+            self._check_staff_scope(uow, who, company_id)
+            if segmentation:
+                merged = {**attrs.asdict(current.segmentation), **segmentation}
+                changes["segmentation"] = self._segmentation(uow, merged)
+            if not changes:
+                return current
+            return uow.companies.save(attrs.evolve(current, **changes))
+
+    def move_company(self, *, actor: object, company: object, parent: object | None) -> Company:
+        """Place a company under another parent, or at the top (C2: pair and cycle checked)."""
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            if not who.position.is_admin:
+                raise PermissionDenied(f"only admins may move companies; {who.name} is {who.position.value}")
+            current = uow.companies.get(CompanyId(parse_id("company", company)))
+            new_parent = None
+            chain: list[CompanyId] = []
+            if parent is not None:
+                new_parent = uow.companies.get(CompanyId(parse_id("parent", parent)))
+                chain = uow.companies.ancestors(new_parent.id)
+            return uow.companies.save(current.move_under(new_parent, chain))
+
+    # -- C5: status -------------------------------------------------------------
+    def record_status_trigger(
+        self, *, actor: object, company: object, trigger: str | StatusTrigger
+    ) -> Company:
+        """Note a brochure/CD/presentation/offer sent or a contract/invoice added (C5).
+
+        The status moves forward by itself and never back.
+        """
+        what = parse_enum(StatusTrigger, "trigger", trigger)
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            self._acting(uow, actor)
+            current = uow.companies.get(CompanyId(parse_id("company", company)))
+            if what is StatusTrigger.CONTRACT_ADDED:
+                moved = current.record_contract()
+            elif what is StatusTrigger.INVOICE_ADDED:
+                moved = current.record_invoice()
+            else:
+                moved = current.advance_status(what)
+            if moved == current:
+                return current
+            saved = uow.companies.save(moved)
+            if saved.status is not current.status:
+                uow.emit(
+                    CompanyStatusChanged(
+                        at=self._now(),
+                        company_id=saved.id,
+                        old=current.status.value,
+                        new=saved.status.value,
+                    )
+                )
+            return saved
+
+    # -- C6: owners and claims --------------------------------------------------
+    def assign_owner(
+        self,
+        *,
+        actor: object,
+        company: object,
+        sales_rep: object,
+        support_rep: object | None = None,
+    ) -> Company:
+        """A manager sets the owner directly (C6)."""
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            if not who.position.manages:
+                raise PermissionDenied(f"{who.name} is an employee; only managers assign owners (C6)")
+            current = uow.companies.get(CompanyId(parse_id("company", company)))
+            if current.pending_claim_id is not None:
+                raise RuleViolation("C6", f"{current.name} has a pending claim; decide it first")
+            rep = self._active_employee(uow, "sales_rep", sales_rep)
+            support = None if support_rep is None else self._active_employee(uow, "support_rep", support_rep)
+            return uow.companies.save(current.assign(rep, support))
+
+    def claim(self, *, actor: object, company: object) -> Claim:
+        """A rep asks to own an unowned company; one pending claim per company (C6)."""
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            current = uow.companies.get(CompanyId(parse_id("company", company)))
+            self._check_staff_scope(uow, who, current.id)
+            new = Claim(
+                id=ClaimId(self._new_id()),
+                company_id=current.id,
+                claimant_id=who.id,
+                requested_at=self._now(),
+            )
+            uow.companies.save(current.open_claim(new))
+            uow.claims.add(new)
+            uow.emit(
+                ClaimRequested(at=self._now(), claim_id=new.id, company_id=current.id, claimant_id=who.id)
+            )
+            return new
+
+    def _decide(self, actor: object, claim: object, approve: bool, reason: str | None) -> Claim:
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            if not who.position.manages:
+                raise PermissionDenied(f"{who.name} is an employee; only managers decide claims (C6)")
+            pending = uow.claims.get(ClaimId(parse_id("claim", claim)))
+            if pending.claimant_id == who.id and not who.position.is_admin:
+                raise PermissionDenied(f"{who.name} cannot decide his own claim (C6)")
+            decided = (
+                pending.approve(who.id, self._now())
+                if approve
+                else pending.reject(who.id, self._now(), reason or "")
+            )
+            company = uow.companies.get(pending.company_id)
+            if approve:
+                claimant = uow.employees.get(pending.claimant_id)
+                if not claimant.is_active:
+                    raise RuleViolation("C6", f"{claimant.name} has left; reject the claim instead")
+            uow.companies.save(company.close_claim(decided))
+            saved = uow.claims.save(decided)
+            uow.emit(
+                ClaimDecided(
+                    at=self._now(),
+                    claim_id=saved.id,
+                    company_id=saved.company_id,
+                    approved=approve,
+                    by=who.id,
+                )
+            )
+            return saved
+
+    def approve_claim(self, *, actor: object, claim: object) -> Claim:
+        """A manager approves a claim: the claimant owns the company (C6)."""
+        return self._decide(actor, claim, True, None)
+
+    def reject_claim(self, *, actor: object, claim: object, reason: str) -> Claim:
+        """A manager rejects a claim with a reason: the company is unowned again (C6)."""
+        return self._decide(actor, claim, False, reason)
+
+    def pending_claims(self, *, actor: object, limit: int = 50, offset: int = 0) -> list[Claim]:
+        """Claims waiting for a decision, oldest first (C6)."""
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            return uow.claims.pending(limit=limit, offset=offset)
+
+    # -- C11: portal -------------------------------------------------------------
+    def portal_password_decision(self, *, actor: object, company: object) -> Decision:
+        """Whether "send password" may be offered for this company to this actor (C11)."""
+        with self._work(None) as uow:
+            who = self._acting(uow, actor)
+            found = uow.companies.get(CompanyId(parse_id("company", company)))
+            return _portal_decision(who, found)
+
+    def send_portal_password(self, *, actor: object, company: object) -> Company:
+        """Issue portal credentials (user name = the company's e-mail) and e-mail the password (C11).
+
+        Raises:
+            PermissionDenied: the actor is not an admin, or the company has no invoice or contract.
+        """
+        password = new_password()
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            current = uow.companies.get(CompanyId(parse_id("company", company)))
+            _portal_decision(who, current).enforce()
+            saved = uow.companies.save(current.issue_portal_credentials(hash_password(password)))
+        assert saved.portal_username is not None  # set by issue_portal_credentials
+        self._ctx.email.send(
+            EmailMessage(
+                to=saved.portal_username,
+                subject=f"{saved.name}: portal password",
+                body=f"User name: {saved.portal_username}\nPassword: {password}\n",
+                key=f"portal-password:{saved.id}:{saved.version}",
+            )
+        )
+        return saved
+
+    # -- C4: contacts -------------------------------------------------------------
+    def _make_contact(self, company: CompanyId, data: ContactInput) -> Contact:
+        return Contact(
+            id=ContactId(self._new_id()),
+            company_id=company,
+            name=data.name,
+            title=data.title,
+            position_type=data.position_type,
+            phone=self._phone(data.phone, "contact.phone"),
+            email=self._email(data.email, "contact.email"),
+        )
+
+    def add_contact(
+        self,
+        *,
+        actor: object,
+        company: object,
+        name: str,
+        title: str | None = None,
+        position_type: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+    ) -> Contact:
+        """Add a contact; the primary contact does not change (C4)."""
+        data = ContactInput(name=name, title=title, position_type=position_type, phone=phone, email=email)
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            current = uow.companies.get(CompanyId(parse_id("company", company)))
+            self._check_staff_scope(uow, who, current.id)
+            new = self._make_contact(current.id, data)
+            uow.contacts.add(new)
+            if current.primary_contact_id is None:
+                # a company registered without a contact gets its first one as primary (C4)
+                uow.companies.save(attrs.evolve(current, primary_contact_id=new.id))
+            return new
+
+    def contacts(self, *, actor: object, company: object) -> list[Contact]:
+        """A company's contacts; every active employee may see them (C4)."""
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            return uow.contacts.for_company(CompanyId(parse_id("company", company)))
+
+    def change_primary_contact(self, *, actor: object, company: object, contact: object) -> Company:
+        """The explicit operation that changes a company's primary contact (C4)."""
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            current = uow.companies.get(CompanyId(parse_id("company", company)))
+            self._check_staff_scope(uow, who, current.id)
+            chosen = uow.contacts.get(ContactId(parse_id("contact", contact)))
+            saved = uow.companies.save(current.change_primary_contact(chosen))
+            uow.emit(
+                PrimaryContactChanged(at=self._now(), company_id=saved.id, contact_id=chosen.id, by=who.id)
+            )
+            return saved
+
+
+def _portal_decision(actor: Employee, company: Company) -> Decision:
+    if not actor.position.is_admin:
+        return Decision.deny(
+            f"only admins may send portal passwords; {actor.name} is {actor.position.value} (C11)"
+        )
+    if not company.portal_eligible:
+        return Decision.deny(f"{company.name} has no invoice or contract yet (C11)")
+    if company.email is None:
+        return Decision.deny(f"{company.name} has no e-mail to use as portal user name (C11)")
+    return Decision.allow(f"{actor.name} is an admin and {company.name} has an invoice or contract")

@@ -1,0 +1,87 @@
+"""Parameters (C9), documents (C10) and the audit trail (C12)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from crmkit.domain.audit import AuditEntry
+from crmkit.domain.documents import Document, DocumentOwner, OwnerKind
+from crmkit.domain.errors import PermissionDenied
+from crmkit.domain.ids import DocumentId, EmployeeId, PickListName, parse_id
+from crmkit.domain.parameters import PickList
+from crmkit.services.base import ServiceBase, parse_enum
+
+__all__ = ["RecordUseCases"]
+
+
+class RecordUseCases(ServiceBase):
+    """Pick-lists, attached documents and history."""
+
+    def set_parameters(self, *, actor: object, name: str, values: Sequence[str]) -> PickList:
+        """Create or replace a pick-list (C9); admins only."""
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            if not who.position.is_admin:
+                raise PermissionDenied(f"only admins set parameters; {who.name} is {who.position.value}")
+            wanted = PickList(PickListName(name), tuple(values))
+            current = uow.picklists.get_many([wanted.name]).get(wanted.name)
+            if current is None:
+                uow.picklists.add(wanted)
+                return wanted
+            if current.values == wanted.values:
+                return current
+            return uow.picklists.save(attrs.evolve(current, values=wanted.values))
+
+    def parameters(self, *, actor: object, name: str) -> PickList:
+        """One pick-list. Raises NotFound."""
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            return uow.picklists.get(PickListName(name))
+
+    def attach_document(
+        self,
+        *,
+        actor: object,
+        owner_kind: str | OwnerKind,
+        owner_id: object,
+        name: str,
+        media_type: str,
+        content: bytes,
+    ) -> Document:
+        """Store a file attached to an employee, company, interaction, contract or invoice (C10)."""
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+        document = Document(
+            id=DocumentId(self._new_id()),
+            owner=DocumentOwner(parse_enum(OwnerKind, "owner_kind", owner_kind), str(owner_id)),
+            name=name,
+            media_type=media_type,
+            content=content,
+        )
+        self._ctx.documents.put(document)
+        return document
+
+    def documents(self, *, actor: object, owner_kind: str | OwnerKind, owner_id: object) -> list[Document]:
+        """The files attached to a record (C10)."""
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+        owner = DocumentOwner(parse_enum(OwnerKind, "owner_kind", owner_kind), str(owner_id))
+        return self._ctx.documents.list_for(owner)
+
+    def history(self, *, actor: object, aggregate_type: str, aggregate_id: object) -> list[AuditEntry]:
+        """Every committed change to a record, with who made it and old → new values (C12)."""
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            return uow.audit.for_record(aggregate_type, str(aggregate_id))
+
+    def changes_by(
+        self, *, actor: object, employee: object, limit: int = 100, offset: int = 0
+    ) -> list[AuditEntry]:
+        """Changes one employee made (C12); admins only."""
+        with self._work(None) as uow:
+            who = self._acting(uow, actor)
+            if not who.position.is_admin:
+                raise PermissionDenied("only admins may read another employee's changes (C12)")
+            return uow.audit.by_actor(str(parse_id("employee", employee)), limit=limit, offset=offset)
