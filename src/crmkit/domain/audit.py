@@ -67,11 +67,7 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def audit_fields(entity: object) -> dict[str, str | None]:
-    """Flatten an attrs entity into ``{"field": text}``; nested attrs values become ``a.b``.
-
-    The ``version`` field is left out (the entry carries it) and secrets are masked.
-    """
+def _flatten(entity: object, *, mask: bool) -> dict[str, str | None]:
     flat: dict[str, str | None] = {}
 
     def walk(prefix: str, obj: Any) -> None:
@@ -82,7 +78,7 @@ def audit_fields(entity: object) -> dict[str, str | None]:
                 continue
             if attrs.has(type(value)):
                 walk(name + ".", value)
-            elif field.name in SECRET_FIELDS:
+            elif mask and field.name in SECRET_FIELDS:
                 flat[name] = None if value is None else "***"
             else:
                 flat[name] = _text(value)
@@ -91,11 +87,25 @@ def audit_fields(entity: object) -> dict[str, str | None]:
     return flat
 
 
+def audit_fields(entity: object) -> dict[str, str | None]:
+    """Flatten an attrs entity into ``{"field": text}``; nested attrs values become ``a.b``.
+
+    The ``version`` field is left out (the entry carries it) and secrets are masked.
+    """
+    return _flatten(entity, mask=True)
+
+
 def diff_fields(old: object | None, new: object | None) -> tuple[FieldChange, ...]:
-    """The field changes from ``old`` to ``new`` (either may be ``None`` for create/delete)."""
+    """The field changes from ``old`` to ``new`` (either may be ``None`` for create/delete).
+
+    Secrets are compared by their real values but shown masked, so a changed
+    password hash is recorded as ``*** → ***``: the trail says *that* it changed.
+    """
     before = audit_fields(old) if old is not None else {}
     after = audit_fields(new) if new is not None else {}
+    raw_before = _flatten(old, mask=False) if old is not None else {}
+    raw_after = _flatten(new, mask=False) if new is not None else {}
     names = list(after) + [n for n in before if n not in after]
     return tuple(
-        FieldChange(n, before.get(n), after.get(n)) for n in names if before.get(n) != after.get(n)
+        FieldChange(n, before.get(n), after.get(n)) for n in names if raw_before.get(n) != raw_after.get(n)
     )
