@@ -1,9 +1,10 @@
 """Every hook a crmkit plugin can implement — the plugin author's reference.
 
-A plugin is a module (or object) with functions marked ``@crmkit.hookimpl``
-whose names match the specs below. Built-in adapters register through the
-very same hooks. A third-party plugin is found through the ``crmkit``
-entry-point group::
+A plugin is a module (or any object) with functions marked
+``@crmkit.hookimpl`` whose names match the specs below; it may implement any
+subset of them. Built-in adapters register through the very same hooks
+(:data:`crmkit.plugins.DEFAULT_PLUGINS`). A third-party plugin is found
+through the ``crmkit`` entry-point group::
 
     # pyproject.toml of crmkit-acme
     [project.entry-points.crmkit]
@@ -13,7 +14,13 @@ or registered in code with ``crmkit.connect(plugins=[my_module])``.
 
 Registration hooks receive a typed ``register`` callback: call it once per
 URL scheme your adapter serves. Adapters are then chosen by URL scheme
-(``sqlite:///crm.db``, ``memory://``, ``console://``, ``acme://…``).
+(``sqlite:///crm.db``, ``memory://``, ``console://``, ``acme://…``). When
+two plugins register one scheme, the first registration wins: built-ins,
+then entry points, then plugins given in code (see :class:`crmkit.plugins.Plugins`).
+
+A hookimpl may declare fewer arguments than its spec, never others: a
+misspelt hook or argument name is rejected with
+:class:`pluggy.PluginValidationError` when the plugin manager is built.
 """
 
 from __future__ import annotations
@@ -94,14 +101,21 @@ class Register(Protocol[F_contra]):
 def crmkit_register_storage(register: Register[StorageFactory]) -> None:
     """Register storage back ends by URL scheme.
 
-    Called once when a CRM is built. Example::
+    Called once per CRM, while :func:`crmkit.connect` builds it, with a
+    ``register(scheme, factory)`` callback; all implementations are called
+    (not ``firstresult``). The factory is called later, only if the host asks
+    for that scheme, as ``factory(url, context)`` with the full URL and an
+    :class:`AdapterContext` whose ``storage`` is ``None``; it returns a
+    :class:`~crmkit.ports.storage.Storage`. Schemes are matched without a
+    ``+driver`` suffix: registering ``postgresql`` serves
+    ``postgresql+psycopg://…`` too. Example::
 
         @crmkit.hookimpl
         def crmkit_register_storage(register):
             register("acmedb", lambda url, ctx: AcmeStorage(url, clock=ctx.clock))
 
-    A scheme registered twice keeps the first registration (third-party
-    plugins cannot silently replace a built-in; pick another scheme).
+    A scheme registered twice keeps the first registration: a plugin cannot
+    replace a built-in (or an earlier plugin's) scheme; pick a scheme of your own.
     """
 
 
@@ -109,6 +123,11 @@ def crmkit_register_storage(register: Register[StorageFactory]) -> None:
 def crmkit_register_sms_gateways(register: Register[SmsGatewayFactory]) -> None:
     """Register SMS gateways by URL scheme.
 
+    Called once per CRM, like :func:`crmkit_register_storage`, with a
+    ``register(scheme, factory)`` callback; all implementations are called.
+    ``factory(url, context)`` returns a :class:`~crmkit.ports.messaging.SmsGateway`;
+    ``context.storage`` is the storage already built. Parse credentials and
+    options from the URL and never log them. Built-ins: ``console``, ``file``.
     Example::
 
         @crmkit.hookimpl
@@ -119,20 +138,48 @@ def crmkit_register_sms_gateways(register: Register[SmsGatewayFactory]) -> None:
 
 @hookspec
 def crmkit_register_email_senders(register: Register[EmailSenderFactory]) -> None:
-    """Register e-mail senders by URL scheme (``console``, ``smtp`` …)."""
+    """Register e-mail senders by URL scheme.
+
+    Called once per CRM with a ``register(scheme, factory)`` callback; all
+    implementations are called. ``factory(url, context)`` returns an
+    :class:`~crmkit.ports.messaging.EmailSender`. Built-ins: ``console``, ``file``.
+    Example::
+
+        @crmkit.hookimpl
+        def crmkit_register_email_senders(register):
+            register("acmemail", lambda url, ctx: AcmeMail.from_url(url))
+    """
 
 
 @hookspec
 def crmkit_register_document_stores(register: Register[DocumentStoreFactory]) -> None:
-    """Register document stores by URL scheme (C10); ``storage`` in the context is built."""
+    """Register document stores (C10) by URL scheme.
+
+    Called once per CRM with a ``register(scheme, factory)`` callback; all
+    implementations are called. ``factory(url, context)`` returns a
+    :class:`~crmkit.ports.documents.DocumentStore`; ``context.storage`` is
+    the storage already built, for stores that keep documents beside the
+    records. Built-in: ``memory``. Example::
+
+        @crmkit.hookimpl
+        def crmkit_register_document_stores(register):
+            register("s3", lambda url, ctx: S3DocumentStore.from_url(url))
+    """
 
 
 @hookspec
 def crmkit_on_event(event: DomainEvent) -> None:
     """React to a domain event after the unit of work that caused it committed.
 
-    Called for every event (``company.registered``, ``employee.left`` …), in
-    commit order; all implementations are called. An exception raised here
-    propagates to the caller of the use case, but the change is already
-    committed: keep handlers small, or write to the outbox instead.
+    Called once per event (``company.registered``, ``employee.left`` …), in
+    commit order, with the frozen event value; all implementations are called
+    and their return values are ignored. Events of a rolled-back unit of work
+    are never published. An exception raised here propagates to the caller
+    of the use case, but the change is already committed: keep handlers
+    small, or write to the outbox instead. Example::
+
+        @crmkit.hookimpl
+        def crmkit_on_event(event):
+            if event.name == "company.registered":
+                print("welcome", event.company_id)
     """

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterable
-from typing import Generic, TypeVar
+import re
+from collections.abc import Iterable
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import pluggy
+from pluggy import HookImpl
 
 from crmkit import hookspecs
 from crmkit.domain.errors import UnknownAdapter, ValidationError
@@ -40,22 +42,26 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 """Modules of the built-in adapters, registered through the same hooks as third-party ones."""
 
 DISABLE_AUTOLOAD_ENV = "CRMKIT_DISABLE_PLUGIN_AUTOLOAD"
-"""Set this environment variable to skip loading ``crmkit`` entry points."""
+"""Set this environment variable (to any non-empty value) to skip loading ``crmkit`` entry points."""
 
 F = TypeVar("F")
 
+_SCHEME = re.compile(r"[a-z][a-z0-9.-]*")
+
 
 def scheme_of(url: str, *, field: str = "url") -> str:
-    """The scheme of an adapter URL, without a ``+driver`` suffix (``postgresql+psycopg`` → ``postgresql``).
+    """The scheme of an adapter URL, lower-cased, without a ``+driver`` suffix.
+
+    >>> scheme_of("postgresql+psycopg://crm@db/crm"), scheme_of("Console://")
+    ('postgresql', 'console')
 
     Raises:
         ValidationError: naming ``field`` when the URL has no scheme.
     """
     scheme = urlsplit(url).scheme if "://" in url else ""
     if not scheme:
-        raise ValidationError(
-            field, f"{url!r} is not an adapter URL like 'memory://' or 'sqlite:///crm.db'"
-        )
+        example = "like 'memory://' or 'sqlite:///crm.db'"
+        raise ValidationError(field, f"{url!r} is not an adapter URL {example}")
     return scheme.split("+", 1)[0].lower()
 
 
@@ -65,12 +71,19 @@ def make_plugin_manager(
     """Build a plugin manager: built-ins, then entry points, then ``plugins``.
 
     Args:
-        plugins: extra plugin modules or objects registered in code.
+        plugins: extra plugin modules or objects registered in code, in this order.
         load_entrypoints: load the ``crmkit`` entry-point group; by default yes,
-            unless ``CRMKIT_DISABLE_PLUGIN_AUTOLOAD`` is set.
+            unless ``CRMKIT_DISABLE_PLUGIN_AUTOLOAD`` is set (to any non-empty value).
+            An entry point whose name is blocked (``pm.set_blocked``) or already
+            registered is skipped.
 
     Raises:
-        pluggy.PluginValidationError: a hookimpl has no matching spec or wrong arguments.
+        pluggy.PluginValidationError: a hookimpl names no hook of :mod:`crmkit.hookspecs`
+            (a typo) or takes an argument the hook does not offer.
+
+    >>> pm = make_plugin_manager(load_entrypoints=False)
+    >>> [name for name, _ in pm.list_name_plugin()] == list(DEFAULT_PLUGINS)
+    True
     """
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -88,15 +101,24 @@ def make_plugin_manager(
 
 
 class _Registry(Generic[F]):
+    """The factories offered for one port, by scheme, and the plugin that offered each."""
+
     def __init__(self, port: str) -> None:
         self.port = port
         self.factories: dict[str, F] = {}
+        self.providers: dict[str, str] = {}
+        self.current_plugin = ""
 
     def register(self, scheme: str, factory: F, /) -> None:
         key = scheme.lower().split("+", 1)[0]
-        # pluggy calls the newest plugin first, so the last call comes from the
-        # earliest registration (the built-ins): it wins a clash of schemes.
-        self.factories[key] = factory
+        if not _SCHEME.fullmatch(key):
+            raise ValueError(
+                f"plugin {self.current_plugin!r} registered {scheme!r} as a {self.port} scheme;"
+                " a scheme is a letter followed by letters, digits, '.' or '-'"
+            )
+        if key not in self.factories:  # the first registration of a scheme keeps it
+            self.factories[key] = factory
+            self.providers[key] = self.current_plugin
 
     def resolve(self, url: str) -> F:
         scheme = scheme_of(url, field=self.port)
@@ -107,7 +129,26 @@ class _Registry(Generic[F]):
 
 
 class Plugins:
-    """Typed access to the hooks: adapter registries by URL scheme and event publication."""
+    """Typed access to the hooks: adapter registries by URL scheme and event publication.
+
+    The registration hooks are called once, when the facade is built. When
+    two plugins register the same scheme for the same port, **the first
+    registration wins**: built-in adapters (:data:`DEFAULT_PLUGINS`) before
+    every other plugin, then plugins in the order they were registered
+    (entry points, then plugins given in code). ``tryfirst``/``trylast`` do
+    not change this — a plugin cannot take over a scheme someone else
+    already serves; it registers a scheme of its own instead.
+
+    >>> from crmkit.hookspecs import AdapterContext
+    >>> from crmkit.domain.settings import Settings
+    >>> from crmkit.testing import FixedClock, SequentialIds
+    >>> plugins = Plugins(make_plugin_manager(load_entrypoints=False))
+    >>> "console" in plugins.schemes("sms")
+    True
+    >>> context = AdapterContext(FixedClock(), SequentialIds(), Settings())
+    >>> type(plugins.sms("console://", context)).__name__
+    'ConsoleSmsGateway'
+    """
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
@@ -115,23 +156,54 @@ class Plugins:
         self._sms: _Registry[SmsGatewayFactory] = _Registry("sms")
         self._email: _Registry[EmailSenderFactory] = _Registry("email")
         self._documents: _Registry[DocumentStoreFactory] = _Registry("documents")
+        self._registries: dict[str, _Registry[Any]] = {
+            "storage": self._storage,
+            "sms": self._sms,
+            "email": self._email,
+            "documents": self._documents,
+        }
         self._collect("crmkit_register_storage", self._storage)
         self._collect("crmkit_register_sms_gateways", self._sms)
         self._collect("crmkit_register_email_senders", self._email)
         self._collect("crmkit_register_document_stores", self._documents)
 
     def _collect(self, hook_name: str, registry: _Registry[F]) -> None:
-        getattr(self.pm.hook, hook_name)(register=registry.register)
+        # Each implementation is called on its own, in precedence order (built-ins,
+        # then registration order), so the first to offer a scheme keeps it
+        # whatever tryfirst/trylast say about call order.
+        position = {name: i for i, (name, _) in enumerate(self.pm.list_name_plugin())}
+
+        def precedence(impl: HookImpl) -> tuple[bool, int]:
+            return impl.plugin_name not in DEFAULT_PLUGINS, position[impl.plugin_name]
+
+        impls = getattr(self.pm.hook, hook_name).get_hookimpls()
+        for impl in sorted(impls, key=precedence):
+            if impl.wrapper or impl.hookwrapper:
+                raise pluggy.PluginValidationError(
+                    impl.plugin, f"{hook_name} in {impl.plugin_name!r} cannot be a wrapper"
+                )
+            registry.current_plugin = impl.plugin_name
+            kwargs = {"register": registry.register}
+            impl.function(*(kwargs[name] for name in impl.argnames))
+        registry.current_plugin = ""
 
     def schemes(self, port: str) -> list[str]:
-        """The URL schemes registered for ``port`` (``storage``, ``sms``, ``email``, ``documents``)."""
-        registry: _Registry[Callable[..., object]] = {
-            "storage": self._storage,
-            "sms": self._sms,
-            "email": self._email,
-            "documents": self._documents,
-        }[port]  # type: ignore[assignment]  # the registries differ only in factory type
-        return sorted(registry.factories)
+        """The URL schemes registered for ``port`` (``storage``, ``sms``, ``email``, ``documents``).
+
+        Raises:
+            KeyError: for another port name.
+        """
+        return sorted(self._registries[port].factories)
+
+    def providers(self, port: str) -> dict[str, str]:
+        """Which plugin serves each scheme of ``port``: ``{"console": "crmkit.adapters.console"}``.
+
+        Plugins registered in code without a name get one made up by pluggy.
+
+        Raises:
+            KeyError: for another port name.
+        """
+        return dict(sorted(self._registries[port].providers.items()))
 
     def storage(self, url: str, context: AdapterContext) -> Storage:
         """Build the storage adapter for ``url``.
