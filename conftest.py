@@ -1,0 +1,42 @@
+"""Every example in the docs and in docstrings runs as a test (Sybil).
+
+* ``docs/**/*.md``: MyST/Markdown ```` ```python ```` blocks run in order,
+  one namespace per page; blocks starting with ``>>>`` are doctests.
+  ``% skip: next`` skips a block, ``% invisible-code-block: python`` runs
+  set-up code the reader does not see.
+* ``src/crmkit/**/*.py``: doctests in docstrings (``>>>``), run with the
+  module's globals. Literal ``::`` blocks in docstrings are not run.
+
+One root conftest serves both, so nothing test-only ships in the wheel and
+``python -m pytest`` from the repository root collects them (``testpaths``
+lists ``docs`` and ``src/crmkit``).
+"""
+
+from __future__ import annotations
+
+from doctest import ELLIPSIS
+
+from sybil import Sybil
+from sybil.parsers.myst import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
+from sybil.parsers.rest import DocTestParser
+
+_docs = Sybil(
+    parsers=[
+        PythonCodeBlockParser(doctest_optionflags=ELLIPSIS),
+        SkipParser(),
+        ClearNamespaceParser(),
+    ],
+    path="docs",
+    patterns=["*.md"],
+    fixtures=["tmp_path"],
+    name="docs",
+)
+
+_docstrings = Sybil(
+    parsers=[DocTestParser(optionflags=ELLIPSIS)],
+    path="src/crmkit",
+    patterns=["*.py"],
+    name="docstrings",
+)
+
+pytest_collect_file = (_docs + _docstrings).pytest()
