@@ -66,6 +66,8 @@ class MemoryRepository(Generic[E, K]):
 
     aggregate_type: ClassVar[str] = ""
     """The ``aggregate_type`` of audit entries and the ``kind`` of :class:`NotFound`."""
+    key_field: ClassVar[str] = "id"
+    """The name of the key field, named by :class:`Duplicate` when the key is taken."""
     unique_fields: ClassVar[tuple[str, ...]] = ()
     """Fields besides the key whose non-``None`` values must be unique (named by :class:`Duplicate`)."""
 
@@ -146,12 +148,12 @@ class MemoryRepository(Generic[E, K]):
         """Stage a new aggregate, stored as given (its version included).
 
         Raises:
-            Duplicate: the key (field ``"id"``) or a unique field is taken.
+            Duplicate: the key (:attr:`key_field`) or a unique field is taken.
         """
         self._uow.check_usable()
         key = self.key(item)
         if self._lookup(key) is not None:
-            raise Duplicate("id", f"{self.aggregate_type} {key} already exists")
+            raise Duplicate(self.key_field, f"{self.aggregate_type} {key} already exists")
         self._check_unique(item, self._rows())
         self._stage(item, None, None)
 
@@ -205,7 +207,7 @@ class MemoryRepository(Generic[E, K]):
             stored = self._committed.get(key)
             if base is None:
                 if stored is not None:
-                    raise Duplicate("id", f"{self.aggregate_type} {key} already exists")
+                    raise Duplicate(self.key_field, f"{self.aggregate_type} {key} already exists")
             elif stored is None or stored.version != base:
                 raise ConcurrencyConflict(self.aggregate_type, key, base)
         if self.unique_fields and self._staged:
@@ -367,6 +369,7 @@ class MemoryPickListRepository(MemoryRepository[PickList, PickListName]):
     """Parameter lists in memory (C9), keyed by name."""
 
     aggregate_type = PICKLIST_AGGREGATE
+    key_field = "name"
 
     def key(self, item: PickList) -> PickListName:
         """The list's name."""
