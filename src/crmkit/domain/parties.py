@@ -46,8 +46,10 @@ __all__ = [
 
 # -- field validators (shape only; full parsing lives in crmkit.validation) --
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# fullmatch + [0-9]: "\d" also matches Arabic-Indic and full-width digits, and "$" lets a
+# trailing newline through.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def nonblank(_: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -58,19 +60,21 @@ def nonblank(_: object, attribute: attrs.Attribute[str], value: str) -> None:
 
 def e164(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
     """Attrs validator: ``None`` or a phone number in E.164 form (``+905321234567``)."""
-    if value is not None and not _E164.match(value):
+    if value is not None and not (isinstance(value, str) and _E164.fullmatch(value)):
         raise ValidationError(attribute.name, f"{value!r} is not an E.164 phone number")
 
 
 def email_shape(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
     """Attrs validator: ``None`` or something shaped like an e-mail address."""
-    if value is not None and not _EMAIL.match(value):
+    if value is not None and not (isinstance(value, str) and _EMAIL.fullmatch(value)):
         raise ValidationError(attribute.name, f"{value!r} is not an e-mail address")
 
 
 def tax_number_shape(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
     """Attrs validator: ``None``, a 10-digit VKN or an 11-digit TCKN (checksums: crmkit.validation)."""
-    if value is not None and not (value.isdigit() and len(value) in (10, 11)):
+    if value is not None and not (
+        isinstance(value, str) and value.isascii() and value.isdigit() and len(value) in (10, 11)
+    ):
         raise ValidationError(
             attribute.name, f"{value!r} is neither a 10-digit VKN nor an 11-digit TCKN"
         )
