@@ -21,6 +21,7 @@ from crmkit.domain.parties import (
     _opt_text,
     _positive_version,
     _text,
+    _to_enum,
     e164,
     email_shape,
     nonblank,
@@ -63,6 +64,14 @@ class EmployeeStatus(enum.StrEnum):
     RESIGNED = "resigned"
 
 
+def _position(value: Position | str) -> Position:
+    return _to_enum(Position, "position", value)
+
+
+def _employee_status(value: EmployeeStatus | str) -> EmployeeStatus:
+    return _to_enum(EmployeeStatus, "status", value)
+
+
 EMPLOYING_FIRM_TYPES: frozenset[CompanyType] = frozenset(
     {CompanyType.DISTRIBUTOR, CompanyType.MAIN_DEALER, CompanyType.DEALER}
 )
@@ -96,14 +105,14 @@ class Employee:
 
     id: EmployeeId
     name: str = attrs.field(converter=_text, validator=nonblank)
-    position: Position = attrs.field(converter=Position)
+    position: Position = attrs.field(converter=_position)
     hired_at: datetime = attrs.field(validator=_aware)
     firm_id: CompanyId | None = None
     department: str | None = attrs.field(default=None, converter=_opt_text)
     manager_id: EmployeeId | None = None
     email: str | None = attrs.field(default=None, validator=email_shape)
     phone: str | None = attrs.field(default=None, validator=e164)
-    status: EmployeeStatus = attrs.field(converter=EmployeeStatus, default=EmployeeStatus.ACTIVE)
+    status: EmployeeStatus = attrs.field(converter=_employee_status, default=EmployeeStatus.ACTIVE)
     login: str | None = None
     password_hash: str | None = attrs.field(default=None, repr=False)
     exit_reason: str | None = attrs.field(default=None, converter=_opt_text)

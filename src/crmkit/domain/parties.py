@@ -12,7 +12,7 @@ import enum
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -80,6 +80,22 @@ def tax_number_shape(_: object, attribute: attrs.Attribute[str | None], value: s
         )
 
 
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def _to_enum(enum_type: type[_E], field: str, value: _E | str) -> _E:
+    """The member of ``enum_type`` for ``value``, or a ValidationError naming ``field``.
+
+    attrs converters built on this (one named function per field, which mypy's
+    attrs plugin needs) turn a bad string into a ValidationError, not a bare ValueError.
+    """
+    try:
+        return enum_type(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in enum_type)
+        raise ValidationError(field, f"{value!r} is not one of: {allowed}") from None
+
+
 def _aware(_: object, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     if value is not None:
         require_aware(attribute.name, value)
@@ -118,6 +134,14 @@ class CompanyKind(enum.StrEnum):
 
     CORPORATE = "corporate"
     INDIVIDUAL = "individual"
+
+
+def _company_type(value: CompanyType | str) -> CompanyType:
+    return _to_enum(CompanyType, "type", value)
+
+
+def _company_kind(value: CompanyKind | str) -> CompanyKind:
+    return _to_enum(CompanyKind, "kind", value)
 
 
 # -- C2: channel hierarchy --------------------------------------------------
@@ -212,6 +236,10 @@ class CompanyStatus(enum.StrEnum):
 _STATUS_ORDER = (CompanyStatus.PRE_MEETING, CompanyStatus.IN_TALKS, CompanyStatus.POTENTIAL)
 
 
+def _company_status(value: CompanyStatus | str) -> CompanyStatus:
+    return _to_enum(CompanyStatus, "status", value)
+
+
 class StatusTrigger(enum.StrEnum):
     """Events that move a company's status (C5)."""
 
@@ -240,6 +268,10 @@ class ReferenceKind(enum.StrEnum):
     CORPORATE = "corporate"
 
 
+def _reference_kind(value: ReferenceKind | str) -> ReferenceKind:
+    return _to_enum(ReferenceKind, "referred_by.kind", value)
+
+
 @attrs.frozen
 class Reference:
     """The person or company that referred a company (C7).
@@ -247,7 +279,7 @@ class Reference:
     An individual reference names a person; a corporate one points at a company.
     """
 
-    kind: ReferenceKind = attrs.field(converter=ReferenceKind)
+    kind: ReferenceKind = attrs.field(converter=_reference_kind)
     person_name: str | None = attrs.field(default=None, converter=_opt_text)
     company_id: CompanyId | None = None
 
@@ -299,11 +331,13 @@ class Company:
 
     id: CompanyId
     name: str = attrs.field(converter=_text, validator=nonblank)
-    type: CompanyType = attrs.field(converter=CompanyType)
-    kind: CompanyKind = attrs.field(converter=CompanyKind, default=CompanyKind.CORPORATE)
+    type: CompanyType = attrs.field(converter=_company_type)
+    kind: CompanyKind = attrs.field(converter=_company_kind, default=CompanyKind.CORPORATE)
     registered_at: datetime = attrs.field(validator=_aware)
     parent_id: CompanyId | None = None
-    status: CompanyStatus = attrs.field(converter=CompanyStatus, default=CompanyStatus.PRE_MEETING)
+    status: CompanyStatus = attrs.field(
+        converter=_company_status, default=CompanyStatus.PRE_MEETING
+    )
     tax_no: str | None = attrs.field(default=None, validator=tax_number_shape)
     email: str | None = attrs.field(default=None, validator=email_shape)
     phone: str | None = attrs.field(default=None, validator=e164)
@@ -458,6 +492,10 @@ class ClaimStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+def _claim_status(value: ClaimStatus | str) -> ClaimStatus:
+    return _to_enum(ClaimStatus, "status", value)
+
+
 @attrs.frozen(kw_only=True)
 class Claim:
     """A rep's request to own an unowned company; a manager decides (C6)."""
@@ -466,7 +504,7 @@ class Claim:
     company_id: CompanyId
     claimant_id: EmployeeId
     requested_at: datetime = attrs.field(validator=_aware)
-    status: ClaimStatus = attrs.field(converter=ClaimStatus, default=ClaimStatus.PENDING)
+    status: ClaimStatus = attrs.field(converter=_claim_status, default=ClaimStatus.PENDING)
     decided_by: EmployeeId | None = None
     decided_at: datetime | None = attrs.field(default=None, validator=_aware)
     reason: str | None = attrs.field(default=None, converter=_opt_text)
