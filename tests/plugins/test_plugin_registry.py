@@ -79,7 +79,7 @@ def test_a_plugin_registered_in_code_supplies_an_sms_gateway(
     assert gateway.send(SmsMessage("+905321234567", "Merhaba")) == "acme-1"
     assert gateway.sent == [SmsMessage("+905321234567", "Merhaba")]
     assert "acme" in acme_plugins.schemes("sms")
-    assert acme_plugins.schemes("email") == ["console", "file"]
+    assert "acme" not in acme_plugins.schemes("email")
 
 
 def test_the_scheme_is_matched_case_insensitively_and_without_a_driver_suffix(
@@ -140,8 +140,9 @@ def test_an_unknown_scheme_raises_unknown_adapter_listing_the_known_schemes(
 
     error = caught.value
     assert (error.port, error.scheme) == ("sms", "netgsm")
-    assert error.known == ["acme", "console", "file"]
-    assert str(error) == "no sms adapter for scheme 'netgsm'; known schemes: acme, console, file"
+    assert error.known == acme_plugins.schemes("sms")
+    assert {"acme", "console", "file"} <= set(error.known)
+    assert str(error) == f"no sms adapter for scheme 'netgsm'; known schemes: {', '.join(error.known)}"
 
 
 def test_a_url_without_a_scheme_is_a_validation_error_naming_the_port(
@@ -235,7 +236,8 @@ def test_built_ins_win_a_scheme_clash_whatever_the_call_order(
 
 def test_the_other_schemes_of_a_clashing_plugin_still_register(context: AdapterContext) -> None:
     plugins = Plugins(make_plugin_manager(plugins=[Hijacker()], load_entrypoints=False))
-    assert plugins.schemes("sms") == ["console", "file", "hijack"]
+    assert "hijack" in plugins.schemes("sms")
+    assert plugins.providers("sms")["console"] == "crmkit.adapters.console"
 
 
 def test_between_third_party_plugins_the_first_registered_wins(context: AdapterContext) -> None:
