@@ -124,7 +124,7 @@ def test_the_environment_variable_disables_autoload(
 
     assert not pm.has_plugin("acme")
     assert MODULE not in sys.modules
-    with pytest.raises(UnknownAdapter, match="no sms adapter for scheme 'acme'; known schemes: .*console"):
+    with pytest.raises(UnknownAdapter, match=r"no sms adapter for scheme 'acme'; known schemes: .*console"):
         Plugins(pm).sms("acme://ayse@", context)
 
 
