@@ -123,10 +123,13 @@ class Employee:
         if self.manager_id is not None and self.manager_id == self.id:
             raise ValidationError("manager_id", "an employee cannot report to himself")
         if self.status is not EmployeeStatus.ACTIVE and (
-            self.exit_at is None or self.login is not None or self.password_hash is not None
+            self.exit_at is None
+            or self.exit_reason is None
+            or self.login is not None
+            or self.password_hash is not None
         ):
             raise ValidationError(
-                "status", "a departed employee has an exit date and no credentials"
+                "status", "a departed employee has an exit reason and date and no credentials"
             )
 
     @property
