@@ -1,0 +1,150 @@
+"""Driver errors → crmkit's own errors, the same way on every back end.
+
+* a unique or primary-key violation → :class:`Duplicate` naming the field;
+* a foreign-key violation → :class:`ValidationError` naming the field;
+* a lock conflict (SQLite busy, a deadlock, a serialization failure) →
+  :class:`ConcurrencyConflict`: someone else is writing; retry;
+* a database that cannot be reached → :class:`StorageUnavailable` naming the
+  URL with its password masked.
+
+Constraints are found by name in the driver's message (PostgreSQL and MariaDB
+name them; the naming convention in :mod:`.tables` makes the names stable), or
+by ``table.column`` (SQLite's unique errors). SQLite does not say which foreign
+key failed; the caller then probes the referenced tables (see
+:func:`foreign_key_probe`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from crmkit.adapters.sqlalchemy.tables import CONSTRAINT_FIELDS
+from crmkit.domain.errors import (
+    ConcurrencyConflict,
+    CrmError,
+    Duplicate,
+    StorageUnavailable,
+    ValidationError,
+)
+
+__all__ = [
+    "foreign_key_probe",
+    "is_lock_conflict",
+    "masked",
+    "translate_integrity",
+    "unavailable",
+]
+
+_BY_LENGTH = sorted(CONSTRAINT_FIELDS, key=len, reverse=True)
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w.]+)")
+# SQLSTATE / MySQL error numbers that mean "another transaction is in the way; retry".
+_RETRY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+_RETRY_MYSQL_CODES = frozenset({1205, 1213})
+_SQLITE_LOCKED = ("database is locked", "database table is locked", "database schema is locked")
+
+
+def masked(url: sa.URL) -> str:
+    """The URL as text with its password shown as ``***``."""
+    return url.render_as_string(hide_password=True)
+
+
+def unavailable(url: sa.URL, error: BaseException) -> StorageUnavailable:
+    """The error to raise when the database at ``url`` cannot be reached."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    text = reason[0] if reason else type(error).__name__
+    if url.password:
+        text = text.replace(str(url.password), "***")
+    return StorageUnavailable(f"cannot reach the database at {masked(url)}: {text}")
+
+
+def is_lock_conflict(error: DBAPIError) -> bool:
+    """True when the driver reports that a concurrent transaction blocked this one."""
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES:
+        return True
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _RETRY_MYSQL_CODES:
+        return True
+    message = str(orig)
+    return type(orig).__module__ == "sqlite3" and any(m in message for m in _SQLITE_LOCKED)
+
+
+def translate_integrity(
+    error: IntegrityError,
+    table: sa.Table,
+    field_of: Callable[[str], str],
+    probe: Callable[[], str | None],
+) -> CrmError:
+    """The crmkit error for a constraint violation while writing to ``table``.
+
+    Args:
+        error: what SQLAlchemy raised.
+        table: the table written to.
+        field_of: column name → domain field name.
+        probe: finds the foreign-key field that points nowhere, when the
+            message does not say (SQLite); called only in that case.
+    """
+    message = str(error.orig)
+    for name in _BY_LENGTH:
+        if name in message:
+            return _error(name.startswith("fk_"), field_of(CONSTRAINT_FIELDS[name]), table)
+    found = _SQLITE_UNIQUE.search(message)
+    if found:
+        column = found.group(1).split(",")[0].split(".")[-1]
+        return _error(False, field_of(column), table)
+    if "PRIMARY" in message and "Duplicate" in message:
+        return _error(False, field_of(_primary_key(table)), table)
+    if "foreign key" in message.lower():
+        column = probe()
+        return _error(True, field_of(column) if column else table.name, table)
+    return ValidationError(table.name, "the change breaks a rule of the stored data")
+
+
+def _primary_key(table: sa.Table) -> str:
+    return next(iter(table.primary_key.columns)).name
+
+
+def _error(foreign: bool, field: str, table: sa.Table) -> CrmError:
+    if foreign:
+        return ValidationError(field, "refers to a record that does not exist")
+    return Duplicate(field, f"this value is already taken in {table.name}")
+
+
+def foreign_key_probe(
+    connection: Connection, table: sa.Table, rows: Iterable[Mapping[str, Any]]
+) -> str | None:
+    """The first foreign-key column of ``rows`` whose value has no referenced row.
+
+    Run after the failed statement was rolled back to its savepoint; rows of a
+    self-referencing batch may point at each other.
+    """
+    batch = list(rows)
+    for fk in sorted(table.foreign_keys, key=lambda f: f.parent.name):
+        column = fk.parent.name
+        wanted = {row[column] for row in batch if row.get(column) is not None}
+        if fk.column.table is table:
+            wanted -= {row[fk.column.name] for row in batch}
+        if not wanted:
+            continue
+        target = fk.column
+        found = set(connection.execute(sa.select(target).where(target.in_(wanted))).scalars())
+        if wanted - found:
+            return column
+    return None
+
+
+def conflict_for(kind: str, key: object, version: int) -> Callable[[DBAPIError], CrmError | None]:
+    """A translator turning a lock conflict into :class:`ConcurrencyConflict` for one record."""
+
+    def translate(error: DBAPIError) -> CrmError | None:
+        if is_lock_conflict(error):
+            return ConcurrencyConflict(kind, key, version)
+        return None
+
+    return translate

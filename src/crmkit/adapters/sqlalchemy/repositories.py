@@ -1,0 +1,440 @@
+"""Repositories over SQLAlchemy Core: one per aggregate, plus the audit log reader.
+
+Every repository works on its unit of work's one connection and transaction
+(:class:`~crmkit.adapters.sqlalchemy.storage.SqlUnitOfWork`), following the
+rules in :mod:`crmkit.ports.storage`:
+
+* ``add``/``add_many`` insert the rows and their audit entries (C12) inside a
+  savepoint, so a refused write (a duplicate, a missing reference) leaves the
+  unit of work usable and unchanged on every back end; ``add_many`` is one
+  ``executemany`` for the rows and one for the audit entries.
+* ``save`` reads the stored row, then runs ``UPDATE … WHERE id = ? AND
+  version = ?`` and checks the row count: a stale copy raises
+  :class:`~crmkit.domain.errors.ConcurrencyConflict` and writes nothing.
+* ``get_many`` is one ``SELECT … WHERE id IN (…)``; trees are walked by a
+  recursive CTE in the database; search matches the stored folded key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+
+import attrs
+import sqlalchemy as sa
+
+from crmkit.adapters.sqlalchemy import tables
+from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.unit_of_work import (
+    CLAIM_AGGREGATE,
+    COMPANY_AGGREGATE,
+    CONTACT_AGGREGATE,
+    EMPLOYEE_AGGREGATE,
+    PICKLIST_AGGREGATE,
+    audit_entry,
+)
+from crmkit.domain.audit import AuditEntry, FieldChange
+from crmkit.domain.employees import Employee
+from crmkit.domain.errors import ConcurrencyConflict, NotFound
+from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName
+from crmkit.domain.parameters import PickList
+from crmkit.domain.parties import Claim, ClaimStatus, Company, CompanyType, Contact
+from crmkit.domain.text import fold
+
+if TYPE_CHECKING:
+    from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
+
+__all__ = [
+    "GET_MANY_CHUNK",
+    "MAX_TREE_DEPTH",
+    "SqlAuditLog",
+    "SqlClaimRepository",
+    "SqlCompanyRepository",
+    "SqlContactRepository",
+    "SqlEmployeeRepository",
+    "SqlPickListRepository",
+    "SqlRepository",
+]
+
+GET_MANY_CHUNK = 5_000
+"""Most ids one ``get_many`` query asks for (drivers cap the number of parameters)."""
+MAX_TREE_DEPTH = 1_000
+"""Deepest level a recursive tree query descends to (a guard against corrupt cycles)."""
+
+
+class _Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+E = TypeVar("E", bound=_Versioned)
+K = TypeVar("K")
+
+
+def _page(query: sa.Select[Any], limit: int, offset: int) -> sa.Select[Any]:
+    return query.limit(max(limit, 0)).offset(max(offset, 0))
+
+
+class SqlRepository(Generic[E, K]):
+    """What every SQL repository shares: add, add_many, get, get_many, save, count.
+
+    Subclasses set :attr:`aggregate_type`, :attr:`mapper` and :attr:`key_column`.
+    """
+
+    aggregate_type: ClassVar[str] = ""
+    """The ``aggregate_type`` of audit entries and the ``kind`` of :class:`NotFound`."""
+    mapper: ClassVar[RowMapper[Any]]
+    """Maps the aggregate to its table's rows."""
+    key_column: ClassVar[str] = "id"
+    """The primary-key column, which is also the aggregate's key attribute."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _table(self) -> sa.Table:
+        return self.mapper.table
+
+    @property
+    def _key(self) -> sa.ColumnElement[Any]:
+        return self._table.c[self.key_column]
+
+    def _key_of(self, item: E) -> K:
+        key: K = getattr(item, self.key_column)
+        return key
+
+    def _rows(self, query: sa.Select[Any]) -> list[E]:
+        result = self._uow.read(query)
+        return [self.mapper.from_row(row) for row in result.mappings()]
+
+    def _one_or_none(self, query: sa.Select[Any]) -> E | None:
+        found = self._rows(query.limit(1))
+        return found[0] if found else None
+
+    def _ordered_for_insert(self, items: list[E]) -> list[E]:
+        """The batch in an order that satisfies references within it (default: as given)."""
+        return items
+
+    def _audit_row(self, key: object, version: int, old: E | None, new: E) -> dict[str, Any]:
+        return audit_row(
+            audit_entry(
+                actor=self._uow.actor,
+                at=self._uow.clock.now(),
+                aggregate_type=self.aggregate_type,
+                aggregate_id=key,
+                version=version,
+                old=old,
+                new=new,
+            )
+        )
+
+    def add(self, item: E) -> None:
+        """Store a new aggregate and its ``create`` audit entry.
+
+        Raises:
+            Duplicate: the key or another unique field is taken; names the field.
+            ValidationError: a reference points nowhere, or a text is too long; names the field.
+        """
+        self.add_many([item])
+
+    def add_many(self, items: Iterable[E]) -> None:
+        """Store many new aggregates: one batched ``INSERT`` for them, one for their audit.
+
+        All or nothing: when one row is refused, none of the batch is written.
+
+        Raises:
+            Duplicate: as :meth:`add`.
+            ValidationError: as :meth:`add`.
+        """
+        batch = self._ordered_for_insert(list(items))
+        if not batch:
+            return
+        rows = [self.mapper.to_row(item) for item in batch]
+        audit = [self._audit_row(self._key_of(item), item.version, None, item) for item in batch]
+        insert = sa.insert(self._table)
+        audit_insert = sa.insert(tables.audit_entries)
+        with self._uow.writing(self, rows, self._key_of(batch[0]), batch[0].version) as conn:
+            if len(rows) == 1:
+                conn.execute(insert, rows[0])
+                conn.execute(audit_insert, audit[0])
+            else:
+                conn.execute(insert, rows)
+                conn.execute(audit_insert, audit)
+
+    def get(self, key: K) -> E:
+        """The aggregate with this key.
+
+        Raises:
+            NotFound: when there is none.
+        """
+        found = self._one_or_none(sa.select(self._table).where(self._key == key))
+        if found is None:
+            raise NotFound(self.aggregate_type, key)
+        return found
+
+    def get_many(self, keys: Iterable[K]) -> dict[K, E]:
+        """The aggregates with these keys in one query (per :data:`GET_MANY_CHUNK` keys).
+
+        Missing keys are left out; the dict follows the order of ``keys``.
+        """
+        wanted = list(dict.fromkeys(keys))
+        found: dict[K, E] = {}
+        for start in range(0, len(wanted), GET_MANY_CHUNK):
+            chunk = wanted[start : start + GET_MANY_CHUNK]
+            for item in self._rows(sa.select(self._table).where(self._key.in_(chunk))):
+                found[self._key_of(item)] = item
+        return {key: found[key] for key in wanted if key in found}
+
+    def save(self, item: E) -> E:
+        """Store a changed aggregate with a conditional ``UPDATE``; returns it with ``version + 1``.
+
+        Raises:
+            ConcurrencyConflict: ``item.version`` is not the stored version; nothing is written.
+            NotFound: the aggregate was never added.
+            Duplicate: a unique field clashes with another record; names the field.
+            ValidationError: a reference points nowhere, or a text is too long.
+        """
+        key = self._key_of(item)
+        old = self._one_or_none(sa.select(self._table).where(self._key == key))
+        if old is None:
+            raise NotFound(self.aggregate_type, key)
+        if old.version != item.version:
+            raise ConcurrencyConflict(self.aggregate_type, key, item.version)
+        new: E = attrs.evolve(item, version=item.version + 1)  # type: ignore[misc]  # E is attrs
+        row = self.mapper.to_row(new)
+        del row[self.key_column]
+        update = (
+            sa.update(self._table).where(self._key == key, self._table.c.version == item.version).values(row)
+        )
+        with self._uow.writing(self, [row | {self.key_column: key}], key, item.version) as conn:
+            if conn.execute(update).rowcount != 1:
+                raise ConcurrencyConflict(self.aggregate_type, key, item.version)
+            conn.execute(sa.insert(tables.audit_entries), self._audit_row(key, new.version, old, new))
+        return new
+
+    def count(self) -> int:
+        """How many aggregates are stored (as this unit of work sees them)."""
+        query = sa.select(sa.func.count()).select_from(self._table)
+        return int(self._uow.read(query).scalar_one())
+
+
+def audit_row(entry: AuditEntry) -> dict[str, Any]:
+    """The ``audit_entries`` row of an entry; ``changes`` as ``[field, old, new]`` triples."""
+    return {
+        "actor_id": entry.actor_id,
+        "at": utc(entry.at),
+        "aggregate_type": entry.aggregate_type,
+        "aggregate_id": entry.aggregate_id,
+        "version": entry.version,
+        "action": entry.action,
+        "changes": [[c.field, c.old, c.new] for c in entry.changes],
+    }
+
+
+def _company_extra(company: Company) -> dict[str, Any]:
+    return {"name_key": fold(company.name)}
+
+
+class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
+    """Companies (C1–C7, C11); tax numbers unique; trees walked in the database (T5, A6)."""
+
+    aggregate_type = COMPANY_AGGREGATE
+    mapper = RowMapper(
+        Company,
+        tables.companies,
+        nested={"segmentation": "", "referred_by": "referred_by_"},
+        extra=_company_extra,
+    )
+
+    def _ordered_for_insert(self, items: list[Company]) -> list[Company]:
+        """Parents before their children, so every back end accepts the batch row by row."""
+        in_batch = {c.id for c in items}
+        placed: set[CompanyId] = set()
+        ordered: list[Company] = []
+        waiting = list(items)
+        while waiting:
+            ready = [
+                c
+                for c in waiting
+                if c.parent_id is None or c.parent_id not in in_batch or c.parent_id in placed
+            ]
+            if not ready:  # a cycle inside the batch: let the database refuse it
+                ready = waiting
+            ordered.extend(ready)
+            placed.update(c.id for c in ready)
+            ready_ids = {id(c) for c in ready}
+            waiting = [c for c in waiting if id(c) not in ready_ids]
+        return ordered
+
+    def by_tax_no(self, tax_no: str) -> Company | None:
+        """The company with this VKN/TCKN, or ``None``."""
+        t = tables.companies
+        return self._one_or_none(sa.select(t).where(t.c.tax_no == tax_no))
+
+    def children(self, parent: CompanyId) -> list[Company]:
+        """Companies registered directly under ``parent``, ordered by id."""
+        t = tables.companies
+        return self._rows(sa.select(t).where(t.c.parent_id == parent).order_by(t.c.id))
+
+    def ancestors(self, company: CompanyId) -> list[CompanyId]:
+        """The chain above ``company``, parent first, by a recursive CTE.
+
+        Raises:
+            NotFound: when the company does not exist.
+        """
+        t = tables.companies
+        up = t.alias("up")
+        tree = (
+            sa.select(t.c.id, t.c.parent_id, sa.literal(0, sa.Integer).label("depth"))
+            .where(t.c.id == company)
+            .cte("chain", recursive=True)
+        )
+        tree = tree.union_all(
+            sa.select(up.c.id, up.c.parent_id, (tree.c.depth + 1).label("depth")).where(
+                up.c.id == tree.c.parent_id, tree.c.depth < MAX_TREE_DEPTH
+            )
+        )
+        rows = self._uow.read(sa.select(tree.c.id, tree.c.depth).order_by(tree.c.depth)).all()
+        if not rows:
+            raise NotFound(self.aggregate_type, company)
+        return [CompanyId(row.id) for row in rows if row.depth > 0]
+
+    def subtree(self, root: CompanyId) -> list[CompanyId]:
+        """``root`` and every company below it, by a recursive CTE, ordered by id.
+
+        Empty when ``root`` does not exist.
+        """
+        t = tables.companies
+        down = t.alias("down")
+        tree = (
+            sa.select(t.c.id, sa.literal(0, sa.Integer).label("depth"))
+            .where(t.c.id == root)
+            .cte("subtree", recursive=True)
+        )
+        tree = tree.union_all(
+            sa.select(down.c.id, (tree.c.depth + 1).label("depth")).where(
+                down.c.parent_id == tree.c.id, tree.c.depth < MAX_TREE_DEPTH
+            )
+        )
+        query = sa.select(tree.c.id).distinct().order_by(tree.c.id)
+        return [CompanyId(value) for value in self._uow.read(query).scalars()]
+
+    def search(
+        self,
+        text: str = "",
+        *,
+        type: CompanyType | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Company]:
+        """Companies whose folded name contains folded ``text`` (``istanbul`` finds ``İSTANBUL``).
+
+        Matches the stored key with ``LIKE`` (``%`` and ``_`` in ``text`` are
+        escaped); ordered by folded name, then id.
+        """
+        t = tables.companies
+        query = sa.select(t).where(t.c.name_key.contains(fold(text), autoescape=True))
+        if type is not None:
+            query = query.where(t.c.type == CompanyType(type).value)
+        return self._rows(_page(query.order_by(t.c.name_key, t.c.id), limit, offset))
+
+
+class SqlContactRepository(SqlRepository[Contact, ContactId]):
+    """Contact persons (C4)."""
+
+    aggregate_type = CONTACT_AGGREGATE
+    mapper = RowMapper(Contact, tables.contacts)
+
+    def for_company(self, company: CompanyId) -> list[Contact]:
+        """The company's contacts, ordered by name then id."""
+        t = tables.contacts
+        query = sa.select(t).where(t.c.company_id == company).order_by(t.c.name, t.c.id)
+        return self._rows(query)
+
+
+class SqlEmployeeRepository(SqlRepository[Employee, EmployeeId]):
+    """Employees (C8); logins unique."""
+
+    aggregate_type = EMPLOYEE_AGGREGATE
+    mapper = RowMapper(Employee, tables.employees)
+
+    def by_login(self, login: str) -> Employee | None:
+        """The employee with this login, or ``None`` (departed employees have none)."""
+        t = tables.employees
+        return self._one_or_none(sa.select(t).where(t.c.login == login))
+
+    def for_firm(self, firm: CompanyId | None) -> list[Employee]:
+        """Staff of a firm (``None``: the host company), ordered by name then id."""
+        t = tables.employees
+        where = t.c.firm_id.is_(None) if firm is None else t.c.firm_id == firm
+        return self._rows(sa.select(t).where(where).order_by(t.c.name, t.c.id))
+
+
+class SqlClaimRepository(SqlRepository[Claim, ClaimId]):
+    """Ownership claims (C6)."""
+
+    aggregate_type = CLAIM_AGGREGATE
+    mapper = RowMapper(Claim, tables.claims)
+
+    def for_company(self, company: CompanyId) -> list[Claim]:
+        """All claims on a company, oldest first (by request time, then id)."""
+        t = tables.claims
+        query = sa.select(t).where(t.c.company_id == company)
+        return self._rows(query.order_by(t.c.requested_at, t.c.id))
+
+    def pending(self, *, limit: int = 50, offset: int = 0) -> list[Claim]:
+        """Claims awaiting a decision, oldest first (by request time, then id)."""
+        t = tables.claims
+        query = sa.select(t).where(t.c.status == ClaimStatus.PENDING.value)
+        return self._rows(_page(query.order_by(t.c.requested_at, t.c.id), limit, offset))
+
+
+class SqlPickListRepository(SqlRepository[PickList, PickListName]):
+    """Parameter lists (C9), keyed by name."""
+
+    aggregate_type = PICKLIST_AGGREGATE
+    mapper = RowMapper(PickList, tables.picklists)
+    key_column = "name"
+
+    def all(self) -> list[PickList]:
+        """Every list, ordered by name."""
+        t = tables.picklists
+        return self._rows(sa.select(t).order_by(t.c.name))
+
+
+class SqlAuditLog:
+    """Reads the audit trail (C12): committed entries plus this unit of work's own."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def _entries(self, query: sa.Select[Any]) -> list[AuditEntry]:
+        t = tables.audit_entries
+        rows = self._uow.read(query.order_by(t.c.at, t.c.id)).mappings()
+        return [_entry(row) for row in rows]
+
+    def for_record(self, aggregate_type: str, aggregate_id: str) -> list[AuditEntry]:
+        """Every change to one record, oldest first (by time, then the order written)."""
+        t = tables.audit_entries
+        return self._entries(
+            sa.select(t).where(t.c.aggregate_type == aggregate_type, t.c.aggregate_id == str(aggregate_id))
+        )
+
+    def by_actor(self, actor_id: str, *, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
+        """Changes made by one actor, oldest first (by time, then the order written)."""
+        t = tables.audit_entries
+        query = sa.select(t).where(t.c.actor_id == str(actor_id))
+        return self._entries(query.limit(max(limit, 0)).offset(max(offset, 0)))
+
+
+def _entry(row: Any) -> AuditEntry:
+    changes: Sequence[Sequence[str | None]] = row["changes"]
+    return AuditEntry(
+        actor_id=row["actor_id"],
+        at=utc(row["at"]),
+        aggregate_type=row["aggregate_type"],
+        aggregate_id=row["aggregate_id"],
+        version=row["version"],
+        action=row["action"],
+        changes=tuple(FieldChange(str(c[0]), c[1], c[2]) for c in changes),
+    )

@@ -1,0 +1,301 @@
+"""The SQL storage back end and its unit of work (SPEC §9, issue 3).
+
+:class:`SqlStorage` is built from a URL (``sqlite:///crm.db``,
+``postgresql+psycopg://…``, ``mariadb+pymysql://…``, ``mysql+pymysql://…``)
+and runs one code path on all of them. A :class:`SqlUnitOfWork` holds one
+connection and one transaction: repositories write into it, :meth:`commit`
+makes everything durable at once, and leaving the ``with`` block without
+committing — or by an exception — rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from crmkit.adapters.clock import SystemClock
+from crmkit.adapters.sqlalchemy._errors import (
+    foreign_key_probe,
+    is_lock_conflict,
+    translate_integrity,
+    unavailable,
+)
+from crmkit.adapters.sqlalchemy.engine import make_engine, parse_url
+from crmkit.adapters.sqlalchemy.repositories import (
+    SqlAuditLog,
+    SqlClaimRepository,
+    SqlCompanyRepository,
+    SqlContactRepository,
+    SqlEmployeeRepository,
+    SqlPickListRepository,
+)
+from crmkit.adapters.sqlalchemy.tables import metadata
+from crmkit.adapters.unit_of_work import EventBuffer
+from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, ValidationError
+from crmkit.domain.events import DomainEvent
+from crmkit.domain.ids import EmployeeId
+from crmkit.ports.clock import Clock
+from crmkit.ports.storage import (
+    AuditLog,
+    ClaimRepository,
+    CompanyRepository,
+    ContactRepository,
+    EmployeeRepository,
+    PickListRepository,
+)
+
+if TYPE_CHECKING:
+    from crmkit.adapters.sqlalchemy.repositories import SqlRepository
+
+__all__ = ["SqlStorage", "SqlUnitOfWork"]
+
+
+class SqlStorage:
+    """Storage in a SQL database through SQLAlchemy Core.
+
+    Args:
+        url: the database URL; SQLite files get WAL, foreign keys and a busy timeout.
+        clock: stamps audit entries (default: the system clock).
+        engine_options: passed to :func:`sqlalchemy.create_engine`.
+
+    Attributes:
+        url: the URL as given.
+        engine: the SQLAlchemy engine (nothing connects until first use).
+        clock: the clock of the audit trail.
+
+    Raises:
+        ValidationError: naming ``url`` when it is not a database URL.
+    """
+
+    def __init__(
+        self, url: str, *, clock: Clock | None = None, engine_options: Mapping[str, Any] = {}
+    ) -> None:
+        self.url = url
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self._url = parse_url(url)
+        try:
+            self.engine: Engine = make_engine(self._url, **dict(engine_options))
+        except (ImportError, sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as error:
+            raise ValidationError("url", f"{self.masked_url}: {error}") from None
+        self._closed = False
+
+    @property
+    def masked_url(self) -> str:
+        """The URL with its password shown as ``***``, for messages and logs."""
+        return self._url.render_as_string(hide_password=True)
+
+    def connect(self) -> Connection:
+        """A new connection from the pool.
+
+        Raises:
+            StorageUnavailable: the storage was closed, or the database cannot be reached
+                (the message names the URL with the password masked).
+        """
+        if self._closed:
+            raise StorageUnavailable(f"storage {self.masked_url} is closed")
+        try:
+            return self.engine.connect()
+        except DBAPIError as error:
+            raise unavailable(self._url, error) from None
+
+    def unit_of_work(self, actor: EmployeeId | None = None) -> SqlUnitOfWork:
+        """A new unit of work; its changes are audited as made by ``actor`` (C12).
+
+        Raises:
+            StorageUnavailable: the storage was closed.
+        """
+        if self._closed:
+            raise StorageUnavailable(f"storage {self.masked_url} is closed")
+        return SqlUnitOfWork(self, actor)
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the current revision (idempotent).
+
+        Raises:
+            StorageUnavailable: the database cannot be reached.
+        """
+        self.connect().close()
+        _create_all_until_migrations_exist(self.engine)
+
+    def close(self) -> None:
+        """Close every pooled connection; the storage must not be used afterwards."""
+        self._closed = True
+        self.engine.dispose()
+
+
+def _create_all_until_migrations_exist(engine: Engine) -> None:
+    """Create missing tables straight from the metadata.
+
+    A stand-in for ``crmkit.adapters.sqlalchemy.migrations.upgrade`` (Alembic),
+    which :meth:`SqlStorage.migrate` calls once it exists.
+    """
+    metadata.create_all(engine)
+
+
+class SqlUnitOfWork:
+    """One connection and one transaction over every SQL repository.
+
+    See :class:`crmkit.ports.storage.UnitOfWork`. The connection is taken from
+    the pool on entering the ``with`` block (or on first use) and returned
+    on leaving it; after :meth:`commit` or :meth:`rollback` the unit of work
+    goes on in a fresh transaction.
+
+    Attributes:
+        actor: who the changes are audited as made by (``None``: the system).
+        clock: stamps the audit entries.
+    """
+
+    def __init__(self, storage: SqlStorage, actor: EmployeeId | None) -> None:
+        self.actor = actor
+        self.clock = storage.clock
+        self._storage = storage
+        self._connection: Connection | None = None
+        self._events = EventBuffer()
+        self.companies: CompanyRepository = SqlCompanyRepository(self)
+        self.contacts: ContactRepository = SqlContactRepository(self)
+        self.employees: EmployeeRepository = SqlEmployeeRepository(self)
+        self.claims: ClaimRepository = SqlClaimRepository(self)
+        self.picklists: PickListRepository = SqlPickListRepository(self)
+        self.audit: AuditLog = SqlAuditLog(self)
+
+    def __enter__(self) -> Self:
+        _ = self.connection
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        self._events.rollback()
+        if connection is None:
+            return
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+        except DBAPIError:
+            if exc is None:
+                raise
+        finally:
+            connection.close()
+
+    @property
+    def connection(self) -> Connection:
+        """The unit of work's connection, in a transaction (opened on first use).
+
+        Raises:
+            StorageUnavailable: the database cannot be reached.
+        """
+        if self._connection is None:
+            connection = self._storage.connect()
+            try:
+                connection.begin()
+            except DBAPIError as error:
+                connection.close()
+                raise unavailable(self._storage._url, error) from None
+            self._connection = connection
+        return self._connection
+
+    def commit(self) -> None:
+        """Make every change of this unit of work durable and visible, atomically.
+
+        Raises:
+            ConcurrencyConflict: the database refused the commit because of a concurrent one.
+            StorageUnavailable: the connection was lost.
+        """
+        connection = self.connection
+        try:
+            connection.commit()
+        except DBAPIError as error:
+            self._events.rollback()
+            raise self._translate(error, "transaction", "commit", 0) from None
+        self._events.commit()
+
+    def rollback(self) -> None:
+        """Discard every change made since the last commit."""
+        self._events.rollback()
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.rollback()
+
+    def emit(self, event: DomainEvent) -> None:
+        """Record an event to hand out once the unit of work commits."""
+        self._events.emit(event)
+
+    def collect_events(self) -> Sequence[DomainEvent]:
+        """Events of committed work, oldest first, each handed out once."""
+        return self._events.collect()
+
+    # -- used by the repositories ------------------------------------------------------
+    def read(self, query: sa.Executable) -> CursorResult[Any]:
+        """Run a query in the unit of work's transaction.
+
+        Raises:
+            StorageUnavailable: the connection was lost.
+        """
+        connection = self.connection
+        try:
+            return connection.execute(query)
+        except DBAPIError as error:
+            if error.connection_invalidated:
+                raise unavailable(self._storage._url, error) from None
+            raise
+
+    @contextmanager
+    def writing(
+        self,
+        repository: SqlRepository[Any, Any],
+        rows: Sequence[Mapping[str, Any]],
+        key: object,
+        version: int,
+    ) -> Iterator[Connection]:
+        """Run writes of ``repository`` inside a savepoint, translating driver errors.
+
+        A refused write is rolled back to the savepoint, so the unit of work
+        stays usable (PostgreSQL would otherwise abort the whole transaction).
+
+        Raises:
+            Duplicate: a unique constraint, naming the field.
+            ValidationError: a foreign key pointing nowhere, naming the field.
+            ConcurrencyConflict: a concurrent transaction holds the rows or the database.
+            StorageUnavailable: the connection was lost.
+        """
+        connection = self.connection
+        table = repository.mapper.table
+        savepoint = connection.begin_nested()
+        try:
+            yield connection
+        except IntegrityError as error:
+            savepoint.rollback()
+            raise translate_integrity(
+                error,
+                table,
+                repository.mapper.field_of,
+                lambda: foreign_key_probe(connection, table, rows),
+            ) from None
+        except DBAPIError as error:
+            if savepoint.is_active and not error.connection_invalidated:
+                savepoint.rollback()
+            raise self._translate(error, repository.aggregate_type, key, version) from None
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        else:
+            savepoint.commit()
+
+    def _translate(self, error: DBAPIError, kind: str, key: object, version: int) -> Exception:
+        if is_lock_conflict(error):
+            return ConcurrencyConflict(kind, key, version)
+        if error.connection_invalidated:
+            return unavailable(self._storage._url, error)
+        if isinstance(error, sa.exc.DataError):
+            return ValidationError(kind, str(error.orig).splitlines()[0])
+        return error
