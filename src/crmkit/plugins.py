@@ -38,6 +38,7 @@ __all__ = ["DEFAULT_PLUGINS", "DISABLE_AUTOLOAD_ENV", "Plugins", "make_plugin_ma
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "crmkit.adapters.memory.plugin",
     "crmkit.adapters.console",
+    "crmkit.adapters.sqlalchemy.plugin",
 )
 """Modules of the built-in adapters, registered through the same hooks as third-party ones."""
 
