@@ -1,0 +1,66 @@
+"""Contract suites every storage and document-store adapter must pass (SPEC §9).
+
+The suites are plain classes whose names do not start with ``Test``, so
+pytest does not collect them where they are defined. An adapter's test
+module binds each one by subclassing it under a ``Test*`` name and supplying
+the fixture it needs — the way eventsourcing's persistence tests are reused
+by every recorder::
+
+    import pytest
+    from crmkit.hookspecs import AdapterContext
+    from crmkit.domain.settings import Settings
+    from crmkit.testing import FixedClock, SequentialIds
+    from crmkit.testing.contracts import CompanyRepositoryContract, UnitOfWorkContract
+
+    from crmkit_acme import AcmeStorage
+
+
+    @pytest.fixture
+    def storage(tmp_path):
+        store = AcmeStorage(f"acme://{tmp_path}", clock=FixedClock())
+        store.migrate()          # a migrated, *empty* storage per test
+        yield store
+        store.close()
+
+
+    class TestAcmeCompanies(CompanyRepositoryContract):
+        pass                     # the module-level ``storage`` fixture is used
+
+
+    class TestAcmeUnitOfWork(UnitOfWorkContract):
+        @pytest.fixture
+        def storage(self):       # or override it per class
+            ...
+
+Fixtures the suites expect:
+
+* ``storage`` — a migrated, empty :class:`~crmkit.ports.storage.Storage`,
+  closed by the fixture afterwards (every suite but the document one);
+* ``document_store`` — an empty :class:`~crmkit.ports.documents.DocumentStore`
+  (:class:`DocumentStoreContract`).
+
+Each test names the SPEC rule it guards (C1 … C12, §9), so a failure says
+which promise of the port an adapter breaks. Records are stored parent
+first, so back ends with foreign keys pass; actors of audited work are ids
+of employees that need not exist (C12: history outlives its author).
+"""
+
+from crmkit.testing.contracts.audit import AuditLogContract
+from crmkit.testing.contracts.claims import ClaimRepositoryContract, PickListRepositoryContract
+from crmkit.testing.contracts.companies import CompanyRepositoryContract
+from crmkit.testing.contracts.documents import DocumentStoreContract
+from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
+from crmkit.testing.contracts.round_trip import RoundTripContract
+from crmkit.testing.contracts.unit_of_work import UnitOfWorkContract
+
+__all__ = [
+    "AuditLogContract",
+    "ClaimRepositoryContract",
+    "CompanyRepositoryContract",
+    "ContactRepositoryContract",
+    "DocumentStoreContract",
+    "EmployeeRepositoryContract",
+    "PickListRepositoryContract",
+    "RoundTripContract",
+    "UnitOfWorkContract",
+]

@@ -1,0 +1,55 @@
+"""Shared fixtures: a fixed clock, sequential ids, and a storage per back end; hypothesis profiles.
+
+``storage`` is parametrized over :data:`crmkit.testing.backends.BACKENDS`
+(ids ``memory``, ``sqlite``, ``postgresql``, ``mysql``); server back ends
+without their ``CRMKIT_TEST_*_URL`` are skipped with the reason shown.
+Select one with ``-k memory``. Hypothesis profiles: ``dev`` (50 examples,
+the default) and ``ci`` (200); choose with ``HYPOTHESIS_PROFILE=ci``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+from crmkit.domain.settings import Settings
+from crmkit.hookspecs import AdapterContext
+from crmkit.ports.storage import Storage
+from crmkit.testing.backends import BACKENDS, BackendUnavailable, make_storage
+from crmkit.testing.clock import FixedClock, SequentialIds
+
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile("ci", max_examples=200, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock standing still at 2026-01-01 09:00 UTC until a test advances it."""
+    return FixedClock()
+
+
+@pytest.fixture
+def ids() -> SequentialIds:
+    """Ids 00000000-0000-4000-8000-000000000001, …002, … in order."""
+    return SequentialIds()
+
+
+@pytest.fixture(params=BACKENDS, ids=list(BACKENDS))
+def storage(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock, ids: SequentialIds
+) -> Iterator[Storage]:
+    """A migrated, empty storage of each back end, closed after the test."""
+    kind: str = request.param
+    try:
+        built = make_storage(kind, tmp_path, AdapterContext(clock, ids, Settings()))
+    except BackendUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        yield built
+    finally:
+        built.close()
