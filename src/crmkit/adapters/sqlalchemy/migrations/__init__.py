@@ -1,0 +1,133 @@
+"""Alembic migrations of the SQL storage, shipped in the package.
+
+:func:`upgrade` creates or upgrades a database to a revision (``head`` by
+default) and :func:`current` tells which revision a database is at. Both take
+a URL or an :class:`~sqlalchemy.engine.Engine`. The scripts are found as the
+package resource ``crmkit.adapters.sqlalchemy:migrations``, so no
+``alembic.ini`` is needed; ``env.py`` targets
+:data:`crmkit.adapters.sqlalchemy.tables.metadata`.
+
+Revisions (oldest first; :data:`REVISIONS`):
+
+* ``0001`` — the initial schema: companies, contacts, employees, claims,
+  pick lists, the audit trail and documents.
+* ``0002`` — the Turkish search key ``companies.name_key`` (issue 3, item 6):
+  added, back-filled with :func:`crmkit.domain.text.fold` of every existing
+  name, then made ``NOT NULL`` and indexed. It is a separate revision so that
+  upgrading a database that already holds data is exercised from the first
+  release (on SQLite it rebuilds ``companies`` by move-and-copy).
+
+On SQLite, foreign-key enforcement is switched off while the migrations run
+(a move-and-copy drops and recreates a referenced table) and
+``PRAGMA foreign_key_check`` must come back clean before the upgrade is
+committed; the connection's previous setting is restored afterwards.
+
+Example:
+    >>> import sqlalchemy as sa
+    >>> engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+    >>> current(engine) is None
+    True
+    >>> upgrade(engine)
+    >>> current(engine) == REVISIONS[-1]
+    True
+    >>> engine.dispose()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+
+__all__ = ["REVISIONS", "SCRIPT_LOCATION", "MigrationError", "current", "upgrade"]
+
+SCRIPT_LOCATION = "crmkit.adapters.sqlalchemy:migrations"
+"""Where Alembic finds ``env.py`` and ``versions/``: a package resource."""
+
+REVISIONS: tuple[str, ...] = ("0001", "0002")
+"""Every revision id, oldest first; the last one is ``head``."""
+
+
+class MigrationError(RuntimeError):
+    """A migration left the database inconsistent (e.g. a dangling foreign key on SQLite)."""
+
+
+def upgrade(url_or_engine: str | sa.URL | sa.Engine, revision: str = "head") -> None:
+    """Create or upgrade the schema of a database to ``revision``.
+
+    Idempotent: a database already at ``revision`` is left as it is. Rows in
+    existing tables are kept (revisions that add a required column back-fill
+    it).
+
+    Args:
+        url_or_engine: a SQLAlchemy URL (an engine is made and disposed of
+            here) or an engine (left open).
+        revision: an Alembic revision id, or ``"head"``.
+
+    Raises:
+        MigrationError: on SQLite, foreign keys are dangling after the upgrade
+            (nothing is committed then).
+        sqlalchemy.exc.SQLAlchemyError: the database refused a statement.
+    """
+    with _connection(url_or_engine) as connection:
+        config = _config(connection)
+        if connection.dialect.name == "sqlite":
+            with _sqlite_foreign_keys_off(connection):
+                command.upgrade(config, revision)
+                dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if dangling:
+                    connection.rollback()
+                    raise MigrationError(f"dangling foreign keys after upgrade: {dangling[:5]!r}")
+                connection.commit()
+        else:
+            command.upgrade(config, revision)
+            connection.commit()
+
+
+def current(url_or_engine: str | sa.URL | sa.Engine) -> str | None:
+    """The revision a database is at, or ``None`` for a database without crmkit's schema."""
+    with _connection(url_or_engine) as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+        connection.rollback()
+        return revision
+
+
+def _config(connection: sa.Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.attributes["connection"] = connection
+    return config
+
+
+@contextmanager
+def _connection(url_or_engine: str | sa.URL | sa.Engine) -> Iterator[sa.Connection]:
+    if isinstance(url_or_engine, sa.Engine):
+        with url_or_engine.connect() as connection:
+            yield connection
+        return
+    engine = sa.create_engine(url_or_engine)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection: sa.Connection) -> Iterator[None]:
+    # The pragma is a no-op inside a transaction, so it goes to the driver
+    # before SQLAlchemy begins one.
+    raw: Any = connection.connection.driver_connection
+    (enabled,) = raw.execute("PRAGMA foreign_keys").fetchone()
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        raw.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
