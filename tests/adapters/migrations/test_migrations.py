@@ -22,7 +22,7 @@ from alembic.runtime.migration import MigrationContext
 
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
-from crmkit.adapters.sqlalchemy.migrations import REVISIONS, current, upgrade
+from crmkit.adapters.sqlalchemy.migrations import REVISIONS, MigrationError, current, upgrade
 from crmkit.domain.text import fold
 
 SERVER_VARIABLES = {"postgresql": "CRMKIT_TEST_POSTGRES_URL", "mysql": "CRMKIT_TEST_MYSQL_URL"}
@@ -122,6 +122,21 @@ def test_head_schema_equals_the_table_metadata(engine: sa.Engine) -> None:
 def test_a_url_works_as_well_as_an_engine(scratch_url: sa.URL) -> None:
     upgrade(scratch_url.render_as_string(hide_password=False), revision=REVISIONS[0])
     assert current(scratch_url) == REVISIONS[0]
+
+
+def test_a_schema_made_by_create_all_is_adopted_at_head(engine: sa.Engine) -> None:
+    tables.metadata.create_all(engine)
+    assert current(engine) is None
+    upgrade(engine)
+    assert current(engine) == REVISIONS[-1]
+    assert drift(engine) == []
+
+
+def test_an_unversioned_schema_that_differs_is_refused(engine: sa.Engine) -> None:
+    tables.metadata.create_all(engine, tables=[tables.metadata.tables["companies"]])
+    with pytest.raises(MigrationError, match="exist without migration history"):
+        upgrade(engine)
+    assert current(engine) is None
 
 
 # --- upgrading a database that holds data -----------------------------------------------

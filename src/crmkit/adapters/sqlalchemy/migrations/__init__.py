@@ -17,6 +17,11 @@ Revisions (oldest first; :data:`REVISIONS`):
   upgrading a database that already holds data is exercised from the first
   release (on SQLite it rebuilds ``companies`` by move-and-copy).
 
+A database whose tables were made straight from the metadata (``create_all``,
+before migrations existed) has no Alembic history: :func:`upgrade` adopts it
+(stamps it at ``head``) when its schema equals the metadata exactly, and
+refuses it with :class:`MigrationError` listing the differences otherwise.
+
 On SQLite, foreign-key enforcement is switched off while the migrations run
 (a move-and-copy drops and recreates a referenced table) and
 ``PRAGMA foreign_key_check`` must come back clean before the upgrade is
@@ -70,12 +75,16 @@ def upgrade(url_or_engine: str | sa.URL | sa.Engine, revision: str = "head") -> 
         revision: an Alembic revision id, or ``"head"``.
 
     Raises:
-        MigrationError: on SQLite, foreign keys are dangling after the upgrade
-            (nothing is committed then).
+        MigrationError: on SQLite, foreign keys are dangling after the upgrade;
+            or the database holds crmkit tables without migration history that
+            differ from the current schema.
         sqlalchemy.exc.SQLAlchemyError: the database refused a statement.
     """
     with _connection(url_or_engine) as connection:
         config = _config(connection)
+        if _unversioned_schema(connection):
+            command.stamp(config, "head")
+            connection.commit()
         if connection.dialect.name == "sqlite":
             with _sqlite_foreign_keys_off(connection):
                 command.upgrade(config, revision)
@@ -95,6 +104,28 @@ def current(url_or_engine: str | sa.URL | sa.Engine) -> str | None:
         revision = MigrationContext.configure(connection).get_current_revision()
         connection.rollback()
         return revision
+
+
+def _unversioned_schema(connection: sa.Connection) -> bool:
+    """Whether the database holds crmkit tables but no Alembic history (checked: equal to head)."""
+    from alembic.autogenerate import compare_metadata
+
+    from crmkit.adapters.sqlalchemy.tables import metadata
+
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    has_history = context.get_current_revision() is not None
+    existing = set(sa.inspect(connection).get_table_names()) & set(metadata.tables)
+    connection.rollback()
+    if has_history or not existing:
+        return False
+    differences = compare_metadata(context, metadata)
+    connection.rollback()
+    if differences:
+        raise MigrationError(
+            f"tables {sorted(existing)} exist without migration history and differ from the "
+            f"current schema, so they cannot be adopted: {differences!r}"
+        )
+    return True
 
 
 def _config(connection: sa.Connection) -> Config:
