@@ -31,9 +31,12 @@ PLUGIN_SOURCE = '''
 from urllib.parse import urlsplit
 
 import crmkit
+from crmkit.domain.errors import NotFound
 
 
 class AcmeGateway:
+    idempotent = False
+
     def __init__(self, user, clock):
         self.user = user
         self.clock = clock
@@ -46,6 +49,12 @@ class AcmeGateway:
     def send(self, message):
         self.sent.append((self.clock.now(), message))
         return f"acme-{len(self.sent)}"
+
+    def status(self, provider_id):
+        raise NotFound("sms", provider_id)
+
+    def parse_callback(self, body, headers):
+        return []
 
 
 @crmkit.hookimpl
