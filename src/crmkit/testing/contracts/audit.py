@@ -128,6 +128,18 @@ class AuditLogContract:
         assert read(storage, lambda uow: uow.audit.for_record("company", str(company.id))) == []
         assert read(storage, lambda uow: uow.audit.by_actor(str(actor))) == []
 
+    def test_c12_rolled_back_entries_do_not_ride_along_with_a_later_commit(self, storage: Storage) -> None:
+        """After rollback(), committing other work in the same unit of work records only it (C12)."""
+        dropped, kept = make_company(name="Geri Alınan"), make_company(name="Kalan")
+        with storage.unit_of_work() as uow:
+            uow.companies.add(dropped)
+            uow.rollback()
+            uow.companies.add(kept)
+            uow.commit()
+        assert read(storage, lambda uow: uow.audit.for_record("company", str(dropped.id))) == []
+        kept_entries = read(storage, lambda uow: uow.audit.for_record("company", str(kept.id)))
+        assert [e.action for e in kept_entries] == ["create"]
+
     def test_c12_a_conflicting_save_leaves_no_entry(self, storage: Storage) -> None:
         """A stale save that raises ConcurrencyConflict adds nothing to the trail (C12, §9)."""
         company = make_company()
