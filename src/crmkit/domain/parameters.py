@@ -7,6 +7,8 @@ stored like any other record, never an enum in code.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import attrs
 
 from crmkit.domain.errors import ValidationError
@@ -36,7 +38,10 @@ KNOWN_PICKLISTS: tuple[str, ...] = (
 """The lists crmkit itself consults (C9); hosts may add their own names."""
 
 
-def _values(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+def _values(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        # a bare string is iterable too and would become one value per letter
+        raise ValidationError("values", f"{values!r} is one string; give a list of values")
     cleaned = tuple(clean_text(v) for v in values)
     seen: dict[str, str] = {}
     for index, value in enumerate(cleaned):
