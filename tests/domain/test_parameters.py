@@ -91,3 +91,10 @@ def test_c9_every_value_of_a_generated_list_is_its_own_canonical_spelling(pl: Pi
         assert pl.canonical("v", value.upper()) == value
         assert pl.canonical("v", value.lower()) == value
         assert pl.canonical("v", value) == value
+
+
+def test_c9_a_single_string_is_not_a_list_of_values() -> None:
+    with pytest.raises(ValidationError) as info:
+        PickList("sectors", "Kimya")
+    assert info.value.field == "values"
+    assert PickList("sectors", ["Kimya", "Gıda"]).values == ("Kimya", "Gıda")
