@@ -1,0 +1,191 @@
+"""Visibility predicates: a small algebra of *values* the access policy returns (A7).
+
+:func:`crmkit.domain.access.visible` answers "which companies may this
+employee see at this moment?" with a predicate value, not with a list, so
+the storage adapter decides how to run it: the SQLAlchemy adapter compiles
+it to a ``WHERE`` clause, the in-memory adapter evaluates :func:`matches`.
+A property test holds both to the same answer on every input.
+
+The algebra:
+
+* :data:`EVERYTHING` / :data:`NOTHING`;
+* :class:`CodeIn` — the company's micro-region code is one of a set (A1);
+* :class:`OwnedBy` — the company's sales rep is a given employee (A3);
+* :class:`FirmSubtree` — the company is a firm or lies below it in the channel tree (A6);
+* :class:`And` / :class:`Or` of predicates, built with :func:`all_of` / :func:`any_of`,
+  which simplify as they go.
+
+>>> import uuid
+>>> p = all_of(FirmSubtree(CompanyId(uuid.UUID(int=1))), CodeIn(frozenset({"M-07"})))
+>>> describe(p)
+'(in the subtree of firm 00000000-0000-0000-0000-000000000001 and code in {M-07})'
+>>> all_of(EVERYTHING, p) == p, any_of(NOTHING, EVERYTHING) == EVERYTHING
+(True, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from crmkit.domain.ids import CompanyId, EmployeeId
+
+__all__ = [
+    "EVERYTHING",
+    "NOTHING",
+    "And",
+    "CodeIn",
+    "CompanyFacts",
+    "Everything",
+    "FirmSubtree",
+    "Nothing",
+    "Or",
+    "OwnedBy",
+    "Predicate",
+    "all_of",
+    "any_of",
+    "code_in",
+    "describe",
+    "matches",
+]
+
+
+@attrs.frozen
+class Everything:
+    """Matches every company."""
+
+
+@attrs.frozen
+class Nothing:
+    """Matches no company."""
+
+
+@attrs.frozen
+class CodeIn:
+    """The company's micro-region code is one of ``codes`` (a company without a code never matches)."""
+
+    codes: frozenset[str]
+
+
+@attrs.frozen
+class OwnedBy:
+    """The company's sales rep (C6) is ``employee``."""
+
+    employee: EmployeeId
+
+
+@attrs.frozen
+class FirmSubtree:
+    """The company is ``firm`` or lies below it in the channel tree (C2, A6)."""
+
+    firm: CompanyId
+
+
+@attrs.frozen
+class And:
+    """Every part matches (use :func:`all_of`, which simplifies)."""
+
+    parts: tuple[Predicate, ...]
+
+
+@attrs.frozen
+class Or:
+    """At least one part matches (use :func:`any_of`, which simplifies)."""
+
+    parts: tuple[Predicate, ...]
+
+
+Predicate = Everything | Nothing | CodeIn | OwnedBy | FirmSubtree | And | Or
+"""Any visibility predicate."""
+
+EVERYTHING = Everything()
+"""The predicate that matches every company."""
+NOTHING = Nothing()
+"""The predicate that matches no company."""
+
+
+def code_in(codes: Iterable[str]) -> Predicate:
+    """:class:`CodeIn` of ``codes``, or :data:`NOTHING` for no codes."""
+    wanted = frozenset(codes)
+    return CodeIn(wanted) if wanted else NOTHING
+
+
+def all_of(*parts: Predicate) -> Predicate:
+    """The conjunction of ``parts``: ``EVERYTHING`` parts drop out, a ``NOTHING`` part wins."""
+    flat: list[Predicate] = []
+    for part in parts:
+        if isinstance(part, Nothing):
+            return NOTHING
+        if isinstance(part, Everything):
+            continue
+        flat.extend(part.parts if isinstance(part, And) else (part,))
+    unique = tuple(dict.fromkeys(flat))
+    if not unique:
+        return EVERYTHING
+    return unique[0] if len(unique) == 1 else And(unique)
+
+
+def any_of(*parts: Predicate) -> Predicate:
+    """The disjunction of ``parts``: ``NOTHING`` parts drop out, an ``EVERYTHING`` part wins."""
+    flat: list[Predicate] = []
+    for part in parts:
+        if isinstance(part, Everything):
+            return EVERYTHING
+        if isinstance(part, Nothing):
+            continue
+        flat.extend(part.parts if isinstance(part, Or) else (part,))
+    unique = tuple(dict.fromkeys(flat))
+    if not unique:
+        return NOTHING
+    return unique[0] if len(unique) == 1 else Or(unique)
+
+
+@attrs.frozen(kw_only=True)
+class CompanyFacts:
+    """What a predicate looks at in a company.
+
+    Attributes:
+        id: the company.
+        code: its micro-region code (``segmentation.micro_region``).
+        owner_id: its sales rep (C6).
+        lineage: the company itself and every company above it in the channel tree.
+    """
+
+    id: CompanyId
+    code: str | None = None
+    owner_id: EmployeeId | None = None
+    lineage: frozenset[CompanyId] = frozenset()
+
+
+def matches(predicate: Predicate, facts: CompanyFacts) -> bool:
+    """Evaluate ``predicate`` on one company's facts (the in-memory side of A7)."""
+    if isinstance(predicate, Everything):
+        return True
+    if isinstance(predicate, Nothing):
+        return False
+    if isinstance(predicate, CodeIn):
+        return facts.code is not None and facts.code in predicate.codes
+    if isinstance(predicate, OwnedBy):
+        return facts.owner_id == predicate.employee
+    if isinstance(predicate, FirmSubtree):
+        return predicate.firm == facts.id or predicate.firm in facts.lineage
+    if isinstance(predicate, And):
+        return all(matches(part, facts) for part in predicate.parts)
+    return any(matches(part, facts) for part in predicate.parts)
+
+
+def describe(predicate: Predicate) -> str:
+    """A short human-readable text of the predicate (for logs and docs)."""
+    if isinstance(predicate, Everything):
+        return "every company"
+    if isinstance(predicate, Nothing):
+        return "no company"
+    if isinstance(predicate, CodeIn):
+        return "code in {" + ", ".join(sorted(predicate.codes)) + "}"
+    if isinstance(predicate, OwnedBy):
+        return f"owned by {predicate.employee}"
+    if isinstance(predicate, FirmSubtree):
+        return f"in the subtree of firm {predicate.firm}"
+    joiner = " and " if isinstance(predicate, And) else " or "
+    return "(" + joiner.join(describe(part) for part in predicate.parts) + ")"
