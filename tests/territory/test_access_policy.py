@@ -21,6 +21,7 @@ from crmkit.domain.access import (
     ContactResource,
     Decision,
     InteractionResource,
+    Resource,
     decide,
     require_can_act,
     visible,
@@ -110,7 +111,7 @@ def test_a5_departed_employees_can_do_nothing(
     assert visible(who, AT) == NOTHING
     assert visible(who, exit_at) == NOTHING
     facts = company(who, "own_in")
-    resources = [
+    resources: list[Resource] = [
         CompanyResource(company=facts),
         ContactResource(company=facts),
         InteractionResource(company=facts, owner_id=who.employee.id),
