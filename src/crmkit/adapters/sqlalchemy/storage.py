@@ -35,7 +35,6 @@ from crmkit.adapters.sqlalchemy.repositories import (
     SqlEmployeeRepository,
     SqlPickListRepository,
 )
-from crmkit.adapters.sqlalchemy.tables import metadata
 from crmkit.adapters.unit_of_work import EventBuffer
 from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, ValidationError
 from crmkit.domain.events import DomainEvent
@@ -121,7 +120,7 @@ class SqlStorage:
             StorageUnavailable: the database cannot be reached.
         """
         self.connect().close()
-        _create_all_until_migrations_exist(self.engine)
+        _upgrade(self.engine)
 
     def close(self) -> None:
         """Close every pooled connection; the storage must not be used afterwards."""
@@ -129,13 +128,11 @@ class SqlStorage:
         self.engine.dispose()
 
 
-def _create_all_until_migrations_exist(engine: Engine) -> None:
-    """Create missing tables straight from the metadata.
+def _upgrade(engine: Engine) -> None:
+    """Run the shipped Alembic migrations up to head (Alembic is imported only here)."""
+    from crmkit.adapters.sqlalchemy.migrations import upgrade
 
-    A stand-in for ``crmkit.adapters.sqlalchemy.migrations.upgrade`` (Alembic),
-    which :meth:`SqlStorage.migrate` calls once it exists.
-    """
-    metadata.create_all(engine)
+    upgrade(engine)
 
 
 class SqlUnitOfWork:
