@@ -127,7 +127,7 @@ def crmkit_register_sms_gateways(register: Register[SmsGatewayFactory]) -> None:
     ``register(scheme, factory)`` callback; all implementations are called.
     ``factory(url, context)`` returns a :class:`~crmkit.ports.messaging.SmsGateway`;
     ``context.storage`` is the storage already built. Parse credentials and
-    options from the URL and never log them. Built-ins: ``console``, ``file``.
+    options from the URL and never log them. Built-ins include ``console`` and ``file``.
     Example::
 
         @crmkit.hookimpl
@@ -142,7 +142,7 @@ def crmkit_register_email_senders(register: Register[EmailSenderFactory]) -> Non
 
     Called once per CRM with a ``register(scheme, factory)`` callback; all
     implementations are called. ``factory(url, context)`` returns an
-    :class:`~crmkit.ports.messaging.EmailSender`. Built-ins: ``console``, ``file``.
+    :class:`~crmkit.ports.messaging.EmailSender`. Built-ins include ``console`` and ``file``.
     Example::
 
         @crmkit.hookimpl
