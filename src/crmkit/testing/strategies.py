@@ -19,9 +19,14 @@ through every supported back end:
 - **Text** is NFC, printable, trimmed with single inner spaces (what
   :func:`crmkit.domain.text.clean_text` would keep), so an entity holds the
   very text that was generated.
+- **Lengths** stay short: names at most about 60 characters, e-mails under
+  40, phones 13 — well inside the adapters' ``String`` columns.
 - **Ids** that point at other records (``parent_id``, ``sales_rep_id``,
   ``company_id`` …) are ``None`` or supplied by the caller, so generated
   records never break a foreign key unless you ask for it.
+
+The module needs hypothesis (the ``test`` extra); importing
+:mod:`crmkit.testing` alone does not.
 
 >>> from hypothesis import given
 >>> @given(companies())
@@ -423,7 +428,8 @@ def employees(
         if chosen is None:
             chosen = draw(
                 st.sampled_from(
-                    [EmployeeStatus.ACTIVE] * 2 + [EmployeeStatus.DISMISSED, EmployeeStatus.RESIGNED]
+                    [EmployeeStatus.ACTIVE] * 2
+                    + [EmployeeStatus.DISMISSED, EmployeeStatus.RESIGNED]
                 )
             )
         if chosen is EmployeeStatus.ACTIVE:
