@@ -117,7 +117,7 @@ _EMAIL_DOMAINS = ("example.com", "example.com.tr", "örnek.example.org", "bayi.e
 
 
 def currencies() -> st.SearchStrategy[str]:
-    """ISO 4217 codes that :class:`~crmkit.domain.money.Money` accepts; TRY, EUR, USD, JPY, KWD first."""
+    """ISO 4217 codes that :class:`~crmkit.domain.money.Money` accepts (TRY, EUR, USD … first)."""
     favourites = ["TRY", "EUR", "USD", "JPY", "KWD"]
     return st.sampled_from(favourites + sorted(CURRENCIES - set(favourites)))
 
@@ -143,7 +143,7 @@ def extreme_decimals(
     fraction_digits: int = MAX_FRACTION_DIGITS,
     allow_negative: bool = True,
 ) -> st.SearchStrategy[Decimal]:
-    """Finite Decimals at the edges of what a ``Numeric(integer + fraction, fraction)`` column holds.
+    """Finite Decimals at the edges of what a ``Numeric(integer + fraction, fraction)`` holds.
 
     Defaults: up to 18 digits before the point and 6 after (``Numeric(24, 6)``),
     so ``999999999999999999.999999`` and ``0.000001`` are both possible. The
@@ -171,7 +171,7 @@ def money(
     integer_digits: int = 15,
     allow_negative: bool = True,
 ) -> st.SearchStrategy[Money]:
-    """:class:`~crmkit.domain.money.Money` in ``currency`` (drawn from :func:`currencies` if ``None``).
+    """:class:`~crmkit.domain.money.Money` in ``currency`` (from :func:`currencies` if ``None``).
 
     The amount has at most ``integer_digits`` digits before the point and at
     most the currency's minor-unit digits after it, so ``m.rounded() == m``.
@@ -189,7 +189,7 @@ def money(
 def aware_datetimes(
     min_value: datetime = MIN_DATETIME, max_value: datetime = MAX_DATETIME
 ) -> st.SearchStrategy[datetime]:
-    """Aware datetimes in UTC with whole seconds (microsecond 0, fold 0) in ``[min_value, max_value]``."""
+    """Aware UTC datetimes, whole seconds (microsecond 0, fold 0), in ``[min_value, max_value]``."""
     low = min_value.astimezone(UTC).replace(tzinfo=None)
     high = max_value.astimezone(UTC).replace(tzinfo=None)
     if low.microsecond:
