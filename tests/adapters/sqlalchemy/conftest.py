@@ -13,26 +13,33 @@ from pathlib import Path
 import pytest
 
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
-from crmkit.domain.settings import Settings
-from crmkit.hookspecs import AdapterContext
-from crmkit.testing.backends import BackendUnavailable, backend_url, make_storage
-from crmkit.testing.clock import FixedClock, SequentialIds
+from crmkit.adapters.sqlalchemy.testing import reset_database
+from crmkit.testing.backends import ENV_URLS, BackendUnavailable, backend_url
+from crmkit.testing.clock import FixedClock
 
 SQL_BACKENDS = ("sqlite", "postgresql", "mysql")
 
 
 @pytest.fixture(params=SQL_BACKENDS, ids=list(SQL_BACKENDS))
-def sql_storage(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock, ids: SequentialIds
-) -> Iterator[SqlStorage]:
-    """A migrated, empty :class:`SqlStorage` on each SQL back end, closed afterwards."""
+def sql_storage(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[SqlStorage]:
+    """A migrated, empty :class:`SqlStorage` on each SQL back end, closed afterwards.
+
+    Built directly (as :func:`crmkit.testing.backends.make_storage` does, minus
+    the plugin lookup, which ``test_storage`` covers) so these tests depend on
+    this adapter alone.
+    """
     try:
-        built = make_storage(request.param, tmp_path, AdapterContext(clock, ids, Settings()))
+        url = backend_url(request.param, tmp_path)
     except BackendUnavailable as exc:
         pytest.skip(str(exc))
-    assert isinstance(built, SqlStorage)
-    yield built
-    built.close()
+    storage = SqlStorage(url, clock=clock)
+    try:
+        storage.migrate()
+        if request.param in ENV_URLS:
+            reset_database(storage)
+        yield storage
+    finally:
+        storage.close()
 
 
 @pytest.fixture

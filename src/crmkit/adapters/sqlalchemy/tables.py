@@ -48,10 +48,15 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 """Every table of the adapter; the target of the Alembic migrations."""
 
 _MYSQL = ("mysql", "mariadb")
+# The mariadb dialect reads only ``mariadb_*`` options, the mysql one only ``mysql_*``.
 _TABLE_OPTIONS: dict[str, Any] = {
-    "mysql_engine": "InnoDB",
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_bin",
+    f"{dialect}_{option}": value
+    for dialect in _MYSQL
+    for option, value in (
+        ("engine", "InnoDB"),
+        ("charset", "utf8mb4"),
+        ("collate", "utf8mb4_bin"),
+    )
 }
 
 
@@ -248,3 +253,8 @@ CONSTRAINT_FIELDS: dict[str, str] = {
     "fk_claims_company_id_companies": "company_id",
 }
 """Constraint name → the domain field it guards; errors name the field, not the constraint."""
+
+# The territory tables (T1–T5) are defined in their own module, on this metadata.
+from crmkit.adapters.sqlalchemy import territory_tables as _territory  # noqa: E402
+
+CONSTRAINT_FIELDS.update(_territory.TERRITORY_CONSTRAINT_FIELDS)
