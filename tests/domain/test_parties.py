@@ -469,3 +469,13 @@ def test_c11_portal_user_name_is_the_email_so_it_is_required() -> None:
     acme = company().record_contract()
     with pytest.raises(RuleViolation, match="no e-mail"):
         acme.issue_portal_credentials("hash")
+
+
+def test_c6_direct_assignment_is_refused_while_a_claim_is_pending() -> None:
+    acme = company()
+    rep = EmployeeId(next_uuid())
+    pending = acme.open_claim(claim(acme.id, rep))
+    with pytest.raises(RuleViolation) as info:
+        pending.assign(EmployeeId(next_uuid()))
+    assert info.value.rule == "C6"
+    assert "pending claim" in info.value.message

@@ -410,10 +410,15 @@ class Company:
 
     # C6 --------------------------------------------------------------------
     def assign(self, sales_rep: EmployeeId, support_rep: EmployeeId | None = None) -> Company:
-        """Give the company an owner (and a support rep) directly (C6)."""
-        return attrs.evolve(
-            self, sales_rep_id=sales_rep, support_rep_id=support_rep, pending_claim_id=None
-        )
+        """Give the company an owner (and a support rep) directly (C6).
+
+        Raises:
+            RuleViolation: rule ``C6`` while a claim is pending; decide it first, so
+                no claim is left pending for ever.
+        """
+        if self.pending_claim_id is not None:
+            raise RuleViolation("C6", f"company {self.name} has a pending claim; decide it first")
+        return attrs.evolve(self, sales_rep_id=sales_rep, support_rep_id=support_rep)
 
     def open_claim(self, claim: Claim) -> Company:
         """Record ``claim`` as the company's one pending claim (C6).
