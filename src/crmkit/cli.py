@@ -27,11 +27,13 @@ def _say(out: TextIO, text: str) -> None:
     print(text, file=out)
 
 
-def run_demo(url: str, out: TextIO = sys.stdout) -> int:
+def run_demo(url: str, out: TextIO | None = None) -> int:
     """Walk through the parties rules (C1–C12) on the storage at ``url``; return an exit code.
 
-    The storage must be empty (the ``demo`` command starts from a fresh file).
+    The storage must be empty (the ``demo`` command starts from a fresh file);
+    ``out`` defaults to the current ``sys.stdout``.
     """
+    out = out or sys.stdout
     with connect(url, email="console://", sms="console://") as crm:
         crm.migrate()
         p = crm.parties
