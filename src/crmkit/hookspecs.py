@@ -32,9 +32,11 @@ import attrs
 import pluggy
 
 from crmkit.domain.events import DomainEvent
+from crmkit.domain.invoices import Invoice
 from crmkit.domain.settings import Settings
 from crmkit.ports.clock import Clock, IdGenerator
 from crmkit.ports.documents import DocumentStore
+from crmkit.ports.invoices import InvoiceSource
 from crmkit.ports.messaging import EmailSender, SmsGateway
 from crmkit.ports.storage import Storage
 
@@ -43,6 +45,7 @@ __all__ = [
     "AdapterContext",
     "DocumentStoreFactory",
     "EmailSenderFactory",
+    "InvoiceSourceFactory",
     "Register",
     "SmsGatewayFactory",
     "StorageFactory",
@@ -84,6 +87,8 @@ EmailSenderFactory = Callable[[str, AdapterContext], EmailSender]
 """Builds an e-mail sender from its URL."""
 DocumentStoreFactory = Callable[[str, AdapterContext], DocumentStore]
 """Builds a document store from its URL."""
+InvoiceSourceFactory = Callable[[str, AdapterContext], InvoiceSource]
+"""Builds an invoice source (SPEC §7 V1) from its URL."""
 
 
 F_contra = TypeVar("F_contra", contravariant=True)
@@ -182,4 +187,43 @@ def crmkit_on_event(event: DomainEvent) -> None:
         def crmkit_on_event(event):
             if event.name == "company.registered":
                 print("welcome", event.company_id)
+    """
+
+
+@hookspec
+def crmkit_register_invoice_sources(register: Register[InvoiceSourceFactory]) -> None:
+    """Register invoice sources (SPEC §7 V1) by URL scheme: where accounting invoices come from.
+
+    Called once per CRM with a ``register(scheme, factory)`` callback; all
+    implementations are called. ``factory(url, context)`` returns a
+    :class:`~crmkit.ports.invoices.InvoiceSource` whose ``read(since)`` yields
+    invoices after a cursor; ``crm.invoices.import_from(url, actor=...)``
+    builds one per import. Built-ins: ``ubl-tr`` (a folder or file of UBL-TR
+    XML) and ``csv``. Prove an ERP adapter with
+    :class:`crmkit.testing.contracts.InvoiceSourceContract`. Example::
+
+        @crmkit.hookimpl
+        def crmkit_register_invoice_sources(register):
+            register("logo", lambda url, ctx: LogoErpSource.from_url(url))   # logo://erp.local/?firm=1
+    """
+
+
+@hookspec
+def crmkit_on_invoice_imported(invoice: Invoice, warnings: tuple[str, ...]) -> None:
+    """React to an invoice that an import has just committed (SPEC §7 V1, V4).
+
+    Called once per newly imported invoice, after the transaction holding it
+    committed, in source order, with the frozen
+    :class:`~crmkit.domain.invoices.Invoice` and the warnings the import
+    recorded about it; all implementations are called, return values are
+    ignored. Duplicates skipped by a re-import and rejected invoices are not
+    reported here, so a handler sees each invoice once (V2). A return invoice
+    comes with ``invoice.is_return`` true: reverse what it cancels. An
+    exception raised here propagates to the caller of the import, but the
+    invoice stays imported. Example (points, V4)::
+
+        @crmkit.hookimpl
+        def crmkit_on_invoice_imported(invoice, warnings):
+            for line in invoice.lines:
+                ledger.credit(invoice.buyer.key, line.quantity * invoice.sign, source=invoice.number)
     """

@@ -1,0 +1,428 @@
+"""Invoices exported by an ERP as CSV, one row per invoice line (SPEC §7 V1).
+
+``csv:///srv/erp/sales.csv`` (options: ``?delimiter=;``, ``?tz=Europe/Istanbul``).
+The first row names the columns; their order is free, names are matched
+case-insensitively, unknown columns are ignored. Rows of one invoice are
+consecutive (same seller and ``invoice_number``).
+
+===================  ========  ===============================================
+column               required  meaning
+===================  ========  ===============================================
+invoice_number       yes       the invoice number, unique per seller
+issue_date           yes       ``2026-01-05`` or ``05.01.2026``
+currency             yes       ISO 4217 code (``TRY``)
+seller_name          yes*      * or ``seller_tax_no``
+buyer_name           yes*      * or ``buyer_tax_no``
+product_name         yes       the item's name
+quantity             yes       a number
+unit_price           yes       a number
+line_total           yes       the line's net amount (quantity × price − discount)
+invoice_uuid                   the document UUID (ETTN); derived from seller + number if absent
+issue_time                     ``14:42`` or ``14:42:00``; midnight if absent
+type                           ``SATIS`` (default), ``IADE``, ``TEVKIFAT``, ``ISTISNA`` …
+profile                        ``TICARIFATURA`` …
+exchange_rate                  TRY per unit of a foreign currency
+seller_tax_no                  VKN/TCKN of the seller
+buyer_tax_no                   VKN/TCKN of the buyer
+store                          the dealer/store code that sold
+sales_person                   the sales person's code
+order_number                   the order the line delivers (V10)
+order_line                     the line of that order
+product_code                   the item's code
+unit                           unit code (``NIU``, ``KGM``)
+line_no                        line number; the row's position in the invoice if absent
+discount                       the line's discount amount
+vat_percent                    KDV rate in percent
+vat_amount                     KDV amount of the line
+reference                      the invoice number a return (``IADE``) cancels
+reference_date                 that invoice's date
+invoice_net_total              the document's line-extension total; checked against the lines
+invoice_payable                the document's payable amount; lines + KDV if absent
+===================  ========  ===============================================
+
+Numbers take ``.`` or ``,`` as the decimal separator (``1234.56``,
+``1234,56``, ``1.234,56``, ``1,234.56``: when both appear, the last one is the
+decimal separator); never floats. A bad row (a missing value, a bad number or
+date) rejects its invoice — never half of one — with the file, line number and
+reason; the other invoices are read on. A record's cursor is the number of the
+last line of its invoice, so ``read(since=cursor)`` resumes after it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from crmkit.domain.errors import ValidationError
+from crmkit.domain.invoices import (
+    VAT,
+    Invoice,
+    InvoiceId,
+    InvoiceLine,
+    InvoiceParty,
+    InvoiceReference,
+    InvoiceTotals,
+    Tax,
+    invoice_id_for,
+    party_key,
+)
+from crmkit.ports.invoices import SourceRecord
+
+__all__ = ["COLUMNS", "REQUIRED", "SCHEME", "CsvInvoiceSource", "parse_date", "parse_decimal"]
+
+SCHEME = "csv"
+"""The URL scheme of this source."""
+
+REQUIRED: tuple[str, ...] = (
+    "invoice_number",
+    "issue_date",
+    "currency",
+    "product_name",
+    "quantity",
+    "unit_price",
+    "line_total",
+)
+"""Columns every file must have (plus a seller and a buyer name or tax number)."""
+
+COLUMNS: tuple[str, ...] = (
+    *REQUIRED,
+    "seller_name",
+    "seller_tax_no",
+    "buyer_name",
+    "buyer_tax_no",
+    "invoice_uuid",
+    "issue_time",
+    "type",
+    "profile",
+    "exchange_rate",
+    "store",
+    "sales_person",
+    "order_number",
+    "order_line",
+    "product_code",
+    "unit",
+    "line_no",
+    "discount",
+    "vat_percent",
+    "vat_amount",
+    "reference",
+    "reference_date",
+    "invoice_net_total",
+    "invoice_payable",
+)
+"""Every column the adapter reads (see the module's table)."""
+
+_ZERO = Decimal(0)
+
+
+def parse_decimal(text: str, field: str = "amount") -> Decimal:
+    """Read a number written with ``.`` or ``,`` as the decimal separator.
+
+    >>> parse_decimal("1.234,56"), parse_decimal("1,234.56"), parse_decimal(" 786,90 ")
+    (Decimal('1234.56'), Decimal('1234.56'), Decimal('786.90'))
+
+    Raises:
+        ValidationError: naming ``field`` when it is not a finite number.
+    """
+    value = text.strip()
+    try:
+        result = Decimal(value)
+    except InvalidOperation:
+        comma, dot = value.rfind(","), value.rfind(".")
+        if comma > dot:
+            value = value.replace(".", "").replace(" ", "").replace(",", ".")
+        else:
+            value = value.replace(",", "").replace(" ", "")
+        try:
+            result = Decimal(value)
+        except InvalidOperation:
+            raise ValidationError(field, f"{text!r} is not a number") from None
+    if not result.is_finite():
+        raise ValidationError(field, f"{text!r} is not a number")
+    return result
+
+
+def parse_date(text: str, field: str = "issue_date") -> date:
+    """Read ``2026-01-05`` (ISO, a time part is ignored) or ``05.01.2026``.
+
+    >>> parse_date("05.01.2026"), parse_date("2026-01-05T10:00:00")
+    (datetime.date(2026, 1, 5), datetime.date(2026, 1, 5))
+
+    Raises:
+        ValidationError: naming ``field``.
+    """
+    value = text.strip()
+    try:
+        if len(value) >= 10 and value[2] == "." and value[5] == ".":
+            return date(int(value[6:10]), int(value[3:5]), int(value[0:2]))
+        return date.fromisoformat(value[:10])
+    except (ValueError, IndexError):
+        raise ValidationError(field, f"{text!r} is not a date (2026-01-05 or 05.01.2026)") from None
+
+
+def _parse_time(text: str) -> time:
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError("issue_time", f"{text!r} is not a time (14:42 or 14:42:00)") from None
+
+
+class _Rows:
+    """Accumulates the rows of one invoice."""
+
+    def __init__(self, key: tuple[str, str], first_line: int) -> None:
+        self.key = key
+        self.first_line = first_line
+        self.last_line = first_line
+        self.rows: list[dict[str, str]] = []
+        self.error: str | None = None
+
+
+class CsvInvoiceSource:
+    """A CSV file of invoice lines as an :class:`~crmkit.ports.invoices.InvoiceSource`.
+
+    Args:
+        path: the file (UTF-8, a BOM is allowed).
+        url: the URL it was built from.
+        delimiter: the field separator; guessed from the header (``;``, tab or ``,``) when ``None``.
+        timezone_name: zone of the issue dates and times.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        url: str = "",
+        delimiter: str | None = None,
+        timezone_name: str = "Europe/Istanbul",
+    ) -> None:
+        self.path = path
+        self.url = url or f"{SCHEME}://{path}"
+        self.delimiter = delimiter
+        self.zone = ZoneInfo(timezone_name)
+        self._dates: dict[str, date] = {}
+
+    @classmethod
+    def from_url(cls, url: str) -> CsvInvoiceSource:
+        """Build a source from ``csv:///path/file.csv?delimiter=;&tz=Europe/Istanbul``.
+
+        Raises:
+            ValidationError: naming ``url`` when the file does not exist or an option is bad.
+        """
+        parts = urlsplit(url)
+        path = Path(unquote(parts.netloc + parts.path))
+        if not path.is_file():
+            raise ValidationError("url", f"{url}: {path} is not a file")
+        options = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        delimiter = options.get("delimiter")
+        if delimiter is not None and len(delimiter) != 1:
+            raise ValidationError("url", f"{url}: delimiter must be one character")
+        try:
+            return cls(path, url=url, delimiter=delimiter, timezone_name=options.get("tz", "Europe/Istanbul"))
+        except (ValueError, KeyError) as error:
+            raise ValidationError("url", f"{url}: {error}") from None
+
+    def read(self, since: str | None = None) -> Iterator[SourceRecord]:
+        """Yield one record per invoice (consecutive rows of one seller and number), lazily.
+
+        Raises:
+            ValidationError: the header lacks a required column (naming ``url``), or
+                ``since`` is not a cursor of this source.
+        """
+        skip_to = 0
+        if since is not None:
+            if not since.startswith("line:") or not since[5:].isdigit():
+                raise ValidationError("since", f"{since!r} is not a cursor of {self.url}")
+            skip_to = int(since[5:])
+        name = self.path.name
+        with self.path.open(encoding="utf-8-sig", newline="") as handle:
+            header_line = handle.readline()
+            delimiter = self.delimiter or (
+                ";" if ";" in header_line else "\t" if "\t" in header_line else ","
+            )
+            header = [h.strip().lower() for h in next(csv.reader([header_line], delimiter=delimiter))]
+            missing = [c for c in REQUIRED if c not in header]
+            if not {"seller_name", "seller_tax_no"} & set(header):
+                missing.append("seller_name or seller_tax_no")
+            if not {"buyer_name", "buyer_tax_no"} & set(header):
+                missing.append("buyer_name or buyer_tax_no")
+            if missing:
+                raise ValidationError("url", f"{self.url}: the header lacks {', '.join(missing)}")
+            index = {column: header.index(column) for column in COLUMNS if column in header}
+            reader = csv.reader(handle, delimiter=delimiter)
+            current: _Rows | None = None
+            width = len(header)
+            for values in reader:
+                line_no = reader.line_num + 1  # the header line was read apart
+                if line_no <= skip_to:
+                    continue
+                if not any(v.strip() for v in values):
+                    continue
+                row = {c: (values[i].strip() if i < len(values) else "") for c, i in index.items()}
+                key = (row.get("seller_tax_no") or row.get("seller_name", ""), row["invoice_number"])
+                if current is not None and key != current.key:
+                    yield self._record(current, name)
+                    current = None
+                if current is None:
+                    current = _Rows(key, line_no)
+                current.last_line = line_no
+                if len(values) != width and current.error is None:
+                    current.error = f"{name}:{line_no}: {len(values)} fields, the header has {width}"
+                current.rows.append(row)
+            if current is not None:
+                yield self._record(current, name)
+
+    def _record(self, rows: _Rows, name: str) -> SourceRecord:
+        span = (
+            str(rows.first_line)
+            if rows.first_line == rows.last_line
+            else f"{rows.first_line}-{rows.last_line}"
+        )
+        location = f"{name}:{span}"
+        cursor = f"line:{rows.last_line}"
+        if rows.error is not None:
+            return SourceRecord(cursor=cursor, location=location, error=rows.error)
+        try:
+            invoice = self._invoice(rows, name)
+        except ValidationError as error:
+            return SourceRecord(cursor=cursor, location=location, error=error.reason)
+        return SourceRecord(cursor=cursor, location=location, invoice=invoice)
+
+    def _date(self, text: str, field: str) -> date:
+        found = self._dates.get(text)
+        if found is None:
+            found = self._dates[text] = parse_date(text, field)
+        return found
+
+    def _invoice(self, group: _Rows, name: str) -> Invoice:
+        first = group.rows[0]
+        line_no = group.first_line
+
+        def where(field: str, reason: str) -> ValidationError:
+            return ValidationError(field, f"{name}:{line_no}: {field}: {reason}")
+
+        def need(row: dict[str, str], column: str) -> str:
+            value = row.get(column, "")
+            if not value:
+                raise where(column, "is empty")
+            return value
+
+        def number(row: dict[str, str], column: str) -> Decimal:
+            try:
+                return parse_decimal(need(row, column), column)
+            except ValidationError as error:
+                raise where(column, error.reason) from None
+
+        def optional(row: dict[str, str], column: str) -> Decimal | None:
+            return number(row, column) if row.get(column) else None
+
+        seller_tax = first.get("seller_tax_no") or None
+        buyer_tax = first.get("buyer_tax_no") or None
+        seller = InvoiceParty(first.get("seller_name") or seller_tax or "", tax_no=seller_tax)
+        buyer = InvoiceParty(first.get("buyer_name") or buyer_tax or "", tax_no=buyer_tax)
+        invoice_number = need(first, "invoice_number")
+        try:
+            day = self._date(need(first, "issue_date"), "issue_date")
+        except ValidationError as error:
+            raise where("issue_date", error.reason) from None
+        clock = _parse_time(first["issue_time"]) if first.get("issue_time") else time(0)
+        issued_at = datetime.combine(day, clock, self.zone)
+        lines: list[InvoiceLine] = []
+        vat_total = _ZERO
+        vat_base: dict[Decimal, tuple[Decimal, Decimal]] = {}
+        for position, row in enumerate(group.rows, start=1):
+            line_no = group.first_line + position - 1
+            if row["invoice_number"] != invoice_number:  # pragma: no cover - grouping guarantees it
+                raise where("invoice_number", "differs within the invoice")
+            net = number(row, "line_total")
+            vat_amount = optional(row, "vat_amount")
+            vat_percent = optional(row, "vat_percent")
+            taxes: tuple[Tax, ...] = ()
+            if vat_amount is not None or vat_percent is not None:
+                if vat_amount is None:
+                    assert vat_percent is not None
+                    vat_amount = (net * vat_percent / 100).quantize(Decimal("0.01"))
+                taxes = (Tax(type_code=VAT, amount=vat_amount, percent=vat_percent, taxable_amount=net),)
+                vat_total += vat_amount
+                key = vat_percent if vat_percent is not None else Decimal(-1)
+                base, amount = vat_base.get(key, (_ZERO, _ZERO))
+                vat_base[key] = (base + net, amount + vat_amount)
+            lines.append(
+                InvoiceLine(
+                    number=int(row["line_no"]) if row.get("line_no", "").isdigit() else position,
+                    product_name=need(row, "product_name"),
+                    product_code=row.get("product_code") or None,
+                    quantity=number(row, "quantity"),
+                    unit_code=row.get("unit") or None,
+                    unit_price=number(row, "unit_price"),
+                    line_extension=net,
+                    discount=optional(row, "discount") or _ZERO,
+                    taxes=taxes,
+                    order_number=row.get("order_number") or None,
+                    order_line=row.get("order_line") or None,
+                )
+            )
+        line_no = group.first_line
+        net_total = sum((line.line_extension for line in lines), _ZERO)
+        stated = optional(first, "invoice_net_total")
+        payable = optional(first, "invoice_payable")
+        totals = InvoiceTotals(
+            line_extension=net_total if stated is None else stated,
+            tax_exclusive=net_total,
+            tax_inclusive=net_total + vat_total,
+            payable=net_total + vat_total if payable is None else payable,
+            tax=vat_total,
+        )
+        references: tuple[InvoiceReference, ...] = ()
+        if first.get("reference"):
+            ref_date = first.get("reference_date")
+            references = (
+                InvoiceReference(
+                    first["reference"], self._date(ref_date, "reference_date") if ref_date else None
+                ),
+            )
+        uuid_text = first.get("invoice_uuid")
+        invoice_id: InvoiceId
+        if uuid_text:
+            try:
+                invoice_id = InvoiceId(UUID(uuid_text))
+            except ValueError:
+                raise where("invoice_uuid", f"{uuid_text!r} is not a UUID") from None
+        else:
+            invoice_id = invoice_id_for(party_key(seller.tax_no, seller.name), invoice_number)
+        try:
+            return Invoice(
+                id=invoice_id,
+                number=invoice_number,
+                issued_at=issued_at,
+                currency=need(first, "currency"),
+                seller=seller,
+                buyer=buyer,
+                lines=tuple(lines),
+                totals=totals,
+                type_code=first.get("type") or "SATIS",
+                profile=first.get("profile") or None,
+                exchange_rate=optional(first, "exchange_rate"),
+                taxes=tuple(
+                    Tax(
+                        type_code=VAT,
+                        amount=amount,
+                        percent=None if rate < 0 else rate,
+                        taxable_amount=base,
+                    )
+                    for rate, (base, amount) in vat_base.items()
+                ),
+                references=references,
+                store=first.get("store") or None,
+                sales_person=first.get("sales_person") or None,
+                order_number=first.get("order_number") or None,
+                source=f"{name}:{group.first_line}",
+            )
+        except ValidationError as error:
+            raise where(error.field, error.reason) from None

@@ -1,0 +1,503 @@
+"""UBL-TR e-invoices (e-Fatura, e-Arşiv) and OASIS UBL 2.1 invoices as an invoice source (SPEC §7 V1).
+
+``ubl-tr:///srv/efatura/inbox`` reads every ``*.xml`` file of a folder, in
+file-name order; ``ubl-tr:///srv/a.xml`` one file; :class:`UblInvoiceSource`
+also takes a list of paths. The cursor of a record is its file's name
+(relative to the folder), so ``read(since=...)`` resumes after that file.
+
+Profiles TEMELFATURA, TICARIFATURA, EARSIVFATURA (and any other) and every
+type code (SATIS, IADE, TEVKIFAT, ISTISNA …, UBL ``380``) are read the same
+way; the codes are kept as given.
+
+**Untrusted input.** Files are parsed with :mod:`defusedxml` with DTDs
+forbidden: an entity bomb, an external entity or any ``<!DOCTYPE`` fails at
+once with a clear error. A file larger than ``max_bytes`` (16 MiB by default,
+``?max_bytes=`` in the URL) is refused from its size before it is read, so a
+1 GB file costs neither time nor memory. Neither ``xsi:schemaLocation`` nor
+the ``xml-stylesheet`` instruction is ever followed.
+
+**Traps of GİB's samples** handled here: amounts with stray spaces
+(``786.90 ``), ``Percent`` written ``18``, ``18.0`` or ``20``, ``IssueTime``
+with or without fractions and zone (or missing), parties identified by
+``VKN``/``TCKN`` scheme ids or (generic UBL) ``PartyTaxScheme/CompanyID``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from xml.etree.ElementTree import Element, ParseError
+from zoneinfo import ZoneInfo
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+
+from crmkit.domain.errors import ValidationError
+from crmkit.domain.invoices import (
+    Invoice,
+    InvoiceId,
+    InvoiceLine,
+    InvoiceParty,
+    InvoiceReference,
+    InvoiceTotals,
+    Tax,
+    invoice_id_for,
+)
+from crmkit.ports.invoices import SourceRecord
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_TIMEZONE",
+    "SCHEME",
+    "UblInvoiceSource",
+    "UnsafeXml",
+    "parse_invoice",
+]
+
+SCHEME = "ubl-tr"
+"""The URL scheme of this source."""
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+"""Largest file read (GİB's samples with an embedded XSLT are about 300 KB)."""
+DEFAULT_TIMEZONE = "Europe/Istanbul"
+"""Zone of an ``IssueTime`` that carries none (GİB documents are in Turkish time)."""
+
+_INV = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+_CAC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}"
+_CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
+_ROOT = "{" + _INV + "}Invoice"
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?")
+
+
+class UnsafeXml(ValidationError):
+    """A file was refused before or while parsing: too large, a DTD, an entity, not XML."""
+
+
+def _q(path: str) -> str:
+    """Expand ``cac:``/``cbc:`` prefixes of a simple path to ElementTree's ``{ns}`` form."""
+    return path.replace("cac:", _CAC).replace("cbc:", _CBC)
+
+
+_PATHS: dict[str, str] = {}
+
+
+def _p(path: str) -> str:
+    found = _PATHS.get(path)
+    if found is None:
+        found = _PATHS[path] = _q(path)
+    return found
+
+
+class _Reader:
+    """Reads one parsed document, collecting warnings; errors name the invoice and the element."""
+
+    def __init__(self, root: Element, where: str) -> None:
+        self.root = root
+        self.where = where
+        self.warnings: list[str] = []
+
+    def text(self, path: str, node: Element | None = None) -> str | None:
+        value = (self.root if node is None else node).findtext(_p(path))
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    def required(self, path: str, node: Element | None = None) -> str:
+        value = self.text(path, node)
+        if value is None:
+            raise ValidationError(path, f"{self.where}: {path} is missing")
+        return value
+
+    def amount(self, path: str, node: Element | None = None, *, default: Decimal | None = None) -> Decimal:
+        value = self.text(path, node)
+        if value is None:
+            if default is not None:
+                return default
+            raise ValidationError(path, f"{self.where}: {path} is missing")
+        return self.number(path, value)
+
+    def optional_amount(self, path: str, node: Element | None = None) -> Decimal | None:
+        value = self.text(path, node)
+        return None if value is None else self.number(path, value)
+
+    def number(self, path: str, value: str) -> Decimal:
+        try:
+            result = Decimal(value.replace(" ", ""))
+        except InvalidOperation:
+            raise ValidationError(path, f"{self.where}: {path} {value!r} is not a number") from None
+        if not result.is_finite():
+            raise ValidationError(path, f"{self.where}: {path} {value!r} is not a number")
+        return result
+
+
+def _parse_xml(data: bytes, where: str) -> Element:
+    parser = DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    try:
+        parser.feed(data)
+        root: Element = parser.close()
+    except DefusedXmlException as error:
+        raise UnsafeXml("file", f"{where}: refused unsafe XML ({type(error).__name__}: {error})") from None
+    except ParseError as error:
+        raise UnsafeXml("file", f"{where}: not well-formed XML ({error})") from None
+    return root
+
+
+def parse_invoice(
+    data: bytes, *, where: str = "<bytes>", timezone_name: str = DEFAULT_TIMEZONE
+) -> tuple[Invoice, list[str]]:
+    """Parse one UBL 2.1 / UBL-TR invoice document.
+
+    Args:
+        data: the file's bytes (size-checked by the caller).
+        where: names the document in errors and warnings (a file name).
+        timezone_name: zone of an issue time that carries none.
+
+    Returns:
+        The invoice and the warnings met while reading it.
+
+    Raises:
+        UnsafeXml: a DTD, an entity, or malformed XML.
+        ValidationError: a required element is missing or an amount is not a number,
+            naming the document and the element.
+    """
+    root = _parse_xml(data, where)
+    if root.tag != _ROOT:
+        raise ValidationError("file", f"{where}: the root element is {root.tag}, not a UBL Invoice")
+    r = _Reader(root, where)
+    number = r.required("cbc:ID")
+    r.where = f"{where} (invoice {number})"
+    seller = _party(r, "cac:AccountingSupplierParty/cac:Party")
+    buyer = _party(r, "cac:AccountingCustomerParty/cac:Party")
+    currency = r.required("cbc:DocumentCurrencyCode")
+    issued_at = _issued_at(r, timezone_name)
+    doc_taxes, tax_total = _taxes(r, root, "cac:TaxTotal", withholding=False)
+    withheld, withholding_total = _taxes(r, root, "cac:WithholdingTaxTotal", withholding=True)
+    order_number = r.text("cac:OrderReference/cbc:ID")
+    lines = tuple(_line(r, node, order_number) for node in root.iterfind(_p("cac:InvoiceLine")))
+    total = _p("cac:LegalMonetaryTotal")
+    monetary = root.find(total)
+    if monetary is None:
+        raise ValidationError("totals", f"{r.where}: cac:LegalMonetaryTotal is missing")
+    zero = Decimal(0)
+    totals = InvoiceTotals(
+        line_extension=r.amount("cbc:LineExtensionAmount", monetary),
+        tax_exclusive=r.amount("cbc:TaxExclusiveAmount", monetary),
+        tax_inclusive=r.amount("cbc:TaxInclusiveAmount", monetary),
+        payable=r.amount("cbc:PayableAmount", monetary),
+        allowance=r.amount("cbc:AllowanceTotalAmount", monetary, default=zero),
+        charge=r.amount("cbc:ChargeTotalAmount", monetary, default=zero),
+        prepaid=r.amount("cbc:PrepaidAmount", monetary, default=zero),
+        tax=tax_total,
+        withholding=withholding_total,
+    )
+    references = tuple(
+        InvoiceReference(
+            number=r.required("cbc:ID", ref),
+            issue_date=_date(r, r.text("cbc:IssueDate", ref)),
+            uuid=_uuid_or_none(r.text("cbc:UUID", ref)),
+        )
+        for ref in root.iterfind(_p("cac:BillingReference/cac:InvoiceDocumentReference"))
+    )
+    invoice = Invoice(
+        id=_invoice_id(r, seller, number),
+        number=number,
+        issued_at=issued_at,
+        currency=currency,
+        seller=seller,
+        buyer=buyer,
+        lines=lines,
+        totals=totals,
+        type_code=r.text("cbc:InvoiceTypeCode") or "380",
+        profile=r.text("cbc:ProfileID"),
+        exchange_rate=r.optional_amount("cac:PricingExchangeRate/cbc:CalculationRate"),
+        taxes=doc_taxes + withheld,
+        references=references,
+        order_number=order_number,
+        source=where,
+    )
+    return invoice, r.warnings
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _invoice_id(r: _Reader, seller: InvoiceParty, number: str) -> InvoiceId:
+    value = r.text("cbc:UUID")
+    parsed = _uuid_or_none(value)
+    if parsed is not None:
+        return InvoiceId(parsed)
+    if value is not None:
+        r.warnings.append(
+            f"{r.where}: cbc:UUID {value!r} is not a UUID; an id was derived from seller and number"
+        )
+    return invoice_id_for(seller.key, number)
+
+
+def _date(r: _Reader, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise ValidationError("issue_date", f"{r.where}: {value!r} is not a date") from None
+
+
+def _issued_at(r: _Reader, timezone_name: str) -> datetime:
+    day = _date(r, r.required("cbc:IssueDate"))
+    assert day is not None
+    zone = ZoneInfo(timezone_name)
+    raw = r.text("cbc:IssueTime")
+    if raw is None:
+        return datetime.combine(day, time(0), zone)
+    match = _TIME.fullmatch(raw)
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59 or int(match[3] or 0) > 59:
+        r.warnings.append(f"{r.where}: cbc:IssueTime {raw!r} is not a time; midnight was used")
+        return datetime.combine(day, time(0), zone)
+    micro = int((match[4] or "0")[:6].ljust(6, "0"))
+    tz: Any = zone
+    if match[5]:
+        if match[5] == "Z":
+            tz = UTC
+        else:
+            sign = -1 if match[5][0] == "-" else 1
+            digits = match[5][1:].replace(":", "")
+            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    return datetime.combine(day, time(int(match[1]), int(match[2]), int(match[3] or 0), micro), tz)
+
+
+def _party(r: _Reader, path: str) -> InvoiceParty:
+    node = r.root.find(_p(path))
+    if node is None:
+        raise ValidationError("party", f"{r.where}: {path} is missing")
+    tax_no: str | None = None
+    scheme: str | None = None
+    for ident in node.iterfind(_p("cac:PartyIdentification/cbc:ID")):
+        value = (ident.text or "").strip()
+        kind = (ident.get("schemeID") or "").strip().upper() or None
+        if not value:
+            continue
+        if kind in ("VKN", "TCKN"):
+            tax_no, scheme = value, kind
+            break
+        if tax_no is None:
+            tax_no, scheme = value, kind
+    company_id = r.text("cac:PartyTaxScheme/cbc:CompanyID", node)
+    if company_id is not None and (tax_no is None or scheme not in ("VKN", "TCKN")):
+        tax_no, scheme = company_id, "TAX"
+    name = r.text("cac:PartyName/cbc:Name", node) or r.text("cac:PartyLegalEntity/cbc:RegistrationName", node)
+    if name is None:
+        person = " ".join(
+            part
+            for part in (
+                r.text("cac:Person/cbc:FirstName", node),
+                r.text("cac:Person/cbc:MiddleName", node),
+                r.text("cac:Person/cbc:FamilyName", node),
+            )
+            if part
+        )
+        name = person or (tax_no or "")
+    if not name:
+        raise ValidationError("party", f"{r.where}: {path} has neither a name nor an identifier")
+    return InvoiceParty(
+        " ".join(name.split()),
+        tax_no=tax_no,
+        scheme=scheme,
+        city=r.text("cac:PostalAddress/cbc:CityName", node),
+        country=r.text("cac:PostalAddress/cac:Country/cbc:Name", node)
+        or r.text("cac:PostalAddress/cac:Country/cbc:IdentificationCode", node),
+    )
+
+
+def _taxes(r: _Reader, node: Element, path: str, *, withholding: bool) -> tuple[tuple[Tax, ...], Decimal]:
+    taxes: list[Tax] = []
+    total = Decimal(0)
+    for block in node.iterfind(_p(path)):
+        total += r.amount("cbc:TaxAmount", block)
+        for sub in block.iterfind(_p("cac:TaxSubtotal")):
+            category = sub.find(_p("cac:TaxCategory"))
+            scheme = None if category is None else category.find(_p("cac:TaxScheme"))
+            percent = r.optional_amount("cbc:Percent", sub)
+            if percent is None and category is not None:
+                percent = r.optional_amount("cbc:Percent", category)
+            code = None
+            if scheme is not None:
+                code = r.text("cbc:TaxTypeCode", scheme) or r.text("cbc:ID", scheme)
+            taxes.append(
+                Tax(
+                    type_code=code or "",
+                    amount=r.amount("cbc:TaxAmount", sub),
+                    percent=percent,
+                    taxable_amount=r.optional_amount("cbc:TaxableAmount", sub),
+                    name=None if scheme is None else r.text("cbc:Name", scheme),
+                    withholding=withholding,
+                    exemption_code=None
+                    if category is None
+                    else r.text("cbc:TaxExemptionReasonCode", category),
+                )
+            )
+    return tuple(taxes), total
+
+
+def _line(r: _Reader, node: Element, order_number: str | None) -> InvoiceLine:
+    number_text = r.required("cbc:ID", node)
+    try:
+        number = int(Decimal(number_text))
+    except (InvalidOperation, ValueError):
+        raise ValidationError("lines", f"{r.where}: line id {number_text!r} is not a number") from None
+    quantity_node = node.find(_p("cbc:InvoicedQuantity"))
+    if quantity_node is None or not (quantity_node.text or "").strip():
+        raise ValidationError("lines", f"{r.where}: line {number} has no cbc:InvoicedQuantity")
+    discount = charge = Decimal(0)
+    for ac in node.iterfind(_p("cac:AllowanceCharge")):
+        amount = r.amount("cbc:Amount", ac)
+        if (r.text("cbc:ChargeIndicator", ac) or "false").lower() == "true":
+            charge += amount
+        else:
+            discount += amount
+    taxes, _ = _taxes(r, node, "cac:TaxTotal", withholding=False)
+    withheld, _ = _taxes(r, node, "cac:WithholdingTaxTotal", withholding=True)
+    item = node.find(_p("cac:Item"))
+    name = None if item is None else (r.text("cbc:Name", item) or r.text("cbc:Description", item))
+    code = None
+    if item is not None:
+        code = r.text("cac:SellersItemIdentification/cbc:ID", item) or r.text(
+            "cac:StandardItemIdentification/cbc:ID", item
+        )
+    unit = quantity_node.get("unitCode")
+    return InvoiceLine(
+        number=number,
+        product_name=" ".join((name or "").split()) or f"line {number}",
+        product_code=code,
+        quantity=r.number("cbc:InvoicedQuantity", quantity_node.text or ""),
+        unit_code=unit.strip() if unit else None,
+        unit_price=r.amount("cac:Price/cbc:PriceAmount", node, default=Decimal(0)),
+        line_extension=r.amount("cbc:LineExtensionAmount", node),
+        discount=discount,
+        charge=charge,
+        taxes=taxes + withheld,
+        order_number=order_number,
+        order_line=r.text("cac:OrderLineReference/cbc:LineID", node),
+    )
+
+
+def read_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of ``path``, refused from its size when larger than ``max_bytes``.
+
+    Raises:
+        UnsafeXml: the file is too large (checked before reading, and again while reading
+            in case it grows or is not a regular file).
+        OSError: it cannot be read.
+    """
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise UnsafeXml("file", f"{path.name}: {size:,} bytes is over the {max_bytes:,}-byte limit; not read")
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UnsafeXml("file", f"{path.name}: over the {max_bytes:,}-byte limit; not read")
+    return data
+
+
+class UblInvoiceSource:
+    """UBL-TR / UBL 2.1 XML files as an :class:`~crmkit.ports.invoices.InvoiceSource`.
+
+    Args:
+        paths: a folder (its ``*.xml`` files, by name) or files, in the order given.
+        url: the URL it was built from (for reports).
+        max_bytes: files larger than this are refused unread.
+        timezone_name: zone of issue times given without one.
+
+    A record's cursor is the file's name relative to the folder (its path for a
+    file list); ``read(since=cursor)`` yields the files after it.
+    """
+
+    def __init__(
+        self,
+        paths: Path | Sequence[Path],
+        *,
+        url: str = "",
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        timezone_name: str = DEFAULT_TIMEZONE,
+    ) -> None:
+        self._folder: Path | None = paths if isinstance(paths, Path) and paths.is_dir() else None
+        self._files: list[Path] | None = (
+            None if self._folder is not None else ([paths] if isinstance(paths, Path) else list(paths))
+        )
+        self.url = url or f"{SCHEME}://{paths if isinstance(paths, Path) else ','.join(map(str, paths))}"
+        self.max_bytes = max_bytes
+        self.timezone_name = timezone_name
+        ZoneInfo(timezone_name)
+
+    @classmethod
+    def from_url(cls, url: str) -> UblInvoiceSource:
+        """Build a source from ``ubl-tr:///folder`` or ``ubl-tr:///file.xml``.
+
+        Query options: ``max_bytes`` (an integer), ``tz`` (an IANA zone name).
+
+        Raises:
+            ValidationError: naming ``url`` when the path does not exist or an option is bad.
+        """
+        parts = urlsplit(url)
+        path = Path(unquote(parts.netloc + parts.path))
+        if not path.exists():
+            raise ValidationError("url", f"{url}: {path} does not exist")
+        options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        try:
+            max_bytes = int(options.get("max_bytes", DEFAULT_MAX_BYTES))
+            zone = options.get("tz", DEFAULT_TIMEZONE)
+            return cls(path, url=url, max_bytes=max_bytes, timezone_name=zone)
+        except (ValueError, KeyError) as error:
+            raise ValidationError("url", f"{url}: {error}") from None
+
+    def _entries(self) -> list[tuple[str, Path]]:
+        if self._folder is not None:
+            names = sorted(
+                entry.name
+                for entry in os.scandir(self._folder)
+                if entry.name.lower().endswith(".xml") and entry.is_file()
+            )
+            return [(name, self._folder / name) for name in names]
+        assert self._files is not None
+        return [(str(path), path) for path in self._files]
+
+    def read(self, since: str | None = None) -> Iterator[SourceRecord]:
+        """Yield one record per file after the cursor ``since``, parsing lazily.
+
+        Raises:
+            ValidationError: ``since`` names no file of a file list.
+        """
+        entries = self._entries()
+        if since is not None:
+            if self._folder is not None:
+                entries = [(name, path) for name, path in entries if name > since]
+            else:
+                names = [name for name, _ in entries]
+                if since not in names:
+                    raise ValidationError("since", f"{since!r} is not a file of {self.url}")
+                entries = entries[names.index(since) + 1 :]
+        for name, path in entries:
+            yield self._record(name, path)
+
+    def _record(self, name: str, path: Path) -> SourceRecord:
+        try:
+            data = read_file(path, self.max_bytes)
+            invoice, warnings = parse_invoice(data, where=name, timezone_name=self.timezone_name)
+        except ValidationError as error:
+            reason = error.reason if error.reason.startswith(name) else f"{name}: {error.reason}"
+            return SourceRecord(cursor=name, location=name, error=reason)
+        except OSError as error:
+            return SourceRecord(cursor=name, location=name, error=f"{name}: cannot be read ({error})")
+        return SourceRecord(cursor=name, location=name, invoice=invoice, warnings=tuple(warnings))
