@@ -49,6 +49,7 @@ from crmkit.testing.contracts.audit import AuditLogContract
 from crmkit.testing.contracts.claims import ClaimRepositoryContract, PickListRepositoryContract
 from crmkit.testing.contracts.companies import CompanyRepositoryContract
 from crmkit.testing.contracts.documents import DocumentStoreContract
+from crmkit.testing.contracts.invoices import InvoiceSourceContract
 from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
 from crmkit.testing.contracts.round_trip import RoundTripContract
 from crmkit.testing.contracts.unit_of_work import UnitOfWorkContract
@@ -60,6 +61,7 @@ __all__ = [
     "ContactRepositoryContract",
     "DocumentStoreContract",
     "EmployeeRepositoryContract",
+    "InvoiceSourceContract",
     "PickListRepositoryContract",
     "RoundTripContract",
     "UnitOfWorkContract",
