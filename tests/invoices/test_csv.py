@@ -104,7 +104,8 @@ def test_v2_read_since_a_cursor_resumes_after_that_invoice(tmp_path: Path) -> No
 
 
 def test_v1_comma_delimited_files_with_iso_dates_and_minimal_columns(tmp_path: Path) -> None:
-    header = "invoice_number,issue_date,currency,seller_name,buyer_name,product_name,quantity,unit_price,line_total"
+    header = "invoice_number,issue_date,currency,seller_name,buyer_name,product_name,quantity,unit_price,"
+    header += "line_total"
     path = write(
         tmp_path, 'X1,2026-02-01,EUR,Seller,Buyer,"Kalem, mavi",3,"1,5","4,5"', header=header, name="x.csv"
     )

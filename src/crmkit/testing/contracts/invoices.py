@@ -32,12 +32,14 @@ class InvoiceSourceContract:
     """Reading since a cursor, stable order, resumable, lazy; invoices are well-formed values."""
 
     def test_v1_it_is_an_invoice_source_with_a_url(self, invoice_source: InvoiceSource) -> None:
+        """The source satisfies the port and names its URL (§9)."""
         assert isinstance(invoice_source, InvoiceSource)
         assert isinstance(invoice_source.url, str) and "://" in invoice_source.url
 
     def test_v1_every_record_holds_an_invoice_with_a_cursor_and_a_location(
         self, invoice_source: InvoiceSource
     ) -> None:
+        """Each record has a unique cursor and a location for reports (V1)."""
         records = list(invoice_source.read())
         assert len(records) >= 3, "bind the contract to a source with at least three invoices"
         for record in records:
@@ -47,11 +49,13 @@ class InvoiceSourceContract:
         assert len(set(cursors)) == len(cursors), "cursors must be unique"
 
     def test_v2_reading_twice_yields_the_same_records(self, invoice_source: InvoiceSource) -> None:
+        """Reading has no side effects: the same records, in the same order (V2)."""
         first, second = list(invoice_source.read()), list(invoice_source.read())
         assert [r.cursor for r in first] == [r.cursor for r in second]
         assert _invoices(first) == _invoices(second)
 
     def test_v2_reading_since_a_cursor_resumes_right_after_it(self, invoice_source: InvoiceSource) -> None:
+        """``read(since=c)`` yields exactly what followed the record of ``c`` (V2)."""
         records = list(invoice_source.read())
         for k, record in enumerate(records):
             rest = list(invoice_source.read(since=record.cursor))
@@ -60,6 +64,7 @@ class InvoiceSourceContract:
         assert list(invoice_source.read(since=records[-1].cursor)) == []
 
     def test_v2_reading_is_lazy(self, invoice_source: InvoiceSource) -> None:
+        """The first record comes without reading the whole source."""
         iterator = iter(invoice_source.read())
         first = next(iterator)
         assert first.cursor == next(iter(invoice_source.read())).cursor
@@ -67,12 +72,14 @@ class InvoiceSourceContract:
     def test_v2_invoice_ids_are_stable_and_unique_per_seller_and_number(
         self, invoice_source: InvoiceSource
     ) -> None:
+        """Ids are stable across reads; seller + number is unique (V2)."""
         invoices = _invoices(list(invoice_source.read()))
         keys = [(i.seller_key, i.number) for i in invoices]
         assert len(set(keys)) == len(keys)
         assert [i.id for i in invoices] == [i.id for i in _invoices(list(invoice_source.read()))]
 
     def test_v1_invoices_carry_aware_times_and_decimal_amounts(self, invoice_source: InvoiceSource) -> None:
+        """Aware times, Decimal amounts, lines; returns name what they cancel (V1)."""
         for invoice in _invoices(list(invoice_source.read())):
             assert invoice.issued_at.utcoffset() is not None
             assert isinstance(invoice.totals.payable, Decimal)
