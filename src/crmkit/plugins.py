@@ -39,6 +39,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "crmkit.adapters.memory.plugin",
     "crmkit.adapters.console",
     "crmkit.adapters.sqlalchemy.plugin",
+    "crmkit.adapters.sms.plugin",
+    "crmkit.adapters.email.plugin",
 )
 """Modules of the built-in adapters, registered through the same hooks as third-party ones."""
 

@@ -136,13 +136,13 @@ def test_an_unknown_scheme_raises_unknown_adapter_listing_the_known_schemes(
     acme_plugins: Plugins, context: AdapterContext
 ) -> None:
     with pytest.raises(UnknownAdapter) as caught:
-        acme_plugins.sms("netgsm://user:pass@", context)
+        acme_plugins.sms("kannel://user:pass@", context)
 
     error = caught.value
-    assert (error.port, error.scheme) == ("sms", "netgsm")
+    assert (error.port, error.scheme) == ("sms", "kannel")
     assert error.known == acme_plugins.schemes("sms")
     assert {"acme", "console", "file"} <= set(error.known)
-    assert str(error) == f"no sms adapter for scheme 'netgsm'; known schemes: {', '.join(error.known)}"
+    assert str(error) == f"no sms adapter for scheme 'kannel'; known schemes: {', '.join(error.known)}"
 
 
 def test_a_url_without_a_scheme_is_a_validation_error_naming_the_port(

@@ -18,7 +18,7 @@ import base64
 import json
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Self, TextIO
@@ -28,7 +28,7 @@ from urllib.request import url2pathname
 import attrs
 
 from crmkit.adapters.clock import RandomIds, SystemClock
-from crmkit.domain.errors import ValidationError
+from crmkit.domain.errors import NotFound, ValidationError
 from crmkit.domain.sms import SmsParts, sms_parts
 from crmkit.hookspecs import (
     AdapterContext,
@@ -38,7 +38,13 @@ from crmkit.hookspecs import (
     hookimpl,
 )
 from crmkit.ports.clock import Clock, IdGenerator
-from crmkit.ports.messaging import EmailMessage, SmsMessage
+from crmkit.ports.messaging import (
+    DeliveryReport,
+    DeliveryStatus,
+    EmailMessage,
+    InboundSms,
+    SmsMessage,
+)
 
 __all__ = [
     "ConsoleEmailSender",
@@ -49,6 +55,7 @@ __all__ = [
     "SentSms",
     "crmkit_register_email_senders",
     "crmkit_register_sms_gateways",
+    "parse_development_callback",
 ]
 
 _STREAMS = ("", "stdout", "stderr")
@@ -92,6 +99,37 @@ def _one_line(text: str) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def parse_development_callback(body: bytes) -> list[DeliveryReport | InboundSms]:
+    """Read the callback format of the development gateways: JSON, one object or a list.
+
+    ``{"type": "inbound", "from": "+90…", "text": "PUAN"}`` is an inbound SMS;
+    ``{"type": "report", "id": "…", "status": "delivered"}`` a delivery report.
+
+    Raises:
+        ValidationError: on ``callback`` when the body is not that.
+    """
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValidationError("callback", f"not JSON: {error}") from None
+    items = data if isinstance(data, list) else [data]
+    out: list[DeliveryReport | InboundSms] = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise ValidationError("callback", "expected JSON objects")
+        kind = item.get("type")
+        if kind == "inbound" and isinstance(item.get("from"), str) and isinstance(item.get("text"), str):
+            out.append(InboundSms(sender=item["from"], text=item["text"], to=item.get("to")))
+        elif kind == "report" and isinstance(item.get("id"), str):
+            raw = str(item.get("status", "delivered"))
+            statuses = {s.value: s for s in DeliveryStatus}
+            status = statuses.get(raw, DeliveryStatus.UNKNOWN)
+            out.append(DeliveryReport(provider_id=item["id"], status=status, raw_status=raw))
+        else:
+            raise ValidationError("callback", f"not an inbound message or a report: {item!r}")
+    return out
 
 
 def _stream_name(url: str, port: str) -> str:
@@ -166,6 +204,9 @@ class ConsoleSmsGateway(_Console):
         self.sent: list[SentSms] = []
         """Every message sent, oldest first."""
 
+    idempotent = False
+    """A development gateway never deduplicates: a message sent twice is recorded twice."""
+
     @classmethod
     def from_url(cls, url: str, context: AdapterContext) -> Self:
         """Build from ``console://``, ``console://stdout`` or ``console://stderr``.
@@ -188,6 +229,29 @@ class ConsoleSmsGateway(_Console):
         )
         self.sent.append(sent)
         return sent.id
+
+    def status(self, provider_id: str) -> DeliveryReport:
+        """``delivered`` for a message this gateway sent.
+
+        Raises:
+            NotFound: it sent no message with this id.
+        """
+        for sent in self.sent:
+            if sent.id == provider_id:
+                return DeliveryReport(
+                    provider_id=provider_id,
+                    status=DeliveryStatus.DELIVERED,
+                    raw_status="delivered",
+                    recipient=sent.message.to,
+                    at=sent.at,
+                )
+        raise NotFound("sms", provider_id)
+
+    def parse_callback(
+        self, body: bytes, headers: Mapping[str, str]
+    ) -> Sequence[DeliveryReport | InboundSms]:
+        """Read a JSON callback (see :func:`parse_development_callback`)."""
+        return parse_development_callback(body)
 
 
 class ConsoleEmailSender(_Console):
@@ -276,6 +340,35 @@ class FileSmsGateway(_JsonLines):
         clock: stamps ``at``; the system clock by default.
         ids: makes message ids; random UUIDs by default.
     """
+
+    idempotent = False
+    """Never deduplicates: a message sent twice is written twice."""
+
+    def status(self, provider_id: str) -> DeliveryReport:
+        """``delivered`` for a message written to the file.
+
+        Raises:
+            NotFound: the file holds no message with this id.
+        """
+        if self.path.exists():
+            with self._lock, self.path.open(encoding="utf-8") as f:
+                for line in f:
+                    record = json.loads(line)
+                    if record.get("id") == provider_id:
+                        return DeliveryReport(
+                            provider_id=provider_id,
+                            status=DeliveryStatus.DELIVERED,
+                            raw_status="delivered",
+                            recipient=record.get("to"),
+                            at=datetime.fromisoformat(record["at"]),
+                        )
+        raise NotFound("sms", provider_id)
+
+    def parse_callback(
+        self, body: bytes, headers: Mapping[str, str]
+    ) -> Sequence[DeliveryReport | InboundSms]:
+        """Read a JSON callback (see :func:`parse_development_callback`)."""
+        return parse_development_callback(body)
 
     @classmethod
     def from_url(cls, url: str, context: AdapterContext) -> Self:

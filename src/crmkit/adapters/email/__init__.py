@@ -1,0 +1,1 @@
+"""E-mail senders: SMTP with STARTTLS or implicit TLS (issue 6)."""

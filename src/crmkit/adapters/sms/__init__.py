@@ -1,0 +1,1 @@
+"""HTTP SMS gateways: Netgsm, İleti Merkezi, Twilio (issue 6), built on httpx."""
