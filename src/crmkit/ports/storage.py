@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from types import TracebackType
-from typing import Protocol, Self, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar, runtime_checkable
 
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
@@ -31,6 +31,16 @@ from crmkit.domain.events import DomainEvent
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName
 from crmkit.domain.parameters import PickList
 from crmkit.domain.parties import Claim, Company, CompanyType, Contact
+from crmkit.domain.predicates import Predicate
+
+if TYPE_CHECKING:  # ports.territory builds on Repository from this module
+    from crmkit.ports.territory import (
+        CodeLinkRepository,
+        MembershipRepository,
+        OwnerRepository,
+        RegionRepository,
+        TeamRepository,
+    )
 
 __all__ = [
     "AuditLog",
@@ -131,6 +141,19 @@ class CompanyRepository(Repository[Company, CompanyId], Protocol):
         """
         ...
 
+    def visible(self, predicate: Predicate, *, limit: int = 50, offset: int = 0) -> list[Company]:
+        """Companies matching an access predicate (A7), paged in the storage.
+
+        The predicate comes from :func:`crmkit.domain.access.visible`; a SQL
+        adapter compiles it to its ``WHERE`` clause, never loading all companies.
+        Ordered by folded name, then id (as :meth:`search`).
+        """
+        ...
+
+    def count_visible(self, predicate: Predicate) -> int:
+        """How many companies match the access predicate (A7), counted in the storage."""
+        ...
+
 
 class ContactRepository(Repository[Contact, ContactId], Protocol):
     """Contact persons (C4)."""
@@ -200,6 +223,11 @@ class UnitOfWork(Protocol):
     claims: ClaimRepository
     picklists: PickListRepository
     audit: AuditLog
+    regions: RegionRepository
+    teams: TeamRepository
+    memberships: MembershipRepository
+    code_links: CodeLinkRepository
+    owners: OwnerRepository
 
     def __enter__(self) -> Self: ...
 

@@ -28,6 +28,7 @@ from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName
 from crmkit.domain.parameters import PickList
 from crmkit.domain.parties import Claim, ClaimStatus, Company, CompanyType, Contact
+from crmkit.domain.predicates import Predicate
 from crmkit.domain.text import fold
 
 if TYPE_CHECKING:
@@ -306,6 +307,20 @@ class MemoryCompanyRepository(MemoryRepository[Company, CompanyId]):
             lambda c: (fold(c.name), c.id),
         )
         return _page(found, limit, offset)
+
+    def visible(self, predicate: Predicate, *, limit: int = 50, offset: int = 0) -> list[Company]:
+        """Companies matching an access predicate (A7), evaluated in Python; by folded name then id."""
+        from crmkit.adapters.memory.territory import visible_companies  # it builds on this module
+
+        self._uow.check_usable()
+        return _page(visible_companies(predicate, self._rows()), limit, offset)
+
+    def count_visible(self, predicate: Predicate) -> int:
+        """How many companies match the access predicate (A7)."""
+        from crmkit.adapters.memory.territory import visible_companies
+
+        self._uow.check_usable()
+        return len(visible_companies(predicate, self._rows()))
 
 
 class MemoryContactRepository(MemoryRepository[Contact, ContactId]):

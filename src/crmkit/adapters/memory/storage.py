@@ -32,6 +32,13 @@ from crmkit.adapters.memory.repositories import (
     MemoryEmployeeRepository,
     MemoryPickListRepository,
 )
+from crmkit.adapters.memory.territory import (
+    MemoryCodeLinkRepository,
+    MemoryMembershipRepository,
+    MemoryOwnerRepository,
+    MemoryRegionRepository,
+    MemoryTeamRepository,
+)
 from crmkit.adapters.unit_of_work import EventBuffer, audit_entry
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
@@ -40,6 +47,18 @@ from crmkit.domain.events import DomainEvent
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName
 from crmkit.domain.parameters import PickList
 from crmkit.domain.parties import Claim, Company, Contact
+from crmkit.domain.territory import (
+    CodeLink,
+    CodeLinkId,
+    Membership,
+    MembershipId,
+    OwnerAssignment,
+    OwnerAssignmentId,
+    Region,
+    RegionId,
+    SalesTeam,
+    TeamId,
+)
 from crmkit.ports.clock import Clock
 from crmkit.ports.storage import (
     AuditLog,
@@ -48,6 +67,13 @@ from crmkit.ports.storage import (
     ContactRepository,
     EmployeeRepository,
     PickListRepository,
+)
+from crmkit.ports.territory import (
+    CodeLinkRepository,
+    MembershipRepository,
+    OwnerRepository,
+    RegionRepository,
+    TeamRepository,
 )
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
@@ -81,6 +107,11 @@ class MemoryStorage:
         self._claims: dict[ClaimId, Claim] = {}
         self._picklists: dict[PickListName, PickList] = {}
         self._audit: list[AuditEntry] = []
+        self._regions: dict[RegionId, Region] = {}
+        self._teams: dict[TeamId, SalesTeam] = {}
+        self._memberships: dict[MembershipId, Membership] = {}
+        self._code_links: dict[CodeLinkId, CodeLink] = {}
+        self._owners: dict[OwnerAssignmentId, OwnerAssignment] = {}
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -105,6 +136,11 @@ class MemoryStorage:
                 self._employees,
                 self._claims,
                 self._picklists,
+                self._regions,
+                self._teams,
+                self._memberships,
+                self._code_links,
+                self._owners,
             ):
                 table.clear()
             self._audit.clear()
@@ -131,12 +167,23 @@ class MemoryUnitOfWork:
         employees = MemoryEmployeeRepository(self, storage._employees, lock)
         claims = MemoryClaimRepository(self, storage._claims, lock)
         picklists = MemoryPickListRepository(self, storage._picklists, lock)
+        regions = MemoryRegionRepository(self, storage._regions, lock)
+        teams = MemoryTeamRepository(self, storage._teams, lock)
+        memberships = MemoryMembershipRepository(self, storage._memberships, lock)
+        code_links = MemoryCodeLinkRepository(self, storage._code_links, lock)
+        owners = MemoryOwnerRepository(self, storage._owners, lock)
+        regions.attach(teams=teams, links=code_links, memberships=memberships, companies=companies)
         self._repositories: tuple[_Staging, ...] = (
             companies,
             contacts,
             employees,
             claims,
             picklists,
+            regions,
+            teams,
+            memberships,
+            code_links,
+            owners,
         )
         # Typed as the ports (whose attributes are invariant) so mypy checks the contract.
         self.companies: CompanyRepository = companies
@@ -144,6 +191,11 @@ class MemoryUnitOfWork:
         self.employees: EmployeeRepository = employees
         self.claims: ClaimRepository = claims
         self.picklists: PickListRepository = picklists
+        self.regions: RegionRepository = regions
+        self.teams: TeamRepository = teams
+        self.memberships: MembershipRepository = memberships
+        self.code_links: CodeLinkRepository = code_links
+        self.owners: OwnerRepository = owners
         self.audit: AuditLog = MemoryAuditLog(self, storage._audit, lock)
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.adapters.unit_of_work import (
     CLAIM_AGGREGATE,
     COMPANY_AGGREGATE,
@@ -39,6 +40,7 @@ from crmkit.domain.errors import ConcurrencyConflict, NotFound
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName
 from crmkit.domain.parameters import PickList
 from crmkit.domain.parties import Claim, ClaimStatus, Company, CompanyType, Contact
+from crmkit.domain.predicates import Predicate
 from crmkit.domain.text import fold
 
 if TYPE_CHECKING:
@@ -337,6 +339,18 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
         if type is not None:
             query = query.where(t.c.type == CompanyType(type).value)
         return self._rows(_page(query.order_by(t.c.name_key, t.c.id), limit, offset))
+
+    def visible(self, predicate: Predicate, *, limit: int = 50, offset: int = 0) -> list[Company]:
+        """Companies matching an access predicate compiled to ``WHERE`` (A7); by folded name then id."""
+        t = tables.companies
+        query = sa.select(t).where(compile_predicate(predicate))
+        return self._rows(_page(query.order_by(t.c.name_key, t.c.id), limit, offset))
+
+    def count_visible(self, predicate: Predicate) -> int:
+        """How many companies match the access predicate, counted in the database (A7)."""
+        t = tables.companies
+        query = sa.select(sa.func.count()).select_from(t).where(compile_predicate(predicate))
+        return int(self._uow.read(query).scalar_one())
 
 
 class SqlContactRepository(SqlRepository[Contact, ContactId]):

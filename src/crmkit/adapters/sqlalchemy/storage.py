@@ -27,6 +27,7 @@ from crmkit.adapters.sqlalchemy._errors import (
     unavailable,
 )
 from crmkit.adapters.sqlalchemy.engine import make_engine, parse_url
+from crmkit.adapters.sqlalchemy.outbox import SqlConsentRepository, SqlOutboxRepository
 from crmkit.adapters.sqlalchemy.repositories import (
     SqlAuditLog,
     SqlClaimRepository,
@@ -35,11 +36,19 @@ from crmkit.adapters.sqlalchemy.repositories import (
     SqlEmployeeRepository,
     SqlPickListRepository,
 )
+from crmkit.adapters.sqlalchemy.territory import (
+    SqlCodeLinkRepository,
+    SqlMembershipRepository,
+    SqlOwnerRepository,
+    SqlRegionRepository,
+    SqlTeamRepository,
+)
 from crmkit.adapters.unit_of_work import EventBuffer
 from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, ValidationError
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.ids import EmployeeId
 from crmkit.ports.clock import Clock
+from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -47,6 +56,13 @@ from crmkit.ports.storage import (
     ContactRepository,
     EmployeeRepository,
     PickListRepository,
+)
+from crmkit.ports.territory import (
+    CodeLinkRepository,
+    MembershipRepository,
+    OwnerRepository,
+    RegionRepository,
+    TeamRepository,
 )
 
 if TYPE_CHECKING:
@@ -160,6 +176,13 @@ class SqlUnitOfWork:
         self.claims: ClaimRepository = SqlClaimRepository(self)
         self.picklists: PickListRepository = SqlPickListRepository(self)
         self.audit: AuditLog = SqlAuditLog(self)
+        self.outbox: OutboxRepository = SqlOutboxRepository(self)
+        self.consents: ConsentRepository = SqlConsentRepository(self)
+        self.regions: RegionRepository = SqlRegionRepository(self)
+        self.teams: TeamRepository = SqlTeamRepository(self)
+        self.memberships: MembershipRepository = SqlMembershipRepository(self)
+        self.code_links: CodeLinkRepository = SqlCodeLinkRepository(self)
+        self.owners: OwnerRepository = SqlOwnerRepository(self)
 
     def __enter__(self) -> Self:
         _ = self.connection

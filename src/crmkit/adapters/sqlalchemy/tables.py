@@ -254,7 +254,6 @@ CONSTRAINT_FIELDS: dict[str, str] = {
 }
 """Constraint name → the domain field it guards; errors name the field, not the constraint."""
 
-# The territory tables (T1–T5) are defined in their own module, on this metadata.
-from crmkit.adapters.sqlalchemy import territory_tables as _territory  # noqa: E402
-
-CONSTRAINT_FIELDS.update(_territory.TERRITORY_CONSTRAINT_FIELDS)
+# The territory tables (T1–T5) are defined in their own module, on this metadata;
+# it adds its constraints to CONSTRAINT_FIELDS.
+from crmkit.adapters.sqlalchemy import territory_tables as _territory  # noqa: E402, F401

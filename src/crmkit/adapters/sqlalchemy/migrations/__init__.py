@@ -16,6 +16,8 @@ Revisions (oldest first; :data:`REVISIONS`):
   name, then made ``NOT NULL`` and indexed. It is a separate revision so that
   upgrading a database that already holds data is exercised from the first
   release (on SQLite it rebuilds ``companies`` by move-and-copy).
+* ``0003`` — the territory (issue 4, T1–T5): regions and their closure
+  table, sales teams, dated team memberships, code links and customer owners.
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
@@ -54,7 +56,7 @@ __all__ = ["REVISIONS", "SCRIPT_LOCATION", "MigrationError", "current", "upgrade
 SCRIPT_LOCATION = "crmkit.adapters.sqlalchemy:migrations"
 """Where Alembic finds ``env.py`` and ``versions/``: a package resource."""
 
-REVISIONS: tuple[str, ...] = ("0001", "0002")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
 """Every revision id, oldest first; the last one is ``head``."""
 
 

@@ -1,0 +1,77 @@
+"""Compile access predicates (A7) to SQL ``WHERE`` clauses over ``companies``.
+
+:func:`compile_predicate` is the SQL twin of
+:func:`crmkit.domain.predicates.matches`; a property test holds the two to the
+same answer on every back end.
+
+* ``CodeIn`` → ``companies.micro_region IN (…)`` (indexed);
+* ``OwnedBy`` → ``companies.sales_rep_id = …`` (indexed);
+* ``FirmSubtree`` → ``companies.id IN (recursive CTE down the channel tree)``;
+* ``And`` / ``Or`` → ``AND`` / ``OR``; ``EVERYTHING`` / ``NOTHING`` → true / false.
+
+>>> from crmkit.domain.predicates import CodeIn
+>>> where = compile_predicate(CodeIn(frozenset({"M-02", "M-01"})))
+>>> print(where.compile(compile_kwargs={"literal_binds": True}))
+companies.micro_region IN ('M-01', 'M-02')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from crmkit.adapters.sqlalchemy import tables
+from crmkit.domain.ids import CompanyId
+from crmkit.domain.predicates import (
+    And,
+    CodeIn,
+    Everything,
+    FirmSubtree,
+    Nothing,
+    Or,
+    OwnedBy,
+    Predicate,
+)
+
+__all__ = ["MAX_TREE_DEPTH", "compile_predicate", "firm_subtree"]
+
+MAX_TREE_DEPTH = 1_000
+"""Deepest level the channel-tree walk descends to (a guard against corrupt cycles)."""
+
+
+def firm_subtree(firm: CompanyId) -> sa.Select[Any]:
+    """``SELECT id`` of ``firm`` and every company below it, by a recursive CTE (A6)."""
+    top = tables.companies.alias("firm_top")
+    down = tables.companies.alias("firm_down")
+    tree = (
+        sa.select(top.c.id, sa.literal(0, sa.Integer).label("depth"))
+        .where(top.c.id == firm)
+        .cte(f"firm_tree_{firm.hex[:12]}", recursive=True)
+    )
+    tree = tree.union_all(
+        sa.select(down.c.id, (tree.c.depth + 1).label("depth")).where(
+            down.c.parent_id == tree.c.id, tree.c.depth < MAX_TREE_DEPTH
+        )
+    )
+    return sa.select(tree.c.id)
+
+
+def compile_predicate(predicate: Predicate, companies: Any = None) -> sa.ColumnElement[bool]:
+    """The ``WHERE`` clause over ``companies`` (default :data:`tables.companies`) for ``predicate``."""
+    t = tables.companies if companies is None else companies
+    if isinstance(predicate, Everything):
+        return sa.true()
+    if isinstance(predicate, Nothing):
+        return sa.false()
+    if isinstance(predicate, CodeIn):
+        return t.c.micro_region.in_(sorted(predicate.codes))
+    if isinstance(predicate, OwnedBy):
+        return t.c.sales_rep_id == predicate.employee
+    if isinstance(predicate, FirmSubtree):
+        return t.c.id.in_(firm_subtree(predicate.firm).scalar_subquery())
+    if isinstance(predicate, And):
+        return sa.and_(*(compile_predicate(part, t) for part in predicate.parts))
+    if isinstance(predicate, Or):
+        return sa.or_(*(compile_predicate(part, t) for part in predicate.parts))
+    raise TypeError(f"not a visibility predicate: {predicate!r}")

@@ -1,0 +1,307 @@
+"""Territory repositories over SQLAlchemy Core (T1–T5).
+
+The region tree lives in ``regions.parent_id`` and in the closure table
+``region_closure`` (see :mod:`~crmkit.adapters.sqlalchemy.territory_tables`):
+
+* ``add``/``add_many`` insert each region's closure pairs in the same savepoint
+  batch (one ``executemany``), computed from the parent's stored ancestors;
+* ``save`` of a region whose parent changed moves its subtree: it deletes the
+  pairs linking the subtree to its old ancestors and inserts the pairs to the
+  new ones with one ``INSERT … SELECT`` (only the moved subtree's ids are read);
+* subtree, ancestors, "customers under a region" and "reps under a region"
+  are single joins on the closure table, run in the database.
+
+Dated queries use ``valid_from <= at AND (valid_to IS NULL OR valid_to > at)`` (T4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from crmkit.adapters.sqlalchemy import tables
+from crmkit.adapters.sqlalchemy import territory_tables as tt
+from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlCompanyRepository, SqlRepository
+from crmkit.domain.errors import NotFound
+from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.parties import Company
+from crmkit.domain.territory import (
+    CodeLink,
+    CodeLinkId,
+    Membership,
+    MembershipId,
+    OwnerAssignment,
+    OwnerAssignmentId,
+    Region,
+    RegionId,
+    SalesTeam,
+    TeamId,
+)
+
+__all__ = [
+    "SqlCodeLinkRepository",
+    "SqlMembershipRepository",
+    "SqlOwnerRepository",
+    "SqlRegionRepository",
+    "SqlTeamRepository",
+    "active_at",
+    "codes_under",
+]
+
+
+def active_at(table: sa.Table | Any, at: datetime) -> sa.ColumnElement[bool]:
+    """The half-open validity test of a dated table at ``at`` (T4)."""
+    when = utc(at)
+    return sa.and_(table.c.valid_from <= when, sa.or_(table.c.valid_to.is_(None), table.c.valid_to > when))
+
+
+def codes_under(root: RegionId, at: datetime) -> sa.Select[Any]:
+    """``SELECT code`` linked at ``at`` to a team of a region in ``root``'s subtree (T3, T5)."""
+    links, teams, closure = tt.code_links, tt.sales_teams, tt.region_closure
+    return (
+        sa.select(links.c.code)
+        .join(teams, teams.c.id == links.c.team_id)
+        .join(closure, closure.c.descendant_id == teams.c.region_id)
+        .where(closure.c.ancestor_id == root, active_at(links, at))
+    )
+
+
+class SqlRegionRepository(SqlRepository[Region, RegionId]):
+    """The region tree with its closure table (T1, T5)."""
+
+    aggregate_type = "region"
+    mapper = RowMapper(Region, tt.regions)
+
+    def _ordered_for_insert(self, items: list[Region]) -> list[Region]:
+        """Parents before their children within the batch."""
+        in_batch = {r.id for r in items}
+        placed: set[RegionId] = set()
+        ordered: list[Region] = []
+        waiting = list(items)
+        while waiting:
+            ready = [
+                r
+                for r in waiting
+                if r.parent_id is None or r.parent_id not in in_batch or r.parent_id in placed
+            ]
+            if not ready:  # a cycle inside the batch: let the database refuse it
+                ready = waiting
+            ordered.extend(ready)
+            placed.update(r.id for r in ready)
+            ready_ids = {id(r) for r in ready}
+            waiting = [r for r in waiting if id(r) not in ready_ids]
+        return ordered
+
+    def add_many(self, items: Iterable[Region]) -> None:
+        """Store new regions and their closure pairs (T1); parents before children.
+
+        Raises:
+            Duplicate: an id is taken.
+            ValidationError: naming ``parent_id`` when the parent does not exist.
+        """
+        batch = self._ordered_for_insert(list(items))
+        if not batch:
+            return
+        super().add_many(batch)
+        closure = tt.region_closure
+        outside = {r.parent_id for r in batch if r.parent_id is not None} - {r.id for r in batch}
+        chains: dict[RegionId, list[tuple[RegionId, int]]] = {}
+        for parent in outside:
+            query = sa.select(closure.c.ancestor_id, closure.c.depth).where(closure.c.descendant_id == parent)
+            chains[parent] = [(RegionId(r.ancestor_id), int(r.depth)) for r in self._uow.read(query).all()]
+        rows: list[dict[str, Any]] = []
+        for region in batch:
+            chain = [(region.id, 0)]
+            if region.parent_id is not None:
+                chain += [(a, d + 1) for a, d in chains[region.parent_id]]
+            chains[region.id] = chain
+            rows.extend({"ancestor_id": a, "descendant_id": region.id, "depth": d} for a, d in chain)
+        with self._uow.writing(self, [], batch[0].id, batch[0].version) as conn:
+            conn.execute(sa.insert(closure), rows)
+
+    def save(self, item: Region) -> Region:
+        """Store a changed region; a new parent moves its whole subtree in the closure table (T1).
+
+        Raises:
+            ConcurrencyConflict: a stale copy; nothing is written.
+            NotFound: the region was never added.
+        """
+        old = self.get(item.id)
+        saved = super().save(item)
+        if old.parent_id != item.parent_id:
+            self._move(item.id, item.parent_id)
+        return saved
+
+    def _move(self, region: RegionId, parent: RegionId | None) -> None:
+        closure = tt.region_closure
+        below = [
+            RegionId(v)
+            for v in self._uow.read(
+                sa.select(closure.c.descendant_id).where(closure.c.ancestor_id == region)
+            ).scalars()
+        ]
+        above = [RegionId(a) for a in self.ancestors(region)]
+        with self._uow.writing(self, [], region, 0) as conn:
+            for start in range(0, len(below), GET_MANY_CHUNK):
+                chunk = below[start : start + GET_MANY_CHUNK]
+                if above:
+                    conn.execute(
+                        sa.delete(closure).where(
+                            closure.c.descendant_id.in_(chunk), closure.c.ancestor_id.in_(above)
+                        )
+                    )
+            if parent is not None:
+                a, b = closure.alias("a"), closure.alias("b")
+                pairs = (
+                    sa.select(a.c.ancestor_id, b.c.descendant_id, a.c.depth + b.c.depth + 1)
+                    .select_from(a)
+                    .join(b, sa.and_(a.c.descendant_id == parent, b.c.ancestor_id == region))
+                )
+                conn.execute(sa.insert(closure).from_select(["ancestor_id", "descendant_id", "depth"], pairs))
+
+    def children(self, parent: RegionId | None) -> list[Region]:
+        """Regions directly under ``parent`` (``None``: the top), by name then id."""
+        t = tt.regions
+        where = t.c.parent_id.is_(None) if parent is None else t.c.parent_id == parent
+        return self._rows(sa.select(t).where(where).order_by(t.c.name, t.c.id))
+
+    def ancestors(self, region: RegionId) -> list[RegionId]:
+        """The chain above ``region``, parent first, from the closure table.
+
+        Raises:
+            NotFound: when the region does not exist.
+        """
+        closure = tt.region_closure
+        query = (
+            sa.select(closure.c.ancestor_id, closure.c.depth)
+            .where(closure.c.descendant_id == region)
+            .order_by(closure.c.depth)
+        )
+        rows = self._uow.read(query).all()
+        if not rows:
+            raise NotFound(self.aggregate_type, region)
+        return [RegionId(r.ancestor_id) for r in rows if r.depth > 0]
+
+    def subtree(self, root: RegionId) -> list[RegionId]:
+        """``root`` and every region below it, by id (one indexed read of the closure table)."""
+        closure = tt.region_closure
+        query = (
+            sa.select(closure.c.descendant_id)
+            .where(closure.c.ancestor_id == root)
+            .order_by(closure.c.descendant_id)
+        )
+        return [RegionId(v) for v in self._uow.read(query).scalars()]
+
+    def _under(self, root: RegionId, at: datetime) -> sa.ColumnElement[bool]:
+        return tables.companies.c.micro_region.in_(codes_under(root, at).scalar_subquery())
+
+    def customers_under(
+        self, root: RegionId, at: datetime, *, limit: int = 50, offset: int = 0
+    ) -> list[Company]:
+        """Companies whose code is linked at ``at`` to a team under ``root``, by id, paged in SQL (T5)."""
+        t = tables.companies
+        query = sa.select(t).where(self._under(root, at)).order_by(t.c.id)
+        query = query.limit(max(limit, 0)).offset(max(offset, 0))
+        result = self._uow.read(query)
+        return [SqlCompanyRepository.mapper.from_row(row) for row in result.mappings()]
+
+    def count_customers_under(self, root: RegionId, at: datetime) -> int:
+        """How many companies :meth:`customers_under` lists in all, counted in SQL."""
+        query = sa.select(sa.func.count()).select_from(tables.companies).where(self._under(root, at))
+        return int(self._uow.read(query).scalar_one())
+
+    def reps_under(self, root: RegionId, at: datetime) -> list[EmployeeId]:
+        """Members at ``at`` of teams of regions under ``root``, by id (T5)."""
+        m, teams, closure = tt.team_memberships, tt.sales_teams, tt.region_closure
+        query = (
+            sa.select(m.c.employee_id)
+            .distinct()
+            .join(teams, teams.c.id == m.c.team_id)
+            .join(closure, closure.c.descendant_id == teams.c.region_id)
+            .where(closure.c.ancestor_id == root, active_at(m, at))
+            .order_by(m.c.employee_id)
+        )
+        return [EmployeeId(v) for v in self._uow.read(query).scalars()]
+
+
+class SqlTeamRepository(SqlRepository[SalesTeam, TeamId]):
+    """Sales teams (T2)."""
+
+    aggregate_type = "sales_team"
+    mapper = RowMapper(SalesTeam, tt.sales_teams)
+
+    def for_region(self, region: RegionId) -> list[SalesTeam]:
+        """The teams directly under ``region``, by name then id."""
+        t = tt.sales_teams
+        return self._rows(sa.select(t).where(t.c.region_id == region).order_by(t.c.name, t.c.id))
+
+
+class SqlMembershipRepository(SqlRepository[Membership, MembershipId]):
+    """Dated team memberships (T2, T4)."""
+
+    aggregate_type = "team_membership"
+    mapper = RowMapper(Membership, tt.team_memberships, nested={"validity": ""})
+
+    def for_employee(self, employee: EmployeeId) -> list[Membership]:
+        """Every membership of an employee, by start then id."""
+        t = tt.team_memberships
+        query = sa.select(t).where(t.c.employee_id == employee).order_by(t.c.valid_from, t.c.id)
+        return self._rows(query)
+
+    def for_team(self, team: TeamId) -> list[Membership]:
+        """Every membership of a team, by start then id."""
+        t = tt.team_memberships
+        return self._rows(sa.select(t).where(t.c.team_id == team).order_by(t.c.valid_from, t.c.id))
+
+    def active(self, teams: Iterable[TeamId], at: datetime) -> list[Membership]:
+        """The memberships of ``teams`` holding at ``at``, by team, employee, then id."""
+        t = tt.team_memberships
+        wanted = list(dict.fromkeys(teams))
+        found: list[Membership] = []
+        for start in range(0, len(wanted), GET_MANY_CHUNK):
+            chunk = wanted[start : start + GET_MANY_CHUNK]
+            found += self._rows(sa.select(t).where(t.c.team_id.in_(chunk), active_at(t, at)))
+        return sorted(found, key=lambda m: (m.team_id, m.employee_id, m.id))
+
+
+class SqlCodeLinkRepository(SqlRepository[CodeLink, CodeLinkId]):
+    """Dated code-to-team links (T3, T4)."""
+
+    aggregate_type = "code_link"
+    mapper = RowMapper(CodeLink, tt.code_links, nested={"validity": ""})
+
+    def for_teams(self, teams: Iterable[TeamId]) -> list[CodeLink]:
+        """Every link of these teams, by team, start, then id."""
+        t = tt.code_links
+        wanted = list(dict.fromkeys(teams))
+        found: list[CodeLink] = []
+        for start in range(0, len(wanted), GET_MANY_CHUNK):
+            found += self._rows(sa.select(t).where(t.c.team_id.in_(wanted[start : start + GET_MANY_CHUNK])))
+        return sorted(found, key=lambda c: (c.team_id, c.validity.valid_from, c.id))
+
+    def for_code(self, code: str) -> list[CodeLink]:
+        """Every link of a code, by start then id."""
+        t = tt.code_links
+        return self._rows(sa.select(t).where(t.c.code == code).order_by(t.c.valid_from, t.c.id))
+
+
+class SqlOwnerRepository(SqlRepository[OwnerAssignment, OwnerAssignmentId]):
+    """Dated customer owners (T4)."""
+
+    aggregate_type = "owner_assignment"
+    mapper = RowMapper(OwnerAssignment, tt.owner_assignments, nested={"validity": ""})
+
+    def for_company(self, company: CompanyId) -> list[OwnerAssignment]:
+        """Every owner assignment of a company, by start then id."""
+        t = tt.owner_assignments
+        query = sa.select(t).where(t.c.company_id == company).order_by(t.c.valid_from, t.c.id)
+        return self._rows(query)
+
+    def owner_at(self, company: CompanyId, at: datetime) -> OwnerAssignment | None:
+        """The assignment holding at ``at``, or ``None``."""
+        t = tt.owner_assignments
+        return self._one_or_none(sa.select(t).where(t.c.company_id == company, active_at(t, at)))
