@@ -216,3 +216,11 @@ def test_bad_url_is_a_validation_error() -> None:
     with pytest.raises(ValidationError) as raised:
         SqlStorage("not a url")
     assert raised.value.field == "url"
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_in_memory_sqlite_is_refused_with_advice(url: str) -> None:
+    """Issue 3 item 1: units of work cannot share a private in-memory SQLite database."""
+    with pytest.raises(ValidationError, match="memory://") as raised:
+        SqlStorage(url)
+    assert raised.value.field == "url"

@@ -26,7 +26,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crmkit.adapters.sqlalchemy.tables import CONSTRAINT_FIELDS
 from crmkit.domain.errors import (
-    ConcurrencyConflict,
     CrmError,
     Duplicate,
     StorageUnavailable,
@@ -137,14 +136,3 @@ def foreign_key_probe(
         if wanted - found:
             return column
     return None
-
-
-def conflict_for(kind: str, key: object, version: int) -> Callable[[DBAPIError], CrmError | None]:
-    """A translator turning a lock conflict into :class:`ConcurrencyConflict` for one record."""
-
-    def translate(error: DBAPIError) -> CrmError | None:
-        if is_lock_conflict(error):
-            return ConcurrencyConflict(kind, key, version)
-        return None
-
-    return translate

@@ -39,7 +39,8 @@ def parse_url(url: str) -> sa.URL:
     """Parse a storage URL, filling in the default driver.
 
     Raises:
-        ValidationError: naming ``url`` when it cannot be parsed.
+        ValidationError: naming ``url`` when it cannot be parsed, or names an
+            in-memory SQLite database (each connection would see its own).
     """
     try:
         parsed = sa.make_url(url)
@@ -47,6 +48,12 @@ def parse_url(url: str) -> sa.URL:
         raise ValidationError("url", f"{url!r} is not a database URL") from None
     if parsed.drivername in DEFAULT_DRIVERS:
         parsed = parsed.set(drivername=DEFAULT_DRIVERS[parsed.drivername])
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise ValidationError(
+            "url",
+            "an in-memory SQLite database is private to one connection, so units of work "
+            "could not share it; use 'memory://' or a file such as 'sqlite:///crm.db'",
+        )
     return parsed
 
 
