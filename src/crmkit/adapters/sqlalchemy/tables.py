@@ -43,6 +43,7 @@ NAMING_CONVENTION: dict[str, str] = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+"""Constraint and index names: stable, so migrations and error messages can rely on them."""
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 """Every table of the adapter; the target of the Alembic migrations."""
@@ -96,10 +97,13 @@ NAME = 300
 LABEL = 200
 """Longest short text: contact/employee names, segmentation values, titles."""
 EMAIL = 254
+"""Longest e-mail address (RFC 5321), also the portal user name."""
 PHONE = 20
+"""Longest phone number in E.164 form, with room to spare."""
 NOTE = 1000
 """Longest free text: exit and rejection reasons."""
 SECRET = 255
+"""Longest password hash, document name and media type."""
 KEY = 100
 """Longest aggregate key as text in the audit trail, and pick-list names."""
 
