@@ -21,15 +21,18 @@ from pluggy import HookImpl
 from crmkit import hookspecs
 from crmkit.domain.errors import UnknownAdapter, ValidationError
 from crmkit.domain.events import DomainEvent
+from crmkit.domain.invoices import Invoice
 from crmkit.hookspecs import (
     PROJECT,
     AdapterContext,
     DocumentStoreFactory,
     EmailSenderFactory,
+    InvoiceSourceFactory,
     SmsGatewayFactory,
     StorageFactory,
 )
 from crmkit.ports.documents import DocumentStore
+from crmkit.ports.invoices import InvoiceSource
 from crmkit.ports.messaging import EmailSender, SmsGateway
 from crmkit.ports.storage import Storage
 
@@ -41,6 +44,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "crmkit.adapters.sqlalchemy.plugin",
     "crmkit.adapters.sms.plugin",
     "crmkit.adapters.email.plugin",
+    "crmkit.adapters.invoices.plugin",
 )
 """Modules of the built-in adapters, registered through the same hooks as third-party ones."""
 
@@ -159,16 +163,19 @@ class Plugins:
         self._sms: _Registry[SmsGatewayFactory] = _Registry("sms")
         self._email: _Registry[EmailSenderFactory] = _Registry("email")
         self._documents: _Registry[DocumentStoreFactory] = _Registry("documents")
+        self._invoices: _Registry[InvoiceSourceFactory] = _Registry("invoices")
         self._registries: dict[str, _Registry[Any]] = {
             "storage": self._storage,
             "sms": self._sms,
             "email": self._email,
             "documents": self._documents,
+            "invoices": self._invoices,
         }
         self._collect("crmkit_register_storage", self._storage)
         self._collect("crmkit_register_sms_gateways", self._sms)
         self._collect("crmkit_register_email_senders", self._email)
         self._collect("crmkit_register_document_stores", self._documents)
+        self._collect("crmkit_register_invoice_sources", self._invoices)
 
     def _collect(self, hook_name: str, registry: _Registry[F]) -> None:
         # Each implementation is called on its own, in precedence order (built-ins,
@@ -191,7 +198,9 @@ class Plugins:
         registry.current_plugin = ""
 
     def schemes(self, port: str) -> list[str]:
-        """The URL schemes registered for ``port`` (``storage``, ``sms``, ``email``, ``documents``).
+        """The URL schemes registered for ``port``.
+
+        ``port`` is ``storage``, ``sms``, ``email``, ``documents`` or ``invoices``.
 
         Raises:
             KeyError: for another port name.
@@ -228,7 +237,19 @@ class Plugins:
         """Build the document store for ``url``."""
         return self._documents.resolve(url)(url, context)
 
+    def invoices(self, url: str, context: AdapterContext) -> InvoiceSource:
+        """Build the invoice source for ``url`` (``ubl-tr:///srv/inbox``, ``csv:///…``).
+
+        Raises:
+            UnknownAdapter: listing the known schemes.
+        """
+        return self._invoices.resolve(url)(url, context)
+
     def publish(self, events: Iterable[DomainEvent]) -> None:
         """Call ``crmkit_on_event`` for each event, in order."""
         for event in events:
             self.pm.hook.crmkit_on_event(event=event)
+
+    def invoice_imported(self, invoice: Invoice, warnings: Iterable[str] = ()) -> None:
+        """Call ``crmkit_on_invoice_imported`` for an invoice whose import committed."""
+        self.pm.hook.crmkit_on_invoice_imported(invoice=invoice, warnings=tuple(warnings))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,25 +16,30 @@ import crmkit
 from crmkit.adapters.console import ConsoleEmailSender, ConsoleSmsGateway
 from crmkit.adapters.memory.documents import MemoryDocumentStore
 from crmkit.adapters.memory.storage import MemoryStorage
-from crmkit.domain.errors import RuleViolation, UnknownAdapter, ValidationError
+from crmkit.domain.errors import NotFound, RuleViolation, UnknownAdapter, ValidationError
 from crmkit.domain.events import DomainEvent
+from crmkit.domain.invoices import Invoice
 from crmkit.domain.settings import Settings
 from crmkit.hookspecs import (
     AdapterContext,
     DocumentStoreFactory,
     EmailSenderFactory,
+    InvoiceSourceFactory,
     Register,
     SmsGatewayFactory,
     StorageFactory,
     hookimpl,
 )
 from crmkit.plugins import DEFAULT_PLUGINS, Plugins, make_plugin_manager
-from crmkit.ports.messaging import EmailMessage, SmsGateway, SmsMessage
+from crmkit.ports.invoices import SourceRecord
+from crmkit.ports.messaging import DeliveryReport, EmailMessage, InboundSms, SmsGateway, SmsMessage
 from crmkit.testing import FixedClock, SequentialIds
 
 
 class AcmeGateway:
     """A throwaway SMS gateway that records what it sends."""
+
+    idempotent = False
 
     def __init__(self, user: str, key: str, sender: str) -> None:
         self.user, self.key, self.sender = user, key, sender
@@ -47,6 +54,12 @@ class AcmeGateway:
     def send(self, message: SmsMessage) -> str:
         self.sent.append(message)
         return f"acme-{len(self.sent)}"
+
+    def status(self, provider_id: str) -> DeliveryReport:
+        raise NotFound("sms", provider_id)
+
+    def parse_callback(self, body: bytes, headers: Mapping[str, str]) -> list[DeliveryReport | InboundSms]:
+        return []
 
 
 class AcmePlugin:
@@ -317,3 +330,58 @@ def test_a_rolled_back_use_case_publishes_nothing() -> None:
         crm.parties.create_first_admin(name="Second Admin")  # C8: refused once anyone exists
 
     assert recorder.events == []
+
+
+class ErpSource:
+    """A throwaway invoice source: reads nothing, remembers its URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def read(self, since: str | None = None) -> Iterator[SourceRecord]:
+        return iter(())
+
+
+class ErpPlugin:
+    def __init__(self) -> None:
+        self.imported: list[tuple[Invoice, tuple[str, ...]]] = []
+
+    @hookimpl
+    def crmkit_register_invoice_sources(self, register: Register[InvoiceSourceFactory]) -> None:
+        register("logo", lambda url, ctx: ErpSource(url))
+
+    @hookimpl
+    def crmkit_on_invoice_imported(self, invoice: Invoice, warnings: tuple[str, ...]) -> None:
+        self.imported.append((invoice, warnings))
+
+
+def test_a_plugin_supplies_an_invoice_source_beside_the_built_ins(context: AdapterContext) -> None:
+    plugins = Plugins(make_plugin_manager(plugins=[ErpPlugin()], load_entrypoints=False))
+
+    source = plugins.invoices("logo://erp.local/?firm=1", context)
+
+    assert isinstance(source, ErpSource)
+    assert source.url == "logo://erp.local/?firm=1"
+    assert {"csv", "logo", "ubl-tr"} <= set(plugins.schemes("invoices"))
+    assert plugins.providers("invoices")["ubl-tr"] == "crmkit.adapters.invoices.plugin"
+    with pytest.raises(UnknownAdapter, match="no invoices adapter for scheme 'sap'"):
+        plugins.invoices("sap://erp", context)
+
+
+def test_crmkit_on_invoice_imported_receives_the_invoice_and_its_warnings(
+    context: AdapterContext, tmp_path: Path
+) -> None:
+    erp = ErpPlugin()
+    plugins = Plugins(make_plugin_manager(plugins=[erp], load_entrypoints=False))
+    sales = tmp_path / "sales.csv"
+    sales.write_text(
+        "invoice_number,issue_date,currency,seller_name,buyer_name,product_name,quantity,unit_price,line_total\n"
+        "A-1,2026-01-05,TRY,Marmara Dağıtım A.Ş.,Çağlayan Büfe,Çay 500 g,10,2.50,25.00\n",
+        encoding="utf-8",
+    )
+    (record,) = plugins.invoices(f"csv://{sales}", context).read()
+    assert record.invoice is not None
+
+    plugins.invoice_imported(record.invoice, ["issue time missing"])
+
+    assert erp.imported == [(record.invoice, ("issue time missing",))]
