@@ -67,8 +67,8 @@ class MemoryVsSqlite(RuleBasedStateMachine):
             except CrmError as exc:
                 outcomes.append(("error", type(exc).__name__))
         assert outcomes[0] == outcomes[1], outcomes
-        kind, value = outcomes[0]
-        return cast(T, value) if kind == "ok" else None
+        kind, result = outcomes[0]
+        return cast(T, result) if kind == "ok" else None
 
     @rule(
         target=companies, name=NAMES, kind=st.sampled_from(list(CompanyType)), tax=st.none() | tax_numbers()
