@@ -277,3 +277,16 @@ def test_sqlite_foreign_keys_are_enforced_again_after_an_upgrade(tmp_path: Path)
                 )
             )
     engine.dispose()
+
+
+def test_revisions_constant_lists_the_whole_script_history_in_order() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from crmkit.adapters.sqlalchemy.migrations import SCRIPT_LOCATION
+
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    script = ScriptDirectory.from_config(config)
+    assert len(script.get_heads()) == 1, "migration history must not branch"
+    assert tuple(reversed([r.revision for r in script.walk_revisions()])) == REVISIONS
