@@ -147,3 +147,14 @@ def test_money_is_frozen_and_hashable() -> None:
     with pytest.raises(AttributeError):
         price.amount = Decimal(2)  # type: ignore[misc]  # frozen on purpose
     assert len({Money("1.0", "TRY"), Money("1.00", "TRY")}) == 1
+
+
+def test_arithmetic_keeps_every_digit_beyond_28_significant_digits() -> None:
+    big = Money(Decimal("1e20"), "TRY") + Money(Decimal("1e-9"), "TRY")
+    assert big.amount == Decimal("100000000000000000000.000000001")
+    assert (big - Money(Decimal("1e20"), "TRY")).amount == Decimal("1e-9")
+
+
+def test_rounding_a_30_digit_amount_does_not_raise() -> None:
+    amount = Money("12345678901234567890123456789.125", "TRY").rounded()
+    assert amount.amount == Decimal("12345678901234567890123456789.12")

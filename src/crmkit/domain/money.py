@@ -12,7 +12,7 @@ Money(amount=Decimal('10.30'), currency='TRY')
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, InvalidOperation
 
 import attrs
 
@@ -36,6 +36,11 @@ _MINOR: dict[str, int] = {
     "KMF": 0, "KRW": 0, "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "RWF": 0, "TND": 3, "UGX": 0,
     "UYU": 2, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
 }  # fmt: skip
+
+
+_EXACT = Context(prec=60, traps=[InvalidOperation, Inexact])
+"""Money arithmetic runs in this context: 60 significant digits, and a result
+that would have to be rounded raises instead of silently losing a digit."""
 
 
 class CurrencyMismatch(ValidationError):
@@ -102,16 +107,16 @@ class Money:
         return other
 
     def __add__(self, other: Money) -> Money:
-        return Money(self.amount + self._same(other).amount, self.currency)
+        return Money(_EXACT.add(self.amount, self._same(other).amount), self.currency)
 
     def __sub__(self, other: Money) -> Money:
-        return Money(self.amount - self._same(other).amount, self.currency)
+        return Money(_EXACT.subtract(self.amount, self._same(other).amount), self.currency)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return Money(_EXACT.minus(self.amount), self.currency)
 
     def __mul__(self, factor: Decimal | int) -> Money:
-        return Money(self.amount * to_decimal(factor, "factor"), self.currency)
+        return Money(_EXACT.multiply(self.amount, to_decimal(factor, "factor")), self.currency)
 
     __rmul__ = __mul__
 
@@ -134,7 +139,8 @@ class Money:
     def rounded(self) -> Money:
         """The amount quantized to the currency's minor unit, half to even."""
         exp = Decimal(1).scaleb(-minor_units(self.currency))
-        return Money(self.amount.quantize(exp, rounding=ROUND_HALF_EVEN), self.currency)
+        rounding = Context(prec=60, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation])
+        return Money(self.amount.quantize(exp, context=rounding), self.currency)
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
