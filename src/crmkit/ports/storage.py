@@ -32,6 +32,7 @@ from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickLis
 from crmkit.domain.parameters import PickList
 from crmkit.domain.parties import Claim, Company, CompanyType, Contact
 from crmkit.domain.predicates import Predicate
+from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 
 if TYPE_CHECKING:  # ports.territory builds on Repository from this module
     from crmkit.ports.territory import (
@@ -223,6 +224,8 @@ class UnitOfWork(Protocol):
     claims: ClaimRepository
     picklists: PickListRepository
     audit: AuditLog
+    outbox: OutboxRepository
+    consents: ConsentRepository
     regions: RegionRepository
     teams: TeamRepository
     memberships: MembershipRepository

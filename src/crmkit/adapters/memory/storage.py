@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from crmkit.adapters.clock import SystemClock
+from crmkit.adapters.memory.outbox import MemoryConsentRepository, MemoryOutboxRepository, OutboxData
 from crmkit.adapters.memory.repositories import (
     MemoryAuditLog,
     MemoryClaimRepository,
@@ -60,6 +61,7 @@ from crmkit.domain.territory import (
     TeamId,
 )
 from crmkit.ports.clock import Clock
+from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -107,6 +109,7 @@ class MemoryStorage:
         self._claims: dict[ClaimId, Claim] = {}
         self._picklists: dict[PickListName, PickList] = {}
         self._audit: list[AuditEntry] = []
+        self._outbox = OutboxData()
         self._regions: dict[RegionId, Region] = {}
         self._teams: dict[TeamId, SalesTeam] = {}
         self._memberships: dict[MembershipId, Membership] = {}
@@ -144,6 +147,7 @@ class MemoryStorage:
             ):
                 table.clear()
             self._audit.clear()
+            self._outbox.clear()
 
     def check_open(self) -> None:
         """Raise :class:`StorageUnavailable` once the storage is closed."""
@@ -197,6 +201,11 @@ class MemoryUnitOfWork:
         self.code_links: CodeLinkRepository = code_links
         self.owners: OwnerRepository = owners
         self.audit: AuditLog = MemoryAuditLog(self, storage._audit, lock)
+        outbox = MemoryOutboxRepository(self, storage._outbox, lock)
+        consents = MemoryConsentRepository(self, storage._outbox, lock)
+        self._repositories += (outbox, consents)
+        self.outbox: OutboxRepository = outbox
+        self.consents: ConsentRepository = consents
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()
 

@@ -258,6 +258,9 @@ CONSTRAINT_FIELDS: dict[str, str] = {
 }
 """Constraint name → the domain field it guards; errors name the field, not the constraint."""
 
+# The outbox and consent tables (issue 6) are defined in their own module, on this metadata.
+from crmkit.adapters.sqlalchemy import outbox_tables as _outbox  # noqa: E402, F401
+
 # The territory tables (T1–T5) are defined in their own module, on this metadata;
 # it adds its constraints to CONSTRAINT_FIELDS.
 from crmkit.adapters.sqlalchemy import territory_tables as _territory  # noqa: E402, F401

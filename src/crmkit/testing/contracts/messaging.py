@@ -23,6 +23,8 @@ Fixtures:
   whose provider accepts every message to valid numbers — a local emulator),
   ``inbound_callback`` (``(body, headers)`` of an inbound SMS reading ``PUAN``
   from ``+905321234567``).
+* ``OutboxRepositoryContract``: ``storage`` (a migrated, empty storage), as
+  the storage suites.
 * ``EmailSenderContract``: ``sender`` (an :class:`~crmkit.ports.messaging.EmailSender`)
   and ``delivered`` (a callable returning what arrived, as
   :class:`~crmkit.ports.messaging.EmailMessage` values, oldest first).
@@ -30,12 +32,24 @@ Fixtures:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 
-from crmkit.domain.errors import NotFound, ValidationError
-from crmkit.domain.messaging import MessageKind
+from crmkit.domain.errors import Duplicate, NotFound, ValidationError
+from crmkit.domain.messaging import (
+    BackoffPolicy,
+    Channel,
+    ConsentRecord,
+    ConsentState,
+    DeliveryFailed,
+    MessageKind,
+    OutboxMessage,
+    OutboxState,
+)
 from crmkit.ports.messaging import (
     Attachment,
     DeliveryReport,
@@ -45,8 +59,9 @@ from crmkit.ports.messaging import (
     SmsGateway,
     SmsMessage,
 )
+from crmkit.ports.storage import Storage
 
-__all__ = ["EmailSenderContract", "SmsGatewayContract"]
+__all__ = ["EmailSenderContract", "OutboxRepositoryContract", "SmsGatewayContract", "outbox_sms"]
 
 TO = "+905321234567"
 
@@ -151,3 +166,185 @@ class EmailSenderContract:
         ids = {sender.send(EmailMessage("a@example.com", f"No {i}", "x")) for i in range(3)}
         assert len(ids) == 3
         assert [m.subject for m in delivered()[before:]] == ["No 0", "No 1", "No 2"]
+
+
+# -- the outbox and consent repositories ---------------------------------------------------
+_T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+_LEASE = timedelta(minutes=5)
+
+
+def outbox_sms(
+    n: int, *, due: datetime = _T0, kind: MessageKind = MessageKind.INFORMATIONAL
+) -> OutboxMessage:
+    """A pending outbox SMS numbered ``n`` (id, key and text derive from it)."""
+    return OutboxMessage(
+        id=uuid.UUID(int=0xA0000000_0000_4000_8000_000000000000 + n),
+        key=f"msg-{n}",
+        channel=Channel.SMS,
+        kind=kind,
+        recipient=f"+90532{n:07d}",
+        body=f"Mesaj {n}: puanınız",
+        created_at=_T0 + timedelta(seconds=n),
+        due_at=due + timedelta(seconds=n),
+        parts=1,
+    )
+
+
+class OutboxRepositoryContract:
+    """What ``uow.outbox`` and ``uow.consents`` of every storage must do (§9, issue 6 items 2 and 6).
+
+    Needs a ``storage`` fixture: a migrated, empty storage.
+    """
+
+    def _add(self, storage: Storage, *messages: OutboxMessage) -> None:
+        with storage.unit_of_work() as uow:
+            uow.outbox.add_many(messages)
+            uow.commit()
+
+    def test_added_messages_read_back_equal(self, storage: Storage) -> None:
+        """Item 2: a committed message reads back as written, by id and by key."""
+        message = attrs.evolve(outbox_sms(1), subject="", contact_id=uuid.UUID(int=7), recipient_type="TACIR")
+        self._add(storage, message, outbox_sms(2))
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get(message.id) == message
+            assert uow.outbox.by_key("msg-1") == message
+            assert uow.outbox.by_key("nope") is None
+            assert uow.outbox.count() == 2 and uow.outbox.count(OutboxState.PENDING) == 2
+            assert [m.key for m in uow.outbox.list()] == ["msg-1", "msg-2"]
+            with pytest.raises(NotFound):
+                uow.outbox.get(uuid.UUID(int=1))
+
+    def test_a_rolled_back_change_enqueues_nothing(self, storage: Storage) -> None:
+        """§9, item 2: leaving the unit of work without committing discards its messages."""
+        with storage.unit_of_work() as uow:
+            uow.outbox.add(outbox_sms(1))
+        with pytest.raises(RuntimeError), storage.unit_of_work() as uow:
+            uow.outbox.add(outbox_sms(2))
+            raise RuntimeError("the business change failed")
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.count() == 0
+            assert uow.outbox.claim("t", _T0 + timedelta(days=1), _LEASE, 10) == []
+
+    def test_idempotency_keys_are_unique(self, storage: Storage) -> None:
+        """Item 2: a second message with the same idempotency key is refused, naming ``key``."""
+        self._add(storage, outbox_sms(1))
+        with storage.unit_of_work() as uow:
+            with pytest.raises(Duplicate) as raised:
+                uow.outbox.add(attrs.evolve(outbox_sms(2), key="msg-1"))
+            assert raised.value.field == "key"
+            with pytest.raises(Duplicate) as by_id:
+                uow.outbox.add(attrs.evolve(outbox_sms(1), key="other"))
+            assert by_id.value.field == "id"
+
+    def test_claim_takes_due_messages_oldest_first(self, storage: Storage) -> None:
+        """Item 2: only due messages are claimed, oldest due first, one attempt more, under the token."""
+        late = outbox_sms(3, due=_T0 + timedelta(hours=1))
+        self._add(storage, late, outbox_sms(2), outbox_sms(1))
+        now = _T0 + timedelta(minutes=1)
+        with storage.unit_of_work() as uow:
+            claimed = uow.outbox.claim("tok-A", now, _LEASE, 10)
+            uow.commit()
+        assert [m.key for m in claimed] == ["msg-1", "msg-2"]
+        assert all(m.state is OutboxState.CLAIMED and m.claim == "tok-A" for m in claimed)
+        assert all(m.attempts == 1 and m.due_at == now + _LEASE for m in claimed)
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get(claimed[0].id) == claimed[0]
+            assert uow.outbox.claim("tok-B", now, _LEASE, 10) == []
+
+    def test_limit_and_disjoint_claims(self, storage: Storage) -> None:
+        """Item 2: successive claims never hand out a message twice."""
+        self._add(storage, *(outbox_sms(n) for n in range(1, 8)))
+        now = _T0 + timedelta(minutes=1)
+        seen: list[str] = []
+        for token in ("a", "b", "c", "d"):
+            with storage.unit_of_work() as uow:
+                batch = uow.outbox.claim(token, now, _LEASE, 3)
+                uow.commit()
+            seen += [m.key for m in batch]
+        assert sorted(seen) == sorted(f"msg-{n}" for n in range(1, 8))
+        assert len(seen) == len(set(seen))
+
+    def test_a_lapsed_claim_is_claimed_again_as_uncertain(self, storage: Storage) -> None:
+        """Item 2: a crashed dispatcher's claim lapses; the retry counts the lost attempt as uncertain."""
+        self._add(storage, outbox_sms(1))
+        with storage.unit_of_work() as uow:
+            uow.outbox.claim("dead-worker", _T0 + timedelta(seconds=5), _LEASE, 10)
+            uow.commit()
+        later = _T0 + timedelta(seconds=5) + _LEASE
+        with storage.unit_of_work() as uow:
+            (again,) = uow.outbox.claim("new-worker", later, _LEASE, 10)
+            uow.commit()
+        assert (again.attempts, again.uncertain_attempts, again.claim) == (2, 1, "new-worker")
+
+    def test_finish_writes_outcomes_only_under_the_live_claim(self, storage: Storage) -> None:
+        """Item 2: outcomes of a lapsed claim are refused and reported lost."""
+        self._add(storage, outbox_sms(1), outbox_sms(2))
+        now = _T0 + timedelta(seconds=5)
+        with storage.unit_of_work() as uow:
+            first, second = uow.outbox.claim("old", now, _LEASE, 10)
+            uow.commit()
+        with storage.unit_of_work() as uow:  # the lease of "old" lapsed; "new" took both
+            uow.outbox.claim("new", now + _LEASE, _LEASE, 10)
+            uow.commit()
+        sent = first.sent("SM-1", now)
+        with storage.unit_of_work() as uow:
+            assert sorted(uow.outbox.finish("old", [sent, second])) == sorted([first.id, second.id])
+            assert uow.outbox.finish("new", [sent]) == []
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            stored = uow.outbox.get(first.id)
+            assert (stored.state, stored.provider_id, stored.claim) == (OutboxState.SENT, "SM-1", None)
+            assert stored.sent_at == now
+            assert uow.outbox.get(second.id).claim == "new"
+            assert [m.key for m in uow.outbox.list(OutboxState.SENT)] == ["msg-1"]
+
+    def test_failed_and_dead_outcomes_round_trip(self, storage: Storage) -> None:
+        """Item 2: a retried message is pending with its error and due time; a dead one stays dead."""
+        self._add(storage, outbox_sms(1), outbox_sms(2))
+        now = _T0 + timedelta(seconds=5)
+        policy = BackoffPolicy(base=timedelta(seconds=10), max_attempts=3)
+        with storage.unit_of_work() as uow:
+            a, b = uow.outbox.claim("t", now, _LEASE, 10)
+            uow.commit()
+        retry = a.failed(DeliveryFailed("x", "80", "limit", permanent=False), now, policy, 1.0)
+        dead = b.failed(DeliveryFailed("x", "40", "sender", permanent=True), now, policy, 0.5)
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.finish("t", [retry, dead]) == []
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get(a.id) == attrs.evolve(retry, claim=None)
+            assert uow.outbox.get(b.id).state is OutboxState.DEAD
+            assert uow.outbox.claim("u", now + timedelta(seconds=9), _LEASE, 10) == []
+            assert [m.id for m in uow.outbox.claim("u", now + timedelta(seconds=10), _LEASE, 10)] == [a.id]
+
+    def test_consent_history_and_state_at_a_time(self, storage: Storage) -> None:
+        """M3: decisions are kept as history; the one in force at a time counts; others stay apart."""
+        phone, other = "+905321234567", "+905329999999"
+
+        def record(n: int, state: ConsentState, minutes: int, address: str = phone) -> ConsentRecord:
+            return ConsentRecord(
+                id=uuid.UUID(int=n),
+                channel=Channel.SMS,
+                address=address,
+                state=state,
+                at=_T0 + timedelta(minutes=minutes),
+                source="test",
+            )
+
+        granted, revoked = record(1, ConsentState.GRANTED, 0), record(2, ConsentState.REVOKED, 10)
+        with storage.unit_of_work() as uow:
+            uow.consents.add(revoked)
+            uow.consents.add(granted)
+            uow.consents.add(record(3, ConsentState.GRANTED, 5, other))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.consents.history(Channel.SMS, phone) == [granted, revoked]
+            assert uow.consents.history(Channel.EMAIL, phone) == []
+            at_5 = uow.consents.current(
+                Channel.SMS, [phone, other, "+905320000000"], _T0 + timedelta(minutes=5)
+            )
+            assert at_5 == {phone: ConsentState.GRANTED, other: ConsentState.GRANTED}
+            at_10 = uow.consents.current(Channel.SMS, [phone], _T0 + timedelta(minutes=10))
+            assert at_10 == {phone: ConsentState.REVOKED}
+            with pytest.raises(Duplicate):
+                uow.consents.add(granted)

@@ -18,6 +18,8 @@ Revisions (oldest first; :data:`REVISIONS`):
   release (on SQLite it rebuilds ``companies`` by move-and-copy).
 * ``0003`` — the territory (issue 4, T1–T5): regions and their closure
   table, sales teams, dated team memberships, code links and customer owners.
+* ``0004`` — the outbox and the consent history (issue 6): ``outbox_messages``
+  (claimed by dispatchers on ``(state, due_at)``) and ``consent_records`` (M3).
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
@@ -56,7 +58,7 @@ __all__ = ["REVISIONS", "SCRIPT_LOCATION", "MigrationError", "current", "upgrade
 SCRIPT_LOCATION = "crmkit.adapters.sqlalchemy:migrations"
 """Where Alembic finds ``env.py`` and ``versions/``: a package resource."""
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 """Every revision id, oldest first; the last one is ``head``."""
 
 

@@ -1,0 +1,254 @@
+"""In-memory outbox and consent repositories (issue 6), staged like the other memory repositories.
+
+A claim is staged with the value it was read as; :meth:`verify` at commit
+refuses it (``ConcurrencyConflict``) when another unit of work changed the
+message since — the memory twin of a conditional ``UPDATE``.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import attrs
+
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
+from crmkit.domain.messaging import (
+    Channel,
+    ConsentRecord,
+    ConsentState,
+    OutboxMessage,
+    OutboxState,
+    consent_at,
+)
+
+if TYPE_CHECKING:
+    from crmkit.adapters.memory.storage import MemoryUnitOfWork
+
+__all__ = ["MemoryConsentRepository", "MemoryOutboxRepository", "OutboxData"]
+
+
+@attrs.define
+class OutboxData:
+    """The committed outbox and consent records of one memory storage."""
+
+    messages: dict[uuid.UUID, OutboxMessage] = attrs.Factory(dict)
+    keys: dict[str, uuid.UUID] = attrs.Factory(dict)
+    consents: list[ConsentRecord] = attrs.Factory(list)
+
+    def clear(self) -> None:
+        """Drop everything."""
+        self.messages.clear()
+        self.keys.clear()
+        self.consents.clear()
+
+
+def _order(m: OutboxMessage) -> tuple[datetime, uuid.UUID]:
+    return (m.created_at, m.id)
+
+
+class MemoryOutboxRepository:
+    """The outbox of a memory unit of work (see :class:`crmkit.ports.outbox.OutboxRepository`)."""
+
+    def __init__(self, uow: MemoryUnitOfWork, data: OutboxData, lock: threading.RLock) -> None:
+        self._uow = uow
+        self._data = data
+        self._lock = lock
+        self._new: dict[uuid.UUID, OutboxMessage] = {}
+        # id -> (the committed value it was read as, the staged value)
+        self._changed: dict[uuid.UUID, tuple[OutboxMessage, OutboxMessage]] = {}
+
+    def _current(self, id: uuid.UUID) -> OutboxMessage | None:
+        if id in self._new:
+            return self._new[id]
+        if id in self._changed:
+            return self._changed[id][1]
+        return self._data.messages.get(id)
+
+    def add(self, message: OutboxMessage) -> None:
+        """Stage a new message.
+
+        Raises:
+            Duplicate: the id or key is taken.
+        """
+        self.add_many([message])
+
+    def add_many(self, messages: Iterable[OutboxMessage]) -> None:
+        """Stage new messages, all or none.
+
+        Raises:
+            Duplicate: an id or key is taken.
+        """
+        self._uow.check_usable()
+        batch = list(messages)
+        staged_keys = {m.key for m in self._new.values()}
+        with self._lock:
+            seen_ids: set[uuid.UUID] = set()
+            seen_keys: set[str] = set()
+            for m in batch:
+                if m.id in seen_ids or self._current(m.id) is not None:
+                    raise Duplicate("id", f"{m.id} is taken")
+                if m.key in seen_keys or m.key in staged_keys or m.key in self._data.keys:
+                    raise Duplicate("key", f"{m.key!r} is taken")
+                seen_ids.add(m.id)
+                seen_keys.add(m.key)
+        for m in batch:
+            self._new[m.id] = m
+
+    def get(self, id: uuid.UUID) -> OutboxMessage:
+        """The message with this id.
+
+        Raises:
+            NotFound: there is none.
+        """
+        self._uow.check_usable()
+        with self._lock:
+            found = self._current(id)
+        if found is None:
+            raise NotFound("outbox message", id)
+        return found
+
+    def by_key(self, key: str) -> OutboxMessage | None:
+        """The message with this idempotency key, or ``None``."""
+        with self._lock:
+            for m in self._new.values():
+                if m.key == key:
+                    return m
+            id = self._data.keys.get(key)
+            return None if id is None else self._current(id)
+
+    def _all(self) -> list[OutboxMessage]:
+        with self._lock:
+            merged = dict(self._data.messages)
+        merged.update({id: new for id, (_, new) in self._changed.items()})
+        merged.update(self._new)
+        return list(merged.values())
+
+    def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
+        """Claim up to ``limit`` due messages, oldest due first; checked again at commit."""
+        self._uow.check_usable()
+        with self._lock:
+            due = [m for m in self._data.messages.values() if m.claimable(now) and m.id not in self._changed]
+            due.sort(key=lambda m: (m.due_at, m.id))
+            claimed = []
+            for m in due[:limit]:
+                new = m.claim_for(token, now, lease)
+                self._changed[m.id] = (m, new)
+                claimed.append(new)
+        return claimed
+
+    def finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
+        """Stage outcomes of messages still held by ``token``; return the ids whose claim was lost."""
+        self._uow.check_usable()
+        lost: list[uuid.UUID] = []
+        with self._lock:
+            for m in messages:
+                current = self._data.messages.get(m.id)
+                staged = self._changed.get(m.id)
+                seen = staged[1] if staged is not None else current
+                if seen is None or seen.claim != token or seen.state is not OutboxState.CLAIMED:
+                    lost.append(m.id)
+                    continue
+                original = staged[0] if staged is not None else seen
+                self._changed[m.id] = (original, attrs.evolve(m, claim=None))
+        return lost
+
+    def count(self, state: OutboxState | None = None) -> int:
+        """How many messages (in ``state``)."""
+        return sum(1 for m in self._all() if state is None or m.state is state)
+
+    def list(
+        self, state: OutboxState | None = None, *, limit: int = 100, offset: int = 0
+    ) -> list[OutboxMessage]:
+        """Messages (in ``state``), by creation time then id."""
+        found = sorted((m for m in self._all() if state is None or m.state is state), key=_order)
+        return found[offset : offset + limit]
+
+    # -- staging -----------------------------------------------------------------------
+    def verify(self) -> None:
+        """Refuse the commit when a staged change lost a race or a new key was taken meanwhile."""
+        for id, (original, _) in self._changed.items():
+            if self._data.messages.get(id) != original:
+                raise ConcurrencyConflict("outbox message", id, original.attempts)
+        for m in self._new.values():
+            if m.id in self._data.messages:
+                raise Duplicate("id", f"{m.id} is taken")
+            if m.key in self._data.keys:
+                raise Duplicate("key", f"{m.key!r} is taken")
+
+    def apply(self) -> None:
+        """Write the staged messages (under the storage lock)."""
+        for m in self._new.values():
+            self._data.messages[m.id] = m
+            self._data.keys[m.key] = m.id
+        for id, (_, new) in self._changed.items():
+            self._data.messages[id] = new
+        self.discard()
+
+    def discard(self) -> None:
+        """Forget the staged messages."""
+        self._new = {}
+        self._changed = {}
+
+
+class MemoryConsentRepository:
+    """Consent history of a memory unit of work (see :class:`crmkit.ports.outbox.ConsentRepository`)."""
+
+    def __init__(self, uow: MemoryUnitOfWork, data: OutboxData, lock: threading.RLock) -> None:
+        self._uow = uow
+        self._data = data
+        self._lock = lock
+        self._new: list[ConsentRecord] = []
+
+    def _all(self) -> list[ConsentRecord]:
+        with self._lock:
+            return [*self._data.consents, *self._new]
+
+    def add(self, record: ConsentRecord) -> None:
+        """Stage a decision.
+
+        Raises:
+            Duplicate: the id is taken.
+        """
+        self._uow.check_usable()
+        if any(r.id == record.id for r in self._all()):
+            raise Duplicate("id", f"{record.id} is taken")
+        self._new.append(record)
+
+    def history(self, channel: Channel, address: str) -> list[ConsentRecord]:
+        """Decisions for one address, oldest first."""
+        found = [r for r in self._all() if r.channel is channel and r.address == address]
+        return sorted(found, key=lambda r: (r.at, r.id))
+
+    def current(self, channel: Channel, addresses: Iterable[str], at: datetime) -> dict[str, ConsentState]:
+        """The decision in force at ``at`` per address; never-asked ones left out."""
+        wanted = set(addresses)
+        by_address: dict[str, list[ConsentRecord]] = {}
+        for r in self._all():
+            if r.channel is channel and r.address in wanted:
+                by_address.setdefault(r.address, []).append(r)
+        out: dict[str, ConsentState] = {}
+        for address, records in by_address.items():
+            state = consent_at(sorted(records, key=lambda r: (r.at, r.id)), at)
+            if state is not None:
+                out[address] = state
+        return out
+
+    def verify(self) -> None:
+        """Refuse the commit when an id was taken meanwhile."""
+        taken = {r.id for r in self._data.consents}
+        for r in self._new:
+            if r.id in taken:
+                raise Duplicate("id", f"{r.id} is taken")
+
+    def apply(self) -> None:
+        """Write the staged decisions."""
+        self._data.consents.extend(self._new)
+        self._new = []
+
+    def discard(self) -> None:
+        """Forget the staged decisions."""
+        self._new = []

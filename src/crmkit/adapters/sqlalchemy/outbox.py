@@ -1,0 +1,270 @@
+"""SQL outbox and consent repositories (issue 6): batched writes, lock-free claims.
+
+Claims work on every back end the same way: read due rows (with ``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL and MariaDB/MySQL, so concurrent dispatchers
+pass each other's rows by), then claim them with a *conditional* update —
+``WHERE id = ? AND state = ? AND attempts = ?`` — so a row another
+dispatcher claimed in between is simply not ours (SQLite, which drops
+``FOR UPDATE``, relies on that alone). Outcomes are written with one
+``executemany`` per call, only for rows still held by the claim token.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy.bulk import bulk_insert
+from crmkit.adapters.sqlalchemy.outbox_tables import consent_records, outbox_messages
+from crmkit.domain.errors import Duplicate, NotFound
+from crmkit.domain.messaging import (
+    Channel,
+    ConsentRecord,
+    ConsentState,
+    OutboxMessage,
+    OutboxState,
+    consent_at,
+)
+
+if TYPE_CHECKING:
+    from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
+
+__all__ = ["SqlConsentRepository", "SqlOutboxRepository"]
+
+_SKIP_LOCKED = ("postgresql", "mysql", "mariadb")
+_CHUNK = 1000
+
+_messages = RowMapper(OutboxMessage, outbox_messages)
+_consents = RowMapper(ConsentRecord, consent_records)
+_COLUMNS = [c.name for c in outbox_messages.columns]
+
+_t = outbox_messages
+_CLAIM = (
+    sa.update(_t)
+    .where(
+        _t.c.id == sa.bindparam("b_id"),
+        _t.c.state == sa.bindparam("b_state"),
+        _t.c.attempts == sa.bindparam("b_attempts"),
+    )
+    .values(
+        state=OutboxState.CLAIMED.value,
+        claim=sa.bindparam("n_claim"),
+        due_at=sa.bindparam("n_due_at"),
+        attempts=sa.bindparam("n_attempts"),
+        uncertain_attempts=sa.bindparam("n_uncertain"),
+    )
+)
+_FINISH = (
+    sa.update(_t)
+    .where(_t.c.id == sa.bindparam("b_id"), _t.c.claim == sa.bindparam("b_claim"))
+    .values(
+        state=sa.bindparam("n_state"),
+        claim=None,
+        due_at=sa.bindparam("n_due_at"),
+        provider_id=sa.bindparam("n_provider_id"),
+        last_error=sa.bindparam("n_last_error"),
+        sent_at=sa.bindparam("n_sent_at"),
+    )
+)
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SqlOutboxRepository:
+    """The outbox of a SQL unit of work (see :class:`crmkit.ports.outbox.OutboxRepository`)."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, message: OutboxMessage) -> None:
+        """Enqueue one message.
+
+        Raises:
+            Duplicate: the id or key is taken.
+        """
+        self.add_many([message])
+
+    def add_many(self, messages: Iterable[OutboxMessage]) -> None:
+        """Enqueue many messages with one batched insert (COPY on psycopg).
+
+        Raises:
+            Duplicate: an id or key is taken (nothing of the batch is written).
+        """
+        rows = [tuple(_messages.to_row(m)[name] for name in _COLUMNS) for m in messages]
+        if not rows:
+            return
+        connection = self._uow.connection
+        savepoint = connection.begin_nested()
+        try:
+            bulk_insert(connection, outbox_messages, rows, columns=_COLUMNS)
+        except IntegrityError as error:
+            savepoint.rollback()
+            text = str(error.orig).lower()
+            field = "key" if "uq_outbox_messages_key" in text or "outbox_messages.key" in text else "id"
+            raise Duplicate(field, "this value is already taken in outbox_messages") from None
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        else:
+            savepoint.commit()
+
+    def get(self, id: uuid.UUID) -> OutboxMessage:
+        """The message with this id.
+
+        Raises:
+            NotFound: there is none.
+        """
+        row = self._uow.read(sa.select(_t).where(_t.c.id == id)).first()
+        if row is None:
+            raise NotFound("outbox message", id)
+        return _messages.from_row(row._mapping)
+
+    def by_key(self, key: str) -> OutboxMessage | None:
+        """The message with this idempotency key, or ``None``."""
+        row = self._uow.read(sa.select(_t).where(_t.c.key == key)).first()
+        return None if row is None else _messages.from_row(row._mapping)
+
+    def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
+        """Claim up to ``limit`` due messages, oldest due first (see the module docs)."""
+        now = utc(now)
+        due = sa.and_(
+            _t.c.state.in_([OutboxState.PENDING.value, OutboxState.CLAIMED.value]), _t.c.due_at <= now
+        )
+        query = sa.select(_t).where(due).order_by(_t.c.due_at, _t.c.id).limit(limit)
+        if self._uow.connection.dialect.name in _SKIP_LOCKED:
+            query = query.with_for_update(skip_locked=True)
+        candidates = [_messages.from_row(r._mapping) for r in self._uow.read(query)]
+        if not candidates:
+            return []
+        claimed = [m.claim_for(token, now, lease) for m in candidates]
+        params = [
+            {
+                "b_id": old.id,
+                "b_state": old.state.value,
+                "b_attempts": old.attempts,
+                "n_claim": token,
+                "n_due_at": new.due_at,
+                "n_attempts": new.attempts,
+                "n_uncertain": new.uncertain_attempts,
+            }
+            for old, new in zip(candidates, claimed, strict=True)
+        ]
+        result = self._uow.connection.execute(_CLAIM, params)
+        if result.rowcount == len(claimed):
+            return claimed
+        # Some rows were claimed by another dispatcher in between: keep those still ours.
+        held = set(
+            self._uow.read(
+                sa.select(_t.c.id).where(_t.c.claim == token, _t.c.id.in_([m.id for m in claimed]))
+            ).scalars()
+        )
+        return [m for m in claimed if m.id in held]
+
+    def finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
+        """Store outcomes of messages still held by ``token``, one ``executemany``; return lost ids."""
+        if not messages:
+            return []
+        held: set[uuid.UUID] = set()
+        for chunk in _chunks([m.id for m in messages]):
+            query = sa.select(_t.c.id).where(_t.c.id.in_(chunk), _t.c.claim == token)
+            if self._uow.connection.dialect.name in _SKIP_LOCKED:
+                query = query.with_for_update()
+            held.update(self._uow.read(query).scalars())
+        params = [
+            {
+                "b_id": m.id,
+                "b_claim": token,
+                "n_state": m.state.value,
+                "n_due_at": utc(m.due_at),
+                "n_provider_id": m.provider_id,
+                "n_last_error": None if m.last_error is None else m.last_error[:1000],
+                "n_sent_at": None if m.sent_at is None else utc(m.sent_at),
+            }
+            for m in messages
+            if m.id in held
+        ]
+        if params:
+            self._uow.connection.execute(_FINISH, params)
+        return [m.id for m in messages if m.id not in held]
+
+    def count(self, state: OutboxState | None = None) -> int:
+        """How many messages (in ``state``)."""
+        query = sa.select(sa.func.count()).select_from(_t)
+        if state is not None:
+            query = query.where(_t.c.state == state.value)
+        return int(self._uow.read(query).scalar_one())
+
+    def list(
+        self, state: OutboxState | None = None, *, limit: int = 100, offset: int = 0
+    ) -> list[OutboxMessage]:
+        """Messages (in ``state``), by creation time then id."""
+        query = sa.select(_t).order_by(_t.c.created_at, _t.c.id).limit(limit).offset(offset)
+        if state is not None:
+            query = query.where(_t.c.state == state.value)
+        return [_messages.from_row(r._mapping) for r in self._uow.read(query)]
+
+
+class SqlConsentRepository:
+    """Consent history of a SQL unit of work (see :class:`crmkit.ports.outbox.ConsentRepository`)."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, record: ConsentRecord) -> None:
+        """Record a decision.
+
+        Raises:
+            Duplicate: the id is taken.
+        """
+        connection = self._uow.connection
+        savepoint = connection.begin_nested()
+        try:
+            connection.execute(sa.insert(consent_records), [_consents.to_row(record)])
+        except IntegrityError:
+            savepoint.rollback()
+            raise Duplicate("id", "this value is already taken in consent_records") from None
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        else:
+            savepoint.commit()
+
+    def history(self, channel: Channel, address: str) -> list[ConsentRecord]:
+        """Decisions for one address, oldest first."""
+        c = consent_records
+        query = (
+            sa.select(c).where(c.c.channel == channel.value, c.c.address == address).order_by(c.c.at, c.c.id)
+        )
+        return [_consents.from_row(r._mapping) for r in self._uow.read(query)]
+
+    def current(self, channel: Channel, addresses: Iterable[str], at: datetime) -> dict[str, ConsentState]:
+        """The decision in force at ``at`` per address (one query per 1,000 addresses)."""
+        c = consent_records
+        wanted = sorted(set(addresses))
+        by_address: dict[str, list[ConsentRecord]] = {}
+        for chunk in _chunks(wanted):
+            query = (
+                sa.select(c)
+                .where(c.c.channel == channel.value, c.c.address.in_(chunk), c.c.at <= utc(at))
+                .order_by(c.c.address, c.c.at, c.c.id)
+            )
+            for row in self._uow.read(query):
+                record = _consents.from_row(row._mapping)
+                by_address.setdefault(record.address, []).append(record)
+        out: dict[str, ConsentState] = {}
+        for address, records in by_address.items():
+            state = consent_at(records, at)
+            if state is not None:
+                out[address] = state
+        return out

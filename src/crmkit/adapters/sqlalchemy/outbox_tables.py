@@ -1,0 +1,87 @@
+"""SQLAlchemy Core tables of the outbox and the consent history (issue 6), on the adapter's ``metadata``.
+
+``outbox_messages.due_at`` is when the dispatcher should next look at a
+row — when a pending message may be sent, or when a claimed message's
+lease lapses — so one index on ``(state, due_at)`` serves every claim.
+Claims never read "ids greater than the last one seen": a transaction that
+commits late with a small id is claimed like any other (issue 6 item 2).
+:mod:`crmkit.adapters.sqlalchemy.tables` imports this module, so Alembic and
+``reset_database`` see these tables.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from crmkit.adapters.sqlalchemy.tables import (
+    _TABLE_OPTIONS,
+    CONSTRAINT_FIELDS,
+    EMAIL,
+    KEY,
+    NOTE,
+    _time,
+    _uuid,
+    metadata,
+)
+
+__all__ = ["OUTBOX_CONSTRAINT_FIELDS", "consent_records", "outbox_messages"]
+
+SUBJECT = 500
+"""Longest e-mail subject stored, in characters."""
+KEY_LENGTH = 200
+"""Longest idempotency key."""
+
+outbox_messages = sa.Table(
+    "outbox_messages",
+    metadata,
+    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("key", sa.String(KEY_LENGTH), nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("recipient", sa.String(EMAIL), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Column("subject", sa.String(SUBJECT), nullable=False),
+    sa.Column("created_at", _time(), nullable=False),
+    sa.Column("due_at", _time(), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("uncertain_attempts", sa.Integer(), nullable=False),
+    sa.Column("claim", sa.String(64), nullable=True),
+    sa.Column("provider_id", sa.String(KEY), nullable=True),
+    sa.Column("last_error", sa.String(NOTE), nullable=True),
+    sa.Column("sent_at", _time(), nullable=True),
+    sa.Column("parts", sa.Integer(), nullable=False),
+    sa.Column("contact_id", _uuid(), nullable=True),
+    sa.Column("campaign_id", _uuid(), nullable=True),
+    sa.Column("recipient_type", sa.String(10), nullable=False),
+    sa.UniqueConstraint("key"),
+    sa.Index(None, "state", "due_at"),
+    sa.Index(None, "created_at", "id"),
+    sa.Index(None, "campaign_id"),
+    **_TABLE_OPTIONS,
+)
+"""Messages to deliver and their delivery state (issue 6 item 2)."""
+
+consent_records = sa.Table(
+    "consent_records",
+    metadata,
+    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("address", sa.String(EMAIL), nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("at", _time(), nullable=False),
+    sa.Column("source", sa.String(KEY), nullable=False),
+    sa.Column("contact_id", _uuid(), nullable=True),
+    sa.Index(None, "channel", "address", "at"),
+    **_TABLE_OPTIONS,
+)
+"""Consent decisions, append-only history (M3)."""
+
+OUTBOX_CONSTRAINT_FIELDS: dict[str, str] = {
+    "pk_outbox_messages": "id",
+    "uq_outbox_messages_key": "key",
+    "pk_consent_records": "id",
+}
+"""Constraint name → the domain field it guards."""
+
+CONSTRAINT_FIELDS.update(OUTBOX_CONSTRAINT_FIELDS)

@@ -1,0 +1,105 @@
+"""Outbox and consent repositories, reached through the unit of work (SPEC §8 M3, §9; issue 6).
+
+``uow.outbox`` holds messages written in the same transaction as the change
+that caused them (a rolled-back change sends nothing). The dispatcher
+claims due messages in one unit of work, sends them outside any
+transaction, and records the outcomes in another; a claim is a lease that
+lapses, so a crashed dispatcher's messages are claimed again.
+
+``uow.consents`` keeps every consent decision as history (M3).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from crmkit.domain.messaging import Channel, ConsentRecord, ConsentState, OutboxMessage, OutboxState
+
+__all__ = ["ConsentRepository", "OutboxRepository"]
+
+
+class OutboxRepository(Protocol):
+    """Messages waiting to be delivered, and what became of them."""
+
+    def add(self, message: OutboxMessage) -> None:
+        """Enqueue a message in this unit of work.
+
+        Raises:
+            Duplicate: the id or the idempotency ``key`` is taken (field ``key`` or ``id``).
+        """
+        ...
+
+    def add_many(self, messages: Iterable[OutboxMessage]) -> None:
+        """Enqueue many messages in one batch; all or nothing.
+
+        Raises:
+            Duplicate: as :meth:`add`.
+        """
+        ...
+
+    def get(self, id: uuid.UUID) -> OutboxMessage:
+        """The message with this id.
+
+        Raises:
+            NotFound: there is none.
+        """
+        ...
+
+    def by_key(self, key: str) -> OutboxMessage | None:
+        """The message with this idempotency key, or ``None``."""
+        ...
+
+    def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
+        """Claim up to ``limit`` messages claimable at ``now`` (oldest due first) under ``token``.
+
+        Each comes back as :meth:`OutboxMessage.claim_for` made it (one more
+        attempt, due again at ``now + lease``). Units of work claiming at the
+        same time never get the same message: rows locked by another are
+        skipped (``FOR UPDATE SKIP LOCKED``) or the claim is a conditional
+        update that loses the race. Nothing is claimed for others to see
+        until :meth:`UnitOfWork.commit`. Not idempotent.
+        """
+        ...
+
+    def finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
+        """Store the outcomes of messages claimed under ``token``, batched.
+
+        ``messages`` are the claimed values after ``sent``/``failed``/``skipped``.
+        Each is written only if the stored row is still held by ``token``; the
+        ids of those whose claim was lost — the lease lapsed and another
+        dispatcher took them — are returned, and nothing is written for them.
+        """
+        ...
+
+    def count(self, state: OutboxState | None = None) -> int:
+        """How many messages there are (in ``state``, if given)."""
+        ...
+
+    def list(
+        self, state: OutboxState | None = None, *, limit: int = 100, offset: int = 0
+    ) -> list[OutboxMessage]:
+        """Messages (in ``state``, if given), ordered by creation time then id."""
+        ...
+
+
+class ConsentRepository(Protocol):
+    """Consent decisions per channel and address, kept as history (M3)."""
+
+    def add(self, record: ConsentRecord) -> None:
+        """Record a decision (records are never changed or deleted).
+
+        Raises:
+            Duplicate: the id is taken.
+        """
+        ...
+
+    def history(self, channel: Channel, address: str) -> list[ConsentRecord]:
+        """Every decision for one address on one channel, oldest first (ties by id)."""
+        ...
+
+    def current(self, channel: Channel, addresses: Iterable[str], at: datetime) -> dict[str, ConsentState]:
+        """The decision in force at ``at`` per address (few queries); never-asked addresses are left out."""
+        ...

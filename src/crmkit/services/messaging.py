@@ -1,0 +1,449 @@
+"""Messaging use cases: enqueue in the caller's unit of work, dispatch with retries, route inbound SMS.
+
+**Enqueue.** :func:`enqueue_sms` and :func:`enqueue_email` add an
+:class:`~crmkit.domain.messaging.OutboxMessage` to a unit of work the caller
+already holds, so the message commits — or rolls back — with the change that
+caused it (SPEC §9). Nothing is sent there.
+
+**Dispatch.** :class:`Dispatcher` repeats: claim a batch of due messages
+(one unit of work, committed), send each through its gateway outside any
+transaction, then record every outcome in one batched unit of work.
+Commercial messages whose recipient has no consent at send time are skipped
+(M3). A temporary failure comes back after an exponential backoff with jitter;
+a permanent one, or the last attempt, goes to the dead letters. Several
+dispatchers may run at once (each claim skips the others' rows). A crash
+between sending and recording leaves the claim to lapse; the message is then
+claimed again and sent again — counted in ``uncertain_attempts`` and flagged
+:attr:`~crmkit.domain.messaging.OutboxMessage.possible_duplicate` unless the
+gateway is idempotent (it then receives the same idempotency key and drops
+the repeat).
+
+**Inbound.** :class:`InboundRouter` takes a parsed inbound SMS: ``RET``,
+``STOP`` or ``IPTAL`` revokes the sender's SMS consent (M3); a registered
+keyword's handler answers; anything else gets the help reply. Replies are
+informational outbox messages keyed by the inbound message, so a webhook
+delivered twice answers once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+import attrs
+
+from crmkit.domain.errors import Duplicate, ValidationError
+from crmkit.domain.messaging import (
+    BackoffPolicy,
+    Channel,
+    ConsentRecord,
+    ConsentState,
+    DeliveryFailed,
+    MessageKind,
+    OutboxMessage,
+    may_send,
+    revocation_keyword,
+)
+from crmkit.domain.sms import sms_parts
+from crmkit.ports.clock import Clock, IdGenerator
+from crmkit.ports.messaging import EmailMessage, EmailSender, InboundSms, SmsGateway, SmsMessage
+from crmkit.ports.storage import Storage, UnitOfWork
+
+__all__ = [
+    "DispatchReport",
+    "Dispatcher",
+    "InboundResult",
+    "InboundRouter",
+    "KeywordHandler",
+    "Probe",
+    "enqueue_email",
+    "enqueue_sms",
+    "record_consent",
+]
+
+Probe = Callable[[str], None]
+"""Called with the name of each step the dispatcher reaches (``"claimed"``, ``"before_send"``,
+``"after_send"``, ``"marked"``); tracing and fault-injection tests hook in here."""
+
+
+def _no_probe(step: str) -> None:
+    """Ignore steps."""
+
+
+def enqueue_sms(
+    uow: UnitOfWork,
+    *,
+    id: uuid.UUID,
+    key: str,
+    to: str,
+    text: str,
+    kind: MessageKind,
+    now: datetime,
+    contact_id: uuid.UUID | None = None,
+    campaign_id: uuid.UUID | None = None,
+    recipient_type: str = "BIREYSEL",
+) -> OutboxMessage:
+    """Write an SMS to the outbox of ``uow``; it is sent once ``uow`` commits.
+
+    The number of SMS parts is computed and recorded (GSM-7 or UCS-2).
+
+    Raises:
+        ValidationError: on ``to`` for a number that is not E.164.
+        Duplicate: on ``key`` when a message with this idempotency key exists.
+    """
+    if not (to.startswith("+") and to[1:].isdigit() and 8 <= len(to) <= 16):
+        raise ValidationError("to", f"{to!r} is not an E.164 number like +905321234567")
+    if recipient_type not in ("BIREYSEL", "TACIR"):
+        raise ValidationError("recipient_type", "is BIREYSEL or TACIR")
+    message = OutboxMessage(
+        id=id,
+        key=key,
+        channel=Channel.SMS,
+        kind=kind,
+        recipient=to,
+        body=text,
+        created_at=now,
+        due_at=now,
+        parts=sms_parts(text).parts,
+        contact_id=contact_id,
+        campaign_id=campaign_id,
+        recipient_type=recipient_type,
+    )
+    uow.outbox.add(message)
+    return message
+
+
+def enqueue_email(
+    uow: UnitOfWork,
+    *,
+    id: uuid.UUID,
+    key: str,
+    to: str,
+    subject: str,
+    body: str,
+    kind: MessageKind,
+    now: datetime,
+    contact_id: uuid.UUID | None = None,
+    campaign_id: uuid.UUID | None = None,
+) -> OutboxMessage:
+    """Write an e-mail to the outbox of ``uow``; it is sent once ``uow`` commits.
+
+    Raises:
+        ValidationError: on ``to`` for an address without ``@``.
+        Duplicate: on ``key`` when a message with this idempotency key exists.
+    """
+    if "@" not in to:
+        raise ValidationError("to", f"{to!r} is not an e-mail address")
+    message = OutboxMessage(
+        id=id,
+        key=key,
+        channel=Channel.EMAIL,
+        kind=kind,
+        recipient=to,
+        subject=subject,
+        body=body,
+        created_at=now,
+        due_at=now,
+        contact_id=contact_id,
+        campaign_id=campaign_id,
+    )
+    uow.outbox.add(message)
+    return message
+
+
+def record_consent(
+    uow: UnitOfWork,
+    *,
+    id: uuid.UUID,
+    channel: Channel,
+    address: str,
+    state: ConsentState,
+    at: datetime,
+    source: str,
+    contact_id: uuid.UUID | None = None,
+) -> ConsentRecord:
+    """Add a consent decision to the history (M3); the latest one at send time counts.
+
+    Raises:
+        ValidationError: on ``source`` when it is empty.
+    """
+    if not source.strip():
+        raise ValidationError("source", "say where the decision came from")
+    record = ConsentRecord(
+        id=id, channel=channel, address=address, state=state, at=at, source=source, contact_id=contact_id
+    )
+    uow.consents.add(record)
+    return record
+
+
+@attrs.define
+class DispatchReport:
+    """What one :meth:`Dispatcher.run_once` did.
+
+    Attributes:
+        claimed: messages claimed.
+        sent: sent to their gateway.
+        retried: temporary failures, due again later.
+        dead: sent to the dead letters (permanent failure or last attempt).
+        skipped: commercial messages without consent (M3).
+        lost: outcomes not recorded because the claim lapsed and another dispatcher took over.
+        possible_duplicates: sent after an attempt of unknown outcome, through a gateway
+            without idempotency.
+    """
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    skipped: int = 0
+    lost: int = 0
+    possible_duplicates: int = 0
+
+
+class Dispatcher:
+    """Delivers outbox messages (see the module docs).
+
+    Args:
+        storage: where the outbox is.
+        sms: the SMS gateway.
+        email: the e-mail sender.
+        clock: tells the time (claims, leases, backoff).
+        policy: backoff, attempts and lease.
+        batch_size: messages claimed per round.
+        name: a name for this dispatcher, part of its claim tokens.
+        rng: the jitter source (seed it in tests).
+        probe: called at each named step.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        sms: SmsGateway,
+        email: EmailSender,
+        clock: Clock,
+        policy: BackoffPolicy | None = None,
+        batch_size: int = 500,
+        name: str = "dispatcher",
+        rng: random.Random | None = None,
+        probe: Probe = _no_probe,
+    ) -> None:
+        self.storage = storage
+        self.sms = sms
+        self.email = email
+        self.clock = clock
+        self.policy = policy or BackoffPolicy()
+        self.batch_size = batch_size
+        self.name = name
+        self._rng = rng or random.Random()
+        self._probe = probe
+        self._round = 0
+
+    def _token(self) -> str:
+        self._round += 1
+        return f"{self.name[:24]}:{uuid.uuid4().hex[:16]}:{self._round}"
+
+    def run_once(self) -> DispatchReport:
+        """Claim one batch, send it, record the outcomes; returns what happened (nothing: all zero)."""
+        report = DispatchReport()
+        token = self._token()
+        now = self.clock.now()
+        with self.storage.unit_of_work() as uow:
+            claimed = uow.outbox.claim(token, now, self.policy.lease, self.batch_size)
+            commercial = [m for m in claimed if m.kind is MessageKind.COMMERCIAL]
+            consents: dict[Channel, Mapping[str, ConsentState]] = {}
+            for channel in {m.channel for m in commercial}:
+                addresses = [m.recipient for m in commercial if m.channel is channel]
+                consents[channel] = uow.consents.current(channel, addresses, now)
+            uow.commit()
+        report.claimed = len(claimed)
+        if not claimed:
+            return report
+        self._probe("claimed")
+        outcomes: list[OutboxMessage] = []
+        for message in claimed:
+            consent = consents.get(message.channel, {}).get(message.recipient)
+            if not may_send(message.kind, consent):
+                outcomes.append(message.skipped("no consent at send time (M3)", self.clock.now()))
+                report.skipped += 1
+                continue
+            self._probe("before_send")
+            try:
+                provider_id = self._send(message)
+            except DeliveryFailed as error:
+                outcome = message.failed(error, self.clock.now(), self.policy, self._rng.random())
+                if outcome.is_final:
+                    report.dead += 1
+                else:
+                    report.retried += 1
+                outcomes.append(outcome)
+                continue
+            self._probe("after_send")
+            outcome = message.sent(provider_id, self.clock.now())
+            if outcome.possible_duplicate and not self._idempotent(message):
+                report.possible_duplicates += 1
+            report.sent += 1
+            outcomes.append(outcome)
+        with self.storage.unit_of_work() as uow:
+            lost = uow.outbox.finish(token, outcomes)
+            uow.commit()
+        report.lost = len(lost)
+        self._probe("marked")
+        return report
+
+    def run_until_idle(self, max_rounds: int = 1_000_000) -> DispatchReport:
+        """Run rounds until one claims nothing; returns the summed report."""
+        total = DispatchReport()
+        for _ in range(max_rounds):
+            report = self.run_once()
+            for field in attrs.fields(DispatchReport):
+                setattr(total, field.name, getattr(total, field.name) + getattr(report, field.name))
+            if report.claimed == 0:
+                break
+        return total
+
+    def _idempotent(self, message: OutboxMessage) -> bool:
+        return message.channel is Channel.SMS and self.sms.idempotent
+
+    def _send(self, message: OutboxMessage) -> str:
+        if message.channel is Channel.SMS:
+            return self.sms.send(
+                SmsMessage(
+                    message.recipient,
+                    message.body,
+                    key=message.key,
+                    kind=message.kind,
+                    recipient_type=message.recipient_type,
+                )
+            )
+        if message.channel is Channel.EMAIL:
+            return self.email.send(
+                EmailMessage(message.recipient, message.subject, message.body, key=message.key)
+            )
+        raise DeliveryFailed("outbox", "channel", f"cannot send on {message.channel.value}", permanent=True)
+
+
+KeywordHandler = Callable[[UnitOfWork, InboundSms], str | None]
+"""Answers an inbound SMS that starts with its keyword, inside the routing unit of work;
+returns the reply text (``None``: no reply)."""
+
+
+@attrs.frozen
+class InboundResult:
+    """What :meth:`InboundRouter.receive` did with one inbound SMS.
+
+    Attributes:
+        keyword: the keyword matched (folded), or ``None`` for the help reply.
+        revoked: whether SMS consent was revoked (RET/STOP/IPTAL).
+        reply: the reply enqueued, if any (``None`` also when this message was answered before).
+    """
+
+    keyword: str | None
+    revoked: bool
+    reply: OutboxMessage | None
+
+
+def _fold_keyword(text: str) -> str:
+    words = text.strip().split()
+    if not words:
+        return ""
+    return words[0].replace("i", "İ").replace("ı", "I").upper().replace("İ", "I")
+
+
+class InboundRouter:
+    """Routes inbound SMS to keyword handlers; RET/STOP/IPTAL revoke SMS consent (issue 6 item 5, M3).
+
+    Args:
+        storage: where consent and the outbox are.
+        clock: stamps consent records and replies.
+        ids: makes ids.
+        help_reply: the reply to an unknown keyword (``None``: no reply).
+        revoked_reply: the confirmation of a revocation (``None``: no reply).
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        clock: Clock,
+        ids: IdGenerator,
+        help_reply: str | None = "Bilinmeyen komut. PUAN yazip gonderin; iptal icin RET.",
+        revoked_reply: str | None = "Ticari ileti izniniz kaldirildi.",
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.ids = ids
+        self.help_reply = help_reply
+        self.revoked_reply = revoked_reply
+        self._handlers: dict[str, KeywordHandler] = {}
+
+    def register(self, keyword: str, handler: KeywordHandler) -> None:
+        """Route messages starting with ``keyword`` (matched the Turkish way, case-insensitively).
+
+        Raises:
+            ValidationError: on ``keyword`` for a revocation keyword, an empty one, or one taken.
+        """
+        folded = _fold_keyword(keyword)
+        if not folded or " " in keyword.strip():
+            raise ValidationError("keyword", "one word, like PUAN")
+        if revocation_keyword(folded) is not None:
+            raise ValidationError("keyword", f"{folded} revokes consent and cannot be routed")
+        if folded in self._handlers:
+            raise ValidationError("keyword", f"{folded} is already routed")
+        self._handlers[folded] = handler
+
+    def keywords(self) -> list[str]:
+        """The routed keywords, sorted."""
+        return sorted(self._handlers)
+
+    def receive(self, inbound: InboundSms) -> InboundResult:
+        """Handle one inbound SMS in one unit of work; replies go through the outbox.
+
+        Raises:
+            ValidationError: on ``sender`` when it is not E.164.
+        """
+        if not (inbound.sender.startswith("+") and inbound.sender[1:].isdigit()):
+            raise ValidationError("sender", f"{inbound.sender!r} is not an E.164 number")
+        now = self.clock.now()
+        identity = inbound.provider_id or f"{inbound.sender}|{inbound.received_at}|{inbound.text}"
+        reply_key = "reply:" + hashlib.sha256(identity.encode()).hexdigest()[:40]
+        with self.storage.unit_of_work() as uow:
+            if uow.outbox.by_key(reply_key) is not None:
+                return InboundResult(_fold_keyword(inbound.text) or None, False, None)
+            revoked = revocation_keyword(inbound.text)
+            keyword: str | None
+            if revoked is not None:
+                keyword, text = revoked, self.revoked_reply
+                record_consent(
+                    uow,
+                    id=self.ids.new(),
+                    channel=Channel.SMS,
+                    address=inbound.sender,
+                    state=ConsentState.REVOKED,
+                    at=now,
+                    source=f"sms:{revoked}",
+                )
+            else:
+                folded = _fold_keyword(inbound.text)
+                handler = self._handlers.get(folded)
+                keyword = folded if handler is not None else None
+                text = handler(uow, inbound) if handler is not None else self.help_reply
+            reply = None
+            if text is not None:
+                try:
+                    reply = enqueue_sms(
+                        uow,
+                        id=self.ids.new(),
+                        key=reply_key,
+                        to=inbound.sender,
+                        text=text,
+                        kind=MessageKind.INFORMATIONAL,
+                        now=now,
+                    )
+                except Duplicate:  # pragma: no cover - a concurrent delivery of the same webhook
+                    reply = None
+            uow.commit()
+        return InboundResult(keyword, revoked is not None, reply)
