@@ -25,9 +25,11 @@ from crmkit.hookspecs import AdapterContext
 from crmkit.plugins import Plugins, make_plugin_manager, scheme_of
 from crmkit.ports.clock import Clock, IdGenerator
 from crmkit.ports.documents import DocumentStore
+from crmkit.ports.invoices import InvoiceSource
 from crmkit.ports.messaging import EmailSender, SmsGateway
 from crmkit.ports.storage import Storage
 from crmkit.services.base import ServiceContext
+from crmkit.services.invoices import Invoices
 from crmkit.services.parties import Parties
 
 __all__ = ["Crm", "connect"]
@@ -38,6 +40,7 @@ class Crm:
 
     Attributes:
         parties: companies, contacts, claims, employees, parameters, documents, history (§1).
+        invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
         storage: the storage back end.
         sms: the SMS gateway.
         email: the e-mail sender.
@@ -78,9 +81,16 @@ class Crm:
             publish=self._publish,
         )
         self.parties = Parties(self.context)
+        self.invoices = Invoices(
+            self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported
+        )
 
     def _publish(self, events: Sequence[DomainEvent]) -> None:
         self.plugins.publish(events)
+
+    def _invoice_source(self, url: str) -> InvoiceSource:
+        context = AdapterContext(self.clock, self.ids, self.settings, self.storage)
+        return self.plugins.invoices(url, context)
 
     def migrate(self) -> None:
         """Create or upgrade the storage schema (idempotent); also ``crmkit db upgrade URL``."""

@@ -205,7 +205,7 @@ class InvoiceParty:
 
     @property
     def key(self) -> str:
-        """How the party is matched across invoices: :func:`party_key`."""
+        """How the party is matched across invoices, by :func:`party_key`."""
         return party_key(self.tax_no, self.name)
 
 
@@ -373,6 +373,9 @@ class Invoice:
     def __attrs_post_init__(self) -> None:
         if not self.lines:
             raise ValidationError("lines", f"invoice {self.number} has no lines")
+        numbers = {line.number for line in self.lines}
+        if len(numbers) != len(self.lines):
+            raise ValidationError("lines", f"invoice {self.number} numbers two lines the same")
         if self.kind is InvoiceKind.RETURN and not self.references:
             raise ValidationError(
                 "references", f"return invoice {self.number} does not name the invoice it cancels (V1)"

@@ -11,14 +11,16 @@ stopped. Adapters: ``ubl-tr://`` and ``csv://`` built in, others by plugins
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 import attrs
 
-from crmkit.domain.invoices import Invoice
+from crmkit.domain.invoices import DeliveryStatus, Invoice, InvoiceId, LineReversal, OrderLine, SalesOrder
 
-__all__ = ["InvoiceSource", "SourceRecord"]
+__all__ = ["Delivery", "InvoiceRepository", "InvoiceSource", "SourceRecord", "StoredKey"]
 
 
 @attrs.frozen(kw_only=True)
@@ -70,4 +72,142 @@ class InvoiceSource(Protocol):
             ValidationError: ``since`` is not a cursor of this source (naming ``since``),
                 or the source itself cannot be opened (naming ``url``).
         """
+        ...
+
+
+@attrs.frozen
+class StoredKey:
+    """The identity of a stored invoice, as :meth:`InvoiceRepository.known` reports it.
+
+    Attributes:
+        id: the invoice's id (its UUID).
+        seller_key: the seller's matching key.
+        number: the invoice number.
+    """
+
+    id: InvoiceId
+    seller_key: str
+    number: str
+
+
+@attrs.frozen
+class Delivery:
+    """Whether and when the original of an invoice was handed to the customer (V10).
+
+    Attributes:
+        invoice: the invoice's id.
+        status: pending or delivered.
+        at: when it was delivered (aware), ``None`` while pending.
+        received_by: who took it, when recorded.
+    """
+
+    invoice: InvoiceId
+    status: DeliveryStatus
+    at: datetime | None = None
+    received_by: str | None = None
+
+
+class InvoiceRepository(Protocol):
+    """Imported invoices, what returns took back from them, their delivery, and sales orders (V1, V2, V10).
+
+    Invoices are stored whole and never changed (only their delivery and
+    returned quantities are). Like every repository, nothing is visible to
+    other units of work before ``commit()``.
+    """
+
+    def add_many(self, invoices: Sequence[Invoice]) -> None:
+        """Store new invoices with all their lines, in one batch; all or nothing.
+
+        Raises:
+            Duplicate: an id, or a seller + number, is already stored (names ``id`` or ``number``).
+            ValidationError: a text is longer than the storage allows, naming the field.
+        """
+        ...
+
+    def get(self, invoice: InvoiceId) -> Invoice:
+        """The invoice with this id, equal to what was added.
+
+        Raises:
+            NotFound: when there is none.
+        """
+        ...
+
+    def known(self, ids: Iterable[InvoiceId], numbers: Iterable[str]) -> list[StoredKey]:
+        """Stored invoices whose id is in ``ids`` or whose number is in ``numbers``, in one query.
+
+        Order is unspecified; used to skip duplicates before writing (V2).
+        """
+        ...
+
+    def by_number(self, seller_key: str, number: str) -> Invoice | None:
+        """The invoice this seller issued under this number, or ``None``."""
+        ...
+
+    def count(self) -> int:
+        """How many invoices are stored."""
+        ...
+
+    def line_count(self) -> int:
+        """How many invoice lines are stored, counted in the storage."""
+        ...
+
+    def returned(self, invoices: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
+        """Quantities returned so far, per ``(invoice id, line number)``; lines with none are left out."""
+        ...
+
+    def returned_amounts(self, invoice: InvoiceId) -> dict[int, tuple[Decimal, Decimal]]:
+        """What returns took back from one invoice: line number → (quantity, net amount)."""
+        ...
+
+    def record_reversals(self, reversals: Sequence[LineReversal]) -> None:
+        """Add returned quantities and amounts to the original invoices' lines (V1).
+
+        Raises:
+            NotFound: a reversal names an invoice line that is not stored.
+        """
+        ...
+
+    def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:
+        """Record that the original invoice was handed over (V10); idempotent for the same values.
+
+        Raises:
+            NotFound: when the invoice is not stored.
+        """
+        ...
+
+    def delivery(self, invoice: InvoiceId) -> Delivery:
+        """The invoice's delivery state (V10).
+
+        Raises:
+            NotFound: when the invoice is not stored.
+        """
+        ...
+
+    def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
+        """Invoices whose original was not handed over yet, oldest issue first, then by id (V10)."""
+        ...
+
+    def add_order(self, order: SalesOrder) -> None:
+        """Store a new sales order (V10).
+
+        Raises:
+            Duplicate: the order number is taken (names ``number``).
+        """
+        ...
+
+    def orders(self, numbers: Iterable[str]) -> dict[str, SalesOrder]:
+        """The orders with these numbers, in one query; unknown numbers are left out."""
+        ...
+
+    def save_order(self, order: SalesOrder) -> SalesOrder:
+        """Store a changed order when ``order.version`` is the stored one; returns it with ``version + 1``.
+
+        Raises:
+            ConcurrencyConflict: a stale copy; nothing is written.
+            NotFound: the order was never added.
+        """
+        ...
+
+    def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
+        """Order lines not fully invoiced, as ``(order number, line)``, by order number then line id (V10)."""
         ...

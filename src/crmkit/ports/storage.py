@@ -32,6 +32,7 @@ from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickLis
 from crmkit.domain.parameters import PickList
 from crmkit.domain.parties import Claim, Company, CompanyType, Contact
 from crmkit.domain.predicates import Predicate
+from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 
 if TYPE_CHECKING:  # ports.territory builds on Repository from this module
@@ -226,6 +227,7 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     outbox: OutboxRepository
     consents: ConsentRepository
+    invoices: InvoiceRepository
     regions: RegionRepository
     teams: TeamRepository
     memberships: MembershipRepository

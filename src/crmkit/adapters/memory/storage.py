@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from crmkit.adapters.clock import SystemClock
+from crmkit.adapters.memory.invoices import InvoiceTables, MemoryInvoiceRepository
 from crmkit.adapters.memory.outbox import MemoryConsentRepository, MemoryOutboxRepository, OutboxData
 from crmkit.adapters.memory.repositories import (
     MemoryAuditLog,
@@ -61,6 +62,7 @@ from crmkit.domain.territory import (
     TeamId,
 )
 from crmkit.ports.clock import Clock
+from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.storage import (
     AuditLog,
@@ -110,6 +112,7 @@ class MemoryStorage:
         self._picklists: dict[PickListName, PickList] = {}
         self._audit: list[AuditEntry] = []
         self._outbox = OutboxData()
+        self._invoicing = InvoiceTables()
         self._regions: dict[RegionId, Region] = {}
         self._teams: dict[TeamId, SalesTeam] = {}
         self._memberships: dict[MembershipId, Membership] = {}
@@ -148,6 +151,7 @@ class MemoryStorage:
                 table.clear()
             self._audit.clear()
             self._outbox.clear()
+            self._invoicing.clear()
 
     def check_open(self) -> None:
         """Raise :class:`StorageUnavailable` once the storage is closed."""
@@ -206,6 +210,9 @@ class MemoryUnitOfWork:
         self._repositories += (outbox, consents)
         self.outbox: OutboxRepository = outbox
         self.consents: ConsentRepository = consents
+        invoices = MemoryInvoiceRepository(self, storage._invoicing, lock)
+        self.invoices: InvoiceRepository = invoices
+        self._repositories = (*self._repositories, invoices)
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()
 

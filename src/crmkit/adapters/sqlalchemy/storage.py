@@ -27,6 +27,7 @@ from crmkit.adapters.sqlalchemy._errors import (
     unavailable,
 )
 from crmkit.adapters.sqlalchemy.engine import make_engine, parse_url
+from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
 from crmkit.adapters.sqlalchemy.outbox import SqlConsentRepository, SqlOutboxRepository
 from crmkit.adapters.sqlalchemy.repositories import (
     SqlAuditLog,
@@ -55,6 +56,7 @@ from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, Valida
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.ids import EmployeeId
 from crmkit.ports.clock import Clock
+from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.storage import (
     AuditLog,
@@ -190,6 +192,7 @@ class SqlUnitOfWork:
         self.claims: ClaimRepository = SqlClaimRepository(self)
         self.picklists: PickListRepository = SqlPickListRepository(self)
         self.audit: AuditLog = SqlAuditLog(self)
+        self.invoices: InvoiceRepository = SqlInvoiceRepository(self)
         self.regions: RegionRepository = SqlRegionRepository(self)
         self.teams: TeamRepository = SqlTeamRepository(self)
         self.memberships: MembershipRepository = SqlMembershipRepository(self)

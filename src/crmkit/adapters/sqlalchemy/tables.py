@@ -264,3 +264,4 @@ from crmkit.adapters.sqlalchemy import outbox_tables as _outbox  # noqa: E402, F
 # The territory tables (T1–T5) are defined in their own module, on this metadata;
 # it adds its constraints to CONSTRAINT_FIELDS.
 from crmkit.adapters.sqlalchemy import territory_tables as _territory  # noqa: E402, F401
+from crmkit.adapters.sqlalchemy import invoice_tables as _invoices  # noqa: E402, F401

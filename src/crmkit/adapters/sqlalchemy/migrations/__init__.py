@@ -20,6 +20,8 @@ Revisions (oldest first; :data:`REVISIONS`):
   table, sales teams, dated team memberships, code links and customer owners.
 * ``0004`` — the outbox and the consent history (issue 6): ``outbox_messages``
   (claimed by dispatchers on ``(state, due_at)``) and ``consent_records`` (M3).
+* ``0005`` — imported invoices and sales orders (issue 5, V1, V2, V10):
+  ``invoices``, ``invoice_lines``, ``sales_orders``, ``sales_order_lines``.
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
@@ -58,7 +60,7 @@ __all__ = ["REVISIONS", "SCRIPT_LOCATION", "MigrationError", "current", "upgrade
 SCRIPT_LOCATION = "crmkit.adapters.sqlalchemy:migrations"
 """Where Alembic finds ``env.py`` and ``versions/``: a package resource."""
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
 """Every revision id, oldest first; the last one is ``head``."""
 
 

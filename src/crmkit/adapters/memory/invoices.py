@@ -1,0 +1,313 @@
+"""Invoices, returns, deliveries and sales orders in memory (SPEC §7 V1, V2, V10).
+
+Follows :class:`crmkit.ports.invoices.InvoiceRepository`. Writes are staged in
+the unit of work; :meth:`MemoryInvoiceRepository.verify` re-checks them under
+the storage lock at commit and :meth:`~MemoryInvoiceRepository.apply` makes
+them visible all at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import attrs
+
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
+from crmkit.domain.invoices import (
+    DeliveryStatus,
+    Invoice,
+    InvoiceId,
+    LineReversal,
+    OrderLine,
+    SalesOrder,
+)
+from crmkit.ports.invoices import Delivery, StoredKey
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from crmkit.adapters.memory.storage import MemoryUnitOfWork
+
+__all__ = ["InvoiceTables", "MemoryInvoiceRepository"]
+
+_ZERO = Decimal(0)
+
+
+@attrs.define
+class InvoiceTables:
+    """The committed invoice data of one :class:`~crmkit.adapters.memory.storage.MemoryStorage`."""
+
+    invoices: dict[InvoiceId, Invoice] = attrs.Factory(dict)
+    numbers: dict[tuple[str, str], InvoiceId] = attrs.Factory(dict)
+    returned: dict[tuple[InvoiceId, int], tuple[Decimal, Decimal]] = attrs.Factory(dict)
+    deliveries: dict[InvoiceId, Delivery] = attrs.Factory(dict)
+    orders: dict[str, SalesOrder] = attrs.Factory(dict)
+
+    def clear(self) -> None:
+        """Drop everything (the storage was closed)."""
+        for table in (self.invoices, self.numbers, self.returned, self.deliveries, self.orders):
+            table.clear()
+
+
+class MemoryInvoiceRepository:
+    """The in-memory :class:`~crmkit.ports.invoices.InvoiceRepository`."""
+
+    def __init__(self, uow: MemoryUnitOfWork, tables: InvoiceTables, lock: threading.RLock) -> None:
+        self._uow = uow
+        self._tables = tables
+        self._lock = lock
+        self.discard()
+
+    # -- reading ---------------------------------------------------------------------
+    def _invoice(self, key: InvoiceId) -> Invoice | None:
+        found = self._new.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            return self._tables.invoices.get(key)
+
+    def get(self, invoice: InvoiceId) -> Invoice:
+        """The invoice with this id.
+
+        Raises:
+            NotFound: when there is none.
+        """
+        self._uow.check_usable()
+        found = self._invoice(invoice)
+        if found is None:
+            raise NotFound("invoice", invoice)
+        return found
+
+    def known(self, ids: Iterable[InvoiceId], numbers: Iterable[str]) -> list[StoredKey]:
+        """Stored invoices with one of these ids or numbers."""
+        self._uow.check_usable()
+        wanted_ids, wanted_numbers = set(ids), set(numbers)
+        with self._lock:
+            merged = {**self._tables.invoices, **self._new}
+        return [
+            StoredKey(i.id, i.seller_key, i.number)
+            for i in merged.values()
+            if i.id in wanted_ids or i.number in wanted_numbers
+        ]
+
+    def by_number(self, seller_key: str, number: str) -> Invoice | None:
+        """The invoice this seller issued under this number, or ``None``."""
+        self._uow.check_usable()
+        key = self._new_numbers.get((seller_key, number))
+        if key is None:
+            with self._lock:
+                key = self._tables.numbers.get((seller_key, number))
+        return None if key is None else self._invoice(key)
+
+    def count(self) -> int:
+        """How many invoices this unit of work sees."""
+        self._uow.check_usable()
+        with self._lock:
+            return len(self._tables.invoices) + len(self._new)
+
+    def line_count(self) -> int:
+        """How many invoice lines this unit of work sees."""
+        self._uow.check_usable()
+        with self._lock:
+            stored = sum(len(i.lines) for i in self._tables.invoices.values())
+        return stored + sum(len(i.lines) for i in self._new.values())
+
+    def _merged_returned(self) -> dict[tuple[InvoiceId, int], tuple[Decimal, Decimal]]:
+        """Committed returned quantities plus this unit of work's staged additions."""
+        with self._lock:
+            merged = dict(self._tables.returned)
+        for key, (quantity, amount) in self._new_returned.items():
+            old_quantity, old_amount = merged.get(key, (_ZERO, _ZERO))
+            merged[key] = (old_quantity + quantity, old_amount + amount)
+        return merged
+
+    def returned(self, invoices: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
+        """Quantities returned so far per ``(invoice id, line number)``."""
+        self._uow.check_usable()
+        wanted = set(invoices)
+        return {key: qty for key, (qty, _) in self._merged_returned().items() if key[0] in wanted and qty}
+
+    def returned_amounts(self, invoice: InvoiceId) -> dict[int, tuple[Decimal, Decimal]]:
+        """What returns took back from one invoice: line number → (quantity, amount)."""
+        self._uow.check_usable()
+        merged = self._merged_returned()
+        return {line: value for (key, line), value in sorted(merged.items()) if key == invoice and value[0]}
+
+    def delivery(self, invoice: InvoiceId) -> Delivery:
+        """The invoice's delivery state (V10).
+
+        Raises:
+            NotFound: when the invoice is not stored.
+        """
+        self._uow.check_usable()
+        self.get(invoice)
+        found = self._new_deliveries.get(invoice)
+        if found is None:
+            with self._lock:
+                found = self._tables.deliveries.get(invoice)
+        return found if found is not None else Delivery(invoice, DeliveryStatus.PENDING)
+
+    def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
+        """Invoices not handed over yet, oldest issue first, then by id."""
+        self._uow.check_usable()
+        with self._lock:
+            merged = {**self._tables.invoices, **self._new}
+            delivered = set(self._tables.deliveries) | set(self._new_deliveries)
+        pending = sorted(
+            (i for i in merged.values() if i.id not in delivered), key=lambda i: (i.issued_at, i.id)
+        )
+        start = max(offset, 0)
+        return [i.id for i in pending[start : start + max(limit, 0)]]
+
+    def orders(self, numbers: Iterable[str]) -> dict[str, SalesOrder]:
+        """The orders with these numbers; unknown ones are left out."""
+        self._uow.check_usable()
+        found: dict[str, SalesOrder] = {}
+        for number in dict.fromkeys(numbers):
+            order = self._order(number)
+            if order is not None:
+                found[number] = order
+        return found
+
+    def _order(self, number: str) -> SalesOrder | None:
+        if number in self._new_orders:
+            return self._new_orders[number]
+        with self._lock:
+            return self._tables.orders.get(number)
+
+    def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
+        """Order lines not fully invoiced, by order number then line id (V10)."""
+        self._uow.check_usable()
+        with self._lock:
+            merged = {**self._tables.orders, **self._new_orders}
+        rows = sorted(
+            ((number, line) for number, order in merged.items() for line in order.to_be_invoiced),
+            key=lambda row: (row[0], row[1].line_id),
+        )
+        start = max(offset, 0)
+        return rows[start : start + max(limit, 0)]
+
+    # -- writing ---------------------------------------------------------------------
+    def add_many(self, invoices: Sequence[Invoice]) -> None:
+        """Stage new invoices; when one is refused, none is staged.
+
+        Raises:
+            Duplicate: an id or a seller + number is taken.
+        """
+        self._uow.check_usable()
+        batch_ids: set[InvoiceId] = set()
+        batch_keys: set[tuple[str, str]] = set()
+        for invoice in invoices:
+            key = (invoice.seller_key, invoice.number)
+            if invoice.id in batch_ids or self._invoice(invoice.id) is not None:
+                raise Duplicate("id", f"invoice {invoice.id} already exists")
+            if key in batch_keys or self.by_number(*key) is not None:
+                raise Duplicate("number", f"invoice {invoice.number} of {invoice.seller_key} already exists")
+            batch_ids.add(invoice.id)
+            batch_keys.add(key)
+        for invoice in invoices:
+            self._new[invoice.id] = invoice
+            self._new_numbers[(invoice.seller_key, invoice.number)] = invoice.id
+
+    def record_reversals(self, reversals: Sequence[LineReversal]) -> None:
+        """Stage returned quantities and amounts on the original lines.
+
+        Raises:
+            NotFound: a reversal names a line that is not stored.
+        """
+        self._uow.check_usable()
+        for reversal in reversals:
+            original = self.get(reversal.original)
+            if all(line.number != reversal.line_number for line in original.lines):
+                raise NotFound("invoice line", f"{reversal.original}/{reversal.line_number}")
+        for reversal in reversals:
+            key = (reversal.original, reversal.line_number)
+            quantity, amount = self._new_returned.get(key, (_ZERO, _ZERO))
+            self._new_returned[key] = (quantity + reversal.quantity, amount + reversal.amount)
+
+    def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:
+        """Stage the delivery of an invoice's original (V10).
+
+        Raises:
+            NotFound: when the invoice is not stored.
+        """
+        self._uow.check_usable()
+        self.get(invoice)
+        delivery = Delivery(invoice, DeliveryStatus.DELIVERED, at, received_by)
+        self._new_deliveries[invoice] = delivery
+        return delivery
+
+    def add_order(self, order: SalesOrder) -> None:
+        """Stage a new sales order.
+
+        Raises:
+            Duplicate: the number is taken.
+        """
+        self._uow.check_usable()
+        if self._order(order.number) is not None:
+            raise Duplicate("number", f"order {order.number} already exists")
+        self._new_orders[order.number] = order
+        self._order_base.setdefault(order.number, None)
+
+    def save_order(self, order: SalesOrder) -> SalesOrder:
+        """Stage a changed order; returns it with ``version + 1``.
+
+        Raises:
+            ConcurrencyConflict: a stale copy.
+            NotFound: never added.
+        """
+        self._uow.check_usable()
+        current = self._order(order.number)
+        if current is None:
+            raise NotFound("order", order.number)
+        if current.version != order.version:
+            raise ConcurrencyConflict("order", order.number, order.version)
+        saved = attrs.evolve(order, version=order.version + 1)
+        self._new_orders[order.number] = saved
+        self._order_base.setdefault(order.number, current.version)
+        return saved
+
+    # -- the unit of work's side -----------------------------------------------------
+    def verify(self) -> None:
+        """Re-check staged writes against committed data; call under the storage lock.
+
+        Raises:
+            Duplicate: another unit of work committed the same invoice or order first.
+            ConcurrencyConflict: another unit of work saved the same order first.
+        """
+        tables = self._tables
+        for invoice in self._new.values():
+            if invoice.id in tables.invoices:
+                raise Duplicate("id", f"invoice {invoice.id} already exists")
+            if (invoice.seller_key, invoice.number) in tables.numbers:
+                raise Duplicate("number", f"invoice {invoice.number} of {invoice.seller_key} already exists")
+        for number, base in self._order_base.items():
+            stored = tables.orders.get(number)
+            if base is None and stored is not None:
+                raise Duplicate("number", f"order {number} already exists")
+            if base is not None and (stored is None or stored.version != base):
+                raise ConcurrencyConflict("order", number, base)
+
+    def apply(self) -> None:
+        """Make the staged writes visible; call under the lock after :meth:`verify`."""
+        tables = self._tables
+        tables.invoices.update(self._new)
+        tables.numbers.update(self._new_numbers)
+        for key, (quantity, amount) in self._new_returned.items():
+            old_quantity, old_amount = tables.returned.get(key, (_ZERO, _ZERO))
+            tables.returned[key] = (old_quantity + quantity, old_amount + amount)
+        tables.deliveries.update(self._new_deliveries)
+        tables.orders.update(self._new_orders)
+        self.discard()
+
+    def discard(self) -> None:
+        """Forget every staged write."""
+        self._new: dict[InvoiceId, Invoice] = {}
+        self._new_numbers: dict[tuple[str, str], InvoiceId] = {}
+        self._new_returned: dict[tuple[InvoiceId, int], tuple[Decimal, Decimal]] = {}  # additions
+        self._new_deliveries: dict[InvoiceId, Delivery] = {}
+        self._new_orders: dict[str, SalesOrder] = {}
+        self._order_base: dict[str, int | None] = {}

@@ -1,0 +1,582 @@
+"""Imported invoices, returns, deliveries and sales orders in SQL (SPEC §7 V1, V2, V10).
+
+:class:`SqlInvoiceRepository` follows :class:`crmkit.ports.invoices.InvoiceRepository`.
+``add_many`` writes headers and lines through the bulk path
+(:func:`~crmkit.adapters.sqlalchemy.bulk.bulk_insert`: ``executemany`` with the
+statement compiled once, ``COPY`` on PostgreSQL) inside a savepoint of the
+unit of work's transaction, so a batch is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.sqlalchemy.bulk import bulk_insert
+from crmkit.adapters.sqlalchemy.invoice_tables import (
+    CODE,
+    KEY,
+    SHORT,
+    invoice_lines,
+    invoices,
+    sales_order_lines,
+    sales_orders,
+)
+from crmkit.adapters.sqlalchemy.tables import LABEL, NAME
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
+from crmkit.domain.invoices import (
+    DeliveryStatus,
+    Invoice,
+    InvoiceId,
+    InvoiceLine,
+    InvoiceParty,
+    InvoiceReference,
+    InvoiceTotals,
+    LineReversal,
+    OrderLine,
+    SalesOrder,
+    Tax,
+)
+from crmkit.ports.invoices import Delivery, StoredKey
+
+if TYPE_CHECKING:
+    from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
+
+__all__ = ["SqlInvoiceRepository"]
+
+CHUNK = 1_000
+"""Most keys one ``IN (…)`` look-up sends."""
+
+_HEADER_COLUMNS: tuple[str, ...] = tuple(
+    c.key for c in invoices.columns if c.key not in ("delivered_at", "received_by")
+)
+_LINE_COLUMNS: tuple[str, ...] = tuple(
+    c.key for c in invoice_lines.columns if c.key not in ("returned_quantity", "returned_amount")
+)
+_LIMITS: dict[str, int] = {"number": CODE, "store": CODE, "sales_person": CODE, "order_number": CODE}
+
+
+def _d(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _taxes_json(taxes: tuple[Tax, ...]) -> str:
+    return json.dumps(
+        [
+            [
+                t.type_code,
+                str(t.amount),
+                _d(t.percent),
+                _d(t.taxable_amount),
+                t.name,
+                t.withholding,
+                t.exemption_code,
+            ]
+            for t in taxes
+        ],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def _taxes_from(text: str) -> tuple[Tax, ...]:
+    return tuple(
+        Tax(
+            type_code=code,
+            amount=Decimal(amount),
+            percent=None if percent is None else Decimal(percent),
+            taxable_amount=None if taxable is None else Decimal(taxable),
+            name=name,
+            withholding=withholding,
+            exemption_code=exemption,
+        )
+        for code, amount, percent, taxable, name, withholding, exemption in json.loads(text)
+    )
+
+
+def _refs_json(refs: tuple[InvoiceReference, ...]) -> str:
+    return json.dumps(
+        [[r.number, None if r.issue_date is None else r.issue_date.isoformat(), _s(r.uuid)] for r in refs],
+        ensure_ascii=False,
+    )
+
+
+def _s(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _refs_from(text: str) -> tuple[InvoiceReference, ...]:
+    import uuid
+    from datetime import date
+
+    return tuple(
+        InvoiceReference(
+            number, None if day is None else date.fromisoformat(day), None if ref is None else uuid.UUID(ref)
+        )
+        for number, day, ref in json.loads(text)
+    )
+
+
+def _check(value: str | None, limit: int, field: str, number: str) -> None:
+    if value is not None and len(value) > limit:
+        raise ValidationError(field, f"invoice {number}: {field} is longer than {limit} characters")
+
+
+def _header_row(invoice: Invoice) -> tuple[Any, ...]:
+    number = invoice.number
+    for field, limit in _LIMITS.items():
+        _check(getattr(invoice, field), limit, field, number)
+    seller, buyer, t = invoice.seller, invoice.buyer, invoice.totals
+    for label, party in (("seller", seller), ("buyer", buyer)):
+        _check(party.name, NAME, f"{label}.name", number)
+        _check(party.tax_no, SHORT, f"{label}.tax_no", number)
+        _check(party.scheme, SHORT, f"{label}.scheme", number)
+        _check(party.city, LABEL, f"{label}.city", number)
+        _check(party.country, LABEL, f"{label}.country", number)
+    _check(invoice.type_code, SHORT, "type_code", number)
+    _check(invoice.profile, SHORT, "profile", number)
+    _check(invoice.seller_key, KEY, "seller", number)
+    _check(invoice.buyer.key, KEY, "buyer", number)
+    return (
+        invoice.id,
+        number,
+        invoice.seller_key,
+        buyer.key,
+        invoice.type_code,
+        invoice.profile,
+        invoice.kind.value,
+        utc(invoice.issued_at),
+        invoice.currency,
+        invoice.exchange_rate,
+        seller.name,
+        seller.tax_no,
+        seller.scheme,
+        seller.city,
+        seller.country,
+        buyer.name,
+        buyer.tax_no,
+        buyer.scheme,
+        buyer.city,
+        buyer.country,
+        invoice.store,
+        invoice.sales_person,
+        invoice.order_number,
+        t.line_extension,
+        t.tax_exclusive,
+        t.tax_inclusive,
+        t.payable,
+        t.allowance,
+        t.charge,
+        t.tax,
+        t.withholding,
+        t.prepaid,
+        _taxes_json(invoice.taxes),
+        _refs_json(invoice.references),
+        invoice.source[:1000],
+        len(invoice.lines),
+    )
+
+
+def _line_rows(invoice: Invoice) -> Iterable[tuple[Any, ...]]:
+    number = invoice.number
+    for line in invoice.lines:
+        if len(line.product_name) > NAME:
+            _check(line.product_name, NAME, "lines.product_name", number)
+        for field, value in (
+            ("product_code", line.product_code),
+            ("order_number", line.order_number),
+            ("order_line", line.order_line),
+        ):
+            _check(value, CODE, f"lines.{field}", number)
+        _check(line.unit_code, SHORT, "lines.unit_code", number)
+        yield (
+            invoice.id,
+            line.number,
+            line.product_name,
+            line.product_code,
+            line.quantity,
+            line.unit_code,
+            line.unit_price,
+            line.line_extension,
+            line.discount,
+            line.charge,
+            _taxes_json(line.taxes) if line.taxes else "[]",
+            line.order_number,
+            line.order_line,
+        )
+
+
+def _line_of(row: Any) -> InvoiceLine:
+    return InvoiceLine(
+        number=row.number,
+        product_name=row.product_name,
+        product_code=row.product_code,
+        quantity=row.quantity,
+        unit_code=row.unit_code,
+        unit_price=row.unit_price,
+        line_extension=row.line_extension,
+        discount=row.discount,
+        charge=row.charge,
+        taxes=_taxes_from(row.taxes),
+        order_number=row.order_number,
+        order_line=row.order_line,
+    )
+
+
+def _invoice_of(row: Any, lines: tuple[InvoiceLine, ...]) -> Invoice:
+    return Invoice(
+        id=InvoiceId(row.id),
+        number=row.number,
+        issued_at=utc(row.issued_at),
+        currency=row.currency,
+        seller=InvoiceParty(
+            row.seller_name, row.seller_tax_no, row.seller_scheme, row.seller_city, row.seller_country
+        ),
+        buyer=InvoiceParty(
+            row.buyer_name, row.buyer_tax_no, row.buyer_scheme, row.buyer_city, row.buyer_country
+        ),
+        lines=lines,
+        totals=InvoiceTotals(
+            line_extension=row.line_extension,
+            tax_exclusive=row.tax_exclusive,
+            tax_inclusive=row.tax_inclusive,
+            payable=row.payable,
+            allowance=row.allowance,
+            charge=row.charge,
+            tax=row.tax,
+            withholding=row.withholding,
+            prepaid=row.prepaid,
+        ),
+        type_code=row.type_code,
+        profile=row.profile,
+        exchange_rate=row.exchange_rate,
+        taxes=_taxes_from(row.taxes),
+        references=_refs_from(row.refs),
+        store=row.store,
+        sales_person=row.sales_person,
+        order_number=row.order_number,
+        source=row.source,
+    )
+
+
+def _chunks(values: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+class SqlInvoiceRepository:
+    """The SQL :class:`~crmkit.ports.invoices.InvoiceRepository`, on its unit of work's transaction."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def _rows(self, query: sa.Executable) -> list[Any]:
+        return list(self._uow.read(query))
+
+    # -- invoices --------------------------------------------------------------------
+    def add_many(self, invoices_: Sequence[Invoice]) -> None:
+        """Write the invoices and their lines in one savepoint through the bulk path.
+
+        Raises:
+            Duplicate: an id or a seller + number is stored already; nothing of the batch is written.
+            ValidationError: a text is longer than its column, naming the field.
+        """
+        if not invoices_:
+            return
+        headers = [_header_row(invoice) for invoice in invoices_]
+        lines = [row for invoice in invoices_ for row in _line_rows(invoice)]
+        connection = self._uow.connection
+        savepoint = connection.begin_nested()
+        try:
+            bulk_insert(connection, invoices, headers, columns=_HEADER_COLUMNS)
+            bulk_insert(connection, invoice_lines, lines, columns=_LINE_COLUMNS)
+        except IntegrityError as error:
+            savepoint.rollback()
+            message = str(error.orig)
+            field = "number" if "number" in message and "invoice_lines" not in message else "id"
+            raise Duplicate(
+                field, f"an invoice of this batch is already stored ({message.splitlines()[0]})"
+            ) from None
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        else:
+            savepoint.commit()
+
+    def get(self, invoice: InvoiceId) -> Invoice:
+        """The invoice with this id.
+
+        Raises:
+            NotFound: when there is none.
+        """
+        header = self._rows(sa.select(invoices).where(invoices.c.id == invoice))
+        if not header:
+            raise NotFound("invoice", invoice)
+        query = (
+            sa.select(invoice_lines)
+            .where(invoice_lines.c.invoice_id == invoice)
+            .order_by(invoice_lines.c.number)
+        )
+        lines = tuple(_line_of(row) for row in self._rows(query))
+        return _invoice_of(header[0], lines)
+
+    def known(self, ids: Iterable[InvoiceId], numbers: Iterable[str]) -> list[StoredKey]:
+        """Stored invoices with one of these ids or numbers (one query per thousand keys)."""
+        wanted_ids, wanted_numbers = list(dict.fromkeys(ids)), list(dict.fromkeys(numbers))
+        found: dict[InvoiceId, StoredKey] = {}
+        columns = (invoices.c.id, invoices.c.seller_key, invoices.c.number)
+        for chunk in _chunks(wanted_ids):
+            for row in self._rows(sa.select(*columns).where(invoices.c.id.in_(chunk))):
+                found[row.id] = StoredKey(InvoiceId(row.id), row.seller_key, row.number)
+        for chunk in _chunks(wanted_numbers):
+            for row in self._rows(sa.select(*columns).where(invoices.c.number.in_(chunk))):
+                found[row.id] = StoredKey(InvoiceId(row.id), row.seller_key, row.number)
+        return list(found.values())
+
+    def by_number(self, seller_key: str, number: str) -> Invoice | None:
+        """The invoice this seller issued under this number, or ``None``."""
+        query = sa.select(invoices.c.id).where(
+            invoices.c.number == number, invoices.c.seller_key == seller_key
+        )
+        rows = self._rows(query)
+        return self.get(InvoiceId(rows[0].id)) if rows else None
+
+    def count(self) -> int:
+        """How many invoices are stored."""
+        return int(self._uow.read(sa.select(sa.func.count()).select_from(invoices)).scalar_one())
+
+    def line_count(self) -> int:
+        """How many invoice lines are stored."""
+        return int(self._uow.read(sa.select(sa.func.count()).select_from(invoice_lines)).scalar_one())
+
+    # -- returns ---------------------------------------------------------------------
+    def returned(self, invoices_: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
+        """Quantities returned so far per ``(invoice id, line number)``."""
+        found: dict[tuple[InvoiceId, int], Decimal] = {}
+        c = invoice_lines.c
+        for chunk in _chunks(list(dict.fromkeys(invoices_))):
+            query = sa.select(c.invoice_id, c.number, c.returned_quantity).where(
+                c.invoice_id.in_(chunk), c.returned_quantity.is_not(None)
+            )
+            for row in self._rows(query):
+                if row.returned_quantity:
+                    found[(InvoiceId(row.invoice_id), row.number)] = row.returned_quantity
+        return found
+
+    def returned_amounts(self, invoice: InvoiceId) -> dict[int, tuple[Decimal, Decimal]]:
+        """What returns took back from one invoice: line number → (quantity, amount)."""
+        c = invoice_lines.c
+        query = (
+            sa.select(c.number, c.returned_quantity, c.returned_amount)
+            .where(c.invoice_id == invoice, c.returned_quantity.is_not(None))
+            .order_by(c.number)
+        )
+        return {
+            row.number: (row.returned_quantity, row.returned_amount)
+            for row in self._rows(query)
+            if row.returned_quantity
+        }
+
+    def record_reversals(self, reversals: Sequence[LineReversal]) -> None:
+        """Add returned quantities and amounts to the original lines (read, add in Python, write).
+
+        Raises:
+            NotFound: a reversal names a line that is not stored.
+        """
+        c = invoice_lines.c
+        for reversal in reversals:
+            where = (c.invoice_id == reversal.original, c.number == reversal.line_number)
+            rows = self._rows(
+                sa.select(c.returned_quantity, c.returned_amount).where(*where).with_for_update()
+            )
+            if not rows:
+                raise NotFound("invoice line", f"{reversal.original}/{reversal.line_number}")
+            quantity = (rows[0].returned_quantity or Decimal(0)) + reversal.quantity
+            amount = (rows[0].returned_amount or Decimal(0)) + reversal.amount
+            self._uow.read(
+                sa.update(invoice_lines)
+                .where(*where)
+                .values(returned_quantity=quantity, returned_amount=amount)
+            )
+
+    # -- delivery (V10) ----------------------------------------------------------------
+    def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:
+        """Record that the original was handed over.
+
+        Raises:
+            NotFound: when the invoice is not stored.
+            ValidationError: ``received_by`` is too long.
+        """
+        if received_by is not None and len(received_by) > LABEL:
+            raise ValidationError("received_by", f"is longer than {LABEL} characters")
+        statement = (
+            sa.update(invoices)
+            .where(invoices.c.id == invoice)
+            .values(delivered_at=utc(at), received_by=received_by)
+        )
+        if self._uow.read(statement).rowcount == 0:
+            raise NotFound("invoice", invoice)
+        return Delivery(invoice, DeliveryStatus.DELIVERED, utc(at), received_by)
+
+    def delivery(self, invoice: InvoiceId) -> Delivery:
+        """The invoice's delivery state.
+
+        Raises:
+            NotFound: when the invoice is not stored.
+        """
+        rows = self._rows(
+            sa.select(invoices.c.delivered_at, invoices.c.received_by).where(invoices.c.id == invoice)
+        )
+        if not rows:
+            raise NotFound("invoice", invoice)
+        at = rows[0].delivered_at
+        if at is None:
+            return Delivery(invoice, DeliveryStatus.PENDING)
+        return Delivery(invoice, DeliveryStatus.DELIVERED, utc(at), rows[0].received_by)
+
+    def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
+        """Invoices not handed over yet, oldest issue first, then by id."""
+        query = (
+            sa.select(invoices.c.id)
+            .where(invoices.c.delivered_at.is_(None))
+            .order_by(invoices.c.issued_at, invoices.c.id)
+            .limit(max(limit, 0))
+            .offset(max(offset, 0))
+        )
+        return [InvoiceId(row.id) for row in self._rows(query)]
+
+    # -- sales orders (V10) ------------------------------------------------------------
+    def _order_line_rows(self, order: SalesOrder) -> list[dict[str, Any]]:
+        for field, value in (("number", order.number), ("customer", order.customer)):
+            _check(value, CODE if field == "number" else KEY, field, order.number)
+        return [
+            {
+                "order_number": order.number,
+                "line_id": line.line_id,
+                "position": position,
+                "product_name": line.product_name,
+                "product_code": line.product_code,
+                "unit_code": line.unit_code,
+                "quantity": line.quantity,
+                "invoiced": line.invoiced,
+                "pending": line.to_be_invoiced,
+            }
+            for position, line in enumerate(order.lines)
+        ]
+
+    def add_order(self, order: SalesOrder) -> None:
+        """Store a new sales order.
+
+        Raises:
+            Duplicate: the number is taken.
+        """
+        rows = self._order_line_rows(order)
+        connection = self._uow.connection
+        savepoint = connection.begin_nested()
+        try:
+            connection.execute(
+                sa.insert(sales_orders),
+                {
+                    "number": order.number,
+                    "version": order.version,
+                    "customer": order.customer,
+                    "ordered_at": utc(order.ordered_at),
+                },
+            )
+            if rows:
+                connection.execute(sa.insert(sales_order_lines), rows)
+        except IntegrityError:
+            savepoint.rollback()
+            raise Duplicate("number", f"order {order.number} already exists") from None
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        else:
+            savepoint.commit()
+
+    def orders(self, numbers: Iterable[str]) -> dict[str, SalesOrder]:
+        """The orders with these numbers; unknown ones are left out."""
+        wanted = list(dict.fromkeys(numbers))
+        found: dict[str, SalesOrder] = {}
+        for chunk in _chunks(wanted):
+            heads = self._rows(sa.select(sales_orders).where(sales_orders.c.number.in_(chunk)))
+            if not heads:
+                continue
+            c = sales_order_lines.c
+            query = (
+                sa.select(sales_order_lines)
+                .where(c.order_number.in_(chunk))
+                .order_by(c.order_number, c.position)
+            )
+            lines: dict[str, list[OrderLine]] = {}
+            for row in self._rows(query):
+                lines.setdefault(row.order_number, []).append(_order_line_of(row))
+            for head in heads:
+                found[head.number] = SalesOrder(
+                    number=head.number,
+                    customer=head.customer,
+                    ordered_at=utc(head.ordered_at),
+                    lines=tuple(lines.get(head.number, ())),
+                    version=head.version,
+                )
+        return {number: found[number] for number in wanted if number in found}
+
+    def save_order(self, order: SalesOrder) -> SalesOrder:
+        """Store a changed order (conditional ``UPDATE`` on the version); returns it with ``version + 1``.
+
+        Raises:
+            ConcurrencyConflict: a stale copy; nothing is written.
+            NotFound: never added.
+        """
+        c = sales_orders.c
+        bumped = sa.update(sales_orders).where(c.number == order.number, c.version == order.version)
+        if self._uow.read(bumped.values(version=order.version + 1)).rowcount == 0:
+            if not self._rows(sa.select(c.number).where(c.number == order.number)):
+                raise NotFound("order", order.number)
+            raise ConcurrencyConflict("order", order.number, order.version)
+        lc = sales_order_lines.c
+        for row in self._order_line_rows(order):
+            self._uow.read(
+                sa.update(sales_order_lines)
+                .where(lc.order_number == order.number, lc.line_id == row["line_id"])
+                .values(invoiced=row["invoiced"], pending=row["pending"])
+            )
+        return SalesOrder(
+            number=order.number,
+            customer=order.customer,
+            ordered_at=order.ordered_at,
+            lines=order.lines,
+            version=order.version + 1,
+        )
+
+    def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
+        """Order lines not fully invoiced, by order number then line id (V10), selected in the database."""
+        c = sales_order_lines.c
+        query = (
+            sa.select(sales_order_lines)
+            .where(c.pending.is_(True))
+            .order_by(c.order_number, c.line_id)
+            .limit(max(limit, 0))
+            .offset(max(offset, 0))
+        )
+        return [(row.order_number, _order_line_of(row)) for row in self._rows(query)]
+
+
+def _order_line_of(row: Any) -> OrderLine:
+    return OrderLine(
+        line_id=row.line_id,
+        product_name=row.product_name,
+        product_code=row.product_code,
+        unit_code=row.unit_code,
+        quantity=row.quantity,
+        invoiced=row.invoiced,
+    )

@@ -1,0 +1,452 @@
+"""Importing invoices from the accounting system, and what follows them (SPEC §7 V1, V2, V10).
+
+:meth:`Invoices.import_from` reads an :class:`~crmkit.ports.invoices.InvoiceSource`
+(``ubl-tr:///srv/efatura/inbox``, ``csv:///srv/erp/sales.csv``, a plugin's ERP)
+and stores its invoices:
+
+* **Idempotent (V2).** An invoice already stored — same UUID, or same seller
+  and number — is skipped as a duplicate and changes nothing. A document
+  that reuses a stored UUID for a *different* seller or number is rejected
+  (GİB's own samples share one UUID: they are not the same invoice).
+* **Crash-safe (V2).** Invoices are written in batches of whole invoices, one
+  transaction each (about ``batch_lines`` lines): a crash leaves every
+  invoice either stored completely or not at all, and running the import
+  again picks up the rest (the stored ones are duplicates). The report's
+  ``cursor`` is the last record whose outcome is committed.
+* **Checked (V1).** Lines must add up to the line-extension total, else the
+  invoice is rejected with the figures; a VKN/TCKN whose checksum fails,
+  odd line arithmetic and the like are warnings on the report.
+* **Returns reverse (V1).** A return invoice's lines are matched to the
+  lines of the invoices it references (the original's seller is the return's
+  buyer); their returned quantities and amounts grow, and a return that
+  takes back more than was sold is rejected.
+* **Orders (V10).** Invoice lines that name an order mark its lines
+  invoiced; lines not fully invoiced stay "to be invoiced".
+* **Hook.** Each newly imported invoice is handed to ``on_imported``
+  (the ``crmkit_on_invoice_imported`` plugin hook) after its batch commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from crmkit.domain.errors import Duplicate, ValidationError
+from crmkit.domain.ids import EmployeeId, parse_id
+from crmkit.domain.invoices import (
+    Invoice,
+    InvoiceId,
+    LineReversal,
+    OrderLine,
+    SalesOrder,
+    check_totals,
+    match_return,
+    party_key,
+    tax_number_checksum_ok,
+)
+from crmkit.domain.periods import require_aware
+from crmkit.ports.invoices import Delivery, InvoiceSource, SourceRecord, StoredKey
+from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ServiceBase, ServiceContext
+
+__all__ = ["DEFAULT_BATCH_LINES", "ImportReport", "Invoices", "Rejection"]
+
+DEFAULT_BATCH_LINES = 10_000
+"""About how many invoice lines one import transaction writes."""
+
+
+@attrs.frozen
+class Rejection:
+    """An invoice (or a record that could not become one) that was not imported.
+
+    Attributes:
+        location: where it was read (``inbox/a.xml``, ``sales.csv:12-14``).
+        reason: why, fit to show to a user.
+        number: the invoice number, when it was read that far.
+    """
+
+    location: str
+    reason: str
+    number: str | None = None
+
+
+@attrs.define
+class ImportReport:
+    """What an import did (V2).
+
+    Attributes:
+        source: the source's URL.
+        imported: invoices newly stored.
+        lines: their lines.
+        duplicates: invoices skipped because they were stored already.
+        rejected: invoices (or records) refused, with reasons.
+        warnings: what was odd but did not stop an invoice.
+        cursor: the last record whose outcome is committed; pass it as ``since`` to resume.
+    """
+
+    source: str
+    imported: int = 0
+    lines: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = attrs.Factory(list)
+    warnings: list[str] = attrs.Factory(list)
+    cursor: str | None = None
+
+
+@attrs.define
+class _Pending:
+    record: SourceRecord
+    invoice: Invoice
+    warnings: list[str]
+
+
+def _no_hook(invoice: Invoice, warnings: tuple[str, ...]) -> None:
+    """Do nothing with an imported invoice (no plugin manager wired)."""
+
+
+def _tax_warnings(invoice: Invoice, location: str) -> list[str]:
+    warnings = []
+    for role, party in (("seller", invoice.seller), ("buyer", invoice.buyer)):
+        number = party.tax_no
+        if number is None:
+            continue
+        is_turkish = party.scheme in ("VKN", "TCKN") or (
+            party.scheme in (None, "TAX") and number.isdigit() and len(number) in (10, 11)
+        )
+        if is_turkish and not tax_number_checksum_ok(number):
+            label = party.scheme if party.scheme in ("VKN", "TCKN") else "tax number"
+            warnings.append(
+                f"{location}: invoice {invoice.number}: {role} {label} {number} fails its checksum"
+            )
+    return warnings
+
+
+class Invoices(ServiceBase):
+    """Invoice use cases: import, returns, delivery tracking, sales orders (V1, V2, V10).
+
+    Args:
+        context: the injected ports.
+        sources: builds an invoice source from a URL (the plugin registry's ``invoice_source``).
+        on_imported: called with each newly imported invoice and its warnings, after its batch commits.
+        batch_lines: about how many lines one import transaction writes.
+    """
+
+    def __init__(
+        self,
+        context: ServiceContext,
+        *,
+        sources: Callable[[str], InvoiceSource] | None = None,
+        on_imported: Callable[[Invoice, tuple[str, ...]], None] = _no_hook,
+        batch_lines: int = DEFAULT_BATCH_LINES,
+    ) -> None:
+        super().__init__(context)
+        self._sources = sources
+        self._on_imported = on_imported
+        self._batch_lines = max(batch_lines, 1)
+
+    # -- import (V1, V2) ---------------------------------------------------------------
+    def import_from(
+        self, source: str | InvoiceSource, *, actor: object, since: str | None = None
+    ) -> ImportReport:
+        """Import every invoice of ``source`` after the cursor ``since``.
+
+        Args:
+            source: a URL (``ubl-tr:///srv/inbox``, ``csv:///sales.csv``) or a ready source.
+            actor: the employee running the import (must be active).
+            since: a cursor from an earlier report, to resume after it.
+
+        Returns:
+            The report: imported, duplicates, rejected with reasons, warnings, cursor.
+
+        Raises:
+            PermissionDenied: the actor is unknown or may not act.
+            UnknownAdapter: no source is registered for the URL's scheme.
+            ValidationError: the source cannot be opened, or ``since`` is not its cursor.
+        """
+        if isinstance(source, str):
+            if self._sources is None:
+                raise ValidationError("source", "no invoice sources are wired; pass an InvoiceSource")
+            source = self._sources(source)
+        with self._ctx.storage.unit_of_work(None) as uow:
+            self._acting(uow, actor)
+        return self.import_records(source.read(since), actor=actor, source=source.url)
+
+    def import_records(
+        self, records: Iterable[SourceRecord], *, actor: object, source: str = ""
+    ) -> ImportReport:
+        """Import records already read from a source (see :meth:`import_from`)."""
+        report = ImportReport(source=source)
+        batch: list[_Pending] = []
+        lines = 0
+        last_cursor: str | None = None
+        try:
+            for record in records:
+                last_cursor = record.cursor
+                pending = self._check(record, report)
+                if pending is None:
+                    if not batch:
+                        report.cursor = record.cursor
+                    continue
+                batch.append(pending)
+                lines += len(pending.invoice.lines)
+                if lines >= self._batch_lines:
+                    self._flush(batch, actor, report)
+                    report.cursor = record.cursor
+                    batch, lines = [], 0
+            if batch:
+                self._flush(batch, actor, report)
+        except BaseException as error:
+            error.add_note(
+                f"invoice import from {source or 'records'} stopped after {report.imported} new invoices;"
+                f" every invoice is stored whole or not at all; resume with since={report.cursor!r}"
+            )
+            raise
+        if last_cursor is not None:
+            report.cursor = last_cursor
+        return report
+
+    def _check(self, record: SourceRecord, report: ImportReport) -> _Pending | None:
+        invoice = record.invoice
+        if invoice is None:
+            report.rejected.append(Rejection(record.location, record.error or "unreadable"))
+            return None
+        try:
+            warnings = list(check_totals(invoice))
+        except ValidationError as error:
+            report.rejected.append(Rejection(record.location, error.reason, invoice.number))
+            return None
+        warnings = [*record.warnings, *warnings, *_tax_warnings(invoice, record.location)]
+        return _Pending(record, invoice, warnings)
+
+    def _flush(self, batch: list[_Pending], actor: object, report: ImportReport) -> None:
+        try:
+            outcome = self._write(batch, actor)
+        except (Duplicate, ValidationError):
+            # Someone else stored one of these meanwhile, or one is refused by the storage
+            # (a text too long): go one invoice per transaction so the others still import.
+            outcome = []
+            for pending in batch:
+                try:
+                    outcome += self._write([pending], actor)
+                except ValidationError as error:
+                    outcome.append((pending, error.reason))
+        self._report(outcome, report)
+
+    def _report(self, outcome: list[tuple[_Pending, str]], report: ImportReport) -> None:
+        for pending, status in outcome:
+            if status == "imported":
+                report.imported += 1
+                report.lines += len(pending.invoice.lines)
+                report.warnings.extend(pending.warnings)
+                self._on_imported(pending.invoice, tuple(pending.warnings))
+            elif status == "duplicate":
+                report.duplicates += 1
+                report.warnings.extend(w for w in pending.warnings if "duplicate" in w)
+            else:
+                report.rejected.append(Rejection(pending.record.location, status, pending.invoice.number))
+
+    def _write(self, batch: list[_Pending], actor: object) -> list[tuple[_Pending, str]]:
+        """Store one batch in one transaction; returns each invoice's outcome."""
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            self._acting(uow, actor)
+            outcome = self._classify(uow, batch)
+            new = [p for p, status in outcome if status == "imported"]
+            outcome, reversals = self._match_returns(uow, new, outcome)
+            imported = [p for p, status in outcome if status == "imported"]
+            uow.invoices.add_many([p.invoice for p in imported])
+            if reversals:
+                uow.invoices.record_reversals(reversals)
+            self._mark_orders(uow, imported)
+        return outcome
+
+    def _classify(self, uow: UnitOfWork, batch: list[_Pending]) -> list[tuple[_Pending, str]]:
+        known = uow.invoices.known([p.invoice.id for p in batch], [p.invoice.number for p in batch])
+        by_id = {k.id: k for k in known}
+        by_key = {(k.seller_key, k.number): k for k in known}
+        outcome: list[tuple[_Pending, str]] = []
+        for pending in batch:
+            invoice = pending.invoice
+            key = (invoice.seller_key, invoice.number)
+            stored = by_id.get(invoice.id)
+            if stored is not None and (stored.seller_key, stored.number) != key:
+                outcome.append(
+                    (
+                        pending,
+                        f"invoice {invoice.number}: its UUID {invoice.id} is already used by invoice"
+                        f" {stored.number} of seller {stored.seller_key}",
+                    )
+                )
+                continue
+            if stored is not None or key in by_key:
+                if stored is None:
+                    pending.warnings.append(
+                        f"{pending.record.location}: duplicate invoice {invoice.number}"
+                        f" of {invoice.seller_key} arrived with another UUID ({invoice.id});"
+                        " the stored one is kept"
+                    )
+                outcome.append((pending, "duplicate"))
+                continue
+            by_id[invoice.id] = StoredKey(invoice.id, invoice.seller_key, invoice.number)
+            by_key[key] = by_id[invoice.id]
+            outcome.append((pending, "imported"))
+        return outcome
+
+    def _match_returns(
+        self, uow: UnitOfWork, new: list[_Pending], outcome: list[tuple[_Pending, str]]
+    ) -> tuple[list[tuple[_Pending, str]], list[LineReversal]]:
+        """Match returns to their originals and orders to their invoices; refuse what cannot be applied."""
+        batch_invoices = {(p.invoice.seller_key, p.invoice.number): p.invoice for p in new}
+        refused: dict[int, str] = {}
+        reversals: list[LineReversal] = []
+        owners: list[InvoiceId] = []
+        returned_in_batch: dict[tuple[InvoiceId, int], Decimal] = {}
+        for pending in new:
+            invoice = pending.invoice
+            if not invoice.is_return:
+                continue
+            originals: list[Invoice] = []
+            original_seller = invoice.buyer.key
+            for ref in invoice.references:
+                found = batch_invoices.get((original_seller, ref.number)) or uow.invoices.by_number(
+                    original_seller, ref.number
+                )
+                if found is None:
+                    pending.warnings.append(
+                        f"{pending.record.location}: return {invoice.number}: the invoice it cancels,"
+                        f" {ref.number} of {original_seller}, is not imported; nothing was reversed"
+                    )
+                else:
+                    originals.append(found)
+            if not originals:
+                continue
+            stored = uow.invoices.returned([o.id for o in originals])
+            for key, quantity in returned_in_batch.items():
+                stored[key] = stored.get(key, Decimal(0)) + quantity
+            try:
+                matched, warnings = match_return(invoice, originals, stored)
+            except ValidationError as error:
+                refused[id(pending)] = error.reason
+                continue
+            pending.warnings.extend(f"{pending.record.location}: {w}" for w in warnings)
+            for reversal in matched:
+                key = (reversal.original, reversal.line_number)
+                returned_in_batch[key] = returned_in_batch.get(key, Decimal(0)) + reversal.quantity
+            reversals.extend(matched)
+            owners.extend(invoice.id for _ in matched)
+        kept = reversals
+        if refused:
+            refused_ids = {p.invoice.id for p in new if id(p) in refused}
+            kept = [r for r, owner in zip(reversals, owners, strict=True) if owner not in refused_ids]
+        return [(p, refused.get(id(p), status)) for p, status in outcome], kept
+
+    def _mark_orders(self, uow: UnitOfWork, imported: list[_Pending]) -> None:
+        """Mark the order lines the imported invoices deliver as invoiced (V10)."""
+        numbers = {line.order_number for p in imported for line in p.invoice.lines if line.order_number}
+        if not numbers:
+            return
+        orders = uow.invoices.orders(numbers)
+        changed: dict[str, SalesOrder] = {}
+        for pending in imported:
+            invoice = pending.invoice
+            for line in invoice.lines:
+                if line.order_number is None:
+                    continue
+                order = changed.get(line.order_number) or orders.get(line.order_number)
+                if order is None:
+                    pending.warnings.append(
+                        f"{pending.record.location}: invoice {invoice.number} line {line.number}:"
+                        f" order {line.order_number} is not known"
+                    )
+                    continue
+                updated, matched = order.invoiced_by(line, invoice.sign)
+                if matched is None:
+                    pending.warnings.append(
+                        f"{pending.record.location}: invoice {invoice.number} line {line.number}:"
+                        f" {line.product_name!r} is not on order {order.number}"
+                    )
+                    continue
+                changed[order.number] = updated
+        for order in changed.values():
+            uow.invoices.save_order(order)
+
+    # -- reading -------------------------------------------------------------------------
+    def get(self, invoice: object) -> Invoice:
+        """The stored invoice with this id.
+
+        Raises:
+            NotFound: when there is none.
+        """
+        with self._ctx.storage.unit_of_work() as uow:
+            return uow.invoices.get(InvoiceId(parse_id("invoice", invoice)))
+
+    def find(self, seller: str, number: str) -> Invoice | None:
+        """The invoice a seller (tax number, or name) issued under a number, or ``None``."""
+        with self._ctx.storage.unit_of_work() as uow:
+            return uow.invoices.by_number(party_key(seller, seller), number)
+
+    def returned(self, invoice: object) -> dict[int, tuple[Decimal, Decimal]]:
+        """What returns took back from an invoice: line number → (quantity, net amount) (V1)."""
+        with self._ctx.storage.unit_of_work() as uow:
+            return uow.invoices.returned_amounts(InvoiceId(parse_id("invoice", invoice)))
+
+    # -- delivery (V10) ------------------------------------------------------------------
+    def mark_delivered(
+        self, *, actor: object, invoice: object, at: datetime | None = None, received_by: str | None = None
+    ) -> Delivery:
+        """Record that the original invoice was handed to the customer (V10).
+
+        Raises:
+            PermissionDenied: the actor may not act.
+            NotFound: no such invoice.
+            ValidationError: ``at`` is naive.
+        """
+        when = self._now() if at is None else require_aware("at", at)
+        invoice_id = InvoiceId(parse_id("invoice", invoice))
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            self._acting(uow, actor)
+            return uow.invoices.mark_delivered(invoice_id, when, received_by)
+
+    def delivery(self, invoice: object) -> Delivery:
+        """Whether the original of an invoice was handed over (V10)."""
+        with self._ctx.storage.unit_of_work() as uow:
+            return uow.invoices.delivery(InvoiceId(parse_id("invoice", invoice)))
+
+    def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
+        """Invoices whose original is still to be handed over, oldest first (V10)."""
+        with self._ctx.storage.unit_of_work() as uow:
+            return uow.invoices.undelivered(limit=limit, offset=offset)
+
+    # -- sales orders (V10) --------------------------------------------------------------
+    def register_order(self, *, actor: object, order: SalesOrder) -> SalesOrder:
+        """Store a sales order whose lines are then "to be invoiced" until invoices name it (V10).
+
+        Raises:
+            PermissionDenied: the actor may not act.
+            Duplicate: the order number is taken.
+        """
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            self._acting(uow, actor)
+            uow.invoices.add_order(order)
+        return order
+
+    def order(self, number: str) -> SalesOrder:
+        """The sales order with this number.
+
+        Raises:
+            NotFound: when there is none.
+        """
+        from crmkit.domain.errors import NotFound
+
+        with self._ctx.storage.unit_of_work() as uow:
+            found = uow.invoices.orders([number]).get(number)
+        if found is None:
+            raise NotFound("order", number)
+        return found
+
+    def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
+        """Order lines not (fully) invoiced yet, by order number then line id (V10)."""
+        with self._ctx.storage.unit_of_work() as uow:
+            return uow.invoices.to_be_invoiced(limit=limit, offset=offset)
