@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
 from crmkit.adapters.sqlalchemy.tables import (
@@ -64,7 +65,10 @@ class DecimalText(sa.types.TypeDecorator[Decimal]):
 
 
 def _decimal() -> sa.types.TypeEngine[Any]:
-    return sa.Numeric(24, 6, asdecimal=True).with_variant(DecimalText(), "sqlite")
+    kind: sa.types.TypeEngine[Any] = sa.Numeric(24, 6, asdecimal=True).with_variant(DecimalText(), "sqlite")
+    for name in ("mysql", "mariadb"):  # MariaDB reports NUMERIC columns as DECIMAL
+        kind = kind.with_variant(mysql.DECIMAL(24, 6), name)
+    return kind
 
 
 def _party(prefix: str) -> list[sa.Column[Any]]:

@@ -46,7 +46,10 @@ def _time() -> sa.types.TypeEngine[Any]:
 
 
 def _decimal() -> sa.types.TypeEngine[Any]:
-    return sa.Numeric(24, 6).with_variant(sa.String(50), "sqlite")
+    kind: sa.types.TypeEngine[Any] = sa.Numeric(24, 6).with_variant(sa.String(50), "sqlite")
+    for name in _MYSQL:
+        kind = kind.with_variant(mysql.DECIMAL(24, 6), name)
+    return kind
 
 
 def _ordered(length: int) -> sa.types.TypeEngine[Any]:
