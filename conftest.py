@@ -2,6 +2,8 @@
 
 * ``docs/**/*.md``: MyST/Markdown ```` ```python ```` blocks run in order,
   one namespace per page; blocks starting with ``>>>`` are doctests.
+  ``{eval-rst}``/``{toctree}`` blocks (the reference pages) are Sphinx's,
+  not run here; their docstrings' doctests run from ``src/crmkit``.
   ``% skip: next`` skips a block, ``% invisible-code-block: python`` runs
   set-up code the reader does not see.
 * ``src/crmkit/**/*.py``: doctests in docstrings (``>>>``), run with the
@@ -15,7 +17,9 @@ lists ``docs`` and ``src/crmkit``).
 from __future__ import annotations
 
 from doctest import ELLIPSIS
+from pathlib import Path
 
+import pytest
 from sybil import Sybil
 from sybil.parsers.myst import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
 from sybil.parsers.rest import DocTestParser
@@ -39,4 +43,11 @@ _docstrings = Sybil(
     name="docstrings",
 )
 
-pytest_collect_file = (_docs + _docstrings).pytest()
+_collect = (_docs + _docstrings).pytest()
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """Sybil's collector, minus Sphinx's output under ``docs/_build`` (``docs/conf.py`` is not ``*.md``)."""
+    if "_build" in file_path.parts:
+        return None
+    return _collect(file_path, parent)  # type: ignore[no-any-return]  # sybil is untyped

@@ -59,7 +59,7 @@ PROJECT = "crmkit"
 hookspec = pluggy.HookspecMarker(PROJECT)
 """Marks a hook specification (crmkit's own use)."""
 hookimpl = pluggy.HookimplMarker(PROJECT)
-"""Marks a plugin's hook implementation: ``@crmkit.hookimpl``."""
+"""Marks a plugin's hook implementation, as in ``@crmkit.hookimpl``."""
 
 
 @attrs.frozen

@@ -84,7 +84,7 @@ class Decision:
         return cls(False, reason)
 
     def enforce(self) -> None:
-        """Raise :class:`PermissionDenied` with the reason unless allowed."""
+        """Raise :class:`~crmkit.domain.errors.PermissionDenied` with the reason unless allowed."""
         if not self.allowed:
             raise PermissionDenied(self.reason)
 

@@ -40,7 +40,7 @@ def _nonblank(_: object, attribute: attrs.Attribute[str], value: str) -> None:
 class Document:
     """A stored file: its name, media type, owner and bytes (C10).
 
-    The domain objects never hold a document; they hold its :data:`DocumentId`.
+    The domain objects never hold a document; they hold its :class:`~crmkit.domain.ids.DocumentId`.
     """
 
     id: DocumentId

@@ -47,7 +47,7 @@ class Position(enum.StrEnum):
 
     @property
     def manages(self) -> bool:
-        """True for positions that may decide claims (C6): manager and above."""
+        """True for positions that may decide claims (C6), manager and above."""
         return self is not Position.EMPLOYEE
 
     @property

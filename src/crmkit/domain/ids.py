@@ -1,8 +1,9 @@
 """Typed identifiers.
 
 Every aggregate has its own id type so that mypy rejects a contact id where a
-company id is expected. Ids are UUIDs made by an id-generator port (so tests
-control them); :func:`new_id` is only for callers that have no port at hand.
+company id is expected. Ids are UUIDs made by an id-generator port
+(:class:`~crmkit.ports.clock.IdGenerator`, so tests control them);
+:func:`parse_id` reads one from input.
 """
 
 from __future__ import annotations

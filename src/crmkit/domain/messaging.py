@@ -196,7 +196,7 @@ class OutboxMessage:
 
     @property
     def is_final(self) -> bool:
-        """Sent, dead or skipped: the dispatcher never touches it again."""
+        """Sent, dead or skipped; the dispatcher never touches it again."""
         return self.state in FINAL_STATES
 
     def claimable(self, now: datetime) -> bool:
@@ -255,7 +255,7 @@ class OutboxMessage:
 
     @property
     def possible_duplicate(self) -> bool:
-        """Sent after an attempt whose outcome is unknown: the recipient may have it twice."""
+        """Sent after an attempt whose outcome is unknown; the recipient may have it twice."""
         return self.state is OutboxState.SENT and self.uncertain_attempts > 0
 
 

@@ -229,7 +229,7 @@ class CompanyStatus(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        """Position in the process: pre_meeting 0, in_talks 1, potential 2."""
+        """Position in the process (pre_meeting 0, in_talks 1, potential 2)."""
         return _STATUS_ORDER.index(self)
 
 

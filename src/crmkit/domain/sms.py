@@ -44,7 +44,7 @@ GSM7_BASIC: frozenset[str] = frozenset(
 """The GSM 03.38 default alphabet (one septet each)."""
 
 GSM7_EXTENSION: frozenset[str] = frozenset("\f^{}\\[~]|€")
-"""The GSM 03.38 extension table (an escape plus one septet: two each)."""
+"""The GSM 03.38 extension table; each of these costs two septets (an escape plus one)."""
 
 _SINGLE = {"GSM-7": 160, "UCS-2": 70}
 _PER_PART = {"GSM-7": 153, "UCS-2": 67}

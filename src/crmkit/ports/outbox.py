@@ -55,12 +55,13 @@ class OutboxRepository(Protocol):
     def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
         """Claim up to ``limit`` messages claimable at ``now`` (oldest due first) under ``token``.
 
-        Each comes back as :meth:`OutboxMessage.claim_for` made it (one more
-        attempt, due again at ``now + lease``). Units of work claiming at the
+        Each comes back as
+        :meth:`OutboxMessage.claim_for <crmkit.domain.messaging.OutboxMessage.claim_for>`
+        made it (one more attempt, due again at ``now + lease``). Units of work claiming at the
         same time never get the same message: rows locked by another are
         skipped (``FOR UPDATE SKIP LOCKED``) or the claim is a conditional
         update that loses the race. Nothing is claimed for others to see
-        until :meth:`UnitOfWork.commit`. Not idempotent.
+        until :meth:`UnitOfWork.commit <crmkit.ports.storage.UnitOfWork.commit>`. Not idempotent.
         """
         ...
 

@@ -7,7 +7,7 @@ adapter must not load the whole region tree or all companies to answer
 them (T5). Dated queries take ``at`` and use the half-open validity
 ``valid_from <= at < valid_to`` (T4).
 
-The contract suite is :class:`crmkit.testing.contracts.TerritoryContract`.
+The contract suite is :class:`crmkit.testing.contracts.territory.TerritoryContract`.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class RegionRepository(Repository[Region, RegionId], Protocol):
     """The region tree (T1, T5).
 
     ``save`` of a region whose ``parent_id`` changed moves its whole subtree;
-    the caller has checked for cycles (:meth:`Region.move_under`).
+    the caller has checked for cycles (:meth:`Region.move_under <crmkit.domain.territory.Region.move_under>`).
     """
 
     def children(self, parent: RegionId | None) -> list[Region]:

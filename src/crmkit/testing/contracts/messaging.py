@@ -92,7 +92,7 @@ class SmsGatewayContract:
         assert gateway.send(commercial)
 
     def test_status_of_a_sent_message_names_it(self, gateway: SmsGateway) -> None:
-        """Item 1: delivery status is asked by the id :meth:`send` returned."""
+        """Item 1: status is asked by the id :meth:`~crmkit.ports.messaging.SmsGateway.send` returned."""
         provider_id = gateway.send(SmsMessage(TO, "Puanınız: 120", key="k-status"))
         report = gateway.status(provider_id)
         assert isinstance(report, DeliveryReport)
