@@ -41,9 +41,10 @@ def arch(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
-    """Run every example in docs/ and in docstrings."""
+    """Run every example in docs/ and in docstrings, then build the site (every warning an error)."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "pytest", "-q", "docs", "src/crmkit", *session.posargs)
+    session.run("sphinx-build", "-n", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
 
 
 @nox.session(python=PYTHON)

@@ -31,6 +31,8 @@ CURRENCIES: frozenset[str] = frozenset(
     TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR
     ZMW ZWG""".split()
 )
+"""The currency codes :class:`Money` accepts: the active ISO 4217 codes."""
+
 _MINOR: dict[str, int] = {
     "BHD": 3, "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0,
     "KMF": 0, "KRW": 0, "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "RWF": 0, "TND": 3, "UGX": 0,
