@@ -110,6 +110,21 @@ def _keep_enum_members(
     return None
 
 
+def _no_inline_attribute_type(
+    app: object, what: str, name: str, obj: object, options: object, lines: list[str]
+) -> None:
+    """Keep napoleon from reading ``Sent, dead or skipped: the rest`` as a type and a description.
+
+    Napoleon takes the text before the first colon of an attribute's or a
+    property's docstring for its type (``int: the count``). crmkit
+    annotates its types and writes ``X: y`` prose, so the first line is put
+    behind an empty RST comment that napoleon takes instead.
+    """
+    if what in {"attribute", "data", "property"} and lines:
+        lines[:0] = ["..", ""]
+
+
 def setup(app: Sphinx) -> None:
-    """Register the enum-member rule."""
+    """Register the enum-member and attribute-docstring rules."""
     app.connect("autodoc-skip-member", _keep_enum_members)
+    app.connect("autodoc-process-docstring", _no_inline_attribute_type, priority=400)
