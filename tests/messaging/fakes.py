@@ -20,7 +20,8 @@ from crmkit.ports.messaging import (
 class RecordingSms:
     """Records every SMS handed to it; fails as scripted per idempotency key.
 
-    ``failures[key]`` is a list of errors raised on that key's successive sends.
+    ``failures[key]`` is a list of errors raised on that key's successive sends
+    (a permanent one is raised on every send from then on).
     With ``idempotent=True`` a key already delivered is not delivered again
     (its first provider id comes back), like a provider that honours keys.
     """
@@ -38,8 +39,8 @@ class RecordingSms:
         with self._lock:
             self.attempts.append(key)
             scripted = self.failures.get(key)
-            if scripted:
-                raise scripted.pop(0)
+            if scripted:  # a permanent refusal stays; temporary ones are used up
+                raise scripted[0] if scripted[0].permanent else scripted.pop(0)
             if self.idempotent and key in self._ids:
                 return self._ids[key]
             provider_id = f"P{len(self.delivered) + 1}"

@@ -32,10 +32,11 @@ import random
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import TypeVar
 
 import attrs
 
-from crmkit.domain.errors import Duplicate, ValidationError
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, ValidationError
 from crmkit.domain.messaging import (
     BackoffPolicy,
     Channel,
@@ -63,6 +64,8 @@ __all__ = [
     "enqueue_sms",
     "record_consent",
 ]
+
+T = TypeVar("T")
 
 Probe = Callable[[str], None]
 """Called with the name of each step the dispatcher reaches (``"claimed"``, ``"before_send"``,
@@ -241,6 +244,8 @@ class Dispatcher:
         self._rng = rng or random.Random()
         self._probe = probe
         self._round = 0
+        self.conflict_retries = 5
+        """Times a claim or a finish is retried after losing a race to another dispatcher."""
 
     def _token(self) -> str:
         self._round += 1
@@ -251,14 +256,7 @@ class Dispatcher:
         report = DispatchReport()
         token = self._token()
         now = self.clock.now()
-        with self.storage.unit_of_work() as uow:
-            claimed = uow.outbox.claim(token, now, self.policy.lease, self.batch_size)
-            commercial = [m for m in claimed if m.kind is MessageKind.COMMERCIAL]
-            consents: dict[Channel, Mapping[str, ConsentState]] = {}
-            for channel in {m.channel for m in commercial}:
-                addresses = [m.recipient for m in commercial if m.channel is channel]
-                consents[channel] = uow.consents.current(channel, addresses, now)
-            uow.commit()
+        claimed, consents = self._retrying(lambda: self._claim(token, now))
         report.claimed = len(claimed)
         if not claimed:
             return report
@@ -287,9 +285,7 @@ class Dispatcher:
                 report.possible_duplicates += 1
             report.sent += 1
             outcomes.append(outcome)
-        with self.storage.unit_of_work() as uow:
-            lost = uow.outbox.finish(token, outcomes)
-            uow.commit()
+        lost = self._retrying(lambda: self._finish(token, outcomes))
         report.lost = len(lost)
         self._probe("marked")
         return report
@@ -304,6 +300,35 @@ class Dispatcher:
             if report.claimed == 0:
                 break
         return total
+
+    def _claim(
+        self, token: str, now: datetime
+    ) -> tuple[list[OutboxMessage], dict[Channel, Mapping[str, ConsentState]]]:
+        with self.storage.unit_of_work() as uow:
+            claimed = uow.outbox.claim(token, now, self.policy.lease, self.batch_size)
+            commercial = [m for m in claimed if m.kind is MessageKind.COMMERCIAL]
+            consents: dict[Channel, Mapping[str, ConsentState]] = {}
+            for channel in {m.channel for m in commercial}:
+                addresses = [m.recipient for m in commercial if m.channel is channel]
+                consents[channel] = uow.consents.current(channel, addresses, now)
+            uow.commit()
+        return claimed, consents
+
+    def _finish(self, token: str, outcomes: list[OutboxMessage]) -> list[uuid.UUID]:
+        with self.storage.unit_of_work() as uow:
+            lost = uow.outbox.finish(token, outcomes)
+            uow.commit()
+        return lost
+
+    def _retrying(self, work: Callable[[], T]) -> T:
+        """Run a unit of work again when a concurrent dispatcher made it conflict (a lost race)."""
+        for attempt in range(self.conflict_retries):
+            try:
+                return work()
+            except ConcurrencyConflict:
+                if attempt + 1 == self.conflict_retries:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _idempotent(self, message: OutboxMessage) -> bool:
         return message.channel is Channel.SMS and self.sms.idempotent

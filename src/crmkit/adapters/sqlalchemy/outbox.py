@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy._errors import is_lock_conflict
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
 from crmkit.adapters.sqlalchemy.outbox_tables import consent_records, outbox_messages
-from crmkit.domain.errors import Duplicate, NotFound
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
 from crmkit.domain.messaging import (
     Channel,
     ConsentRecord,
@@ -135,8 +136,20 @@ class SqlOutboxRepository:
         return None if row is None else _messages.from_row(row._mapping)
 
     def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
-        """Claim up to ``limit`` due messages, oldest due first (see the module docs)."""
-        now = utc(now)
+        """Claim up to ``limit`` due messages, oldest due first (see the module docs).
+
+        Raises:
+            ConcurrencyConflict: the database chose this transaction as a deadlock victim
+                (MariaDB's gap locks against concurrent inserts); claim again in a new unit of work.
+        """
+        try:
+            return self._claim(token, utc(now), lease, limit)
+        except DBAPIError as error:
+            if is_lock_conflict(error):
+                raise ConcurrencyConflict("outbox claim", token, 0) from None
+            raise
+
+    def _claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
         due = sa.and_(
             _t.c.state.in_([OutboxState.PENDING.value, OutboxState.CLAIMED.value]), _t.c.due_at <= now
         )
@@ -171,7 +184,19 @@ class SqlOutboxRepository:
         return [m for m in claimed if m.id in held]
 
     def finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
-        """Store outcomes of messages still held by ``token``, one ``executemany``; return lost ids."""
+        """Store outcomes of messages still held by ``token``, one ``executemany``; return lost ids.
+
+        Raises:
+            ConcurrencyConflict: a deadlock victim; finish again in a new unit of work.
+        """
+        try:
+            return self._finish(token, messages)
+        except DBAPIError as error:
+            if is_lock_conflict(error):
+                raise ConcurrencyConflict("outbox finish", token, 0) from None
+            raise
+
+    def _finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
         if not messages:
             return []
         held: set[uuid.UUID] = set()
