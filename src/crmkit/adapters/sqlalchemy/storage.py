@@ -44,13 +44,6 @@ from crmkit.adapters.sqlalchemy.territory import (
     SqlRegionRepository,
     SqlTeamRepository,
 )
-from crmkit.adapters.sqlalchemy.territory import (
-    SqlCodeLinkRepository,
-    SqlMembershipRepository,
-    SqlOwnerRepository,
-    SqlRegionRepository,
-    SqlTeamRepository,
-)
 from crmkit.adapters.unit_of_work import EventBuffer
 from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, ValidationError
 from crmkit.domain.events import DomainEvent
@@ -65,13 +58,6 @@ from crmkit.ports.storage import (
     ContactRepository,
     EmployeeRepository,
     PickListRepository,
-)
-from crmkit.ports.territory import (
-    CodeLinkRepository,
-    MembershipRepository,
-    OwnerRepository,
-    RegionRepository,
-    TeamRepository,
 )
 from crmkit.ports.territory import (
     CodeLinkRepository,
@@ -193,11 +179,6 @@ class SqlUnitOfWork:
         self.picklists: PickListRepository = SqlPickListRepository(self)
         self.audit: AuditLog = SqlAuditLog(self)
         self.invoices: InvoiceRepository = SqlInvoiceRepository(self)
-        self.regions: RegionRepository = SqlRegionRepository(self)
-        self.teams: TeamRepository = SqlTeamRepository(self)
-        self.memberships: MembershipRepository = SqlMembershipRepository(self)
-        self.code_links: CodeLinkRepository = SqlCodeLinkRepository(self)
-        self.owners: OwnerRepository = SqlOwnerRepository(self)
         self.outbox: OutboxRepository = SqlOutboxRepository(self)
         self.consents: ConsentRepository = SqlConsentRepository(self)
         self.regions: RegionRepository = SqlRegionRepository(self)
