@@ -29,8 +29,10 @@ from crmkit.ports.invoices import InvoiceSource
 from crmkit.ports.messaging import EmailSender, SmsGateway
 from crmkit.ports.storage import Storage
 from crmkit.services.base import ServiceContext
+from crmkit.services.customers import CustomerUseCases
 from crmkit.services.invoices import Invoices
 from crmkit.services.parties import Parties
+from crmkit.services.territory import TerritoryUseCases
 
 __all__ = ["Crm", "connect"]
 
@@ -40,6 +42,8 @@ class Crm:
 
     Attributes:
         parties: companies, contacts, claims, employees, parameters, documents, history (§1).
+        territory: regions, teams, dated memberships, code links and owners (§2).
+        customers: customers and contacts through the access policy (§3).
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
         storage: the storage back end.
         sms: the SMS gateway.
@@ -81,6 +85,8 @@ class Crm:
             publish=self._publish,
         )
         self.parties = Parties(self.context)
+        self.territory = TerritoryUseCases(self.context)
+        self.customers = CustomerUseCases(self.context)
         self.invoices = Invoices(
             self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported
         )

@@ -1,0 +1,225 @@
+"""Policy-checked customers and contacts: ``crm.customers`` (SPEC §3, A1–A7).
+
+Every call builds the actor as the policy sees him — the employee, his dated
+memberships and his teams' code links, the A1 switch from the settings —
+and asks :func:`crmkit.domain.access.decide` or :func:`~crmkit.domain.access.visible`.
+Listing pushes the visibility predicate into the storage (SQL ``WHERE``), so
+a rep's page never loads all customers. A refused action raises
+:class:`~crmkit.domain.errors.PermissionDenied` carrying the policy's reason.
+
+The acting employee must be able to act *now* (A5); ``at`` asks what he may
+see on another date (his team memberships then).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from crmkit.domain.access import (
+    Action,
+    Actor,
+    CompanyResource,
+    ContactResource,
+    Decision,
+    decide,
+    visible,
+)
+from crmkit.domain.errors import PermissionDenied
+from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
+from crmkit.domain.parties import Company, CompanyKind, Contact
+from crmkit.domain.periods import require_aware
+from crmkit.domain.predicates import CompanyFacts, Predicate, describe
+from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.companies import CompanyUseCases
+from crmkit.services.territory import actor_for
+from crmkit.validation import normalize_tax_no
+
+__all__ = ["CustomerUseCases", "Page"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen(kw_only=True)
+class Page(Generic[T]):
+    """One page of a list and the size of the whole list.
+
+    Attributes:
+        items: the rows of this page, in the list's order.
+        total: how many rows the whole list has.
+        limit: the page size asked for.
+        offset: how many rows were skipped.
+        rule: the visibility rule applied, in words.
+    """
+
+    items: tuple[T, ...]
+    total: int
+    limit: int
+    offset: int
+    rule: str = ""
+
+
+def facts_of(uow: UnitOfWork, company: Company) -> CompanyFacts:
+    """The facts the policy looks at; the lineage comes from one tree query in storage."""
+    lineage = frozenset({company.id, *uow.companies.ancestors(company.id)})
+    return CompanyFacts(
+        id=company.id, code=company.segmentation.micro_region, owner_id=company.sales_rep_id, lineage=lineage
+    )
+
+
+class CustomerUseCases(ServiceBase):
+    """List, read and change customers and contacts through the access policy."""
+
+    def _at(self, at: datetime | None) -> datetime:
+        if at is None:
+            return self._now()
+        require_aware("at", at)
+        return at
+
+    def _actor(self, uow: UnitOfWork, actor: object) -> Actor:
+        return actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
+
+    def predicate(self, *, actor: object, at: datetime | None = None) -> Predicate:
+        """The visibility predicate of ``actor`` at ``at`` (A7), for hosts that run their own queries."""
+        when = self._at(at)
+        with self._work(None) as uow:
+            return visible(self._actor(uow, actor), when)
+
+    def visible(
+        self, *, actor: object, at: datetime | None = None, limit: int = 50, offset: int = 0
+    ) -> Page[Company]:
+        """The companies ``actor`` may see at ``at``, by folded name then id, and their total (A1–A7).
+
+        Both the page and the count run in the storage.
+        """
+        when = self._at(at)
+        with self._work(None) as uow:
+            predicate = visible(self._actor(uow, actor), when)
+            items = uow.companies.visible(predicate, limit=limit, offset=offset)
+            total = uow.companies.count_visible(predicate)
+            return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))
+
+    def decide(
+        self,
+        *,
+        actor: object,
+        company: object,
+        action: str | Action = Action.VIEW,
+        at: datetime | None = None,
+    ) -> Decision:
+        """Whether ``actor`` may do ``action`` on ``company``, with the reason; never raises for a denial."""
+        when = self._at(at)
+        what = Action(action)
+        with self._work(None) as uow:
+            who = self._actor(uow, actor)
+            found = uow.companies.get(CompanyId(parse_id("company", company)))
+            return decide(who, what, CompanyResource(company=facts_of(uow, found), name=found.name), when)
+
+    def get(self, *, actor: object, id: object, at: datetime | None = None) -> Company:
+        """One company, when the policy lets ``actor`` see it.
+
+        Raises:
+            NotFound: no such company.
+            PermissionDenied: with the policy's reason.
+        """
+        when = self._at(at)
+        with self._work(None) as uow:
+            who = self._actor(uow, actor)
+            found = uow.companies.get(CompanyId(parse_id("id", id)))
+            resource = CompanyResource(company=facts_of(uow, found), name=found.name)
+            decide(who, Action.VIEW, resource, when).enforce()
+            return found
+
+    def update(
+        self,
+        *,
+        actor: object,
+        id: object,
+        name: str | None = None,
+        kind: str | CompanyKind | None = None,
+        tax_no: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        **segmentation: str | None,
+    ) -> Company:
+        """Change a company's own fields (as ``crm.parties.update_company``) when the policy allows.
+
+        An ``employee`` changes only companies he owns (A3); nobody below admin may
+        re-code a company out of his own sight (A1). ``None`` keeps a field.
+
+        Raises:
+            PermissionDenied: with the policy's reason; nothing is written.
+            ValidationError: bad input, naming the field.
+        """
+        helpers = CompanyUseCases(self._ctx)
+        changes: dict[str, Any] = {}
+        if name is not None:
+            changes["name"] = name
+        if kind is not None:
+            changes["kind"] = parse_enum(CompanyKind, "kind", kind)
+        if tax_no is not None:
+            changes["tax_no"] = normalize_tax_no(tax_no)
+        if email is not None:
+            changes["email"] = helpers._email(email, "email")
+        if phone is not None:
+            changes["phone"] = helpers._phone(phone, "phone")
+        when = self._now()
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._actor(uow, actor)
+            current = uow.companies.get(CompanyId(parse_id("id", id)))
+            facts = facts_of(uow, current)
+            decide(who, Action.UPDATE, CompanyResource(company=facts, name=current.name), when).enforce()
+            if segmentation:
+                merged = {**attrs.asdict(current.segmentation), **segmentation}
+                changes["segmentation"] = helpers._segmentation(uow, merged)
+            if not changes:
+                return current
+            new = attrs.evolve(current, **changes)
+            if new.segmentation.micro_region != current.segmentation.micro_region:
+                moved = attrs.evolve(facts, code=new.segmentation.micro_region)
+                after = decide(who, Action.VIEW, CompanyResource(company=moved, name=new.name), when)
+                if not after:
+                    raise PermissionDenied(f"re-coding would take {new.name} out of sight: {after.reason}")
+            return uow.companies.save(new)
+
+    def contacts(self, *, actor: object, company: object, at: datetime | None = None) -> list[Contact]:
+        """A company's contacts; every employee sees them (C4), dealer staff only under their firm (A6)."""
+        when = self._at(at)
+        with self._work(None) as uow:
+            who = self._actor(uow, actor)
+            found = uow.companies.get(CompanyId(parse_id("company", company)))
+            decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found)), when).enforce()
+            return uow.contacts.for_company(found.id)
+
+    def update_contact(
+        self,
+        *,
+        actor: object,
+        contact: object,
+        name: str | None = None,
+        title: str | None = None,
+        position_type: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+    ) -> Contact:
+        """Change a contact when the actor may change its company (A3, A6); ``None`` keeps a field."""
+        helpers = CompanyUseCases(self._ctx)
+        changes: dict[str, Any] = {
+            k: v
+            for k, v in {"name": name, "title": title, "position_type": position_type}.items()
+            if v is not None
+        }
+        if phone is not None:
+            changes["phone"] = helpers._phone(phone, "phone")
+        if email is not None:
+            changes["email"] = helpers._email(email, "email")
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._actor(uow, actor)
+            current = uow.contacts.get(ContactId(parse_id("contact", contact)))
+            company = uow.companies.get(current.company_id)
+            resource = ContactResource(company=facts_of(uow, company), name=current.name)
+            decide(who, Action.UPDATE, resource, self._now()).enforce()
+            return current if not changes else uow.contacts.save(attrs.evolve(current, **changes))

@@ -1,0 +1,476 @@
+"""Territory use cases: ``crm.territory`` (SPEC §2, T1–T5).
+
+Admins (``admin``, ``admin_manager``) shape the territory: regions, teams,
+memberships, code links and owners. Every assignment is effective-dated
+(T4): ``valid_from`` defaults to now, and a date in the future records a
+reorganisation in advance. Bad input — a cycle, a team under a missing
+region, an end before a start, a code in two regions at once, overlapping
+owners — raises an error naming the rule and stores nothing.
+
+Reports over the tree (customers and reps under a region, who served a
+customer on a date) run in the storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import attrs
+
+from crmkit.domain.access import Actor, visible
+from crmkit.domain.employees import Employee
+from crmkit.domain.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
+from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
+from crmkit.domain.parties import SEGMENT_PICKLISTS, Company
+from crmkit.domain.periods import require_aware
+from crmkit.domain.predicates import Everything
+from crmkit.domain.territory import (
+    CodeLink,
+    CodeLinkId,
+    Membership,
+    MembershipId,
+    OwnerAssignment,
+    OwnerAssignmentId,
+    Region,
+    RegionId,
+    SalesTeam,
+    Specialisation,
+    TeamId,
+    TeamRole,
+    Validity,
+    check_code_region,
+    check_no_owner_overlap,
+)
+from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ServiceBase, parse_enum
+
+__all__ = ["ServedBy", "TerritoryUseCases", "actor_for"]
+
+
+@attrs.frozen(kw_only=True)
+class ServedBy:
+    """Who served a customer on a date (T4): the teams holding its code, their members, its owner.
+
+    Attributes:
+        company: the customer.
+        at: the date asked about.
+        code: the customer's micro-region code.
+        teams: the teams that held the code at ``at``, by id.
+        reps: the members of those teams at ``at``, by id.
+        owner: the owning rep at ``at`` from the owner history, if any.
+    """
+
+    company: CompanyId
+    at: datetime
+    code: str | None
+    teams: tuple[TeamId, ...]
+    reps: tuple[EmployeeId, ...]
+    owner: EmployeeId | None
+
+
+def actor_for(uow: UnitOfWork, employee: Employee, regional_access: bool) -> Actor:
+    """The policy's view of ``employee``: his memberships and his teams' code links, read in two queries."""
+    memberships = tuple(uow.memberships.for_employee(employee.id))
+    links = tuple(uow.code_links.for_teams({m.team_id for m in memberships}))
+    return Actor(employee=employee, memberships=memberships, links=links, regional_access=regional_access)
+
+
+class TerritoryUseCases(ServiceBase):
+    """Regions, teams, dated memberships, code links and owners, and the T5 queries."""
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _admin(self, uow: UnitOfWork, actor: object) -> Employee:
+        who = self._acting(uow, actor)
+        if not who.position.is_admin:
+            raise PermissionDenied(
+                f"only admins shape the territory; {who.name} is {who.position.value} (A2)"
+            )
+        return who
+
+    def _when(self, field: str, value: datetime | None) -> datetime:
+        if value is None:
+            return self._now()
+        require_aware(field, value)
+        return value
+
+    def _validity(self, valid_from: datetime | None, valid_to: datetime | None) -> Validity:
+        start = self._when("valid_from", valid_from)
+        if valid_to is not None:
+            require_aware("valid_to", valid_to)
+        return Validity(start, valid_to)
+
+    @staticmethod
+    def _region(uow: UnitOfWork, field: str, value: object) -> Region:
+        try:
+            return uow.regions.get(RegionId(parse_id(field, value)))
+        except NotFound:
+            raise ValidationError(field, f"no region {value}") from None
+
+    @staticmethod
+    def _team(uow: UnitOfWork, field: str, value: object) -> SalesTeam:
+        try:
+            return uow.teams.get(TeamId(parse_id(field, value)))
+        except NotFound:
+            raise ValidationError(field, f"no sales team {value}") from None
+
+    @staticmethod
+    def _employee(uow: UnitOfWork, field: str, value: object) -> Employee:
+        found = uow.employees.get_many([EmployeeId(parse_id(field, value))])
+        employee = next(iter(found.values()), None)
+        if employee is None:
+            raise ValidationError(field, f"no employee {value}")
+        if not employee.is_active:
+            raise ValidationError(field, f"{employee.name} is {employee.status.value}")
+        return employee
+
+    @staticmethod
+    def _code(uow: UnitOfWork, code: str) -> str:
+        name = PickListName(SEGMENT_PICKLISTS["micro_region"])
+        found = uow.picklists.get_many([name]).get(name)
+        if found is None:
+            raise ValidationError("code", f"no {name!r} pick-list is set, so no code is allowed yet (C9)")
+        return found.canonical("code", code)
+
+    # -- T1: regions ---------------------------------------------------------------------------
+    def add_region(
+        self,
+        *,
+        actor: object,
+        name: str,
+        parent: object | None = None,
+        manager: object | None = None,
+        partner: object | None = None,
+        branch: str | None = None,
+        notes: str | None = None,
+    ) -> Region:
+        """Add a region under ``parent`` (``None``: a top region) (T1).
+
+        Raises:
+            ValidationError: the parent, manager or partner does not exist.
+            PermissionDenied: the actor is not an admin.
+        """
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            self._admin(uow, actor)
+            parent_id = None if parent is None else self._region(uow, "parent", parent).id
+            manager_id = None if manager is None else self._employee(uow, "manager", manager).id
+            partner_id = None
+            if partner is not None:
+                partner_id = CompanyId(parse_id("partner", partner))
+                if not uow.companies.get_many([partner_id]):
+                    raise ValidationError("partner", f"no company {partner}")
+            region = Region(
+                id=RegionId(self._new_id()),
+                name=name,
+                parent_id=parent_id,
+                manager_id=manager_id,
+                partner_id=partner_id,
+                branch=branch,
+                notes=notes,
+            )
+            uow.regions.add(region)
+            return region
+
+    def move_region(self, *, actor: object, region: object, parent: object | None) -> Region:
+        """Move a region with its whole subtree under ``parent`` (``None``: to the top) (T1).
+
+        Raises:
+            RuleViolation: rule ``T1`` when ``parent`` lies in the region's own subtree.
+        """
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            self._admin(uow, actor)
+            current = self._region(uow, "region", region)
+            target = None if parent is None else self._region(uow, "parent", parent)
+            chain = [] if target is None else uow.regions.ancestors(target.id)
+            return uow.regions.save(current.move_under(target, chain))
+
+    # -- T2: teams and members -----------------------------------------------------------------
+    def add_team(
+        self,
+        *,
+        actor: object,
+        name: str,
+        region: object,
+        specialisation: str | Specialisation = Specialisation.GENERAL,
+        focus: str | None = None,
+        leader: object | None = None,
+        valid_from: datetime | None = None,
+    ) -> SalesTeam:
+        """Add a sales team under a region; its leader becomes a ``team_leader`` member (T2).
+
+        Raises:
+            RuleViolation: rule ``T2`` when the region does not exist.
+        """
+        kind = parse_enum(Specialisation, "specialisation", specialisation)
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            self._admin(uow, actor)
+            region_id = RegionId(parse_id("region", region))
+            if not uow.regions.get_many([region_id]):
+                raise RuleViolation(
+                    "T2", f"a sales team needs an existing region; there is no region {region}"
+                )
+            leader_id = None if leader is None else self._employee(uow, "leader", leader).id
+            team = SalesTeam(
+                id=TeamId(self._new_id()),
+                name=name,
+                region_id=region_id,
+                specialisation=kind,
+                focus=focus,
+                leader_id=leader_id,
+            )
+            uow.teams.add(team)
+            if leader_id is not None:
+                uow.memberships.add(
+                    Membership(
+                        id=MembershipId(self._new_id()),
+                        team_id=team.id,
+                        employee_id=leader_id,
+                        role=TeamRole.TEAM_LEADER,
+                        validity=self._validity(valid_from, None),
+                    )
+                )
+            return team
+
+    def add_member(
+        self,
+        *,
+        actor: object,
+        team: object,
+        employee: object,
+        role: str | TeamRole = TeamRole.MEMBER,
+        valid_from: datetime | None = None,
+        valid_to: datetime | None = None,
+    ) -> Membership:
+        """Make ``employee`` a member of ``team`` from ``valid_from`` (default now) (T2, T4).
+
+        Raises:
+            RuleViolation: rule ``T4`` when the end precedes the start, or he is already a
+                member of the team in an overlapping period.
+        """
+        what = parse_enum(TeamRole, "role", role)
+        validity = self._validity(valid_from, valid_to)
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            self._admin(uow, actor)
+            the_team = self._team(uow, "team", team)
+            person = self._employee(uow, "employee", employee)
+            for other in uow.memberships.for_employee(person.id):
+                if other.team_id == the_team.id and other.validity.overlaps(validity):
+                    raise RuleViolation(
+                        "T4", f"{person.name} is already a member of {the_team.name} in that period"
+                    )
+            member = Membership(
+                id=MembershipId(self._new_id()),
+                team_id=the_team.id,
+                employee_id=person.id,
+                role=what,
+                validity=validity,
+            )
+            uow.memberships.add(member)
+            return member
+
+    def end_membership(self, *, actor: object, membership: object, at: datetime | None = None) -> Membership:
+        """End a membership at ``at`` (default now; a future date plans the change) (T4)."""
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            self._admin(uow, actor)
+            current = uow.memberships.get(MembershipId(parse_id("membership", membership)))
+            ended = attrs.evolve(current, validity=current.validity.ended(self._when("at", at)))
+            return current if ended == current else uow.memberships.save(ended)
+
+    # -- T3: codes -----------------------------------------------------------------------------
+    def link_code(
+        self,
+        *,
+        actor: object,
+        team: object,
+        code: str,
+        valid_from: datetime | None = None,
+        valid_to: datetime | None = None,
+    ) -> CodeLink:
+        """Attach a micro-region code (from the ``micro_region_codes`` pick-list) to a team (T3, T4).
+
+        Raises:
+            ValidationError: the code is not in the pick-list (C9).
+            RuleViolation: rule ``T3`` when the code is held by a team of another region in
+                that period; ``T4`` for an end before the start.
+        """
+        validity = self._validity(valid_from, valid_to)
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            self._admin(uow, actor)
+            the_team = self._team(uow, "team", team)
+            canonical = self._code(uow, code)
+            link = CodeLink(
+                id=CodeLinkId(self._new_id()), team_id=the_team.id, code=canonical, validity=validity
+            )
+            others = uow.code_links.for_code(canonical)
+            regions = {t.id: t.region_id for t in uow.teams.get_many({o.team_id for o in others}).values()}
+            check_code_region(link, the_team.region_id, [(o, regions[o.team_id]) for o in others])
+            uow.code_links.add(link)
+            return link
+
+    def unlink_code(self, *, actor: object, link: object, at: datetime | None = None) -> CodeLink:
+        """End a code link at ``at`` (default now) (T3, T4)."""
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            self._admin(uow, actor)
+            current = uow.code_links.get(CodeLinkId(parse_id("link", link)))
+            ended = attrs.evolve(current, validity=current.validity.ended(self._when("at", at)))
+            return current if ended == current else uow.code_links.save(ended)
+
+    # -- T4: owners ----------------------------------------------------------------------------
+    def assign_owner(
+        self,
+        *,
+        actor: object,
+        company: object,
+        rep: object,
+        valid_from: datetime | None = None,
+        valid_to: datetime | None = None,
+    ) -> OwnerAssignment:
+        """Record that ``rep`` owns ``company`` from ``valid_from`` (T4).
+
+        An open-ended assignment that started earlier is ended at ``valid_from``;
+        any other overlap is refused. When the new assignment holds now, the
+        company's sales rep (C6) becomes ``rep`` as well.
+
+        Raises:
+            RuleViolation: rule ``T4`` for overlapping owners; ``C6`` while a claim is pending.
+        """
+        validity = self._validity(valid_from, valid_to)
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            self._admin(uow, actor)
+            current = uow.companies.get(CompanyId(parse_id("company", company)))
+            person = self._employee(uow, "rep", rep)
+            new = OwnerAssignment(
+                id=OwnerAssignmentId(self._new_id()),
+                company_id=current.id,
+                employee_id=person.id,
+                validity=validity,
+            )
+            existing = uow.owners.for_company(current.id)
+            kept: list[OwnerAssignment] = []
+            for other in existing:
+                open_before = (
+                    other.validity.valid_to is None and other.validity.valid_from < validity.valid_from
+                )
+                if open_before:
+                    kept.append(attrs.evolve(other, validity=other.validity.ended(validity.valid_from)))
+                else:
+                    kept.append(other)
+            check_no_owner_overlap(new, kept)
+            for before, after in zip(existing, kept, strict=True):
+                if before != after:
+                    uow.owners.save(after)
+            uow.owners.add(new)
+            if validity.contains(self._now()) and current.sales_rep_id != person.id:
+                if current.pending_claim_id is not None:
+                    raise RuleViolation("C6", f"{current.name} has a pending claim; decide it first")
+                uow.companies.save(attrs.evolve(current, sales_rep_id=person.id))
+            return new
+
+    # -- T5: queries ---------------------------------------------------------------------------
+    def children(self, *, actor: object, region: object | None = None) -> list[Region]:
+        """Regions directly under ``region`` (``None``: the top regions), by name."""
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            parent = None if region is None else RegionId(parse_id("region", region))
+            return uow.regions.children(parent)
+
+    def ancestors(self, *, actor: object, region: object) -> list[Region]:
+        """The regions above ``region``, nearest first (T5)."""
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            chain = uow.regions.ancestors(RegionId(parse_id("region", region)))
+            found = uow.regions.get_many(chain)
+            return [found[r] for r in chain]
+
+    def subtree(self, *, actor: object, region: object) -> list[RegionId]:
+        """``region`` and every region below it, by id, from the storage (T5)."""
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            return uow.regions.subtree(RegionId(parse_id("region", region)))
+
+    def teams(self, *, actor: object, region: object) -> list[SalesTeam]:
+        """The teams directly under ``region``, by name (T2)."""
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            return uow.teams.for_region(RegionId(parse_id("region", region)))
+
+    def _serving_teams(self, uow: UnitOfWork, code: str | None, at: datetime) -> list[TeamId]:
+        if code is None:
+            return []
+        return sorted({link.team_id for link in uow.code_links.for_code(code) if link.active_at(at)})
+
+    def region_path(self, *, actor: object, company: object, at: datetime | None = None) -> list[Region]:
+        """The region path of a customer at ``at``: top region first, the region serving its code last.
+
+        Empty when no team holds the customer's code then (T3, T5).
+        """
+        when = self._when("at", at)
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            found = uow.companies.get(CompanyId(parse_id("company", company)))
+            teams = uow.teams.get_many(self._serving_teams(uow, found.segmentation.micro_region, when))
+            if not teams:
+                return []
+            leaf = next(iter(teams.values())).region_id  # one region per code at a time (T3)
+            chain = [leaf, *uow.regions.ancestors(leaf)]
+            regions = uow.regions.get_many(chain)
+            return [regions[r] for r in reversed(chain)]
+
+    def served_by(self, *, actor: object, company: object, at: datetime | None = None) -> ServedBy:
+        """Which teams and reps served a customer on ``at``, and who owned it then (T4).
+
+        This is what credits an invoice of March to the rep of March (Q5).
+        """
+        when = self._when("at", at)
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            found = uow.companies.get(CompanyId(parse_id("company", company)))
+            teams = self._serving_teams(uow, found.segmentation.micro_region, when)
+            reps = sorted({m.employee_id for m in uow.memberships.active(teams, when)})
+            owner = uow.owners.owner_at(found.id, when)
+            return ServedBy(
+                company=found.id,
+                at=when,
+                code=found.segmentation.micro_region,
+                teams=tuple(teams),
+                reps=tuple(reps),
+                owner=None if owner is None else owner.employee_id,
+            )
+
+    def _sees_all(self, uow: UnitOfWork, actor: object, at: datetime) -> None:
+        who = self._acting(uow, actor)
+        if not isinstance(visible(actor_for(uow, who, self._ctx.settings.regional_access), at), Everything):
+            raise PermissionDenied(
+                f"{who.name} does not see every customer, so he cannot list a region's customers;"
+                " use crm.customers.visible (A1, A6)"
+            )
+
+    def customers_under(
+        self, *, actor: object, region: object, at: datetime | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Company]:
+        """Customers whose code a team under ``region`` holds on ``at``, by id, paged in storage (T5).
+
+        Only for actors who see every customer (admins, or anyone with the A1 switch off).
+        """
+        when = self._when("at", at)
+        with self._work(None) as uow:
+            self._sees_all(uow, actor, when)
+            return uow.regions.customers_under(
+                RegionId(parse_id("region", region)), when, limit=limit, offset=offset
+            )
+
+    def count_customers_under(self, *, actor: object, region: object, at: datetime | None = None) -> int:
+        """How many customers :meth:`customers_under` lists in all, counted in storage (T5)."""
+        when = self._when("at", at)
+        with self._work(None) as uow:
+            self._sees_all(uow, actor, when)
+            return uow.regions.count_customers_under(RegionId(parse_id("region", region)), when)
+
+    def reps_under(self, *, actor: object, region: object, at: datetime | None = None) -> list[Employee]:
+        """Members on ``at`` of the teams of ``region``'s subtree, by id (T5)."""
+        when = self._when("at", at)
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            ids: Sequence[EmployeeId] = uow.regions.reps_under(RegionId(parse_id("region", region)), when)
+            found = uow.employees.get_many(ids)
+            return [found[e] for e in ids if e in found]
