@@ -49,7 +49,8 @@ def scratch_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.U
         create = f"CREATE DATABASE {name}"
         drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
     else:
-        create = f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+        # the server's default character set and collation, as a user's new database has
+        create = f"CREATE DATABASE {name}"
         drop = f"DROP DATABASE IF EXISTS {name}"
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -290,3 +291,20 @@ def test_revisions_constant_lists_the_whole_script_history_in_order() -> None:
     script = ScriptDirectory.from_config(config)
     assert len(script.get_heads()) == 1, "migration history must not branch"
     assert tuple(reversed([r.revision for r in script.walk_revisions()])) == REVISIONS
+
+
+def test_mariadb_tables_get_binary_collation_whatever_the_database_default(engine: sa.Engine) -> None:
+    """Lists sort in code-point order on every back end, so MariaDB tables must be utf8mb4_bin."""
+    if engine.dialect.name not in ("mysql", "mariadb"):
+        pytest.skip("table collations are a MariaDB/MySQL matter")
+    upgrade(engine)
+    with engine.connect() as conn:
+        collations = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT table_name, table_collation FROM information_schema.tables"
+                    " WHERE table_schema = DATABASE() AND table_name <> 'alembic_version'"
+                )
+            ).all()
+        )
+    assert collations and set(collations.values()) == {"utf8mb4_bin"}, collations

@@ -25,10 +25,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _MYSQL = ("mysql", "mariadb")
+# The mariadb dialect reads only ``mariadb_*`` table options, the mysql one only
+# ``mysql_*``: give both, or a fresh MariaDB gets its default (case-insensitive) collation.
 _OPTIONS: dict[str, Any] = {
-    "mysql_engine": "InnoDB",
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_bin",
+    f"{dialect}_{option}": value
+    for dialect in ("mysql", "mariadb")
+    for option, value in (("engine", "InnoDB"), ("charset", "utf8mb4"), ("collate", "utf8mb4_bin"))
 }
 
 
