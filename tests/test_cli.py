@@ -23,10 +23,14 @@ def test_demo_runs_on_a_fresh_sqlite_file_twice(tmp_path: Path, capsys: pytest.C
         assert "already has a pending claim (C6)" in out
         assert "is dismissed since" in out and "(A5)" in out
         assert "search 'ısparta': ISPARTA GÜL KOZMETİK" in out
+        assert "Zeynep Arslan sees 2: Bursa Hijyen, Kadıköy Eczanesi" in out  # A1
+        assert "Zeynep Arslan is not in a team holding code A-01" in out
     with sqlite3.connect(db) as conn:
         names = {row[0] for row in conn.execute("select name from companies")}
         journal = conn.execute("pragma journal_mode").fetchone()[0]
-    assert names == {"Marmara Dağıtım A.Ş.", "Ege Bayi Ltd.", "ISPARTA GÜL KOZMETİK"}
+    parties = {"Marmara Dağıtım A.Ş.", "Ege Bayi Ltd.", "ISPARTA GÜL KOZMETİK"}
+    territory = {"Kadıköy Eczanesi", "Bursa Hijyen", "Çankaya Kimya"}  # the territory part (T1-T5, A1)
+    assert names == parties | territory
     assert journal == "wal"
 
 

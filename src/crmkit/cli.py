@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from crmkit.bootstrap import connect
+from crmkit.bootstrap import Crm, connect
 from crmkit.domain.errors import CrmError
+from crmkit.domain.ids import EmployeeId
 from crmkit.services.companies import ContactInput
 
 __all__ = ["main", "run_demo"]
@@ -116,8 +118,55 @@ def run_demo(url: str, out: TextIO | None = None) -> int:
             changed = ", ".join(f"{c.field}: {c.old} → {c.new}" for c in entry.changes[:4])
             who = names.get(entry.actor_id or "", "system")
             _say(out, f"  v{entry.version} {entry.action} by {who}: {changed}")
+        _territory_demo(crm, admin.id, manager.id, rep.id, out)
     _say(out, "demo finished")
     return 0
+
+
+def _territory_demo(crm: Crm, admin: EmployeeId, manager: EmployeeId, gone: EmployeeId, out: TextIO) -> None:
+    """The seed's territory (T1–T5) and what three employees see, and why, with the A1 switch on."""
+    t, p = crm.territory, crm.parties
+    p.set_parameters(actor=admin, name="micro_region_codes", values=["M-01", "M-02", "A-01", "D-01"])
+    europe = t.add_region(actor=admin, name="Avrupa")
+    turkey = t.add_region(actor=admin, name="Türkiye", parent=europe.id)
+    leaves = {
+        name: t.add_region(actor=admin, name=name, parent=turkey.id)
+        for name in ("Marmara", "İç Anadolu", "Doğu")
+    }
+    zeynep = p.hire(actor=admin, name="Zeynep Arslan", position="employee")
+    emre = p.hire(actor=admin, name="Emre Demir", position="employee")
+    teams = {
+        "Marmara": t.add_team(
+            actor=admin, name="İstanbul Ekibi", region=leaves["Marmara"].id, leader=zeynep.id
+        ),
+        "İç Anadolu": t.add_team(
+            actor=admin, name="Ankara Ekibi", region=leaves["İç Anadolu"].id, leader=emre.id
+        ),
+        "Doğu": t.add_team(actor=admin, name="Erzurum Ekibi", region=leaves["Doğu"].id),
+    }
+    for region, codes in {"Marmara": ["M-01", "M-02"], "İç Anadolu": ["A-01"], "Doğu": ["D-01"]}.items():
+        t.add_member(actor=admin, team=teams[region].id, employee=manager, role="manager")
+        for code in codes:
+            t.link_code(actor=admin, team=teams[region].id, code=code)
+    for name, code in (("Kadıköy Eczanesi", "M-01"), ("Bursa Hijyen", "M-02"), ("Çankaya Kimya", "A-01")):
+        p.register_company(actor=admin, name=name, type="customer", micro_region=code)
+    _say(out, "territory: " + " > ".join(r.name for r in (europe, turkey)) + " > " + ", ".join(leaves))
+    switched = connect(crm.storage, email=crm.email, sms=crm.sms, clock=crm.clock, regional_access=True)
+    customers = switched.customers
+    cankaya = next(c for c in p.search_companies(actor=admin, text="Çankaya"))
+    for who, name in ((zeynep.id, zeynep.name), (emre.id, emre.name), (manager, "Mehmet Kaya")):
+        page = customers.visible(actor=who, limit=50)
+        _say(out, f"{name} sees {page.total}: " + ", ".join(c.name for c in page.items))
+        _say(out, f"  why (Çankaya Kimya): {customers.decide(actor=who, company=cankaya.id).reason}")
+    next_month = crm.clock.now() + timedelta(days=30)
+    t.add_member(actor=admin, team=teams["Marmara"].id, employee=emre.id, valid_from=next_month)
+    later = customers.visible(actor=emre.id, at=next_month)
+    joined = f"{emre.name} joins {teams['Marmara'].name} next month"
+    _say(out, f"{joined} (T4) and will then see {later.total}: " + ", ".join(c.name for c in later.items))
+    try:
+        customers.visible(actor=gone)
+    except CrmError as exc:
+        _say(out, f"refused: {exc}")
 
 
 def _demo(args: argparse.Namespace) -> int:
