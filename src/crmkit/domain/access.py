@@ -40,6 +40,7 @@ import attrs
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.errors import PermissionDenied
 from crmkit.domain.ids import EmployeeId
+from crmkit.domain.periods import require_aware
 from crmkit.domain.predicates import (
     EVERYTHING,
     NOTHING,
@@ -49,7 +50,7 @@ from crmkit.domain.predicates import (
     all_of,
     code_in,
 )
-from crmkit.domain.territory import CodeLink, Membership, TeamId, codes_at, teams_at
+from crmkit.domain.territory import CodeLink, Membership, TeamId, Validity, teams_at
 
 __all__ = [
     "Action",
@@ -125,14 +126,29 @@ class Actor:
     memberships: tuple[Membership, ...] = ()
     links: tuple[CodeLink, ...] = ()
     regional_access: bool = False
+    # (membership validity, link validity, code) for every link of a team he ever belonged to:
+    # joined once here, so a decision compares dates only (no id hashing on the hot path).
+    _spans: tuple[tuple[Validity, Validity, str], ...] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        by_team: dict[TeamId, list[CodeLink]] = {}
+        for link in self.links:
+            by_team.setdefault(link.team_id, []).append(link)
+        spans = tuple(
+            (m.validity, link.validity, link.code)
+            for m in self.memberships
+            for link in by_team.get(m.team_id, ())
+        )
+        object.__setattr__(self, "_spans", spans)
 
     def teams(self, at: datetime) -> frozenset[TeamId]:
         """The teams he is a member of at ``at`` (T4)."""
         return teams_at(self.memberships, at)
 
     def codes(self, at: datetime) -> frozenset[str]:
-        """The micro-region codes of his teams at ``at`` (T3, T4)."""
-        return codes_at(self.links, self.teams(at), at)
+        """The micro-region codes of his teams at ``at`` (T3, T4): ``codes_at(links, teams(at), at)``."""
+        require_aware("at", at)
+        return frozenset(code for member, link, code in self._spans if member._holds(at) and link._holds(at))
 
 
 @attrs.frozen(kw_only=True)
@@ -180,17 +196,16 @@ def _reach(actor: Actor, facts: CompanyFacts, name: str, at: datetime, *, region
     who = actor.employee
     if not who.can_act(at):
         return require_can_act(who, at)
-    label = _label(facts, name)
     if who.firm_id is not None and who.firm_id != facts.id and who.firm_id not in facts.lineage:
         return Decision.deny(f"{who.name} works for a dealer firm and sees only companies under it (A6)")
     if who.position.is_admin:
         return Decision.allow(f"{who.name} is {who.position.value} and sees everything (A2)")
     if not regional or not actor.regional_access:
+        label = _label(facts, name)
         return Decision.allow(f"regional access control is off: every active employee sees {label} (A1)")
-    codes = actor.codes(at)
     if facts.code is None:
-        return Decision.deny(f"{label} has no micro-region code, so only admins see it (A1)")
-    if facts.code in codes:
+        return Decision.deny(f"{_label(facts, name)} has no micro-region code, so only admins see it (A1)")
+    if facts.code in actor.codes(at):
         return Decision.allow(f"{who.name} is in a team holding code {facts.code} on {at:%Y-%m-%d} (A1)")
     return Decision.deny(f"{who.name} is not in a team holding code {facts.code} on {at:%Y-%m-%d} (A1)")
 

@@ -99,6 +99,10 @@ class Validity:
     def contains(self, at: datetime) -> bool:
         """True when ``valid_from <= at < valid_to``."""
         require_aware("at", at)
+        return self._holds(at)
+
+    def _holds(self, at: datetime) -> bool:
+        """:meth:`contains` for a moment already known to be aware (the hot path of the policy)."""
         return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
 
     def overlaps(self, other: Validity) -> bool:
@@ -322,10 +326,12 @@ def check_code_region(link: CodeLink, region: RegionId, others: Iterable[tuple[C
 
 def teams_at(memberships: Iterable[Membership], at: datetime) -> frozenset[TeamId]:
     """The teams of the given memberships that hold at ``at`` (T4)."""
-    return frozenset(m.team_id for m in memberships if m.active_at(at))
+    require_aware("at", at)
+    return frozenset(m.team_id for m in memberships if m.validity._holds(at))
 
 
 def codes_at(links: Iterable[CodeLink], teams: Iterable[TeamId], at: datetime) -> frozenset[str]:
     """The codes linked at ``at`` to any of ``teams`` (T3, T4)."""
+    require_aware("at", at)
     wanted = frozenset(teams)
-    return frozenset(link.code for link in links if link.team_id in wanted and link.active_at(at))
+    return frozenset(link.code for link in links if link.team_id in wanted and link.validity._holds(at))

@@ -65,7 +65,9 @@ def compile_predicate(predicate: Predicate, companies: Any = None) -> sa.ColumnE
     if isinstance(predicate, Nothing):
         return sa.false()
     if isinstance(predicate, CodeIn):
-        return t.c.micro_region.in_(sorted(predicate.codes))
+        # one expanding parameter: building it costs the same for 2 codes or 2,000
+        codes = sa.bindparam(None, sorted(predicate.codes), expanding=True, type_=t.c.micro_region.type)
+        return t.c.micro_region.in_(codes)
     if isinstance(predicate, OwnedBy):
         return t.c.sales_rep_id == predicate.employee
     if isinstance(predicate, FirmSubtree):
