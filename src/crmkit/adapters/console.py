@@ -15,6 +15,7 @@ through the same hooks as a third-party plugin's adapters.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import sys
 import threading
@@ -59,6 +60,9 @@ __all__ = [
 ]
 
 _STREAMS = ("", "stdout", "stderr")
+
+_sms_parts = functools.lru_cache(maxsize=1024)(sms_parts)
+"""Part counts, cached: campaigns send one text to thousands of recipients."""
 
 
 @attrs.frozen
@@ -219,7 +223,7 @@ class ConsoleSmsGateway(_Console):
 
     def send(self, message: SmsMessage) -> str:
         """Print ``message`` with its part count, record it, and return a new message id."""
-        parts = sms_parts(message.text)
+        parts = _sms_parts(message.text)
         sent = SentSms(str(self._ids.new()), message, parts, self._clock.now())
         key = f" key={message.key}" if message.key is not None else ""
         self._print(

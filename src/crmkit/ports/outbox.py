@@ -53,7 +53,10 @@ class OutboxRepository(Protocol):
         ...
 
     def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
-        """Claim up to ``limit`` messages claimable at ``now`` (oldest due first) under ``token``.
+        """Claim up to ``limit`` messages claimable at ``now`` under ``token``.
+
+        Lapsed claims come first, then pending messages, each oldest due first
+        (messages due at the same moment in no particular order).
 
         Each comes back as
         :meth:`OutboxMessage.claim_for <crmkit.domain.messaging.OutboxMessage.claim_for>`

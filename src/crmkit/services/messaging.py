@@ -27,6 +27,7 @@ delivered twice answers once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import uuid
@@ -63,6 +64,7 @@ __all__ = [
     "enqueue_email",
     "enqueue_sms",
     "record_consent",
+    "sms_message",
 ]
 
 T = TypeVar("T")
@@ -74,6 +76,51 @@ Probe = Callable[[str], None]
 
 def _no_probe(step: str) -> None:
     """Ignore steps."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _parts(text: str) -> int:
+    """SMS parts of ``text``, cached: a campaign sends one template to thousands."""
+    return sms_parts(text).parts
+
+
+def sms_message(
+    *,
+    id: uuid.UUID,
+    key: str,
+    to: str,
+    text: str,
+    kind: MessageKind,
+    now: datetime,
+    contact_id: uuid.UUID | None = None,
+    campaign_id: uuid.UUID | None = None,
+    recipient_type: str = "BIREYSEL",
+) -> OutboxMessage:
+    """A pending outbox SMS, validated, with its number of SMS parts (GSM-7 or UCS-2) recorded.
+
+    Pure: add it with ``uow.outbox.add`` / ``add_many`` (campaigns add thousands at once).
+
+    Raises:
+        ValidationError: on ``to`` for a number that is not E.164, on ``recipient_type``.
+    """
+    if not (to.startswith("+") and to[1:].isdigit() and 8 <= len(to) <= 16):
+        raise ValidationError("to", f"{to!r} is not an E.164 number like +905321234567")
+    if recipient_type not in ("BIREYSEL", "TACIR"):
+        raise ValidationError("recipient_type", "is BIREYSEL or TACIR")
+    return OutboxMessage(
+        id=id,
+        key=key,
+        channel=Channel.SMS,
+        kind=kind,
+        recipient=to,
+        body=text,
+        created_at=now,
+        due_at=now,
+        parts=_parts(text),
+        contact_id=contact_id,
+        campaign_id=campaign_id,
+        recipient_type=recipient_type,
+    )
 
 
 def enqueue_sms(
@@ -89,28 +136,19 @@ def enqueue_sms(
     campaign_id: uuid.UUID | None = None,
     recipient_type: str = "BIREYSEL",
 ) -> OutboxMessage:
-    """Write an SMS to the outbox of ``uow``; it is sent once ``uow`` commits.
-
-    The number of SMS parts is computed and recorded (GSM-7 or UCS-2).
+    """Write an SMS to the outbox of ``uow``; it is sent once ``uow`` commits (see :func:`sms_message`).
 
     Raises:
         ValidationError: on ``to`` for a number that is not E.164.
         Duplicate: on ``key`` when a message with this idempotency key exists.
     """
-    if not (to.startswith("+") and to[1:].isdigit() and 8 <= len(to) <= 16):
-        raise ValidationError("to", f"{to!r} is not an E.164 number like +905321234567")
-    if recipient_type not in ("BIREYSEL", "TACIR"):
-        raise ValidationError("recipient_type", "is BIREYSEL or TACIR")
-    message = OutboxMessage(
+    message = sms_message(
         id=id,
         key=key,
-        channel=Channel.SMS,
+        to=to,
+        text=text,
         kind=kind,
-        recipient=to,
-        body=text,
-        created_at=now,
-        due_at=now,
-        parts=sms_parts(text).parts,
+        now=now,
         contact_id=contact_id,
         campaign_id=campaign_id,
         recipient_type=recipient_type,

@@ -128,11 +128,11 @@ class MemoryOutboxRepository:
         return list(merged.values())
 
     def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
-        """Claim up to ``limit`` due messages, oldest due first; checked again at commit."""
+        """Claim up to ``limit`` due messages (lapsed claims first, then oldest due), re-checked at commit."""
         self._uow.check_usable()
         with self._lock:
             due = [m for m in self._data.messages.values() if m.claimable(now) and m.id not in self._changed]
-            due.sort(key=lambda m: (m.due_at, m.id))
+            due.sort(key=lambda m: (m.state is not OutboxState.CLAIMED, m.due_at, m.id))
             claimed = []
             for m in due[:limit]:
                 new = m.claim_for(token, now, lease)

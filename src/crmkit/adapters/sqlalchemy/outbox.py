@@ -28,6 +28,7 @@ from crmkit.domain.messaging import (
     Channel,
     ConsentRecord,
     ConsentState,
+    MessageKind,
     OutboxMessage,
     OutboxState,
     consent_at,
@@ -75,6 +76,66 @@ _FINISH = (
 )
 
 
+def _row(m: OutboxMessage) -> tuple[Any, ...]:
+    """The row of ``m`` in :data:`_COLUMNS` order, built directly (cattrs would cost more than the insert)."""
+    if len(m.key) > 200 or len(m.recipient) > 254 or len(m.subject) > 500:
+        _messages.to_row(m)  # raises ValidationError naming the field
+    return (
+        m.id,
+        m.key,
+        m.channel.value,
+        m.kind.value,
+        m.recipient,
+        m.body,
+        m.subject,
+        utc(m.created_at),
+        utc(m.due_at),
+        m.state.value,
+        m.attempts,
+        m.uncertain_attempts,
+        m.claim,
+        m.provider_id,
+        m.last_error,
+        None if m.sent_at is None else utc(m.sent_at),
+        m.parts,
+        m.contact_id,
+        m.campaign_id,
+        m.recipient_type,
+    )
+
+
+_CHANNELS = {c.value: c for c in Channel}
+_KINDS = {k.value: k for k in MessageKind}
+_STATES = {s.value: s for s in OutboxState}
+
+
+def _from_row(row: Any) -> OutboxMessage:
+    """Rebuild a message from a result row, directly (claims read thousands per second)."""
+    sent_at = row.sent_at
+    return OutboxMessage(
+        id=row.id if isinstance(row.id, uuid.UUID) else uuid.UUID(str(row.id)),
+        key=row.key,
+        channel=_CHANNELS[row.channel],
+        kind=_KINDS[row.kind],
+        recipient=row.recipient,
+        body=row.body,
+        subject=row.subject,
+        created_at=utc(row.created_at),
+        due_at=utc(row.due_at),
+        state=_STATES[row.state],
+        attempts=row.attempts,
+        uncertain_attempts=row.uncertain_attempts,
+        claim=row.claim,
+        provider_id=row.provider_id,
+        last_error=row.last_error,
+        sent_at=None if sent_at is None else utc(sent_at),
+        parts=row.parts,
+        contact_id=row.contact_id,
+        campaign_id=row.campaign_id,
+        recipient_type=row.recipient_type,
+    )
+
+
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -100,7 +161,7 @@ class SqlOutboxRepository:
         Raises:
             Duplicate: an id or key is taken (nothing of the batch is written).
         """
-        rows = [tuple(_messages.to_row(m)[name] for name in _COLUMNS) for m in messages]
+        rows = [_row(m) for m in messages]
         if not rows:
             return
         connection = self._uow.connection
@@ -128,12 +189,12 @@ class SqlOutboxRepository:
         row = self._uow.read(sa.select(_t).where(_t.c.id == id)).first()
         if row is None:
             raise NotFound("outbox message", id)
-        return _messages.from_row(row._mapping)
+        return _from_row(row)
 
     def by_key(self, key: str) -> OutboxMessage | None:
         """The message with this idempotency key, or ``None``."""
         row = self._uow.read(sa.select(_t).where(_t.c.key == key)).first()
-        return None if row is None else _messages.from_row(row._mapping)
+        return None if row is None else _from_row(row)
 
     def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
         """Claim up to ``limit`` due messages, oldest due first (see the module docs).
@@ -150,13 +211,22 @@ class SqlOutboxRepository:
             raise
 
     def _claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
-        due = sa.and_(
-            _t.c.state.in_([OutboxState.PENDING.value, OutboxState.CLAIMED.value]), _t.c.due_at <= now
-        )
-        query = sa.select(_t).where(due).order_by(_t.c.due_at, _t.c.id).limit(limit)
-        if self._uow.connection.dialect.name in _SKIP_LOCKED:
-            query = query.with_for_update(skip_locked=True)
-        candidates = [_messages.from_row(r._mapping) for r in self._uow.read(query)]
+        # One indexed range scan per state, in (state, due_at) index order: no sort, however many
+        # rows are due (ordering by id as well would sort every tied row of a campaign).
+        # Lapsed claims (rare) come first, then pending messages.
+        candidates: list[OutboxMessage] = []
+        for state in (OutboxState.CLAIMED, OutboxState.PENDING):
+            if len(candidates) >= limit:
+                break
+            query = (
+                sa.select(_t)
+                .where(_t.c.state == state.value, _t.c.due_at <= now)
+                .order_by(_t.c.due_at)
+                .limit(limit - len(candidates))
+            )
+            if self._uow.connection.dialect.name in _SKIP_LOCKED:
+                query = query.with_for_update(skip_locked=True)
+            candidates += [_from_row(r) for r in self._uow.read(query)]
         if not candidates:
             return []
         claimed = [m.claim_for(token, now, lease) for m in candidates]
@@ -236,7 +306,7 @@ class SqlOutboxRepository:
         query = sa.select(_t).order_by(_t.c.created_at, _t.c.id).limit(limit).offset(offset)
         if state is not None:
             query = query.where(_t.c.state == state.value)
-        return [_messages.from_row(r._mapping) for r in self._uow.read(query)]
+        return [_from_row(r) for r in self._uow.read(query)]
 
 
 class SqlConsentRepository:

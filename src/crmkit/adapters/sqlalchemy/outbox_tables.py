@@ -3,6 +3,8 @@
 ``outbox_messages.due_at`` is when the dispatcher should next look at a
 row — when a pending message may be sent, or when a claimed message's
 lease lapses — so one index on ``(state, due_at)`` serves every claim.
+Besides the primary key and the unique idempotency key it is the only
+index: every index costs each of a campaign's inserts (listings sort).
 Claims never read "ids greater than the last one seen": a transaction that
 commits late with a small id is claimed like any other (issue 6 item 2).
 :mod:`crmkit.adapters.sqlalchemy.tables` imports this module, so Alembic and
@@ -56,8 +58,6 @@ outbox_messages = sa.Table(
     sa.Column("recipient_type", sa.String(10), nullable=False),
     sa.UniqueConstraint("key"),
     sa.Index(None, "state", "due_at"),
-    sa.Index(None, "created_at", "id"),
-    sa.Index(None, "campaign_id"),
     **_TABLE_OPTIONS,
 )
 """Messages to deliver and their delivery state (issue 6 item 2)."""

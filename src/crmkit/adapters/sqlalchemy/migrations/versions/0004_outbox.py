@@ -1,8 +1,8 @@
 """Outbox and consent history: ``outbox_messages``, ``consent_records`` (issue 6).
 
 Two new tables; no existing table changes. ``outbox_messages`` is indexed on
-``(state, due_at)`` for the dispatcher's claims and on ``(created_at, id)``
-for listings; ``consent_records`` on ``(channel, address, at)`` (M3).
+``(state, due_at)`` for the dispatcher's claims (and unique on ``key``);
+``consent_records`` on ``(channel, address, at)`` (M3).
 
 Revision ID: 0004
 Revises: 0003
@@ -74,8 +74,6 @@ def upgrade() -> None:
         **_OPTIONS,
     )
     op.create_index(op.f("ix_outbox_messages_state_due_at"), "outbox_messages", ["state", "due_at"])
-    op.create_index(op.f("ix_outbox_messages_created_at_id"), "outbox_messages", ["created_at", "id"])
-    op.create_index(op.f("ix_outbox_messages_campaign_id"), "outbox_messages", ["campaign_id"])
 
     op.create_table(
         "consent_records",

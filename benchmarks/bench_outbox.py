@@ -1,0 +1,196 @@
+"""Outbox throughput: a campaign enqueues N messages, dispatchers deliver them to the console gateway.
+
+Issue 6, item 9. Prints messages/s for each step beside a raw insert of the
+same rows into a twin table through the driver (same columns, same indexes):
+
+* SQLite file (WAL): enqueue (build the outbox messages — validation and SMS
+  part counting included — and ``uow.outbox.add_many`` in one unit of work),
+  raw insert, then dispatch with one dispatcher;
+* PostgreSQL (``--postgres URL``): enqueue, raw insert, dispatch with one
+  dispatcher process, then — after enqueueing again — with two.
+
+Targets: enqueue >= 50,000 messages/s on SQLite; dispatch >= 5,000 messages/s
+to the console gateway; two dispatchers faster than one on PostgreSQL.
+
+    .venv/bin/python benchmarks/bench_outbox.py [--messages 100000] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import multiprocessing
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from crmkit.adapters.console import ConsoleEmailSender, ConsoleSmsGateway
+from crmkit.adapters.sqlalchemy.outbox import _COLUMNS, _row
+from crmkit.adapters.sqlalchemy.outbox_tables import outbox_messages
+from crmkit.adapters.sqlalchemy.storage import SqlStorage
+from crmkit.adapters.sqlalchemy.testing import reset_database
+from crmkit.domain.messaging import BackoffPolicy, MessageKind, OutboxMessage, OutboxState
+from crmkit.services.messaging import Dispatcher, sms_message
+
+TEXT = "Değerli müşterimiz, Şubat kampanyamızda tüm hijyen ürünlerinde %20 indirim. Ret için RET yazın."
+
+
+def campaign(n: int, tag: str) -> list[OutboxMessage]:
+    """One commercial SMS per recipient, as a campaign builds them."""
+    now = datetime.now(UTC)
+    campaign_id = uuid.uuid4()
+    return [
+        sms_message(
+            id=uuid.uuid4(),
+            key=f"{tag}:{i}",
+            to=f"+90532{i:07d}",
+            text=TEXT,
+            kind=MessageKind.INFORMATIONAL,
+            now=now,
+            campaign_id=campaign_id,
+        )
+        for i in range(n)
+    ]
+
+
+def timed(work: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def enqueue(storage: SqlStorage, n: int, tag: str) -> float:
+    def work() -> None:
+        messages = campaign(n, tag)
+        with storage.unit_of_work() as uow:
+            uow.outbox.add_many(messages)
+            uow.commit()
+
+    return timed(work)
+
+
+def raw_insert(storage: SqlStorage, n: int, tag: str) -> float:
+    """The same rows through the driver's executemany (COPY on psycopg) into a twin table."""
+    rows = [_row(m) for m in campaign(n, tag)]
+    twin_meta = sa.MetaData()
+    twin = outbox_messages.to_metadata(twin_meta, name="bench_outbox_raw")
+    for index in twin.indexes:
+        index.name = f"bench_raw_{'_'.join(c.name for c in index.columns)}"
+    for constraint in twin.constraints:
+        if constraint.name:
+            constraint.name = f"bench_raw_{constraint.name}"
+    twin_meta.drop_all(storage.engine)
+    twin_meta.create_all(storage.engine)
+    connection = storage.engine.connect()
+    dialect = connection.dialect
+    processors = [c.type._cached_bind_processor(dialect) for c in twin.columns]
+    converted = [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
+    try:
+        start = time.perf_counter()
+        if dialect.name == "postgresql":
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
+            with raw.cursor() as cursor, cursor.copy(f"COPY bench_outbox_raw ({', '.join(_COLUMNS)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row(row)
+            raw.commit()
+        else:  # a plain sqlite3 connection, one transaction, the adapter's pragmas
+            import sqlite3
+
+            marks = ", ".join("?" for _ in _COLUMNS)
+            raw_sqlite = sqlite3.connect(storage.engine.url.database or "")
+            raw_sqlite.execute("PRAGMA synchronous=NORMAL")
+            start = time.perf_counter()
+            with raw_sqlite:
+                raw_sqlite.executemany(
+                    f"INSERT INTO bench_outbox_raw ({', '.join(_COLUMNS)}) VALUES ({marks})", converted
+                )
+            raw_sqlite.close()
+        elapsed = time.perf_counter() - start
+    finally:
+        connection.close()
+        twin_meta.drop_all(storage.engine)
+    return elapsed
+
+
+def dispatch_worker(url: str, name: str, batch: int, results: Any) -> None:
+    storage = SqlStorage(url)
+    sms = ConsoleSmsGateway(io.StringIO())
+    from crmkit.adapters.clock import SystemClock
+
+    dispatcher = Dispatcher(storage, sms=sms, email=ConsoleEmailSender(io.StringIO()), clock=SystemClock(),
+                            policy=BackoffPolicy(), batch_size=batch, name=name)  # fmt: skip
+    report = dispatcher.run_until_idle()
+    storage.close()
+    results.put((name, report.sent))
+
+
+def dispatch(url: str, workers: int, batch: int) -> tuple[float, int]:
+    results: Any = multiprocessing.get_context("fork").Queue()
+    processes = [
+        multiprocessing.get_context("fork").Process(target=dispatch_worker, args=(url, f"d{i}", batch, results))
+        for i in range(workers)
+    ]
+    start = time.perf_counter()
+    for p in processes:
+        p.start()
+    sent = sum(results.get()[1] for _ in processes)
+    for p in processes:
+        p.join()
+    return time.perf_counter() - start, sent
+
+
+def rate(n: int, seconds: float) -> str:
+    return f"{n / seconds:>10,.0f} msg/s  ({seconds:6.2f} s)"
+
+
+def run(url: str, label: str, n: int, batch: int, two: bool) -> None:
+    storage = SqlStorage(url)
+    storage.migrate()
+    reset_database(storage)
+    print(f"\n{label}: {n:,} messages, dispatch batches of {batch}")
+    raw = raw_insert(storage, n, "raw")
+    print(f"  raw driver insert        {rate(n, raw)}")
+    enq = enqueue(storage, n, "one")
+    print(f"  enqueue (campaign)       {rate(n, enq)}   ratio to raw {enq / raw:4.2f}")
+    storage.close()
+    seconds, sent = dispatch(url, 1, batch)
+    assert sent == n, sent
+    print(f"  dispatch, 1 dispatcher   {rate(n, seconds)}")
+    if two:
+        storage = SqlStorage(url)
+        enqueue(storage, n, "two")
+        storage.close()
+        seconds2, sent2 = dispatch(url, 2, batch)
+        assert sent2 == n, sent2
+        print(f"  dispatch, 2 dispatchers  {rate(n, seconds2)}   speed-up {seconds / seconds2:4.2f}x")
+    storage = SqlStorage(url)
+    with storage.unit_of_work() as uow:
+        assert uow.outbox.count(OutboxState.SENT) == n * (2 if two else 1)
+    reset_database(storage)
+    storage.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1_000)
+    parser.add_argument("--postgres", default="", help="a PostgreSQL URL (a scratch database: it is emptied)")
+    args = parser.parse_args(argv)
+    print(f"Python {sys.version.split()[0]}, SQLAlchemy {sa.__version__}")
+    with tempfile.TemporaryDirectory() as folder:
+        run(f"sqlite:///{Path(folder) / 'outbox.db'}", "SQLite (WAL, one dispatcher)", args.messages, args.batch, False)
+    if args.postgres:
+        run(args.postgres, "PostgreSQL", args.messages, args.batch, True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
