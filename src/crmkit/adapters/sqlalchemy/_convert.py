@@ -11,15 +11,23 @@ SQLAlchemy. :class:`RowMapper` turns one into the flat ``dict`` a Core
 * datetimes are stored in UTC and always come back aware in UTC, whether the
   back end keeps a time zone (PostgreSQL) or not (SQLite, MariaDB);
 * strings longer than their column raise :class:`ValidationError` naming the
-  field, the same on every back end (SQLite would store them, MariaDB refuse).
+  field, the same on every back end (SQLite would store them, MariaDB refuse);
+* loading does not re-run the domain classes' converters and validators: the
+  values were checked when they were written, and re-checking every row made
+  reading 2.4× slower than a plain Core query. Each field gets a precompiled
+  loader (enum by value, UUID, UTC datetime; anything else through cattrs) and
+  the object is assembled directly.
 """
 
 from __future__ import annotations
 
 import enum
+import types
+import typing
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast
 
 import attrs
@@ -78,20 +86,36 @@ class RowMapper(Generic[T]):
         self.table = table
         self._nested: dict[str, tuple[str, list[str]]] = {}
         self._extra = extra
+        plan: list[_Slot] = []
         self._field_of: dict[str, str] = {}
         self._optional: frozenset[str] = frozenset()
         for field in attrs.fields(attrs.resolve_types(cast(Any, cls))):
             prefix = (nested or {}).get(field.name)
             if prefix is None:
                 self._field_of[field.name] = field.name
+                plan.append(_Slot(field.name, field.name, field.type))
                 continue
             inner_type = _attrs_class(field.type)
-            inner = [f.name for f in attrs.fields(inner_type)]
+            inner_fields = attrs.fields(attrs.resolve_types(inner_type))
+            inner = [f.name for f in inner_fields]
             self._nested[field.name] = (prefix, inner)
             if _is_optional(field.type):
                 self._optional |= {field.name}
             for name in inner:
                 self._field_of[prefix + name] = f"{field.name}.{name}"
+            plan.append(
+                _Slot(
+                    field.name,
+                    None,
+                    inner_type,
+                    [_Slot(f.name, prefix + f.name, f.type) for f in inner_fields],
+                    _is_optional(field.type),
+                )
+            )
+        self._load = _compile_loader(cls, plan)
+        self._load_values = _compile_loader(
+            cls, plan, {column.name: i for i, column in enumerate(table.columns)}
+        )
         self._limits = [
             (column.name, column.type.length, self._field_of.get(column.name, column.name))
             for column in table.columns
@@ -122,15 +146,106 @@ class RowMapper(Generic[T]):
         return row
 
     def from_row(self, row: Mapping[Any, Any]) -> T:
-        """Rebuild the domain object from a result row (``row._mapping``)."""
-        data = {key: row[key] for key in self._field_of}
-        for name, (prefix, inner) in self._nested.items():
-            values = {key: data.pop(prefix + key) for key in inner}
-            if name in self._optional and all(v is None for v in values.values()):
-                data[name] = None
-            else:
-                data[name] = values
-        return converter.structure(data, self.cls)
+        """Rebuild the domain object from a result row (``row._mapping``), without re-validation."""
+        return cast(T, self._load(row))
+
+    def from_values(self, row: Sequence[Any]) -> T:
+        """Rebuild the domain object from a row of ``select(table)``: values in column order."""
+        return cast(T, self._load_values(row))
+
+
+@attrs.frozen
+class _Slot:
+    """One attribute to load: from a column, or a nested attrs value made of columns."""
+
+    attribute: str
+    column: str | None
+    annotation: Any
+    inner: list[_Slot] = attrs.field(factory=list)
+    optional: bool = False
+
+
+class _CodeGen:
+    """Writes the source of a loader function, like attrs writes ``__init__``."""
+
+    def __init__(self, positions: Mapping[str, int] | None) -> None:
+        self.positions = positions
+        self.globals: dict[str, Any] = {
+            "_new": object.__new__,
+            "_set": object.__setattr__,
+            "_UUID": uuid.UUID,
+            "_utc": utc,
+            "_structure": converter.structure,
+        }
+        self.lines: list[str] = []
+
+    def name_for(self, value: Any) -> str:
+        name = f"_g{len(self.globals)}"
+        self.globals[name] = value
+        return name
+
+    def expression(self, annotation: Any) -> str:
+        """Python code turning the column value ``v`` into the field's value."""
+        origin = typing.get_origin(annotation)
+        if origin is typing.Union or origin is types.UnionType:
+            inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(inner) == 1:
+                code = self.expression(inner[0])
+                return "v" if code == "v" else f"(None if v is None else {code})"
+            return f"_structure(v, {self.name_for(annotation)})"
+        while hasattr(annotation, "__supertype__"):  # NewType ids
+            annotation = annotation.__supertype__
+        if annotation in (str, int, bool, Decimal):
+            return "v"
+        if annotation is uuid.UUID:
+            return "(v if v.__class__ is _UUID else _UUID(str(v)))"
+        if annotation is datetime:
+            return "_utc(v)"
+        if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+            return f"{self.name_for(annotation)}(v)"
+        return f"_structure(v, {self.name_for(annotation)})"
+
+    def column(self, name: str) -> str:
+        """Code reading column ``name`` from ``row``: by position, or by key."""
+        return f"row[{self.positions[name]}]" if self.positions is not None else f"row[{name!r}]"
+
+    def fill(self, target: str, slots: list[_Slot], indent: str) -> None:
+        for slot in slots:
+            if slot.column is not None:
+                self.lines.append(f"{indent}v = {self.column(slot.column)}")
+                self.lines.append(
+                    f"{indent}_set({target}, {slot.attribute!r}, {self.expression(slot.annotation)})"
+                )
+                continue
+            nested = f"n_{slot.attribute}"
+            body = indent
+            if slot.optional:
+                columns = " and ".join(f"{self.column(s.column or '')} is None" for s in slot.inner)
+                self.lines.append(f"{indent}if {columns}:")
+                self.lines.append(f"{indent}    _set({target}, {slot.attribute!r}, None)")
+                self.lines.append(f"{indent}else:")
+                body = indent + "    "
+            self.lines.append(f"{body}{nested} = _new({self.name_for(slot.annotation)})")
+            self.fill(nested, slot.inner, body)
+            self.lines.append(f"{body}_set({target}, {slot.attribute!r}, {nested})")
+
+
+def _compile_loader(
+    cls: type[Any], plan: list[_Slot], positions: Mapping[str, int] | None = None
+) -> Callable[[Any], Any]:
+    """A function building ``cls`` from a row without calling ``__init__``.
+
+    The row is read by column name, or by position when ``positions`` is given.
+    """
+    gen = _CodeGen(positions)
+    gen.lines.append("def load(row):")
+    gen.lines.append(f"    obj = _new({gen.name_for(cls)})")
+    gen.fill("obj", plan, "    ")
+    gen.lines.append("    return obj")
+    namespace: dict[str, Any] = dict(gen.globals)
+    exec(compile("\n".join(gen.lines), f"<crmkit loader {cls.__name__}>", "exec"), namespace)
+    loader: Callable[[Any], Any] = namespace["load"]
+    return loader
 
 
 def _is_optional(annotation: Any) -> bool:

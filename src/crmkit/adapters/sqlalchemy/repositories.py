@@ -107,6 +107,10 @@ class SqlRepository(Generic[E, K]):
 
     def _rows(self, query: sa.Select[Any]) -> list[E]:
         result = self._uow.read(query)
+        selected, columns = list(query.selected_columns), list(self._table.columns)
+        if len(selected) == len(columns) and all(a is b for a, b in zip(selected, columns, strict=True)):
+            # select(table): read values by position, the fast path for lists and get_many
+            return [self.mapper.from_values(row) for row in result]
         return [self.mapper.from_row(row) for row in result.mappings()]
 
     def _one_or_none(self, query: sa.Select[Any]) -> E | None:
