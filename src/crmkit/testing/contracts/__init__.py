@@ -50,6 +50,11 @@ from crmkit.testing.contracts.claims import ClaimRepositoryContract, PickListRep
 from crmkit.testing.contracts.companies import CompanyRepositoryContract
 from crmkit.testing.contracts.documents import DocumentStoreContract
 from crmkit.testing.contracts.invoices import InvoiceSourceContract
+from crmkit.testing.contracts.messaging import (
+    EmailSenderContract,
+    OutboxRepositoryContract,
+    SmsGatewayContract,
+)
 from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
 from crmkit.testing.contracts.round_trip import RoundTripContract
 from crmkit.testing.contracts.unit_of_work import UnitOfWorkContract
@@ -60,9 +65,12 @@ __all__ = [
     "CompanyRepositoryContract",
     "ContactRepositoryContract",
     "DocumentStoreContract",
+    "EmailSenderContract",
     "EmployeeRepositoryContract",
     "InvoiceSourceContract",
+    "OutboxRepositoryContract",
     "PickListRepositoryContract",
     "RoundTripContract",
+    "SmsGatewayContract",
     "UnitOfWorkContract",
 ]
