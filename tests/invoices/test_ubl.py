@@ -327,3 +327,26 @@ def test_v1_source_from_url_and_options(samples: Path) -> None:
     with pytest.raises(ValidationError) as caught:
         UblInvoiceSource.from_url("ubl-tr:///no/such/folder")
     assert caught.value.field == "url"
+
+
+def test_v1_a_bomb_in_utf16_is_refused_too() -> None:
+    data = BOMB.decode().replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    with pytest.raises(UnsafeXml) as caught:
+        parse_invoice(data.encode("utf-16"), where="evil16.xml")
+    assert "unsafe XML" in caught.value.reason
+
+
+def test_v1_any_doctype_is_refused_even_without_entities() -> None:
+    doc = b'<?xml version="1.0"?><!DOCTYPE Invoice><Invoice xmlns="urn:x"/>'
+    with pytest.raises(UnsafeXml) as caught:
+        parse_invoice(doc, where="dtd.xml")
+    assert "DTDForbidden" in caught.value.reason
+
+
+def test_v1_other_encodings_and_doctype_in_comments_still_parse(samples: Path) -> None:
+    text = (samples / "TEVKIFAT.xml").read_text(encoding="utf-8")
+    turkish = text.replace('encoding="UTF-8"', 'encoding="ISO-8859-9"', 1).encode("iso-8859-9")
+    assert b"ISO-8859-9" in turkish[:100]
+    assert parse_invoice(turkish)[0].seller.name.startswith("Örnek İnşaat")
+    commented = text.replace("<cbc:UBLVersionID>", "<!-- not a <!DOCTYPE here --><cbc:UBLVersionID>", 1)
+    assert parse_invoice(commented.encode())[0].number == "SRM2012000086985"

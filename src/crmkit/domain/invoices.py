@@ -39,7 +39,7 @@ from typing import NewType
 import attrs
 
 from crmkit.domain.errors import ValidationError
-from crmkit.domain.money import Money, minor_units, to_decimal
+from crmkit.domain.money import CURRENCIES, Money, minor_units, to_decimal
 
 __all__ = [
     "INVOICE_NAMESPACE",
@@ -133,8 +133,15 @@ def _text(field: str) -> Callable[[object, attrs.Attribute[str], str], None]:
     return check
 
 
+def _amount(value: object) -> Decimal:
+    """:func:`~crmkit.domain.money.to_decimal`, with a fast path for a finite ``Decimal`` (the import's)."""
+    if type(value) is Decimal and value.is_finite():
+        return value
+    return to_decimal(value)
+
+
 def _optional_decimal(value: object) -> Decimal | None:
-    return None if value is None else to_decimal(value)
+    return None if value is None else _amount(value)
 
 
 def tax_number_checksum_ok(tax_no: str) -> bool:
@@ -177,7 +184,7 @@ class Tax:
     """
 
     type_code: str
-    amount: Decimal = attrs.field(converter=to_decimal)
+    amount: Decimal = attrs.field(converter=_amount)
     percent: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     taxable_amount: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     name: str | None = None
@@ -241,13 +248,13 @@ class InvoiceLine:
 
     number: int
     product_name: str
-    quantity: Decimal = attrs.field(converter=to_decimal)
-    unit_price: Decimal = attrs.field(converter=to_decimal)
-    line_extension: Decimal = attrs.field(converter=to_decimal)
+    quantity: Decimal = attrs.field(converter=_amount)
+    unit_price: Decimal = attrs.field(converter=_amount)
+    line_extension: Decimal = attrs.field(converter=_amount)
     unit_code: str | None = None
     product_code: str | None = None
-    discount: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
-    charge: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
+    discount: Decimal = attrs.field(default=Decimal(0), converter=_amount)
+    charge: Decimal = attrs.field(default=Decimal(0), converter=_amount)
     taxes: tuple[Tax, ...] = ()
     order_number: str | None = None
     order_line: str | None = None
@@ -275,15 +282,15 @@ class InvoiceTotals:
         prepaid: already paid.
     """
 
-    line_extension: Decimal = attrs.field(converter=to_decimal)
-    tax_exclusive: Decimal = attrs.field(converter=to_decimal)
-    tax_inclusive: Decimal = attrs.field(converter=to_decimal)
-    payable: Decimal = attrs.field(converter=to_decimal)
-    allowance: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
-    charge: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
-    tax: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
-    withholding: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
-    prepaid: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
+    line_extension: Decimal = attrs.field(converter=_amount)
+    tax_exclusive: Decimal = attrs.field(converter=_amount)
+    tax_inclusive: Decimal = attrs.field(converter=_amount)
+    payable: Decimal = attrs.field(converter=_amount)
+    allowance: Decimal = attrs.field(default=Decimal(0), converter=_amount)
+    charge: Decimal = attrs.field(default=Decimal(0), converter=_amount)
+    tax: Decimal = attrs.field(default=Decimal(0), converter=_amount)
+    withholding: Decimal = attrs.field(default=Decimal(0), converter=_amount)
+    prepaid: Decimal = attrs.field(default=Decimal(0), converter=_amount)
 
     @classmethod
     def of(cls, line_extension: Decimal, *, payable: Decimal, tax: Decimal = Decimal(0)) -> InvoiceTotals:
@@ -325,7 +332,10 @@ def _aware(_: object, attribute: attrs.Attribute[datetime], value: datetime) -> 
 
 
 def _currency(value: object) -> str:
-    return Money.zero(str(value)).currency
+    code = value.upper() if isinstance(value, str) else value
+    if code not in CURRENCIES:
+        raise ValidationError("currency", f"{value!r} is not an ISO 4217 currency code")
+    return str(code)
 
 
 @attrs.frozen(kw_only=True)
@@ -599,10 +609,10 @@ class OrderLine:
 
     line_id: str
     product_name: str
-    quantity: Decimal = attrs.field(converter=to_decimal)
+    quantity: Decimal = attrs.field(converter=_amount)
     product_code: str | None = None
     unit_code: str | None = None
-    invoiced: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
+    invoiced: Decimal = attrs.field(default=Decimal(0), converter=_amount)
 
     @property
     def to_be_invoiced(self) -> bool:

@@ -28,6 +28,7 @@ and stores its invoices:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -107,6 +108,12 @@ def _no_hook(invoice: Invoice, warnings: tuple[str, ...]) -> None:
     """Do nothing with an imported invoice (no plugin manager wired)."""
 
 
+@functools.lru_cache(maxsize=4096)
+def _checksum_ok(number: str) -> bool:
+    """:func:`tax_number_checksum_ok`, remembered: an import meets the same parties again and again."""
+    return tax_number_checksum_ok(number)
+
+
 def _tax_warnings(invoice: Invoice, location: str) -> list[str]:
     warnings = []
     for role, party in (("seller", invoice.seller), ("buyer", invoice.buyer)):
@@ -116,7 +123,7 @@ def _tax_warnings(invoice: Invoice, location: str) -> list[str]:
         is_turkish = party.scheme in ("VKN", "TCKN") or (
             party.scheme in (None, "TAX") and number.isdigit() and len(number) in (10, 11)
         )
-        if is_turkish and not tax_number_checksum_ok(number):
+        if is_turkish and not _checksum_ok(number):
             label = party.scheme if party.scheme in ("VKN", "TCKN") else "tax number"
             warnings.append(
                 f"{location}: invoice {invoice.number}: {role} {label} {number} fails its checksum"

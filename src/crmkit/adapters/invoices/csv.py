@@ -121,6 +121,14 @@ COLUMNS: tuple[str, ...] = (
 _ZERO = Decimal(0)
 
 
+def _normalise(value: str) -> str:
+    """``1.234,56`` → ``1234.56`` and ``1,234.56`` → ``1234.56``: the last separator is the decimal one."""
+    comma, dot = value.rfind(","), value.rfind(".")
+    if comma > dot:
+        return value.replace(".", "").replace(" ", "").replace(",", ".")
+    return value.replace(",", "").replace(" ", "")
+
+
 def parse_decimal(text: str, field: str = "amount") -> Decimal:
     """Read a number written with ``.`` or ``,`` as the decimal separator.
 
@@ -131,20 +139,14 @@ def parse_decimal(text: str, field: str = "amount") -> Decimal:
         ValidationError: naming ``field`` when it is not a finite number.
     """
     value = text.strip()
+    if "," in value:
+        value = _normalise(value)
     try:
         result = Decimal(value)
     except InvalidOperation:
-        comma, dot = value.rfind(","), value.rfind(".")
-        if comma > dot:
-            value = value.replace(".", "").replace(" ", "").replace(",", ".")
-        else:
-            value = value.replace(",", "").replace(" ", "")
-        try:
-            result = Decimal(value)
-        except InvalidOperation:
-            raise ValidationError(field, f"{text!r} is not a number") from None
+        raise ValidationError(field, f"{text.strip()!r} is not a number") from None
     if not result.is_finite():
-        raise ValidationError(field, f"{text!r} is not a number")
+        raise ValidationError(field, f"{text.strip()!r} is not a number")
     return result
 
 
@@ -173,15 +175,43 @@ def _parse_time(text: str) -> time:
         raise ValidationError("issue_time", f"{text!r} is not a time (14:42 or 14:42:00)") from None
 
 
+class _Columns:
+    """Where each known column is in a row (``-1``: not in the file)."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.at = {column: (header.index(column) if column in header else -1) for column in COLUMNS}
+
+
 class _Rows:
-    """Accumulates the rows of one invoice."""
+    """The rows of one invoice, as read."""
 
     def __init__(self, key: tuple[str, str], first_line: int) -> None:
         self.key = key
         self.first_line = first_line
         self.last_line = first_line
-        self.rows: list[dict[str, str]] = []
+        self.rows: list[tuple[int, list[str]]] = []
         self.error: str | None = None
+
+
+def _problem(name: str, line_no: int, column: str, reason: str) -> ValidationError:
+    return ValidationError(column, f"{name}:{line_no}: {column}: {reason}")
+
+
+def _decimal(text: str, column: str, name: str, line_no: int) -> Decimal:
+    """A required number of a row (the hot path: one ``Decimal`` call for plain numbers)."""
+    value = text
+    if "," in value:
+        value = value.replace(",", ".") if "." not in value else _normalise(value)
+    try:
+        result = Decimal(value)
+    except InvalidOperation:
+        stripped = text.strip()
+        if not stripped:
+            raise _problem(name, line_no, column, "is empty") from None
+        raise _problem(name, line_no, column, f"{stripped!r} is not a number") from None
+    if not result.is_finite():
+        raise _problem(name, line_no, column, f"{text.strip()!r} is not a number")
+    return result
 
 
 class CsvInvoiceSource:
@@ -254,7 +284,11 @@ class CsvInvoiceSource:
                 missing.append("buyer_name or buyer_tax_no")
             if missing:
                 raise ValidationError("url", f"{self.url}: the header lacks {', '.join(missing)}")
-            index = {column: header.index(column) for column in COLUMNS if column in header}
+            columns = _Columns(header)
+            i_number = columns.at["invoice_number"]
+            i_seller = (
+                columns.at["seller_tax_no"] if columns.at["seller_tax_no"] >= 0 else columns.at["seller_name"]
+            )
             reader = csv.reader(handle, delimiter=delimiter)
             current: _Rows | None = None
             width = len(header)
@@ -262,23 +296,27 @@ class CsvInvoiceSource:
                 line_no = reader.line_num + 1  # the header line was read apart
                 if line_no <= skip_to:
                     continue
-                if not any(v.strip() for v in values):
-                    continue
-                row = {c: (values[i].strip() if i < len(values) else "") for c, i in index.items()}
-                key = (row.get("seller_tax_no") or row.get("seller_name", ""), row["invoice_number"])
+                if len(values) != width:
+                    if not any(v.strip() for v in values):
+                        continue
+                    values = values + [""] * (width - len(values))
+                    problem = f"{name}:{line_no}: {len(values)} fields, the header has {width}"
+                else:
+                    problem = None
+                key = (values[i_seller].strip(), values[i_number].strip())
                 if current is not None and key != current.key:
-                    yield self._record(current, name)
+                    yield self._record(current, name, columns)
                     current = None
                 if current is None:
                     current = _Rows(key, line_no)
                 current.last_line = line_no
-                if len(values) != width and current.error is None:
-                    current.error = f"{name}:{line_no}: {len(values)} fields, the header has {width}"
-                current.rows.append(row)
+                if problem is not None and current.error is None:
+                    current.error = problem
+                current.rows.append((line_no, values))
             if current is not None:
-                yield self._record(current, name)
+                yield self._record(current, name, columns)
 
-    def _record(self, rows: _Rows, name: str) -> SourceRecord:
+    def _record(self, rows: _Rows, name: str, columns: _Columns) -> SourceRecord:
         span = (
             str(rows.first_line)
             if rows.first_line == rows.last_line
@@ -289,60 +327,63 @@ class CsvInvoiceSource:
         if rows.error is not None:
             return SourceRecord(cursor=cursor, location=location, error=rows.error)
         try:
-            invoice = self._invoice(rows, name)
+            invoice = self._invoice(rows, name, columns.at)
         except ValidationError as error:
             return SourceRecord(cursor=cursor, location=location, error=error.reason)
         return SourceRecord(cursor=cursor, location=location, invoice=invoice)
 
-    def _date(self, text: str, field: str) -> date:
+    def _date(self, text: str, field: str, name: str, line_no: int) -> date:
         found = self._dates.get(text)
         if found is None:
-            found = self._dates[text] = parse_date(text, field)
+            if not text:
+                raise _problem(name, line_no, field, "is empty")
+            try:
+                found = self._dates[text] = parse_date(text, field)
+            except ValidationError as error:
+                raise _problem(name, line_no, field, error.reason) from None
         return found
 
-    def _invoice(self, group: _Rows, name: str) -> Invoice:
-        first = group.rows[0]
-        line_no = group.first_line
+    def _invoice(self, group: _Rows, name: str, at: dict[str, int]) -> Invoice:
+        line_no, first = group.rows[0]
 
-        def where(field: str, reason: str) -> ValidationError:
-            return ValidationError(field, f"{name}:{line_no}: {field}: {reason}")
+        def text(values: list[str], column: str) -> str:
+            index = at[column]
+            return values[index].strip() if index >= 0 else ""
 
-        def need(row: dict[str, str], column: str) -> str:
-            value = row.get(column, "")
+        def required(values: list[str], column: str, line: int) -> str:
+            value = text(values, column)
             if not value:
-                raise where(column, "is empty")
+                raise _problem(name, line, column, "is empty")
             return value
 
-        def number(row: dict[str, str], column: str) -> Decimal:
-            try:
-                return parse_decimal(need(row, column), column)
-            except ValidationError as error:
-                raise where(column, error.reason) from None
+        def optional(values: list[str], column: str, line: int) -> Decimal | None:
+            value = text(values, column)
+            return _decimal(value, column, name, line) if value else None
 
-        def optional(row: dict[str, str], column: str) -> Decimal | None:
-            return number(row, column) if row.get(column) else None
-
-        seller_tax = first.get("seller_tax_no") or None
-        buyer_tax = first.get("buyer_tax_no") or None
-        seller = InvoiceParty(first.get("seller_name") or seller_tax or "", tax_no=seller_tax)
-        buyer = InvoiceParty(first.get("buyer_name") or buyer_tax or "", tax_no=buyer_tax)
-        invoice_number = need(first, "invoice_number")
-        try:
-            day = self._date(need(first, "issue_date"), "issue_date")
-        except ValidationError as error:
-            raise where("issue_date", error.reason) from None
-        clock = _parse_time(first["issue_time"]) if first.get("issue_time") else time(0)
+        seller_tax = text(first, "seller_tax_no") or None
+        buyer_tax = text(first, "buyer_tax_no") or None
+        seller = InvoiceParty(text(first, "seller_name") or seller_tax or "", tax_no=seller_tax)
+        buyer = InvoiceParty(text(first, "buyer_name") or buyer_tax or "", tax_no=buyer_tax)
+        invoice_number = required(first, "invoice_number", line_no)
+        day = self._date(text(first, "issue_date"), "issue_date", name, line_no)
+        issue_time = text(first, "issue_time")
+        clock = _parse_time(issue_time) if issue_time else time(0)
         issued_at = datetime.combine(day, clock, self.zone)
+        i_name, i_code, i_qty, i_unit = at["product_name"], at["product_code"], at["quantity"], at["unit"]
+        i_price, i_total, i_discount = at["unit_price"], at["line_total"], at["discount"]
+        i_vat, i_rate, i_line = at["vat_amount"], at["vat_percent"], at["line_no"]
+        i_order, i_order_line = at["order_number"], at["order_line"]
         lines: list[InvoiceLine] = []
         vat_total = _ZERO
         vat_base: dict[Decimal, tuple[Decimal, Decimal]] = {}
-        for position, row in enumerate(group.rows, start=1):
-            line_no = group.first_line + position - 1
-            if row["invoice_number"] != invoice_number:  # pragma: no cover - grouping guarantees it
-                raise where("invoice_number", "differs within the invoice")
-            net = number(row, "line_total")
-            vat_amount = optional(row, "vat_amount")
-            vat_percent = optional(row, "vat_percent")
+        for position, (line_no, row) in enumerate(group.rows, start=1):
+            net = _decimal(row[i_total], "line_total", name, line_no)
+            vat_amount = (
+                _decimal(row[i_vat], "vat_amount", name, line_no) if i_vat >= 0 and row[i_vat] else None
+            )
+            vat_percent = (
+                _decimal(row[i_rate], "vat_percent", name, line_no) if i_rate >= 0 and row[i_rate] else None
+            )
             taxes: tuple[Tax, ...] = ()
             if vat_amount is not None or vat_percent is not None:
                 if vat_amount is None:
@@ -353,25 +394,31 @@ class CsvInvoiceSource:
                 key = vat_percent if vat_percent is not None else Decimal(-1)
                 base, amount = vat_base.get(key, (_ZERO, _ZERO))
                 vat_base[key] = (base + net, amount + vat_amount)
+            product = row[i_name].strip()
+            if not product:
+                raise _problem(name, line_no, "product_name", "is empty")
+            number_text = row[i_line].strip() if i_line >= 0 else ""
             lines.append(
                 InvoiceLine(
-                    number=int(row["line_no"]) if row.get("line_no", "").isdigit() else position,
-                    product_name=need(row, "product_name"),
-                    product_code=row.get("product_code") or None,
-                    quantity=number(row, "quantity"),
-                    unit_code=row.get("unit") or None,
-                    unit_price=number(row, "unit_price"),
+                    number=int(number_text) if number_text.isdigit() else position,
+                    product_name=product,
+                    product_code=(row[i_code].strip() or None) if i_code >= 0 else None,
+                    quantity=_decimal(row[i_qty], "quantity", name, line_no),
+                    unit_code=(row[i_unit].strip() or None) if i_unit >= 0 else None,
+                    unit_price=_decimal(row[i_price], "unit_price", name, line_no),
                     line_extension=net,
-                    discount=optional(row, "discount") or _ZERO,
+                    discount=_decimal(row[i_discount], "discount", name, line_no)
+                    if i_discount >= 0 and row[i_discount].strip()
+                    else _ZERO,
                     taxes=taxes,
-                    order_number=row.get("order_number") or None,
-                    order_line=row.get("order_line") or None,
+                    order_number=(row[i_order].strip() or None) if i_order >= 0 else None,
+                    order_line=(row[i_order_line].strip() or None) if i_order_line >= 0 else None,
                 )
             )
         line_no = group.first_line
         net_total = sum((line.line_extension for line in lines), _ZERO)
-        stated = optional(first, "invoice_net_total")
-        payable = optional(first, "invoice_payable")
+        stated = optional(first, "invoice_net_total", line_no)
+        payable = optional(first, "invoice_payable", line_no)
         totals = InvoiceTotals(
             line_extension=net_total if stated is None else stated,
             tax_exclusive=net_total,
@@ -380,20 +427,21 @@ class CsvInvoiceSource:
             tax=vat_total,
         )
         references: tuple[InvoiceReference, ...] = ()
-        if first.get("reference"):
-            ref_date = first.get("reference_date")
+        reference = text(first, "reference")
+        if reference:
+            ref_date = text(first, "reference_date")
             references = (
                 InvoiceReference(
-                    first["reference"], self._date(ref_date, "reference_date") if ref_date else None
+                    reference, self._date(ref_date, "reference_date", name, line_no) if ref_date else None
                 ),
             )
-        uuid_text = first.get("invoice_uuid")
+        uuid_text = text(first, "invoice_uuid")
         invoice_id: InvoiceId
         if uuid_text:
             try:
                 invoice_id = InvoiceId(UUID(uuid_text))
             except ValueError:
-                raise where("invoice_uuid", f"{uuid_text!r} is not a UUID") from None
+                raise _problem(name, line_no, "invoice_uuid", f"{uuid_text!r} is not a UUID") from None
         else:
             invoice_id = invoice_id_for(party_key(seller.tax_no, seller.name), invoice_number)
         try:
@@ -401,14 +449,14 @@ class CsvInvoiceSource:
                 id=invoice_id,
                 number=invoice_number,
                 issued_at=issued_at,
-                currency=need(first, "currency"),
+                currency=required(first, "currency", line_no),
                 seller=seller,
                 buyer=buyer,
                 lines=tuple(lines),
                 totals=totals,
-                type_code=first.get("type") or "SATIS",
-                profile=first.get("profile") or None,
-                exchange_rate=optional(first, "exchange_rate"),
+                type_code=text(first, "type") or "SATIS",
+                profile=text(first, "profile") or None,
+                exchange_rate=optional(first, "exchange_rate", line_no),
                 taxes=tuple(
                     Tax(
                         type_code=VAT,
@@ -419,10 +467,10 @@ class CsvInvoiceSource:
                     for rate, (base, amount) in vat_base.items()
                 ),
                 references=references,
-                store=first.get("store") or None,
-                sales_person=first.get("sales_person") or None,
-                order_number=first.get("order_number") or None,
+                store=text(first, "store") or None,
+                sales_person=text(first, "sales_person") or None,
+                order_number=text(first, "order_number") or None,
                 source=f"{name}:{group.first_line}",
             )
         except ValidationError as error:
-            raise where(error.field, error.reason) from None
+            raise _problem(name, line_no, error.field, error.reason) from None
