@@ -347,8 +347,12 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
     def visible(self, predicate: Predicate, *, limit: int = 50, offset: int = 0) -> list[Company]:
         """Companies matching an access predicate compiled to ``WHERE`` (A7); by folded name then id."""
         t = tables.companies
-        query = sa.select(t).where(compile_predicate(predicate))
-        return self._rows(_page(query.order_by(t.c.name_key, t.c.id), limit, offset))
+        # page the ids first (from the covering index), then read only the page's rows;
+        # a derived table, since MariaDB/MySQL refuse LIMIT inside IN (…)
+        ids = sa.select(t.c.id).where(compile_predicate(predicate)).order_by(t.c.name_key, t.c.id)
+        page = _page(ids, limit, offset).subquery("page")
+        query = sa.select(t).join(page, page.c.id == t.c.id).order_by(t.c.name_key, t.c.id)
+        return self._rows(query)
 
     def count_visible(self, predicate: Predicate) -> int:
         """How many companies match the access predicate, counted in the database (A7)."""

@@ -204,8 +204,9 @@ class SqlRegionRepository(SqlRepository[Region, RegionId]):
     ) -> list[Company]:
         """Companies whose code is linked at ``at`` to a team under ``root``, by id, paged in SQL (T5)."""
         t = tables.companies
-        query = sa.select(t).where(self._under(root, at)).order_by(t.c.id)
-        query = query.limit(max(limit, 0)).offset(max(offset, 0))
+        ids = sa.select(t.c.id).where(self._under(root, at)).order_by(t.c.id)
+        page = ids.limit(max(limit, 0)).offset(max(offset, 0)).subquery("page")
+        query = sa.select(t).join(page, page.c.id == t.c.id).order_by(t.c.id)
         result = self._uow.read(query)
         return [SqlCompanyRepository.mapper.from_row(row) for row in result.mappings()]
 

@@ -24,11 +24,13 @@ from crmkit.adapters.sqlalchemy.tables import (
     _ordered,
     _time,
     _uuid,
+    companies,
     metadata,
 )
 
 __all__ = [
     "TERRITORY_CONSTRAINT_FIELDS",
+    "VISIBILITY_INDEX",
     "code_links",
     "owner_assignments",
     "region_closure",
@@ -39,6 +41,18 @@ __all__ = [
 
 CODE = 50
 """Longest micro-region code."""
+
+VISIBILITY_INDEX = sa.Index(
+    "ix_companies_micro_region_name_key_id",
+    companies.c.micro_region,
+    companies.c.name_key,
+    companies.c.id,
+    mysql_length={"name_key": 255},
+    mariadb_length={"name_key": 255},
+)
+"""Covers the visibility page (A7): ``micro_region IN (…) ORDER BY name_key, id`` is answered from
+the index, and only the rows of the page are read from the table (revision 0006). On MariaDB/MySQL
+the folded name is indexed by its first 255 characters (the key-length limit)."""
 
 regions = sa.Table(
     "regions",

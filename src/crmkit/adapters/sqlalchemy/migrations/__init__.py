@@ -22,6 +22,8 @@ Revisions (oldest first; :data:`REVISIONS`):
   (claimed by dispatchers on ``(state, due_at)``) and ``consent_records`` (M3).
 * ``0005`` — imported invoices and sales orders (issue 5, V1, V2, V10):
   ``invoices``, ``invoice_lines``, ``sales_orders``, ``sales_order_lines``.
+* ``0006`` — the access-policy page index ``companies (micro_region, name_key, id)``
+  (issue 4, A7): the visible page and its count are answered from the index.
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
@@ -60,7 +62,7 @@ __all__ = ["REVISIONS", "SCRIPT_LOCATION", "MigrationError", "current", "upgrade
 SCRIPT_LOCATION = "crmkit.adapters.sqlalchemy:migrations"
 """Where Alembic finds ``env.py`` and ``versions/``: a package resource."""
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
 """Every revision id, oldest first; the last one is ``head``."""
 
 
