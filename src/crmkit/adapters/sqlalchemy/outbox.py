@@ -76,21 +76,28 @@ _FINISH = (
 )
 
 
+_VALUES: dict[object, str] = {
+    member: member.value for enum in (Channel, MessageKind, OutboxState) for member in enum
+}
+"""Enum member → stored value (a dict lookup is several times cheaper than ``.value``)."""
+
+
 def _row(m: OutboxMessage) -> tuple[Any, ...]:
     """The row of ``m`` in :data:`_COLUMNS` order, built directly (cattrs would cost more than the insert)."""
     if len(m.key) > 200 or len(m.recipient) > 254 or len(m.subject) > 500:
         _messages.to_row(m)  # raises ValidationError naming the field
+    created = utc(m.created_at)
     return (
         m.id,
         m.key,
-        m.channel.value,
-        m.kind.value,
+        _VALUES[m.channel],
+        _VALUES[m.kind],
         m.recipient,
         m.body,
         m.subject,
-        utc(m.created_at),
-        utc(m.due_at),
-        m.state.value,
+        created,
+        created if m.due_at is m.created_at else utc(m.due_at),
+        _VALUES[m.state],
         m.attempts,
         m.uncertain_attempts,
         m.claim,
