@@ -358,61 +358,115 @@ def _party(r: _Reader, path: str) -> InvoiceParty:
     )
 
 
+def _kids(node: Element | None) -> dict[str, list[Element]]:
+    """The children of ``node`` by tag (one pass instead of a path search per field)."""
+    kids: dict[str, list[Element]] = {}
+    if node is None:
+        return kids
+    for child in node:
+        found = kids.get(child.tag)
+        if found is None:
+            kids[child.tag] = [child]
+        else:
+            found.append(child)
+    return kids
+
+
+def _first(kids: dict[str, list[Element]], tag: str) -> Element | None:
+    found = kids.get(tag)
+    return found[0] if found else None
+
+
+def _text_of(kids: dict[str, list[Element]], tag: str) -> str | None:
+    found = kids.get(tag)
+    if not found or found[0].text is None:
+        return None
+    return found[0].text.strip() or None
+
+
+def _number_of(r: _Reader, kids: dict[str, list[Element]], tag: str, label: str) -> Decimal | None:
+    value = _text_of(kids, tag)
+    return None if value is None else r.number(label, value)
+
+
+def _required_number(r: _Reader, kids: dict[str, list[Element]], tag: str, label: str) -> Decimal:
+    value = _number_of(r, kids, tag, label)
+    if value is None:
+        raise ValidationError(label, f"{r.where}: {label} is missing")
+    return value
+
+
+_TAX_AMOUNT = _CBC + "TaxAmount"
+_TAXABLE = _CBC + "TaxableAmount"
+_PERCENT = _CBC + "Percent"
+_SUBTOTAL = _CAC + "TaxSubtotal"
+_CATEGORY = _CAC + "TaxCategory"
+_SCHEME = _CAC + "TaxScheme"
+_ID = _CBC + "ID"
+_NAME = _CBC + "Name"
+
+
 def _taxes(r: _Reader, node: Element, path: str, *, withholding: bool) -> tuple[tuple[Tax, ...], Decimal]:
+    return _tax_blocks(r, node.findall(_p(path)), withholding=withholding)
+
+
+def _tax_blocks(r: _Reader, blocks: list[Element], *, withholding: bool) -> tuple[tuple[Tax, ...], Decimal]:
     taxes: list[Tax] = []
     total = Decimal(0)
-    for block in node.iterfind(_p(path)):
-        total += r.amount("cbc:TaxAmount", block)
-        for sub in block.iterfind(_p("cac:TaxSubtotal")):
-            category = sub.find(_p("cac:TaxCategory"))
-            scheme = None if category is None else category.find(_p("cac:TaxScheme"))
-            percent = r.optional_amount("cbc:Percent", sub)
-            if percent is None and category is not None:
-                percent = r.optional_amount("cbc:Percent", category)
-            code = None
-            if scheme is not None:
-                code = r.text("cbc:TaxTypeCode", scheme) or r.text("cbc:ID", scheme)
+    for block in blocks:
+        kids = _kids(block)
+        total += _required_number(r, kids, _TAX_AMOUNT, "cbc:TaxAmount")
+        for sub in kids.get(_SUBTOTAL, ()):
+            sub_kids = _kids(sub)
+            category = _kids(_first(sub_kids, _CATEGORY))
+            scheme = _kids(_first(category, _SCHEME))
+            percent = _number_of(r, sub_kids, _PERCENT, "cbc:Percent")
+            if percent is None:
+                percent = _number_of(r, category, _PERCENT, "cbc:Percent")
             taxes.append(
                 Tax(
-                    type_code=code or "",
-                    amount=r.amount("cbc:TaxAmount", sub),
+                    type_code=_text_of(scheme, _CBC + "TaxTypeCode") or _text_of(scheme, _ID) or "",
+                    amount=_required_number(r, sub_kids, _TAX_AMOUNT, "cbc:TaxAmount"),
                     percent=percent,
-                    taxable_amount=r.optional_amount("cbc:TaxableAmount", sub),
-                    name=None if scheme is None else r.text("cbc:Name", scheme),
+                    taxable_amount=_number_of(r, sub_kids, _TAXABLE, "cbc:TaxableAmount"),
+                    name=_text_of(scheme, _NAME),
                     withholding=withholding,
-                    exemption_code=None
-                    if category is None
-                    else r.text("cbc:TaxExemptionReasonCode", category),
+                    exemption_code=_text_of(category, _CBC + "TaxExemptionReasonCode"),
                 )
             )
     return tuple(taxes), total
 
 
 def _line(r: _Reader, node: Element, order_number: str | None) -> InvoiceLine:
-    number_text = r.required("cbc:ID", node)
+    kids = _kids(node)
+    number_text = _text_of(kids, _ID)
+    if number_text is None:
+        raise ValidationError("cbc:ID", f"{r.where}: cbc:ID is missing")
     try:
         number = int(Decimal(number_text))
     except (InvalidOperation, ValueError):
         raise ValidationError("lines", f"{r.where}: line id {number_text!r} is not a number") from None
-    quantity_node = node.find(_p("cbc:InvoicedQuantity"))
+    quantity_node = _first(kids, _CBC + "InvoicedQuantity")
     if quantity_node is None or not (quantity_node.text or "").strip():
         raise ValidationError("lines", f"{r.where}: line {number} has no cbc:InvoicedQuantity")
     discount = charge = Decimal(0)
-    for ac in node.iterfind(_p("cac:AllowanceCharge")):
-        amount = r.amount("cbc:Amount", ac)
-        if (r.text("cbc:ChargeIndicator", ac) or "false").lower() == "true":
+    for ac in kids.get(_CAC + "AllowanceCharge", ()):
+        ac_kids = _kids(ac)
+        amount = _required_number(r, ac_kids, _CBC + "Amount", "cbc:Amount")
+        if (_text_of(ac_kids, _CBC + "ChargeIndicator") or "false").lower() == "true":
             charge += amount
         else:
             discount += amount
-    taxes, _ = _taxes(r, node, "cac:TaxTotal", withholding=False)
-    withheld, _ = _taxes(r, node, "cac:WithholdingTaxTotal", withholding=True)
-    item = node.find(_p("cac:Item"))
-    name = None if item is None else (r.text("cbc:Name", item) or r.text("cbc:Description", item))
-    code = None
-    if item is not None:
-        code = r.text("cac:SellersItemIdentification/cbc:ID", item) or r.text(
-            "cac:StandardItemIdentification/cbc:ID", item
-        )
+    taxes, _ = _tax_blocks(r, kids.get(_CAC + "TaxTotal", []), withholding=False)
+    withheld, _ = _tax_blocks(r, kids.get(_CAC + "WithholdingTaxTotal", []), withholding=True)
+    item = _kids(_first(kids, _CAC + "Item"))
+    name = _text_of(item, _NAME) or _text_of(item, _CBC + "Description")
+    code = _text_of(_kids(_first(item, _CAC + "SellersItemIdentification")), _ID) or _text_of(
+        _kids(_first(item, _CAC + "StandardItemIdentification")), _ID
+    )
+    price = _number_of(
+        r, _kids(_first(kids, _CAC + "Price")), _CBC + "PriceAmount", "cac:Price/cbc:PriceAmount"
+    )
     unit = quantity_node.get("unitCode")
     return InvoiceLine(
         number=number,
@@ -420,13 +474,13 @@ def _line(r: _Reader, node: Element, order_number: str | None) -> InvoiceLine:
         product_code=code,
         quantity=r.number("cbc:InvoicedQuantity", quantity_node.text or ""),
         unit_code=unit.strip() if unit else None,
-        unit_price=r.amount("cac:Price/cbc:PriceAmount", node, default=Decimal(0)),
-        line_extension=r.amount("cbc:LineExtensionAmount", node),
+        unit_price=Decimal(0) if price is None else price,
+        line_extension=_required_number(r, kids, _CBC + "LineExtensionAmount", "cbc:LineExtensionAmount"),
         discount=discount,
         charge=charge,
         taxes=taxes + withheld,
         order_number=order_number,
-        order_line=r.text("cac:OrderLineReference/cbc:LineID", node),
+        order_line=_text_of(_kids(_first(kids, _CAC + "OrderLineReference")), _CBC + "LineID"),
     )
 
 

@@ -14,6 +14,7 @@ imports this module so Alembic and ``reset_database`` see the tables.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -62,6 +63,22 @@ class DecimalText(sa.types.TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         """Read the text back as the same ``Decimal``."""
         return None if value is None else Decimal(value)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Decimal | None], str | None]:
+        """One plain function per value (the bulk path calls it a million times)."""
+        return _text_or_none
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Decimal | None]:
+        """Read the text back as the same ``Decimal``."""
+        return _decimal_or_none
+
+
+def _text_or_none(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
 
 
 def _decimal() -> sa.types.TypeEngine[Any]:
