@@ -369,10 +369,22 @@ def main() -> int:
     def cte_sql_count() -> int:
         return int(raw.execute(cte_count, (top.hex, at, at)).fetchone()[0])
 
-    assert ours_count() == closure_sql_count() == cte_sql_count() == ours_under()[1]
-    oc, ou, cc, rc = alternate(args.repeat, ours_count, ours_under, closure_sql_count, cte_sql_count)
+    in_engine = sa.text(closure_count.replace("?", ":r", 1).replace("?", ":a"))
+
+    def closure_in_transaction() -> int:
+        """The hand-written count through the same engine, in a transaction as a unit of work runs."""
+        with storage.engine.begin() as conn:
+            return int(conn.execute(in_engine, {"r": top.hex, "a": at}).scalar_one())
+
+    assert (
+        ours_count() == closure_sql_count() == cte_sql_count() == ours_under()[1] == closure_in_transaction()
+    )
+    oc, ou, cc, rc, ct = alternate(
+        args.repeat, ours_count, ours_under, closure_sql_count, cte_sql_count, closure_in_transaction
+    )
     print(f"  customers under a top region ({ours_count():,} customers)")
     print(f"    hand-written closure SQL count   p50 {p50_ms(cc):6.3f} ms")
+    print(f"    the same through the engine, in a transaction p50 {p50_ms(ct):6.3f} ms")
     print(f"    hand-written recursive CTE count p50 {p50_ms(rc):6.3f} ms")
     print(
         f"    ours count_customers_under       p50 {p50_ms(oc):6.3f} ms   ratio to closure SQL "
