@@ -57,6 +57,7 @@ from crmkit.testing.contracts.messaging import (
 )
 from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
 from crmkit.testing.contracts.round_trip import RoundTripContract
+from crmkit.testing.contracts.territory import TerritoryContract
 from crmkit.testing.contracts.unit_of_work import UnitOfWorkContract
 
 __all__ = [
@@ -72,5 +73,6 @@ __all__ = [
     "PickListRepositoryContract",
     "RoundTripContract",
     "SmsGatewayContract",
+    "TerritoryContract",
     "UnitOfWorkContract",
 ]
