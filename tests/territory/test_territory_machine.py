@@ -2,7 +2,7 @@
 
 Rules add and move regions (cycles must be refused and change nothing), add teams,
 link codes to teams (a code in two regions at once must be refused, T3), add and end
-memberships and re-code customers. After every step both back ends must agree with
+memberships (T4) and re-code customers. After every step both back ends must agree with
 each other and with a reference tree kept here, the tree must have no cycle, and every
 customer whose code is served at the probe date must lie on exactly one root-to-region
 path (it is "under" exactly the ancestors of one region).
@@ -70,6 +70,7 @@ class TerritoryMachine(RuleBasedStateMachine):
         self.team_region: dict[TeamId, RegionId] = {}
         self.links: list[CodeLink] = []
         self.codes: dict[CompanyId, str | None] = {}
+        self.memberships: list[Membership] = []
         self.rep = make_employee(name="Gülşen Çelik")
         for storage in self.backends:
             with storage.unit_of_work() as uow:
@@ -155,6 +156,24 @@ class TerritoryMachine(RuleBasedStateMachine):
             validity=Validity(day(start)),
         )
         self._all(lambda uow: uow.memberships.add(member))
+        self.memberships.append(member)
+
+    @rule(data=st.data(), end=st.integers(1, 70))
+    def leave_team(self, data: st.DataObject, end: int) -> None:
+        open_ones = [
+            m for m in self.memberships if m.validity.valid_to is None and m.validity.valid_from < day(end)
+        ]
+        if not open_ones:
+            return
+        member = data.draw(st.sampled_from(open_ones))
+        ended = attrs.evolve(member, validity=member.validity.ended(day(end)))
+
+        def save(uow: UnitOfWork) -> Membership:
+            stored = uow.memberships.get(member.id)
+            return uow.memberships.save(attrs.evolve(ended, version=stored.version))
+
+        self._all(save)
+        self.memberships[self.memberships.index(member)] = ended
 
     @rule(target=customers, code=st.one_of(st.none(), st.sampled_from(CODES)))
     def add_customer(self, code: str | None) -> CompanyId:
@@ -194,6 +213,18 @@ class TerritoryMachine(RuleBasedStateMachine):
                     assert region not in ancestors
                     assert ancestors == self._chain(region)
                     assert uow.regions.subtree(region) == self._reference_subtree(region)
+
+    @invariant()
+    def reps_under_a_region_follow_the_dated_memberships(self) -> None:
+        for storage in self.backends:
+            with storage.unit_of_work() as uow:
+                for region in self.parent:
+                    below = set(self._reference_subtree(region))
+                    serving = any(
+                        m.validity.contains(AT) and self.team_region[m.team_id] in below
+                        for m in self.memberships
+                    )
+                    assert uow.regions.reps_under(region, AT) == ([self.rep.id] if serving else [])
 
     @invariant()
     def every_served_customer_lies_on_exactly_one_path(self) -> None:
