@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Self
 
+import attrs
 import pluggy
 
 from crmkit.adapters.clock import RandomIds, SystemClock
@@ -163,19 +164,13 @@ def connect(
 
     The schema is not created here; call :meth:`Crm.migrate` (memory needs nothing).
     """
-    import attrs
-
-    base = settings or Settings()
-    overrides = {
-        k: v
-        for k, v in {
-            "timezone": timezone,
-            "phone_region": phone_region,
-            "regional_access": regional_access,
-        }.items()
-        if v is not None
-    }
-    final_settings = attrs.evolve(base, **overrides) if overrides else base
+    final_settings = settings or Settings()
+    if timezone is not None:
+        final_settings = attrs.evolve(final_settings, timezone=timezone)
+    if phone_region is not None:
+        final_settings = attrs.evolve(final_settings, phone_region=phone_region)
+    if regional_access is not None:
+        final_settings = attrs.evolve(final_settings, regional_access=regional_access)
     the_clock = clock or SystemClock()
     the_ids = ids or RandomIds()
     facade = Plugins(plugin_manager or make_plugin_manager(plugins, load_entrypoints=load_entrypoints))

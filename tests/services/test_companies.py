@@ -14,6 +14,7 @@ from crmkit.domain.errors import (
     RuleViolation,
     ValidationError,
 )
+from crmkit.domain.ids import CompanyId
 from crmkit.domain.parties import ClaimStatus, CompanyKind, CompanyStatus, CompanyType, ReferenceKind
 from tests.services.conftest import World
 
@@ -22,7 +23,7 @@ VKN_B = "6800120004"
 TCKN = "10000000146"
 
 
-def _chain(w: World) -> tuple[object, object, object]:
+def _chain(w: World) -> tuple[CompanyId, CompanyId, CompanyId]:
     p, a = w.crm.parties, w.admin.id
     dist = p.register_company(actor=a, name="Marmara Dağıtım A.Ş.", type="distributor", tax_no=VKN_A)
     dealer = p.register_company(actor=a, name="Ege Bayi", type="dealer", parent=dist.id)
@@ -80,7 +81,7 @@ def test_c2_forbidden_pair_is_refused_and_nothing_is_stored(
 def test_c2_allowed_channel_chain(world: World) -> None:
     dist, dealer, customer = _chain(world)
     with world.crm.storage.unit_of_work() as uow:
-        assert uow.companies.ancestors(customer) == [dealer, dist]  # type: ignore[list-item]
+        assert uow.companies.ancestors(customer) == [dealer, dist]
 
 
 def test_c2_move_under_forbidden_parent_leaves_company_where_it_was(world: World) -> None:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
+import crmkit
 from crmkit.domain.employees import EmployeeStatus, Position
 from crmkit.domain.errors import Duplicate, PermissionDenied, RuleViolation, ValidationError
 from crmkit.domain.events import DomainEvent
 from crmkit.hookspecs import hookimpl
 from crmkit.testing.clock import FixedClock, SequentialIds
 from tests.services.conftest import World
-
-import crmkit
 
 
 def test_first_admin_only_once(world: World) -> None:
@@ -66,7 +67,7 @@ def test_c8_exit_records_reason_and_date_and_revokes_credentials_and_access(
     assert left.login is None and left.password_hash is None
     assert p.authenticate(login="gulsen", password="çok-gizli-1") is None
     # A5: from the exit on, the employee can do nothing at all
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: p.get_company(actor=rep.id, company=company.id),
         lambda: p.register_company(actor=rep.id, name="İki", type="customer"),
         lambda: p.add_contact(actor=rep.id, company=company.id, name="Can"),
@@ -97,9 +98,9 @@ def test_logins_are_unique(world: World) -> None:
     with pytest.raises(Duplicate) as info:
         p.hire(actor=a, name="Gülşen Ak", login="gulsen", password="parola-456")
     assert info.value.field == "login"
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError) as short:
         p.hire(actor=a, name="Kısa", login="kisa", password="123")
-    assert info.value.field == "password"
+    assert short.value.field == "password"
 
 
 def test_a6_dealer_staff_register_only_under_their_own_firm(world: World) -> None:

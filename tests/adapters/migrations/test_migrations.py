@@ -299,7 +299,7 @@ def test_mariadb_tables_get_binary_collation_whatever_the_database_default(engin
         pytest.skip("table collations are a MariaDB/MySQL matter")
     upgrade(engine)
     with engine.connect() as conn:
-        collations = dict(
+        collations: dict[str, str] = dict(
             conn.execute(
                 sa.text(
                     "SELECT table_name, table_collation FROM information_schema.tables"
