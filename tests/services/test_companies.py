@@ -63,7 +63,12 @@ def test_c1_unknown_type_names_the_field(world: World) -> None:
 
 @pytest.mark.parametrize(
     ("parent_type", "child_type"),
-    [("dealer", "main_dealer"), ("dealer", "dealer"), ("customer", "customer"), ("main_dealer", "distributor")],
+    [
+        ("dealer", "main_dealer"),
+        ("dealer", "dealer"),
+        ("customer", "customer"),
+        ("main_dealer", "distributor"),
+    ],
 )
 def test_c2_forbidden_pair_is_refused_and_nothing_is_stored(
     world: World, parent_type: str, child_type: str
@@ -187,7 +192,9 @@ def test_c6_assigned_at_registration_cannot_be_claimed(world: World) -> None:
     p, a = world.crm.parties, world.admin.id
     rep = p.hire(actor=a, name="Gülşen Çelik")
     support = p.hire(actor=a, name="Deniz Ak")
-    company = p.register_company(actor=a, name="Bir", type="customer", sales_rep=rep.id, support_rep=support.id)
+    company = p.register_company(
+        actor=a, name="Bir", type="customer", sales_rep=rep.id, support_rep=support.id
+    )
     assert company.is_assigned and company.support_rep_id == support.id
     other = p.hire(actor=a, name="İbrahim Şahin")
     with pytest.raises(RuleViolation) as info:
@@ -335,9 +342,7 @@ def test_turkish_text_survives_and_search_folds(world: World) -> None:
 
 def test_unknown_company_is_not_found(world: World) -> None:
     with pytest.raises(NotFound):
-        world.crm.parties.get_company(
-            actor=world.admin.id, company="00000000-0000-4000-8000-999999999999"
-        )
+        world.crm.parties.get_company(actor=world.admin.id, company="00000000-0000-4000-8000-999999999999")
 
 
 # -- C12 ---------------------------------------------------------------------

@@ -50,9 +50,7 @@ def test_c8_unknown_department_names_the_field(world: World) -> None:
 
 
 @pytest.mark.parametrize("how", ["dismiss", "resign"])
-def test_c8_exit_records_reason_and_date_and_revokes_credentials_and_access(
-    world: World, how: str
-) -> None:
+def test_c8_exit_records_reason_and_date_and_revokes_credentials_and_access(world: World, how: str) -> None:
     p, a = world.crm.parties, world.admin.id
     rep = p.hire(actor=a, name="Gülşen Çelik", login="gulsen", password="çok-gizli-1")
     assert p.authenticate(login="gulsen", password="çok-gizli-1") == rep
@@ -174,9 +172,7 @@ class Recorder:
 
 def test_events_are_published_to_plugins_only_after_commit() -> None:
     recorder = Recorder()
-    crm = crmkit.connect(
-        clock=FixedClock(), ids=SequentialIds(), plugins=[recorder], load_entrypoints=False
-    )
+    crm = crmkit.connect(clock=FixedClock(), ids=SequentialIds(), plugins=[recorder], load_entrypoints=False)
     admin = crm.parties.create_first_admin(name="Ayşe")
     company = crm.parties.register_company(actor=admin.id, name="Bir", type="customer")
     with pytest.raises(RuleViolation):
