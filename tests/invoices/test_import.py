@@ -453,3 +453,28 @@ def test_v1_a_plugin_can_add_an_erp_source_through_the_same_hook(
     assert "acme-erp" in world.crm.plugins.schemes("invoices")
     report: ImportReport = world.crm.invoices.import_from("acme-erp://erp.local/firm/1", actor=world.admin.id)
     assert report.imported == 1 and report.source == "acme-erp://erp.local/firm/1"
+
+
+def test_c12_imports_deliveries_and_order_changes_are_audited(world: World, tmp_path: Path) -> None:
+    at = datetime(2026, 1, 2, tzinfo=UTC)
+    order = SalesOrder(
+        number="SO-9",
+        customer="1234567890",
+        ordered_at=at,
+        lines=(OrderLine(line_id="1", product_name="Kalem", product_code="P1", quantity=D(10)),),
+    )
+    world.crm.invoices.register_order(actor=world.admin.id, order=order)
+    world.crm.invoices.import_from(f"csv://{write(tmp_path, ROWS[0], ROWS[1])}", actor=world.admin.id)
+    invoice = world.crm.invoices.find("9205121120", "A-1")
+    assert invoice is not None
+    world.crm.invoices.mark_delivered(actor=world.admin.id, invoice=invoice.id, received_by="Mehmet Bey")
+    with world.storage.unit_of_work() as uow:
+        trail = uow.audit.for_record("invoice", str(invoice.id))
+        orders = uow.audit.for_record("sales_order", "SO-9")
+    assert [(e.action, e.actor_id) for e in trail] == [
+        ("create", str(world.admin.id)),
+        ("update", str(world.admin.id)),
+    ]
+    assert {(c.field, c.new) for c in trail[0].changes} == {("number", "A-1"), ("source", "sales.csv:2")}
+    assert ("received_by", None, "Mehmet Bey") in {(c.field, c.old, c.new) for c in trail[1].changes}
+    assert [(e.action, e.version) for e in orders] == [("create", 1), ("update", 2)]

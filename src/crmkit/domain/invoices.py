@@ -48,6 +48,7 @@ __all__ = [
     "DeliveryStatus",
     "Invoice",
     "InvoiceId",
+    "InvoiceImported",
     "InvoiceKind",
     "InvoiceLine",
     "InvoiceParty",
@@ -317,6 +318,19 @@ class InvoiceReference:
     number: str
     issue_date: date | None = None
     uuid: uuid.UUID | None = None
+
+
+@attrs.frozen
+class InvoiceImported:
+    """What the audit trail records of an imported invoice (C12): its number and where it came from.
+
+    Attributes:
+        number: the invoice number.
+        source: where it was read (file and line, or an ERP id).
+    """
+
+    number: str
+    source: str
 
 
 class DeliveryStatus(enum.Enum):

@@ -20,6 +20,7 @@ from crmkit.domain.invoices import (
     DeliveryStatus,
     Invoice,
     InvoiceId,
+    InvoiceImported,
     LineReversal,
     OrderLine,
     SalesOrder,
@@ -31,7 +32,12 @@ if TYPE_CHECKING:
 
     from crmkit.adapters.memory.storage import MemoryUnitOfWork
 
-__all__ = ["InvoiceTables", "MemoryInvoiceRepository"]
+__all__ = ["INVOICE_AGGREGATE", "ORDER_AGGREGATE", "InvoiceTables", "MemoryInvoiceRepository"]
+
+INVOICE_AGGREGATE = "invoice"
+"""``aggregate_type`` of the audit entries of imported invoices and their delivery (C12)."""
+ORDER_AGGREGATE = "sales_order"
+"""``aggregate_type`` of the audit entries of sales orders (C12)."""
 
 _ZERO = Decimal(0)
 
@@ -211,6 +217,9 @@ class MemoryInvoiceRepository:
         for invoice in invoices:
             self._new[invoice.id] = invoice
             self._new_numbers[(invoice.seller_key, invoice.number)] = invoice.id
+            self._uow.record_change(
+                INVOICE_AGGREGATE, invoice.id, 1, None, InvoiceImported(invoice.number, invoice.source)
+            )
 
     def record_reversals(self, reversals: Sequence[LineReversal]) -> None:
         """Stage returned quantities and amounts on the original lines.
@@ -235,9 +244,10 @@ class MemoryInvoiceRepository:
             NotFound: when the invoice is not stored.
         """
         self._uow.check_usable()
-        self.get(invoice)
+        before = self.delivery(invoice)
         delivery = Delivery(invoice, DeliveryStatus.DELIVERED, at, received_by)
         self._new_deliveries[invoice] = delivery
+        self._uow.record_change(INVOICE_AGGREGATE, invoice, 1, before, delivery)
         return delivery
 
     def add_order(self, order: SalesOrder) -> None:
@@ -251,6 +261,7 @@ class MemoryInvoiceRepository:
             raise Duplicate("number", f"order {order.number} already exists")
         self._new_orders[order.number] = order
         self._order_base.setdefault(order.number, None)
+        self._uow.record_change(ORDER_AGGREGATE, order.number, order.version, None, order)
 
     def save_order(self, order: SalesOrder) -> SalesOrder:
         """Stage a changed order; returns it with ``version + 1``.
@@ -268,6 +279,7 @@ class MemoryInvoiceRepository:
         saved = attrs.evolve(order, version=order.version + 1)
         self._new_orders[order.number] = saved
         self._order_base.setdefault(order.number, current.version)
+        self._uow.record_change(ORDER_AGGREGATE, order.number, saved.version, current, saved)
         return saved
 
     # -- the unit of work's side -----------------------------------------------------

@@ -29,12 +29,15 @@ from crmkit.adapters.sqlalchemy.invoice_tables import (
     sales_order_lines,
     sales_orders,
 )
-from crmkit.adapters.sqlalchemy.tables import LABEL, NAME
+from crmkit.adapters.sqlalchemy.repositories import audit_row
+from crmkit.adapters.sqlalchemy.tables import LABEL, NAME, audit_entries
+from crmkit.adapters.unit_of_work import audit_entry
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.invoices import (
     DeliveryStatus,
     Invoice,
     InvoiceId,
+    InvoiceImported,
     InvoiceLine,
     InvoiceParty,
     InvoiceReference,
@@ -52,6 +55,11 @@ if TYPE_CHECKING:
 __all__ = ["SqlInvoiceRepository"]
 
 CHUNK = 1_000
+INVOICE_AGGREGATE = "invoice"
+"""``aggregate_type`` of the audit entries of imported invoices and their delivery (C12)."""
+ORDER_AGGREGATE = "sales_order"
+"""``aggregate_type`` of the audit entries of sales orders (C12)."""
+_AUDIT_COLUMNS = ("actor_id", "at", "aggregate_type", "aggregate_id", "version", "action", "changes")
 """Most keys one ``IN (…)`` look-up sends."""
 
 _HEADER_COLUMNS: tuple[str, ...] = tuple(
@@ -294,6 +302,21 @@ class SqlInvoiceRepository:
     def _rows(self, query: sa.Executable) -> list[Any]:
         return list(self._uow.read(query))
 
+    def _audit(
+        self, aggregate_type: str, key: object, version: int, old: object, new: object
+    ) -> dict[str, Any]:
+        return audit_row(
+            audit_entry(
+                actor=self._uow.actor,
+                at=self._uow.clock.now(),
+                aggregate_type=aggregate_type,
+                aggregate_id=key,
+                version=version,
+                old=old,
+                new=new,
+            )
+        )
+
     # -- invoices --------------------------------------------------------------------
     def add_many(self, invoices_: Sequence[Invoice]) -> None:
         """Write the invoices and their lines in one savepoint through the bulk path.
@@ -311,6 +334,16 @@ class SqlInvoiceRepository:
         try:
             bulk_insert(connection, invoices, headers, columns=_HEADER_COLUMNS)
             bulk_insert(connection, invoice_lines, lines, columns=_LINE_COLUMNS)
+            audit = (
+                self._audit(INVOICE_AGGREGATE, i.id, 1, None, InvoiceImported(i.number, i.source))
+                for i in invoices_
+            )
+            bulk_insert(
+                connection,
+                audit_entries,
+                (tuple(row[c] for c in _AUDIT_COLUMNS) for row in audit),
+                columns=_AUDIT_COLUMNS,
+            )
         except IntegrityError as error:
             savepoint.rollback()
             message = str(error.orig)
@@ -431,14 +464,18 @@ class SqlInvoiceRepository:
         """
         if received_by is not None and len(received_by) > LABEL:
             raise ValidationError("received_by", f"is longer than {LABEL} characters")
+        before = self.delivery(invoice)
         statement = (
             sa.update(invoices)
             .where(invoices.c.id == invoice)
             .values(delivered_at=utc(at), received_by=received_by)
         )
-        if self._uow.read(statement).rowcount == 0:
-            raise NotFound("invoice", invoice)
-        return Delivery(invoice, DeliveryStatus.DELIVERED, utc(at), received_by)
+        self._uow.read(statement)
+        delivery = Delivery(invoice, DeliveryStatus.DELIVERED, utc(at), received_by)
+        self._uow.read(
+            sa.insert(audit_entries).values(self._audit(INVOICE_AGGREGATE, invoice, 1, before, delivery))
+        )
+        return delivery
 
     def delivery(self, invoice: InvoiceId) -> Delivery:
         """The invoice's delivery state.
@@ -507,6 +544,10 @@ class SqlInvoiceRepository:
             )
             if rows:
                 connection.execute(sa.insert(sales_order_lines), rows)
+            connection.execute(
+                sa.insert(audit_entries),
+                self._audit(ORDER_AGGREGATE, order.number, order.version, None, order),
+            )
         except IntegrityError:
             savepoint.rollback()
             raise Duplicate("number", f"order {order.number} already exists") from None
@@ -552,10 +593,11 @@ class SqlInvoiceRepository:
             NotFound: never added.
         """
         c = sales_orders.c
+        current = self.orders([order.number]).get(order.number)
+        if current is None:
+            raise NotFound("order", order.number)
         bumped = sa.update(sales_orders).where(c.number == order.number, c.version == order.version)
         if self._uow.read(bumped.values(version=order.version + 1)).rowcount == 0:
-            if not self._rows(sa.select(c.number).where(c.number == order.number)):
-                raise NotFound("order", order.number)
             raise ConcurrencyConflict("order", order.number, order.version)
         lc = sales_order_lines.c
         for row in self._order_line_rows(order):
@@ -564,13 +606,19 @@ class SqlInvoiceRepository:
                 .where(lc.order_number == order.number, lc.line_id == row["line_id"])
                 .values(invoiced=row["invoiced"], pending=row["pending"])
             )
-        return SalesOrder(
+        saved = SalesOrder(
             number=order.number,
             customer=order.customer,
             ordered_at=order.ordered_at,
             lines=order.lines,
             version=order.version + 1,
         )
+        self._uow.read(
+            sa.insert(audit_entries).values(
+                self._audit(ORDER_AGGREGATE, order.number, saved.version, current, saved)
+            )
+        )
+        return saved
 
     def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
         """Order lines not fully invoiced, by order number then line id (V10), selected in the database."""
