@@ -215,6 +215,9 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--ubl-invoices", type=int, default=20_000)
     parser.add_argument("--postgres", default=os.environ.get("CRMKIT_BENCH_POSTGRES_URL"))
+    parser.add_argument(
+        "--postgres-lines", type=int, default=None, help="lines for PostgreSQL (default: --lines)"
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
@@ -282,10 +285,14 @@ def main() -> int:
             from crmkit.adapters.sqlalchemy.testing import reset_database
 
             csv_path = work / "sales_pg.csv"
-            write_csv(csv_path, args.lines)
+            pg_lines = args.postgres_lines or args.lines
+            write_csv(csv_path, pg_lines)
             crm, admin = connect(args.postgres)
             seconds, report = timed(lambda: crm.invoices.import_from(f"csv://{csv_path}", actor=admin))
-            show("PostgreSQL CSV import (COPY)", f"{args.lines / seconds:>10,.0f} lines/s ({seconds:.1f} s)")
+            show(
+                f"PostgreSQL CSV import (COPY), {pg_lines:,} lines",
+                f"{pg_lines / seconds:>10,.0f} lines/s ({seconds:.1f} s)",
+            )
             seconds, dup = timed(lambda: crm.invoices.import_from(f"csv://{csv_path}", actor=admin))
             show(
                 "PostgreSQL CSV re-import, all duplicates",
