@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -366,6 +367,7 @@ class Dispatcher:
             except ConcurrencyConflict:
                 if attempt + 1 == self.conflict_retries:
                     raise
+                time.sleep(self._rng.random() * 0.02 * (attempt + 1))  # let the other side finish
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _idempotent(self, message: OutboxMessage) -> bool:

@@ -2,10 +2,10 @@
 
 Claims work on every back end the same way: read due rows (with ``FOR UPDATE
 SKIP LOCKED`` on PostgreSQL and MariaDB/MySQL, so concurrent dispatchers
-pass each other's rows by), then claim them with a *conditional* update —
-``WHERE id = ? AND state = ? AND attempts = ?`` — so a row another
-dispatcher claimed in between is simply not ours (SQLite, which drops
-``FOR UPDATE``, relies on that alone). Outcomes are written with one
+pass each other's rows by), then claim them with one set-based *conditional*
+update — ``WHERE id IN (…) AND state = ? AND due_at <= now`` — so a row
+another dispatcher claimed in between is simply not ours (SQLite, which
+drops ``FOR UPDATE``, relies on that alone). Outcomes are written with one
 ``executemany`` per call, only for rows still held by the claim token.
 """
 
@@ -47,21 +47,6 @@ _consents = RowMapper(ConsentRecord, consent_records)
 _COLUMNS = [c.name for c in outbox_messages.columns]
 
 _t = outbox_messages
-_CLAIM = (
-    sa.update(_t)
-    .where(
-        _t.c.id == sa.bindparam("b_id"),
-        _t.c.state == sa.bindparam("b_state"),
-        _t.c.attempts == sa.bindparam("b_attempts"),
-    )
-    .values(
-        state=OutboxState.CLAIMED.value,
-        claim=sa.bindparam("n_claim"),
-        due_at=sa.bindparam("n_due_at"),
-        attempts=sa.bindparam("n_attempts"),
-        uncertain_attempts=sa.bindparam("n_uncertain"),
-    )
-)
 _FINISH = (
     sa.update(_t)
     .where(_t.c.id == sa.bindparam("b_id"), _t.c.claim == sa.bindparam("b_claim"))
@@ -221,44 +206,58 @@ class SqlOutboxRepository:
         # One indexed range scan per state, in (state, due_at) index order: no sort, however many
         # rows are due (ordering by id as well would sort every tied row of a campaign).
         # Lapsed claims (rare) come first, then pending messages.
-        candidates: list[OutboxMessage] = []
+        claimed: list[OutboxMessage] = []
         for state in (OutboxState.CLAIMED, OutboxState.PENDING):
-            if len(candidates) >= limit:
+            if len(claimed) >= limit:
                 break
             query = (
                 sa.select(_t)
                 .where(_t.c.state == state.value, _t.c.due_at <= now)
                 .order_by(_t.c.due_at)
-                .limit(limit - len(candidates))
+                .limit(limit - len(claimed))
             )
             if self._uow.connection.dialect.name in _SKIP_LOCKED:
                 query = query.with_for_update(skip_locked=True)
-            candidates += [_from_row(r) for r in self._uow.read(query)]
-        if not candidates:
-            return []
-        claimed = [m.claim_for(token, now, lease) for m in candidates]
-        params = [
-            {
-                "b_id": old.id,
-                "b_state": old.state.value,
-                "b_attempts": old.attempts,
-                "n_claim": token,
-                "n_due_at": new.due_at,
-                "n_attempts": new.attempts,
-                "n_uncertain": new.uncertain_attempts,
-            }
-            for old, new in zip(candidates, claimed, strict=True)
-        ]
-        result = self._uow.connection.execute(_CLAIM, params)
-        if result.rowcount == len(claimed):
-            return claimed
-        # Some rows were claimed by another dispatcher in between: keep those still ours.
-        held = set(
-            self._uow.read(
-                sa.select(_t.c.id).where(_t.c.claim == token, _t.c.id.in_([m.id for m in claimed]))
-            ).scalars()
-        )
-        return [m for m in claimed if m.id in held]
+            candidates = [_from_row(r) for r in self._uow.read(query)]
+            if candidates:
+                claimed += self._take(state, candidates, token, now, lease)
+        return claimed
+
+    def _take(
+        self, state: OutboxState, candidates: list[OutboxMessage], token: str, now: datetime, lease: timedelta
+    ) -> list[OutboxMessage]:
+        """Claim rows read in ``state`` with one set-based conditional UPDATE per chunk.
+
+        The condition (same state, still due) fails for a row another dispatcher claimed in
+        between — its claim pushed ``due_at`` into the future — so such a row is not taken.
+        """
+        mine = [m.claim_for(token, now, lease) for m in candidates]
+        values: dict[str, Any] = {
+            "state": OutboxState.CLAIMED.value,
+            "claim": token,
+            "due_at": now + lease,
+            "attempts": _t.c.attempts + 1,
+        }
+        if state is OutboxState.CLAIMED:  # a lapsed claim: its attempt's outcome is unknown
+            values["uncertain_attempts"] = _t.c.uncertain_attempts + 1
+        # With FOR UPDATE SKIP LOCKED the rows are already locked by this transaction: update
+        # them by primary key only (a range condition would make InnoDB lock gaps and deadlock
+        # against the other dispatchers). Without row locks (SQLite), the condition decides.
+        locked = self._uow.connection.dialect.name in _SKIP_LOCKED
+        taken = 0
+        for chunk in _chunks([m.id for m in candidates]):
+            condition: list[sa.ColumnElement[bool]] = [_t.c.id.in_(chunk)]
+            if not locked:
+                condition += [_t.c.state == state.value, _t.c.due_at <= now]
+            taken += self._uow.connection.execute(sa.update(_t).where(*condition).values(values)).rowcount
+        if taken == len(mine):
+            return mine
+        # Some rows went to another dispatcher in between: keep those that are ours.
+        held: set[uuid.UUID] = set()
+        for chunk in _chunks([m.id for m in mine]):
+            query = sa.select(_t.c.id).where(_t.c.claim == token, _t.c.id.in_(chunk))
+            held.update(self._uow.read(query).scalars())
+        return [m for m in mine if m.id in held]
 
     def finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
         """Store outcomes of messages still held by ``token``, one ``executemany``; return lost ids.
