@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -49,11 +50,11 @@ MAR = datetime(2026, 3, 1, tzinfo=UTC)
 JUL = datetime(2026, 7, 1, tzinfo=UTC)
 
 
-def _region(name: str, parent: Region | None = None, **kw: object) -> Region:
+def _region(name: str, parent: Region | None = None, **kw: Any) -> Region:
     return Region(id=RegionId(uuid.uuid4()), name=name, parent_id=None if parent is None else parent.id, **kw)
 
 
-def _team(name: str, region: Region, **kw: object) -> SalesTeam:
+def _team(name: str, region: Region, **kw: Any) -> SalesTeam:
     return SalesTeam(id=TeamId(uuid.uuid4()), name=name, region_id=region.id, **kw)
 
 
@@ -61,7 +62,7 @@ def _link(team: SalesTeam, code: str, start: datetime = JAN, end: datetime | Non
     return CodeLink(id=CodeLinkId(uuid.uuid4()), team_id=team.id, code=code, validity=Validity(start, end))
 
 
-def _customer(name: str, code: str | None, **kw: object) -> Company:
+def _customer(name: str, code: str | None, **kw: Any) -> Company:
     return make_company(name=name, type="customer", segmentation=Segmentation(micro_region=code), **kw)
 
 
