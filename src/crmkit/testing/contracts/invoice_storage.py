@@ -1,0 +1,207 @@
+"""The contract of every storage's :class:`~crmkit.ports.invoices.InvoiceRepository` (SPEC §7 V1, V2, V10).
+
+Bind it with the same ``storage`` fixture as the other storage suites (a
+migrated, empty :class:`~crmkit.ports.storage.Storage`)::
+
+    class TestAcmeInvoices(InvoiceRepositoryContract):
+        pass
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
+from crmkit.domain.invoices import (
+    VAT,
+    DeliveryStatus,
+    Invoice,
+    InvoiceLine,
+    InvoiceParty,
+    InvoiceReference,
+    InvoiceTotals,
+    LineReversal,
+    OrderLine,
+    SalesOrder,
+    Tax,
+    invoice_id_for,
+)
+from crmkit.ports.storage import Storage
+
+__all__ = ["InvoiceRepositoryContract", "sample_invoice"]
+
+_AT = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
+
+
+def sample_invoice(
+    number: str = "ABC2026000000001", *, seller: str = "9205121120", lines: int = 3
+) -> Invoice:
+    """A sale of ``lines`` lines with KDV 20 %, every optional field filled, exact decimals."""
+    built = tuple(
+        InvoiceLine(
+            number=n,
+            product_name=f"Ürün {n} — çay",
+            product_code=f"P{n}",
+            quantity=Decimal(n) + Decimal("0.125"),
+            unit_code="NIU",
+            unit_price=Decimal("1234.5678"),
+            line_extension=((Decimal(n) + Decimal("0.125")) * Decimal("1234.5678")).quantize(Decimal("0.01")),
+            discount=Decimal("0.10"),
+            taxes=(
+                Tax(
+                    type_code=VAT,
+                    amount=Decimal("10.01"),
+                    percent=Decimal(20),
+                    taxable_amount=Decimal("50.05"),
+                ),
+            ),
+            order_number="SO-1",
+            order_line=str(n),
+        )
+        for n in range(1, lines + 1)
+    )
+    net = sum((line.line_extension for line in built), Decimal(0))
+    return Invoice(
+        id=invoice_id_for(seller, number),
+        number=number,
+        issued_at=_AT,
+        currency="TRY",
+        seller=InvoiceParty(
+            "Marmara Dağıtım A.Ş.", tax_no=seller, scheme="VKN", city="İstanbul", country="Türkiye"
+        ),
+        buyer=InvoiceParty("Ege Market", tax_no="1234567890", scheme="VKN"),
+        lines=built,
+        totals=InvoiceTotals.of(net, payable=net + Decimal("30.03"), tax=Decimal("30.03")),
+        type_code="SATIS",
+        profile="TICARIFATURA",
+        exchange_rate=Decimal("1.000000"),
+        taxes=(
+            Tax(type_code=VAT, amount=Decimal("30.03"), percent=Decimal(20), name="KDV"),
+            Tax(type_code="606", amount=Decimal("3.00"), percent=Decimal(90), withholding=True),
+        ),
+        references=(InvoiceReference("OLD-1", _AT.date()),),
+        store="S-01",
+        sales_person="R-12",
+        order_number="SO-1",
+        source="sales.csv:2-4",
+    )
+
+
+class InvoiceRepositoryContract:
+    """Whole invoices stored and read back exactly; duplicates refused whole; returns, delivery, orders."""
+
+    def test_v1_an_invoice_reads_back_equal_with_exact_decimals(self, storage: Storage) -> None:
+        """``get(add(x)) == x``: every field, line and tax, decimals exact (V1)."""
+        invoice = sample_invoice()
+        with storage.unit_of_work() as uow:
+            uow.invoices.add_many([invoice])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.invoices.get(invoice.id) == invoice
+            assert uow.invoices.by_number("9205121120", invoice.number) == invoice
+            assert (uow.invoices.count(), uow.invoices.line_count()) == (1, 3)
+            with pytest.raises(NotFound):
+                uow.invoices.get(invoice_id_for("x", "y"))
+
+    def test_v2_a_duplicate_in_a_batch_writes_nothing_of_the_batch(self, storage: Storage) -> None:
+        """A taken id or seller + number refuses the whole batch (V2)."""
+        first = sample_invoice("A-1")
+        with storage.unit_of_work() as uow:
+            uow.invoices.add_many([first])
+            uow.commit()
+        again = sample_invoice("A-2"), sample_invoice("A-1")
+        with storage.unit_of_work() as uow:
+            with pytest.raises(Duplicate):
+                uow.invoices.add_many(list(again))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert (uow.invoices.count(), uow.invoices.line_count()) == (1, 3)
+            found = uow.invoices.known([again[0].id], ["A-1"])
+            assert [(k.id, k.seller_key, k.number) for k in found] == [(first.id, "9205121120", "A-1")]
+
+    def test_v2_nothing_is_visible_before_commit_and_a_rollback_leaves_nothing(
+        self, storage: Storage
+    ) -> None:
+        """Uncommitted invoices are invisible to others and gone after rollback (V2)."""
+        with storage.unit_of_work() as uow:
+            uow.invoices.add_many([sample_invoice()])
+            with storage.unit_of_work() as other:
+                assert other.invoices.count() == 0
+        with storage.unit_of_work() as uow:
+            assert (uow.invoices.count(), uow.invoices.line_count()) == (0, 0)
+
+    def test_v1_reversals_add_up_per_line(self, storage: Storage) -> None:
+        """Returned quantities and amounts accumulate on the original lines (V1)."""
+        invoice = sample_invoice()
+        with storage.unit_of_work() as uow:
+            uow.invoices.add_many([invoice])
+            uow.invoices.record_reversals([LineReversal(invoice.id, 2, Decimal("1.5"), Decimal("10.25"))])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            uow.invoices.record_reversals([LineReversal(invoice.id, 2, Decimal("0.5"), Decimal("1.75"))])
+            with pytest.raises(NotFound):
+                uow.invoices.record_reversals([LineReversal(invoice.id, 9, Decimal(1), Decimal(1))])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.invoices.returned_amounts(invoice.id) == {2: (Decimal(2), Decimal(12))}
+            assert uow.invoices.returned([invoice.id]) == {(invoice.id, 2): Decimal(2)}
+
+    def test_v10_delivery_is_tracked_and_undelivered_are_listed_oldest_first(self, storage: Storage) -> None:
+        """The original's delivery is recorded; the rest stay on the undelivered list (V10)."""
+        a, b = sample_invoice("A-1"), sample_invoice("A-2")
+        with storage.unit_of_work() as uow:
+            uow.invoices.add_many([a, b])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.invoices.delivery(a.id).status is DeliveryStatus.PENDING
+            uow.invoices.mark_delivered(a.id, _AT, "Mehmet Bey")
+            with pytest.raises(NotFound):
+                uow.invoices.mark_delivered(invoice_id_for("x", "y"), _AT, None)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            delivery = uow.invoices.delivery(a.id)
+            assert (delivery.status, delivery.at, delivery.received_by) == (
+                DeliveryStatus.DELIVERED, _AT, "Mehmet Bey",
+            )  # fmt: skip
+            assert uow.invoices.undelivered() == [b.id]
+
+    def test_v10_orders_keep_lines_to_be_invoiced_with_optimistic_versions(self, storage: Storage) -> None:
+        """Order lines stay "to be invoiced" until invoiced; a stale save conflicts (V10)."""
+        order = SalesOrder(
+            number="SO-1",
+            customer="1234567890",
+            ordered_at=_AT,
+            lines=(
+                OrderLine(line_id="1", product_name="Çay", quantity=Decimal("2.5")),
+                OrderLine(line_id="2", product_name="Şeker", quantity=Decimal(1)),
+            ),
+        )
+        with storage.unit_of_work() as uow:
+            uow.invoices.add_order(order)
+            uow.commit()
+        with storage.unit_of_work() as uow, pytest.raises(Duplicate):
+            uow.invoices.add_order(order)
+        with storage.unit_of_work() as uow:
+            stored = uow.invoices.orders(["SO-1", "nope"])
+            assert stored == {"SO-1": order}
+            changed = SalesOrder(
+                number="SO-1",
+                customer=order.customer,
+                ordered_at=_AT,
+                lines=(
+                    OrderLine(
+                        line_id="1", product_name="Çay", quantity=Decimal("2.5"), invoiced=Decimal("2.5")
+                    ),
+                    order.lines[1],
+                ),
+            )
+            saved = uow.invoices.save_order(changed)
+            uow.commit()
+        assert saved.version == 2
+        with storage.unit_of_work() as uow:
+            assert [(n, line.line_id) for n, line in uow.invoices.to_be_invoiced()] == [("SO-1", "2")]
+            with pytest.raises(ConcurrencyConflict):
+                uow.invoices.save_order(changed)
