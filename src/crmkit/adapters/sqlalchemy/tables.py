@@ -258,10 +258,13 @@ CONSTRAINT_FIELDS: dict[str, str] = {
 }
 """Constraint name → the domain field it guards; errors name the field, not the constraint."""
 
+# The invoice and sales-order tables (issue 5) are defined in their own module, on this
+# metadata; it adds its constraints to CONSTRAINT_FIELDS.
+from crmkit.adapters.sqlalchemy import invoice_tables as _invoices  # noqa: E402, F401
+
 # The outbox and consent tables (issue 6) are defined in their own module, on this metadata.
 from crmkit.adapters.sqlalchemy import outbox_tables as _outbox  # noqa: E402, F401
 
 # The territory tables (T1–T5) are defined in their own module, on this metadata;
 # it adds its constraints to CONSTRAINT_FIELDS.
 from crmkit.adapters.sqlalchemy import territory_tables as _territory  # noqa: E402, F401
-from crmkit.adapters.sqlalchemy import invoice_tables as _invoices  # noqa: E402, F401
