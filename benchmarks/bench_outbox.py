@@ -7,7 +7,9 @@ same rows into a twin table through the driver (same columns, same indexes):
   part counting included — and ``uow.outbox.add_many`` in one unit of work),
   raw insert, then dispatch with one dispatcher;
 * PostgreSQL (``--postgres URL``): enqueue, raw insert, dispatch with one
-  dispatcher process, then — after enqueueing again — with two.
+  dispatcher process, then — after enqueueing again — with two; finally one
+  and two dispatchers against a gateway that takes ``--latency-ms`` per
+  message, as an HTTP provider does (where more dispatchers pay off).
 
 Targets: enqueue >= 50,000 messages/s on SQLite; dispatch >= 5,000 messages/s
 to the console gateway; two dispatchers faster than one on PostgreSQL.
@@ -102,7 +104,7 @@ def raw_insert(storage: SqlStorage, n: int, tag: str) -> float:
             with (
                 raw.cursor() as cursor,
                 cursor.copy(f"COPY bench_outbox_raw ({', '.join(_COLUMNS)}) FROM STDIN") as copy,
-            ):  # type: ignore[attr-defined]
+            ):
                 for row in rows:
                     copy.write_row(row)
             raw.commit()
@@ -125,9 +127,21 @@ def raw_insert(storage: SqlStorage, n: int, tag: str) -> float:
     return elapsed
 
 
-def dispatch_worker(url: str, name: str, batch: int, results: Any) -> None:
+class SlowConsole(ConsoleSmsGateway):
+    """The console gateway behind a network round trip of ``latency`` seconds (an HTTP provider)."""
+
+    def __init__(self, latency: float) -> None:
+        super().__init__(io.StringIO())
+        self.latency = latency
+
+    def send(self, message: Any) -> str:
+        time.sleep(self.latency)
+        return super().send(message)
+
+
+def dispatch_worker(url: str, name: str, batch: int, results: Any, latency: float = 0.0) -> None:
     storage = SqlStorage(url)
-    sms = ConsoleSmsGateway(io.StringIO())
+    sms = SlowConsole(latency) if latency else ConsoleSmsGateway(io.StringIO())
     from crmkit.adapters.clock import SystemClock
 
     dispatcher = Dispatcher(storage, sms=sms, email=ConsoleEmailSender(io.StringIO()), clock=SystemClock(),
@@ -137,11 +151,11 @@ def dispatch_worker(url: str, name: str, batch: int, results: Any) -> None:
     results.put((name, report.sent))
 
 
-def dispatch(url: str, workers: int, batch: int) -> tuple[float, int]:
+def dispatch(url: str, workers: int, batch: int, latency: float = 0.0) -> tuple[float, int]:
     results: Any = multiprocessing.get_context("fork").Queue()
     processes = [
         multiprocessing.get_context("fork").Process(
-            target=dispatch_worker, args=(url, f"d{i}", batch, results)
+            target=dispatch_worker, args=(url, f"d{i}", batch, results, latency)
         )
         for i in range(workers)
     ]
@@ -197,10 +211,33 @@ def run(url: str, label: str, n: int, batch: int, two: bool, repeat: int) -> Non
         print(f"  dispatch, 2 dispatchers  {rate(n, best['dispatch2'])}   speed-up {speed_up:4.2f}x")
 
 
+def latency(url: str, n: int, seconds: float) -> None:
+    """Where several dispatchers pay off: a gateway that takes ``seconds`` per message."""
+    print(
+        f"\nPostgreSQL, a gateway taking {seconds * 1000:.0f} ms per message: {n:,} messages, batches of 100"
+    )
+    timings = {}
+    for workers in (1, 2):
+        storage = SqlStorage(url)
+        reset_database(storage)
+        enqueue(storage, n, f"lat{workers}")
+        storage.close()
+        timings[workers], sent = dispatch(url, workers, 100, seconds)
+        assert sent == n, sent
+        extra = f"   speed-up {timings[1] / timings[2]:4.2f}x" if workers == 2 else ""
+        label = "dispatchers" if workers > 1 else "dispatcher "
+        print(f"  dispatch, {workers} {label}  {rate(n, timings[workers])}{extra}")
+    storage = SqlStorage(url)
+    reset_database(storage)
+    storage.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1_000)
+    parser.add_argument("--latency-ms", type=float, default=1.0, help="gateway round trip of the last step")
+    parser.add_argument("--latency-messages", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best time of each step is kept")
     parser.add_argument("--postgres", default="", help="a PostgreSQL URL (a scratch database: it is emptied)")
     args = parser.parse_args(argv)
@@ -210,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         run(sqlite_url, "SQLite (WAL, one dispatcher)", args.messages, args.batch, False, args.repeat)
     if args.postgres:
         run(args.postgres, "PostgreSQL", args.messages, args.batch, True, args.repeat)
+        latency(args.postgres, args.latency_messages, args.latency_ms / 1000)
     return 0
 
 
