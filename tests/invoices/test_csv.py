@@ -8,6 +8,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crmkit.adapters.invoices.csv import COLUMNS, CsvInvoiceSource, parse_date, parse_decimal
 from crmkit.domain.errors import ValidationError
@@ -135,3 +137,17 @@ def test_v1_the_documented_columns_are_all_read() -> None:
     assert module.__doc__ is not None
     for column in COLUMNS:
         assert f"\n{column} " in module.__doc__, column
+
+
+def _grouped(d: Decimal, thousands: str, point: str) -> str:
+    sign, whole, _, fraction = f"{d:f}".partition("-")[1], *f"{abs(d):f}".partition(".")
+    groups = f"{int(whole):,}".replace(",", thousands)
+    return f"{sign}{groups}{point + fraction if fraction else ''}"
+
+
+@given(st.decimals(min_value=-(10**12), max_value=10**12, places=4, allow_nan=False, allow_infinity=False))
+def test_v1_every_decimal_written_the_turkish_or_english_way_reads_back_exactly(value: Decimal) -> None:
+    assert parse_decimal(f"{value:f}") == value
+    assert parse_decimal(f"{value:f}".replace(".", ",")) == value
+    assert parse_decimal(_grouped(value, ".", ",")) == value  # 1.234.567,891
+    assert parse_decimal(_grouped(value, ",", ".")) == value  # 1,234,567.891
