@@ -478,3 +478,17 @@ def test_c12_imports_deliveries_and_order_changes_are_audited(world: World, tmp_
     assert {(c.field, c.new) for c in trail[0].changes} == {("number", "A-1"), ("source", "sales.csv:2")}
     assert ("received_by", None, "Mehmet Bey") in {(c.field, c.old, c.new) for c in trail[1].changes}
     assert [(e.action, e.version) for e in orders] == [("create", 1), ("update", 2)]
+
+
+def test_v2_an_invoice_the_storage_refuses_is_rejected_alone_and_the_batch_imports(
+    world: World, tmp_path: Path
+) -> None:
+    if world.storage.url.startswith("memory"):
+        pytest.skip("the memory back end has no column lengths")
+    long_name = "Ç" * 301
+    rows = [ROWS[0], ROWS[1].replace(";Defter;", f";{long_name};"), ROWS[2]]
+    report = world.crm.invoices.import_from(f"csv://{write(tmp_path, *rows)}", actor=world.admin.id)
+    assert report.imported == 1
+    [rejected] = report.rejected
+    assert rejected.number == "A-1" and "lines.product_name is longer than 300 characters" in rejected.reason
+    assert counts(world.storage) == (1, 1)
