@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+import crmkit
 from crmkit import ContactInput
 from crmkit.domain.errors import (
     Duplicate,
@@ -367,3 +368,37 @@ def test_c12_history_shows_every_change_with_actor_and_values(world: World) -> N
     assert p.history(actor=a, aggregate_type="company", aggregate_id=company.id)[1].actor_id == str(rep.id)
     mine = p.changes_by(actor=a, employee=rep.id)
     assert [e.aggregate_id for e in mine] == [str(company.id)]
+
+
+def test_a3_parties_update_goes_through_the_policy(world: World) -> None:
+    p, a = world.crm.parties, world.admin.id
+    rep = p.hire(actor=a, name="Gülşen Çelik")
+    other = p.hire(actor=a, name="İbrahim Şahin")
+    mine = p.register_company(actor=a, name="Bir", type="customer", sales_rep=rep.id)
+    with pytest.raises(PermissionDenied) as info:
+        p.update_company(actor=other.id, company=mine.id, name="Başkasının")
+    assert "A3" in info.value.reason
+    assert p.get_company(actor=a, company=mine.id).name == "Bir"
+    assert p.update_company(actor=rep.id, company=mine.id, name="Benim").name == "Benim"
+
+
+def test_a1_with_regional_access_on_search_and_get_follow_the_policy(world: World) -> None:
+    crm = world.crm
+    p, a = crm.parties, world.admin.id
+    rep = p.hire(actor=a, name="Gülşen Çelik")
+    company = p.register_company(actor=a, name="Bölge Dışı Kimya", type="customer")
+    assert [c.id for c in p.search_companies(actor=rep.id, text="kimya")] == [company.id]
+    regional = crmkit.connect(
+        crm.storage,
+        sms=crm.sms,
+        email=crm.email,
+        clock=crm.clock,
+        ids=crm.ids,
+        regional_access=True,
+        load_entrypoints=False,
+    )
+    assert regional.parties.search_companies(actor=rep.id, text="kimya") == []
+    with pytest.raises(PermissionDenied) as info:
+        regional.parties.get_company(actor=rep.id, company=company.id)
+    assert "A1" in info.value.reason
+    assert [c.id for c in regional.parties.search_companies(actor=a, text="kimya")] == [company.id]

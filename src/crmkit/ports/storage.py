@@ -143,17 +143,20 @@ class CompanyRepository(Repository[Company, CompanyId], Protocol):
         """
         ...
 
-    def visible(self, predicate: Predicate, *, limit: int = 50, offset: int = 0) -> list[Company]:
+    def visible(
+        self, predicate: Predicate, *, text: str = "", limit: int = 50, offset: int = 0
+    ) -> list[Company]:
         """Companies matching an access predicate (A7), paged in the storage.
 
         The predicate comes from :func:`crmkit.domain.access.visible`; a SQL
         adapter compiles it to its ``WHERE`` clause, never loading all companies.
-        Ordered by folded name, then id (as :meth:`search`).
+        A non-empty ``text`` also filters names as :meth:`search` does. Ordered
+        by folded name, then id (as :meth:`search`).
         """
         ...
 
-    def count_visible(self, predicate: Predicate) -> int:
-        """How many companies match the access predicate (A7), counted in the storage."""
+    def count_visible(self, predicate: Predicate, *, text: str = "") -> int:
+        """How many companies match the access predicate (and ``text``, A7), counted in the storage."""
         ...
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import attrs
 
@@ -190,68 +189,6 @@ class CompanyUseCases(ServiceBase):
                 uow.contacts.add(new_contact)
             uow.emit(CompanyRegistered(at=self._now(), company_id=company.id, by=who.id))
         return company
-
-    def get_company(self, *, actor: object, company: object) -> Company:
-        """One company. Raises NotFound, PermissionDenied."""
-        with self._work(None) as uow:
-            who = self._acting(uow, actor)
-            company_id = CompanyId(parse_id("company", company))
-            found = uow.companies.get(company_id)
-            if who.firm_id is not None:
-                self._check_staff_scope(uow, who, company_id)
-            return found
-
-    def search_companies(
-        self, *, actor: object, text: str = "", limit: int = 50, offset: int = 0
-    ) -> list[Company]:
-        """Companies whose name contains ``text`` (Turkish case/accent-insensitive)."""
-        with self._work(None) as uow:
-            who = self._acting(uow, actor)
-            found = uow.companies.search(text, limit=limit, offset=offset)
-            if who.firm_id is None:
-                return found
-            allowed = set(uow.companies.subtree(who.firm_id))
-            return [c for c in found if c.id in allowed]
-
-    def update_company(
-        self,
-        *,
-        actor: object,
-        company: object,
-        name: str | None = None,
-        kind: str | CompanyKind | None = None,
-        tax_no: str | None = None,
-        email: str | None = None,
-        phone: str | None = None,
-        **segmentation: str | None,
-    ) -> Company:
-        """Change a company's own fields; ``None`` leaves a field as it is.
-
-        Status, owner and primary contact change only through their own
-        operations (C4, C5, C6).
-        """
-        changes: dict[str, Any] = {}
-        if name is not None:
-            changes["name"] = name
-        if kind is not None:
-            changes["kind"] = parse_enum(CompanyKind, "kind", kind)
-        if tax_no is not None:
-            changes["tax_no"] = normalize_tax_no(tax_no)
-        if email is not None:
-            changes["email"] = self._email(email, "email")
-        if phone is not None:
-            changes["phone"] = self._phone(phone, "phone")
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
-            company_id = CompanyId(parse_id("company", company))
-            current = uow.companies.get(company_id)
-            self._check_staff_scope(uow, who, company_id)
-            if segmentation:
-                merged = {**attrs.asdict(current.segmentation), **segmentation}
-                changes["segmentation"] = self._segmentation(uow, merged)
-            if not changes:
-                return current
-            return uow.companies.save(attrs.evolve(current, **changes))
 
     def move_company(self, *, actor: object, company: object, parent: object | None) -> Company:
         """Place a company under another parent, or at the top (C2: pair and cycle checked)."""

@@ -89,17 +89,24 @@ class CustomerUseCases(ServiceBase):
             return visible(self._actor(uow, actor), when)
 
     def visible(
-        self, *, actor: object, at: datetime | None = None, limit: int = 50, offset: int = 0
+        self,
+        *,
+        actor: object,
+        at: datetime | None = None,
+        text: str = "",
+        limit: int = 50,
+        offset: int = 0,
     ) -> Page[Company]:
         """The companies ``actor`` may see at ``at``, by folded name then id, and their total (A1–A7).
 
-        Both the page and the count run in the storage.
+        A non-empty ``text`` keeps only names containing it, matched the Turkish
+        way (``ısparta`` finds ``ISPARTA``). Both the page and the count run in the storage.
         """
         when = self._at(at)
         with self._work(None) as uow:
             predicate = visible(self._actor(uow, actor), when)
-            items = uow.companies.visible(predicate, limit=limit, offset=offset)
-            total = uow.companies.count_visible(predicate)
+            items = uow.companies.visible(predicate, text=text, limit=limit, offset=offset)
+            total = uow.companies.count_visible(predicate, text=text)
             return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))
 
     def decide(

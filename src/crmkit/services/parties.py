@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from crmkit.domain.parties import Company, CompanyKind
 from crmkit.services.companies import CompanyUseCases, ContactInput
+from crmkit.services.customers import CustomerUseCases
 from crmkit.services.employees import EmployeeUseCases
 from crmkit.services.records import RecordUseCases
 
@@ -10,4 +12,60 @@ __all__ = ["ContactInput", "Parties"]
 
 
 class Parties(CompanyUseCases, EmployeeUseCases, RecordUseCases):
-    """Every parties use case: companies, contacts, claims, employees, parameters, documents, history."""
+    """Every parties use case: companies, contacts, claims, employees, parameters, documents, history.
+
+    Reading, searching and changing a company go through the access policy
+    (A1–A7), exactly as ``crm.customers`` does.
+    """
+
+    def get_company(self, *, actor: object, company: object) -> Company:
+        """One company, when the policy lets ``actor`` see it.
+
+        Raises:
+            NotFound: no such company.
+            PermissionDenied: with the policy's reason (A1, A5, A6).
+        """
+        return CustomerUseCases(self._ctx).get(actor=actor, id=company)
+
+    def search_companies(
+        self, *, actor: object, text: str = "", limit: int = 50, offset: int = 0
+    ) -> list[Company]:
+        """Companies ``actor`` may see whose name contains ``text`` (Turkish case/accent-insensitive).
+
+        The policy's predicate and the name filter run together in the storage,
+        so pages are full and paging is exact.
+        """
+        page = CustomerUseCases(self._ctx).visible(actor=actor, text=text, limit=limit, offset=offset)
+        return list(page.items)
+
+    def update_company(
+        self,
+        *,
+        actor: object,
+        company: object,
+        name: str | None = None,
+        kind: str | CompanyKind | None = None,
+        tax_no: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        **segmentation: str | None,
+    ) -> Company:
+        """Change a company's own fields when the policy allows (A3); ``None`` keeps a field.
+
+        Status, owner and primary contact change only through their own
+        operations (C4, C5, C6).
+
+        Raises:
+            PermissionDenied: with the policy's reason; nothing is written.
+            ValidationError: bad input, naming the field.
+        """
+        return CustomerUseCases(self._ctx).update(
+            actor=actor,
+            id=company,
+            name=name,
+            kind=kind,
+            tax_no=tax_no,
+            email=email,
+            phone=phone,
+            **segmentation,
+        )

@@ -308,19 +308,23 @@ class MemoryCompanyRepository(MemoryRepository[Company, CompanyId]):
         )
         return _page(found, limit, offset)
 
-    def visible(self, predicate: Predicate, *, limit: int = 50, offset: int = 0) -> list[Company]:
-        """Companies matching an access predicate (A7), evaluated in Python; by folded name then id."""
+    def visible(
+        self, predicate: Predicate, *, text: str = "", limit: int = 50, offset: int = 0
+    ) -> list[Company]:
+        """Companies matching an access predicate (A7) and ``text``, evaluated in Python."""
+        self._uow.check_usable()
+        return _page(self._visible(predicate, text), limit, offset)
+
+    def count_visible(self, predicate: Predicate, *, text: str = "") -> int:
+        """How many companies match the access predicate (A7) and ``text``."""
+        self._uow.check_usable()
+        return len(self._visible(predicate, text))
+
+    def _visible(self, predicate: Predicate, text: str) -> list[Company]:
         from crmkit.adapters.memory.territory import visible_companies  # it builds on this module
 
-        self._uow.check_usable()
-        return _page(visible_companies(predicate, self._rows()), limit, offset)
-
-    def count_visible(self, predicate: Predicate) -> int:
-        """How many companies match the access predicate (A7)."""
-        from crmkit.adapters.memory.territory import visible_companies
-
-        self._uow.check_usable()
-        return len(visible_companies(predicate, self._rows()))
+        needle = fold(text)
+        return [c for c in visible_companies(predicate, self._rows()) if needle in fold(c.name)]
 
 
 class MemoryContactRepository(MemoryRepository[Contact, ContactId]):

@@ -344,21 +344,33 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
             query = query.where(t.c.type == CompanyType(type).value)
         return self._rows(_page(query.order_by(t.c.name_key, t.c.id), limit, offset))
 
-    def visible(self, predicate: Predicate, *, limit: int = 50, offset: int = 0) -> list[Company]:
-        """Companies matching an access predicate compiled to ``WHERE`` (A7); by folded name then id."""
+    def visible(
+        self, predicate: Predicate, *, text: str = "", limit: int = 50, offset: int = 0
+    ) -> list[Company]:
+        """Companies matching an access predicate compiled to ``WHERE`` (A7) and ``text``.
+
+        Ordered by folded name then id.
+        """
         t = tables.companies
         # page the ids first (from the covering index), then read only the page's rows;
         # a derived table, since MariaDB/MySQL refuse LIMIT inside IN (…)
-        ids = sa.select(t.c.id).where(compile_predicate(predicate)).order_by(t.c.name_key, t.c.id)
+        ids = sa.select(t.c.id).where(self._visible_where(predicate, text)).order_by(t.c.name_key, t.c.id)
         page = _page(ids, limit, offset).subquery("page")
         query = sa.select(t).join(page, page.c.id == t.c.id).order_by(t.c.name_key, t.c.id)
         return self._rows(query)
 
-    def count_visible(self, predicate: Predicate) -> int:
-        """How many companies match the access predicate, counted in the database (A7)."""
+    def count_visible(self, predicate: Predicate, *, text: str = "") -> int:
+        """How many companies match the access predicate and ``text``, counted in the database (A7)."""
         t = tables.companies
-        query = sa.select(sa.func.count()).select_from(t).where(compile_predicate(predicate))
+        query = sa.select(sa.func.count()).select_from(t).where(self._visible_where(predicate, text))
         return int(self._uow.read(query).scalar_one())
+
+    @staticmethod
+    def _visible_where(predicate: Predicate, text: str) -> sa.ColumnElement[bool]:
+        where = compile_predicate(predicate)
+        if text:
+            where = sa.and_(where, tables.companies.c.name_key.contains(fold(text), autoescape=True))
+        return where
 
 
 class SqlContactRepository(SqlRepository[Contact, ContactId]):
