@@ -23,6 +23,7 @@ import pytest
 from sybil import Sybil
 from sybil.parsers.myst import ClearNamespaceParser, PythonCodeBlockParser, SkipParser
 from sybil.parsers.rest import DocTestParser
+from sybil.sybil import SybilCollection
 
 _docs = Sybil(
     parsers=[
@@ -43,7 +44,14 @@ _docstrings = Sybil(
     name="docstrings",
 )
 
-_collect = (_docs + _docstrings).pytest()
+_readme = Sybil(
+    parsers=[PythonCodeBlockParser(doctest_optionflags=ELLIPSIS)],
+    path=".",
+    patterns=["README.md"],
+    name="readme",
+)
+
+_collect = SybilCollection([_docs, _docstrings, _readme]).pytest()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

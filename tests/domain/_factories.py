@@ -41,6 +41,4 @@ def employee(position: Position | str = Position.EMPLOYEE, **fields: Any) -> Emp
 def claim(company_id: CompanyId, claimant_id: EmployeeId | None = None, **fields: Any) -> Claim:
     fields.setdefault("id", ClaimId(next_uuid()))
     fields.setdefault("requested_at", T0)
-    return Claim(
-        company_id=company_id, claimant_id=claimant_id or EmployeeId(next_uuid()), **fields
-    )
+    return Claim(company_id=company_id, claimant_id=claimant_id or EmployeeId(next_uuid()), **fields)

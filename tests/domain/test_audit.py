@@ -49,9 +49,7 @@ def test_c12_delete_lists_old_values() -> None:
 
 def test_c12_nested_value_appearing_and_disappearing() -> None:
     plain = company()
-    referred = attrs.evolve(
-        plain, referred_by=Reference(ReferenceKind.INDIVIDUAL, person_name="Ali Kaya")
-    )
+    referred = attrs.evolve(plain, referred_by=Reference(ReferenceKind.INDIVIDUAL, person_name="Ali Kaya"))
     forward = {c.field: (c.old, c.new) for c in diff_fields(plain, referred)}
     assert forward == {
         "referred_by.kind": (None, "individual"),

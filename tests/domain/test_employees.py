@@ -70,9 +70,7 @@ def test_c8_an_employee_cannot_report_to_himself() -> None:
     assert info.value.field == "manager_id"
 
 
-@pytest.mark.parametrize(
-    "firm_type", [CompanyType.DISTRIBUTOR, CompanyType.MAIN_DEALER, CompanyType.DEALER]
-)
+@pytest.mark.parametrize("firm_type", [CompanyType.DISTRIBUTOR, CompanyType.MAIN_DEALER, CompanyType.DEALER])
 def test_c8_distributors_and_dealers_may_have_staff(firm_type: CompanyType) -> None:
     check_employing_firm(firm_type)
     assert firm_type in EMPLOYING_FIRM_TYPES
@@ -89,9 +87,7 @@ def test_c8_customers_may_not_have_staff() -> None:
     ("leave", "status"),
     [("dismiss", EmployeeStatus.DISMISSED), ("resign", EmployeeStatus.RESIGNED)],
 )
-def test_c8_exit_records_reason_and_date_and_clears_credentials(
-    leave: str, status: EmployeeStatus
-) -> None:
+def test_c8_exit_records_reason_and_date_and_clears_credentials(leave: str, status: EmployeeStatus) -> None:
     rep = employee().with_credentials("omer.gunes", "argon2$hash")
     assert (rep.login, rep.password_hash) == ("omer.gunes", "argon2$hash")
     gone = getattr(rep, leave)("Performans  yetersizliği", EXIT)

@@ -38,9 +38,7 @@ def test_non_finite_amounts_are_refused(value: object) -> None:
         to_decimal(value)
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"), [(5, "5"), (" 12.50 ", "12.50"), ("-0.001", "-0.001")]
-)
+@pytest.mark.parametrize(("value", "expected"), [(5, "5"), (" 12.50 ", "12.50"), ("-0.001", "-0.001")])
 def test_ints_and_strings_are_converted(value: object, expected: str) -> None:
     assert to_decimal(value) == Decimal(expected)
 
@@ -106,9 +104,7 @@ def test_negation_and_zero() -> None:
     assert not Money("0.01", "TRY").is_zero()
 
 
-@pytest.mark.parametrize(
-    ("currency", "places"), [("TRY", 2), ("EUR", 2), ("JPY", 0), ("KWD", 3), ("BHD", 3)]
-)
+@pytest.mark.parametrize(("currency", "places"), [("TRY", 2), ("EUR", 2), ("JPY", 0), ("KWD", 3), ("BHD", 3)])
 def test_minor_units(currency: str, places: int) -> None:
     assert minor_units(currency) == places
 
@@ -126,9 +122,7 @@ def test_minor_units(currency: str, places: int) -> None:
         ("7", "TRY", "7.00"),
     ],
 )
-def test_rounding_follows_the_minor_unit_half_to_even(
-    amount: str, currency: str, expected: str
-) -> None:
+def test_rounding_follows_the_minor_unit_half_to_even(amount: str, currency: str, expected: str) -> None:
     rounded = Money(amount, currency).rounded()
     assert rounded.amount == Decimal(expected)
     assert rounded.amount.as_tuple().exponent == -minor_units(currency)

@@ -49,9 +49,7 @@ def test_c1_type_and_kind_accept_their_text_and_default_to_corporate() -> None:
 
 
 @pytest.mark.parametrize(("field", "value"), [("type", "reseller"), ("kind", "retail")])
-def test_c1_unknown_type_or_kind_is_a_validation_error_naming_the_field(
-    field: str, value: str
-) -> None:
+def test_c1_unknown_type_or_kind_is_a_validation_error_naming_the_field(field: str, value: str) -> None:
     fields = {"type": "customer", field: value}
     with pytest.raises(ValidationError) as info:
         company(**fields)

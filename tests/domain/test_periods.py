@@ -42,9 +42,7 @@ def test_an_instant_late_on_the_last_utc_day_belongs_to_the_next_local_month() -
     assert Period.containing(moment, Granularity.MONTH, "UTC") == Period.month(2026, 3, "UTC")
 
 
-@pytest.mark.parametrize(
-    ("quarter", "first", "last"), [(1, 1, 3), (2, 4, 6), (3, 7, 9), (4, 10, 12)]
-)
+@pytest.mark.parametrize(("quarter", "first", "last"), [(1, 1, 3), (2, 4, 6), (3, 7, 9), (4, 10, 12)])
 def test_quarters(quarter: int, first: int, last: int) -> None:
     period = Period.quarter(2026, quarter)
     assert period.start == Period.month(2026, first).start

@@ -215,12 +215,8 @@ TestNoCyclesC2 = CycleMachine.TestCase
 
 
 @given(companies(), st.sampled_from(CompanyType))
-def test_c2_move_under_accepts_exactly_the_allowed_pairs(
-    child: Company, parent_type: CompanyType
-) -> None:
-    parent = Company(
-        id=CompanyId(uuid.UUID(int=0)), name="Ana Bayi", type=parent_type, registered_at=T0
-    )
+def test_c2_move_under_accepts_exactly_the_allowed_pairs(child: Company, parent_type: CompanyType) -> None:
+    parent = Company(id=CompanyId(uuid.UUID(int=0)), name="Ana Bayi", type=parent_type, registered_at=T0)
     assume(parent.id != child.id)
     if (parent_type, child.type) in SPEC_ALLOWED_PAIRS:
         assert child.move_under(parent, []).parent_id == parent.id
@@ -264,9 +260,7 @@ _departed = st.sampled_from([EmployeeStatus.DISMISSED, EmployeeStatus.RESIGNED])
 
 
 @given(_departed, st.data())
-def test_c8_a5_departed_employee_can_do_nothing_from_the_exit_on(
-    gone: Employee, data: st.DataObject
-) -> None:
+def test_c8_a5_departed_employee_can_do_nothing_from_the_exit_on(gone: Employee, data: st.DataObject) -> None:
     assert gone.exit_at is not None
     assert gone.login is None and gone.password_hash is None
     later = data.draw(aware_datetimes(min_value=gone.exit_at, max_value=MAX_DATETIME))
@@ -278,9 +272,7 @@ def test_c8_a5_departed_employee_can_do_nothing_from_the_exit_on(
 
 
 @given(employees(status=EmployeeStatus.ACTIVE), st.data())
-def test_c8_a5_exit_splits_time_exactly_at_the_exit_instant(
-    employee: Employee, data: st.DataObject
-) -> None:
+def test_c8_a5_exit_splits_time_exactly_at_the_exit_instant(employee: Employee, data: st.DataObject) -> None:
     exit_at = data.draw(aware_datetimes(min_value=employee.hired_at))
     leave: Callable[[str, datetime], Employee] = data.draw(
         st.sampled_from([employee.dismiss, employee.resign])

@@ -107,7 +107,5 @@ def diff_fields(old: object | None, new: object | None) -> tuple[FieldChange, ..
     raw_after = _flatten(new, mask=False) if new is not None else {}
     names = list(after) + [n for n in before if n not in after]
     return tuple(
-        FieldChange(n, before.get(n), after.get(n))
-        for n in names
-        if raw_before.get(n) != raw_after.get(n)
+        FieldChange(n, before.get(n), after.get(n)) for n in names if raw_before.get(n) != raw_after.get(n)
     )

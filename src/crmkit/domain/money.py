@@ -103,9 +103,7 @@ class Money:
         if not isinstance(other, Money):
             raise TypeError(f"cannot combine Money with {type(other).__name__}")
         if other.currency != self.currency:
-            raise CurrencyMismatch(
-                "currency", f"cannot combine {self.currency} with {other.currency}"
-            )
+            raise CurrencyMismatch("currency", f"cannot combine {self.currency} with {other.currency}")
         return other
 
     def __add__(self, other: Money) -> Money:

@@ -75,9 +75,7 @@ def tax_number_shape(_: object, attribute: attrs.Attribute[str | None], value: s
     if value is not None and not (
         isinstance(value, str) and value.isascii() and value.isdigit() and len(value) in (10, 11)
     ):
-        raise ValidationError(
-            attribute.name, f"{value!r} is neither a 10-digit VKN nor an 11-digit TCKN"
-        )
+        raise ValidationError(attribute.name, f"{value!r} is neither a 10-digit VKN nor an 11-digit TCKN")
 
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -147,9 +145,7 @@ def _company_kind(value: CompanyKind | str) -> CompanyKind:
 # -- C2: channel hierarchy --------------------------------------------------
 
 ALLOWED_CHILDREN: dict[CompanyType, frozenset[CompanyType]] = {
-    CompanyType.DISTRIBUTOR: frozenset(
-        {CompanyType.MAIN_DEALER, CompanyType.DEALER, CompanyType.CUSTOMER}
-    ),
+    CompanyType.DISTRIBUTOR: frozenset({CompanyType.MAIN_DEALER, CompanyType.DEALER, CompanyType.CUSTOMER}),
     CompanyType.MAIN_DEALER: frozenset({CompanyType.DEALER, CompanyType.CUSTOMER}),
     CompanyType.DEALER: frozenset({CompanyType.CUSTOMER}),
     CompanyType.CUSTOMER: frozenset(),
@@ -287,12 +283,8 @@ class Reference:
         if self.kind is ReferenceKind.INDIVIDUAL and (
             self.person_name is None or self.company_id is not None
         ):
-            raise ValidationError(
-                "referred_by", "an individual reference names a person and no company"
-            )
-        if self.kind is ReferenceKind.CORPORATE and (
-            self.company_id is None or self.person_name is not None
-        ):
+            raise ValidationError("referred_by", "an individual reference names a person and no company")
+        if self.kind is ReferenceKind.CORPORATE and (self.company_id is None or self.person_name is not None):
             raise ValidationError(
                 "referred_by", "a corporate reference points at a company and names no person"
             )
@@ -335,9 +327,7 @@ class Company:
     kind: CompanyKind = attrs.field(converter=_company_kind, default=CompanyKind.CORPORATE)
     registered_at: datetime = attrs.field(validator=_aware)
     parent_id: CompanyId | None = None
-    status: CompanyStatus = attrs.field(
-        converter=_company_status, default=CompanyStatus.PRE_MEETING
-    )
+    status: CompanyStatus = attrs.field(converter=_company_status, default=CompanyStatus.PRE_MEETING)
     tax_no: str | None = attrs.field(default=None, validator=tax_number_shape)
     email: str | None = attrs.field(default=None, validator=email_shape)
     phone: str | None = attrs.field(default=None, validator=e164)
@@ -429,9 +419,7 @@ class Company:
         if claim.company_id != self.id:
             raise ValidationError("claim.company_id", "the claim is for another company")
         if self.is_assigned:
-            raise RuleViolation(
-                "C6", f"company {self.name} already has an owner and cannot be claimed"
-            )
+            raise RuleViolation("C6", f"company {self.name} already has an owner and cannot be claimed")
         if self.pending_claim_id is not None:
             raise RuleViolation("C6", f"company {self.name} already has a pending claim")
         return attrs.evolve(self, pending_claim_id=claim.id)
@@ -463,9 +451,7 @@ class Company:
                 "C11", f"company {self.name} has no invoice or contract yet, so no portal password"
             )
         if self.email is None:
-            raise RuleViolation(
-                "C11", f"company {self.name} has no e-mail to use as portal user name"
-            )
+            raise RuleViolation("C11", f"company {self.name} has no e-mail to use as portal user name")
         return attrs.evolve(self, portal_username=self.email, portal_password_hash=password_hash)
 
 
@@ -515,9 +501,7 @@ class Claim:
     reason: str | None = attrs.field(default=None, converter=_opt_text)
     version: int = attrs.field(default=1, validator=_positive_version)
 
-    def _decide(
-        self, status: ClaimStatus, by: EmployeeId, at: datetime, reason: str | None
-    ) -> Claim:
+    def _decide(self, status: ClaimStatus, by: EmployeeId, at: datetime, reason: str | None) -> Claim:
         if self.status is not ClaimStatus.PENDING:
             raise RuleViolation("C6", f"the claim was already {self.status.value}")
         require_aware("at", at)

@@ -12,9 +12,7 @@ __all__ = ["Settings"]
 
 def _region(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not (len(value) == 2 and value.isalpha() and value.isupper()):
-        raise ValidationError(
-            attribute.name, f"{value!r} is not a two-letter region code like 'TR'"
-        )
+        raise ValidationError(attribute.name, f"{value!r} is not a two-letter region code like 'TR'")
 
 
 @attrs.frozen(kw_only=True)

@@ -428,8 +428,7 @@ def employees(
         if chosen is None:
             chosen = draw(
                 st.sampled_from(
-                    [EmployeeStatus.ACTIVE] * 2
-                    + [EmployeeStatus.DISMISSED, EmployeeStatus.RESIGNED]
+                    [EmployeeStatus.ACTIVE] * 2 + [EmployeeStatus.DISMISSED, EmployeeStatus.RESIGNED]
                 )
             )
         if chosen is EmployeeStatus.ACTIVE:
