@@ -392,7 +392,8 @@ class Invoices(ServiceBase):
     def find(self, seller: str, number: str) -> Invoice | None:
         """The invoice a seller (tax number, or name) issued under a number, or ``None``."""
         with self._ctx.storage.unit_of_work() as uow:
-            return uow.invoices.by_number(party_key(seller, seller), number)
+            tax_no = seller.strip() if seller.strip().isdigit() else None
+            return uow.invoices.by_number(party_key(tax_no, seller), number)
 
     def returned(self, invoice: object) -> dict[int, tuple[Decimal, Decimal]]:
         """What returns took back from an invoice: line number → (quantity, net amount) (V1)."""
