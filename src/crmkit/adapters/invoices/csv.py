@@ -71,6 +71,8 @@ from crmkit.domain.invoices import (
     Tax,
     invoice_id_for,
     party_key,
+    trusted_line,
+    trusted_tax,
 )
 from crmkit.ports.invoices import SourceRecord
 
@@ -119,6 +121,11 @@ COLUMNS: tuple[str, ...] = (
 """Every column the adapter reads (see the module's table)."""
 
 _ZERO = Decimal(0)
+_CENT = Decimal("0.01")
+_NO_RATE = Decimal(-1)
+"""The key of KDV amounts given without a rate."""
+_NUMBER_CACHE = 100_000
+"""Most parsed numbers remembered (by their text) before the memo starts over."""
 
 
 def _normalise(value: str) -> str:
@@ -188,9 +195,13 @@ class _Rows:
     def __init__(self, key: tuple[str, str], first_line: int) -> None:
         self.key = key
         self.first_line = first_line
-        self.last_line = first_line
         self.rows: list[tuple[int, list[str]]] = []
         self.error: str | None = None
+
+    @property
+    def last_line(self) -> int:
+        """The number of the invoice's last line."""
+        return self.rows[-1][0] if self.rows else self.first_line
 
 
 def _problem(name: str, line_no: int, column: str, reason: str) -> ValidationError:
@@ -237,6 +248,7 @@ class CsvInvoiceSource:
         self.delimiter = delimiter
         self.zone = ZoneInfo(timezone_name)
         self._dates: dict[str, date] = {}
+        self._numbers: dict[str, Decimal] = {}
 
     @classmethod
     def from_url(cls, url: str) -> CsvInvoiceSource:
@@ -291,28 +303,30 @@ class CsvInvoiceSource:
             )
             reader = csv.reader(handle, delimiter=delimiter)
             current: _Rows | None = None
+            rows: list[tuple[int, list[str]]] = []
             width = len(header)
+            seller_text = number_text = ""  # the current invoice's key fields, as written
             for values in reader:
                 line_no = reader.line_num + 1  # the header line was read apart
                 if line_no <= skip_to:
                     continue
+                problem = None
                 if len(values) != width:
                     if not any(v.strip() for v in values):
                         continue
-                    values = values + [""] * (width - len(values))
                     problem = f"{name}:{line_no}: {len(values)} fields, the header has {width}"
-                else:
-                    problem = None
-                key = (values[i_seller].strip(), values[i_number].strip())
-                if current is not None and key != current.key:
-                    yield self._record(current, name, columns)
-                    current = None
-                if current is None:
-                    current = _Rows(key, line_no)
-                current.last_line = line_no
+                    values = values + [""] * (width - len(values))
+                if current is None or values[i_number] != number_text or values[i_seller] != seller_text:
+                    seller_text, number_text = values[i_seller], values[i_number]
+                    key = (seller_text.strip(), number_text.strip())
+                    if current is None or key != current.key:
+                        if current is not None:
+                            yield self._record(current, name, columns)
+                        current = _Rows(key, line_no)
+                        rows = current.rows
                 if problem is not None and current.error is None:
                     current.error = problem
-                current.rows.append((line_no, values))
+                rows.append((line_no, values))
             if current is not None:
                 yield self._record(current, name, columns)
 
@@ -343,6 +357,74 @@ class CsvInvoiceSource:
                 raise _problem(name, line_no, field, error.reason) from None
         return found
 
+    def _lines(
+        self, group: _Rows, name: str, at: dict[str, int]
+    ) -> tuple[list[InvoiceLine], Decimal, dict[Decimal, tuple[Decimal, Decimal]]]:
+        """The lines, their KDV total and KDV per rate; raises the first problem, with its line and column."""
+        i_name, i_code, i_qty, i_unit = at["product_name"], at["product_code"], at["quantity"], at["unit"]
+        i_price, i_total, i_discount = at["unit_price"], at["line_total"], at["discount"]
+        i_vat, i_rate, i_line = at["vat_amount"], at["vat_percent"], at["line_no"]
+        i_order, i_order_line = at["order_number"], at["order_line"]
+        numbers = self._numbers
+        number = numbers.get
+
+        def amount(text: str, column: str, line: int) -> Decimal:
+            # Every value the file repeats (prices, rates, quantities) is parsed once: a finite Decimal.
+            # Callers try ``number(text) or amount(...)`` first (a zero comes back here, and is found).
+            found = number(text)
+            if found is None:
+                found = numbers[text] = _decimal(text, column, name, line)
+            return found
+
+        lines: list[InvoiceLine] = []
+        append = lines.append
+        vat_total = _ZERO
+        vat_base: dict[Decimal, tuple[Decimal, Decimal]] = {}
+        for position, (line_no, row) in enumerate(group.rows, start=1):
+            value = row[i_total]
+            net = number(value) or amount(value, "line_total", line_no)
+            vat_text = row[i_vat] if i_vat >= 0 else ""
+            rate_text = row[i_rate] if i_rate >= 0 else ""
+            taxes: tuple[Tax, ...] = ()
+            if vat_text or rate_text:
+                given = (number(vat_text) or amount(vat_text, "vat_amount", line_no)) if vat_text else None
+                vat_percent = None
+                if rate_text:
+                    vat_percent = number(rate_text) or amount(rate_text, "vat_percent", line_no)
+                if given is not None:
+                    vat_amount = given
+                else:
+                    assert vat_percent is not None
+                    vat_amount = (net * vat_percent / 100).quantize(_CENT)
+                # The values are finite Decimals already: build without the domain's converters.
+                taxes = (trusted_tax(VAT, vat_amount, vat_percent, net),)
+                vat_total += vat_amount
+                key = _NO_RATE if vat_percent is None else vat_percent
+                base, tax_amount = vat_base.get(key, (_ZERO, _ZERO))
+                vat_base[key] = (base + net, tax_amount + vat_amount)
+            product = row[i_name].strip()
+            if not product:
+                raise _problem(name, line_no, "product_name", "is empty")
+            number_text = row[i_line].strip() if i_line >= 0 else ""
+            discount_text = row[i_discount] if i_discount >= 0 else ""
+            append(
+                trusted_line(
+                    int(number_text) if number_text.isdigit() else position,
+                    product,
+                    number(row[i_qty]) or amount(row[i_qty], "quantity", line_no),
+                    number(row[i_price]) or amount(row[i_price], "unit_price", line_no),
+                    net,
+                    (row[i_unit].strip() or None) if i_unit >= 0 else None,
+                    (row[i_code].strip() or None) if i_code >= 0 else None,
+                    amount(discount_text, "discount", line_no) if discount_text.strip() else _ZERO,
+                    _ZERO,
+                    taxes,
+                    (row[i_order].strip() or None) if i_order >= 0 else None,
+                    (row[i_order_line].strip() or None) if i_order_line >= 0 else None,
+                )
+            )
+        return lines, vat_total, vat_base
+
     def _invoice(self, group: _Rows, name: str, at: dict[str, int]) -> Invoice:
         line_no, first = group.rows[0]
 
@@ -369,52 +451,10 @@ class CsvInvoiceSource:
         issue_time = text(first, "issue_time")
         clock = _parse_time(issue_time) if issue_time else time(0)
         issued_at = datetime.combine(day, clock, self.zone)
-        i_name, i_code, i_qty, i_unit = at["product_name"], at["product_code"], at["quantity"], at["unit"]
-        i_price, i_total, i_discount = at["unit_price"], at["line_total"], at["discount"]
-        i_vat, i_rate, i_line = at["vat_amount"], at["vat_percent"], at["line_no"]
-        i_order, i_order_line = at["order_number"], at["order_line"]
-        lines: list[InvoiceLine] = []
-        vat_total = _ZERO
-        vat_base: dict[Decimal, tuple[Decimal, Decimal]] = {}
-        for position, (line_no, row) in enumerate(group.rows, start=1):
-            net = _decimal(row[i_total], "line_total", name, line_no)
-            vat_amount = (
-                _decimal(row[i_vat], "vat_amount", name, line_no) if i_vat >= 0 and row[i_vat] else None
-            )
-            vat_percent = (
-                _decimal(row[i_rate], "vat_percent", name, line_no) if i_rate >= 0 and row[i_rate] else None
-            )
-            taxes: tuple[Tax, ...] = ()
-            if vat_amount is not None or vat_percent is not None:
-                if vat_amount is None:
-                    assert vat_percent is not None
-                    vat_amount = (net * vat_percent / 100).quantize(Decimal("0.01"))
-                taxes = (Tax(type_code=VAT, amount=vat_amount, percent=vat_percent, taxable_amount=net),)
-                vat_total += vat_amount
-                key = vat_percent if vat_percent is not None else Decimal(-1)
-                base, amount = vat_base.get(key, (_ZERO, _ZERO))
-                vat_base[key] = (base + net, amount + vat_amount)
-            product = row[i_name].strip()
-            if not product:
-                raise _problem(name, line_no, "product_name", "is empty")
-            number_text = row[i_line].strip() if i_line >= 0 else ""
-            lines.append(
-                InvoiceLine(
-                    number=int(number_text) if number_text.isdigit() else position,
-                    product_name=product,
-                    product_code=(row[i_code].strip() or None) if i_code >= 0 else None,
-                    quantity=_decimal(row[i_qty], "quantity", name, line_no),
-                    unit_code=(row[i_unit].strip() or None) if i_unit >= 0 else None,
-                    unit_price=_decimal(row[i_price], "unit_price", name, line_no),
-                    line_extension=net,
-                    discount=_decimal(row[i_discount], "discount", name, line_no)
-                    if i_discount >= 0 and row[i_discount].strip()
-                    else _ZERO,
-                    taxes=taxes,
-                    order_number=(row[i_order].strip() or None) if i_order >= 0 else None,
-                    order_line=(row[i_order_line].strip() or None) if i_order_line >= 0 else None,
-                )
-            )
+        numbers = self._numbers
+        if len(numbers) > _NUMBER_CACHE:
+            numbers.clear()
+        lines, vat_total, vat_base = self._lines(group, name, at)
         line_no = group.first_line
         net_total = sum((line.line_extension for line in lines), _ZERO)
         stated = optional(first, "invoice_net_total", line_no)
@@ -458,13 +498,8 @@ class CsvInvoiceSource:
                 profile=text(first, "profile") or None,
                 exchange_rate=optional(first, "exchange_rate", line_no),
                 taxes=tuple(
-                    Tax(
-                        type_code=VAT,
-                        amount=amount,
-                        percent=None if rate < 0 else rate,
-                        taxable_amount=base,
-                    )
-                    for rate, (base, amount) in vat_base.items()
+                    trusted_tax(VAT, tax_amount, None if rate < 0 else rate, base)
+                    for rate, (base, tax_amount) in vat_base.items()
                 ),
                 references=references,
                 store=text(first, "store") or None,

@@ -21,6 +21,11 @@ applied: a column left out of ``columns`` must have a server default, be an
 autoincrement key, or be nullable, and one with a Python-side ``default=`` is
 refused.
 
+A caller that already holds driver-ready values (it applied the same bind
+processors itself, e.g. once per invoice for a key its lines repeat) passes
+``prepared=True``: its tuples go to the driver as they are, batch by batch,
+with no per-value work here.
+
 The rows are consumed lazily, ``batch_size`` at a time, so memory stays
 bounded whatever the number of rows. Everything happens inside the
 connection's current transaction (begun if none is open, as any
@@ -52,6 +57,7 @@ def bulk_insert(
     *,
     columns: Sequence[str] | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    prepared: bool = False,
 ) -> int:
     """Insert many rows given as tuples, in batches, through the driver's fastest path.
 
@@ -64,6 +70,10 @@ def bulk_insert(
         columns: the column keys the tuples fill; all of the table's columns,
             in table order, when omitted.
         batch_size: rows per driver call; bounds the memory held at once.
+        prepared: the rows are tuples of driver-ready values (what the columns'
+            bind processors would have made of them), in the order of
+            ``columns``: they are handed to the driver unchanged, without the
+            per-row count check.
 
     Returns:
         The number of rows written.
@@ -91,12 +101,12 @@ def bulk_insert(
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     targets = _target_columns(table, columns)
     dialect = connection.dialect
-    processors = [_bind_processor(column, dialect) for column in targets]
+    processors = [None if prepared else _bind_processor(column, dialect) for column in targets]
     if not connection.in_transaction():
         connection.begin()
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        return _copy_psycopg(connection, table, targets, processors, rows, batch_size)
-    return _executemany(connection, table, targets, processors, rows, batch_size)
+        return _copy_psycopg(connection, table, targets, processors, rows, batch_size, prepared=prepared)
+    return _executemany(connection, table, targets, processors, rows, batch_size, prepared=prepared)
 
 
 def _target_columns(table: Table, keys: Sequence[str] | None) -> list[Column[Any]]:
@@ -128,14 +138,26 @@ def _batches(
     processors: Sequence[_Processor | None],
     order: Sequence[int] | None,
     batch_size: int,
-) -> Iterator[list[tuple[Any, ...]]]:
-    """Lists of at most ``batch_size`` driver-ready tuples (processed, reordered, checked)."""
+    *,
+    prepared: bool = False,
+) -> Iterator[list[Any]]:
+    """Lists of at most ``batch_size`` driver-ready tuples (processed, reordered, checked).
+
+    ``prepared`` rows (tuples already driver-ready, in the driver's order) are only cut into batches.
+    """
     converting = [(i, p) for i, p in enumerate(processors) if p is not None]
+    if prepared and isinstance(rows, list) and len(rows) <= batch_size:
+        if rows:
+            yield rows
+        return
     iterator = iter(rows)
     while True:
         chunk = list(islice(iterator, batch_size))
         if not chunk:
             return
+        if prepared:
+            yield chunk
+            continue
         batch: list[tuple[Any, ...]] = []
         append = batch.append
         for row in chunk:
@@ -159,6 +181,8 @@ def _executemany(
     processors: Sequence[_Processor | None],
     rows: Iterable[Sequence[Any]],
     batch_size: int,
+    *,
+    prepared: bool = False,
 ) -> int:
     keys = [column.key for column in targets]
     compiled = insert(table).compile(dialect=connection.dialect, column_keys=keys)
@@ -175,7 +199,9 @@ def _executemany(
     escaped = compiled.escaped_bind_names
     param_names = [escaped.get(name, name) for name in names]
     written = 0
-    for batch in _batches(rows, len(keys), processors, order_or_none, batch_size):
+    if prepared and order_or_none is not None:  # pragma: no cover - as above
+        prepared = False  # reorder (and count) the values; the processors are off already
+    for batch in _batches(rows, len(keys), processors, order_or_none, batch_size, prepared=prepared):
         if compiled.positional:
             connection.exec_driver_sql(sql, batch)
         else:
@@ -191,6 +217,8 @@ def _copy_psycopg(
     processors: Sequence[_Processor | None],
     rows: Iterable[Sequence[Any]],
     batch_size: int,
+    *,
+    prepared: bool = False,
 ) -> int:
     import psycopg  # only reached with the psycopg dialect, so the driver is installed
 
@@ -203,7 +231,7 @@ def _copy_psycopg(
     written = 0
     try:
         with raw.cursor() as cursor, cursor.copy(sql) as copy:
-            for batch in _batches(rows, len(targets), processors, None, batch_size):
+            for batch in _batches(rows, len(targets), processors, None, batch_size, prepared=prepared):
                 for row in batch:
                     copy.write_row(row)
                 written += len(batch)
