@@ -24,12 +24,23 @@ and stores its invoices:
   invoiced; lines not fully invoiced stay "to be invoiced".
 * **Hook.** Each newly imported invoice is handed to ``on_imported``
   (the ``crmkit_on_invoice_imported`` plugin hook) after its batch commits.
+
+While an import runs, the interpreter's cyclic garbage collector runs its
+youngest generation every :data:`IMPORT_GC_THRESHOLD` allocations instead of
+every 700 (:func:`gc.set_threshold`; restored when the last running import
+ends). An import allocates millions of small objects that live for one batch;
+with the default threshold the collector scanned them again and again and
+took about a fifth of the import's time. Reference counting still frees
+everything as before; only cycles wait a little longer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Iterable
+import gc
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -53,10 +64,36 @@ from crmkit.ports.invoices import Delivery, InvoiceSource, SourceRecord, StoredK
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
 
-__all__ = ["DEFAULT_BATCH_LINES", "ImportReport", "Invoices", "Rejection"]
+__all__ = ["DEFAULT_BATCH_LINES", "IMPORT_GC_THRESHOLD", "ImportReport", "Invoices", "Rejection"]
 
-DEFAULT_BATCH_LINES = 10_000
+DEFAULT_BATCH_LINES = 50_000
 """About how many invoice lines one import transaction writes."""
+
+IMPORT_GC_THRESHOLD = 100_000
+"""The garbage collector's generation-0 threshold while an import runs (see the module's notes)."""
+
+_gc_lock = threading.Lock()
+_gc_imports = 0
+_gc_saved: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Raise the collector's generation-0 threshold while at least one import runs; restore it after."""
+    global _gc_imports, _gc_saved  # one process-wide setting, counted across imports
+    with _gc_lock:
+        if _gc_imports == 0:
+            _gc_saved = gc.get_threshold()
+            if _gc_saved[0] < IMPORT_GC_THRESHOLD:
+                gc.set_threshold(IMPORT_GC_THRESHOLD, *_gc_saved[1:])
+        _gc_imports += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_imports -= 1
+            if _gc_imports == 0:
+                gc.set_threshold(*_gc_saved)
 
 
 @attrs.frozen
@@ -185,6 +222,10 @@ class Invoices(ServiceBase):
         self, records: Iterable[SourceRecord], *, actor: object, source: str = ""
     ) -> ImportReport:
         """Import records already read from a source (see :meth:`import_from`)."""
+        with _fewer_collections():
+            return self._import(records, actor, source)
+
+    def _import(self, records: Iterable[SourceRecord], actor: object, source: str) -> ImportReport:
         report = ImportReport(source=source)
         batch: list[_Pending] = []
         lines = 0

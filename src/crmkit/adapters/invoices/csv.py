@@ -406,7 +406,12 @@ class CsvInvoiceSource:
             if not product:
                 raise _problem(name, line_no, "product_name", "is empty")
             number_text = row[i_line].strip() if i_line >= 0 else ""
-            discount_text = row[i_discount] if i_discount >= 0 else ""
+            discount = _ZERO
+            if i_discount >= 0:
+                discount_text = row[i_discount]
+                if discount_text.strip():
+                    found = number(discount_text)
+                    discount = amount(discount_text, "discount", line_no) if found is None else found
             append(
                 trusted_line(
                     int(number_text) if number_text.isdigit() else position,
@@ -416,7 +421,7 @@ class CsvInvoiceSource:
                     net,
                     (row[i_unit].strip() or None) if i_unit >= 0 else None,
                     (row[i_code].strip() or None) if i_code >= 0 else None,
-                    amount(discount_text, "discount", line_no) if discount_text.strip() else _ZERO,
+                    discount,
                     _ZERO,
                     taxes,
                     (row[i_order].strip() or None) if i_order >= 0 else None,

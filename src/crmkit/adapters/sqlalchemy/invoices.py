@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -236,6 +237,21 @@ def _header_row(invoice: Invoice) -> tuple[Any, ...]:
 
 
 _LINE_DECIMALS = ("quantity", "unit_price", "line_extension", "discount", "charge")
+_LINE_FIELDS = attrgetter(
+    "number",
+    "product_name",
+    "product_code",
+    "quantity",
+    "unit_code",
+    "unit_price",
+    "line_extension",
+    "discount",
+    "charge",
+    "taxes",
+    "order_number",
+    "order_line",
+)
+"""An invoice line's fields in the order of its row (one C call instead of twelve attribute reads)."""
 
 
 @attrs.frozen
@@ -272,8 +288,9 @@ def _line_rows(invoice: Invoice, plan: _LinePlan | None = None) -> Iterable[tupl
         key = plan.key(key)
     text = plan is not None and plan.decimal_text
     for line in invoice.lines:
-        name, code, unit = line.product_name, line.product_code, line.unit_code
-        order, order_line = line.order_number, line.order_line
+        (line_no, name, code, quantity, unit, price, net, discount, charge, taxes, order, order_line) = (
+            _LINE_FIELDS(line)
+        )
         if (
             len(name) > NAME
             or (code is not None and len(code) > CODE)
@@ -286,35 +303,36 @@ def _line_rows(invoice: Invoice, plan: _LinePlan | None = None) -> Iterable[tupl
             _check(unit, SHORT, "lines.unit_code", number)
             _check(order, CODE, "lines.order_number", number)
             _check(order_line, CODE, "lines.order_line", number)
+        taxes_json = _taxes_json(taxes) if taxes else "[]"
         if text:  # DecimalText's bind processor: the exact text (no amount is None)
             yield (
                 key,
-                line.number,
+                line_no,
                 name,
                 code,
-                str(line.quantity),
+                str(quantity),
                 unit,
-                str(line.unit_price),
-                str(line.line_extension),
-                str(line.discount),
-                str(line.charge),
-                _taxes_json(line.taxes) if line.taxes else "[]",
+                str(price),
+                str(net),
+                str(discount),
+                str(charge),
+                taxes_json,
                 order,
                 order_line,
             )
         else:
             yield (
                 key,
-                line.number,
+                line_no,
                 name,
                 code,
-                line.quantity,
+                quantity,
                 unit,
-                line.unit_price,
-                line.line_extension,
-                line.discount,
-                line.charge,
-                _taxes_json(line.taxes) if line.taxes else "[]",
+                price,
+                net,
+                discount,
+                charge,
+                taxes_json,
                 order,
                 order_line,
             )
