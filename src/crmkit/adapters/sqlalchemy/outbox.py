@@ -152,6 +152,8 @@ class SqlOutboxRepository:
 
         Raises:
             Duplicate: an id or key is taken (nothing of the batch is written).
+            ConcurrencyConflict: the database chose this transaction as a deadlock victim
+                (MariaDB, against dispatchers' claims); run the whole use case again.
         """
         rows = [_row(m) for m in messages]
         if not rows:
@@ -165,6 +167,13 @@ class SqlOutboxRepository:
             text = str(error.orig).lower()
             field = "key" if "uq_outbox_messages_key" in text or "outbox_messages.key" in text else "id"
             raise Duplicate(field, "this value is already taken in outbox_messages") from None
+        except DBAPIError as error:
+            # A deadlock victim's whole transaction is gone, its savepoint with it.
+            if savepoint.is_active and not is_lock_conflict(error):
+                savepoint.rollback()
+            if is_lock_conflict(error):
+                raise ConcurrencyConflict("outbox message", rows[0][0], 0) from None
+            raise
         except BaseException:
             if savepoint.is_active:
                 savepoint.rollback()
