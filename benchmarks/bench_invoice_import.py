@@ -8,7 +8,7 @@ Prints, in one run:
 * ``crm.invoices.import_from("csv://…")`` of a generated CSV (10 lines per
   invoice): parsing, validation (totals, tax-number checksums), duplicate
   look-up, writing headers and lines through the bulk path, in transactions of
-  about 50,000 lines; lines/s and the ratio to the raw baseline;
+  about 25,000 lines; lines/s and the ratio to the raw baseline;
 * the same file imported again (every invoice a duplicate);
 * ``crm.invoices.import_from("ubl-tr:///folder")`` of generated UBL-TR files
   (10 lines each; ``--ubl-invoices``), invoices/s, and again as duplicates;

@@ -66,7 +66,7 @@ from crmkit.services.base import ServiceBase, ServiceContext
 
 __all__ = ["DEFAULT_BATCH_LINES", "IMPORT_GC_THRESHOLD", "ImportReport", "Invoices", "Rejection"]
 
-DEFAULT_BATCH_LINES = 50_000
+DEFAULT_BATCH_LINES = 25_000
 """About how many invoice lines one import transaction writes."""
 
 IMPORT_GC_THRESHOLD = 100_000
