@@ -300,7 +300,7 @@ class _TrustedLine(Protocol):
     ) -> InvoiceLine: ...
 
 
-def _trusted(cls: type[Any]) -> Any:
+def _trusted(cls: type[Any], name: str, doc: str) -> Any:
     """A constructor of the frozen, slotted attrs class ``cls`` that stores its arguments as given.
 
     Same fields, order and defaults as ``cls(...)``, but no converter or validator runs: the
@@ -322,23 +322,34 @@ def _trusted(cls: type[Any]) -> Any:
         body.append(f"    _set_{field.name}(self, {field.name})\n")
     source = f"def trusted({', '.join(params)}):\n    self = _new(_cls)\n{''.join(body)}    return self\n"
     exec(compile(source, f"<trusted {cls.__name__}>", "exec"), namespace)  # code built above
-    return namespace["trusted"]
+    trusted = namespace["trusted"]
+    trusted.__name__ = trusted.__qualname__ = name
+    trusted.__module__ = __name__
+    trusted.__doc__ = doc
+    return trusted
 
 
-trusted_tax = cast(_TrustedTax, _trusted(Tax))
-"""Build a :class:`Tax` from values already exact (finite ``Decimal`` amounts): no converters run.
+_TRUSTED_TAX_DOC = """Build a :class:`Tax` from exact values (finite ``Decimal`` amounts): no converters run.
 
-For parsers that have validated every value themselves (the CSV adapter); equal to ``Tax(...)``
-of the same values.
+The arguments are :class:`Tax`'s fields, positionally in their order. For parsers that have
+validated every value themselves (the CSV adapter); equal to ``Tax(...)`` of the same values.
 """
 
-trusted_line = cast(_TrustedLine, _trusted(InvoiceLine))
-"""Build an :class:`InvoiceLine` from values already exact: no converters run (see :data:`trusted_tax`).
+_TRUSTED_LINE_DOC = """Build an :class:`InvoiceLine` from values already exact: no converters run.
+
+The arguments are :class:`InvoiceLine`'s fields, positionally in their order (see
+``trusted_tax``).
 
 >>> trusted_line(1, "Kalem", Decimal(2), Decimal("2.50"), Decimal("5.00")) == InvoiceLine(
 ...     number=1, product_name="Kalem", quantity=2, unit_price="2.50", line_extension="5.00")
 True
 """
+
+trusted_tax = cast(_TrustedTax, _trusted(Tax, "trusted_tax", _TRUSTED_TAX_DOC))
+"""Build a :class:`Tax` from values already exact: no converters run (its ``__doc__`` says more)."""
+
+trusted_line = cast(_TrustedLine, _trusted(InvoiceLine, "trusted_line", _TRUSTED_LINE_DOC))
+"""Build an :class:`InvoiceLine` from values already exact: no converters run (its ``__doc__`` says more)."""
 
 
 @attrs.frozen(kw_only=True)
