@@ -283,8 +283,9 @@ class Dispatcher:
         self._rng = rng or random.Random()
         self._probe = probe
         self._round = 0
-        self.conflict_retries = 5
-        """Times a claim or a finish is retried after losing a race to another dispatcher."""
+        self.conflict_retries = 20
+        """Times a claim or a finish is tried when it loses a race or a deadlock (InnoDB picks
+        victims among concurrent claims and inserts), with a growing, jittered pause between."""
 
     def _token(self) -> str:
         self._round += 1
@@ -367,7 +368,7 @@ class Dispatcher:
             except ConcurrencyConflict:
                 if attempt + 1 == self.conflict_retries:
                     raise
-                time.sleep(self._rng.random() * 0.02 * (attempt + 1))  # let the other side finish
+                time.sleep(min(0.2, self._rng.random() * 0.01 * 2**attempt))  # let the other side finish
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _idempotent(self, message: OutboxMessage) -> bool:
