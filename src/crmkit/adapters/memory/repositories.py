@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cas
 
 import attrs
 
+from crmkit.adapters.memory._trees import subtree_of
 from crmkit.adapters.unit_of_work import (
     CLAIM_AGGREGATE,
     COMPANY_AGGREGATE,
@@ -271,21 +272,7 @@ class MemoryCompanyRepository(MemoryRepository[Company, CompanyId]):
     def subtree(self, root: CompanyId) -> list[CompanyId]:
         """``root`` and every company below it, ordered by id (empty for an unknown root)."""
         self._uow.check_usable()
-        rows = self._rows()
-        if not any(c.id == root for c in rows):
-            return []
-        below: dict[CompanyId, list[CompanyId]] = {}
-        for c in rows:
-            if c.parent_id is not None:
-                below.setdefault(c.parent_id, []).append(c.id)
-        found = {root}
-        todo = [root]
-        while todo:
-            for child in below.get(todo.pop(), []):
-                if child not in found:
-                    found.add(child)
-                    todo.append(child)
-        return sorted(found)
+        return subtree_of(root, ((c.id, c.parent_id) for c in self._rows()))
 
     def search(
         self,

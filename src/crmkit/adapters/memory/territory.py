@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from crmkit.adapters.memory._trees import subtree_of
 from crmkit.adapters.memory.repositories import MemoryRepository
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.parties import Company
@@ -144,21 +145,7 @@ class MemoryRegionRepository(MemoryRepository[Region, RegionId]):
     def subtree(self, root: RegionId) -> list[RegionId]:
         """``root`` and every region below it, by id; empty for an unknown root."""
         self._uow.check_usable()
-        rows = self._rows()
-        if not any(r.id == root for r in rows):
-            return []
-        below: dict[RegionId, list[RegionId]] = {}
-        for r in rows:
-            if r.parent_id is not None:
-                below.setdefault(r.parent_id, []).append(r.id)
-        found = {root}
-        todo = [root]
-        while todo:
-            for child in below.get(todo.pop(), []):
-                if child not in found:
-                    found.add(child)
-                    todo.append(child)
-        return sorted(found)
+        return subtree_of(root, ((r.id, r.parent_id) for r in self._rows()))
 
     def _teams_under(self, root: RegionId) -> set[TeamId]:
         regions = set(self.subtree(root))
