@@ -12,6 +12,8 @@ The algebra:
 * :class:`CodeIn` — the company's micro-region code is one of a set (A1);
 * :class:`OwnedBy` — the company's sales rep is a given employee (A3);
 * :class:`FirmSubtree` — the company is a firm or lies below it in the channel tree (A6);
+* :class:`FieldIn` — one of the company's segment fields (:data:`SEGMENT_FIELDS`) is one of a
+  set of values (segments, M1);
 * :class:`And` / :class:`Or` of predicates, built with :func:`all_of` / :func:`any_of`,
   which simplify as they go.
 
@@ -25,7 +27,7 @@ The algebra:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -34,10 +36,12 @@ from crmkit.domain.ids import CompanyId, EmployeeId
 __all__ = [
     "EVERYTHING",
     "NOTHING",
+    "SEGMENT_FIELDS",
     "And",
     "CodeIn",
     "CompanyFacts",
     "Everything",
+    "FieldIn",
     "FirmSubtree",
     "Nothing",
     "Or",
@@ -47,8 +51,27 @@ __all__ = [
     "any_of",
     "code_in",
     "describe",
+    "field_in",
     "matches",
 ]
+
+SEGMENT_FIELDS = frozenset(
+    {
+        "sector",
+        "category",
+        "city",
+        "district",
+        "size",
+        "value_class",
+        "micro_region",
+        "sales_region",
+        "type",
+        "sales_rep",
+        "support_rep",
+    }
+)
+"""Company fields a :class:`FieldIn` may test (M1): the C3 segmentation fields, the company
+type (C1) and its sales / support rep (C6, the customer's manager; values are employee ids as text)."""
 
 
 @attrs.frozen
@@ -83,6 +106,22 @@ class FirmSubtree:
 
 
 @attrs.frozen
+class FieldIn:
+    """The company's ``field`` (one of :data:`SEGMENT_FIELDS`) is one of ``values`` (M1).
+
+    A company whose field is empty never matches.
+    """
+
+    field: str = attrs.field()
+    values: frozenset[str]
+
+    @field.validator
+    def _known(self, attribute: attrs.Attribute[str], value: str) -> None:
+        if value not in SEGMENT_FIELDS:
+            raise ValueError(f"{value!r} is not a segment field; one of {sorted(SEGMENT_FIELDS)}")
+
+
+@attrs.frozen
 class And:
     """Every part matches (use :func:`all_of`, which simplifies)."""
 
@@ -96,7 +135,7 @@ class Or:
     parts: tuple[Predicate, ...]
 
 
-Predicate = Everything | Nothing | CodeIn | OwnedBy | FirmSubtree | And | Or
+Predicate = Everything | Nothing | CodeIn | OwnedBy | FirmSubtree | FieldIn | And | Or
 """Any visibility predicate."""
 
 EVERYTHING = Everything()
@@ -109,6 +148,12 @@ def code_in(codes: Iterable[str]) -> Predicate:
     """:class:`CodeIn` of ``codes``, or :data:`NOTHING` for no codes."""
     wanted = frozenset(codes)
     return CodeIn(wanted) if wanted else NOTHING
+
+
+def field_in(field: str, values: Iterable[str]) -> Predicate:
+    """:class:`FieldIn` of ``field`` and ``values``, or :data:`NOTHING` for no values."""
+    wanted = frozenset(values)
+    return FieldIn(field, wanted) if wanted else NOTHING
 
 
 def all_of(*parts: Predicate) -> Predicate:
@@ -150,12 +195,14 @@ class CompanyFacts:
         code: its micro-region code (``segmentation.micro_region``).
         owner_id: its sales rep (C6).
         lineage: the company itself and every company above it in the channel tree.
+        fields: its filled :data:`SEGMENT_FIELDS` values, by field name (for :class:`FieldIn`).
     """
 
     id: CompanyId
     code: str | None = None
     owner_id: EmployeeId | None = None
     lineage: frozenset[CompanyId] = frozenset()
+    fields: Mapping[str, str] = attrs.field(factory=dict, hash=False)
 
 
 def matches(predicate: Predicate, facts: CompanyFacts) -> bool:
@@ -170,6 +217,8 @@ def matches(predicate: Predicate, facts: CompanyFacts) -> bool:
         return facts.owner_id == predicate.employee
     if isinstance(predicate, FirmSubtree):
         return predicate.firm == facts.id or predicate.firm in facts.lineage
+    if isinstance(predicate, FieldIn):
+        return facts.fields.get(predicate.field) in predicate.values
     if isinstance(predicate, And):
         return all(matches(part, facts) for part in predicate.parts)
     return any(matches(part, facts) for part in predicate.parts)
@@ -187,5 +236,7 @@ def describe(predicate: Predicate) -> str:
         return f"owned by {predicate.employee}"
     if isinstance(predicate, FirmSubtree):
         return f"in the subtree of firm {predicate.firm}"
+    if isinstance(predicate, FieldIn):
+        return predicate.field + " in {" + ", ".join(sorted(predicate.values)) + "}"
     joiner = " and " if isinstance(predicate, And) else " or "
     return "(" + joiner.join(describe(part) for part in predicate.parts) + ")"

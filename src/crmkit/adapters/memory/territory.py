@@ -48,6 +48,7 @@ __all__ = [
     "MemoryRegionRepository",
     "MemoryTeamRepository",
     "company_facts",
+    "segment_fields",
     "visible_companies",
 ]
 
@@ -80,7 +81,19 @@ def company_facts(company: Company, parents: Mapping[CompanyId, CompanyId | None
         code=company.segmentation.micro_region,
         owner_id=company.sales_rep_id,
         lineage=frozenset(lineage),
+        fields=segment_fields(company),
     )
+
+
+def segment_fields(company: Company) -> dict[str, str]:
+    """The company's filled :data:`~crmkit.domain.predicates.SEGMENT_FIELDS` as text (M1)."""
+    fields = company.segmentation.filled()
+    fields["type"] = company.type.value
+    if company.sales_rep_id is not None:
+        fields["sales_rep"] = str(company.sales_rep_id)
+    if company.support_rep_id is not None:
+        fields["support_rep"] = str(company.support_rep_id)
+    return fields
 
 
 def visible_companies(predicate: Predicate, companies: Iterable[Company]) -> list[Company]:

@@ -6,6 +6,7 @@ same answer on every back end.
 
 * ``CodeIn`` → ``companies.micro_region IN (…)`` (indexed);
 * ``OwnedBy`` → ``companies.sales_rep_id = …`` (indexed);
+* ``FieldIn`` → ``companies.<column> IN (…)`` (segments, M1; ``sales_rep`` is ``sales_rep_id``);
 * ``FirmSubtree`` → ``companies.id IN (recursive CTE down the channel tree)``;
 * ``And`` / ``Or`` → ``AND`` / ``OR``; ``EVERYTHING`` / ``NOTHING`` → true / false.
 
@@ -17,6 +18,7 @@ companies.micro_region IN ('M-01', 'M-02')
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +29,7 @@ from crmkit.domain.predicates import (
     And,
     CodeIn,
     Everything,
+    FieldIn,
     FirmSubtree,
     Nothing,
     Or,
@@ -57,6 +60,27 @@ def firm_subtree(firm: CompanyId) -> sa.Select[Any]:
     return sa.select(tree.c.id)
 
 
+_COLUMNS = {"sales_rep": "sales_rep_id", "support_rep": "support_rep_id"}
+"""Segment field → ``companies`` column, where the names differ."""
+
+
+def _field_in(t: Any, predicate: FieldIn) -> sa.ColumnElement[bool]:
+    column = t.c[_COLUMNS.get(predicate.field, predicate.field)]
+    values: list[Any] = sorted(predicate.values)
+    if predicate.field in _COLUMNS:  # employee ids, compared as text in memory: keep the canonical ones
+        values = [uuid.UUID(v) for v in values if _canonical_uuid(v)]
+        if not values:
+            return sa.false()
+    return column.in_(sa.bindparam(None, values, expanding=True, type_=column.type))
+
+
+def _canonical_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
+
+
 def compile_predicate(predicate: Predicate, companies: Any = None) -> sa.ColumnElement[bool]:
     """The ``WHERE`` clause over ``companies`` (default :data:`tables.companies`) for ``predicate``."""
     t = tables.companies if companies is None else companies
@@ -72,6 +96,8 @@ def compile_predicate(predicate: Predicate, companies: Any = None) -> sa.ColumnE
         return t.c.sales_rep_id == predicate.employee
     if isinstance(predicate, FirmSubtree):
         return t.c.id.in_(firm_subtree(predicate.firm).scalar_subquery())
+    if isinstance(predicate, FieldIn):
+        return _field_in(t, predicate)
     if isinstance(predicate, And):
         return sa.and_(*(compile_predicate(part, t) for part in predicate.parts))
     if isinstance(predicate, Or):
