@@ -33,6 +33,7 @@ from crmkit.domain.parameters import PickList
 from crmkit.domain.parties import Claim, Company, CompanyType, Contact
 from crmkit.domain.predicates import Predicate
 from crmkit.ports.invoices import InvoiceRepository
+from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 
 if TYPE_CHECKING:  # ports.territory builds on Repository from this module
@@ -231,6 +232,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     consents: ConsentRepository
     invoices: InvoiceRepository
+    marketing: MarketingRepository
     regions: RegionRepository
     teams: TeamRepository
     memberships: MembershipRepository

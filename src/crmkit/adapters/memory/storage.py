@@ -25,6 +25,7 @@ from typing import Protocol, Self
 
 from crmkit.adapters.clock import SystemClock
 from crmkit.adapters.memory.invoices import InvoiceTables, MemoryInvoiceRepository
+from crmkit.adapters.memory.marketing import MarketingTables, MemoryMarketingRepository
 from crmkit.adapters.memory.outbox import MemoryConsentRepository, MemoryOutboxRepository, OutboxData
 from crmkit.adapters.memory.repositories import (
     MemoryAuditLog,
@@ -63,6 +64,7 @@ from crmkit.domain.territory import (
 )
 from crmkit.ports.clock import Clock
 from crmkit.ports.invoices import InvoiceRepository
+from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.storage import (
     AuditLog,
@@ -113,6 +115,7 @@ class MemoryStorage:
         self._audit: list[AuditEntry] = []
         self._outbox = OutboxData()
         self._invoicing = InvoiceTables()
+        self._marketing = MarketingTables()
         self._regions: dict[RegionId, Region] = {}
         self._teams: dict[TeamId, SalesTeam] = {}
         self._memberships: dict[MembershipId, Membership] = {}
@@ -152,6 +155,7 @@ class MemoryStorage:
             self._audit.clear()
             self._outbox.clear()
             self._invoicing.clear()
+            self._marketing.clear()
 
     def check_open(self) -> None:
         """Raise :class:`StorageUnavailable` once the storage is closed."""
@@ -212,7 +216,9 @@ class MemoryUnitOfWork:
         self.consents: ConsentRepository = consents
         invoices = MemoryInvoiceRepository(self, storage._invoicing, lock)
         self.invoices: InvoiceRepository = invoices
-        self._repositories = (*self._repositories, invoices)
+        marketing = MemoryMarketingRepository(self, storage._marketing, lock)
+        self.marketing: MarketingRepository = marketing
+        self._repositories = (*self._repositories, invoices, marketing)
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()
 

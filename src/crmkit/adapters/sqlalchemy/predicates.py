@@ -71,7 +71,8 @@ def _field_in(t: Any, predicate: FieldIn) -> sa.ColumnElement[bool]:
         values = [uuid.UUID(v) for v in values if _canonical_uuid(v)]
         if not values:
             return sa.false()
-    return column.in_(sa.bindparam(None, values, expanding=True, type_=column.type))
+    found: sa.ColumnElement[bool] = column.in_(sa.bindparam(None, values, expanding=True, type_=column.type))
+    return found
 
 
 def _canonical_uuid(text: str) -> bool:

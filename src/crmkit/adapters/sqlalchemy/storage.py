@@ -28,6 +28,7 @@ from crmkit.adapters.sqlalchemy._errors import (
 )
 from crmkit.adapters.sqlalchemy.engine import make_engine, parse_url
 from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
+from crmkit.adapters.sqlalchemy.marketing import SqlMarketingRepository
 from crmkit.adapters.sqlalchemy.outbox import SqlConsentRepository, SqlOutboxRepository
 from crmkit.adapters.sqlalchemy.repositories import (
     SqlAuditLog,
@@ -50,6 +51,7 @@ from crmkit.domain.events import DomainEvent
 from crmkit.domain.ids import EmployeeId
 from crmkit.ports.clock import Clock
 from crmkit.ports.invoices import InvoiceRepository
+from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.storage import (
     AuditLog,
@@ -181,6 +183,7 @@ class SqlUnitOfWork:
         self.invoices: InvoiceRepository = SqlInvoiceRepository(self)
         self.outbox: OutboxRepository = SqlOutboxRepository(self)
         self.consents: ConsentRepository = SqlConsentRepository(self)
+        self.marketing: MarketingRepository = SqlMarketingRepository(self)
         self.regions: RegionRepository = SqlRegionRepository(self)
         self.teams: TeamRepository = SqlTeamRepository(self)
         self.memberships: MembershipRepository = SqlMembershipRepository(self)

@@ -262,6 +262,9 @@ CONSTRAINT_FIELDS: dict[str, str] = {
 # metadata; it adds its constraints to CONSTRAINT_FIELDS.
 from crmkit.adapters.sqlalchemy import invoice_tables as _invoices  # noqa: E402, F401
 
+# The segment and campaign tables (M1, M2) are defined in their own module, on this metadata.
+from crmkit.adapters.sqlalchemy import marketing_tables as _marketing  # noqa: E402, F401
+
 # The outbox and consent tables (issue 6) are defined in their own module, on this metadata.
 from crmkit.adapters.sqlalchemy import outbox_tables as _outbox  # noqa: E402, F401
 

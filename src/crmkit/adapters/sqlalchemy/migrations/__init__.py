@@ -24,6 +24,8 @@ Revisions (oldest first; :data:`REVISIONS`):
   ``invoices``, ``invoice_lines``, ``sales_orders``, ``sales_order_lines``.
 * ``0006`` — the access-policy page index ``companies (micro_region, name_key, id)``
   (issue 4, A7): the visible page and its count are answered from the index.
+* ``0007`` — segments and campaigns (issue 6 item 7, M1, M2): ``segments``,
+  ``campaigns`` and ``campaign_recipients``.
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
@@ -62,7 +64,7 @@ __all__ = ["REVISIONS", "SCRIPT_LOCATION", "MigrationError", "current", "upgrade
 SCRIPT_LOCATION = "crmkit.adapters.sqlalchemy:migrations"
 """Where Alembic finds ``env.py`` and ``versions/``: a package resource."""
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 """Every revision id, oldest first; the last one is ``head``."""
 
 

@@ -1,0 +1,127 @@
+"""Segments, campaigns and campaign recipients in memory (SPEC §8 M1, M2).
+
+Follows :class:`crmkit.ports.marketing.MarketingRepository`. Writes are staged
+in the unit of work, re-checked under the storage lock at commit
+(:meth:`MemoryMarketingRepository.verify`) and made visible at once
+(:meth:`~MemoryMarketingRepository.apply`); a rollback drops them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import attrs
+
+from crmkit.domain.errors import Duplicate, NotFound
+from crmkit.domain.marketing import Campaign, CampaignId, CampaignRecipient, Segment, SegmentId
+from crmkit.domain.text import fold
+
+if TYPE_CHECKING:
+    from crmkit.adapters.memory.storage import MemoryUnitOfWork
+
+__all__ = ["MarketingTables", "MemoryMarketingRepository"]
+
+
+@attrs.define
+class MarketingTables:
+    """The committed marketing data of one :class:`~crmkit.adapters.memory.storage.MemoryStorage`."""
+
+    segments: dict[SegmentId, Segment] = attrs.Factory(dict)
+    campaigns: dict[CampaignId, Campaign] = attrs.Factory(dict)
+    recipients: dict[CampaignId, list[CampaignRecipient]] = attrs.Factory(dict)
+
+    def clear(self) -> None:
+        """Drop everything (the storage was closed)."""
+        self.segments.clear()
+        self.campaigns.clear()
+        self.recipients.clear()
+
+
+class MemoryMarketingRepository:
+    """The in-memory :class:`~crmkit.ports.marketing.MarketingRepository`."""
+
+    def __init__(self, uow: MemoryUnitOfWork, tables: MarketingTables, lock: threading.RLock) -> None:
+        self._uow = uow
+        self._tables = tables
+        self._lock = lock
+        self.discard()
+
+    def add_segment(self, segment: Segment) -> None:
+        """Stage a new segment."""
+        self._uow.check_usable()
+        with self._lock:
+            known = segment.id in self._tables.segments
+        if known or segment.id in self._segments:
+            raise Duplicate("id", f"segment {segment.id} already exists")
+        self._segments[segment.id] = segment
+
+    def get_segment(self, id: SegmentId) -> Segment:
+        """The segment with this id (staged or committed)."""
+        self._uow.check_usable()
+        with self._lock:
+            found = self._segments.get(id) or self._tables.segments.get(id)
+        if found is None:
+            raise NotFound("segment", id)
+        return found
+
+    def segments(self, *, limit: int = 50, offset: int = 0) -> list[Segment]:
+        """Saved segments by folded name then id."""
+        self._uow.check_usable()
+        with self._lock:
+            merged = {**self._tables.segments, **self._segments}
+        ordered = sorted(merged.values(), key=lambda s: (fold(s.name), s.id))
+        start = max(offset, 0)
+        return ordered[start : start + max(limit, 0)]
+
+    def add_campaign(self, campaign: Campaign, recipients: Iterable[CampaignRecipient]) -> None:
+        """Stage a campaign and its send records."""
+        self._uow.check_usable()
+        with self._lock:
+            known = campaign.id in self._tables.campaigns
+        if known or campaign.id in self._campaigns:
+            raise Duplicate("id", f"campaign {campaign.id} already exists")
+        self._campaigns[campaign.id] = campaign
+        self._recipients[campaign.id] = sorted(recipients, key=lambda r: r.company_id)
+
+    def get_campaign(self, id: CampaignId) -> Campaign:
+        """The campaign with this id (staged or committed)."""
+        self._uow.check_usable()
+        with self._lock:
+            found = self._campaigns.get(id) or self._tables.campaigns.get(id)
+        if found is None:
+            raise NotFound("campaign", id)
+        return found
+
+    def recipients(
+        self, campaign: CampaignId, *, limit: int = 1000, offset: int = 0
+    ) -> list[CampaignRecipient]:
+        """The campaign's send records by company id."""
+        self._uow.check_usable()
+        with self._lock:
+            rows = self._recipients.get(campaign) or self._tables.recipients.get(campaign, [])
+        start = max(offset, 0)
+        return list(rows[start : start + max(limit, 0)])
+
+    # -- staging (called by the unit of work) -------------------------------------------
+    def verify(self) -> None:
+        """Refuse ids another unit of work committed first (under the storage lock)."""
+        taken = [f"segment {k}" for k in self._segments if k in self._tables.segments]
+        taken += [f"campaign {k}" for k in self._campaigns if k in self._tables.campaigns]
+        if taken:
+            self.discard()
+            raise Duplicate("id", f"{taken[0]} already exists")
+
+    def apply(self) -> None:
+        """Make the staged writes visible (under the storage lock)."""
+        self._tables.segments.update(self._segments)
+        self._tables.campaigns.update(self._campaigns)
+        self._tables.recipients.update(self._recipients)
+        self.discard()
+
+    def discard(self) -> None:
+        """Drop the staged writes."""
+        self._segments: dict[SegmentId, Segment] = {}
+        self._campaigns: dict[CampaignId, Campaign] = {}
+        self._recipients: dict[CampaignId, list[CampaignRecipient]] = {}

@@ -1,0 +1,189 @@
+"""SQL segments and campaigns (M1, M2): a :class:`~crmkit.ports.marketing.MarketingRepository`.
+
+A campaign and its send records are written with one insert each (the
+records as one ``executemany``), inside a savepoint so a refused write
+leaves the unit of work usable.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.sqlalchemy.marketing_tables import campaign_recipients, campaigns, segments
+from crmkit.domain.errors import Duplicate, NotFound
+from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
+from crmkit.domain.marketing import (
+    Campaign,
+    CampaignId,
+    CampaignRecipient,
+    RecipientStatus,
+    Segment,
+    SegmentFilter,
+    SegmentId,
+)
+from crmkit.domain.messaging import Channel
+from crmkit.domain.text import fold
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
+
+__all__ = ["SqlMarketingRepository"]
+
+
+def _opt_uuid(value: Any) -> uuid.UUID | None:
+    return None if value is None else value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _segment(row: Any) -> Segment:
+    return Segment(
+        id=SegmentId(row.id),
+        name=row.name,
+        filter=SegmentFilter.from_data(json.loads(row.filter)),
+        created_by=EmployeeId(row.created_by),
+        created_at=utc(row.created_at),
+        version=row.version,
+    )
+
+
+def _campaign(row: Any) -> Campaign:
+    return Campaign(
+        id=CampaignId(row.id),
+        name=row.name,
+        channel=Channel(row.channel),
+        body=row.body,
+        subject=row.subject,
+        segment_id=SegmentId(row.segment_id),
+        created_by=EmployeeId(row.created_by),
+        created_at=utc(row.created_at),
+        queued=row.queued,
+        skipped_no_consent=row.skipped_no_consent,
+        skipped_no_address=row.skipped_no_address,
+    )
+
+
+def _recipient(row: Any) -> CampaignRecipient:
+    contact = _opt_uuid(row.contact_id)
+    return CampaignRecipient(
+        campaign_id=CampaignId(row.campaign_id),
+        company_id=CompanyId(row.company_id),
+        status=RecipientStatus(row.status),
+        contact_id=None if contact is None else ContactId(contact),
+        address=row.address,
+        message_id=_opt_uuid(row.message_id),
+    )
+
+
+class SqlMarketingRepository:
+    """Segments, campaigns and send records of a SQL unit of work."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[Connection]:
+        connection = self._uow.connection
+        savepoint = connection.begin_nested()
+        try:
+            yield connection
+        except IntegrityError:
+            savepoint.rollback()
+            raise Duplicate("id", f"this {what} is already stored") from None
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        else:
+            savepoint.commit()
+
+    def add_segment(self, segment: Segment) -> None:
+        """Store a new segment."""
+        row = {
+            "id": segment.id,
+            "version": segment.version,
+            "name": segment.name,
+            "name_key": fold(segment.name),
+            "filter": json.dumps(segment.filter.to_data(), ensure_ascii=False, sort_keys=True),
+            "created_by": segment.created_by,
+            "created_at": utc(segment.created_at),
+        }
+        with self._writing("segment") as connection:
+            connection.execute(sa.insert(segments), [row])
+
+    def get_segment(self, id: SegmentId) -> Segment:
+        """The segment with this id."""
+        row = self._uow.read(sa.select(segments).where(segments.c.id == id)).one_or_none()
+        if row is None:
+            raise NotFound("segment", id)
+        return _segment(row)
+
+    def segments(self, *, limit: int = 50, offset: int = 0) -> list[Segment]:
+        """Saved segments by folded name then id."""
+        query = (
+            sa.select(segments)
+            .order_by(segments.c.name_key, segments.c.id)
+            .limit(max(limit, 0))
+            .offset(max(offset, 0))
+        )
+        return [_segment(row) for row in self._uow.read(query)]
+
+    def add_campaign(self, campaign: Campaign, recipients: Iterable[CampaignRecipient]) -> None:
+        """Store a campaign and its send records (one ``executemany``)."""
+        row = {
+            "id": campaign.id,
+            "name": campaign.name,
+            "channel": campaign.channel.value,
+            "body": campaign.body,
+            "subject": campaign.subject,
+            "segment_id": campaign.segment_id,
+            "created_by": campaign.created_by,
+            "created_at": utc(campaign.created_at),
+            "queued": campaign.queued,
+            "skipped_no_consent": campaign.skipped_no_consent,
+            "skipped_no_address": campaign.skipped_no_address,
+        }
+        rows = [
+            {
+                "campaign_id": campaign.id,
+                "company_id": r.company_id,
+                "status": r.status.value,
+                "contact_id": r.contact_id,
+                "address": r.address,
+                "message_id": r.message_id,
+            }
+            for r in recipients
+        ]
+        with self._writing("campaign") as connection:
+            connection.execute(sa.insert(campaigns), [row])
+            if rows:
+                connection.execute(sa.insert(campaign_recipients), rows)
+
+    def get_campaign(self, id: CampaignId) -> Campaign:
+        """The campaign with this id."""
+        row = self._uow.read(sa.select(campaigns).where(campaigns.c.id == id)).one_or_none()
+        if row is None:
+            raise NotFound("campaign", id)
+        return _campaign(row)
+
+    def recipients(
+        self, campaign: CampaignId, *, limit: int = 1000, offset: int = 0
+    ) -> list[CampaignRecipient]:
+        """The campaign's send records by company id."""
+        t = campaign_recipients
+        query = (
+            sa.select(t)
+            .where(t.c.campaign_id == campaign)
+            .order_by(t.c.company_id)
+            .limit(max(limit, 0))
+            .offset(max(offset, 0))
+        )
+        return [_recipient(row) for row in self._uow.read(query)]

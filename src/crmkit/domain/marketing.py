@@ -1,0 +1,215 @@
+"""Segments and campaigns (SPEC §8, M1, M2): values only, no I/O.
+
+A :class:`SegmentFilter` is a conjunction of conditions "company field is one
+of these values" over :data:`~crmkit.domain.predicates.SEGMENT_FIELDS`. It
+is saved as data (:meth:`SegmentFilter.to_data`) and turned into the access
+predicate algebra by :meth:`SegmentFilter.predicate`, so storage runs a
+segment *and* the actor's visibility (:func:`crmkit.domain.access.visible`)
+as one query: SQL compiles both to one ``WHERE``, memory evaluates both with
+:func:`~crmkit.domain.predicates.matches`.
+
+A :class:`Campaign` sends one SMS or e-mail template to a segment's members;
+each member gets one :class:`CampaignRecipient` recording what happened
+(queued, or skipped for want of consent (M3) or of an address).
+
+>>> f = SegmentFilter.of(city="İzmir", value_class=["A", "B"])
+>>> from crmkit.domain.predicates import describe
+>>> describe(f.predicate())
+'(city in {İzmir} and value_class in {A, B})'
+>>> SegmentFilter.from_data(f.to_data()) == f
+True
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import NewType
+
+import attrs
+
+from crmkit.domain.errors import ValidationError
+from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
+from crmkit.domain.messaging import Channel
+from crmkit.domain.predicates import SEGMENT_FIELDS, Predicate, all_of, field_in
+
+__all__ = [
+    "Campaign",
+    "CampaignId",
+    "CampaignRecipient",
+    "Condition",
+    "RecipientStatus",
+    "Segment",
+    "SegmentFilter",
+    "SegmentId",
+]
+
+SegmentId = NewType("SegmentId", uuid.UUID)
+"""Identifies a saved segment."""
+CampaignId = NewType("CampaignId", uuid.UUID)
+"""Identifies a campaign."""
+
+_ID_FIELDS = frozenset({"sales_rep", "support_rep"})
+
+
+def _aware(_: object, attribute: attrs.Attribute[datetime], value: datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(attribute.name, "must be timezone-aware")
+
+
+def _nonblank(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not value.strip():
+        raise ValidationError(attribute.name, "must not be blank")
+
+
+@attrs.frozen
+class Condition:
+    """One condition: the company's ``field`` is one of ``values`` (equality is a one-value set).
+
+    Raises:
+        ValidationError: on ``field`` for an unknown field, on ``values`` for an empty set
+            or a rep value that is not an employee id.
+    """
+
+    field: str
+    values: frozenset[str]
+
+    def __attrs_post_init__(self) -> None:
+        if self.field not in SEGMENT_FIELDS:
+            raise ValidationError("field", f"{self.field!r} is not one of {sorted(SEGMENT_FIELDS)}")
+        if not self.values:
+            raise ValidationError("values", f"{self.field} needs at least one value")
+        if self.field in _ID_FIELDS:
+            try:
+                canonical = frozenset(str(uuid.UUID(str(v))) for v in self.values)
+            except ValueError:
+                raise ValidationError("values", f"{self.field} takes employee ids") from None
+            object.__setattr__(self, "values", canonical)
+
+
+@attrs.frozen
+class SegmentFilter:
+    """Conditions combined with AND, each field at most once (M1); no condition: every company."""
+
+    conditions: tuple[Condition, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        fields = [c.field for c in self.conditions]
+        if len(set(fields)) != len(fields):
+            raise ValidationError("conditions", "each field may appear once")
+        object.__setattr__(self, "conditions", tuple(sorted(self.conditions, key=lambda c: c.field)))
+
+    @classmethod
+    def of(cls, **fields: str | Iterable[str]) -> SegmentFilter:
+        """A filter from ``field=value`` (equality) or ``field=[values]`` (in-set) keywords."""
+        return cls.from_data(fields)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, str | Iterable[str]]) -> SegmentFilter:
+        """The filter saved by :meth:`to_data` (field → list of values)."""
+        conditions = []
+        for field, value in data.items():
+            values = [value] if isinstance(value, str) else list(value)
+            conditions.append(Condition(field, frozenset(str(v) for v in values)))
+        return cls(tuple(conditions))
+
+    def to_data(self) -> dict[str, list[str]]:
+        """Field → sorted values: plain JSON-able data."""
+        return {c.field: sorted(c.values) for c in self.conditions}
+
+    def predicate(self) -> Predicate:
+        """The filter in the access predicate algebra (AND of :class:`~crmkit.domain.predicates.FieldIn`)."""
+        return all_of(*(field_in(c.field, c.values) for c in self.conditions))
+
+
+@attrs.frozen(kw_only=True)
+class Segment:
+    """A saved filter over companies (M1).
+
+    Attributes:
+        id: its id.
+        name: what users call it.
+        filter: the conditions.
+        created_by: who saved it.
+        created_at: when.
+        version: optimistic-concurrency version, kept by storage.
+    """
+
+    id: SegmentId
+    name: str = attrs.field(validator=_nonblank)
+    filter: SegmentFilter
+    created_by: EmployeeId
+    created_at: datetime = attrs.field(validator=_aware)
+    version: int = 1
+
+    def predicate(self) -> Predicate:
+        """The segment's companies as a predicate value."""
+        return self.filter.predicate()
+
+
+@attrs.frozen(kw_only=True)
+class Campaign:
+    """An SMS or e-mail template sent to a segment through the outbox (M2).
+
+    Attributes:
+        id: its id.
+        name: what users call it.
+        channel: SMS or e-mail.
+        body: the text (SMS) or the e-mail body.
+        subject: the e-mail subject (empty for SMS).
+        segment_id: the segment it targets.
+        created_by: who sent it; he reaches only the customers he may see (§3).
+        created_at: when it was sent.
+        queued: recipients enqueued.
+        skipped_no_consent: members skipped for want of granted consent (M3).
+        skipped_no_address: members without a phone number / e-mail address.
+    """
+
+    id: CampaignId
+    name: str = attrs.field(validator=_nonblank)
+    channel: Channel
+    body: str = attrs.field(validator=_nonblank)
+    subject: str = ""
+    segment_id: SegmentId
+    created_by: EmployeeId
+    created_at: datetime = attrs.field(validator=_aware)
+    queued: int = 0
+    skipped_no_consent: int = 0
+    skipped_no_address: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.channel not in (Channel.SMS, Channel.EMAIL):
+            raise ValidationError("channel", "a campaign goes by SMS or e-mail")
+        if self.channel is Channel.EMAIL and not self.subject.strip():
+            raise ValidationError("subject", "an e-mail campaign needs a subject")
+
+
+class RecipientStatus(enum.Enum):
+    """What a campaign did for one member (M2)."""
+
+    QUEUED = "queued"
+    SKIPPED_NO_CONSENT = "skipped_no_consent"
+    SKIPPED_NO_ADDRESS = "skipped_no_address"
+
+
+@attrs.frozen(kw_only=True)
+class CampaignRecipient:
+    """One member's send record (M2).
+
+    Attributes:
+        campaign_id: the campaign.
+        company_id: the member company.
+        status: queued or why it was skipped.
+        contact_id: the primary contact reached, if any.
+        address: the phone number or e-mail address used (``None`` when there was none).
+        message_id: the outbox message, when queued.
+    """
+
+    campaign_id: CampaignId
+    company_id: CompanyId
+    status: RecipientStatus
+    contact_id: ContactId | None = None
+    address: str | None = None
+    message_id: uuid.UUID | None = None
