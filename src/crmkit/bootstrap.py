@@ -32,6 +32,7 @@ from crmkit.ports.storage import Storage
 from crmkit.services.base import ServiceContext
 from crmkit.services.customers import CustomerUseCases
 from crmkit.services.invoices import Invoices
+from crmkit.services.marketing import MarketingUseCases
 from crmkit.services.parties import Parties
 from crmkit.services.territory import TerritoryUseCases
 
@@ -46,6 +47,7 @@ class Crm:
         territory: regions, teams, dated memberships, code links and owners (§2).
         customers: customers and contacts through the access policy (§3).
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
+        marketing: segments and campaigns through the outbox and the access policy (§8 M1–M3).
         storage: the storage back end.
         sms: the SMS gateway.
         email: the e-mail sender.
@@ -88,6 +90,7 @@ class Crm:
         self.parties = Parties(self.context)
         self.territory = TerritoryUseCases(self.context)
         self.customers = CustomerUseCases(self.context)
+        self.marketing = MarketingUseCases(self.context)
         self.invoices = Invoices(
             self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported
         )

@@ -1,0 +1,266 @@
+"""Segments and campaigns (SPEC §8 M1, M2, M3), exposed as ``crm.marketing``.
+
+**Members.** A segment's members for an actor are the companies matching
+the segment's filter *and* the actor's visibility predicate
+(:func:`crmkit.domain.access.visible`): one predicate value, run by the
+storage as one query and paged there (SQL ``WHERE … LIMIT``; memory
+evaluates the same predicate). A rep never reaches a customer outside
+his sight.
+
+**Campaigns.** :meth:`MarketingUseCases.send_campaign` walks the members page
+by page and, in the same unit of work, enqueues one commercial outbox message
+per member (to the primary contact's phone or e-mail), records each member's
+send status and the campaign with its counts. Members whose address has no
+granted consent at send time are skipped and counted (M3), as are members
+without a primary contact address; a rolled-back campaign enqueues nothing.
+:func:`enqueue_campaign` is the same work in a unit of work the caller holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from crmkit.domain.access import visible
+from crmkit.domain.errors import ValidationError
+from crmkit.domain.ids import ContactId, EmployeeId, parse_id
+from crmkit.domain.marketing import (
+    Campaign,
+    CampaignId,
+    CampaignRecipient,
+    RecipientStatus,
+    Segment,
+    SegmentFilter,
+    SegmentId,
+)
+from crmkit.domain.messaging import Channel, MessageKind, OutboxMessage, may_send
+from crmkit.domain.parties import Company, CompanyKind, Contact
+from crmkit.domain.periods import require_aware
+from crmkit.domain.predicates import Predicate, all_of, describe
+from crmkit.ports.clock import IdGenerator
+from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.customers import Page
+from crmkit.services.messaging import sms_message
+from crmkit.services.territory import actor_for
+
+__all__ = ["MarketingUseCases", "enqueue_campaign"]
+
+PAGE = 1000
+"""Members read per storage query while a campaign is enqueued."""
+
+
+def _address(channel: Channel, contact: Contact | None) -> str | None:
+    if contact is None:
+        return None
+    return contact.phone if channel is Channel.SMS else contact.email
+
+
+def _message(
+    campaign: Campaign, company: Company, contact: Contact, address: str, ids: IdGenerator
+) -> OutboxMessage:
+    key = f"campaign:{campaign.id}:{company.id}"
+    if campaign.channel is Channel.SMS:
+        return sms_message(
+            id=ids.new(),
+            key=key,
+            to=address,
+            text=campaign.body,
+            kind=MessageKind.COMMERCIAL,
+            now=campaign.created_at,
+            contact_id=contact.id,
+            campaign_id=campaign.id,
+            recipient_type="TACIR" if company.kind is CompanyKind.CORPORATE else "BIREYSEL",
+        )
+    return OutboxMessage(
+        id=ids.new(),
+        key=key,
+        channel=Channel.EMAIL,
+        kind=MessageKind.COMMERCIAL,
+        recipient=address,
+        subject=campaign.subject,
+        body=campaign.body,
+        created_at=campaign.created_at,
+        due_at=campaign.created_at,
+        contact_id=contact.id,
+        campaign_id=campaign.id,
+    )
+
+
+def enqueue_campaign(
+    uow: UnitOfWork, campaign: Campaign, reach: Predicate, ids: IdGenerator, *, page: int = PAGE
+) -> Campaign:
+    """Enqueue ``campaign`` to the companies matching ``reach`` in ``uow``; return it with its counts.
+
+    ``reach`` is the segment's predicate AND the sender's visibility. One
+    commercial outbox message per member with a granted consent (M3) at
+    ``campaign.created_at``; every member gets a send record (M2). Nothing is
+    committed here: the caller commits, or rolls back and nothing is sent.
+    """
+    recipients: list[CampaignRecipient] = []
+    messages: list[OutboxMessage] = []
+    counts = dict.fromkeys(RecipientStatus, 0)
+    offset = 0
+    while True:
+        companies = uow.companies.visible(reach, limit=page, offset=offset)
+        if not companies:
+            break
+        offset += len(companies)
+        wanted = [c.primary_contact_id for c in companies if c.primary_contact_id is not None]
+        contacts: Mapping[ContactId, Contact] = uow.contacts.get_many(wanted)
+        reached = {
+            c.id: contacts.get(c.primary_contact_id) for c in companies if c.primary_contact_id is not None
+        }
+        addresses = {key: _address(campaign.channel, contact) for key, contact in reached.items()}
+        found = {a for a in addresses.values() if a is not None}
+        consents = uow.consents.current(campaign.channel, found, campaign.created_at) if found else {}
+        for company in companies:
+            contact = reached.get(company.id)
+            address = addresses.get(company.id)
+            contact_id = None if contact is None else contact.id
+            if address is None or contact is None:
+                status, message_id = RecipientStatus.SKIPPED_NO_ADDRESS, None
+            elif not may_send(MessageKind.COMMERCIAL, consents.get(address)):
+                status, message_id = RecipientStatus.SKIPPED_NO_CONSENT, None
+            else:
+                message = _message(campaign, company, contact, address, ids)
+                messages.append(message)
+                status, message_id = RecipientStatus.QUEUED, message.id
+            counts[status] += 1
+            recipients.append(
+                CampaignRecipient(
+                    campaign_id=campaign.id,
+                    company_id=company.id,
+                    status=status,
+                    contact_id=contact_id,
+                    address=address,
+                    message_id=message_id,
+                )
+            )
+        if len(companies) < page:
+            break
+    done = Campaign(
+        id=campaign.id,
+        name=campaign.name,
+        channel=campaign.channel,
+        body=campaign.body,
+        subject=campaign.subject,
+        segment_id=campaign.segment_id,
+        created_by=campaign.created_by,
+        created_at=campaign.created_at,
+        queued=counts[RecipientStatus.QUEUED],
+        skipped_no_consent=counts[RecipientStatus.SKIPPED_NO_CONSENT],
+        skipped_no_address=counts[RecipientStatus.SKIPPED_NO_ADDRESS],
+    )
+    uow.outbox.add_many(messages)
+    uow.marketing.add_campaign(done, recipients)
+    return done
+
+
+class MarketingUseCases(ServiceBase):
+    """Saved segments, their members for an actor, and campaigns (M1, M2, M3)."""
+
+    def _reach(self, uow: UnitOfWork, actor: object, segment: Segment, at: datetime) -> Predicate:
+        who = actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
+        return all_of(segment.predicate(), visible(who, at))
+
+    def save_segment(self, *, actor: object, name: str, filter: SegmentFilter | Mapping[str, Any]) -> Segment:
+        """Save a segment (M1); ``filter`` is a :class:`SegmentFilter` or ``{field: value(s)}``.
+
+        Raises:
+            ValidationError: an unknown field, an empty value list, a blank name.
+            PermissionDenied: an unknown or departed actor.
+        """
+        chosen = filter if isinstance(filter, SegmentFilter) else SegmentFilter.from_data(filter)
+        by = EmployeeId(parse_id("actor", actor))
+        with self._work(by) as uow:
+            self._acting(uow, actor)
+            segment = Segment(
+                id=SegmentId(self._new_id()), name=name, filter=chosen, created_by=by, created_at=self._now()
+            )
+            uow.marketing.add_segment(segment)
+            return segment
+
+    def segments(self, *, limit: int = 50, offset: int = 0) -> list[Segment]:
+        """Saved segments by name then id."""
+        with self._work(None) as uow:
+            return uow.marketing.segments(limit=limit, offset=offset)
+
+    def members(
+        self,
+        *,
+        actor: object,
+        segment: object,
+        at: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page[Company]:
+        """The segment's companies ``actor`` may see at ``at``, by folded name then id, and their total.
+
+        Segment and policy run together as one storage query, paged there (M1, A7).
+        """
+        when = self._now() if at is None else at
+        require_aware("at", when)
+        with self._work(None) as uow:
+            found = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
+            reach = self._reach(uow, actor, found, when)
+            items = uow.companies.visible(reach, limit=limit, offset=offset)
+            total = uow.companies.count_visible(reach)
+            return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(reach))
+
+    def send_campaign(
+        self,
+        *,
+        actor: object,
+        name: str,
+        segment: object,
+        channel: str | Channel,
+        body: str,
+        subject: str = "",
+    ) -> Campaign:
+        """Send ``body`` (and ``subject`` for e-mail) to the segment's members ``actor`` may see (M2).
+
+        One commercial outbox message per member with granted consent (M3), all in
+        one unit of work with the campaign and its send records; the dispatcher
+        delivers them after the commit. Returns the campaign with its counts.
+
+        Raises:
+            ValidationError: a blank name or body, an e-mail without subject, a bad channel.
+            NotFound: no such segment.
+            PermissionDenied: an unknown or departed actor.
+        """
+        chosen = parse_enum(Channel, "channel", channel)
+        if chosen is Channel.CALL:
+            raise ValidationError("channel", "a campaign goes by sms or email")
+        by = EmployeeId(parse_id("actor", actor))
+        now = self._now()
+        with self._work(by) as uow:
+            found = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
+            campaign = Campaign(
+                id=CampaignId(self._new_id()),
+                name=name,
+                channel=chosen,
+                body=body,
+                subject=subject,
+                segment_id=found.id,
+                created_by=by,
+                created_at=now,
+            )
+            return enqueue_campaign(uow, campaign, self._reach(uow, actor, found, now), self._ctx.ids)
+
+    def campaign(self, *, id: object) -> Campaign:
+        """A campaign with its counts.
+
+        Raises:
+            NotFound: no such campaign.
+        """
+        with self._work(None) as uow:
+            return uow.marketing.get_campaign(CampaignId(parse_id("id", id)))
+
+    def recipients(self, *, campaign: object, limit: int = 1000, offset: int = 0) -> list[CampaignRecipient]:
+        """A campaign's send records (M2), by company id."""
+        with self._work(None) as uow:
+            return uow.marketing.recipients(
+                CampaignId(parse_id("campaign", campaign)), limit=limit, offset=offset
+            )

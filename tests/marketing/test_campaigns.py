@@ -1,0 +1,176 @@
+"""Segments and campaigns on every back end (SPEC §8 M1, M2, M3; issue 6 item 7).
+
+* M1: a segment's members equal a plain Python filter of the companies AND the
+  actor's sight (the access policy), paged in storage.
+* M2: a campaign enqueues one commercial outbox message per reachable member and
+  records each member's status; a rolled-back campaign enqueues nothing.
+* M3: members without granted consent are skipped, counted, and get no message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from crmkit.domain.errors import NotFound, ValidationError
+from crmkit.domain.marketing import Campaign, CampaignId, RecipientStatus, SegmentFilter
+from crmkit.domain.messaging import Channel, MessageKind
+from crmkit.domain.parties import Company
+from crmkit.domain.text import fold
+from crmkit.services.marketing import enqueue_campaign
+from tests.marketing.conftest import Base
+
+
+def reference(base: Base, rep_view: bool, **wanted: Any) -> list[Company]:
+    """The members by plain Python: every condition holds, and the rep sees only M-01 (A1)."""
+
+    def value(c: Company, field: str) -> str | None:
+        if field == "sales_rep":
+            return None if c.sales_rep_id is None else str(c.sales_rep_id)
+        if field == "type":
+            return c.type.value
+        found: str | None = getattr(c.segmentation, field)
+        return found
+
+    found = [
+        c
+        for c in base.companies
+        if all(value(c, f) in ({v} if isinstance(v, str) else set(v)) for f, v in wanted.items())
+        and (not rep_view or c.segmentation.micro_region == "M-01")
+    ]
+    return sorted(found, key=lambda c: (fold(c.name), c.id))
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        {"city": "İzmir"},
+        {"city": ["İzmir", "Ankara"], "value_class": "A"},
+        {"sector": "Gıda", "micro_region": ["M-01", "M-02"]},
+        {"value_class": ["B", "C"], "type": "distributor"},
+        {},
+    ],
+)
+def test_m1_members_equal_the_python_reference_for_admin_and_rep(base: Base, wanted: dict[str, Any]) -> None:
+    segment = base.crm.marketing.save_segment(actor=base.admin.id, name="Hedef", filter=wanted)
+    for actor, rep_view in ((base.admin, False), (base.rep, True)):
+        page = base.crm.marketing.members(actor=actor.id, segment=segment.id, limit=1000)
+        expected = reference(base, rep_view, **wanted)
+        assert [c.id for c in page.items] == [c.id for c in expected]
+        assert page.total == len(expected)
+
+
+def test_m1_members_are_paged_in_storage(base: Base) -> None:
+    segment = base.crm.marketing.save_segment(actor=base.admin.id, name="Ege", filter={"sector": "Gıda"})
+    whole = base.crm.marketing.members(actor=base.admin.id, segment=segment.id, limit=1000).items
+    paged: list[Company] = []
+    for offset in range(0, len(whole) + 5, 5):
+        paged.extend(
+            base.crm.marketing.members(actor=base.admin.id, segment=segment.id, limit=5, offset=offset).items
+        )
+    assert paged == list(whole)
+
+
+def test_m1_segments_are_saved_as_data_and_listed(base: Base) -> None:
+    first = base.crm.marketing.save_segment(
+        actor=base.admin.id, name="İzmir A", filter={"city": "İzmir", "sales_rep": str(base.rep.id)}
+    )
+    second = base.crm.marketing.save_segment(
+        actor=base.admin.id, name="Ankara", filter=SegmentFilter.of(city="Ankara")
+    )
+    assert base.crm.marketing.segments() == [second, first]
+    with pytest.raises(ValidationError):
+        base.crm.marketing.save_segment(actor=base.admin.id, name="x", filter={"colour": "red"})
+    with pytest.raises(NotFound):
+        base.crm.marketing.members(actor=base.admin.id, segment=uuid.uuid4())
+
+
+def test_m2_m3_sms_campaign_queues_consenting_members_and_counts_skips(base: Base) -> None:
+    segment = base.crm.marketing.save_segment(actor=base.admin.id, name="Hepsi", filter={})
+    campaign = base.crm.marketing.send_campaign(
+        actor=base.admin.id, name="Kış", segment=segment.id, channel="sms", body="Kış kampanyası başladı!"
+    )
+    records = base.crm.marketing.recipients(campaign=campaign.id)
+    assert len(records) == len(base.companies)
+    by_company = {r.company_id: r for r in records}
+    expected_queued = 0
+    for company in base.companies:
+        record = by_company[company.id]
+        contact = base.contacts.get(company.primary_contact_id) if company.primary_contact_id else None
+        phone = None if contact is None else contact.phone
+        if phone is None:
+            assert record.status is RecipientStatus.SKIPPED_NO_ADDRESS
+        elif phone not in base.granted:
+            assert record.status is RecipientStatus.SKIPPED_NO_CONSENT  # M3
+        else:
+            assert record.status is RecipientStatus.QUEUED
+            expected_queued += 1
+    assert campaign.queued == expected_queued > 0
+    assert campaign.skipped_no_consent > 0 and campaign.skipped_no_address > 0
+    assert campaign.queued + campaign.skipped_no_consent + campaign.skipped_no_address == len(base.companies)
+    assert base.crm.marketing.campaign(id=campaign.id) == campaign
+    with base.storage.unit_of_work() as uow:
+        messages = uow.outbox.list(limit=1000)
+    assert len(messages) == campaign.queued
+    assert {m.recipient for m in messages} <= base.granted  # no message to a non-consenting number (M3)
+    assert all(m.kind is MessageKind.COMMERCIAL and m.campaign_id == campaign.id for m in messages)
+    assert {m.id for m in messages} == {r.message_id for r in records if r.message_id is not None}
+
+
+def test_m2_email_campaign_needs_a_subject_and_consent(base: Base) -> None:
+    segment = base.crm.marketing.save_segment(actor=base.admin.id, name="Hepsi", filter={})
+    with pytest.raises(ValidationError):
+        base.crm.marketing.send_campaign(
+            actor=base.admin.id, name="E", segment=segment.id, channel="email", body="x"
+        )
+    campaign = base.crm.marketing.send_campaign(
+        actor=base.admin.id, name="E", segment=segment.id, channel="email", body="Merhaba", subject="Fırsat"
+    )
+    # nobody granted e-mail consent: every member with an address is skipped (M3)
+    assert campaign.queued == 0
+    assert campaign.skipped_no_consent == len(base.contacts)
+    with base.storage.unit_of_work() as uow:
+        assert uow.outbox.list() == []
+
+
+def test_m2_a_rolled_back_campaign_enqueues_nothing(base: Base) -> None:
+    segment = base.crm.marketing.save_segment(actor=base.admin.id, name="Hepsi", filter={})
+    campaign = Campaign(
+        id=CampaignId(uuid.uuid4()),
+        name="Geri",
+        channel=Channel.SMS,
+        body="Deneme",
+        segment_id=segment.id,
+        created_by=base.admin.id,
+        created_at=base.crm.clock.now(),
+    )
+    with base.storage.unit_of_work(base.admin.id) as uow:
+        done = enqueue_campaign(uow, campaign, segment.predicate(), base.crm.ids, page=7)
+        assert done.queued > 0
+        assert len(uow.outbox.list(limit=1000)) == done.queued
+        uow.rollback()
+    with base.storage.unit_of_work() as uow:
+        assert uow.outbox.list() == []
+        with pytest.raises(NotFound):
+            uow.marketing.get_campaign(campaign.id)
+        assert uow.marketing.recipients(campaign.id) == []
+
+
+def test_policy_a_reps_campaign_never_reaches_a_customer_outside_his_sight(base: Base) -> None:
+    segment = base.crm.marketing.save_segment(actor=base.admin.id, name="Hepsi", filter={})
+    campaign = base.crm.marketing.send_campaign(
+        actor=base.rep.id, name="Rep", segment=segment.id, channel="sms", body="Merhaba"
+    )
+    records = base.crm.marketing.recipients(campaign=campaign.id)
+    sight = {c.id for c in base.companies if c.segmentation.micro_region == "M-01"}
+    assert {r.company_id for r in records} == sight
+    outside = {
+        base.contacts[c.primary_contact_id].phone
+        for c in base.companies
+        if c.id not in sight and c.primary_contact_id is not None
+    }
+    with base.storage.unit_of_work() as uow:
+        messages = uow.outbox.list(limit=1000)
+    assert messages and not {m.recipient for m in messages} & outside
