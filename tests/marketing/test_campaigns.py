@@ -174,3 +174,15 @@ def test_policy_a_reps_campaign_never_reaches_a_customer_outside_his_sight(base:
     with base.storage.unit_of_work() as uow:
         messages = uow.outbox.list(limit=1000)
     assert messages and not {m.recipient for m in messages} & outside
+
+
+def test_c12_segments_and_campaigns_are_audited(base: Base) -> None:
+    segment = base.crm.marketing.save_segment(actor=base.admin.id, name="İzmir", filter={"city": "İzmir"})
+    campaign = base.crm.marketing.send_campaign(
+        actor=base.admin.id, name="Kış", segment=segment.id, channel="sms", body="Merhaba"
+    )
+    with base.storage.unit_of_work() as uow:
+        made = uow.audit.for_record("segment", str(segment.id))
+        sent = uow.audit.for_record("campaign", str(campaign.id))
+    assert [(e.action, e.actor_id) for e in made] == [("create", str(base.admin.id))]
+    assert [(e.action, e.actor_id) for e in sent] == [("create", str(base.admin.id))]

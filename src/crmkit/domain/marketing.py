@@ -36,6 +36,8 @@ from crmkit.domain.messaging import Channel
 from crmkit.domain.predicates import SEGMENT_FIELDS, Predicate, all_of, field_in
 
 __all__ = [
+    "CAMPAIGN_AGGREGATE",
+    "SEGMENT_AGGREGATE",
     "Campaign",
     "CampaignId",
     "CampaignRecipient",
@@ -50,6 +52,11 @@ SegmentId = NewType("SegmentId", uuid.UUID)
 """Identifies a saved segment."""
 CampaignId = NewType("CampaignId", uuid.UUID)
 """Identifies a campaign."""
+
+SEGMENT_AGGREGATE = "segment"
+"""``aggregate_type`` of the audit entries of saved segments (C12)."""
+CAMPAIGN_AGGREGATE = "campaign"
+"""``aggregate_type`` of the audit entries of campaigns (C12; its send records are not audited one by one)."""
 
 _ID_FIELDS = frozenset({"sales_rep", "support_rep"})
 

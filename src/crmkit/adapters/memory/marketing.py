@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 import attrs
 
 from crmkit.domain.errors import Duplicate, NotFound
-from crmkit.domain.marketing import Campaign, CampaignId, CampaignRecipient, Segment, SegmentId
+from crmkit.domain.marketing import (
+    CAMPAIGN_AGGREGATE,
+    SEGMENT_AGGREGATE,
+    Campaign,
+    CampaignId,
+    CampaignRecipient,
+    Segment,
+    SegmentId,
+)
 from crmkit.domain.text import fold
 
 if TYPE_CHECKING:
@@ -56,6 +64,7 @@ class MemoryMarketingRepository:
         if known or segment.id in self._segments:
             raise Duplicate("id", f"segment {segment.id} already exists")
         self._segments[segment.id] = segment
+        self._uow.record_change(SEGMENT_AGGREGATE, segment.id, segment.version, None, segment)
 
     def get_segment(self, id: SegmentId) -> Segment:
         """The segment with this id (staged or committed)."""
@@ -83,6 +92,7 @@ class MemoryMarketingRepository:
         if known or campaign.id in self._campaigns:
             raise Duplicate("id", f"campaign {campaign.id} already exists")
         self._campaigns[campaign.id] = campaign
+        self._uow.record_change(CAMPAIGN_AGGREGATE, campaign.id, 1, None, campaign)
         self._recipients[campaign.id] = sorted(recipients, key=lambda r: r.company_id)
 
     def get_campaign(self, id: CampaignId) -> Campaign:

@@ -18,9 +18,14 @@ from sqlalchemy.exc import IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import utc
 from crmkit.adapters.sqlalchemy.marketing_tables import campaign_recipients, campaigns, segments
+from crmkit.adapters.sqlalchemy.repositories import audit_row
+from crmkit.adapters.sqlalchemy.tables import audit_entries
+from crmkit.adapters.unit_of_work import audit_entry
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
 from crmkit.domain.marketing import (
+    CAMPAIGN_AGGREGATE,
+    SEGMENT_AGGREGATE,
     Campaign,
     CampaignId,
     CampaignRecipient,
@@ -89,6 +94,19 @@ class SqlMarketingRepository:
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
 
+    def _audit(self, aggregate_type: str, key: object, version: int, new: object) -> dict[str, Any]:
+        """The ``create`` audit row of ``new`` (C12)."""
+        entry = audit_entry(
+            actor=self._uow.actor,
+            at=self._uow.clock.now(),
+            aggregate_type=aggregate_type,
+            aggregate_id=key,
+            version=version,
+            old=None,
+            new=new,
+        )
+        return audit_row(entry)
+
     @contextmanager
     def _writing(self, what: str) -> Iterator[Connection]:
         connection = self._uow.connection
@@ -118,6 +136,10 @@ class SqlMarketingRepository:
         }
         with self._writing("segment") as connection:
             connection.execute(sa.insert(segments), [row])
+            connection.execute(
+                sa.insert(audit_entries),
+                [self._audit(SEGMENT_AGGREGATE, segment.id, segment.version, segment)],
+            )
 
     def get_segment(self, id: SegmentId) -> Segment:
         """The segment with this id."""
@@ -164,6 +186,9 @@ class SqlMarketingRepository:
         ]
         with self._writing("campaign") as connection:
             connection.execute(sa.insert(campaigns), [row])
+            connection.execute(
+                sa.insert(audit_entries), [self._audit(CAMPAIGN_AGGREGATE, campaign.id, 1, campaign)]
+            )
             if rows:
                 connection.execute(sa.insert(campaign_recipients), rows)
 
