@@ -26,6 +26,9 @@ Revisions (oldest first; :data:`REVISIONS`):
   (issue 4, A7): the visible page and its count are answered from the index.
 * ``0007`` — segments and campaigns (issue 6 item 7, M1, M2): ``segments``,
   ``campaigns`` and ``campaign_recipients``.
+* ``0008`` — interactions, appointments and reminders (issue 4 item 3, I1, I6, I7).
+* ``0009`` — per-source resume cursors of the invoice import (issue 5 item 2).
+* ``0010`` — outbox delivery reports and e-mail attachments (issue 6 items 1, 2).
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
@@ -64,7 +67,7 @@ __all__ = ["REVISIONS", "SCRIPT_LOCATION", "MigrationError", "current", "upgrade
 SCRIPT_LOCATION = "crmkit.adapters.sqlalchemy:migrations"
 """Where Alembic finds ``env.py`` and ``versions/``: a package resource."""
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
 """Every revision id, oldest first; the last one is ``head``."""
 
 
