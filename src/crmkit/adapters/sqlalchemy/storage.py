@@ -260,15 +260,15 @@ class SqlUnitOfWork:
         return self._events.collect()
 
     # -- used by the repositories ------------------------------------------------------
-    def read(self, query: sa.Executable) -> CursorResult[Any]:
-        """Run a query in the unit of work's transaction.
+    def read(self, query: sa.Executable, params: Mapping[str, Any] | None = None) -> CursorResult[Any]:
+        """Run a query in the unit of work's transaction (with ``params`` for its bound parameters).
 
         Raises:
             StorageUnavailable: the connection was lost.
         """
         connection = self.connection
         try:
-            return connection.execute(query)
+            return connection.execute(query, params)
         except DBAPIError as error:
             if error.connection_invalidated:
                 raise unavailable(self._storage._url, error) from None
