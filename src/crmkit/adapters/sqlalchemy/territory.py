@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy import territory_tables as tt
-from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuid_of
 from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlCompanyRepository, SqlRepository
 from crmkit.domain.errors import NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
@@ -78,6 +78,14 @@ def _codes_under() -> sa.Select[Any]:
         )
     )
 
+
+_CLOSURE = tt.region_closure
+_SUBTREE = (
+    sa.select(sa.type_coerce(_CLOSURE.c.descendant_id, sa.String()))
+    .where(_CLOSURE.c.ancestor_id == sa.bindparam("root", type_=_CLOSURE.c.ancestor_id.type))
+    .order_by(_CLOSURE.c.descendant_id)
+)
+"""The subtree query; ids read raw and made UUIDs by :func:`uuid_of` (native on PostgreSQL)."""
 
 # Built once, with bound parameters ``root`` and ``at``: building and cache-keying these
 # statements on every call cost a third of the "customers under a region" budget (issue 4, 5b).
@@ -217,13 +225,7 @@ class SqlRegionRepository(SqlRepository[Region, RegionId]):
 
     def subtree(self, root: RegionId) -> list[RegionId]:
         """``root`` and every region below it, by id (one indexed read of the closure table)."""
-        closure = tt.region_closure
-        query = (
-            sa.select(closure.c.descendant_id)
-            .where(closure.c.ancestor_id == root)
-            .order_by(closure.c.descendant_id)
-        )
-        return [RegionId(v) for v in self._uow.read(query).scalars()]
+        return [RegionId(uuid_of(v)) for v in self._uow.read(_SUBTREE, {"root": root}).scalars()]
 
     def customers_under(
         self, root: RegionId, at: datetime, *, limit: int = 50, offset: int = 0
