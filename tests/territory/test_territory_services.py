@@ -181,3 +181,22 @@ def test_a2_only_admins_shape_the_territory(org: Org) -> None:
         org.crm.territory.add_region(actor=w.mehmet.id, name="Ege")
     with pytest.raises(PermissionDenied, match="A1"):
         org.crm.territory.customers_under(actor=w.gulsen.id, region=w.europe.id)
+
+
+def test_a1_a3_registering_a_company_goes_through_the_policy(org: Org) -> None:
+    """With the switch on, a rep registers only companies he will see (A1); nothing else is stored."""
+    w = build(org)
+    p, c = org.crm.parties, org.crm.customers
+    before = c.visible(actor=org.admin.id).total
+    with pytest.raises(PermissionDenied) as denied:
+        p.register_company(actor=w.gulsen.id, name="Çankaya Ecza", type="customer", micro_region="A-01")
+    assert "not in a team holding code A-01" in denied.value.reason and "(A1)" in denied.value.reason
+    with pytest.raises(PermissionDenied, match="no micro-region code"):
+        p.register_company(actor=w.gulsen.id, name="Kodsuz Eczane", type="customer")
+    assert c.visible(actor=org.admin.id).total == before
+    mine = p.register_company(actor=w.gulsen.id, name="Moda Eczanesi", type="customer", micro_region="M-01")
+    assert c.get(actor=w.gulsen.id, id=mine.id).name == "Moda Eczanesi"
+    # A manager in both teams and an admin register anywhere the policy lets them see (A2).
+    assert p.register_company(actor=w.mehmet.id, name="Keçiören Ecza", type="customer", micro_region="A-01")
+    assert p.register_company(actor=org.admin.id, name="Van Kimya", type="customer", micro_region="E-01")
+    assert c.visible(actor=org.admin.id).total == before + 3

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from crmkit.domain.access import Decision
+from crmkit.domain.access import Action, CompanyResource, Decision, decide
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import PermissionDenied, RuleViolation, ValidationError
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName, parse_id
@@ -30,10 +30,12 @@ from crmkit.domain.party_events import (
     CompanyStatusChanged,
     PrimaryContactChanged,
 )
+from crmkit.domain.predicates import CompanyFacts
 from crmkit.ports.messaging import EmailMessage
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, parse_enum
 from crmkit.services.passwords import hash_password, new_password
+from crmkit.services.territory import actor_for
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
 
 __all__ = ["CompanyUseCases", "ContactInput"]
@@ -180,6 +182,7 @@ class CompanyUseCases(ServiceBase):
                 )
             elif support_rep is not None:
                 raise ValidationError("support_rep", "a support rep needs a sales rep (C6)")
+            self._may_add(uow, who, company)
             new_contact = None
             if contact is not None:
                 new_contact = self._make_contact(company.id, contact)
@@ -189,6 +192,26 @@ class CompanyUseCases(ServiceBase):
                 uow.contacts.add(new_contact)
             uow.emit(CompanyRegistered(at=self._now(), company_id=company.id, by=who.id))
         return company
+
+    def _may_add(self, uow: UnitOfWork, who: Employee, company: Company) -> None:
+        """The policy's ``create`` decision on the new company (A1, A3, A5, A6), enforced.
+
+        With regional access on, an ``employee`` or ``manager`` may register a company
+        only with a micro-region code of one of his teams: otherwise he would add a
+        record he cannot see.
+        """
+        lineage = {company.id}
+        if company.parent_id is not None:
+            lineage |= {company.parent_id, *uow.companies.ancestors(company.parent_id)}
+        facts = CompanyFacts(
+            id=company.id,
+            code=company.segmentation.micro_region,
+            owner_id=company.sales_rep_id if company.sales_rep_id is not None else who.id,
+            lineage=frozenset(lineage),
+        )
+        actor = actor_for(uow, who, self._ctx.settings.regional_access)
+        resource = CompanyResource(company=facts, name=company.name)
+        decide(actor, Action.CREATE, resource, self._now()).enforce()
 
     def move_company(self, *, actor: object, company: object, parent: object | None) -> Company:
         """Place a company under another parent, or at the top (C2: pair and cycle checked)."""
