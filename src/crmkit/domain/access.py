@@ -263,14 +263,15 @@ def decide(actor: Actor, action: Action, resource: Resource, at: datetime) -> De
         reach = _reach(actor, resource.company, "", at, regional=False)
         if not reach:
             return reach
+    article = "an" if resource.kind[:1] in "aeiou" else "a"
     if action in (Action.VIEW, Action.CREATE):
         return Decision.allow(
-            f"the agenda is shared: every employee may {action.value} a {resource.kind} (A4)"
+            f"the agenda is shared: every employee may {action.value} {article} {resource.kind} (A4)"
         )
     if resource.created_by == who.id:
         return Decision.allow(f"{who.name} created this {resource.kind} (A4)")
     return Decision.deny(
-        f"only the creator may {action.value} a {resource.kind}, also one written for others (A4)"
+        f"only the creator may {action.value} {article} {resource.kind}, also one written for others (A4)"
     )
 
 
