@@ -14,7 +14,7 @@ import attrs
 import pytest
 
 from crmkit.domain.errors import ConcurrencyConflict, NotFound
-from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.ids import EmployeeId
 from crmkit.domain.interactions import (
     Appointment,
     AppointmentId,
@@ -113,6 +113,7 @@ class InteractionStorageContract:
 
     # -- interactions ----------------------------------------------------------------------------
     def test_i1_an_interaction_round_trips(self, storage: Storage, companies: dict[str, Company]) -> None:
+        """I1, M2: every field, the contact and the cited campaign included, comes back equal."""
         contact = make_contact(company_id=companies["m01"].id)
         store(storage, contact)
         segment = Segment(
@@ -146,6 +147,7 @@ class InteractionStorageContract:
     def test_c12_save_bumps_the_version_and_a_stale_copy_conflicts(
         self, storage: Storage, companies: dict[str, Company]
     ) -> None:
+        """§9: ``save`` returns version + 1; a stale copy conflicts and writes nothing."""
         first = interaction(companies["m01"])
         with storage.unit_of_work(REP) as uow:
             uow.interactions.add(first)
@@ -161,6 +163,7 @@ class InteractionStorageContract:
     def test_c12_delete_removes_and_audits_and_refuses_a_stale_copy(
         self, storage: Storage, companies: dict[str, Company]
     ) -> None:
+        """C12: a delete removes the record at commit, is audited as ``delete``; stale copies conflict."""
         first = interaction(companies["m01"])
         with storage.unit_of_work(REP) as uow:
             uow.interactions.add(first)
@@ -198,6 +201,7 @@ class InteractionStorageContract:
     def test_a7_visible_runs_the_company_predicate_newest_first(
         self, storage: Storage, companies: dict[str, Company]
     ) -> None:
+        """A7: the company predicate filters interactions in storage; newest first, then id; paged."""
         rows = [
             interaction(companies["m01"], minutes=1),
             interaction(companies["a01"], minutes=2, owner_id=BOSS),
@@ -230,6 +234,7 @@ class InteractionStorageContract:
         assert [i.id for i in page] == [i.id for i in newest[1:3]]
 
     def test_m2_interactions_of_a_campaign(self, storage: Storage, companies: dict[str, Company]) -> None:
+        """M2: the interactions citing a campaign, under the predicate."""
         segment = Segment(
             id=SegmentId(uuid.uuid4()), name="Hepsi", filter=SegmentFilter(), created_by=BOSS, created_at=T0
         )
@@ -256,6 +261,7 @@ class InteractionStorageContract:
     def test_i6_overlapping_is_half_open_and_per_assignee(
         self, storage: Storage, companies: dict[str, Company]
     ) -> None:
+        """I6: overlaps are per assignee and half-open (back to back is no clash)."""
         c = companies["m01"]
         ten = T0.replace(hour=10)
         booked = [
@@ -280,6 +286,7 @@ class InteractionStorageContract:
     def test_i6_between_filters_by_company_predicate_and_assignee(
         self, storage: Storage, companies: dict[str, Company]
     ) -> None:
+        """I6, A6: a range lists what shares an instant with it, under the company predicate."""
         day = T0.replace(hour=0)
         booked = [
             appointment(companies["m01"], day + timedelta(hours=9)),
@@ -305,6 +312,7 @@ class InteractionStorageContract:
             assert uow.appointments.between(EVERYTHING, day, end, limit=1, offset=1) == [booked[1]]
 
     def test_c12_appointment_delete_is_audited(self, storage: Storage, companies: dict[str, Company]) -> None:
+        """C12: an appointment's create, update and delete are in the audit trail."""
         booked = appointment(companies["m01"], T0)
         with storage.unit_of_work(REP) as uow:
             uow.appointments.add(booked)
@@ -322,6 +330,7 @@ class InteractionStorageContract:
 
     # -- reminders -------------------------------------------------------------------------------
     def test_i7_due_lists_open_reminders_up_to_a_time(self, storage: Storage) -> None:
+        """I7: due reminders are the assignee's open ones due at or before the time."""
         kept = [
             reminder(T0 - timedelta(hours=1)),
             reminder(T0),
