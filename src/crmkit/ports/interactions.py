@@ -12,7 +12,7 @@ The listings take an access predicate over the *company* of the record
 storage, joined to ``companies``: a SQL adapter compiles it into its
 ``WHERE`` clause and never loads all records to filter them (A7).
 
-The contract suite is :class:`crmkit.testing.contracts.interactions.InteractionStorageContract`.
+The contract suite is :class:`crmkit.testing.contracts.InteractionStorageContract`.
 """
 
 from __future__ import annotations

@@ -41,7 +41,11 @@ __all__ = ["InteractionUseCases", "check_version", "known_company", "known_emplo
 
 
 def known_company(uow: UnitOfWork, field: str, value: object) -> Company:
-    """The company ``value`` names, or a :class:`ValidationError` naming ``field`` (nothing is stored)."""
+    """The company ``value`` names.
+
+    Raises:
+        ValidationError: naming ``field`` when there is none (bad input: nothing is stored).
+    """
     key = CompanyId(parse_id(field, value))
     try:
         return uow.companies.get(key)
@@ -50,7 +54,11 @@ def known_company(uow: UnitOfWork, field: str, value: object) -> Company:
 
 
 def known_employee(uow: UnitOfWork, field: str, value: object, at: datetime) -> EmployeeId:
-    """The id of an employee who can act at ``at`` (C8), or a :class:`ValidationError` naming ``field``."""
+    """The id of the employee ``value`` names, who must be able to act at ``at`` (C8, A5).
+
+    Raises:
+        ValidationError: naming ``field`` for an unknown or departed employee.
+    """
     key = EmployeeId(parse_id(field, value))
     try:
         employee = uow.employees.get(key)
