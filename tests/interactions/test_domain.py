@@ -140,6 +140,12 @@ def test_i7_a_reminder_needs_an_aware_time_and_text() -> None:
             created_at=T0,
         )
     assert raised.value.field == "due_at"
+    written = Reminder(
+        id=ReminderId(uuid.uuid4()), due_at=T0, text="Ara", created_by=REP, assignee_id=REP, created_at=T0
+    )
+    with pytest.raises(ValidationError) as raised:
+        attrs.evolve(written, done="evet")  # type: ignore[arg-type]  # bad input on purpose
+    assert raised.value.field == "done"
 
 
 @pytest.mark.parametrize("position", list(Position))

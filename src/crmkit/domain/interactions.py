@@ -120,6 +120,11 @@ def _text(limit: int | None, *, blank: bool = False) -> Callable[[object, attrs.
     return check
 
 
+def _flag(field: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(field, f"{value!r} is not true or false")
+
+
 class InteractionChannel(enum.StrEnum):
     """How the contact happened (I1)."""
 
@@ -300,5 +305,5 @@ class Reminder:
     created_by: EmployeeId
     assignee_id: EmployeeId
     created_at: datetime = attrs.field(validator=_aware)
-    done: bool = False
+    done: bool = attrs.field(default=False, validator=lambda _, a, v: _flag(a.name, v))
     version: int = 1
