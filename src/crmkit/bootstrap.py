@@ -29,8 +29,10 @@ from crmkit.ports.documents import DocumentStore
 from crmkit.ports.invoices import InvoiceSource
 from crmkit.ports.messaging import EmailSender, SmsGateway
 from crmkit.ports.storage import Storage
+from crmkit.services.agenda import AgendaUseCases
 from crmkit.services.base import ServiceContext
 from crmkit.services.customers import CustomerUseCases
+from crmkit.services.interactions import InteractionUseCases
 from crmkit.services.invoices import Invoices
 from crmkit.services.marketing import MarketingUseCases
 from crmkit.services.parties import Parties
@@ -46,6 +48,8 @@ class Crm:
         parties: companies, contacts, claims, employees, parameters, documents, history (§1).
         territory: regions, teams, dated memberships, code links and owners (§2).
         customers: customers and contacts through the access policy (§3).
+        interactions: interactions with companies through the access policy (§5 I1, I3; A3; M2).
+        agenda: the shared agenda, appointments and reminders (§5 I6, I7; A4).
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
         marketing: segments and campaigns through the outbox and the access policy (§8 M1–M3).
         storage: the storage back end.
@@ -90,6 +94,8 @@ class Crm:
         self.parties = Parties(self.context)
         self.territory = TerritoryUseCases(self.context)
         self.customers = CustomerUseCases(self.context)
+        self.interactions = InteractionUseCases(self.context)
+        self.agenda = AgendaUseCases(self.context)
         self.marketing = MarketingUseCases(self.context)
         self.invoices = Invoices(
             self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported

@@ -40,6 +40,7 @@ __all__ = [
     "PICKLIST_AGGREGATE",
     "EventBuffer",
     "audit_entry",
+    "deletion_entry",
 ]
 
 COMPANY_AGGREGATE = "company"
@@ -131,4 +132,22 @@ def audit_entry(
         version=version,
         action="create" if old is None else "update",
         changes=diff_fields(old, new),
+    )
+
+
+def deletion_entry(
+    *, actor: uuid.UUID | None, at: datetime, aggregate_type: str, aggregate_id: object, old: object
+) -> AuditEntry:
+    """The audit entry (C12) of removing ``old``: ``action="delete"``, every field going to ``None``.
+
+    Its ``version`` is the removed record's last version.
+    """
+    return AuditEntry(
+        actor_id=None if actor is None else str(actor),
+        at=at,
+        aggregate_type=aggregate_type,
+        aggregate_id=str(aggregate_id),
+        version=getattr(old, "version", 0),
+        action="delete",
+        changes=diff_fields(old, None),
     )

@@ -62,6 +62,7 @@ __all__ = [
     "InteractionResource",
     "Resource",
     "decide",
+    "reachable",
     "require_can_act",
     "visible",
 ]
@@ -177,10 +178,15 @@ class InteractionResource:
 
 @attrs.frozen(kw_only=True)
 class AgendaResource:
-    """An appointment or a reminder of the shared agenda, with its creator (A4)."""
+    """An appointment or a reminder of the shared agenda, with its creator (A4).
+
+    ``company`` is the company an appointment is at (``None`` for a reminder):
+    dealer staff reach only agenda items of companies under their firm (A6).
+    """
 
     created_by: EmployeeId
     kind: str = "appointment"
+    company: CompanyFacts | None = None
 
 
 Resource = CompanyResource | ContactResource | InteractionResource | AgendaResource
@@ -253,14 +259,19 @@ def decide(actor: Actor, action: Action, resource: Resource, at: datetime) -> De
         )
     if not who.can_act(at):
         return require_can_act(who, at)
+    if resource.company is not None:
+        reach = _reach(actor, resource.company, "", at, regional=False)
+        if not reach:
+            return reach
+    article = "an" if resource.kind[:1] in "aeiou" else "a"
     if action in (Action.VIEW, Action.CREATE):
         return Decision.allow(
-            f"the agenda is shared: every employee may {action.value} a {resource.kind} (A4)"
+            f"the agenda is shared: every employee may {action.value} {article} {resource.kind} (A4)"
         )
     if resource.created_by == who.id:
         return Decision.allow(f"{who.name} created this {resource.kind} (A4)")
     return Decision.deny(
-        f"only the creator may {action.value} a {resource.kind}, also one written for others (A4)"
+        f"only the creator may {action.value} {article} {resource.kind}, also one written for others (A4)"
     )
 
 
@@ -277,3 +288,17 @@ def visible(actor: Actor, at: datetime) -> Predicate:
     if who.position.is_admin or not actor.regional_access:
         return scope
     return all_of(scope, code_in(actor.codes(at)))
+
+
+def reachable(actor: Actor, at: datetime) -> Predicate:
+    """The companies whose contacts and agenda items ``actor`` may reach at ``at`` (C4, A4, A5, A6).
+
+    No A1: the agenda is shared (A4) and contacts are seen by everyone (C4);
+    only a departed employee (A5) and dealer staff outside their firm (A6) are
+    kept out. The twin of ``decide(view)`` on a :class:`ContactResource` or on an
+    :class:`AgendaResource` with a company.
+    """
+    who = actor.employee
+    if not who.can_act(at):
+        return NOTHING
+    return EVERYTHING if who.firm_id is None else FirmSubtree(who.firm_id)

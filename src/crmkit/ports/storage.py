@@ -36,7 +36,8 @@ from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 
-if TYPE_CHECKING:  # ports.territory builds on Repository from this module
+if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
+    from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
     from crmkit.ports.territory import (
         CodeLinkRepository,
         MembershipRepository,
@@ -238,6 +239,9 @@ class UnitOfWork(Protocol):
     memberships: MembershipRepository
     code_links: CodeLinkRepository
     owners: OwnerRepository
+    interactions: InteractionRepository
+    appointments: AppointmentRepository
+    reminders: ReminderRepository
 
     def __enter__(self) -> Self: ...
 

@@ -24,6 +24,11 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from crmkit.adapters.clock import SystemClock
+from crmkit.adapters.memory.interactions import (
+    MemoryAppointmentRepository,
+    MemoryInteractionRepository,
+    MemoryReminderRepository,
+)
 from crmkit.adapters.memory.invoices import InvoiceTables, MemoryInvoiceRepository
 from crmkit.adapters.memory.marketing import MarketingTables, MemoryMarketingRepository
 from crmkit.adapters.memory.outbox import MemoryConsentRepository, MemoryOutboxRepository, OutboxData
@@ -42,12 +47,20 @@ from crmkit.adapters.memory.territory import (
     MemoryRegionRepository,
     MemoryTeamRepository,
 )
-from crmkit.adapters.unit_of_work import EventBuffer, audit_entry
+from crmkit.adapters.unit_of_work import EventBuffer, audit_entry, deletion_entry
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import StorageUnavailable
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName
+from crmkit.domain.interactions import (
+    Appointment,
+    AppointmentId,
+    Interaction,
+    InteractionId,
+    Reminder,
+    ReminderId,
+)
 from crmkit.domain.parameters import PickList
 from crmkit.domain.parties import Claim, Company, Contact
 from crmkit.domain.territory import (
@@ -63,6 +76,7 @@ from crmkit.domain.territory import (
     TeamId,
 )
 from crmkit.ports.clock import Clock
+from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
@@ -121,6 +135,9 @@ class MemoryStorage:
         self._memberships: dict[MembershipId, Membership] = {}
         self._code_links: dict[CodeLinkId, CodeLink] = {}
         self._owners: dict[OwnerAssignmentId, OwnerAssignment] = {}
+        self._interactions: dict[InteractionId, Interaction] = {}
+        self._appointments: dict[AppointmentId, Appointment] = {}
+        self._reminders: dict[ReminderId, Reminder] = {}
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -150,6 +167,9 @@ class MemoryStorage:
                 self._memberships,
                 self._code_links,
                 self._owners,
+                self._interactions,
+                self._appointments,
+                self._reminders,
             ):
                 table.clear()
             self._audit.clear()
@@ -219,6 +239,15 @@ class MemoryUnitOfWork:
         marketing = MemoryMarketingRepository(self, storage._marketing, lock)
         self.marketing: MarketingRepository = marketing
         self._repositories = (*self._repositories, invoices, marketing)
+        interactions = MemoryInteractionRepository(self, storage._interactions, lock)
+        appointments = MemoryAppointmentRepository(self, storage._appointments, lock)
+        reminders = MemoryReminderRepository(self, storage._reminders, lock)
+        interactions.attach(companies)
+        appointments.attach(companies)
+        self.interactions: InteractionRepository = interactions
+        self.appointments: AppointmentRepository = appointments
+        self.reminders: ReminderRepository = reminders
+        self._repositories = (*self._repositories, interactions, appointments, reminders)
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()
 
@@ -292,6 +321,18 @@ class MemoryUnitOfWork:
                 version=version,
                 old=old,
                 new=new,
+            )
+        )
+
+    def record_delete(self, aggregate_type: str, key: object, old: object) -> None:
+        """Stage the audit entry of a ``delete`` of ``old`` (C12)."""
+        self._staged_audit.append(
+            deletion_entry(
+                actor=self.actor,
+                at=self._storage.clock.now(),
+                aggregate_type=aggregate_type,
+                aggregate_id=key,
+                old=old,
             )
         )
 

@@ -27,6 +27,11 @@ from crmkit.adapters.sqlalchemy._errors import (
     unavailable,
 )
 from crmkit.adapters.sqlalchemy.engine import make_engine, parse_url
+from crmkit.adapters.sqlalchemy.interactions import (
+    SqlAppointmentRepository,
+    SqlInteractionRepository,
+    SqlReminderRepository,
+)
 from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
 from crmkit.adapters.sqlalchemy.marketing import SqlMarketingRepository
 from crmkit.adapters.sqlalchemy.outbox import SqlConsentRepository, SqlOutboxRepository
@@ -50,6 +55,7 @@ from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, Valida
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.ids import EmployeeId
 from crmkit.ports.clock import Clock
+from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
@@ -189,6 +195,9 @@ class SqlUnitOfWork:
         self.memberships: MembershipRepository = SqlMembershipRepository(self)
         self.code_links: CodeLinkRepository = SqlCodeLinkRepository(self)
         self.owners: OwnerRepository = SqlOwnerRepository(self)
+        self.interactions: InteractionRepository = SqlInteractionRepository(self)
+        self.appointments: AppointmentRepository = SqlAppointmentRepository(self)
+        self.reminders: ReminderRepository = SqlReminderRepository(self)
 
     def __enter__(self) -> Self:
         _ = self.connection

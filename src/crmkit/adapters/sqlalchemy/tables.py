@@ -258,6 +258,10 @@ CONSTRAINT_FIELDS: dict[str, str] = {
 }
 """Constraint name → the domain field it guards; errors name the field, not the constraint."""
 
+# The interaction, appointment and reminder tables (I1, I6, I7) are defined in their own module,
+# on this metadata; it adds its constraints to CONSTRAINT_FIELDS.
+from crmkit.adapters.sqlalchemy import interaction_tables as _interactions  # noqa: E402, F401
+
 # The invoice and sales-order tables (issue 5) are defined in their own module, on this
 # metadata; it adds its constraints to CONSTRAINT_FIELDS.
 from crmkit.adapters.sqlalchemy import invoice_tables as _invoices  # noqa: E402, F401

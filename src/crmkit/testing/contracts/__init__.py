@@ -49,6 +49,7 @@ from crmkit.testing.contracts.audit import AuditLogContract
 from crmkit.testing.contracts.claims import ClaimRepositoryContract, PickListRepositoryContract
 from crmkit.testing.contracts.companies import CompanyRepositoryContract
 from crmkit.testing.contracts.documents import DocumentStoreContract
+from crmkit.testing.contracts.interactions import InteractionStorageContract
 from crmkit.testing.contracts.invoice_storage import InvoiceRepositoryContract
 from crmkit.testing.contracts.invoices import InvoiceSourceContract
 from crmkit.testing.contracts.messaging import (
@@ -69,6 +70,7 @@ __all__ = [
     "DocumentStoreContract",
     "EmailSenderContract",
     "EmployeeRepositoryContract",
+    "InteractionStorageContract",
     "InvoiceRepositoryContract",
     "InvoiceSourceContract",
     "OutboxRepositoryContract",

@@ -1,0 +1,272 @@
+"""Interaction listings and agenda views on SQLite, each beside a hand-written SQL baseline (issue 4 item 3).
+
+Builds (once per run, in a temporary SQLite file) 20,000 customers over 400
+micro-region codes, 200,000 interactions at random customers over a year and
+50,000 appointments of 100 assignees, then measures, alternating ours and the
+baseline so a busy machine slows both:
+
+(a) a rep's visible interactions — the newest 50 plus the total — for a rep in
+    a team holding 2 codes (~1,000 interactions) with the A1 switch on:
+    * ours (repository): ``interactions.visible(visible(actor, at), limit=50)`` +
+      ``count_visible`` in one unit of work (domain objects);
+    * ours (service): ``crm.interactions.visible(actor=…, limit=50)`` — also loads
+      the actor, his memberships and his teams' code links;
+    * baseline: hand-written SQL through ``sqlite3``: the same join to ``companies``
+      with ``micro_region IN (…)``, ``ORDER BY created_at DESC, id LIMIT 50`` and a ``COUNT``.
+(b) one assignee's week ("my appointments", ~10 rows) and the shared agenda of
+    one day (~140 rows): ``appointments.between`` vs hand-written SQL.
+(c) for contrast: every interaction loaded and filtered in Python (rows).
+
+    .venv/bin/python benchmarks/bench_interactions.py [--interactions 200000] [--repeat 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import crmkit
+from crmkit.adapters.sqlalchemy.bulk import bulk_insert
+from crmkit.adapters.sqlalchemy.interaction_tables import appointments, interactions
+from crmkit.adapters.sqlalchemy.storage import SqlStorage
+from crmkit.domain.access import Actor, visible
+from crmkit.domain.employees import Employee, Position
+from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.parties import Company, CompanyType, Segmentation
+from crmkit.domain.periods import Period
+from crmkit.domain.predicates import EVERYTHING
+from crmkit.domain.territory import (
+    CodeLink,
+    CodeLinkId,
+    Membership,
+    MembershipId,
+    Region,
+    RegionId,
+    SalesTeam,
+    TeamId,
+    Validity,
+)
+from crmkit.testing.clock import FixedClock
+
+START = datetime(2025, 3, 1, tzinfo=UTC)
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+YEAR = 365 * 24 * 60  # minutes
+
+
+def p50_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def alternate(repeat: int, *work: Callable[[], Any]) -> list[list[float]]:
+    """Run each callable ``repeat`` times, interleaved; the per-call seconds of each."""
+    times: list[list[float]] = [[] for _ in work]
+    for _ in range(repeat):
+        for i, fn in enumerate(work):
+            start = time.perf_counter()
+            fn()
+            times[i].append(time.perf_counter() - start)
+    return times
+
+
+class World:
+    """The generated customers, interactions and appointments, and the ids the measurements use."""
+
+    def __init__(self, storage: SqlStorage, n_interactions: int, n_appointments: int, seed: int = 7) -> None:
+        rng = random.Random(seed)
+        self.codes = [f"K-{i:03d}" for i in range(400)]
+        customers = [
+            Company(
+                id=CompanyId(uuid.UUID(int=rng.getrandbits(128))),
+                name=f"Müşteri {i:05d}",
+                type=CompanyType.CUSTOMER,
+                registered_at=START,
+                segmentation=Segmentation(micro_region=self.codes[i % len(self.codes)]),
+            )
+            for i in range(20_000)
+        ]
+        self.rep = Employee(
+            id=EmployeeId(uuid.uuid4()), name="Zeynep Arslan", position=Position.EMPLOYEE, hired_at=START
+        )
+        region = Region(id=RegionId(uuid.uuid4()), name="Marmara")
+        team = SalesTeam(id=TeamId(uuid.uuid4()), name="İstanbul", region_id=region.id)
+        self.rep_codes = self.codes[:2]
+        membership = Membership(
+            id=MembershipId(uuid.uuid4()), team_id=team.id, employee_id=self.rep.id, validity=Validity(START)
+        )
+        links = [
+            CodeLink(id=CodeLinkId(uuid.uuid4()), team_id=team.id, code=code, validity=Validity(START))
+            for code in self.rep_codes
+        ]
+        self.assignees = [EmployeeId(uuid.UUID(int=rng.getrandbits(128))) for _ in range(100)]
+        with storage.unit_of_work() as uow:
+            uow.companies.add_many(customers)
+            uow.employees.add(self.rep)
+            uow.regions.add(region)
+            uow.teams.add(team)
+            uow.memberships.add(membership)
+            uow.code_links.add_many(links)
+            uow.commit()
+        ids = [c.id for c in customers]
+
+        def interaction_rows() -> Iterator[tuple[Any, ...]]:
+            for n in range(n_interactions):
+                owner = self.rep.id if n % 10 == 0 else self.assignees[n % 100]
+                when = START + timedelta(minutes=rng.randrange(YEAR))
+                yield (
+                    uuid.UUID(int=rng.getrandbits(128)), 1, rng.choice(ids), "phone", "Sipariş",
+                    f"Görüşme {n}", "Fiyat teklifi istedi.", None, None, owner, owner, None, when, None, None,
+                )  # fmt: skip
+
+        def appointment_rows() -> Iterator[tuple[Any, ...]]:
+            for _ in range(n_appointments):
+                start = START + timedelta(minutes=15 * rng.randrange(YEAR // 15))
+                minutes = rng.choice((30, 45, 60, 90))
+                who = rng.choice(self.assignees)
+                yield (
+                    uuid.UUID(int=rng.getrandbits(128)), 1, rng.choice(ids), start,
+                    start + timedelta(minutes=minutes), minutes, "Ziyaret", who, who, START,
+                )  # fmt: skip
+
+        with storage.connect() as connection:
+            bulk_insert(connection, interactions, interaction_rows())
+            bulk_insert(connection, appointments, appointment_rows())
+            connection.commit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--interactions", type=int, default=200_000)
+    parser.add_argument("--appointments", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=100)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        storage = SqlStorage(f"sqlite:///{path}", clock=FixedClock(AT))
+        storage.migrate()
+        began = time.perf_counter()
+        world = World(storage, args.interactions, args.appointments)
+        print(
+            f"built 20,000 customers, {args.interactions:,} interactions and {args.appointments:,}"
+            f" appointments in {time.perf_counter() - began:.1f} s"
+        )
+        crm = crmkit.connect(storage, clock=FixedClock(AT), regional_access=True, load_entrypoints=False)
+        raw = sqlite3.connect(path)
+
+        with storage.unit_of_work() as uow:
+            memberships = tuple(uow.memberships.for_employee(world.rep.id))
+            links = tuple(uow.code_links.for_teams({m.team_id for m in memberships}))
+        actor = Actor(employee=world.rep, memberships=memberships, links=links, regional_access=True)
+        predicate = visible(actor, AT)
+
+        def ours_repository() -> int:
+            with storage.unit_of_work() as uow:
+                page = uow.interactions.visible(predicate, limit=50)
+                return len(page) + uow.interactions.count_visible(predicate)
+
+        def ours_service() -> int:
+            page = crm.interactions.visible(actor=world.rep.id, limit=50)
+            return len(page.items) + page.total
+
+        marks = ",".join("?" * len(world.rep_codes))
+        page_sql = (
+            "SELECT i.* FROM interactions i JOIN companies c ON c.id = i.company_id"
+            f" WHERE c.micro_region IN ({marks}) ORDER BY i.created_at DESC, i.id LIMIT 50"
+        )
+        count_sql = (
+            "SELECT count(*) FROM interactions i JOIN companies c ON c.id = i.company_id"
+            f" WHERE c.micro_region IN ({marks})"
+        )
+
+        def baseline() -> int:
+            rows = raw.execute(page_sql, world.rep_codes).fetchall()
+            counted: int = raw.execute(count_sql, world.rep_codes).fetchone()[0]
+            return len(rows) + counted
+
+        assert ours_repository() == baseline() == ours_service(), "ours and the baseline disagree"
+        repo_t, service_t, base_t = alternate(args.repeat, ours_repository, ours_service, baseline)
+        total = baseline() - 50
+        print(f"\n(a) a rep's visible interactions ({total:,} of {args.interactions:,}): page of 50 + total")
+        print(f"    baseline (hand-written SQL, rows)   p50 {p50_ms(base_t):7.3f} ms")
+        for label, times in (
+            ("ours (repository, domain objects)  ", repo_t),
+            ("ours (service, loads the actor too)", service_t),
+        ):
+            print(f"    {label} p50 {p50_ms(times):7.3f} ms   ratio {p50_ms(times) / p50_ms(base_t):.2f}")
+
+        assignee = world.assignees[0]
+        week = Period(
+            Period.day(date(2025, 9, 1)).start, Period.day(date(2025, 9, 8)).start
+        )  # Monday to Monday, İstanbul
+        day = Period.day(date(2025, 9, 3))
+
+        def ours_week() -> int:
+            with storage.unit_of_work() as uow:
+                return len(uow.appointments.between(EVERYTHING, week.start, week.end, assignee=assignee))
+
+        def ours_day() -> int:
+            with storage.unit_of_work() as uow:
+                return len(uow.appointments.between(EVERYTHING, day.start, day.end, limit=1_000))
+
+        fmt = "%Y-%m-%d %H:%M:%S.%f"
+
+        def sql_range(start: datetime, end: datetime, who: uuid.UUID | None) -> int:
+            lo = (start.astimezone(UTC) - timedelta(days=1)).strftime(fmt)
+            s, e = start.astimezone(UTC).strftime(fmt), end.astimezone(UTC).strftime(fmt)
+            where = "starts_at > ? AND starts_at < ? AND ends_at > ?"
+            params: list[Any] = [lo, e, s]
+            if who is not None:
+                where += " AND assignee_id = ?"
+                params.append(who.hex)
+            sql = f"SELECT * FROM appointments WHERE {where} ORDER BY starts_at, id LIMIT 1000"
+            return len(raw.execute(sql, params).fetchall())
+
+        def base_week() -> int:
+            return sql_range(week.start, week.end, assignee)
+
+        def base_day() -> int:
+            return sql_range(day.start, day.end, None)
+
+        assert ours_week() == base_week() and ours_day() == base_day(), (
+            "agenda: ours and the baseline disagree"
+        )
+        ow, bw, od, bd = alternate(args.repeat, ours_week, base_week, ours_day, base_day)
+        print(f"\n(b) agenda views ({args.appointments:,} appointments)")
+        for label, ours_t, base_t2 in (
+            (f"one assignee's week ({base_week()} rows)  ", ow, bw),
+            (f"shared agenda of a day ({base_day()} rows)", od, bd),
+        ):
+            print(
+                f"    {label} baseline p50 {p50_ms(base_t2):7.3f} ms   ours p50 {p50_ms(ours_t):7.3f} ms"
+                f"   ratio {p50_ms(ours_t) / p50_ms(base_t2):.2f}"
+            )
+
+        codes = set(world.rep_codes)
+
+        def load_all_and_filter() -> int:
+            region = dict(raw.execute("SELECT id, micro_region FROM companies").fetchall())
+            rows = raw.execute("SELECT * FROM interactions").fetchall()
+            return sum(1 for row in rows if region[row[2]] in codes)
+
+        (contrast,) = alternate(3, load_all_and_filter)
+        print(
+            f"\n(c) for contrast: every interaction loaded and filtered in Python (rows)"
+            f" p50 {p50_ms(contrast):.1f} ms"
+        )
+        raw.close()
+        storage.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

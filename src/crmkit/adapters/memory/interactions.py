@@ -1,0 +1,260 @@
+"""Interactions, appointments and reminders in memory (I1, I6, I7; A7 for their listings).
+
+Built on :class:`~crmkit.adapters.memory.repositories.MemoryRepository`
+(staging, versions, audit) with staged deletes: a delete is re-checked
+against the committed version at commit and applied with the other writes.
+Listings evaluate the company predicate with
+:func:`~crmkit.domain.predicates.matches` over the company facts, the twin of
+the SQL adapter's ``WHERE`` clause.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from crmkit.adapters.memory.repositories import MemoryRepository
+from crmkit.domain.errors import ConcurrencyConflict, NotFound
+from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.interactions import (
+    APPOINTMENT_AGGREGATE,
+    INTERACTION_AGGREGATE,
+    REMINDER_AGGREGATE,
+    Appointment,
+    AppointmentId,
+    Interaction,
+    InteractionId,
+    Reminder,
+    ReminderId,
+)
+from crmkit.domain.marketing import CampaignId
+from crmkit.domain.predicates import Everything, Nothing, Predicate, matches
+
+if TYPE_CHECKING:
+    from crmkit.adapters.memory.repositories import MemoryCompanyRepository, _Versioned
+    from crmkit.adapters.memory.storage import MemoryUnitOfWork
+
+__all__ = [
+    "MemoryAppointmentRepository",
+    "MemoryInteractionRepository",
+    "MemoryReminderRepository",
+]
+
+E = TypeVar("E", bound="_Versioned")
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
+
+def _page(items: list[T], limit: int, offset: int) -> list[T]:
+    start = max(offset, 0)
+    return items[start : start + max(limit, 0)]
+
+
+class _DeletingRepository(MemoryRepository[E, K]):
+    """A :class:`MemoryRepository` that can also stage deletes."""
+
+    def __init__(self, uow: MemoryUnitOfWork, committed: dict[K, E], lock: threading.RLock) -> None:
+        super().__init__(uow, committed, lock)
+        self._deleted: dict[K, int] = {}
+
+    def _lookup(self, key: K) -> E | None:
+        if key in self._deleted:
+            return None
+        return super()._lookup(key)
+
+    def _rows(self) -> list[E]:
+        rows = super()._rows()
+        if not self._deleted:
+            return rows
+        return [row for row in rows if self.key(row) not in self._deleted]
+
+    def delete(self, item: E) -> None:
+        """Stage the removal of ``item`` and its ``delete`` audit entry.
+
+        Raises:
+            NotFound: it is not stored.
+            ConcurrencyConflict: ``item.version`` is not the stored version; nothing is staged.
+        """
+        self._uow.check_usable()
+        key = self.key(item)
+        current = self._lookup(key)
+        if current is None:
+            raise NotFound(self.aggregate_type, key)
+        if current.version != item.version:
+            raise ConcurrencyConflict(self.aggregate_type, key, item.version)
+        base = self._expected.pop(key, current.version)
+        self._staged.pop(key, None)
+        if base is not None:  # stored before this unit of work: remove it at commit
+            self._deleted[key] = base
+        self._uow.record_delete(self.aggregate_type, key, current)
+
+    def verify(self) -> None:
+        """Refuse a delete of a record another unit of work changed or removed first; then the writes."""
+        for key, base in self._deleted.items():
+            stored = self._committed.get(key)
+            if stored is None or stored.version != base:
+                raise ConcurrencyConflict(self.aggregate_type, key, base)
+        super().verify()
+
+    def apply(self) -> None:
+        """Remove the deleted rows, then write the staged ones (under the lock)."""
+        for key in self._deleted:
+            self._committed.pop(key, None)
+        super().apply()
+
+    def discard(self) -> None:
+        """Forget every staged write and delete."""
+        super().discard()
+        self._deleted = {}
+
+
+class _CompanyScoped(_DeletingRepository[E, K]):
+    """Listings that evaluate a company predicate over each row's company."""
+
+    _companies: MemoryCompanyRepository
+
+    def attach(self, companies: MemoryCompanyRepository) -> None:
+        """Give the repository its unit of work's companies, for the company predicate."""
+        self._companies = companies
+
+    def _company_filter(self, predicate: Predicate) -> Callable[[CompanyId], bool]:
+        if isinstance(predicate, Everything):
+            return lambda _: True
+        if isinstance(predicate, Nothing):
+            return lambda _: False
+        from crmkit.adapters.memory.territory import company_facts  # it builds on the repositories
+
+        companies = self._companies._rows()
+        parents = {c.id: c.parent_id for c in companies}
+        allowed = {c.id for c in companies if matches(predicate, company_facts(c, parents))}
+        return allowed.__contains__
+
+
+class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
+    """Interactions in memory (I1, I3, M2)."""
+
+    aggregate_type = INTERACTION_AGGREGATE
+
+    def key(self, item: Interaction) -> InteractionId:
+        """The interaction's id."""
+        return item.id
+
+    def _matching(
+        self,
+        predicate: Predicate,
+        company: CompanyId | None,
+        owner: EmployeeId | None,
+        campaign: CampaignId | None,
+    ) -> list[Interaction]:
+        self._uow.check_usable()
+        seen = self._company_filter(predicate)
+
+        def wanted(i: Interaction) -> bool:
+            return (
+                (company is None or i.company_id == company)
+                and (owner is None or i.owner_id == owner)
+                and (campaign is None or i.campaign_id == campaign)
+                and seen(i.company_id)
+            )
+
+        by_id = sorted((i for i in self._rows() if wanted(i)), key=lambda i: i.id)
+        return sorted(by_id, key=lambda i: i.created_at, reverse=True)
+
+    def visible(
+        self,
+        predicate: Predicate,
+        *,
+        company: CompanyId | None = None,
+        owner: EmployeeId | None = None,
+        campaign: CampaignId | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Interaction]:
+        """Interactions whose company matches ``predicate``, newest first, then by id."""
+        return _page(self._matching(predicate, company, owner, campaign), limit, offset)
+
+    def count_visible(
+        self,
+        predicate: Predicate,
+        *,
+        company: CompanyId | None = None,
+        owner: EmployeeId | None = None,
+        campaign: CampaignId | None = None,
+    ) -> int:
+        """How many interactions :meth:`visible` would list in all."""
+        return len(self._matching(predicate, company, owner, campaign))
+
+
+class MemoryAppointmentRepository(_CompanyScoped[Appointment, AppointmentId]):
+    """Appointments in memory (I6)."""
+
+    aggregate_type = APPOINTMENT_AGGREGATE
+
+    def key(self, item: Appointment) -> AppointmentId:
+        """The appointment's id."""
+        return item.id
+
+    @staticmethod
+    def _order(a: Appointment) -> Any:
+        return (a.starts_at, a.id)
+
+    def overlapping(self, assignee: EmployeeId, start: datetime, end: datetime) -> list[Appointment]:
+        """The assignee's appointments sharing an instant with ``[start, end)``, by start then id."""
+        self._uow.check_usable()
+        return self._select(
+            lambda a: a.assignee_id == assignee and a.starts_at < end and a.ends_at > start, self._order
+        )
+
+    def _between(
+        self, predicate: Predicate, start: datetime, end: datetime, assignee: EmployeeId | None
+    ) -> list[Appointment]:
+        self._uow.check_usable()
+        seen = self._company_filter(predicate)
+        return self._select(
+            lambda a: (
+                (assignee is None or a.assignee_id == assignee)
+                and a.starts_at < end
+                and a.ends_at > start
+                and seen(a.company_id)
+            ),
+            self._order,
+        )
+
+    def between(
+        self,
+        predicate: Predicate,
+        start: datetime,
+        end: datetime,
+        *,
+        assignee: EmployeeId | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[Appointment]:
+        """Appointments sharing an instant with ``[start, end)`` at companies matching ``predicate``."""
+        return _page(self._between(predicate, start, end, assignee), limit, offset)
+
+    def count_between(
+        self, predicate: Predicate, start: datetime, end: datetime, *, assignee: EmployeeId | None = None
+    ) -> int:
+        """How many appointments :meth:`between` would list in all."""
+        return len(self._between(predicate, start, end, assignee))
+
+
+class MemoryReminderRepository(_DeletingRepository[Reminder, ReminderId]):
+    """Reminders in memory (I7)."""
+
+    aggregate_type = REMINDER_AGGREGATE
+
+    def key(self, item: Reminder) -> ReminderId:
+        """The reminder's id."""
+        return item.id
+
+    def due(self, assignee: EmployeeId, at: datetime, *, limit: int = 100, offset: int = 0) -> list[Reminder]:
+        """The assignee's open reminders due at or before ``at``, by due time then id."""
+        self._uow.check_usable()
+        found = self._select(
+            lambda r: r.assignee_id == assignee and not r.done and r.due_at <= at, lambda r: (r.due_at, r.id)
+        )
+        return _page(found, limit, offset)

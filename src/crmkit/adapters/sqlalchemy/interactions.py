@@ -1,0 +1,242 @@
+"""SQL interactions, appointments and reminders (I1, I6, I7) over SQLAlchemy Core.
+
+Built on :class:`~crmkit.adapters.sqlalchemy.repositories.SqlRepository`
+(add/get/save with versions and audit rows) plus a conditional
+``DELETE … WHERE id = ? AND version = ?`` with its ``delete`` audit row in
+one savepoint. Listings join ``companies`` and compile the access predicate
+with :func:`~crmkit.adapters.sqlalchemy.predicates.compile_predicate` into
+the ``WHERE`` clause, paged by the database (A7): nothing is filtered in
+Python. Appointment ranges use ``starts_at`` bounds the index can seek on
+(an appointment lasts at most a day) plus the exact overlap test on ``ends_at``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+
+from crmkit.adapters.sqlalchemy import interaction_tables as it
+from crmkit.adapters.sqlalchemy import tables
+from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy.predicates import compile_predicate
+from crmkit.adapters.sqlalchemy.repositories import SqlRepository, audit_row
+from crmkit.adapters.unit_of_work import deletion_entry
+from crmkit.domain.errors import ConcurrencyConflict, NotFound
+from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.interactions import (
+    APPOINTMENT_AGGREGATE,
+    INTERACTION_AGGREGATE,
+    MAX_APPOINTMENT_MINUTES,
+    REMINDER_AGGREGATE,
+    Appointment,
+    AppointmentId,
+    Interaction,
+    InteractionId,
+    Reminder,
+    ReminderId,
+)
+from crmkit.domain.marketing import CampaignId
+from crmkit.domain.predicates import Everything, Predicate
+
+__all__ = ["SqlAppointmentRepository", "SqlInteractionRepository", "SqlReminderRepository"]
+
+
+def _page(query: sa.Select[Any], limit: int, offset: int) -> sa.Select[Any]:
+    return query.limit(max(limit, 0)).offset(max(offset, 0))
+
+
+def _scoped(query: sa.Select[Any], table: sa.Table, predicate: Predicate) -> sa.Select[Any]:
+    """``query`` joined to the record's company and filtered by the access predicate (A7)."""
+    if isinstance(predicate, Everything):
+        return query
+    companies = tables.companies
+    return query.join(companies, companies.c.id == table.c.company_id).where(compile_predicate(predicate))
+
+
+class _Deleting:
+    """The conditional delete with its audit row, shared by the three repositories."""
+
+    aggregate_type: ClassVar[str]
+    _uow: Any
+
+    def _delete(self, repository: SqlRepository[Any, Any], item: Any) -> None:
+        table = repository.mapper.table
+        key = item.id
+        old = repository._one_or_none(sa.select(table).where(table.c.id == key))
+        if old is None:
+            raise NotFound(self.aggregate_type, key)
+        if old.version != item.version:
+            raise ConcurrencyConflict(self.aggregate_type, key, item.version)
+        entry = deletion_entry(
+            actor=self._uow.actor,
+            at=self._uow.clock.now(),
+            aggregate_type=self.aggregate_type,
+            aggregate_id=key,
+            old=old,
+        )
+        statement = sa.delete(table).where(table.c.id == key, table.c.version == item.version)
+        with self._uow.writing(repository, [], key, item.version) as conn:
+            if conn.execute(statement).rowcount != 1:
+                raise ConcurrencyConflict(self.aggregate_type, key, item.version)
+            conn.execute(sa.insert(tables.audit_entries), audit_row(entry))
+
+
+class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, InteractionId]):
+    """Interactions (I1, I3, M2)."""
+
+    aggregate_type = INTERACTION_AGGREGATE
+    mapper = RowMapper(Interaction, it.interactions)
+
+    def delete(self, item: Interaction) -> None:
+        """Remove the interaction and write its ``delete`` audit row (one savepoint).
+
+        Raises:
+            NotFound: it is not stored.
+            ConcurrencyConflict: the stored version differs; nothing is removed.
+        """
+        self._delete(self, item)
+
+    @staticmethod
+    def _where(
+        predicate: Predicate,
+        company: CompanyId | None,
+        owner: EmployeeId | None,
+        campaign: CampaignId | None,
+        query: sa.Select[Any],
+    ) -> sa.Select[Any]:
+        t = it.interactions
+        if company is not None:
+            query = query.where(t.c.company_id == company)
+        if owner is not None:
+            query = query.where(t.c.owner_id == owner)
+        if campaign is not None:
+            query = query.where(t.c.campaign_id == campaign)
+        return _scoped(query, t, predicate)
+
+    def visible(
+        self,
+        predicate: Predicate,
+        *,
+        company: CompanyId | None = None,
+        owner: EmployeeId | None = None,
+        campaign: CampaignId | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Interaction]:
+        """Interactions whose company matches ``predicate`` (compiled to ``WHERE``), newest first, then id."""
+        t = it.interactions
+        query = self._where(predicate, company, owner, campaign, sa.select(t))
+        return self._rows(_page(query.order_by(t.c.created_at.desc(), t.c.id), limit, offset))
+
+    def count_visible(
+        self,
+        predicate: Predicate,
+        *,
+        company: CompanyId | None = None,
+        owner: EmployeeId | None = None,
+        campaign: CampaignId | None = None,
+    ) -> int:
+        """How many interactions :meth:`visible` would list, counted in the database."""
+        t = it.interactions
+        query = self._where(predicate, company, owner, campaign, sa.select(sa.func.count()).select_from(t))
+        return int(self._uow.read(query).scalar_one())
+
+
+def _appointment_extra(appointment: Appointment) -> dict[str, Any]:
+    return {"ends_at": utc(appointment.ends_at)}
+
+
+_LONGEST = timedelta(minutes=MAX_APPOINTMENT_MINUTES)
+
+
+def _overlap(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+    """Appointments sharing an instant with ``[start, end)``; the first bound lets the index seek."""
+    t = it.appointments
+    return sa.and_(
+        t.c.starts_at > utc(start) - _LONGEST,
+        t.c.starts_at < utc(end),
+        t.c.ends_at > utc(start),
+    )
+
+
+class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, AppointmentId]):
+    """Appointments (I6)."""
+
+    aggregate_type = APPOINTMENT_AGGREGATE
+    mapper = RowMapper(Appointment, it.appointments, extra=_appointment_extra)
+
+    def delete(self, item: Appointment) -> None:
+        """Remove the appointment and write its ``delete`` audit row (one savepoint).
+
+        Raises:
+            NotFound: it is not stored.
+            ConcurrencyConflict: the stored version differs; nothing is removed.
+        """
+        self._delete(self, item)
+
+    def overlapping(self, assignee: EmployeeId, start: datetime, end: datetime) -> list[Appointment]:
+        """The assignee's appointments sharing an instant with ``[start, end)``, by start then id."""
+        t = it.appointments
+        query = sa.select(t).where(t.c.assignee_id == assignee, _overlap(start, end))
+        return self._rows(query.order_by(t.c.starts_at, t.c.id))
+
+    def _between(
+        self,
+        query: sa.Select[Any],
+        predicate: Predicate,
+        start: datetime,
+        end: datetime,
+        assignee: EmployeeId | None,
+    ) -> sa.Select[Any]:
+        t = it.appointments
+        query = query.where(_overlap(start, end))
+        if assignee is not None:
+            query = query.where(t.c.assignee_id == assignee)
+        return _scoped(query, t, predicate)
+
+    def between(
+        self,
+        predicate: Predicate,
+        start: datetime,
+        end: datetime,
+        *,
+        assignee: EmployeeId | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[Appointment]:
+        """Appointments sharing an instant with ``[start, end)`` at companies matching ``predicate``."""
+        t = it.appointments
+        query = self._between(sa.select(t), predicate, start, end, assignee)
+        return self._rows(_page(query.order_by(t.c.starts_at, t.c.id), limit, offset))
+
+    def count_between(
+        self, predicate: Predicate, start: datetime, end: datetime, *, assignee: EmployeeId | None = None
+    ) -> int:
+        """How many appointments :meth:`between` would list, counted in the database."""
+        t = it.appointments
+        query = self._between(sa.select(sa.func.count()).select_from(t), predicate, start, end, assignee)
+        return int(self._uow.read(query).scalar_one())
+
+
+class SqlReminderRepository(_Deleting, SqlRepository[Reminder, ReminderId]):
+    """Reminders (I7)."""
+
+    aggregate_type = REMINDER_AGGREGATE
+    mapper = RowMapper(Reminder, it.reminders)
+
+    def delete(self, item: Reminder) -> None:
+        """Remove the reminder and write its ``delete`` audit row (one savepoint).
+
+        Raises:
+            NotFound: it is not stored.
+            ConcurrencyConflict: the stored version differs; nothing is removed.
+        """
+        self._delete(self, item)
+
+    def due(self, assignee: EmployeeId, at: datetime, *, limit: int = 100, offset: int = 0) -> list[Reminder]:
+        """The assignee's open reminders due at or before ``at``, by due time then id."""
+        t = it.reminders
+        query = sa.select(t).where(t.c.assignee_id == assignee, sa.not_(t.c.done), t.c.due_at <= utc(at))
+        return self._rows(_page(query.order_by(t.c.due_at, t.c.id), limit, offset))

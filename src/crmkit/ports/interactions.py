@@ -1,0 +1,133 @@
+"""Interaction, appointment and reminder storage ports (SPEC §5 I1, I6, I7; §3 A3, A4, A7).
+
+Reached as ``uow.interactions``, ``uow.appointments`` and ``uow.reminders``.
+They follow the shared rules of :mod:`crmkit.ports.storage` (``add``/``get``/
+``save`` with versions and audit entries, ``get_many`` in one query) and add
+``delete``, which removes a record when the caller's copy is current and
+writes a ``delete`` audit entry in the same transaction (C12).
+
+The listings take an access predicate over the *company* of the record
+(:func:`crmkit.domain.access.visible` for interactions,
+:func:`~crmkit.domain.access.reachable` for the agenda) and run it in the
+storage, joined to ``companies``: a SQL adapter compiles it into its
+``WHERE`` clause and never loads all records to filter them (A7).
+
+The contract suite is :class:`crmkit.testing.contracts.InteractionStorageContract`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.interactions import (
+    Appointment,
+    AppointmentId,
+    Interaction,
+    InteractionId,
+    Reminder,
+    ReminderId,
+)
+from crmkit.domain.marketing import CampaignId
+from crmkit.domain.predicates import Predicate
+from crmkit.ports.storage import Repository
+
+__all__ = ["AppointmentRepository", "InteractionRepository", "ReminderRepository"]
+
+
+class InteractionRepository(Repository[Interaction, InteractionId], Protocol):
+    """Interactions (I1, I3, M2)."""
+
+    def delete(self, item: Interaction) -> None:
+        """Remove the interaction and write its ``delete`` audit entry.
+
+        Raises:
+            NotFound: it is not stored.
+            ConcurrencyConflict: ``item.version`` is not the stored version; nothing is removed.
+        """
+        ...
+
+    def visible(
+        self,
+        predicate: Predicate,
+        *,
+        company: CompanyId | None = None,
+        owner: EmployeeId | None = None,
+        campaign: CampaignId | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Interaction]:
+        """Interactions whose company matches ``predicate`` (A7), newest first (by creation time, then id).
+
+        ``company``, ``owner`` and ``campaign`` narrow the list further when given.
+        Paged in the storage.
+        """
+        ...
+
+    def count_visible(
+        self,
+        predicate: Predicate,
+        *,
+        company: CompanyId | None = None,
+        owner: EmployeeId | None = None,
+        campaign: CampaignId | None = None,
+    ) -> int:
+        """How many interactions :meth:`visible` would list in all, counted in the storage."""
+        ...
+
+
+class AppointmentRepository(Repository[Appointment, AppointmentId], Protocol):
+    """Appointments of the shared agenda (I6)."""
+
+    def delete(self, item: Appointment) -> None:
+        """Remove the appointment and write its ``delete`` audit entry.
+
+        Raises:
+            NotFound: it is not stored.
+            ConcurrencyConflict: ``item.version`` is not the stored version; nothing is removed.
+        """
+        ...
+
+    def overlapping(self, assignee: EmployeeId, start: datetime, end: datetime) -> list[Appointment]:
+        """The assignee's appointments sharing an instant with ``[start, end)``, by start then id (I6)."""
+        ...
+
+    def between(
+        self,
+        predicate: Predicate,
+        start: datetime,
+        end: datetime,
+        *,
+        assignee: EmployeeId | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[Appointment]:
+        """Appointments sharing an instant with ``[start, end)`` whose company matches ``predicate``.
+
+        Only the assignee's when ``assignee`` is given. By start, then id; paged in the storage.
+        """
+        ...
+
+    def count_between(
+        self, predicate: Predicate, start: datetime, end: datetime, *, assignee: EmployeeId | None = None
+    ) -> int:
+        """How many appointments :meth:`between` would list in all."""
+        ...
+
+
+class ReminderRepository(Repository[Reminder, ReminderId], Protocol):
+    """Reminders (I7)."""
+
+    def delete(self, item: Reminder) -> None:
+        """Remove the reminder and write its ``delete`` audit entry.
+
+        Raises:
+            NotFound: it is not stored.
+            ConcurrencyConflict: ``item.version`` is not the stored version; nothing is removed.
+        """
+        ...
+
+    def due(self, assignee: EmployeeId, at: datetime, *, limit: int = 100, offset: int = 0) -> list[Reminder]:
+        """The assignee's reminders that are not done and due at or before ``at``, by due time then id."""
+        ...

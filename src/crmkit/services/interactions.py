@@ -1,0 +1,346 @@
+"""Policy-checked interactions: ``crm.interactions`` (SPEC §5 I1, I3; §3 A1–A7; §8 M2).
+
+Every use case builds the actor as the policy sees him (his memberships, his
+teams' code links, the A1 switch) and asks
+:func:`crmkit.domain.access.decide` about an
+:class:`~crmkit.domain.access.InteractionResource` — the interaction's
+company and its owner. Everyone who may see the company sees its
+interactions (A1, A2, A6); an ``employee`` adds, changes and deletes only the
+interactions he owns (A3); a departed employee does nothing (A5). A refused
+action raises :class:`~crmkit.domain.errors.PermissionDenied` with the
+policy's reason and stores nothing.
+
+Listings — a company's, "mine", a campaign's (M2) and all the actor may
+see — run the company's :func:`~crmkit.domain.access.visible` predicate in
+the storage (a SQL ``WHERE`` joined to ``companies``), paged there, with the
+total counted there too. Each write is audited in the same unit of work (C12).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from crmkit.domain.access import Action, Actor, InteractionResource, decide, visible
+from crmkit.domain.errors import ConcurrencyConflict, NotFound, ValidationError
+from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
+from crmkit.domain.interactions import INTERACTION_AGGREGATE, Interaction, InteractionChannel, InteractionId
+from crmkit.domain.marketing import CampaignId
+from crmkit.domain.parties import Company
+from crmkit.domain.periods import require_aware
+from crmkit.domain.predicates import describe
+from crmkit.domain.territory import TeamId
+from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.customers import Page, facts_of
+from crmkit.services.territory import actor_for
+
+__all__ = ["InteractionUseCases", "check_version", "known_company", "known_employee"]
+
+
+def known_company(uow: UnitOfWork, field: str, value: object) -> Company:
+    """The company ``value`` names.
+
+    Raises:
+        ValidationError: naming ``field`` when there is none (bad input: nothing is stored).
+    """
+    key = CompanyId(parse_id(field, value))
+    try:
+        return uow.companies.get(key)
+    except NotFound:
+        raise ValidationError(field, f"there is no company {key}") from None
+
+
+def known_employee(uow: UnitOfWork, field: str, value: object, at: datetime) -> EmployeeId:
+    """The id of the employee ``value`` names, who must be able to act at ``at`` (C8, A5).
+
+    Raises:
+        ValidationError: naming ``field`` for an unknown or departed employee.
+    """
+    key = EmployeeId(parse_id(field, value))
+    try:
+        employee = uow.employees.get(key)
+    except NotFound:
+        raise ValidationError(field, f"there is no employee {key}") from None
+    if not employee.can_act(at):
+        raise ValidationError(field, f"{employee.name} is {employee.status.value} and cannot take work (A5)")
+    return key
+
+
+def check_version(kind: str, key: object, stored: int, given: int | None) -> None:
+    """Refuse a change made on a stale copy: ``given`` (when not ``None``) must be the stored version.
+
+    Raises:
+        ConcurrencyConflict: the versions differ.
+    """
+    if given is not None and given != stored:
+        raise ConcurrencyConflict(kind, key, given)
+
+
+class InteractionUseCases(ServiceBase):
+    """Record, read, list, change and delete interactions through the access policy (I1, A1–A7)."""
+
+    def _at(self, at: datetime | None) -> datetime:
+        if at is None:
+            return self._now()
+        require_aware("at", at)
+        return at
+
+    def _actor(self, uow: UnitOfWork, actor: object) -> Actor:
+        return actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
+
+    def _resource(self, uow: UnitOfWork, item: Interaction) -> InteractionResource:
+        return InteractionResource(
+            company=facts_of(uow, uow.companies.get(item.company_id)), owner_id=item.owner_id
+        )
+
+    def _contact(self, uow: UnitOfWork, value: object, company: CompanyId) -> ContactId:
+        key = ContactId(parse_id("contact", value))
+        try:
+            found = uow.contacts.get(key)
+        except NotFound:
+            raise ValidationError("contact", f"there is no contact {key}") from None
+        if found.company_id != company:
+            raise ValidationError("contact", f"{found.name} is not a contact of this company (I1)")
+        return key
+
+    def _campaign(self, uow: UnitOfWork, value: object) -> CampaignId:
+        key = CampaignId(parse_id("campaign", value))
+        try:
+            uow.marketing.get_campaign(key)
+        except NotFound:
+            raise ValidationError("campaign", f"there is no campaign {key} (M2)") from None
+        return key
+
+    def _team(self, uow: UnitOfWork, value: object) -> TeamId:
+        key = TeamId(parse_id("owner_team", value))
+        try:
+            uow.teams.get(key)
+        except NotFound:
+            raise ValidationError("owner_team", f"there is no sales team {key}") from None
+        return key
+
+    def create(
+        self,
+        *,
+        actor: object,
+        company: object,
+        channel: str | InteractionChannel,
+        category: str,
+        subject: str,
+        text: str = "",
+        contact: object | None = None,
+        campaign: object | None = None,
+        owner: object | None = None,
+        owner_team: object | None = None,
+        first_response_at: datetime | None = None,
+        resolved_at: datetime | None = None,
+    ) -> Interaction:
+        """Record an interaction with ``company`` (I1), owned by ``owner`` (default: the actor, A3).
+
+        ``contact`` must be a contact of that company, ``campaign`` a stored campaign
+        (M2), ``owner`` an active employee. An ``employee`` records interactions he
+        owns at companies he may see; managers and admins may record them for others.
+
+        Raises:
+            ValidationError: bad input, naming the field (``company``, ``channel``,
+                ``category``, ``subject``, ``contact``, ``campaign``, ``owner``, ``owner_team``,
+                ``first_response_at``, ``resolved_at``); nothing is stored.
+            PermissionDenied: with the policy's reason; nothing is stored.
+        """
+        chosen = parse_enum(InteractionChannel, "channel", channel)
+        by = EmployeeId(parse_id("actor", actor))
+        now = self._now()
+        with self._work(by) as uow:
+            who = self._actor(uow, actor)
+            found = known_company(uow, "company", company)
+            owner_id = by if owner is None else known_employee(uow, "owner", owner, now)
+            resource = InteractionResource(company=facts_of(uow, found), owner_id=owner_id)
+            decide(who, Action.CREATE, resource, now).enforce()
+            interaction = Interaction(
+                id=InteractionId(self._new_id()),
+                company_id=found.id,
+                channel=chosen,
+                category=category,
+                subject=subject,
+                text=text,
+                contact_id=None if contact is None else self._contact(uow, contact, found.id),
+                campaign_id=None if campaign is None else self._campaign(uow, campaign),
+                created_by=by,
+                owner_id=owner_id,
+                owner_team_id=None if owner_team is None else self._team(uow, owner_team),
+                created_at=now,
+                first_response_at=first_response_at,
+                resolved_at=resolved_at,
+            )
+            uow.interactions.add(interaction)
+            return interaction
+
+    def get(self, *, actor: object, id: object, at: datetime | None = None) -> Interaction:
+        """One interaction, when ``actor`` may see its company at ``at`` (A1, A2, A5, A6).
+
+        Raises:
+            NotFound: no such interaction.
+            PermissionDenied: with the policy's reason.
+        """
+        when = self._at(at)
+        with self._work(None) as uow:
+            who = self._actor(uow, actor)
+            found = uow.interactions.get(InteractionId(parse_id("id", id)))
+            decide(who, Action.VIEW, self._resource(uow, found), when).enforce()
+            return found
+
+    def _page(
+        self,
+        uow: UnitOfWork,
+        who: Actor,
+        when: datetime,
+        limit: int,
+        offset: int,
+        **narrow: Any,
+    ) -> Page[Interaction]:
+        predicate = visible(who, when)
+        items = uow.interactions.visible(predicate, limit=limit, offset=offset, **narrow)
+        total = uow.interactions.count_visible(predicate, **narrow)
+        return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))
+
+    def visible(
+        self, *, actor: object, at: datetime | None = None, limit: int = 50, offset: int = 0
+    ) -> Page[Interaction]:
+        """Every interaction ``actor`` may see at ``at``, newest first, and their total (A1–A7)."""
+        when = self._at(at)
+        with self._work(None) as uow:
+            return self._page(uow, self._actor(uow, actor), when, limit, offset)
+
+    def mine(
+        self, *, actor: object, at: datetime | None = None, limit: int = 50, offset: int = 0
+    ) -> Page[Interaction]:
+        """The interactions ``actor`` owns (A3) at companies he may see at ``at``, newest first."""
+        when = self._at(at)
+        with self._work(None) as uow:
+            who = self._actor(uow, actor)
+            return self._page(uow, who, when, limit, offset, owner=who.employee.id)
+
+    def for_company(
+        self,
+        *,
+        actor: object,
+        company: object,
+        at: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page[Interaction]:
+        """A company's interactions, newest first, when ``actor`` may see the company.
+
+        Raises:
+            NotFound: no such company.
+            PermissionDenied: with the policy's reason.
+        """
+        when = self._at(at)
+        with self._work(None) as uow:
+            who = self._actor(uow, actor)
+            found = uow.companies.get(CompanyId(parse_id("company", company)))
+            resource = InteractionResource(company=facts_of(uow, found), owner_id=who.employee.id)
+            decide(who, Action.VIEW, resource, when).enforce()
+            return self._page(uow, who, when, limit, offset, company=found.id)
+
+    def for_campaign(
+        self,
+        *,
+        actor: object,
+        campaign: object,
+        at: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page[Interaction]:
+        """The interactions citing ``campaign`` (M2) at companies ``actor`` may see, newest first.
+
+        Raises:
+            NotFound: no such campaign.
+        """
+        when = self._at(at)
+        with self._work(None) as uow:
+            who = self._actor(uow, actor)
+            found = uow.marketing.get_campaign(CampaignId(parse_id("campaign", campaign)))
+            return self._page(uow, who, when, limit, offset, campaign=found.id)
+
+    def update(
+        self,
+        *,
+        actor: object,
+        id: object,
+        version: int | None = None,
+        channel: str | InteractionChannel | None = None,
+        category: str | None = None,
+        subject: str | None = None,
+        text: str | None = None,
+        contact: object | None = None,
+        campaign: object | None = None,
+        owner: object | None = None,
+        owner_team: object | None = None,
+        first_response_at: datetime | None = None,
+        resolved_at: datetime | None = None,
+    ) -> Interaction:
+        """Change an interaction when the policy allows; ``None`` keeps a field.
+
+        An ``employee`` changes only his own interactions (A3). Handing one to
+        another ``owner`` must be allowed for the new owner too, so an employee
+        cannot give his away. ``version``, when given, must be the stored one.
+
+        Raises:
+            NotFound: no such interaction.
+            PermissionDenied: with the policy's reason; nothing is written.
+            ValidationError: bad input, naming the field; nothing is written.
+            ConcurrencyConflict: ``version`` is stale.
+        """
+        changes: dict[str, Any] = {
+            k: v
+            for k, v in {
+                "category": category,
+                "subject": subject,
+                "text": text,
+                "first_response_at": first_response_at,
+                "resolved_at": resolved_at,
+            }.items()
+            if v is not None
+        }
+        if channel is not None:
+            changes["channel"] = parse_enum(InteractionChannel, "channel", channel)
+        now = self._now()
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._actor(uow, actor)
+            current = uow.interactions.get(InteractionId(parse_id("id", id)))
+            resource = self._resource(uow, current)
+            decide(who, Action.UPDATE, resource, now).enforce()
+            check_version(INTERACTION_AGGREGATE, current.id, current.version, version)
+            if owner is not None:
+                changes["owner_id"] = known_employee(uow, "owner", owner, now)
+                handed = attrs.evolve(resource, owner_id=changes["owner_id"])
+                decide(who, Action.UPDATE, handed, now).enforce()
+            if contact is not None:
+                changes["contact_id"] = self._contact(uow, contact, current.company_id)
+            if campaign is not None:
+                changes["campaign_id"] = self._campaign(uow, campaign)
+            if owner_team is not None:
+                changes["owner_team_id"] = self._team(uow, owner_team)
+            if not changes:
+                return current
+            return uow.interactions.save(attrs.evolve(current, **changes))
+
+    def delete(self, *, actor: object, id: object, version: int | None = None) -> None:
+        """Delete an interaction when the policy allows (A3); the deletion is audited (C12).
+
+        Raises:
+            NotFound: no such interaction.
+            PermissionDenied: with the policy's reason; nothing is removed.
+            ConcurrencyConflict: ``version`` is stale.
+        """
+        now = self._now()
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._actor(uow, actor)
+            current = uow.interactions.get(InteractionId(parse_id("id", id)))
+            decide(who, Action.DELETE, self._resource(uow, current), now).enforce()
+            check_version(INTERACTION_AGGREGATE, current.id, current.version, version)
+            uow.interactions.delete(current)
