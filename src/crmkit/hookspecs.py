@@ -132,8 +132,9 @@ def crmkit_register_sms_gateways(register: Register[SmsGatewayFactory]) -> None:
     ``register(scheme, factory)`` callback; all implementations are called.
     ``factory(url, context)`` returns a :class:`~crmkit.ports.messaging.SmsGateway`;
     ``context.storage`` is the storage already built. Parse credentials and
-    options from the URL and never log them. Built-ins include ``console`` and ``file``.
-    Example::
+    options from the URL and never log them. Built-ins: ``console`` and ``file``
+    (development), ``netgsm``, ``iletimerkezi`` and ``twilio`` (HTTP providers,
+    :mod:`crmkit.adapters.sms`). Example::
 
         @crmkit.hookimpl
         def crmkit_register_sms_gateways(register):
@@ -147,8 +148,8 @@ def crmkit_register_email_senders(register: Register[EmailSenderFactory]) -> Non
 
     Called once per CRM with a ``register(scheme, factory)`` callback; all
     implementations are called. ``factory(url, context)`` returns an
-    :class:`~crmkit.ports.messaging.EmailSender`. Built-ins include ``console`` and ``file``.
-    Example::
+    :class:`~crmkit.ports.messaging.EmailSender`. Built-ins: ``console`` and ``file``
+    (development), ``smtp`` (STARTTLS) and ``smtps`` (implicit TLS). Example::
 
         @crmkit.hookimpl
         def crmkit_register_email_senders(register):
