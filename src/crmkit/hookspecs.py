@@ -133,8 +133,8 @@ def crmkit_register_sms_gateways(register: Register[SmsGatewayFactory]) -> None:
     ``factory(url, context)`` returns a :class:`~crmkit.ports.messaging.SmsGateway`;
     ``context.storage`` is the storage already built. Parse credentials and
     options from the URL and never log them. Built-ins: ``console`` and ``file``
-    (development), ``netgsm``, ``iletimerkezi`` and ``twilio`` (HTTP providers,
-    :mod:`crmkit.adapters.sms`). Example::
+    (development), ``netgsm``, ``iletimerkezi`` and ``twilio`` (HTTP providers).
+    Example::
 
         @crmkit.hookimpl
         def crmkit_register_sms_gateways(register):
