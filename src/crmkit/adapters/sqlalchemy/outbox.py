@@ -7,6 +7,12 @@ update — ``WHERE id IN (…) AND state = ? AND due_at <= now`` — so a row
 another dispatcher claimed in between is simply not ours (SQLite, which
 drops ``FOR UPDATE``, relies on that alone). Outcomes are written with one
 ``executemany`` per call, only for rows still held by the claim token.
+
+Delivery reports are written the same way: one ``executemany`` whose
+``WHERE`` keeps only rows that are sent and have no final report yet, so a
+report never moves a message back and a repeated one changes nothing.
+E-mail attachments are rows of ``outbox_attachments`` inserted with their
+message and read back, one query per page, only for e-mails.
 """
 
 from __future__ import annotations
@@ -16,19 +22,29 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy._errors import is_lock_conflict
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
-from crmkit.adapters.sqlalchemy.outbox_tables import consent_records, outbox_messages
-from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
+from crmkit.adapters.sqlalchemy.outbox_tables import (
+    KEY_LENGTH,
+    SUBJECT,
+    consent_records,
+    outbox_attachments,
+    outbox_messages,
+)
+from crmkit.adapters.sqlalchemy.tables import EMAIL
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.messaging import (
     Channel,
     ConsentRecord,
     ConsentState,
+    DeliveryState,
     MessageKind,
+    OutboxAttachment,
     OutboxMessage,
     OutboxState,
     consent_at,
@@ -42,9 +58,12 @@ __all__ = ["SqlConsentRepository", "SqlOutboxRepository"]
 _SKIP_LOCKED = ("postgresql", "mysql", "mariadb")
 _CHUNK = 1000
 
-_messages = RowMapper(OutboxMessage, outbox_messages)
 _consents = RowMapper(ConsentRecord, consent_records)
-_COLUMNS = [c.name for c in outbox_messages.columns]
+_DELIVERY_COLUMNS = ("delivery_status", "delivery_at", "delivery_error")
+_COLUMNS = [c.name for c in outbox_messages.columns if c.name not in _DELIVERY_COLUMNS]
+"""The columns an enqueued message fills (a new message has no delivery report: those stay NULL)."""
+_ATTACHMENT_COLUMNS = [c.name for c in outbox_attachments.columns]
+_LIMITS = (("key", KEY_LENGTH), ("recipient", EMAIL), ("subject", SUBJECT))
 
 _t = outbox_messages
 _FINISH = (
@@ -61,6 +80,20 @@ _FINISH = (
 )
 
 
+_DELIVER = (
+    sa.update(_t)
+    .where(
+        _t.c.id == sa.bindparam("b_id"),
+        _t.c.state == OutboxState.SENT.value,
+        _t.c.delivery_status.is_(None),
+    )
+    .values(
+        delivery_status=sa.bindparam("n_status"),
+        delivery_at=sa.bindparam("n_at"),
+        delivery_error=sa.bindparam("n_error"),
+    )
+)
+
 _VALUES: dict[object, str] = {
     member: member.value for enum in (Channel, MessageKind, OutboxState) for member in enum
 }
@@ -69,8 +102,10 @@ _VALUES: dict[object, str] = {
 
 def _row(m: OutboxMessage) -> tuple[Any, ...]:
     """The row of ``m`` in :data:`_COLUMNS` order, built directly (cattrs would cost more than the insert)."""
-    if len(m.key) > 200 or len(m.recipient) > 254 or len(m.subject) > 500:
-        _messages.to_row(m)  # raises ValidationError naming the field
+    if len(m.key) > KEY_LENGTH or len(m.recipient) > EMAIL or len(m.subject) > SUBJECT:
+        for field, length in _LIMITS:
+            if len(getattr(m, field)) > length:
+                raise ValidationError(field, f"is longer than {length} characters")
     created = utc(m.created_at)
     return (
         m.id,
@@ -99,6 +134,7 @@ def _row(m: OutboxMessage) -> tuple[Any, ...]:
 _CHANNELS = {c.value: c for c in Channel}
 _KINDS = {k.value: k for k in MessageKind}
 _STATES = {s.value: s for s in OutboxState}
+_DELIVERIES = {d.value: d for d in DeliveryState}
 
 
 def _from_row(row: Any) -> OutboxMessage:
@@ -125,6 +161,9 @@ def _from_row(row: Any) -> OutboxMessage:
         contact_id=row.contact_id,
         campaign_id=row.campaign_id,
         recipient_type=row.recipient_type,
+        delivery_status=None if row.delivery_status is None else _DELIVERIES[row.delivery_status],
+        delivery_at=None if row.delivery_at is None else utc(row.delivery_at),
+        delivery_error=row.delivery_error,
     )
 
 
@@ -155,13 +194,22 @@ class SqlOutboxRepository:
             ConcurrencyConflict: the database chose this transaction as a deadlock victim
                 (MariaDB, against dispatchers' claims); run the whole use case again.
         """
-        rows = [_row(m) for m in messages]
+        batch = messages if isinstance(messages, list) else list(messages)
+        rows = [_row(m) for m in batch]
         if not rows:
             return
+        files = [
+            (m.id, position, f.filename, f.media_type, f.content)
+            for m in batch
+            if m.attachments
+            for position, f in enumerate(m.attachments)
+        ]
         connection = self._uow.connection
         savepoint = connection.begin_nested()
         try:
             bulk_insert(connection, outbox_messages, rows, columns=_COLUMNS)
+            if files:
+                bulk_insert(connection, outbox_attachments, files, columns=_ATTACHMENT_COLUMNS)
         except IntegrityError as error:
             savepoint.rollback()
             text = str(error.orig).lower()
@@ -190,12 +238,34 @@ class SqlOutboxRepository:
         row = self._uow.read(sa.select(_t).where(_t.c.id == id)).first()
         if row is None:
             raise NotFound("outbox message", id)
-        return _from_row(row)
+        return self._attach([_from_row(row)])[0]
 
     def by_key(self, key: str) -> OutboxMessage | None:
         """The message with this idempotency key, or ``None``."""
         row = self._uow.read(sa.select(_t).where(_t.c.key == key)).first()
-        return None if row is None else _from_row(row)
+        return None if row is None else self._attach([_from_row(row)])[0]
+
+    def _attach(self, messages: list[OutboxMessage]) -> list[OutboxMessage]:
+        """``messages`` with their e-mails' attachments loaded (one query per 1,000 e-mails)."""
+        emails = [m.id for m in messages if m.channel is Channel.EMAIL]
+        if not emails:
+            return messages
+        a = outbox_attachments
+        files: dict[uuid.UUID, list[OutboxAttachment]] = {}
+        for chunk in _chunks(emails):
+            query = sa.select(a).where(a.c.message_id.in_(chunk)).order_by(a.c.message_id, a.c.position)
+            for row in self._uow.read(query):
+                owner = (
+                    row.message_id
+                    if isinstance(row.message_id, uuid.UUID)
+                    else uuid.UUID(str(row.message_id))
+                )
+                files.setdefault(owner, []).append(
+                    OutboxAttachment(row.filename, row.media_type, bytes(row.content))
+                )
+        if not files:
+            return messages
+        return [attrs.evolve(m, attachments=tuple(files[m.id])) if m.id in files else m for m in messages]
 
     def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
         """Claim up to ``limit`` due messages, oldest due first (see the module docs).
@@ -230,7 +300,7 @@ class SqlOutboxRepository:
             candidates = [_from_row(r) for r in self._uow.read(query)]
             if candidates:
                 claimed += self._take(state, candidates, token, now, lease)
-        return claimed
+        return self._attach(claimed)
 
     def _take(
         self, state: OutboxState, candidates: list[OutboxMessage], token: str, now: datetime, lease: timedelta
@@ -307,6 +377,85 @@ class SqlOutboxRepository:
             self._uow.connection.execute(_FINISH, params)
         return [m.id for m in messages if m.id not in held]
 
+    def by_provider_ids(
+        self, channel: Channel, provider_ids: Iterable[str]
+    ) -> dict[str, list[OutboxMessage]]:
+        """Sent messages of ``channel`` by provider id (one indexed query per 1,000 ids)."""
+        found: dict[str, list[OutboxMessage]] = {}
+        for chunk in _chunks(sorted(set(provider_ids))):
+            query = (
+                sa.select(_t)
+                .where(
+                    _t.c.provider_id.in_(chunk),
+                    _t.c.provider_id.is_not(None),
+                    _t.c.channel == channel.value,
+                    _t.c.state == OutboxState.SENT.value,
+                )
+                .order_by(_t.c.created_at, _t.c.id)
+            )
+            for row in self._uow.read(query):
+                found.setdefault(row.provider_id, []).append(_from_row(row))
+        return found
+
+    def record_deliveries(self, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
+        """Store final delivery reports with one ``executemany``; return the ids refused.
+
+        Raises:
+            ConcurrencyConflict: a deadlock victim; record again in a new unit of work.
+        """
+        if not messages:
+            return []
+        try:
+            held: set[uuid.UUID] = set()
+            for chunk in _chunks([m.id for m in messages]):
+                query = sa.select(_t.c.id).where(
+                    _t.c.id.in_(chunk), _t.c.state == OutboxState.SENT.value, _t.c.delivery_status.is_(None)
+                )
+                if self._uow.connection.dialect.name in _SKIP_LOCKED:
+                    query = query.with_for_update()
+                held.update(
+                    i if isinstance(i, uuid.UUID) else uuid.UUID(str(i))
+                    for i in self._uow.read(query).scalars()
+                )
+            params = [
+                {
+                    "b_id": m.id,
+                    "n_status": None if m.delivery_status is None else m.delivery_status.value,
+                    "n_at": None if m.delivery_at is None else utc(m.delivery_at),
+                    "n_error": None if m.delivery_error is None else m.delivery_error[:1000],
+                }
+                for m in messages
+                if m.id in held and m.delivery_status is not None
+            ]
+            if params:
+                self._uow.connection.execute(_DELIVER, params)
+        except DBAPIError as error:
+            if is_lock_conflict(error):
+                raise ConcurrencyConflict("outbox delivery", messages[0].id, 0) from None
+            raise
+        written = {p["b_id"] for p in params}
+        return [m.id for m in messages if m.id not in written]
+
+    def awaiting_delivery(
+        self, channel: Channel, *, after: tuple[datetime, uuid.UUID] | None = None, limit: int = 500
+    ) -> list[OutboxMessage]:
+        """Sent messages without a final report, by (sending time, id): a range scan of (state, due_at)."""
+        query = (
+            sa.select(_t)
+            .where(
+                _t.c.state == OutboxState.SENT.value,
+                _t.c.channel == channel.value,
+                _t.c.provider_id.is_not(None),
+                _t.c.delivery_status.is_(None),
+            )
+            .order_by(_t.c.due_at, _t.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            at, last = utc(after[0]), after[1]
+            query = query.where(sa.or_(_t.c.due_at > at, sa.and_(_t.c.due_at == at, _t.c.id > last)))
+        return self._attach([_from_row(r) for r in self._uow.read(query)])
+
     def count(self, state: OutboxState | None = None) -> int:
         """How many messages (in ``state``)."""
         query = sa.select(sa.func.count()).select_from(_t)
@@ -321,7 +470,7 @@ class SqlOutboxRepository:
         query = sa.select(_t).order_by(_t.c.created_at, _t.c.id).limit(limit).offset(offset)
         if state is not None:
             query = query.where(_t.c.state == state.value)
-        return [_from_row(r) for r in self._uow.read(query)]
+        return self._attach([_from_row(r) for r in self._uow.read(query)])
 
 
 class SqlConsentRepository:
