@@ -172,7 +172,7 @@ def test_netgsm_wrong_password_is_a_temporary_failure_without_the_secret(httpser
 
 
 def test_netgsm_delivery_report_callback(httpserver: HTTPServer) -> None:
-    """Item 3: a pushed report with Netgsm's status codes (0 pending, 1 delivered, 2 expired, others failed)."""
+    """Item 3: a pushed report with Netgsm's codes (0 pending, 1 delivered, 2 expired, others failed)."""
     gateway, _ = _netgsm(httpserver)
     body = json.dumps(
         [
