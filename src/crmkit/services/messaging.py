@@ -672,6 +672,18 @@ class InboundRouter:
         """The routed keywords, sorted."""
         return sorted(self._handlers)
 
+    def routes(self, keyword: str) -> bool:
+        """Whether ``keyword`` (folded the Turkish way) already has a handler.
+
+        >>> from crmkit.testing import FixedClock, SequentialIds
+        >>> from crmkit.adapters.memory import MemoryStorage
+        >>> router = InboundRouter(MemoryStorage(), clock=FixedClock(), ids=SequentialIds())
+        >>> router.register("PUAN", lambda uow, inbound: "120")
+        >>> router.routes("puan"), router.routes("BAKİYE")
+        (True, False)
+        """
+        return _fold_keyword(keyword) in self._handlers
+
     def receive(self, inbound: InboundSms) -> InboundResult:
         """Handle one inbound SMS in one unit of work; replies go through the outbox.
 
