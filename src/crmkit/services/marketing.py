@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import attrs
+
 from crmkit.domain.access import visible
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import ContactId, EmployeeId, parse_id
@@ -181,6 +183,66 @@ class MarketingUseCases(ServiceBase):
             )
             uow.marketing.add_segment(segment)
             return segment
+
+    def update_segment(
+        self,
+        *,
+        actor: object,
+        segment: object,
+        version: int,
+        name: str | None = None,
+        filter: SegmentFilter | Mapping[str, Any] | None = None,
+    ) -> Segment:
+        """Rename a segment and/or replace its filter (M1); returns it with ``version + 1``.
+
+        Validated like :meth:`save_segment`; ``version`` is the version the caller read,
+        so a change made meanwhile by someone else is never overwritten. Audited (C12)
+        in the same unit of work. Campaigns already sent keep their recipients.
+
+        Raises:
+            ValidationError: an unknown field, an empty value list, a blank name, nothing to change.
+            NotFound: no such segment.
+            ConcurrencyConflict: the segment changed since ``version`` was read.
+            PermissionDenied: an unknown or departed actor.
+        """
+        if name is None and filter is None:
+            raise ValidationError("segment", "give a new name, a new filter, or both")
+        chosen = (
+            None
+            if filter is None
+            else filter
+            if isinstance(filter, SegmentFilter)
+            else SegmentFilter.from_data(filter)
+        )
+        by = EmployeeId(parse_id("actor", actor))
+        with self._work(by) as uow:
+            self._acting(uow, actor)
+            current = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
+            changed = attrs.evolve(
+                current,
+                name=current.name if name is None else name,
+                filter=current.filter if chosen is None else chosen,
+                version=version,
+            )
+            return uow.marketing.update_segment(changed)
+
+    def delete_segment(self, *, actor: object, segment: object, version: int) -> None:
+        """Delete a segment no campaign references (M1), audited (C12) in the same unit of work.
+
+        A segment a campaign was sent to is kept, so the campaign's record always says
+        whom it targeted: the delete is refused with a ``RuleViolation`` (M1); rename it
+        instead (e.g. "(arşiv) …").
+
+        Raises:
+            NotFound: no such segment.
+            ConcurrencyConflict: the segment changed since ``version`` was read.
+            RuleViolation: (M1) a campaign references the segment.
+            PermissionDenied: an unknown or departed actor.
+        """
+        by = EmployeeId(parse_id("actor", actor))
+        with self._work(by) as uow:
+            self._acting(uow, actor)
+            uow.marketing.delete_segment(SegmentId(parse_id("segment", segment)), version)
 
     def segments(self, *, limit: int = 50, offset: int = 0) -> list[Segment]:
         """Saved segments by name then id."""
