@@ -23,7 +23,10 @@ from typing import Protocol
 
 from crmkit.domain.messaging import Channel, ConsentRecord, ConsentState, OutboxMessage, OutboxState
 
-__all__ = ["ConsentRepository", "OutboxRepository"]
+__all__ = ["ConsentRepository", "OutboxCopy", "OutboxRepository"]
+
+OutboxCopy = tuple[uuid.UUID, str, str, uuid.UUID | None]
+"""One recipient of a template: ``(id, key, recipient, contact_id)`` (see ``add_copies``)."""
 
 
 class OutboxRepository(Protocol):
@@ -42,6 +45,19 @@ class OutboxRepository(Protocol):
 
         Raises:
             Duplicate: as :meth:`add`.
+        """
+        ...
+
+    def add_copies(self, template: OutboxMessage, copies: Sequence[OutboxCopy]) -> None:
+        """Enqueue one message per ``(id, key, recipient, contact_id)``, each ``template`` otherwise.
+
+        The same as ``add_many`` of the template evolved once per copy, all or nothing,
+        without building a message value per recipient (a campaign: one text, a
+        hundred thousand recipients; issue 6 item 9).
+
+        Raises:
+            Duplicate: as :meth:`add`.
+            ValidationError: a key or recipient longer than storage keeps, naming the field.
         """
         ...
 

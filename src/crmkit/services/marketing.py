@@ -36,15 +36,16 @@ from crmkit.domain.marketing import (
     SegmentFilter,
     SegmentId,
 )
-from crmkit.domain.messaging import Channel, MessageKind, OutboxMessage, may_send
+from crmkit.domain.messaging import Channel, MessageKind, may_send
 from crmkit.domain.parties import Company, CompanyKind, Contact
 from crmkit.domain.periods import require_aware
 from crmkit.domain.predicates import Predicate, all_of, describe
 from crmkit.ports.clock import IdGenerator
+from crmkit.ports.outbox import OutboxCopy
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, parse_enum
 from crmkit.services.customers import Page
-from crmkit.services.messaging import sms_message
+from crmkit.services.messaging import enqueue_email_copies, enqueue_sms_copies
 from crmkit.services.territory import actor_for
 
 __all__ = ["MarketingUseCases", "enqueue_campaign"]
@@ -59,37 +60,6 @@ def _address(channel: Channel, contact: Contact | None) -> str | None:
     return contact.phone if channel is Channel.SMS else contact.email
 
 
-def _message(
-    campaign: Campaign, company: Company, contact: Contact, address: str, ids: IdGenerator
-) -> OutboxMessage:
-    key = f"campaign:{campaign.id}:{company.id}"
-    if campaign.channel is Channel.SMS:
-        return sms_message(
-            id=ids.new(),
-            key=key,
-            to=address,
-            text=campaign.body,
-            kind=MessageKind.COMMERCIAL,
-            now=campaign.created_at,
-            contact_id=contact.id,
-            campaign_id=campaign.id,
-            recipient_type="TACIR" if company.kind is CompanyKind.CORPORATE else "BIREYSEL",
-        )
-    return OutboxMessage(
-        id=ids.new(),
-        key=key,
-        channel=Channel.EMAIL,
-        kind=MessageKind.COMMERCIAL,
-        recipient=address,
-        subject=campaign.subject,
-        body=campaign.body,
-        created_at=campaign.created_at,
-        due_at=campaign.created_at,
-        contact_id=contact.id,
-        campaign_id=campaign.id,
-    )
-
-
 def enqueue_campaign(
     uow: UnitOfWork, campaign: Campaign, reach: Predicate, ids: IdGenerator, *, page: int = PAGE
 ) -> Campaign:
@@ -101,7 +71,7 @@ def enqueue_campaign(
     committed here: the caller commits, or rolls back and nothing is sent.
     """
     recipients: list[CampaignRecipient] = []
-    messages: list[OutboxMessage] = []
+    copies: dict[str, list[OutboxCopy]] = {"BIREYSEL": [], "TACIR": []}  # by İYS recipient type
     counts = dict.fromkeys(RecipientStatus, 0)
     offset = 0
     while True:
@@ -126,9 +96,10 @@ def enqueue_campaign(
             elif not may_send(MessageKind.COMMERCIAL, consents.get(address)):
                 status, message_id = RecipientStatus.SKIPPED_NO_CONSENT, None
             else:
-                message = _message(campaign, company, contact, address, ids)
-                messages.append(message)
-                status, message_id = RecipientStatus.QUEUED, message.id
+                message_id = ids.new()
+                kind = "TACIR" if company.kind is CompanyKind.CORPORATE else "BIREYSEL"
+                copies[kind].append((message_id, f"campaign:{campaign.id}:{company.id}", address, contact.id))
+                status = RecipientStatus.QUEUED
             counts[status] += 1
             recipients.append(
                 CampaignRecipient(
@@ -155,7 +126,27 @@ def enqueue_campaign(
         skipped_no_consent=counts[RecipientStatus.SKIPPED_NO_CONSENT],
         skipped_no_address=counts[RecipientStatus.SKIPPED_NO_ADDRESS],
     )
-    uow.outbox.add_many(messages)
+    for recipient_type, group in copies.items():
+        if campaign.channel is Channel.SMS:
+            enqueue_sms_copies(
+                uow,
+                recipients=group,
+                text=campaign.body,
+                kind=MessageKind.COMMERCIAL,
+                now=campaign.created_at,
+                campaign_id=campaign.id,
+                recipient_type=recipient_type,
+            )
+        else:
+            enqueue_email_copies(
+                uow,
+                recipients=group,
+                subject=campaign.subject,
+                body=campaign.body,
+                kind=MessageKind.COMMERCIAL,
+                now=campaign.created_at,
+                campaign_id=campaign.id,
+            )
     uow.marketing.add_campaign(done, recipients)
     return done
 

@@ -24,6 +24,7 @@ from crmkit.domain.messaging import (
     OutboxState,
     consent_at,
 )
+from crmkit.ports.outbox import OutboxCopy
 
 if TYPE_CHECKING:
     from crmkit.adapters.memory.storage import MemoryUnitOfWork
@@ -97,6 +98,17 @@ class MemoryOutboxRepository:
                 seen_keys.add(m.key)
         for m in batch:
             self._new[m.id] = m
+
+    def add_copies(self, template: OutboxMessage, copies: Sequence[OutboxCopy]) -> None:
+        """Stage one copy of ``template`` per ``(id, key, recipient, contact_id)``, all or none.
+
+        Raises:
+            Duplicate: an id or key is taken.
+        """
+        self.add_many(
+            attrs.evolve(template, id=id, key=key, recipient=recipient, contact_id=contact)
+            for id, key, recipient, contact in copies
+        )
 
     def get(self, id: uuid.UUID) -> OutboxMessage:
         """The message with this id.

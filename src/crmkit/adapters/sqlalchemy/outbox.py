@@ -18,12 +18,13 @@ message and read back, one query per page, only for e-mails.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
@@ -49,6 +50,7 @@ from crmkit.domain.messaging import (
     OutboxState,
     consent_at,
 )
+from crmkit.ports.outbox import OutboxCopy
 
 if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
@@ -100,12 +102,17 @@ _VALUES: dict[object, str] = {
 """Enum member → stored value (a dict lookup is several times cheaper than ``.value``)."""
 
 
+def _check_lengths(m: OutboxMessage) -> None:
+    """Refuse a text longer than its column, naming the field (before anything is written)."""
+    for field, length in _LIMITS:
+        if len(getattr(m, field)) > length:
+            raise ValidationError(field, f"is longer than {length} characters")
+
+
 def _row(m: OutboxMessage) -> tuple[Any, ...]:
     """The row of ``m`` in :data:`_COLUMNS` order, built directly (cattrs would cost more than the insert)."""
     if len(m.key) > KEY_LENGTH or len(m.recipient) > EMAIL or len(m.subject) > SUBJECT:
-        for field, length in _LIMITS:
-            if len(getattr(m, field)) > length:
-                raise ValidationError(field, f"is longer than {length} characters")
+        _check_lengths(m)
     created = utc(m.created_at)
     return (
         m.id,
@@ -129,6 +136,87 @@ def _row(m: OutboxMessage) -> tuple[Any, ...]:
         m.campaign_id,
         m.recipient_type,
     )
+
+
+def _processor(name: str, dialect: Dialect) -> Callable[[Any], Any]:
+    """The bind processor of column ``name`` on ``dialect`` (identity when it has none)."""
+    found = _t.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+    return found if found is not None else _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _driver_rows(messages: Sequence[OutboxMessage], dialect: Dialect) -> list[tuple[Any, ...]]:
+    """Driver-ready rows in :data:`_COLUMNS` order, built in one pass.
+
+    The same values as :func:`_row` passed through the columns' bind processors, but
+    the values a campaign repeats (its time, its id) are converted once (issue 6
+    item 9: per-row work is what separates enqueue from a raw insert).
+    """
+    to_uuid = _processor("id", dialect)
+    to_time = _processor("created_at", dialect)
+    times: dict[datetime, Any] = {}
+    uuids: dict[uuid.UUID, Any] = {}
+
+    def time_of(value: datetime) -> Any:
+        found = times.get(value)
+        if found is None:
+            found = times[value] = to_time(utc(value))
+        return found
+
+    def uuid_of(value: uuid.UUID) -> Any:
+        found = uuids.get(value)
+        if found is None:
+            found = uuids[value] = to_uuid(value)
+        return found
+
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    last_time: datetime | None = None
+    last_converted: Any = None
+    last_campaign: uuid.UUID | None = None
+    campaign_converted: Any = None
+    for m in messages:
+        if len(m.key) > KEY_LENGTH or len(m.recipient) > EMAIL or len(m.subject) > SUBJECT:
+            _check_lengths(m)
+        created_at = m.created_at
+        if created_at is not last_time:  # a campaign's messages share one time object
+            last_time, last_converted = created_at, time_of(created_at)
+        created = last_converted
+        due_at = m.due_at
+        contact = m.contact_id
+        campaign = m.campaign_id
+        if campaign is not last_campaign:  # ... and one campaign id
+            last_campaign = campaign
+            campaign_converted = None if campaign is None else uuid_of(campaign)
+        sent_at = m.sent_at
+        append(
+            (
+                to_uuid(m.id),
+                m.key,
+                m.channel._value_,  # the plain attribute: ``.value`` is a slow descriptor
+                m.kind._value_,
+                m.recipient,
+                m.body,
+                m.subject,
+                created,
+                created if due_at is created_at else time_of(due_at),
+                m.state._value_,
+                m.attempts,
+                m.uncertain_attempts,
+                m.claim,
+                m.provider_id,
+                m.last_error,
+                None if sent_at is None else time_of(sent_at),
+                m.parts,
+                None if contact is None else to_uuid(contact),
+                campaign_converted,
+                m.recipient_type,
+            )
+        )
+    return rows
 
 
 _CHANNELS = {c.value: c for c in Channel}
@@ -195,19 +283,59 @@ class SqlOutboxRepository:
                 (MariaDB, against dispatchers' claims); run the whole use case again.
         """
         batch = messages if isinstance(messages, list) else list(messages)
-        rows = [_row(m) for m in batch]
-        if not rows:
+        if not batch:
             return
+        rows = _driver_rows(batch, self._uow.connection.dialect)
         files = [
             (m.id, position, f.filename, f.media_type, f.content)
             for m in batch
             if m.attachments
             for position, f in enumerate(m.attachments)
         ]
+        self._insert(rows, files, batch[0].id)
+
+    def add_copies(self, template: OutboxMessage, copies: Sequence[OutboxCopy]) -> None:
+        """Enqueue one copy of ``template`` per ``(id, key, recipient, contact_id)`` in one batched insert.
+
+        The template's row is converted once; each copy's row is that row with its
+        four values put in (no message value, no conversion per recipient).
+
+        Raises:
+            Duplicate: an id or key is taken (nothing of the batch is written).
+            ValidationError: a key or recipient too long, naming the field.
+            ConcurrencyConflict: a deadlock victim (MariaDB); run the use case again.
+        """
+        if not copies:
+            return
+        dialect = self._uow.connection.dialect
+        to_uuid = _processor("id", dialect)
+        base = _driver_rows([template], dialect)[0]
+        (_, _, channel, kind, _, body, subject, created, due, state, attempts, uncertain, claim,
+         provider_id, last_error, sent_at, parts, _, campaign, recipient_type) = base  # fmt: skip
+        rows: list[tuple[Any, ...]] = []
+        append = rows.append
+        for id, key, recipient, contact in copies:
+            if len(key) > KEY_LENGTH:
+                raise ValidationError("key", f"is longer than {KEY_LENGTH} characters")
+            if len(recipient) > EMAIL:
+                raise ValidationError("recipient", f"is longer than {EMAIL} characters")
+            append(
+                (to_uuid(id), key, channel, kind, recipient, body, subject, created, due, state, attempts,
+                 uncertain, claim, provider_id, last_error, sent_at, parts,
+                 None if contact is None else to_uuid(contact), campaign, recipient_type)
+            )  # fmt: skip
+        files = [
+            (copy[0], position, f.filename, f.media_type, f.content)
+            for copy in (copies if template.attachments else ())
+            for position, f in enumerate(template.attachments)
+        ]
+        self._insert(rows, files, copies[0][0])
+
+    def _insert(self, rows: list[tuple[Any, ...]], files: list[tuple[Any, ...]], first: uuid.UUID) -> None:
         connection = self._uow.connection
         savepoint = connection.begin_nested()
         try:
-            bulk_insert(connection, outbox_messages, rows, columns=_COLUMNS)
+            bulk_insert(connection, outbox_messages, rows, columns=_COLUMNS, prepared=True)
             if files:
                 bulk_insert(connection, outbox_attachments, files, columns=_ATTACHMENT_COLUMNS)
         except IntegrityError as error:
@@ -220,7 +348,7 @@ class SqlOutboxRepository:
             if savepoint.is_active and not is_lock_conflict(error):
                 savepoint.rollback()
             if is_lock_conflict(error):
-                raise ConcurrencyConflict("outbox message", rows[0][0], 0) from None
+                raise ConcurrencyConflict("outbox message", first, 0) from None
             raise
         except BaseException:
             if savepoint.is_active:
