@@ -3,8 +3,9 @@
 Issue 6, item 9. Prints messages/s for each step beside a raw insert of the
 same rows into a twin table through the driver (same columns, same indexes):
 
-* SQLite file (WAL): enqueue (build the outbox messages — validation and SMS
-  part counting included — and ``uow.outbox.add_many`` in one unit of work),
+* SQLite file (WAL): enqueue (what a campaign does: make each recipient's id
+  and key, then ``enqueue_sms_copies`` — every number validated, SMS parts
+  counted — in one unit of work, committed),
   raw insert, then dispatch with one dispatcher;
 * PostgreSQL (``--postgres URL``): enqueue, raw insert, dispatch with one
   dispatcher process, then — after enqueueing again — with two; finally one
@@ -41,27 +42,26 @@ from crmkit.adapters.sqlalchemy.outbox_tables import outbox_messages
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.sqlalchemy.testing import reset_database
 from crmkit.domain.messaging import BackoffPolicy, MessageKind, OutboxMessage, OutboxState
-from crmkit.services.messaging import Dispatcher, sms_message
+from crmkit.ports.outbox import OutboxCopy
+from crmkit.services.messaging import Dispatcher, enqueue_sms_copies, sms_message
 
 TEXT = "Değerli müşterimiz, Şubat kampanyamızda tüm hijyen ürünlerinde %20 indirim. Ret için RET yazın."
 
 
+def recipients(n: int, tag: str) -> list[OutboxCopy]:
+    """A campaign's recipients: ``(message id, idempotency key, phone, contact id)``."""
+    return [(uuid.uuid4(), f"{tag}:{i}", f"+90532{i:07d}", None) for i in range(n)]
+
+
 def campaign(n: int, tag: str) -> list[OutboxMessage]:
-    """One commercial SMS per recipient, as a campaign builds them."""
+    """One SMS per recipient as full message values (the raw insert's rows are made of these)."""
     now = datetime.now(UTC)
     campaign_id = uuid.uuid4()
     return [
-        sms_message(
-            id=uuid.uuid4(),
-            key=f"{tag}:{i}",
-            to=f"+90532{i:07d}",
-            text=TEXT,
-            kind=MessageKind.INFORMATIONAL,
-            now=now,
-            campaign_id=campaign_id,
-        )
-        for i in range(n)
-    ]
+        sms_message(id=id, key=key, to=to, text=TEXT, kind=MessageKind.INFORMATIONAL, now=now,
+                    campaign_id=campaign_id)
+        for id, key, to, _ in recipients(n, tag)
+    ]  # fmt: skip
 
 
 def timed(work: Callable[[], Any]) -> float:
@@ -71,10 +71,14 @@ def timed(work: Callable[[], Any]) -> float:
 
 
 def enqueue(storage: SqlStorage, n: int, tag: str) -> float:
+    """What a campaign does: make its recipients' ids and keys, enqueue one SMS each (validated)."""
+
     def work() -> None:
-        messages = campaign(n, tag)
+        now = datetime.now(UTC)
+        campaign_id = uuid.uuid4()
         with storage.unit_of_work() as uow:
-            uow.outbox.add_many(messages)
+            enqueue_sms_copies(uow, recipients=recipients(n, tag), text=TEXT, kind=MessageKind.INFORMATIONAL,
+                               now=now, campaign_id=campaign_id)  # fmt: skip
             uow.commit()
 
     return timed(work)
@@ -94,7 +98,7 @@ def raw_insert(storage: SqlStorage, n: int, tag: str) -> float:
     twin_meta.create_all(storage.engine)
     connection = storage.engine.connect()
     dialect = connection.dialect
-    processors = [c.type._cached_bind_processor(dialect) for c in twin.columns]
+    processors = [twin.c[name].type._cached_bind_processor(dialect) for name in _COLUMNS]
     converted = [tuple(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in rows]
     try:
         start = time.perf_counter()

@@ -35,6 +35,7 @@ from crmkit.services.customers import CustomerUseCases
 from crmkit.services.interactions import InteractionUseCases
 from crmkit.services.invoices import Invoices
 from crmkit.services.marketing import MarketingUseCases
+from crmkit.services.messaging import DeliveryReports, Dispatcher, InboundRouter
 from crmkit.services.parties import Parties
 from crmkit.services.territory import TerritoryUseCases
 
@@ -52,6 +53,12 @@ class Crm:
         agenda: the shared agenda, appointments and reminders (§5 I6, I7; A4).
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
         marketing: segments and campaigns through the outbox and the access policy (§8 M1–M3).
+        dispatcher: delivers the outbox through ``sms`` and ``email`` (§9); run
+            ``crm.dispatcher.run_until_idle()`` from a worker, as many as the database allows.
+        inbound: routes inbound SMS to keyword handlers — registered with
+            ``crm.inbound.register`` or by plugins (``crmkit_register_sms_keywords``);
+            ``RET``/``STOP``/``IPTAL`` revoke SMS consent (M3).
+        deliveries: writes ``sms`` delivery reports back onto the outbox (pushed or polled).
         storage: the storage back end.
         sms: the SMS gateway.
         email: the e-mail sender.
@@ -100,6 +107,12 @@ class Crm:
         self.invoices = Invoices(
             self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported
         )
+        self.dispatcher = Dispatcher(storage, sms=sms, email=email, clock=clock)
+        self.inbound = InboundRouter(storage, clock=clock, ids=ids)
+        for keyword, handler, _ in plugins.sms_keywords():
+            if not self.inbound.routes(keyword):  # the first registration of a keyword wins
+                self.inbound.register(keyword, handler)
+        self.deliveries = DeliveryReports(storage, sms=sms, clock=clock)
 
     def _publish(self, events: Sequence[DomainEvent]) -> None:
         self.plugins.publish(events)

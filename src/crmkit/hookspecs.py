@@ -37,8 +37,8 @@ from crmkit.domain.settings import Settings
 from crmkit.ports.clock import Clock, IdGenerator
 from crmkit.ports.documents import DocumentStore
 from crmkit.ports.invoices import InvoiceSource
-from crmkit.ports.messaging import EmailSender, SmsGateway
-from crmkit.ports.storage import Storage
+from crmkit.ports.messaging import EmailSender, InboundSms, SmsGateway
+from crmkit.ports.storage import Storage, UnitOfWork
 
 __all__ = [
     "PROJECT",
@@ -48,6 +48,7 @@ __all__ = [
     "InvoiceSourceFactory",
     "Register",
     "SmsGatewayFactory",
+    "SmsKeywordHandler",
     "StorageFactory",
     "hookimpl",
     "hookspec",
@@ -89,6 +90,9 @@ DocumentStoreFactory = Callable[[str, AdapterContext], DocumentStore]
 """Builds a document store from its URL."""
 InvoiceSourceFactory = Callable[[str, AdapterContext], InvoiceSource]
 """Builds an invoice source (SPEC §7 V1) from its URL."""
+SmsKeywordHandler = Callable[[UnitOfWork, InboundSms], str | None]
+"""Answers an inbound SMS starting with its keyword, inside the routing unit of work; returns the
+reply text (``None``: no reply). The same type as ``crmkit.services.messaging.KeywordHandler``."""
 
 
 F_contra = TypeVar("F_contra", contravariant=True)
@@ -132,7 +136,8 @@ def crmkit_register_sms_gateways(register: Register[SmsGatewayFactory]) -> None:
     ``register(scheme, factory)`` callback; all implementations are called.
     ``factory(url, context)`` returns a :class:`~crmkit.ports.messaging.SmsGateway`;
     ``context.storage`` is the storage already built. Parse credentials and
-    options from the URL and never log them. Built-ins include ``console`` and ``file``.
+    options from the URL and never log them. Built-ins: ``console`` and ``file``
+    (development), ``netgsm``, ``iletimerkezi`` and ``twilio`` (HTTP providers).
     Example::
 
         @crmkit.hookimpl
@@ -142,13 +147,34 @@ def crmkit_register_sms_gateways(register: Register[SmsGatewayFactory]) -> None:
 
 
 @hookspec
+def crmkit_register_sms_keywords(register: Register[SmsKeywordHandler]) -> None:
+    """Route inbound SMS keywords to handlers (issue 6 item 5): ``register(keyword, handler)``.
+
+    Called once per CRM, while :func:`crmkit.connect` builds ``crm.inbound``
+    (the wired ``crmkit.services.messaging.InboundRouter``); all
+    implementations are called, built-ins first, then plugins in registration
+    order. ``handler(uow, inbound)`` runs inside the unit of work that routes
+    the message and returns the reply text, which is sent through the outbox
+    as an informational SMS (``None``: no reply). Keywords are one word,
+    matched case-insensitively the Turkish way (``puan``, ``PUAN``). The
+    first registration of a keyword wins; ``RET``, ``STOP`` and ``IPTAL``
+    revoke SMS consent (M3) and cannot be registered (``ValidationError``).
+    Example (points, V6)::
+
+        @crmkit.hookimpl
+        def crmkit_register_sms_keywords(register):
+            register("PUAN", lambda uow, inbound: f"Puanınız: {ledger.balance(inbound.sender)}")
+    """
+
+
+@hookspec
 def crmkit_register_email_senders(register: Register[EmailSenderFactory]) -> None:
     """Register e-mail senders by URL scheme.
 
     Called once per CRM with a ``register(scheme, factory)`` callback; all
     implementations are called. ``factory(url, context)`` returns an
-    :class:`~crmkit.ports.messaging.EmailSender`. Built-ins include ``console`` and ``file``.
-    Example::
+    :class:`~crmkit.ports.messaging.EmailSender`. Built-ins: ``console`` and ``file``
+    (development), ``smtp`` (STARTTLS) and ``smtps`` (implicit TLS). Example::
 
         @crmkit.hookimpl
         def crmkit_register_email_senders(register):

@@ -29,6 +29,7 @@ from crmkit.hookspecs import (
     EmailSenderFactory,
     InvoiceSourceFactory,
     SmsGatewayFactory,
+    SmsKeywordHandler,
     StorageFactory,
 )
 from crmkit.ports.documents import DocumentStore
@@ -196,6 +197,30 @@ class Plugins:
             kwargs = {"register": registry.register}
             impl.function(*(kwargs[name] for name in impl.argnames))
         registry.current_plugin = ""
+
+    def sms_keywords(self) -> list[tuple[str, SmsKeywordHandler, str]]:
+        """Call ``crmkit_register_sms_keywords``: ``(keyword, handler, plugin name)`` in registration order.
+
+        Built-ins come first, then plugins in the order they were registered; a keyword
+        offered twice is listed each time (the router keeps the first).
+        """
+        position = {name: i for i, (name, _) in enumerate(self.pm.list_name_plugin())}
+        offered: list[tuple[str, SmsKeywordHandler, str]] = []
+        impls = self.pm.hook.crmkit_register_sms_keywords.get_hookimpls()
+        for impl in sorted(
+            impls, key=lambda i: (i.plugin_name not in DEFAULT_PLUGINS, position[i.plugin_name])
+        ):
+            if impl.wrapper or impl.hookwrapper:
+                raise pluggy.PluginValidationError(
+                    impl.plugin, f"crmkit_register_sms_keywords in {impl.plugin_name!r} cannot be a wrapper"
+                )
+
+            def register(keyword: str, handler: SmsKeywordHandler, /, _name: str = impl.plugin_name) -> None:
+                offered.append((keyword, handler, _name))
+
+            kwargs = {"register": register}
+            impl.function(*(kwargs[name] for name in impl.argnames))
+        return offered
 
     def schemes(self, port: str) -> list[str]:
         """The URL schemes registered for ``port``.

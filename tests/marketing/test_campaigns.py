@@ -15,12 +15,15 @@ from typing import Any
 import pytest
 
 from crmkit.domain.errors import NotFound, ValidationError
+from crmkit.domain.ids import CompanyId, ContactId
 from crmkit.domain.marketing import Campaign, CampaignId, RecipientStatus, SegmentFilter
-from crmkit.domain.messaging import Channel, MessageKind
-from crmkit.domain.parties import Company
+from crmkit.domain.messaging import Channel, ConsentState, MessageKind
+from crmkit.domain.parties import Company, CompanyKind
 from crmkit.domain.text import fold
 from crmkit.services.marketing import enqueue_campaign
-from tests.marketing.conftest import Base
+from crmkit.services.messaging import record_consent
+from crmkit.testing.factories import make_company, make_contact
+from tests.marketing.conftest import HIRED, Base
 
 
 def reference(base: Base, rep_view: bool, **wanted: Any) -> list[Company]:
@@ -186,3 +189,32 @@ def test_c12_segments_and_campaigns_are_audited(base: Base) -> None:
         sent = uow.audit.for_record("campaign", str(campaign.id))
     assert [(e.action, e.actor_id) for e in made] == [("create", str(base.admin.id))]
     assert [(e.action, e.actor_id) for e in sent] == [("create", str(base.admin.id))]
+
+
+def test_m3_sms_campaign_messages_carry_the_iys_recipient_type(base: Base) -> None:
+    """M3 (İYS): a corporate customer's SMS goes as TACIR, an individual's as BIREYSEL, in one campaign."""
+    person_id = CompanyId(uuid.UUID(int=7777))
+    contact = make_contact(id=ContactId(uuid.UUID(int=7778)), company_id=person_id, phone="+905559990000")
+    person = make_company(
+        id=person_id,
+        name="Ayşe Kaya",
+        kind=CompanyKind.INDIVIDUAL,
+        registered_at=HIRED,
+        primary_contact_id=contact.id,
+    )
+    with base.storage.unit_of_work() as uow:
+        uow.companies.add(person)
+        uow.contacts.add(contact)
+        record_consent(uow, id=uuid.UUID(int=7779), channel=Channel.SMS, address="+905559990000",
+                       state=ConsentState.GRANTED, at=HIRED, source="web-form")  # fmt: skip
+        uow.commit()
+    segment = base.crm.marketing.save_segment(actor=base.admin.id, name="Hepsi", filter={})
+    campaign = base.crm.marketing.send_campaign(
+        actor=base.admin.id, name="Kış", segment=segment.id, channel="sms", body="Kış kampanyası"
+    )
+    with base.storage.unit_of_work() as uow:
+        messages = uow.outbox.list(limit=1000)
+    kinds = {m.recipient: m.recipient_type for m in messages if m.campaign_id == campaign.id}
+    assert kinds.pop("+905559990000") == "BIREYSEL"
+    assert kinds and set(kinds.values()) == {"TACIR"}
+    assert campaign.queued == len(kinds) + 1

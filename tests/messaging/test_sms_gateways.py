@@ -172,13 +172,14 @@ def test_netgsm_wrong_password_is_a_temporary_failure_without_the_secret(httpser
 
 
 def test_netgsm_delivery_report_callback(httpserver: HTTPServer) -> None:
-    """Item 3: a pushed report with Netgsm's status codes (0 pending, 1 delivered, others failed)."""
+    """Item 3: a pushed report with Netgsm's codes (0 pending, 1 delivered, 2 expired, others failed)."""
     gateway, _ = _netgsm(httpserver)
     body = json.dumps(
         [
             {"jobid": "17", "status": "1", "telno": "905321234567"},
             {"jobid": "18", "status": 0},
             {"jobid": "19", "status": "16"},
+            {"jobid": "20", "status": "2"},
         ]
     ).encode()
     items = gateway.parse_callback(body, {})
@@ -186,6 +187,7 @@ def test_netgsm_delivery_report_callback(httpserver: HTTPServer) -> None:
         ("17", DeliveryStatus.DELIVERED, "1"),
         ("18", DeliveryStatus.PENDING, "0"),
         ("19", DeliveryStatus.FAILED, "16"),
+        ("20", DeliveryStatus.EXPIRED, "2"),
     ]
     assert isinstance(items[0], DeliveryReport) and items[0].recipient == TO
 

@@ -107,9 +107,9 @@ def audit_entry(
     aggregate_id: object,
     version: int,
     old: object | None,
-    new: object,
+    new: object | None,
 ) -> AuditEntry:
-    """The audit entry (C12) of storing ``new`` over ``old``.
+    """The audit entry (C12) of storing ``new`` over ``old`` (``new`` ``None``: deleting ``old``).
 
     Args:
         actor: the unit of work's actor (``None``: the system).
@@ -118,10 +118,10 @@ def audit_entry(
         aggregate_id: the record's key; stored as text.
         version: the record's version after the change.
         old: the stored value before the change, ``None`` for an ``add``.
-        new: the value being stored.
+        new: the value being stored, ``None`` when ``old`` is deleted.
 
     Returns:
-        An entry with ``action`` ``"create"`` (no ``old``) or ``"update"`` and
+        An entry with ``action`` ``"create"`` (no ``old``), ``"delete"`` (no ``new``) or ``"update"`` and
         the changed fields from :func:`~crmkit.domain.audit.diff_fields`.
     """
     return AuditEntry(
@@ -130,7 +130,7 @@ def audit_entry(
         aggregate_type=aggregate_type,
         aggregate_id=str(aggregate_id),
         version=version,
-        action="create" if old is None else "update",
+        action="create" if old is None else "delete" if new is None else "update",
         changes=diff_fields(old, new),
     )
 

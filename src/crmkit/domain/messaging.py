@@ -10,7 +10,11 @@ hands it to a gateway and records the outcome with the methods below:
   exponential backoff with jitter (:class:`BackoffPolicy`), or ``dead``
   after the last attempt or a permanent failure (:meth:`OutboxMessage.failed`);
 * ``pending``/``claimed`` → ``skipped`` when a commercial message finds no
-  consent at send time (:meth:`OutboxMessage.skipped`, M3).
+  consent at send time (:meth:`OutboxMessage.skipped`, M3);
+* a ``sent`` message then learns its fate at the provider from a delivery
+  report (:meth:`OutboxMessage.delivery_reported`): ``delivered``,
+  ``failed`` (with the reason) or ``expired``. The first final report
+  wins; a later one never moves it (delivered stays delivered).
 
 A claimed message whose lease ran out (its dispatcher crashed) is claimed
 again; its earlier attempt may or may not have reached the gateway, so the
@@ -36,12 +40,15 @@ import attrs
 from crmkit.domain.errors import CrmError, RuleViolation, ValidationError
 
 __all__ = [
+    "MAX_ATTACHMENT_BYTES",
     "BackoffPolicy",
     "Channel",
     "ConsentRecord",
     "ConsentState",
     "DeliveryFailed",
+    "DeliveryState",
     "MessageKind",
+    "OutboxAttachment",
     "OutboxMessage",
     "OutboxState",
     "consent_at",
@@ -75,6 +82,51 @@ class OutboxState(enum.Enum):
     SENT = "sent"
     DEAD = "dead"
     SKIPPED = "skipped"
+
+
+class DeliveryState(enum.Enum):
+    """What the provider finally said about a sent message (its delivery report)."""
+
+    DELIVERED = "delivered"
+    """The handset (or mailbox) received it."""
+    FAILED = "failed"
+    """The provider or operator could not deliver it; the reason is kept."""
+    EXPIRED = "expired"
+    """Its validity period ran out before the handset could be reached."""
+
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+"""The most bytes all attachments of one outbox e-mail may hold together (SMTP servers refuse more)."""
+
+
+@attrs.frozen
+class OutboxAttachment:
+    """A file carried by an outbox e-mail: its bytes are stored with the message (issue 6 item 2).
+
+    Attributes:
+        filename: the name the recipient sees (``teklif.pdf``); no path separators.
+        media_type: the MIME type, ``type/subtype`` (``application/pdf``).
+        content: the bytes.
+
+    >>> OutboxAttachment("teklif.pdf", "application/pdf", b"%PDF-1.4").media_type
+    'application/pdf'
+    """
+
+    filename: str
+    media_type: str
+    content: bytes = attrs.field(repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        name = self.filename.strip()
+        if not name or len(name) > 255 or "/" in name or "\\" in name:
+            raise ValidationError("filename", "a file name of 1-255 characters, without / or \\")
+        major, _, minor = self.media_type.partition("/")
+        if not major or not minor or len(self.media_type) > 100 or " " in self.media_type:
+            raise ValidationError(
+                "media_type", f"{self.media_type!r} is not a type/subtype like application/pdf"
+            )
+        if not isinstance(self.content, bytes):
+            raise ValidationError("content", "the attachment's bytes")
 
 
 FINAL_STATES = frozenset({OutboxState.SENT, OutboxState.DEAD, OutboxState.SKIPPED})
@@ -171,6 +223,11 @@ class OutboxMessage:
         campaign_id: the campaign that sent it, if any (M2).
         recipient_type: for commercial SMS, the İYS recipient type
             (``"BIREYSEL"`` individuals or ``"TACIR"`` merchants).
+        attachments: files an e-mail carries (none for SMS).
+        delivery_status: the provider's final word on a sent message
+            (``None``: no final delivery report yet).
+        delivery_at: when that final report says it happened.
+        delivery_error: why it failed or expired, as the provider put it.
     """
 
     id: uuid.UUID
@@ -193,6 +250,10 @@ class OutboxMessage:
     contact_id: uuid.UUID | None = None
     campaign_id: uuid.UUID | None = None
     recipient_type: str = "BIREYSEL"
+    attachments: tuple[OutboxAttachment, ...] = ()
+    delivery_status: DeliveryState | None = None
+    delivery_at: datetime | None = None
+    delivery_error: str | None = None
 
     @property
     def is_final(self) -> bool:
@@ -252,6 +313,29 @@ class OutboxMessage:
     def skipped(self, reason: str, now: datetime) -> OutboxMessage:
         """Not sent on purpose (a commercial message without consent, M3)."""
         return attrs.evolve(self, state=OutboxState.SKIPPED, last_error=reason, claim=None, due_at=now)
+
+    def delivery_reported(
+        self, status: DeliveryState, at: datetime, error: str | None = None
+    ) -> OutboxMessage | None:
+        """After the provider's final delivery report; ``None`` when it changes nothing.
+
+        Only a sent message takes a report, and only its first final one: a
+        repeated report, or a later one that would move it back (a stale
+        ``failed`` after ``delivered``), changes nothing (idempotent).
+
+        >>> from datetime import datetime, UTC
+        >>> t = datetime(2026, 1, 5, 9, tzinfo=UTC)
+        >>> m = OutboxMessage(id=uuid.UUID(int=1), key="k", channel=Channel.SMS,
+        ...     kind=MessageKind.INFORMATIONAL, recipient="+905321234567", body="x",
+        ...     created_at=t, due_at=t).sent("P1", t)
+        >>> done = m.delivery_reported(DeliveryState.DELIVERED, t)
+        >>> done.delivery_status.value, done.delivery_reported(DeliveryState.FAILED, t, "late")
+        ('delivered', None)
+        """
+        if self.state is not OutboxState.SENT or self.delivery_status is not None:
+            return None
+        reason = None if status is DeliveryState.DELIVERED else (error or status.value)
+        return attrs.evolve(self, delivery_status=status, delivery_at=at, delivery_error=reason)
 
     @property
     def possible_duplicate(self) -> bool:

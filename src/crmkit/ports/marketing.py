@@ -26,6 +26,23 @@ class MarketingRepository(Protocol):
             Duplicate: on ``id`` when a segment with this id exists.
         """
 
+    def update_segment(self, segment: Segment) -> Segment:
+        """Store a changed segment (name, filter) with its audit entry; returns it with ``version + 1``.
+
+        Raises:
+            NotFound: when there is no such segment.
+            ConcurrencyConflict: ``segment.version`` is not the stored version; nothing is written.
+        """
+
+    def delete_segment(self, id: SegmentId, version: int) -> None:
+        """Delete a segment, with a ``delete`` audit entry (C12).
+
+        Raises:
+            NotFound: when there is no such segment.
+            ConcurrencyConflict: ``version`` is not the stored version; nothing is deleted.
+            RuleViolation: (M1) a campaign references the segment; nothing is deleted.
+        """
+
     def get_segment(self, id: SegmentId) -> Segment:
         """The segment with this id.
 

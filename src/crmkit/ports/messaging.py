@@ -86,7 +86,9 @@ class DeliveryStatus(enum.Enum):
     """Accepted, not delivered yet (queued, sending, sent to the operator)."""
     DELIVERED = "delivered"
     FAILED = "failed"
-    """Not delivered and will not be (expired, rejected, undeliverable)."""
+    """Not delivered and will not be (rejected, undeliverable)."""
+    EXPIRED = "expired"
+    """Not delivered before its validity period ran out (Netgsm status ``2``)."""
     UNKNOWN = "unknown"
 
 

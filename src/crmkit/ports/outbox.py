@@ -6,6 +6,11 @@ claims due messages in one unit of work, sends them outside any
 transaction, and records the outcomes in another; a claim is a lease that
 lapses, so a crashed dispatcher's messages are claimed again.
 
+Delivery reports are written back to the message sent with the provider id
+they name (:meth:`OutboxRepository.by_provider_ids`,
+:meth:`OutboxRepository.record_deliveries`); messages still waiting for one
+are polled in pages (:meth:`OutboxRepository.awaiting_delivery`).
+
 ``uow.consents`` keeps every consent decision as history (M3).
 """
 
@@ -18,7 +23,10 @@ from typing import Protocol
 
 from crmkit.domain.messaging import Channel, ConsentRecord, ConsentState, OutboxMessage, OutboxState
 
-__all__ = ["ConsentRepository", "OutboxRepository"]
+__all__ = ["ConsentRepository", "OutboxCopy", "OutboxRepository"]
+
+OutboxCopy = tuple[uuid.UUID, str, str, uuid.UUID | None]
+"""One recipient of a template: ``(id, key, recipient, contact_id)`` (see ``add_copies``)."""
 
 
 class OutboxRepository(Protocol):
@@ -37,6 +45,19 @@ class OutboxRepository(Protocol):
 
         Raises:
             Duplicate: as :meth:`add`.
+        """
+        ...
+
+    def add_copies(self, template: OutboxMessage, copies: Sequence[OutboxCopy]) -> None:
+        """Enqueue one message per ``(id, key, recipient, contact_id)``, each ``template`` otherwise.
+
+        The same as ``add_many`` of the template evolved once per copy, all or nothing,
+        without building a message value per recipient (a campaign: one text, a
+        hundred thousand recipients; issue 6 item 9).
+
+        Raises:
+            Duplicate: as :meth:`add`.
+            ValidationError: a key or recipient longer than storage keeps, naming the field.
         """
         ...
 
@@ -75,6 +96,33 @@ class OutboxRepository(Protocol):
         Each is written only if the stored row is still held by ``token``; the
         ids of those whose claim was lost — the lease lapsed and another
         dispatcher took them — are returned, and nothing is written for them.
+        """
+        ...
+
+    def by_provider_ids(
+        self, channel: Channel, provider_ids: Iterable[str]
+    ) -> dict[str, list[OutboxMessage]]:
+        """Sent messages of ``channel`` by the provider id their gateway returned (few queries).
+
+        Ids no message was sent with are left out.
+        """
+        ...
+
+    def record_deliveries(self, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
+        """Store final delivery reports (values made by ``delivery_reported``), batched.
+
+        Each is written only if the stored message is sent and has no final
+        report yet; the ids of the others (a concurrent report won) are
+        returned, and nothing is written for them.
+        """
+        ...
+
+    def awaiting_delivery(
+        self, channel: Channel, *, after: tuple[datetime, uuid.UUID] | None = None, limit: int = 500
+    ) -> list[OutboxMessage]:
+        """Sent messages of ``channel`` without a final delivery report, by sending time then id.
+
+        ``after`` is the ``(sent_at, id)`` of the last message of the previous page.
         """
         ...
 

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import attrs
+
 from crmkit.domain.access import visible
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import ContactId, EmployeeId, parse_id
@@ -34,15 +36,16 @@ from crmkit.domain.marketing import (
     SegmentFilter,
     SegmentId,
 )
-from crmkit.domain.messaging import Channel, MessageKind, OutboxMessage, may_send
+from crmkit.domain.messaging import Channel, MessageKind, may_send
 from crmkit.domain.parties import Company, CompanyKind, Contact
 from crmkit.domain.periods import require_aware
 from crmkit.domain.predicates import Predicate, all_of, describe
 from crmkit.ports.clock import IdGenerator
+from crmkit.ports.outbox import OutboxCopy
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, parse_enum
 from crmkit.services.customers import Page
-from crmkit.services.messaging import sms_message
+from crmkit.services.messaging import enqueue_email_copies, enqueue_sms_copies
 from crmkit.services.territory import actor_for
 
 __all__ = ["MarketingUseCases", "enqueue_campaign"]
@@ -57,37 +60,6 @@ def _address(channel: Channel, contact: Contact | None) -> str | None:
     return contact.phone if channel is Channel.SMS else contact.email
 
 
-def _message(
-    campaign: Campaign, company: Company, contact: Contact, address: str, ids: IdGenerator
-) -> OutboxMessage:
-    key = f"campaign:{campaign.id}:{company.id}"
-    if campaign.channel is Channel.SMS:
-        return sms_message(
-            id=ids.new(),
-            key=key,
-            to=address,
-            text=campaign.body,
-            kind=MessageKind.COMMERCIAL,
-            now=campaign.created_at,
-            contact_id=contact.id,
-            campaign_id=campaign.id,
-            recipient_type="TACIR" if company.kind is CompanyKind.CORPORATE else "BIREYSEL",
-        )
-    return OutboxMessage(
-        id=ids.new(),
-        key=key,
-        channel=Channel.EMAIL,
-        kind=MessageKind.COMMERCIAL,
-        recipient=address,
-        subject=campaign.subject,
-        body=campaign.body,
-        created_at=campaign.created_at,
-        due_at=campaign.created_at,
-        contact_id=contact.id,
-        campaign_id=campaign.id,
-    )
-
-
 def enqueue_campaign(
     uow: UnitOfWork, campaign: Campaign, reach: Predicate, ids: IdGenerator, *, page: int = PAGE
 ) -> Campaign:
@@ -99,7 +71,7 @@ def enqueue_campaign(
     committed here: the caller commits, or rolls back and nothing is sent.
     """
     recipients: list[CampaignRecipient] = []
-    messages: list[OutboxMessage] = []
+    copies: dict[str, list[OutboxCopy]] = {"BIREYSEL": [], "TACIR": []}  # by İYS recipient type
     counts = dict.fromkeys(RecipientStatus, 0)
     offset = 0
     while True:
@@ -124,9 +96,10 @@ def enqueue_campaign(
             elif not may_send(MessageKind.COMMERCIAL, consents.get(address)):
                 status, message_id = RecipientStatus.SKIPPED_NO_CONSENT, None
             else:
-                message = _message(campaign, company, contact, address, ids)
-                messages.append(message)
-                status, message_id = RecipientStatus.QUEUED, message.id
+                message_id = ids.new()
+                kind = "TACIR" if company.kind is CompanyKind.CORPORATE else "BIREYSEL"
+                copies[kind].append((message_id, f"campaign:{campaign.id}:{company.id}", address, contact.id))
+                status = RecipientStatus.QUEUED
             counts[status] += 1
             recipients.append(
                 CampaignRecipient(
@@ -153,7 +126,27 @@ def enqueue_campaign(
         skipped_no_consent=counts[RecipientStatus.SKIPPED_NO_CONSENT],
         skipped_no_address=counts[RecipientStatus.SKIPPED_NO_ADDRESS],
     )
-    uow.outbox.add_many(messages)
+    for recipient_type, group in copies.items():
+        if campaign.channel is Channel.SMS:
+            enqueue_sms_copies(
+                uow,
+                recipients=group,
+                text=campaign.body,
+                kind=MessageKind.COMMERCIAL,
+                now=campaign.created_at,
+                campaign_id=campaign.id,
+                recipient_type=recipient_type,
+            )
+        else:
+            enqueue_email_copies(
+                uow,
+                recipients=group,
+                subject=campaign.subject,
+                body=campaign.body,
+                kind=MessageKind.COMMERCIAL,
+                now=campaign.created_at,
+                campaign_id=campaign.id,
+            )
     uow.marketing.add_campaign(done, recipients)
     return done
 
@@ -181,6 +174,66 @@ class MarketingUseCases(ServiceBase):
             )
             uow.marketing.add_segment(segment)
             return segment
+
+    def update_segment(
+        self,
+        *,
+        actor: object,
+        segment: object,
+        version: int,
+        name: str | None = None,
+        filter: SegmentFilter | Mapping[str, Any] | None = None,
+    ) -> Segment:
+        """Rename a segment and/or replace its filter (M1); returns it with ``version + 1``.
+
+        Validated like :meth:`save_segment`; ``version`` is the version the caller read,
+        so a change made meanwhile by someone else is never overwritten. Audited (C12)
+        in the same unit of work. Campaigns already sent keep their recipients.
+
+        Raises:
+            ValidationError: an unknown field, an empty value list, a blank name, nothing to change.
+            NotFound: no such segment.
+            ConcurrencyConflict: the segment changed since ``version`` was read.
+            PermissionDenied: an unknown or departed actor.
+        """
+        if name is None and filter is None:
+            raise ValidationError("segment", "give a new name, a new filter, or both")
+        chosen = (
+            None
+            if filter is None
+            else filter
+            if isinstance(filter, SegmentFilter)
+            else SegmentFilter.from_data(filter)
+        )
+        by = EmployeeId(parse_id("actor", actor))
+        with self._work(by) as uow:
+            self._acting(uow, actor)
+            current = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
+            changed = attrs.evolve(
+                current,
+                name=current.name if name is None else name,
+                filter=current.filter if chosen is None else chosen,
+                version=version,
+            )
+            return uow.marketing.update_segment(changed)
+
+    def delete_segment(self, *, actor: object, segment: object, version: int) -> None:
+        """Delete a segment no campaign references (M1), audited (C12) in the same unit of work.
+
+        A segment a campaign was sent to is kept, so the campaign's record always says
+        whom it targeted: the delete is refused with a ``RuleViolation`` (M1); rename it
+        instead (e.g. "(arşiv) …").
+
+        Raises:
+            NotFound: no such segment.
+            ConcurrencyConflict: the segment changed since ``version`` was read.
+            RuleViolation: (M1) a campaign references the segment.
+            PermissionDenied: an unknown or departed actor.
+        """
+        by = EmployeeId(parse_id("actor", actor))
+        with self._work(by) as uow:
+            self._acting(uow, actor)
+            uow.marketing.delete_segment(SegmentId(parse_id("segment", segment)), version)
 
     def segments(self, *, limit: int = 50, offset: int = 0) -> list[Segment]:
         """Saved segments by name then id."""

@@ -18,6 +18,20 @@ claimed again and sent again — counted in ``uncertain_attempts`` and flagged
 gateway is idempotent (it then receives the same idempotency key and drops
 the repeat).
 
+**Delivery reports.** :class:`DeliveryReports` writes a provider's
+delivery reports (from its webhook, or polled with the gateway's
+``status``) back onto the outbox message sent with that provider id:
+delivered, failed with the reason, or expired. The first final report
+wins, a repeated one changes nothing, and a report for an id no message
+was sent with is returned in the result, never raised.
+
+**Attachments.** An outbox e-mail carries its files' bytes
+(:class:`~crmkit.domain.messaging.OutboxAttachment`), stored with it in the
+same unit of work; :func:`attachment_of` copies a stored document (C10).
+The bytes are copied rather than referenced because the document store is
+not part of the unit of work: a document deleted or replaced after the
+commit must not change, or lose, an e-mail already promised.
+
 **Inbound.** :class:`InboundRouter` takes a parsed inbound SMS: ``RET``,
 ``STOP`` or ``IPTAL`` revokes the sender's SMS consent (M3); a registered
 keyword's handler answers; anything else gets the help reply. Replies are
@@ -32,38 +46,57 @@ import hashlib
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
 import attrs
 
-from crmkit.domain.errors import ConcurrencyConflict, Duplicate, ValidationError
+from crmkit.domain.documents import Document
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.messaging import (
+    MAX_ATTACHMENT_BYTES,
     BackoffPolicy,
     Channel,
     ConsentRecord,
     ConsentState,
     DeliveryFailed,
+    DeliveryState,
     MessageKind,
+    OutboxAttachment,
     OutboxMessage,
     may_send,
     revocation_keyword,
 )
 from crmkit.domain.sms import sms_parts
 from crmkit.ports.clock import Clock, IdGenerator
-from crmkit.ports.messaging import EmailMessage, EmailSender, InboundSms, SmsGateway, SmsMessage
+from crmkit.ports.messaging import (
+    Attachment,
+    DeliveryReport,
+    DeliveryStatus,
+    EmailMessage,
+    EmailSender,
+    InboundSms,
+    SmsGateway,
+    SmsMessage,
+)
+from crmkit.ports.outbox import OutboxCopy
 from crmkit.ports.storage import Storage, UnitOfWork
 
 __all__ = [
+    "DeliveryReports",
+    "DeliveryResult",
     "DispatchReport",
     "Dispatcher",
     "InboundResult",
     "InboundRouter",
     "KeywordHandler",
     "Probe",
+    "attachment_of",
     "enqueue_email",
+    "enqueue_email_copies",
     "enqueue_sms",
+    "enqueue_sms_copies",
     "record_consent",
     "sms_message",
 ]
@@ -85,6 +118,11 @@ def _parts(text: str) -> int:
     return sms_parts(text).parts
 
 
+def _require_e164(to: str) -> None:
+    if not (to.startswith("+") and to[1:].isdigit() and 8 <= len(to) <= 16):
+        raise ValidationError("to", f"{to!r} is not an E.164 number like +905321234567")
+
+
 def sms_message(
     *,
     id: uuid.UUID,
@@ -104,8 +142,7 @@ def sms_message(
     Raises:
         ValidationError: on ``to`` for a number that is not E.164, on ``recipient_type``.
     """
-    if not (to.startswith("+") and to[1:].isdigit() and 8 <= len(to) <= 16):
-        raise ValidationError("to", f"{to!r} is not an E.164 number like +905321234567")
+    _require_e164(to)
     if recipient_type not in ("BIREYSEL", "TACIR"):
         raise ValidationError("recipient_type", "is BIREYSEL or TACIR")
     return OutboxMessage(
@@ -158,6 +195,83 @@ def enqueue_sms(
     return message
 
 
+def enqueue_sms_copies(
+    uow: UnitOfWork,
+    *,
+    recipients: Sequence[OutboxCopy],
+    text: str,
+    kind: MessageKind,
+    now: datetime,
+    campaign_id: uuid.UUID | None = None,
+    recipient_type: str = "BIREYSEL",
+) -> None:
+    """Write one SMS of ``text`` per recipient ``(id, key, to, contact_id)`` to the outbox of ``uow``.
+
+    What a campaign does: each message is validated like :func:`sms_message` (every
+    ``to`` E.164), the parts are counted once, and the outbox stores the copies in one
+    batch without a message value per recipient (issue 6 item 9); all or nothing.
+
+    Raises:
+        ValidationError: on ``to`` for a number that is not E.164, on ``recipient_type``.
+        Duplicate: on ``key`` or ``id`` when one is taken.
+    """
+    if not recipients:
+        return
+    id, key, to, contact = recipients[0]
+    template = sms_message(
+        id=id,
+        key=key,
+        to=to,
+        text=text,
+        kind=kind,
+        now=now,
+        contact_id=contact,
+        campaign_id=campaign_id,
+        recipient_type=recipient_type,
+    )
+    for recipient in recipients:
+        _require_e164(recipient[2])
+    uow.outbox.add_copies(template, recipients)
+
+
+def enqueue_email_copies(
+    uow: UnitOfWork,
+    *,
+    recipients: Sequence[OutboxCopy],
+    subject: str,
+    body: str,
+    kind: MessageKind,
+    now: datetime,
+    campaign_id: uuid.UUID | None = None,
+) -> None:
+    """Write one e-mail per recipient ``(id, key, to, contact_id)`` to the outbox of ``uow``, in one batch.
+
+    Raises:
+        ValidationError: on ``to`` for an address without ``@``.
+        Duplicate: on ``key`` or ``id`` when one is taken.
+    """
+    if not recipients:
+        return
+    for recipient in recipients:
+        if "@" not in recipient[2]:
+            raise ValidationError("to", f"{recipient[2]!r} is not an e-mail address")
+    id, key, to, contact = recipients[0]
+    template = OutboxMessage(
+        id=id,
+        key=key,
+        channel=Channel.EMAIL,
+        kind=kind,
+        recipient=to,
+        subject=subject,
+        body=body,
+        created_at=now,
+        due_at=now,
+        contact_id=contact,
+        campaign_id=campaign_id,
+    )
+    uow.outbox.add_copies(template, recipients)
+
+
 def enqueue_email(
     uow: UnitOfWork,
     *,
@@ -170,15 +284,25 @@ def enqueue_email(
     now: datetime,
     contact_id: uuid.UUID | None = None,
     campaign_id: uuid.UUID | None = None,
+    attachments: Sequence[OutboxAttachment] = (),
 ) -> OutboxMessage:
-    """Write an e-mail to the outbox of ``uow``; it is sent once ``uow`` commits.
+    """Write an e-mail to the outbox of ``uow``; it is sent, with its attachments, once ``uow`` commits.
+
+    The attachments' bytes are stored with the message in ``uow`` (see the module docs).
 
     Raises:
-        ValidationError: on ``to`` for an address without ``@``.
+        ValidationError: on ``to`` for an address without ``@``; on ``attachments``
+            when they hold more than :data:`~crmkit.domain.messaging.MAX_ATTACHMENT_BYTES` together.
         Duplicate: on ``key`` when a message with this idempotency key exists.
     """
     if "@" not in to:
         raise ValidationError("to", f"{to!r} is not an e-mail address")
+    files = tuple(attachments)
+    if any(not isinstance(f, OutboxAttachment) for f in files):
+        raise ValidationError("attachments", "each is an OutboxAttachment (filename, media type, bytes)")
+    size = sum(len(f.content) for f in files)
+    if size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError("attachments", f"{size} bytes, more than the {MAX_ATTACHMENT_BYTES} allowed")
     message = OutboxMessage(
         id=id,
         key=key,
@@ -191,9 +315,19 @@ def enqueue_email(
         due_at=now,
         contact_id=contact_id,
         campaign_id=campaign_id,
+        attachments=files,
     )
     uow.outbox.add(message)
     return message
+
+
+def attachment_of(document: Document) -> OutboxAttachment:
+    """An attachment carrying a copy of a stored document's bytes, name and media type (C10).
+
+    Raises:
+        ValidationError: the document's name or media type cannot name an attachment.
+    """
+    return OutboxAttachment(document.name, document.media_type, document.content)
 
 
 def record_consent(
@@ -386,10 +520,167 @@ class Dispatcher:
                 )
             )
         if message.channel is Channel.EMAIL:
+            files = [Attachment(f.filename, f.media_type, f.content) for f in message.attachments]
             return self.email.send(
-                EmailMessage(message.recipient, message.subject, message.body, key=message.key)
+                EmailMessage(message.recipient, message.subject, message.body, files, key=message.key)
             )
         raise DeliveryFailed("outbox", "channel", f"cannot send on {message.channel.value}", permanent=True)
+
+
+_FINAL_REPORTS = {
+    DeliveryStatus.DELIVERED: DeliveryState.DELIVERED,
+    DeliveryStatus.FAILED: DeliveryState.FAILED,
+    DeliveryStatus.EXPIRED: DeliveryState.EXPIRED,
+}
+
+
+@attrs.define
+class DeliveryResult:
+    """What :meth:`DeliveryReports.record` or :meth:`DeliveryReports.poll` did.
+
+    Attributes:
+        recorded: messages that took their final report (delivered, failed or expired).
+        unchanged: final reports for messages that already had one (a repeat, or a stale
+            report that would move a message back): nothing changed.
+        pending: reports that say "not yet" (pending or unknown at the provider).
+        unknown: provider ids no sent SMS carries (or, when polling, the provider does not know).
+        unreachable: polled messages the provider could not be asked about (a temporary failure).
+    """
+
+    recorded: int = 0
+    unchanged: int = 0
+    pending: int = 0
+    unknown: list[str] = attrs.Factory(list)
+    unreachable: int = 0
+
+
+def _reason(report: DeliveryReport) -> str:
+    if report.error_code:
+        return f"{report.status.value}: status {report.raw_status}, error {report.error_code}"
+    return f"{report.status.value}: status {report.raw_status}"
+
+
+class DeliveryReports:
+    """Writes SMS delivery reports back onto the outbox (issue 6 item 1; see the module docs).
+
+    Args:
+        storage: where the outbox is.
+        sms: the gateway whose provider ids the reports name (polled by :meth:`poll`).
+        clock: stamps reports that carry no time.
+        batch_size: reports written (and messages polled) per unit of work.
+    """
+
+    def __init__(self, storage: Storage, *, sms: SmsGateway, clock: Clock, batch_size: int = 500) -> None:
+        if batch_size < 1:
+            raise ValidationError("batch_size", "must be at least 1")
+        self.storage = storage
+        self.sms = sms
+        self.clock = clock
+        self.batch_size = batch_size
+        self.conflict_retries = 20
+        """Times a batch is written again when a concurrent writer made it conflict."""
+
+    def record(self, reports: Iterable[DeliveryReport]) -> DeliveryResult:
+        """Record reports (e.g. from ``sms.parse_callback``) on the messages sent with their ids.
+
+        Idempotent: the same reports again change nothing. Batched: one unit of
+        work per ``batch_size`` reports.
+        """
+        result = DeliveryResult()
+        batch: list[DeliveryReport] = []
+        for report in reports:
+            batch.append(report)
+            if len(batch) >= self.batch_size:
+                self._record_batch(batch, result)
+                batch = []
+        if batch:
+            self._record_batch(batch, result)
+        return result
+
+    def receive(self, body: bytes, headers: Mapping[str, str]) -> tuple[DeliveryResult, list[InboundSms]]:
+        """Parse a webhook of the gateway, record its delivery reports; return the inbound messages.
+
+        Raises:
+            ValidationError: the body is not a callback of this gateway.
+        """
+        items = self.sms.parse_callback(body, headers)
+        inbound = [i for i in items if isinstance(i, InboundSms)]
+        return self.record(i for i in items if isinstance(i, DeliveryReport)), inbound
+
+    def poll(self, *, limit: int | None = None) -> DeliveryResult:
+        """Ask the gateway about sent SMS without a final report, oldest first, in batches.
+
+        ``limit`` caps the number of messages asked about (``None``: all of them).
+        """
+        result = DeliveryResult()
+        after: tuple[datetime, uuid.UUID] | None = None
+        asked = 0
+        while limit is None or asked < limit:
+            size = self.batch_size if limit is None else min(self.batch_size, limit - asked)
+            with self.storage.unit_of_work() as uow:
+                page = uow.outbox.awaiting_delivery(Channel.SMS, after=after, limit=size)
+            if not page:
+                break
+            asked += len(page)
+            after = (page[-1].due_at, page[-1].id)
+            reports: list[DeliveryReport] = []
+            for message in page:
+                assert message.provider_id is not None  # awaiting_delivery returns sent messages only
+                try:
+                    reports.append(self.sms.status(message.provider_id))
+                except NotFound:
+                    result.unknown.append(message.provider_id)
+                except DeliveryFailed:
+                    result.unreachable += 1
+            if reports:
+                self._record_batch(reports, result)
+            if len(page) < size:
+                break
+        return result
+
+    def _record_batch(self, reports: list[DeliveryReport], result: DeliveryResult) -> None:
+        for attempt in range(self.conflict_retries):
+            partial = DeliveryResult()
+            try:
+                self._write(reports, partial)
+            except ConcurrencyConflict:
+                if attempt + 1 == self.conflict_retries:
+                    raise
+                time.sleep(min(0.2, 0.005 * 2**attempt))
+                continue
+            result.recorded += partial.recorded
+            result.unchanged += partial.unchanged
+            result.pending += partial.pending
+            result.unknown += partial.unknown
+            return
+
+    def _write(self, reports: list[DeliveryReport], result: DeliveryResult) -> None:
+        now = self.clock.now()
+        with self.storage.unit_of_work() as uow:
+            found = uow.outbox.by_provider_ids(Channel.SMS, {r.provider_id for r in reports})
+            latest: dict[uuid.UUID, OutboxMessage] = {}
+            changed: dict[uuid.UUID, OutboxMessage] = {}
+            for report in reports:
+                messages = found.get(report.provider_id)
+                if messages is None:
+                    result.unknown.append(report.provider_id)
+                    continue
+                state = _FINAL_REPORTS.get(report.status)
+                if state is None:
+                    result.pending += 1
+                    continue
+                for message in messages:
+                    current = latest.get(message.id, message)
+                    error = None if state is DeliveryState.DELIVERED else _reason(report)
+                    done = current.delivery_reported(state, report.at or now, error)
+                    if done is None:
+                        result.unchanged += 1
+                        continue
+                    latest[message.id] = changed[message.id] = done
+            refused = set(uow.outbox.record_deliveries(list(changed.values())))
+            uow.commit()
+        result.recorded += len(changed) - len(refused)
+        result.unchanged += len(refused)
 
 
 KeywordHandler = Callable[[UnitOfWork, InboundSms], str | None]
@@ -464,6 +755,18 @@ class InboundRouter:
     def keywords(self) -> list[str]:
         """The routed keywords, sorted."""
         return sorted(self._handlers)
+
+    def routes(self, keyword: str) -> bool:
+        """Whether ``keyword`` (folded the Turkish way) already has a handler.
+
+        >>> from crmkit.testing import FixedClock, SequentialIds
+        >>> from crmkit.adapters.memory import MemoryStorage
+        >>> router = InboundRouter(MemoryStorage(), clock=FixedClock(), ids=SequentialIds())
+        >>> router.register("PUAN", lambda uow, inbound: "120")
+        >>> router.routes("puan"), router.routes("BAKİYE")
+        (True, False)
+        """
+        return _fold_keyword(keyword) in self._handlers
 
     def receive(self, inbound: InboundSms) -> InboundResult:
         """Handle one inbound SMS in one unit of work; replies go through the outbox.

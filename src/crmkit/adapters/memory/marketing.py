@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from crmkit.domain.errors import Duplicate, NotFound
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, RuleViolation
 from crmkit.domain.marketing import (
     CAMPAIGN_AGGREGATE,
     SEGMENT_AGGREGATE,
@@ -71,15 +71,51 @@ class MemoryMarketingRepository:
         self._uow.check_usable()
         with self._lock:
             found = self._segments.get(id) or self._tables.segments.get(id)
-        if found is None:
+        if found is None or id in self._deleted:
             raise NotFound("segment", id)
         return found
+
+    def update_segment(self, segment: Segment) -> Segment:
+        """Stage a changed segment; its version is checked now and again at commit."""
+        current = self.get_segment(segment.id)
+        if current.version != segment.version:
+            raise ConcurrencyConflict(SEGMENT_AGGREGATE, segment.id, segment.version)
+        new = attrs.evolve(segment, version=segment.version + 1)
+        if segment.id not in self._expected and segment.id not in self._segments:
+            self._expected[segment.id] = segment.version
+        self._segments[segment.id] = new
+        self._uow.record_change(SEGMENT_AGGREGATE, segment.id, new.version, current, new)
+        return new
+
+    def _referencing(self, id: SegmentId) -> int:
+        with self._lock:
+            committed = sum(1 for c in self._tables.campaigns.values() if c.segment_id == id)
+        return committed + sum(1 for c in self._campaigns.values() if c.segment_id == id)
+
+    def delete_segment(self, id: SegmentId, version: int) -> None:
+        """Stage a deletion, refused while a campaign references the segment (M1)."""
+        current = self.get_segment(id)
+        if current.version != version:
+            raise ConcurrencyConflict(SEGMENT_AGGREGATE, id, version)
+        used = self._referencing(id)
+        if used:
+            raise RuleViolation("M1", f"segment {id} is used by {used} campaign(s) and cannot be deleted")
+        if id not in self._expected and id not in self._segments:
+            self._expected[id] = version
+        if self._segments.pop(id, None) is not None and id not in self._expected:
+            # added and deleted in this unit of work: nothing reaches the tables
+            self._uow.record_change(SEGMENT_AGGREGATE, id, version, current, None)
+            return
+        self._deleted.add(id)
+        self._uow.record_change(SEGMENT_AGGREGATE, id, version, current, None)
 
     def segments(self, *, limit: int = 50, offset: int = 0) -> list[Segment]:
         """Saved segments by folded name then id."""
         self._uow.check_usable()
         with self._lock:
             merged = {**self._tables.segments, **self._segments}
+        for gone in self._deleted:
+            merged.pop(gone, None)
         ordered = sorted(merged.values(), key=lambda s: (fold(s.name), s.id))
         start = max(offset, 0)
         return ordered[start : start + max(limit, 0)]
@@ -116,8 +152,27 @@ class MemoryMarketingRepository:
 
     # -- staging (called by the unit of work) -------------------------------------------
     def verify(self) -> None:
-        """Refuse ids another unit of work committed first (under the storage lock)."""
-        taken = [f"segment {k}" for k in self._segments if k in self._tables.segments]
+        """Refuse taken ids, stale segment versions and deletes of used segments (under the storage lock).
+
+        A segment deleted here may have gained a campaign in a unit of work that
+        committed first; a campaign staged here may target a segment deleted meanwhile.
+        """
+        for id, version in self._expected.items():
+            committed = self._tables.segments.get(id)
+            if committed is None or committed.version != version:
+                self.discard()
+                raise ConcurrencyConflict(SEGMENT_AGGREGATE, id, version)
+        for id in self._deleted:
+            if any(c.segment_id == id for c in self._tables.campaigns.values()):
+                self.discard()
+                raise RuleViolation("M1", f"segment {id} is used by a campaign and cannot be deleted")
+        for campaign in self._campaigns.values():
+            if campaign.segment_id not in self._tables.segments and campaign.segment_id not in self._segments:
+                self.discard()
+                raise NotFound("segment", campaign.segment_id)
+        taken = [
+            f"segment {k}" for k in self._segments if k in self._tables.segments and k not in self._expected
+        ]
         taken += [f"campaign {k}" for k in self._campaigns if k in self._tables.campaigns]
         if taken:
             self.discard()
@@ -126,6 +181,8 @@ class MemoryMarketingRepository:
     def apply(self) -> None:
         """Make the staged writes visible (under the storage lock)."""
         self._tables.segments.update(self._segments)
+        for gone in self._deleted:
+            self._tables.segments.pop(gone, None)
         self._tables.campaigns.update(self._campaigns)
         self._tables.recipients.update(self._recipients)
         self.discard()
@@ -133,5 +190,8 @@ class MemoryMarketingRepository:
     def discard(self) -> None:
         """Drop the staged writes."""
         self._segments: dict[SegmentId, Segment] = {}
+        self._expected: dict[SegmentId, int] = {}
+        """Committed segments this unit of work changes or deletes → the version it read."""
+        self._deleted: set[SegmentId] = set()
         self._campaigns: dict[CampaignId, Campaign] = {}
         self._recipients: dict[CampaignId, list[CampaignRecipient]] = {}

@@ -24,6 +24,7 @@ from crmkit.domain.messaging import (
     OutboxState,
     consent_at,
 )
+from crmkit.ports.outbox import OutboxCopy
 
 if TYPE_CHECKING:
     from crmkit.adapters.memory.storage import MemoryUnitOfWork
@@ -98,6 +99,17 @@ class MemoryOutboxRepository:
         for m in batch:
             self._new[m.id] = m
 
+    def add_copies(self, template: OutboxMessage, copies: Sequence[OutboxCopy]) -> None:
+        """Stage one copy of ``template`` per ``(id, key, recipient, contact_id)``, all or none.
+
+        Raises:
+            Duplicate: an id or key is taken.
+        """
+        self.add_many(
+            attrs.evolve(template, id=id, key=key, recipient=recipient, contact_id=contact)
+            for id, key, recipient, contact in copies
+        )
+
     def get(self, id: uuid.UUID) -> OutboxMessage:
         """The message with this id.
 
@@ -155,6 +167,60 @@ class MemoryOutboxRepository:
                 original = staged[0] if staged is not None else seen
                 self._changed[m.id] = (original, attrs.evolve(m, claim=None))
         return lost
+
+    def by_provider_ids(
+        self, channel: Channel, provider_ids: Iterable[str]
+    ) -> dict[str, list[OutboxMessage]]:
+        """Sent messages of ``channel`` by provider id; unknown ids left out."""
+        self._uow.check_usable()
+        wanted = set(provider_ids)
+        found: dict[str, list[OutboxMessage]] = {}
+        for m in sorted(self._all(), key=_order):
+            if m.channel is channel and m.provider_id in wanted and m.state is OutboxState.SENT:
+                found.setdefault(m.provider_id, []).append(m)
+        return found
+
+    def record_deliveries(self, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
+        """Stage final delivery reports of sent messages that have none yet; return the ids refused."""
+        self._uow.check_usable()
+        refused: list[uuid.UUID] = []
+        with self._lock:
+            for m in messages:
+                staged = self._changed.get(m.id)
+                seen = staged[1] if staged is not None else self._data.messages.get(m.id)
+                if seen is None or seen.state is not OutboxState.SENT or seen.delivery_status is not None:
+                    refused.append(m.id)
+                    continue
+                original = staged[0] if staged is not None else seen
+                self._changed[m.id] = (
+                    original,
+                    attrs.evolve(
+                        seen,
+                        delivery_status=m.delivery_status,
+                        delivery_at=m.delivery_at,
+                        delivery_error=m.delivery_error,
+                    ),
+                )
+        return refused
+
+    def awaiting_delivery(
+        self, channel: Channel, *, after: tuple[datetime, uuid.UUID] | None = None, limit: int = 500
+    ) -> list[OutboxMessage]:
+        """Sent messages of ``channel`` without a final report, by (sent_at, id), after ``after``."""
+        self._uow.check_usable()
+        found = sorted(
+            (
+                (m.due_at, m.id, m)
+                for m in self._all()
+                if m.channel is channel
+                and m.state is OutboxState.SENT
+                and m.provider_id is not None
+                and m.delivery_status is None
+                and (after is None or (m.due_at, m.id) > after)
+            ),
+            key=lambda t: (t[0], t[1]),
+        )
+        return [m for _, _, m in found[:limit]]
 
     def count(self, state: OutboxState | None = None) -> int:
         """How many messages (in ``state``)."""

@@ -309,9 +309,12 @@ class MemoryUnitOfWork:
         self._storage.check_open()
 
     def record_change(
-        self, aggregate_type: str, key: object, version: int, old: object | None, new: object
+        self, aggregate_type: str, key: object, version: int, old: object | None, new: object | None
     ) -> None:
-        """Stage the audit entry of an ``add`` (``old`` is ``None``) or a ``save`` (C12)."""
+        """Stage the audit entry of an ``add`` (``old`` is ``None``), a ``save``, or a delete (C12).
+
+        A delete has ``new`` ``None``.
+        """
         self._staged_audit.append(
             audit_entry(
                 actor=self.actor,

@@ -48,6 +48,8 @@ def _status(raw: str) -> DeliveryStatus:
         return DeliveryStatus.PENDING
     if raw == "1":
         return DeliveryStatus.DELIVERED
+    if raw == "2":  # expired / timeout (the validity period ran out)
+        return DeliveryStatus.EXPIRED
     if raw.isdigit():
         return DeliveryStatus.FAILED
     return DeliveryStatus.UNKNOWN

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -21,7 +22,7 @@ from crmkit.adapters.sqlalchemy.marketing_tables import campaign_recipients, cam
 from crmkit.adapters.sqlalchemy.repositories import audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries
 from crmkit.adapters.unit_of_work import audit_entry
-from crmkit.domain.errors import Duplicate, NotFound
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, RuleViolation
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
 from crmkit.domain.marketing import (
     CAMPAIGN_AGGREGATE,
@@ -94,15 +95,17 @@ class SqlMarketingRepository:
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
 
-    def _audit(self, aggregate_type: str, key: object, version: int, new: object) -> dict[str, Any]:
-        """The ``create`` audit row of ``new`` (C12)."""
+    def _audit(
+        self, aggregate_type: str, key: object, version: int, new: object | None, old: object | None = None
+    ) -> dict[str, Any]:
+        """The audit row of creating ``new``, changing ``old`` into it, or deleting ``old`` (C12)."""
         entry = audit_entry(
             actor=self._uow.actor,
             at=self._uow.clock.now(),
             aggregate_type=aggregate_type,
             aggregate_id=key,
             version=version,
-            old=None,
+            old=old,
             new=new,
         )
         return audit_row(entry)
@@ -140,6 +143,70 @@ class SqlMarketingRepository:
                 sa.insert(audit_entries),
                 [self._audit(SEGMENT_AGGREGATE, segment.id, segment.version, segment)],
             )
+
+    def _locked_segment(self, id: SegmentId, version: int) -> Segment:
+        query = sa.select(segments).where(segments.c.id == id)
+        if self._uow.connection.dialect.name != "sqlite":
+            query = query.with_for_update()
+        row = self._uow.read(query).one_or_none()
+        if row is None:
+            raise NotFound("segment", id)
+        if row.version != version:
+            raise ConcurrencyConflict(SEGMENT_AGGREGATE, id, version)
+        return _segment(row)
+
+    def update_segment(self, segment: Segment) -> Segment:
+        """Store a changed segment with a conditional ``UPDATE`` and an ``update`` audit entry."""
+        old = self._locked_segment(segment.id, segment.version)
+        new = attrs.evolve(segment, version=segment.version + 1)
+        values = {
+            "version": new.version,
+            "name": new.name,
+            "name_key": fold(new.name),
+            "filter": json.dumps(new.filter.to_data(), ensure_ascii=False, sort_keys=True),
+        }
+        update = (
+            sa.update(segments)
+            .where(segments.c.id == segment.id, segments.c.version == segment.version)
+            .values(values)
+        )
+        with self._writing("segment") as connection:
+            if connection.execute(update).rowcount != 1:
+                raise ConcurrencyConflict(SEGMENT_AGGREGATE, segment.id, segment.version)
+            connection.execute(
+                sa.insert(audit_entries), [self._audit(SEGMENT_AGGREGATE, segment.id, new.version, new, old)]
+            )
+        return new
+
+    def delete_segment(self, id: SegmentId, version: int) -> None:
+        """Delete a segment no campaign references (M1), with a ``delete`` audit entry.
+
+        The foreign key ``campaigns.segment_id`` backs the check against a campaign
+        committed concurrently.
+        """
+        old = self._locked_segment(id, version)
+        count = sa.select(sa.func.count()).select_from(campaigns).where(campaigns.c.segment_id == id)
+        used = int(self._uow.read(count).scalar_one())
+        if used:
+            raise RuleViolation("M1", f"segment {id} is used by {used} campaign(s) and cannot be deleted")
+        delete = sa.delete(segments).where(segments.c.id == id, segments.c.version == version)
+        connection = self._uow.connection
+        savepoint = connection.begin_nested()
+        try:
+            if connection.execute(delete).rowcount != 1:
+                raise ConcurrencyConflict(SEGMENT_AGGREGATE, id, version)
+            connection.execute(
+                sa.insert(audit_entries), [self._audit(SEGMENT_AGGREGATE, id, version, None, old)]
+            )
+        except IntegrityError:
+            savepoint.rollback()
+            raise RuleViolation("M1", f"segment {id} is used by a campaign and cannot be deleted") from None
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        else:
+            savepoint.commit()
 
     def get_segment(self, id: SegmentId) -> Segment:
         """The segment with this id."""

@@ -7,32 +7,50 @@ update — ``WHERE id IN (…) AND state = ? AND due_at <= now`` — so a row
 another dispatcher claimed in between is simply not ours (SQLite, which
 drops ``FOR UPDATE``, relies on that alone). Outcomes are written with one
 ``executemany`` per call, only for rows still held by the claim token.
+
+Delivery reports are written the same way: one ``executemany`` whose
+``WHERE`` keeps only rows that are sent and have no final report yet, so a
+report never moves a message back and a repeated one changes nothing.
+E-mail attachments are rows of ``outbox_attachments`` inserted with their
+message and read back, one query per page, only for e-mails.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy._errors import is_lock_conflict
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
-from crmkit.adapters.sqlalchemy.outbox_tables import consent_records, outbox_messages
-from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
+from crmkit.adapters.sqlalchemy.outbox_tables import (
+    KEY_LENGTH,
+    SUBJECT,
+    consent_records,
+    outbox_attachments,
+    outbox_messages,
+)
+from crmkit.adapters.sqlalchemy.tables import EMAIL
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.messaging import (
     Channel,
     ConsentRecord,
     ConsentState,
+    DeliveryState,
     MessageKind,
+    OutboxAttachment,
     OutboxMessage,
     OutboxState,
     consent_at,
 )
+from crmkit.ports.outbox import OutboxCopy
 
 if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
@@ -42,9 +60,12 @@ __all__ = ["SqlConsentRepository", "SqlOutboxRepository"]
 _SKIP_LOCKED = ("postgresql", "mysql", "mariadb")
 _CHUNK = 1000
 
-_messages = RowMapper(OutboxMessage, outbox_messages)
 _consents = RowMapper(ConsentRecord, consent_records)
-_COLUMNS = [c.name for c in outbox_messages.columns]
+_DELIVERY_COLUMNS = ("delivery_status", "delivery_at", "delivery_error")
+_COLUMNS = [c.name for c in outbox_messages.columns if c.name not in _DELIVERY_COLUMNS]
+"""The columns an enqueued message fills (a new message has no delivery report: those stay NULL)."""
+_ATTACHMENT_COLUMNS = [c.name for c in outbox_attachments.columns]
+_LIMITS = (("key", KEY_LENGTH), ("recipient", EMAIL), ("subject", SUBJECT))
 
 _t = outbox_messages
 _FINISH = (
@@ -61,16 +82,37 @@ _FINISH = (
 )
 
 
+_DELIVER = (
+    sa.update(_t)
+    .where(
+        _t.c.id == sa.bindparam("b_id"),
+        _t.c.state == OutboxState.SENT.value,
+        _t.c.delivery_status.is_(None),
+    )
+    .values(
+        delivery_status=sa.bindparam("n_status"),
+        delivery_at=sa.bindparam("n_at"),
+        delivery_error=sa.bindparam("n_error"),
+    )
+)
+
 _VALUES: dict[object, str] = {
     member: member.value for enum in (Channel, MessageKind, OutboxState) for member in enum
 }
 """Enum member → stored value (a dict lookup is several times cheaper than ``.value``)."""
 
 
+def _check_lengths(m: OutboxMessage) -> None:
+    """Refuse a text longer than its column, naming the field (before anything is written)."""
+    for field, length in _LIMITS:
+        if len(getattr(m, field)) > length:
+            raise ValidationError(field, f"is longer than {length} characters")
+
+
 def _row(m: OutboxMessage) -> tuple[Any, ...]:
     """The row of ``m`` in :data:`_COLUMNS` order, built directly (cattrs would cost more than the insert)."""
-    if len(m.key) > 200 or len(m.recipient) > 254 or len(m.subject) > 500:
-        _messages.to_row(m)  # raises ValidationError naming the field
+    if len(m.key) > KEY_LENGTH or len(m.recipient) > EMAIL or len(m.subject) > SUBJECT:
+        _check_lengths(m)
     created = utc(m.created_at)
     return (
         m.id,
@@ -96,9 +138,91 @@ def _row(m: OutboxMessage) -> tuple[Any, ...]:
     )
 
 
+def _processor(name: str, dialect: Dialect) -> Callable[[Any], Any]:
+    """The bind processor of column ``name`` on ``dialect`` (identity when it has none)."""
+    found = _t.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+    return found if found is not None else _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _driver_rows(messages: Sequence[OutboxMessage], dialect: Dialect) -> list[tuple[Any, ...]]:
+    """Driver-ready rows in :data:`_COLUMNS` order, built in one pass.
+
+    The same values as :func:`_row` passed through the columns' bind processors, but
+    the values a campaign repeats (its time, its id) are converted once (issue 6
+    item 9: per-row work is what separates enqueue from a raw insert).
+    """
+    to_uuid = _processor("id", dialect)
+    to_time = _processor("created_at", dialect)
+    times: dict[datetime, Any] = {}
+    uuids: dict[uuid.UUID, Any] = {}
+
+    def time_of(value: datetime) -> Any:
+        found = times.get(value)
+        if found is None:
+            found = times[value] = to_time(utc(value))
+        return found
+
+    def uuid_of(value: uuid.UUID) -> Any:
+        found = uuids.get(value)
+        if found is None:
+            found = uuids[value] = to_uuid(value)
+        return found
+
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    last_time: datetime | None = None
+    last_converted: Any = None
+    last_campaign: uuid.UUID | None = None
+    campaign_converted: Any = None
+    for m in messages:
+        if len(m.key) > KEY_LENGTH or len(m.recipient) > EMAIL or len(m.subject) > SUBJECT:
+            _check_lengths(m)
+        created_at = m.created_at
+        if created_at is not last_time:  # a campaign's messages share one time object
+            last_time, last_converted = created_at, time_of(created_at)
+        created = last_converted
+        due_at = m.due_at
+        contact = m.contact_id
+        campaign = m.campaign_id
+        if campaign is not last_campaign:  # ... and one campaign id
+            last_campaign = campaign
+            campaign_converted = None if campaign is None else uuid_of(campaign)
+        sent_at = m.sent_at
+        append(
+            (
+                to_uuid(m.id),
+                m.key,
+                m.channel._value_,  # the plain attribute: ``.value`` is a slow descriptor
+                m.kind._value_,
+                m.recipient,
+                m.body,
+                m.subject,
+                created,
+                created if due_at is created_at else time_of(due_at),
+                m.state._value_,
+                m.attempts,
+                m.uncertain_attempts,
+                m.claim,
+                m.provider_id,
+                m.last_error,
+                None if sent_at is None else time_of(sent_at),
+                m.parts,
+                None if contact is None else to_uuid(contact),
+                campaign_converted,
+                m.recipient_type,
+            )
+        )
+    return rows
+
+
 _CHANNELS = {c.value: c for c in Channel}
 _KINDS = {k.value: k for k in MessageKind}
 _STATES = {s.value: s for s in OutboxState}
+_DELIVERIES = {d.value: d for d in DeliveryState}
 
 
 def _from_row(row: Any) -> OutboxMessage:
@@ -125,6 +249,9 @@ def _from_row(row: Any) -> OutboxMessage:
         contact_id=row.contact_id,
         campaign_id=row.campaign_id,
         recipient_type=row.recipient_type,
+        delivery_status=None if row.delivery_status is None else _DELIVERIES[row.delivery_status],
+        delivery_at=None if row.delivery_at is None else utc(row.delivery_at),
+        delivery_error=row.delivery_error,
     )
 
 
@@ -155,13 +282,62 @@ class SqlOutboxRepository:
             ConcurrencyConflict: the database chose this transaction as a deadlock victim
                 (MariaDB, against dispatchers' claims); run the whole use case again.
         """
-        rows = [_row(m) for m in messages]
-        if not rows:
+        batch = messages if isinstance(messages, list) else list(messages)
+        if not batch:
             return
+        rows = _driver_rows(batch, self._uow.connection.dialect)
+        files = [
+            (m.id, position, f.filename, f.media_type, f.content)
+            for m in batch
+            if m.attachments
+            for position, f in enumerate(m.attachments)
+        ]
+        self._insert(rows, files, batch[0].id)
+
+    def add_copies(self, template: OutboxMessage, copies: Sequence[OutboxCopy]) -> None:
+        """Enqueue one copy of ``template`` per ``(id, key, recipient, contact_id)`` in one batched insert.
+
+        The template's row is converted once; each copy's row is that row with its
+        four values put in (no message value, no conversion per recipient).
+
+        Raises:
+            Duplicate: an id or key is taken (nothing of the batch is written).
+            ValidationError: a key or recipient too long, naming the field.
+            ConcurrencyConflict: a deadlock victim (MariaDB); run the use case again.
+        """
+        if not copies:
+            return
+        dialect = self._uow.connection.dialect
+        to_uuid = _processor("id", dialect)
+        base = _driver_rows([template], dialect)[0]
+        (_, _, channel, kind, _, body, subject, created, due, state, attempts, uncertain, claim,
+         provider_id, last_error, sent_at, parts, _, campaign, recipient_type) = base  # fmt: skip
+        rows: list[tuple[Any, ...]] = []
+        append = rows.append
+        for id, key, recipient, contact in copies:
+            if len(key) > KEY_LENGTH:
+                raise ValidationError("key", f"is longer than {KEY_LENGTH} characters")
+            if len(recipient) > EMAIL:
+                raise ValidationError("recipient", f"is longer than {EMAIL} characters")
+            append(
+                (to_uuid(id), key, channel, kind, recipient, body, subject, created, due, state, attempts,
+                 uncertain, claim, provider_id, last_error, sent_at, parts,
+                 None if contact is None else to_uuid(contact), campaign, recipient_type)
+            )  # fmt: skip
+        files = [
+            (copy[0], position, f.filename, f.media_type, f.content)
+            for copy in (copies if template.attachments else ())
+            for position, f in enumerate(template.attachments)
+        ]
+        self._insert(rows, files, copies[0][0])
+
+    def _insert(self, rows: list[tuple[Any, ...]], files: list[tuple[Any, ...]], first: uuid.UUID) -> None:
         connection = self._uow.connection
         savepoint = connection.begin_nested()
         try:
-            bulk_insert(connection, outbox_messages, rows, columns=_COLUMNS)
+            bulk_insert(connection, outbox_messages, rows, columns=_COLUMNS, prepared=True)
+            if files:
+                bulk_insert(connection, outbox_attachments, files, columns=_ATTACHMENT_COLUMNS)
         except IntegrityError as error:
             savepoint.rollback()
             text = str(error.orig).lower()
@@ -172,7 +348,7 @@ class SqlOutboxRepository:
             if savepoint.is_active and not is_lock_conflict(error):
                 savepoint.rollback()
             if is_lock_conflict(error):
-                raise ConcurrencyConflict("outbox message", rows[0][0], 0) from None
+                raise ConcurrencyConflict("outbox message", first, 0) from None
             raise
         except BaseException:
             if savepoint.is_active:
@@ -190,12 +366,34 @@ class SqlOutboxRepository:
         row = self._uow.read(sa.select(_t).where(_t.c.id == id)).first()
         if row is None:
             raise NotFound("outbox message", id)
-        return _from_row(row)
+        return self._attach([_from_row(row)])[0]
 
     def by_key(self, key: str) -> OutboxMessage | None:
         """The message with this idempotency key, or ``None``."""
         row = self._uow.read(sa.select(_t).where(_t.c.key == key)).first()
-        return None if row is None else _from_row(row)
+        return None if row is None else self._attach([_from_row(row)])[0]
+
+    def _attach(self, messages: list[OutboxMessage]) -> list[OutboxMessage]:
+        """``messages`` with their e-mails' attachments loaded (one query per 1,000 e-mails)."""
+        emails = [m.id for m in messages if m.channel is Channel.EMAIL]
+        if not emails:
+            return messages
+        a = outbox_attachments
+        files: dict[uuid.UUID, list[OutboxAttachment]] = {}
+        for chunk in _chunks(emails):
+            query = sa.select(a).where(a.c.message_id.in_(chunk)).order_by(a.c.message_id, a.c.position)
+            for row in self._uow.read(query):
+                owner = (
+                    row.message_id
+                    if isinstance(row.message_id, uuid.UUID)
+                    else uuid.UUID(str(row.message_id))
+                )
+                files.setdefault(owner, []).append(
+                    OutboxAttachment(row.filename, row.media_type, bytes(row.content))
+                )
+        if not files:
+            return messages
+        return [attrs.evolve(m, attachments=tuple(files[m.id])) if m.id in files else m for m in messages]
 
     def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
         """Claim up to ``limit`` due messages, oldest due first (see the module docs).
@@ -230,7 +428,7 @@ class SqlOutboxRepository:
             candidates = [_from_row(r) for r in self._uow.read(query)]
             if candidates:
                 claimed += self._take(state, candidates, token, now, lease)
-        return claimed
+        return self._attach(claimed)
 
     def _take(
         self, state: OutboxState, candidates: list[OutboxMessage], token: str, now: datetime, lease: timedelta
@@ -307,6 +505,85 @@ class SqlOutboxRepository:
             self._uow.connection.execute(_FINISH, params)
         return [m.id for m in messages if m.id not in held]
 
+    def by_provider_ids(
+        self, channel: Channel, provider_ids: Iterable[str]
+    ) -> dict[str, list[OutboxMessage]]:
+        """Sent messages of ``channel`` by provider id (one indexed query per 1,000 ids)."""
+        found: dict[str, list[OutboxMessage]] = {}
+        for chunk in _chunks(sorted(set(provider_ids))):
+            query = (
+                sa.select(_t)
+                .where(
+                    _t.c.provider_id.in_(chunk),
+                    _t.c.provider_id.is_not(None),
+                    _t.c.channel == channel.value,
+                    _t.c.state == OutboxState.SENT.value,
+                )
+                .order_by(_t.c.created_at, _t.c.id)
+            )
+            for row in self._uow.read(query):
+                found.setdefault(row.provider_id, []).append(_from_row(row))
+        return found
+
+    def record_deliveries(self, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
+        """Store final delivery reports with one ``executemany``; return the ids refused.
+
+        Raises:
+            ConcurrencyConflict: a deadlock victim; record again in a new unit of work.
+        """
+        if not messages:
+            return []
+        try:
+            held: set[uuid.UUID] = set()
+            for chunk in _chunks([m.id for m in messages]):
+                query = sa.select(_t.c.id).where(
+                    _t.c.id.in_(chunk), _t.c.state == OutboxState.SENT.value, _t.c.delivery_status.is_(None)
+                )
+                if self._uow.connection.dialect.name in _SKIP_LOCKED:
+                    query = query.with_for_update()
+                held.update(
+                    i if isinstance(i, uuid.UUID) else uuid.UUID(str(i))
+                    for i in self._uow.read(query).scalars()
+                )
+            params = [
+                {
+                    "b_id": m.id,
+                    "n_status": None if m.delivery_status is None else m.delivery_status.value,
+                    "n_at": None if m.delivery_at is None else utc(m.delivery_at),
+                    "n_error": None if m.delivery_error is None else m.delivery_error[:1000],
+                }
+                for m in messages
+                if m.id in held and m.delivery_status is not None
+            ]
+            if params:
+                self._uow.connection.execute(_DELIVER, params)
+        except DBAPIError as error:
+            if is_lock_conflict(error):
+                raise ConcurrencyConflict("outbox delivery", messages[0].id, 0) from None
+            raise
+        written = {p["b_id"] for p in params}
+        return [m.id for m in messages if m.id not in written]
+
+    def awaiting_delivery(
+        self, channel: Channel, *, after: tuple[datetime, uuid.UUID] | None = None, limit: int = 500
+    ) -> list[OutboxMessage]:
+        """Sent messages without a final report, by (sending time, id): a range scan of (state, due_at)."""
+        query = (
+            sa.select(_t)
+            .where(
+                _t.c.state == OutboxState.SENT.value,
+                _t.c.channel == channel.value,
+                _t.c.provider_id.is_not(None),
+                _t.c.delivery_status.is_(None),
+            )
+            .order_by(_t.c.due_at, _t.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            at, last = utc(after[0]), after[1]
+            query = query.where(sa.or_(_t.c.due_at > at, sa.and_(_t.c.due_at == at, _t.c.id > last)))
+        return self._attach([_from_row(r) for r in self._uow.read(query)])
+
     def count(self, state: OutboxState | None = None) -> int:
         """How many messages (in ``state``)."""
         query = sa.select(sa.func.count()).select_from(_t)
@@ -321,7 +598,7 @@ class SqlOutboxRepository:
         query = sa.select(_t).order_by(_t.c.created_at, _t.c.id).limit(limit).offset(offset)
         if state is not None:
             query = query.where(_t.c.state == state.value)
-        return [_from_row(r) for r in self._uow.read(query)]
+        return self._attach([_from_row(r) for r in self._uow.read(query)])
 
 
 class SqlConsentRepository:

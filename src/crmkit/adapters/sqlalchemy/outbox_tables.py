@@ -5,6 +5,10 @@ row — when a pending message may be sent, or when a claimed message's
 lease lapses — so one index on ``(state, due_at)`` serves every claim.
 Besides the primary key and the unique idempotency key it is the only
 index: every index costs each of a campaign's inserts (listings sort).
+``provider_id`` is indexed for delivery reports, partially (``WHERE
+provider_id IS NOT NULL``) on SQLite and PostgreSQL, so an enqueued message —
+which has none yet — costs the index nothing. E-mail attachments live in
+``outbox_attachments``, written in the unit of work of their message.
 Claims never read "ids greater than the last one seen": a transaction that
 commits late with a small id is claimed like any other (issue 6 item 2).
 :mod:`crmkit.adapters.sqlalchemy.tables` imports this module, so Alembic and
@@ -21,12 +25,14 @@ from crmkit.adapters.sqlalchemy.tables import (
     EMAIL,
     KEY,
     NOTE,
+    SECRET,
+    _blob,
     _time,
     _uuid,
     metadata,
 )
 
-__all__ = ["OUTBOX_CONSTRAINT_FIELDS", "consent_records", "outbox_messages"]
+__all__ = ["OUTBOX_CONSTRAINT_FIELDS", "consent_records", "outbox_attachments", "outbox_messages"]
 
 SUBJECT = 500
 """Longest e-mail subject stored, in characters."""
@@ -56,11 +62,32 @@ outbox_messages = sa.Table(
     sa.Column("contact_id", _uuid(), nullable=True),
     sa.Column("campaign_id", _uuid(), nullable=True),
     sa.Column("recipient_type", sa.String(10), nullable=False),
+    sa.Column("delivery_status", sa.String(10), nullable=True),
+    sa.Column("delivery_at", _time(), nullable=True),
+    sa.Column("delivery_error", sa.String(NOTE), nullable=True),
     sa.UniqueConstraint("key"),
     sa.Index(None, "state", "due_at"),
+    sa.Index(
+        None,
+        "provider_id",
+        sqlite_where=sa.text("provider_id IS NOT NULL"),
+        postgresql_where=sa.text("provider_id IS NOT NULL"),
+    ),
     **_TABLE_OPTIONS,
 )
-"""Messages to deliver and their delivery state (issue 6 item 2)."""
+"""Messages to deliver and their delivery state (issue 6 items 1, 2)."""
+
+outbox_attachments = sa.Table(
+    "outbox_attachments",
+    metadata,
+    sa.Column("message_id", _uuid(), sa.ForeignKey("outbox_messages.id"), primary_key=True),
+    sa.Column("position", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("filename", sa.String(SECRET), nullable=False),
+    sa.Column("media_type", sa.String(KEY), nullable=False),
+    sa.Column("content", _blob(), nullable=False),
+    **_TABLE_OPTIONS,
+)
+"""The files of outbox e-mails, in order (issue 6 item 2)."""
 
 consent_records = sa.Table(
     "consent_records",

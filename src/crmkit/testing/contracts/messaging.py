@@ -47,6 +47,7 @@ from crmkit.domain.messaging import (
     ConsentState,
     DeliveryFailed,
     MessageKind,
+    OutboxAttachment,
     OutboxMessage,
     OutboxState,
 )
@@ -297,6 +298,45 @@ class OutboxRepositoryContract:
             assert stored.sent_at == now
             assert uow.outbox.get(second.id).claim == "new"
             assert [m.key for m in uow.outbox.list(OutboxState.SENT)] == ["msg-1"]
+
+    def test_copies_of_a_template_equal_the_evolved_messages(self, storage: Storage) -> None:
+        """Item 9: ``add_copies`` stores what ``add_many`` of the evolved template would, attachments too."""
+        template = attrs.evolve(outbox_sms(1), campaign_id=uuid.UUID(int=99), recipient_type="TACIR")
+        copies = [
+            (uuid.UUID(int=10 + n), f"c-{n}", f"+90533{n:07d}", uuid.UUID(int=50 + n)) for n in range(3)
+        ]
+        mail = OutboxMessage(
+            id=uuid.UUID(int=1), key="-", channel=Channel.EMAIL, kind=MessageKind.COMMERCIAL,
+            recipient="-", subject="Teklif", body="Ekte", created_at=_T0, due_at=_T0,
+            attachments=(OutboxAttachment("a.pdf", "application/pdf", b"%PDF\x00\xff"),),
+        )  # fmt: skip
+        with storage.unit_of_work() as uow:
+            uow.outbox.add_copies(template, copies)
+            uow.outbox.add_copies(mail, [(uuid.UUID(int=20), "m-0", "ayse@example.com.tr", None)])
+            uow.outbox.add_copies(template, [])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            for id, key, recipient, contact in copies:
+                expected = attrs.evolve(template, id=id, key=key, recipient=recipient, contact_id=contact)
+                assert uow.outbox.get(id) == expected
+            assert uow.outbox.get(uuid.UUID(int=20)) == attrs.evolve(
+                mail, id=uuid.UUID(int=20), key="m-0", recipient="ayse@example.com.tr"
+            )
+
+    def test_copies_are_all_or_nothing(self, storage: Storage) -> None:
+        """Item 9: one taken key refuses the whole batch of copies, naming ``key``."""
+        self._add(storage, outbox_sms(1))
+        copies = [
+            (uuid.UUID(int=10), "fresh", "+905330000001", None),
+            (uuid.UUID(int=11), "msg-1", "+905330000002", None),
+        ]
+        with storage.unit_of_work() as uow:
+            with pytest.raises(Duplicate) as raised:
+                uow.outbox.add_copies(outbox_sms(5), copies)
+            assert raised.value.field == "key"
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.count() == 1 and uow.outbox.by_key("fresh") is None
 
     def test_failed_and_dead_outcomes_round_trip(self, storage: Storage) -> None:
         """Item 2: a retried message is pending with its error and due time; a dead one stays dead."""
