@@ -28,6 +28,7 @@ from crmkit.adapters.sqlalchemy.invoice_tables import (
     KEY,
     SHORT,
     DecimalText,
+    invoice_cursors,
     invoice_lines,
     invoices,
     sales_order_lines,
@@ -51,7 +52,7 @@ from crmkit.domain.invoices import (
     SalesOrder,
     Tax,
 )
-from crmkit.ports.invoices import Delivery, StoredKey
+from crmkit.ports.invoices import Delivery, StoredKey, check_cursor
 
 if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
@@ -570,6 +571,28 @@ class SqlInvoiceRepository:
                 .where(*where)
                 .values(returned_quantity=quantity, returned_amount=amount)
             )
+
+    # -- resume cursors (V2) -----------------------------------------------------------
+    def cursor(self, source: str) -> str | None:
+        """The resume cursor stored for ``source``, or ``None``."""
+        c = invoice_cursors.c
+        rows = self._rows(sa.select(c.cursor).where(c.source == source))
+        return str(rows[0].cursor) if rows else None
+
+    def save_cursor(self, source: str, cursor: str) -> None:
+        """Store ``source``'s resume cursor in this transaction (update, else insert).
+
+        Raises:
+            ValidationError: an empty or too long source or cursor.
+        """
+        check_cursor(source, cursor)
+        c = invoice_cursors.c
+        at = utc(self._uow.clock.now())
+        changed = self._uow.read(
+            sa.update(invoice_cursors).where(c.source == source).values(cursor=cursor, updated_at=at)
+        )
+        if changed.rowcount == 0:
+            self._uow.read(sa.insert(invoice_cursors).values(source=source, cursor=cursor, updated_at=at))
 
     # -- delivery (V10) ----------------------------------------------------------------
     def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:
