@@ -30,6 +30,7 @@ Money(amount=Decimal('5.00'), currency='TRY')
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -642,6 +643,7 @@ class TaxAmountMismatch(ValidationError):
         self.actual = actual
 
 
+@functools.lru_cache(maxsize=1024)
 def _tolerance(currency: str, lines: int) -> Decimal:
     """Rounding slack: half a minor unit per line (amounts are rounded line by line)."""
     return Decimal(1).scaleb(-minor_units(currency)) / 2 * max(lines, 1)
@@ -681,7 +683,9 @@ def check_totals(invoice: Invoice) -> tuple[str, ...]:
         else:
             raise InvoiceTotalsMismatch(invoice.number, totals.line_extension, net)
     for line in invoice.lines:
-        computed = line.quantity * line.unit_price - line.discount + line.charge
+        computed = line.quantity * line.unit_price
+        if line.discount or line.charge:  # mostly both zero: two Decimal operations fewer per line
+            computed = computed - line.discount + line.charge
         if abs(computed - line.line_extension) > slack:
             warnings.append(
                 f"invoice {invoice.number} line {line.number}: {line.quantity} × {line.unit_price}"
