@@ -230,3 +230,30 @@ def test_v2_records_imported_directly_store_their_cursor_under_the_key_given(
 
 def _lines(records: list[SourceRecord]) -> dict[InvoiceId, int]:
     return {r.invoice.id: len(r.invoice.lines) for r in records if r.invoice is not None}
+
+
+class _ListSource:
+    """A plugin-like source over ready records, whose cursors it chooses."""
+
+    def __init__(self, url: str, records: list[SourceRecord]) -> None:
+        self.url = url
+        self._records = records
+
+    def read(self, since: str | None = None) -> Iterator[SourceRecord]:
+        cursors = [r.cursor for r in self._records]
+        start = 0 if since is None else cursors.index(since) + 1
+        yield from self._records[start:]
+
+
+def test_v2_a_cursor_too_long_to_store_is_a_warning_and_nothing_is_rejected(
+    world: World, tmp_path: Path
+) -> None:
+    records = [r for r in CsvInvoiceSource(write(tmp_path, *many_rows(4))).read()]
+    long_cursor = "x" * 1001
+    records[2] = attrs.evolve(records[2], cursor=long_cursor)
+    service = Invoices(world.crm.context, batch_lines=1)  # one invoice per transaction
+    report = service.import_from(_ListSource("erp://test", records), actor=world.admin.id)
+    assert (report.imported, report.rejected) == (4, [])
+    assert any("longer than 1000 characters: not stored" in w for w in report.warnings)
+    # the cursors before the long one were stored; none after it
+    assert stored_cursor(world.storage, "erp://test") == records[1].cursor

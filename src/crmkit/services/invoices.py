@@ -67,7 +67,14 @@ from crmkit.domain.invoices import (
     tax_number_checksum_ok,
 )
 from crmkit.domain.periods import require_aware
-from crmkit.ports.invoices import Delivery, InvoiceSource, SourceRecord, StoredKey, check_cursor
+from crmkit.ports.invoices import (
+    CURSOR_MAX,
+    Delivery,
+    InvoiceSource,
+    SourceRecord,
+    StoredKey,
+    check_cursor,
+)
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
 
@@ -146,6 +153,11 @@ class _Pending:
     record: SourceRecord
     invoice: Invoice
     warnings: list[str]
+
+
+def _storable(cursor: str) -> bool:
+    """Whether a storage keeps this cursor (see :func:`~crmkit.ports.invoices.check_cursor`)."""
+    return 0 < len(cursor) <= CURSOR_MAX
 
 
 def _no_hook(invoice: Invoice, warnings: tuple[str, ...]) -> None:
@@ -273,6 +285,12 @@ class Invoices(ServiceBase):
         try:
             for record in records:
                 last_cursor = record.cursor
+                if cursor_key is not None and not _storable(record.cursor):
+                    report.warnings.append(
+                        f"{record.location}: cursor {record.cursor[:60]!r}… is empty or longer than"
+                        f" {CURSOR_MAX} characters: not stored, the next import will not resume from here"
+                    )
+                    cursor_key = None  # stop storing cursors for this run; what is stored stays valid
                 pending = self._check(record, report)
                 if pending is None:
                     if not batch:
