@@ -224,7 +224,9 @@ def crmkit_register_invoice_sources(register: Register[InvoiceSourceFactory]) ->
     implementations are called. ``factory(url, context)`` returns a
     :class:`~crmkit.ports.invoices.InvoiceSource` whose ``read(since)`` yields
     invoices after a cursor; ``crm.invoices.import_from(url, actor=...)``
-    builds one per import. Built-ins: ``ubl-tr`` (a folder or file of UBL-TR
+    builds one per import and resumes after the cursor it stored for that URL
+    (V2: kept in storage with the invoices it covers, so a source's cursors
+    must be stable, non-empty and at most 1,000 characters). Built-ins: ``ubl-tr`` (a folder or file of UBL-TR
     XML) and ``csv``. Prove an ERP adapter with
     :class:`crmkit.testing.contracts.InvoiceSourceContract`. Example::
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+import crmkit
 from crmkit.adapters.invoices.csv import _records
-from crmkit.domain.invoices import InvoiceLine, Tax, trusted_line, trusted_tax
+from crmkit.domain.invoices import Invoice, InvoiceLine, Tax, trusted_line, trusted_tax
+from crmkit.ports.invoices import SourceRecord
+from crmkit.services.invoices import IMPORT_GC_THRESHOLD, Invoices
+from crmkit.testing.contracts.invoice_storage import sample_invoice
 
 _FIELD = st.text(alphabet=st.sampled_from(list('ab ;,"\tşİ1.\r\n')), max_size=8)
 _LINES = st.lists(st.lists(_FIELD, min_size=1, max_size=5), min_size=1, max_size=8)
@@ -61,3 +66,21 @@ def test_trusted_line_equals_the_validating_constructor(
     )
     fast = trusted_line(number, name, quantity, price, total, None, None, Decimal(0), Decimal(0), (tax,))
     assert fast == slow
+
+
+def test_the_collector_threshold_is_raised_only_while_an_import_runs() -> None:
+    """V2 imports raise the cyclic collector's threshold while they run, and restore it after."""
+    crm = crmkit.connect(load_entrypoints=False)
+    admin = crm.parties.create_first_admin(name="Ayşe Yılmaz")
+    seen: list[int] = []
+
+    def hook(invoice: Invoice, warnings: tuple[str, ...]) -> None:
+        seen.append(gc.get_threshold()[0])
+
+    before = gc.get_threshold()
+    service = Invoices(crm.context, on_imported=hook)
+    record = SourceRecord(cursor="1", location="x", invoice=sample_invoice())
+    report = service.import_records([record], actor=admin.id)
+    assert report.imported == 1
+    assert seen == [max(IMPORT_GC_THRESHOLD, before[0])]
+    assert gc.get_threshold() == before

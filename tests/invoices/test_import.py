@@ -135,7 +135,7 @@ def test_v2_the_sample_folder_twice_changes_nothing_the_second_time(
     assert all("is already used by invoice GIB2026000000001" in r.reason for r in first.rejected)
     before = counts(world.storage)
     assert before == (4, 1 + 1 + 5 + 1)
-    second = world.crm.invoices.import_from(url, actor=world.admin.id)
+    second = world.crm.invoices.import_from(url, actor=world.admin.id, resume=False)  # read it all again
     assert (second.imported, second.duplicates, len(second.rejected)) == (0, 4, 5)
     assert counts(world.storage) == before
     assert [n for n, _ in recorder.seen] == [
@@ -163,7 +163,7 @@ def test_v2_csv_imported_twice_changes_nothing(world: World, tmp_path: Path, rec
     url = f"csv://{write(tmp_path, *ROWS)}"
     first = world.crm.invoices.import_from(url, actor=world.admin.id)
     assert (first.imported, first.lines, first.rejected) == (3, 4, [])
-    second = world.crm.invoices.import_from(url, actor=world.admin.id)
+    second = world.crm.invoices.import_from(url, actor=world.admin.id, resume=False)
     assert (second.imported, second.duplicates, second.rejected) == (0, 3, [])
     assert counts(world.storage) == (3, 4)
     assert len(recorder.seen) == 3
@@ -402,7 +402,7 @@ def test_v2_a_crash_after_any_nth_line_leaves_whole_invoices_and_a_rerun_complet
     survivors = stored_invoices_are_whole(storage, expected)
     # every committed batch is whole; the batch being written at the crash left nothing
     assert len(survivors) < len(expected)
-    rerun = world.crm.invoices.import_from(source, actor=world.admin.id)
+    rerun = world.crm.invoices.import_from(source, actor=world.admin.id, resume=False)
     assert rerun.duplicates == len(survivors) and rerun.imported == len(expected) - len(survivors)
     assert stored_invoices_are_whole(storage, expected) == set(expected)
 

@@ -123,7 +123,8 @@ def test_v1_otv_two_taxes_on_one_line(samples: Path) -> None:
     assert inv.tax(SCT).amount == D("1842.62")
     vat = next(t for t in inv.taxes if t.type_code == VAT)
     assert (vat.taxable_amount, vat.amount, vat.percent) == (D("8234.29"), D("1482.17"), D(18))
-    assert next(t for t in inv.taxes if t.type_code == SCT).percent is None
+    otv = next(t for t in inv.taxes if t.type_code == SCT)
+    assert (otv.percent, otv.per_unit_amount, otv.base_quantity) == (None, D("1.9985"), None)  # per KGM
     line = inv.lines[0]
     assert (line.quantity, line.unit_code, line.unit_price, line.line_extension) == (
         D(922),

@@ -30,6 +30,7 @@ Money(amount=Decimal('5.00'), currency='TRY')
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -59,6 +60,7 @@ __all__ = [
     "OrderLine",
     "SalesOrder",
     "Tax",
+    "TaxAmountMismatch",
     "check_totals",
     "invoice_id_for",
     "kind_of",
@@ -174,7 +176,17 @@ def tax_number_checksum_ok(tax_no: str) -> bool:
 
 @attrs.frozen(kw_only=True)
 class Tax:
-    """One tax on a line or a document total.
+    """One tax on a line or a document total: a percent of a base, or an amount per unit.
+
+    Most taxes are a percent (KDV 20 %). ÖTV on fuel, alcohol, tobacco and the
+    like is often an amount per unit instead (UBL ``cbc:PerUnitAmount``, e.g.
+    1.9985 TRY per kilogram, with ``cbc:BaseUnitMeasure``): then ``percent`` is
+    ``None`` and the tax amount is quantity ÷ ``base_quantity`` ×
+    ``per_unit_amount`` (:func:`check_totals` checks it on lines).
+
+    >>> otv = Tax(type_code=SCT, amount="1842.62", per_unit_amount="1.9985", base_unit_code="KGM")
+    >>> otv.is_per_unit, otv.per_unit(Decimal(922), "TRY")
+    (True, Money(amount=Decimal('1842.62'), currency='TRY'))
 
     Attributes:
         type_code: GİB tax type code: :data:`VAT` ``0015``, :data:`SCT` ``0071``, ``6xx`` withholding.
@@ -184,6 +196,13 @@ class Tax:
         name: the scheme's name as the source spelled it (``KDV``, ``Katma Değer Vergisi``).
         withholding: ``True`` for a withheld part (*tevkifat*), reported apart from the tax.
         exemption_code: the exemption reason code (``301``) of a zero-rated tax.
+        per_unit_amount: the tax per ``base_quantity`` units, in the invoice's currency (a per-unit tax).
+        base_quantity: how many units ``per_unit_amount`` is for (UBL ``BaseUnitMeasure``; 1 when absent).
+        base_unit_code: the unit of ``base_quantity`` (``KGM``, ``LTR``), when given.
+
+    Raises:
+        ValidationError: both a percent and a per-unit amount, a negative per-unit amount,
+            or a base quantity without a per-unit amount or not above zero.
     """
 
     type_code: str
@@ -193,6 +212,39 @@ class Tax:
     name: str | None = None
     withholding: bool = False
     exemption_code: str | None = None
+    per_unit_amount: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    base_quantity: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    base_unit_code: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.per_unit_amount is None:
+            if self.base_quantity is not None or self.base_unit_code is not None:
+                raise ValidationError("base_quantity", "is given without a per-unit amount")
+            return
+        if self.percent is not None:
+            raise ValidationError("per_unit_amount", "a tax is a percent or an amount per unit, not both")
+        if self.per_unit_amount < 0:
+            raise ValidationError("per_unit_amount", f"{self.per_unit_amount} is negative")
+        if self.base_quantity is not None and self.base_quantity <= 0:
+            raise ValidationError("base_quantity", f"{self.base_quantity} is not above zero")
+
+    @property
+    def is_per_unit(self) -> bool:
+        """Whether the tax is an amount per unit rather than a percent."""
+        return self.per_unit_amount is not None
+
+    def per_unit(self, quantity: Decimal, currency: str) -> Money:
+        """The tax a per-unit rate gives on ``quantity`` units: quantity ÷ base quantity × per-unit amount.
+
+        Rounded to the currency's minor unit, as a document states it.
+
+        Raises:
+            ValueError: the tax is a percent, not per unit.
+        """
+        if self.per_unit_amount is None:
+            raise ValueError(f"tax {self.type_code} is a percent, not an amount per unit")
+        exact = abs(quantity) * self.per_unit_amount / (self.base_quantity or 1)
+        return Money(exact.quantize(Decimal(1).scaleb(-minor_units(currency))), currency)
 
 
 @attrs.frozen
@@ -279,6 +331,9 @@ class _TrustedTax(Protocol):
         name: str | None = None,
         withholding: bool = False,
         exemption_code: str | None = None,
+        per_unit_amount: Decimal | None = None,
+        base_quantity: Decimal | None = None,
+        base_unit_code: str | None = None,
     ) -> Tax: ...
 
 
@@ -330,6 +385,8 @@ def _trusted(cls: type[Any], name: str, doc: str) -> Any:
 
 
 _TRUSTED_TAX_DOC = """Build a :class:`Tax` from exact values (finite ``Decimal`` amounts): no converters run.
+
+Nor its checks: only for percent taxes, whose values the caller has checked.
 
 The arguments are :class:`Tax`'s fields, positionally in their order. For parsers that have
 validated every value themselves (the CSV adapter); equal to ``Tax(...)`` of the same values.
@@ -564,6 +621,29 @@ class InvoiceTotalsMismatch(ValidationError):
         self.actual = actual
 
 
+class TaxAmountMismatch(ValidationError):
+    """A per-unit tax of a line does not come to quantity × per-unit amount (ÖTV, V1).
+
+    Attributes:
+        number: the invoice's number.
+        line: the line's number.
+        expected: quantity ÷ base quantity × per-unit amount.
+        actual: the tax amount the line states.
+    """
+
+    def __init__(self, number: str, line: int, type_code: str, expected: Decimal, actual: Decimal) -> None:
+        super().__init__(
+            "lines.taxes",
+            f"invoice {number} line {line}: tax {type_code} is {actual}, but quantity × per-unit amount"
+            f" is {expected}",
+        )
+        self.number = number
+        self.line = line
+        self.expected = expected
+        self.actual = actual
+
+
+@functools.lru_cache(maxsize=1024)
 def _tolerance(currency: str, lines: int) -> Decimal:
     """Rounding slack: half a minor unit per line (amounts are rounded line by line)."""
     return Decimal(1).scaleb(-minor_units(currency)) / 2 * max(lines, 1)
@@ -572,17 +652,22 @@ def _tolerance(currency: str, lines: int) -> Decimal:
 def check_totals(invoice: Invoice) -> tuple[str, ...]:
     """Check an invoice's arithmetic; return soft inconsistencies as warnings.
 
-    The hard rule (V1): the lines' net amounts add up to ``totals.line_extension``.
+    The hard rules (V1): the lines' net amounts add up to ``totals.line_extension``,
+    and a line's per-unit tax (ÖTV given as ``PerUnitAmount``) is its quantity ÷
+    base quantity × per-unit amount, within half a minor unit.
     GİB's 2009 samples state the *gross* line total there (before line
     discounts, which go to ``AllowanceTotalAmount``); that is accepted with a
     warning when ``tax_exclusive`` is the net sum.
 
     Returns:
         Warnings: a line whose quantity × price − discount + charge is off by more
-        than rounding, a tax-inclusive total that is not tax-exclusive + taxes.
+        than rounding, a tax-inclusive total that is not tax-exclusive + taxes, a
+        per-unit tax whose unit is not the line's (not checked), a document-level
+        per-unit tax that is not the lines' quantity × per-unit amount.
 
     Raises:
         InvoiceTotalsMismatch: the lines do not add up, naming the invoice and both figures.
+        TaxAmountMismatch: a line's per-unit tax is not quantity × per-unit amount.
     """
     warnings: list[str] = []
     totals = invoice.totals
@@ -598,12 +683,15 @@ def check_totals(invoice: Invoice) -> tuple[str, ...]:
         else:
             raise InvoiceTotalsMismatch(invoice.number, totals.line_extension, net)
     for line in invoice.lines:
-        computed = line.quantity * line.unit_price - line.discount + line.charge
+        computed = line.quantity * line.unit_price
+        if line.discount or line.charge:  # mostly both zero: two Decimal operations fewer per line
+            computed = computed - line.discount + line.charge
         if abs(computed - line.line_extension) > slack:
             warnings.append(
                 f"invoice {invoice.number} line {line.number}: {line.quantity} × {line.unit_price}"
                 f" − {line.discount} + {line.charge} = {computed}, the line states {line.line_extension}"
             )
+    warnings.extend(_check_per_unit_taxes(invoice, slack))
     taxes = sum((t.amount for t in invoice.taxes if not t.withholding), Decimal(0))
     if invoice.taxes and abs(totals.tax_exclusive + taxes - totals.tax_inclusive) > _tolerance(
         invoice.currency, len(invoice.taxes)
@@ -613,6 +701,38 @@ def check_totals(invoice: Invoice) -> tuple[str, ...]:
             f" ≠ tax-inclusive {totals.tax_inclusive}"
         )
     return tuple(warnings)
+
+
+def _check_per_unit_taxes(invoice: Invoice, slack: Decimal) -> list[str]:
+    """Per-unit taxes against quantity × per-unit amount: lines strictly, the document as a warning."""
+    warnings: list[str] = []
+    per_unit_codes: set[str] = set()
+    for line in invoice.lines:
+        for tax in line.taxes:
+            if tax.per_unit_amount is None:
+                continue
+            per_unit_codes.add(tax.type_code)
+            if tax.base_unit_code and line.unit_code and tax.base_unit_code != line.unit_code:
+                warnings.append(
+                    f"invoice {invoice.number} line {line.number}: tax {tax.type_code} is per"
+                    f" {tax.base_unit_code}, the line counts {line.unit_code}; not checked"
+                )
+                continue
+            exact = abs(line.quantity) * tax.per_unit_amount / (tax.base_quantity or 1)
+            if abs(tax.amount - exact) > slack:
+                raise TaxAmountMismatch(invoice.number, line.number, tax.type_code, exact, tax.amount)
+    units = {line.unit_code for line in invoice.lines}
+    for tax in invoice.taxes:
+        if tax.per_unit_amount is None or tax.type_code in per_unit_codes or len(units) != 1:
+            continue  # lines carry it (checked above), or their quantities are not of one unit
+        quantity = sum((abs(line.quantity) for line in invoice.lines), Decimal(0))
+        exact = quantity * tax.per_unit_amount / (tax.base_quantity or 1)
+        if abs(tax.amount - exact) > slack:
+            warnings.append(
+                f"invoice {invoice.number}: tax {tax.type_code} is {tax.amount}, but the lines'"
+                f" quantity {quantity} × per-unit amount {tax.per_unit_amount} is {exact}"
+            )
+    return warnings
 
 
 @attrs.frozen

@@ -18,9 +18,42 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices import DeliveryStatus, Invoice, InvoiceId, LineReversal, OrderLine, SalesOrder
 
-__all__ = ["Delivery", "InvoiceRepository", "InvoiceSource", "SourceRecord", "StoredKey"]
+__all__ = [
+    "CURSOR_MAX",
+    "SOURCE_MAX",
+    "Delivery",
+    "InvoiceRepository",
+    "InvoiceSource",
+    "SourceRecord",
+    "StoredKey",
+    "check_cursor",
+]
+
+SOURCE_MAX = 500
+"""Longest source name (a URL, or a name the caller gives) whose resume cursor a storage keeps."""
+CURSOR_MAX = 1000
+"""Longest resume cursor a storage keeps."""
+
+
+def check_cursor(source: str, cursor: str) -> None:
+    """Refuse a resume cursor no storage keeps: an empty or too long source name or cursor.
+
+    >>> check_cursor("csv:///srv/erp/sales.csv", "line:12")
+    >>> check_cursor("", "line:12")
+    Traceback (most recent call last):
+    crmkit.domain.errors.ValidationError: source: must not be empty
+
+    Raises:
+        ValidationError: naming ``source`` or ``cursor``.
+    """
+    for field, value, limit in (("source", source, SOURCE_MAX), ("cursor", cursor, CURSOR_MAX)):
+        if not value:
+            raise ValidationError(field, "must not be empty")
+        if len(value) > limit:
+            raise ValidationError(field, f"is longer than {limit} characters")
 
 
 @attrs.frozen(kw_only=True)
@@ -185,6 +218,20 @@ class InvoiceRepository(Protocol):
 
     def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
         """Invoices whose original was not handed over yet, oldest issue first, then by id (V10)."""
+        ...
+
+    def cursor(self, source: str) -> str | None:
+        """The last resume cursor stored for ``source`` (a source's URL or a name), or ``None``."""
+        ...
+
+    def save_cursor(self, source: str, cursor: str) -> None:
+        """Store ``cursor`` as ``source``'s resume cursor, replacing the one before (V2).
+
+        Written in this unit of work, so it commits (or not) with the invoices it covers.
+
+        Raises:
+            ValidationError: ``source`` or ``cursor`` is empty or longer than the storage allows.
+        """
         ...
 
     def add_order(self, order: SalesOrder) -> None:

@@ -11,8 +11,11 @@ and stores its invoices:
 * **Crash-safe (V2).** Invoices are written in batches of whole invoices, one
   transaction each (about ``batch_lines`` lines): a crash leaves every
   invoice either stored completely or not at all, and running the import
-  again picks up the rest (the stored ones are duplicates). The report's
-  ``cursor`` is the last record whose outcome is committed.
+  again picks up the rest. The report's ``cursor`` is the last record whose
+  outcome is committed.
+* **Resumable (V2).** The storage keeps each source's cursor (key: its URL or
+  a name the caller gives), written in the same transaction as the batch it
+  covers; the next import of that source starts after it, also after a crash.
 * **Checked (V1).** Lines must add up to the line-extension total, else the
   invoice is rejected with the figures; a VKN/TCKN whose checksum fails,
   odd line arithmetic and the like are warnings on the report.
@@ -26,12 +29,16 @@ and stores its invoices:
   (the ``crmkit_on_invoice_imported`` plugin hook) after its batch commits.
 
 While an import runs, the interpreter's cyclic garbage collector runs its
-youngest generation every :data:`IMPORT_GC_THRESHOLD` allocations instead of
-every 700 (:func:`gc.set_threshold`; restored when the last running import
-ends). An import allocates millions of small objects that live for one batch;
-with the default threshold the collector scanned them again and again and
-took about a fifth of the import's time. Reference counting still frees
-everything as before; only cycles wait a little longer.
+youngest generation only when :data:`IMPORT_GC_THRESHOLD` more container
+objects are alive than at its last run, instead of 700
+(:func:`gc.set_threshold`; restored when the last running import ends). An
+import allocates millions of small objects that live for one batch; with the
+default threshold the collector scanned them again and again and took about a
+fifth of the import's time, and with 100,000 still about a twelfth (a batch of
+25,000 lines keeps more than that alive, so it was scanned once per batch).
+Above a batch's live objects it runs about once in a million lines. Reference
+counting still frees everything as before; only cycles wait a little longer
+(at most that many objects' worth).
 """
 
 from __future__ import annotations
@@ -60,7 +67,14 @@ from crmkit.domain.invoices import (
     tax_number_checksum_ok,
 )
 from crmkit.domain.periods import require_aware
-from crmkit.ports.invoices import Delivery, InvoiceSource, SourceRecord, StoredKey
+from crmkit.ports.invoices import (
+    CURSOR_MAX,
+    Delivery,
+    InvoiceSource,
+    SourceRecord,
+    StoredKey,
+    check_cursor,
+)
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
 
@@ -69,7 +83,7 @@ __all__ = ["DEFAULT_BATCH_LINES", "IMPORT_GC_THRESHOLD", "ImportReport", "Invoic
 DEFAULT_BATCH_LINES = 25_000
 """About how many invoice lines one import transaction writes."""
 
-IMPORT_GC_THRESHOLD = 100_000
+IMPORT_GC_THRESHOLD = 500_000
 """The garbage collector's generation-0 threshold while an import runs (see the module's notes)."""
 
 _gc_lock = threading.Lock()
@@ -141,6 +155,11 @@ class _Pending:
     warnings: list[str]
 
 
+def _storable(cursor: str) -> bool:
+    """Whether a storage keeps this cursor (see :func:`~crmkit.ports.invoices.check_cursor`)."""
+    return 0 < len(cursor) <= CURSOR_MAX
+
+
 def _no_hook(invoice: Invoice, warnings: tuple[str, ...]) -> None:
     """Do nothing with an imported invoice (no plugin manager wired)."""
 
@@ -193,14 +212,28 @@ class Invoices(ServiceBase):
 
     # -- import (V1, V2) ---------------------------------------------------------------
     def import_from(
-        self, source: str | InvoiceSource, *, actor: object, since: str | None = None
+        self,
+        source: str | InvoiceSource,
+        *,
+        actor: object,
+        since: str | None = None,
+        resume: bool = True,
+        name: str | None = None,
     ) -> ImportReport:
-        """Import every invoice of ``source`` after the cursor ``since``.
+        """Import every invoice of ``source`` after its stored cursor (or after ``since``).
+
+        The storage keeps each source's resume cursor under ``name`` (default: the
+        source's URL), written in the same transaction as the invoices it covers (V2):
+        an import starts after the last record whose outcome was committed — by the
+        last successful import, or by the batches an interrupted one committed.
 
         Args:
             source: a URL (``ubl-tr:///srv/inbox``, ``csv:///sales.csv``) or a ready source.
             actor: the employee running the import (must be active).
-            since: a cursor from an earlier report, to resume after it.
+            since: start after this cursor instead of the stored one.
+            resume: ``False`` reads the source from its start (the stored cursor is
+                still updated); duplicates are then skipped as always.
+            name: the key the cursor is stored under, when not the source's URL.
 
         Returns:
             The report: imported, duplicates, rejected with reasons, warnings, cursor.
@@ -208,31 +241,56 @@ class Invoices(ServiceBase):
         Raises:
             PermissionDenied: the actor is unknown or may not act.
             UnknownAdapter: no source is registered for the URL's scheme.
-            ValidationError: the source cannot be opened, or ``since`` is not its cursor.
+            ValidationError: the source cannot be opened, ``since`` (or the stored
+                cursor) is not its cursor, or ``name`` is empty or too long.
         """
         if isinstance(source, str):
             if self._sources is None:
                 raise ValidationError("source", "no invoice sources are wired; pass an InvoiceSource")
             source = self._sources(source)
+        key = source.url if name is None else name
+        try:
+            check_cursor(key, "-")
+        except ValidationError as error:
+            raise ValidationError("name", f"the cursor key {key[:60]!r}…: {error.reason}") from None
         with self._ctx.storage.unit_of_work(None) as uow:
             self._acting(uow, actor)
-        return self.import_records(source.read(since), actor=actor, source=source.url)
+            start = since if since is not None or not resume else uow.invoices.cursor(key)
+        return self.import_records(source.read(start), actor=actor, source=source.url, cursor_key=key)
 
     def import_records(
-        self, records: Iterable[SourceRecord], *, actor: object, source: str = ""
+        self,
+        records: Iterable[SourceRecord],
+        *,
+        actor: object,
+        source: str = "",
+        cursor_key: str | None = None,
     ) -> ImportReport:
-        """Import records already read from a source (see :meth:`import_from`)."""
-        with _fewer_collections():
-            return self._import(records, actor, source)
+        """Import records already read from a source (see :meth:`import_from`).
 
-    def _import(self, records: Iterable[SourceRecord], actor: object, source: str) -> ImportReport:
+        With ``cursor_key``, each committed batch also stores the cursor of its last
+        record under that key, in the same transaction (V2).
+        """
+        with _fewer_collections():
+            return self._import(records, actor, source, cursor_key)
+
+    def _import(
+        self, records: Iterable[SourceRecord], actor: object, source: str, cursor_key: str | None
+    ) -> ImportReport:
         report = ImportReport(source=source)
         batch: list[_Pending] = []
         lines = 0
         last_cursor: str | None = None
+        stored: str | None = None  # the cursor committed by this run
         try:
             for record in records:
                 last_cursor = record.cursor
+                if cursor_key is not None and not _storable(record.cursor):
+                    report.warnings.append(
+                        f"{record.location}: cursor {record.cursor[:60]!r}… is empty or longer than"
+                        f" {CURSOR_MAX} characters: not stored, the next import will not resume from here"
+                    )
+                    cursor_key = None  # stop storing cursors for this run; what is stored stays valid
                 pending = self._check(record, report)
                 if pending is None:
                     if not batch:
@@ -241,15 +299,21 @@ class Invoices(ServiceBase):
                 batch.append(pending)
                 lines += len(pending.invoice.lines)
                 if lines >= self._batch_lines:
-                    self._flush(batch, actor, report)
-                    report.cursor = record.cursor
+                    self._flush(batch, actor, report, cursor_key, record.cursor)
+                    report.cursor = stored = record.cursor
                     batch, lines = [], 0
             if batch:
-                self._flush(batch, actor, report)
+                self._flush(batch, actor, report, cursor_key, last_cursor)
+                stored = last_cursor
+            if cursor_key is not None and last_cursor is not None and last_cursor != stored:
+                # only rejected records since the last batch: they are reported, move past them
+                with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+                    uow.invoices.save_cursor(cursor_key, last_cursor)
         except BaseException as error:
             error.add_note(
                 f"invoice import from {source or 'records'} stopped after {report.imported} new invoices;"
                 f" every invoice is stored whole or not at all; resume with since={report.cursor!r}"
+                + ("" if cursor_key is None else " (or import again: the stored cursor resumes there)")
             )
             raise
         if last_cursor is not None:
@@ -269,16 +333,26 @@ class Invoices(ServiceBase):
         warnings = [*record.warnings, *warnings, *_tax_warnings(invoice, record.location)]
         return _Pending(record, invoice, warnings)
 
-    def _flush(self, batch: list[_Pending], actor: object, report: ImportReport) -> None:
+    def _flush(
+        self,
+        batch: list[_Pending],
+        actor: object,
+        report: ImportReport,
+        cursor_key: str | None,
+        cursor: str | None,
+    ) -> None:
         try:
-            outcome = self._write(batch, actor)
+            outcome = self._write(batch, actor, cursor_key, cursor)
         except (Duplicate, ValidationError):
             # Someone else stored one of these meanwhile, or one is refused by the storage
             # (a text too long): go one invoice per transaction so the others still import.
             outcome = []
             for pending in batch:
+                last = pending is batch[-1]  # the batch's cursor also covers rejected records after it
                 try:
-                    outcome += self._write([pending], actor)
+                    outcome += self._write(
+                        [pending], actor, cursor_key, cursor if last else pending.record.cursor
+                    )
                 except ValidationError as error:
                     outcome.append((pending, error.reason))
         self._report(outcome, report)
@@ -296,8 +370,10 @@ class Invoices(ServiceBase):
             else:
                 report.rejected.append(Rejection(pending.record.location, status, pending.invoice.number))
 
-    def _write(self, batch: list[_Pending], actor: object) -> list[tuple[_Pending, str]]:
-        """Store one batch in one transaction; returns each invoice's outcome."""
+    def _write(
+        self, batch: list[_Pending], actor: object, cursor_key: str | None = None, cursor: str | None = None
+    ) -> list[tuple[_Pending, str]]:
+        """Store one batch (and the cursor it reaches) in one transaction; returns each invoice's outcome."""
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
             self._acting(uow, actor)
             outcome = self._classify(uow, batch)
@@ -308,6 +384,8 @@ class Invoices(ServiceBase):
             if reversals:
                 uow.invoices.record_reversals(reversals)
             self._mark_orders(uow, imported)
+            if cursor_key is not None and cursor is not None:
+                uow.invoices.save_cursor(cursor_key, cursor)
         return outcome
 
     def _classify(self, uow: UnitOfWork, batch: list[_Pending]) -> list[tuple[_Pending, str]]:

@@ -20,6 +20,13 @@ the ``xml-stylesheet`` instruction is ever followed.
 (``786.90 ``), ``Percent`` written ``18``, ``18.0`` or ``20``, ``IssueTime``
 with or without fractions and zone (or missing), parties identified by
 ``VKN``/``TCKN`` scheme ids or (generic UBL) ``PartyTaxScheme/CompanyID``.
+
+**Per-unit taxes.** ÖTV (``0071`` …) may be given as ``cbc:PerUnitAmount``
+with ``cbc:BaseUnitMeasure`` instead of a ``cbc:Percent``, on a line or on the
+document: it is kept as :attr:`~crmkit.domain.invoices.Tax.per_unit_amount`
+(with the base quantity and unit) and
+:func:`~crmkit.domain.invoices.check_totals` checks a line's ``TaxAmount``
+against quantity × per-unit amount.
 """
 
 from __future__ import annotations
@@ -399,6 +406,8 @@ def _required_number(r: _Reader, kids: dict[str, list[Element]], tag: str, label
 _TAX_AMOUNT = _CBC + "TaxAmount"
 _TAXABLE = _CBC + "TaxableAmount"
 _PERCENT = _CBC + "Percent"
+_PER_UNIT = _CBC + "PerUnitAmount"
+_BASE_MEASURE = _CBC + "BaseUnitMeasure"
 _SUBTOTAL = _CAC + "TaxSubtotal"
 _CATEGORY = _CAC + "TaxCategory"
 _SCHEME = _CAC + "TaxScheme"
@@ -423,18 +432,57 @@ def _tax_blocks(r: _Reader, blocks: list[Element], *, withholding: bool) -> tupl
             percent = _number_of(r, sub_kids, _PERCENT, "cbc:Percent")
             if percent is None:
                 percent = _number_of(r, category, _PERCENT, "cbc:Percent")
+            type_code = _text_of(scheme, _CBC + "TaxTypeCode") or _text_of(scheme, _ID) or ""
+            per_unit, base, base_unit = _per_unit(r, sub_kids, category)
+            if per_unit is not None and percent is not None:
+                if percent != 0:
+                    raise ValidationError(
+                        "cbc:PerUnitAmount",
+                        f"{r.where}: tax {type_code} gives both cbc:Percent {percent} and"
+                        f" cbc:PerUnitAmount {per_unit}",
+                    )
+                percent = None  # a zero percent beside a per-unit amount: the per-unit amount is the rate
             taxes.append(
                 Tax(
-                    type_code=_text_of(scheme, _CBC + "TaxTypeCode") or _text_of(scheme, _ID) or "",
+                    type_code=type_code,
                     amount=_required_number(r, sub_kids, _TAX_AMOUNT, "cbc:TaxAmount"),
                     percent=percent,
                     taxable_amount=_number_of(r, sub_kids, _TAXABLE, "cbc:TaxableAmount"),
                     name=_text_of(scheme, _NAME),
                     withholding=withholding,
                     exemption_code=_text_of(category, _CBC + "TaxExemptionReasonCode"),
+                    per_unit_amount=per_unit,
+                    base_quantity=base,
+                    base_unit_code=base_unit,
                 )
             )
     return tuple(taxes), total
+
+
+def _per_unit(
+    r: _Reader, sub_kids: dict[str, list[Element]], category: dict[str, list[Element]]
+) -> tuple[Decimal | None, Decimal | None, str | None]:
+    """A per-unit tax: ``PerUnitAmount`` and ``BaseUnitMeasure`` (quantity, unit), from subtotal or category.
+
+    Raises:
+        ValidationError: naming the element, when a number is bad or the base quantity is not above zero.
+    """
+    per_unit = _number_of(r, sub_kids, _PER_UNIT, "cbc:PerUnitAmount")
+    if per_unit is None:
+        per_unit = _number_of(r, category, _PER_UNIT, "cbc:PerUnitAmount")
+    node = _first(sub_kids, _BASE_MEASURE)
+    if node is None:
+        node = _first(category, _BASE_MEASURE)
+    if per_unit is None or node is None:
+        return per_unit, None, None
+    text = (node.text or "").strip()
+    base = r.number("cbc:BaseUnitMeasure", text) if text else None
+    if base is not None and base <= 0:
+        raise ValidationError(
+            "cbc:BaseUnitMeasure", f"{r.where}: cbc:BaseUnitMeasure {base} is not above zero"
+        )
+    unit = (node.get("unitCode") or "").strip() or None
+    return per_unit, base, unit
 
 
 def _line(r: _Reader, node: Element, order_number: str | None) -> InvoiceLine:

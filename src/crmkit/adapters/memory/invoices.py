@@ -25,7 +25,7 @@ from crmkit.domain.invoices import (
     OrderLine,
     SalesOrder,
 )
-from crmkit.ports.invoices import Delivery, StoredKey
+from crmkit.ports.invoices import Delivery, StoredKey, check_cursor
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -51,10 +51,11 @@ class InvoiceTables:
     returned: dict[tuple[InvoiceId, int], tuple[Decimal, Decimal]] = attrs.Factory(dict)
     deliveries: dict[InvoiceId, Delivery] = attrs.Factory(dict)
     orders: dict[str, SalesOrder] = attrs.Factory(dict)
+    cursors: dict[str, str] = attrs.Factory(dict)
 
     def clear(self) -> None:
         """Drop everything (the storage was closed)."""
-        for table in (self.invoices, self.numbers, self.returned, self.deliveries, self.orders):
+        for table in (self.invoices, self.numbers, self.returned, self.deliveries, self.orders, self.cursors):
             table.clear()
 
 
@@ -196,7 +197,25 @@ class MemoryInvoiceRepository:
         start = max(offset, 0)
         return rows[start : start + max(limit, 0)]
 
+    def cursor(self, source: str) -> str | None:
+        """The resume cursor this unit of work sees for ``source``."""
+        self._uow.check_usable()
+        if source in self._new_cursors:
+            return self._new_cursors[source]
+        with self._lock:
+            return self._tables.cursors.get(source)
+
     # -- writing ---------------------------------------------------------------------
+    def save_cursor(self, source: str, cursor: str) -> None:
+        """Stage ``source``'s resume cursor (V2).
+
+        Raises:
+            ValidationError: an empty or too long source or cursor.
+        """
+        self._uow.check_usable()
+        check_cursor(source, cursor)
+        self._new_cursors[source] = cursor
+
     def add_many(self, invoices: Sequence[Invoice]) -> None:
         """Stage new invoices; when one is refused, none is staged.
 
@@ -313,6 +332,7 @@ class MemoryInvoiceRepository:
             tables.returned[key] = (old_quantity + quantity, old_amount + amount)
         tables.deliveries.update(self._new_deliveries)
         tables.orders.update(self._new_orders)
+        tables.cursors.update(self._new_cursors)
         self.discard()
 
     def discard(self) -> None:
@@ -323,3 +343,4 @@ class MemoryInvoiceRepository:
         self._new_deliveries: dict[InvoiceId, Delivery] = {}
         self._new_orders: dict[str, SalesOrder] = {}
         self._order_base: dict[str, int | None] = {}
+        self._new_cursors: dict[str, str] = {}

@@ -32,10 +32,12 @@ from crmkit.adapters.sqlalchemy.tables import (
     _uuid,
     metadata,
 )
+from crmkit.ports.invoices import CURSOR_MAX, SOURCE_MAX
 
 __all__ = [
     "INVOICE_CONSTRAINT_FIELDS",
     "DecimalText",
+    "invoice_cursors",
     "invoice_lines",
     "invoices",
     "sales_order_lines",
@@ -48,6 +50,10 @@ KEY = 320
 """Longest party matching key (a tax number, or ``name:`` and a name)."""
 SHORT = 40
 """Longest type code, profile, unit code, tax number or scheme."""
+SOURCE = SOURCE_MAX
+"""Longest name of an invoice source whose resume cursor is stored (its URL, or a name the caller gives)."""
+CURSOR = CURSOR_MAX
+"""Longest stored resume cursor."""
 
 
 class DecimalText(sa.types.TypeDecorator[Decimal]):
@@ -158,6 +164,16 @@ invoice_lines = sa.Table(
 )
 """Invoice lines; ``returned_*`` is what later returns took back (V1), ``NULL`` for nothing."""
 
+invoice_cursors = sa.Table(
+    "invoice_cursors",
+    metadata,
+    sa.Column("source", _ordered(SOURCE), primary_key=True),
+    sa.Column("cursor", sa.String(CURSOR), nullable=False),
+    sa.Column("updated_at", _time(), nullable=False),
+    **_TABLE_OPTIONS,
+)
+"""The last committed resume cursor of each invoice source (V2), written with the invoices it covers."""
+
 sales_orders = sa.Table(
     "sales_orders",
     metadata,
@@ -191,6 +207,7 @@ INVOICE_CONSTRAINT_FIELDS: dict[str, str] = {
     "uq_invoices_number_seller_key": "number",
     "pk_invoice_lines": "lines",
     "fk_invoice_lines_invoice_id_invoices": "invoice_id",
+    "pk_invoice_cursors": "source",
     "pk_sales_orders": "number",
     "pk_sales_order_lines": "lines",
     "fk_sales_order_lines_order_number_sales_orders": "order_number",

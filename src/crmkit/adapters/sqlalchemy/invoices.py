@@ -28,6 +28,7 @@ from crmkit.adapters.sqlalchemy.invoice_tables import (
     KEY,
     SHORT,
     DecimalText,
+    invoice_cursors,
     invoice_lines,
     invoices,
     sales_order_lines,
@@ -51,7 +52,7 @@ from crmkit.domain.invoices import (
     SalesOrder,
     Tax,
 )
-from crmkit.ports.invoices import Delivery, StoredKey
+from crmkit.ports.invoices import Delivery, StoredKey, check_cursor
 
 if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
@@ -80,10 +81,19 @@ def _d(value: Decimal | None) -> str | None:
 
 
 def _taxes_json(taxes: tuple[Tax, ...]) -> str:
-    """The taxes as a compact JSON array of arrays (decimals as strings, to stay exact)."""
+    """The taxes as a compact JSON array of arrays (decimals as strings, to stay exact).
+
+    Each tax is ``[type, amount, percent, taxable, name, withholding, exemption]``, followed by
+    ``per-unit amount, base quantity, base unit`` for a per-unit tax (ÖTV given per unit).
+    """
     if len(taxes) == 1:  # the usual case, written without the json module
         t = taxes[0]
-        if t.name is None and t.exemption_code is None and t.type_code.isalnum():
+        if (
+            t.name is None
+            and t.exemption_code is None
+            and t.per_unit_amount is None
+            and t.type_code.isalnum()
+        ):
             # ``!s``: a Decimal's str() is its exact text, and several times faster than its format().
             percent = "null" if t.percent is None else f'"{t.percent!s}"'
             base = "null" if t.taxable_amount is None else f'"{t.taxable_amount!s}"'
@@ -100,6 +110,11 @@ def _taxes_json(taxes: tuple[Tax, ...]) -> str:
                 t.withholding,
                 t.exemption_code,
             ]
+            + (
+                []
+                if t.per_unit_amount is None
+                else [str(t.per_unit_amount), _d(t.base_quantity), t.base_unit_code]
+            )
             for t in taxes
         ],
         separators=(",", ":"),
@@ -108,18 +123,24 @@ def _taxes_json(taxes: tuple[Tax, ...]) -> str:
 
 
 def _taxes_from(text: str) -> tuple[Tax, ...]:
-    return tuple(
-        Tax(
-            type_code=code,
-            amount=Decimal(amount),
-            percent=None if percent is None else Decimal(percent),
-            taxable_amount=None if taxable is None else Decimal(taxable),
-            name=name,
-            withholding=withholding,
-            exemption_code=exemption,
+    taxes = []
+    for code, amount, percent, taxable, name, withholding, exemption, *per_unit in json.loads(text):
+        per_unit_amount, base_quantity, base_unit = per_unit if per_unit else (None, None, None)
+        taxes.append(
+            Tax(
+                type_code=code,
+                amount=Decimal(amount),
+                percent=None if percent is None else Decimal(percent),
+                taxable_amount=None if taxable is None else Decimal(taxable),
+                name=name,
+                withholding=withholding,
+                exemption_code=exemption,
+                per_unit_amount=None if per_unit_amount is None else Decimal(per_unit_amount),
+                base_quantity=None if base_quantity is None else Decimal(base_quantity),
+                base_unit_code=base_unit,
+            )
         )
-        for code, amount, percent, taxable, name, withholding, exemption in json.loads(text)
-    )
+    return tuple(taxes)
 
 
 def _refs_json(refs: tuple[InvoiceReference, ...]) -> str:
@@ -570,6 +591,28 @@ class SqlInvoiceRepository:
                 .where(*where)
                 .values(returned_quantity=quantity, returned_amount=amount)
             )
+
+    # -- resume cursors (V2) -----------------------------------------------------------
+    def cursor(self, source: str) -> str | None:
+        """The resume cursor stored for ``source``, or ``None``."""
+        c = invoice_cursors.c
+        rows = self._rows(sa.select(c.cursor).where(c.source == source))
+        return str(rows[0].cursor) if rows else None
+
+    def save_cursor(self, source: str, cursor: str) -> None:
+        """Store ``source``'s resume cursor in this transaction (update, else insert).
+
+        Raises:
+            ValidationError: an empty or too long source or cursor.
+        """
+        check_cursor(source, cursor)
+        c = invoice_cursors.c
+        at = utc(self._uow.clock.now())
+        changed = self._uow.read(
+            sa.update(invoice_cursors).where(c.source == source).values(cursor=cursor, updated_at=at)
+        )
+        if changed.rowcount == 0:
+            self._uow.read(sa.insert(invoice_cursors).values(source=source, cursor=cursor, updated_at=at))
 
     # -- delivery (V10) ----------------------------------------------------------------
     def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.invoices import (
     VAT,
     DeliveryStatus,
@@ -132,6 +132,44 @@ class InvoiceRepositoryContract:
                 assert other.invoices.count() == 0
         with storage.unit_of_work() as uow:
             assert (uow.invoices.count(), uow.invoices.line_count()) == (0, 0)
+
+    def test_v2_a_source_cursor_commits_with_its_unit_of_work_and_is_replaced(self, storage: Storage) -> None:
+        """A source's resume cursor is stored per source, in the unit of work's transaction (V2)."""
+        source, other = "csv:///srv/erp/satışlar.csv", "ubl-tr:///srv/inbox"
+        with storage.unit_of_work() as uow:
+            assert uow.invoices.cursor(source) is None
+            uow.invoices.add_many([sample_invoice("A-1")])
+            uow.invoices.save_cursor(source, "line:4")
+            assert uow.invoices.cursor(source) == "line:4"  # its own writes are visible to it
+            with storage.unit_of_work() as outside:
+                assert outside.invoices.cursor(source) is None
+            # not committed: the cursor goes with the invoice it covers
+        with storage.unit_of_work() as uow:
+            assert (uow.invoices.cursor(source), uow.invoices.count()) == (None, 0)
+            uow.invoices.add_many([sample_invoice("A-1")])
+            uow.invoices.save_cursor(source, "line:4")
+            uow.invoices.save_cursor(other, "0001.xml")
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            uow.invoices.save_cursor(source, "line:9")
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert (uow.invoices.cursor(source), uow.invoices.cursor(other)) == ("line:9", "0001.xml")
+            assert uow.invoices.count() == 1
+            for bad_source, bad_cursor, field in (
+                ("", "line:1", "source"),
+                ("x" * 501, "line:1", "source"),
+                (source, "", "cursor"),
+                (source, "9" * 1001, "cursor"),
+            ):
+                with pytest.raises(ValidationError) as refused:
+                    uow.invoices.save_cursor(bad_source, bad_cursor)
+                assert refused.value.field == field
+            long_source, long_cursor = "s" * 500, "c" * 1000  # the longest kept
+            uow.invoices.save_cursor(long_source, long_cursor)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.invoices.cursor(long_source) == long_cursor
 
     def test_v1_reversals_add_up_per_line(self, storage: Storage) -> None:
         """Returned quantities and amounts accumulate on the original lines (V1)."""
