@@ -36,7 +36,7 @@ import sqlalchemy as sa
 
 from crmkit.domain.errors import ValidationError
 
-__all__ = ["RowMapper", "converter", "utc", "uuid_of"]
+__all__ = ["RowMapper", "converter", "utc", "uuid_of", "uuids_of"]
 
 T = TypeVar("T")
 
@@ -58,22 +58,29 @@ def uuid_of(value: Any) -> uuid.UUID:
 
     Stored ids come back as 32-character hex strings on SQLite and MariaDB; building
     :class:`uuid.UUID` from them the usual way is half the cost of reading a 500-node
-    subtree, so a well-formed hex string takes a shortcut (same value, hash and text).
-    Anything else goes through ``uuid.UUID(str(value))`` and its checks.
+    subtree, so a 32-character string that ``int(…, 16)`` takes as a non-negative
+    number takes a shortcut (same value, hash and text; exactly the strings
+    ``uuid.UUID`` accepts, as a property test checks). Anything else goes through
+    ``uuid.UUID(str(value))`` and its checks.
     """
-    if value.__class__ is uuid.UUID:
-        return value
-    if value.__class__ is str and len(value) == 32 and value.isascii() and value.isalnum():
+    if value.__class__ is str and len(value) == 32:
         try:
             number = int(value, 16)
         except ValueError:
-            pass
-        else:
+            number = -1
+        if number >= 0:
             made = _new(uuid.UUID)
             _set(made, "int", number)
             _set(made, "is_safe", _UNKNOWN)
             return made
+    if value.__class__ is uuid.UUID:
+        return value
     return uuid.UUID(str(value))
+
+
+def uuids_of(values: Sequence[Any]) -> list[uuid.UUID]:
+    """:func:`uuid_of` of every value, in order."""
+    return [uuid_of(v) for v in values]
 
 
 def _make_converter() -> cattrs.Converter:

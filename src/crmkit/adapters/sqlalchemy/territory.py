@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy import territory_tables as tt
-from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuid_of
+from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuids_of
 from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlCompanyRepository, SqlRepository
 from crmkit.domain.errors import NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
@@ -225,7 +225,7 @@ class SqlRegionRepository(SqlRepository[Region, RegionId]):
 
     def subtree(self, root: RegionId) -> list[RegionId]:
         """``root`` and every region below it, by id (one indexed read of the closure table)."""
-        return [RegionId(uuid_of(v)) for v in self._uow.read(_SUBTREE, {"root": root}).scalars()]
+        return cast(list[RegionId], uuids_of(self._uow.read(_SUBTREE, {"root": root}).scalars().all()))
 
     def customers_under(
         self, root: RegionId, at: datetime, *, limit: int = 50, offset: int = 0
