@@ -253,13 +253,22 @@ def enqueue_email_copies(
     kind: MessageKind,
     now: datetime,
     campaign_id: uuid.UUID | None = None,
+    attachments: Sequence[OutboxAttachment] = (),
 ) -> None:
     """Write one e-mail per recipient ``(id, key, to, contact_id)`` to the outbox of ``uow``, in one batch.
 
+    ``attachments`` go with every copy, checked once like :func:`enqueue_email`'s (each an
+    :class:`~crmkit.domain.messaging.OutboxAttachment`, together at most
+    :data:`~crmkit.domain.messaging.MAX_ATTACHMENT_BYTES`). The outbox keeps one set of
+    files per message (its table has no shared attachment sets), so a SQL back end stores
+    the bytes once per copy: mind the size of a campaign's files.
+
     Raises:
-        ValidationError: on ``to`` for an address without ``@``.
+        ValidationError: on ``to`` for an address without ``@``; on ``attachments`` as
+            :func:`enqueue_email`. Nothing is stored then.
         Duplicate: on ``key`` or ``id`` when one is taken.
     """
+    files = _checked_attachments(attachments)
     if not recipients:
         return
     for recipient in recipients:
@@ -278,8 +287,24 @@ def enqueue_email_copies(
         due_at=now,
         contact_id=contact,
         campaign_id=campaign_id,
+        attachments=files,
     )
     uow.outbox.add_copies(template, recipients)
+
+
+def _checked_attachments(attachments: Sequence[OutboxAttachment]) -> tuple[OutboxAttachment, ...]:
+    """The attachments as a tuple, each an :class:`OutboxAttachment`, not over the size limit together.
+
+    Raises:
+        ValidationError: on ``attachments`` otherwise.
+    """
+    files = tuple(attachments)
+    if any(not isinstance(f, OutboxAttachment) for f in files):
+        raise ValidationError("attachments", "each is an OutboxAttachment (filename, media type, bytes)")
+    size = sum(len(f.content) for f in files)
+    if size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError("attachments", f"{size} bytes, more than the {MAX_ATTACHMENT_BYTES} allowed")
+    return files
 
 
 def enqueue_email(
@@ -307,12 +332,7 @@ def enqueue_email(
     """
     if "@" not in to:
         raise ValidationError("to", f"{to!r} is not an e-mail address")
-    files = tuple(attachments)
-    if any(not isinstance(f, OutboxAttachment) for f in files):
-        raise ValidationError("attachments", "each is an OutboxAttachment (filename, media type, bytes)")
-    size = sum(len(f.content) for f in files)
-    if size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError("attachments", f"{size} bytes, more than the {MAX_ATTACHMENT_BYTES} allowed")
+    files = _checked_attachments(attachments)
     message = OutboxMessage(
         id=id,
         key=key,
