@@ -229,7 +229,7 @@ def test_poll_stops_asking_at_the_horizon_and_records_expired(
     expired = _stored(storage, "m0")
     assert expired.delivery_status is DeliveryState.EXPIRED
     assert expired.delivery_at == first_sent + timedelta(hours=1)
-    assert expired.delivery_error == "expired: no delivery report within 1 hours of sending"
+    assert expired.delivery_error == "expired: no delivery report within 1 hour of sending"
     assert _stored(storage, "m2").delivery_status is None
     sms.asked.clear()
     again = reports.poll()  # idempotent: the expired ones are neither asked about nor expired again

@@ -773,9 +773,12 @@ class DeliveryReports:
 
 
 def _hours(span: timedelta) -> str:
-    """``72 hours`` for whole hours, else the timedelta's own text."""
+    """``72 hours`` (``1 hour``) for whole hours, else the timedelta's own text."""
     seconds = span.total_seconds()
-    return f"{seconds / 3600:g} hours" if seconds % 3600 == 0 else str(span)
+    if seconds % 3600:
+        return str(span)
+    hours = int(seconds // 3600)
+    return f"{hours} hour" if hours == 1 else f"{hours} hours"
 
 
 KeywordHandler = Callable[[UnitOfWork, InboundSms], str | None]
