@@ -10,7 +10,11 @@ same rows into a twin table through the driver (same columns, same indexes):
 * PostgreSQL (``--postgres URL``): enqueue, raw insert, dispatch with one
   dispatcher process, then — after enqueueing again — with two; finally one
   and two dispatchers against a gateway that takes ``--latency-ms`` per
-  message, as an HTTP provider does (where more dispatchers pay off).
+  message, as an HTTP provider does (where more dispatchers pay off). The
+  PostgreSQL dispatch baseline is the same claim and outcome statements run
+  through psycopg alone in one process (``raw dispatch``);
+* SQLite: e-mail copies with and without one 100 KB attachment (the bytes are
+  stored once per copy; the stored total is printed).
 
 Targets: enqueue >= 50,000 messages/s on SQLite; dispatch >= 5,000 messages/s
 to the console gateway; two dispatchers faster than one on PostgreSQL.
@@ -172,6 +176,48 @@ def dispatch(url: str, workers: int, batch: int, latency: float = 0.0) -> tuple[
     return time.perf_counter() - start, sent
 
 
+def raw_dispatch(url: str, batch: int) -> tuple[float, int]:
+    """The PostgreSQL baseline: the same claim and outcome statements through psycopg alone.
+
+    One process, batches of ``batch``: claim with ``UPDATE … FOR UPDATE SKIP LOCKED …
+    RETURNING``, write each message to a console buffer, store the outcomes with one
+    ``UPDATE … FROM unnest``; no message values, no gateway object, no consent check.
+    """
+    import psycopg
+
+    claim = (
+        "WITH picked AS (SELECT id FROM outbox_messages WHERE state = 'pending' AND due_at <= now()"
+        " ORDER BY due_at LIMIT %s FOR UPDATE SKIP LOCKED)"
+        " UPDATE outbox_messages AS t SET state = 'claimed', claim = 'raw', attempts = t.attempts + 1,"
+        " due_at = now() + interval '5 minutes' FROM picked WHERE t.id = picked.id"
+        " RETURNING t.id, t.recipient, t.body, t.key"
+    )
+    finish = (
+        "UPDATE outbox_messages AS t SET state = 'sent', claim = NULL, due_at = now(), sent_at = now(),"
+        " provider_id = v.p FROM unnest(%s::uuid[], %s::varchar[]) AS v(id, p)"
+        " WHERE t.id = v.id AND t.claim = 'raw'"
+    )
+    out = io.StringIO()
+    sent = 0
+    dsn = sa.engine.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    start = time.perf_counter()
+    with psycopg.connect(dsn) as connection:
+        while True:
+            with connection.transaction():
+                rows = connection.execute(claim, (batch,)).fetchall()
+            if not rows:
+                break
+            ids, providers = [], []
+            for id, recipient, body, key in rows:
+                out.write(f"SMS {recipient} [{key}] {body}\n")
+                ids.append(id)
+                providers.append(f"console-{id.hex[:12]}")
+            with connection.transaction():
+                connection.execute(finish, (ids, providers))
+            sent += len(rows)
+    return time.perf_counter() - start, sent
+
+
 def rate(n: int, seconds: float) -> str:
     return f"{n / seconds:>10,.0f} msg/s  ({seconds:6.2f} s)"
 
@@ -195,6 +241,12 @@ def run(url: str, label: str, n: int, batch: int, two: bool, repeat: int) -> Non
         keep("dispatch1", seconds)
         if two:
             storage = SqlStorage(url)
+            enqueue(storage, n, f"raw{round_}")
+            storage.close()
+            seconds, sent = raw_dispatch(url, batch)
+            assert sent == n, sent
+            keep("rawdispatch", seconds)
+            storage = SqlStorage(url)
             enqueue(storage, n, f"two{round_}")
             storage.close()
             seconds, sent = dispatch(url, 2, batch)
@@ -202,17 +254,57 @@ def run(url: str, label: str, n: int, batch: int, two: bool, repeat: int) -> Non
             keep("dispatch2", seconds)
         storage = SqlStorage(url)
         with storage.unit_of_work() as uow:
-            assert uow.outbox.count(OutboxState.SENT) == n * (2 if two else 1)
+            assert uow.outbox.count(OutboxState.SENT) == n * (3 if two else 1)
         reset_database(storage)
         storage.close()
     print(f"\n{label}: {n:,} messages, dispatch batches of {batch}, best of {repeat}")
     print(f"  raw driver insert        {rate(n, best['raw'])}")
     ratio = best["enqueue"] / best["raw"]
     print(f"  enqueue (campaign)       {rate(n, best['enqueue'])}   ratio to raw {ratio:4.2f}")
-    print(f"  dispatch, 1 dispatcher   {rate(n, best['dispatch1'])}")
+    if two:
+        print(f"  raw dispatch (psycopg)   {rate(n, best['rawdispatch'])}")
+        ratio = best["dispatch1"] / best["rawdispatch"]
+        print(f"  dispatch, 1 dispatcher   {rate(n, best['dispatch1'])}   ratio to raw {ratio:4.2f}")
+    else:
+        print(f"  dispatch, 1 dispatcher   {rate(n, best['dispatch1'])}")
     if two:
         speed_up = best["dispatch1"] / best["dispatch2"]
         print(f"  dispatch, 2 dispatchers  {rate(n, best['dispatch2'])}   speed-up {speed_up:4.2f}x")
+
+
+def attachment_copies(url: str, n: int, size: int) -> None:
+    """E-mail copies with one ``size``-byte attachment: the bytes are stored once per copy (no shared set)."""
+    from crmkit.domain.messaging import OutboxAttachment
+    from crmkit.services.messaging import enqueue_email_copies
+
+    storage = SqlStorage(url)
+    storage.migrate()
+    reset_database(storage)
+    files = [OutboxAttachment("katalog.pdf", "application/pdf", b"%" * size)]
+    timings = {}
+    for label, attached in (("without", []), ("with", files)):
+        copies: list[OutboxCopy] = [
+            (uuid.uuid4(), f"{label}:{i}", f"user{i}@example.com.tr", None) for i in range(n)
+        ]
+
+        def work(copies: list[OutboxCopy] = copies, attached: list[OutboxAttachment] = attached) -> None:
+            with storage.unit_of_work() as uow:
+                enqueue_email_copies(uow, recipients=copies, subject="Katalog", body="Ektedir",
+                                     kind=MessageKind.INFORMATIONAL, now=datetime.now(UTC),
+                                     attachments=attached)  # fmt: skip
+                uow.commit()
+
+        timings[label] = timed(work)
+    with storage.engine.connect() as connection:
+        total = connection.execute(sa.text("SELECT sum(length(content)) FROM outbox_attachments")).scalar()
+        stored = int(total or 0)
+    reset_database(storage)
+    storage.close()
+    print(f"\nE-mail copies, {n:,} recipients, one {size // 1024} KB attachment ({url.split(':')[0]})")
+    print(f"  without attachment       {rate(n, timings['without'])}")
+    ratio = timings["with"] / timings["without"]
+    print(f"  with attachment          {rate(n, timings['with'])}   ratio {ratio:4.2f}")
+    print(f"  attachment bytes stored  {stored:,} ({stored / (n * size):.2f} x one copy per message)")
 
 
 def latency(url: str, n: int, seconds: float) -> None:
@@ -242,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--latency-ms", type=float, default=1.0, help="gateway round trip of the last step")
     parser.add_argument("--latency-messages", type=int, default=5_000)
+    parser.add_argument("--attachment-copies", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best time of each step is kept")
     parser.add_argument("--postgres", default="", help="a PostgreSQL URL (a scratch database: it is emptied)")
     args = parser.parse_args(argv)
@@ -249,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         sqlite_url = f"sqlite:///{Path(folder) / 'outbox.db'}"
         run(sqlite_url, "SQLite (WAL, one dispatcher)", args.messages, args.batch, False, args.repeat)
+        attachment_copies(sqlite_url, args.attachment_copies, 100 * 1024)
     if args.postgres:
         run(args.postgres, "PostgreSQL", args.messages, args.batch, True, args.repeat)
         latency(args.postgres, args.latency_messages, args.latency_ms / 1000)

@@ -112,7 +112,9 @@ class Crm:
         for keyword, handler, _ in plugins.sms_keywords():
             if not self.inbound.routes(keyword):  # the first registration of a keyword wins
                 self.inbound.register(keyword, handler)
-        self.deliveries = DeliveryReports(storage, sms=sms, clock=clock)
+        self.deliveries = DeliveryReports(
+            storage, sms=sms, clock=clock, horizon=settings.delivery_report_horizon
+        )
 
     def _publish(self, events: Sequence[DomainEvent]) -> None:
         self.plugins.publish(events)

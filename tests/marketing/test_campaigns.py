@@ -218,3 +218,34 @@ def test_m3_sms_campaign_messages_carry_the_iys_recipient_type(base: Base) -> No
     assert kinds.pop("+905559990000") == "BIREYSEL"
     assert kinds and set(kinds.values()) == {"TACIR"}
     assert campaign.queued == len(kinds) + 1
+
+
+def test_m2_email_campaign_carries_attachments_to_every_message(base: Base) -> None:
+    """Issue 6 item 2: an e-mail campaign's files go with each queued message, byte for byte (M3 still
+    decides who gets one); an SMS campaign with files is refused, naming the field, and stores nothing."""
+    from crmkit.domain.messaging import ConsentRecord, OutboxAttachment
+
+    files = (OutboxAttachment("katalog-2026.pdf", "application/pdf", b"%PDF-1.4\n" + bytes(range(256)) * 8),)
+    addresses = sorted(c.email for c in base.contacts.values() if c.email is not None)[:3]
+    with base.storage.unit_of_work() as uow:
+        for n, address in enumerate(addresses):
+            uow.consents.add(
+                ConsentRecord(id=uuid.UUID(int=30_000 + n), channel=Channel.EMAIL, address=address,
+                              state=ConsentState.GRANTED, at=HIRED, source="web-form")
+            )  # fmt: skip
+        uow.commit()
+    segment = base.crm.marketing.save_segment(actor=base.admin.id, name="Hepsi", filter={})
+    with pytest.raises(ValidationError) as raised:
+        base.crm.marketing.send_campaign(actor=base.admin.id, name="S", segment=segment.id, channel="sms",
+                                         body="Merhaba", attachments=files)  # fmt: skip
+    assert raised.value.field == "attachments"
+    with base.storage.unit_of_work() as uow:
+        assert uow.outbox.count() == 0
+    campaign = base.crm.marketing.send_campaign(actor=base.admin.id, name="E", segment=segment.id,
+                                                channel="email", body="Katalog ektedir", subject="Katalog",
+                                                attachments=files)  # fmt: skip
+    assert campaign.queued == len(addresses)
+    with base.storage.unit_of_work() as uow:
+        messages = uow.outbox.list(limit=100)
+    assert sorted(m.recipient for m in messages) == addresses
+    assert all(m.attachments == files and m.campaign_id == campaign.id for m in messages)

@@ -205,3 +205,71 @@ def test_a_webhook_is_parsed_and_recorded(storage: Storage, clock: FixedClock, i
     assert _stored(storage, "m0").delivery_status is DeliveryState.DELIVERED
     with pytest.raises(ValidationError):
         DeliveryReports(storage, sms=sms, clock=clock, batch_size=0)
+
+
+def test_poll_stops_asking_at_the_horizon_and_records_expired(
+    storage: Storage, clock: FixedClock, ids: SequentialIds
+) -> None:
+    """Item 1, poll cutoff: a message sent longer ago than the horizon (by the injected clock) is no
+    longer asked about; it is recorded expired at the end of the horizon, with the reason, once."""
+    sms = PolledSms()
+    _sent(storage, clock, ids, sms, 3)  # sent at start+1s, +2s, +3s
+    first_sent = _stored(storage, "m0").sent_at
+    assert first_sent is not None
+    reports = DeliveryReports(storage, sms=sms, clock=clock, batch_size=2, horizon=timedelta(hours=1))
+    clock.advance(timedelta(hours=1) - timedelta(seconds=2))  # m0 sent exactly one hour ago: still asked
+    first = reports.poll()
+    assert sms.asked == ["P1", "P2", "P3"]
+    assert (first.timed_out, first.pending) == (0, 3)
+    clock.advance(timedelta(seconds=1, milliseconds=500))  # m0 and m1 now past the horizon
+    sms.asked.clear()
+    second = reports.poll()
+    assert sms.asked == ["P3"]
+    assert (second.timed_out, second.recorded, second.pending) == (2, 0, 1)
+    expired = _stored(storage, "m0")
+    assert expired.delivery_status is DeliveryState.EXPIRED
+    assert expired.delivery_at == first_sent + timedelta(hours=1)
+    assert expired.delivery_error == "expired: no delivery report within 1 hour of sending"
+    assert _stored(storage, "m2").delivery_status is None
+    sms.asked.clear()
+    again = reports.poll()  # idempotent: the expired ones are neither asked about nor expired again
+    assert sms.asked == ["P3"] and again.timed_out == 0
+    assert _stored(storage, "m0") == expired
+
+
+def test_a_late_report_after_the_horizon_changes_nothing(
+    storage: Storage, clock: FixedClock, ids: SequentialIds
+) -> None:
+    """Item 1, the rule chosen: expiry at the horizon is a final report; the first final report wins,
+    so a real report arriving later (delivered or failed) is unchanged — never a swing between states."""
+    sms = PolledSms()
+    _sent(storage, clock, ids, sms, 1)
+    clock.advance(timedelta(hours=73))
+    reports = DeliveryReports(storage, sms=sms, clock=clock)  # the default: 72 hours
+    assert reports.horizon == timedelta(hours=72)
+    assert reports.poll().timed_out == 1 and sms.asked == []
+    before = _stored(storage, "m0")
+    assert before.delivery_error == "expired: no delivery report within 72 hours of sending"
+    late = reports.record([_report("P1", DeliveryStatus.DELIVERED), _report("P1", DeliveryStatus.FAILED)])
+    assert (late.recorded, late.unchanged) == (0, 2)
+    assert _stored(storage, "m0") == before
+
+
+def test_the_default_horizon_keeps_asking_for_72_hours(
+    storage: Storage, clock: FixedClock, ids: SequentialIds
+) -> None:
+    """Item 1: within the 72-hour SMS validity period a message without a report is still asked about."""
+    sms = PolledSms()
+    _sent(storage, clock, ids, sms, 1)
+    clock.advance(timedelta(hours=71, minutes=59))
+    result = DeliveryReports(storage, sms=sms, clock=clock).poll()
+    assert (result.timed_out, result.pending, sms.asked) == (0, 1, ["P1"])
+    assert _stored(storage, "m0").delivery_status is None
+
+
+@pytest.mark.parametrize("horizon", [timedelta(0), timedelta(hours=-1)])
+def test_a_horizon_must_be_positive(storage: Storage, clock: FixedClock, horizon: timedelta) -> None:
+    """Item 1: a zero or negative horizon would expire every message unasked: refused, naming the field."""
+    with pytest.raises(ValidationError) as raised:
+        DeliveryReports(storage, sms=RecordingSms(), clock=clock, horizon=horizon)
+    assert raised.value.field == "horizon"

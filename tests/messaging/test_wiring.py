@@ -98,3 +98,20 @@ def test_keywords_registered_by_the_host() -> None:
     assert crm.inbound.keywords() == []
     crm.inbound.register("Puan", lambda uow, inbound: "120")
     assert crm.inbound.routes("PUAN") and crm.inbound.keywords() == ["PUAN"]
+
+
+def test_the_delivery_report_horizon_comes_from_the_settings(clock: FixedClock, ids: SequentialIds) -> None:
+    """Item 1: crm.deliveries polls for Settings.delivery_report_horizon (72 hours unless set); a
+    horizon that is not a positive duration is refused, naming the field."""
+    from datetime import timedelta
+
+    from crmkit.domain.settings import Settings
+
+    default = crmkit.connect(clock=clock, ids=ids, load_entrypoints=False)
+    assert default.deliveries.horizon == timedelta(hours=72)
+    day = crmkit.connect(clock=clock, ids=ids, load_entrypoints=False,
+                         settings=Settings(delivery_report_horizon=timedelta(hours=24)))  # fmt: skip
+    assert day.deliveries.horizon == timedelta(hours=24)
+    with pytest.raises(ValidationError) as raised:
+        Settings(delivery_report_horizon=timedelta(0))
+    assert raised.value.field == "delivery_report_horizon"

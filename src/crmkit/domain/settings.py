@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import attrs
 
 from crmkit.domain.errors import ValidationError
@@ -15,6 +17,11 @@ def _region(_: object, attribute: attrs.Attribute[str], value: str) -> None:
         raise ValidationError(attribute.name, f"{value!r} is not a two-letter region code like 'TR'")
 
 
+def _positive(_: object, attribute: attrs.Attribute[timedelta], value: timedelta) -> None:
+    if not isinstance(value, timedelta) or value <= timedelta(0):
+        raise ValidationError(attribute.name, "a positive duration, like 72 hours")
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     """Configuration of one CRM.
@@ -25,9 +32,13 @@ class Settings:
         regional_access: the A1 switch: on, employees see only customers whose
             micro-region code belongs to one of their teams.
         currency: the default currency of amounts.
+        delivery_report_horizon: how long after sending ``crm.deliveries.poll()`` asks the
+            provider about an SMS; older ones without a final report are recorded expired
+            (72 hours, the usual SMS validity period; issue 6 item 1).
     """
 
     timezone: str = DEFAULT_TIMEZONE
     phone_region: str = attrs.field(default="TR", validator=_region)
     regional_access: bool = False
     currency: str = "TRY"
+    delivery_report_horizon: timedelta = attrs.field(default=timedelta(hours=72), validator=_positive)

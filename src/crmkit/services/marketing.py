@@ -18,7 +18,7 @@ without a primary contact address; a rolled-back campaign enqueues nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +36,7 @@ from crmkit.domain.marketing import (
     SegmentFilter,
     SegmentId,
 )
-from crmkit.domain.messaging import Channel, MessageKind, may_send
+from crmkit.domain.messaging import Channel, MessageKind, OutboxAttachment, may_send
 from crmkit.domain.parties import Company, CompanyKind, Contact
 from crmkit.domain.periods import require_aware
 from crmkit.domain.predicates import Predicate, all_of, describe
@@ -61,15 +61,27 @@ def _address(channel: Channel, contact: Contact | None) -> str | None:
 
 
 def enqueue_campaign(
-    uow: UnitOfWork, campaign: Campaign, reach: Predicate, ids: IdGenerator, *, page: int = PAGE
+    uow: UnitOfWork,
+    campaign: Campaign,
+    reach: Predicate,
+    ids: IdGenerator,
+    *,
+    page: int = PAGE,
+    attachments: Sequence[OutboxAttachment] = (),
 ) -> Campaign:
     """Enqueue ``campaign`` to the companies matching ``reach`` in ``uow``; return it with its counts.
 
     ``reach`` is the segment's predicate AND the sender's visibility. One
     commercial outbox message per member with a granted consent (M3) at
-    ``campaign.created_at``; every member gets a send record (M2). Nothing is
-    committed here: the caller commits, or rolls back and nothing is sent.
+    ``campaign.created_at``; every member gets a send record (M2). An e-mail
+    campaign's messages all carry ``attachments`` (see ``enqueue_email_copies``).
+    Nothing is committed here: the caller commits, or rolls back and nothing is sent.
+
+    Raises:
+        ValidationError: on ``attachments`` for an SMS campaign, or as ``enqueue_email_copies``.
     """
+    if attachments and campaign.channel is not Channel.EMAIL:
+        raise ValidationError("attachments", "only an e-mail campaign carries attachments")
     recipients: list[CampaignRecipient] = []
     copies: dict[str, list[OutboxCopy]] = {"BIREYSEL": [], "TACIR": []}  # by İYS recipient type
     counts = dict.fromkeys(RecipientStatus, 0)
@@ -146,6 +158,7 @@ def enqueue_campaign(
                 kind=MessageKind.COMMERCIAL,
                 now=campaign.created_at,
                 campaign_id=campaign.id,
+                attachments=attachments,
             )
     uow.marketing.add_campaign(done, recipients)
     return done
@@ -271,15 +284,19 @@ class MarketingUseCases(ServiceBase):
         channel: str | Channel,
         body: str,
         subject: str = "",
+        attachments: Sequence[OutboxAttachment] = (),
     ) -> Campaign:
         """Send ``body`` (and ``subject`` for e-mail) to the segment's members ``actor`` may see (M2).
 
         One commercial outbox message per member with granted consent (M3), all in
         one unit of work with the campaign and its send records; the dispatcher
-        delivers them after the commit. Returns the campaign with its counts.
+        delivers them after the commit. An e-mail campaign may carry ``attachments``,
+        sent with every message (the campaign record itself keeps no files). Returns
+        the campaign with its counts.
 
         Raises:
-            ValidationError: a blank name or body, an e-mail without subject, a bad channel.
+            ValidationError: a blank name or body, an e-mail without subject, a bad channel;
+                on ``attachments`` for an SMS campaign, too many bytes, or not attachments.
             NotFound: no such segment.
             PermissionDenied: an unknown or departed actor.
         """
@@ -300,7 +317,9 @@ class MarketingUseCases(ServiceBase):
                 created_by=by,
                 created_at=now,
             )
-            return enqueue_campaign(uow, campaign, self._reach(uow, actor, found, now), self._ctx.ids)
+            return enqueue_campaign(
+                uow, campaign, self._reach(uow, actor, found, now), self._ctx.ids, attachments=attachments
+            )
 
     def campaign(self, *, id: object) -> Campaign:
         """A campaign with its counts.

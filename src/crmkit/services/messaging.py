@@ -23,7 +23,16 @@ delivery reports (from its webhook, or polled with the gateway's
 ``status``) back onto the outbox message sent with that provider id:
 delivered, failed with the reason, or expired. The first final report
 wins, a repeated one changes nothing, and a report for an id no message
-was sent with is returned in the result, never raised.
+was sent with is returned in the result, never raised. Polling stops at a
+horizon (:data:`REPORT_HORIZON`, 72 hours — the usual SMS validity period,
+after which the operator's SMS centre drops an undelivered message): a
+message sent longer ago without a final report is no longer asked about and
+is recorded ``expired``, "no delivery report within the horizon". That
+expiry is a final report like the provider's own — the first final report
+wins — so a report arriving after it changes nothing (returned as
+``unchanged``): past the validity period a real "delivered" can no longer
+happen, and a message never swings between states. A deployment whose
+provider keeps messages longer sets a longer ``horizon``.
 
 **Attachments.** An outbox e-mail carries its files' bytes
 (:class:`~crmkit.domain.messaging.OutboxAttachment`), stored with it in the
@@ -47,7 +56,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import attrs
@@ -84,6 +93,7 @@ from crmkit.ports.outbox import OutboxCopy
 from crmkit.ports.storage import Storage, UnitOfWork
 
 __all__ = [
+    "REPORT_HORIZON",
     "DeliveryReports",
     "DeliveryResult",
     "DispatchReport",
@@ -243,13 +253,22 @@ def enqueue_email_copies(
     kind: MessageKind,
     now: datetime,
     campaign_id: uuid.UUID | None = None,
+    attachments: Sequence[OutboxAttachment] = (),
 ) -> None:
     """Write one e-mail per recipient ``(id, key, to, contact_id)`` to the outbox of ``uow``, in one batch.
 
+    ``attachments`` go with every copy, checked once like :func:`enqueue_email`'s (each an
+    :class:`~crmkit.domain.messaging.OutboxAttachment`, together at most
+    :data:`~crmkit.domain.messaging.MAX_ATTACHMENT_BYTES`). The outbox keeps one set of
+    files per message (its table has no shared attachment sets), so a SQL back end stores
+    the bytes once per copy: mind the size of a campaign's files.
+
     Raises:
-        ValidationError: on ``to`` for an address without ``@``.
+        ValidationError: on ``to`` for an address without ``@``; on ``attachments`` as
+            :func:`enqueue_email`. Nothing is stored then.
         Duplicate: on ``key`` or ``id`` when one is taken.
     """
+    files = _checked_attachments(attachments)
     if not recipients:
         return
     for recipient in recipients:
@@ -268,8 +287,24 @@ def enqueue_email_copies(
         due_at=now,
         contact_id=contact,
         campaign_id=campaign_id,
+        attachments=files,
     )
     uow.outbox.add_copies(template, recipients)
+
+
+def _checked_attachments(attachments: Sequence[OutboxAttachment]) -> tuple[OutboxAttachment, ...]:
+    """The attachments as a tuple, each an :class:`OutboxAttachment`, not over the size limit together.
+
+    Raises:
+        ValidationError: on ``attachments`` otherwise.
+    """
+    files = tuple(attachments)
+    if any(not isinstance(f, OutboxAttachment) for f in files):
+        raise ValidationError("attachments", "each is an OutboxAttachment (filename, media type, bytes)")
+    size = sum(len(f.content) for f in files)
+    if size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError("attachments", f"{size} bytes, more than the {MAX_ATTACHMENT_BYTES} allowed")
+    return files
 
 
 def enqueue_email(
@@ -297,12 +332,7 @@ def enqueue_email(
     """
     if "@" not in to:
         raise ValidationError("to", f"{to!r} is not an e-mail address")
-    files = tuple(attachments)
-    if any(not isinstance(f, OutboxAttachment) for f in files):
-        raise ValidationError("attachments", "each is an OutboxAttachment (filename, media type, bytes)")
-    size = sum(len(f.content) for f in files)
-    if size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError("attachments", f"{size} bytes, more than the {MAX_ATTACHMENT_BYTES} allowed")
+    files = _checked_attachments(attachments)
     message = OutboxMessage(
         id=id,
         key=key,
@@ -545,6 +575,8 @@ class DeliveryResult:
         pending: reports that say "not yet" (pending or unknown at the provider).
         unknown: provider ids no sent SMS carries (or, when polling, the provider does not know).
         unreachable: polled messages the provider could not be asked about (a temporary failure).
+        timed_out: polled messages sent longer ago than the horizon without a final report,
+            recorded ``expired`` without asking the provider (not counted in ``recorded``).
     """
 
     recorded: int = 0
@@ -552,6 +584,15 @@ class DeliveryResult:
     pending: int = 0
     unknown: list[str] = attrs.Factory(list)
     unreachable: int = 0
+    timed_out: int = 0
+
+
+REPORT_HORIZON = timedelta(hours=72)
+"""How long after sending :meth:`DeliveryReports.poll` keeps asking about an SMS (issue 6 item 1).
+
+72 hours is the usual SMS validity period: an operator's SMS centre retries an
+unreachable handset that long, then drops the message, so no "delivered" can
+follow. Past it a message without a final report is recorded ``expired``."""
 
 
 def _reason(report: DeliveryReport) -> str:
@@ -566,17 +607,33 @@ class DeliveryReports:
     Args:
         storage: where the outbox is.
         sms: the gateway whose provider ids the reports name (polled by :meth:`poll`).
-        clock: stamps reports that carry no time.
+        clock: stamps reports that carry no time, and tells :meth:`poll` which messages are
+            past the horizon (never the wall clock).
         batch_size: reports written (and messages polled) per unit of work.
+        horizon: how long after sending a message is polled (:data:`REPORT_HORIZON`).
+
+    Raises:
+        ValidationError: on ``batch_size`` below 1, on ``horizon`` not positive.
     """
 
-    def __init__(self, storage: Storage, *, sms: SmsGateway, clock: Clock, batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        sms: SmsGateway,
+        clock: Clock,
+        batch_size: int = 500,
+        horizon: timedelta = REPORT_HORIZON,
+    ) -> None:
         if batch_size < 1:
             raise ValidationError("batch_size", "must be at least 1")
+        if not isinstance(horizon, timedelta) or horizon <= timedelta(0):
+            raise ValidationError("horizon", "a positive duration, like 72 hours")
         self.storage = storage
         self.sms = sms
         self.clock = clock
         self.batch_size = batch_size
+        self.horizon = horizon
         self.conflict_retries = 20
         """Times a batch is written again when a concurrent writer made it conflict."""
 
@@ -610,11 +667,15 @@ class DeliveryReports:
     def poll(self, *, limit: int | None = None) -> DeliveryResult:
         """Ask the gateway about sent SMS without a final report, oldest first, in batches.
 
-        ``limit`` caps the number of messages asked about (``None``: all of them).
+        Messages sent longer ago than ``horizon`` (by the injected clock) are not asked
+        about: they are recorded ``expired`` at the end of the horizon, with the reason
+        (counted in ``timed_out``; see the module docs). ``limit`` caps the number of
+        messages looked at (``None``: all of them).
         """
         result = DeliveryResult()
         after: tuple[datetime, uuid.UUID] | None = None
         asked = 0
+        cutoff = self.clock.now() - self.horizon
         while limit is None or asked < limit:
             size = self.batch_size if limit is None else min(self.batch_size, limit - asked)
             with self.storage.unit_of_work() as uow:
@@ -623,9 +684,14 @@ class DeliveryReports:
                 break
             asked += len(page)
             after = (page[-1].due_at, page[-1].id)
+            stale = [m for m in page if m.sent_at is not None and m.sent_at < cutoff]
+            if stale:
+                self._retry_conflicts(functools.partial(self._expire, stale), result)
             reports: list[DeliveryReport] = []
             for message in page:
                 assert message.provider_id is not None  # awaiting_delivery returns sent messages only
+                if message.sent_at is not None and message.sent_at < cutoff:
+                    continue
                 try:
                     reports.append(self.sms.status(message.provider_id))
                 except NotFound:
@@ -639,10 +705,13 @@ class DeliveryReports:
         return result
 
     def _record_batch(self, reports: list[DeliveryReport], result: DeliveryResult) -> None:
+        self._retry_conflicts(functools.partial(self._write, reports), result)
+
+    def _retry_conflicts(self, work: Callable[[], DeliveryResult], result: DeliveryResult) -> None:
+        """Run ``work`` (one unit of work) again when a concurrent writer made it conflict; add its counts."""
         for attempt in range(self.conflict_retries):
-            partial = DeliveryResult()
             try:
-                self._write(reports, partial)
+                partial = work()
             except ConcurrencyConflict:
                 if attempt + 1 == self.conflict_retries:
                     raise
@@ -652,9 +721,28 @@ class DeliveryReports:
             result.unchanged += partial.unchanged
             result.pending += partial.pending
             result.unknown += partial.unknown
+            result.timed_out += partial.timed_out
             return
 
-    def _write(self, reports: list[DeliveryReport], result: DeliveryResult) -> None:
+    def _expire(self, messages: list[OutboxMessage]) -> DeliveryResult:
+        """Record messages past the horizon ``expired`` at the end of it; a concurrent report wins."""
+        result = DeliveryResult()
+        reason = f"expired: no delivery report within {_hours(self.horizon)} of sending"
+        with self.storage.unit_of_work() as uow:
+            done = [
+                expired
+                for m in messages
+                if m.sent_at is not None
+                and (expired := m.delivery_reported(DeliveryState.EXPIRED, m.sent_at + self.horizon, reason))
+            ]
+            refused = set(uow.outbox.record_deliveries(done))
+            uow.commit()
+        result.timed_out = len(done) - len(refused)
+        result.unchanged = len(refused) + len(messages) - len(done)
+        return result
+
+    def _write(self, reports: list[DeliveryReport]) -> DeliveryResult:
+        result = DeliveryResult()
         now = self.clock.now()
         with self.storage.unit_of_work() as uow:
             found = uow.outbox.by_provider_ids(Channel.SMS, {r.provider_id for r in reports})
@@ -681,6 +769,16 @@ class DeliveryReports:
             uow.commit()
         result.recorded += len(changed) - len(refused)
         result.unchanged += len(refused)
+        return result
+
+
+def _hours(span: timedelta) -> str:
+    """``72 hours`` (``1 hour``) for whole hours, else the timedelta's own text."""
+    seconds = span.total_seconds()
+    if seconds % 3600:
+        return str(span)
+    hours = int(seconds // 3600)
+    return f"{hours} hour" if hours == 1 else f"{hours} hours"
 
 
 KeywordHandler = Callable[[UnitOfWork, InboundSms], str | None]

@@ -8,6 +8,12 @@ another dispatcher claimed in between is simply not ours (SQLite, which
 drops ``FOR UPDATE``, relies on that alone). Outcomes are written with one
 ``executemany`` per call, only for rows still held by the claim token.
 
+On PostgreSQL each step is one round trip with a fixed statement text (which
+psycopg prepares after a few runs): a claim is ``UPDATE … FROM (SELECT …
+FOR UPDATE SKIP LOCKED) RETURNING`` per state, the outcomes one ``UPDATE …
+FROM unnest(arrays) WHERE claim = token RETURNING id`` — the same rows, the
+same token condition, a third of the time (issue 6 item 9).
+
 Delivery reports are written the same way: one ``executemany`` whose
 ``WHERE`` keeps only rows that are sent and have no final report yet, so a
 report never moves a message back and a repeated one changes nothing.
@@ -95,6 +101,32 @@ _DELIVER = (
         delivery_error=sa.bindparam("n_error"),
     )
 )
+
+_COLUMN_LIST = ", ".join(f"t.{c.name}" for c in outbox_messages.columns)
+_PG_CLAIM = {
+    lapsed: sa.text(
+        "WITH picked AS (SELECT id, due_at FROM outbox_messages"
+        " WHERE state = :state AND due_at <= :now ORDER BY due_at LIMIT :limit FOR UPDATE SKIP LOCKED)"
+        " UPDATE outbox_messages AS t SET state = 'claimed', claim = :token, due_at = :until,"
+        " attempts = t.attempts + 1"
+        + (", uncertain_attempts = t.uncertain_attempts + 1" if lapsed else "")
+        + f" FROM picked WHERE t.id = picked.id RETURNING {_COLUMN_LIST}, picked.due_at AS picked_due_at"
+    )
+    for lapsed in (False, True)
+}
+"""PostgreSQL claim in one round trip (issue 6 item 9): lock due rows skipping others' locks, claim them,
+return the claimed rows with the due time they were picked by (for the order)."""
+
+_PG_FINISH = sa.text(
+    "UPDATE outbox_messages AS t SET state = v.state, claim = NULL, due_at = v.due_at,"
+    " provider_id = v.provider_id, last_error = v.last_error, sent_at = v.sent_at"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:states AS varchar[]), CAST(:dues AS timestamptz[]),"
+    " CAST(:providers AS varchar[]), CAST(:errors AS varchar[]), CAST(:sents AS timestamptz[]))"
+    " AS v(id, state, due_at, provider_id, last_error, sent_at)"
+    " WHERE t.id = v.id AND t.claim = :token RETURNING t.id"
+)
+"""PostgreSQL outcomes in one statement with six array parameters (a fixed text the driver prepares):
+only rows still held by the token are written, and ``RETURNING`` says which."""
 
 _VALUES: dict[object, str] = {
     member: member.value for enum in (Channel, MessageKind, OutboxState) for member in enum
@@ -410,6 +442,8 @@ class SqlOutboxRepository:
             raise
 
     def _claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
+        if self._uow.connection.dialect.name == "postgresql":
+            return self._attach(self._claim_postgresql(token, now, lease, limit))
         # One indexed range scan per state, in (state, due_at) index order: no sort, however many
         # rows are due (ordering by id as well would sort every tied row of a campaign).
         # Lapsed claims (rare) come first, then pending messages.
@@ -429,6 +463,31 @@ class SqlOutboxRepository:
             if candidates:
                 claimed += self._take(state, candidates, token, now, lease)
         return self._attach(claimed)
+
+    def _claim_postgresql(
+        self, token: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[OutboxMessage]:
+        """Claim lapsed claims, then pending messages, in one statement each (PostgreSQL).
+
+        ``UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``: the rows locked and
+        claimed by this transaction, exactly as :meth:`OutboxMessage.claim_for` makes them,
+        in the order they were due.
+        """
+        claimed: list[OutboxMessage] = []
+        for state in (OutboxState.CLAIMED, OutboxState.PENDING):
+            if len(claimed) >= limit:
+                break
+            params = {
+                "state": state.value,
+                "now": now,
+                "limit": limit - len(claimed),
+                "token": token,
+                "until": now + lease,
+            }
+            rows = list(self._uow.read(_PG_CLAIM[state is OutboxState.CLAIMED], params))
+            rows.sort(key=lambda r: r.picked_due_at)
+            claimed += [_from_row(r) for r in rows]
+        return claimed
 
     def _take(
         self, state: OutboxState, candidates: list[OutboxMessage], token: str, now: datetime, lease: timedelta
@@ -482,6 +541,8 @@ class SqlOutboxRepository:
     def _finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
         if not messages:
             return []
+        if self._uow.connection.dialect.name == "postgresql":
+            return self._finish_postgresql(token, messages)
         held: set[uuid.UUID] = set()
         for chunk in _chunks([m.id for m in messages]):
             query = sa.select(_t.c.id).where(_t.c.id.in_(chunk), _t.c.claim == token)
@@ -503,6 +564,24 @@ class SqlOutboxRepository:
         ]
         if params:
             self._uow.connection.execute(_FINISH, params)
+        return [m.id for m in messages if m.id not in held]
+
+    def _finish_postgresql(self, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
+        """One ``UPDATE … FROM unnest(arrays) … WHERE claim = token RETURNING id`` per call.
+
+        The update takes each row's lock; a row re-claimed by another dispatcher after a
+        lapsed lease no longer carries ``token`` and is left alone (lost), as before.
+        """
+        params = {
+            "token": token,
+            "ids": [m.id for m in messages],
+            "states": [m.state._value_ for m in messages],
+            "dues": [utc(m.due_at) for m in messages],
+            "providers": [m.provider_id for m in messages],
+            "errors": [None if m.last_error is None else m.last_error[:1000] for m in messages],
+            "sents": [None if m.sent_at is None else utc(m.sent_at) for m in messages],
+        }
+        held = set(self._uow.read(_PG_FINISH, params).scalars())
         return [m.id for m in messages if m.id not in held]
 
     def by_provider_ids(

@@ -277,6 +277,27 @@ class OutboxRepositoryContract:
             uow.commit()
         assert (again.attempts, again.uncertain_attempts, again.claim) == (2, 1, "new-worker")
 
+    def test_a_claim_returns_what_claim_for_makes_lapsed_claims_first(self, storage: Storage) -> None:
+        """Item 2: lapsed claims come before pending messages, each exactly as ``claim_for`` makes it.
+
+        What the claim returns is what it stored.
+        """
+        self._add(storage, outbox_sms(1), outbox_sms(2), outbox_sms(3))
+        with storage.unit_of_work() as uow:
+            (lapsing,) = uow.outbox.claim("dead-worker", _T0 + timedelta(seconds=3), _LEASE, 1)
+            uow.commit()
+        assert lapsing.key == "msg-1"
+        later = _T0 + timedelta(seconds=3) + _LEASE
+        with storage.unit_of_work() as uow:
+            before = {m.id: m for m in uow.outbox.list(limit=10)}
+            claimed = uow.outbox.claim("next", later, _LEASE, 10)
+            uow.commit()
+        assert [m.key for m in claimed] == ["msg-1", "msg-2", "msg-3"]  # msg-1 is the lapsed one
+        assert claimed == [before[m.id].claim_for("next", later, _LEASE) for m in claimed]
+        assert (claimed[0].attempts, claimed[0].uncertain_attempts) == (2, 1)
+        with storage.unit_of_work() as uow:
+            assert [uow.outbox.get(m.id) for m in claimed] == claimed
+
     def test_finish_writes_outcomes_only_under_the_live_claim(self, storage: Storage) -> None:
         """Item 2: outcomes of a lapsed claim are refused and reported lost."""
         self._add(storage, outbox_sms(1), outbox_sms(2))
