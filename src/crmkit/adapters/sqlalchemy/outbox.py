@@ -346,9 +346,9 @@ class SqlOutboxRepository:
         rows = _driver_rows(batch, self._uow.connection.dialect)
         blobs: dict[str, bytes] = {}
         digests: dict[bytes, str] = {}
-        files = [
-            (m.id, position, f.filename, f.media_type, _digest_of(f.content, digests, blobs))
-            for m in batch
+        files = [  # driver-ready: the message id as converted for its own row
+            (row[0], position, f.filename, f.media_type, _digest_of(f.content, digests, blobs))
+            for m, row in zip(batch, rows, strict=True)
             if m.attachments
             for position, f in enumerate(m.attachments)
         ]
@@ -390,7 +390,7 @@ class SqlOutboxRepository:
             (position, f.filename, f.media_type, _digest_of(f.content, digests, blobs))
             for position, f in enumerate(template.attachments)
         ]
-        files = [(copy[0], *file) for copy in (copies if named else ()) for file in named]
+        files = [(row[0], *file) for row in (rows if named else ()) for file in named]
         self._insert(rows, files, blobs, copies[0][0])
 
     def _insert(
@@ -407,7 +407,7 @@ class SqlOutboxRepository:
                 self._insert_blobs(blobs)
             bulk_insert(connection, outbox_messages, rows, columns=_COLUMNS, prepared=True)
             if files:
-                bulk_insert(connection, outbox_attachments, files, columns=_ATTACHMENT_COLUMNS)
+                bulk_insert(connection, outbox_attachments, files, columns=_ATTACHMENT_COLUMNS, prepared=True)
         except IntegrityError as error:
             savepoint.rollback()
             text = str(error.orig).lower()
