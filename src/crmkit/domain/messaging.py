@@ -101,7 +101,10 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 @attrs.frozen
 class OutboxAttachment:
-    """A file carried by an outbox e-mail: its bytes are stored with the message (issue 6 item 2).
+    """A file carried by an outbox e-mail, stored in the unit of work of its message (issue 6 item 2).
+
+    The outbox keeps each distinct ``content`` once (by SHA-256), shared by every
+    message that carries it (M2).
 
     Attributes:
         filename: the name the recipient sees (``teklif.pdf``); no path separators.

@@ -11,6 +11,9 @@ they name (:meth:`OutboxRepository.by_provider_ids`,
 :meth:`OutboxRepository.record_deliveries`); messages still waiting for one
 are polled in pages (:meth:`OutboxRepository.awaiting_delivery`).
 
+E-mail attachments are stored once per distinct content and shared by every
+message that carries it (:meth:`OutboxRepository.stored_files`).
+
 ``uow.consents`` keeps every consent decision as history (M3).
 """
 
@@ -128,6 +131,15 @@ class OutboxRepository(Protocol):
 
     def count(self, state: OutboxState | None = None) -> int:
         """How many messages there are (in ``state``, if given)."""
+        ...
+
+    def stored_files(self) -> tuple[int, int]:
+        """``(distinct attachment contents, their bytes together)`` held, this unit of work's included.
+
+        Attachments are stored once per distinct content (by SHA-256), however many
+        messages carry them: a campaign's copies of one brochure count once (issue 6
+        items 2, 7; M2).
+        """
         ...
 
     def list(

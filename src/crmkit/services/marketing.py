@@ -291,7 +291,8 @@ class MarketingUseCases(ServiceBase):
         One commercial outbox message per member with granted consent (M3), all in
         one unit of work with the campaign and its send records; the dispatcher
         delivers them after the commit. An e-mail campaign may carry ``attachments``,
-        sent with every message (the campaign record itself keeps no files). Returns
+        sent with every message (the outbox stores each file's bytes once for all of them;
+        the campaign record itself keeps no files). Returns
         the campaign with its counts.
 
         Raises:

@@ -3,10 +3,17 @@
 A claim is staged with the value it was read as; :meth:`verify` at commit
 refuses it (``ConcurrencyConflict``) when another unit of work changed the
 message since — the memory twin of a conditional ``UPDATE``.
+
+Attachment contents are kept once per SHA-256 digest, like the SQL
+``outbox_blobs``: a staged message's files are rebuilt around the one
+``bytes`` object stored (or staged) under their digest, and contents first
+seen in a unit of work are staged with it — written at commit, dropped on
+rollback.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
 from collections.abc import Iterable, Sequence
@@ -20,6 +27,7 @@ from crmkit.domain.messaging import (
     Channel,
     ConsentRecord,
     ConsentState,
+    OutboxAttachment,
     OutboxMessage,
     OutboxState,
     consent_at,
@@ -39,9 +47,12 @@ class OutboxData:
     messages: dict[uuid.UUID, OutboxMessage] = attrs.Factory(dict)
     keys: dict[str, uuid.UUID] = attrs.Factory(dict)
     consents: list[ConsentRecord] = attrs.Factory(list)
+    blobs: dict[str, bytes] = attrs.Factory(dict)
+    """Attachment contents by SHA-256 hex digest, one ``bytes`` object each."""
 
     def clear(self) -> None:
         """Drop everything."""
+        self.blobs.clear()
         self.messages.clear()
         self.keys.clear()
         self.consents.clear()
@@ -61,6 +72,26 @@ class MemoryOutboxRepository:
         self._new: dict[uuid.UUID, OutboxMessage] = {}
         # id -> (the committed value it was read as, the staged value)
         self._changed: dict[uuid.UUID, tuple[OutboxMessage, OutboxMessage]] = {}
+        self._blobs: dict[str, bytes] = {}  # contents first stored by this unit of work
+
+    def _shared(
+        self, files: tuple[OutboxAttachment, ...], seen: dict[int, OutboxAttachment]
+    ) -> tuple[OutboxAttachment, ...]:
+        """``files`` rebuilt around the one stored ``bytes`` per digest, new contents staged."""
+        out = []
+        for f in files:
+            found = seen.get(id(f))
+            if found is None:
+                digest = hashlib.sha256(f.content).hexdigest()
+                content = self._blobs.get(digest)
+                if content is None:
+                    with self._lock:
+                        content = self._data.blobs.get(digest)
+                    if content is None:
+                        content = self._blobs[digest] = f.content
+                found = seen[id(f)] = f if content is f.content else attrs.evolve(f, content=content)
+            out.append(found)
+        return tuple(out)
 
     def _current(self, id: uuid.UUID) -> OutboxMessage | None:
         if id in self._new:
@@ -96,7 +127,12 @@ class MemoryOutboxRepository:
                     raise Duplicate("key", f"{m.key!r} is taken")
                 seen_ids.add(m.id)
                 seen_keys.add(m.key)
+        seen: dict[int, OutboxAttachment] = {}
         for m in batch:
+            if m.attachments:
+                files = self._shared(m.attachments, seen)
+                if any(a is not b for a, b in zip(files, m.attachments, strict=True)):
+                    m = attrs.evolve(m, attachments=files)
             self._new[m.id] = m
 
     def add_copies(self, template: OutboxMessage, copies: Sequence[OutboxCopy]) -> None:
@@ -226,6 +262,13 @@ class MemoryOutboxRepository:
         """How many messages (in ``state``)."""
         return sum(1 for m in self._all() if state is None or m.state is state)
 
+    def stored_files(self) -> tuple[int, int]:
+        """``(distinct attachment contents, their bytes)``, this unit of work's staged ones included."""
+        self._uow.check_usable()
+        with self._lock:
+            merged = {**self._data.blobs, **self._blobs}
+        return len(merged), sum(len(content) for content in merged.values())
+
     def list(
         self, state: OutboxState | None = None, *, limit: int = 100, offset: int = 0
     ) -> list[OutboxMessage]:
@@ -246,18 +289,35 @@ class MemoryOutboxRepository:
                 raise Duplicate("key", f"{m.key!r} is taken")
 
     def apply(self) -> None:
-        """Write the staged messages (under the storage lock)."""
+        """Write the staged messages and new contents (under the storage lock).
+
+        A content another unit of work stored meanwhile is kept as stored, and the
+        messages of this one are pointed at that one ``bytes`` object.
+        """
+        replaced: dict[int, bytes] = {}
+        for digest, content in self._blobs.items():
+            kept = self._data.blobs.setdefault(digest, content)
+            if kept is not content:
+                replaced[id(content)] = kept
         for m in self._new.values():
+            if replaced and any(id(f.content) in replaced for f in m.attachments):
+                m = attrs.evolve(
+                    m,
+                    attachments=tuple(
+                        attrs.evolve(f, content=replaced.get(id(f.content), f.content)) for f in m.attachments
+                    ),
+                )
             self._data.messages[m.id] = m
             self._data.keys[m.key] = m.id
-        for id, (_, new) in self._changed.items():
-            self._data.messages[id] = new
+        for id_, (_, new) in self._changed.items():
+            self._data.messages[id_] = new
         self.discard()
 
     def discard(self) -> None:
-        """Forget the staged messages."""
+        """Forget the staged messages and the contents first staged with them."""
         self._new = {}
         self._changed = {}
+        self._blobs = {}
 
 
 class MemoryConsentRepository:

@@ -17,12 +17,23 @@ same token condition, a third of the time (issue 6 item 9).
 Delivery reports are written the same way: one ``executemany`` whose
 ``WHERE`` keeps only rows that are sent and have no final report yet, so a
 report never moves a message back and a repeated one changes nothing.
-E-mail attachments are rows of ``outbox_attachments`` inserted with their
-message and read back, one query per page, only for e-mails.
+E-mail attachments are rows of ``outbox_attachments`` (name, type, SHA-256
+digest) inserted with their message; the bytes are rows of ``outbox_blobs``,
+one per distinct content, inserted *if absent* in the same savepoint —
+``ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite, ``ON DUPLICATE KEY
+UPDATE digest = digest`` on MariaDB/MySQL (not ``INSERT IGNORE``, which would
+also swallow other errors). Two units of work enqueueing the same new bytes
+at once therefore both succeed: the second waits on the first's key lock and
+then finds the row (issue 6 items 2, 7; M2). Several blobs are inserted in
+digest order, so two such transactions never wait on each other crosswise.
+Attachments are read back one query per page for the rows and one for the
+distinct contents they name: a page of a campaign's copies loads its
+brochure once, and every copy shares that one ``bytes`` object.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -30,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -41,6 +53,7 @@ from crmkit.adapters.sqlalchemy.outbox_tables import (
     SUBJECT,
     consent_records,
     outbox_attachments,
+    outbox_blobs,
     outbox_messages,
 )
 from crmkit.adapters.sqlalchemy.tables import EMAIL
@@ -287,6 +300,19 @@ def _from_row(row: Any) -> OutboxMessage:
     )
 
 
+def _digest_of(content: bytes, digests: dict[bytes, str], blobs: dict[str, bytes]) -> str:
+    """The SHA-256 hex digest of ``content``, noting the content under it in ``blobs``.
+
+    ``digests`` remembers contents already hashed in this batch (a ``bytes`` object
+    caches its own hash, so looking the same file up again costs nothing).
+    """
+    digest = digests.get(content)
+    if digest is None:
+        digest = digests[content] = hashlib.sha256(content).hexdigest()
+        blobs[digest] = content
+    return digest
+
+
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -318,13 +344,15 @@ class SqlOutboxRepository:
         if not batch:
             return
         rows = _driver_rows(batch, self._uow.connection.dialect)
-        files = [
-            (m.id, position, f.filename, f.media_type, f.content)
-            for m in batch
+        blobs: dict[str, bytes] = {}
+        digests: dict[bytes, str] = {}
+        files = [  # driver-ready: the message id as converted for its own row
+            (row[0], position, f.filename, f.media_type, _digest_of(f.content, digests, blobs))
+            for m, row in zip(batch, rows, strict=True)
             if m.attachments
             for position, f in enumerate(m.attachments)
         ]
-        self._insert(rows, files, batch[0].id)
+        self._insert(rows, files, blobs, batch[0].id)
 
     def add_copies(self, template: OutboxMessage, copies: Sequence[OutboxCopy]) -> None:
         """Enqueue one copy of ``template`` per ``(id, key, recipient, contact_id)`` in one batched insert.
@@ -356,20 +384,30 @@ class SqlOutboxRepository:
                  uncertain, claim, provider_id, last_error, sent_at, parts,
                  None if contact is None else to_uuid(contact), campaign, recipient_type)
             )  # fmt: skip
-        files = [
-            (copy[0], position, f.filename, f.media_type, f.content)
-            for copy in (copies if template.attachments else ())
+        blobs: dict[str, bytes] = {}
+        digests: dict[bytes, str] = {}
+        named = [
+            (position, f.filename, f.media_type, _digest_of(f.content, digests, blobs))
             for position, f in enumerate(template.attachments)
         ]
-        self._insert(rows, files, copies[0][0])
+        files = [(row[0], *file) for row in (rows if named else ()) for file in named]
+        self._insert(rows, files, blobs, copies[0][0])
 
-    def _insert(self, rows: list[tuple[Any, ...]], files: list[tuple[Any, ...]], first: uuid.UUID) -> None:
+    def _insert(
+        self,
+        rows: list[tuple[Any, ...]],
+        files: list[tuple[Any, ...]],
+        blobs: dict[str, bytes],
+        first: uuid.UUID,
+    ) -> None:
         connection = self._uow.connection
         savepoint = connection.begin_nested()
         try:
+            if blobs:
+                self._insert_blobs(blobs)
             bulk_insert(connection, outbox_messages, rows, columns=_COLUMNS, prepared=True)
             if files:
-                bulk_insert(connection, outbox_attachments, files, columns=_ATTACHMENT_COLUMNS)
+                bulk_insert(connection, outbox_attachments, files, columns=_ATTACHMENT_COLUMNS, prepared=True)
         except IntegrityError as error:
             savepoint.rollback()
             text = str(error.orig).lower()
@@ -388,6 +426,31 @@ class SqlOutboxRepository:
             raise
         else:
             savepoint.commit()
+
+    def _insert_blobs(self, blobs: dict[str, bytes]) -> None:
+        """Insert each content under its digest unless a row has it already (race-safe, see the module)."""
+        connection = self._uow.connection
+        rows = [{"digest": d, "size": len(blobs[d]), "content": blobs[d]} for d in sorted(blobs)]
+        name = connection.dialect.name
+        if name == "postgresql":
+            connection.execute(postgresql.insert(outbox_blobs).on_conflict_do_nothing(), rows)
+        elif name == "sqlite":
+            connection.execute(sqlite.insert(outbox_blobs).on_conflict_do_nothing(), rows)
+        elif name in ("mysql", "mariadb"):
+            insert = mysql.insert(outbox_blobs)
+            connection.execute(insert.on_duplicate_key_update(digest=insert.inserted.digest), rows)
+        else:  # pragma: no cover - every supported back end is above
+            query = sa.select(outbox_blobs.c.digest).where(outbox_blobs.c.digest.in_(list(blobs)))
+            present = set(connection.execute(query).scalars())
+            missing = [r for r in rows if r["digest"] not in present]
+            if missing:
+                connection.execute(sa.insert(outbox_blobs), missing)
+
+    def stored_files(self) -> tuple[int, int]:
+        """``(distinct attachment contents, their bytes together)`` held by the outbox."""
+        query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(outbox_blobs.c.size), 0))
+        row: Any = self._uow.read(query).one()
+        return int(row[0]), int(row[1])
 
     def get(self, id: uuid.UUID) -> OutboxMessage:
         """The message with this id.
@@ -411,20 +474,37 @@ class SqlOutboxRepository:
         if not emails:
             return messages
         a = outbox_attachments
-        files: dict[uuid.UUID, list[OutboxAttachment]] = {}
+        b = outbox_blobs
+        named: dict[uuid.UUID, list[tuple[str, str, str]]] = {}
         for chunk in _chunks(emails):
-            query = sa.select(a).where(a.c.message_id.in_(chunk)).order_by(a.c.message_id, a.c.position)
+            query = (
+                sa.select(a.c.message_id, a.c.filename, a.c.media_type, a.c.digest)
+                .where(a.c.message_id.in_(chunk))
+                .order_by(a.c.message_id, a.c.position)
+            )
             for row in self._uow.read(query):
                 owner = (
                     row.message_id
                     if isinstance(row.message_id, uuid.UUID)
                     else uuid.UUID(str(row.message_id))
                 )
-                files.setdefault(owner, []).append(
-                    OutboxAttachment(row.filename, row.media_type, bytes(row.content))
-                )
-        if not files:
+                named.setdefault(owner, []).append((row.filename, row.media_type, row.digest))
+        if not named:
             return messages
+        contents: dict[str, bytes] = {}
+        wanted = sorted({digest for files in named.values() for _, _, digest in files})
+        for part in _chunks(wanted, 100):
+            query = sa.select(b.c.digest, b.c.content).where(b.c.digest.in_(part))
+            contents.update((row.digest, bytes(row.content)) for row in self._uow.read(query))
+        # One value per distinct (name, type, content): the copies of a campaign share it.
+        made: dict[tuple[str, str, str], OutboxAttachment] = {}
+        files: dict[uuid.UUID, list[OutboxAttachment]] = {}
+        for owner, entries in named.items():
+            for entry in entries:
+                found = made.get(entry)
+                if found is None:
+                    found = made[entry] = OutboxAttachment(entry[0], entry[1], contents[entry[2]])
+                files.setdefault(owner, []).append(found)
         return [attrs.evolve(m, attachments=tuple(files[m.id])) if m.id in files else m for m in messages]
 
     def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:

@@ -8,7 +8,9 @@ index: every index costs each of a campaign's inserts (listings sort).
 ``provider_id`` is indexed for delivery reports, partially (``WHERE
 provider_id IS NOT NULL``) on SQLite and PostgreSQL, so an enqueued message —
 which has none yet — costs the index nothing. E-mail attachments live in
-``outbox_attachments``, written in the unit of work of their message.
+``outbox_attachments`` (name, type, digest), written in the unit of work of
+their message; their bytes live once per distinct content in
+``outbox_blobs``, keyed by SHA-256, so copies of one e-mail share them.
 Claims never read "ids greater than the last one seen": a transaction that
 commits late with a small id is claimed like any other (issue 6 item 2).
 :mod:`crmkit.adapters.sqlalchemy.tables` imports this module, so Alembic and
@@ -32,7 +34,13 @@ from crmkit.adapters.sqlalchemy.tables import (
     metadata,
 )
 
-__all__ = ["OUTBOX_CONSTRAINT_FIELDS", "consent_records", "outbox_attachments", "outbox_messages"]
+__all__ = [
+    "OUTBOX_CONSTRAINT_FIELDS",
+    "consent_records",
+    "outbox_attachments",
+    "outbox_blobs",
+    "outbox_messages",
+]
 
 SUBJECT = 500
 """Longest e-mail subject stored, in characters."""
@@ -77,6 +85,23 @@ outbox_messages = sa.Table(
 )
 """Messages to deliver and their delivery state (issue 6 items 1, 2)."""
 
+DIGEST = 64
+"""Length of a SHA-256 digest in hex, the key of ``outbox_blobs``."""
+
+outbox_blobs = sa.Table(
+    "outbox_blobs",
+    metadata,
+    sa.Column("digest", sa.String(DIGEST), primary_key=True),
+    sa.Column("size", sa.Integer(), nullable=False),
+    sa.Column("content", _blob(), nullable=False),
+    **_TABLE_OPTIONS,
+)
+"""Attachment contents, each stored once under the SHA-256 (hex) of its bytes (issue 6 items 2, 7; M2).
+
+Content-addressed: a campaign's 100,000 copies of one brochure (I8) share one
+row; rows are only ever inserted (insert-if-absent), never changed.
+"""
+
 outbox_attachments = sa.Table(
     "outbox_attachments",
     metadata,
@@ -84,10 +109,11 @@ outbox_attachments = sa.Table(
     sa.Column("position", sa.Integer(), primary_key=True, autoincrement=False),
     sa.Column("filename", sa.String(SECRET), nullable=False),
     sa.Column("media_type", sa.String(KEY), nullable=False),
-    sa.Column("content", _blob(), nullable=False),
+    sa.Column("digest", sa.String(DIGEST), sa.ForeignKey("outbox_blobs.digest"), nullable=False),
     **_TABLE_OPTIONS,
 )
-"""The files of outbox e-mails, in order (issue 6 item 2)."""
+"""The files of outbox e-mails, in order: name, type and the digest of the bytes in ``outbox_blobs``
+(issue 6 item 2)."""
 
 consent_records = sa.Table(
     "consent_records",

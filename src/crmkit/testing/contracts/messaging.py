@@ -359,6 +359,42 @@ class OutboxRepositoryContract:
         with storage.unit_of_work() as uow:
             assert uow.outbox.count() == 1 and uow.outbox.by_key("fresh") is None
 
+    def test_each_distinct_attachment_content_is_stored_once(self, storage: Storage) -> None:
+        """Items 2, 7 (M2): equal bytes are stored once, for copies and single messages alike.
+
+        A rollback keeps none of the contents it added; ``stored_files`` counts distinct
+        contents and their bytes, this unit of work's included.
+        """
+        pdf, csv = b"%PDF\x00\xff" * 100, "ad;şehir\n".encode()
+        mail = OutboxMessage(
+            id=uuid.UUID(int=1), key="-", channel=Channel.EMAIL, kind=MessageKind.COMMERCIAL,
+            recipient="-", subject="Teklif", body="Ekte", created_at=_T0, due_at=_T0,
+            attachments=(OutboxAttachment("a.pdf", "application/pdf", pdf),),
+        )  # fmt: skip
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.stored_files() == (0, 0)
+            uow.outbox.add_copies(
+                mail, [(uuid.UUID(int=10 + n), f"c-{n}", "a@example.com", None) for n in range(4)]
+            )
+            assert uow.outbox.stored_files() == (1, len(pdf))
+            uow.rollback()
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.stored_files() == (0, 0)
+            uow.outbox.add_copies(
+                mail, [(uuid.UUID(int=10 + n), f"c-{n}", "a@example.com", None) for n in range(4)]
+            )
+            other = attrs.evolve(
+                mail, id=uuid.UUID(int=30), key="other",
+                attachments=(OutboxAttachment("b.pdf", "application/pdf", bytes(pdf)),
+                             OutboxAttachment("b.csv", "text/csv", csv)),
+            )  # fmt: skip
+            uow.outbox.add_many([other])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.stored_files() == (2, len(pdf) + len(csv))
+            assert uow.outbox.get(uuid.UUID(int=30)) == other
+            assert [m.attachments for m in uow.outbox.list()] == [mail.attachments] * 4 + [other.attachments]
+
     def test_failed_and_dead_outcomes_round_trip(self, storage: Storage) -> None:
         """Item 2: a retried message is pending with its error and due time; a dead one stays dead."""
         self._add(storage, outbox_sms(1), outbox_sms(2))

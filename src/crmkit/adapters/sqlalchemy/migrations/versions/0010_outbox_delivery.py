@@ -4,7 +4,9 @@
 ``delivery_error`` (the provider's final delivery report) and an index on
 ``provider_id`` — partial (``WHERE provider_id IS NOT NULL``) on SQLite and
 PostgreSQL, so enqueueing pays nothing for it. The new table
-``outbox_attachments`` holds the files of outbox e-mails.
+``outbox_attachments`` holds the files of outbox e-mails (name, type and the
+SHA-256 digest of the bytes); ``outbox_blobs`` holds each distinct content
+once under that digest, so the copies of a campaign e-mail share one file.
 
 Revision ID: 0010
 Revises: 0009
@@ -56,7 +58,7 @@ def _blob() -> sa.types.TypeEngine[Any]:
 
 
 def upgrade() -> None:
-    """Add the delivery-report columns and the provider-id index; create ``outbox_attachments``."""
+    """Add the delivery-report columns and the provider-id index; create the attachment tables."""
     with op.batch_alter_table("outbox_messages") as batch:
         batch.add_column(sa.Column("delivery_status", sa.String(10), nullable=True))
         batch.add_column(sa.Column("delivery_at", _time(), nullable=True))
@@ -69,12 +71,25 @@ def upgrade() -> None:
         postgresql_where=sa.text(_NOT_NULL),
     )
     op.create_table(
+        "outbox_blobs",
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("content", _blob(), nullable=False),
+        sa.PrimaryKeyConstraint("digest", name=op.f("pk_outbox_blobs")),
+        **_OPTIONS,
+    )
+    op.create_table(
         "outbox_attachments",
         sa.Column("message_id", _uuid(), nullable=False),
         sa.Column("position", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("filename", sa.String(255), nullable=False),
         sa.Column("media_type", sa.String(100), nullable=False),
-        sa.Column("content", _blob(), nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["digest"],
+            ["outbox_blobs.digest"],
+            name=op.f("fk_outbox_attachments_digest_outbox_blobs"),
+        ),
         sa.ForeignKeyConstraint(
             ["message_id"],
             ["outbox_messages.id"],
@@ -86,8 +101,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop ``outbox_attachments``, the provider-id index and the delivery-report columns."""
+    """Drop the attachment tables, the provider-id index and the delivery-report columns."""
     op.drop_table("outbox_attachments")
+    op.drop_table("outbox_blobs")
     op.drop_index(op.f("ix_outbox_messages_provider_id"), table_name="outbox_messages")
     with op.batch_alter_table("outbox_messages") as batch:
         batch.drop_column("delivery_error")
