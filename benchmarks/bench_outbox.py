@@ -95,7 +95,7 @@ def raw_insert(storage: SqlStorage, n: int, tag: str) -> float:
     twin_meta = sa.MetaData()
     twin = outbox_messages.to_metadata(twin_meta, name="bench_outbox_raw")
     for index in twin.indexes:
-        index.name = f"bench_raw_{'_'.join(c.name for c in index.columns)}"
+        index.name = sa.sql.elements.quoted_name(f"bench_raw_{'_'.join(c.name for c in index.columns)}", None)
     for constraint in twin.constraints:
         if constraint.name:
             constraint.name = f"bench_raw_{constraint.name}"
@@ -108,7 +108,7 @@ def raw_insert(storage: SqlStorage, n: int, tag: str) -> float:
     try:
         start = time.perf_counter()
         if dialect.name == "postgresql":
-            raw = connection.connection.dbapi_connection
+            raw: Any = connection.connection.dbapi_connection  # psycopg's own connection (COPY)
             assert raw is not None
             with (
                 raw.cursor() as cursor,
