@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from crmkit.domain.access import Action, Actor, AgendaResource, decide, reachable
+from crmkit.domain.access import Action, AgendaResource, decide, reachable
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.interactions import (
@@ -39,10 +39,10 @@ from crmkit.domain.interactions import (
 from crmkit.domain.periods import Period, require_aware
 from crmkit.domain.predicates import describe
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.base import parse_enum
 from crmkit.services.customers import Page, facts_of
 from crmkit.services.interactions import check_version, known_company, known_employee
-from crmkit.services.territory import actor_for
+from crmkit.services.territory import PolicyUseCases
 
 __all__ = ["AgendaUseCases", "AgendaView", "Booking"]
 
@@ -79,11 +79,8 @@ class Booking:
     warnings: tuple[DoubleBooking, ...] = ()
 
 
-class AgendaUseCases(ServiceBase):
+class AgendaUseCases(PolicyUseCases):
     """Appointments and reminders of the shared agenda (I6, I7, A4)."""
-
-    def _actor(self, uow: UnitOfWork, actor: object) -> Actor:
-        return actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
 
     def _appointment_resource(self, uow: UnitOfWork, item: Appointment) -> AgendaResource:
         company = facts_of(uow, uow.companies.get(item.company_id))

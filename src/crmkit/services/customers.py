@@ -20,7 +20,6 @@ import attrs
 
 from crmkit.domain.access import (
     Action,
-    Actor,
     CompanyResource,
     ContactResource,
     Decision,
@@ -30,12 +29,11 @@ from crmkit.domain.access import (
 from crmkit.domain.errors import PermissionDenied
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
 from crmkit.domain.parties import Company, CompanyKind, Contact
-from crmkit.domain.periods import require_aware
 from crmkit.domain.predicates import CompanyFacts, Predicate, describe
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.base import parse_enum
 from crmkit.services.companies import CompanyUseCases
-from crmkit.services.territory import actor_for
+from crmkit.services.territory import PolicyUseCases
 from crmkit.validation import normalize_tax_no
 
 __all__ = ["CustomerUseCases", "Page"]
@@ -70,17 +68,8 @@ def facts_of(uow: UnitOfWork, company: Company) -> CompanyFacts:
     )
 
 
-class CustomerUseCases(ServiceBase):
+class CustomerUseCases(PolicyUseCases):
     """List, read and change customers and contacts through the access policy."""
-
-    def _at(self, at: datetime | None) -> datetime:
-        if at is None:
-            return self._now()
-        require_aware("at", at)
-        return at
-
-    def _actor(self, uow: UnitOfWork, actor: object) -> Actor:
-        return actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
 
     def predicate(self, *, actor: object, at: datetime | None = None) -> Predicate:
         """The visibility predicate of ``actor`` at ``at`` (A7), for hosts that run their own queries."""

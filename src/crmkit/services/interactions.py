@@ -29,13 +29,12 @@ from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
 from crmkit.domain.interactions import INTERACTION_AGGREGATE, Interaction, InteractionChannel, InteractionId
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.parties import Company
-from crmkit.domain.periods import require_aware
 from crmkit.domain.predicates import describe
 from crmkit.domain.territory import TeamId
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.base import parse_enum
 from crmkit.services.customers import Page, facts_of
-from crmkit.services.territory import actor_for
+from crmkit.services.territory import PolicyUseCases
 
 __all__ = ["InteractionUseCases", "check_version", "known_company", "known_employee"]
 
@@ -79,17 +78,8 @@ def check_version(kind: str, key: object, stored: int, given: int | None) -> Non
         raise ConcurrencyConflict(kind, key, given)
 
 
-class InteractionUseCases(ServiceBase):
+class InteractionUseCases(PolicyUseCases):
     """Record, read, list, change and delete interactions through the access policy (I1, A1–A7)."""
-
-    def _at(self, at: datetime | None) -> datetime:
-        if at is None:
-            return self._now()
-        require_aware("at", at)
-        return at
-
-    def _actor(self, uow: UnitOfWork, actor: object) -> Actor:
-        return actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
 
     def _resource(self, uow: UnitOfWork, item: Interaction) -> InteractionResource:
         return InteractionResource(

@@ -45,7 +45,7 @@ from crmkit.domain.territory import (
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, parse_enum
 
-__all__ = ["ServedBy", "TerritoryUseCases", "actor_for"]
+__all__ = ["PolicyUseCases", "ServedBy", "TerritoryUseCases", "actor_for"]
 
 
 @attrs.frozen(kw_only=True)
@@ -74,6 +74,21 @@ def actor_for(uow: UnitOfWork, employee: Employee, regional_access: bool) -> Act
     memberships = tuple(uow.memberships.for_employee(employee.id))
     links = tuple(uow.code_links.for_teams({m.team_id for m in memberships}))
     return Actor(employee=employee, memberships=memberships, links=links, regional_access=regional_access)
+
+
+class PolicyUseCases(ServiceBase):
+    """Use cases decided by the access policy: the actor as the policy sees him, and "at" (A1–A7)."""
+
+    def _at(self, at: datetime | None) -> datetime:
+        """``at``, or now when ``None``; it must be timezone-aware."""
+        if at is None:
+            return self._now()
+        require_aware("at", at)
+        return at
+
+    def _actor(self, uow: UnitOfWork, actor: object) -> Actor:
+        """The acting employee (he must be able to act, A5) with his teams and codes (A1)."""
+        return actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
 
 
 class TerritoryUseCases(ServiceBase):
