@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from _timing import alternate, p50_ms
 
 import crmkit
 from crmkit.adapters.sqlalchemy.repositories import SqlCompanyRepository
@@ -66,21 +66,6 @@ START = datetime(2025, 1, 1, tzinfo=UTC)
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NAMES = ("Kadıköy", "Çankaya", "Üsküdar", "Isparta", "İzmir", "Şişli", "Gölbaşı", "Ödemiş", "Bursa", "Ege")
 SUFFIXES = ("Eczanesi", "Kimya A.Ş.", "Hijyen Ltd.", "Temizlik", "Ecza Deposu")
-
-
-def p50_ms(samples: list[float]) -> float:
-    return statistics.median(samples) * 1000
-
-
-def alternate(repeat: int, *work: Callable[[], Any]) -> list[list[float]]:
-    """Run each callable ``repeat`` times, interleaved; the per-call seconds of each."""
-    times: list[list[float]] = [[] for _ in work]
-    for _ in range(repeat):
-        for i, fn in enumerate(work):
-            start = time.perf_counter()
-            fn()
-            times[i].append(time.perf_counter() - start)
-    return times
 
 
 class World:

@@ -25,15 +25,16 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from _timing import alternate, p50_ms
 
 import crmkit
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
@@ -61,21 +62,6 @@ from crmkit.testing.clock import FixedClock
 START = datetime(2025, 3, 1, tzinfo=UTC)
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 YEAR = 365 * 24 * 60  # minutes
-
-
-def p50_ms(samples: list[float]) -> float:
-    return statistics.median(samples) * 1000
-
-
-def alternate(repeat: int, *work: Callable[[], Any]) -> list[list[float]]:
-    """Run each callable ``repeat`` times, interleaved; the per-call seconds of each."""
-    times: list[list[float]] = [[] for _ in work]
-    for _ in range(repeat):
-        for i, fn in enumerate(work):
-            start = time.perf_counter()
-            fn()
-            times[i].append(time.perf_counter() - start)
-    return times
 
 
 class World:
