@@ -13,12 +13,14 @@ import pytest
 
 from crmkit.domain.errors import (
     ConcurrencyConflict,
+    Duplicate,
     NotFound,
     PermissionDenied,
     RuleViolation,
     ValidationError,
 )
-from crmkit.domain.marketing import SegmentFilter
+from crmkit.domain.marketing import Campaign, CampaignId, Segment, SegmentFilter
+from crmkit.domain.messaging import Channel
 from tests.marketing.conftest import Base
 
 
@@ -136,3 +138,33 @@ def test_an_unknown_actor_may_not_change_segments(base: Base) -> None:
     with pytest.raises(PermissionDenied):
         base.crm.marketing.delete_segment(actor=stranger, segment=segment.id, version=1)
     assert base.crm.marketing.segments() == [segment]
+
+
+def test_storing_a_segment_or_campaign_id_twice_is_refused_and_the_unit_of_work_goes_on(base: Base) -> None:
+    """A refused write rolls back to its savepoint only: the stored segment and later writes survive."""
+    segment = base.crm.marketing.save_segment(actor=base.admin.id, name="Hepsi", filter={})
+    again = Segment(
+        id=segment.id,
+        name="Kopya",
+        filter=SegmentFilter(),
+        created_by=base.admin.id,
+        created_at=segment.created_at,
+    )
+    campaign = Campaign(
+        id=CampaignId(uuid.uuid4()),
+        name="Kış",
+        channel=Channel.SMS,
+        body="Merhaba",
+        segment_id=segment.id,
+        created_by=base.admin.id,
+        created_at=segment.created_at,
+    )
+    with base.storage.unit_of_work() as uow:
+        with pytest.raises(Duplicate):
+            uow.marketing.add_segment(again)
+        uow.marketing.add_campaign(campaign, [])
+        with pytest.raises(Duplicate):
+            uow.marketing.add_campaign(campaign, [])
+        uow.commit()
+    assert base.crm.marketing.segments() == [segment]
+    assert base.crm.marketing.campaign(id=campaign.id).name == "Kış"

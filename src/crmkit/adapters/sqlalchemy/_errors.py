@@ -17,7 +17,8 @@ key failed; the caller then probes the referenced tables (see
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ __all__ = [
     "foreign_key_probe",
     "is_lock_conflict",
     "masked",
+    "savepoint",
     "translate_integrity",
     "unavailable",
 ]
@@ -136,3 +138,20 @@ def foreign_key_probe(
         if wanted - found:
             return column
     return None
+
+
+@contextmanager
+def savepoint(connection: Connection) -> Iterator[Connection]:
+    """Run a block of writes in a savepoint: released when it succeeds, rolled back when it raises.
+
+    A refused write then leaves the unit of work usable (PostgreSQL would otherwise
+    abort the whole transaction); the caller translates the error it catches.
+    """
+    point = connection.begin_nested()
+    try:
+        yield connection
+    except BaseException:
+        if point.is_active:
+            point.rollback()
+        raise
+    point.commit()

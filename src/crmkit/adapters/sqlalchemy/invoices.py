@@ -22,6 +22,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
 from crmkit.adapters.sqlalchemy.invoice_tables import (
     CODE,
@@ -456,24 +457,19 @@ class SqlInvoiceRepository:
         headers = [_header_row(invoice) for invoice in invoices_]
         lines = [row for invoice in invoices_ for row in _line_rows(invoice, plan)]
         audit = self._import_audit_rows(invoices_)
-        savepoint = connection.begin_nested()
         try:
-            bulk_insert(connection, invoices, headers, columns=_HEADER_COLUMNS)
-            bulk_insert(connection, invoice_lines, lines, columns=_LINE_COLUMNS, prepared=plan is not None)
-            bulk_insert(connection, audit_entries, audit, columns=_AUDIT_COLUMNS)
+            with savepoint(connection):
+                bulk_insert(connection, invoices, headers, columns=_HEADER_COLUMNS)
+                bulk_insert(
+                    connection, invoice_lines, lines, columns=_LINE_COLUMNS, prepared=plan is not None
+                )
+                bulk_insert(connection, audit_entries, audit, columns=_AUDIT_COLUMNS)
         except IntegrityError as error:
-            savepoint.rollback()
             message = str(error.orig)
             field = "number" if "number" in message and "invoice_lines" not in message else "id"
             raise Duplicate(
                 field, f"an invoice of this batch is already stored ({message.splitlines()[0]})"
             ) from None
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
-        else:
-            savepoint.commit()
 
     def _import_audit_rows(self, invoices_: Sequence[Invoice]) -> list[tuple[Any, ...]]:
         """One ``create`` audit entry per invoice (C12): its number and source.
@@ -690,33 +686,25 @@ class SqlInvoiceRepository:
             Duplicate: the number is taken.
         """
         rows = self._order_line_rows(order)
-        connection = self._uow.connection
-        savepoint = connection.begin_nested()
         try:
-            connection.execute(
-                sa.insert(sales_orders),
-                {
-                    "number": order.number,
-                    "version": order.version,
-                    "customer": order.customer,
-                    "ordered_at": utc(order.ordered_at),
-                },
-            )
-            if rows:
-                connection.execute(sa.insert(sales_order_lines), rows)
-            connection.execute(
-                sa.insert(audit_entries),
-                self._audit(ORDER_AGGREGATE, order.number, order.version, None, order),
-            )
+            with savepoint(self._uow.connection) as connection:
+                connection.execute(
+                    sa.insert(sales_orders),
+                    {
+                        "number": order.number,
+                        "version": order.version,
+                        "customer": order.customer,
+                        "ordered_at": utc(order.ordered_at),
+                    },
+                )
+                if rows:
+                    connection.execute(sa.insert(sales_order_lines), rows)
+                connection.execute(
+                    sa.insert(audit_entries),
+                    self._audit(ORDER_AGGREGATE, order.number, order.version, None, order),
+                )
         except IntegrityError:
-            savepoint.rollback()
             raise Duplicate("number", f"order {order.number} already exists") from None
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
-        else:
-            savepoint.commit()
 
     def orders(self, numbers: Iterable[str]) -> dict[str, SalesOrder]:
         """The orders with these numbers; unknown ones are left out."""

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.marketing_tables import campaign_recipients, campaigns, segments
 from crmkit.adapters.sqlalchemy.repositories import audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries
@@ -112,19 +113,11 @@ class SqlMarketingRepository:
 
     @contextmanager
     def _writing(self, what: str) -> Iterator[Connection]:
-        connection = self._uow.connection
-        savepoint = connection.begin_nested()
         try:
-            yield connection
+            with savepoint(self._uow.connection) as connection:
+                yield connection
         except IntegrityError:
-            savepoint.rollback()
             raise Duplicate("id", f"this {what} is already stored") from None
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
-        else:
-            savepoint.commit()
 
     def add_segment(self, segment: Segment) -> None:
         """Store a new segment."""
@@ -190,23 +183,15 @@ class SqlMarketingRepository:
         if used:
             raise RuleViolation("M1", f"segment {id} is used by {used} campaign(s) and cannot be deleted")
         delete = sa.delete(segments).where(segments.c.id == id, segments.c.version == version)
-        connection = self._uow.connection
-        savepoint = connection.begin_nested()
         try:
-            if connection.execute(delete).rowcount != 1:
-                raise ConcurrencyConflict(SEGMENT_AGGREGATE, id, version)
-            connection.execute(
-                sa.insert(audit_entries), [self._audit(SEGMENT_AGGREGATE, id, version, None, old)]
-            )
+            with savepoint(self._uow.connection) as connection:
+                if connection.execute(delete).rowcount != 1:
+                    raise ConcurrencyConflict(SEGMENT_AGGREGATE, id, version)
+                connection.execute(
+                    sa.insert(audit_entries), [self._audit(SEGMENT_AGGREGATE, id, version, None, old)]
+                )
         except IntegrityError:
-            savepoint.rollback()
             raise RuleViolation("M1", f"segment {id} is used by a campaign and cannot be deleted") from None
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
-        else:
-            savepoint.commit()
 
     def get_segment(self, id: SegmentId) -> Segment:
         """The segment with this id."""

@@ -46,7 +46,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
-from crmkit.adapters.sqlalchemy._errors import is_lock_conflict
+from crmkit.adapters.sqlalchemy._errors import is_lock_conflict, savepoint
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
 from crmkit.adapters.sqlalchemy.outbox_tables import (
     KEY_LENGTH,
@@ -401,7 +401,7 @@ class SqlOutboxRepository:
         first: uuid.UUID,
     ) -> None:
         connection = self._uow.connection
-        savepoint = connection.begin_nested()
+        point = connection.begin_nested()
         try:
             if blobs:
                 self._insert_blobs(blobs)
@@ -409,23 +409,23 @@ class SqlOutboxRepository:
             if files:
                 bulk_insert(connection, outbox_attachments, files, columns=_ATTACHMENT_COLUMNS, prepared=True)
         except IntegrityError as error:
-            savepoint.rollback()
+            point.rollback()
             text = str(error.orig).lower()
             field = "key" if "uq_outbox_messages_key" in text or "outbox_messages.key" in text else "id"
             raise Duplicate(field, "this value is already taken in outbox_messages") from None
         except DBAPIError as error:
             # A deadlock victim's whole transaction is gone, its savepoint with it.
-            if savepoint.is_active and not is_lock_conflict(error):
-                savepoint.rollback()
+            if point.is_active and not is_lock_conflict(error):
+                point.rollback()
             if is_lock_conflict(error):
                 raise ConcurrencyConflict("outbox message", first, 0) from None
             raise
         except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
+            if point.is_active:
+                point.rollback()
             raise
         else:
-            savepoint.commit()
+            point.commit()
 
     def _insert_blobs(self, blobs: dict[str, bytes]) -> None:
         """Insert each content under its digest unless a row has it already (race-safe, see the module)."""
@@ -772,19 +772,11 @@ class SqlConsentRepository:
         Raises:
             Duplicate: the id is taken.
         """
-        connection = self._uow.connection
-        savepoint = connection.begin_nested()
         try:
-            connection.execute(sa.insert(consent_records), [_consents.to_row(record)])
+            with savepoint(self._uow.connection) as connection:
+                connection.execute(sa.insert(consent_records), [_consents.to_row(record)])
         except IntegrityError:
-            savepoint.rollback()
             raise Duplicate("id", "this value is already taken in consent_records") from None
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
-        else:
-            savepoint.commit()
 
     def history(self, channel: Channel, address: str) -> list[ConsentRecord]:
         """Decisions for one address, oldest first."""
