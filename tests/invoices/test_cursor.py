@@ -8,6 +8,10 @@ a crash in the middle, where the re-run then equals one clean import.
 
 from __future__ import annotations
 
+import threading
+import time
+import traceback
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -257,3 +261,48 @@ def test_v2_a_cursor_too_long_to_store_is_a_warning_and_nothing_is_rejected(
     assert any("longer than 1000 characters: not stored" in w for w in report.warnings)
     # the cursors before the long one were stored; none after it
     assert stored_cursor(world.storage, "erp://test") == records[1].cursor
+
+
+def test_v2_two_units_of_work_store_the_first_cursor_of_one_source_at_once(storage: Storage) -> None:
+    """V2 race: two imports of the same new source each store its cursor → both commit, the last wins.
+
+    The first transaction inserts the source's row and holds it uncommitted a moment; the
+    second meets that row (it waits on the key), then overwrites it. Before the upsert
+    the second failed on the primary key and its import stopped.
+    """
+    key = f"csv:///race/{uuid.uuid4()}.csv"  # new: in no earlier run's table
+    if storage.url.startswith(("postgresql", "mysql", "mariadb")):
+        start = threading.Barrier(2)
+        errors: list[str] = []
+
+        def save(cursor: str, delay: float) -> None:
+            try:
+                start.wait()
+                time.sleep(delay)  # "line:10" inserts first; "line:20" meets its uncommitted row
+                with storage.unit_of_work() as uow:
+                    uow.invoices.save_cursor(key, cursor)
+                    time.sleep(0.4)
+                    uow.commit()
+            except BaseException:  # pragma: no cover - reported below
+                errors.append(f"{cursor}: {traceback.format_exc()[-1500:]}")
+
+        order = (("line:10", 0.0), ("line:20", 0.1))
+        threads = [threading.Thread(target=save, args=pair) for pair in order]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors, errors
+    elif storage.url.startswith("memory"):  # two units of work open in one thread
+        with storage.unit_of_work() as a, storage.unit_of_work() as b:
+            a.invoices.save_cursor(key, "line:10")
+            b.invoices.save_cursor(key, "line:20")
+            a.commit()
+            b.commit()
+    else:
+        pytest.skip("SQLite has one writer: a second transaction waits for the first to commit")
+    assert stored_cursor(storage, key) == "line:20"
+    with storage.unit_of_work() as uow:  # and an update of the stored row still goes through the upsert
+        uow.invoices.save_cursor(key, "line:30")
+        uow.commit()
+    assert stored_cursor(storage, key) == "line:30"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 
@@ -596,19 +597,48 @@ class SqlInvoiceRepository:
         return str(rows[0].cursor) if rows else None
 
     def save_cursor(self, source: str, cursor: str) -> None:
-        """Store ``source``'s resume cursor in this transaction (update, else insert).
+        """Store ``source``'s resume cursor in this transaction: one upsert statement.
+
+        Two imports of the same new source at once both store their cursor: the
+        second waits for the first's row (PostgreSQL, MariaDB) and then overwrites
+        it; the last to commit wins. Either cursor is safe to resume from, because
+        re-reading what is stored already only finds duplicates (V2).
 
         Raises:
             ValidationError: an empty or too long source or cursor.
         """
         check_cursor(source, cursor)
-        c = invoice_cursors.c
-        at = utc(self._uow.clock.now())
-        changed = self._uow.read(
-            sa.update(invoice_cursors).where(c.source == source).values(cursor=cursor, updated_at=at)
-        )
-        if changed.rowcount == 0:
-            self._uow.read(sa.insert(invoice_cursors).values(source=source, cursor=cursor, updated_at=at))
+        values = {"source": source, "cursor": cursor, "updated_at": utc(self._uow.clock.now())}
+        name = self._uow.connection.dialect.name
+        statement: sa.Executable
+        if name == "postgresql":
+            pg = postgresql.insert(invoice_cursors).values(values)
+            statement = pg.on_conflict_do_update(
+                index_elements=[invoice_cursors.c.source],
+                set_={"cursor": pg.excluded.cursor, "updated_at": pg.excluded.updated_at},
+            )
+        elif name == "sqlite":
+            lite = sqlite.insert(invoice_cursors).values(values)
+            statement = lite.on_conflict_do_update(
+                index_elements=[invoice_cursors.c.source],
+                set_={"cursor": lite.excluded.cursor, "updated_at": lite.excluded.updated_at},
+            )
+        elif name in ("mysql", "mariadb"):
+            my = mysql.insert(invoice_cursors).values(values)
+            statement = my.on_duplicate_key_update(
+                cursor=my.inserted.cursor, updated_at=my.inserted.updated_at
+            )
+        else:  # pragma: no cover - every supported back end is above
+            c = invoice_cursors.c
+            changed = self._uow.read(
+                sa.update(invoice_cursors)
+                .where(c.source == source)
+                .values(cursor=cursor, updated_at=values["updated_at"])
+            )
+            if changed.rowcount:
+                return
+            statement = sa.insert(invoice_cursors).values(values)
+        self._uow.read(statement)
 
     # -- delivery (V10) ----------------------------------------------------------------
     def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:
