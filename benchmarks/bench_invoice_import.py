@@ -9,6 +9,10 @@ Prints, in one run:
   invoice): parsing, validation (totals, tax-number checksums), duplicate
   look-up, writing headers and lines through the bulk path, in transactions of
   about 25,000 lines; lines/s and the ratio to the raw baseline;
+* the storage floor: the very rows that import wrote (headers, lines, audit
+  entries), replayed through raw ``sqlite3`` with a commit per batch, timed
+  alone — the most any CSV import writing them could reach here (``--no-floor``
+  skips it);
 * the same file imported again from its start (``resume=False``: every invoice a duplicate);
 * ``crm.invoices.import_from("ubl-tr:///folder")`` of generated UBL-TR files
   (10 lines each; ``--ubl-invoices``), invoices/s, and again as duplicates;
@@ -34,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -206,6 +211,89 @@ def raw_baseline(count: int, workdir: Path) -> float:
     return time.perf_counter() - start
 
 
+def storage_floor(csv_path: Path, workdir: Path) -> tuple[float, int]:
+    """Seconds raw ``sqlite3`` takes to write exactly the rows an import of ``csv_path`` writes.
+
+    The CSV is imported once, untimed, into a scratch database, with the adapter's
+    ``bulk_insert`` also spooling each call's driver-ready rows to a file, one group per
+    transaction (``add_many`` of one batch). The spool is then replayed into a fresh,
+    migrated database through ``sqlite3`` alone (the adapter's pragmas, one
+    ``executemany`` per table and a ``COMMIT`` per group), and only that is timed: the
+    import's own storage work with no parsing, checking, row building or SQLAlchemy at
+    all — the fastest any CSV import writing these rows could be on this machine.
+    Returns the seconds and the number of lines replayed.
+    """
+    import pickle
+
+    from crmkit.adapters.sqlalchemy import invoices as sql_invoices
+    from crmkit.adapters.sqlalchemy.bulk import bulk_insert as real_bulk
+
+    spool_path = workdir / "floor.spool"
+    real_add_many = sql_invoices.SqlInvoiceRepository.add_many
+
+    with spool_path.open("wb") as spool:
+
+        def spooling_bulk(connection: Any, table: Any, rows: Any, **options: Any) -> int:
+            rows = list(rows)
+            if not options.get("prepared"):
+                dialect = connection.dialect
+                kinds = [table.c[c].type.dialect_impl(dialect) for c in options["columns"]]
+                procs = [kind.bind_processor(dialect) for kind in kinds]
+                rows = [
+                    tuple(v if p is None or v is None else p(v) for p, v in zip(procs, r, strict=True))
+                    for r in rows
+                ]
+                options["prepared"] = True
+            pickle.dump((table.name, list(options["columns"]), rows), spool)
+            return real_bulk(connection, table, rows, **options)
+
+        def spooling_add_many(self: Any, invoices_: Any) -> None:
+            pickle.dump("commit", spool)
+            real_add_many(self, invoices_)
+
+        vars(sql_invoices)["bulk_insert"] = spooling_bulk  # what add_many calls
+        sql_invoices.SqlInvoiceRepository.add_many = spooling_add_many  # type: ignore[method-assign]
+        try:
+            crm, admin = connect(f"sqlite:///{workdir / 'floor_source.db'}")
+            crm.invoices.import_from(f"csv://{csv_path}", actor=admin)
+            crm.close()
+        finally:
+            vars(sql_invoices)["bulk_insert"] = real_bulk
+            sql_invoices.SqlInvoiceRepository.add_many = real_add_many  # type: ignore[method-assign]
+        pickle.dump("commit", spool)
+    target = workdir / "floor.db"
+    storage = SqlStorage(f"sqlite:///{target}")
+    storage.migrate()
+    storage.close()
+    lines = 0
+    elapsed = 0.0
+    conn = raw_sqlite_connection(target)
+    with spool_path.open("rb") as replay:
+        group: list[tuple[str, list[str], list[tuple[Any, ...]]]] = []
+        while True:
+            try:
+                item = pickle.load(replay)
+            except EOFError:
+                break
+            if item != "commit":
+                group.append(item)
+                continue
+            if not group:
+                continue
+            start = time.perf_counter()
+            conn.execute("BEGIN")
+            for name, columns, rows in group:
+                marks = ", ".join("?" for _ in columns)
+                conn.executemany(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", rows)
+                lines += len(rows) if name == "invoice_lines" else 0
+            conn.execute("COMMIT")
+            elapsed += time.perf_counter() - start
+            group = []
+    conn.close()
+    spool_path.unlink()
+    return elapsed, lines
+
+
 def connect(url: str) -> tuple[crmkit.Crm, object]:
     storage = SqlStorage(url)
     storage.migrate()
@@ -231,6 +319,12 @@ def main() -> int:
     )
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--check", action="store_true")
+    parser.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="skip the storage floor (the import's rows replayed through raw sqlite3)",
+    )
     args = parser.parse_args()
     missed: list[str] = []
     print(
@@ -260,6 +354,14 @@ def main() -> int:
         )
         if rate < CSV_TARGET:
             missed.append(f"CSV {rate:,.0f} lines/s < {CSV_TARGET:,}")
+        if args.floor:
+            floor_seconds, floor_lines = storage_floor(csv_path, work)
+            floor_rate = floor_lines / floor_seconds
+            show(
+                "  storage floor: the import's own rows, raw sqlite3",
+                f"{floor_rate:>10,.0f} lines/s ({floor_seconds:.1f} s); ours {rate / floor_rate:.0%} of it,"
+                f" raw baseline {raw_rate / floor_rate:.0%} of it",
+            )
         again, dup = timed(lambda: crm.invoices.import_from(f"csv://{csv_path}", actor=admin, resume=False))
         assert dup.duplicates == report.imported and dup.imported == 0
         dup_rate = args.lines / again
