@@ -62,10 +62,13 @@ from crmkit.ports.invoices import SourceRecord
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_TIMEZONE",
+    "MAX_WORKERS",
+    "PARALLEL_FROM",
     "SCHEME",
     "UblInvoiceSource",
     "UnsafeXml",
     "parse_invoice",
+    "read_record",
 ]
 
 SCHEME = "ubl-tr"
@@ -74,6 +77,10 @@ DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 """Largest file read (GİB's samples with an embedded XSLT are about 300 KB)."""
 DEFAULT_TIMEZONE = "Europe/Istanbul"
 """Zone of an ``IssueTime`` that carries none (GİB documents are in Turkish time)."""
+PARALLEL_FROM = 200
+"""The fewest files read by worker processes when ``workers`` is not given (starting one costs ~0.3 s)."""
+MAX_WORKERS = 4
+"""Most parsing processes started when ``workers`` is not given."""
 
 _INV = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 _CAC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}"
@@ -558,6 +565,16 @@ class UblInvoiceSource:
         url: the URL it was built from (for reports).
         max_bytes: files larger than this are refused unread.
         timezone_name: zone of issue times given without one.
+        workers: parsing processes; ``None``: one per CPU (at most :data:`MAX_WORKERS`) when
+            there is more than one CPU and at least ``parallel_from`` files are to be read;
+            ``0``: parse in this process.
+        parallel_from: the fewest files worth starting workers for.
+
+    Parsing a file costs several times more than storing its invoice, so a folder of
+    many files is parsed by worker processes (``python -m crmkit.adapters.invoices.ubl_workers``)
+    while this process stores what they return; records still come in file-name order,
+    and a worker that cannot start or dies leaves its files to this process (see
+    :mod:`crmkit.adapters.invoices.ubl_workers`).
 
     A record's cursor is the file's name relative to the folder (its path for a
     file list); ``read(since=cursor)`` yields the files after it.
@@ -570,7 +587,13 @@ class UblInvoiceSource:
         url: str = "",
         max_bytes: int = DEFAULT_MAX_BYTES,
         timezone_name: str = DEFAULT_TIMEZONE,
+        workers: int | None = None,
+        parallel_from: int = PARALLEL_FROM,
     ) -> None:
+        if workers is not None and workers < 0:
+            raise ValidationError("workers", f"must be 0 or more, not {workers}")
+        self.workers = workers
+        self.parallel_from = parallel_from
         self._folder: Path | None = paths if isinstance(paths, Path) and paths.is_dir() else None
         self._files: list[Path] | None = (
             None if self._folder is not None else ([paths] if isinstance(paths, Path) else list(paths))
@@ -584,7 +607,8 @@ class UblInvoiceSource:
     def from_url(cls, url: str) -> UblInvoiceSource:
         """Build a source from ``ubl-tr:///folder`` or ``ubl-tr:///file.xml``.
 
-        Query options: ``max_bytes`` (an integer), ``tz`` (an IANA zone name).
+        Query options: ``max_bytes`` (an integer), ``tz`` (an IANA zone name),
+        ``workers`` (parsing processes; ``0`` parses in this process).
 
         Raises:
             ValidationError: naming ``url`` when the path does not exist or an option is bad.
@@ -597,7 +621,8 @@ class UblInvoiceSource:
         try:
             max_bytes = int(options.get("max_bytes", DEFAULT_MAX_BYTES))
             zone = options.get("tz", DEFAULT_TIMEZONE)
-            return cls(path, url=url, max_bytes=max_bytes, timezone_name=zone)
+            workers = int(options["workers"]) if "workers" in options else None
+            return cls(path, url=url, max_bytes=max_bytes, timezone_name=zone, workers=workers)
         except (ValueError, KeyError) as error:
             raise ValidationError("url", f"{url}: {error}") from None
 
@@ -627,16 +652,35 @@ class UblInvoiceSource:
                 if since not in names:
                     raise ValidationError("since", f"{since!r} is not a file of {self.url}")
                 entries = entries[names.index(since) + 1 :]
+        workers = self.workers
+        if workers is None:
+            cpus = os.cpu_count() or 1
+            many = cpus > 1 and len(entries) >= self.parallel_from  # one worker beside us does not pay
+            workers = min(cpus, MAX_WORKERS) if many else 0
+        if workers > 0 and entries:
+            from crmkit.adapters.invoices.ubl_workers import ParsePool
+
+            pool = ParsePool(workers, max_bytes=self.max_bytes, timezone_name=self.timezone_name)
+            yield from pool.records(entries)
+            return
         for name, path in entries:
             yield self._record(name, path)
 
     def _record(self, name: str, path: Path) -> SourceRecord:
-        try:
-            data = read_file(path, self.max_bytes)
-            invoice, warnings = parse_invoice(data, where=name, timezone_name=self.timezone_name)
-        except ValidationError as error:
-            reason = error.reason if error.reason.startswith(name) else f"{name}: {error.reason}"
-            return SourceRecord(cursor=name, location=name, error=reason)
-        except OSError as error:
-            return SourceRecord(cursor=name, location=name, error=f"{name}: cannot be read ({error})")
-        return SourceRecord(cursor=name, location=name, invoice=invoice, warnings=tuple(warnings))
+        return read_record(name, path, max_bytes=self.max_bytes, timezone_name=self.timezone_name)
+
+
+def read_record(name: str, path: Path, *, max_bytes: int, timezone_name: str) -> SourceRecord:
+    """The record of one file: its invoice and warnings, or why it could not be read.
+
+    What :meth:`UblInvoiceSource.read` yields per file, in this process or in a parsing worker.
+    """
+    try:
+        data = read_file(path, max_bytes)
+        invoice, warnings = parse_invoice(data, where=name, timezone_name=timezone_name)
+    except ValidationError as error:
+        reason = error.reason if error.reason.startswith(name) else f"{name}: {error.reason}"
+        return SourceRecord(cursor=name, location=name, error=reason)
+    except OSError as error:
+        return SourceRecord(cursor=name, location=name, error=f"{name}: cannot be read ({error})")
+    return SourceRecord(cursor=name, location=name, invoice=invoice, warnings=tuple(warnings))
