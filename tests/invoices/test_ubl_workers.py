@@ -116,9 +116,10 @@ _ONE_CHUNK = (
         [sys.executable, "-c", _SHORT_FRAME],
         [sys.executable, "-c", _GARBAGE],
         ["/nonexistent/python-for-crmkit"],
+        ["", "-m", "crmkit.adapters.invoices.ubl_workers"],  # sys.executable of an embedded Python
         [sys.executable, "-c", _ONE_CHUNK],
     ],
-    ids=["dies", "short-frame", "garbage", "cannot-start", "one-chunk-then-gone"],
+    ids=["dies", "short-frame", "garbage", "cannot-start", "no-interpreter", "one-chunk-then-gone"],
 )
 def test_v2_a_worker_that_fails_leaves_its_files_to_this_process(
     folder: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
@@ -157,6 +158,19 @@ def test_chunks_hold_at_most_chunk_files_files_and_fit_a_pipe_buffer() -> None:
     chunks = _chunks(long)
     assert [e for chunk in chunks for e in chunk] == long
     assert all(len(chunk) <= 2 for chunk in chunks)  # 16 KB of names at most (one name alone may pass)
+
+
+def test_v2_workers_find_crmkit_where_this_process_found_it(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A worker gets this process's ``sys.path``: a script that put crmkit on it still gets workers."""
+    seen = tmp_path / "seen"
+    probe = f"import sys, runpy; open({str(seen)!r}, 'w').write('\\n'.join(sys.path)); runpy.run_module("
+    probe += "'crmkit.adapters.invoices.ubl_workers', run_name='__main__')"
+    monkeypatch.setattr(ubl_workers, "WORKER_COMMAND", [sys.executable, "-c", probe])
+    monkeypatch.syspath_prepend(str(tmp_path / "extra"))
+    assert list(UblInvoiceSource(folder, workers=1).read()) == in_process(folder)
+    assert str(tmp_path / "extra") in seen.read_text().splitlines()
 
 
 def test_the_workers_option_is_checked(folder: Path) -> None:

@@ -29,6 +29,7 @@ other, between this process and the children it started.
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import subprocess
 import sys
@@ -137,6 +138,10 @@ class ParsePool:
             self._stop()
 
     def _start(self) -> None:
+        # The workers import crmkit from where this process found it (as multiprocessing's spawn does).
+        environment = dict(
+            os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if isinstance(p, str) and p)
+        )
         try:
             for _ in range(self.workers):
                 self.processes.append(
@@ -145,9 +150,10 @@ class ParsePool:
                         stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE,
                         stderr=subprocess.DEVNULL,
+                        env=environment,
                     )
                 )
-        except OSError as error:
+        except (OSError, ValueError, TypeError) as error:  # no interpreter to start (an embedded Python)
             raise _WorkerGone from error
 
     def _send(self, index: int, chunk: list[_Entry]) -> None:
