@@ -8,16 +8,23 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import Any, cast
 
+import attrs
 import pytest
 
 from crmkit.adapters.invoices import _transport, ubl_workers
 from crmkit.adapters.invoices.ubl import UblInvoiceSource
-from crmkit.adapters.invoices.ubl_workers import CHUNK_FILES, ParsePool, _chunks
+from crmkit.adapters.invoices.ubl_workers import ParsePool, _chunks
 from crmkit.domain.errors import ValidationError
 from crmkit.ports.invoices import SourceRecord
 from tests.invoices.conftest import SAMPLES
 
 OTV_PER_UNIT = Path(__file__).parent / "OTV-per-unit-line.xml"
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 4 files: the 56 files below make 14 chunks, several per worker."""
+    monkeypatch.setattr(ubl_workers, "CHUNK_FILES", 4)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +71,7 @@ def test_v2_workers_yield_the_records_parsed_here_in_file_order(folder: Path, wo
     expected = in_process(folder)
     got = list(UblInvoiceSource(folder, workers=workers).read())
     assert got == expected
-    assert len(got) > 2 * workers * CHUNK_FILES // 8  # several chunks per worker
+    assert len(got) > 2 * workers * ubl_workers.CHUNK_FILES  # more chunks than the workers hold at once
     assert [r.cursor for r in got] == sorted(r.cursor for r in got)
 
 
@@ -121,11 +128,23 @@ _ONE_CHUNK = (
     ],
     ids=["dies", "short-frame", "garbage", "cannot-start", "no-interpreter", "one-chunk-then-gone"],
 )
-def test_v2_a_worker_that_fails_leaves_its_files_to_this_process(
-    folder: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+def test_v2_a_worker_that_fails_leaves_its_files_to_this_process_and_a_warning(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], request: pytest.FixtureRequest
 ) -> None:
     monkeypatch.setattr(ubl_workers, "WORKER_COMMAND", command)
-    assert list(UblInvoiceSource(folder, workers=2).read()) == in_process(folder)
+    got = list(UblInvoiceSource(folder, workers=2).read())
+    expected = in_process(folder)
+    noted = [i for i, r in enumerate(got) if any("parsing workers stopped" in w for w in r.warnings)]
+    assert len(noted) == 1  # said once, on the first record parsed here
+    first = noted[0]
+    assert got[:first] == expected[:first] and got[first + 1 :] == expected[first + 1 :]
+    assert got[first].warnings[:-1] == expected[first].warnings
+    assert got[first].warnings[-1].startswith(f"{expected[first].location}: the parsing workers stopped (")
+    assert attrs.evolve(got[first], warnings=expected[first].warnings) == expected[first]
+    if "cannot-start" in request.node.name or "no-interpreter" in request.node.name:
+        assert first == 0 and "could not be started" in got[0].warnings[-1]
+    if "one-chunk" in request.node.name:
+        assert first >= 1  # the chunk it delivered came through the worker
 
 
 def test_v2_when_the_reader_stops_early_the_workers_are_stopped(
@@ -153,7 +172,7 @@ def test_chunks_hold_at_most_chunk_files_files_and_fit_a_pipe_buffer() -> None:
     entries = [(f"{i:03d}.xml", Path(f"/inbox/{i:03d}.xml")) for i in range(100)]
     chunks = _chunks(entries)
     assert [e for chunk in chunks for e in chunk] == entries
-    assert max(len(c) for c in chunks) == CHUNK_FILES
+    assert max(len(c) for c in chunks) == ubl_workers.CHUNK_FILES
     long = [("x" * 3000 + f"{i}.xml", Path("/inbox") / ("x" * 3000 + f"{i}.xml")) for i in range(10)]
     chunks = _chunks(long)
     assert [e for chunk in chunks for e in chunk] == long

@@ -19,7 +19,9 @@ to parse.
   re-imports the caller's ``__main__`` script in each child).
 * **Fallback.** A worker that cannot start, dies or sends something unreadable
   leaves its chunks — and every later one — to this process: the records are
-  the same, only slower. When the caller stops reading, the workers are stopped.
+  the same, only slower, and the first record parsed here carries a warning
+  saying why (so the import report shows it). When the caller stops reading,
+  the workers are stopped.
 
 The pipe protocol is private: frames of an 8-byte big-endian length and a pickle,
 requests ``(max_bytes, timezone, [(name, path), ...])`` one way and records the
@@ -36,6 +38,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+import attrs
 
 from crmkit.adapters.invoices._transport import dumps, loads
 from crmkit.adapters.invoices.ubl import read_record
@@ -109,6 +113,7 @@ class ParsePool:
         """The records of ``entries``, in their order, parsed by the workers (or here, if they fail)."""
         chunks = _chunks(entries)
         done = 0
+        reason = ""
         try:
             try:
                 self._start()
@@ -118,22 +123,29 @@ class ParsePool:
                 sent = min(2 * len(self.processes), len(chunks))
                 while done < len(chunks):
                     records = self._receive(done)
-                    gone = False
+                    gone: _WorkerGone | None = None
                     if sent < len(chunks):  # keep the worker busy while these records are stored
                         try:
                             self._send(sent, chunks[sent])
                             sent += 1
-                        except _WorkerGone:
-                            gone = True
+                        except _WorkerGone as error:
+                            gone = error
                     done += 1
                     yield from records
-                    if gone:
-                        break
-            except _WorkerGone:
-                pass
+                    if gone is not None:
+                        raise gone
+            except _WorkerGone as error:
+                reason = str(error)
             for chunk in chunks[done:]:  # what the workers did not deliver: parse it here
                 for name, path in chunk:
-                    yield read_record(name, path, max_bytes=self.max_bytes, timezone_name=self.timezone_name)
+                    record = read_record(
+                        name, path, max_bytes=self.max_bytes, timezone_name=self.timezone_name
+                    )
+                    if reason:  # say so once, on the first record parsed here
+                        note = f"{name}: the parsing workers stopped ({reason}); it and the files after it"
+                        note += " were parsed by the importing process"
+                        record, reason = attrs.evolve(record, warnings=(*record.warnings, note)), ""
+                    yield record
         finally:
             self._stop()
 
@@ -154,7 +166,7 @@ class ParsePool:
                     )
                 )
         except (OSError, ValueError, TypeError) as error:  # no interpreter to start (an embedded Python)
-            raise _WorkerGone from error
+            raise _WorkerGone(f"a worker could not be started: {error}") from error
 
     def _send(self, index: int, chunk: list[_Entry]) -> None:
         process = self.processes[index % len(self.processes)]
@@ -163,7 +175,7 @@ class ParsePool:
             assert process.stdin is not None
             _write_frame(process.stdin, request)
         except (OSError, ValueError) as error:
-            raise _WorkerGone from error
+            raise _WorkerGone(f"worker {process.pid} takes no more files: {error}") from error
 
     def _receive(self, index: int) -> list[SourceRecord]:
         process = self.processes[index % len(self.processes)]
@@ -174,7 +186,7 @@ class ParsePool:
                 raise _WorkerGone(f"worker {process.pid} ended")
             return loads(payload)
         except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, TypeError) as error:
-            raise _WorkerGone from error
+            raise _WorkerGone(f"worker {process.pid} sent what cannot be read: {error!r}") from error
 
     def _stop(self) -> None:
         processes, self.processes = self.processes, []
