@@ -16,7 +16,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
-from crmkit.adapters.sqlalchemy.bulk import bulk_insert
+from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
 
 BACKEND_URL_VARIABLES = {
     "postgresql": "CRMKIT_TEST_POSTGRES_URL",
@@ -269,3 +269,37 @@ def test_a_left_out_python_side_default_is_refused() -> None:
     with engine.begin() as conn:
         assert bulk_insert(conn, table, [(1, 7)]) == 1
     engine.dispose()
+
+
+def test_upsert_updates_the_listed_columns_or_keeps_the_row(engine: Engine) -> None:
+    """One statement meets an existing key: ``update`` columns take the new values, others stay."""
+    metadata = sa.MetaData()
+    table = sa.Table(
+        f"upsert_{uuid.uuid4().hex[:10]}",
+        metadata,
+        sa.Column("key", sa.String(20), primary_key=True),
+        sa.Column("value", sa.String(20), nullable=False),
+        sa.Column("kept", sa.String(20), nullable=False),
+    )
+    metadata.create_all(engine)
+    try:
+        with engine.begin() as conn:
+            update = upsert(table, conn.dialect, ["key"], ["value"])
+            conn.execute(update, [{"key": "a", "value": "1", "kept": "ilk"}])
+            conn.execute(
+                update, [{"key": "a", "value": "2", "kept": "yeni"}, {"key": "b", "value": "3", "kept": "x"}]
+            )
+            keep = upsert(table, conn.dialect, ["key"])
+            conn.execute(
+                keep, [{"key": "b", "value": "9", "kept": "y"}, {"key": "c", "value": "4", "kept": "z"}]
+            )
+            rows = sorted(tuple(r) for r in conn.execute(sa.select(table)))
+        assert rows == [("a", "2", "ilk"), ("b", "3", "x"), ("c", "4", "z")]
+    finally:
+        metadata.drop_all(engine)
+
+
+def test_upsert_refuses_a_dialect_it_does_not_know() -> None:
+    table = sa.Table("t", sa.MetaData(), sa.Column("key", sa.String(5), primary_key=True))
+    with pytest.raises(ValueError, match="'default' dialect"):
+        upsert(table, sa.engine.default.DefaultDialect(), ["key"])

@@ -38,11 +38,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, cast
 
-from sqlalchemy import Column, Table, insert
+from sqlalchemy import Column, Insert, Table, insert
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["DEFAULT_BATCH_SIZE", "bulk_insert"]
+__all__ = ["DEFAULT_BATCH_SIZE", "bulk_insert", "upsert"]
 
 DEFAULT_BATCH_SIZE = 10_000
 """Rows handed to the driver per ``executemany`` call (or per COPY buffer flush)."""
@@ -238,3 +239,35 @@ def _copy_psycopg(
     except psycopg.Error as error:
         raise DBAPIError.instance(sql, None, error, psycopg.Error, dialect=dialect) from error
     return written
+
+
+def upsert(table: Table, dialect: Dialect, key: Sequence[str], update: Sequence[str] = ()) -> Insert:
+    """An ``INSERT`` that meets an existing row with the same ``key`` without failing.
+
+    The existing row's ``update`` columns take the new values; with no ``update``
+    the row is left as it is (insert-if-absent). One statement, so it is race-safe:
+    a second transaction inserting the same key waits for the first's row and
+    then updates (or keeps) it, where a look-up followed by an insert would fail
+    on the key. Pass the values to ``execute`` (one row or many).
+
+    Raises:
+        ValueError: a dialect other than PostgreSQL, SQLite, MySQL or MariaDB.
+    """
+    name = dialect.name
+    if name == "postgresql":
+        pg = postgresql.insert(table)
+        if not update:
+            return pg.on_conflict_do_nothing(index_elements=list(key))
+        new = {c: pg.excluded[c] for c in update}
+        return pg.on_conflict_do_update(index_elements=list(key), set_=new)
+    if name == "sqlite":  # the same clauses, from SQLite's own construct
+        lite = sqlite.insert(table)
+        if not update:
+            return lite.on_conflict_do_nothing(index_elements=list(key))
+        changed = {c: lite.excluded[c] for c in update}
+        return lite.on_conflict_do_update(index_elements=list(key), set_=changed)
+    if name in ("mysql", "mariadb"):
+        mine = mysql.insert(table)
+        # MySQL has no "do nothing": setting the key to itself changes nothing.
+        return mine.on_duplicate_key_update({column: mine.inserted[column] for column in update or key[:1]})
+    raise ValueError(f"no upsert for the {name!r} dialect")

@@ -18,13 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
-from crmkit.adapters.sqlalchemy.bulk import bulk_insert
+from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
 from crmkit.adapters.sqlalchemy.invoice_tables import (
     CODE,
     KEY,
@@ -609,36 +608,10 @@ class SqlInvoiceRepository:
         """
         check_cursor(source, cursor)
         values = {"source": source, "cursor": cursor, "updated_at": utc(self._uow.clock.now())}
-        name = self._uow.connection.dialect.name
-        statement: sa.Executable
-        if name == "postgresql":
-            pg = postgresql.insert(invoice_cursors).values(values)
-            statement = pg.on_conflict_do_update(
-                index_elements=[invoice_cursors.c.source],
-                set_={"cursor": pg.excluded.cursor, "updated_at": pg.excluded.updated_at},
-            )
-        elif name == "sqlite":
-            lite = sqlite.insert(invoice_cursors).values(values)
-            statement = lite.on_conflict_do_update(
-                index_elements=[invoice_cursors.c.source],
-                set_={"cursor": lite.excluded.cursor, "updated_at": lite.excluded.updated_at},
-            )
-        elif name in ("mysql", "mariadb"):
-            my = mysql.insert(invoice_cursors).values(values)
-            statement = my.on_duplicate_key_update(
-                cursor=my.inserted.cursor, updated_at=my.inserted.updated_at
-            )
-        else:  # pragma: no cover - every supported back end is above
-            c = invoice_cursors.c
-            changed = self._uow.read(
-                sa.update(invoice_cursors)
-                .where(c.source == source)
-                .values(cursor=cursor, updated_at=values["updated_at"])
-            )
-            if changed.rowcount:
-                return
-            statement = sa.insert(invoice_cursors).values(values)
-        self._uow.read(statement)
+        statement = upsert(
+            invoice_cursors, self._uow.connection.dialect, ["source"], ["cursor", "updated_at"]
+        )
+        self._uow.read(statement.values(values))
 
     # -- delivery (V10) ----------------------------------------------------------------
     def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:

@@ -41,13 +41,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy._errors import is_lock_conflict, savepoint
-from crmkit.adapters.sqlalchemy.bulk import bulk_insert
+from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
 from crmkit.adapters.sqlalchemy.outbox_tables import (
     KEY_LENGTH,
     SUBJECT,
@@ -431,20 +430,7 @@ class SqlOutboxRepository:
         """Insert each content under its digest unless a row has it already (race-safe, see the module)."""
         connection = self._uow.connection
         rows = [{"digest": d, "size": len(blobs[d]), "content": blobs[d]} for d in sorted(blobs)]
-        name = connection.dialect.name
-        if name == "postgresql":
-            connection.execute(postgresql.insert(outbox_blobs).on_conflict_do_nothing(), rows)
-        elif name == "sqlite":
-            connection.execute(sqlite.insert(outbox_blobs).on_conflict_do_nothing(), rows)
-        elif name in ("mysql", "mariadb"):
-            insert = mysql.insert(outbox_blobs)
-            connection.execute(insert.on_duplicate_key_update(digest=insert.inserted.digest), rows)
-        else:  # pragma: no cover - every supported back end is above
-            query = sa.select(outbox_blobs.c.digest).where(outbox_blobs.c.digest.in_(list(blobs)))
-            present = set(connection.execute(query).scalars())
-            missing = [r for r in rows if r["digest"] not in present]
-            if missing:
-                connection.execute(sa.insert(outbox_blobs), missing)
+        connection.execute(upsert(outbox_blobs, connection.dialect, ["digest"]), rows)
 
     def stored_files(self) -> tuple[int, int]:
         """``(distinct attachment contents, their bytes together)`` held by the outbox."""
