@@ -53,8 +53,7 @@ rebuild_InvoiceLine = _rebuilder(InvoiceLine)
 rebuild_Tax = _rebuilder(Tax)
 
 
-def _reducer(cls: type[Any]) -> Any:
-    rebuild = globals()[f"rebuild_{cls.__name__}"]
+def _reducer(cls: type[Any], rebuild: Any) -> Any:
     fields = attrgetter(*(f.name for f in attrs.fields(cls)))
 
     def reduce(obj: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -64,8 +63,16 @@ def _reducer(cls: type[Any]) -> Any:
 
 
 _DISPATCH: dict[type[Any], Any] = {
-    cls: _reducer(cls)
-    for cls in (SourceRecord, Invoice, InvoiceParty, InvoiceTotals, InvoiceReference, InvoiceLine, Tax)
+    cls: _reducer(cls, rebuild)
+    for cls, rebuild in (
+        (SourceRecord, rebuild_SourceRecord),
+        (Invoice, rebuild_Invoice),
+        (InvoiceParty, rebuild_InvoiceParty),
+        (InvoiceTotals, rebuild_InvoiceTotals),
+        (InvoiceReference, rebuild_InvoiceReference),
+        (InvoiceLine, rebuild_InvoiceLine),
+        (Tax, rebuild_Tax),
+    )
 }
 """Only these types get a Python reducer; decimals, times and texts keep pickle's own (in C)."""
 

@@ -664,10 +664,7 @@ class UblInvoiceSource:
             yield from pool.records(entries)
             return
         for name, path in entries:
-            yield self._record(name, path)
-
-    def _record(self, name: str, path: Path) -> SourceRecord:
-        return read_record(name, path, max_bytes=self.max_bytes, timezone_name=self.timezone_name)
+            yield read_record(name, path, max_bytes=self.max_bytes, timezone_name=self.timezone_name)
 
 
 def read_record(name: str, path: Path, *, max_bytes: int, timezone_name: str) -> SourceRecord:

@@ -117,10 +117,9 @@ class ParsePool:
         try:
             try:
                 self._start()
-                sent = 0
-                for sent in range(min(2 * len(self.processes), len(chunks))):
-                    self._send(sent, chunks[sent])
-                sent = min(2 * len(self.processes), len(chunks))
+                sent = min(2 * len(self.processes), len(chunks))  # two chunks per worker to begin with
+                for index in range(sent):
+                    self._send(index, chunks[index])
                 while done < len(chunks):
                     records = self._receive(done)
                     gone: _WorkerGone | None = None
