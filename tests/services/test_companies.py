@@ -352,7 +352,7 @@ def test_unknown_company_is_not_found(world: World) -> None:
 def test_c12_history_shows_every_change_with_actor_and_values(world: World) -> None:
     p, a = world.crm.parties, world.admin.id
     rep = p.hire(actor=a, name="Gülşen Çelik")
-    company = p.register_company(actor=a, name="Bir", type="customer")
+    company = p.register_company(actor=a, name="Bir", type="customer", sales_rep=rep.id)
     world.clock.advance(timedelta(minutes=5))
     p.record_status_trigger(actor=rep.id, company=company.id, trigger="offer_sent")
     history = p.history(actor=a, aggregate_type="company", aggregate_id=company.id)

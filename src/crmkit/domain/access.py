@@ -38,7 +38,7 @@ from datetime import datetime
 import attrs
 
 from crmkit.domain.employees import Employee, Position
-from crmkit.domain.errors import PermissionDenied
+from crmkit.domain.errors import PermissionDenied, rule_in
 from crmkit.domain.ids import EmployeeId
 from crmkit.domain.periods import require_aware
 from crmkit.domain.predicates import (
@@ -70,25 +70,29 @@ __all__ = [
 
 @attrs.frozen
 class Decision:
-    """The answer of the access policy: allowed or not, and a human-readable reason."""
+    """The answer of the access policy: allowed or not, a human-readable reason, and the rule.
+
+    ``rule`` defaults to the SPEC rule the reason cites (``"… (A3)"`` → ``"A3"``).
+    """
 
     allowed: bool
     reason: str
+    rule: str = attrs.field(default=attrs.Factory(lambda self: rule_in(self.reason), takes_self=True))
 
     @classmethod
-    def allow(cls, reason: str) -> Decision:
-        """An allowing decision."""
-        return cls(True, reason)
+    def allow(cls, reason: str, rule: str | None = None) -> Decision:
+        """An allowing decision (``rule`` defaults to the one ``reason`` cites)."""
+        return cls(True, reason) if rule is None else cls(True, reason, rule)
 
     @classmethod
-    def deny(cls, reason: str) -> Decision:
-        """A denying decision."""
-        return cls(False, reason)
+    def deny(cls, reason: str, rule: str | None = None) -> Decision:
+        """A denying decision (``rule`` defaults to the one ``reason`` cites)."""
+        return cls(False, reason) if rule is None else cls(False, reason, rule)
 
     def enforce(self) -> None:
         """Raise :class:`~crmkit.domain.errors.PermissionDenied` with the reason unless allowed."""
         if not self.allowed:
-            raise PermissionDenied(self.reason)
+            raise PermissionDenied(self.reason, self.rule)
 
     def __bool__(self) -> bool:
         return self.allowed

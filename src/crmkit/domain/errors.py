@@ -7,6 +7,8 @@ are returned in results, never raised.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "ConcurrencyConflict",
     "CrmError",
@@ -17,7 +19,20 @@ __all__ = [
     "StorageUnavailable",
     "UnknownAdapter",
     "ValidationError",
+    "rule_in",
 ]
+
+_RULE = re.compile(r"\(([A-Z]{1,2}\d{1,2})\)")
+
+
+def rule_in(text: str) -> str:
+    """The last SPEC rule number cited in parentheses in ``text`` (``"… (A3)"`` → ``"A3"``), or ``""``.
+
+    >>> rule_in("Gülşen may update only companies she owns (A3)")
+    'A3'
+    """
+    found = _RULE.findall(text)
+    return found[-1] if found else ""
 
 
 class CrmError(Exception):
@@ -61,11 +76,14 @@ class PermissionDenied(CrmError):
 
     Attributes:
         reason: the policy's reason, fit to show to a user.
+        rule: the SPEC rule that refused (``"A3"``, ``"A5"`` …), as :class:`RuleViolation`
+            carries it, so a host need not parse ``reason``; ``""`` when none is cited.
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, rule: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.rule = rule_in(reason) if rule is None else rule
 
 
 class ConcurrencyConflict(CrmError):

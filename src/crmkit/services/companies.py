@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from crmkit.domain.access import Action, CompanyResource, Decision, decide
+from crmkit.domain.access import Action, CompanyResource, ContactResource, Decision, decide
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import PermissionDenied, RuleViolation, ValidationError
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName, parse_id
@@ -34,6 +34,7 @@ from crmkit.domain.predicates import CompanyFacts
 from crmkit.ports.messaging import EmailMessage
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.guard import facts_of, require_on_company
 from crmkit.services.passwords import hash_password, new_password
 from crmkit.services.territory import actor_for
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
@@ -96,6 +97,11 @@ class CompanyUseCases(ServiceBase):
         raise PermissionDenied(
             f"{actor.name} works for a dealer firm and may act only on companies under it (A6)"
         )
+
+    def _allowed(self, uow: UnitOfWork, who: Employee, action: Action, company: Company) -> None:
+        """Enforce the access policy's decision on ``company`` for ``who`` now (A1–A6, A8)."""
+        actor = actor_for(uow, who, self._ctx.settings.regional_access)
+        require_on_company(uow, actor, action, company, self._now())
 
     def _active_employee(self, uow: UnitOfWork, field: str, value: object) -> EmployeeId:
         employee = uow.employees.get_many([EmployeeId(parse_id(field, value))])
@@ -237,8 +243,9 @@ class CompanyUseCases(ServiceBase):
         """
         what = parse_enum(StatusTrigger, "trigger", trigger)
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._acting(uow, actor)
+            who = self._acting(uow, actor)
             current = uow.companies.get(CompanyId(parse_id("company", company)))
+            self._allowed(uow, who, Action.UPDATE, current)
             if what is StatusTrigger.CONTRACT_ADDED:
                 moved = current.record_contract()
             elif what is StatusTrigger.INVOICE_ADDED:
@@ -285,7 +292,7 @@ class CompanyUseCases(ServiceBase):
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
             who = self._acting(uow, actor)
             current = uow.companies.get(CompanyId(parse_id("company", company)))
-            self._check_staff_scope(uow, who, current.id)
+            self._allowed(uow, who, Action.VIEW, current)  # he claims what he may see (A1, A6)
             new = Claim(
                 id=ClaimId(self._new_id()),
                 company_id=current.id,
@@ -403,7 +410,7 @@ class CompanyUseCases(ServiceBase):
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
             who = self._acting(uow, actor)
             current = uow.companies.get(CompanyId(parse_id("company", company)))
-            self._check_staff_scope(uow, who, current.id)
+            self._allowed(uow, who, Action.UPDATE, current)
             new = self._make_contact(current.id, data)
             uow.contacts.add(new)
             if current.primary_contact_id is None:
@@ -414,15 +421,17 @@ class CompanyUseCases(ServiceBase):
     def contacts(self, *, actor: object, company: object) -> list[Contact]:
         """A company's contacts; every active employee may see them (C4)."""
         with self._work(None) as uow:
-            self._acting(uow, actor)
-            return uow.contacts.for_company(CompanyId(parse_id("company", company)))
+            who = actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
+            found = uow.companies.get(CompanyId(parse_id("company", company)))
+            decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found)), self._now()).enforce()
+            return uow.contacts.for_company(found.id)
 
     def change_primary_contact(self, *, actor: object, company: object, contact: object) -> Company:
         """The explicit operation that changes a company's primary contact (C4)."""
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
             who = self._acting(uow, actor)
             current = uow.companies.get(CompanyId(parse_id("company", company)))
-            self._check_staff_scope(uow, who, current.id)
+            self._allowed(uow, who, Action.UPDATE, current)
             chosen = uow.contacts.get(ContactId(parse_id("contact", contact)))
             saved = uow.companies.save(current.change_primary_contact(chosen))
             uow.emit(

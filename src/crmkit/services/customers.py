@@ -26,17 +26,17 @@ from crmkit.domain.access import (
     decide,
     visible,
 )
-from crmkit.domain.errors import PermissionDenied
+from crmkit.domain.errors import NotFound, PermissionDenied
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
 from crmkit.domain.parties import Company, CompanyKind, Contact
-from crmkit.domain.predicates import CompanyFacts, Predicate, describe
-from crmkit.ports.storage import UnitOfWork
+from crmkit.domain.predicates import Predicate, describe
 from crmkit.services.base import parse_enum
 from crmkit.services.companies import CompanyUseCases
-from crmkit.services.territory import PolicyUseCases
+from crmkit.services.guard import facts_of
+from crmkit.services.territory import PolicyUseCases, actor_for
 from crmkit.validation import normalize_tax_no
 
-__all__ = ["CustomerUseCases", "Page"]
+__all__ = ["CustomerUseCases", "Page", "facts_of"]
 
 T = TypeVar("T")
 
@@ -58,14 +58,6 @@ class Page(Generic[T]):
     limit: int
     offset: int
     rule: str = ""
-
-
-def facts_of(uow: UnitOfWork, company: Company) -> CompanyFacts:
-    """The facts the policy looks at; the lineage comes from one tree query in storage."""
-    lineage = frozenset({company.id, *uow.companies.ancestors(company.id)})
-    return CompanyFacts(
-        id=company.id, code=company.segmentation.micro_region, owner_id=company.sales_rep_id, lineage=lineage
-    )
 
 
 class CustomerUseCases(PolicyUseCases):
@@ -108,9 +100,14 @@ class CustomerUseCases(PolicyUseCases):
     ) -> Decision:
         """Whether ``actor`` may do ``action`` on ``company``, with the reason; never raises for a denial."""
         when = self._at(at)
-        what = Action(action)
+        what = parse_enum(Action, "action", action)
         with self._work(None) as uow:
-            who = self._actor(uow, actor)
+            try:
+                employee = uow.employees.get(EmployeeId(parse_id("actor", actor)))
+            except NotFound:
+                return Decision.deny(f"unknown actor {actor}: nobody may act for him (A5)")
+            # no require_can_act here: a departed actor gets the policy's A5 denial as a value
+            who = actor_for(uow, employee, self._ctx.settings.regional_access)
             found = uow.companies.get(CompanyId(parse_id("company", company)))
             return decide(who, what, CompanyResource(company=facts_of(uow, found), name=found.name), when)
 

@@ -53,7 +53,7 @@ from decimal import Decimal
 
 import attrs
 
-from crmkit.domain.errors import Duplicate, ValidationError
+from crmkit.domain.errors import Duplicate, NotFound, ValidationError
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.invoices import (
     Invoice,
@@ -77,6 +77,8 @@ from crmkit.ports.invoices import (
 )
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
+from crmkit.services.guard import CompanySight, filtered_page  # A8: reads follow the buyer
+from crmkit.services.territory import actor_for
 
 __all__ = ["DEFAULT_BATCH_LINES", "IMPORT_GC_THRESHOLD", "ImportReport", "Invoices", "Rejection"]
 
@@ -498,26 +500,45 @@ class Invoices(ServiceBase):
         for order in changed.values():
             uow.invoices.save_order(order)
 
-    # -- reading -------------------------------------------------------------------------
-    def get(self, invoice: object) -> Invoice:
-        """The stored invoice with this id.
+    # -- reading: every read takes the actor and follows the buyer's visibility (A8) -----------
+    def _sight(self, uow: UnitOfWork, actor: object) -> CompanySight:
+        who = actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
+        return CompanySight(uow, who, self._now())
+
+    def _visible_invoice(self, uow: UnitOfWork, actor: object, invoice: object) -> Invoice:
+        found = uow.invoices.get(InvoiceId(parse_id("invoice", invoice)))
+        self._sight(uow, actor).party(found.buyer.key).enforce()
+        return found
+
+    def get(self, invoice: object, *, actor: object) -> Invoice:
+        """The stored invoice with this id, when ``actor`` may see its buyer (A8).
 
         Raises:
             NotFound: when there is none.
+            PermissionDenied: the buyer is out of the actor's sight, with the policy's reason.
         """
         with self._ctx.storage.unit_of_work() as uow:
-            return uow.invoices.get(InvoiceId(parse_id("invoice", invoice)))
+            return self._visible_invoice(uow, actor, invoice)
 
-    def find(self, seller: str, number: str) -> Invoice | None:
-        """The invoice a seller (tax number, or name) issued under a number, or ``None``."""
+    def find(self, seller: str, number: str, *, actor: object) -> Invoice | None:
+        """The invoice a seller (tax number, or name) issued under a number, or ``None``.
+
+        Raises:
+            PermissionDenied: the invoice's buyer is out of the actor's sight (A8).
+        """
         with self._ctx.storage.unit_of_work() as uow:
+            sight = self._sight(uow, actor)
             tax_no = seller.strip() if seller.strip().isdigit() else None
-            return uow.invoices.by_number(party_key(tax_no, seller), number)
+            found = uow.invoices.by_number(party_key(tax_no, seller), number)
+            if found is not None:
+                sight.party(found.buyer.key).enforce()
+            return found
 
-    def returned(self, invoice: object) -> dict[int, tuple[Decimal, Decimal]]:
-        """What returns took back from an invoice: line number → (quantity, net amount) (V1)."""
+    def returned(self, invoice: object, *, actor: object) -> dict[int, tuple[Decimal, Decimal]]:
+        """What returns took back from an invoice: line number → (quantity, net amount) (V1, A8)."""
         with self._ctx.storage.unit_of_work() as uow:
-            return uow.invoices.returned_amounts(InvoiceId(parse_id("invoice", invoice)))
+            found = self._visible_invoice(uow, actor, invoice)
+            return uow.invoices.returned_amounts(found.id)
 
     # -- delivery (V10) ------------------------------------------------------------------
     def mark_delivered(
@@ -536,15 +557,22 @@ class Invoices(ServiceBase):
             self._acting(uow, actor)
             return uow.invoices.mark_delivered(invoice_id, when, received_by)
 
-    def delivery(self, invoice: object) -> Delivery:
-        """Whether the original of an invoice was handed over (V10)."""
+    def delivery(self, invoice: object, *, actor: object) -> Delivery:
+        """Whether the original of an invoice was handed over (V10), when ``actor`` may see it (A8)."""
         with self._ctx.storage.unit_of_work() as uow:
-            return uow.invoices.delivery(InvoiceId(parse_id("invoice", invoice)))
+            found = self._visible_invoice(uow, actor, invoice)
+            return uow.invoices.delivery(found.id)
 
-    def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
-        """Invoices whose original is still to be handed over, oldest first (V10)."""
+    def undelivered(self, *, actor: object, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
+        """Invoices ``actor`` may see whose original is still to be handed over, oldest first (V10, A8)."""
         with self._ctx.storage.unit_of_work() as uow:
-            return uow.invoices.undelivered(limit=limit, offset=offset)
+            sight = self._sight(uow, actor)
+            return filtered_page(
+                lambda n, at: uow.invoices.undelivered(limit=n, offset=at),
+                lambda key: bool(sight.party(uow.invoices.get(key).buyer.key)),
+                limit=limit,
+                offset=offset,
+            )
 
     # -- sales orders (V10) --------------------------------------------------------------
     def register_order(self, *, actor: object, order: SalesOrder) -> SalesOrder:
@@ -559,21 +587,37 @@ class Invoices(ServiceBase):
             uow.invoices.add_order(order)
         return order
 
-    def order(self, number: str) -> SalesOrder:
-        """The sales order with this number.
+    def order(self, number: str, *, actor: object) -> SalesOrder:
+        """The sales order with this number, when ``actor`` may see its customer (A8).
 
         Raises:
             NotFound: when there is none.
+            PermissionDenied: the customer is out of the actor's sight.
         """
-        from crmkit.domain.errors import NotFound
-
         with self._ctx.storage.unit_of_work() as uow:
+            sight = self._sight(uow, actor)
             found = uow.invoices.orders([number]).get(number)
-        if found is None:
-            raise NotFound("order", number)
-        return found
+            if found is None:
+                raise NotFound("order", number)
+            sight.party(found.customer).enforce()
+            return found
 
-    def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
-        """Order lines not (fully) invoiced yet, by order number then line id (V10)."""
+    def to_be_invoiced(
+        self, *, actor: object, limit: int = 50, offset: int = 0
+    ) -> list[tuple[str, OrderLine]]:
+        """Order lines not (fully) invoiced yet of customers ``actor`` sees, by order then line (V10, A8)."""
         with self._ctx.storage.unit_of_work() as uow:
-            return uow.invoices.to_be_invoiced(limit=limit, offset=offset)
+            sight = self._sight(uow, actor)
+            customers: dict[str, str] = {}
+
+            def keep(row: tuple[str, OrderLine]) -> bool:
+                if row[0] not in customers:
+                    customers[row[0]] = uow.invoices.orders([row[0]])[row[0]].customer
+                return bool(sight.party(customers[row[0]]))
+
+            return filtered_page(
+                lambda n, at: uow.invoices.to_be_invoiced(limit=n, offset=at),
+                keep,
+                limit=limit,
+                offset=offset,
+            )

@@ -39,12 +39,14 @@ from crmkit.domain.marketing import (
 from crmkit.domain.messaging import Channel, MessageKind, OutboxAttachment, may_send
 from crmkit.domain.parties import Company, CompanyKind, Contact
 from crmkit.domain.periods import require_aware
+from crmkit.domain.permissions import may_change_segment
 from crmkit.domain.predicates import Predicate, all_of, describe
 from crmkit.ports.clock import IdGenerator
 from crmkit.ports.outbox import OutboxCopy
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, parse_enum
 from crmkit.services.customers import Page
+from crmkit.services.guard import CompanySight, filtered_page
 from crmkit.services.messaging import enqueue_email_copies, enqueue_sms_copies
 from crmkit.services.territory import actor_for
 
@@ -220,8 +222,9 @@ class MarketingUseCases(ServiceBase):
         )
         by = EmployeeId(parse_id("actor", actor))
         with self._work(by) as uow:
-            self._acting(uow, actor)
+            who = self._acting(uow, actor)
             current = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
+            may_change_segment(who, current.created_by).enforce()
             changed = attrs.evolve(
                 current,
                 name=current.name if name is None else name,
@@ -245,12 +248,19 @@ class MarketingUseCases(ServiceBase):
         """
         by = EmployeeId(parse_id("actor", actor))
         with self._work(by) as uow:
-            self._acting(uow, actor)
-            uow.marketing.delete_segment(SegmentId(parse_id("segment", segment)), version)
+            who = self._acting(uow, actor)
+            found = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
+            may_change_segment(who, found.created_by).enforce()
+            uow.marketing.delete_segment(found.id, version)
 
-    def segments(self, *, limit: int = 50, offset: int = 0) -> list[Segment]:
-        """Saved segments by name then id."""
+    def segments(self, *, actor: object, limit: int = 50, offset: int = 0) -> list[Segment]:
+        """Saved segments by name then id; every active employee may read them (M1).
+
+        Raises:
+            PermissionDenied: an unknown or departed actor (A5).
+        """
         with self._work(None) as uow:
+            self._acting(uow, actor)
             return uow.marketing.segments(limit=limit, offset=offset)
 
     def members(
@@ -322,18 +332,32 @@ class MarketingUseCases(ServiceBase):
                 uow, campaign, self._reach(uow, actor, found, now), self._ctx.ids, attachments=attachments
             )
 
-    def campaign(self, *, id: object) -> Campaign:
-        """A campaign with its counts.
+    def campaign(self, *, actor: object, id: object) -> Campaign:
+        """A campaign with its counts; every active employee may read it (M2).
 
         Raises:
             NotFound: no such campaign.
+            PermissionDenied: an unknown or departed actor (A5).
         """
         with self._work(None) as uow:
+            self._acting(uow, actor)
             return uow.marketing.get_campaign(CampaignId(parse_id("id", id)))
 
-    def recipients(self, *, campaign: object, limit: int = 1000, offset: int = 0) -> list[CampaignRecipient]:
-        """A campaign's send records (M2), by company id."""
+    def recipients(
+        self, *, actor: object, campaign: object, limit: int = 1000, offset: int = 0
+    ) -> list[CampaignRecipient]:
+        """A campaign's send records (M2) of the companies ``actor`` may see (A8), by company id.
+
+        Raises:
+            PermissionDenied: an unknown or departed actor (A5).
+        """
         with self._work(None) as uow:
-            return uow.marketing.recipients(
-                CampaignId(parse_id("campaign", campaign)), limit=limit, offset=offset
+            who = actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
+            sight = CompanySight(uow, who, self._now())
+            key = CampaignId(parse_id("campaign", campaign))
+            return filtered_page(
+                lambda n, at: uow.marketing.recipients(key, limit=n, offset=at),
+                lambda row: bool(sight.company(row.company_id)),
+                limit=limit,
+                offset=offset,
             )

@@ -6,18 +6,52 @@ from collections.abc import Sequence
 
 import attrs
 
+from crmkit.domain.access import Action, Decision
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.documents import Document, DocumentOwner, OwnerKind
-from crmkit.domain.errors import PermissionDenied
-from crmkit.domain.ids import DocumentId, EmployeeId, PickListName, parse_id
+from crmkit.domain.employees import Employee
+from crmkit.domain.errors import NotFound, PermissionDenied
+from crmkit.domain.ids import CompanyId, ContactId, DocumentId, EmployeeId, PickListName, parse_id
+from crmkit.domain.interactions import INTERACTION_AGGREGATE, InteractionId
+from crmkit.domain.invoices import InvoiceId
 from crmkit.domain.parameters import PickList
+from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.guard import CompanySight, require_on_company
+from crmkit.services.territory import actor_for
 
 __all__ = ["RecordUseCases"]
 
 
 class RecordUseCases(ServiceBase):
-    """Pick-lists, attached documents and history."""
+    """Pick-lists, attached documents and history.
+
+    What belongs to a company — its documents, its history and that of its
+    contacts, interactions and invoices — follows the company's visibility (A8).
+    """
+
+    def _record_sight(self, uow: UnitOfWork, who: Employee, kind: str, key: object) -> Decision:
+        """May ``who`` see the record ``kind``/``key`` and what belongs to it (A8)?
+
+        A record of a company (the company, a contact, an interaction, an invoice)
+        is seen exactly when its company is; a company record that no longer exists
+        only by admins (A2). Other records (employees, regions…) by every active employee.
+        """
+        sight = CompanySight(uow, actor_for(uow, who, self._ctx.settings.regional_access), self._now())
+        try:
+            if kind == "company":
+                return sight.company(uow.companies.get(CompanyId(parse_id("id", key))).id)
+            if kind == "contact":
+                return sight.company(uow.contacts.get(ContactId(parse_id("id", key))).company_id)
+            if kind == INTERACTION_AGGREGATE:
+                return sight.company(uow.interactions.get(InteractionId(parse_id("id", key))).company_id)
+            if kind == "invoice":
+                return sight.party(uow.invoices.get(InvoiceId(parse_id("id", key))).buyer.key)
+        except NotFound:
+            if who.position.is_admin:
+                return Decision.allow(f"{who.name} is {who.position.value} and sees everything (A2)")
+            return Decision.deny(f"the {kind} {key} is gone; only admins read what is left of it (A2, A8)")
+        return Decision.allow(f"every active employee may see a {kind} record")
 
     def set_parameters(self, *, actor: object, name: str, values: Sequence[str]) -> PickList:
         """Create or replace a pick-list (C9); admins only."""
@@ -51,8 +85,15 @@ class RecordUseCases(ServiceBase):
         content: bytes,
     ) -> Document:
         """Store a file attached to an employee, company, interaction, contract or invoice (C10)."""
+        kind = parse_enum(OwnerKind, "owner_kind", owner_kind)
         with self._work(None) as uow:
-            self._acting(uow, actor)
+            who = self._acting(uow, actor)
+            if kind is OwnerKind.COMPANY:
+                company = uow.companies.get(CompanyId(parse_id("owner_id", owner_id)))
+                actor_view = actor_for(uow, who, self._ctx.settings.regional_access)
+                require_on_company(uow, actor_view, Action.UPDATE, company, self._now())
+            else:
+                self._record_sight(uow, who, kind.value, owner_id).enforce()
         document = Document(
             id=DocumentId(self._new_id()),
             owner=DocumentOwner(parse_enum(OwnerKind, "owner_kind", owner_kind), str(owner_id)),
@@ -66,14 +107,16 @@ class RecordUseCases(ServiceBase):
     def documents(self, *, actor: object, owner_kind: str | OwnerKind, owner_id: object) -> list[Document]:
         """The files attached to a record (C10)."""
         with self._work(None) as uow:
-            self._acting(uow, actor)
+            who = self._acting(uow, actor)
+            self._record_sight(uow, who, str(owner_kind), owner_id).enforce()
         owner = DocumentOwner(parse_enum(OwnerKind, "owner_kind", owner_kind), str(owner_id))
         return self._ctx.documents.list_for(owner)
 
     def history(self, *, actor: object, aggregate_type: str, aggregate_id: object) -> list[AuditEntry]:
         """Every committed change to a record, with who made it and old → new values (C12)."""
         with self._work(None) as uow:
-            self._acting(uow, actor)
+            who = self._acting(uow, actor)
+            self._record_sight(uow, who, aggregate_type, aggregate_id).enforce()
             return uow.audit.for_record(aggregate_type, str(aggregate_id))
 
     def changes_by(
