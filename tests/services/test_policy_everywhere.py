@@ -22,6 +22,7 @@ from crmkit.domain.errors import NotFound, PermissionDenied, rule_in
 from crmkit.domain.invoices import OrderLine, SalesOrder
 from crmkit.domain.parties import Company
 from crmkit.ports.storage import Storage
+from crmkit.services.base import ActorRef
 from crmkit.testing.clock import FixedClock, SequentialIds
 from tests.invoices.test_csv import write
 from tests.territory.conftest import make_crm
@@ -70,7 +71,7 @@ def _version(w: Regional, company: Company) -> int:
     return w.crm.parties.get_company(actor=w.admin.id, company=company.id).version
 
 
-WRITES: dict[str, Callable[[Regional, object, Company], object]] = {
+WRITES: dict[str, Callable[[Regional, ActorRef, Company], object]] = {
     "record_status_trigger": lambda w, who, c: w.crm.parties.record_status_trigger(
         actor=who, company=c.id, trigger="offer_sent"
     ),
@@ -215,8 +216,8 @@ def test_a5_decide_never_raises_for_a_departed_or_unknown_actor(w: Regional) -> 
 
 def test_permission_denied_carries_the_rule() -> None:
     assert PermissionDenied("x may not (A3)").rule == "A3"
-    assert PermissionDenied("no rule cited").rule == ""
+    assert PermissionDenied("no rule cited").rule is None
     assert PermissionDenied("cited (A3)", rule="C11").rule == "C11"
     assert rule_in("(C6) then (A2)") == "A2"
     assert Decision.deny("nope (A1)").rule == "A1"
-    assert Decision.allow("fine", "A2").rule == "A2"
+    assert Decision.allow("fine", rule="A2").rule == "A2"

@@ -72,27 +72,35 @@ __all__ = [
 class Decision:
     """The answer of the access policy: allowed or not, a human-readable reason, and the rule.
 
-    ``rule`` defaults to the SPEC rule the reason cites (``"… (A3)"`` → ``"A3"``).
+    ``rule`` defaults to the SPEC rule the reason cites (``"… (A3)"`` → ``"A3"``), so every
+    decision names its rule.
+
+    Attributes:
+        allowed: whether the action may go ahead.
+        reason: why, fit to show to a user.
+        rule: the SPEC rule that decided (``"C8"``, ``"A2"``), when the decision names one.
     """
 
     allowed: bool
     reason: str
-    rule: str = attrs.field(default=attrs.Factory(lambda self: rule_in(self.reason), takes_self=True))
+    rule: str | None = attrs.field(
+        default=attrs.Factory(lambda self: rule_in(self.reason) or None, takes_self=True), kw_only=True
+    )
 
     @classmethod
-    def allow(cls, reason: str, rule: str | None = None) -> Decision:
+    def allow(cls, reason: str, *, rule: str | None = None) -> Decision:
         """An allowing decision (``rule`` defaults to the one ``reason`` cites)."""
-        return cls(True, reason) if rule is None else cls(True, reason, rule)
+        return cls(True, reason) if rule is None else cls(True, reason, rule=rule)
 
     @classmethod
-    def deny(cls, reason: str, rule: str | None = None) -> Decision:
+    def deny(cls, reason: str, *, rule: str | None = None) -> Decision:
         """A denying decision (``rule`` defaults to the one ``reason`` cites)."""
-        return cls(False, reason) if rule is None else cls(False, reason, rule)
+        return cls(False, reason) if rule is None else cls(False, reason, rule=rule)
 
     def enforce(self) -> None:
-        """Raise :class:`~crmkit.domain.errors.PermissionDenied` with the reason unless allowed."""
+        """Raise :class:`~crmkit.domain.errors.PermissionDenied` with the reason (and rule) unless allowed."""
         if not self.allowed:
-            raise PermissionDenied(self.reason, self.rule)
+            raise PermissionDenied(self.reason, rule=self.rule)
 
     def __bool__(self) -> bool:
         return self.allowed

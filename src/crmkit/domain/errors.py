@@ -76,14 +76,15 @@ class PermissionDenied(CrmError):
 
     Attributes:
         reason: the policy's reason, fit to show to a user.
-        rule: the SPEC rule that refused (``"A3"``, ``"A5"`` …), as :class:`RuleViolation`
-            carries it, so a host need not parse ``reason``; ``""`` when none is cited.
+        rule: the SPEC rule that refused (``"A3"``, ``"C8"`` …), as :class:`RuleViolation`
+            carries it, so a host need not parse ``reason``: the one given, else the last one
+            ``reason`` cites, else ``None``.
     """
 
-    def __init__(self, reason: str, rule: str | None = None) -> None:
+    def __init__(self, reason: str, *, rule: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.rule = rule_in(reason) if rule is None else rule
+        self.rule = rule if rule is not None else (rule_in(reason) or None)
 
 
 class ConcurrencyConflict(CrmError):

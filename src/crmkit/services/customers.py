@@ -30,10 +30,10 @@ from crmkit.domain.errors import NotFound, PermissionDenied
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
 from crmkit.domain.parties import Company, CompanyKind, Contact
 from crmkit.domain.predicates import Predicate, describe
-from crmkit.services.base import parse_enum
+from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.companies import CompanyUseCases
 from crmkit.services.guard import facts_of
-from crmkit.services.territory import PolicyUseCases, actor_for
+from crmkit.services.policy import PolicyUseCases, actor_for
 from crmkit.validation import normalize_tax_no
 
 __all__ = ["CustomerUseCases", "Page", "facts_of"]
@@ -63,16 +63,16 @@ class Page(Generic[T]):
 class CustomerUseCases(PolicyUseCases):
     """List, read and change customers and contacts through the access policy."""
 
-    def predicate(self, *, actor: object, at: datetime | None = None) -> Predicate:
+    def predicate(self, *, actor: ActorRef, at: datetime | None = None) -> Predicate:
         """The visibility predicate of ``actor`` at ``at`` (A7), for hosts that run their own queries."""
         when = self._at(at)
-        with self._work(None) as uow:
-            return visible(self._actor(uow, actor), when)
+        with self._as_policy_actor(actor) as (_, who):
+            return visible(who, when)
 
     def visible(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         at: datetime | None = None,
         text: str = "",
         limit: int = 50,
@@ -84,8 +84,8 @@ class CustomerUseCases(PolicyUseCases):
         way (``ısparta`` finds ``ISPARTA``). Both the page and the count run in the storage.
         """
         when = self._at(at)
-        with self._work(None) as uow:
-            predicate = visible(self._actor(uow, actor), when)
+        with self._as_policy_actor(actor) as (uow, who):
+            predicate = visible(who, when)
             items = uow.companies.visible(predicate, text=text, limit=limit, offset=offset)
             total = uow.companies.count_visible(predicate, text=text)
             return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))
@@ -93,7 +93,7 @@ class CustomerUseCases(PolicyUseCases):
     def decide(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         action: str | Action = Action.VIEW,
         at: datetime | None = None,
@@ -111,7 +111,7 @@ class CustomerUseCases(PolicyUseCases):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
             return decide(who, what, CompanyResource(company=facts_of(uow, found), name=found.name), when)
 
-    def get(self, *, actor: object, id: object, at: datetime | None = None) -> Company:
+    def get(self, *, actor: ActorRef, id: object, at: datetime | None = None) -> Company:
         """One company, when the policy lets ``actor`` see it.
 
         Raises:
@@ -119,8 +119,7 @@ class CustomerUseCases(PolicyUseCases):
             PermissionDenied: with the policy's reason.
         """
         when = self._at(at)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("id", id)))
             resource = CompanyResource(company=facts_of(uow, found), name=found.name)
             decide(who, Action.VIEW, resource, when).enforce()
@@ -129,7 +128,7 @@ class CustomerUseCases(PolicyUseCases):
     def update(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         id: object,
         name: str | None = None,
         kind: str | CompanyKind | None = None,
@@ -160,8 +159,7 @@ class CustomerUseCases(PolicyUseCases):
         if phone is not None:
             changes["phone"] = helpers._phone(phone, "phone")
         when = self._now()
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("id", id)))
             facts = facts_of(uow, current)
             decide(who, Action.UPDATE, CompanyResource(company=facts, name=current.name), when).enforce()
@@ -178,11 +176,10 @@ class CustomerUseCases(PolicyUseCases):
                     raise PermissionDenied(f"re-coding would take {new.name} out of sight: {after.reason}")
             return uow.companies.save(new)
 
-    def contacts(self, *, actor: object, company: object, at: datetime | None = None) -> list[Contact]:
+    def contacts(self, *, actor: ActorRef, company: object, at: datetime | None = None) -> list[Contact]:
         """A company's contacts; every employee sees them (C4), dealer staff only under their firm (A6)."""
         when = self._at(at)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
             decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found)), when).enforce()
             return uow.contacts.for_company(found.id)
@@ -190,7 +187,7 @@ class CustomerUseCases(PolicyUseCases):
     def update_contact(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         contact: object,
         name: str | None = None,
         title: str | None = None,
@@ -209,8 +206,7 @@ class CustomerUseCases(PolicyUseCases):
             changes["phone"] = helpers._phone(phone, "phone")
         if email is not None:
             changes["email"] = helpers._email(email, "email")
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             current = uow.contacts.get(ContactId(parse_id("contact", contact)))
             company = uow.companies.get(current.company_id)
             resource = ContactResource(company=facts_of(uow, company), name=current.name)

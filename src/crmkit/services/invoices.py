@@ -78,7 +78,7 @@ from crmkit.ports.invoices import (
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
 from crmkit.services.guard import CompanySight, filtered_page  # A8: reads follow the buyer
-from crmkit.services.territory import actor_for
+from crmkit.services.policy import actor_for
 
 __all__ = ["DEFAULT_BATCH_LINES", "IMPORT_GC_THRESHOLD", "ImportReport", "Invoices", "Rejection"]
 

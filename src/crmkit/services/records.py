@@ -10,15 +10,16 @@ from crmkit.domain.access import Action, Decision
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.documents import Document, DocumentOwner, OwnerKind
 from crmkit.domain.employees import Employee
-from crmkit.domain.errors import NotFound, PermissionDenied
-from crmkit.domain.ids import CompanyId, ContactId, DocumentId, EmployeeId, PickListName, parse_id
+from crmkit.domain.errors import NotFound
+from crmkit.domain.ids import CompanyId, ContactId, DocumentId, PickListName, parse_id
 from crmkit.domain.interactions import INTERACTION_AGGREGATE, InteractionId
 from crmkit.domain.invoices import InvoiceId
 from crmkit.domain.parameters import PickList
+from crmkit.domain.permissions import may_read_changes_by, may_set_parameters
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.base import ActorRef, ServiceBase, parse_enum
 from crmkit.services.guard import CompanySight, require_on_company
-from crmkit.services.territory import actor_for
+from crmkit.services.policy import actor_for
 
 __all__ = ["RecordUseCases"]
 
@@ -53,12 +54,10 @@ class RecordUseCases(ServiceBase):
             return Decision.deny(f"the {kind} {key} is gone; only admins read what is left of it (A2, A8)")
         return Decision.allow(f"every active employee may see a {kind} record")
 
-    def set_parameters(self, *, actor: object, name: str, values: Sequence[str]) -> PickList:
+    def set_parameters(self, *, actor: ActorRef, name: str, values: Sequence[str]) -> PickList:
         """Create or replace a pick-list (C9); admins only."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.is_admin:
-                raise PermissionDenied(f"only admins set parameters; {who.name} is {who.position.value}")
+        with self._as(actor) as (uow, who):
+            may_set_parameters(who).enforce()
             wanted = PickList(PickListName(name), tuple(values))
             current = uow.picklists.get_many([wanted.name]).get(wanted.name)
             if current is None:
@@ -68,16 +67,15 @@ class RecordUseCases(ServiceBase):
                 return current
             return uow.picklists.save(attrs.evolve(current, values=wanted.values))
 
-    def parameters(self, *, actor: object, name: str) -> PickList:
+    def parameters(self, *, actor: ActorRef, name: str) -> PickList:
         """One pick-list. Raises NotFound."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             return uow.picklists.get(PickListName(name))
 
     def attach_document(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         owner_kind: str | OwnerKind,
         owner_id: object,
         name: str,
@@ -86,8 +84,7 @@ class RecordUseCases(ServiceBase):
     ) -> Document:
         """Store a file attached to an employee, company, interaction, contract or invoice (C10)."""
         kind = parse_enum(OwnerKind, "owner_kind", owner_kind)
-        with self._work(None) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             if kind is OwnerKind.COMPANY:
                 company = uow.companies.get(CompanyId(parse_id("owner_id", owner_id)))
                 actor_view = actor_for(uow, who, self._ctx.settings.regional_access)
@@ -104,27 +101,23 @@ class RecordUseCases(ServiceBase):
         self._ctx.documents.put(document)
         return document
 
-    def documents(self, *, actor: object, owner_kind: str | OwnerKind, owner_id: object) -> list[Document]:
+    def documents(self, *, actor: ActorRef, owner_kind: str | OwnerKind, owner_id: object) -> list[Document]:
         """The files attached to a record (C10)."""
-        with self._work(None) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             self._record_sight(uow, who, str(owner_kind), owner_id).enforce()
         owner = DocumentOwner(parse_enum(OwnerKind, "owner_kind", owner_kind), str(owner_id))
         return self._ctx.documents.list_for(owner)
 
-    def history(self, *, actor: object, aggregate_type: str, aggregate_id: object) -> list[AuditEntry]:
+    def history(self, *, actor: ActorRef, aggregate_type: str, aggregate_id: object) -> list[AuditEntry]:
         """Every committed change to a record, with who made it and old → new values (C12)."""
-        with self._work(None) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             self._record_sight(uow, who, aggregate_type, aggregate_id).enforce()
             return uow.audit.for_record(aggregate_type, str(aggregate_id))
 
     def changes_by(
-        self, *, actor: object, employee: object, limit: int = 100, offset: int = 0
+        self, *, actor: ActorRef, employee: object, limit: int = 100, offset: int = 0
     ) -> list[AuditEntry]:
         """Changes one employee made (C12); admins only."""
-        with self._work(None) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.is_admin:
-                raise PermissionDenied("only admins may read another employee's changes (C12)")
+        with self._as(actor) as (uow, who):
+            may_read_changes_by(who).enforce()
             return uow.audit.by_actor(str(parse_id("employee", employee)), limit=limit, offset=offset)
