@@ -20,6 +20,7 @@ import attrs
 import pluggy
 
 from crmkit.adapters.clock import RandomIds, SystemClock
+from crmkit.adapters.urls import mask_password
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.settings import Settings
 from crmkit.hookspecs import AdapterContext
@@ -143,7 +144,7 @@ class Crm:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<Crm storage={self.storage.url!r}>"
+        return f"<Crm storage={mask_password(self.storage.url)!r}>"
 
 
 def connect(
@@ -165,8 +166,10 @@ def connect(
     """Build a CRM from adapter URLs (or ready adapter objects).
 
     Args:
-        storage: ``memory://`` (default), ``sqlite:///crm.db``, ``postgresql+psycopg://…``,
-            ``mariadb+pymysql://…``, or any scheme a plugin registers; or a ``Storage``.
+        storage: ``memory://`` (default), ``sqlite:///crm.db`` (relative to the working
+            directory; an absolute path takes four slashes: ``sqlite:////srv/crm.db``),
+            ``postgresql+psycopg://…``, ``mariadb+pymysql://…``, or any scheme a plugin
+            registers; or a ``Storage``.
         sms: ``console://`` (default), ``file:///path.jsonl``, a plugin's scheme; or a gateway.
         email: ``console://`` (default), ``file:///path.jsonl``, a plugin's scheme; or a sender.
         documents: where attachments go; by default the storage's own scheme when it

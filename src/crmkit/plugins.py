@@ -37,7 +37,13 @@ from crmkit.ports.invoices import InvoiceSource
 from crmkit.ports.messaging import EmailSender, SmsGateway
 from crmkit.ports.storage import Storage
 
-__all__ = ["DEFAULT_PLUGINS", "DISABLE_AUTOLOAD_ENV", "Plugins", "make_plugin_manager", "scheme_of"]
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "DISABLE_AUTOLOAD_ENV",
+    "Plugins",
+    "make_plugin_manager",
+    "scheme_of",
+]
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "crmkit.adapters.memory.plugin",
