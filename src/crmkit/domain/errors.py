@@ -11,6 +11,7 @@ import re
 
 __all__ = [
     "ConcurrencyConflict",
+    "Conflict",
     "CrmError",
     "Duplicate",
     "NotFound",
@@ -103,6 +104,10 @@ class ConcurrencyConflict(CrmError):
         self.kind = kind
         self.key = str(key)
         self.expected_version = expected_version
+
+
+Conflict = ConcurrencyConflict
+"""The short name of :class:`ConcurrencyConflict`: a stale copy was saved (§9)."""
 
 
 class RuleViolation(CrmError):

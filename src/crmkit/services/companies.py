@@ -38,6 +38,7 @@ from crmkit.domain.permissions import (
     portal_decision,
 )
 from crmkit.domain.predicates import CompanyFacts
+from crmkit.domain.versions import require_version
 from crmkit.ports.messaging import EmailMessage
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceBase, parse_enum
@@ -219,11 +220,14 @@ class CompanyUseCases(ServiceBase):
         resource = CompanyResource(company=facts, name=company.name)
         decide(actor, Action.CREATE, resource, self._now()).enforce()
 
-    def move_company(self, *, actor: ActorRef, company: object, parent: object | None) -> Company:
+    def move_company(
+        self, *, actor: ActorRef, company: object, parent: object | None, expected_version: int | None = None
+    ) -> Company:
         """Place a company under another parent, or at the top (C2: pair and cycle checked)."""
         with self._as(actor) as (uow, who):
             may_move_company(who).enforce()
             current = uow.companies.get(CompanyId(parse_id("company", company)))
+            require_version("company", current.id, stored=current.version, expected=expected_version)
             new_parent = None
             chain: list[CompanyId] = []
             if parent is not None:
@@ -233,7 +237,12 @@ class CompanyUseCases(ServiceBase):
 
     # -- C5: status -------------------------------------------------------------
     def record_status_trigger(
-        self, *, actor: ActorRef, company: object, trigger: str | StatusTrigger
+        self,
+        *,
+        actor: ActorRef,
+        company: object,
+        trigger: str | StatusTrigger,
+        expected_version: int | None = None,
     ) -> Company:
         """Note a brochure/CD/presentation/offer sent or a contract/invoice added (C5).
 
@@ -242,6 +251,7 @@ class CompanyUseCases(ServiceBase):
         what = parse_enum(StatusTrigger, "trigger", trigger)
         with self._as(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
+            require_version("company", current.id, stored=current.version, expected=expected_version)
             self._allowed(uow, who, Action.UPDATE, current)
             if what is StatusTrigger.CONTRACT_ADDED:
                 moved = current.record_contract()
@@ -271,11 +281,13 @@ class CompanyUseCases(ServiceBase):
         company: object,
         sales_rep: object,
         support_rep: object | None = None,
+        expected_version: int | None = None,
     ) -> Company:
         """A manager sets the owner directly (C6)."""
         with self._as(actor) as (uow, who):
             may_assign_owner(who).enforce()
             current = uow.companies.get(CompanyId(parse_id("company", company)))
+            require_version("company", current.id, stored=current.version, expected=expected_version)
             if current.pending_claim_id is not None:
                 raise RuleViolation("C6", f"{current.name} has a pending claim; decide it first")
             rep = self._active_employee(uow, "sales_rep", sales_rep)
@@ -413,10 +425,13 @@ class CompanyUseCases(ServiceBase):
             decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found)), self._now()).enforce()
             return uow.contacts.for_company(found.id)
 
-    def change_primary_contact(self, *, actor: ActorRef, company: object, contact: object) -> Company:
+    def change_primary_contact(
+        self, *, actor: ActorRef, company: object, contact: object, expected_version: int | None = None
+    ) -> Company:
         """The explicit operation that changes a company's primary contact (C4)."""
         with self._as(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
+            require_version("company", current.id, stored=current.version, expected=expected_version)
             self._allowed(uow, who, Action.UPDATE, current)
             chosen = uow.contacts.get(ContactId(parse_id("contact", contact)))
             saved = uow.companies.save(current.change_primary_contact(chosen))

@@ -30,6 +30,7 @@ from crmkit.domain.errors import NotFound, PermissionDenied
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
 from crmkit.domain.parties import Company, CompanyKind, Contact
 from crmkit.domain.predicates import Predicate, describe
+from crmkit.domain.versions import require_version
 from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.companies import CompanyUseCases
 from crmkit.services.guard import facts_of
@@ -135,16 +136,20 @@ class CustomerUseCases(PolicyUseCases):
         tax_no: str | None = None,
         email: str | None = None,
         phone: str | None = None,
+        expected_version: int | None = None,
         **segmentation: str | None,
     ) -> Company:
         """Change a company's own fields (as ``crm.parties.update_company``) when the policy allows.
 
         An ``employee`` changes only companies he owns (A3); nobody below admin may
         re-code a company out of his own sight (A1). ``None`` keeps a field.
+        ``expected_version`` is the ``version`` of the copy the caller read: pass it,
+        and a change someone else saved meanwhile is never overwritten (§9).
 
         Raises:
             PermissionDenied: with the policy's reason; nothing is written.
             ValidationError: bad input, naming the field.
+            ConcurrencyConflict: ``expected_version`` is given and the record moved on since.
         """
         helpers = CompanyUseCases(self._ctx)
         changes: dict[str, Any] = {}
@@ -161,6 +166,7 @@ class CustomerUseCases(PolicyUseCases):
         when = self._now()
         with self._as_policy_actor(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("id", id)))
+            require_version("company", current.id, stored=current.version, expected=expected_version)
             facts = facts_of(uow, current)
             decide(who, Action.UPDATE, CompanyResource(company=facts, name=current.name), when).enforce()
             if segmentation:
@@ -194,8 +200,13 @@ class CustomerUseCases(PolicyUseCases):
         position_type: str | None = None,
         phone: str | None = None,
         email: str | None = None,
+        expected_version: int | None = None,
     ) -> Contact:
-        """Change a contact when the actor may change its company (A3, A6); ``None`` keeps a field."""
+        """Change a contact when the actor may change its company (A3, A6); ``None`` keeps a field.
+
+        Raises:
+            ConcurrencyConflict: ``expected_version`` is given and the record moved on since.
+        """
         helpers = CompanyUseCases(self._ctx)
         changes: dict[str, Any] = {
             k: v
@@ -208,6 +219,7 @@ class CustomerUseCases(PolicyUseCases):
             changes["email"] = helpers._email(email, "email")
         with self._as_policy_actor(actor) as (uow, who):
             current = uow.contacts.get(ContactId(parse_id("contact", contact)))
+            require_version("contact", current.id, stored=current.version, expected=expected_version)
             company = uow.companies.get(current.company_id)
             resource = ContactResource(company=facts_of(uow, company), name=current.name)
             decide(who, Action.UPDATE, resource, self._now()).enforce()

@@ -49,9 +49,14 @@ class Parties(CompanyUseCases, EmployeeUseCases, RecordUseCases):
         tax_no: str | None = None,
         email: str | None = None,
         phone: str | None = None,
+        expected_version: int | None = None,
         **segmentation: str | None,
     ) -> Company:
         """Change a company's own fields when the policy allows (A3); ``None`` keeps a field.
+
+        Read-modify-write: pass the ``version`` of the copy you read as
+        ``expected_version``; if someone saved the company since, ``ConcurrencyConflict``
+        (``Conflict``) is raised and nothing is written — read again and retry.
 
         Status, owner and primary contact change only through their own
         operations (C4, C5, C6).
@@ -68,5 +73,6 @@ class Parties(CompanyUseCases, EmployeeUseCases, RecordUseCases):
             tax_no=tax_no,
             email=email,
             phone=phone,
+            expected_version=expected_version,
             **segmentation,
         )
