@@ -122,7 +122,7 @@ class Crm:
 
     def _invoice_source(self, url: str) -> InvoiceSource:
         context = AdapterContext(self.clock, self.ids, self.settings, self.storage)
-        return self.plugins.invoices(url, context)
+        return self.plugins.build("invoices", url, context)
 
     def migrate(self) -> None:
         """Create or upgrade the storage schema (idempotent); also ``crmkit db upgrade URL``."""
@@ -202,14 +202,16 @@ def connect(
     the_ids = ids or RandomIds()
     facade = Plugins(plugin_manager or make_plugin_manager(plugins, load_entrypoints=load_entrypoints))
     context = AdapterContext(the_clock, the_ids, final_settings)
-    built_storage = facade.storage(storage, context) if isinstance(storage, str) else storage
+    built_storage = facade.build("storage", storage, context) if isinstance(storage, str) else storage
     context = AdapterContext(the_clock, the_ids, final_settings, built_storage)
-    built_sms = facade.sms(sms, context) if isinstance(sms, str) else sms
-    built_email = facade.email(email, context) if isinstance(email, str) else email
+    built_sms = facade.build("sms", sms, context) if isinstance(sms, str) else sms
+    built_email = facade.build("email", email, context) if isinstance(email, str) else email
     if documents is None:
         scheme = scheme_of(built_storage.url)
         documents = built_storage.url if scheme in facade.schemes("documents") else "memory://"
-    built_documents = facade.documents(documents, context) if isinstance(documents, str) else documents
+    built_documents = (
+        facade.build("documents", documents, context) if isinstance(documents, str) else documents
+    )
     return Crm(
         storage=built_storage,
         sms=built_sms,
