@@ -255,6 +255,7 @@ class Company:
         has_invoice: an invoice was added (C5, C11).
         portal_username: set when portal credentials are issued (C11).
         portal_password_hash: the hash of the portal password, never the password.
+        archived_at: when it was archived (C13): it leaves listings and takes no new records.
         version: optimistic-concurrency version, kept by storage.
     """
 
@@ -278,6 +279,7 @@ class Company:
     has_invoice: bool = False
     portal_username: str | None = None
     portal_password_hash: str | None = attrs.field(default=None, repr=False)
+    archived_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
     version: int = attrs.field(default=1, validator=positive_version)
 
     def __attrs_post_init__(self) -> None:
@@ -306,6 +308,31 @@ class Company:
     def record_invoice(self) -> Company:
         """Note that an invoice was added: status becomes ``potential`` (C5, C11)."""
         return attrs.evolve(self.advance_status(StatusTrigger.INVOICE_ADDED), has_invoice=True)
+
+    # C13 -------------------------------------------------------------------
+    @property
+    def is_archived(self) -> bool:
+        """True once the company was archived (C13)."""
+        return self.archived_at is not None
+
+    def require_active(self) -> None:
+        """Refuse a new record on an archived company (C13).
+
+        Raises:
+            RuleViolation: rule ``C13``.
+        """
+        if self.archived_at is not None:
+            raise RuleViolation(
+                "C13", f"{self.name} is archived since {self.archived_at:%Y-%m-%d} and takes no new records"
+            )
+
+    def archive(self, at: datetime) -> Company:
+        """The company archived at ``at`` (C13); archiving an archived company changes nothing."""
+        return self if self.archived_at is not None else attrs.evolve(self, archived_at=at)
+
+    def restore(self) -> Company:
+        """The company back in listings (C13)."""
+        return attrs.evolve(self, archived_at=None)
 
     # C4 --------------------------------------------------------------------
     def change_primary_contact(self, contact: Contact) -> Company:

@@ -34,6 +34,7 @@ __all__ = [
     "may_hire",
     "may_move_company",
     "may_read_changes_by",
+    "may_restore_company",
     "may_set_credentials",
     "may_set_parameters",
     "may_shape_territory",
@@ -169,3 +170,12 @@ def may_change_segment(actor: Employee, created_by: EmployeeId) -> Decision:
     if actor.id == created_by:
         return Decision.allow(f"{actor.name} saved this segment (A3)")
     return Decision.deny(f"{actor.name} may change only the segments he saved (A3)")
+
+
+def may_restore_company(actor: Employee) -> Decision:
+    """Whether ``actor`` may bring an archived company back: admins only (C13, A2)."""
+    if actor.position.is_admin:
+        return Decision.allow(f"{actor.name} is {actor.position.value} and may restore companies (A2)")
+    return Decision.deny(
+        f"only admins restore archived companies; {actor.name} is {actor.position.value} (C13)", rule="C13"
+    )

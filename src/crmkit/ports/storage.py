@@ -114,6 +114,15 @@ class CompanyRepository(Repository[Company, CompanyId], Protocol):
         """The company with this VKN/TCKN, or ``None``."""
         ...
 
+    def delete(self, item: Company) -> None:
+        """Remove a company outright, with a ``delete`` audit entry (C13).
+
+        Raises:
+            NotFound: it is not stored.
+            ConcurrencyConflict: ``item.version`` is not the stored version.
+        """
+        ...
+
     def children(self, parent: CompanyId) -> list[Company]:
         """Companies registered directly under ``parent``, ordered by id."""
         ...
@@ -141,7 +150,7 @@ class CompanyRepository(Repository[Company, CompanyId], Protocol):
         """Companies whose name contains ``text``, case- and accent-insensitively.
 
         Matching is the Turkish way (``istanbul`` finds ``İSTANBUL``); the result is
-        ordered by folded name, then id.
+        ordered by folded name, then id. Archived companies (C13) are left out.
         """
         ...
 
@@ -153,7 +162,7 @@ class CompanyRepository(Repository[Company, CompanyId], Protocol):
         The predicate comes from :func:`crmkit.domain.access.visible`; a SQL
         adapter compiles it to its ``WHERE`` clause, never loading all companies.
         A non-empty ``text`` also filters names as :meth:`search` does. Ordered
-        by folded name, then id (as :meth:`search`).
+        by folded name, then id (as :meth:`search`). Archived companies (C13) are left out.
         """
         ...
 

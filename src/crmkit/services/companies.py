@@ -101,7 +101,11 @@ class CompanyUseCases(ServiceBase):
         may_act_on_company(actor, company, ancestors).enforce()
 
     def _allowed(self, uow: UnitOfWork, who: Employee, action: Action, company: Company) -> None:
-        """Enforce the access policy's decision on ``company`` for ``who`` now (A1–A6, A8)."""
+        """Enforce the access policy's decision on ``company`` for ``who`` now (A1–A6, A8).
+
+        An archived company takes no new records (C13): every caller adds to or changes it.
+        """
+        company.require_active()
         actor = actor_for(uow, who, self._ctx.settings.regional_access)
         require_on_company(uow, actor, action, company, self._now())
 
@@ -156,6 +160,7 @@ class CompanyUseCases(ServiceBase):
                 parent_id = who.firm_id
             if parent_id is not None:
                 parent_company = uow.companies.get(parent_id)
+                parent_company.require_active()  # C13: an archived company takes no new records
                 check_channel(parent_company.type, company_type)
                 self._check_staff_scope(uow, who, parent_id)
             reference = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crmkit.domain.parties import Company, CompanyKind
+from crmkit.services.archive import ArchiveUseCases
 from crmkit.services.base import ActorRef
 from crmkit.services.companies import CompanyUseCases, ContactInput
 from crmkit.services.customers import CustomerUseCases
@@ -12,7 +13,7 @@ from crmkit.services.records import RecordUseCases
 __all__ = ["ContactInput", "Parties"]
 
 
-class Parties(CompanyUseCases, EmployeeUseCases, RecordUseCases):
+class Parties(CompanyUseCases, EmployeeUseCases, RecordUseCases, ArchiveUseCases):
     """Every parties use case: companies, contacts, claims, employees, parameters, documents, history.
 
     Reading, searching and changing a company go through the access policy

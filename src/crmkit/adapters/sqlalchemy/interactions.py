@@ -13,16 +13,15 @@ Python. Appointment ranges use ``starts_at`` bounds the index can seek on
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
-from crmkit.adapters.sqlalchemy.repositories import SqlRepository, audit_row
-from crmkit.adapters.unit_of_work import deletion_entry
-from crmkit.domain.errors import ConcurrencyConflict, NotFound
+from crmkit.adapters.sqlalchemy.repositories import Deleting as _Deleting
+from crmkit.adapters.sqlalchemy.repositories import SqlRepository
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.interactions import (
     APPOINTMENT_AGGREGATE,
@@ -52,34 +51,6 @@ def _scoped(query: sa.Select[Any], table: sa.Table, predicate: Predicate) -> sa.
         return query
     companies = tables.companies
     return query.join(companies, companies.c.id == table.c.company_id).where(compile_predicate(predicate))
-
-
-class _Deleting:
-    """The conditional delete with its audit row, shared by the three repositories."""
-
-    aggregate_type: ClassVar[str]
-    _uow: Any
-
-    def _delete(self, repository: SqlRepository[Any, Any], item: Any) -> None:
-        table = repository.mapper.table
-        key = item.id
-        old = repository._one_or_none(sa.select(table).where(table.c.id == key))
-        if old is None:
-            raise NotFound(self.aggregate_type, key)
-        if old.version != item.version:
-            raise ConcurrencyConflict(self.aggregate_type, key, item.version)
-        entry = deletion_entry(
-            actor=self._uow.actor,
-            at=self._uow.clock.now(),
-            aggregate_type=self.aggregate_type,
-            aggregate_id=key,
-            old=old,
-        )
-        statement = sa.delete(table).where(table.c.id == key, table.c.version == item.version)
-        with self._uow.writing(repository, [], key, item.version) as conn:
-            if conn.execute(statement).rowcount != 1:
-                raise ConcurrencyConflict(self.aggregate_type, key, item.version)
-            conn.execute(sa.insert(tables.audit_entries), audit_row(entry))
 
 
 class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, InteractionId]):

@@ -33,6 +33,7 @@ from crmkit.adapters.unit_of_work import (
     EMPLOYEE_AGGREGATE,
     PICKLIST_AGGREGATE,
     audit_entry,
+    deletion_entry,
 )
 from crmkit.domain.audit import AuditEntry, FieldChange
 from crmkit.domain.employees import Employee
@@ -241,7 +242,35 @@ def _company_extra(company: Company) -> dict[str, Any]:
     return {"name_key": fold(company.name)}
 
 
-class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
+class Deleting:
+    """The conditional delete with its audit row, shared by the repositories of deletable records."""
+
+    aggregate_type: ClassVar[str]
+    _uow: Any
+
+    def _delete(self, repository: SqlRepository[Any, Any], item: Any) -> None:
+        table = repository.mapper.table
+        key = item.id
+        old = repository._one_or_none(sa.select(table).where(table.c.id == key))
+        if old is None:
+            raise NotFound(self.aggregate_type, key)
+        if old.version != item.version:
+            raise ConcurrencyConflict(self.aggregate_type, key, item.version)
+        entry = deletion_entry(
+            actor=self._uow.actor,
+            at=self._uow.clock.now(),
+            aggregate_type=self.aggregate_type,
+            aggregate_id=key,
+            old=old,
+        )
+        statement = sa.delete(table).where(table.c.id == key, table.c.version == item.version)
+        with self._uow.writing(repository, [], key, item.version) as conn:
+            if conn.execute(statement).rowcount != 1:
+                raise ConcurrencyConflict(self.aggregate_type, key, item.version)
+            conn.execute(sa.insert(tables.audit_entries), audit_row(entry))
+
+
+class SqlCompanyRepository(Deleting, SqlRepository[Company, CompanyId]):
     """Companies (C1–C7, C11); tax numbers unique; trees walked in the database (T5, A6)."""
 
     aggregate_type = COMPANY_AGGREGATE
@@ -276,6 +305,15 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
         """The company with this VKN/TCKN, or ``None``."""
         t = tables.companies
         return self._one_or_none(sa.select(t).where(t.c.tax_no == tax_no))
+
+    def delete(self, item: Company) -> None:
+        """Remove a company nothing refers to, with its ``delete`` audit row (C13).
+
+        Raises:
+            NotFound: it is not stored.
+            ConcurrencyConflict: ``item.version`` is not the stored version.
+        """
+        self._delete(self, item)
 
     def children(self, parent: CompanyId) -> list[Company]:
         """Companies registered directly under ``parent``, ordered by id."""
@@ -339,7 +377,9 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
         escaped); ordered by folded name, then id.
         """
         t = tables.companies
-        query = sa.select(t).where(t.c.name_key.contains(fold(text), autoescape=True))
+        query = sa.select(t).where(
+            t.c.name_key.contains(fold(text), autoescape=True), t.c.archived_at.is_(None)
+        )
         if type is not None:
             query = query.where(t.c.type == CompanyType(type).value)
         return self._rows(_page(query.order_by(t.c.name_key, t.c.id), limit, offset))
@@ -367,7 +407,7 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
 
     @staticmethod
     def _visible_where(predicate: Predicate, text: str) -> sa.ColumnElement[bool]:
-        where = compile_predicate(predicate)
+        where = sa.and_(compile_predicate(predicate), tables.companies.c.archived_at.is_(None))  # C13
         if text:
             where = sa.and_(where, tables.companies.c.name_key.contains(fold(text), autoescape=True))
         return where

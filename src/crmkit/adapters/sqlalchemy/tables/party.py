@@ -66,9 +66,10 @@ companies = sa.Table(
     sa.Column("has_invoice", sa.Boolean, nullable=False),
     sa.Column("portal_username", sa.String(EMAIL), nullable=True),
     sa.Column("portal_password_hash", sa.String(SECRET), nullable=True),
+    sa.Column("archived_at", time_type(), nullable=True),
     **TABLE_OPTIONS,
 )
-"""Companies (C1–C7, C11); ``name_key`` is the folded name that search matches."""
+"""Companies (C1–C7, C11, C13); ``name_key`` is the folded name that search matches."""
 
 contacts = sa.Table(
     "contacts",
