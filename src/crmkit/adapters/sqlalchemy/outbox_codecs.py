@@ -54,6 +54,7 @@ MESSAGE_COLUMNS = [c.name for c in outbox_messages.columns if c.name not in _DEL
 """The columns an enqueued message fills, in the order of :func:`driver_rows` (a new message has
 no delivery report: those stay NULL)."""
 ATTACHMENT_COLUMNS = [c.name for c in outbox_attachments.columns]
+"""The columns of an attachment row, in table order."""
 _LIMITS = (("key", KEY_LENGTH), ("recipient", EMAIL), ("subject", SUBJECT))
 _t = outbox_messages
 
