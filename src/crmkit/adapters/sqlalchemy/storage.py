@@ -274,8 +274,10 @@ class SqlUnitOfWork:
         return self._events.collect()
 
     # -- used by the repositories ------------------------------------------------------
-    def read(self, query: sa.Executable, params: Mapping[str, Any] | None = None) -> CursorResult[Any]:
-        """Run a query in the unit of work's transaction (with ``params`` for its bound parameters).
+    def execute(self, query: sa.Executable, params: Mapping[str, Any] | None = None) -> CursorResult[Any]:
+        """Run a statement in the unit of work's transaction (with ``params`` for its bound parameters).
+
+        A read, or a write such as ``UPDATE … RETURNING`` (hence not ``read``).
 
         Raises:
             StorageUnavailable: the connection was lost.
@@ -289,6 +291,10 @@ class SqlUnitOfWork:
             if is_missing_table(error):
                 raise schema_missing(self._storage._url, error) from None
             raise
+
+    read = execute
+    """The old name of :meth:`execute` (it also runs writes), kept until the invoice adapter
+    switches to ``execute``."""
 
     @contextmanager
     def writing(
