@@ -17,11 +17,11 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
+from crmkit.adapters.audit import deletion_entry
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.adapters.sqlalchemy.repositories import SqlRepository, audit_row
-from crmkit.adapters.unit_of_work import deletion_entry
 from crmkit.domain.errors import ConcurrencyConflict, NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.interactions import (

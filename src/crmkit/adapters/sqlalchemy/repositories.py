@@ -23,10 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 import attrs
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy import tables
-from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
-from crmkit.adapters.sqlalchemy.predicates import compile_predicate
-from crmkit.adapters.unit_of_work import (
+from crmkit.adapters.audit import (
     CLAIM_AGGREGATE,
     COMPANY_AGGREGATE,
     CONTACT_AGGREGATE,
@@ -34,6 +31,9 @@ from crmkit.adapters.unit_of_work import (
     PICKLIST_AGGREGATE,
     audit_entry,
 )
+from crmkit.adapters.sqlalchemy import tables
+from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.domain.audit import AuditEntry, FieldChange
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import ConcurrencyConflict, NotFound
