@@ -43,6 +43,7 @@ from crmkit.services.territory import TerritoryUseCases
 __all__ = ["Crm", "connect"]
 
 
+@attrs.define(eq=False, repr=False)
 class Crm:
     """A wired CRM: one object, a namespace per module.
 
@@ -65,56 +66,59 @@ class Crm:
         email: the e-mail sender.
         documents: the document store (C10).
         clock: the clock every rule uses.
+        ids: makes new ids.
         settings: the settings it was built with.
         plugins: the typed plugin facade.
+        context: the ports and settings every use case is given.
     """
 
-    def __init__(
-        self,
-        *,
-        storage: Storage,
-        sms: SmsGateway,
-        email: EmailSender,
-        documents: DocumentStore,
-        clock: Clock,
-        ids: IdGenerator,
-        settings: Settings,
-        plugins: Plugins,
-    ) -> None:
-        self.storage = storage
-        self.sms = sms
-        self.email = email
-        self.documents = documents
-        self.clock = clock
-        self.ids = ids
-        self.settings = settings
-        self.plugins = plugins
+    storage: Storage = attrs.field(kw_only=True)
+    sms: SmsGateway = attrs.field(kw_only=True)
+    email: EmailSender = attrs.field(kw_only=True)
+    documents: DocumentStore = attrs.field(kw_only=True)
+    clock: Clock = attrs.field(kw_only=True)
+    ids: IdGenerator = attrs.field(kw_only=True)
+    settings: Settings = attrs.field(kw_only=True)
+    plugins: Plugins = attrs.field(kw_only=True)
+    context: ServiceContext = attrs.field(init=False)
+    customers: CustomerUseCases = attrs.field(init=False)
+    parties: Parties = attrs.field(init=False)
+    territory: TerritoryUseCases = attrs.field(init=False)
+    interactions: InteractionUseCases = attrs.field(init=False)
+    agenda: AgendaUseCases = attrs.field(init=False)
+    marketing: MarketingUseCases = attrs.field(init=False)
+    invoices: Invoices = attrs.field(init=False)
+    dispatcher: Dispatcher = attrs.field(init=False)
+    inbound: InboundRouter = attrs.field(init=False)
+    deliveries: DeliveryReports = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
         self.context = ServiceContext(
-            storage=storage,
-            clock=clock,
-            ids=ids,
-            settings=settings,
-            email=email,
-            sms=sms,
-            documents=documents,
+            storage=self.storage,
+            clock=self.clock,
+            ids=self.ids,
+            settings=self.settings,
+            email=self.email,
+            sms=self.sms,
+            documents=self.documents,
             publish=self._publish,
         )
-        self.parties = Parties(self.context)
-        self.territory = TerritoryUseCases(self.context)
         self.customers = CustomerUseCases(self.context)
+        self.parties = Parties(self.context, customers=self.customers)
+        self.territory = TerritoryUseCases(self.context)
         self.interactions = InteractionUseCases(self.context)
         self.agenda = AgendaUseCases(self.context)
         self.marketing = MarketingUseCases(self.context)
         self.invoices = Invoices(
-            self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported
+            self.context, sources=self._invoice_source, on_imported=self.plugins.invoice_imported
         )
-        self.dispatcher = Dispatcher(storage, sms=sms, email=email, clock=clock)
-        self.inbound = InboundRouter(storage, clock=clock, ids=ids)
-        for keyword, handler, _ in plugins.sms_keywords():
+        self.dispatcher = Dispatcher(self.storage, sms=self.sms, email=self.email, clock=self.clock)
+        self.inbound = InboundRouter(self.storage, clock=self.clock, ids=self.ids)
+        for keyword, handler, _ in self.plugins.sms_keywords():
             if not self.inbound.routes(keyword):  # the first registration of a keyword wins
                 self.inbound.register(keyword, handler)
         self.deliveries = DeliveryReports(
-            storage, sms=sms, clock=clock, horizon=settings.delivery_report_horizon
+            self.storage, sms=self.sms, clock=self.clock, horizon=self.settings.delivery_report_horizon
         )
 
     def _publish(self, events: Sequence[DomainEvent]) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Generic, Literal, TypeVar, overload
 from urllib.parse import urlsplit
 
+import attrs
 import pluggy
 from pluggy import HookCaller, HookImpl
 
@@ -151,6 +152,7 @@ class _Registry(Generic[F]):
             raise UnknownAdapter(self.port, scheme, list(self.factories)) from None
 
 
+@attrs.define(eq=False)
 class Plugins:
     """Typed access to the hooks: adapter registries by URL scheme and event publication.
 
@@ -173,11 +175,11 @@ class Plugins:
     'ConsoleSmsGateway'
     """
 
-    def __init__(self, pm: pluggy.PluginManager) -> None:
-        self.pm = pm
-        self._registries: dict[str, _Registry[Any]] = {
-            port: self._collect(port, hook) for port, hook in REGISTRATION_HOOKS.items()
-        }
+    pm: pluggy.PluginManager
+    _registries: dict[str, _Registry[Any]] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._registries = {port: self._collect(port, hook) for port, hook in REGISTRATION_HOOKS.items()}
 
     def _precedence(self) -> Callable[[HookImpl], tuple[bool, int]]:
         """Sort key of hookimpls: built-ins first, then plugins in registration order."""
@@ -248,7 +250,9 @@ class Plugins:
     def providers(self, port: str) -> dict[str, str]:
         """Which plugin serves each scheme of ``port``: ``{"console": "crmkit.adapters.console"}``.
 
-        Plugins registered in code without a name get one made up by pluggy.
+        A plugin from an entry point is named after the entry point; one given in code is
+        named as pluggy names it (a module by its module name, another object by a made-up
+        number unless registered with ``name=``).
 
         Raises:
             KeyError: for another port name.

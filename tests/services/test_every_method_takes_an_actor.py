@@ -22,9 +22,10 @@ def _namespaces(crm: crmkit.Crm) -> dict[str, object]:
 
     ``crm.context`` (the injected ports, no use cases) is not one.
     """
+    attributes = {name: getattr(crm, name) for name in dir(crm) if not name.startswith("_")}
     return {
         name: value
-        for name, value in vars(crm).items()
+        for name, value in attributes.items()
         if not name.startswith("_")
         and type(value).__module__.startswith("crmkit.services.")
         and not isinstance(value, ServiceContext)

@@ -111,7 +111,7 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         """How many interactions :meth:`visible` would list, counted in the database."""
         t = tables.interactions
         query = self._where(predicate, company, owner, campaign, sa.select(sa.func.count()).select_from(t))
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
 
 
 def _appointment_extra(appointment: Appointment) -> dict[str, Any]:
@@ -187,7 +187,7 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
         """How many appointments :meth:`between` would list, counted in the database."""
         t = tables.appointments
         query = self._between(sa.select(sa.func.count()).select_from(t), predicate, start, end, assignee)
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
 
 
 class SqlReminderRepository(_Deleting, SqlRepository[Reminder, ReminderId]):

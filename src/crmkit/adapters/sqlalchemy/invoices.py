@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 
+from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
@@ -37,7 +38,6 @@ from crmkit.adapters.sqlalchemy.tables.invoice import (
     sales_order_lines,
     sales_orders,
 )
-from crmkit.adapters.unit_of_work import audit_entry
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.invoices import (
     DeliveryStatus,

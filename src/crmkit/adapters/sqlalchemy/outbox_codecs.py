@@ -54,8 +54,9 @@ MESSAGE_COLUMNS = [c.name for c in outbox_messages.columns if c.name not in _DEL
 """The columns an enqueued message fills, in the order of :func:`driver_rows` (a new message has
 no delivery report: those stay NULL)."""
 ATTACHMENT_COLUMNS = [c.name for c in outbox_attachments.columns]
+"""The columns of an attachment row, in table order."""
 _LIMITS = (("key", KEY_LENGTH), ("recipient", EMAIL), ("subject", SUBJECT))
-_t = outbox_messages
+_messages = outbox_messages
 
 
 _VALUES: dict[object, str] = {
@@ -73,7 +74,7 @@ def _check_lengths(m: OutboxMessage) -> None:
 
 def bind_processor(name: str, dialect: Dialect) -> Callable[[Any], Any]:
     """The bind processor of column ``name`` on ``dialect`` (identity when it has none)."""
-    found = _t.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+    found = _messages.c[name].type.dialect_impl(dialect).bind_processor(dialect)
     return found if found is not None else _same
 
 

@@ -67,6 +67,15 @@ class DispatchReport:
     possible_duplicates: int = 0
 
 
+def _backoff(value: BackoffPolicy | None) -> BackoffPolicy:
+    return BackoffPolicy() if value is None else value
+
+
+def _random(value: random.Random | None) -> random.Random:
+    return random.Random() if value is None else value
+
+
+@attrs.define(eq=False)
 class Dispatcher:
     """Delivers outbox messages (see the module docs).
 
@@ -75,39 +84,29 @@ class Dispatcher:
         sms: the SMS gateway.
         email: the e-mail sender.
         clock: tells the time (claims, leases, backoff).
-        policy: backoff, attempts and lease.
+        policy: backoff, attempts and lease (default: :class:`BackoffPolicy`'s).
         batch_size: messages claimed per round.
         name: a name for this dispatcher, part of its claim tokens.
         rng: the jitter source (seed it in tests).
         probe: called at each named step.
+
+    Attributes:
+        conflict_retries: times a claim or a finish is tried when it loses a race or a
+            deadlock (InnoDB picks victims among concurrent claims and inserts), with a
+            growing, jittered pause between.
     """
 
-    def __init__(
-        self,
-        storage: Storage,
-        *,
-        sms: SmsGateway,
-        email: EmailSender,
-        clock: Clock,
-        policy: BackoffPolicy | None = None,
-        batch_size: int = 500,
-        name: str = "dispatcher",
-        rng: random.Random | None = None,
-        probe: Probe = _no_probe,
-    ) -> None:
-        self.storage = storage
-        self.sms = sms
-        self.email = email
-        self.clock = clock
-        self.policy = policy or BackoffPolicy()
-        self.batch_size = batch_size
-        self.name = name
-        self._rng = rng or random.Random()
-        self._probe = probe
-        self._round = 0
-        self.conflict_retries = 20
-        """Times a claim or a finish is tried when it loses a race or a deadlock (InnoDB picks
-        victims among concurrent claims and inserts), with a growing, jittered pause between."""
+    storage: Storage
+    sms: SmsGateway = attrs.field(kw_only=True)
+    email: EmailSender = attrs.field(kw_only=True)
+    clock: Clock = attrs.field(kw_only=True)
+    policy: BackoffPolicy = attrs.field(default=None, converter=_backoff, kw_only=True)
+    batch_size: int = attrs.field(default=500, kw_only=True)
+    name: str = attrs.field(default="dispatcher", kw_only=True)
+    _rng: random.Random = attrs.field(default=None, converter=_random, kw_only=True, alias="rng")
+    _probe: Probe = attrs.field(default=_no_probe, kw_only=True, alias="probe")
+    _round: int = attrs.field(default=0, init=False)
+    conflict_retries: int = attrs.field(default=20, init=False)
 
     def _token(self) -> str:
         self._round += 1

@@ -65,6 +65,7 @@ TABLE_OPTIONS: dict[str, Any] = {
         ("collate", "utf8mb4_bin"),
     )
 }
+"""Options of every table on MariaDB/MySQL: InnoDB, utf8mb4, binary (code-point) collation."""
 
 
 def uuid_type() -> sa.types.TypeEngine[Any]:
