@@ -11,6 +11,7 @@ from crmkit.domain.employees import Employee
 from crmkit.domain.errors import RuleViolation, ValidationError
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName, parse_id
 from crmkit.domain.limits import NOTE_MAX, check_text
+from crmkit.domain.messaging import MessageKind
 from crmkit.domain.parties import (
     SEGMENT_PICKLISTS,
     Claim,
@@ -40,10 +41,10 @@ from crmkit.domain.permissions import (
 )
 from crmkit.domain.predicates import CompanyFacts
 from crmkit.domain.versions import require_version
-from crmkit.ports.messaging import EmailMessage
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceBase, parse_enum
 from crmkit.services.guard import facts_of, require_on_company
+from crmkit.services.messaging.enqueue import enqueue_email
 from crmkit.services.passwords import hash_password, new_password
 from crmkit.services.policy import actor_for
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
@@ -376,6 +377,10 @@ class CompanyUseCases(ServiceBase):
     def send_portal_password(self, *, actor: ActorRef, company: object) -> Company:
         """Issue portal credentials (user name = the company's e-mail) and e-mail the password (C11).
 
+        The e-mail goes through the outbox like every other message (§9): written in the
+        same unit of work as the credentials, delivered by the dispatcher with retries,
+        never sent when the change rolls back.
+
         Raises:
             PermissionDenied: the actor is not an admin, or the company has no invoice or contract.
         """
@@ -384,15 +389,17 @@ class CompanyUseCases(ServiceBase):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             portal_decision(who, current).enforce()
             saved = uow.companies.save(current.issue_portal_credentials(hash_password(password)))
-        assert saved.portal_username is not None  # set by issue_portal_credentials
-        self._ctx.email.send(
-            EmailMessage(
+            assert saved.portal_username is not None  # set by issue_portal_credentials
+            enqueue_email(
+                uow,
+                id=self._new_id(),
+                key=f"portal-password:{saved.id}:{saved.version}",
                 to=saved.portal_username,
                 subject=f"{saved.name}: portal password",
                 body=f"User name: {saved.portal_username}\nPassword: {password}\n",
-                key=f"portal-password:{saved.id}:{saved.version}",
+                kind=MessageKind.INFORMATIONAL,
+                now=self._now(),
             )
-        )
         return saved
 
     # -- C4: contacts -------------------------------------------------------------
