@@ -33,6 +33,7 @@ from crmkit.ports.storage import Storage
 from crmkit.services.agenda import AgendaUseCases
 from crmkit.services.base import ServiceContext
 from crmkit.services.customers import CustomerUseCases
+from crmkit.services.dead_letters import DeadLetters
 from crmkit.services.interactions import InteractionUseCases
 from crmkit.services.invoices import Invoices
 from crmkit.services.marketing import MarketingUseCases
@@ -61,6 +62,7 @@ class Crm:
             ``crm.inbound.register`` or by plugins (``crmkit_register_sms_keywords``);
             ``RET``/``STOP``/``IPTAL`` revoke SMS consent (M3).
         deliveries: writes ``sms`` delivery reports back onto the outbox (pushed or polled).
+        outbox: lists and re-queues dead outbox messages, audited (§9); admins only.
         storage: the storage back end.
         sms: the SMS gateway.
         email: the e-mail sender.
@@ -91,6 +93,7 @@ class Crm:
     dispatcher: Dispatcher = attrs.field(init=False)
     inbound: InboundRouter = attrs.field(init=False)
     deliveries: DeliveryReports = attrs.field(init=False)
+    outbox: DeadLetters = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self.context = ServiceContext(
@@ -120,6 +123,7 @@ class Crm:
         self.deliveries = DeliveryReports(
             self.storage, sms=self.sms, clock=self.clock, horizon=self.settings.delivery_report_horizon
         )
+        self.outbox = DeadLetters(self.context)
 
     def _publish(self, events: Sequence[DomainEvent]) -> None:
         self.plugins.publish(events)

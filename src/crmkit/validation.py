@@ -18,6 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.fields import tax_number_checksum_ok
+from crmkit.domain.limits import EMAIL_MAX, NOTE_MAX, check_text
 
 __all__ = ["normalize_email", "normalize_phone", "normalize_tax_no"]
 
@@ -33,6 +34,7 @@ def normalize_phone(value: str, *, field: str = "phone", region: str = "TR") -> 
     Raises:
         ValidationError: when the number cannot be parsed or is not a valid number.
     """
+    check_text(field, value, NOTE_MAX)
     try:
         parsed = phonenumbers.parse(value, region.upper())
     except phonenumbers.NumberParseException as exc:
@@ -48,6 +50,7 @@ def normalize_email(value: str, *, field: str = "email") -> str:
     Raises:
         ValidationError: with the validator's reason.
     """
+    check_text(field, value, EMAIL_MAX)
     try:
         return str(validate_email(value.strip(), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
@@ -60,7 +63,7 @@ def normalize_tax_no(value: str, *, field: str = "tax_no") -> str:
     Raises:
         ValidationError: for a wrong length, non-digits or a failed checksum.
     """
-    compact = "".join(value.split())
+    compact = "".join(check_text(field, value, NOTE_MAX).split())
     if len(compact) in (10, 11):
         kind = "VKN" if len(compact) == 10 else "TCKN"
         if not (compact.isascii() and compact.isdigit()):

@@ -24,11 +24,14 @@ __all__ = [
     "COMPANY_AGGREGATE",
     "CONTACT_AGGREGATE",
     "EMPLOYEE_AGGREGATE",
+    "OUTBOX_AGGREGATE",
     "PICKLIST_AGGREGATE",
     "audit_entry",
     "deletion_entry",
 ]
 
+OUTBOX_AGGREGATE = "outbox_message"
+"""``aggregate_type`` of audit entries of requeued dead outbox messages (§9)."""
 COMPANY_AGGREGATE = "company"
 """``aggregate_type`` of audit entries written by the company repository."""
 CONTACT_AGGREGATE = "contact"

@@ -25,6 +25,7 @@ from crmkit.domain.fields import (
     positive_version,
 )
 from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.limits import LABEL_MAX, limited
 from crmkit.domain.parties import CompanyType
 from crmkit.domain.periods import require_aware
 
@@ -104,7 +105,7 @@ class Employee:
     """
 
     id: EmployeeId
-    name: str = attrs.field(converter=cleaned, validator=nonblank)
+    name: str = attrs.field(converter=cleaned, validator=[limited(LABEL_MAX), nonblank])
     position: Position = attrs.field(converter=_position)
     hired_at: datetime = attrs.field(validator=aware_or_none)
     firm_id: CompanyId | None = None

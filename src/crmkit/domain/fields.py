@@ -93,8 +93,8 @@ def cleaned(value: str) -> str:
 
 def cleaned_or_none(value: str | None) -> str | None:
     """Attrs converter: cleaned text, or ``None`` for ``None`` and for text that cleans to nothing."""
-    if value is None:
-        return None
+    if not isinstance(value, str):
+        return value  # None stays None; anything else is left to the field's validator to name
     return clean_text(value) or None
 
 

@@ -27,6 +27,7 @@ from crmkit.domain.fields import (
     tax_number_shape,
 )
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId
+from crmkit.domain.limits import LABEL_MAX, NAME_MAX, limited
 from crmkit.domain.periods import require_aware
 
 __all__ = [
@@ -260,7 +261,7 @@ class Company:
     """
 
     id: CompanyId
-    name: str = attrs.field(converter=cleaned, validator=nonblank)
+    name: str = attrs.field(converter=cleaned, validator=[limited(NAME_MAX), nonblank])
     type: CompanyType = attrs.field(converter=_company_type)
     kind: CompanyKind = attrs.field(converter=_company_kind, default=CompanyKind.CORPORATE)
     registered_at: datetime = attrs.field(validator=aware_or_none)
@@ -428,9 +429,11 @@ class Contact:
 
     id: ContactId
     company_id: CompanyId
-    name: str = attrs.field(converter=cleaned, validator=nonblank)
-    title: str | None = attrs.field(default=None, converter=cleaned_or_none)
-    position_type: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    name: str = attrs.field(converter=cleaned, validator=[limited(LABEL_MAX), nonblank])
+    title: str | None = attrs.field(default=None, converter=cleaned_or_none, validator=limited(LABEL_MAX))
+    position_type: str | None = attrs.field(
+        default=None, converter=cleaned_or_none, validator=limited(LABEL_MAX)
+    )
     phone: str | None = attrs.field(default=None, validator=e164)
     email: str | None = attrs.field(default=None, validator=email_shape)
     version: int = attrs.field(default=1, validator=positive_version)

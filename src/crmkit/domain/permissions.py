@@ -32,6 +32,7 @@ __all__ = [
     "may_decide_claim",
     "may_end_employment",
     "may_hire",
+    "may_manage_outbox",
     "may_move_company",
     "may_read_changes_by",
     "may_restore_company",
@@ -177,4 +178,11 @@ def may_restore_company(actor: Employee) -> Decision:
     """Whether ``actor`` may bring an archived company back: admins only (C13, A2)."""
     return _admins_only(
         actor, "C13", f"only admins restore archived companies; {actor.name} is {actor.position.value} (C13)"
+    )
+
+
+def may_manage_outbox(actor: Employee) -> Decision:
+    """Whether ``actor`` may list and re-queue dead outbox messages: admins only (§9, A2)."""
+    return _admins_only(
+        actor, "A2", f"only admins re-queue dead messages; {actor.name} is {actor.position.value} (A2)"
     )

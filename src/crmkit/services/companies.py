@@ -10,6 +10,8 @@ from crmkit.domain.access import Action, CompanyResource, ContactResource, Decis
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import RuleViolation, ValidationError
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName, parse_id
+from crmkit.domain.limits import NOTE_MAX, check_text
+from crmkit.domain.messaging import MessageKind
 from crmkit.domain.parties import (
     SEGMENT_PICKLISTS,
     Claim,
@@ -39,10 +41,10 @@ from crmkit.domain.permissions import (
 )
 from crmkit.domain.predicates import CompanyFacts
 from crmkit.domain.versions import require_version
-from crmkit.ports.messaging import EmailMessage
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceBase, parse_enum
 from crmkit.services.guard import facts_of, require_on_company
+from crmkit.services.messaging.enqueue import enqueue_email
 from crmkit.services.passwords import hash_password, new_password
 from crmkit.services.policy import actor_for
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
@@ -66,13 +68,15 @@ class CompanyUseCases(ServiceBase):
 
     # -- helpers ---------------------------------------------------------------
     def _phone(self, value: str | None, field: str) -> str | None:
-        if value is None or not value.strip():
+        if value is None or not check_text(field, value, NOTE_MAX).strip():
             return None
         return normalize_phone(value, field=field, region=self._ctx.settings.phone_region)
 
     @staticmethod
     def _email(value: str | None, field: str) -> str | None:
-        return None if value is None or not value.strip() else normalize_email(value, field=field)
+        if value is None or not check_text(field, value, NOTE_MAX).strip():
+            return None
+        return normalize_email(value, field=field)
 
     @staticmethod
     def _segmentation(uow: UnitOfWork, values: Mapping[str, str | None]) -> Segmentation:
@@ -130,7 +134,7 @@ class CompanyUseCases(ServiceBase):
         tax_no: str | None = None,
         email: str | None = None,
         phone: str | None = None,
-        contact: ContactInput | None = None,
+        contact: ContactInput | Mapping[str, str | None] | None = None,
         sales_rep: object | None = None,
         support_rep: object | None = None,
         referred_by_person: str | None = None,
@@ -151,7 +155,7 @@ class CompanyUseCases(ServiceBase):
         """
         company_type = parse_enum(CompanyType, "type", type)
         company_kind = parse_enum(CompanyKind, "kind", kind)
-        tax = normalize_tax_no(tax_no) if tax_no else None
+        tax = None if tax_no is None or tax_no == "" else normalize_tax_no(tax_no)
         mail = self._email(email, "email")
         tel = self._phone(phone, "phone")
         with self._as(actor) as (uow, who):
@@ -197,7 +201,12 @@ class CompanyUseCases(ServiceBase):
             self._may_add(uow, who, company)
             new_contact = None
             if contact is not None:
-                new_contact = self._make_contact(company.id, contact)
+                try:
+                    new_contact = self._make_contact(company.id, _contact_input(contact))
+                except ValidationError as error:  # the contact's own fields are named under "contact."
+                    if error.field.startswith("contact"):
+                        raise
+                    raise ValidationError(f"contact.{error.field}", error.reason) from None
                 company = attrs.evolve(company, primary_contact_id=new_contact.id)
             uow.companies.add(company)
             if new_contact is not None:
@@ -368,6 +377,10 @@ class CompanyUseCases(ServiceBase):
     def send_portal_password(self, *, actor: ActorRef, company: object) -> Company:
         """Issue portal credentials (user name = the company's e-mail) and e-mail the password (C11).
 
+        The e-mail goes through the outbox like every other message (§9): written in the
+        same unit of work as the credentials, delivered by the dispatcher with retries,
+        never sent when the change rolls back.
+
         Raises:
             PermissionDenied: the actor is not an admin, or the company has no invoice or contract.
         """
@@ -376,15 +389,17 @@ class CompanyUseCases(ServiceBase):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             portal_decision(who, current).enforce()
             saved = uow.companies.save(current.issue_portal_credentials(hash_password(password)))
-        assert saved.portal_username is not None  # set by issue_portal_credentials
-        self._ctx.email.send(
-            EmailMessage(
+            assert saved.portal_username is not None  # set by issue_portal_credentials
+            enqueue_email(
+                uow,
+                id=self._new_id(),
+                key=f"portal-password:{saved.id}:{saved.version}",
                 to=saved.portal_username,
                 subject=f"{saved.name}: portal password",
                 body=f"User name: {saved.portal_username}\nPassword: {password}\n",
-                key=f"portal-password:{saved.id}:{saved.version}",
+                kind=MessageKind.INFORMATIONAL,
+                now=self._now(),
             )
-        )
         return saved
 
     # -- C4: contacts -------------------------------------------------------------
@@ -444,3 +459,22 @@ class CompanyUseCases(ServiceBase):
                 PrimaryContactChanged(at=self._now(), company_id=saved.id, contact_id=chosen.id, by=who.id)
             )
             return saved
+
+
+def _contact_input(value: object) -> ContactInput:
+    """A :class:`ContactInput`, or a mapping of its fields; anything else names the field ``contact``.
+
+    Raises:
+        ValidationError: field ``contact`` (or ``contact.<key>`` for an unknown key).
+    """
+    if isinstance(value, ContactInput):
+        return value
+    if not isinstance(value, Mapping):
+        raise ValidationError("contact", f"must be a ContactInput, not {type(value).__name__}")
+    known = {field.name for field in attrs.fields(ContactInput)}
+    for key in value:
+        if key not in known:
+            raise ValidationError(f"contact.{key}", "is not a contact field")
+    if "name" not in value:
+        raise ValidationError("contact.name", "is required")
+    return ContactInput(**value)

@@ -28,6 +28,7 @@ from crmkit.domain.access import (
 )
 from crmkit.domain.errors import NotFound, PermissionDenied
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
+from crmkit.domain.limits import SEARCH_MAX, check_page, check_text
 from crmkit.domain.parties import Company, CompanyKind, Contact
 from crmkit.domain.predicates import Predicate, describe
 from crmkit.domain.versions import require_version
@@ -83,7 +84,13 @@ class CustomerUseCases(PolicyUseCases):
 
         A non-empty ``text`` keeps only names containing it, matched the Turkish
         way (``ısparta`` finds ``ISPARTA``). Both the page and the count run in the storage.
+
+        Raises:
+            ValidationError: ``text`` is not text, holds NUL or is longer than any name;
+                ``limit``/``offset`` are not whole numbers ≥ 0 — the same on every back end.
         """
+        check_text("text", text, SEARCH_MAX)
+        check_page(limit, offset)
         when = self._at(at)
         with self._as_policy_actor(actor) as (uow, who):
             predicate = visibility_predicate(who, when)

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from crmkit.domain.access import Action, Actor, CompanyResource, Decision, decide
 from crmkit.domain.ids import CompanyId
+from crmkit.domain.limits import check_page
 from crmkit.domain.parties import Company
 from crmkit.domain.predicates import CompanyFacts
 from crmkit.ports.storage import UnitOfWork
@@ -91,6 +92,7 @@ def filtered_page(
     ``fetch(limit, offset)`` reads the unfiltered list a chunk at a time; the
     page is full whenever enough allowed rows exist, so paging stays exact.
     """
+    check_page(limit, offset)
     page: list[T] = []
     skipped = 0
     start = 0

@@ -58,7 +58,7 @@ class RecordUseCases(ServiceBase):
         """Create or replace a pick-list (C9); admins only."""
         with self._as(actor) as (uow, who):
             may_set_parameters(who).enforce()
-            wanted = PickList(PickListName(name), tuple(values))
+            wanted = PickList(PickListName(name), values)  # the converter checks the type
             current = uow.picklists.get_many([wanted.name]).get(wanted.name)
             if current is None:
                 uow.picklists.add(wanted)

@@ -48,6 +48,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from crmkit.adapters.audit import OUTBOX_AGGREGATE, audit_entry
 from crmkit.adapters.sqlalchemy._convert import utc
 from crmkit.adapters.sqlalchemy._errors import is_lock_conflict
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, chunks, upsert
@@ -60,7 +61,8 @@ from crmkit.adapters.sqlalchemy.outbox_codecs import (
     message_from_row,
 )
 from crmkit.adapters.sqlalchemy.outbox_postgresql import claim_postgresql, finish_postgresql
-from crmkit.adapters.sqlalchemy.tables import EMAIL
+from crmkit.adapters.sqlalchemy.repositories import audit_row
+from crmkit.adapters.sqlalchemy.tables import EMAIL, audit_entries
 from crmkit.adapters.sqlalchemy.tables.outbox import (
     KEY_LENGTH,
     outbox_attachments,
@@ -495,6 +497,35 @@ class SqlOutboxRepository:
         if state is not None:
             query = query.where(_messages.c.state == state.value)
         return int(self._uow.execute(query).scalar_one())
+
+    def requeue(self, ids: Sequence[uuid.UUID], now: datetime) -> list[OutboxMessage]:
+        """Move dead messages among ``ids`` back to pending with one audit row each (§9, C12)."""
+        done: list[OutboxMessage] = []
+        dead = OutboxState.DEAD.value
+        for chunk in chunks(list(ids)):
+            query = sa.select(_messages).where(_messages.c.id.in_(chunk), _messages.c.state == dead)
+            if self._uow.connection.dialect.name in _SKIP_LOCKED:
+                query = query.with_for_update()
+            for old in [message_from_row(r) for r in self._uow.execute(query)]:
+                new = old.requeued(now)
+                assert new is not None  # selected as dead
+                self._uow.execute(
+                    sa.update(_messages)
+                    .where(_messages.c.id == old.id, _messages.c.state == dead)
+                    .values(state=new.state.value, due_at=utc(now), attempts=0, claim=None)
+                )
+                entry = audit_entry(
+                    actor=self._uow.actor,
+                    at=self._uow.clock.now(),
+                    aggregate_type=OUTBOX_AGGREGATE,
+                    aggregate_id=old.id,
+                    version=1,
+                    old=old,
+                    new=new,
+                )
+                self._uow.execute(sa.insert(audit_entries), audit_row(entry))
+                done.append(new)
+        return done
 
     def list(
         self, state: OutboxState | None = None, *, limit: int = 100, offset: int = 0

@@ -24,6 +24,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
+from crmkit.domain.limits import EMAIL_MAX, LABEL_MAX, NAME_MAX, NOTE_MAX, PHONE_MAX
+
 __all__ = [
     "EMAIL",
     "KEY",
@@ -102,15 +104,15 @@ def serial_type() -> sa.types.TypeEngine[Any]:
     return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-NAME = 300
-"""Longest company name, in characters (and of its folded key: 2 × this)."""
-LABEL = 200
+NAME = NAME_MAX
+"""Longest company name, in characters (and of its folded key: 2 × this); checked in the domain."""
+LABEL = LABEL_MAX
 """Longest short text: contact/employee names, segmentation values, titles."""
-EMAIL = 254
+EMAIL = EMAIL_MAX
 """Longest e-mail address (RFC 5321), also the portal user name."""
-PHONE = 20
+PHONE = PHONE_MAX
 """Longest phone number in E.164 form, with room to spare."""
-NOTE = 1000
+NOTE = NOTE_MAX
 """Longest free text: exit and rejection reasons."""
 SECRET = 255
 """Longest password hash, document name and media type."""
