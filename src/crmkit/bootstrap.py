@@ -21,6 +21,7 @@ import pluggy
 
 from crmkit.adapters.clock import RandomIds, SystemClock
 from crmkit.domain.events import DomainEvent
+from crmkit.domain.invoices import Invoice
 from crmkit.domain.settings import Settings
 from crmkit.hookspecs import AdapterContext
 from crmkit.plugins import Plugins, make_plugin_manager, scheme_of
@@ -37,6 +38,7 @@ from crmkit.services.invoices import Invoices
 from crmkit.services.marketing import MarketingUseCases
 from crmkit.services.messaging import DeliveryReports, Dispatcher, InboundRouter
 from crmkit.services.parties import Parties
+from crmkit.services.points import PointUseCases
 from crmkit.services.territory import TerritoryUseCases
 
 __all__ = ["Crm", "connect"]
@@ -104,9 +106,8 @@ class Crm:
         self.interactions = InteractionUseCases(self.context)
         self.agenda = AgendaUseCases(self.context)
         self.marketing = MarketingUseCases(self.context)
-        self.invoices = Invoices(
-            self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported
-        )
+        self.points = PointUseCases(self.context)  # loyalty points (issue 15); earned by the import's hook
+        self.invoices = Invoices(self.context, sources=self._invoice_source, on_imported=self._imported)
         self.dispatcher = Dispatcher(storage, sms=sms, email=email, clock=clock)
         self.inbound = InboundRouter(storage, clock=clock, ids=ids)
         for keyword, handler, _ in plugins.sms_keywords():
@@ -115,6 +116,11 @@ class Crm:
         self.deliveries = DeliveryReports(
             storage, sms=sms, clock=clock, horizon=settings.delivery_report_horizon
         )
+
+    def _imported(self, invoice: Invoice, warnings: tuple[str, ...]) -> None:
+        """After an invoice's import commits: tell the plugins, then earn its points once (V4)."""
+        self.plugins.invoice_imported(invoice, warnings)
+        self.points.earning.on_imported(invoice, warnings)
 
     def _publish(self, events: Sequence[DomainEvent]) -> None:
         self.plugins.publish(events)

@@ -32,6 +32,7 @@ from crmkit.adapters.memory.interactions import (
 from crmkit.adapters.memory.invoices import InvoiceTables, MemoryInvoiceRepository
 from crmkit.adapters.memory.marketing import MarketingTables, MemoryMarketingRepository
 from crmkit.adapters.memory.outbox import MemoryConsentRepository, MemoryOutboxRepository, OutboxData
+from crmkit.adapters.memory.points import MemoryPointRepository, PointTables
 from crmkit.adapters.memory.repositories import (
     MemoryAuditLog,
     MemoryClaimRepository,
@@ -80,6 +81,7 @@ from crmkit.ports.interactions import AppointmentRepository, InteractionReposito
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.points import PointRepository
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -130,6 +132,7 @@ class MemoryStorage:
         self._outbox = OutboxData()
         self._invoicing = InvoiceTables()
         self._marketing = MarketingTables()
+        self._points = PointTables()  # loyalty points (issue 15)
         self._regions: dict[RegionId, Region] = {}
         self._teams: dict[TeamId, SalesTeam] = {}
         self._memberships: dict[MembershipId, Membership] = {}
@@ -176,6 +179,7 @@ class MemoryStorage:
             self._outbox.clear()
             self._invoicing.clear()
             self._marketing.clear()
+            self._points.clear()
 
     def check_open(self) -> None:
         """Raise :class:`StorageUnavailable` once the storage is closed."""
@@ -248,6 +252,9 @@ class MemoryUnitOfWork:
         self.appointments: AppointmentRepository = appointments
         self.reminders: ReminderRepository = reminders
         self._repositories = (*self._repositories, interactions, appointments, reminders)
+        points = MemoryPointRepository(self, storage._points, lock)  # loyalty points (issue 15)
+        self.points: PointRepository = points
+        self._repositories = (*self._repositories, points)
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()
 

@@ -35,6 +35,7 @@ from crmkit.adapters.sqlalchemy.interactions import (
 from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
 from crmkit.adapters.sqlalchemy.marketing import SqlMarketingRepository
 from crmkit.adapters.sqlalchemy.outbox import SqlConsentRepository, SqlOutboxRepository
+from crmkit.adapters.sqlalchemy.points import SqlPointRepository
 from crmkit.adapters.sqlalchemy.repositories import (
     SqlAuditLog,
     SqlClaimRepository,
@@ -59,6 +60,7 @@ from crmkit.ports.interactions import AppointmentRepository, InteractionReposito
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.points import PointRepository
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -198,6 +200,7 @@ class SqlUnitOfWork:
         self.interactions: InteractionRepository = SqlInteractionRepository(self)
         self.appointments: AppointmentRepository = SqlAppointmentRepository(self)
         self.reminders: ReminderRepository = SqlReminderRepository(self)
+        self.points: PointRepository = SqlPointRepository(self)  # loyalty points (issue 15)
 
     def __enter__(self) -> Self:
         _ = self.connection

@@ -272,6 +272,10 @@ from crmkit.adapters.sqlalchemy import marketing_tables as _marketing  # noqa: E
 # The outbox and consent tables (issue 6) are defined in their own module, on this metadata.
 from crmkit.adapters.sqlalchemy import outbox_tables as _outbox  # noqa: E402, F401
 
+# The loyalty point tables (issue 15, V3–V8) are defined in their own module, on this metadata;
+# it adds its constraints to CONSTRAINT_FIELDS.
+from crmkit.adapters.sqlalchemy import point_tables as _points  # noqa: E402, F401
+
 # The territory tables (T1–T5) are defined in their own module, on this metadata;
 # it adds its constraints to CONSTRAINT_FIELDS.
 from crmkit.adapters.sqlalchemy import territory_tables as _territory  # noqa: E402, F401

@@ -1,0 +1,327 @@
+"""Earning and reversing points from imported invoices, exactly once (§7 V1, V3, V4, V5, V8).
+
+:class:`PointEarning` is a system operation (A8: run by the import's hook and by
+jobs, not by an employee). For each invoice, in **one unit of work**, it checks
+the invoice is not processed yet, appends the ledger entries of every program
+whose currency is the invoice's, records the invoice as processed and queues
+the balance SMS of every credited party with a registered number (V5,
+informational: no consent needed, M3). A crash at any step leaves nothing
+written; running it again does the work once. Two runs over one invoice at
+once: the second meets the processed marker (or the entry keys) and skips it.
+
+A **return** invoice reverses, for every line of the invoices it cancels,
+``proportional(earned, returned so far, sold)`` minus what was already
+reversed — a cumulative figure, so several partial returns take back exactly
+what was earned in total and never more. When the points were spent already
+the lot goes below zero and the balance may go negative: the shortfall is owed
+and named in the entry's reason, never dropped. An original earned after its
+return was imported is reconciled the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+import attrs
+
+from crmkit.domain.errors import Duplicate
+from crmkit.domain.invoices import Invoice, InvoiceId
+from crmkit.domain.messaging import MessageKind
+from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange, lots
+from crmkit.domain.points import Product, Program, Role, Tier, line_points, proportional, tier_for
+from crmkit.ports.points import PartyKey
+from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ServiceBase, ServiceContext
+from crmkit.services.messaging import enqueue_sms
+
+__all__ = ["EarnReport", "PointEarning", "parties_of"]
+
+
+def _no_probe(step: str) -> None:
+    """Crash-injection point for tests (``entries``, ``processed``, ``outbox``); does nothing here."""
+
+
+def parties_of(invoice: Invoice) -> dict[Role, str]:
+    """The three earning parties of an invoice (V4): buyer, store (else seller), sales person when named."""
+    found = {Role.CUSTOMER: invoice.buyer.key, Role.DEALER: invoice.store or invoice.seller_key}
+    if invoice.sales_person:
+        found[Role.SALES_PERSON] = invoice.sales_person
+    return found
+
+
+@attrs.define
+class EarnReport:
+    """What one earning run did.
+
+    Attributes:
+        processed: invoices processed now.
+        skipped: invoices already processed before (nothing done).
+        earned: points credited.
+        reversed: points taken back by returns.
+        owed: points taken back that were already spent (the balance went below zero by them).
+        messages: balance SMS queued.
+    """
+
+    processed: int = 0
+    skipped: int = 0
+    earned: int = 0
+    reversed: int = 0
+    owed: int = 0
+    messages: int = 0
+
+
+class PointEarning(ServiceBase):
+    """Credits and reverses invoice points, each invoice once (system operation)."""
+
+    def __init__(self, context: ServiceContext, *, probe: Callable[[str], None] = _no_probe) -> None:
+        super().__init__(context)
+        self._probe = probe
+
+    def on_imported(self, invoice: Invoice, warnings: tuple[str, ...] = ()) -> None:
+        """The invoice import's hook: earn (or reverse) the invoice's points right after its batch commits."""
+        self.earn([invoice])
+
+    def earn_stored(self, invoices: Iterable[InvoiceId]) -> EarnReport:
+        """The catch-up job: process stored invoices by id (those the hook missed, e.g. after a crash)."""
+        with self._work(None) as uow:
+            loaded = [uow.invoices.get(i) for i in invoices]
+        return self.earn(loaded)
+
+    def earn(self, invoices: Sequence[Invoice]) -> EarnReport:
+        """Process invoices, one unit of work each; already processed ones are skipped (idempotent)."""
+        report = EarnReport()
+        for invoice in invoices:
+            try:
+                self._one(invoice, report)
+            except Duplicate:  # processed by another run meanwhile: its work stands
+                report.skipped += 1
+        return report
+
+    def _one(self, invoice: Invoice, report: EarnReport) -> None:
+        with self._work(None) as uow:
+            if uow.points.processed([invoice.id]):
+                report.skipped += 1
+                return
+            programs = [p for p in uow.points.programs() if p.currency == invoice.currency]
+            entries: list[LedgerEntry] = []
+            owed = 0
+            for program in programs:
+                if invoice.is_return:
+                    originals = self._originals(uow, invoice)
+                else:
+                    entries += self._earnings(uow, program, invoice)
+                    originals = [invoice]
+                found, short = self._reversals(uow, program, originals, entries, invoice)
+                entries += found
+                owed += short
+            self._probe("entries")
+            uow.points.append(entries)
+            self._probe("processed")
+            uow.points.mark_processed([invoice.id], self._now())
+            report.messages += self._notify(uow, programs, invoice, entries)
+            self._probe("outbox")
+            report.processed += 1
+            report.earned += sum(e.points for e in entries if e.kind is EntryKind.EARN)
+            report.reversed -= sum(e.points for e in entries if e.kind is EntryKind.REVERSE)
+            report.owed += owed
+
+    # -- earning ---------------------------------------------------------------------------------
+    def _earnings(self, uow: UnitOfWork, program: Program, invoice: Invoice) -> list[LedgerEntry]:
+        rules = uow.points.rules(program.code)
+        if not rules:
+            return []
+        campaigns = uow.points.campaigns(program.code)
+        tiers = uow.points.tiers(program.code)
+        products = uow.points.products(line.product_code for line in invoice.lines if line.product_code)
+        on = invoice.issue_date
+        parties = parties_of(invoice)
+        dealer = parties[Role.DEALER]
+        now = self._now()
+        entries: list[LedgerEntry] = []
+        for role, key in parties.items():
+            multiplier = self._tier(uow, program, tiers, role, key, on)
+            earned = 0
+            for line in invoice.lines:
+                code = line.product_code or line.product_name
+                product = products.get(code) or Product(code=code, name=line.product_name)
+                points = line_points(
+                    program,
+                    rules,
+                    campaigns,
+                    role,
+                    product,
+                    line.quantity,
+                    line.line_extension,
+                    on=on,
+                    dealer=dealer,
+                    tier_multiplier=multiplier,
+                )
+                if points <= 0:
+                    continue
+                earned += points
+                entries.append(
+                    LedgerEntry(
+                        id=self._new_id(),
+                        key=f"earn:{program.code}:{invoice.id}:{line.number}:{role.value}",
+                        program=program.code,
+                        role=role,
+                        party=key,
+                        kind=EntryKind.EARN,
+                        points=points,
+                        reason=f"invoice {invoice.number} line {line.number}: {line.product_name}"[:500],
+                        source=f"invoice:{invoice.id}:{line.number}",
+                        on=on,
+                        recorded_at=now,
+                        spendable_from=on + timedelta(days=program.return_window_days),
+                        expires_on=None
+                        if program.expiry_days is None
+                        else on + timedelta(days=program.expiry_days),
+                        store=dealer if program.store_bound else None,
+                    )
+                )
+            if tiers and earned:
+                self._record_tier(uow, program, tiers, role, key, on, earned)
+        return entries
+
+    @staticmethod
+    def _tier(
+        uow: UnitOfWork, program: Program, tiers: Sequence[Tier], role: Role, key: str, on: date
+    ) -> Decimal:
+        """The party's tier multiplier on ``on``: its tier by the points earned over the window before."""
+        mine = [t for t in tiers if t.role is role]
+        if not mine:
+            return Decimal(1)
+        window = max(t.window_days for t in mine)
+        earned = uow.points.earned((program.code, role, key), on - timedelta(days=window - 1), on)
+        tier = tier_for(mine, role, earned)
+        return Decimal(1) if tier is None else tier.multiplier
+
+    @staticmethod
+    def _record_tier(
+        uow: UnitOfWork, program: Program, tiers: Sequence[Tier], role: Role, key: str, on: date, added: int
+    ) -> None:
+        """Record an upgrade or downgrade when the window's points (``added`` included) move the tier."""
+        mine = [t for t in tiers if t.role is role]
+        if not mine:
+            return
+        window = max(t.window_days for t in mine)
+        party: PartyKey = (program.code, role, key)
+        earned = uow.points.earned(party, on - timedelta(days=window - 1), on) + added
+        after = tier_for(mine, role, earned)
+        changes = uow.points.tier_changes(party)
+        last = changes[-1].new if changes else None
+        name = None if after is None else after.name
+        if name != last:
+            rank = {t.name: t.threshold for t in mine}
+            up = rank.get(name or "", -1) > rank.get(last or "", -1)
+            uow.points.record_tier_change(
+                TierChange(
+                    program=program.code,
+                    role=role,
+                    party=key,
+                    on=on,
+                    old=last,
+                    new=name,
+                    earned=earned,
+                    upgrade=up,
+                )
+            )
+
+    # -- returns ---------------------------------------------------------------------------------
+    @staticmethod
+    def _originals(uow: UnitOfWork, ret: Invoice) -> list[Invoice]:
+        found: list[Invoice] = []
+        for ref in ret.references:
+            original = uow.invoices.by_number(ret.buyer.key, ref.number)
+            if original is not None:
+                found.append(original)
+        return found
+
+    def _reversals(
+        self,
+        uow: UnitOfWork,
+        program: Program,
+        originals: Sequence[Invoice],
+        staged: Sequence[LedgerEntry],
+        cause: Invoice,
+    ) -> tuple[list[LedgerEntry], int]:
+        """Bring each original line's reversals up to the returned share; the entries and owed points."""
+        if not originals:
+            return [], 0
+        returned = uow.invoices.returned([o.id for o in originals])
+        if not returned:
+            return [], 0
+        sources = {f"invoice:{o.id}:{n}" for (o_id, n) in returned for o in originals if o.id == o_id}
+        stored = [e for e in uow.points.by_source(sources) if e.program == program.code]
+        stored += [e for e in staged if e.source in sources and e.program == program.code]
+        sold = {(o.id, line.number): line.quantity for o in originals for line in o.lines}
+        entries: list[LedgerEntry] = []
+        owed = 0
+        now = self._now()
+        for earn in (e for e in stored if e.kind is EntryKind.EARN):
+            _, invoice_id, line_no = earn.source.split(":")
+            key = next(k for k in returned if str(k[0]) == invoice_id and k[1] == int(line_no))
+            target = proportional(earn.points, returned[key], sold[key])
+            already = -sum(e.points for e in stored if e.lot == earn.id and e.kind is EntryKind.REVERSE)
+            take = target - already
+            if take <= 0:
+                continue
+            ledger = uow.points.entries((program.code, earn.role, earn.party))
+            remaining = next(
+                (lot.remaining for lot in lots([*ledger, *staged]) if lot.id == earn.id), earn.points
+            )
+            short = max(0, take - max(remaining, 0))
+            owed += short
+            reason = f"return {cause.number}: {returned[key]} of {sold[key]} returned"
+            if short:
+                reason += f"; {short} points were already spent and are owed"
+            entries.append(
+                LedgerEntry(
+                    id=self._new_id(),
+                    key=f"reverse:{earn.id}:{target}",
+                    program=program.code,
+                    role=earn.role,
+                    party=earn.party,
+                    kind=EntryKind.REVERSE,
+                    points=-take,
+                    reason=reason[:500],
+                    source=earn.source,
+                    on=cause.issue_date,
+                    recorded_at=now,
+                    lot=earn.id,
+                )
+            )
+        return entries, owed
+
+    # -- balance SMS (V5) ---------------------------------------------------------------------
+    def _notify(
+        self, uow: UnitOfWork, programs: Sequence[Program], invoice: Invoice, entries: Sequence[LedgerEntry]
+    ) -> int:
+        sent = 0
+        by_code = {p.code: p for p in programs}
+        credited: dict[PartyKey, int] = {}
+        for e in entries:
+            if e.kind is EntryKind.EARN:
+                party = (e.program, e.role, e.party)
+                credited[party] = credited.get(party, 0) + e.points
+        for party, points in sorted(credited.items(), key=lambda kv: (kv[0][0], kv[0][1].value, kv[0][2])):
+            phone = uow.points.phone_of(party)
+            if phone is None:
+                continue
+            program = by_code[party[0]]
+            text = program.balance_sms.format(
+                points=points, balance=uow.points.balance(party), program=program.name
+            )
+            enqueue_sms(
+                uow,
+                id=self._new_id(),
+                key=f"points:{program.code}:{invoice.id}:{party[1].value}",
+                to=phone,
+                text=text,
+                kind=MessageKind.INFORMATIONAL,
+                now=self._now(),
+            )
+            sent += 1
+        return sent
