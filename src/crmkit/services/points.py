@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from crmkit.domain.access import Action, CompanyResource, Decision, decide
 from crmkit.domain.errors import NotFound, ValidationError
+from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.point_ledger import (
     EntryKind,
     LedgerEntry,
@@ -35,6 +36,11 @@ from crmkit.services.point_earning import PointEarning
 from crmkit.services.territory import PolicyUseCases
 
 __all__ = ["PointUseCases"]
+
+
+def _audited(actor: object) -> EmployeeId:
+    """The unit of work's actor, so the audit trail names who changed what (C12)."""
+    return EmployeeId(parse_id("actor", actor))
 
 
 def _party(role: Role | str, key: str) -> PartyRef:
@@ -79,14 +85,14 @@ class PointUseCases(PolicyUseCases):
     # -- configuration (admins, audited) ---------------------------------------------------------
     def define_program(self, *, actor: object, program: Program) -> Program:
         """Create or replace a program (V3)."""
-        with self._work(None) as uow:
+        with self._work(_audited(actor)) as uow:
             self._admin(uow, actor)
             uow.points.put_program(program)
         return program
 
     def add_products(self, *, actor: object, products: Sequence[Product]) -> None:
         """Register products with their category and brand (what rules can name)."""
-        with self._work(None) as uow:
+        with self._work(_audited(actor)) as uow:
             self._admin(uow, actor)
             uow.points.put_products(products)
 
@@ -98,7 +104,7 @@ class PointUseCases(PolicyUseCases):
                 naming an unregistered product, on ``target`` for a rule not fitting the program's basis.
             Duplicate: on ``valid_from`` when a version of that rule already starts that day.
         """
-        with self._work(None) as uow:
+        with self._work(_audited(actor)) as uow:
             self._admin(uow, actor)
             for rule in rules:
                 program = self._program(uow, rule.program)
@@ -114,14 +120,14 @@ class PointUseCases(PolicyUseCases):
 
     def add_campaign(self, *, actor: object, campaign: Campaign) -> None:
         """Add a campaign (V3)."""
-        with self._work(None) as uow:
+        with self._work(_audited(actor)) as uow:
             self._admin(uow, actor)
             self._program(uow, campaign.program)
             uow.points.add_campaign(campaign)
 
     def set_tiers(self, *, actor: object, program: str, tiers: Sequence[Tier]) -> None:
         """Replace a program's tiers (V8)."""
-        with self._work(None) as uow:
+        with self._work(_audited(actor)) as uow:
             self._admin(uow, actor)
             self._program(uow, program)
             if any(t.program != program for t in tiers):
@@ -130,7 +136,7 @@ class PointUseCases(PolicyUseCases):
 
     def issue_serials(self, *, actor: object, serials: Sequence[Serial]) -> None:
         """Register issued serial numbers (V7); their products must be registered."""
-        with self._work(None) as uow:
+        with self._work(_audited(actor)) as uow:
             self._admin(uow, actor)
             for program in {s.program for s in serials}:
                 self._program(uow, program)
@@ -147,7 +153,7 @@ class PointUseCases(PolicyUseCases):
         ref = _party(role, party)
         if not (phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16):
             raise ValidationError("phone", f"{phone!r} is not an E.164 number like +905321234567")
-        with self._work(None) as uow:
+        with self._work(_audited(actor)) as uow:
             self._admin(uow, actor)
             self._program(uow, program)
             uow.points.register_phone(phone, (program, ref.role, ref.key))
@@ -213,7 +219,7 @@ class PointUseCases(PolicyUseCases):
             ValidationError: on ``store`` when the program is store-bound and no store is given.
         """
         ref = _party(role, party)
-        with self._work(None) as uow:
+        with self._work(_audited(actor)) as uow:
             self._user(uow, actor, ref)
             found = self._program(uow, program)
             if found.store_bound and not store:
@@ -254,7 +260,7 @@ class PointUseCases(PolicyUseCases):
         ref = _party(role, party)
         if not reason.strip():
             raise ValidationError("reason", "say why the balance is adjusted")
-        with self._work(None) as uow:
+        with self._work(_audited(actor)) as uow:
             self._admin(uow, actor)
             found = self._program(uow, program)
             entry = LedgerEntry(
