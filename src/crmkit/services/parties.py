@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crmkit.domain.parties import Company, CompanyKind
+from crmkit.services.base import ActorRef
 from crmkit.services.companies import CompanyUseCases, ContactInput
 from crmkit.services.customers import CustomerUseCases
 from crmkit.services.employees import EmployeeUseCases
@@ -18,7 +19,7 @@ class Parties(CompanyUseCases, EmployeeUseCases, RecordUseCases):
     (A1–A7), exactly as ``crm.customers`` does.
     """
 
-    def get_company(self, *, actor: object, company: object) -> Company:
+    def get_company(self, *, actor: ActorRef, company: object) -> Company:
         """One company, when the policy lets ``actor`` see it.
 
         Raises:
@@ -28,7 +29,7 @@ class Parties(CompanyUseCases, EmployeeUseCases, RecordUseCases):
         return CustomerUseCases(self._ctx).get(actor=actor, id=company)
 
     def search_companies(
-        self, *, actor: object, text: str = "", limit: int = 50, offset: int = 0
+        self, *, actor: ActorRef, text: str = "", limit: int = 50, offset: int = 0
     ) -> list[Company]:
         """Companies ``actor`` may see whose name contains ``text`` (Turkish case/accent-insensitive).
 
@@ -41,7 +42,7 @@ class Parties(CompanyUseCases, EmployeeUseCases, RecordUseCases):
     def update_company(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         name: str | None = None,
         kind: str | CompanyKind | None = None,

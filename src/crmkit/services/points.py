@@ -33,7 +33,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceContext
 from crmkit.services.customers import facts_of
 from crmkit.services.point_earning import PointEarning
-from crmkit.services.territory import PolicyUseCases
+from crmkit.services.policy import PolicyUseCases
 
 __all__ = ["PointUseCases"]
 

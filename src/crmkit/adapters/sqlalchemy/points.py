@@ -22,7 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from crmkit.adapters.sqlalchemy._convert import converter, utc, uuid_of
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.bulk import upsert
-from crmkit.adapters.sqlalchemy.point_tables import (
+from crmkit.adapters.sqlalchemy.repositories import audit_row
+from crmkit.adapters.sqlalchemy.tables import audit_entries
+from crmkit.adapters.sqlalchemy.tables.points import (
     point_config,
     point_entries,
     point_invoices,
@@ -31,8 +33,6 @@ from crmkit.adapters.sqlalchemy.point_tables import (
     point_serials,
     point_tier_changes,
 )
-from crmkit.adapters.sqlalchemy.repositories import audit_row
-from crmkit.adapters.sqlalchemy.tables import audit_entries
 from crmkit.adapters.unit_of_work import audit_entry
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.invoices import InvoiceId

@@ -26,6 +26,7 @@ from crmkit.adapters.sqlalchemy._errors import (
     translate_integrity,
     unavailable,
 )
+from crmkit.adapters.sqlalchemy.consents import SqlConsentRepository
 from crmkit.adapters.sqlalchemy.engine import make_engine, parse_url
 from crmkit.adapters.sqlalchemy.interactions import (
     SqlAppointmentRepository,
@@ -34,7 +35,7 @@ from crmkit.adapters.sqlalchemy.interactions import (
 )
 from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
 from crmkit.adapters.sqlalchemy.marketing import SqlMarketingRepository
-from crmkit.adapters.sqlalchemy.outbox import SqlConsentRepository, SqlOutboxRepository
+from crmkit.adapters.sqlalchemy.outbox import SqlOutboxRepository
 from crmkit.adapters.sqlalchemy.points import SqlPointRepository
 from crmkit.adapters.sqlalchemy.repositories import (
     SqlAuditLog,
