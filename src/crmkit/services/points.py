@@ -15,7 +15,6 @@ from datetime import date, datetime
 
 from crmkit.domain.access import Action, CompanyResource, Decision, decide
 from crmkit.domain.errors import NotFound, ValidationError
-from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.point_ledger import (
     EntryKind,
     LedgerEntry,
@@ -30,17 +29,12 @@ from crmkit.domain.point_policy import may_configure_points, may_use_points
 from crmkit.domain.points import Campaign, PartyRef, PointRule, Product, Program, Role, Serial, Target, Tier
 from crmkit.ports.points import PartyKey
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceContext
+from crmkit.services.base import ActorRef, ServiceContext
 from crmkit.services.customers import facts_of
 from crmkit.services.point_earning import PointEarning
 from crmkit.services.policy import PolicyUseCases
 
 __all__ = ["PointUseCases"]
-
-
-def _audited(actor: object) -> EmployeeId:
-    """The unit of work's actor, so the audit trail names who changed what (C12)."""
-    return EmployeeId(parse_id("actor", actor))
 
 
 def _party(role: Role | str, key: str) -> PartyRef:
@@ -62,10 +56,7 @@ class PointUseCases(PolicyUseCases):
         self.earning = PointEarning(context)
 
     # -- policy ----------------------------------------------------------------------------------
-    def _admin(self, uow: UnitOfWork, actor: object) -> None:
-        may_configure_points(self._acting(uow, actor)).enforce()
-
-    def _user(self, uow: UnitOfWork, actor: object, party: PartyRef) -> None:
+    def _user(self, uow: UnitOfWork, actor: ActorRef, party: PartyRef) -> None:
         who = self._actor(uow, actor)
         company: Decision | None = None
         if party.role is not Role.SALES_PERSON:
@@ -83,20 +74,20 @@ class PointUseCases(PolicyUseCases):
             raise ValidationError("program", f"no program {code!r}") from None
 
     # -- configuration (admins, audited) ---------------------------------------------------------
-    def define_program(self, *, actor: object, program: Program) -> Program:
+    def define_program(self, *, actor: ActorRef, program: Program) -> Program:
         """Create or replace a program (V3)."""
-        with self._work(_audited(actor)) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            may_configure_points(who).enforce()
             uow.points.put_program(program)
         return program
 
-    def add_products(self, *, actor: object, products: Sequence[Product]) -> None:
+    def add_products(self, *, actor: ActorRef, products: Sequence[Product]) -> None:
         """Register products with their category and brand (what rules can name)."""
-        with self._work(_audited(actor)) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            may_configure_points(who).enforce()
             uow.points.put_products(products)
 
-    def add_rules(self, *, actor: object, rules: Sequence[PointRule]) -> None:
+    def add_rules(self, *, actor: ActorRef, rules: Sequence[PointRule]) -> None:
         """Add rule versions (V3); all or nothing.
 
         Raises:
@@ -104,8 +95,8 @@ class PointUseCases(PolicyUseCases):
                 naming an unregistered product, on ``target`` for a rule not fitting the program's basis.
             Duplicate: on ``valid_from`` when a version of that rule already starts that day.
         """
-        with self._work(_audited(actor)) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            may_configure_points(who).enforce()
             for rule in rules:
                 program = self._program(uow, rule.program)
                 if (rule.target is Target.AMOUNT) != (program.basis.value == "per_amount"):
@@ -118,26 +109,26 @@ class PointUseCases(PolicyUseCases):
                 raise ValidationError("key", f"unknown product {sorted(unknown)[0]!r}: register it first")
             uow.points.add_rules(rules)
 
-    def add_campaign(self, *, actor: object, campaign: Campaign) -> None:
+    def add_campaign(self, *, actor: ActorRef, campaign: Campaign) -> None:
         """Add a campaign (V3)."""
-        with self._work(_audited(actor)) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            may_configure_points(who).enforce()
             self._program(uow, campaign.program)
             uow.points.add_campaign(campaign)
 
-    def set_tiers(self, *, actor: object, program: str, tiers: Sequence[Tier]) -> None:
+    def set_tiers(self, *, actor: ActorRef, program: str, tiers: Sequence[Tier]) -> None:
         """Replace a program's tiers (V8)."""
-        with self._work(_audited(actor)) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            may_configure_points(who).enforce()
             self._program(uow, program)
             if any(t.program != program for t in tiers):
                 raise ValidationError("program", f"every tier must belong to {program}")
             uow.points.put_tiers(program, tiers)
 
-    def issue_serials(self, *, actor: object, serials: Sequence[Serial]) -> None:
+    def issue_serials(self, *, actor: ActorRef, serials: Sequence[Serial]) -> None:
         """Register issued serial numbers (V7); their products must be registered."""
-        with self._work(_audited(actor)) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            may_configure_points(who).enforce()
             for program in {s.program for s in serials}:
                 self._program(uow, program)
             named = {s.product for s in serials}
@@ -147,19 +138,19 @@ class PointUseCases(PolicyUseCases):
             uow.points.add_serials(serials)
 
     def register_phone(
-        self, *, actor: object, phone: str, program: str, role: Role | str, party: str
+        self, *, actor: ActorRef, phone: str, program: str, role: Role | str, party: str
     ) -> None:
         """Register a party's mobile number for balance SMS and inbound queries (V5–V7)."""
         ref = _party(role, party)
         if not (phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16):
             raise ValidationError("phone", f"{phone!r} is not an E.164 number like +905321234567")
-        with self._work(_audited(actor)) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            may_configure_points(who).enforce()
             self._program(uow, program)
             uow.points.register_phone(phone, (program, ref.role, ref.key))
 
     # -- reading (A8) ----------------------------------------------------------------------------
-    def balance(self, *, actor: object, program: str, role: Role | str, party: str) -> int:
+    def balance(self, *, actor: ActorRef, program: str, role: Role | str, party: str) -> int:
         """The party's balance: the sum of its entries (V4), summed in the storage."""
         ref = _party(role, party)
         with self._work(None) as uow:
@@ -167,7 +158,14 @@ class PointUseCases(PolicyUseCases):
             return uow.points.balance((program, ref.role, ref.key))
 
     def spendable(
-        self, *, actor: object, program: str, role: Role | str, party: str, on: date, store: str | None = None
+        self,
+        *,
+        actor: ActorRef,
+        program: str,
+        role: Role | str,
+        party: str,
+        on: date,
+        store: str | None = None,
     ) -> int:
         """Points the party may spend on ``on`` (at ``store``): no locked, expired or owed points (V8)."""
         ref = _party(role, party)
@@ -176,7 +174,7 @@ class PointUseCases(PolicyUseCases):
             return spendable(uow.points.entries((program, ref.role, ref.key)), on, store)
 
     def statement(
-        self, *, actor: object, program: str, role: Role | str, party: str, start: date, end: date
+        self, *, actor: ActorRef, program: str, role: Role | str, party: str, start: date, end: date
     ) -> Statement:
         """The party's statement: opening balance, the period's entries, closing balance (V8)."""
         ref = _party(role, party)
@@ -192,7 +190,9 @@ class PointUseCases(PolicyUseCases):
             program, ref.role, ref.key, start, end, opening, found.entries, opening + found.closing
         )
 
-    def tier_changes(self, *, actor: object, program: str, role: Role | str, party: str) -> list[TierChange]:
+    def tier_changes(
+        self, *, actor: ActorRef, program: str, role: Role | str, party: str
+    ) -> list[TierChange]:
         """The party's recorded tier upgrades and downgrades (V8)."""
         ref = _party(role, party)
         with self._work(None) as uow:
@@ -203,7 +203,7 @@ class PointUseCases(PolicyUseCases):
     def redeem(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         program: str,
         role: Role | str,
         party: str,
@@ -219,7 +219,7 @@ class PointUseCases(PolicyUseCases):
             ValidationError: on ``store`` when the program is store-bound and no store is given.
         """
         ref = _party(role, party)
-        with self._work(_audited(actor)) as uow:
+        with self._as(actor) as (uow, _):
             self._user(uow, actor, ref)
             found = self._program(uow, program)
             if found.store_bound and not store:
@@ -250,7 +250,15 @@ class PointUseCases(PolicyUseCases):
             return entries
 
     def adjust(
-        self, *, actor: object, program: str, role: Role | str, party: str, points: int, reason: str, on: date
+        self,
+        *,
+        actor: ActorRef,
+        program: str,
+        role: Role | str,
+        party: str,
+        points: int,
+        reason: str,
+        on: date,
     ) -> LedgerEntry:
         """A manual correction (admins; audited, C12): a positive one opens a lot, a negative one is owed.
 
@@ -260,8 +268,8 @@ class PointUseCases(PolicyUseCases):
         ref = _party(role, party)
         if not reason.strip():
             raise ValidationError("reason", "say why the balance is adjusted")
-        with self._work(_audited(actor)) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            may_configure_points(who).enforce()
             found = self._program(uow, program)
             entry = LedgerEntry(
                 id=self._new_id(),
