@@ -11,7 +11,7 @@ Earning from invoices and expiry are system operations
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from crmkit.domain.access import Action, CompanyResource, Decision, decide
 from crmkit.domain.errors import NotFound, ValidationError
@@ -31,7 +31,9 @@ from crmkit.ports.points import PartyKey
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceContext
 from crmkit.services.customers import facts_of
+from crmkit.services.messaging import InboundRouter
 from crmkit.services.point_earning import PointEarning
+from crmkit.services.point_sms import PointSms
 from crmkit.services.policy import PolicyUseCases
 
 __all__ = ["PointUseCases"]
@@ -49,11 +51,38 @@ class PointUseCases(PolicyUseCases):
 
     Attributes:
         earning: the system operation crediting and reversing invoice points (the import's hook).
+        sms: the inbound balance keyword and serial credits, once :meth:`enable_sms` installed them.
     """
 
     def __init__(self, context: ServiceContext) -> None:
         super().__init__(context)
         self.earning = PointEarning(context)
+        self.sms: PointSms | None = None
+
+    def enable_sms(
+        self,
+        router: InboundRouter,
+        *,
+        keyword: str = "PUAN",
+        limit: int = 5,
+        window: timedelta = timedelta(hours=1),
+    ) -> PointSms:
+        """Answer the balance ``keyword`` and credit serial numbers on ``router`` (``crm.inbound``, V6, V7).
+
+        Args:
+            router: the inbound router.
+            keyword: the balance keyword, matched the Turkish way (``puan``, ``Puan``, ``PUAN``).
+            limit: replies per number within ``window``.
+            window: the reply rate-limit window.
+
+        Raises:
+            ValidationError: on ``keyword`` when it is not one word or is routed already.
+        """
+        if router.routes(keyword):
+            raise ValidationError("keyword", f"{keyword} is already routed")
+        self.sms = PointSms(self._ctx, keyword=keyword, limit=limit, window=window)
+        self.sms.install(router)
+        return self.sms
 
     # -- policy ----------------------------------------------------------------------------------
     def _user(self, uow: UnitOfWork, actor: ActorRef, party: PartyRef) -> None:
