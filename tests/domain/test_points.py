@@ -138,8 +138,8 @@ def test_v1_proportional_returns_add_up_and_never_exceed(earned: int, parts: lis
 def entry(n: int, points: int, *, on: date = ON, expires: date | None = None, store: str | None = None,
           kind: EntryKind = EntryKind.EARN, lot: uuid.UUID | None = None) -> LedgerEntry:  # fmt: skip
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    return LedgerEntry(id=uuid.UUID(int=n), key=f"k{n}", program="P", role=Role.CUSTOMER, party="1", kind=kind,
-                       points=points, reason="r", source="s", on=on, recorded_at=at,
+    return LedgerEntry(id=uuid.UUID(int=n), key=f"k{n}", program="P", role=Role.CUSTOMER, party="1",
+                       kind=kind, points=points, reason="r", source="s", on=on, recorded_at=at,
                        spendable_from=on if lot is None else None, expires_on=expires, store=store,
                        lot=lot)  # fmt: skip
 
