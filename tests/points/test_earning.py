@@ -56,7 +56,7 @@ def test_a_crash_at_any_step_leaves_ledger_marker_and_outbox_untouched(world: Wo
         assert uow.points.processed([sale.id]) == set()
         assert uow.points.entries(("P", Role.CUSTOMER, BUYER)) == []
         assert uow.outbox.by_key(f"points:P:{sale.id}:customer") is None
-    report = PointEarning(world.crm.context).earn_stored([sale.id])
+    report = PointEarning(world.crm.context).catch_up()
     assert report.processed == 1
     assert world.balance() == 30
     with world.crm.storage.unit_of_work() as uow:

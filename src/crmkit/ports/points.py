@@ -134,6 +134,13 @@ class PointRepository(Protocol):
         """Which of these invoices are recorded as processed, in one query."""
         ...
 
+    def unprocessed(self, *, limit: int = 500) -> list[InvoiceId]:
+        """Stored invoices not yet recorded as processed, oldest issue first then by id, at most ``limit``.
+
+        Found in the storage (no invoice is loaded); the catch-up job's work list.
+        """
+        ...
+
     # -- serials (V7) -----------------------------------------------------------------------
     def add_serials(self, serials: Sequence[Serial]) -> None:
         """Register issued serials.

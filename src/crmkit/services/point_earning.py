@@ -89,6 +89,25 @@ class PointEarning(ServiceBase):
             loaded = [uow.invoices.get(i) for i in invoices]
         return self.earn(loaded)
 
+    def catch_up(self, *, batch: int = 500) -> EarnReport:
+        """The earning job: process every stored invoice not processed yet, oldest first (idempotent).
+
+        Run it after a crash (or on a schedule): invoices whose import committed but whose hook
+        never ran are found in the storage and earn their points once.
+        """
+        report = EarnReport()
+        while True:
+            with self._work(None) as uow:
+                waiting = uow.points.unprocessed(limit=batch)
+                loaded = [uow.invoices.get(i) for i in waiting]
+            if not loaded:
+                return report
+            done = self.earn(loaded)
+            for field in attrs.fields(EarnReport):
+                setattr(report, field.name, getattr(report, field.name) + getattr(done, field.name))
+            if done.processed == 0:
+                return report
+
     def earn(self, invoices: Sequence[Invoice]) -> EarnReport:
         """Process invoices, one unit of work each; already processed ones are skipped (idempotent)."""
         report = EarnReport()

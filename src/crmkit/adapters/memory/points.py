@@ -21,6 +21,7 @@ from crmkit.domain.points import Campaign, PointRule, Product, Program, Serial, 
 from crmkit.ports.points import PartyKey
 
 if TYPE_CHECKING:
+    from crmkit.adapters.memory.invoices import InvoiceTables
     from crmkit.adapters.memory.storage import MemoryUnitOfWork
 
 __all__ = ["POINTS_AGGREGATE", "MemoryPointRepository", "PointTables"]
@@ -63,9 +64,16 @@ class PointTables:
 class MemoryPointRepository:
     """The in-memory :class:`~crmkit.ports.points.PointRepository`."""
 
-    def __init__(self, uow: MemoryUnitOfWork, tables: PointTables, lock: threading.RLock) -> None:
+    def __init__(
+        self,
+        uow: MemoryUnitOfWork,
+        tables: PointTables,
+        lock: threading.RLock,
+        invoices: InvoiceTables | None = None,
+    ) -> None:
         self._uow = uow
         self._t = tables
+        self._invoices = invoices
         self._lock = lock
         self.discard()
 
@@ -230,6 +238,16 @@ class MemoryPointRepository:
         """Processed ids among ``invoices``."""
         with self._lock:
             return {i for i in invoices if i in self._t.processed or i in self._s.processed}
+
+    def unprocessed(self, *, limit: int = 500) -> list[InvoiceId]:
+        """Committed invoices with no processed marker, oldest issue first then id."""
+        if self._invoices is None:
+            return []
+        with self._lock:
+            stored = list(self._invoices.invoices.values())
+            done = set(self._t.processed) | set(self._s.processed)
+        waiting = sorted((i for i in stored if i.id not in done), key=lambda i: (i.issued_at, i.id))
+        return [i.id for i in waiting[: max(limit, 0)]]
 
     # -- serials ------------------------------------------------------------------------------
     def add_serials(self, serials: Sequence[Serial]) -> None:

@@ -252,7 +252,8 @@ class MemoryUnitOfWork:
         self.appointments: AppointmentRepository = appointments
         self.reminders: ReminderRepository = reminders
         self._repositories = (*self._repositories, interactions, appointments, reminders)
-        points = MemoryPointRepository(self, storage._points, lock)  # loyalty points (issue 15)
+        # loyalty points (issue 15); it reads the invoice tables for the catch-up job
+        points = MemoryPointRepository(self, storage._points, lock, storage._invoicing)
         self.points: PointRepository = points
         self._repositories = (*self._repositories, points)
         self._staged_audit: list[AuditEntry] = []

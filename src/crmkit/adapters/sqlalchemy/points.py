@@ -23,7 +23,7 @@ from crmkit.adapters.sqlalchemy._convert import converter, utc, uuid_of
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.bulk import upsert
 from crmkit.adapters.sqlalchemy.repositories import audit_row
-from crmkit.adapters.sqlalchemy.tables import audit_entries
+from crmkit.adapters.sqlalchemy.tables import audit_entries, invoices
 from crmkit.adapters.sqlalchemy.tables.points import (
     point_config,
     point_entries,
@@ -346,6 +346,17 @@ class SqlPointRepository:
             )
             found.update(InvoiceId(uuid_of(v)) for v in self._uow.read(query).scalars())
         return found
+
+    def unprocessed(self, *, limit: int = 500) -> list[InvoiceId]:
+        """Stored invoices with no processed marker, oldest issue first then id (an anti-join)."""
+        query = (
+            sa.select(invoices.c.id)
+            .select_from(invoices.outerjoin(point_invoices, point_invoices.c.invoice_id == invoices.c.id))
+            .where(point_invoices.c.invoice_id.is_(None))
+            .order_by(invoices.c.issued_at, invoices.c.id)
+            .limit(max(limit, 0))
+        )
+        return [InvoiceId(uuid_of(v)) for v in self._uow.read(query).scalars()]
 
     # -- serials ------------------------------------------------------------------------------
     def add_serials(self, serials: Sequence[Serial]) -> None:

@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
@@ -21,6 +22,7 @@ from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange
 from crmkit.domain.points import Basis, Campaign, PointRule, Product, Program, Role, Serial, Target, Tier
 from crmkit.ports.points import PartyKey
 from crmkit.ports.storage import Storage
+from crmkit.testing.contracts.invoice_storage import sample_invoice
 
 __all__ = ["PointRepositoryContract", "ledger_entry"]
 
@@ -187,6 +189,19 @@ class PointRepositoryContract:
             assert uow.points.processed([one, InvoiceId(uuid.UUID(int=8))]) == {one}
             with pytest.raises(Duplicate):
                 uow.points.mark_processed([one], _AT)
+
+    def test_unprocessed_invoices_oldest_first(self, storage: Storage) -> None:
+        """Stored invoices without a processed marker are listed oldest issue first (the catch-up job)."""
+        first, second = sample_invoice("A1"), sample_invoice("A2")
+        later = attrs.evolve(second, issued_at=first.issued_at + timedelta(days=1))
+        with storage.unit_of_work() as uow:
+            uow.invoices.add_many([later, first])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.points.unprocessed() == [first.id, later.id]
+            assert uow.points.unprocessed(limit=1) == [first.id]
+            uow.points.mark_processed([first.id], _AT)
+            assert uow.points.unprocessed() == [later.id]
 
     def test_serial_claimed_once(self, storage: Storage) -> None:
         """An issued serial is claimed once; unknown and used ones are refused (V7)."""
