@@ -30,7 +30,17 @@ from crmkit.domain.errors import Duplicate
 from crmkit.domain.invoices import Invoice, InvoiceId
 from crmkit.domain.messaging import MessageKind
 from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange, lots
-from crmkit.domain.points import Product, Program, Role, Tier, line_points, proportional, tier_for
+from crmkit.domain.points import (
+    Campaign,
+    PointRule,
+    Product,
+    Program,
+    Role,
+    Tier,
+    line_points,
+    proportional,
+    tier_for,
+)
 from crmkit.ports.points import PartyKey
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
@@ -72,6 +82,33 @@ class EarnReport:
     messages: int = 0
 
 
+@attrs.define
+class _Batch:
+    """What a batch of invoices reads once: programs, their rules, campaigns and tiers, products, returns."""
+
+    programs: list[Program]
+    rules: dict[str, list[PointRule]]
+    campaigns: dict[str, list[Campaign]]
+    tiers: dict[str, list[Tier]]
+    products: dict[str, Product]
+    returned: set[InvoiceId]
+    phones: dict[PartyKey, str | None] = attrs.Factory(dict)
+
+    @classmethod
+    def load(cls, uow: UnitOfWork, invoices: Sequence[Invoice]) -> _Batch:
+        programs = uow.points.programs()
+        codes = {line.product_code for i in invoices for line in i.lines if line.product_code}
+        sales = [i.id for i in invoices if not i.is_return]
+        return cls(
+            programs=programs,
+            rules={p.code: uow.points.rules(p.code) for p in programs},
+            campaigns={p.code: uow.points.campaigns(p.code) for p in programs},
+            tiers={p.code: uow.points.tiers(p.code) for p in programs},
+            products=uow.points.products(codes) if codes else {},
+            returned={key[0] for key in uow.invoices.returned(sales)} if sales else set(),
+        )
+
+
 class PointEarning(ServiceBase):
     """Credits and reverses invoice points, each invoice once (system operation)."""
 
@@ -108,52 +145,74 @@ class PointEarning(ServiceBase):
             if done.processed == 0:
                 return report
 
-    def earn(self, invoices: Sequence[Invoice]) -> EarnReport:
-        """Process invoices, one unit of work each; already processed ones are skipped (idempotent)."""
+    def earn(self, invoices: Sequence[Invoice], *, batch: int = 500) -> EarnReport:
+        """Process invoices, ``batch`` per unit of work; already processed ones are skipped (idempotent).
+
+        When another run processed one of a batch meanwhile (a Duplicate at write or commit),
+        the batch is redone one invoice per unit of work, so each is done exactly once.
+        """
         report = EarnReport()
-        for invoice in invoices:
+        step = max(batch, 1)
+        for start in range(0, len(invoices), step):
+            chunk = invoices[start : start + step]
             try:
-                self._one(invoice, report)
-            except Duplicate:  # processed by another run meanwhile: its work stands
-                report.skipped += 1
+                self._batch(chunk, report)
+            except Duplicate:
+                for invoice in chunk:
+                    try:
+                        self._batch([invoice], report)
+                    except Duplicate:  # processed by another run meanwhile: its work stands
+                        report.skipped += 1
         return report
 
-    def _one(self, invoice: Invoice, report: EarnReport) -> None:
+    def _batch(self, invoices: Sequence[Invoice], total: EarnReport) -> None:
+        """One unit of work: every invoice of the batch not processed yet earns (or reverses) its points."""
+        report = EarnReport()
         with self._work(None) as uow:
-            if uow.points.processed([invoice.id]):
-                report.skipped += 1
-                return
-            programs = [p for p in uow.points.programs() if p.currency == invoice.currency]
-            entries: list[LedgerEntry] = []
-            owed = 0
-            for program in programs:
-                if invoice.is_return:
-                    originals = self._originals(uow, invoice)
-                else:
-                    entries += self._earnings(uow, program, invoice)
-                    originals = [invoice]
-                found, short = self._reversals(uow, program, originals, entries, invoice)
-                entries += found
-                owed += short
-            self._probe("entries")
-            uow.points.append(entries)
-            self._probe("processed")
-            uow.points.mark_processed([invoice.id], self._now())
-            report.messages += self._notify(uow, programs, invoice, entries)
-            self._probe("outbox")
-            report.processed += 1
-            report.earned += sum(e.points for e in entries if e.kind is EntryKind.EARN)
-            report.reversed -= sum(e.points for e in entries if e.kind is EntryKind.REVERSE)
-            report.owed += owed
+            done = uow.points.processed(i.id for i in invoices)
+            todo = [i for i in invoices if i.id not in done]
+            report.skipped = len(invoices) - len(todo)
+            if todo:
+                context = _Batch.load(uow, todo)
+                for invoice in todo:
+                    self._one(uow, context, invoice, report)
+                self._probe("processed")
+                uow.points.mark_processed([i.id for i in todo], self._now())
+                self._probe("outbox")
+        for field in attrs.fields(EarnReport):
+            setattr(total, field.name, getattr(total, field.name) + getattr(report, field.name))
+
+    def _one(self, uow: UnitOfWork, context: _Batch, invoice: Invoice, report: EarnReport) -> None:
+        programs = [p for p in context.programs if p.currency == invoice.currency]
+        entries: list[LedgerEntry] = []
+        owed = 0
+        for program in programs:
+            if invoice.is_return:
+                originals = self._originals(uow, invoice)
+            else:
+                entries += self._earnings(uow, context, program, invoice)
+                originals = [invoice] if invoice.id in context.returned else []
+            found, short = self._reversals(uow, program, originals, entries, invoice)
+            entries += found
+            owed += short
+        self._probe("entries")
+        uow.points.append(entries)
+        report.messages += self._notify(uow, context, programs, invoice, entries)
+        report.processed += 1
+        report.earned += sum(e.points for e in entries if e.kind is EntryKind.EARN)
+        report.reversed -= sum(e.points for e in entries if e.kind is EntryKind.REVERSE)
+        report.owed += owed
 
     # -- earning ---------------------------------------------------------------------------------
-    def _earnings(self, uow: UnitOfWork, program: Program, invoice: Invoice) -> list[LedgerEntry]:
-        rules = uow.points.rules(program.code)
+    def _earnings(
+        self, uow: UnitOfWork, context: _Batch, program: Program, invoice: Invoice
+    ) -> list[LedgerEntry]:
+        rules = context.rules[program.code]
         if not rules:
             return []
-        campaigns = uow.points.campaigns(program.code)
-        tiers = uow.points.tiers(program.code)
-        products = uow.points.products(line.product_code for line in invoice.lines if line.product_code)
+        campaigns = context.campaigns[program.code]
+        tiers = context.tiers[program.code]
+        products = context.products
         on = invoice.issue_date
         parties = parties_of(invoice)
         dealer = parties[Role.DEALER]
@@ -316,7 +375,12 @@ class PointEarning(ServiceBase):
 
     # -- balance SMS (V5) ---------------------------------------------------------------------
     def _notify(
-        self, uow: UnitOfWork, programs: Sequence[Program], invoice: Invoice, entries: Sequence[LedgerEntry]
+        self,
+        uow: UnitOfWork,
+        context: _Batch,
+        programs: Sequence[Program],
+        invoice: Invoice,
+        entries: Sequence[LedgerEntry],
     ) -> int:
         sent = 0
         by_code = {p.code: p for p in programs}
@@ -326,7 +390,9 @@ class PointEarning(ServiceBase):
                 party = (e.program, e.role, e.party)
                 credited[party] = credited.get(party, 0) + e.points
         for party, points in sorted(credited.items(), key=lambda kv: (kv[0][0], kv[0][1].value, kv[0][2])):
-            phone = uow.points.phone_of(party)
+            if party not in context.phones:
+                context.phones[party] = uow.points.phone_of(party)
+            phone = context.phones[party]
             if phone is None:
                 continue
             program = by_code[party[0]]
