@@ -3,7 +3,8 @@
 Issue 15, item 9. For SQLite (a file) and, with ``--postgres URL``, PostgreSQL:
 
 * **earn**: ``--lines`` invoice lines (10 per invoice) are stored as imported
-  invoices (not timed), then ``crm.points.earning.catch_up()`` credits them —
+  invoices (not timed), then ``crm.points.earning.earn()`` credits them as the
+  import's hook does (the invoices in hand, 500 per unit of work) —
   three parties per line, one ledger entry each, the processed markers too.
   Printed as lines/s beside a **raw-driver insert of the same ledger rows**
   (read back from the ledger) into a twin table through the DB-API cursor's
@@ -137,7 +138,7 @@ def earn(name: str, storage: SqlStorage, lines: int) -> None:
             uow.invoices.add_many(made[i : i + BATCH])
             uow.commit()
     start = time.perf_counter()
-    report = crm.points.earning.catch_up(batch=BATCH)
+    report = crm.points.earning.earn(made, batch=BATCH)  # what the import's hook hands over
     ours = time.perf_counter() - start
     with storage.engine.connect() as connection:
         rows = [tuple(r) for r in connection.execute(sa.select(point_entries))]

@@ -175,6 +175,10 @@ class PointRepository(Protocol):
         """A number registered to the party (the smallest), or ``None``."""
         ...
 
+    def phones(self, parties: Iterable[PartyKey]) -> dict[PartyKey, str]:
+        """The smallest number registered to each party, in one query; parties with none are left out."""
+        ...
+
     def record_tier_change(self, change: TierChange) -> None:
         """Record a tier change."""
         ...

@@ -92,14 +92,26 @@ class _Batch:
     tiers: dict[str, list[Tier]]
     products: dict[str, Product]
     returned: set[InvoiceId]
-    phones: dict[PartyKey, str | None] = attrs.Factory(dict)
+    phones: dict[PartyKey, str]
+    pending: list[LedgerEntry] = attrs.Factory(list)
+    """Entries computed, not appended yet: appended at once unless something reads the ledger first."""
+
+    def flush(self, uow: UnitOfWork) -> None:
+        """Append the pending entries (before anything reads the ledger, and at the batch's end)."""
+        if self.pending:
+            uow.points.append(self.pending)
+            self.pending = []
 
     @classmethod
     def load(cls, uow: UnitOfWork, invoices: Sequence[Invoice]) -> _Batch:
         programs = uow.points.programs()
         codes = {line.product_code for i in invoices for line in i.lines if line.product_code}
         sales = [i.id for i in invoices if not i.is_return]
+        parties = {
+            (p.code, role, key) for i in invoices for p in programs for role, key in parties_of(i).items()
+        }
         return cls(
+            phones=uow.points.phones(parties),
             programs=programs,
             rules={p.code: uow.points.rules(p.code) for p in programs},
             campaigns={p.code: uow.points.campaigns(p.code) for p in programs},
@@ -176,6 +188,7 @@ class PointEarning(ServiceBase):
                 context = _Batch.load(uow, todo)
                 for invoice in todo:
                     self._one(uow, context, invoice, report)
+                context.flush(uow)
                 self._probe("processed")
                 uow.points.mark_processed([i.id for i in todo], self._now())
                 self._probe("outbox")
@@ -184,6 +197,12 @@ class PointEarning(ServiceBase):
 
     def _one(self, uow: UnitOfWork, context: _Batch, invoice: Invoice, report: EarnReport) -> None:
         programs = [p for p in context.programs if p.currency == invoice.currency]
+        if (
+            invoice.is_return
+            or invoice.id in context.returned
+            or any(context.tiers[p.code] for p in programs)
+        ):
+            context.flush(uow)  # returns and tiers read the ledger: it must hold every earlier entry
         entries: list[LedgerEntry] = []
         owed = 0
         for program in programs:
@@ -196,7 +215,7 @@ class PointEarning(ServiceBase):
             entries += found
             owed += short
         self._probe("entries")
-        uow.points.append(entries)
+        context.pending.extend(entries)
         report.messages += self._notify(uow, context, programs, invoice, entries)
         report.processed += 1
         report.earned += sum(e.points for e in entries if e.kind is EntryKind.EARN)
@@ -390,11 +409,10 @@ class PointEarning(ServiceBase):
                 party = (e.program, e.role, e.party)
                 credited[party] = credited.get(party, 0) + e.points
         for party, points in sorted(credited.items(), key=lambda kv: (kv[0][0], kv[0][1].value, kv[0][2])):
-            if party not in context.phones:
-                context.phones[party] = uow.points.phone_of(party)
-            phone = context.phones[party]
+            phone = context.phones.get(party)
             if phone is None:
                 continue
+            context.flush(uow)  # the SMS tells the balance after this credit
             program = by_code[party[0]]
             text = program.balance_sms.format(
                 points=points, balance=uow.points.balance(party), program=program.name

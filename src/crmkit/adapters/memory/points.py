@@ -291,6 +291,17 @@ class MemoryPointRepository:
             merged = {**self._t.phones, **self._s.phones}
         return min((p for p, who in merged.items() if who == party), default=None)
 
+    def phones(self, parties: Iterable[PartyKey]) -> dict[PartyKey, str]:
+        """The smallest phone of each party that has one."""
+        wanted = set(parties)
+        with self._lock:
+            merged = {**self._t.phones, **self._s.phones}
+        found: dict[PartyKey, str] = {}
+        for phone, who in merged.items():
+            if who in wanted and (who not in found or phone < found[who]):
+                found[who] = phone
+        return found
+
     def record_tier_change(self, change: TierChange) -> None:
         """Stage a tier change."""
         self._s.tier_changes.append(change)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import converter, utc, uuid_of
 from crmkit.adapters.sqlalchemy._errors import savepoint
-from crmkit.adapters.sqlalchemy.bulk import upsert
+from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
 from crmkit.adapters.sqlalchemy.repositories import audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries, invoices
 from crmkit.adapters.sqlalchemy.tables.points import (
@@ -73,24 +73,12 @@ def _rule_key(rule: PointRule) -> str:
     return f"{rule.program}|{rule.role.value}|{rule.target.value}|{rule.key}|{rule.valid_from.isoformat()}"
 
 
-def _entry_row(e: LedgerEntry) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "entry_key": e.key,
-        "program": e.program,
-        "role": e.role.value,
-        "party": e.party,
-        "kind": e.kind.value,
-        "points": e.points,
-        "reason": e.reason,
-        "source": e.source,
-        "on_date": e.on,
-        "recorded_at": utc(e.recorded_at),
-        "spendable_from": e.spendable_from,
-        "expires_on": e.expires_on,
-        "store": e.store,
-        "lot": e.lot,
-    }
+def _entry_tuple(e: LedgerEntry) -> tuple[Any, ...]:
+    """An entry as a ``point_entries`` row tuple, in the table's column order (for :func:`bulk_insert`)."""
+    return (
+        e.id, e.key, e.program, e.role.value, e.party, e.kind.value, e.points, e.reason, e.source, e.on,
+        utc(e.recorded_at), e.spendable_from, e.expires_on, e.store, e.lot,
+    )  # fmt: skip
 
 
 def _entry(row: Any) -> LedgerEntry:
@@ -262,7 +250,7 @@ class SqlPointRepository:
             return
         audits = [self._audit(f"entry:{e.id}", e) for e in entries if e.kind is EntryKind.ADJUST]
         with self._writing("key", "a ledger entry with one of these keys") as connection:
-            connection.execute(sa.insert(point_entries), [_entry_row(e) for e in entries])
+            bulk_insert(connection, point_entries, [_entry_tuple(e) for e in entries])
             if audits:
                 connection.execute(sa.insert(audit_entries), audits)
 
@@ -422,6 +410,25 @@ class SqlPointRepository:
         )
         value = self._uow.read(query).scalar_one()
         return None if value is None else str(value)
+
+    def phones(self, parties: Iterable[PartyKey]) -> dict[PartyKey, str]:
+        """The smallest phone of each party that has one: one grouped query per 500 party keys."""
+        wanted = set(parties)
+        keys = sorted({key for _, _, key in wanted})
+        c = point_phones.c
+        found: dict[PartyKey, str] = {}
+        for start in range(0, len(keys), 500):
+            query = (
+                sa.select(c.program, c.role, c.party, sa.func.min(c.phone))
+                .where(c.party.in_(keys[start : start + 500]))
+                .group_by(c.program, c.role, c.party)
+            )
+            rows: list[Any] = list(self._uow.read(query))
+            for row in rows:
+                party = (row[0], Role(row[1]), row[2])
+                if party in wanted:
+                    found[party] = str(row[3])
+        return found
 
     def record_tier_change(self, change: TierChange) -> None:
         """Record a tier change."""

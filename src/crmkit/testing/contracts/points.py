@@ -264,6 +264,10 @@ class PointRepositoryContract:
             assert uow.points.party_of("+900000000000") is None
             assert uow.points.phone_of(_PARTY) == "+905321234567"
             assert uow.points.phone_of(("P", Role.SALES_PERSON, "x")) is None
+            assert uow.points.phones([_PARTY, ("P", Role.DEALER, "S-1"), ("Q", Role.DEALER, "S-1")]) == {
+                _PARTY: "+905321234567",
+                ("P", Role.DEALER, "S-1"): "+905551112233",
+            }
             assert uow.points.tier_changes(_PARTY) == [change]
             assert uow.points.replies_since("+905321234567", _AT + timedelta(minutes=1)) == 1
             assert uow.points.replies_since("+905321234567", _AT) == 2
