@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import converter, utc, uuid_of
@@ -25,6 +26,7 @@ from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
 from crmkit.adapters.sqlalchemy.repositories import audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries, invoices
 from crmkit.adapters.sqlalchemy.tables.points import (
+    point_balances,
     point_config,
     point_entries,
     point_invoices,
@@ -79,6 +81,15 @@ def _entry_tuple(e: LedgerEntry) -> tuple[Any, ...]:
         e.id, e.key, e.program, e.role.value, e.party, e.kind.value, e.points, e.reason, e.source, e.on,
         utc(e.recorded_at), e.spendable_from, e.expires_on, e.store, e.lot,
     )  # fmt: skip
+
+
+def _deltas(entries: Sequence[LedgerEntry]) -> list[dict[str, Any]]:
+    """What the entries add to each party's balance, one row per party."""
+    sums: dict[tuple[str, str, str], int] = {}
+    for e in entries:
+        key = (e.program, e.role.value, e.party)
+        sums[key] = sums.get(key, 0) + e.points
+    return [{"program": p, "role": r, "party": k, "balance": n} for (p, r, k), n in sorted(sums.items())]
 
 
 def _entry(row: Any) -> LedgerEntry:
@@ -251,8 +262,21 @@ class SqlPointRepository:
         audits = [self._audit(f"entry:{e.id}", e) for e in entries if e.kind is EntryKind.ADJUST]
         with self._writing("key", "a ledger entry with one of these keys") as connection:
             bulk_insert(connection, point_entries, [_entry_tuple(e) for e in entries])
+            connection.execute(self._add_to_balances(), _deltas(entries))
             if audits:
                 connection.execute(sa.insert(audit_entries), audits)
+
+    def _add_to_balances(self) -> sa.Executable:
+        """An upsert adding each row's ``balance`` to the party's stored balance (atomic in the database)."""
+        dialect = self._uow.connection.dialect.name
+        keys = ["program", "role", "party"]
+        if dialect in ("mysql", "mariadb"):
+            mine = mysql.insert(point_balances)
+            return mine.on_duplicate_key_update(balance=point_balances.c.balance + mine.inserted.balance)
+        lite = postgresql.insert(point_balances) if dialect == "postgresql" else sqlite.insert(point_balances)
+        return lite.on_conflict_do_update(
+            index_elements=keys, set_={"balance": point_balances.c.balance + lite.excluded.balance}
+        )
 
     def known_keys(self, keys: Iterable[str]) -> set[str]:
         """Stored keys among ``keys``."""
@@ -287,7 +311,14 @@ class SqlPointRepository:
         return sorted((_entry(row) for row in self._uow.read(query)), key=lambda e: e.id)
 
     def balance(self, party: PartyKey, *, until: dt.date | None = None) -> int:
-        """The party's balance, summed in the database."""
+        """The party's stored running balance, or (``until`` given) its entries summed in the database."""
+        if until is None:
+            program, role, key = party
+            c = point_balances.c
+            stored = self._uow.read(
+                sa.select(c.balance).where(c.program == program, c.role == role.value, c.party == key)
+            ).scalar()
+            return 0 if stored is None else int(stored)
         query = sa.select(sa.func.coalesce(sa.func.sum(point_entries.c.points), 0)).where(_of(party))
         if until is not None:
             query = query.where(point_entries.c.on_date <= until)

@@ -23,6 +23,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
 
 __all__ = [
     "POINT_CONSTRAINT_FIELDS",
+    "point_balances",
     "point_config",
     "point_entries",
     "point_invoices",
@@ -70,6 +71,17 @@ point_entries = sa.Table(
     **TABLE_OPTIONS,
 )
 """The append-only ledger (V4): rows are only ever inserted."""
+
+point_balances = sa.Table(
+    "point_balances",
+    metadata,
+    sa.Column("program", sa.String(CODE), primary_key=True),
+    sa.Column("role", sa.String(20), primary_key=True),
+    sa.Column("party", ordered_text(PARTY), primary_key=True),
+    sa.Column("balance", sa.BigInteger(), nullable=False),
+    **TABLE_OPTIONS,
+)
+"""Each party's balance, kept equal to the sum of its entries by the same insert (a balance in O(1))."""
 
 point_invoices = sa.Table(
     "point_invoices",

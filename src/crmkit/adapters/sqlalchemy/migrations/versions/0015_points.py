@@ -1,6 +1,6 @@
 """Loyalty points: programs, rules, ledger, serials (issue 15, SPEC §7 V3-V8).
 
-Seven new tables (``point_config``, ``point_entries``, ``point_invoices``,
+Eight new tables (``point_config``, ``point_entries``, ``point_balances``, ``point_invoices``,
 ``point_serials``, ``point_phones``, ``point_tier_changes``, ``point_replies``);
 no existing table changes.
 
@@ -90,6 +90,15 @@ def upgrade() -> None:
     op.create_index(op.f("ix_point_entries_expires_on"), "point_entries", ["expires_on"])
     op.create_index("ix_point_entries_party", "point_entries", ["program", "role", "party", "on_date"])
     op.create_table(
+        "point_balances",
+        sa.Column("program", sa.String(40), nullable=False),
+        sa.Column("role", sa.String(20), nullable=False),
+        sa.Column("party", _ordered(200), nullable=False),
+        sa.Column("balance", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("program", "role", "party", name=op.f("pk_point_balances")),
+        **_OPTIONS,
+    )
+    op.create_table(
         "point_invoices",
         sa.Column("invoice_id", _uuid(), nullable=False),
         sa.Column("processed_at", _time(), nullable=False),
@@ -150,6 +159,7 @@ def downgrade() -> None:
         "point_phones",
         "point_serials",
         "point_invoices",
+        "point_balances",
         "point_entries",
         "point_config",
     ):
