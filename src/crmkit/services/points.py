@@ -34,7 +34,7 @@ from crmkit.services.customers import facts_of
 from crmkit.services.messaging import InboundRouter
 from crmkit.services.point_earning import PointEarning
 from crmkit.services.point_sms import PointSms
-from crmkit.services.policy import PolicyUseCases
+from crmkit.services.policy import PolicyUseCases, actor_for
 
 __all__ = ["PointUseCases"]
 
@@ -86,13 +86,16 @@ class PointUseCases(PolicyUseCases):
 
     # -- policy ----------------------------------------------------------------------------------
     def _user(self, uow: UnitOfWork, actor: ActorRef, party: PartyRef) -> None:
-        who = self._actor(uow, actor)
+        employee = self._acting(uow, actor)
+        if employee.position.is_admin or party.role is Role.SALES_PERSON:  # decided without the company (A2)
+            may_use_points(employee, party, None).enforce()
+            return
+        who = actor_for(uow, employee, self._ctx.settings.regional_access)
         company: Decision | None = None
-        if party.role is not Role.SALES_PERSON:
-            found = uow.companies.by_tax_no(party.key)
-            if found is not None:
-                resource = CompanyResource(company=facts_of(uow, found), name=found.name)
-                company = decide(who, Action.VIEW, resource, self._now())
+        found = uow.companies.by_tax_no(party.key)
+        if found is not None:
+            resource = CompanyResource(company=facts_of(uow, found), name=found.name)
+            company = decide(who, Action.VIEW, resource, self._now())
         may_use_points(who.employee, party, company).enforce()
 
     @staticmethod
