@@ -118,6 +118,11 @@ def _non_negative_int(field: str) -> Callable[[Any, Any, Any], None]:
     return check
 
 
+def _positive_multiplier(value: Decimal) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
+        raise ValidationError("multiplier", f"must be a positive Decimal (got {value!r})")
+
+
 @attrs.frozen(kw_only=True)
 class PartyRef:
     """A party that holds points: its role and its key.
@@ -232,12 +237,7 @@ class Campaign:
     dealers: tuple[str, ...] = ()
 
     def __attrs_post_init__(self) -> None:
-        if (
-            not isinstance(self.multiplier, Decimal)
-            or not self.multiplier.is_finite()
-            or self.multiplier <= 0
-        ):
-            raise ValidationError("multiplier", f"must be a positive Decimal (got {self.multiplier!r})")
+        _positive_multiplier(self.multiplier)
         if self.ends < self.starts:
             raise ValidationError(
                 "ends", f"campaign {self.code} ends ({self.ends}) before it starts ({self.starts})"
@@ -277,12 +277,7 @@ class Tier:
     window_days: int = 365
 
     def __attrs_post_init__(self) -> None:
-        if (
-            not isinstance(self.multiplier, Decimal)
-            or not self.multiplier.is_finite()
-            or self.multiplier <= 0
-        ):
-            raise ValidationError("multiplier", f"must be a positive Decimal (got {self.multiplier!r})")
+        _positive_multiplier(self.multiplier)
         if self.window_days <= 0:
             raise ValidationError("window_days", "must be at least one day")
 

@@ -10,7 +10,8 @@ Earning from invoices and expiry are system operations
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from crmkit.domain.access import Action, CompanyResource, Decision, decide
@@ -182,12 +183,20 @@ class PointUseCases(PolicyUseCases):
             uow.points.register_phone(phone, (program, ref.role, ref.key))
 
     # -- reading (A8) ----------------------------------------------------------------------------
-    def balance(self, *, actor: ActorRef, program: str, role: Role | str, party: str) -> int:
-        """The party's balance: the sum of its entries (V4), summed in the storage."""
+    @contextmanager
+    def _reading(
+        self, actor: ActorRef, program: str, role: Role | str, party: str
+    ) -> Iterator[tuple[UnitOfWork, PartyKey]]:
+        """A unit of work in which ``actor`` may read ``party``'s points (A8), and the ledger's key."""
         ref = _party(role, party)
         with self._work(None) as uow:
             self._user(uow, actor, ref)
-            return uow.points.balance((program, ref.role, ref.key))
+            yield uow, (program, ref.role, ref.key)
+
+    def balance(self, *, actor: ActorRef, program: str, role: Role | str, party: str) -> int:
+        """The party's balance: the sum of its entries (V4), kept in the storage."""
+        with self._reading(actor, program, role, party) as (uow, key):
+            return uow.points.balance(key)
 
     def spendable(
         self,
@@ -200,36 +209,27 @@ class PointUseCases(PolicyUseCases):
         store: str | None = None,
     ) -> int:
         """Points the party may spend on ``on`` (at ``store``): no locked, expired or owed points (V8)."""
-        ref = _party(role, party)
-        with self._work(None) as uow:
-            self._user(uow, actor, ref)
-            return spendable(uow.points.entries((program, ref.role, ref.key)), on, store)
+        with self._reading(actor, program, role, party) as (uow, key):
+            return spendable(uow.points.entries(key), on, store)
 
     def statement(
         self, *, actor: ActorRef, program: str, role: Role | str, party: str, start: date, end: date
     ) -> Statement:
         """The party's statement: opening balance, the period's entries, closing balance (V8)."""
-        ref = _party(role, party)
-        key: PartyKey = (program, ref.role, ref.key)
         if end < start:
             raise ValidationError("end", f"{end} is before {start}")
-        with self._work(None) as uow:
-            self._user(uow, actor, ref)
+        with self._reading(actor, program, role, party) as (uow, key):
             opening = uow.points.balance(key, until=date.fromordinal(start.toordinal() - 1))
             within = uow.points.entries(key, start=start, end=end)
-        found = statement(program, ref.role, ref.key, within, start, end)
-        return Statement(
-            program, ref.role, ref.key, start, end, opening, found.entries, opening + found.closing
-        )
+        found = statement(program, key[1], key[2], within, start, end)
+        return Statement(program, key[1], key[2], start, end, opening, found.entries, opening + found.closing)
 
     def tier_changes(
         self, *, actor: ActorRef, program: str, role: Role | str, party: str
     ) -> list[TierChange]:
         """The party's recorded tier upgrades and downgrades (V8)."""
-        ref = _party(role, party)
-        with self._work(None) as uow:
-            self._user(uow, actor, ref)
-            return uow.points.tier_changes((program, ref.role, ref.key))
+        with self._reading(actor, program, role, party) as (uow, key):
+            return uow.points.tier_changes(key)
 
     # -- changing (A8, C12) ----------------------------------------------------------------------
     def redeem(
