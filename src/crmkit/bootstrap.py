@@ -107,7 +107,7 @@ class Crm:
         self.agenda = AgendaUseCases(self.context)
         self.marketing = MarketingUseCases(self.context)
         self.points = PointUseCases(self.context)  # loyalty points (issue 15); earned by the import's hook
-        self.invoices = Invoices(self.context, sources=self._invoice_source, on_imported=self._imported)
+        self.invoices = Invoices(self.context, sources=self._invoice_source, on_imported=_ImportHook(self))
         self.dispatcher = Dispatcher(storage, sms=sms, email=email, clock=clock)
         self.inbound = InboundRouter(storage, clock=clock, ids=ids)
         for keyword, handler, _ in plugins.sms_keywords():
@@ -116,11 +116,6 @@ class Crm:
         self.deliveries = DeliveryReports(
             storage, sms=sms, clock=clock, horizon=settings.delivery_report_horizon
         )
-
-    def _imported(self, invoice: Invoice, warnings: tuple[str, ...]) -> None:
-        """After an invoice's import commits: tell the plugins, then earn its points once (V4)."""
-        self.plugins.invoice_imported(invoice, warnings)
-        self.points.earning.on_imported(invoice, warnings)
 
     def _publish(self, events: Sequence[DomainEvent]) -> None:
         self.plugins.publish(events)
@@ -150,6 +145,22 @@ class Crm:
 
     def __repr__(self) -> str:
         return f"<Crm storage={self.storage.url!r}>"
+
+
+class _ImportHook:
+    """What the invoice import calls after a batch commits: the plugins' hook, then points (issue 15, V4)."""
+
+    def __init__(self, crm: Crm) -> None:
+        self._crm = crm
+
+    def __call__(self, invoice: Invoice, warnings: tuple[str, ...]) -> None:
+        """Tell the plugins; collect the invoice for crm.points."""
+        self._crm.plugins.invoice_imported(invoice, warnings)
+        self._crm.points.earning.on_imported(invoice, warnings)
+
+    def batch_done(self) -> None:
+        """The import's batch is reported: earn the collected invoices' points in one go."""
+        self._crm.points.earning.batch_done()
 
 
 def connect(

@@ -127,10 +127,23 @@ class PointEarning(ServiceBase):
     def __init__(self, context: ServiceContext, *, probe: Callable[[str], None] = _no_probe) -> None:
         super().__init__(context)
         self._probe = probe
+        self._waiting: list[Invoice] = []
 
     def on_imported(self, invoice: Invoice, warnings: tuple[str, ...] = ()) -> None:
-        """The invoice import's hook: earn (or reverse) the invoice's points right after its batch commits."""
-        self.earn([invoice])
+        """The invoice import's hook: collect an invoice whose import batch committed.
+
+        The collected invoices earn in one go when the import says its batch is done
+        (:meth:`batch_done`), or once 500 are waiting.
+        """
+        self._waiting.append(invoice)
+        if len(self._waiting) >= 500:
+            self.batch_done()
+
+    def batch_done(self) -> None:
+        """Earn (or reverse) the points of every collected invoice, in batches (see :meth:`earn`)."""
+        waiting, self._waiting = self._waiting, []
+        if waiting:
+            self.earn(waiting)
 
     def earn_stored(self, invoices: Iterable[InvoiceId]) -> EarnReport:
         """The catch-up job: process stored invoices by id (those the hook missed, e.g. after a crash)."""
