@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
+import crmkit
 from crmkit.domain.errors import PermissionDenied, ValidationError
 from crmkit.domain.point_ledger import EntryKind, InsufficientPoints
-from crmkit.domain.points import Campaign, PointRule, Role, Target, Tier
+from crmkit.domain.points import Campaign, PointRule, Program, Role, Target, Tier
 from crmkit.services.point_earning import PointEarning
+from crmkit.testing.clock import FixedClock, SequentialIds
 from tests.points.conftest import BUYER, SELLER, World
 
 
@@ -317,3 +320,26 @@ def test_bad_input_names_the_field_and_stores_nothing(world: World) -> None:
     assert unknown.value.field == "key"
     with world.crm.storage.unit_of_work() as uow:
         assert len(uow.points.rules("P")) == 3
+
+
+@pytest.mark.parametrize("regional", [False, True])
+def test_a8_a_customers_points_follow_the_companys_visibility(regional: bool) -> None:
+    """A1 off: every employee sees every customer and its points; A1 on, outside its team: refused (A8)."""
+    crm = crmkit.connect(
+        clock=FixedClock(), ids=SequentialIds(), regional_access=regional, load_entrypoints=False
+    )
+    admin = crm.parties.create_first_admin(name="Ayşe Yılmaz")
+    crm.parties.register_company(actor=admin.id, name="Isparta Gül", type="customer", tax_no="6800120004")
+    rep = crm.parties.hire(actor=admin.id, name="Ali Veli")
+    crm.points.define_program(actor=admin.id, program=Program(code="P", name="P"))
+    crm.points.adjust(actor=admin.id, program="P", role="customer", party="6800120004", points=7,
+                      reason="açılış", on=date(2026, 1, 1))  # fmt: skip
+    read = functools.partial(
+        crm.points.balance, actor=rep.id, program="P", role="customer", party="6800120004"
+    )
+    if regional:
+        with pytest.raises(PermissionDenied) as denied:
+            read()
+        assert "A8" in denied.value.reason
+    else:
+        assert read() == 7
