@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -92,24 +93,23 @@ def _deltas(entries: Sequence[LedgerEntry]) -> list[dict[str, Any]]:
     return [{"program": p, "role": r, "party": k, "balance": n} for (p, r, k), n in sorted(sums.items())]
 
 
-def _entry(row: Any) -> LedgerEntry:
-    return LedgerEntry(
-        id=uuid_of(row.id),
-        key=row.entry_key,
-        program=row.program,
-        role=Role(row.role),
-        party=row.party,
-        kind=EntryKind(row.kind),
-        points=int(row.points),
-        reason=row.reason,
-        source=row.source,
-        on=row.on_date,
-        recorded_at=utc(row.recorded_at),
-        spendable_from=row.spendable_from,
-        expires_on=row.expires_on,
-        store=row.store,
-        lot=None if row.lot is None else uuid_of(row.lot),
-    )
+_ROLES = {r.value: r for r in Role}
+_KINDS = {k.value: k for k in EntryKind}
+_FIELDS = tuple(f.name for f in attrs.fields(LedgerEntry))
+_set = object.__setattr__
+
+
+def _entry(row: Sequence[Any]) -> LedgerEntry:
+    """A stored entry from its row (columns in table order): valid when written, so not validated again."""
+    entry = object.__new__(LedgerEntry)
+    lot = row[14]
+    values = (
+        uuid_of(row[0]), row[1], row[2], _ROLES[row[3]], row[4], _KINDS[row[5]], int(row[6]), row[7], row[8],
+        row[9], utc(row[10]), row[11], row[12], row[13], None if lot is None else uuid_of(lot),
+    )  # fmt: skip
+    for name, value in zip(_FIELDS, values, strict=True):
+        _set(entry, name, value)
+    return entry
 
 
 def _of(party: PartyKey) -> sa.ColumnElement[bool]:
