@@ -224,9 +224,13 @@ def test_v8_tiers_multiply_and_changes_are_recorded(world: World) -> None:
     assert world.balance() == 30 + 20
     changes = world.crm.points.tier_changes(actor=world.admin.id, program="P", role="customer", party=BUYER)
     assert [(c.old, c.new, c.upgrade) for c in changes] == [(None, "Altın", True)]
+    assert world.crm.points.review_tiers(on=date(2026, 5, 29)) == []  # 90 days: still Gold
+    review = world.crm.points.review_tiers(on=date(2026, 6, 1))  # the March points left the window
+    assert [(c.old, c.new, c.upgrade) for c in review] == [("Altın", None, False)]
+    assert world.crm.points.review_tiers(on=date(2026, 6, 1)) == []  # idempotent
     world.imported(world.sale("A3", 1, on=date(2026, 9, 1)))
     changes = world.crm.points.tier_changes(actor=world.admin.id, program="P", role="customer", party=BUYER)
-    assert [(c.old, c.new, c.upgrade) for c in changes][-1] == ("Altın", None, False)
+    assert [(c.old, c.new, c.upgrade) for c in changes] == [(None, "Altın", True), ("Altın", None, False)]
 
 
 def test_v8_statement_opening_entries_closing(world: World) -> None:

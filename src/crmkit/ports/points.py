@@ -187,6 +187,10 @@ class PointRepository(Protocol):
         """The party's tier changes, oldest first."""
         ...
 
+    def current_tiers(self, program: str) -> list[TierChange]:
+        """Each party's latest tier change in ``program`` that left it in a tier, by role then party."""
+        ...
+
     def record_reply(self, phone: str, at: datetime) -> None:
         """Record a reply sent to ``phone`` (for the per-number rate limit)."""
         ...

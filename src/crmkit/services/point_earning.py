@@ -46,7 +46,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
 from crmkit.services.messaging import enqueue_sms
 
-__all__ = ["EarnReport", "PointEarning", "parties_of"]
+__all__ = ["EarnReport", "PointEarning", "parties_of", "record_tier"]
 
 
 def _no_probe(step: str) -> None:
@@ -80,6 +80,38 @@ class EarnReport:
     reversed: int = 0
     owed: int = 0
     messages: int = 0
+
+
+def record_tier(
+    uow: UnitOfWork, program: Program, tiers: Sequence[Tier], role: Role, key: str, on: date, added: int
+) -> TierChange | None:
+    """Record an up- or downgrade when the window's points (``added`` included) move the tier (V8)."""
+    mine = [t for t in tiers if t.role is role]
+    if not mine:
+        return None
+    window = max(t.window_days for t in mine)
+    party: PartyKey = (program.code, role, key)
+    earned = uow.points.earned(party, on - timedelta(days=window - 1), on) + added
+    after = tier_for(mine, role, earned)
+    changes = uow.points.tier_changes(party)
+    last = changes[-1].new if changes else None
+    name = None if after is None else after.name
+    if name != last:
+        rank = {t.name: t.threshold for t in mine}
+        up = rank.get(name or "", -1) > rank.get(last or "", -1)
+        change = TierChange(
+            program=program.code,
+            role=role,
+            party=key,
+            on=on,
+            old=last,
+            new=name,
+            earned=earned,
+            upgrade=up,
+        )
+        uow.points.record_tier_change(change)
+        return change
+    return None
 
 
 @attrs.define
@@ -292,7 +324,7 @@ class PointEarning(ServiceBase):
                     )
                 )
             if tiers and earned:
-                self._record_tier(uow, program, tiers, role, key, on, earned)
+                record_tier(uow, program, tiers, role, key, on, earned)
         return entries
 
     @staticmethod
@@ -307,37 +339,6 @@ class PointEarning(ServiceBase):
         earned = uow.points.earned((program.code, role, key), on - timedelta(days=window - 1), on)
         tier = tier_for(mine, role, earned)
         return Decimal(1) if tier is None else tier.multiplier
-
-    @staticmethod
-    def _record_tier(
-        uow: UnitOfWork, program: Program, tiers: Sequence[Tier], role: Role, key: str, on: date, added: int
-    ) -> None:
-        """Record an upgrade or downgrade when the window's points (``added`` included) move the tier."""
-        mine = [t for t in tiers if t.role is role]
-        if not mine:
-            return
-        window = max(t.window_days for t in mine)
-        party: PartyKey = (program.code, role, key)
-        earned = uow.points.earned(party, on - timedelta(days=window - 1), on) + added
-        after = tier_for(mine, role, earned)
-        changes = uow.points.tier_changes(party)
-        last = changes[-1].new if changes else None
-        name = None if after is None else after.name
-        if name != last:
-            rank = {t.name: t.threshold for t in mine}
-            up = rank.get(name or "", -1) > rank.get(last or "", -1)
-            uow.points.record_tier_change(
-                TierChange(
-                    program=program.code,
-                    role=role,
-                    party=key,
-                    on=on,
-                    old=last,
-                    new=name,
-                    earned=earned,
-                    upgrade=up,
-                )
-            )
 
     # -- returns ---------------------------------------------------------------------------------
     @staticmethod

@@ -33,7 +33,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceContext
 from crmkit.services.customers import facts_of
 from crmkit.services.messaging import InboundRouter
-from crmkit.services.point_earning import PointEarning
+from crmkit.services.point_earning import PointEarning, record_tier
 from crmkit.services.point_sms import PointSms
 from crmkit.services.policy import PolicyUseCases, actor_for
 
@@ -322,6 +322,25 @@ class PointUseCases(PolicyUseCases):
             )
             uow.points.append([entry])
             return entry
+
+    def review_tiers(self, *, on: date) -> list[TierChange]:
+        """The tier job (system operation, V8): re-tier every tiered party as of ``on``; idempotent.
+
+        A party whose points over the rolling window ending ``on`` no longer reach its tier is
+        downgraded (and one that reaches a higher one upgraded), with the change recorded.
+
+        Returns:
+            The changes recorded now.
+        """
+        changes: list[TierChange] = []
+        with self._work(None) as uow:
+            for program in uow.points.programs():
+                tiers = uow.points.tiers(program.code)
+                for current in uow.points.current_tiers(program.code):
+                    change = record_tier(uow, program, tiers, current.role, current.party, on, 0)
+                    if change is not None:
+                        changes.append(change)
+        return changes
 
     def expire(self, *, on: date) -> int:
         """The expiry job (system operation, V8): one expire entry per lot expired by ``on``; idempotent.

@@ -312,6 +312,15 @@ class MemoryPointRepository:
             merged = [*self._t.tier_changes, *self._s.tier_changes]
         return [c for c in merged if (c.program, c.role, c.party) == party]
 
+    def current_tiers(self, program: str) -> list[TierChange]:
+        """Each party's latest change, where it left the party in a tier."""
+        with self._lock:
+            merged = [*self._t.tier_changes, *self._s.tier_changes]
+        latest = {(c.role, c.party): c for c in merged if c.program == program}
+        return [
+            latest[k] for k in sorted(latest, key=lambda k: (k[0].value, k[1])) if latest[k].new is not None
+        ]
+
     def record_reply(self, phone: str, at: datetime) -> None:
         """Stage a reply record."""
         self._s.replies.append((phone, at))

@@ -112,6 +112,13 @@ def _entry(row: Sequence[Any]) -> LedgerEntry:
     return entry
 
 
+def _tier_change(r: Any) -> TierChange:
+    return TierChange(
+        program=r.program, role=Role(r.role), party=r.party, on=r.on_date, old=r.old, new=r.new,
+        earned=int(r.earned), upgrade=bool(r.upgrade),
+    )  # fmt: skip
+
+
 def _of(party: PartyKey) -> sa.ColumnElement[bool]:
     program, role, key = party
     return sa.and_(
@@ -485,19 +492,23 @@ class SqlPointRepository:
             .where(c.program == program, c.role == role.value, c.party == key)
             .order_by(c.id)
         )
-        return [
-            TierChange(
-                program=r.program,
-                role=Role(r.role),
-                party=r.party,
-                on=r.on_date,
-                old=r.old,
-                new=r.new,
-                earned=int(r.earned),
-                upgrade=bool(r.upgrade),
-            )
-            for r in self._uow.read(query)
-        ]
+        return [_tier_change(r) for r in self._uow.read(query)]
+
+    def current_tiers(self, program: str) -> list[TierChange]:
+        """Each party's latest change (highest id) where it left the party in a tier, in the database."""
+        c = point_tier_changes.c
+        latest = (
+            sa.select(sa.func.max(c.id))
+            .where(c.program == program)
+            .group_by(c.role, c.party)
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(point_tier_changes)
+            .where(c.id.in_(latest), c.new.is_not(None))
+            .order_by(c.role, c.party)
+        )
+        return [_tier_change(r) for r in self._uow.read(query)]
 
     def record_reply(self, phone: str, at: dt.datetime) -> None:
         """Record a reply sent to ``phone``."""

@@ -269,6 +269,11 @@ class PointRepositoryContract:
                 ("P", Role.DEALER, "S-1"): "+905551112233",
             }
             assert uow.points.tier_changes(_PARTY) == [change]
+            assert uow.points.current_tiers("P") == [change]
+            assert uow.points.current_tiers("Q") == []
+            down = attrs.evolve(change, old="Altın", new=None, upgrade=False, on=date(2027, 3, 2))
+            uow.points.record_tier_change(down)
+            assert uow.points.current_tiers("P") == []
             assert uow.points.replies_since("+905321234567", _AT + timedelta(minutes=1)) == 1
             assert uow.points.replies_since("+905321234567", _AT) == 2
             uow.points.register_phone("+905321234567", ("P", Role.DEALER, "S-1"))
