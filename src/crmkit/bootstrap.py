@@ -22,6 +22,7 @@ import pluggy
 from crmkit.adapters.clock import RandomIds, SystemClock
 from crmkit.adapters.urls import mask_password
 from crmkit.domain.events import DomainEvent
+from crmkit.domain.invoices import Invoice
 from crmkit.domain.settings import Settings
 from crmkit.hookspecs import AdapterContext
 from crmkit.plugins import Plugins, make_plugin_manager, scheme_of
@@ -39,6 +40,7 @@ from crmkit.services.invoices import Invoices
 from crmkit.services.marketing import MarketingUseCases
 from crmkit.services.messaging import DeliveryReports, Dispatcher, InboundRouter
 from crmkit.services.parties import Parties
+from crmkit.services.points import PointUseCases
 from crmkit.services.territory import TerritoryUseCases
 
 __all__ = ["Crm", "connect"]
@@ -62,6 +64,7 @@ class Crm:
             ``crm.inbound.register`` or by plugins (``crmkit_register_sms_keywords``);
             ``RET``/``STOP``/``IPTAL`` revoke SMS consent (M3).
         deliveries: writes ``sms`` delivery reports back onto the outbox (pushed or polled).
+        points: loyalty programs, rules, ledger, balances and statements (§7 V3–V8).
         outbox: lists and re-queues dead outbox messages, audited (§9); admins only.
         storage: the storage back end.
         sms: the SMS gateway.
@@ -89,6 +92,7 @@ class Crm:
     interactions: InteractionUseCases = attrs.field(init=False)
     agenda: AgendaUseCases = attrs.field(init=False)
     marketing: MarketingUseCases = attrs.field(init=False)
+    points: PointUseCases = attrs.field(init=False)
     invoices: Invoices = attrs.field(init=False)
     dispatcher: Dispatcher = attrs.field(init=False)
     inbound: InboundRouter = attrs.field(init=False)
@@ -112,9 +116,8 @@ class Crm:
         self.interactions = InteractionUseCases(self.context)
         self.agenda = AgendaUseCases(self.context)
         self.marketing = MarketingUseCases(self.context)
-        self.invoices = Invoices(
-            self.context, sources=self._invoice_source, on_imported=self.plugins.invoice_imported
-        )
+        self.points = PointUseCases(self.context)  # loyalty points (issue 15); earned by the import's hook
+        self.invoices = Invoices(self.context, sources=self._invoice_source, on_imported=_ImportHook(self))
         self.dispatcher = Dispatcher(self.storage, sms=self.sms, email=self.email, clock=self.clock)
         self.inbound = InboundRouter(self.storage, clock=self.clock, ids=self.ids)
         for keyword, handler, _ in self.plugins.sms_keywords():
@@ -153,6 +156,22 @@ class Crm:
 
     def __repr__(self) -> str:
         return f"<Crm storage={mask_password(self.storage.url)!r}>"
+
+
+class _ImportHook:
+    """What the invoice import calls after a batch commits: the plugins' hook, then points (issue 15, V4)."""
+
+    def __init__(self, crm: Crm) -> None:
+        self._crm = crm
+
+    def __call__(self, invoice: Invoice, warnings: tuple[str, ...]) -> None:
+        """Tell the plugins; collect the invoice for crm.points."""
+        self._crm.plugins.invoice_imported(invoice, warnings)
+        self._crm.points.earning.on_imported(invoice, warnings)
+
+    def batch_done(self) -> None:
+        """The import's batch is reported: earn the collected invoices' points in one go."""
+        self._crm.points.earning.batch_done()
 
 
 def connect(

@@ -26,6 +26,7 @@ from typing import TextIO
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.urls import mask_password
 from crmkit.bootstrap import Crm, connect
+from crmkit.demos.points import points_demo
 from crmkit.domain.errors import CrmError, ValidationError
 from crmkit.domain.ids import EmployeeId
 from crmkit.services.companies import ContactInput
@@ -127,6 +128,7 @@ def run_demo(url: str, out: TextIO | None = None) -> int:
             who = names.get(entry.actor_id or "", "system")
             _say(out, f"  v{entry.version} {entry.action} by {who}: {changed}")
         _territory_demo(crm, admin.id, manager.id, rep.id, out)
+        points_demo(crm, admin.id, out)
     _say(out, "demo finished")
     return 0
 

@@ -35,6 +35,7 @@ from crmkit.domain.predicates import Predicate
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.points import PointRepository
 
 if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
     from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
@@ -251,6 +252,7 @@ class UnitOfWork(Protocol):
     interactions: InteractionRepository
     appointments: AppointmentRepository
     reminders: ReminderRepository
+    points: PointRepository
 
     def __enter__(self) -> Self: ...
 

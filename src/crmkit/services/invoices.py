@@ -358,6 +358,9 @@ class Invoices(ServiceBase):
                 except ValidationError as error:
                     outcome.append((pending, error.reason))
         self._report(outcome, report)
+        batch_done = getattr(self._on_imported, "batch_done", None)  # issue 15: a hook that earns per batch
+        if batch_done is not None:
+            batch_done()
 
     def _report(self, outcome: list[tuple[_Pending, str]], report: ImportReport) -> None:
         for pending, status in outcome:

@@ -39,6 +39,7 @@ from crmkit.adapters.sqlalchemy.interactions import (
 from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
 from crmkit.adapters.sqlalchemy.marketing import SqlMarketingRepository
 from crmkit.adapters.sqlalchemy.outbox import SqlOutboxRepository
+from crmkit.adapters.sqlalchemy.points import SqlPointRepository
 from crmkit.adapters.sqlalchemy.repositories import (
     SqlAuditLog,
     SqlClaimRepository,
@@ -63,6 +64,7 @@ from crmkit.ports.interactions import AppointmentRepository, InteractionReposito
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.points import PointRepository
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -203,6 +205,7 @@ class SqlUnitOfWork:
         self.interactions: InteractionRepository = SqlInteractionRepository(self)
         self.appointments: AppointmentRepository = SqlAppointmentRepository(self)
         self.reminders: ReminderRepository = SqlReminderRepository(self)
+        self.points: PointRepository = SqlPointRepository(self)  # loyalty points (issue 15)
 
     def __enter__(self) -> Self:
         _ = self.connection

@@ -77,6 +77,8 @@ class InboundRouter:
         self.help_reply = help_reply
         self.revoked_reply = revoked_reply
         self._handlers: dict[str, KeywordHandler] = {}
+        self.fallback: KeywordHandler | None = None
+        """Answers a message with no routed keyword (a serial number, V7); ``None``: the help reply."""
 
     def register(self, keyword: str, handler: KeywordHandler) -> None:
         """Route messages starting with ``keyword`` (matched the Turkish way, case-insensitively).
@@ -140,6 +142,7 @@ class InboundRouter:
                 folded = _fold_keyword(inbound.text)
                 handler = self._handlers.get(folded)
                 keyword = folded if handler is not None else None
+                handler = handler or self.fallback
                 text = handler(uow, inbound) if handler is not None else self.help_reply
             reply = None
             if text is not None:

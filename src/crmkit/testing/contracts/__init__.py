@@ -71,6 +71,7 @@ from crmkit.testing.contracts.messaging import (
     SmsGatewayContract,
 )
 from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
+from crmkit.testing.contracts.points import PointRepositoryContract
 from crmkit.testing.contracts.round_trip import RoundTripContract
 from crmkit.testing.contracts.territory import TerritoryContract
 from crmkit.testing.contracts.unit_of_work import UnitOfWorkContract
@@ -88,6 +89,7 @@ __all__ = [
     "InvoiceSourceContract",
     "OutboxRepositoryContract",
     "PickListRepositoryContract",
+    "PointRepositoryContract",
     "RoundTripContract",
     "SmsGatewayContract",
     "TerritoryContract",

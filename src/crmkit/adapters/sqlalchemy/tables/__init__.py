@@ -52,6 +52,7 @@ from crmkit.adapters.sqlalchemy.tables.party import (
     employees,
     picklists,
 )
+from crmkit.adapters.sqlalchemy.tables.points import POINT_CONSTRAINT_FIELDS  # loyalty points (issue 15)
 from crmkit.adapters.sqlalchemy.tables.schema import (
     EMAIL,
     KEY,
@@ -87,6 +88,7 @@ CONSTRAINT_FIELDS: dict[str, str] = {
     **MARKETING_CONSTRAINT_FIELDS,
     **OUTBOX_CONSTRAINT_FIELDS,
     **TERRITORY_CONSTRAINT_FIELDS,
+    **POINT_CONSTRAINT_FIELDS,
 }
 """Constraint name → the domain field it guards; errors name the field, not the constraint."""
 
