@@ -46,7 +46,9 @@ __all__ = [
     "INVOICE_NAMESPACE",
     "SCT",
     "VAT",
+    "AllowanceCharge",
     "DeliveryStatus",
+    "ExchangeRate",
     "Invoice",
     "InvoiceId",
     "InvoiceImported",
@@ -58,6 +60,7 @@ __all__ = [
     "InvoiceTotalsMismatch",
     "LineReversal",
     "OrderLine",
+    "RateKind",
     "SalesOrder",
     "Tax",
     "TaxAmountMismatch",
@@ -482,15 +485,111 @@ class DeliveryStatus(enum.Enum):
     DELIVERED = "delivered"
 
 
+@attrs.frozen(kw_only=True)
+class AllowanceCharge:
+    """A document-level allowance (discount) or charge: UBL ``cac:AllowanceCharge`` under the invoice (V1).
+
+    Line allowances are on the line (:attr:`InvoiceLine.discount`); these change the
+    whole document's net amount (:attr:`Invoice.net`).
+
+    >>> AllowanceCharge(charge=False, amount="100", reason="Promotion discount").signed
+    Decimal('-100')
+
+    Attributes:
+        charge: ``True`` for a charge (adds), ``False`` for an allowance (subtracts).
+        amount: the amount, not negative.
+        reason: the reason as the document gives it, when it does.
+        percent: the rate it was computed with (``MultiplierFactorNumeric``), when given.
+        base_amount: the amount it was computed on, when given.
+
+    Raises:
+        ValidationError: a negative amount.
+    """
+
+    charge: bool
+    amount: Decimal = attrs.field(converter=_amount)
+    reason: str | None = None
+    percent: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    base_amount: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+
+    def __attrs_post_init__(self) -> None:
+        if self.amount < 0:
+            raise ValidationError("allowance_charges.amount", f"{self.amount} is negative")
+
+    @property
+    def signed(self) -> Decimal:
+        """The amount as it changes the net: positive for a charge, negative for an allowance."""
+        return self.amount if self.charge else -self.amount
+
+
+def _rate_source(value: object) -> str:
+    return _currency(value, "exchange_rates.source")
+
+
+def _rate_target(value: object) -> str:
+    return _currency(value, "exchange_rates.target")
+
+
+class RateKind(enum.Enum):
+    """Which exchange rate of a document (UBL ``cac:*ExchangeRate``)."""
+
+    PRICING = "pricing"
+    """``cac:PricingExchangeRate``: the document currency into the pricing currency (TRY)."""
+    PAYMENT = "payment"
+    """``cac:PaymentExchangeRate``."""
+    PAYMENT_ALTERNATIVE = "payment_alternative"
+    """``cac:PaymentAlternativeExchangeRate``: a currency the buyer may also pay in."""
+    TAX = "tax"
+    """``cac:TaxExchangeRate``."""
+
+
+@attrs.frozen(kw_only=True)
+class ExchangeRate:
+    """An exchange rate a document gives: ``target = source × rate`` (UBL ``CalculationRate``).
+
+    >>> rate = ExchangeRate(kind=RateKind.PRICING, source="USD", target="TRY", rate="32.5")
+    >>> rate.convert(Decimal("10.00"), "USD", "TRY"), rate.convert(Decimal("65"), "TRY", "USD")
+    (Decimal('325.000'), Decimal('2'))
+
+    Attributes:
+        kind: which rate of the document it is.
+        source: the currency converted from (ISO 4217).
+        target: the currency converted into.
+        rate: units of ``target`` per unit of ``source``, above zero.
+        day: the rate's date, when given.
+
+    Raises:
+        ValidationError: a currency that is not ISO 4217, or a rate not above zero.
+    """
+
+    kind: RateKind
+    source: str = attrs.field(converter=_rate_source)
+    target: str = attrs.field(converter=_rate_target)
+    rate: Decimal = attrs.field(converter=_amount)
+    day: date | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.rate <= 0:
+            raise ValidationError("exchange_rates.rate", f"{self.rate} is not above zero")
+
+    def convert(self, amount: Decimal, from_currency: str, to_currency: str) -> Decimal | None:
+        """``amount`` in ``to_currency``, unrounded; ``None`` when this rate is not between the two."""
+        if (from_currency, to_currency) == (self.source, self.target):
+            return amount * self.rate
+        if (from_currency, to_currency) == (self.target, self.source):
+            return amount / self.rate
+        return None
+
+
 def _aware(_: object, attribute: attrs.Attribute[datetime], value: datetime) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(attribute.name, f"{value!r} has no time zone")
 
 
-def _currency(value: object) -> str:
+def _currency(value: object, field: str = "currency") -> str:
     code = value.upper() if isinstance(value, str) else value
     if code not in CURRENCIES:
-        raise ValidationError("currency", f"{value!r} is not an ISO 4217 currency code")
+        raise ValidationError(field, f"{value!r} is not an ISO 4217 currency code")
     return str(code)
 
 
@@ -516,6 +615,8 @@ class Invoice:
         sales_person: the sales person's code, when the source says.
         order_number: the order the invoice delivers (V10), when given.
         source: where it was read from (file and line, or an ERP id), for reports.
+        allowance_charges: document-level allowances and charges; they change :attr:`net`.
+        exchange_rates: the exchange rates the document gives (pricing, payment alternative …).
     """
 
     id: InvoiceId
@@ -535,6 +636,8 @@ class Invoice:
     sales_person: str | None = None
     order_number: str | None = None
     source: str = ""
+    allowance_charges: tuple[AllowanceCharge, ...] = ()
+    exchange_rates: tuple[ExchangeRate, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         if not self.lines:
@@ -579,12 +682,55 @@ class Invoice:
 
     @property
     def net(self) -> Money:
-        """The lines' total before taxes."""
-        return Money(self.totals.line_extension, self.currency)
+        """The net amount before taxes: the lines' total, less document allowances, plus charges.
+
+        What targets and points are computed from (V1).
+        """
+        adjusted = self.totals.line_extension
+        for item in self.allowance_charges:
+            adjusted += item.signed
+        return Money(adjusted, self.currency)
+
+    def net_in(self, currency: str) -> Money | None:
+        """:attr:`net` in another currency through the document's own exchange rate, or ``None``.
+
+        The pricing rate is used first, then any other rate between the two currencies,
+        then :attr:`exchange_rate` (TRY per unit). Rounded to the currency's minor unit.
+        """
+        return self.convert(self.net.amount, currency)
+
+    def convert(self, amount: Decimal, currency: str) -> Money | None:
+        """An amount of this document in ``currency`` through its own exchange rates, or ``None``."""
+        code = currency.upper()
+        if code == self.currency:
+            return Money(amount, code)
+        exact: Decimal | None = None
+        for rate in sorted(self.exchange_rates, key=lambda r: r.kind is not RateKind.PRICING):
+            exact = rate.convert(amount, self.currency, code)
+            if exact is not None:
+                break
+        if exact is None and code == "TRY" and self.exchange_rate is not None:
+            exact = amount * self.exchange_rate
+        if exact is None:
+            return None
+        return Money(exact.quantize(Decimal(1).scaleb(-minor_units(code))), code)
+
+    def owed(self, tax: Tax) -> Decimal:
+        """What a document tax actually owes: nothing for an exempt one (V1).
+
+        A tax carrying an exemption code on a document whose tax total is zero
+        (*istisna*) owes nothing, whatever amount its subtotal computed.
+        """
+        if tax.exemption_code is not None and self.totals.tax == 0:
+            return Decimal(0)
+        return tax.amount
 
     def tax(self, type_code: str) -> Money:
-        """Sum of the document's (non-withheld) taxes of one type, e.g. ``invoice.tax(VAT)``."""
-        amounts = (t.amount for t in self.taxes if t.type_code == type_code and not t.withholding)
+        """What the document owes of one tax type (non-withheld), e.g. ``invoice.tax(VAT)``.
+
+        Exempt subtotals count nothing (:meth:`owed`).
+        """
+        amounts = (self.owed(t) for t in self.taxes if t.type_code == type_code and not t.withholding)
         return Money(sum(amounts, Decimal(0)), self.currency)
 
     @property
@@ -692,7 +838,16 @@ def check_totals(invoice: Invoice) -> tuple[str, ...]:
                 f" − {line.discount} + {line.charge} = {computed}, the line states {line.line_extension}"
             )
     warnings.extend(_check_per_unit_taxes(invoice, slack))
-    taxes = sum((t.amount for t in invoice.taxes if not t.withholding), Decimal(0))
+    if invoice.allowance_charges:
+        adjusted = invoice.net.amount
+        if abs(adjusted - totals.tax_exclusive) > _tolerance(
+            invoice.currency, len(invoice.allowance_charges)
+        ):
+            warnings.append(
+                f"invoice {invoice.number}: lines {totals.line_extension} with the document's allowances"
+                f" and charges come to {adjusted}, the tax-exclusive total is {totals.tax_exclusive}"
+            )
+    taxes = sum((invoice.owed(t) for t in invoice.taxes if not t.withholding), Decimal(0))
     if invoice.taxes and abs(totals.tax_exclusive + taxes - totals.tax_inclusive) > _tolerance(
         invoice.currency, len(invoice.taxes)
     ):

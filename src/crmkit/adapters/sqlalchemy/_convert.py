@@ -22,11 +22,12 @@ SQLAlchemy. :class:`RowMapper` turns one into the flat ``dict`` a Core
 from __future__ import annotations
 
 import enum
+import functools
 import types
 import typing
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast
 
@@ -36,7 +37,7 @@ import sqlalchemy as sa
 
 from crmkit.domain.errors import ValidationError
 
-__all__ = ["RowMapper", "converter", "utc", "uuid_of", "uuids_of"]
+__all__ = ["RowMapper", "converter", "local", "offset_of", "utc", "uuid_of", "uuids_of"]
 
 T = TypeVar("T")
 
@@ -46,6 +47,35 @@ def utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def offset_of(value: datetime) -> int | None:
+    """The UTC offset of an aware ``value`` in whole seconds, to store beside its UTC instant.
+
+    >>> from datetime import timedelta, timezone
+    >>> offset_of(datetime(2026, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=3))))
+    10800
+    """
+    offset = value.utcoffset()
+    return None if offset is None else int(offset.total_seconds())
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(seconds: int) -> timezone:
+    return UTC if seconds == 0 else timezone(timedelta(seconds=seconds))
+
+
+def local(value: datetime, offset: int | None) -> datetime:
+    """A stored UTC time back at the offset it was written with (``None``: UTC).
+
+    The same instant, with the local date and time the domain gave it (V1: an
+    invoice issued at 00:30 Istanbul time keeps its day on every back end).
+
+    >>> local(datetime(2025, 12, 31, 21, 30), 10800).isoformat()
+    '2026-01-01T00:30:00+03:00'
+    """
+    instant = utc(value)
+    return instant if not offset else instant.astimezone(_zone(offset))
 
 
 _new = object.__new__

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 
-from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.sqlalchemy._convert import local, offset_of, utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
 from crmkit.adapters.sqlalchemy.invoice_tables import (
@@ -40,7 +40,9 @@ from crmkit.adapters.sqlalchemy.tables import LABEL, NAME, audit_entries
 from crmkit.adapters.unit_of_work import audit_entry
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.invoices import (
+    AllowanceCharge,
     DeliveryStatus,
+    ExchangeRate,
     Invoice,
     InvoiceId,
     InvoiceImported,
@@ -50,6 +52,7 @@ from crmkit.domain.invoices import (
     InvoiceTotals,
     LineReversal,
     OrderLine,
+    RateKind,
     SalesOrder,
     Tax,
 )
@@ -69,7 +72,7 @@ _AUDIT_COLUMNS = ("actor_id", "at", "aggregate_type", "aggregate_id", "version",
 """Most keys one ``IN (…)`` look-up sends."""
 
 _HEADER_COLUMNS: tuple[str, ...] = tuple(
-    c.key for c in invoices.columns if c.key not in ("delivered_at", "received_by")
+    c.key for c in invoices.columns if c.key not in ("delivered_at", "received_by", "delivered_offset")
 )
 _LINE_COLUMNS: tuple[str, ...] = tuple(
     c.key for c in invoice_lines.columns if c.key not in ("returned_quantity", "returned_amount")
@@ -167,6 +170,62 @@ def _refs_from(text: str) -> tuple[InvoiceReference, ...]:
     )
 
 
+def _adjustments_json(items: tuple[AllowanceCharge, ...]) -> str | None:
+    """Document allowances and charges: ``[[charge, amount, reason, percent, base], …]``; ``None``: none."""
+    if not items:
+        return None
+    return json.dumps(
+        [[i.charge, str(i.amount), i.reason, _d(i.percent), _d(i.base_amount)] for i in items],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def _adjustments_from(text: str | None) -> tuple[AllowanceCharge, ...]:
+    if not text:
+        return ()
+    return tuple(
+        AllowanceCharge(
+            charge=charge,
+            amount=Decimal(amount),
+            reason=reason,
+            percent=None if percent is None else Decimal(percent),
+            base_amount=None if base is None else Decimal(base),
+        )
+        for charge, amount, reason, percent, base in json.loads(text)
+    )
+
+
+def _rates_json(rates: tuple[ExchangeRate, ...]) -> str | None:
+    """Exchange rates: ``[[kind, source, target, rate, day], …]``; ``None``: none."""
+    if not rates:
+        return None
+    return json.dumps(
+        [
+            [r.kind.value, r.source, r.target, str(r.rate), None if r.day is None else r.day.isoformat()]
+            for r in rates
+        ],
+        separators=(",", ":"),
+    )
+
+
+def _rates_from(text: str | None) -> tuple[ExchangeRate, ...]:
+    from datetime import date
+
+    if not text:
+        return ()
+    return tuple(
+        ExchangeRate(
+            kind=RateKind(kind),
+            source=source,
+            target=target,
+            rate=Decimal(rate),
+            day=None if day is None else date.fromisoformat(day),
+        )
+        for kind, source, target, rate, day in json.loads(text)
+    )
+
+
 def _check(value: str | None, limit: int, field: str, number: str) -> None:
     if value is not None and len(value) > limit:
         raise ValidationError(field, f"invoice {number}: {field} is longer than {limit} characters")
@@ -255,6 +314,9 @@ def _header_row(invoice: Invoice) -> tuple[Any, ...]:
         _refs_json(invoice.references),
         invoice.source[:1000],
         len(invoice.lines),
+        offset_of(invoice.issued_at),
+        _adjustments_json(invoice.allowance_charges),
+        _rates_json(invoice.exchange_rates),
     )
 
 
@@ -381,7 +443,7 @@ def _invoice_of(row: Any, lines: tuple[InvoiceLine, ...]) -> Invoice:
     return Invoice(
         id=InvoiceId(row.id),
         number=row.number,
-        issued_at=utc(row.issued_at),
+        issued_at=local(row.issued_at, row.issued_offset),
         currency=row.currency,
         seller=InvoiceParty(
             row.seller_name, row.seller_tax_no, row.seller_scheme, row.seller_city, row.seller_country
@@ -410,6 +472,8 @@ def _invoice_of(row: Any, lines: tuple[InvoiceLine, ...]) -> Invoice:
         sales_person=row.sales_person,
         order_number=row.order_number,
         source=row.source,
+        allowance_charges=_adjustments_from(row.allowance_charges),
+        exchange_rates=_rates_from(row.exchange_rates),
     )
 
 
@@ -627,10 +691,10 @@ class SqlInvoiceRepository:
         statement = (
             sa.update(invoices)
             .where(invoices.c.id == invoice)
-            .values(delivered_at=utc(at), received_by=received_by)
+            .values(delivered_at=utc(at), delivered_offset=offset_of(at), received_by=received_by)
         )
         self._uow.read(statement)
-        delivery = Delivery(invoice, DeliveryStatus.DELIVERED, utc(at), received_by)
+        delivery = Delivery(invoice, DeliveryStatus.DELIVERED, at, received_by)
         self._uow.read(
             sa.insert(audit_entries).values(self._audit(INVOICE_AGGREGATE, invoice, 1, before, delivery))
         )
@@ -642,15 +706,16 @@ class SqlInvoiceRepository:
         Raises:
             NotFound: when the invoice is not stored.
         """
-        rows = self._rows(
-            sa.select(invoices.c.delivered_at, invoices.c.received_by).where(invoices.c.id == invoice)
-        )
+        c = invoices.c
+        rows = self._rows(sa.select(c.delivered_at, c.delivered_offset, c.received_by).where(c.id == invoice))
         if not rows:
             raise NotFound("invoice", invoice)
         at = rows[0].delivered_at
         if at is None:
             return Delivery(invoice, DeliveryStatus.PENDING)
-        return Delivery(invoice, DeliveryStatus.DELIVERED, utc(at), rows[0].received_by)
+        return Delivery(
+            invoice, DeliveryStatus.DELIVERED, local(at, rows[0].delivered_offset), rows[0].received_by
+        )
 
     def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
         """Invoices not handed over yet, oldest issue first, then by id."""
@@ -698,6 +763,7 @@ class SqlInvoiceRepository:
                         "version": order.version,
                         "customer": order.customer,
                         "ordered_at": utc(order.ordered_at),
+                        "ordered_offset": offset_of(order.ordered_at),
                     },
                 )
                 if rows:
@@ -730,7 +796,7 @@ class SqlInvoiceRepository:
                 found[head.number] = SalesOrder(
                     number=head.number,
                     customer=head.customer,
-                    ordered_at=utc(head.ordered_at),
+                    ordered_at=local(head.ordered_at, head.ordered_offset),
                     lines=tuple(lines.get(head.number, ())),
                     version=head.version,
                 )
