@@ -499,7 +499,7 @@ class AllowanceCharge:
         charge: ``True`` for a charge (adds), ``False`` for an allowance (subtracts).
         amount: the amount, not negative.
         reason: the reason as the document gives it, when it does.
-        percent: the rate it was computed with (``MultiplierFactorNumeric``), when given.
+        multiplier: the factor it was computed with (``MultiplierFactorNumeric``), as given.
         base_amount: the amount it was computed on, when given.
 
     Raises:
@@ -509,7 +509,7 @@ class AllowanceCharge:
     charge: bool
     amount: Decimal = attrs.field(converter=_amount)
     reason: str | None = None
-    percent: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    multiplier: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     base_amount: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
 
     def __attrs_post_init__(self) -> None:

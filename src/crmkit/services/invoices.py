@@ -170,20 +170,36 @@ def _checksum_ok(number: str) -> bool:
     return tax_number_checksum_ok(number)
 
 
+_LENGTHS = {"VKN": 10, "TCKN": 11}
+"""How many digits a number labelled with this scheme has."""
+
+
+def _tax_number_problem(scheme: str | None, number: str) -> str | None:
+    """Why a party's Turkish tax number is wrong, or ``None``: checked as what its scheme says it is.
+
+    A ``VKN`` has 10 digits, a ``TCKN`` 11; an unlabelled 10- or 11-digit number is
+    checked as the one its length makes it. Other schemes are not Turkish numbers.
+    """
+    length = _LENGTHS.get(scheme or "")
+    if length is None:
+        if scheme not in (None, "TAX") or not number.isdigit() or len(number) not in (10, 11):
+            return None
+        label = "tax number"
+    else:
+        label = scheme or ""
+        if not number.isascii() or not number.isdigit() or len(number) != length:
+            return f"{label} {number} is not {length} digits"
+    return None if _checksum_ok(number) else f"{label} {number} fails its checksum"
+
+
 def _tax_warnings(invoice: Invoice, location: str) -> list[str]:
     warnings = []
     for role, party in (("seller", invoice.seller), ("buyer", invoice.buyer)):
-        number = party.tax_no
-        if number is None:
+        if party.tax_no is None:
             continue
-        is_turkish = party.scheme in ("VKN", "TCKN") or (
-            party.scheme in (None, "TAX") and number.isdigit() and len(number) in (10, 11)
-        )
-        if is_turkish and not _checksum_ok(number):
-            label = party.scheme if party.scheme in ("VKN", "TCKN") else "tax number"
-            warnings.append(
-                f"{location}: invoice {invoice.number}: {role} {label} {number} fails its checksum"
-            )
+        problem = _tax_number_problem(party.scheme, party.tax_no)
+        if problem is not None:
+            warnings.append(f"{location}: invoice {invoice.number}: {role} {problem}")
     return warnings
 
 
@@ -330,7 +346,8 @@ class Invoices(ServiceBase):
         except ValidationError as error:
             report.rejected.append(Rejection(record.location, error.reason, invoice.number))
             return None
-        warnings = [*record.warnings, *warnings, *_tax_warnings(invoice, record.location)]
+        located = [w if w.startswith(record.location) else f"{record.location}: {w}" for w in warnings]
+        warnings = [*record.warnings, *located, *_tax_warnings(invoice, record.location)]
         return _Pending(record, invoice, warnings)
 
     def _flush(

@@ -171,11 +171,11 @@ def _refs_from(text: str) -> tuple[InvoiceReference, ...]:
 
 
 def _adjustments_json(items: tuple[AllowanceCharge, ...]) -> str | None:
-    """Document allowances and charges: ``[[charge, amount, reason, percent, base], …]``; ``None``: none."""
+    """Document allowances and charges: ``[[charge, amount, reason, multiplier, base], …]`` or ``None``."""
     if not items:
         return None
     return json.dumps(
-        [[i.charge, str(i.amount), i.reason, _d(i.percent), _d(i.base_amount)] for i in items],
+        [[i.charge, str(i.amount), i.reason, _d(i.multiplier), _d(i.base_amount)] for i in items],
         separators=(",", ":"),
         ensure_ascii=False,
     )
@@ -189,10 +189,10 @@ def _adjustments_from(text: str | None) -> tuple[AllowanceCharge, ...]:
             charge=charge,
             amount=Decimal(amount),
             reason=reason,
-            percent=None if percent is None else Decimal(percent),
+            multiplier=None if multiplier is None else Decimal(multiplier),
             base_amount=None if base is None else Decimal(base),
         )
-        for charge, amount, reason, percent, base in json.loads(text)
+        for charge, amount, reason, multiplier, base in json.loads(text)
     )
 
 

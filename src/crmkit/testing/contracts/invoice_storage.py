@@ -118,7 +118,7 @@ def sample_invoice(
                 charge=False,
                 amount=Decimal("10.00"),
                 reason="Kampanya indirimi",
-                percent=Decimal("1.5"),
+                multiplier=Decimal("0.015"),
                 base_amount=Decimal("666.67"),
             ),
             AllowanceCharge(charge=True, amount=Decimal("2.50")),
