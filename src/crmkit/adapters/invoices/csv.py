@@ -50,15 +50,19 @@ last line of its invoice, so ``read(since=cursor)`` resumes after it.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from crmkit.adapters.invoices.csv_numbers import NumberFormat
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices import (
     VAT,
@@ -128,33 +132,21 @@ _NUMBER_CACHE = 100_000
 """Most parsed numbers remembered (by their text) before the memo starts over."""
 
 
-def _normalise(value: str) -> str:
-    """``1.234,56`` → ``1234.56`` and ``1,234.56`` → ``1234.56``: the last separator is the decimal one."""
-    comma, dot = value.rfind(","), value.rfind(".")
-    if comma > dot:
-        return value.replace(".", "").replace(" ", "").replace(",", ".")
-    return value.replace(",", "").replace(" ", "")
-
-
-def parse_decimal(text: str, field: str = "amount") -> Decimal:
-    """Read a number written with ``.`` or ``,`` as the decimal separator.
+def parse_decimal(
+    text: str, field: str = "amount", *, decimal: str | None = None, thousands: str | None = None
+) -> Decimal:
+    """Read a number with the given separators (:class:`NumberFormat`); unconfigured, only unambiguous ones.
 
     >>> parse_decimal("1.234,56"), parse_decimal("1,234.56"), parse_decimal(" 786,90 ")
     (Decimal('1234.56'), Decimal('1234.56'), Decimal('786.90'))
+    >>> parse_decimal("1.250", decimal=","), parse_decimal("1.250", decimal=".", thousands="")
+    (Decimal('1250'), Decimal('1.250'))
 
     Raises:
-        ValidationError: naming ``field`` when it is not a finite number.
+        ValidationError: naming ``field`` when it is not a finite number, is grouped wrongly,
+            or is ambiguous with no separators configured (``1.250``).
     """
-    value = text.strip()
-    if "," in value:
-        value = _normalise(value)
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        raise ValidationError(field, f"{text.strip()!r} is not a number") from None
-    if not result.is_finite():
-        raise ValidationError(field, f"{text.strip()!r} is not a number")
-    return result
+    return NumberFormat(decimal, thousands).parse(text, field)
 
 
 def parse_date(text: str, field: str = "issue_date") -> date:
@@ -208,21 +200,14 @@ def _problem(name: str, line_no: int, column: str, reason: str) -> ValidationErr
     return ValidationError(column, f"{name}:{line_no}: {column}: {reason}")
 
 
-def _decimal(text: str, column: str, name: str, line_no: int) -> Decimal:
-    """A required number of a row (the hot path: one ``Decimal`` call for plain numbers)."""
-    value = text
-    if "," in value:
-        value = value.replace(",", ".") if "." not in value else _normalise(value)
+def _decimal(text: str, column: str, name: str, line_no: int, numbers: NumberFormat) -> Decimal:
+    """A required number of a row, read with the source's separators."""
     try:
-        result = Decimal(value)
-    except InvalidOperation:
-        stripped = text.strip()
-        if not stripped:
+        return numbers.parse(text, column)
+    except ValidationError as error:
+        if not text.strip():
             raise _problem(name, line_no, column, "is empty") from None
-        raise _problem(name, line_no, column, f"{stripped!r} is not a number") from None
-    if not result.is_finite():
-        raise _problem(name, line_no, column, f"{text.strip()!r} is not a number")
-    return result
+        raise _problem(name, line_no, column, error.reason) from None
 
 
 class _Continuation:
@@ -245,17 +230,66 @@ class _Continuation:
         return line
 
 
-_PLAIN_LIMIT = 100_000
-"""Longer lines go through the csv module (which enforces its field size limit)."""
+_FIELD_LIMIT = 131_072
+"""The csv module's default field size limit: a longer field is refused, not read."""
+_UNDECODABLE = re.compile("[\ud800-\udfff]")
+"""What :func:`_mark_undecodable` leaves for bytes the encoding cannot decode (never valid text)."""
+_HANDLER = "crmkit.csv.undecodable"
 
 
-def _records(handle: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """``(line number, fields)`` of each record after the header (line 1), as :func:`csv.reader` reads them.
+def _register_handler() -> None:
+    """Register :func:`_mark_undecodable` under :data:`_HANDLER` (once; at first read, not at import)."""
+    try:
+        codecs.lookup_error(_HANDLER)
+    except LookupError:
+        codecs.register_error(_HANDLER, _mark_undecodable)
 
-    A line with no quote character (nor NUL, nor an overlong one) is a record of its own whose
-    fields the csv module would split exactly at the delimiter: it is split with :meth:`str.split`,
-    several times faster. Any other line, and the lines a quoted field runs on to, go through
-    one :func:`csv.reader`. The number is that of the record's last physical line.
+
+def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
+    """A decode error handler: each undecodable byte becomes the lone surrogate U+DC00 + byte."""
+    assert isinstance(error, UnicodeDecodeError)
+    bad = error.object[error.start : error.end]
+    return "".join(chr(0xDC00 + byte) for byte in bad), error.end
+
+
+def _decoding_problem(line: str, encoding: str) -> str | None:
+    """Why a decoded line is not text (a byte the encoding cannot decode, a NUL), or ``None``."""
+    if "\0" in line:
+        return f"contains a NUL character at character {line.index(chr(0)) + 1}"
+    if line.isascii():
+        return None
+    found = _UNDECODABLE.search(line)
+    if found is None:
+        return None
+    code = ord(found[0])
+    byte = f"byte 0x{code - 0xDC00:02X}" if 0xDC00 <= code <= 0xDCFF else "a lone surrogate"
+    return (
+        f"{byte} at character {found.start() + 1} is not {encoding}; set the source's encoding"
+        " (?encoding=cp1254 for a Turkish Windows export)"
+    )
+
+
+def _overlong(values: list[str]) -> str | None:
+    for column, value in enumerate(values, start=1):
+        if len(value) > _FIELD_LIMIT:
+            return f"field {column} is longer than {_FIELD_LIMIT:,} characters"
+    return None
+
+
+def _records(
+    handle: Iterator[str], delimiter: str, encoding: str = "utf-8"
+) -> Iterator[tuple[int, list[str], str | None]]:
+    """``(line number, fields, problem)`` of each record after the header (line 1).
+
+    A line with no quote character is a record of its own whose fields the csv module would
+    split exactly at the delimiter: it is split with :meth:`str.split`, several times faster
+    (a field over the csv module's limit is refused the same way). Any other line, and the
+    lines a quoted field runs on to, go through one :func:`csv.reader`. The number is that of
+    the record's last physical line.
+
+    ``problem`` says why a record cannot be read (a byte the encoding cannot decode, a NUL,
+    a field over the csv module's limit); its fields are then as split, or empty when the
+    csv module could not split them. One bad line never stops the others.
     """
     feed = _Continuation(handle)
     reader = csv.reader(feed, delimiter=delimiter)
@@ -263,27 +297,61 @@ def _records(handle: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[
     line_no = 1
     for line in handle:
         line_no += 1
-        if plain and '"' not in line and "\0" not in line and len(line) < _PLAIN_LIMIT:
+        problem = _decoding_problem(line, encoding)
+        if plain and '"' not in line:
             stripped = line.rstrip("\r\n")
-            yield line_no, (stripped.split(delimiter) if stripped else [])
+            values = stripped.split(delimiter) if stripped else []
+            if problem is None and len(line) > _FIELD_LIMIT:
+                problem = _overlong(values)
+            yield line_no, values, problem
             continue
-        feed.first, feed.more = line, 0
+        feed.first, feed.more = (line.replace("\0", "") if "\0" in line else line), 0
         try:
             values = next(reader)
         except StopIteration:  # pragma: no cover - a line always makes a record
             return
+        except csv.Error as error:  # a quoted field over the limit, a NUL in a continued line
+            line_no += feed.more
+            yield line_no, [], problem or f"cannot be split into fields ({error})"
+            continue
+        if problem is None and feed.more:  # the lines a quoted field ran on to
+            problem = _decoding_problem("\n".join(values), encoding) or _overlong(values)
         line_no += feed.more
-        yield line_no, values
+        yield line_no, values, problem
+
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def _foreign_bom(start: bytes, encoding: str) -> str | None:
+    """The UTF-16/32 a file's byte-order mark declares when the source reads another encoding."""
+    family = encoding.lower().replace("_", "-")
+    for bom, name in _BOMS:
+        if start.startswith(bom):
+            return None if family.startswith(name.lower()) else name
+    return None
 
 
 class CsvInvoiceSource:
     """A CSV file of invoice lines as an :class:`~crmkit.ports.invoices.InvoiceSource`.
 
     Args:
-        path: the file (UTF-8, a BOM is allowed).
+        path: the file (UTF-8 by default; a UTF-8 BOM is allowed).
         url: the URL it was built from.
         delimiter: the field separator; guessed from the header (``;``, tab or ``,``) when ``None``.
         timezone_name: zone of the issue dates and times.
+        encoding: the file's encoding (``utf-8``, ``cp1254``, ``utf-16`` …).
+        decimal: the decimal separator of its numbers (``.`` or ``,``); ``None``: numbers are read
+            only when unambiguous (see :mod:`crmkit.adapters.invoices.csv_numbers`).
+        thousands: their thousands separator (default: the other of ``.`` and ``,``; ``""``: none).
+
+    Raises:
+        ValidationError: an unknown encoding, or separators that are not allowed, naming the option.
     """
 
     def __init__(
@@ -293,17 +361,28 @@ class CsvInvoiceSource:
         url: str = "",
         delimiter: str | None = None,
         timezone_name: str = "Europe/Istanbul",
+        encoding: str = "utf-8",
+        decimal: str | None = None,
+        thousands: str | None = None,
     ) -> None:
         self.path = path
         self.url = url or f"{SCHEME}://{path}"
         self.delimiter = delimiter
         self.zone = ZoneInfo(timezone_name)
+        try:
+            self.encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise ValidationError("encoding", f"{encoding!r} is not an encoding Python knows") from None
+        self.numbers = NumberFormat(decimal, thousands)
         self._dates: dict[str, date] = {}
         self._numbers: dict[str, Decimal] = {}
 
     @classmethod
     def from_url(cls, url: str) -> CsvInvoiceSource:
         """Build a source from ``csv:///path/file.csv?delimiter=;&tz=Europe/Istanbul``.
+
+        Further options: ``encoding`` (``cp1254``), ``decimal`` and ``thousands``
+        (``?decimal=,&thousands=.`` for Turkish numbers; ``thousands=`` for none).
 
         Raises:
             ValidationError: naming ``url`` when the file does not exist or an option is bad.
@@ -317,7 +396,17 @@ class CsvInvoiceSource:
         if delimiter is not None and len(delimiter) != 1:
             raise ValidationError("url", f"{url}: delimiter must be one character")
         try:
-            return cls(path, url=url, delimiter=delimiter, timezone_name=options.get("tz", "Europe/Istanbul"))
+            return cls(
+                path,
+                url=url,
+                delimiter=delimiter,
+                timezone_name=options.get("tz", "Europe/Istanbul"),
+                encoding=options.get("encoding", "utf-8"),
+                decimal=options.get("decimal"),
+                thousands=options.get("thousands"),
+            )
+        except ValidationError as error:
+            raise ValidationError("url", f"{url}: {error.field}: {error.reason}") from None
         except (ValueError, KeyError) as error:
             raise ValidationError("url", f"{url}: {error}") from None
 
@@ -334,8 +423,19 @@ class CsvInvoiceSource:
                 raise ValidationError("since", f"{since!r} is not a cursor of {self.url}")
             skip_to = int(since[5:])
         name = self.path.name
-        with self.path.open(encoding="utf-8-sig", newline="") as handle:
+        with self.path.open("rb") as raw:
+            foreign = _foreign_bom(raw.read(4), self.encoding)
+            if foreign is not None:  # the whole file is unreadable: one record, past its last line
+                yield from self._unreadable(raw, name, skip_to, f"is {foreign} (its byte-order mark says so)")
+                return
+            raw.seek(0)
+            codec = "utf-8-sig" if self.encoding == "utf-8" else self.encoding
+            _register_handler()
+            handle = io.TextIOWrapper(raw, encoding=codec, errors=_HANDLER, newline="")
             header_line = handle.readline()
+            if "\0" in header_line:
+                yield from self._unreadable(raw, name, skip_to, "has NUL characters in its header")
+                return
             delimiter = self.delimiter or (
                 ";" if ";" in header_line else "\t" if "\t" in header_line else ","
             )
@@ -356,14 +456,21 @@ class CsvInvoiceSource:
             rows: list[tuple[int, list[str]]] = []
             width = len(header)
             seller_text = number_text = ""  # the current invoice's key fields, as written
-            for line_no, values in _records(handle, delimiter):
+            for line_no, values, bad in _records(handle, delimiter, self.encoding):
                 if line_no <= skip_to:
                     continue
-                problem = None
-                if len(values) != width:
+                problem = None if bad is None else f"{name}:{line_no}: {bad}"
+                if not values and problem is not None:  # not even split: a record of its own
+                    if current is not None:
+                        yield self._record(current, name, columns)
+                        current, seller_text, number_text = None, "", ""
+                    yield SourceRecord(cursor=f"line:{line_no}", location=f"{name}:{line_no}", error=problem)
+                    continue
+                if len(values) != width and problem is None:
                     if not any(v.strip() for v in values):
                         continue
                     problem = f"{name}:{line_no}: {len(values)} fields, the header has {width}"
+                if len(values) < width:
                     values = values + [""] * (width - len(values))
                 if current is None or values[i_number] != number_text or values[i_seller] != seller_text:
                     seller_text, number_text = values[i_seller], values[i_number]
@@ -378,6 +485,20 @@ class CsvInvoiceSource:
                 rows.append((line_no, values))
             if current is not None:
                 yield self._record(current, name, columns)
+
+    def _unreadable(
+        self, raw: io.BufferedReader, name: str, skip_to: int, why: str
+    ) -> Iterator[SourceRecord]:
+        """One rejected record for a file none of whose lines can be read: its cursor is past its end."""
+        raw.seek(0)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(1 << 20), b""))
+        last = max(lines, 1)
+        if last <= skip_to:
+            return
+        reason = (
+            f"{name}:1: the file {why}, but the source reads {self.encoding}; set its encoding (?encoding=)"
+        )
+        yield SourceRecord(cursor=f"line:{last}", location=f"{name}:1-{last}", error=reason)
 
     def _record(self, rows: _Rows, name: str, columns: _Columns) -> SourceRecord:
         span = (
@@ -416,13 +537,14 @@ class CsvInvoiceSource:
         i_order, i_order_line = at["order_number"], at["order_line"]
         numbers = self._numbers
         number = numbers.get
+        number_format = self.numbers
 
         def amount(text: str, column: str, line: int) -> Decimal:
             # Every value the file repeats (prices, rates, quantities) is parsed once: a finite Decimal.
             # Callers try ``number(text) or amount(...)`` first (a zero comes back here, and is found).
             found = number(text)
             if found is None:
-                found = numbers[text] = _decimal(text, column, name, line)
+                found = numbers[text] = _decimal(text, column, name, line, number_format)
             return found
 
         lines: list[InvoiceLine] = []
@@ -494,7 +616,7 @@ class CsvInvoiceSource:
 
         def optional(values: list[str], column: str, line: int) -> Decimal | None:
             value = text(values, column)
-            return _decimal(value, column, name, line) if value else None
+            return _decimal(value, column, name, line, self.numbers) if value else None
 
         seller_tax = text(first, "seller_tax_no") or None
         buyer_tax = text(first, "buyer_tax_no") or None
