@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import crmkit
-from crmkit.adapters.invoices.csv import _records
+from crmkit.adapters.invoices.csv_lines import records
 from crmkit.domain.invoices import Invoice, InvoiceLine, Tax, trusted_line, trusted_tax
 from crmkit.ports.invoices import SourceRecord
 from crmkit.services.invoices import IMPORT_GC_THRESHOLD, Invoices
@@ -29,7 +29,7 @@ def test_records_split_exactly_as_the_csv_module_reads(rows: list[list[str]], de
     expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))[1:]
     handle = iter(io.StringIO(text, newline=""))
     next(handle)  # the header is read before the records
-    got = [fields for _, fields, problem in _records(handle, delimiter) if problem is None]
+    got = [fields for _, fields, problem in records(handle, delimiter) if problem is None]
     assert got == expected
 
 

@@ -1,6 +1,6 @@
 """Invoices exported by an ERP as CSV, one row per invoice line (SPEC §7 V1).
 
-``csv:///srv/erp/sales.csv`` (options: ``?delimiter=;``, ``?tz=Europe/Istanbul``).
+``csv:///srv/erp/sales.csv`` (options below the table).
 The first row names the columns; their order is free, names are matched
 case-insensitively, unknown columns are ignored. Rows of one invoice are
 consecutive (same seller and ``invoice_number``).
@@ -40,12 +40,21 @@ invoice_net_total              the document's line-extension total; checked agai
 invoice_payable                the document's payable amount; lines + KDV if absent
 ===================  ========  ===============================================
 
-Numbers take ``.`` or ``,`` as the decimal separator (``1234.56``,
-``1234,56``, ``1.234,56``, ``1,234.56``: when both appear, the last one is the
-decimal separator); never floats. A bad row (a missing value, a bad number or
-date) rejects its invoice — never half of one — with the file, line number and
-reason; the other invoices are read on. A record's cursor is the number of the
-last line of its invoice, so ``read(since=cursor)`` resumes after it.
+Options: ``?delimiter=;``, ``?tz=Europe/Istanbul``, ``?encoding=cp1254`` (UTF-8 by
+default), ``?decimal=,&thousands=.`` (the separators of numbers, see
+:mod:`~crmkit.adapters.invoices.csv_numbers`: unconfigured, a number is read only
+when it can mean one thing, so ``1.250`` is refused as ambiguous; never floats).
+A missing issue time is local midnight in ``tz``.
+
+A bad row (a missing value, a bad number or date, a byte the encoding cannot
+decode, a NUL, a field over 131,072 characters) rejects its invoice — never half
+of one — with the file, line number and reason; the other invoices are read on.
+A UTF-16/32 file read as another encoding is one rejected record. A record's
+cursor is the number of the last line of its invoice, so ``read(since=cursor)``
+resumes after it.
+
+Over 500 lines because the per-row hot path (:meth:`CsvInvoiceSource._lines`) and
+the column table above belong with the reader they describe.
 """
 
 from __future__ import annotations
@@ -53,7 +62,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -62,6 +70,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from crmkit.adapters.invoices.csv_lines import UNDECODABLE, foreign_bom, records, register_undecodable
 from crmkit.adapters.invoices.csv_numbers import NumberFormat
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices import (
@@ -210,133 +219,6 @@ def _decimal(text: str, column: str, name: str, line_no: int, numbers: NumberFor
         raise _problem(name, line_no, column, error.reason) from None
 
 
-class _Continuation:
-    """The lines a :func:`csv.reader` reads: the one it is given, then what follows in the file."""
-
-    def __init__(self, handle: Iterator[str]) -> None:
-        self.handle = handle
-        self.first: str | None = None
-        self.more = 0  # lines taken from the file after ``first``
-
-    def __iter__(self) -> _Continuation:
-        return self
-
-    def __next__(self) -> str:
-        if self.first is not None:
-            line, self.first = self.first, None
-            return line
-        line = next(self.handle)
-        self.more += 1
-        return line
-
-
-_FIELD_LIMIT = 131_072
-"""The csv module's default field size limit: a longer field is refused, not read."""
-_UNDECODABLE = re.compile("[\ud800-\udfff]")
-"""What :func:`_mark_undecodable` leaves for bytes the encoding cannot decode (never valid text)."""
-_HANDLER = "crmkit.csv.undecodable"
-
-
-def _register_handler() -> None:
-    """Register :func:`_mark_undecodable` under :data:`_HANDLER` (once; at first read, not at import)."""
-    try:
-        codecs.lookup_error(_HANDLER)
-    except LookupError:
-        codecs.register_error(_HANDLER, _mark_undecodable)
-
-
-def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
-    """A decode error handler: each undecodable byte becomes the lone surrogate U+DC00 + byte."""
-    assert isinstance(error, UnicodeDecodeError)
-    bad = error.object[error.start : error.end]
-    return "".join(chr(0xDC00 + byte) for byte in bad), error.end
-
-
-def _decoding_problem(line: str, encoding: str) -> str | None:
-    """Why a decoded line is not text (a byte the encoding cannot decode, a NUL), or ``None``."""
-    if "\0" in line:
-        return f"contains a NUL character at character {line.index(chr(0)) + 1}"
-    if line.isascii():
-        return None
-    found = _UNDECODABLE.search(line)
-    if found is None:
-        return None
-    code = ord(found[0])
-    byte = f"byte 0x{code - 0xDC00:02X}" if 0xDC00 <= code <= 0xDCFF else "a lone surrogate"
-    return (
-        f"{byte} at character {found.start() + 1} is not {encoding}; set the source's encoding"
-        " (?encoding=cp1254 for a Turkish Windows export)"
-    )
-
-
-def _overlong(values: list[str]) -> str | None:
-    for column, value in enumerate(values, start=1):
-        if len(value) > _FIELD_LIMIT:
-            return f"field {column} is longer than {_FIELD_LIMIT:,} characters"
-    return None
-
-
-def _records(
-    handle: Iterator[str], delimiter: str, encoding: str = "utf-8"
-) -> Iterator[tuple[int, list[str], str | None]]:
-    """``(line number, fields, problem)`` of each record after the header (line 1).
-
-    A line with no quote character is a record of its own whose fields the csv module would
-    split exactly at the delimiter: it is split with :meth:`str.split`, several times faster
-    (a field over the csv module's limit is refused the same way). Any other line, and the
-    lines a quoted field runs on to, go through one :func:`csv.reader`. The number is that of
-    the record's last physical line.
-
-    ``problem`` says why a record cannot be read (a byte the encoding cannot decode, a NUL,
-    a field over the csv module's limit); its fields are then as split, or empty when the
-    csv module could not split them. One bad line never stops the others.
-    """
-    feed = _Continuation(handle)
-    reader = csv.reader(feed, delimiter=delimiter)
-    plain = delimiter not in '"\r\n\0'
-    line_no = 1
-    for line in handle:
-        line_no += 1
-        problem = _decoding_problem(line, encoding)
-        if plain and '"' not in line:
-            stripped = line.rstrip("\r\n")
-            values = stripped.split(delimiter) if stripped else []
-            if problem is None and len(line) > _FIELD_LIMIT:
-                problem = _overlong(values)
-            yield line_no, values, problem
-            continue
-        feed.first, feed.more = (line.replace("\0", "") if "\0" in line else line), 0
-        try:
-            values = next(reader)
-        except StopIteration:  # pragma: no cover - a line always makes a record
-            return
-        except csv.Error as error:  # a quoted field over the limit, a NUL in a continued line
-            line_no += feed.more
-            yield line_no, [], problem or f"cannot be split into fields ({error})"
-            continue
-        if problem is None and feed.more:  # the lines a quoted field ran on to
-            problem = _decoding_problem("\n".join(values), encoding) or _overlong(values)
-        line_no += feed.more
-        yield line_no, values, problem
-
-
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (b"\xff\xfe\x00\x00", "UTF-32"),
-    (b"\x00\x00\xfe\xff", "UTF-32"),
-    (b"\xff\xfe", "UTF-16"),
-    (b"\xfe\xff", "UTF-16"),
-)
-
-
-def _foreign_bom(start: bytes, encoding: str) -> str | None:
-    """The UTF-16/32 a file's byte-order mark declares when the source reads another encoding."""
-    family = encoding.lower().replace("_", "-")
-    for bom, name in _BOMS:
-        if start.startswith(bom):
-            return None if family.startswith(name.lower()) else name
-    return None
-
-
 class CsvInvoiceSource:
     """A CSV file of invoice lines as an :class:`~crmkit.ports.invoices.InvoiceSource`.
 
@@ -424,14 +306,14 @@ class CsvInvoiceSource:
             skip_to = int(since[5:])
         name = self.path.name
         with self.path.open("rb") as raw:
-            foreign = _foreign_bom(raw.read(4), self.encoding)
+            foreign = foreign_bom(raw.read(4), self.encoding)
             if foreign is not None:  # the whole file is unreadable: one record, past its last line
                 yield from self._unreadable(raw, name, skip_to, f"is {foreign} (its byte-order mark says so)")
                 return
             raw.seek(0)
             codec = "utf-8-sig" if self.encoding == "utf-8" else self.encoding
-            _register_handler()
-            handle = io.TextIOWrapper(raw, encoding=codec, errors=_HANDLER, newline="")
+            register_undecodable()
+            handle = io.TextIOWrapper(raw, encoding=codec, errors=UNDECODABLE, newline="")
             header_line = handle.readline()
             if "\0" in header_line:
                 yield from self._unreadable(raw, name, skip_to, "has NUL characters in its header")
@@ -456,7 +338,7 @@ class CsvInvoiceSource:
             rows: list[tuple[int, list[str]]] = []
             width = len(header)
             seller_text = number_text = ""  # the current invoice's key fields, as written
-            for line_no, values, bad in _records(handle, delimiter, self.encoding):
+            for line_no, values, bad in records(handle, delimiter, self.encoding):
                 if line_no <= skip_to:
                     continue
                 problem = None if bad is None else f"{name}:{line_no}: {bad}"
