@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 import crmkit
 from crmkit.adapters.invoices.csv_lines import records
-from crmkit.domain.invoices import Invoice, InvoiceLine, Tax, trusted_line, trusted_tax
+from crmkit.adapters.invoices.trusted import trusted_line, trusted_tax
+from crmkit.domain.invoices import Invoice, InvoiceLine, Tax
 from crmkit.ports.invoices import SourceRecord
 from crmkit.services.invoices import IMPORT_GC_THRESHOLD, Invoices
 from crmkit.testing.contracts.invoice_storage import sample_invoice

@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NewType, Protocol, cast
+from typing import NewType
 
 import attrs
 
@@ -70,8 +70,6 @@ __all__ = [
     "match_return",
     "party_key",
     "tax_number_checksum_ok",
-    "trusted_line",
-    "trusted_tax",
 ]
 
 InvoiceId = NewType("InvoiceId", uuid.UUID)
@@ -322,94 +320,6 @@ class InvoiceLine:
         return sum(
             (t.amount for t in self.taxes if t.type_code == type_code and not t.withholding), Decimal(0)
         )
-
-
-class _TrustedTax(Protocol):
-    def __call__(
-        self,
-        type_code: str,
-        amount: Decimal,
-        percent: Decimal | None = None,
-        taxable_amount: Decimal | None = None,
-        name: str | None = None,
-        withholding: bool = False,
-        exemption_code: str | None = None,
-        per_unit_amount: Decimal | None = None,
-        base_quantity: Decimal | None = None,
-        base_unit_code: str | None = None,
-    ) -> Tax: ...
-
-
-class _TrustedLine(Protocol):
-    def __call__(
-        self,
-        number: int,
-        product_name: str,
-        quantity: Decimal,
-        unit_price: Decimal,
-        line_extension: Decimal,
-        unit_code: str | None = None,
-        product_code: str | None = None,
-        discount: Decimal = ...,
-        charge: Decimal = ...,
-        taxes: tuple[Tax, ...] = (),
-        order_number: str | None = None,
-        order_line: str | None = None,
-    ) -> InvoiceLine: ...
-
-
-def _trusted(cls: type[Any], name: str, doc: str) -> Any:
-    """A constructor of the frozen, slotted attrs class ``cls`` that stores its arguments as given.
-
-    Same fields, order and defaults as ``cls(...)``, but no converter or validator runs: the
-    slots are filled directly. Only for callers that have already produced exactly what the
-    converters would (a finite ``Decimal`` for every amount).
-    """
-    fields = attrs.fields(cls)
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    params, body = [], []
-    for field in fields:
-        if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]  # pragma: no cover
-            raise TypeError(f"{cls.__name__}.{field.name}: a factory default is not supported")
-        namespace[f"_set_{field.name}"] = cls.__dict__[field.name].__set__  # the slot's descriptor
-        if field.default is attrs.NOTHING:
-            params.append(field.name)
-        else:
-            namespace[f"_default_{field.name}"] = field.default
-            params.append(f"{field.name}=_default_{field.name}")
-        body.append(f"    _set_{field.name}(self, {field.name})\n")
-    source = f"def trusted({', '.join(params)}):\n    self = _new(_cls)\n{''.join(body)}    return self\n"
-    exec(compile(source, f"<trusted {cls.__name__}>", "exec"), namespace)  # code built above
-    trusted = namespace["trusted"]
-    trusted.__name__ = trusted.__qualname__ = name
-    trusted.__module__ = __name__
-    trusted.__doc__ = doc
-    return trusted
-
-
-_TRUSTED_TAX_DOC = """Build a :class:`Tax` from exact values (finite ``Decimal`` amounts): no converters run.
-
-Nor its checks: only for percent taxes, whose values the caller has checked.
-
-The arguments are :class:`Tax`'s fields, positionally in their order. For parsers that have
-validated every value themselves (the CSV adapter); equal to ``Tax(...)`` of the same values.
-"""
-
-_TRUSTED_LINE_DOC = """Build an :class:`InvoiceLine` from values already exact: no converters run.
-
-The arguments are :class:`InvoiceLine`'s fields, positionally in their order (see
-``trusted_tax``).
-
->>> trusted_line(1, "Kalem", Decimal(2), Decimal("2.50"), Decimal("5.00")) == InvoiceLine(
-...     number=1, product_name="Kalem", quantity=2, unit_price="2.50", line_extension="5.00")
-True
-"""
-
-trusted_tax = cast(_TrustedTax, _trusted(Tax, "trusted_tax", _TRUSTED_TAX_DOC))
-"""Build a :class:`Tax` from values already exact: no converters run (its ``__doc__`` says more)."""
-
-trusted_line = cast(_TrustedLine, _trusted(InvoiceLine, "trusted_line", _TRUSTED_LINE_DOC))
-"""Build an :class:`InvoiceLine` from values already exact: no converters run (its ``__doc__`` says more)."""
 
 
 @attrs.frozen(kw_only=True)

@@ -72,6 +72,7 @@ from zoneinfo import ZoneInfo
 
 from crmkit.adapters.invoices.csv_lines import UNDECODABLE, foreign_bom, records, register_undecodable
 from crmkit.adapters.invoices.csv_numbers import NumberFormat
+from crmkit.adapters.invoices.trusted import trusted_line, trusted_tax
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices import (
     VAT,
@@ -84,8 +85,6 @@ from crmkit.domain.invoices import (
     Tax,
     invoice_id_for,
     party_key,
-    trusted_line,
-    trusted_tax,
 )
 from crmkit.ports.invoices import SourceRecord
 

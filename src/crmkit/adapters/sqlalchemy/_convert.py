@@ -35,6 +35,7 @@ import attrs
 import cattrs
 import sqlalchemy as sa
 
+from crmkit.adapters.slots import compile_function, slot_setter
 from crmkit.domain.errors import ValidationError
 
 __all__ = ["RowMapper", "converter", "local", "offset_of", "utc", "uuid_of", "uuids_of"]
@@ -231,7 +232,7 @@ class _Slot:
 
 
 class _CodeGen:
-    """Writes the source of a loader function, like attrs writes ``__init__``."""
+    """Writes the source of a loader function, compiled by :func:`~crmkit.adapters.slots.compile_function`."""
 
     def __init__(self, positions: Mapping[str, int] | None) -> None:
         self.positions = positions
@@ -275,11 +276,8 @@ class _CodeGen:
         return f"row[{self.positions[name]}]" if self.positions is not None else f"row[{name!r}]"
 
     def setter(self, cls: type[Any], attribute: str) -> str:
-        """A global calling the slot's own descriptor (faster than ``object.__setattr__``)."""
-        descriptor = cls.__dict__.get(attribute)
-        if descriptor is None or not hasattr(descriptor, "__set__"):
-            return f"(lambda o, v: _set(o, {attribute!r}, v))"
-        return self.name_for(descriptor.__set__)
+        """A global calling the slot's own descriptor (:func:`~crmkit.adapters.slots.slot_setter`)."""
+        return self.name_for(slot_setter(cls, attribute))
 
     def fill(self, target: str, cls: type[Any], slots: list[_Slot], indent: str) -> None:
         for slot in slots:
@@ -317,10 +315,7 @@ def _compile_loader(
     gen.lines.append(f"    obj = _new({gen.name_for(cls)})")
     gen.fill("obj", cls, plan, "    ")
     gen.lines.append("    return obj")
-    namespace: dict[str, Any] = dict(gen.globals)
-    exec(compile("\n".join(gen.lines), f"<crmkit loader {cls.__name__}>", "exec"), namespace)
-    loader: Callable[[Any], Any] = namespace["load"]
-    return loader
+    return compile_function("load", gen.lines, gen.globals)
 
 
 def _is_optional(annotation: Any) -> bool:
