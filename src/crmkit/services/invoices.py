@@ -28,26 +28,14 @@ and stores its invoices:
 * **Hook.** Each newly imported invoice is handed to ``on_imported``
   (the ``crmkit_on_invoice_imported`` plugin hook) after its batch commits.
 
-While an import runs, the interpreter's cyclic garbage collector runs its
-youngest generation only when :data:`IMPORT_GC_THRESHOLD` more container
-objects are alive than at its last run, instead of 700
-(:func:`gc.set_threshold`; restored when the last running import ends). An
-import allocates millions of small objects that live for one batch; with the
-default threshold the collector scanned them again and again and took about a
-fifth of the import's time, and with 100,000 still about a twelfth (a batch of
-25,000 lines keeps more than that alive, so it was scanned once per batch).
-Above a batch's live objects it runs about once in a million lines. Reference
-counting still frees everything as before; only cycles wait a little longer
-(at most that many objects' worth).
+A large import may opt in to fewer garbage collections through its source
+(``?gc=fewer``, :mod:`crmkit.adapters.invoices.collector`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -78,36 +66,10 @@ from crmkit.ports.invoices import (
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
 
-__all__ = ["DEFAULT_BATCH_LINES", "IMPORT_GC_THRESHOLD", "ImportReport", "Invoices", "Rejection"]
+__all__ = ["DEFAULT_BATCH_LINES", "ImportReport", "Invoices", "Rejection"]
 
 DEFAULT_BATCH_LINES = 25_000
 """About how many invoice lines one import transaction writes."""
-
-IMPORT_GC_THRESHOLD = 500_000
-"""The garbage collector's generation-0 threshold while an import runs (see the module's notes)."""
-
-_gc_lock = threading.Lock()
-_gc_imports = 0
-_gc_saved: tuple[int, int, int] = gc.get_threshold()
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Raise the collector's generation-0 threshold while at least one import runs; restore it after."""
-    global _gc_imports, _gc_saved  # one process-wide setting, counted across imports
-    with _gc_lock:
-        if _gc_imports == 0:
-            _gc_saved = gc.get_threshold()
-            if _gc_saved[0] < IMPORT_GC_THRESHOLD:
-                gc.set_threshold(IMPORT_GC_THRESHOLD, *_gc_saved[1:])
-        _gc_imports += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_imports -= 1
-            if _gc_imports == 0:
-                gc.set_threshold(*_gc_saved)
 
 
 @attrs.frozen
@@ -287,8 +249,7 @@ class Invoices(ServiceBase):
         With ``cursor_key``, each committed batch also stores the cursor of its last
         record under that key, in the same transaction (V2).
         """
-        with _fewer_collections():
-            return self._import(records, actor, source, cursor_key)
+        return self._import(records, actor, source, cursor_key)
 
     def _import(
         self, records: Iterable[SourceRecord], actor: object, source: str, cursor_key: str | None

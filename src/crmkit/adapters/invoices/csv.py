@@ -70,6 +70,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from crmkit.adapters.invoices.collector import gc_option, maybe_fewer_collections
 from crmkit.adapters.invoices.csv_lines import UNDECODABLE, foreign_bom, records, register_undecodable
 from crmkit.adapters.invoices.csv_numbers import NumberFormat
 from crmkit.adapters.invoices.trusted import trusted_line, trusted_tax
@@ -230,6 +231,8 @@ class CsvInvoiceSource:
         decimal: the decimal separator of its numbers (``.`` or ``,``); ``None``: numbers are read
             only when unambiguous (see :mod:`crmkit.adapters.invoices.csv_numbers`).
         thousands: their thousands separator (default: the other of ``.`` and ``,``; ``""``: none).
+        fewer_collections: raise the garbage collector's threshold while reading
+            (:mod:`crmkit.adapters.invoices.collector`; ``?gc=fewer``).
 
     Raises:
         ValidationError: an unknown encoding, or separators that are not allowed, naming the option.
@@ -245,6 +248,7 @@ class CsvInvoiceSource:
         encoding: str = "utf-8",
         decimal: str | None = None,
         thousands: str | None = None,
+        fewer_collections: bool = False,
     ) -> None:
         self.path = path
         self.url = url or f"{SCHEME}://{path}"
@@ -255,6 +259,7 @@ class CsvInvoiceSource:
         except LookupError:
             raise ValidationError("encoding", f"{encoding!r} is not an encoding Python knows") from None
         self.numbers = NumberFormat(decimal, thousands)
+        self.fewer_collections = fewer_collections
         self._dates: dict[str, date] = {}
         self._numbers: dict[str, Decimal] = {}
 
@@ -263,7 +268,8 @@ class CsvInvoiceSource:
         """Build a source from ``csv:///path/file.csv?delimiter=;&tz=Europe/Istanbul``.
 
         Further options: ``encoding`` (``cp1254``), ``decimal`` and ``thousands``
-        (``?decimal=,&thousands=.`` for Turkish numbers; ``thousands=`` for none).
+        (``?decimal=,&thousands=.`` for Turkish numbers; ``thousands=`` for none),
+        ``gc=fewer`` (:mod:`~crmkit.adapters.invoices.collector`).
 
         Raises:
             ValidationError: naming ``url`` when the file does not exist or an option is bad.
@@ -285,6 +291,7 @@ class CsvInvoiceSource:
                 encoding=options.get("encoding", "utf-8"),
                 decimal=options.get("decimal"),
                 thousands=options.get("thousands"),
+                fewer_collections=gc_option(options, url),
             )
         except ValidationError as error:
             raise ValidationError("url", f"{url}: {error.field}: {error.reason}") from None
@@ -298,6 +305,10 @@ class CsvInvoiceSource:
             ValidationError: the header lacks a required column (naming ``url``), or
                 ``since`` is not a cursor of this source.
         """
+        with maybe_fewer_collections(self.fewer_collections):
+            yield from self._read(since)
+
+    def _read(self, since: str | None) -> Iterator[SourceRecord]:
         skip_to = 0
         if since is not None:
             if not since.startswith("line:") or not since[5:].isdigit():

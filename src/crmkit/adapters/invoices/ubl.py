@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from crmkit.adapters.invoices.collector import gc_option, maybe_fewer_collections
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices import (
     AllowanceCharge,
@@ -654,6 +655,8 @@ class UblInvoiceSource:
             there is more than one CPU and at least ``parallel_from`` files are to be read;
             ``0``: parse in this process.
         parallel_from: the fewest files worth starting workers for.
+        fewer_collections: raise the garbage collector's threshold while reading
+            (:mod:`crmkit.adapters.invoices.collector`; ``?gc=fewer``).
 
     Parsing a file costs several times more than storing its invoice, so a folder of
     many files is parsed by worker processes (``python -m crmkit.adapters.invoices.ubl_workers``)
@@ -674,11 +677,13 @@ class UblInvoiceSource:
         timezone_name: str = DEFAULT_TIMEZONE,
         workers: int | None = None,
         parallel_from: int = PARALLEL_FROM,
+        fewer_collections: bool = False,
     ) -> None:
         if workers is not None and workers < 0:
             raise ValidationError("workers", f"must be 0 or more, not {workers}")
         self.workers = workers
         self.parallel_from = parallel_from
+        self.fewer_collections = fewer_collections
         self._folder: Path | None = paths if isinstance(paths, Path) and paths.is_dir() else None
         self._files: list[Path] | None = (
             None if self._folder is not None else ([paths] if isinstance(paths, Path) else list(paths))
@@ -693,7 +698,8 @@ class UblInvoiceSource:
         """Build a source from ``ubl-tr:///folder`` or ``ubl-tr:///file.xml``.
 
         Query options: ``max_bytes`` (an integer), ``tz`` (an IANA zone name),
-        ``workers`` (parsing processes; ``0`` parses in this process).
+        ``workers`` (parsing processes; ``0`` parses in this process), ``gc=fewer``
+        (:mod:`~crmkit.adapters.invoices.collector`).
 
         Raises:
             ValidationError: naming ``url`` when the path does not exist or an option is bad.
@@ -707,7 +713,14 @@ class UblInvoiceSource:
             max_bytes = int(options.get("max_bytes", DEFAULT_MAX_BYTES))
             zone = options.get("tz", DEFAULT_TIMEZONE)
             workers = int(options["workers"]) if "workers" in options else None
-            return cls(path, url=url, max_bytes=max_bytes, timezone_name=zone, workers=workers)
+            return cls(
+                path,
+                url=url,
+                max_bytes=max_bytes,
+                timezone_name=zone,
+                workers=workers,
+                fewer_collections=gc_option(options, url),
+            )
         except (ValueError, KeyError) as error:
             raise ValidationError("url", f"{url}: {error}") from None
 
@@ -728,6 +741,10 @@ class UblInvoiceSource:
         Raises:
             ValidationError: ``since`` names no file of a file list.
         """
+        with maybe_fewer_collections(self.fewer_collections):
+            yield from self._read(since)
+
+    def _read(self, since: str | None) -> Iterator[SourceRecord]:
         entries = self._entries()
         if since is not None:
             if self._folder is not None:
