@@ -47,8 +47,8 @@ __all__ = [
     "SCT",
     "VAT",
     "AllowanceCharge",
-    "DeliveryStatus",
     "ExchangeRate",
+    "HandOverStatus",
     "Invoice",
     "InvoiceId",
     "InvoiceImported",
@@ -388,7 +388,7 @@ class InvoiceImported:
     source: str
 
 
-class DeliveryStatus(enum.Enum):
+class HandOverStatus(enum.Enum):
     """Whether the original invoice was handed to the customer (V10)."""
 
     PENDING = "pending"

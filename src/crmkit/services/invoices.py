@@ -426,7 +426,7 @@ class Invoices(ServiceBase):
                     originals.append(found)
             if not originals:
                 continue
-            stored = uow.invoices.returned([o.id for o in originals])
+            stored = uow.invoices.returned_quantities([o.id for o in originals])
             for key, quantity in returned_in_batch.items():
                 stored[key] = stored.get(key, Decimal(0)) + quantity
             try:

@@ -41,8 +41,8 @@ from crmkit.adapters.unit_of_work import audit_entry
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.invoices import (
     AllowanceCharge,
-    DeliveryStatus,
     ExchangeRate,
+    HandOverStatus,
     Invoice,
     InvoiceId,
     InvoiceImported,
@@ -603,7 +603,7 @@ class SqlInvoiceRepository:
         return int(self._uow.read(sa.select(sa.func.count()).select_from(invoice_lines)).scalar_one())
 
     # -- returns ---------------------------------------------------------------------
-    def returned(self, invoices_: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
+    def returned_quantities(self, invoices_: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
         """Quantities returned so far per ``(invoice id, line number)``."""
         found: dict[tuple[InvoiceId, int], Decimal] = {}
         c = invoice_lines.c
@@ -694,7 +694,7 @@ class SqlInvoiceRepository:
             .values(delivered_at=utc(at), delivered_offset=offset_of(at), received_by=received_by)
         )
         self._uow.read(statement)
-        delivery = Delivery(invoice, DeliveryStatus.DELIVERED, at, received_by)
+        delivery = Delivery(invoice, HandOverStatus.DELIVERED, at, received_by)
         self._uow.read(
             sa.insert(audit_entries).values(self._audit(INVOICE_AGGREGATE, invoice, 1, before, delivery))
         )
@@ -712,9 +712,9 @@ class SqlInvoiceRepository:
             raise NotFound("invoice", invoice)
         at = rows[0].delivered_at
         if at is None:
-            return Delivery(invoice, DeliveryStatus.PENDING)
+            return Delivery(invoice, HandOverStatus.PENDING)
         return Delivery(
-            invoice, DeliveryStatus.DELIVERED, local(at, rows[0].delivered_offset), rows[0].received_by
+            invoice, HandOverStatus.DELIVERED, local(at, rows[0].delivered_offset), rows[0].received_by
         )
 
     def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:

@@ -20,8 +20,8 @@ from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, Valid
 from crmkit.domain.invoices import (
     VAT,
     AllowanceCharge,
-    DeliveryStatus,
     ExchangeRate,
+    HandOverStatus,
     Invoice,
     InvoiceLine,
     InvoiceParty,
@@ -260,7 +260,7 @@ class InvoiceRepositoryContract:
             uow.commit()
         with storage.unit_of_work() as uow:
             assert uow.invoices.returned_amounts(invoice.id) == {2: (Decimal(2), Decimal(12))}
-            assert uow.invoices.returned([invoice.id]) == {(invoice.id, 2): Decimal(2)}
+            assert uow.invoices.returned_quantities([invoice.id]) == {(invoice.id, 2): Decimal(2)}
 
     def test_v10_delivery_is_tracked_and_undelivered_are_listed_oldest_first(self, storage: Storage) -> None:
         """The original's delivery is recorded; the rest stay on the undelivered list (V10)."""
@@ -269,7 +269,7 @@ class InvoiceRepositoryContract:
             uow.invoices.add_many([a, b])
             uow.commit()
         with storage.unit_of_work() as uow:
-            assert uow.invoices.delivery(a.id).status is DeliveryStatus.PENDING
+            assert uow.invoices.delivery(a.id).status is HandOverStatus.PENDING
             uow.invoices.mark_delivered(a.id, _AT, "Mehmet Bey")
             with pytest.raises(NotFound):
                 uow.invoices.mark_delivered(invoice_id_for("x", "y"), _AT, None)
@@ -277,7 +277,7 @@ class InvoiceRepositoryContract:
         with storage.unit_of_work() as uow:
             delivery = uow.invoices.delivery(a.id)
             assert (delivery.status, delivery.at, delivery.received_by) == (
-                DeliveryStatus.DELIVERED, _AT, "Mehmet Bey",
+                HandOverStatus.DELIVERED, _AT, "Mehmet Bey",
             )  # fmt: skip
             assert uow.invoices.undelivered() == [b.id]
 
