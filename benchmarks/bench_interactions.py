@@ -38,8 +38,8 @@ from _timing import alternate, p50_ms
 
 import crmkit
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
-from crmkit.adapters.sqlalchemy.interaction_tables import appointments, interactions
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
+from crmkit.adapters.sqlalchemy.tables.interaction import appointments, interactions
 from crmkit.domain.access import Actor, visible
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.ids import CompanyId, EmployeeId

@@ -70,25 +70,32 @@ __all__ = [
 
 @attrs.frozen
 class Decision:
-    """The answer of the access policy: allowed or not, and a human-readable reason."""
+    """The answer of the access policy: allowed or not, a human-readable reason, and the rule.
+
+    Attributes:
+        allowed: whether the action may go ahead.
+        reason: why, fit to show to a user.
+        rule: the SPEC rule that decided (``"C8"``, ``"A2"``), when the decision names one.
+    """
 
     allowed: bool
     reason: str
+    rule: str | None = attrs.field(default=None, kw_only=True)
 
     @classmethod
-    def allow(cls, reason: str) -> Decision:
+    def allow(cls, reason: str, *, rule: str | None = None) -> Decision:
         """An allowing decision."""
-        return cls(True, reason)
+        return cls(True, reason, rule=rule)
 
     @classmethod
-    def deny(cls, reason: str) -> Decision:
+    def deny(cls, reason: str, *, rule: str | None = None) -> Decision:
         """A denying decision."""
-        return cls(False, reason)
+        return cls(False, reason, rule=rule)
 
     def enforce(self) -> None:
-        """Raise :class:`~crmkit.domain.errors.PermissionDenied` with the reason unless allowed."""
+        """Raise :class:`~crmkit.domain.errors.PermissionDenied` with the reason (and rule) unless allowed."""
         if not self.allowed:
-            raise PermissionDenied(self.reason)
+            raise PermissionDenied(self.reason, rule=self.rule)
 
     def __bool__(self) -> bool:
         return self.allowed

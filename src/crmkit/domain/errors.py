@@ -61,11 +61,13 @@ class PermissionDenied(CrmError):
 
     Attributes:
         reason: the policy's reason, fit to show to a user.
+        rule: the SPEC rule that refused (``"C8"``), when the decision named one.
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, rule: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.rule = rule
 
 
 class ConcurrencyConflict(CrmError):

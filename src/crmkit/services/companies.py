@@ -8,7 +8,7 @@ import attrs
 
 from crmkit.domain.access import Action, CompanyResource, Decision, decide
 from crmkit.domain.employees import Employee
-from crmkit.domain.errors import PermissionDenied, RuleViolation, ValidationError
+from crmkit.domain.errors import RuleViolation, ValidationError
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName, parse_id
 from crmkit.domain.parties import (
     SEGMENT_PICKLISTS,
@@ -30,12 +30,19 @@ from crmkit.domain.party_events import (
     CompanyStatusChanged,
     PrimaryContactChanged,
 )
+from crmkit.domain.permissions import (
+    may_act_on_company,
+    may_assign_owner,
+    may_decide_claim,
+    may_move_company,
+    portal_decision,
+)
 from crmkit.domain.predicates import CompanyFacts
 from crmkit.ports.messaging import EmailMessage
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.base import ActorRef, ServiceBase, parse_enum
 from crmkit.services.passwords import hash_password, new_password
-from crmkit.services.territory import actor_for
+from crmkit.services.policy import actor_for
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
 
 __all__ = ["CompanyUseCases", "ContactInput"]
@@ -86,16 +93,10 @@ class CompanyUseCases(ServiceBase):
 
     @staticmethod
     def _check_staff_scope(uow: UnitOfWork, actor: Employee, company: CompanyId | None) -> None:
-        """Dealer staff act only inside their own firm's subtree (A6)."""
-        if actor.firm_id is None:
-            return
-        if company is not None and (
-            company == actor.firm_id or actor.firm_id in uow.companies.ancestors(company)
-        ):
-            return
-        raise PermissionDenied(
-            f"{actor.name} works for a dealer firm and may act only on companies under it (A6)"
-        )
+        """Dealer staff act only inside their own firm's subtree (A6); ancestors are read only for them."""
+        needs_lineage = actor.firm_id is not None and company is not None and company != actor.firm_id
+        ancestors = uow.companies.ancestors(company) if needs_lineage and company is not None else ()
+        may_act_on_company(actor, company, ancestors).enforce()
 
     def _active_employee(self, uow: UnitOfWork, field: str, value: object) -> EmployeeId:
         employee = uow.employees.get_many([EmployeeId(parse_id(field, value))])
@@ -110,7 +111,7 @@ class CompanyUseCases(ServiceBase):
     def register_company(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         name: str,
         type: str | CompanyType,
         kind: str | CompanyKind = CompanyKind.CORPORATE,
@@ -142,8 +143,7 @@ class CompanyUseCases(ServiceBase):
         tax = normalize_tax_no(tax_no) if tax_no else None
         mail = self._email(email, "email")
         tel = self._phone(phone, "phone")
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             parent_id = CompanyId(parse_id("parent", parent)) if parent is not None else None
             if parent_id is None and who.firm_id is not None:
                 parent_id = who.firm_id
@@ -213,12 +213,10 @@ class CompanyUseCases(ServiceBase):
         resource = CompanyResource(company=facts, name=company.name)
         decide(actor, Action.CREATE, resource, self._now()).enforce()
 
-    def move_company(self, *, actor: object, company: object, parent: object | None) -> Company:
+    def move_company(self, *, actor: ActorRef, company: object, parent: object | None) -> Company:
         """Place a company under another parent, or at the top (C2: pair and cycle checked)."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.is_admin:
-                raise PermissionDenied(f"only admins may move companies; {who.name} is {who.position.value}")
+        with self._as(actor) as (uow, who):
+            may_move_company(who).enforce()
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             new_parent = None
             chain: list[CompanyId] = []
@@ -229,15 +227,14 @@ class CompanyUseCases(ServiceBase):
 
     # -- C5: status -------------------------------------------------------------
     def record_status_trigger(
-        self, *, actor: object, company: object, trigger: str | StatusTrigger
+        self, *, actor: ActorRef, company: object, trigger: str | StatusTrigger
     ) -> Company:
         """Note a brochure/CD/presentation/offer sent or a contract/invoice added (C5).
 
         The status moves forward by itself and never back.
         """
         what = parse_enum(StatusTrigger, "trigger", trigger)
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             if what is StatusTrigger.CONTRACT_ADDED:
                 moved = current.record_contract()
@@ -263,16 +260,14 @@ class CompanyUseCases(ServiceBase):
     def assign_owner(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         sales_rep: object,
         support_rep: object | None = None,
     ) -> Company:
         """A manager sets the owner directly (C6)."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.manages:
-                raise PermissionDenied(f"{who.name} is an employee; only managers assign owners (C6)")
+        with self._as(actor) as (uow, who):
+            may_assign_owner(who).enforce()
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             if current.pending_claim_id is not None:
                 raise RuleViolation("C6", f"{current.name} has a pending claim; decide it first")
@@ -280,10 +275,9 @@ class CompanyUseCases(ServiceBase):
             support = None if support_rep is None else self._active_employee(uow, "support_rep", support_rep)
             return uow.companies.save(current.assign(rep, support))
 
-    def claim(self, *, actor: object, company: object) -> Claim:
+    def claim(self, *, actor: ActorRef, company: object) -> Claim:
         """A rep asks to own an unowned company; one pending claim per company (C6)."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             self._check_staff_scope(uow, who, current.id)
             new = Claim(
@@ -299,14 +293,11 @@ class CompanyUseCases(ServiceBase):
             )
             return new
 
-    def _decide(self, actor: object, claim: object, approve: bool, reason: str | None) -> Claim:
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.manages:
-                raise PermissionDenied(f"{who.name} is an employee; only managers decide claims (C6)")
+    def _decide(self, actor: ActorRef, claim: object, approve: bool, reason: str | None) -> Claim:
+        with self._as(actor) as (uow, who):
+            may_decide_claim(who).enforce()
             pending = uow.claims.get(ClaimId(parse_id("claim", claim)))
-            if pending.claimant_id == who.id and not who.position.is_admin:
-                raise PermissionDenied(f"{who.name} cannot decide his own claim (C6)")
+            may_decide_claim(who, pending.claimant_id).enforce()
             decided = (
                 pending.approve(who.id, self._now())
                 if approve
@@ -330,39 +321,36 @@ class CompanyUseCases(ServiceBase):
             )
             return saved
 
-    def approve_claim(self, *, actor: object, claim: object) -> Claim:
+    def approve_claim(self, *, actor: ActorRef, claim: object) -> Claim:
         """A manager approves a claim: the claimant owns the company (C6)."""
         return self._decide(actor, claim, True, None)
 
-    def reject_claim(self, *, actor: object, claim: object, reason: str) -> Claim:
+    def reject_claim(self, *, actor: ActorRef, claim: object, reason: str) -> Claim:
         """A manager rejects a claim with a reason: the company is unowned again (C6)."""
         return self._decide(actor, claim, False, reason)
 
-    def pending_claims(self, *, actor: object, limit: int = 50, offset: int = 0) -> list[Claim]:
+    def pending_claims(self, *, actor: ActorRef, limit: int = 50, offset: int = 0) -> list[Claim]:
         """Claims waiting for a decision, oldest first (C6)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             return uow.claims.pending(limit=limit, offset=offset)
 
     # -- C11: portal -------------------------------------------------------------
-    def portal_password_decision(self, *, actor: object, company: object) -> Decision:
+    def portal_password_decision(self, *, actor: ActorRef, company: object) -> Decision:
         """Whether "send password" may be offered for this company to this actor (C11)."""
-        with self._work(None) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
-            return _portal_decision(who, found)
+            return portal_decision(who, found)
 
-    def send_portal_password(self, *, actor: object, company: object) -> Company:
+    def send_portal_password(self, *, actor: ActorRef, company: object) -> Company:
         """Issue portal credentials (user name = the company's e-mail) and e-mail the password (C11).
 
         Raises:
             PermissionDenied: the actor is not an admin, or the company has no invoice or contract.
         """
         password = new_password()
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
-            _portal_decision(who, current).enforce()
+            portal_decision(who, current).enforce()
             saved = uow.companies.save(current.issue_portal_credentials(hash_password(password)))
         assert saved.portal_username is not None  # set by issue_portal_credentials
         self._ctx.email.send(
@@ -390,7 +378,7 @@ class CompanyUseCases(ServiceBase):
     def add_contact(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         name: str,
         title: str | None = None,
@@ -400,8 +388,7 @@ class CompanyUseCases(ServiceBase):
     ) -> Contact:
         """Add a contact; the primary contact does not change (C4)."""
         data = ContactInput(name=name, title=title, position_type=position_type, phone=phone, email=email)
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             self._check_staff_scope(uow, who, current.id)
             new = self._make_contact(current.id, data)
@@ -411,16 +398,14 @@ class CompanyUseCases(ServiceBase):
                 uow.companies.save(attrs.evolve(current, primary_contact_id=new.id))
             return new
 
-    def contacts(self, *, actor: object, company: object) -> list[Contact]:
+    def contacts(self, *, actor: ActorRef, company: object) -> list[Contact]:
         """A company's contacts; every active employee may see them (C4)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             return uow.contacts.for_company(CompanyId(parse_id("company", company)))
 
-    def change_primary_contact(self, *, actor: object, company: object, contact: object) -> Company:
+    def change_primary_contact(self, *, actor: ActorRef, company: object, contact: object) -> Company:
         """The explicit operation that changes a company's primary contact (C4)."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             self._check_staff_scope(uow, who, current.id)
             chosen = uow.contacts.get(ContactId(parse_id("contact", contact)))
@@ -429,15 +414,3 @@ class CompanyUseCases(ServiceBase):
                 PrimaryContactChanged(at=self._now(), company_id=saved.id, contact_id=chosen.id, by=who.id)
             )
             return saved
-
-
-def _portal_decision(actor: Employee, company: Company) -> Decision:
-    if not actor.position.is_admin:
-        return Decision.deny(
-            f"only admins may send portal passwords; {actor.name} is {actor.position.value} (C11)"
-        )
-    if not company.portal_eligible:
-        return Decision.deny(f"{company.name} has no invoice or contract yet (C11)")
-    if company.email is None:
-        return Decision.deny(f"{company.name} has no e-mail to use as portal user name (C11)")
-    return Decision.allow(f"{actor.name} is an admin and {company.name} has an invoice or contract")

@@ -27,13 +27,13 @@ from crmkit.domain.access import (
     visible,
 )
 from crmkit.domain.errors import PermissionDenied
-from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
+from crmkit.domain.ids import CompanyId, ContactId, parse_id
 from crmkit.domain.parties import Company, CompanyKind, Contact
 from crmkit.domain.predicates import CompanyFacts, Predicate, describe
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import parse_enum
+from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.companies import CompanyUseCases
-from crmkit.services.territory import PolicyUseCases
+from crmkit.services.policy import PolicyUseCases
 from crmkit.validation import normalize_tax_no
 
 __all__ = ["CustomerUseCases", "Page"]
@@ -71,16 +71,16 @@ def facts_of(uow: UnitOfWork, company: Company) -> CompanyFacts:
 class CustomerUseCases(PolicyUseCases):
     """List, read and change customers and contacts through the access policy."""
 
-    def predicate(self, *, actor: object, at: datetime | None = None) -> Predicate:
+    def predicate(self, *, actor: ActorRef, at: datetime | None = None) -> Predicate:
         """The visibility predicate of ``actor`` at ``at`` (A7), for hosts that run their own queries."""
         when = self._at(at)
-        with self._work(None) as uow:
-            return visible(self._actor(uow, actor), when)
+        with self._as_policy_actor(actor) as (_, who):
+            return visible(who, when)
 
     def visible(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         at: datetime | None = None,
         text: str = "",
         limit: int = 50,
@@ -92,8 +92,8 @@ class CustomerUseCases(PolicyUseCases):
         way (``ısparta`` finds ``ISPARTA``). Both the page and the count run in the storage.
         """
         when = self._at(at)
-        with self._work(None) as uow:
-            predicate = visible(self._actor(uow, actor), when)
+        with self._as_policy_actor(actor) as (uow, who):
+            predicate = visible(who, when)
             items = uow.companies.visible(predicate, text=text, limit=limit, offset=offset)
             total = uow.companies.count_visible(predicate, text=text)
             return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))
@@ -101,7 +101,7 @@ class CustomerUseCases(PolicyUseCases):
     def decide(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         action: str | Action = Action.VIEW,
         at: datetime | None = None,
@@ -109,12 +109,11 @@ class CustomerUseCases(PolicyUseCases):
         """Whether ``actor`` may do ``action`` on ``company``, with the reason; never raises for a denial."""
         when = self._at(at)
         what = Action(action)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
             return decide(who, what, CompanyResource(company=facts_of(uow, found), name=found.name), when)
 
-    def get(self, *, actor: object, id: object, at: datetime | None = None) -> Company:
+    def get(self, *, actor: ActorRef, id: object, at: datetime | None = None) -> Company:
         """One company, when the policy lets ``actor`` see it.
 
         Raises:
@@ -122,8 +121,7 @@ class CustomerUseCases(PolicyUseCases):
             PermissionDenied: with the policy's reason.
         """
         when = self._at(at)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("id", id)))
             resource = CompanyResource(company=facts_of(uow, found), name=found.name)
             decide(who, Action.VIEW, resource, when).enforce()
@@ -132,7 +130,7 @@ class CustomerUseCases(PolicyUseCases):
     def update(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         id: object,
         name: str | None = None,
         kind: str | CompanyKind | None = None,
@@ -163,8 +161,7 @@ class CustomerUseCases(PolicyUseCases):
         if phone is not None:
             changes["phone"] = helpers._phone(phone, "phone")
         when = self._now()
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("id", id)))
             facts = facts_of(uow, current)
             decide(who, Action.UPDATE, CompanyResource(company=facts, name=current.name), when).enforce()
@@ -181,11 +178,10 @@ class CustomerUseCases(PolicyUseCases):
                     raise PermissionDenied(f"re-coding would take {new.name} out of sight: {after.reason}")
             return uow.companies.save(new)
 
-    def contacts(self, *, actor: object, company: object, at: datetime | None = None) -> list[Contact]:
+    def contacts(self, *, actor: ActorRef, company: object, at: datetime | None = None) -> list[Contact]:
         """A company's contacts; every employee sees them (C4), dealer staff only under their firm (A6)."""
         when = self._at(at)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
             decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found)), when).enforce()
             return uow.contacts.for_company(found.id)
@@ -193,7 +189,7 @@ class CustomerUseCases(PolicyUseCases):
     def update_contact(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         contact: object,
         name: str | None = None,
         title: str | None = None,
@@ -212,8 +208,7 @@ class CustomerUseCases(PolicyUseCases):
             changes["phone"] = helpers._phone(phone, "phone")
         if email is not None:
             changes["email"] = helpers._email(email, "email")
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             current = uow.contacts.get(ContactId(parse_id("contact", contact)))
             company = uow.companies.get(current.company_id)
             resource = ContactResource(company=facts_of(uow, company), name=current.name)

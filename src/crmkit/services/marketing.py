@@ -25,8 +25,9 @@ from typing import Any
 import attrs
 
 from crmkit.domain.access import visible
+from crmkit.domain.employees import Employee
 from crmkit.domain.errors import ValidationError
-from crmkit.domain.ids import ContactId, EmployeeId, parse_id
+from crmkit.domain.ids import ContactId, parse_id
 from crmkit.domain.marketing import (
     Campaign,
     CampaignId,
@@ -43,10 +44,10 @@ from crmkit.domain.predicates import Predicate, all_of, describe
 from crmkit.ports.clock import IdGenerator
 from crmkit.ports.outbox import OutboxCopy
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.base import ActorRef, ServiceBase, parse_enum
 from crmkit.services.customers import Page
 from crmkit.services.messaging import enqueue_email_copies, enqueue_sms_copies
-from crmkit.services.territory import actor_for
+from crmkit.services.policy import actor_for
 
 __all__ = ["MarketingUseCases", "enqueue_campaign"]
 
@@ -167,11 +168,13 @@ def enqueue_campaign(
 class MarketingUseCases(ServiceBase):
     """Saved segments, their members for an actor, and campaigns (M1, M2, M3)."""
 
-    def _reach(self, uow: UnitOfWork, actor: object, segment: Segment, at: datetime) -> Predicate:
-        who = actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
-        return all_of(segment.predicate(), visible(who, at))
+    def _reach(self, uow: UnitOfWork, who: Employee, segment: Segment, at: datetime) -> Predicate:
+        policy_actor = actor_for(uow, who, self._ctx.settings.regional_access)
+        return all_of(segment.predicate(), visible(policy_actor, at))
 
-    def save_segment(self, *, actor: object, name: str, filter: SegmentFilter | Mapping[str, Any]) -> Segment:
+    def save_segment(
+        self, *, actor: ActorRef, name: str, filter: SegmentFilter | Mapping[str, Any]
+    ) -> Segment:
         """Save a segment (M1); ``filter`` is a :class:`SegmentFilter` or ``{field: value(s)}``.
 
         Raises:
@@ -179,11 +182,13 @@ class MarketingUseCases(ServiceBase):
             PermissionDenied: an unknown or departed actor.
         """
         chosen = filter if isinstance(filter, SegmentFilter) else SegmentFilter.from_data(filter)
-        by = EmployeeId(parse_id("actor", actor))
-        with self._work(by) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             segment = Segment(
-                id=SegmentId(self._new_id()), name=name, filter=chosen, created_by=by, created_at=self._now()
+                id=SegmentId(self._new_id()),
+                name=name,
+                filter=chosen,
+                created_by=who.id,
+                created_at=self._now(),
             )
             uow.marketing.add_segment(segment)
             return segment
@@ -191,7 +196,7 @@ class MarketingUseCases(ServiceBase):
     def update_segment(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         segment: object,
         version: int,
         name: str | None = None,
@@ -218,9 +223,7 @@ class MarketingUseCases(ServiceBase):
             if isinstance(filter, SegmentFilter)
             else SegmentFilter.from_data(filter)
         )
-        by = EmployeeId(parse_id("actor", actor))
-        with self._work(by) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             current = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
             changed = attrs.evolve(
                 current,
@@ -230,7 +233,7 @@ class MarketingUseCases(ServiceBase):
             )
             return uow.marketing.update_segment(changed)
 
-    def delete_segment(self, *, actor: object, segment: object, version: int) -> None:
+    def delete_segment(self, *, actor: ActorRef, segment: object, version: int) -> None:
         """Delete a segment no campaign references (M1), audited (C12) in the same unit of work.
 
         A segment a campaign was sent to is kept, so the campaign's record always says
@@ -243,9 +246,7 @@ class MarketingUseCases(ServiceBase):
             RuleViolation: (M1) a campaign references the segment.
             PermissionDenied: an unknown or departed actor.
         """
-        by = EmployeeId(parse_id("actor", actor))
-        with self._work(by) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             uow.marketing.delete_segment(SegmentId(parse_id("segment", segment)), version)
 
     def segments(self, *, limit: int = 50, offset: int = 0) -> list[Segment]:
@@ -256,7 +257,7 @@ class MarketingUseCases(ServiceBase):
     def members(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         segment: object,
         at: datetime | None = None,
         limit: int = 50,
@@ -268,9 +269,9 @@ class MarketingUseCases(ServiceBase):
         """
         when = self._now() if at is None else at
         require_aware("at", when)
-        with self._work(None) as uow:
+        with self._as(actor) as (uow, who):
             found = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
-            reach = self._reach(uow, actor, found, when)
+            reach = self._reach(uow, who, found, when)
             items = uow.companies.visible(reach, limit=limit, offset=offset)
             total = uow.companies.count_visible(reach)
             return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(reach))
@@ -278,7 +279,7 @@ class MarketingUseCases(ServiceBase):
     def send_campaign(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         name: str,
         segment: object,
         channel: str | Channel,
@@ -304,9 +305,8 @@ class MarketingUseCases(ServiceBase):
         chosen = parse_enum(Channel, "channel", channel)
         if chosen is Channel.CALL:
             raise ValidationError("channel", "a campaign goes by sms or email")
-        by = EmployeeId(parse_id("actor", actor))
         now = self._now()
-        with self._work(by) as uow:
+        with self._as(actor) as (uow, who):
             found = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
             campaign = Campaign(
                 id=CampaignId(self._new_id()),
@@ -315,11 +315,11 @@ class MarketingUseCases(ServiceBase):
                 body=body,
                 subject=subject,
                 segment_id=found.id,
-                created_by=by,
+                created_by=who.id,
                 created_at=now,
             )
             return enqueue_campaign(
-                uow, campaign, self._reach(uow, actor, found, now), self._ctx.ids, attachments=attachments
+                uow, campaign, self._reach(uow, who, found, now), self._ctx.ids, attachments=attachments
             )
 
     def campaign(self, *, id: object) -> Campaign:

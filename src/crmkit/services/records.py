@@ -8,10 +8,10 @@ import attrs
 
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.documents import Document, DocumentOwner, OwnerKind
-from crmkit.domain.errors import PermissionDenied
-from crmkit.domain.ids import DocumentId, EmployeeId, PickListName, parse_id
+from crmkit.domain.ids import DocumentId, PickListName, parse_id
 from crmkit.domain.parameters import PickList
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.domain.permissions import may_read_changes_by, may_set_parameters
+from crmkit.services.base import ActorRef, ServiceBase, parse_enum
 
 __all__ = ["RecordUseCases"]
 
@@ -19,12 +19,10 @@ __all__ = ["RecordUseCases"]
 class RecordUseCases(ServiceBase):
     """Pick-lists, attached documents and history."""
 
-    def set_parameters(self, *, actor: object, name: str, values: Sequence[str]) -> PickList:
+    def set_parameters(self, *, actor: ActorRef, name: str, values: Sequence[str]) -> PickList:
         """Create or replace a pick-list (C9); admins only."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.is_admin:
-                raise PermissionDenied(f"only admins set parameters; {who.name} is {who.position.value}")
+        with self._as(actor) as (uow, who):
+            may_set_parameters(who).enforce()
             wanted = PickList(PickListName(name), tuple(values))
             current = uow.picklists.get_many([wanted.name]).get(wanted.name)
             if current is None:
@@ -34,16 +32,15 @@ class RecordUseCases(ServiceBase):
                 return current
             return uow.picklists.save(attrs.evolve(current, values=wanted.values))
 
-    def parameters(self, *, actor: object, name: str) -> PickList:
+    def parameters(self, *, actor: ActorRef, name: str) -> PickList:
         """One pick-list. Raises NotFound."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             return uow.picklists.get(PickListName(name))
 
     def attach_document(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         owner_kind: str | OwnerKind,
         owner_id: object,
         name: str,
@@ -51,8 +48,7 @@ class RecordUseCases(ServiceBase):
         content: bytes,
     ) -> Document:
         """Store a file attached to an employee, company, interaction, contract or invoice (C10)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        self._check_actor(actor)
         document = Document(
             id=DocumentId(self._new_id()),
             owner=DocumentOwner(parse_enum(OwnerKind, "owner_kind", owner_kind), str(owner_id)),
@@ -63,25 +59,21 @@ class RecordUseCases(ServiceBase):
         self._ctx.documents.put(document)
         return document
 
-    def documents(self, *, actor: object, owner_kind: str | OwnerKind, owner_id: object) -> list[Document]:
+    def documents(self, *, actor: ActorRef, owner_kind: str | OwnerKind, owner_id: object) -> list[Document]:
         """The files attached to a record (C10)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        self._check_actor(actor)
         owner = DocumentOwner(parse_enum(OwnerKind, "owner_kind", owner_kind), str(owner_id))
         return self._ctx.documents.list_for(owner)
 
-    def history(self, *, actor: object, aggregate_type: str, aggregate_id: object) -> list[AuditEntry]:
+    def history(self, *, actor: ActorRef, aggregate_type: str, aggregate_id: object) -> list[AuditEntry]:
         """Every committed change to a record, with who made it and old → new values (C12)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             return uow.audit.for_record(aggregate_type, str(aggregate_id))
 
     def changes_by(
-        self, *, actor: object, employee: object, limit: int = 100, offset: int = 0
+        self, *, actor: ActorRef, employee: object, limit: int = 100, offset: int = 0
     ) -> list[AuditEntry]:
         """Changes one employee made (C12); admins only."""
-        with self._work(None) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.is_admin:
-                raise PermissionDenied("only admins may read another employee's changes (C12)")
+        with self._as(actor) as (uow, who):
+            may_read_changes_by(who).enforce()
             return uow.audit.by_actor(str(parse_id("employee", employee)), limit=limit, offset=offset)

@@ -43,7 +43,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["DEFAULT_BATCH_SIZE", "bulk_insert", "upsert"]
+__all__ = ["DEFAULT_BATCH_SIZE", "bulk_insert", "chunks", "upsert"]
 
 DEFAULT_BATCH_SIZE = 10_000
 """Rows handed to the driver per ``executemany`` call (or per COPY buffer flush)."""
@@ -131,6 +131,12 @@ def _target_columns(table: Table, keys: Sequence[str] | None) -> list[Column[Any
 def _bind_processor(column: Column[Any], dialect: Dialect) -> _Processor | None:
     processor = column.type.dialect_impl(dialect).bind_processor(dialect)
     return cast(_Processor | None, processor)
+
+
+def chunks(items: Sequence[Any], size: int = 1000) -> Iterator[Sequence[Any]]:
+    """``items`` cut into slices of at most ``size`` (the bound parameters of one ``IN (…)`` query)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _batches(

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy import interaction_tables as it
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
@@ -87,7 +86,7 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
     """Interactions (I1, I3, M2)."""
 
     aggregate_type = INTERACTION_AGGREGATE
-    mapper = RowMapper(Interaction, it.interactions)
+    mapper = RowMapper(Interaction, tables.interactions)
 
     def delete(self, item: Interaction) -> None:
         """Remove the interaction and write its ``delete`` audit row (one savepoint).
@@ -106,7 +105,7 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         campaign: CampaignId | None,
         query: sa.Select[Any],
     ) -> sa.Select[Any]:
-        t = it.interactions
+        t = tables.interactions
         if company is not None:
             query = query.where(t.c.company_id == company)
         if owner is not None:
@@ -126,7 +125,7 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         offset: int = 0,
     ) -> list[Interaction]:
         """Interactions whose company matches ``predicate`` (compiled to ``WHERE``), newest first, then id."""
-        t = it.interactions
+        t = tables.interactions
         query = self._where(predicate, company, owner, campaign, sa.select(t))
         return self._rows(_page(query.order_by(t.c.created_at.desc(), t.c.id), limit, offset))
 
@@ -139,7 +138,7 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         campaign: CampaignId | None = None,
     ) -> int:
         """How many interactions :meth:`visible` would list, counted in the database."""
-        t = it.interactions
+        t = tables.interactions
         query = self._where(predicate, company, owner, campaign, sa.select(sa.func.count()).select_from(t))
         return int(self._uow.read(query).scalar_one())
 
@@ -153,7 +152,7 @@ _LONGEST = timedelta(minutes=MAX_APPOINTMENT_MINUTES)
 
 def _overlap(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
     """Appointments sharing an instant with ``[start, end)``; the first bound lets the index seek."""
-    t = it.appointments
+    t = tables.appointments
     return sa.and_(
         t.c.starts_at > utc(start) - _LONGEST,
         t.c.starts_at < utc(end),
@@ -165,7 +164,7 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
     """Appointments (I6)."""
 
     aggregate_type = APPOINTMENT_AGGREGATE
-    mapper = RowMapper(Appointment, it.appointments, extra=_appointment_extra)
+    mapper = RowMapper(Appointment, tables.appointments, extra=_appointment_extra)
 
     def delete(self, item: Appointment) -> None:
         """Remove the appointment and write its ``delete`` audit row (one savepoint).
@@ -178,7 +177,7 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
 
     def overlapping(self, assignee: EmployeeId, start: datetime, end: datetime) -> list[Appointment]:
         """The assignee's appointments sharing an instant with ``[start, end)``, by start then id."""
-        t = it.appointments
+        t = tables.appointments
         query = sa.select(t).where(t.c.assignee_id == assignee, _overlap(start, end))
         return self._rows(query.order_by(t.c.starts_at, t.c.id))
 
@@ -190,7 +189,7 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
         end: datetime,
         assignee: EmployeeId | None,
     ) -> sa.Select[Any]:
-        t = it.appointments
+        t = tables.appointments
         query = query.where(_overlap(start, end))
         if assignee is not None:
             query = query.where(t.c.assignee_id == assignee)
@@ -207,7 +206,7 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
         offset: int = 0,
     ) -> list[Appointment]:
         """Appointments sharing an instant with ``[start, end)`` at companies matching ``predicate``."""
-        t = it.appointments
+        t = tables.appointments
         query = self._between(sa.select(t), predicate, start, end, assignee)
         return self._rows(_page(query.order_by(t.c.starts_at, t.c.id), limit, offset))
 
@@ -215,7 +214,7 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
         self, predicate: Predicate, start: datetime, end: datetime, *, assignee: EmployeeId | None = None
     ) -> int:
         """How many appointments :meth:`between` would list, counted in the database."""
-        t = it.appointments
+        t = tables.appointments
         query = self._between(sa.select(sa.func.count()).select_from(t), predicate, start, end, assignee)
         return int(self._uow.read(query).scalar_one())
 
@@ -224,7 +223,7 @@ class SqlReminderRepository(_Deleting, SqlRepository[Reminder, ReminderId]):
     """Reminders (I7)."""
 
     aggregate_type = REMINDER_AGGREGATE
-    mapper = RowMapper(Reminder, it.reminders)
+    mapper = RowMapper(Reminder, tables.reminders)
 
     def delete(self, item: Reminder) -> None:
         """Remove the reminder and write its ``delete`` audit row (one savepoint).
@@ -237,6 +236,6 @@ class SqlReminderRepository(_Deleting, SqlRepository[Reminder, ReminderId]):
 
     def due(self, assignee: EmployeeId, at: datetime, *, limit: int = 100, offset: int = 0) -> list[Reminder]:
         """The assignee's open reminders due at or before ``at``, by due time then id."""
-        t = it.reminders
+        t = tables.reminders
         query = sa.select(t).where(t.c.assignee_id == assignee, sa.not_(t.c.done), t.c.due_at <= utc(at))
         return self._rows(_page(query.order_by(t.c.due_at, t.c.id), limit, offset))

@@ -24,7 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from crmkit.adapters.sqlalchemy._convert import local, offset_of, utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
-from crmkit.adapters.sqlalchemy.invoice_tables import (
+from crmkit.adapters.sqlalchemy.repositories import audit_row
+from crmkit.adapters.sqlalchemy.tables import LABEL, NAME, audit_entries
+from crmkit.adapters.sqlalchemy.tables.invoice import (
     CODE,
     KEY,
     SHORT,
@@ -35,8 +37,6 @@ from crmkit.adapters.sqlalchemy.invoice_tables import (
     sales_order_lines,
     sales_orders,
 )
-from crmkit.adapters.sqlalchemy.repositories import audit_row
-from crmkit.adapters.sqlalchemy.tables import LABEL, NAME, audit_entries
 from crmkit.adapters.unit_of_work import audit_entry
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.invoices import (

@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
-from crmkit.adapters.sqlalchemy.marketing_tables import campaign_recipients, campaigns, segments
 from crmkit.adapters.sqlalchemy.repositories import audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries
+from crmkit.adapters.sqlalchemy.tables.marketing import campaign_recipients, campaigns, segments
 from crmkit.adapters.unit_of_work import audit_entry
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, RuleViolation
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId

@@ -1,7 +1,7 @@
 """Territory repositories over SQLAlchemy Core (T1–T5).
 
 The region tree lives in ``regions.parent_id`` and in the closure table
-``region_closure`` (see :mod:`~crmkit.adapters.sqlalchemy.territory_tables`):
+``region_closure`` (see :mod:`~crmkit.adapters.sqlalchemy.tables.territory`):
 
 * ``add``/``add_many`` insert each region's closure pairs in the same savepoint
   batch (one ``executemany``), computed from the parent's stored ancestors;
@@ -23,9 +23,9 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy import tables
-from crmkit.adapters.sqlalchemy import territory_tables as tt
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuids_of
 from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlCompanyRepository, SqlRepository
+from crmkit.adapters.sqlalchemy.tables import territory as tt
 from crmkit.domain.errors import NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.parties import Company
