@@ -42,6 +42,7 @@ from decimal import Decimal
 import attrs
 
 from crmkit.domain.errors import Duplicate, ValidationError
+from crmkit.domain.fields import tax_number_checksum_ok
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.invoices import (
     Invoice,
@@ -52,7 +53,6 @@ from crmkit.domain.invoices import (
     check_totals,
     match_return,
     party_key,
-    tax_number_checksum_ok,
 )
 from crmkit.domain.periods import require_aware
 from crmkit.ports.invoices import (
