@@ -64,15 +64,21 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from crmkit.adapters.invoices.collector import gc_option, maybe_fewer_collections
-from crmkit.adapters.invoices.csv_lines import UNDECODABLE, foreign_bom, records, register_undecodable
-from crmkit.adapters.invoices.csv_numbers import NumberFormat
+from crmkit.adapters.invoices.csv_lines import (
+    UNDECODABLE,
+    decode_errors,
+    foreign_bom,
+    records,
+    register_undecodable,
+)
+from crmkit.adapters.invoices.csv_numbers import NumberFormat, quick_number
 from crmkit.adapters.invoices.trusted import trusted_line, trusted_tax
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices import (
@@ -211,6 +217,16 @@ def _problem(name: str, line_no: int, column: str, reason: str) -> ValidationErr
 
 def _decimal(text: str, column: str, name: str, line_no: int, numbers: NumberFormat) -> Decimal:
     """A required number of a row, read with the source's separators."""
+    if numbers.decimal is None:  # the hot path: the usual unambiguous shapes, one Decimal call
+        quick = quick_number(text)
+        if quick is not None:
+            try:
+                result = Decimal(quick)
+            except InvalidOperation:
+                pass
+            else:
+                if result.is_finite():
+                    return result
     try:
         return numbers.parse(text, column)
     except ValidationError as error:
@@ -323,6 +339,7 @@ class CsvInvoiceSource:
             raw.seek(0)
             codec = "utf-8-sig" if self.encoding == "utf-8" else self.encoding
             register_undecodable()
+            marked = decode_errors()
             handle = io.TextIOWrapper(raw, encoding=codec, errors=UNDECODABLE, newline="")
             header_line = handle.readline()
             if "\0" in header_line:
@@ -348,7 +365,7 @@ class CsvInvoiceSource:
             rows: list[tuple[int, list[str]]] = []
             width = len(header)
             seller_text = number_text = ""  # the current invoice's key fields, as written
-            for line_no, values, bad in records(handle, delimiter, self.encoding):
+            for line_no, values, bad in records(handle, delimiter, self.encoding, marked):
                 if line_no <= skip_to:
                     continue
                 problem = None if bad is None else f"{name}:{line_no}: {bad}"

@@ -17,7 +17,7 @@ import csv
 import re
 from collections.abc import Iterator
 
-__all__ = ["FIELD_LIMIT", "UNDECODABLE", "foreign_bom", "records", "register_undecodable"]
+__all__ = ["FIELD_LIMIT", "UNDECODABLE", "decode_errors", "foreign_bom", "records", "register_undecodable"]
 
 
 class _Continuation:
@@ -55,9 +55,21 @@ def register_undecodable() -> None:
         codecs.register_error(UNDECODABLE, _mark_undecodable)
 
 
+_marked = [0]
+"""How many decode errors :func:`_mark_undecodable` has met in this process: lines are searched for
+its marks only once it has met one, so a clean file costs nothing (another file's error only
+makes this one search, never miss)."""
+
+
+def decode_errors() -> int:
+    """How many decode errors the :data:`UNDECODABLE` handler has met in this process so far."""
+    return _marked[0]
+
+
 def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
     """A decode error handler: each undecodable byte becomes the lone surrogate U+DC00 + byte."""
     assert isinstance(error, UnicodeDecodeError)
+    _marked[0] += 1
     bad = error.object[error.start : error.end]
     return "".join(chr(0xDC00 + byte) for byte in bad), error.end
 
@@ -87,7 +99,7 @@ def _overlong(values: list[str]) -> str | None:
 
 
 def records(
-    handle: Iterator[str], delimiter: str, encoding: str = "utf-8"
+    handle: Iterator[str], delimiter: str, encoding: str = "utf-8", marked: int = -1
 ) -> Iterator[tuple[int, list[str], str | None]]:
     """``(line number, fields, problem)`` of each record after the header (line 1).
 
@@ -96,6 +108,9 @@ def records(
     (a field over the csv module's limit is refused the same way). Any other line, and the
     lines a quoted field runs on to, go through one :func:`csv.reader`. The number is that of
     the record's last physical line.
+
+    ``marked`` is :func:`decode_errors` before the file's first byte was decoded: lines are
+    searched for undecodable bytes only once the handler has met one since (``-1``: always).
 
     ``problem`` says why a record cannot be read (a byte the encoding cannot decode, a NUL,
     a field over the csv module's limit); its fields are then as split, or empty when the
@@ -107,7 +122,9 @@ def records(
     line_no = 1
     for line in handle:
         line_no += 1
-        problem = _decoding_problem(line, encoding)
+        problem = None
+        if "\0" in line or (_marked[0] != marked and not line.isascii() and _UNDECODABLE.search(line)):
+            problem = _decoding_problem(line, encoding)
         if plain and '"' not in line:
             stripped = line.rstrip("\r\n")
             values = stripped.split(delimiter) if stripped else []
