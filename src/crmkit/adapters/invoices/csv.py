@@ -64,7 +64,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
@@ -78,7 +78,7 @@ from crmkit.adapters.invoices.csv_lines import (
     records,
     register_undecodable,
 )
-from crmkit.adapters.invoices.csv_numbers import NumberFormat, quick_number
+from crmkit.adapters.invoices.csv_numbers import NumberFormat
 from crmkit.adapters.invoices.trusted import trusted_line, trusted_tax
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices import (
@@ -217,16 +217,9 @@ def _problem(name: str, line_no: int, column: str, reason: str) -> ValidationErr
 
 def _decimal(text: str, column: str, name: str, line_no: int, numbers: NumberFormat) -> Decimal:
     """A required number of a row, read with the source's separators."""
-    if numbers.decimal is None:  # the hot path: the usual unambiguous shapes, one Decimal call
-        quick = quick_number(text)
-        if quick is not None:
-            try:
-                result = Decimal(quick)
-            except InvalidOperation:
-                pass
-            else:
-                if result.is_finite():
-                    return result
+    quick = numbers.quick(text)  # the hot path: the usual unambiguous shapes, one Decimal call
+    if quick is not None:
+        return quick
     try:
         return numbers.parse(text, column)
     except ValidationError as error:
