@@ -113,7 +113,7 @@ class InvoiceSource(Protocol):
 
 @attrs.frozen
 class StoredKey:
-    """The identity of a stored invoice, as :meth:`InvoiceRepository.known` reports it.
+    """The identity of a stored invoice, as :meth:`InvoiceRecords.known` reports it.
 
     Attributes:
         id: the invoice's id (its UUID).

@@ -1,17 +1,24 @@
 """Invoices from the accounting system (SPEC §7 V1, V2, V10).
 
-An :class:`Invoice` is what an invoice source (UBL-TR e-Fatura/e-Arşiv XML,
+An :class:`~crmkit.domain.invoices.invoice.Invoice` is what an invoice source (UBL-TR e-Fatura/e-Arşiv XML,
 CSV, an ERP plugin) hands over: a header, lines, document taxes and totals.
 It is a frozen value; the import use case stores it as it came.
 
 Profiles (``TICARIFATURA`` …) and type codes (``SATIS``, ``IADE`` …) are kept as
 the open strings the source gave, since GİB keeps adding codes;
-:func:`kind_of` sorts them into the few :class:`InvoiceKind` values the rules
-need. Amounts are ``Decimal`` in the invoice's currency, never floats.
+:func:`~crmkit.domain.invoices.values.kind_of` sorts them into the few
+:class:`~crmkit.domain.invoices.values.InvoiceKind` values the rules need.
+Amounts are ``Decimal`` in the invoice's currency, never floats.
 
-:func:`check_totals` holds the arithmetic rules: the lines add up to the
-line-extension total (a mismatch raises :class:`InvoiceTotalsMismatch` naming
-the invoice and the figures); softer inconsistencies come back as warnings.
+:func:`~crmkit.domain.invoices.totals.check_totals` holds the arithmetic rules:
+the lines add up to the line-extension total (a mismatch raises
+:class:`~crmkit.domain.invoices.totals.InvoiceTotalsMismatch` naming the
+invoice and the figures); softer inconsistencies come back as warnings.
+
+One concept per module: :mod:`~crmkit.domain.invoices.values` (the parts of a
+document), :mod:`~crmkit.domain.invoices.invoice`,
+:mod:`~crmkit.domain.invoices.totals`, :mod:`~crmkit.domain.invoices.returns`,
+:mod:`~crmkit.domain.invoices.orders`; every name is importable from here.
 
 >>> from datetime import UTC, date, datetime
 >>> from decimal import Decimal

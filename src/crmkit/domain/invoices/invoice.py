@@ -93,7 +93,7 @@ class Invoice:
 
     @property
     def kind(self) -> InvoiceKind:
-        """What the invoice does (:func:`kind_of` of its type code and profile)."""
+        """What the invoice does: :func:`~crmkit.domain.invoices.values.kind_of` its type code and profile."""
         return kind_of(self.type_code, self.profile)
 
     @property

@@ -59,7 +59,7 @@ class SalesOrder:
 
     Attributes:
         number: the order number, unique.
-        customer: the customer's matching key (:func:`party_key`).
+        customer: the customer's matching key (:func:`~crmkit.domain.invoices.values.party_key`).
         ordered_at: when the order was taken (aware).
         lines: the ordered products.
         version: optimistic-locking version.

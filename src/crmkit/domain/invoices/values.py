@@ -1,7 +1,7 @@
 """The parts of an invoice document: kinds, taxes, parties, lines, totals, references, allowances, rates (V1).
 
 Frozen values with converters that make every amount an exact ``Decimal``;
-:mod:`crmkit.domain.invoices.invoice` assembles them into an :class:`Invoice`.
+:mod:`crmkit.domain.invoices.invoice` assembles them into an :class:`~crmkit.domain.invoices.invoice.Invoice`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ InvoiceId = NewType("InvoiceId", uuid.UUID)
 """Identifies an invoice: its document UUID (ETTN), or one derived from seller and number."""
 
 INVOICE_NAMESPACE = uuid.UUID("6f1c3a52-3b1e-4f0e-9a53-0c6f2d7b9e41")
-"""Namespace of the UUIDs derived for invoices whose source gives none (:func:`invoice_id_for`)."""
+"""Namespace of the UUIDs derived for invoices whose source gives none
+(:func:`~crmkit.domain.invoices.invoice.invoice_id_for`)."""
 
 VAT = "0015"
 """GİB tax type code of KDV (value-added tax)."""
@@ -130,7 +131,7 @@ class Tax:
     like is often an amount per unit instead (UBL ``cbc:PerUnitAmount``, e.g.
     1.9985 TRY per kilogram, with ``cbc:BaseUnitMeasure``): then ``percent`` is
     ``None`` and the tax amount is quantity ÷ ``base_quantity`` ×
-    ``per_unit_amount`` (:func:`check_totals` checks it on lines).
+    ``per_unit_amount`` (:func:`~crmkit.domain.invoices.totals.check_totals` checks it on lines).
 
     >>> otv = Tax(type_code=SCT, amount="1842.62", per_unit_amount="1.9985", base_unit_code="KGM")
     >>> otv.is_per_unit, otv.per_unit(Decimal(922), "TRY")
@@ -340,7 +341,7 @@ class AllowanceCharge:
     """A document-level allowance (discount) or charge: UBL ``cac:AllowanceCharge`` under the invoice (V1).
 
     Line allowances are on the line (:attr:`InvoiceLine.discount`); these change the
-    whole document's net amount (:attr:`Invoice.net`).
+    whole document's net amount (:attr:`~crmkit.domain.invoices.invoice.Invoice.net`).
 
     >>> AllowanceCharge(charge=False, amount="100", reason="Promotion discount").signed
     Decimal('-100')
