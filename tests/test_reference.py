@@ -35,3 +35,11 @@ def test_the_docs_say_an_absolute_sqlite_path_takes_four_slashes() -> None:
     tutorial = (REFERENCE.parent / "tutorial.md").read_text(encoding="utf-8")
     assert "sqlite:////srv/crm/crm.db" in tutorial and "four" in tutorial
     assert "sqlite:////" in (crmkit.connect.__doc__ or "")
+
+
+def test_a_gateway_author_finds_delivery_failed_in_crmkit_errors() -> None:
+    """The plugin guide raises it; it belongs with the other errors (issue 12 item 7)."""
+    from crmkit.domain.messaging import DeliveryFailed
+    from crmkit.errors import DeliveryFailed as Exported
+
+    assert Exported is DeliveryFailed

@@ -250,7 +250,9 @@ class Plugins:
     def providers(self, port: str) -> dict[str, str]:
         """Which plugin serves each scheme of ``port``: ``{"console": "crmkit.adapters.console"}``.
 
-        Plugins registered in code without a name get one made up by pluggy.
+        A plugin from an entry point is named after the entry point; one given in code is
+        named as pluggy names it (a module by its module name, another object by a made-up
+        number unless registered with ``name=``).
 
         Raises:
             KeyError: for another port name.

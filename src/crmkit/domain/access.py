@@ -2,7 +2,7 @@
 
 A :class:`Decision` says whether an action is allowed and why, so the host
 can show the reason. :func:`decide` answers one action on one resource;
-:func:`visible` answers "which companies may this actor see at ``at``" with a
+:func:`visibility_predicate` answers "which companies may this actor see at ``at``" with a
 predicate value (:mod:`crmkit.domain.predicates`) that storage runs in the
 database. Both read the same :class:`Actor` — the employee, his dated team
 memberships and his teams' dated code links, and the A1 switch — and agree
@@ -24,9 +24,10 @@ The rules, in the order they are applied:
 >>> from crmkit.domain.predicates import describe
 >>> hired = datetime(2026, 1, 5, tzinfo=UTC)
 >>> gulsen = Employee(id=uuid.uuid4(), name="Gülşen Çelik", position="employee", hired_at=hired)
->>> describe(visible(Actor(employee=gulsen, regional_access=True), datetime(2026, 3, 1, tzinfo=UTC)))
+>>> march = datetime(2026, 3, 1, tzinfo=UTC)
+>>> describe(visibility_predicate(Actor(employee=gulsen, regional_access=True), march))
 'no company'
->>> describe(visible(Actor(employee=gulsen, regional_access=False), datetime(2026, 3, 1, tzinfo=UTC)))
+>>> describe(visibility_predicate(Actor(employee=gulsen, regional_access=False), march))
 'every company'
 """
 
@@ -64,7 +65,7 @@ __all__ = [
     "decide",
     "reachable",
     "require_can_act",
-    "visible",
+    "visibility_predicate",
 ]
 
 
@@ -205,7 +206,10 @@ def _label(facts: CompanyFacts, name: str) -> str:
 
 
 def _reach(actor: Actor, facts: CompanyFacts, name: str, at: datetime, *, regional: bool) -> Decision:
-    """A5, A6, A2 and (when ``regional``) A1 for seeing one company: the twin of :func:`visible`."""
+    """A5, A6, A2 and (when ``regional``) A1 for seeing one company.
+
+    The twin of :func:`visibility_predicate`, for one company.
+    """
     who = actor.employee
     if not who.can_act(at):
         return require_can_act(who, at)
@@ -242,7 +246,7 @@ def decide(actor: Actor, action: Action, resource: Resource, at: datetime) -> De
     """May ``actor`` do ``action`` on ``resource`` at ``at``? The answer carries the reason (A1–A6).
 
     ``decide(actor, Action.VIEW, CompanyResource(company=c), at)`` is allowed
-    exactly when ``c`` matches :func:`visible` ``(actor, at)``.
+    exactly when ``c`` matches :func:`visibility_predicate` ``(actor, at)``.
     """
     action = Action(action)
     who = actor.employee
@@ -282,7 +286,7 @@ def decide(actor: Actor, action: Action, resource: Resource, at: datetime) -> De
     )
 
 
-def visible(actor: Actor, at: datetime) -> Predicate:
+def visibility_predicate(actor: Actor, at: datetime) -> Predicate:
     """The companies ``actor`` may see at ``at``, as a predicate value (A1, A2, A5, A6, A7).
 
     The storage adapter runs it: SQL compiles it to a ``WHERE`` clause, the

@@ -4,7 +4,7 @@ A :class:`SegmentFilter` is a conjunction of conditions "company field is one
 of these values" over :data:`~crmkit.domain.predicates.SEGMENT_FIELDS`. It
 is saved as data (:meth:`SegmentFilter.to_data`) and turned into the access
 predicate algebra by :meth:`SegmentFilter.predicate`, so storage runs a
-segment *and* the actor's visibility (:func:`crmkit.domain.access.visible`)
+segment *and* the actor's visibility (:func:`crmkit.domain.access.visibility_predicate`)
 as one query: SQL compiles both to one ``WHERE``, memory evaluates both with
 :func:`~crmkit.domain.predicates.matches`.
 

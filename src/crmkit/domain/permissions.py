@@ -77,20 +77,25 @@ def may_set_credentials(actor: Employee, target: Employee) -> Decision:
     return Decision.deny(f"{actor.name} may not set another employee's password", rule="C8")
 
 
+def _admins_only(actor: Employee, rule: str, denial: str) -> Decision:
+    """Allow admins (``admin``, ``admin_manager``); deny anyone else with ``denial``."""
+    if actor.position.is_admin:
+        return Decision.allow(f"{actor.name} is {actor.position.value}", rule=rule)
+    return Decision.deny(denial, rule=rule)
+
+
 def may_shape_territory(actor: Employee) -> Decision:
     """Whether ``actor`` may change regions, teams, memberships, code links and owners: admins only (A2)."""
-    if actor.position.is_admin:
-        return Decision.allow(f"{actor.name} is {actor.position.value}", rule="A2")
-    return Decision.deny(
-        f"only admins shape the territory; {actor.name} is {actor.position.value} (A2)", rule="A2"
+    return _admins_only(
+        actor, "A2", f"only admins shape the territory; {actor.name} is {actor.position.value} (A2)"
     )
 
 
 def may_move_company(actor: Employee) -> Decision:
     """Whether ``actor`` may place a company under another parent: admins only (A2, C2)."""
-    if actor.position.is_admin:
-        return Decision.allow(f"{actor.name} is {actor.position.value}", rule="A2")
-    return Decision.deny(f"only admins may move companies; {actor.name} is {actor.position.value}", rule="A2")
+    return _admins_only(
+        actor, "A2", f"only admins may move companies; {actor.name} is {actor.position.value}"
+    )
 
 
 def may_act_on_company(
@@ -149,13 +154,9 @@ def portal_decision(actor: Employee, company: Company) -> Decision:
 
 def may_set_parameters(actor: Employee) -> Decision:
     """Whether ``actor`` may create or replace a pick-list: admins only (C9)."""
-    if actor.position.is_admin:
-        return Decision.allow(f"{actor.name} is {actor.position.value}", rule="C9")
-    return Decision.deny(f"only admins set parameters; {actor.name} is {actor.position.value}", rule="C9")
+    return _admins_only(actor, "C9", f"only admins set parameters; {actor.name} is {actor.position.value}")
 
 
 def may_read_changes_by(actor: Employee) -> Decision:
     """Whether ``actor`` may list the changes another employee made: admins only (C12)."""
-    if actor.position.is_admin:
-        return Decision.allow(f"{actor.name} is {actor.position.value}", rule="C12")
-    return Decision.deny("only admins may read another employee's changes (C12)", rule="C12")
+    return _admins_only(actor, "C12", "only admins may read another employee's changes (C12)")

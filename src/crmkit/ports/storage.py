@@ -150,7 +150,7 @@ class CompanyRepository(Repository[Company, CompanyId], Protocol):
     ) -> list[Company]:
         """Companies matching an access predicate (A7), paged in the storage.
 
-        The predicate comes from :func:`crmkit.domain.access.visible`; a SQL
+        The predicate comes from :func:`crmkit.domain.access.visibility_predicate`; a SQL
         adapter compiles it to its ``WHERE`` clause, never loading all companies.
         A non-empty ``text`` also filters names as :meth:`search` does. Ordered
         by folded name, then id (as :meth:`search`).

@@ -2,7 +2,7 @@
 
 Every call builds the actor as the policy sees him — the employee, his dated
 memberships and his teams' code links, the A1 switch from the settings —
-and asks :func:`crmkit.domain.access.decide` or :func:`~crmkit.domain.access.visible`.
+and asks :func:`crmkit.domain.access.decide` or :func:`~crmkit.domain.access.visibility_predicate`.
 Listing pushes the visibility predicate into the storage (SQL ``WHERE``), so
 a rep's page never loads all customers. A refused action raises
 :class:`~crmkit.domain.errors.PermissionDenied` carrying the policy's reason.
@@ -24,7 +24,7 @@ from crmkit.domain.access import (
     ContactResource,
     Decision,
     decide,
-    visible,
+    visibility_predicate,
 )
 from crmkit.domain.errors import PermissionDenied
 from crmkit.domain.ids import CompanyId, ContactId, parse_id
@@ -75,7 +75,7 @@ class CustomerUseCases(PolicyUseCases):
         """The visibility predicate of ``actor`` at ``at`` (A7), for hosts that run their own queries."""
         when = self._at(at)
         with self._as_policy_actor(actor) as (_, who):
-            return visible(who, when)
+            return visibility_predicate(who, when)
 
     def visible(
         self,
@@ -93,7 +93,7 @@ class CustomerUseCases(PolicyUseCases):
         """
         when = self._at(at)
         with self._as_policy_actor(actor) as (uow, who):
-            predicate = visible(who, when)
+            predicate = visibility_predicate(who, when)
             items = uow.companies.visible(predicate, text=text, limit=limit, offset=offset)
             total = uow.companies.count_visible(predicate, text=text)
             return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))

@@ -11,7 +11,7 @@ action raises :class:`~crmkit.domain.errors.PermissionDenied` with the
 policy's reason and stores nothing.
 
 Listings — a company's, "mine", a campaign's (M2) and all the actor may
-see — run the company's :func:`~crmkit.domain.access.visible` predicate in
+see — run the company's :func:`~crmkit.domain.access.visibility_predicate` predicate in
 the storage (a SQL ``WHERE`` joined to ``companies``), paged there, with the
 total counted there too. Each write is audited in the same unit of work (C12).
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from crmkit.domain.access import Action, Actor, InteractionResource, decide, visible
+from crmkit.domain.access import Action, Actor, InteractionResource, decide, visibility_predicate
 from crmkit.domain.errors import ConcurrencyConflict, NotFound, ValidationError
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
 from crmkit.domain.interactions import INTERACTION_AGGREGATE, Interaction, InteractionChannel, InteractionId
@@ -189,7 +189,7 @@ class InteractionUseCases(PolicyUseCases):
         offset: int,
         **narrow: Any,
     ) -> Page[Interaction]:
-        predicate = visible(who, when)
+        predicate = visibility_predicate(who, when)
         items = uow.interactions.visible(predicate, limit=limit, offset=offset, **narrow)
         total = uow.interactions.count_visible(predicate, **narrow)
         return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))

@@ -2,7 +2,7 @@
 
 **Members.** A segment's members for an actor are the companies matching
 the segment's filter *and* the actor's visibility predicate
-(:func:`crmkit.domain.access.visible`): one predicate value, run by the
+(:func:`crmkit.domain.access.visibility_predicate`): one predicate value, run by the
 storage as one query and paged there (SQL ``WHERE … LIMIT``; memory
 evaluates the same predicate). A rep never reaches a customer outside
 his sight.
@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from crmkit.domain.access import visible
+from crmkit.domain.access import visibility_predicate
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import ContactId, parse_id
@@ -170,12 +170,14 @@ class MarketingUseCases(ServiceBase):
 
     def _reach(self, uow: UnitOfWork, who: Employee, segment: Segment, at: datetime) -> Predicate:
         policy_actor = actor_for(uow, who, self._ctx.settings.regional_access)
-        return all_of(segment.predicate(), visible(policy_actor, at))
+        return all_of(segment.predicate(), visibility_predicate(policy_actor, at))
 
     def save_segment(
         self, *, actor: ActorRef, name: str, filter: SegmentFilter | Mapping[str, Any]
     ) -> Segment:
-        """Save a segment (M1); ``filter`` is a :class:`SegmentFilter` or ``{field: value(s)}``.
+        """Save a segment (M1).
+
+        ``filter`` is a :class:`~crmkit.domain.marketing.SegmentFilter` or ``{field: value(s)}``.
 
         Raises:
             ValidationError: an unknown field, an empty value list, a blank name.

@@ -18,7 +18,7 @@ from datetime import datetime
 
 import attrs
 
-from crmkit.domain.access import visible
+from crmkit.domain.access import visibility_predicate
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
@@ -426,7 +426,9 @@ class TerritoryUseCases(ServiceBase):
             )
 
     def _sees_all(self, uow: UnitOfWork, who: Employee, at: datetime) -> None:
-        if not isinstance(visible(actor_for(uow, who, self._ctx.settings.regional_access), at), Everything):
+        if not isinstance(
+            visibility_predicate(actor_for(uow, who, self._ctx.settings.regional_access), at), Everything
+        ):
             raise PermissionDenied(
                 f"{who.name} does not see every customer, so he cannot list a region's customers;"
                 " use crm.customers.visible (A1, A6)"

@@ -46,12 +46,12 @@ def test_a_third_party_storage_url_is_masked_in_repr_too() -> None:
 
 def test_the_storage_still_connects_with_the_real_password(sql_storage: SqlStorage) -> None:
     with sql_storage.unit_of_work() as uow:
-        assert uow.read(sa.text("SELECT 1")).scalar() == 1
+        assert uow.execute(sa.text("SELECT 1")).scalar() == 1
 
 
 def test_a_database_without_the_schema_names_the_migration(sql_storage: SqlStorage) -> None:
     with sql_storage.unit_of_work() as uow, pytest.raises(StorageUnavailable) as info:
-        uow.read(sa.text("SELECT * FROM h12_no_such_table"))
+        uow.execute(sa.text("SELECT * FROM h12_no_such_table"))
     message = str(info.value)
     assert "crmkit db upgrade" in message and "crm.migrate()" in message
     assert "Traceback" not in message and "SELECT" not in message

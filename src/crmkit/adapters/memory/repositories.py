@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cas
 
 import attrs
 
-from crmkit.adapters.memory._trees import subtree_of
-from crmkit.adapters.unit_of_work import (
+from crmkit.adapters.audit import (
     CLAIM_AGGREGATE,
     COMPANY_AGGREGATE,
     CONTACT_AGGREGATE,
     EMPLOYEE_AGGREGATE,
     PICKLIST_AGGREGATE,
 )
+from crmkit.adapters.memory._trees import subtree_of
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound

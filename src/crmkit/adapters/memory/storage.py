@@ -23,7 +23,9 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
+from crmkit.adapters.audit import audit_entry, deletion_entry
 from crmkit.adapters.clock import SystemClock
+from crmkit.adapters.events import EventBuffer
 from crmkit.adapters.memory.interactions import (
     MemoryAppointmentRepository,
     MemoryInteractionRepository,
@@ -47,7 +49,6 @@ from crmkit.adapters.memory.territory import (
     MemoryRegionRepository,
     MemoryTeamRepository,
 )
-from crmkit.adapters.unit_of_work import EventBuffer, audit_entry, deletion_entry
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import StorageUnavailable

@@ -56,7 +56,7 @@ class SqlConsentRepository:
         query = (
             sa.select(c).where(c.c.channel == channel.value, c.c.address == address).order_by(c.c.at, c.c.id)
         )
-        return [consents.from_row(r._mapping) for r in self._uow.read(query)]
+        return [consents.from_row(r._mapping) for r in self._uow.execute(query)]
 
     def current(self, channel: Channel, addresses: Iterable[str], at: datetime) -> dict[str, ConsentState]:
         """The decision in force at ``at`` per address (one query per 1,000 addresses)."""
@@ -69,7 +69,7 @@ class SqlConsentRepository:
                 .where(c.c.channel == channel.value, c.c.address.in_(chunk), c.c.at <= utc(at))
                 .order_by(c.c.address, c.c.at, c.c.id)
             )
-            for row in self._uow.read(query):
+            for row in self._uow.execute(query):
                 record = consents.from_row(row._mapping)
                 by_address.setdefault(record.address, []).append(record)
         out: dict[str, ConsentState] = {}

@@ -17,11 +17,11 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
+from crmkit.adapters.audit import deletion_entry
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.adapters.sqlalchemy.repositories import SqlRepository, audit_row
-from crmkit.adapters.unit_of_work import deletion_entry
 from crmkit.domain.errors import ConcurrencyConflict, NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.interactions import (
@@ -140,7 +140,7 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         """How many interactions :meth:`visible` would list, counted in the database."""
         t = tables.interactions
         query = self._where(predicate, company, owner, campaign, sa.select(sa.func.count()).select_from(t))
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
 
 
 def _appointment_extra(appointment: Appointment) -> dict[str, Any]:
@@ -216,7 +216,7 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
         """How many appointments :meth:`between` would list, counted in the database."""
         t = tables.appointments
         query = self._between(sa.select(sa.func.count()).select_from(t), predicate, start, end, assignee)
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
 
 
 class SqlReminderRepository(_Deleting, SqlRepository[Reminder, ReminderId]):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import local, offset_of, utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
@@ -42,7 +43,6 @@ from crmkit.adapters.sqlalchemy.tables.invoice import (
     sales_order_lines,
     sales_orders,
 )
-from crmkit.adapters.unit_of_work import audit_entry
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.invoices import (
     HandOverStatus,
@@ -81,7 +81,7 @@ class SqlInvoiceRepository:
         self._uow = uow
 
     def _rows(self, query: sa.Executable) -> list[Any]:
-        return list(self._uow.read(query))
+        return list(self._uow.execute(query))
 
     def _audit(
         self, aggregate_type: str, key: object, version: int, old: object, new: object
@@ -186,11 +186,11 @@ class SqlInvoiceRepository:
 
     def count(self) -> int:
         """How many invoices are stored."""
-        return int(self._uow.read(sa.select(sa.func.count()).select_from(invoices)).scalar_one())
+        return int(self._uow.execute(sa.select(sa.func.count()).select_from(invoices)).scalar_one())
 
     def line_count(self) -> int:
         """How many invoice lines are stored."""
-        return int(self._uow.read(sa.select(sa.func.count()).select_from(invoice_lines)).scalar_one())
+        return int(self._uow.execute(sa.select(sa.func.count()).select_from(invoice_lines)).scalar_one())
 
     # -- returns ---------------------------------------------------------------------
     def returned_quantities(self, invoices_: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
@@ -236,7 +236,7 @@ class SqlInvoiceRepository:
                 raise NotFound("invoice line", f"{reversal.original}/{reversal.line_number}")
             quantity = (rows[0].returned_quantity or Decimal(0)) + reversal.quantity
             amount = (rows[0].returned_amount or Decimal(0)) + reversal.amount
-            self._uow.read(
+            self._uow.execute(
                 sa.update(invoice_lines)
                 .where(*where)
                 .values(returned_quantity=quantity, returned_amount=amount)
@@ -265,7 +265,7 @@ class SqlInvoiceRepository:
         statement = upsert(
             invoice_cursors, self._uow.connection.dialect, ["source"], ["cursor", "updated_at"]
         )
-        self._uow.read(statement.values(values))
+        self._uow.execute(statement.values(values))
 
     # -- delivery (V10) ----------------------------------------------------------------
     def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:
@@ -283,9 +283,9 @@ class SqlInvoiceRepository:
             .where(invoices.c.id == invoice)
             .values(delivered_at=utc(at), delivered_offset=offset_of(at), received_by=received_by)
         )
-        self._uow.read(statement)
+        self._uow.execute(statement)
         delivery = Delivery(invoice, HandOverStatus.DELIVERED, at, received_by)
-        self._uow.read(
+        self._uow.execute(
             sa.insert(audit_entries).values(self._audit(INVOICE_AGGREGATE, invoice, 1, before, delivery))
         )
         return delivery
@@ -404,11 +404,11 @@ class SqlInvoiceRepository:
         if current is None:
             raise NotFound("order", order.number)
         bumped = sa.update(sales_orders).where(c.number == order.number, c.version == order.version)
-        if self._uow.read(bumped.values(version=order.version + 1)).rowcount == 0:
+        if self._uow.execute(bumped.values(version=order.version + 1)).rowcount == 0:
             raise ConcurrencyConflict("order", order.number, order.version)
         lc = sales_order_lines.c
         for row in self._orderline_rows(order):
-            self._uow.read(
+            self._uow.execute(
                 sa.update(sales_order_lines)
                 .where(lc.order_number == order.number, lc.line_id == row["line_id"])
                 .values(invoiced=row["invoiced"], pending=row["pending"])
@@ -420,7 +420,7 @@ class SqlInvoiceRepository:
             lines=order.lines,
             version=order.version + 1,
         )
-        self._uow.read(
+        self._uow.execute(
             sa.insert(audit_entries).values(
                 self._audit(ORDER_AGGREGATE, order.number, saved.version, current, saved)
             )

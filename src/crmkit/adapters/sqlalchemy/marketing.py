@@ -17,12 +17,12 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.repositories import audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries
 from crmkit.adapters.sqlalchemy.tables.marketing import campaign_recipients, campaigns, segments
-from crmkit.adapters.unit_of_work import audit_entry
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, RuleViolation
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
 from crmkit.domain.marketing import (
@@ -141,7 +141,7 @@ class SqlMarketingRepository:
         query = sa.select(segments).where(segments.c.id == id)
         if self._uow.connection.dialect.name != "sqlite":
             query = query.with_for_update()
-        row = self._uow.read(query).one_or_none()
+        row = self._uow.execute(query).one_or_none()
         if row is None:
             raise NotFound("segment", id)
         if row.version != version:
@@ -179,7 +179,7 @@ class SqlMarketingRepository:
         """
         old = self._locked_segment(id, version)
         count = sa.select(sa.func.count()).select_from(campaigns).where(campaigns.c.segment_id == id)
-        used = int(self._uow.read(count).scalar_one())
+        used = int(self._uow.execute(count).scalar_one())
         if used:
             raise RuleViolation("M1", f"segment {id} is used by {used} campaign(s) and cannot be deleted")
         delete = sa.delete(segments).where(segments.c.id == id, segments.c.version == version)
@@ -195,7 +195,7 @@ class SqlMarketingRepository:
 
     def get_segment(self, id: SegmentId) -> Segment:
         """The segment with this id."""
-        row = self._uow.read(sa.select(segments).where(segments.c.id == id)).one_or_none()
+        row = self._uow.execute(sa.select(segments).where(segments.c.id == id)).one_or_none()
         if row is None:
             raise NotFound("segment", id)
         return _segment(row)
@@ -208,7 +208,7 @@ class SqlMarketingRepository:
             .limit(max(limit, 0))
             .offset(max(offset, 0))
         )
-        return [_segment(row) for row in self._uow.read(query)]
+        return [_segment(row) for row in self._uow.execute(query)]
 
     def add_campaign(self, campaign: Campaign, recipients: Iterable[CampaignRecipient]) -> None:
         """Store a campaign and its send records (one ``executemany``)."""
@@ -246,7 +246,7 @@ class SqlMarketingRepository:
 
     def get_campaign(self, id: CampaignId) -> Campaign:
         """The campaign with this id."""
-        row = self._uow.read(sa.select(campaigns).where(campaigns.c.id == id)).one_or_none()
+        row = self._uow.execute(sa.select(campaigns).where(campaigns.c.id == id)).one_or_none()
         if row is None:
             raise NotFound("campaign", id)
         return _campaign(row)
@@ -263,4 +263,4 @@ class SqlMarketingRepository:
             .limit(max(limit, 0))
             .offset(max(offset, 0))
         )
-        return [_recipient(row) for row in self._uow.read(query)]
+        return [_recipient(row) for row in self._uow.execute(query)]

@@ -1,4 +1,7 @@
-"""SQL outbox and consent repositories (issue 6): batched writes, lock-free claims.
+"""SQL outbox repository (issue 6): batched writes, lock-free claims.
+
+A little over 500 lines, on purpose: enqueue, claim, finish and delivery reports share the
+private statements and chunking of one table, and read as one concept.
 
 Rows ↔ values live in :mod:`~crmkit.adapters.sqlalchemy.outbox_codecs`; the PostgreSQL
 one-round-trip claim and finish in :mod:`~crmkit.adapters.sqlalchemy.outbox_postgresql`.
@@ -81,10 +84,10 @@ __all__ = ["SqlOutboxRepository"]
 _SKIP_LOCKED = ("postgresql", "mysql", "mariadb")
 
 
-_t = outbox_messages
+_messages = outbox_messages
 _FINISH = (
-    sa.update(_t)
-    .where(_t.c.id == sa.bindparam("b_id"), _t.c.claim == sa.bindparam("b_claim"))
+    sa.update(_messages)
+    .where(_messages.c.id == sa.bindparam("b_id"), _messages.c.claim == sa.bindparam("b_claim"))
     .values(
         state=sa.bindparam("n_state"),
         claim=None,
@@ -97,11 +100,11 @@ _FINISH = (
 
 
 _DELIVER = (
-    sa.update(_t)
+    sa.update(_messages)
     .where(
-        _t.c.id == sa.bindparam("b_id"),
-        _t.c.state == OutboxState.SENT.value,
-        _t.c.delivery_status.is_(None),
+        _messages.c.id == sa.bindparam("b_id"),
+        _messages.c.state == OutboxState.SENT.value,
+        _messages.c.delivery_status.is_(None),
     )
     .values(
         delivery_status=sa.bindparam("n_status"),
@@ -229,7 +232,7 @@ class SqlOutboxRepository:
     def stored_files(self) -> tuple[int, int]:
         """``(distinct attachment contents, their bytes together)`` held by the outbox."""
         query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(outbox_blobs.c.size), 0))
-        row: Any = self._uow.read(query).one()
+        row: Any = self._uow.execute(query).one()
         return int(row[0]), int(row[1])
 
     def get(self, id: uuid.UUID) -> OutboxMessage:
@@ -238,14 +241,14 @@ class SqlOutboxRepository:
         Raises:
             NotFound: there is none.
         """
-        row = self._uow.read(sa.select(_t).where(_t.c.id == id)).first()
+        row = self._uow.execute(sa.select(_messages).where(_messages.c.id == id)).first()
         if row is None:
             raise NotFound("outbox message", id)
         return self._attach([message_from_row(row)])[0]
 
     def by_key(self, key: str) -> OutboxMessage | None:
         """The message with this idempotency key, or ``None``."""
-        row = self._uow.read(sa.select(_t).where(_t.c.key == key)).first()
+        row = self._uow.execute(sa.select(_messages).where(_messages.c.key == key)).first()
         return None if row is None else self._attach([message_from_row(row)])[0]
 
     def _attach(self, messages: list[OutboxMessage]) -> list[OutboxMessage]:
@@ -262,7 +265,7 @@ class SqlOutboxRepository:
                 .where(a.c.message_id.in_(chunk))
                 .order_by(a.c.message_id, a.c.position)
             )
-            for row in self._uow.read(query):
+            for row in self._uow.execute(query):
                 owner = (
                     row.message_id
                     if isinstance(row.message_id, uuid.UUID)
@@ -275,7 +278,7 @@ class SqlOutboxRepository:
         wanted = sorted({digest for files in named.values() for _, _, digest in files})
         for part in chunks(wanted, 100):
             query = sa.select(b.c.digest, b.c.content).where(b.c.digest.in_(part))
-            contents.update((row.digest, bytes(row.content)) for row in self._uow.read(query))
+            contents.update((row.digest, bytes(row.content)) for row in self._uow.execute(query))
         # One value per distinct (name, type, content): the copies of a campaign share it.
         made: dict[tuple[str, str, str], OutboxAttachment] = {}
         files: dict[uuid.UUID, list[OutboxAttachment]] = {}
@@ -312,14 +315,14 @@ class SqlOutboxRepository:
             if len(claimed) >= limit:
                 break
             query = (
-                sa.select(_t)
-                .where(_t.c.state == state.value, _t.c.due_at <= now)
-                .order_by(_t.c.due_at)
+                sa.select(_messages)
+                .where(_messages.c.state == state.value, _messages.c.due_at <= now)
+                .order_by(_messages.c.due_at)
                 .limit(limit - len(claimed))
             )
             if self._uow.connection.dialect.name in _SKIP_LOCKED:
                 query = query.with_for_update(skip_locked=True)
-            candidates = [message_from_row(r) for r in self._uow.read(query)]
+            candidates = [message_from_row(r) for r in self._uow.execute(query)]
             if candidates:
                 claimed += self._take(state, candidates, token, now, lease)
         return self._attach(claimed)
@@ -337,27 +340,29 @@ class SqlOutboxRepository:
             "state": OutboxState.CLAIMED.value,
             "claim": token,
             "due_at": now + lease,
-            "attempts": _t.c.attempts + 1,
+            "attempts": _messages.c.attempts + 1,
         }
         if state is OutboxState.CLAIMED:  # a lapsed claim: its attempt's outcome is unknown
-            values["uncertain_attempts"] = _t.c.uncertain_attempts + 1
+            values["uncertain_attempts"] = _messages.c.uncertain_attempts + 1
         # With FOR UPDATE SKIP LOCKED the rows are already locked by this transaction: update
         # them by primary key only (a range condition would make InnoDB lock gaps and deadlock
         # against the other dispatchers). Without row locks (SQLite), the condition decides.
         locked = self._uow.connection.dialect.name in _SKIP_LOCKED
         taken = 0
         for chunk in chunks([m.id for m in candidates]):
-            condition: list[sa.ColumnElement[bool]] = [_t.c.id.in_(chunk)]
+            condition: list[sa.ColumnElement[bool]] = [_messages.c.id.in_(chunk)]
             if not locked:
-                condition += [_t.c.state == state.value, _t.c.due_at <= now]
-            taken += self._uow.connection.execute(sa.update(_t).where(*condition).values(values)).rowcount
+                condition += [_messages.c.state == state.value, _messages.c.due_at <= now]
+            taken += self._uow.connection.execute(
+                sa.update(_messages).where(*condition).values(values)
+            ).rowcount
         if taken == len(mine):
             return mine
         # Some rows went to another dispatcher in between: keep those that are ours.
         held: set[uuid.UUID] = set()
         for chunk in chunks([m.id for m in mine]):
-            query = sa.select(_t.c.id).where(_t.c.claim == token, _t.c.id.in_(chunk))
-            held.update(self._uow.read(query).scalars())
+            query = sa.select(_messages.c.id).where(_messages.c.claim == token, _messages.c.id.in_(chunk))
+            held.update(self._uow.execute(query).scalars())
         return [m for m in mine if m.id in held]
 
     def finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
@@ -380,10 +385,10 @@ class SqlOutboxRepository:
             return finish_postgresql(self._uow, token, messages)
         held: set[uuid.UUID] = set()
         for chunk in chunks([m.id for m in messages]):
-            query = sa.select(_t.c.id).where(_t.c.id.in_(chunk), _t.c.claim == token)
+            query = sa.select(_messages.c.id).where(_messages.c.id.in_(chunk), _messages.c.claim == token)
             if self._uow.connection.dialect.name in _SKIP_LOCKED:
                 query = query.with_for_update()
-            held.update(self._uow.read(query).scalars())
+            held.update(self._uow.execute(query).scalars())
         params = [
             {
                 "b_id": m.id,
@@ -408,16 +413,16 @@ class SqlOutboxRepository:
         found: dict[str, list[OutboxMessage]] = {}
         for chunk in chunks(sorted(set(provider_ids))):
             query = (
-                sa.select(_t)
+                sa.select(_messages)
                 .where(
-                    _t.c.provider_id.in_(chunk),
-                    _t.c.provider_id.is_not(None),
-                    _t.c.channel == channel.value,
-                    _t.c.state == OutboxState.SENT.value,
+                    _messages.c.provider_id.in_(chunk),
+                    _messages.c.provider_id.is_not(None),
+                    _messages.c.channel == channel.value,
+                    _messages.c.state == OutboxState.SENT.value,
                 )
-                .order_by(_t.c.created_at, _t.c.id)
+                .order_by(_messages.c.created_at, _messages.c.id)
             )
-            for row in self._uow.read(query):
+            for row in self._uow.execute(query):
                 found.setdefault(row.provider_id, []).append(message_from_row(row))
         return found
 
@@ -432,14 +437,16 @@ class SqlOutboxRepository:
         try:
             held: set[uuid.UUID] = set()
             for chunk in chunks([m.id for m in messages]):
-                query = sa.select(_t.c.id).where(
-                    _t.c.id.in_(chunk), _t.c.state == OutboxState.SENT.value, _t.c.delivery_status.is_(None)
+                query = sa.select(_messages.c.id).where(
+                    _messages.c.id.in_(chunk),
+                    _messages.c.state == OutboxState.SENT.value,
+                    _messages.c.delivery_status.is_(None),
                 )
                 if self._uow.connection.dialect.name in _SKIP_LOCKED:
                     query = query.with_for_update()
                 held.update(
                     i if isinstance(i, uuid.UUID) else uuid.UUID(str(i))
-                    for i in self._uow.read(query).scalars()
+                    for i in self._uow.execute(query).scalars()
                 )
             params = [
                 {
@@ -465,33 +472,37 @@ class SqlOutboxRepository:
     ) -> list[OutboxMessage]:
         """Sent messages without a final report, by (sending time, id): a range scan of (state, due_at)."""
         query = (
-            sa.select(_t)
+            sa.select(_messages)
             .where(
-                _t.c.state == OutboxState.SENT.value,
-                _t.c.channel == channel.value,
-                _t.c.provider_id.is_not(None),
-                _t.c.delivery_status.is_(None),
+                _messages.c.state == OutboxState.SENT.value,
+                _messages.c.channel == channel.value,
+                _messages.c.provider_id.is_not(None),
+                _messages.c.delivery_status.is_(None),
             )
-            .order_by(_t.c.due_at, _t.c.id)
+            .order_by(_messages.c.due_at, _messages.c.id)
             .limit(limit)
         )
         if after is not None:
             at, last = utc(after[0]), after[1]
-            query = query.where(sa.or_(_t.c.due_at > at, sa.and_(_t.c.due_at == at, _t.c.id > last)))
-        return self._attach([message_from_row(r) for r in self._uow.read(query)])
+            query = query.where(
+                sa.or_(_messages.c.due_at > at, sa.and_(_messages.c.due_at == at, _messages.c.id > last))
+            )
+        return self._attach([message_from_row(r) for r in self._uow.execute(query)])
 
     def count(self, state: OutboxState | None = None) -> int:
         """How many messages (in ``state``)."""
-        query = sa.select(sa.func.count()).select_from(_t)
+        query = sa.select(sa.func.count()).select_from(_messages)
         if state is not None:
-            query = query.where(_t.c.state == state.value)
-        return int(self._uow.read(query).scalar_one())
+            query = query.where(_messages.c.state == state.value)
+        return int(self._uow.execute(query).scalar_one())
 
     def list(
         self, state: OutboxState | None = None, *, limit: int = 100, offset: int = 0
     ) -> list[OutboxMessage]:
         """Messages (in ``state``), by creation time then id."""
-        query = sa.select(_t).order_by(_t.c.created_at, _t.c.id).limit(limit).offset(offset)
+        query = (
+            sa.select(_messages).order_by(_messages.c.created_at, _messages.c.id).limit(limit).offset(offset)
+        )
         if state is not None:
-            query = query.where(_t.c.state == state.value)
-        return self._attach([message_from_row(r) for r in self._uow.read(query)])
+            query = query.where(_messages.c.state == state.value)
+        return self._attach([message_from_row(r) for r in self._uow.execute(query)])

@@ -56,7 +56,7 @@ no delivery report: those stay NULL)."""
 ATTACHMENT_COLUMNS = [c.name for c in outbox_attachments.columns]
 """The columns of an attachment row, in table order."""
 _LIMITS = (("key", KEY_LENGTH), ("recipient", EMAIL), ("subject", SUBJECT))
-_t = outbox_messages
+_messages = outbox_messages
 
 
 _VALUES: dict[object, str] = {
@@ -74,7 +74,7 @@ def _check_lengths(m: OutboxMessage) -> None:
 
 def bind_processor(name: str, dialect: Dialect) -> Callable[[Any], Any]:
     """The bind processor of column ``name`` on ``dialect`` (identity when it has none)."""
-    found = _t.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+    found = _messages.c[name].type.dialect_impl(dialect).bind_processor(dialect)
     return found if found is not None else _same
 
 

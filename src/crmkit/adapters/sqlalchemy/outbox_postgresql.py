@@ -81,7 +81,7 @@ def claim_postgresql(
             "token": token,
             "until": now + lease,
         }
-        rows = list(uow.read(PG_CLAIM[state is OutboxState.CLAIMED], params))
+        rows = list(uow.execute(PG_CLAIM[state is OutboxState.CLAIMED], params))
         rows.sort(key=lambda r: r.picked_due_at)
         claimed += [message_from_row(r) for r in rows]
     return claimed
@@ -102,5 +102,5 @@ def finish_postgresql(uow: SqlUnitOfWork, token: str, messages: Sequence[OutboxM
         "errors": [None if m.last_error is None else m.last_error[:1000] for m in messages],
         "sents": [None if m.sent_at is None else utc(m.sent_at) for m in messages],
     }
-    held = set(uow.read(PG_FINISH, params).scalars())
+    held = set(uow.execute(PG_FINISH, params).scalars())
     return [m.id for m in messages if m.id not in held]

@@ -23,10 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 import attrs
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy import tables
-from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
-from crmkit.adapters.sqlalchemy.predicates import compile_predicate
-from crmkit.adapters.unit_of_work import (
+from crmkit.adapters.audit import (
     CLAIM_AGGREGATE,
     COMPANY_AGGREGATE,
     CONTACT_AGGREGATE,
@@ -34,6 +31,9 @@ from crmkit.adapters.unit_of_work import (
     PICKLIST_AGGREGATE,
     audit_entry,
 )
+from crmkit.adapters.sqlalchemy import tables
+from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.domain.audit import AuditEntry, FieldChange
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import ConcurrencyConflict, NotFound
@@ -106,7 +106,7 @@ class SqlRepository(Generic[E, K]):
         return key
 
     def _rows(self, query: sa.Select[Any]) -> list[E]:
-        result = self._uow.read(query)
+        result = self._uow.execute(query)
         selected, columns = list(query.selected_columns), list(self._table.columns)
         if len(selected) == len(columns) and all(a is b for a, b in zip(selected, columns, strict=True)):
             # select(table): read values by position, the fast path for lists and get_many
@@ -221,7 +221,7 @@ class SqlRepository(Generic[E, K]):
     def count(self) -> int:
         """How many aggregates are stored (as this unit of work sees them)."""
         query = sa.select(sa.func.count()).select_from(self._table)
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
 
 
 def audit_row(entry: AuditEntry) -> dict[str, Any]:
@@ -300,7 +300,7 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
                 up.c.id == tree.c.parent_id, tree.c.depth < MAX_TREE_DEPTH
             )
         )
-        rows = self._uow.read(sa.select(tree.c.id, tree.c.depth).order_by(tree.c.depth)).all()
+        rows = self._uow.execute(sa.select(tree.c.id, tree.c.depth).order_by(tree.c.depth)).all()
         if not rows:
             raise NotFound(self.aggregate_type, company)
         return [CompanyId(row.id) for row in rows if row.depth > 0]
@@ -323,7 +323,7 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
             )
         )
         query = sa.select(tree.c.id).distinct().order_by(tree.c.id)
-        return [CompanyId(value) for value in self._uow.read(query).scalars()]
+        return [CompanyId(value) for value in self._uow.execute(query).scalars()]
 
     def search(
         self,
@@ -363,7 +363,7 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
         """How many companies match the access predicate and ``text``, counted in the database (A7)."""
         t = tables.companies
         query = sa.select(sa.func.count()).select_from(t).where(self._visible_where(predicate, text))
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
 
     @staticmethod
     def _visible_where(predicate: Predicate, text: str) -> sa.ColumnElement[bool]:
@@ -444,7 +444,7 @@ class SqlAuditLog:
 
     def _entries(self, query: sa.Select[Any]) -> list[AuditEntry]:
         t = tables.audit_entries
-        rows = self._uow.read(query.order_by(t.c.at, t.c.id)).mappings()
+        rows = self._uow.execute(query.order_by(t.c.at, t.c.id)).mappings()
         return [_entry(row) for row in rows]
 
     def for_record(self, aggregate_type: str, aggregate_id: str) -> list[AuditEntry]:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crmkit.adapters.clock import SystemClock
+from crmkit.adapters.events import EventBuffer
 from crmkit.adapters.sqlalchemy._errors import (
     foreign_key_probe,
     is_lock_conflict,
@@ -53,7 +54,6 @@ from crmkit.adapters.sqlalchemy.territory import (
     SqlRegionRepository,
     SqlTeamRepository,
 )
-from crmkit.adapters.unit_of_work import EventBuffer
 from crmkit.adapters.urls import mask_password
 from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, ValidationError
 from crmkit.domain.events import DomainEvent
@@ -274,8 +274,10 @@ class SqlUnitOfWork:
         return self._events.collect()
 
     # -- used by the repositories ------------------------------------------------------
-    def read(self, query: sa.Executable, params: Mapping[str, Any] | None = None) -> CursorResult[Any]:
-        """Run a query in the unit of work's transaction (with ``params`` for its bound parameters).
+    def execute(self, query: sa.Executable, params: Mapping[str, Any] | None = None) -> CursorResult[Any]:
+        """Run a statement in the unit of work's transaction (with ``params`` for its bound parameters).
+
+        A read, or a write such as ``UPDATE … RETURNING`` (hence not ``read``).
 
         Raises:
             StorageUnavailable: the connection was lost.

@@ -59,7 +59,7 @@ class DeliveryResult:
 
 
 REPORT_HORIZON = timedelta(hours=72)
-"""How long after sending :meth:`DeliveryReports.poll` keeps asking about an SMS (issue 6 item 1).
+"""How long after sending :meth:`DeliveryReports.poll` keeps asking about an SMS (SPEC §9; docs/messaging.md).
 
 72 hours is the usual SMS validity period: an operator's SMS centre retries an
 unreachable handset that long, then drops the message, so no "delivered" can
@@ -73,7 +73,7 @@ def _reason(report: DeliveryReport) -> str:
 
 
 class DeliveryReports:
-    """Writes SMS delivery reports back onto the outbox (issue 6 item 1; see the module docs).
+    """Writes SMS delivery reports back onto the outbox (SPEC §9; see the module docs).
 
     Args:
         storage: where the outbox is.
