@@ -245,7 +245,7 @@ def crmkit_on_invoice_imported(invoice: Invoice, warnings: tuple[str, ...]) -> N
 
     Called once per newly imported invoice, after the transaction holding it
     committed, in source order, with the frozen
-    :class:`~crmkit.domain.invoices.Invoice` and the warnings the import
+    :class:`~crmkit.domain.invoices.invoice.Invoice` and the warnings the import
     recorded about it; all implementations are called, return values are
     ignored. Duplicates skipped by a re-import and rejected invoices are not
     reported here, so a handler sees each invoice once (V2). A return invoice

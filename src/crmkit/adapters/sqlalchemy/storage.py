@@ -295,10 +295,6 @@ class SqlUnitOfWork:
                 raise schema_missing(self._storage._url, error) from None
             raise
 
-    read = execute
-    """The old name of :meth:`execute` (it also runs writes), kept until the invoice adapter
-    switches to ``execute``."""
-
     @contextmanager
     def writing(
         self,

@@ -136,10 +136,18 @@ invoices = sa.Table(
     sa.Column("line_count", sa.Integer, nullable=False),
     sa.Column("delivered_at", time_type(), nullable=True),
     sa.Column("received_by", sa.String(LABEL), nullable=True),
+    sa.Column("issued_offset", sa.Integer, nullable=True),
+    sa.Column("delivered_offset", sa.Integer, nullable=True),
+    sa.Column("allowance_charges", sa.Text, nullable=True),
+    sa.Column("exchange_rates", sa.Text, nullable=True),
     sa.UniqueConstraint("number", "seller_key"),
     **TABLE_OPTIONS,
 )
-"""Invoice headers and totals (V1); ``delivered_at`` tracks the original's delivery (V10)."""
+"""Invoice headers and totals (V1); ``delivered_at`` tracks the original's delivery (V10).
+
+Times are stored in UTC; ``*_offset`` is the UTC offset in seconds the document gave
+(``NULL``: UTC), so a time reads back with its own local date on every back end.
+``allowance_charges`` and ``exchange_rates`` are JSON arrays (``NULL``: none)."""
 
 invoice_lines = sa.Table(
     "invoice_lines",
@@ -180,6 +188,7 @@ sales_orders = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("customer", sa.String(KEY), nullable=False),
     sa.Column("ordered_at", time_type(), nullable=False),
+    sa.Column("ordered_offset", sa.Integer, nullable=True),
     **TABLE_OPTIONS,
 )
 """Sales orders (V10)."""
