@@ -131,7 +131,7 @@ def test_v1_document_allowances_and_charges_are_kept_and_change_the_net_on_every
     report = world.crm.invoices.import_from(f"ubl-tr://{tmp_path / 'a.xml'}", actor=world.admin.id)
     assert report.imported == 1, report.rejected
     assert not [w for w in report.warnings if "come to" in w]
-    stored = world.crm.invoices.get(parse_invoice(text.encode(), where="a.xml")[0].id)
+    stored = world.crm.invoices.get(parse_invoice(text.encode(), where="a.xml")[0].id, actor=world.admin.id)
     assert stored.allowance_charges == (
         AllowanceCharge(
             charge=False,
@@ -193,7 +193,10 @@ def test_v1_exchange_rates_are_kept_on_every_back_end_and_convert_the_net(
     report = world.crm.invoices.import_from(f"ubl-tr://{tmp_path}", actor=world.admin.id)
     assert report.imported == 2, report.rejected
     usd = parse_invoice(text.encode(), where="istisna.xml")[0]
-    stored_usd, stored_otv = world.crm.invoices.get(usd.id), world.crm.invoices.get(otv.id)
+    stored_usd, stored_otv = (
+        world.crm.invoices.get(usd.id, actor=world.admin.id),
+        world.crm.invoices.get(otv.id, actor=world.admin.id),
+    )
     assert stored_usd.exchange_rates == (
         ExchangeRate(kind=RateKind.PRICING, source="USD", target="TRY", rate=D("1.5025"), day=usd.issue_date),
     )

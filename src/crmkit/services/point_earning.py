@@ -149,7 +149,7 @@ class _Batch:
             campaigns={p.code: uow.points.campaigns(p.code) for p in programs},
             tiers={p.code: uow.points.tiers(p.code) for p in programs},
             products=uow.points.products(codes) if codes else {},
-            returned={key[0] for key in uow.invoices.returned(sales)} if sales else set(),
+            returned={key[0] for key in uow.invoices.returned_quantities(sales)} if sales else set(),
         )
 
 
@@ -361,7 +361,7 @@ class PointEarning(ServiceBase):
         """Bring each original line's reversals up to the returned share; the entries and owed points."""
         if not originals:
             return [], 0
-        returned = uow.invoices.returned([o.id for o in originals])
+        returned = uow.invoices.returned_quantities([o.id for o in originals])
         if not returned:
             return [], 0
         sources = {f"invoice:{o.id}:{n}" for (o_id, n) in returned for o in originals if o.id == o_id}

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import converter, utc, uuid_of
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
@@ -36,7 +37,6 @@ from crmkit.adapters.sqlalchemy.tables.points import (
     point_serials,
     point_tier_changes,
 )
-from crmkit.adapters.unit_of_work import audit_entry
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.invoices import InvoiceId
 from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange
@@ -178,7 +178,7 @@ class SqlPointRepository:
             query = query.where(point_config.c.program == program)
         if keys is not None:
             query = query.where(point_config.c.key.in_(list(keys)))
-        return [config_value(text, cls) for text in self._uow.read(query).scalars()]
+        return [config_value(text, cls) for text in self._uow.execute(query).scalars()]
 
     # -- configuration -----------------------------------------------------------------------
     def put_program(self, program: Program) -> None:
@@ -293,7 +293,7 @@ class SqlPointRepository:
             query = sa.select(point_entries.c.entry_key).where(
                 point_entries.c.entry_key.in_(wanted[start : start + 500])
             )
-            found.update(self._uow.read(query).scalars())
+            found.update(self._uow.execute(query).scalars())
         return found
 
     def entries(
@@ -305,7 +305,7 @@ class SqlPointRepository:
             query = query.where(point_entries.c.on_date >= start)
         if end is not None:
             query = query.where(point_entries.c.on_date <= end)
-        return [_entry(row) for row in self._uow.read(query)]
+        return [_entry(row) for row in self._uow.execute(query)]
 
     def by_source(self, sources: Iterable[str]) -> list[LedgerEntry]:
         """Entries of these sources, by id."""
@@ -315,21 +315,21 @@ class SqlPointRepository:
         query = (
             sa.select(point_entries).where(point_entries.c.source.in_(wanted)).order_by(point_entries.c.id)
         )
-        return sorted((_entry(row) for row in self._uow.read(query)), key=lambda e: e.id)
+        return sorted((_entry(row) for row in self._uow.execute(query)), key=lambda e: e.id)
 
     def balance(self, party: PartyKey, *, until: dt.date | None = None) -> int:
         """The party's stored running balance, or (``until`` given) its entries summed in the database."""
         if until is None:
             program, role, key = party
             c = point_balances.c
-            stored = self._uow.read(
+            stored = self._uow.execute(
                 sa.select(c.balance).where(c.program == program, c.role == role.value, c.party == key)
             ).scalar()
             return 0 if stored is None else int(stored)
         query = sa.select(sa.func.coalesce(sa.func.sum(point_entries.c.points), 0)).where(_of(party))
         if until is not None:
             query = query.where(point_entries.c.on_date <= until)
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
 
     def earned(self, party: PartyKey, start: dt.date, end: dt.date) -> int:
         """Earn + reverse points dated ``start``..``end``, summed in the database."""
@@ -339,7 +339,7 @@ class SqlPointRepository:
             point_entries.c.on_date <= end,
             point_entries.c.kind.in_([EntryKind.EARN.value, EntryKind.REVERSE.value]),
         )
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
 
     def expiring(self, on: dt.date) -> list[PartyKey]:
         """Parties with a lot expiring by ``on``, in key order."""
@@ -350,7 +350,7 @@ class SqlPointRepository:
             .group_by(c.program, c.role, c.party)
             .order_by(c.program, c.role, c.party)
         )
-        return [(row.program, Role(row.role), row.party) for row in self._uow.read(query)]
+        return [(row.program, Role(row.role), row.party) for row in self._uow.execute(query)]
 
     # -- processed invoices ------------------------------------------------------------------
     def mark_processed(self, invoices: Sequence[InvoiceId], at: dt.datetime) -> None:
@@ -370,7 +370,7 @@ class SqlPointRepository:
             query = sa.select(point_invoices.c.invoice_id).where(
                 point_invoices.c.invoice_id.in_(wanted[start : start + 500])
             )
-            found.update(InvoiceId(uuid_of(v)) for v in self._uow.read(query).scalars())
+            found.update(InvoiceId(uuid_of(v)) for v in self._uow.execute(query).scalars())
         return found
 
     def unprocessed(self, *, limit: int = 500) -> list[InvoiceId]:
@@ -382,7 +382,7 @@ class SqlPointRepository:
             .order_by(invoices.c.issued_at, invoices.c.id)
             .limit(max(limit, 0))
         )
-        return [InvoiceId(uuid_of(v)) for v in self._uow.read(query).scalars()]
+        return [InvoiceId(uuid_of(v)) for v in self._uow.execute(query).scalars()]
 
     # -- serials ------------------------------------------------------------------------------
     def add_serials(self, serials: Sequence[Serial]) -> None:
@@ -404,7 +404,7 @@ class SqlPointRepository:
 
     def serial(self, serial: str) -> Serial | None:
         """The registered serial, or ``None``."""
-        row = self._uow.read(sa.select(point_serials).where(point_serials.c.serial == serial)).first()
+        row = self._uow.execute(sa.select(point_serials).where(point_serials.c.serial == serial)).first()
         if row is None:
             return None
         return Serial(
@@ -417,7 +417,7 @@ class SqlPointRepository:
 
     def claim_serial(self, serial: str, party: str, on: dt.date) -> bool:
         """Mark an unused serial used; one conditional UPDATE, so one of two racing claims wins."""
-        result = self._uow.read(
+        result = self._uow.execute(
             sa.update(point_serials)
             .where(point_serials.c.serial == serial, point_serials.c.used_by.is_(None))
             .values(used_by=party, used_at=on)
@@ -437,7 +437,7 @@ class SqlPointRepository:
 
     def party_of(self, phone: str) -> PartyKey | None:
         """The party of a number, or ``None``."""
-        row = self._uow.read(sa.select(point_phones).where(point_phones.c.phone == phone)).first()
+        row = self._uow.execute(sa.select(point_phones).where(point_phones.c.phone == phone)).first()
         return None if row is None else (row.program, Role(row.role), row.party)
 
     def phone_of(self, party: PartyKey) -> str | None:
@@ -446,7 +446,7 @@ class SqlPointRepository:
         query = sa.select(sa.func.min(point_phones.c.phone)).where(
             point_phones.c.program == program, point_phones.c.role == role.value, point_phones.c.party == key
         )
-        value = self._uow.read(query).scalar_one()
+        value = self._uow.execute(query).scalar_one()
         return None if value is None else str(value)
 
     def phones(self, parties: Iterable[PartyKey]) -> dict[PartyKey, str]:
@@ -461,7 +461,7 @@ class SqlPointRepository:
                 .where(c.party.in_(keys[start : start + 500]))
                 .group_by(c.program, c.role, c.party)
             )
-            rows: list[Any] = list(self._uow.read(query))
+            rows: list[Any] = list(self._uow.execute(query))
             for row in rows:
                 party = (row[0], Role(row[1]), row[2])
                 if party in wanted:
@@ -470,7 +470,7 @@ class SqlPointRepository:
 
     def record_tier_change(self, change: TierChange) -> None:
         """Record a tier change."""
-        self._uow.read(
+        self._uow.execute(
             sa.insert(point_tier_changes).values(
                 program=change.program,
                 role=change.role.value,
@@ -492,7 +492,7 @@ class SqlPointRepository:
             .where(c.program == program, c.role == role.value, c.party == key)
             .order_by(c.id)
         )
-        return [_tier_change(r) for r in self._uow.read(query)]
+        return [_tier_change(r) for r in self._uow.execute(query)]
 
     def current_tiers(self, program: str) -> list[TierChange]:
         """Each party's latest change (highest id) where it left the party in a tier, in the database."""
@@ -508,11 +508,11 @@ class SqlPointRepository:
             .where(c.id.in_(latest), c.new.is_not(None))
             .order_by(c.role, c.party)
         )
-        return [_tier_change(r) for r in self._uow.read(query)]
+        return [_tier_change(r) for r in self._uow.execute(query)]
 
     def record_reply(self, phone: str, at: dt.datetime) -> None:
         """Record a reply sent to ``phone``."""
-        self._uow.read(sa.insert(point_replies).values(phone=phone, at=utc(at)))
+        self._uow.execute(sa.insert(point_replies).values(phone=phone, at=utc(at)))
 
     def replies_since(self, phone: str, since: dt.datetime) -> int:
         """Replies to ``phone`` at or after ``since``, counted in the database."""
@@ -521,4 +521,4 @@ class SqlPointRepository:
             .select_from(point_replies)
             .where(point_replies.c.phone == phone, point_replies.c.at >= utc(since))
         )
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
