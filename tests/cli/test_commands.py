@@ -17,8 +17,8 @@ from crmkit.domain.messaging import MessageKind
 from crmkit.plugins import make_plugin_manager
 from crmkit.services.messaging import enqueue_sms
 
-SAMPLES = Path(__file__).parents[2] / ".." / "shared" / "samples" / "ubl-tr"
-UBL = f"ubl-tr://{SAMPLES.resolve()}"
+SAMPLES = Path(__file__).resolve().parents[1] / "invoices" / "samples" / "ubl-tr"  # kept in the repository
+UBL = f"ubl-tr://{SAMPLES}"
 
 
 def _json(capsys: pytest.CaptureFixture[str]) -> object:
