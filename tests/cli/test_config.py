@@ -72,3 +72,24 @@ def test_passwords_in_urls_are_never_printed(capsys: pytest.CaptureFixture[str])
     assert captured.err.startswith("crmkit: ")
     config = load_config({"sms_url": f"netgsm://user:{secret}@api.example"}, file=None, environ={})
     assert secret not in json.dumps(config.shown())
+
+
+def test_config_shows_each_setting_and_its_origin_with_secrets_masked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "k3y-Secret"
+    Path("crmkit.toml").write_text('timezone = "Europe/Istanbul"\nactor = "file-actor"\n')
+    monkeypatch.setenv("CRMKIT_SMS_URL", f"netgsm://user:{secret}@api.example")
+    monkeypatch.setenv("CRMKIT_ACTOR", "env-actor")
+    argv = ["--json", "--database-url", f"postgresql+psycopg://crm:{secret}@db/crm", "config"]
+    assert main(argv) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown == {
+        "database_url": {"value": "postgresql+psycopg://crm:***@db/crm", "from": "flag"},
+        "sms_url": {"value": "netgsm://user:***@api.example", "from": "env"},
+        "timezone": {"value": "Europe/Istanbul", "from": "crmkit.toml"},
+        "actor": {"value": "env-actor", "from": "env"},
+    }
+    assert main(argv[1:]) == 0
+    table = capsys.readouterr().out
+    assert secret not in table and "crmkit.toml" in table

@@ -9,6 +9,8 @@
     Imports e-invoices with a progress bar; resumes by default (:mod:`.invoices`).
 ``crmkit outbox dispatch [--once|--until-idle|--loop]``
     Sends the outbox through the configured gateways (:mod:`.outbox`).
+``crmkit config``
+    Prints the settings in force and where each came from, secrets masked (:mod:`.config`).
 ``crmkit plugins``
     Lists adapter schemes and hook implementations with their distributions (:mod:`.plugins`).
 
@@ -32,6 +34,7 @@ from typing import TextIO
 
 from crmkit.adapters.urls import mask_password
 from crmkit.bootstrap import Crm, connect
+from crmkit.cli import config as settings
 from crmkit.cli import db, invoices, outbox, plugins
 from crmkit.cli.config import DEFAULT_FILE, KEYS, Config, load_config
 from crmkit.cli.output import Output
@@ -261,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--force", action="store_true", help="replace --db even when it is not a crmkit demo database"
     )
     demo.set_defaults(run=_demo)
-    for command in (db, invoices, outbox, plugins):
+    for command in (db, invoices, outbox, plugins, settings):
         command.add_parser(sub)
     args = parser.parse_args(argv)
     try:

@@ -14,6 +14,7 @@ URLs may hold passwords and API keys: print them only through :meth:`Config.show
 
 from __future__ import annotations
 
+import argparse
 import os
 import tomllib
 from collections.abc import Mapping
@@ -24,9 +25,10 @@ import attrs
 
 from crmkit.adapters.urls import mask_password
 from crmkit.bootstrap import Crm, connect
+from crmkit.cli.output import Output
 from crmkit.domain.errors import ValidationError
 
-__all__ = ["DEFAULT_FILE", "KEYS", "Config", "load_config", "open_crm"]
+__all__ = ["DEFAULT_FILE", "KEYS", "Config", "add_parser", "load_config", "open_crm", "run"]
 
 KEYS: tuple[str, ...] = ("database_url", "sms_url", "email_url", "documents_url", "timezone", "actor")
 """The settings, by their TOML key; the environment variable is ``CRMKIT_`` + the key in capitals."""
@@ -135,3 +137,20 @@ def open_crm(config: Config, url: str | None = None) -> Crm:
         documents=config.get("documents_url"),
         timezone=config.get("timezone"),
     )
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``config`` (print the resolved settings, secrets masked) to the command's subparsers."""
+    config = sub.add_parser("config", help="print the settings in force and where each came from")
+    config.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, config: Config, out: Output) -> int:
+    """Print every setting that is set, with its origin; passwords and keys in URLs as ``***``."""
+    shown = config.shown()
+    rows = [(key, shown[key], config.origins[key]) for key in KEYS if key in shown]
+    if out.as_json:
+        out.json({key: {"value": value, "from": origin} for key, value, origin in rows})
+    else:
+        out.table("settings (flag > environment > file)", ("setting", "value", "from"), rows)
+    return 0
