@@ -16,6 +16,7 @@ from crmkit.cli.plugins import distributions
 from crmkit.domain.messaging import MessageKind
 from crmkit.plugins import make_plugin_manager
 from crmkit.services.messaging import enqueue_sms
+from crmkit.services.messaging.dispatch import Dispatcher, DispatchReport
 
 SAMPLES = Path(__file__).resolve().parents[1] / "invoices" / "samples" / "ubl-tr"  # kept in the repository
 UBL = f"ubl-tr://{SAMPLES}"
@@ -208,3 +209,27 @@ def test_the_demo_sends_its_sms_through_the_configured_gateway(
     assert main(["--sms-url", f"file://{sms}", "demo", "--db", str(tmp_path / "demo.db")]) == 0
     assert "outbox: 2 SMS sent through FileSmsGateway" in capsys.readouterr().out
     assert [text.split(":")[0] for text in _sent(sms)] == ["Randevu hatırlatması 1", "Randevu hatırlatması 2"]
+
+
+def test_ctrl_c_ends_the_loop_with_the_totals_so_far(
+    database: tuple[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, _ = database
+    _queue(url, 2)
+    real = Dispatcher.run_once
+    calls: list[int] = []
+
+    def once_then_interrupted(self: Dispatcher) -> DispatchReport:
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return real(self)
+
+    monkeypatch.setattr(Dispatcher, "run_once", once_then_interrupted)
+    argv = ["--json", "--database-url", url, "--sms-url", f"file://{tmp_path / 's.jsonl'}"]
+    assert main([*argv, "outbox", "dispatch", "--loop", "--interval", "0"]) == 0
+    report = _json(capsys)
+    assert isinstance(report, dict) and report["sent"] == 2 and len(calls) == 2
