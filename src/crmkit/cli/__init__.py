@@ -1,15 +1,23 @@
-"""The ``crmkit`` command: thin, it parses arguments and calls the library.
+"""The ``crmkit`` command: thin, it parses arguments, calls the library and prints.
 
 ``crmkit demo [--db PATH [--force] | --url URL]``
-    Runs the parties walk-through on an embedded SQLite file (default ``crm.db``),
-    made afresh; an existing file that is not a demo database is refused unless ``--force``.
-``crmkit db upgrade URL``
-    Creates or upgrades a database schema.
-``crmkit db current URL``
-    Prints the schema revision of a database.
+    Runs the walk-through on an embedded SQLite file (default ``crm.db``), made
+    afresh; an existing file that is not a demo database is refused unless ``--force``.
+``crmkit db upgrade|current|history [URL]``
+    Creates or upgrades a schema; prints its revision; lists every revision (:mod:`.db`).
+``crmkit invoices import SOURCE-URL``
+    Imports e-invoices with a progress bar; resumes by default (:mod:`.invoices`).
+``crmkit outbox dispatch [--once|--until-idle|--loop]``
+    Sends the outbox through the configured gateways (:mod:`.outbox`).
+``crmkit config``
+    Prints the settings in force and where each came from, secrets masked (:mod:`.config`).
+``crmkit plugins``
+    Lists adapter schemes and hook implementations with their distributions (:mod:`.plugins`).
 
-Errors are one line on standard error (``crmkit: …``, exit code 1), and a
-reader that stops early (``crmkit demo | head``) ends the command quietly.
+Settings come from flags, the environment or a TOML file, in that order
+(:mod:`.config`); ``--json`` prints data as JSON. Errors are one line on standard
+error (``crmkit: …``, exit code 1; ``--debug`` adds the traceback), and a reader
+that stops early (``crmkit demo | head``) ends the command quietly.
 """
 
 from __future__ import annotations
@@ -18,18 +26,24 @@ import argparse
 import os
 import sqlite3
 import sys
+import traceback
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.urls import mask_password
 from crmkit.bootstrap import Crm, connect
+from crmkit.cli import config as settings
+from crmkit.cli import db, invoices, outbox, plugins
+from crmkit.cli.config import DEFAULT_FILE, KEYS, Config, load_config
+from crmkit.cli.output import Output
 from crmkit.demos.points import points_demo
 from crmkit.domain.errors import CrmError, ValidationError
 from crmkit.domain.ids import EmployeeId
+from crmkit.domain.messaging import MessageKind
 from crmkit.services.companies import ContactInput
+from crmkit.services.messaging import enqueue_sms
 
 __all__ = ["main", "run_demo"]
 
@@ -38,14 +52,15 @@ def _say(out: TextIO, text: str) -> None:
     print(text, file=out)
 
 
-def run_demo(url: str, out: TextIO | None = None) -> int:
+def run_demo(url: str, out: TextIO | None = None, *, sms: str = "console://") -> int:
     """Walk through the parties rules (C1–C12) on the storage at ``url``; return an exit code.
 
     The storage must be empty (the ``demo`` command starts from a fresh file);
-    ``out`` defaults to the current ``sys.stdout``.
+    ``out`` defaults to the current ``sys.stdout``; the demo's SMS go through the
+    gateway at ``sms`` (``crmkit --sms-url``).
     """
     out = out or sys.stdout
-    with connect(url, email="console://", sms="console://") as crm:
+    with connect(url, email="console://", sms=sms) as crm:
         crm.migrate()
         p = crm.parties
         admin = p.create_first_admin(name="Ayşe Yılmaz", email="ayse@example.com.tr")
@@ -129,6 +144,7 @@ def run_demo(url: str, out: TextIO | None = None) -> int:
             _say(out, f"  v{entry.version} {entry.action} by {who}: {changed}")
         _territory_demo(crm, admin.id, manager.id, rep.id, out)
         points_demo(crm, admin.id, out)
+        _sms_demo(crm, out)
     _say(out, "demo finished")
     return 0
 
@@ -179,6 +195,26 @@ def _territory_demo(crm: Crm, admin: EmployeeId, manager: EmployeeId, gone: Empl
         _say(out, f"refused: {exc}")
 
 
+def _sms_demo(crm: Crm, out: TextIO) -> None:
+    """Queue two informational SMS in the outbox and dispatch them through the configured gateway (§9)."""
+    with crm.storage.unit_of_work(None) as uow:
+        for n, to in enumerate(("+905321234567", "+905051112233"), start=1):
+            text = f"Randevu hatırlatması {n}: yarın 10:00"
+            key = f"demo-reminder-{n}"
+            enqueue_sms(
+                uow,
+                id=crm.ids.new(),
+                key=key,
+                to=to,
+                text=text,
+                kind=MessageKind.INFORMATIONAL,
+                now=crm.clock.now(),
+            )
+        uow.commit()
+    report = crm.dispatcher.run_until_idle()
+    _say(out, f"outbox: {report.sent} SMS sent through {crm.sms.__class__.__name__}")
+
+
 DEMO_APPLICATION_ID = 0x63726D64
 """``PRAGMA application_id`` of an SQLite file made by ``crmkit demo`` ("crmd"): only such a
 file is replaced without ``--force``."""
@@ -192,7 +228,7 @@ def _is_demo_database(path: Path) -> bool:
         return False
 
 
-def _demo(args: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace, config: Config, out: Output) -> int:
     url = args.url
     if url is None:
         path = Path(args.db)
@@ -207,50 +243,45 @@ def _demo(args: argparse.Namespace) -> int:
         conn.close()
         url = f"sqlite:///{path}"
         print(f"demo database: {path} (created afresh)")
-    return run_demo(url)
-
-
-def _db(args: argparse.Namespace) -> int:
-    with connect(args.url) as crm:
-        storage = crm.storage
-        if args.action == "upgrade":
-            crm.migrate()
-            print(f"{mask_password(storage.url)}: schema is up to date")
-        elif isinstance(storage, SqlStorage):
-            from crmkit.adapters.sqlalchemy.migrations import current
-
-            storage.connect().close()  # an unreachable database: StorageUnavailable, one line
-            print(current(storage.engine) or "no schema")
-        else:
-            print(f"{mask_password(storage.url)}: no schema revisions (not a SQL database)")
-    return 0
+    return run_demo(url, sms=config.get("sms_url", "console://") or "console://")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``crmkit`` command; returns the exit code."""
     parser = argparse.ArgumentParser(prog="crmkit", description="crmkit: CRM rules as a library")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    parser.add_argument("--json", action="store_true", help="print data as JSON")
+    parser.add_argument(
+        "--config", default=None, help=f"TOML settings file (default ./{DEFAULT_FILE} if present)"
+    )
+    for key in KEYS:
+        parser.add_argument(
+            "--" + key.replace("_", "-"), dest=key, default=None, help=f"or CRMKIT_{key.upper()}"
+        )
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run the parties walk-through on an SQLite file")
+    demo = sub.add_parser("demo", help="run the walk-through on an SQLite file")
     demo.add_argument("--db", default="crm.db", help="SQLite file to (re)create (default crm.db)")
     demo.add_argument("--url", default=None, help="any storage URL instead of --db (must be empty)")
     demo.add_argument(
         "--force", action="store_true", help="replace --db even when it is not a crmkit demo database"
     )
     demo.set_defaults(run=_demo)
-    db = sub.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade", "current"])
-    db.add_argument("url", help="storage URL, e.g. sqlite:///crm.db")
-    db.set_defaults(run=_db)
+    for command in (db, invoices, outbox, plugins, settings):
+        command.add_parser(sub)
     args = parser.parse_args(argv)
     try:
-        code: int = args.run(args)
+        config = load_config({key: getattr(args, key) for key in KEYS}, file=args.config)
+        code: int = args.run(args, config, Output(as_json=args.json))
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
-    except CrmError as exc:
-        print(f"crmkit: {exc}", file=sys.stderr)
-        return 1
     except BrokenPipeError:  # the reader stopped early (``crmkit demo | head``): end quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so the exit-time flush does not fail again
+        return 1
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        message = str(exc) if isinstance(exc, CrmError) else f"{type(exc).__name__}: {exc}"
+        print(f"crmkit: {mask_password(message)}", file=sys.stderr)
         return 1
     return code
 
