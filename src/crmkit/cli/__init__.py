@@ -212,7 +212,11 @@ def _sms_demo(crm: Crm, out: TextIO) -> None:
             )
         uow.commit()
     report = crm.dispatcher.run_until_idle()
-    _say(out, f"outbox: {report.sent} SMS sent through {crm.sms.__class__.__name__}")
+    _say(
+        out,
+        f"outbox: {report.sent} messages sent (SMS through {crm.sms.__class__.__name__},"
+        f" e-mail through {crm.email.__class__.__name__})",
+    )
 
 
 DEMO_APPLICATION_ID = 0x63726D64
