@@ -177,7 +177,9 @@ class MarketingUseCases(ServiceBase):
     def save_segment(
         self, *, actor: ActorRef, name: str, filter: SegmentFilter | Mapping[str, Any]
     ) -> Segment:
-        """Save a segment (M1); ``filter`` is a :class:`SegmentFilter` or ``{field: value(s)}``.
+        """Save a segment (M1).
+
+        ``filter`` is a :class:`~crmkit.domain.marketing.SegmentFilter` or ``{field: value(s)}``.
 
         Raises:
             ValidationError: an unknown field, an empty value list, a blank name.

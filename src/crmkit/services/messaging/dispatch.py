@@ -84,7 +84,7 @@ class Dispatcher:
         sms: the SMS gateway.
         email: the e-mail sender.
         clock: tells the time (claims, leases, backoff).
-        policy: backoff, attempts and lease (default: :class:`BackoffPolicy`'s).
+        policy: backoff, attempts and lease (default: :class:`~crmkit.domain.messaging.BackoffPolicy`'s).
         batch_size: messages claimed per round.
         name: a name for this dispatcher, part of its claim tokens.
         rng: the jitter source (seed it in tests).

@@ -48,8 +48,8 @@ Fixtures the suites expect:
 * ``invoice_source`` — a source holding at least three readable invoices
   (:class:`InvoiceSourceContract`).
 
-Their modules say more (:mod:`crmkit.testing.contracts.messaging`,
-:mod:`crmkit.testing.contracts.invoices`); the plugin guide
+Their modules say more (``crmkit.testing.contracts.messaging``,
+``crmkit.testing.contracts.invoices``); the plugin guide
 (``docs/plugins.md``) binds them step by step.
 
 Each test names the SPEC rule it guards (C1 … C12, §9), so a failure says
