@@ -156,6 +156,7 @@ def test_a8_invoices_and_orders_follow_the_buyers_visibility(w: Regional, tmp_pa
         lambda: inv.delivery(hidden.id, actor=g),
         lambda: inv.returned(hidden.id, actor=g),
         lambda: inv.order("SO-H", actor=g),
+        lambda: inv.mark_delivered(actor=g, invoice=hidden.id),
         lambda: inv.find("9205121120", "X-1", actor=g),  # a buyer that is no stored company: admins only
     ):
         with pytest.raises(PermissionDenied) as info:

@@ -9,7 +9,7 @@ around :func:`crmkit.domain.access.decide`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -98,7 +98,7 @@ def filtered_page(
     start = 0
     while len(page) < limit:
         rows = fetch(chunk, start)
-        for row in _allowed(rows, keep):
+        for row in (row for row in rows if keep(row)):
             if skipped < offset:
                 skipped += 1
             elif len(page) < limit:
@@ -107,7 +107,3 @@ def filtered_page(
             break
         start += chunk
     return page
-
-
-def _allowed(rows: Iterable[T], keep: Callable[[T], bool]) -> Iterable[T]:
-    return (row for row in rows if keep(row))

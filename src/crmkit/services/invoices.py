@@ -528,15 +528,14 @@ class Invoices(ServiceBase):
         """Record that the original invoice was handed to the customer (V10).
 
         Raises:
-            PermissionDenied: the actor may not act.
+            PermissionDenied: the actor may not act, or may not see the invoice's buyer (A8).
             NotFound: no such invoice.
             ValidationError: ``at`` is naive.
         """
         when = self._now() if at is None else require_aware("at", at)
-        invoice_id = InvoiceId(parse_id("invoice", invoice))
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._acting(uow, actor)
-            return uow.invoices.mark_delivered(invoice_id, when, received_by)
+            found = self._visible_invoice(uow, actor, invoice)
+            return uow.invoices.mark_delivered(found.id, when, received_by)
 
     def delivery(self, invoice: object, *, actor: object) -> Delivery:
         """Whether the original of an invoice was handed over (V10), when ``actor`` may see it (A8)."""
