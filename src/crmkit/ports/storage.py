@@ -38,6 +38,7 @@ from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 
 if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
     from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
+    from crmkit.ports.targets import TargetRepository
     from crmkit.ports.territory import (
         CodeLinkRepository,
         MembershipRepository,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository 
         RegionRepository,
         TeamRepository,
     )
+    from crmkit.ports.territory_dates import CustomerCodeRepository
 
 __all__ = [
     "AuditLog",
@@ -242,6 +244,8 @@ class UnitOfWork(Protocol):
     interactions: InteractionRepository
     appointments: AppointmentRepository
     reminders: ReminderRepository
+    customer_codes: CustomerCodeRepository
+    targets: TargetRepository
 
     def __enter__(self) -> Self: ...
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 import attrs
 
@@ -31,11 +32,12 @@ from crmkit.domain.party_events import (
     PrimaryContactChanged,
 )
 from crmkit.domain.predicates import CompanyFacts
+from crmkit.domain.territory import OwnerAssignment
 from crmkit.ports.messaging import EmailMessage
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, parse_enum
 from crmkit.services.passwords import hash_password, new_password
-from crmkit.services.territory import actor_for
+from crmkit.services.territory import TerritoryUseCases, actor_for
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
 
 __all__ = ["CompanyUseCases", "ContactInput"]
@@ -265,20 +267,20 @@ class CompanyUseCases(ServiceBase):
         *,
         actor: object,
         company: object,
-        sales_rep: object,
+        rep: object,
         support_rep: object | None = None,
-    ) -> Company:
-        """A manager sets the owner directly (C6)."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.manages:
-                raise PermissionDenied(f"{who.name} is an employee; only managers assign owners (C6)")
-            current = uow.companies.get(CompanyId(parse_id("company", company)))
-            if current.pending_claim_id is not None:
-                raise RuleViolation("C6", f"{current.name} has a pending claim; decide it first")
-            rep = self._active_employee(uow, "sales_rep", sales_rep)
-            support = None if support_rep is None else self._active_employee(uow, "support_rep", support_rep)
-            return uow.companies.save(current.assign(rep, support))
+        valid_from: datetime | None = None,
+        valid_to: datetime | None = None,
+    ) -> OwnerAssignment:
+        """A manager sets the owner (C6), dated (T4): the same call as ``crm.territory.assign_owner``."""
+        return TerritoryUseCases(self._ctx).assign_owner(
+            actor=actor,
+            company=company,
+            rep=rep,
+            support_rep=support_rep,
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
 
     def claim(self, *, actor: object, company: object) -> Claim:
         """A rep asks to own an unowned company; one pending claim per company (C6)."""

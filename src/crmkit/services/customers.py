@@ -34,6 +34,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import parse_enum
 from crmkit.services.companies import CompanyUseCases
 from crmkit.services.territory import PolicyUseCases
+from crmkit.services.territory_dates import dated_facts, follow_code
 from crmkit.validation import normalize_tax_no
 
 __all__ = ["CustomerUseCases", "Page"]
@@ -60,8 +61,13 @@ class Page(Generic[T]):
     rule: str = ""
 
 
-def facts_of(uow: UnitOfWork, company: Company) -> CompanyFacts:
-    """The facts the policy looks at; the lineage comes from one tree query in storage."""
+def facts_of(uow: UnitOfWork, company: Company, at: datetime | None = None) -> CompanyFacts:
+    """The facts the policy looks at; the lineage comes from one tree query in storage.
+
+    With ``at``, the customer's code and owner are those valid at ``at`` (T4, one source of truth).
+    """
+    if at is not None:
+        return dated_facts(uow, company, at)
     lineage = frozenset({company.id, *uow.companies.ancestors(company.id)})
     return CompanyFacts(
         id=company.id, code=company.segmentation.micro_region, owner_id=company.sales_rep_id, lineage=lineage
@@ -112,7 +118,9 @@ class CustomerUseCases(PolicyUseCases):
         with self._work(None) as uow:
             who = self._actor(uow, actor)
             found = uow.companies.get(CompanyId(parse_id("company", company)))
-            return decide(who, what, CompanyResource(company=facts_of(uow, found), name=found.name), when)
+            return decide(
+                who, what, CompanyResource(company=facts_of(uow, found, when), name=found.name), when
+            )
 
     def get(self, *, actor: object, id: object, at: datetime | None = None) -> Company:
         """One company, when the policy lets ``actor`` see it.
@@ -125,7 +133,7 @@ class CustomerUseCases(PolicyUseCases):
         with self._work(None) as uow:
             who = self._actor(uow, actor)
             found = uow.companies.get(CompanyId(parse_id("id", id)))
-            resource = CompanyResource(company=facts_of(uow, found), name=found.name)
+            resource = CompanyResource(company=facts_of(uow, found, when), name=found.name)
             decide(who, Action.VIEW, resource, when).enforce()
             return found
 
@@ -166,7 +174,7 @@ class CustomerUseCases(PolicyUseCases):
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
             who = self._actor(uow, actor)
             current = uow.companies.get(CompanyId(parse_id("id", id)))
-            facts = facts_of(uow, current)
+            facts = facts_of(uow, current, when)
             decide(who, Action.UPDATE, CompanyResource(company=facts, name=current.name), when).enforce()
             if segmentation:
                 merged = {**attrs.asdict(current.segmentation), **segmentation}
@@ -179,6 +187,7 @@ class CustomerUseCases(PolicyUseCases):
                 after = decide(who, Action.VIEW, CompanyResource(company=moved, name=new.name), when)
                 if not after:
                     raise PermissionDenied(f"re-coding would take {new.name} out of sight: {after.reason}")
+                follow_code(uow, current, new, when, self._new_id)
             return uow.companies.save(new)
 
     def contacts(self, *, actor: object, company: object, at: datetime | None = None) -> list[Contact]:
@@ -187,7 +196,7 @@ class CustomerUseCases(PolicyUseCases):
         with self._work(None) as uow:
             who = self._actor(uow, actor)
             found = uow.companies.get(CompanyId(parse_id("company", company)))
-            decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found)), when).enforce()
+            decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found, when)), when).enforce()
             return uow.contacts.for_company(found.id)
 
     def update_contact(
@@ -216,6 +225,7 @@ class CustomerUseCases(PolicyUseCases):
             who = self._actor(uow, actor)
             current = uow.contacts.get(ContactId(parse_id("contact", contact)))
             company = uow.companies.get(current.company_id)
-            resource = ContactResource(company=facts_of(uow, company), name=current.name)
-            decide(who, Action.UPDATE, resource, self._now()).enforce()
+            when = self._now()
+            resource = ContactResource(company=facts_of(uow, company, when), name=current.name)
+            decide(who, Action.UPDATE, resource, when).enforce()
             return current if not changes else uow.contacts.save(attrs.evolve(current, **changes))

@@ -272,6 +272,9 @@ from crmkit.adapters.sqlalchemy import marketing_tables as _marketing  # noqa: E
 # The outbox and consent tables (issue 6) are defined in their own module, on this metadata.
 from crmkit.adapters.sqlalchemy import outbox_tables as _outbox  # noqa: E402, F401
 
+# Dated customer codes and turnover plans (T4, Q1, issue 13) are defined in their own module.
+from crmkit.adapters.sqlalchemy import target_tables as _targets  # noqa: E402, F401
+
 # The territory tables (T1–T5) are defined in their own module, on this metadata;
 # it adds its constraints to CONSTRAINT_FIELDS.
 from crmkit.adapters.sqlalchemy import territory_tables as _territory  # noqa: E402, F401
