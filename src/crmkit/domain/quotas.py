@@ -154,6 +154,20 @@ def spread(total: object, currency: str, percentages: Sequence[object] | None = 
     return tuple(Decimal(n) * unit for n in floors)
 
 
+def _scope(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise ValidationError("scope", f"{value!r} is not a scope value")
+    return value.strip()
+
+
+def _month_amounts(value: object) -> tuple[Decimal, ...]:
+    return _amounts("amounts", value)
+
+
+def _month_quantities(value: object) -> tuple[Decimal, ...] | None:
+    return None if value is None else _amounts("quantities", value)
+
+
 @attrs.frozen(kw_only=True)
 class PlanLine:
     """One scope value's twelve monthly targets (Q1).
@@ -164,9 +178,9 @@ class PlanLine:
         quantities: twelve monthly quantity targets, when the plan has them.
     """
 
-    scope: str
-    amounts: tuple[Decimal, ...]
-    quantities: tuple[Decimal, ...] | None = None
+    scope: str = attrs.field(converter=_scope)
+    amounts: tuple[Decimal, ...] = attrs.field(converter=_month_amounts)
+    quantities: tuple[Decimal, ...] | None = attrs.field(default=None, converter=_month_quantities)
 
     @property
     def year(self) -> Decimal:
@@ -218,8 +232,6 @@ class Plan:
         seen: set[str] = set()
         for line in self.lines:
             _amounts("amounts", line.amounts, places)
-            if line.quantities is not None:
-                _amounts("quantities", line.quantities)
             if line.scope in seen:
                 raise ValidationError("scope", f"{line.scope} has two lines in plan {self.name}")
             seen.add(line.scope)
