@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 
 from crmkit.domain.employees import Employee
 from crmkit.domain.ids import CompanyId, EmployeeId
-from crmkit.domain.invoices import Invoice, InvoiceLine, InvoiceParty, InvoiceReference, InvoiceTotals
+from crmkit.domain.invoices import (
+    Invoice,
+    InvoiceId,
+    InvoiceLine,
+    InvoiceParty,
+    InvoiceReference,
+    InvoiceTotals,
+)
 from crmkit.domain.parties import Company, Segmentation
 from crmkit.domain.periods import Period
 from crmkit.domain.plan_actual import Credit
@@ -191,7 +198,7 @@ def worlds(draw: st.DrawFn) -> World:
         total = sum(amounts, Decimal(0))
         invoices.append(
             Invoice(
-                id=_uid(draw),
+                id=InvoiceId(_uid(draw)),
                 number=f"ABC2026{n:09d}",
                 issued_at=issued,
                 currency=currency,

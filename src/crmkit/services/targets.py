@@ -22,6 +22,7 @@ from datetime import datetime
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.errors import NotFound, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
+from crmkit.domain.money import Money
 from crmkit.domain.parties import SEGMENT_PICKLISTS
 from crmkit.domain.periods import Period
 from crmkit.domain.plan_actual import PlanReport, build_report, convert
@@ -95,12 +96,21 @@ class TargetUseCases(ServiceBase):
     def _lines(
         self, currency: str, amounts: Mapping[str, Amounts], percentages: Sequence[object] | None
     ) -> tuple[PlanLine, ...]:
+        def plain(value: object) -> object:
+            if isinstance(value, Money):
+                if value.currency != currency:
+                    raise ValidationError(
+                        "currency", f"{value} is in {value.currency}; the plan is in {currency}"
+                    )
+                return value.amount
+            return value
+
         lines = []
         for scope, given in amounts.items():
             if isinstance(given, Sequence) and not isinstance(given, str | bytes):
-                months = tuple(given)
+                months = tuple(plain(v) for v in given)
             else:
-                months = spread(given, currency, percentages)
+                months = spread(plain(given), currency, percentages)
             lines.append(PlanLine(scope=str(scope), amounts=months))
         return tuple(lines)
 
