@@ -191,7 +191,7 @@ class PlanLine:
 def _lines(value: object) -> tuple[PlanLine, ...]:
     if not isinstance(value, Sequence) or not all(isinstance(v, PlanLine) for v in value):
         raise ValidationError("lines", "give the plan's lines as PlanLine values")
-    return tuple(value)
+    return tuple(sorted(value, key=lambda line: line.scope))
 
 
 @attrs.frozen(kw_only=True)
@@ -203,7 +203,7 @@ class Plan:
         year: the calendar year.
         currency: the plan's currency; actuals are converted into it.
         scope_type: what the lines' scope values are.
-        lines: one per scope value.
+        lines: one per scope value, ordered by scope value.
         revision: 1 for the first version; a revision counts up.
         supersedes: the version this one revises, which stays readable.
         created_at: when this version was entered.

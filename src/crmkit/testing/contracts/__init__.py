@@ -59,6 +59,7 @@ from crmkit.testing.contracts.messaging import (
 )
 from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
 from crmkit.testing.contracts.round_trip import RoundTripContract
+from crmkit.testing.contracts.targets import CustomerCodeContract, TargetContract
 from crmkit.testing.contracts.territory import TerritoryContract
 from crmkit.testing.contracts.unit_of_work import UnitOfWorkContract
 
@@ -67,6 +68,7 @@ __all__ = [
     "ClaimRepositoryContract",
     "CompanyRepositoryContract",
     "ContactRepositoryContract",
+    "CustomerCodeContract",
     "DocumentStoreContract",
     "EmailSenderContract",
     "EmployeeRepositoryContract",
@@ -77,6 +79,7 @@ __all__ = [
     "PickListRepositoryContract",
     "RoundTripContract",
     "SmsGatewayContract",
+    "TargetContract",
     "TerritoryContract",
     "UnitOfWorkContract",
 ]
