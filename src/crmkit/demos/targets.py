@@ -38,7 +38,8 @@ def _invoice(number: str, at: datetime, buyer: str, amount: str, currency: str =
 def targets_demo(crm: Crm, admin: EmployeeId, out: TextIO) -> None:
     """Enter a plan for the leaf regions of the demo territory, import invoices, print plan-vs-actual.
 
-    Needs the territory section to have run: regions under a top region, codes ``M-01`` and ``A-01`` linked.
+    Needs the territory section to have run: regions under a top region, codes ``M-01`` and ``A-01``
+    linked, and its customers Kadıköy Eczanesi (``M-01``) and Çankaya Kimya (``A-01``).
     """
     zone = ZoneInfo(crm.settings.timezone)
     year = crm.clock.now().astimezone(zone).year
@@ -46,10 +47,9 @@ def targets_demo(crm: Crm, admin: EmployeeId, out: TextIO) -> None:
     [country] = crm.territory.children(actor=admin, region=top.id)
     leaves = crm.territory.children(actor=admin, region=country.id)
     buyers = {"M-01": "2233445565", "A-01": "3344556677"}
-    for code, tax_no in buyers.items():
-        crm.parties.register_company(
-            actor=admin, name=f"Plan Müşterisi {code}", type="customer", tax_no=tax_no, micro_region=code
-        )
+    for name, tax_no in (("Kadıköy Eczanesi", buyers["M-01"]), ("Çankaya Kimya", buyers["A-01"])):
+        [customer] = crm.parties.search_companies(actor=admin, text=name)
+        crm.customers.update(actor=admin, id=customer.id, tax_no=tax_no)  # invoices find their buyer by it
     plan = crm.targets.add_plan(
         actor=admin,
         name=f"{year} bölge planı",
