@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -83,10 +83,16 @@ class World:
             uow.commit()
 
 
-instants = st.integers(0, 400 * 24 * 3600).map(
-    lambda s: datetime(2025, 12, 1, tzinfo=UTC) + timedelta(seconds=s)
+instants = st.builds(
+    lambda month, day, hour, minute: datetime(
+        2025 + (month + 10) // 12, (month + 10) % 12 + 1, day, hour, minute, tzinfo=UTC
+    ),
+    st.integers(1, 14),
+    st.integers(1, 28),
+    st.sampled_from([0, 9, 20, 21, 23]),
+    st.sampled_from([0, 30, 59]),
 )
-"""Moments from December 2025 to early January 2027, so both year ends are crossed."""
+"""Moments from December 2025 (month 1) to January 2027 (month 14), near local and UTC midnights."""
 
 
 def _split(draw: st.DrawFn) -> datetime | None:
@@ -141,14 +147,15 @@ def worlds(draw: st.DrawFn) -> World:
         )
         companies.append(company)
         moved = _split(draw)
-        if moved is not None:
+        since = draw(st.sampled_from([EARLY, datetime(2026, 3, 1, tzinfo=UTC)]))  # before it: no code
+        if moved is not None and moved > since:
             old, new = draw(st.sampled_from(CODES)), draw(st.sampled_from(CODES))
             codes.append(
                 CustomerCode(
                     id=CustomerCodeId(_uid(draw)),
                     company_id=company.id,
                     code=old,
-                    validity=Validity(EARLY, moved),
+                    validity=Validity(since, moved),
                 )
             )
             codes.append(
@@ -157,14 +164,14 @@ def worlds(draw: st.DrawFn) -> World:
                 )
             )
         handed = _split(draw)
-        if handed is not None:
+        if handed is not None and handed > since:
             old_rep, new_rep = draw(st.sampled_from(employees)), draw(st.sampled_from(employees))
             owners.append(
                 OwnerAssignment(
                     id=OwnerAssignmentId(_uid(draw)),
                     company_id=company.id,
                     employee_id=old_rep.id,
-                    validity=Validity(EARLY, handed),
+                    validity=Validity(since, handed),
                 )
             )
             owners.append(

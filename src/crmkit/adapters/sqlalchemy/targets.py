@@ -66,6 +66,22 @@ def _held(table: Any, at: Any) -> sa.ColumnElement[bool]:
     return sa.and_(table.c.valid_from <= at, sa.or_(table.c.valid_to.is_(None), table.c.valid_to > at))
 
 
+def _dated(
+    query: sa.Select[Any], table: sa.Table, column: str, own: Any, company: Any, at: Any
+) -> tuple[sa.Select[Any], sa.ColumnElement[Any]]:
+    """Join a company's dated ``column`` at ``at``: from its history when it has one, else its ``own`` column.
+
+    Two outer joins (the row holding at ``at``; whether any row exists) rather than
+    correlated subqueries, so every back end can hash-join them.
+    """
+    rows = table.alias()
+    held = rows.c[column]
+    query = query.outerjoin(rows, sa.and_(rows.c.company_id == company, _held(rows, at)))
+    owners = sa.select(table.c.company_id).distinct().subquery()
+    query = query.outerjoin(owners, owners.c.company_id == company)
+    return query, sa.case((owners.c.company_id.is_not(None), held), else_=own)
+
+
 class SqlTargetRepository:
     """Plans and plan-vs-actual credits, aggregated in the database (Q1, Q5)."""
 
@@ -179,32 +195,34 @@ class SqlTargetRepository:
         at = inv.c.issued_at
         edges = [utc(b) for b in bounds]
         month = sa.case(*((at < edge, index) for index, edge in enumerate(edges[1:], start=1)))
-        signed: sa.ColumnElement[Any] = sa.case(
-            (inv.c.kind == InvoiceKind.RETURN.value, -line.c.line_extension), else_=line.c.line_extension
+        amount: sa.ColumnElement[Any] = line.c.line_extension
+        if sqlite:  # decimal text: sum whole millionths, exactly
+            amount = sa.cast(sa.func.round(amount * 1_000_000), sa.Integer)
+        # the lines of an invoice share its date and buyer: sum them first, credit each invoice once
+        nets = (
+            sa.select(line.c.invoice_id.label("iid"), sa.func.sum(amount).label("net"))
+            .group_by(line.c.invoice_id)
+            .subquery("nets")
         )
-        if sqlite:
-            signed = sa.cast(sa.func.round(signed * 1_000_000), sa.Integer)
-        cc = qt.customer_codes.alias("cc")
-        dated_code = sa.select(cc.c.code).where(cc.c.company_id == comp.c.id, _held(cc, at)).limit(1)
-        code = sa.func.coalesce(dated_code.scalar_subquery(), comp.c.micro_region)
+        signed = sa.case((inv.c.kind == InvoiceKind.RETURN.value, -nets.c.net), else_=nets.c.net)
         base = (
             sa.select()
-            .select_from(line)
-            .join(inv, inv.c.id == line.c.invoice_id)
+            .select_from(nets)
+            .join(inv, inv.c.id == nets.c.iid)
             .join(comp, comp.c.tax_no == inv.c.buyer_key)
             .where(at >= edges[0], at < edges[-1])
         )
+        if scope_type is not ScopeType.CUSTOMER and scope_type is not ScopeType.EMPLOYEE:
+            base, code = _dated(base, qt.customer_codes, "code", comp.c.micro_region, comp.c.id, at)
         scope: Any
         if scope_type is ScopeType.CUSTOMER:
             scope = comp.c.id
         elif scope_type is ScopeType.MICRO_REGION:
             scope = code
         elif scope_type is ScopeType.EMPLOYEE:
-            ow = tt.owner_assignments.alias("ow")
-            dated_owner = (
-                sa.select(ow.c.employee_id).where(ow.c.company_id == comp.c.id, _held(ow, at)).limit(1)
+            base, scope = _dated(
+                base, tt.owner_assignments, "employee_id", comp.c.sales_rep_id, comp.c.id, at
             )
-            scope = sa.func.coalesce(dated_owner.scalar_subquery(), comp.c.sales_rep_id)
         else:
             cl = tt.code_links.alias("cl")
             base = base.join(cl, sa.and_(cl.c.code == code, _held(cl, at)))
@@ -215,8 +233,7 @@ class SqlTargetRepository:
                 base = base.join(st, st.c.id == cl.c.team_id)
                 scope = st.c.region_id
         keyed = base.add_columns(
-            line.c.invoice_id.label("inv"),
-            line.c.number.label("num"),
+            inv.c.id.label("inv"),
             scope.label("scope"),
             month.label("month"),
             inv.c.currency.label("currency"),
@@ -229,10 +246,10 @@ class SqlTargetRepository:
         ).group_by(rows.c.scope, rows.c.month, rows.c.currency, rows.c.rate)
         credits = []
         for scope_value, month_no, currency, rate, total in self._uow.read(query):
-            amount = Decimal(int(total)) / _MILLION if sqlite else Decimal(total)
+            value = Decimal(int(total)) / _MILLION if sqlite else Decimal(total)
             text = str(scope_value) if scope_type is ScopeType.MICRO_REGION else str(_uuid(scope_value))
             credits.append(
-                Credit(text, int(month_no), currency, None if rate is None else Decimal(rate), amount)
+                Credit(text, int(month_no), currency, None if rate is None else Decimal(rate), value)
             )
         return sorted(
             credits, key=lambda c: (c.scope, c.month, c.currency, Decimal(-1) if c.rate is None else c.rate)

@@ -8,7 +8,7 @@ the in-memory ones do.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -37,6 +37,7 @@ __all__ = ["CustomerCodeContract", "TargetContract"]
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
 JUN15 = datetime(2026, 6, 14, 21, 0, tzinfo=UTC)  # 15 June, 00:00 in Istanbul
 BOUNDS = [datetime(2026, m, 1, tzinfo=UTC) for m in range(1, 13)] + [datetime(2027, 1, 1, tzinfo=UTC)]
+BOUNDS_IST = [b - timedelta(hours=3) for b in BOUNDS]
 SELLER = InvoiceParty("Satıcı A.Ş.", tax_no="1111111111")
 
 
@@ -179,6 +180,9 @@ class TargetContract:
                     _invoice("A3", datetime(2026, 6, 20, tzinfo=UTC), "5", kind="IADE"),
                     _invoice("A4", datetime(2026, 6, 21, tzinfo=UTC), "2", currency="EUR"),
                     _invoice("A5", datetime(2025, 12, 31, 23, 0, tzinfo=UTC), "99"),
+                    _invoice(
+                        "A6", datetime(2025, 12, 31, 21, 0, tzinfo=UTC), "3"
+                    ),  # Jan in Istanbul, no code then
                 ]
             )
             uow.commit()
@@ -192,6 +196,13 @@ class TargetContract:
             key=lambda c: (c.scope, c.month, c.currency),
         )
         codes = read(storage, lambda u: u.targets.credits(ScopeType.MICRO_REGION, BOUNDS))
+        customers = read(storage, lambda u: u.targets.credits(ScopeType.CUSTOMER, BOUNDS_IST))
+        assert {c.month: c.amount for c in customers if c.currency == "TRY"} == {
+            1: Decimal(102),
+            6: Decimal("25.25"),
+        }
+        in_istanbul = read(storage, lambda u: u.targets.credits(ScopeType.MICRO_REGION, BOUNDS_IST))
+        assert {c.month for c in in_istanbul} == {6}  # the 99 and 3 of January had no code yet
         assert [(c.scope, c.amount) for c in codes if c.currency == "TRY"] == [
             ("A-01", 15),
             ("M-01", Decimal("10.25")),
