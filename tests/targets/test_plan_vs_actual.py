@@ -12,49 +12,15 @@ import pytest
 from crmkit.domain.errors import PermissionDenied, ValidationError
 from crmkit.domain.invoices import (
     Invoice,
-    InvoiceLine,
-    InvoiceParty,
-    InvoiceReference,
-    InvoiceTotals,
-    invoice_id_for,
 )
 from crmkit.domain.money import Money
 from crmkit.domain.quotas import Plan
-from tests.targets.world import SELLER
+from crmkit.testing.contracts.targets import one_line_invoice
 from tests.territory.conftest import Org
 from tests.territory.test_territory_services import World, build
 
 IST = ZoneInfo("Europe/Istanbul")
 MONTHLY = [Decimal(1000)] * 12
-
-
-def _invoice(
-    number: str,
-    at: datetime,
-    amount: str,
-    *,
-    currency: str = "TRY",
-    rate: str | None = None,
-    tax_no: str = "1234567890",
-    kind: str = "SATIS",
-) -> Invoice:
-    value = Decimal(amount)
-    line = InvoiceLine(
-        number=1, product_name="Ürün", quantity=Decimal(1), unit_price=value, line_extension=value
-    )
-    return Invoice(
-        id=invoice_id_for(SELLER.key, number),
-        number=number,
-        issued_at=at,
-        currency=currency,
-        exchange_rate=None if rate is None else Decimal(rate),
-        seller=SELLER,
-        buyer=InvoiceParty("Kadıköy Eczanesi", tax_no=tax_no),
-        lines=(line,),
-        totals=InvoiceTotals.of(value, payable=value),
-        type_code=kind,
-        references=(InvoiceReference("X"),) if kind == "IADE" else (),
-    )
 
 
 def _import(org: Org, invoices: Sequence[Invoice]) -> None:
@@ -82,9 +48,9 @@ def test_q5_an_invoice_at_2330_on_31_march_istanbul_lands_in_march(org: Org) -> 
     _import(
         org,
         [
-            _invoice("A1", datetime(2026, 3, 31, 23, 30, tzinfo=IST), "100"),
-            _invoice("A2", datetime(2026, 4, 1, 0, 30, tzinfo=IST), "40"),
-            _invoice("A3", datetime(2025, 12, 31, 23, 59, tzinfo=IST), "7"),
+            one_line_invoice("A1", datetime(2026, 3, 31, 23, 30, tzinfo=IST), "100"),
+            one_line_invoice("A2", datetime(2026, 4, 1, 0, 30, tzinfo=IST), "40"),
+            one_line_invoice("A3", datetime(2025, 12, 31, 23, 59, tzinfo=IST), "7"),
         ],
     )
     row = org.crm.targets.report(actor=org.admin.id, plan=plan.id).row(str(w.ist.id))
@@ -101,9 +67,9 @@ def test_q5_t4_a_customer_moved_on_15_june_credits_the_old_team_before_and_the_n
     _import(
         org,
         [
-            _invoice("B1", datetime(2026, 6, 14, 23, 0, tzinfo=IST), "10"),
-            _invoice("B2", datetime(2026, 6, 15, 0, 0, tzinfo=IST), "20"),
-            _invoice("B3", datetime(2026, 6, 20, 12, 0, tzinfo=IST), "5", kind="IADE"),
+            one_line_invoice("B1", datetime(2026, 6, 14, 23, 0, tzinfo=IST), "10"),
+            one_line_invoice("B2", datetime(2026, 6, 15, 0, 0, tzinfo=IST), "20"),
+            one_line_invoice("B3", datetime(2026, 6, 20, 12, 0, tzinfo=IST), "5", kind="IADE"),
         ],
     )
     report = org.crm.targets.report(actor=org.admin.id, plan=plan.id)
@@ -113,7 +79,7 @@ def test_q5_t4_a_customer_moved_on_15_june_credits_the_old_team_before_and_the_n
 
 def test_q5_a_back_dated_territory_change_recomputes_the_affected_months(org: Org) -> None:
     w, plan = _setup(org)
-    _import(org, [_invoice(f"C{m}", datetime(2026, m, 10, tzinfo=IST), "100") for m in (4, 5, 6, 7)])
+    _import(org, [one_line_invoice(f"C{m}", datetime(2026, m, 10, tzinfo=IST), "100") for m in (4, 5, 6, 7)])
     before = org.crm.targets.report(actor=org.admin.id, plan=plan.id)
     assert [before.row(str(w.ist.id)).month(m).actual for m in (4, 5, 6, 7)] == [Decimal(100)] * 4
     org.clock.set(datetime(2026, 7, 20, tzinfo=IST))
@@ -130,8 +96,8 @@ def test_q5_foreign_currency_uses_the_invoice_rate_and_a_missing_rate_is_reporte
     _import(
         org,
         [
-            _invoice("D1", datetime(2026, 2, 1, tzinfo=IST), "10", currency="EUR", rate="35.5"),
-            _invoice("D2", datetime(2026, 2, 2, tzinfo=IST), "3", currency="USD"),
+            one_line_invoice("D1", datetime(2026, 2, 1, tzinfo=IST), "10", currency="EUR", rate="35.5"),
+            one_line_invoice("D2", datetime(2026, 2, 2, tzinfo=IST), "3", currency="USD"),
         ],
     )
     report = org.crm.targets.report(actor=org.admin.id, plan=plan.id)
@@ -151,7 +117,7 @@ def test_q5_a8_region_roll_up_and_who_sees_which_rows(org: Org) -> None:
         scope_type="sales_region",
         amounts={str(w.marmara.id): MONTHLY, str(w.central.id): MONTHLY},
     )
-    _import(org, [_invoice("E1", datetime(2026, 1, 10, tzinfo=IST), "300")])
+    _import(org, [one_line_invoice("E1", datetime(2026, 1, 10, tzinfo=IST), "300")])
     report = t.report(actor=org.admin.id, plan=plan.id)
     top = report.row(str(w.europe.id))
     assert top.source.value == "children" and top.month(1).target == Decimal(2000)
@@ -214,3 +180,31 @@ def test_q1_a_revised_plan_keeps_the_old_version_readable(org: Org) -> None:
     assert t.plan(actor=a, plan=plan.id).line(str(w.ist.id)) == plan.line(str(w.ist.id))
     assert t.plan(actor=a, plan=revised.id).line(str(w.ist.id)).year == Decimal(2400)  # type: ignore[union-attr]
     assert [p.revision for p in t.plans(actor=a, year=2026)] == [1, 2]
+
+
+def test_q6_sales_per_rep_and_department_credit_the_owner_of_each_invoice_date(org: Org) -> None:
+    w, _ = _setup(org)
+    t, a = org.crm.territory, org.admin.id
+    t.add_member(actor=a, team=w.ist.id, employee=w.ibrahim.id)
+    t.assign_owner(actor=a, company=w.kadikoy.id, rep=w.ibrahim.id)
+    t.assign_owner(
+        actor=a, company=w.kadikoy.id, rep=w.gulsen.id, valid_from=datetime(2026, 5, 1, tzinfo=IST)
+    )
+    _import(
+        org,
+        [
+            one_line_invoice("F1", datetime(2026, 4, 30, 23, 0, tzinfo=IST), "100"),
+            one_line_invoice("F2", datetime(2026, 5, 2, tzinfo=IST), "70"),
+            one_line_invoice("F3", datetime(2026, 5, 3, tzinfo=IST), "20", kind="IADE"),
+            one_line_invoice("F4", datetime(2026, 7, 1, tzinfo=IST), "999"),
+        ],
+    )
+    start, end = datetime(2026, 4, 1, tzinfo=IST), datetime(2026, 7, 1, tzinfo=IST)
+    sales = org.crm.targets.sales_by_rep(actor=a, start=start, end=end)
+    assert sales.by_rep == {w.ibrahim.id: Decimal(100), w.gulsen.id: Decimal(50)}
+    assert sum(sales.by_department.values()) == Decimal(150)
+    mine = org.crm.targets.sales_by_rep(actor=w.gulsen.id, start=start, end=end)
+    assert mine.by_rep == {w.gulsen.id: Decimal(50)}
+    with pytest.raises(ValidationError) as bad:
+        org.crm.targets.sales_by_rep(actor=a, start=end, end=start)
+    assert bad.value.field == "end"

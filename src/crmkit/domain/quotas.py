@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
-from typing import NewType, TypeVar
+from typing import NewType
 
 import attrs
 
@@ -37,7 +37,7 @@ from crmkit.domain.employees import Employee
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import EmployeeId
 from crmkit.domain.money import CURRENCIES, minor_units, to_decimal
-from crmkit.domain.parties import _positive_version
+from crmkit.domain.parties import _positive_version, _to_enum
 from crmkit.domain.periods import require_aware
 from crmkit.domain.territory import TeamId
 
@@ -58,8 +58,6 @@ __all__ = [
     "may_edit_target",
     "spread",
 ]
-
-E = TypeVar("E", bound=enum.Enum)
 
 MONTHS = 12
 """Months in a plan year."""
@@ -86,16 +84,8 @@ class ScopeType(enum.StrEnum):
     MEMBER_CATEGORY = "member_category"
 
 
-def _enum(kind: type[E], field: str, value: object) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(str(m.value) for m in kind)
-        raise ValidationError(field, f"{value!r} is not one of {allowed}") from None
-
-
 def _scope_type(value: object) -> ScopeType:
-    return _enum(ScopeType, "scope_type", value)
+    return _to_enum(ScopeType, "scope_type", value)  # type: ignore[arg-type]  # any value; bad ones raise
 
 
 def _currency(value: object) -> str:
@@ -266,15 +256,15 @@ class QuotaPeriod(enum.StrEnum):
 
 
 def _quota_scope(value: object) -> QuotaScope:
-    return _enum(QuotaScope, "scope", value)
+    return _to_enum(QuotaScope, "scope", value)  # type: ignore[arg-type]  # any value; bad ones raise
 
 
 def _direction(value: object) -> Direction:
-    return _enum(Direction, "direction", value)
+    return _to_enum(Direction, "direction", value)  # type: ignore[arg-type]  # any value; bad ones raise
 
 
 def _period(value: object) -> QuotaPeriod:
-    return _enum(QuotaPeriod, "period", value)
+    return _to_enum(QuotaPeriod, "period", value)  # type: ignore[arg-type]  # any value; bad ones raise
 
 
 _LAST_INDEX = {QuotaPeriod.MONTH: 12, QuotaPeriod.QUARTER: 4, QuotaPeriod.YEAR: 1}
@@ -332,7 +322,7 @@ class GoalMetric(enum.StrEnum):
 
 
 def _metric(value: object) -> GoalMetric:
-    return _enum(GoalMetric, "metric", value)
+    return _to_enum(GoalMetric, "metric", value)  # type: ignore[arg-type]  # any value; bad ones raise
 
 
 @attrs.frozen(kw_only=True)

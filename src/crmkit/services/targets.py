@@ -18,21 +18,40 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
+
+import attrs
 
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.errors import NotFound, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
 from crmkit.domain.money import Money
 from crmkit.domain.parties import SEGMENT_PICKLISTS
-from crmkit.domain.periods import Period
-from crmkit.domain.plan_actual import PlanReport, build_report, convert
+from crmkit.domain.periods import Period, require_aware
+from crmkit.domain.plan_actual import MissingRate, PlanReport, build_report, convert
 from crmkit.domain.quotas import MONTHS, Plan, PlanId, PlanLine, ScopeType, may_edit_target, spread
 from crmkit.domain.territory import RegionId, TeamId
 from crmkit.ports.storage import UnitOfWork
 from crmkit.ports.targets import CREDITED_SCOPES
 from crmkit.services.base import ServiceBase, parse_enum
 
-__all__ = ["TargetUseCases"]
+__all__ = ["SalesByRep", "TargetUseCases"]
+
+
+@attrs.frozen
+class SalesByRep:
+    """Sales per rep and per department in a period (Q6), in one currency.
+
+    Attributes:
+        by_rep: net sales credited to each owning rep (T4), by rep id.
+        by_department: the same summed by the reps' department (``""``: none).
+        missing_rates: what could not be converted into the currency.
+    """
+
+    by_rep: dict[EmployeeId, Decimal]
+    by_department: dict[str, Decimal]
+    missing_rates: tuple[MissingRate, ...]
+
 
 Amounts = Sequence[object] | object
 """Twelve monthly amounts, or one yearly figure to spread."""
@@ -300,3 +319,39 @@ class TargetUseCases(ServiceBase):
                 tree[str(region.id)] = None if region.parent_id is None else str(region.parent_id)
                 frontier.append(region.id)
         return tree
+
+    # -- Q6: activity KPIs over invoices -------------------------------------------------------
+    def sales_by_rep(
+        self, *, actor: object, start: datetime, end: datetime, currency: str = "TRY"
+    ) -> SalesByRep:
+        """Sales per rep and per department in ``[start, end)`` (Q6), credited to each invoice date's owner.
+
+        Returns are netted; amounts are converted into ``currency`` with each
+        invoice's rate (what cannot be converted is listed). An admin sees every
+        rep, a manager the members of his teams, an employee himself (A8).
+
+        Raises:
+            ValidationError: ``end`` not after ``start`` (field ``end``), or a naive datetime.
+        """
+        require_aware("start", start)
+        require_aware("end", end)
+        if end <= start:
+            raise ValidationError("end", f"{end:%Y-%m-%d %H:%M} is not after {start:%Y-%m-%d %H:%M}")
+        with self._work(None) as uow:
+            who = self._acting(uow, actor)
+            credits = uow.targets.credits(ScopeType.EMPLOYEE, [start, end])
+            actuals, missing = convert(credits, str(currency).upper())
+            shown = self._visible_scopes(uow, who, ScopeType.EMPLOYEE, self._now())
+            reps = {
+                EmployeeId(parse_id("scope", scope)): amount
+                for (scope, _), amount in sorted(actuals.items())
+                if shown is None or scope in shown
+            }
+            people = uow.employees.get_many(reps)
+            departments: dict[str, Decimal] = {}
+            for rep, amount in reps.items():
+                found = people.get(rep)
+                name = (found.department if found is not None else None) or ""
+                departments[name] = departments.get(name, Decimal(0)) + amount
+            gaps = tuple(g for g in missing if shown is None or g.scope in shown)
+            return SalesByRep(by_rep=reps, by_department=departments, missing_rates=gaps)

@@ -10,8 +10,9 @@ reads, so A1 and A3 decisions at ``t`` use the code and the owner valid at ``t``
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -82,15 +83,20 @@ def record_owner(
         )
         uow.owners.add(first)
         existing = [first]
-    kept, _ = reassign(existing, new, key=lambda o: o.company_id)
-    for before, after in zip(existing, kept, strict=True):
-        if before != after:
-            uow.owners.save(after)
-    uow.owners.add(new)
+    _fit(uow.owners, existing, new)
     support_id = company.support_rep_id if support is None else support.id
     if validity.contains(now) and (company.sales_rep_id, company.support_rep_id) != (rep.id, support_id):
         uow.companies.save(company.assign(rep.id, support_id))
     return new
+
+
+def _fit(repository: Any, history: Sequence[Any], new: Any) -> None:
+    """Store ``new`` into a subject's dated ``history`` with :func:`reassign` (ended rows saved)."""
+    kept, _ = reassign(history, new, key=lambda row: row.company_id)
+    for before, after in zip(history, kept, strict=True):
+        if before != after:
+            repository.save(after)
+    repository.add(new)
 
 
 def follow_code(
@@ -111,11 +117,7 @@ def follow_code(
                 uow.customer_codes.save(attrs.evolve(row, validity=row.validity.ended(now)))
         return
     new = CustomerCode(id=CustomerCodeId(new_id()), company_id=before.id, code=code, validity=Validity(now))
-    kept, _ = reassign(history, new, key=lambda c: c.company_id)
-    for old, changed in zip(history, kept, strict=True):
-        if old != changed:
-            uow.customer_codes.save(changed)
-    uow.customer_codes.add(new)
+    _fit(uow.customer_codes, history, new)
 
 
 class DatedTerritory(ServiceBase):
@@ -153,11 +155,7 @@ class DatedTerritory(ServiceBase):
             new = CustomerCode(
                 id=CustomerCodeId(self._new_id()), company_id=current.id, code=canonical, validity=validity
             )
-            kept, _ = reassign(history, new, key=lambda c: c.company_id)
-            for before, after in zip(history, kept, strict=True):
-                if before != after:
-                    uow.customer_codes.save(after)
-            uow.customer_codes.add(new)
+            _fit(uow.customer_codes, history, new)
             if validity.contains(self._now()) and old != canonical:
                 moved = attrs.evolve(current.segmentation, micro_region=canonical)
                 uow.companies.save(attrs.evolve(current, segmentation=moved))

@@ -32,7 +32,7 @@ from crmkit.ports.storage import Storage
 from crmkit.testing.contracts.support import read, store
 from crmkit.testing.factories import make_company
 
-__all__ = ["CustomerCodeContract", "TargetContract"]
+__all__ = ["CustomerCodeContract", "TargetContract", "one_line_invoice"]
 
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
 JUN15 = datetime(2026, 6, 14, 21, 0, tzinfo=UTC)  # 15 June, 00:00 in Istanbul
@@ -50,9 +50,17 @@ def _code(company: CompanyId, code: str, start: datetime, end: datetime | None =
     )
 
 
-def _invoice(
-    number: str, at: datetime, amount: str, *, currency: str = "TRY", kind: str = "SATIS"
+def one_line_invoice(
+    number: str,
+    at: datetime,
+    amount: str,
+    *,
+    currency: str = "TRY",
+    rate: str | None = None,
+    tax_no: str = "1234567890",
+    kind: str = "SATIS",
 ) -> Invoice:
+    """An invoice of one line of ``amount`` to the buyer with ``tax_no``; ``kind="IADE"`` makes a return."""
     value = Decimal(amount)
     line = InvoiceLine(
         number=1, product_name="Ürün", quantity=Decimal(1), unit_price=value, line_extension=value
@@ -62,9 +70,9 @@ def _invoice(
         number=number,
         issued_at=at,
         currency=currency,
-        exchange_rate=Decimal("38.5") if currency != "TRY" else None,
+        exchange_rate=None if rate is None else Decimal(rate),
         seller=SELLER,
-        buyer=InvoiceParty("Alıcı", tax_no="1234567890"),
+        buyer=InvoiceParty("Alıcı", tax_no=tax_no),
         lines=(line,),
         totals=InvoiceTotals.of(value, payable=value),
         type_code=kind,
@@ -175,12 +183,14 @@ class TargetContract:
             )
             uow.invoices.add_many(
                 [
-                    _invoice("A1", datetime(2026, 6, 14, 20, 59, tzinfo=UTC), "10.25"),
-                    _invoice("A2", datetime(2026, 6, 14, 21, 0, tzinfo=UTC), "20"),
-                    _invoice("A3", datetime(2026, 6, 20, tzinfo=UTC), "5", kind="IADE"),
-                    _invoice("A4", datetime(2026, 6, 21, tzinfo=UTC), "2", currency="EUR"),
-                    _invoice("A5", datetime(2025, 12, 31, 23, 0, tzinfo=UTC), "99"),
-                    _invoice(
+                    one_line_invoice("A1", datetime(2026, 6, 14, 20, 59, tzinfo=UTC), "10.25"),
+                    one_line_invoice("A2", datetime(2026, 6, 14, 21, 0, tzinfo=UTC), "20"),
+                    one_line_invoice("A3", datetime(2026, 6, 20, tzinfo=UTC), "5", kind="IADE"),
+                    one_line_invoice(
+                        "A4", datetime(2026, 6, 21, tzinfo=UTC), "2", currency="EUR", rate="38.5"
+                    ),
+                    one_line_invoice("A5", datetime(2025, 12, 31, 23, 0, tzinfo=UTC), "99"),
+                    one_line_invoice(
                         "A6", datetime(2025, 12, 31, 21, 0, tzinfo=UTC), "3"
                     ),  # Jan in Istanbul, no code then
                 ]
