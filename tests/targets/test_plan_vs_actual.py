@@ -208,3 +208,27 @@ def test_q6_sales_per_rep_and_department_credit_the_owner_of_each_invoice_date(o
     with pytest.raises(ValidationError) as bad:
         org.crm.targets.sales_by_rep(actor=a, start=end, end=start)
     assert bad.value.field == "end"
+
+
+def test_v9_pareto_names_the_fewest_customers_making_80_percent_of_revenue(org: Org) -> None:
+    w, _ = _setup(org)
+    a = org.admin.id
+    org.crm.customers.update(actor=a, id=w.cankaya.id, tax_no="3344556677")
+    _import(
+        org,
+        [
+            one_line_invoice("G1", datetime(2026, 2, 1, tzinfo=IST), "700"),
+            one_line_invoice("G2", datetime(2026, 2, 2, tzinfo=IST), "350", tax_no="3344556677"),
+            one_line_invoice("G3", datetime(2026, 2, 3, tzinfo=IST), "50", tax_no="3344556677", kind="IADE"),
+        ],
+    )
+    start, end = datetime(2026, 1, 1, tzinfo=IST), datetime(2027, 1, 1, tzinfo=IST)
+    result = org.crm.targets.pareto(actor=a, start=start, end=end)
+    assert result.ranked == ((w.kadikoy.id, Decimal(700)), (w.cankaya.id, Decimal(300)))
+    assert result.top == (w.kadikoy.id, w.cankaya.id) and result.total == Decimal(1000)
+    assert org.crm.targets.pareto(actor=a, start=start, end=end, share=Decimal("0.7")).top == (w.kadikoy.id,)
+    with pytest.raises(PermissionDenied):
+        org.crm.targets.pareto(actor=w.mehmet.id, start=start, end=end)
+    with pytest.raises(ValidationError) as bad:
+        org.crm.targets.pareto(actor=a, start=start, end=end, share=Decimal("1.5"))
+    assert bad.value.field == "share"
