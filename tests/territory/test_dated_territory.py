@@ -102,3 +102,18 @@ def test_t4_editing_a_moved_customers_code_keeps_its_history_true(org: Org) -> N
     c.update(actor=a, id=w.kadikoy.id, micro_region="M-02")
     assert t.served_by(actor=a, company=w.kadikoy.id, at=now + 6 * DAY).code == "M-02"
     assert t.served_by(actor=a, company=w.kadikoy.id, at=now + 2 * DAY).code == "A-01"
+
+
+def test_c6_t4_an_approved_claim_on_a_customer_with_dated_owners_makes_the_claimant_its_owner(
+    org: Org,
+) -> None:
+    w = build(org)
+    t, c, p, a = org.crm.territory, org.crm.customers, org.crm.parties, org.admin.id
+    now = org.clock.now()
+    t.assign_owner(actor=a, company=w.kadikoy.id, rep=w.mehmet.id, valid_from=now, valid_to=now + 10 * DAY)
+    org.clock.set(now + 11 * DAY)
+    assert t.served_by(actor=a, company=w.kadikoy.id).owner is None
+    claim = p.claim(actor=w.gulsen.id, company=w.kadikoy.id)
+    p.approve_claim(actor=w.mehmet.id, claim=claim.id)
+    assert t.served_by(actor=a, company=w.kadikoy.id).owner == w.gulsen.id
+    assert c.update(actor=w.gulsen.id, id=w.kadikoy.id, name="Kadıköy Ecza").name == "Kadıköy Ecza"

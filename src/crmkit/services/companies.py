@@ -38,6 +38,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, parse_enum
 from crmkit.services.passwords import hash_password, new_password
 from crmkit.services.territory import TerritoryUseCases, actor_for
+from crmkit.services.territory_dates import follow_owner, owner_synced
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
 
 __all__ = ["CompanyUseCases", "ContactInput"]
@@ -286,7 +287,9 @@ class CompanyUseCases(ServiceBase):
         """A rep asks to own an unowned company; one pending claim per company (C6)."""
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
             who = self._acting(uow, actor)
-            current = uow.companies.get(CompanyId(parse_id("company", company)))
+            current = owner_synced(
+                uow, uow.companies.get(CompanyId(parse_id("company", company))), self._now()
+            )
             self._check_staff_scope(uow, who, current.id)
             new = Claim(
                 id=ClaimId(self._new_id()),
@@ -320,6 +323,8 @@ class CompanyUseCases(ServiceBase):
                 if not claimant.is_active:
                     raise RuleViolation("C6", f"{claimant.name} has left; reject the claim instead")
             uow.companies.save(company.close_claim(decided))
+            if approve:  # a customer with dated owners gets the claimant from now on (T4)
+                follow_owner(uow, company.id, pending.claimant_id, self._now(), self._new_id)
             saved = uow.claims.save(decided)
             uow.emit(
                 ClaimDecided(

@@ -35,7 +35,7 @@ from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId, code_at,
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase
 
-__all__ = ["DatedTerritory", "dated_facts", "follow_code", "record_owner"]
+__all__ = ["DatedTerritory", "dated_facts", "follow_code", "follow_owner", "owner_synced", "record_owner"]
 
 
 def dated_facts(uow: UnitOfWork, company: Company, at: datetime) -> CompanyFacts:
@@ -97,6 +97,36 @@ def _fit(repository: Any, history: Sequence[Any], new: Any) -> None:
         if before != after:
             repository.save(after)
     repository.add(new)
+
+
+def owner_synced(uow: UnitOfWork, company: Company, now: datetime) -> Company:
+    """The company with ``sales_rep_id`` brought up to its dated owner at ``now`` (saved when it moved) (T4).
+
+    The owner history is the truth; the column only caches the owner of the
+    moment it was written, so a rule that reads the column (C6: only an unowned
+    company may be claimed) calls this first.
+    """
+    owner = owner_at(company, uow.owners.for_company(company.id), now)
+    if owner == company.sales_rep_id:
+        return company
+    support = company.support_rep_id if owner is not None else None
+    return uow.companies.save(attrs.evolve(company, sales_rep_id=owner, support_rep_id=support))
+
+
+def follow_owner(
+    uow: UnitOfWork, company: CompanyId, owner: EmployeeId, now: datetime, new_id: Callable[[], uuid.UUID]
+) -> None:
+    """Keep a customer's owner history true when its owner is set outside it (an approved claim, C6).
+
+    A customer with dated owners gets ``owner`` recorded from ``now``; one without
+    keeps using its own ``sales_rep_id``, which already says it.
+    """
+    history = uow.owners.for_company(company)
+    if history:
+        new = OwnerAssignment(
+            id=OwnerAssignmentId(new_id()), company_id=company, employee_id=owner, validity=Validity(now)
+        )
+        _fit(uow.owners, history, new)
 
 
 def follow_code(
