@@ -35,9 +35,9 @@ import attrs
 from crmkit.domain.access import Decision
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import ValidationError
+from crmkit.domain.fields import parse_enum, positive_version
 from crmkit.domain.ids import EmployeeId
 from crmkit.domain.money import CURRENCIES, minor_units, to_decimal
-from crmkit.domain.parties import _positive_version, _to_enum
 from crmkit.domain.periods import require_aware
 from crmkit.domain.territory import TeamId
 
@@ -85,7 +85,7 @@ class ScopeType(enum.StrEnum):
 
 
 def _scope_type(value: object) -> ScopeType:
-    return _to_enum(ScopeType, "scope_type", value)  # type: ignore[arg-type]  # any value; bad ones raise
+    return parse_enum(ScopeType, "scope_type", value)
 
 
 def _currency(value: object) -> str:
@@ -210,7 +210,7 @@ class Plan:
     supersedes: PlanId | None = None
     created_at: datetime
     created_by: EmployeeId | None = None
-    version: int = attrs.field(default=1, validator=_positive_version)
+    version: int = attrs.field(default=1, validator=positive_version)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -256,15 +256,15 @@ class QuotaPeriod(enum.StrEnum):
 
 
 def _quota_scope(value: object) -> QuotaScope:
-    return _to_enum(QuotaScope, "scope", value)  # type: ignore[arg-type]  # any value; bad ones raise
+    return parse_enum(QuotaScope, "scope", value)
 
 
 def _direction(value: object) -> Direction:
-    return _to_enum(Direction, "direction", value)  # type: ignore[arg-type]  # any value; bad ones raise
+    return parse_enum(Direction, "direction", value)
 
 
 def _period(value: object) -> QuotaPeriod:
-    return _to_enum(QuotaPeriod, "period", value)  # type: ignore[arg-type]  # any value; bad ones raise
+    return parse_enum(QuotaPeriod, "period", value)
 
 
 _LAST_INDEX = {QuotaPeriod.MONTH: 12, QuotaPeriod.QUARTER: 4, QuotaPeriod.YEAR: 1}
@@ -296,7 +296,7 @@ class Quota:
     amount: Decimal | None = None
     quantity: Decimal | None = None
     currency: str = attrs.field(default="TRY", converter=_currency)
-    version: int = attrs.field(default=1, validator=_positive_version)
+    version: int = attrs.field(default=1, validator=positive_version)
 
     def __attrs_post_init__(self) -> None:
         last = _LAST_INDEX[self.period]
@@ -322,7 +322,7 @@ class GoalMetric(enum.StrEnum):
 
 
 def _metric(value: object) -> GoalMetric:
-    return _to_enum(GoalMetric, "metric", value)  # type: ignore[arg-type]  # any value; bad ones raise
+    return parse_enum(GoalMetric, "metric", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -335,7 +335,7 @@ class Goal:
     target: int
     start: date
     end: date
-    version: int = attrs.field(default=1, validator=_positive_version)
+    version: int = attrs.field(default=1, validator=positive_version)
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.target, bool) or not isinstance(self.target, int) or self.target < 0:

@@ -34,8 +34,9 @@ from typing import Any, NewType, Protocol, TypeVar
 import attrs
 
 from crmkit.domain.errors import RuleViolation
+from crmkit.domain.fields import nonblank, positive_version
 from crmkit.domain.ids import CompanyId, EmployeeId
-from crmkit.domain.parties import Company, _positive_version, nonblank
+from crmkit.domain.parties import Company
 from crmkit.domain.periods import require_aware
 from crmkit.domain.territory import OwnerAssignment, Validity
 
@@ -71,7 +72,7 @@ class CustomerCode:
     company_id: CompanyId
     code: str = attrs.field(converter=_code, validator=nonblank)
     validity: Validity
-    version: int = attrs.field(default=1, validator=_positive_version)
+    version: int = attrs.field(default=1, validator=positive_version)
 
     def active_at(self, at: datetime) -> bool:
         """True when the code holds at ``at``."""

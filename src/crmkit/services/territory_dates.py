@@ -33,7 +33,7 @@ from crmkit.domain.territory import (
 )
 from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId, code_at, owner_at, reassign
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceBase
+from crmkit.services.base import ActorRef, ServiceBase
 
 __all__ = ["DatedTerritory", "dated_facts", "follow_code", "follow_owner", "owner_synced", "record_owner"]
 
@@ -154,7 +154,7 @@ class DatedTerritory(ServiceBase):
     """The dated-territory use cases mixed into ``crm.territory`` (T3, T4)."""
 
     def move_customer(
-        self, *, actor: object, company: object, code: str, valid_from: datetime | None = None
+        self, *, actor: ActorRef, company: object, code: str, valid_from: datetime | None = None
     ) -> CustomerCode:
         """Move a customer to another micro-region code from ``valid_from`` (default now) (T3, T4).
 
@@ -166,8 +166,8 @@ class DatedTerritory(ServiceBase):
             ValidationError: the code is not in the pick-list (C9).
             RuleViolation: ``T4`` when it overlaps a closed period.
         """
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             canonical = self._code(uow, code)
             validity = self._validity(valid_from, None)
@@ -191,32 +191,32 @@ class DatedTerritory(ServiceBase):
                 uow.companies.save(attrs.evolve(current, segmentation=moved))
             return new
 
-    def customer_codes(self, *, actor: object, company: object) -> list[CustomerCode]:
+    def customer_codes(self, *, actor: ActorRef, company: object) -> list[CustomerCode]:
         """A customer's dated codes, by start (T4); empty when it never moved."""
-        with self._work(None) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             return uow.customer_codes.for_company(CompanyId(parse_id("company", company)))
 
-    def owners(self, *, actor: object, company: object) -> list[OwnerAssignment]:
+    def owners(self, *, actor: ActorRef, company: object) -> list[OwnerAssignment]:
         """A customer's dated owners, by start (T4)."""
-        with self._work(None) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             return uow.owners.for_company(CompanyId(parse_id("company", company)))
 
-    def code_links(self, *, actor: object, team: object) -> list[CodeLink]:
+    def code_links(self, *, actor: ActorRef, team: object) -> list[CodeLink]:
         """Every code link of a team, past and future, by start (T3, T4)."""
-        with self._work(None) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             return uow.code_links.for_teams([self._team(uow, "team", team).id])
 
-    def memberships(self, *, actor: object, team: object) -> list[Membership]:
+    def memberships(self, *, actor: ActorRef, team: object) -> list[Membership]:
         """Every membership of a team, past and future, by start (T2, T4)."""
-        with self._work(None) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             return uow.memberships.for_team(self._team(uow, "team", team).id)
 
     def move_code(
-        self, *, actor: object, code: str, team: object, valid_from: datetime | None = None
+        self, *, actor: ActorRef, code: str, team: object, valid_from: datetime | None = None
     ) -> CodeLink:
         """Move a micro-region code to another team from ``valid_from`` (default now), in one call (T3, T4).
 
@@ -226,8 +226,8 @@ class DatedTerritory(ServiceBase):
         Raises:
             RuleViolation: ``T3``/``T4`` as :meth:`link_code`.
         """
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             target = self._team(uow, "team", team)
             canonical = self._code(uow, code)
             validity = self._validity(valid_from, None)
@@ -253,10 +253,12 @@ class DatedTerritory(ServiceBase):
             return new
 
     # -- provided by TerritoryUseCases --------------------------------------------------------
-    def _admin(self, uow: UnitOfWork, actor: object) -> Employee:
+    @staticmethod
+    def _admin(who: Employee) -> Employee:
         raise NotImplementedError
 
-    def _code(self, uow: UnitOfWork, code: str) -> str:
+    @staticmethod
+    def _code(uow: UnitOfWork, code: str) -> str:
         raise NotImplementedError
 
     def _validity(self, valid_from: datetime | None, valid_to: datetime | None) -> Validity:

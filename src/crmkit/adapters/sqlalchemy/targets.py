@@ -21,12 +21,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy import target_tables as qt
-from crmkit.adapters.sqlalchemy import territory_tables as tt
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuid_of
-from crmkit.adapters.sqlalchemy.invoice_tables import invoice_lines, invoices
 from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlRepository
 from crmkit.adapters.sqlalchemy.tables import companies
+from crmkit.adapters.sqlalchemy.tables import targets as qt
+from crmkit.adapters.sqlalchemy.tables import territory as tt
+from crmkit.adapters.sqlalchemy.tables.invoice import invoice_lines, invoices
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.invoices import InvoiceKind
@@ -95,7 +95,7 @@ class SqlTargetRepository:
         Raises:
             Duplicate: the id is taken.
         """
-        exists = self._uow.read(sa.select(qt.plans.c.id).where(qt.plans.c.id == plan.id)).first()
+        exists = self._uow.execute(sa.select(qt.plans.c.id).where(qt.plans.c.id == plan.id)).first()
         if exists is not None:
             raise Duplicate("id", f"plan {plan.id} already exists")
         conn = self._uow.connection
@@ -133,14 +133,14 @@ class SqlTargetRepository:
         query = sa.select(p)
         if where is not None:
             query = query.where(where)
-        heads = list(self._uow.read(query).mappings())
+        heads = list(self._uow.execute(query).mappings())
         if not heads:
             return []
         ids = [h["id"] for h in heads]
         lines: dict[Any, dict[str, dict[int, tuple[Decimal, Decimal | None]]]] = {}
         for start in range(0, len(ids), GET_MANY_CHUNK):
             chunk = ids[start : start + GET_MANY_CHUNK]
-            for row in self._uow.read(sa.select(pl).where(pl.c.plan_id.in_(chunk))).mappings():
+            for row in self._uow.execute(sa.select(pl).where(pl.c.plan_id.in_(chunk))).mappings():
                 by_scope = lines.setdefault(uuid_of(row["plan_id"]), {})
                 by_scope.setdefault(row["scope"], {})[row["month"]] = (
                     Decimal(row["amount"]),
@@ -245,7 +245,7 @@ class SqlTargetRepository:
             rows.c.scope, rows.c.month, rows.c.currency, rows.c.rate, sa.func.sum(rows.c.amount)
         ).group_by(rows.c.scope, rows.c.month, rows.c.currency, rows.c.rate)
         credits = []
-        for scope_value, month_no, currency, rate, total in self._uow.read(query):
+        for scope_value, month_no, currency, rate, total in self._uow.execute(query):
             value = Decimal(int(total)) / _MILLION if sqlite else Decimal(total)
             text = str(scope_value) if scope_type is ScopeType.MICRO_REGION else str(_uuid(scope_value))
             credits.append(
