@@ -41,6 +41,7 @@ from crmkit.services.marketing import MarketingUseCases
 from crmkit.services.messaging import DeliveryReports, Dispatcher, InboundRouter
 from crmkit.services.parties import Parties
 from crmkit.services.points import PointUseCases
+from crmkit.services.targets import TargetUseCases
 from crmkit.services.territory import TerritoryUseCases
 
 __all__ = ["Crm", "connect"]
@@ -58,6 +59,7 @@ class Crm:
         agenda: the shared agenda, appointments and reminders (§5 I6, I7; A4).
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
         marketing: segments and campaigns through the outbox and the access policy (§8 M1–M3).
+        targets: turnover plans and plan-vs-actual credited by the dated territory (§4 Q1, Q5).
         dispatcher: delivers the outbox through ``sms`` and ``email`` (§9); run
             ``crm.dispatcher.run_until_idle()`` from a worker, as many as the database allows.
         inbound: routes inbound SMS to keyword handlers — registered with
@@ -93,6 +95,7 @@ class Crm:
     agenda: AgendaUseCases = attrs.field(init=False)
     marketing: MarketingUseCases = attrs.field(init=False)
     points: PointUseCases = attrs.field(init=False)
+    targets: TargetUseCases = attrs.field(init=False)
     invoices: Invoices = attrs.field(init=False)
     dispatcher: Dispatcher = attrs.field(init=False)
     inbound: InboundRouter = attrs.field(init=False)
@@ -116,6 +119,7 @@ class Crm:
         self.interactions = InteractionUseCases(self.context)
         self.agenda = AgendaUseCases(self.context)
         self.marketing = MarketingUseCases(self.context)
+        self.targets = TargetUseCases(self.context)  # plans and plan-vs-actual (Q1, Q5)
         self.points = PointUseCases(self.context)  # loyalty points (issue 15); earned by the import's hook
         self.invoices = Invoices(self.context, sources=self._invoice_source, on_imported=_ImportHook(self))
         self.dispatcher = Dispatcher(self.storage, sms=self.sms, email=self.email, clock=self.clock)

@@ -39,6 +39,7 @@ from crmkit.cli import db, invoices, outbox, plugins
 from crmkit.cli.config import DEFAULT_FILE, KEYS, Config, load_config
 from crmkit.cli.output import Output
 from crmkit.demos.points import points_demo
+from crmkit.demos.targets import targets_demo
 from crmkit.domain.errors import CrmError, ValidationError
 from crmkit.domain.ids import EmployeeId
 from crmkit.domain.messaging import MessageKind
@@ -144,6 +145,7 @@ def run_demo(url: str, out: TextIO | None = None, *, sms: str = "console://") ->
             _say(out, f"  v{entry.version} {entry.action} by {who}: {changed}")
         _territory_demo(crm, admin.id, manager.id, rep.id, out)
         points_demo(crm, admin.id, out)
+        targets_demo(crm, admin.id, out)
         _sms_demo(crm, out)
     _say(out, "demo finished")
     return 0

@@ -39,6 +39,7 @@ from crmkit.ports.points import PointRepository
 
 if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
     from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
+    from crmkit.ports.targets import TargetRepository
     from crmkit.ports.territory import (
         CodeLinkRepository,
         MembershipRepository,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository 
         RegionRepository,
         TeamRepository,
     )
+    from crmkit.ports.territory_dates import CustomerCodeRepository
 
 __all__ = [
     "AuditLog",
@@ -252,6 +254,8 @@ class UnitOfWork(Protocol):
     interactions: InteractionRepository
     appointments: AppointmentRepository
     reminders: ReminderRepository
+    customer_codes: CustomerCodeRepository
+    targets: TargetRepository
     points: PointRepository
 
     def __enter__(self) -> Self: ...

@@ -43,6 +43,7 @@ from crmkit.adapters.memory.repositories import (
     MemoryEmployeeRepository,
     MemoryPickListRepository,
 )
+from crmkit.adapters.memory.targets import MemoryCustomerCodeRepository, MemoryTargetRepository, TargetTables
 from crmkit.adapters.memory.territory import (
     MemoryCodeLinkRepository,
     MemoryMembershipRepository,
@@ -91,6 +92,7 @@ from crmkit.ports.storage import (
     EmployeeRepository,
     PickListRepository,
 )
+from crmkit.ports.targets import TargetRepository
 from crmkit.ports.territory import (
     CodeLinkRepository,
     MembershipRepository,
@@ -98,6 +100,7 @@ from crmkit.ports.territory import (
     RegionRepository,
     TeamRepository,
 )
+from crmkit.ports.territory_dates import CustomerCodeRepository
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 
@@ -142,6 +145,7 @@ class MemoryStorage:
         self._interactions: dict[InteractionId, Interaction] = {}
         self._appointments: dict[AppointmentId, Appointment] = {}
         self._reminders: dict[ReminderId, Reminder] = {}
+        self._targets = TargetTables()  # dated customer codes and plans (T4, Q1)
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -180,6 +184,7 @@ class MemoryStorage:
             self._outbox.clear()
             self._invoicing.clear()
             self._marketing.clear()
+            self._targets.clear()
             self._points.clear()
 
     def check_open(self) -> None:
@@ -253,6 +258,20 @@ class MemoryUnitOfWork:
         self.appointments: AppointmentRepository = appointments
         self.reminders: ReminderRepository = reminders
         self._repositories = (*self._repositories, interactions, appointments, reminders)
+        # Dated customer codes and turnover plans (T4, Q1, Q5; issue 13).
+        customer_codes = MemoryCustomerCodeRepository(self, storage._targets.customer_codes, lock)
+        targets = MemoryTargetRepository(self, storage._targets, lock)
+        targets.attach(
+            companies=companies,
+            codes=customer_codes,
+            owners=owners,
+            links=code_links,
+            teams=teams,
+            invoices=invoices,
+        )
+        self.customer_codes: CustomerCodeRepository = customer_codes
+        self.targets: TargetRepository = targets
+        self._repositories = (*self._repositories, customer_codes, targets)
         # loyalty points (issue 15); it reads the invoice tables for the catch-up job
         points = MemoryPointRepository(self, storage._points, lock, storage._invoicing)
         self.points: PointRepository = points

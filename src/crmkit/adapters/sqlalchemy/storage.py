@@ -48,6 +48,7 @@ from crmkit.adapters.sqlalchemy.repositories import (
     SqlEmployeeRepository,
     SqlPickListRepository,
 )
+from crmkit.adapters.sqlalchemy.targets import SqlCustomerCodeRepository, SqlTargetRepository
 from crmkit.adapters.sqlalchemy.territory import (
     SqlCodeLinkRepository,
     SqlMembershipRepository,
@@ -73,6 +74,7 @@ from crmkit.ports.storage import (
     EmployeeRepository,
     PickListRepository,
 )
+from crmkit.ports.targets import TargetRepository
 from crmkit.ports.territory import (
     CodeLinkRepository,
     MembershipRepository,
@@ -80,6 +82,7 @@ from crmkit.ports.territory import (
     RegionRepository,
     TeamRepository,
 )
+from crmkit.ports.territory_dates import CustomerCodeRepository
 
 if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.repositories import SqlRepository
@@ -205,6 +208,8 @@ class SqlUnitOfWork:
         self.interactions: InteractionRepository = SqlInteractionRepository(self)
         self.appointments: AppointmentRepository = SqlAppointmentRepository(self)
         self.reminders: ReminderRepository = SqlReminderRepository(self)
+        self.customer_codes: CustomerCodeRepository = SqlCustomerCodeRepository(self)  # T4 (issue 13)
+        self.targets: TargetRepository = SqlTargetRepository(self)  # Q1, Q5 (issue 13)
         self.points: PointRepository = SqlPointRepository(self)  # loyalty points (issue 15)
 
     def __enter__(self) -> Self:

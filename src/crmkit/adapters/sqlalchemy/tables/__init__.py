@@ -70,6 +70,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
     time_type,
     uuid_type,
 )
+from crmkit.adapters.sqlalchemy.tables.targets import TARGET_CONSTRAINT_FIELDS  # targets (issue 13)
 from crmkit.adapters.sqlalchemy.tables.territory import (
     TERRITORY_CONSTRAINT_FIELDS,
     VISIBILITY_INDEX,
@@ -89,6 +90,7 @@ CONSTRAINT_FIELDS: dict[str, str] = {
     **OUTBOX_CONSTRAINT_FIELDS,
     **TERRITORY_CONSTRAINT_FIELDS,
     **POINT_CONSTRAINT_FIELDS,
+    **TARGET_CONSTRAINT_FIELDS,
 }
 """Constraint name → the domain field it guards; errors name the field, not the constraint."""
 
