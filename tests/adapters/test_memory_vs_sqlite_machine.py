@@ -28,6 +28,7 @@ from crmkit.testing.backends import make_storage
 from crmkit.testing.clock import FixedClock, SequentialIds
 from crmkit.testing.factories import WHEN
 from crmkit.testing.strategies import tax_numbers, turkish_text
+from tests.profiles import examples
 
 T = TypeVar("T")
 
@@ -159,5 +160,5 @@ class MemoryVsSqlite(RuleBasedStateMachine):
                 assert company.status in set(CompanyStatus)
 
 
-MemoryVsSqlite.TestCase.settings = settings(max_examples=25, stateful_step_count=20, deadline=None)
+MemoryVsSqlite.TestCase.settings = settings(max_examples=examples(25), stateful_step_count=20, deadline=None)
 TestMemoryVsSqlite = MemoryVsSqlite.TestCase

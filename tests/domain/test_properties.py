@@ -49,6 +49,7 @@ from crmkit.testing.strategies import (
     extreme_decimals,
     money,
 )
+from tests.profiles import examples
 
 from ._factories import T0
 
@@ -157,7 +158,7 @@ class ChannelMachine(RuleBasedStateMachine):
         note(f"accepted={self.accepted} refused={self.refused} companies={len(self.state)}")
 
 
-ChannelMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=40)
+ChannelMachine.TestCase.settings = settings(max_examples=examples(100), stateful_step_count=40)
 TestChannelHierarchyC2 = ChannelMachine.TestCase
 
 
