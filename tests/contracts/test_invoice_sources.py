@@ -11,7 +11,14 @@ from crmkit.adapters.invoices.csv import CsvInvoiceSource
 from crmkit.adapters.invoices.ubl import UblInvoiceSource
 from crmkit.ports.invoices import InvoiceSource
 from crmkit.testing.contracts import InvoiceSourceContract
+from tests.invoices.conftest import SAMPLES
 from tests.invoices.test_csv import ROWS, write
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    """GİB's UBL-TR samples kept in tests/invoices/samples/ubl-tr."""
+    return SAMPLES
 
 
 class TestUblFolderSource(InvoiceSourceContract):

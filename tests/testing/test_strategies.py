@@ -27,8 +27,7 @@ from crmkit.domain.parties import (
 from crmkit.domain.text import clean_text
 from crmkit.testing import strategies as s
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
-
-from ._factories import next_uuid
+from tests.domain._factories import next_uuid
 
 NUMERIC_24_6_MAX = Decimal("999999999999999999.999999")
 
