@@ -40,6 +40,7 @@ from crmkit.domain.parties import (
     check_channel,
     check_no_cycle,
 )
+from crmkit.testing.factories import WHEN as T0
 from crmkit.testing.strategies import (
     MAX_DATETIME,
     aware_datetimes,
@@ -50,8 +51,6 @@ from crmkit.testing.strategies import (
     money,
 )
 from tests.profiles import examples
-
-from ._factories import T0
 
 # -- (a) C2: channel hierarchy under random registrations and moves ------------------
 
