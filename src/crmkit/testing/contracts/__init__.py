@@ -59,6 +59,7 @@ from crmkit.testing.contracts.messaging import (
 )
 from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
 from crmkit.testing.contracts.round_trip import RoundTripContract
+from crmkit.testing.contracts.sms import SmsProvider
 from crmkit.testing.contracts.territory import TerritoryContract
 from crmkit.testing.contracts.unit_of_work import UnitOfWorkContract
 
@@ -77,6 +78,7 @@ __all__ = [
     "PickListRepositoryContract",
     "RoundTripContract",
     "SmsGatewayContract",
+    "SmsProvider",
     "TerritoryContract",
     "UnitOfWorkContract",
 ]

@@ -17,12 +17,18 @@ giving the fixtures they need::
             # a webhook body the provider sends for "PUAN" from +905321234567
             return b'{"from": "905321234567", "text": "PUAN"}', {"Content-Type": "application/json"}
 
+        @pytest.fixture
+        def provider(self, httpserver):       # the emulator, seen as an SmsProvider
+            ...
+
 Fixtures:
 
-* ``SmsGatewayContract``: ``gateway`` (an :class:`~crmkit.ports.messaging.SmsGateway`
-  whose provider accepts every message to valid numbers — a local emulator),
+* ``SmsGatewayContract`` (defined in :mod:`crmkit.testing.contracts.sms`):
+  ``gateway`` (an :class:`~crmkit.ports.messaging.SmsGateway` whose provider
+  accepts every message to valid numbers — a local emulator),
   ``inbound_callback`` (``(body, headers)`` of an inbound SMS reading ``PUAN``
-  from ``+905321234567``).
+  from ``+905321234567``) and ``provider`` (the emulator as a recording peer,
+  :class:`~crmkit.testing.contracts.sms.SmsProvider`).
 * ``OutboxRepositoryContract``: ``storage`` (a migrated, empty storage), as
   the storage suites.
 * ``EmailSenderContract``: ``sender`` (an :class:`~crmkit.ports.messaging.EmailSender`)
@@ -33,13 +39,13 @@ Fixtures:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
 
-from crmkit.domain.errors import Duplicate, NotFound, ValidationError
+from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.messaging import (
     BackoffPolicy,
     Channel,
@@ -53,73 +59,19 @@ from crmkit.domain.messaging import (
 )
 from crmkit.ports.messaging import (
     Attachment,
-    DeliveryReport,
     EmailMessage,
     EmailSender,
-    InboundSms,
-    SmsGateway,
-    SmsMessage,
 )
 from crmkit.ports.storage import Storage
+from crmkit.testing.contracts.sms import SmsGatewayContract, SmsProvider
 
-__all__ = ["EmailSenderContract", "OutboxRepositoryContract", "SmsGatewayContract", "outbox_sms"]
-
-TO = "+905321234567"
-
-
-class SmsGatewayContract:
-    """What every :class:`~crmkit.ports.messaging.SmsGateway` promises (§9, issue 6 items 1, 3, 5)."""
-
-    def test_is_an_sms_gateway(self, gateway: SmsGateway) -> None:
-        """§9: the adapter satisfies the port, ``idempotent`` included."""
-        assert isinstance(gateway, SmsGateway)
-        assert isinstance(gateway.idempotent, bool)
-
-    def test_send_returns_a_provider_id_per_message(self, gateway: SmsGateway) -> None:
-        """Item 1: every send returns the provider's own, distinct message id."""
-        first = gateway.send(SmsMessage(TO, "Randevunuz yarın 10:00", key="k-1"))
-        second = gateway.send(SmsMessage(TO, "Randevunuz yarın 11:00", key="k-2"))
-        assert isinstance(first, str) and first
-        assert isinstance(second, str) and second
-        assert first != second
-
-    def test_turkish_long_and_commercial_texts_are_accepted(self, gateway: SmsGateway) -> None:
-        """Item 1, M3: UCS-2 text over one part, and a commercial message with its İYS type."""
-        long_text = "Şubat kampanyası: " + "ğüşiöç " * 30
-        assert gateway.send(SmsMessage(TO, long_text, key="k-long"))
-        commercial = SmsMessage(
-            TO, "Kampanya", key="k-c", kind=MessageKind.COMMERCIAL, recipient_type="TACIR"
-        )
-        assert gateway.send(commercial)
-
-    def test_status_of_a_sent_message_names_it(self, gateway: SmsGateway) -> None:
-        """Item 1: status is asked by the id :meth:`~crmkit.ports.messaging.SmsGateway.send` returned."""
-        provider_id = gateway.send(SmsMessage(TO, "Puanınız: 120", key="k-status"))
-        report = gateway.status(provider_id)
-        assert isinstance(report, DeliveryReport)
-        assert report.provider_id == provider_id
-        assert report.raw_status != ""
-
-    def test_status_of_an_unknown_message_is_not_found(self, gateway: SmsGateway) -> None:
-        """Item 1: an id the provider never issued raises NotFound."""
-        with pytest.raises(NotFound):
-            gateway.status("999999999")
-
-    def test_inbound_callback_is_parsed_to_e164(
-        self, gateway: SmsGateway, inbound_callback: tuple[bytes, Mapping[str, str]]
-    ) -> None:
-        """Item 5: an inbound webhook becomes an InboundSms with an E.164 sender."""
-        body, headers = inbound_callback
-        items = gateway.parse_callback(body, headers)
-        inbound = [item for item in items if isinstance(item, InboundSms)]
-        assert len(inbound) == 1
-        assert inbound[0].sender == TO
-        assert inbound[0].text.strip() == "PUAN"
-
-    def test_a_foreign_callback_is_refused(self, gateway: SmsGateway) -> None:
-        """Item 1: a body that is not this provider's callback raises ValidationError."""
-        with pytest.raises(ValidationError):
-            gateway.parse_callback(b"\x00 not a callback \x00", {})
+__all__ = [
+    "EmailSenderContract",
+    "OutboxRepositoryContract",
+    "SmsGatewayContract",
+    "SmsProvider",
+    "outbox_sms",
+]
 
 
 class EmailSenderContract:
