@@ -25,6 +25,8 @@ from crmkit.testing.backends import BACKENDS, BackendUnavailable, drop_worker_da
 from crmkit.testing.clock import FixedClock, SequentialIds
 from tests.profiles import PROFILE
 
+pytest_plugins = ("pytester",)  # tests/contracts/test_mutants.py runs suites in-process
+
 settings.load_profile(PROFILE)
 
 

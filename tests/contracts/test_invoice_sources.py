@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from crmkit.adapters.invoices.csv import CsvInvoiceSource
 from crmkit.adapters.invoices.ubl import UblInvoiceSource
 from crmkit.ports.invoices import InvoiceSource
 from crmkit.testing.contracts import InvoiceSourceContract
+from tests.contracts.bindings import invoice_binding
 from tests.invoices.conftest import SAMPLES
-from tests.invoices.test_csv import ROWS, write
 
 SALE, RETURN = "TicariFaturaOrnegi.xml", "IadeFaturasiOrnegi.xml"  # the return cancels GIB2009000000011
 SMALL = "Good_TemelFatura.xml"
@@ -88,28 +87,5 @@ class TestUblFileListSource(InvoiceSourceContract):
         return lambda: UblInvoiceSource.from_url(f"ubl-tr://{tmp_path / 'missing.xml'}")
 
 
-class TestCsvSource(InvoiceSourceContract):
-    @pytest.fixture
-    def invoice_source(self, tmp_path: Path) -> InvoiceSource:
-        return CsvInvoiceSource.from_url(f"csv://{write(tmp_path, *ROWS)}")
-
-    @pytest.fixture
-    def source_of(self, tmp_path: Path) -> Callable[[int], InvoiceSource]:
-        def make(n: int) -> InvoiceSource:
-            rows = [ROWS[2].replace("A-2;", f"N-{k};", 1) for k in range(n)]
-            return CsvInvoiceSource.from_url(f"csv://{write(tmp_path, *rows, name=f'of-{n}.csv')}")
-
-        return make
-
-    @pytest.fixture
-    def source_with_a_bad_record(self, tmp_path: Path) -> InvoiceSource:
-        bad = ROWS[2].replace(";4;NIU;", ";dört;NIU;")
-        return CsvInvoiceSource.from_url(f"csv://{write(tmp_path, ROWS[0], ROWS[1], bad, ROWS[3])}")
-
-    @pytest.fixture
-    def source_with_a_return(self, invoice_source: InvoiceSource) -> InvoiceSource:
-        return invoice_source  # A-1 and R-1, its return
-
-    @pytest.fixture
-    def unopenable_source(self, tmp_path: Path) -> Callable[[], InvoiceSource]:
-        return lambda: CsvInvoiceSource.from_url(f"csv://{tmp_path / 'missing' / 'sales.csv'}")
+TestCsvSource = invoice_binding(lambda source: source)
+"""The CSV source (the same binding the mutants of ``test_mutants.py`` are wrapped in)."""
