@@ -1,4 +1,4 @@
-"""Contract suites every storage and document-store adapter must pass (SPEC §9).
+"""Contract suites every adapter must pass: storage, documents, messaging, invoices (SPEC §9).
 
 The suites are plain classes whose names do not start with ``Test``, so
 pytest does not collect them where they are defined. An adapter's test
@@ -35,9 +35,21 @@ by every recorder::
 Fixtures the suites expect:
 
 * ``storage`` — a migrated, empty :class:`~crmkit.ports.storage.Storage`,
-  closed by the fixture afterwards (every suite but the document one);
+  closed by the fixture afterwards (the storage suites, the outbox, marketing
+  and consent suites);
 * ``document_store`` — an empty :class:`~crmkit.ports.documents.DocumentStore`
-  (:class:`DocumentStoreContract`).
+  (:class:`DocumentStoreContract`);
+* ``gateway``, ``inbound_callback`` and ``provider`` (a recording peer,
+  :class:`SmsProvider`) — :class:`SmsGatewayContract`, see
+  :mod:`crmkit.testing.contracts.sms`;
+* ``sender`` and ``delivered`` — :class:`EmailSenderContract`;
+* ``invoice_source``, ``source_of``, ``source_with_a_bad_record``,
+  ``source_with_a_return`` and ``unopenable_source`` —
+  :class:`InvoiceSourceContract`, see :mod:`crmkit.testing.contracts.invoices`.
+
+Each suite is judged by what it catches: :mod:`crmkit.testing.mutants` holds
+the broken adapters it must fail (wrap your own adapter in one to watch the
+suite bite).
 
 Each test names the SPEC rule it guards (C1 … C12, §9), so a failure says
 which promise of the port an adapter breaks. Records are stored parent
@@ -52,6 +64,7 @@ from crmkit.testing.contracts.documents import DocumentStoreContract
 from crmkit.testing.contracts.interactions import InteractionStorageContract
 from crmkit.testing.contracts.invoice_storage import InvoiceRepositoryContract
 from crmkit.testing.contracts.invoices import InvoiceSourceContract
+from crmkit.testing.contracts.marketing import ConsentRepositoryContract, MarketingRepositoryContract
 from crmkit.testing.contracts.messaging import (
     EmailSenderContract,
     OutboxRepositoryContract,
@@ -67,6 +80,7 @@ __all__ = [
     "AuditLogContract",
     "ClaimRepositoryContract",
     "CompanyRepositoryContract",
+    "ConsentRepositoryContract",
     "ContactRepositoryContract",
     "DocumentStoreContract",
     "EmailSenderContract",
@@ -74,6 +88,7 @@ __all__ = [
     "InteractionStorageContract",
     "InvoiceRepositoryContract",
     "InvoiceSourceContract",
+    "MarketingRepositoryContract",
     "OutboxRepositoryContract",
     "PickListRepositoryContract",
     "RoundTripContract",
