@@ -123,7 +123,7 @@ def fresh(storage: Storage) -> Storage:
     """An empty storage of the same back end, for property tests whose examples share one storage.
 
     A SQL storage has its tables emptied in place (no migration); any other
-    storage is replaced by a new :class:`~crmkit.adapters.memory.storage.MemoryStorage`.
+    storage is replaced by a new, empty ``MemoryStorage``.
     """
     from crmkit.adapters.sqlalchemy.storage import SqlStorage
 

@@ -65,14 +65,10 @@ from crmkit.testing.contracts.interactions import InteractionStorageContract
 from crmkit.testing.contracts.invoice_storage import InvoiceRepositoryContract
 from crmkit.testing.contracts.invoices import InvoiceSourceContract
 from crmkit.testing.contracts.marketing import ConsentRepositoryContract, MarketingRepositoryContract
-from crmkit.testing.contracts.messaging import (
-    EmailSenderContract,
-    OutboxRepositoryContract,
-    SmsGatewayContract,
-)
+from crmkit.testing.contracts.messaging import EmailSenderContract, OutboxRepositoryContract
 from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
 from crmkit.testing.contracts.round_trip import RoundTripContract
-from crmkit.testing.contracts.sms import SmsProvider
+from crmkit.testing.contracts.sms import SmsGatewayContract, SmsProvider
 from crmkit.testing.contracts.territory import TerritoryContract
 from crmkit.testing.contracts.unit_of_work import UnitOfWorkContract
 

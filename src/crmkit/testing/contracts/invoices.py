@@ -147,8 +147,9 @@ class InvoiceSourceContract:
         """InvoiceSource.read: the first record comes without reading the whole source.
 
         Measured in memory (deterministic, unlike time): reading the first of
-        :data:`LAZY_SIZE` invoices may not hold much more than reading the first
-        of three, while holding all of them takes what their records take.
+        :data:`~crmkit.testing.contracts.invoices.LAZY_SIZE` invoices may not hold
+        much more than reading the first of three; holding all takes what their
+        records take.
         """
         small, big = source_of(3), source_of(LAZY_SIZE)
         first, _, small_peak = _traced(lambda: _first(small))

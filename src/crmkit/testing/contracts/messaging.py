@@ -28,7 +28,7 @@ Fixtures:
   accepts every message to valid numbers — a local emulator),
   ``inbound_callback`` (``(body, headers)`` of an inbound SMS reading ``PUAN``
   from ``+905321234567``) and ``provider`` (the emulator as a recording peer,
-  :class:`~crmkit.testing.contracts.sms.SmsProvider`).
+  :class:`~crmkit.testing.contracts.SmsProvider`).
 * ``OutboxRepositoryContract``: ``storage`` (a migrated, empty storage), as
   the storage suites.
 * ``EmailSenderContract``: ``sender`` (an :class:`~crmkit.ports.messaging.EmailSender`)
@@ -63,15 +63,8 @@ from crmkit.ports.messaging import (
     EmailSender,
 )
 from crmkit.ports.storage import Storage
-from crmkit.testing.contracts.sms import SmsGatewayContract, SmsProvider
 
-__all__ = [
-    "EmailSenderContract",
-    "OutboxRepositoryContract",
-    "SmsGatewayContract",
-    "SmsProvider",
-    "outbox_sms",
-]
+__all__ = ["EmailSenderContract", "OutboxRepositoryContract", "outbox_sms"]
 
 
 class EmailSenderContract:

@@ -4,7 +4,7 @@ A gateway can pass every call-level check and still lose a customer's message
 on its way to the provider, or mistake a dead number for a busy line. So the
 suite also watches the provider through a *recording peer* — the local
 emulator the gateway talks to in the test — given as the ``provider``
-fixture (:class:`SmsProvider`).
+fixture (:class:`~crmkit.testing.contracts.SmsProvider`).
 
 Fixtures:
 
@@ -13,7 +13,7 @@ Fixtures:
   valid number unless told otherwise;
 * ``inbound_callback``: ``(body, headers)`` of a webhook request carrying an
   inbound SMS reading ``PUAN`` from ``+905321234567``;
-* ``provider``: an :class:`SmsProvider`.
+* ``provider``: an :class:`~crmkit.testing.contracts.SmsProvider`.
 
 Each test names the rule it guards: SPEC §9 (the port), M3 (consent, İYS
 message types), V6/V7 (inbound keywords), and the port's docstrings in

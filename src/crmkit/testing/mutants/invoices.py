@@ -23,11 +23,12 @@ __all__ = [
     "ReadsAheadOfWhatItYields",
     "ReadsEverythingAfterAnUnknownSince",
     "ReturnsTheWrongWayRound",
+    "SourceMutant",
 ]
 
 
-class _Wrapper:
-    """Passes reading to the wrapped source."""
+class SourceMutant:
+    """A mutant that breaks nothing yet: passes reading to the wrapped source; subclasses break one."""
 
     def __init__(self, source: InvoiceSource) -> None:
         self.source = source
@@ -38,7 +39,7 @@ class _Wrapper:
         return self.source.read(since)
 
 
-class ReadsEverythingAfterAnUnknownSince(_Wrapper):
+class ReadsEverythingAfterAnUnknownSince(SourceMutant):
     """An unknown ``since`` silently reads the whole source again."""
 
     def read(self, since: str | None = None) -> Iterator[SourceRecord]:
@@ -50,7 +51,7 @@ class ReadsEverythingAfterAnUnknownSince(_Wrapper):
         yield from records
 
 
-class ReadsAheadOfWhatItYields(_Wrapper):
+class ReadsAheadOfWhatItYields(SourceMutant):
     """Reads the whole source before yielding the first record."""
 
     def read(self, since: str | None = None) -> Iterator[SourceRecord]:
@@ -58,7 +59,7 @@ class ReadsAheadOfWhatItYields(_Wrapper):
         yield from list(self.source.read(since))
 
 
-class CursorsTooLong(_Wrapper):
+class CursorsTooLong(SourceMutant):
     """Returns cursors longer than storage keeps (it packs the whole location into them)."""
 
     _PAD = "#" + "x" * CURSOR_MAX
@@ -70,7 +71,7 @@ class CursorsTooLong(_Wrapper):
             yield attrs.evolve(record, cursor=record.cursor + self._PAD)
 
 
-class RaisesOnABadRecord(_Wrapper):
+class RaisesOnABadRecord(SourceMutant):
     """Raises at the first record that cannot be read instead of yielding it with its error."""
 
     def read(self, since: str | None = None) -> Iterator[SourceRecord]:
@@ -81,7 +82,7 @@ class RaisesOnABadRecord(_Wrapper):
             yield record
 
 
-class ReturnsTheWrongWayRound(_Wrapper):
+class ReturnsTheWrongWayRound(SourceMutant):
     """Reads a return with its seller and buyer swapped (the original's direction)."""
 
     def read(self, since: str | None = None) -> Iterator[SourceRecord]:
@@ -110,7 +111,7 @@ class AcceptsAnUnopenableUrl:
         yield from source.read(since)
 
 
-MUTANTS: tuple[type[_Wrapper], ...] = (
+MUTANTS: tuple[type[SourceMutant], ...] = (
     ReadsEverythingAfterAnUnknownSince,
     ReadsAheadOfWhatItYields,
     CursorsTooLong,

@@ -18,6 +18,7 @@ __all__ = [
     "DropsDeliveryReports",
     "EveryFailurePermanent",
     "EveryFailureTemporary",
+    "GatewayMutant",
     "SticksToTheFirstRecipient",
     "TransliteratesTurkish",
     "TruncatesToOnePart",
@@ -26,8 +27,8 @@ __all__ = [
 _ASCII = str.maketrans("İıŞşĞğÇçÖöÜü", "IiSsGgCcOoUu")
 
 
-class _Wrapper:
-    """Passes every call to the wrapped gateway."""
+class GatewayMutant:
+    """A mutant that breaks nothing yet: passes every call to the wrapped gateway; subclasses break one."""
 
     def __init__(self, gateway: SmsGateway) -> None:
         self.gateway = gateway
@@ -48,7 +49,7 @@ class _Wrapper:
         return self.gateway.parse_callback(body, headers)
 
 
-class TransliteratesTurkish(_Wrapper):
+class TransliteratesTurkish(GatewayMutant):
     """Alters the text: Turkish letters become ASCII ("Çağla" → "Cagla") to save SMS parts."""
 
     def send(self, message: SmsMessage) -> str:
@@ -56,7 +57,7 @@ class TransliteratesTurkish(_Wrapper):
         return self.gateway.send(attrs.evolve(message, text=message.text.translate(_ASCII)))
 
 
-class TruncatesToOnePart(_Wrapper):
+class TruncatesToOnePart(GatewayMutant):
     """Drops the text after one UCS-2 part (70 characters)."""
 
     def send(self, message: SmsMessage) -> str:
@@ -64,7 +65,7 @@ class TruncatesToOnePart(_Wrapper):
         return self.gateway.send(attrs.evolve(message, text=message.text[:70]))
 
 
-class SticksToTheFirstRecipient(_Wrapper):
+class SticksToTheFirstRecipient(GatewayMutant):
     """Drops the recipient: every message goes to the number of the first one (a cached request)."""
 
     def __init__(self, gateway: SmsGateway) -> None:
@@ -77,7 +78,7 @@ class SticksToTheFirstRecipient(_Wrapper):
         return self.gateway.send(attrs.evolve(message, to=self._to))
 
 
-class EveryFailureTemporary(_Wrapper):
+class EveryFailureTemporary(GatewayMutant):
     """Treats every refusal as temporary: a dead number is retried for ever."""
 
     def send(self, message: SmsMessage) -> str:
@@ -88,7 +89,7 @@ class EveryFailureTemporary(_Wrapper):
             raise DeliveryFailed(failed.provider, failed.code, str(failed), permanent=False) from None
 
 
-class EveryFailurePermanent(_Wrapper):
+class EveryFailurePermanent(GatewayMutant):
     """Treats every refusal as permanent: a rate limit dead-letters the message."""
 
     def send(self, message: SmsMessage) -> str:
@@ -99,7 +100,7 @@ class EveryFailurePermanent(_Wrapper):
             raise DeliveryFailed(failed.provider, failed.code, str(failed), permanent=True) from None
 
 
-class DropsDeliveryReports(_Wrapper):
+class DropsDeliveryReports(GatewayMutant):
     """Reads inbound messages from callbacks but drops the delivery reports."""
 
     def parse_callback(
@@ -109,7 +110,7 @@ class DropsDeliveryReports(_Wrapper):
         return [item for item in self.gateway.parse_callback(body, headers) if isinstance(item, InboundSms)]
 
 
-MUTANTS: tuple[type[_Wrapper], ...] = (
+MUTANTS: tuple[type[GatewayMutant], ...] = (
     TransliteratesTurkish,
     TruncatesToOnePart,
     SticksToTheFirstRecipient,
