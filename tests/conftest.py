@@ -30,6 +30,12 @@ pytest_plugins = ("pytester",)  # tests/contracts/test_mutants.py runs suites in
 settings.load_profile(PROFILE)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the ``slow`` tests first, so parallel workers (``-n auto``) start the long ones early
+    and fill in with short ones, instead of one worker finishing a long test alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Drop this worker's own PostgreSQL / MariaDB databases (created on first use)."""
     drop_worker_databases()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 import attrs
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
@@ -29,6 +30,8 @@ from crmkit.testing.clock import FixedClock, SequentialIds
 from crmkit.testing.factories import WHEN
 from crmkit.testing.strategies import tax_numbers, turkish_text
 from tests.profiles import examples
+
+pytestmark = pytest.mark.slow  # a stateful machine over two storages
 
 T = TypeVar("T")
 

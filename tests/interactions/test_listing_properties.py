@@ -27,6 +27,8 @@ from crmkit.testing.clock import FixedClock, SequentialIds
 from tests.territory.conftest import make_crm
 from tests.territory.organisations import BASE, DAY, Organisation, organisations, reference_sees
 
+pytestmark = pytest.mark.slow  # hundreds of service calls per example on every back end
+
 
 @pytest.fixture
 def empty(storage: Storage) -> Iterator[Storage]:

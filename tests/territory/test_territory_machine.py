@@ -44,6 +44,8 @@ from crmkit.testing.factories import make_company, make_employee
 from tests.profiles import examples
 from tests.territory.organisations import CODES, day
 
+pytestmark = pytest.mark.slow  # a stateful machine over two storages
+
 AT = day(30)
 _SQLITE: list[SqlStorage] = []
 

@@ -30,6 +30,8 @@ from crmkit.testing.backends import fresh
 from tests.profiles import examples
 from tests.territory.organisations import Organisation, organisations, reference_sees
 
+pytestmark = pytest.mark.slow  # A7's 500 organisations per back end under ci
+
 ORGANISATIONS = 500
 
 
