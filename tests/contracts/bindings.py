@@ -6,6 +6,7 @@ which wrap the same adapters in :mod:`crmkit.testing.mutants`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlencode
@@ -18,10 +19,8 @@ from crmkit.ports.invoices import InvoiceSource
 from crmkit.ports.messaging import SmsGateway
 from crmkit.testing.contracts import InvoiceSourceContract, SmsGatewayContract
 from tests.invoices.test_csv import ROWS, write
-from tests.messaging.emulators import EmulatorPeer, netgsm_peer
-from tests.messaging.test_sms_gateways import netgsm
-
-NETGSM_INBOUND = urlencode({"gsmno": "905321234567", "msg": "PUAN", "msgheader": "CRMKIT"}).encode()
+from tests.messaging.emulators import EmulatorPeer, iletimerkezi_peer, netgsm_peer, twilio_peer
+from tests.messaging.test_sms_gateways import TO, ileti, netgsm, twilio
 
 
 def csv_source(tmp_path: Path) -> InvoiceSource:
@@ -52,32 +51,71 @@ def csv_unopenable(tmp_path: Path) -> Callable[[], InvoiceSource]:
     return lambda: CsvInvoiceSource.from_url(f"csv://{tmp_path / 'missing' / 'sales.csv'}")
 
 
-def sms_binding(wrap: Callable[[SmsGateway], SmsGateway]) -> type[SmsGatewayContract]:
-    """The SMS contract bound to Netgsm (and its emulator as the peer), the gateway wrapped by ``wrap``."""
+Callback = tuple[bytes, Mapping[str, str]]
+GatewayAndPeer = tuple[SmsGateway, EmulatorPeer]
+
+
+def with_netgsm(server: HTTPServer) -> GatewayAndPeer:
+    gateway, emulator = netgsm(server)
+    return gateway, netgsm_peer(emulator)
+
+
+def with_iletimerkezi(server: HTTPServer) -> GatewayAndPeer:
+    gateway, emulator = ileti(server)
+    return gateway, iletimerkezi_peer(emulator)
+
+
+def with_twilio(server: HTTPServer) -> GatewayAndPeer:
+    gateway, emulator = twilio(server)
+    return gateway, twilio_peer(emulator)
+
+
+NETGSM_INBOUND: Callback = (
+    urlencode({"gsmno": "905321234567", "msg": "PUAN", "msgheader": "CRMKIT"}).encode(),
+    {"Content-Type": "application/x-www-form-urlencoded"},
+)
+ILETIMERKEZI_INBOUND: Callback = (
+    json.dumps({"inbound": {"from": "5321234567", "message": "PUAN"}}).encode(),
+    {"Content-Type": "application/json"},
+)
+TWILIO_INBOUND: Callback = (
+    urlencode(
+        {"MessageSid": "SM1", "From": TO, "To": "+15005550006", "Body": "PUAN", "SmsStatus": "received"}
+    ).encode(),
+    {"Content-Type": "application/x-www-form-urlencoded"},
+)
+
+
+def sms_binding(
+    build: Callable[[HTTPServer], GatewayAndPeer] = with_netgsm,
+    inbound: Callback = NETGSM_INBOUND,
+    wrap: Callable[[SmsGateway], SmsGateway] = lambda gateway: gateway,
+) -> type[SmsGatewayContract]:
+    """The SMS contract on an HTTP gateway and its emulator (the peer), the gateway wrapped by ``wrap``."""
 
     class Bound(SmsGatewayContract):
         @pytest.fixture
-        def peer(self, httpserver: HTTPServer) -> tuple[SmsGateway, EmulatorPeer]:
-            gateway, emulator = netgsm(httpserver)
-            return wrap(gateway), netgsm_peer(emulator)
+        def peer(self, httpserver: HTTPServer) -> GatewayAndPeer:
+            gateway, emulator = build(httpserver)
+            return wrap(gateway), emulator
 
         @pytest.fixture
-        def gateway(self, peer: tuple[SmsGateway, EmulatorPeer]) -> SmsGateway:
+        def gateway(self, peer: GatewayAndPeer) -> SmsGateway:
             return peer[0]
 
         @pytest.fixture
-        def provider(self, peer: tuple[SmsGateway, EmulatorPeer]) -> EmulatorPeer:
+        def provider(self, peer: GatewayAndPeer) -> EmulatorPeer:
             return peer[1]
 
         @pytest.fixture
-        def inbound_callback(self) -> tuple[bytes, Mapping[str, str]]:
-            return NETGSM_INBOUND, {"Content-Type": "application/x-www-form-urlencoded"}
+        def inbound_callback(self) -> Callback:
+            return inbound
 
     return Bound
 
 
 def invoice_binding(
-    wrap: Callable[[InvoiceSource], InvoiceSource],
+    wrap: Callable[[InvoiceSource], InvoiceSource] = lambda source: source,
     wrap_build: Callable[[Callable[[], InvoiceSource]], InvoiceSource] | None = None,
 ) -> type[InvoiceSourceContract]:
     """The invoice-source contract bound to the CSV source, each source wrapped by ``wrap``.

@@ -87,5 +87,5 @@ class TestUblFileListSource(InvoiceSourceContract):
         return lambda: UblInvoiceSource.from_url(f"ubl-tr://{tmp_path / 'missing.xml'}")
 
 
-TestCsvSource = invoice_binding(lambda source: source)
+TestCsvSource = invoice_binding()
 """The CSV source (the same binding the mutants of ``test_mutants.py`` are wrapped in)."""

@@ -11,19 +11,21 @@ import io
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
-from pytest_httpserver import HTTPServer
 
 from crmkit.adapters.console import ConsoleSmsGateway, FileEmailSender, FileSmsGateway
-from crmkit.adapters.sms.iletimerkezi import IletiMerkeziGateway
-from crmkit.adapters.sms.netgsm import NetgsmGateway
-from crmkit.adapters.sms.twilio import TwilioGateway
 from crmkit.ports.messaging import Attachment, EmailMessage
 from crmkit.testing.contracts import EmailSenderContract, SmsGatewayContract
-from tests.messaging.emulators import EmulatorPeer, iletimerkezi_peer, netgsm_peer, twilio_peer
-from tests.messaging.test_sms_gateways import TO, ileti, netgsm, twilio
+from tests.contracts.bindings import (
+    ILETIMERKEZI_INBOUND,
+    NETGSM_INBOUND,
+    TWILIO_INBOUND,
+    sms_binding,
+    with_iletimerkezi,
+    with_netgsm,
+    with_twilio,
+)
 
 INBOUND = json.dumps({"type": "inbound", "from": "+905321234567", "text": "PUAN"}).encode()
 
@@ -77,70 +79,9 @@ class TestFileSmsContract(SmsGatewayContract):
         return DevelopmentPeer(written)
 
 
-class TestNetgsmContract(SmsGatewayContract):
-    @pytest.fixture
-    def peer(self, httpserver: HTTPServer) -> tuple[NetgsmGateway, EmulatorPeer]:
-        gateway, emulator = netgsm(httpserver)
-        return gateway, netgsm_peer(emulator)
-
-    @pytest.fixture
-    def gateway(self, peer: tuple[NetgsmGateway, EmulatorPeer]) -> NetgsmGateway:
-        return peer[0]
-
-    @pytest.fixture
-    def provider(self, peer: tuple[NetgsmGateway, EmulatorPeer]) -> EmulatorPeer:
-        return peer[1]
-
-    @pytest.fixture
-    def inbound_callback(self) -> tuple[bytes, Mapping[str, str]]:
-        body = urlencode({"gsmno": "905321234567", "msg": "PUAN", "msgheader": "CRMKIT"}).encode()
-        return body, {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-class TestIletiMerkeziContract(SmsGatewayContract):
-    @pytest.fixture
-    def peer(self, httpserver: HTTPServer) -> tuple[IletiMerkeziGateway, EmulatorPeer]:
-        gateway, emulator = ileti(httpserver)
-        return gateway, iletimerkezi_peer(emulator)
-
-    @pytest.fixture
-    def gateway(self, peer: tuple[IletiMerkeziGateway, EmulatorPeer]) -> IletiMerkeziGateway:
-        return peer[0]
-
-    @pytest.fixture
-    def provider(self, peer: tuple[IletiMerkeziGateway, EmulatorPeer]) -> EmulatorPeer:
-        return peer[1]
-
-    @pytest.fixture
-    def inbound_callback(self) -> tuple[bytes, Mapping[str, str]]:
-        body = json.dumps({"inbound": {"from": "5321234567", "message": "PUAN"}}).encode()
-        return body, {"Content-Type": "application/json"}
-
-
-class TestTwilioContract(SmsGatewayContract):
-    @pytest.fixture
-    def peer(self, httpserver: HTTPServer) -> tuple[TwilioGateway, EmulatorPeer]:
-        gateway, emulator = twilio(httpserver)
-        return gateway, twilio_peer(emulator)
-
-    @pytest.fixture
-    def gateway(self, peer: tuple[TwilioGateway, EmulatorPeer]) -> TwilioGateway:
-        return peer[0]
-
-    @pytest.fixture
-    def provider(self, peer: tuple[TwilioGateway, EmulatorPeer]) -> EmulatorPeer:
-        return peer[1]
-
-    @pytest.fixture
-    def inbound_callback(self) -> tuple[bytes, Mapping[str, str]]:
-        form = {
-            "MessageSid": "SM1",
-            "From": TO,
-            "To": "+15005550006",
-            "Body": "PUAN",
-            "SmsStatus": "received",
-        }
-        return urlencode(form).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+TestNetgsmContract = sms_binding(with_netgsm, NETGSM_INBOUND)
+TestIletiMerkeziContract = sms_binding(with_iletimerkezi, ILETIMERKEZI_INBOUND)
+TestTwilioContract = sms_binding(with_twilio, TWILIO_INBOUND)
 
 
 class TestFileEmailContract(EmailSenderContract):

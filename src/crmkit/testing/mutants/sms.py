@@ -78,26 +78,29 @@ class SticksToTheFirstRecipient(GatewayMutant):
         return self.gateway.send(attrs.evolve(message, to=self._to))
 
 
-class EveryFailureTemporary(GatewayMutant):
+class _ForcesPermanence(GatewayMutant):
+    permanent = False
+
+    def send(self, message: SmsMessage) -> str:
+        """Send; any refusal comes back with this mutant's permanence."""
+        try:
+            return self.gateway.send(message)
+        except DeliveryFailed as failed:
+            raise DeliveryFailed(
+                failed.provider, failed.code, str(failed), permanent=self.permanent
+            ) from None
+
+
+class EveryFailureTemporary(_ForcesPermanence):
     """Treats every refusal as temporary: a dead number is retried for ever."""
 
-    def send(self, message: SmsMessage) -> str:
-        """Send; any refusal comes back temporary."""
-        try:
-            return self.gateway.send(message)
-        except DeliveryFailed as failed:
-            raise DeliveryFailed(failed.provider, failed.code, str(failed), permanent=False) from None
+    permanent = False
 
 
-class EveryFailurePermanent(GatewayMutant):
+class EveryFailurePermanent(_ForcesPermanence):
     """Treats every refusal as permanent: a rate limit dead-letters the message."""
 
-    def send(self, message: SmsMessage) -> str:
-        """Send; any refusal comes back permanent."""
-        try:
-            return self.gateway.send(message)
-        except DeliveryFailed as failed:
-            raise DeliveryFailed(failed.provider, failed.code, str(failed), permanent=True) from None
+    permanent = True
 
 
 class DropsDeliveryReports(GatewayMutant):
