@@ -1,4 +1,4 @@
-"""Every SMS gateway and the file e-mail sender against the messaging contracts (SPEC §9).
+"""Every SMS gateway and e-mail sender against the messaging contracts (SPEC §9).
 
 Netgsm, İleti Merkezi and Twilio talk to local emulations of their HTTP APIs
 (``tests/messaging/emulators.py``), which are also the recording peers the SMS
@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
-from crmkit.adapters.console import ConsoleSmsGateway, FileEmailSender, FileSmsGateway
+from crmkit.adapters.console import ConsoleEmailSender, ConsoleSmsGateway, FileEmailSender, FileSmsGateway
+from crmkit.adapters.email.smtp import SmtpEmailSender
 from crmkit.ports.messaging import Attachment, EmailMessage
 from crmkit.testing.contracts import EmailSenderContract, SmsGatewayContract
 from tests.contracts.bindings import (
@@ -26,6 +28,7 @@ from tests.contracts.bindings import (
     with_netgsm,
     with_twilio,
 )
+from tests.messaging.smtp_server import PASSWORD, USER, Inbox, make_certificate, smtp_sender, smtp_server
 
 INBOUND = json.dumps({"type": "inbound", "from": "+905321234567", "text": "PUAN"}).encode()
 
@@ -106,3 +109,52 @@ class TestFileEmailContract(EmailSenderContract):
             return out
 
         return read
+
+
+FROM = quote("CRM Satış <crm@example.com.tr>")
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+class TestSmtpStarttlsContract(EmailSenderContract):
+    @pytest.fixture
+    def server(self, certificate: tuple[Path, Path]) -> Iterator[tuple[Inbox, int]]:
+        with smtp_server(certificate=certificate, auth=True) as running:
+            yield running
+
+    @pytest.fixture
+    def sender(self, server: tuple[Inbox, int], certificate: tuple[Path, Path]) -> SmtpEmailSender:
+        _, port = server
+        cafile = quote(str(certificate[0]))
+        return smtp_sender(f"smtp://{USER}:{quote(PASSWORD)}@127.0.0.1:{port}?from={FROM}&cafile={cafile}")
+
+    @pytest.fixture
+    def delivered(self, server: tuple[Inbox, int]) -> Callable[[], list[EmailMessage]]:
+        return server[0].messages
+
+
+class TestSmtpsContract(TestSmtpStarttlsContract):
+    @pytest.fixture
+    def server(self, certificate: tuple[Path, Path]) -> Iterator[tuple[Inbox, int]]:
+        with smtp_server(certificate=certificate, implicit_tls=True) as running:
+            yield running
+
+    @pytest.fixture
+    def sender(self, server: tuple[Inbox, int], certificate: tuple[Path, Path]) -> SmtpEmailSender:
+        cafile = quote(str(certificate[0]))
+        return smtp_sender(f"smtps://127.0.0.1:{server[1]}?from={FROM}&cafile={cafile}")
+
+
+class TestConsoleEmailContract(EmailSenderContract):
+    @pytest.fixture
+    def sender(self) -> ConsoleEmailSender:
+        import io
+
+        return ConsoleEmailSender(io.StringIO())
+
+    @pytest.fixture
+    def delivered(self, sender: ConsoleEmailSender) -> Callable[[], list[EmailMessage]]:
+        return lambda: [s.message for s in sender.sent]

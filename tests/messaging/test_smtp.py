@@ -1,14 +1,15 @@
-"""The SMTP sender against a real aiosmtpd server on 127.0.0.1 (issue 6 item 4)."""
+"""The SMTP sender against a real aiosmtpd server on 127.0.0.1 (issue 6 item 4).
+
+Its contract bindings (STARTTLS + AUTH, implicit TLS) are in ``tests/contracts/test_messaging.py``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from crmkit.adapters.console import ConsoleEmailSender
 from crmkit.adapters.email.smtp import SmtpEmailSender
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.messaging import DeliveryFailed
@@ -17,8 +18,14 @@ from crmkit.hookspecs import AdapterContext
 from crmkit.plugins import Plugins, make_plugin_manager
 from crmkit.ports.messaging import Attachment, EmailMessage
 from crmkit.testing import FixedClock, SequentialIds
-from crmkit.testing.contracts.messaging import EmailSenderContract
-from tests.messaging.smtp_server import PASSWORD, USER, Inbox, free_port, make_certificate, smtp_server
+from tests.messaging.smtp_server import (
+    PASSWORD,
+    USER,
+    free_port,
+    make_certificate,
+    smtp_sender,
+    smtp_server,
+)
 
 FROM = quote("CRM Satış <crm@example.com.tr>")
 
@@ -35,52 +42,7 @@ def _plugins() -> tuple[Plugins, AdapterContext]:
 
 
 def _sender(url: str) -> SmtpEmailSender:
-    plugins, context = _plugins()
-    sender = plugins.email(url, context)
-    assert isinstance(sender, SmtpEmailSender)
-    return sender
-
-
-# -- the contract on STARTTLS + AUTH, on implicit TLS, and on the console sender ------------
-class TestSmtpStarttlsContract(EmailSenderContract):
-    @pytest.fixture
-    def server(self, certificate: tuple[Path, Path]) -> Iterator[tuple[Inbox, int]]:
-        with smtp_server(certificate=certificate, auth=True) as running:
-            yield running
-
-    @pytest.fixture
-    def sender(self, server: tuple[Inbox, int], certificate: tuple[Path, Path]) -> SmtpEmailSender:
-        _, port = server
-        cafile = quote(str(certificate[0]))
-        return _sender(f"smtp://{USER}:{quote(PASSWORD)}@127.0.0.1:{port}?from={FROM}&cafile={cafile}")
-
-    @pytest.fixture
-    def delivered(self, server: tuple[Inbox, int]) -> Callable[[], list[EmailMessage]]:
-        return server[0].messages
-
-
-class TestSmtpsContract(TestSmtpStarttlsContract):
-    @pytest.fixture
-    def server(self, certificate: tuple[Path, Path]) -> Iterator[tuple[Inbox, int]]:
-        with smtp_server(certificate=certificate, implicit_tls=True) as running:
-            yield running
-
-    @pytest.fixture
-    def sender(self, server: tuple[Inbox, int], certificate: tuple[Path, Path]) -> SmtpEmailSender:
-        cafile = quote(str(certificate[0]))
-        return _sender(f"smtps://127.0.0.1:{server[1]}?from={FROM}&cafile={cafile}")
-
-
-class TestConsoleEmailContract(EmailSenderContract):
-    @pytest.fixture
-    def sender(self) -> ConsoleEmailSender:
-        import io
-
-        return ConsoleEmailSender(io.StringIO())
-
-    @pytest.fixture
-    def delivered(self, sender: ConsoleEmailSender) -> Callable[[], list[EmailMessage]]:
-        return lambda: [s.message for s in sender.sent]
+    return smtp_sender(url)
 
 
 # -- headers, envelope, encodings ---------------------------------------------------------
