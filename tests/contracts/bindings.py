@@ -18,9 +18,9 @@ from crmkit.adapters.invoices.csv import CsvInvoiceSource
 from crmkit.ports.invoices import InvoiceSource
 from crmkit.ports.messaging import SmsGateway
 from crmkit.testing.contracts import InvoiceSourceContract, SmsGatewayContract
-from tests.invoices.test_csv import ROWS, write
+from tests.adapters.invoices.test_csv import ROWS, write
+from tests.adapters.sms.test_gateways import TO, ileti, netgsm, twilio
 from tests.messaging.emulators import EmulatorPeer, iletimerkezi_peer, netgsm_peer, twilio_peer
-from tests.messaging.test_sms_gateways import TO, ileti, netgsm, twilio
 
 
 def csv_source(tmp_path: Path) -> InvoiceSource:
