@@ -1,24 +1,33 @@
 """The ``crmkit`` command: thin, it parses arguments and calls the library.
 
-``crmkit demo [--db PATH | --url URL]``
-    Runs the parties walk-through on an embedded SQLite file (default ``crm.db``).
+``crmkit demo [--db PATH [--force] | --url URL]``
+    Runs the parties walk-through on an embedded SQLite file (default ``crm.db``),
+    made afresh; an existing file that is not a demo database is refused unless ``--force``.
 ``crmkit db upgrade URL``
     Creates or upgrades a database schema.
 ``crmkit db current URL``
     Prints the schema revision of a database.
+
+Errors are one line on standard error (``crmkit: …``, exit code 1), and a
+reader that stops early (``crmkit demo | head``) ends the command quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from crmkit.adapters.sqlalchemy.storage import SqlStorage
+from crmkit.adapters.urls import mask_password
 from crmkit.bootstrap import Crm, connect
-from crmkit.domain.errors import CrmError
+from crmkit.demos.points import points_demo
+from crmkit.domain.errors import CrmError, ValidationError
 from crmkit.domain.ids import EmployeeId
 from crmkit.services.companies import ContactInput
 
@@ -119,6 +128,7 @@ def run_demo(url: str, out: TextIO | None = None) -> int:
             who = names.get(entry.actor_id or "", "system")
             _say(out, f"  v{entry.version} {entry.action} by {who}: {changed}")
         _territory_demo(crm, admin.id, manager.id, rep.id, out)
+        points_demo(crm, admin.id, out)
     _say(out, "demo finished")
     return 0
 
@@ -169,12 +179,32 @@ def _territory_demo(crm: Crm, admin: EmployeeId, manager: EmployeeId, gone: Empl
         _say(out, f"refused: {exc}")
 
 
+DEMO_APPLICATION_ID = 0x63726D64
+"""``PRAGMA application_id`` of an SQLite file made by ``crmkit demo`` ("crmd"): only such a
+file is replaced without ``--force``."""
+
+
+def _is_demo_database(path: Path) -> bool:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            return bool(conn.execute("PRAGMA application_id").fetchone()[0] == DEMO_APPLICATION_ID)
+    except sqlite3.DatabaseError:  # not an SQLite file at all
+        return False
+
+
 def _demo(args: argparse.Namespace) -> int:
     url = args.url
     if url is None:
         path = Path(args.db)
+        if path.exists() and not args.force and not _is_demo_database(path):
+            raise ValidationError(
+                "db", f"{path} exists and is not a crmkit demo database; pass --force to replace it"
+            )
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+        with sqlite3.connect(path) as conn:
+            conn.execute(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
+        conn.close()
         url = f"sqlite:///{path}"
         print(f"demo database: {path} (created afresh)")
     return run_demo(url)
@@ -182,13 +212,17 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _db(args: argparse.Namespace) -> int:
     with connect(args.url) as crm:
+        storage = crm.storage
         if args.action == "upgrade":
             crm.migrate()
-            print(f"{crm.storage.url}: schema is up to date")
-        else:
+            print(f"{mask_password(storage.url)}: schema is up to date")
+        elif isinstance(storage, SqlStorage):
             from crmkit.adapters.sqlalchemy.migrations import current
 
-            print(current(args.url) or "no schema")
+            storage.connect().close()  # an unreachable database: StorageUnavailable, one line
+            print(current(storage.engine) or "no schema")
+        else:
+            print(f"{mask_password(storage.url)}: no schema revisions (not a SQL database)")
     return 0
 
 
@@ -199,6 +233,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="run the parties walk-through on an SQLite file")
     demo.add_argument("--db", default="crm.db", help="SQLite file to (re)create (default crm.db)")
     demo.add_argument("--url", default=None, help="any storage URL instead of --db (must be empty)")
+    demo.add_argument(
+        "--force", action="store_true", help="replace --db even when it is not a crmkit demo database"
+    )
     demo.set_defaults(run=_demo)
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
@@ -207,8 +244,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
     except CrmError as exc:
         print(f"crmkit: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader stopped early (``crmkit demo | head``): end quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the exit-time flush does not fail again
         return 1
     return code
 

@@ -22,7 +22,7 @@ def document_store(storage: Storage, clock: FixedClock, ids: SequentialIds) -> D
     if isinstance(storage, SqlStorage):
         return SqlDocumentStore(storage)
     plugins = Plugins(make_plugin_manager(load_entrypoints=False))
-    return plugins.documents("memory://", AdapterContext(clock, ids, Settings()))
+    return plugins.build("documents", "memory://", AdapterContext(clock, ids, Settings()))
 
 
 class TestDocumentStore(DocumentStoreContract):

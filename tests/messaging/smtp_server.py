@@ -125,6 +125,6 @@ def smtp_sender(url: str) -> SmtpEmailSender:
     from crmkit.testing import FixedClock, SequentialIds
 
     plugins = Plugins(make_plugin_manager(load_entrypoints=False))
-    sender = plugins.email(url, AdapterContext(FixedClock(), SequentialIds(), Settings()))
+    sender = plugins.build("email", url, AdapterContext(FixedClock(), SequentialIds(), Settings()))
     assert isinstance(sender, SmtpEmailSender)
     return sender

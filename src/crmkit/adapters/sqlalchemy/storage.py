@@ -20,12 +20,16 @@ from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crmkit.adapters.clock import SystemClock
+from crmkit.adapters.events import EventBuffer
 from crmkit.adapters.sqlalchemy._errors import (
     foreign_key_probe,
     is_lock_conflict,
+    is_missing_table,
+    schema_missing,
     translate_integrity,
     unavailable,
 )
+from crmkit.adapters.sqlalchemy.consents import SqlConsentRepository
 from crmkit.adapters.sqlalchemy.engine import make_engine, parse_url
 from crmkit.adapters.sqlalchemy.interactions import (
     SqlAppointmentRepository,
@@ -34,7 +38,8 @@ from crmkit.adapters.sqlalchemy.interactions import (
 )
 from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
 from crmkit.adapters.sqlalchemy.marketing import SqlMarketingRepository
-from crmkit.adapters.sqlalchemy.outbox import SqlConsentRepository, SqlOutboxRepository
+from crmkit.adapters.sqlalchemy.outbox import SqlOutboxRepository
+from crmkit.adapters.sqlalchemy.points import SqlPointRepository
 from crmkit.adapters.sqlalchemy.repositories import (
     SqlAuditLog,
     SqlClaimRepository,
@@ -50,7 +55,7 @@ from crmkit.adapters.sqlalchemy.territory import (
     SqlRegionRepository,
     SqlTeamRepository,
 )
-from crmkit.adapters.unit_of_work import EventBuffer
+from crmkit.adapters.urls import mask_password
 from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, ValidationError
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.ids import EmployeeId
@@ -59,6 +64,7 @@ from crmkit.ports.interactions import AppointmentRepository, InteractionReposito
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.points import PointRepository
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -90,7 +96,8 @@ class SqlStorage:
         engine_options: passed to :func:`sqlalchemy.create_engine`.
 
     Attributes:
-        url: the URL as given.
+        url: the URL as given, with its password shown as ``***`` (issue 11 item 7: it is
+            printed and logged; the engine keeps the real one).
         engine: the SQLAlchemy engine (nothing connects until first use).
         clock: the clock of the audit trail.
 
@@ -101,9 +108,9 @@ class SqlStorage:
     def __init__(
         self, url: str, *, clock: Clock | None = None, engine_options: Mapping[str, Any] = {}
     ) -> None:
-        self.url = url
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._url = parse_url(url)
+        self.url = mask_password(url)
         try:
             self.engine: Engine = make_engine(self._url, **dict(engine_options))
         except (ImportError, sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as error:
@@ -198,6 +205,7 @@ class SqlUnitOfWork:
         self.interactions: InteractionRepository = SqlInteractionRepository(self)
         self.appointments: AppointmentRepository = SqlAppointmentRepository(self)
         self.reminders: ReminderRepository = SqlReminderRepository(self)
+        self.points: PointRepository = SqlPointRepository(self)  # loyalty points (issue 15)
 
     def __enter__(self) -> Self:
         _ = self.connection
@@ -269,8 +277,10 @@ class SqlUnitOfWork:
         return self._events.collect()
 
     # -- used by the repositories ------------------------------------------------------
-    def read(self, query: sa.Executable, params: Mapping[str, Any] | None = None) -> CursorResult[Any]:
-        """Run a query in the unit of work's transaction (with ``params`` for its bound parameters).
+    def execute(self, query: sa.Executable, params: Mapping[str, Any] | None = None) -> CursorResult[Any]:
+        """Run a statement in the unit of work's transaction (with ``params`` for its bound parameters).
+
+        A read, or a write such as ``UPDATE … RETURNING`` (hence not ``read``).
 
         Raises:
             StorageUnavailable: the connection was lost.
@@ -281,6 +291,8 @@ class SqlUnitOfWork:
         except DBAPIError as error:
             if error.connection_invalidated:
                 raise unavailable(self._storage._url, error) from None
+            if is_missing_table(error):
+                raise schema_missing(self._storage._url, error) from None
             raise
 
     @contextmanager
@@ -331,6 +343,8 @@ class SqlUnitOfWork:
             return ConcurrencyConflict(kind, key, version)
         if error.connection_invalidated:
             return unavailable(self._storage._url, error)
+        if is_missing_table(error):
+            return schema_missing(self._storage._url, error)
         if isinstance(error, sa.exc.DataError):
             return ValidationError(kind, str(error.orig).splitlines()[0])
         return error

@@ -17,7 +17,7 @@ by every recorder::
 
     @pytest.fixture
     def storage(tmp_path):
-        store = AcmeStorage(f"acme://{tmp_path}", clock=FixedClock())
+        store = AcmeStorage(f"acmedb://{tmp_path}", clock=FixedClock())
         store.migrate()          # a migrated, *empty* storage per test
         yield store
         store.close()
@@ -35,21 +35,25 @@ by every recorder::
 Fixtures the suites expect:
 
 * ``storage`` — a migrated, empty :class:`~crmkit.ports.storage.Storage`,
-  closed by the fixture afterwards (the storage suites, the outbox, marketing
-  and consent suites);
+  closed by the fixture afterwards: the storage suites, and also
+  :class:`OutboxRepositoryContract`, :class:`InvoiceRepositoryContract`,
+  :class:`InteractionStorageContract`, :class:`TerritoryContract`,
+  :class:`PointRepositoryContract`, :class:`MarketingRepositoryContract` and
+  :class:`ConsentRepositoryContract`;
 * ``document_store`` — an empty :class:`~crmkit.ports.documents.DocumentStore`
   (:class:`DocumentStoreContract`);
 * ``gateway``, ``inbound_callback`` and ``provider`` (a recording peer,
   :class:`SmsProvider`) — :class:`SmsGatewayContract`, see
   :mod:`crmkit.testing.contracts.sms`;
-* ``sender`` and ``delivered`` — :class:`EmailSenderContract`;
+* ``sender`` and ``delivered`` — an e-mail sender and a callable returning
+  what arrived (:class:`EmailSenderContract`);
 * ``invoice_source``, ``source_of``, ``source_with_a_bad_record``,
   ``source_with_a_return`` and ``unopenable_source`` —
   :class:`InvoiceSourceContract`, see :mod:`crmkit.testing.contracts.invoices`.
 
 Each suite is judged by what it catches: :mod:`crmkit.testing.mutants` holds
 the broken adapters it must fail (wrap your own adapter in one to watch the
-suite bite).
+suite bite). The plugin guide (``docs/plugins.md``) binds them step by step.
 
 Each test names the SPEC rule it guards (C1 … C12, §9), so a failure says
 which promise of the port an adapter breaks. Records are stored parent
@@ -67,6 +71,7 @@ from crmkit.testing.contracts.invoices import InvoiceSourceContract
 from crmkit.testing.contracts.marketing import ConsentRepositoryContract, MarketingRepositoryContract
 from crmkit.testing.contracts.messaging import EmailSenderContract, OutboxRepositoryContract
 from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
+from crmkit.testing.contracts.points import PointRepositoryContract
 from crmkit.testing.contracts.round_trip import RoundTripContract
 from crmkit.testing.contracts.sms import SmsGatewayContract, SmsProvider
 from crmkit.testing.contracts.territory import TerritoryContract
@@ -87,6 +92,7 @@ __all__ = [
     "MarketingRepositoryContract",
     "OutboxRepositoryContract",
     "PickListRepositoryContract",
+    "PointRepositoryContract",
     "RoundTripContract",
     "SmsGatewayContract",
     "SmsProvider",

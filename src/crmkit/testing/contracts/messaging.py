@@ -10,7 +10,7 @@ giving the fixtures they need::
         @pytest.fixture
         def gateway(self, httpserver):        # pytest-httpserver emulating the provider
             ...
-            return AcmeGateway.from_url(f"acme://user:key@?base_url={httpserver.url_for('')}")
+            return AcmeGateway.from_url(f"acme://user:key@{httpserver.host}:{httpserver.port}?tls=no")
 
         @pytest.fixture
         def inbound_callback(self):
@@ -68,7 +68,10 @@ __all__ = ["EmailSenderContract", "OutboxRepositoryContract", "outbox_sms"]
 
 
 class EmailSenderContract:
-    """What every :class:`~crmkit.ports.messaging.EmailSender` promises (SPEC §9 "E-mail")."""
+    """What every :class:`~crmkit.ports.messaging.EmailSender` promises (SPEC §9 "E-mail").
+
+    UTF-8 text and names intact, attachments byte for byte, one delivery per send.
+    """
 
     def test_is_an_email_sender(self, sender: EmailSender) -> None:
         """§9: the adapter satisfies the port."""

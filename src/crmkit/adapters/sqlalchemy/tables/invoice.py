@@ -22,15 +22,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
-from crmkit.adapters.sqlalchemy.tables import (
-    _TABLE_OPTIONS,
-    CONSTRAINT_FIELDS,
+from crmkit.adapters.sqlalchemy.tables.schema import (
     LABEL,
     NAME,
-    _ordered,
-    _time,
-    _uuid,
+    TABLE_OPTIONS,
     metadata,
+    ordered_text,
+    time_type,
+    uuid_type,
 )
 from crmkit.ports.invoices import CURSOR_MAX, SOURCE_MAX
 
@@ -107,14 +106,14 @@ def _party(prefix: str) -> list[sa.Column[Any]]:
 invoices = sa.Table(
     "invoices",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("number", sa.String(CODE), nullable=False),
     sa.Column("seller_key", sa.String(KEY), nullable=False),
     sa.Column("buyer_key", sa.String(KEY), nullable=False, index=True),
     sa.Column("type_code", sa.String(SHORT), nullable=False),
     sa.Column("profile", sa.String(SHORT), nullable=True),
     sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("issued_at", _time(), nullable=False, index=True),
+    sa.Column("issued_at", time_type(), nullable=False, index=True),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("exchange_rate", _decimal(), nullable=True),
     *_party("seller"),
@@ -135,17 +134,25 @@ invoices = sa.Table(
     sa.Column("refs", sa.Text, nullable=False),
     sa.Column("source", sa.String(1000), nullable=False),
     sa.Column("line_count", sa.Integer, nullable=False),
-    sa.Column("delivered_at", _time(), nullable=True),
+    sa.Column("delivered_at", time_type(), nullable=True),
     sa.Column("received_by", sa.String(LABEL), nullable=True),
+    sa.Column("issued_offset", sa.Integer, nullable=True),
+    sa.Column("delivered_offset", sa.Integer, nullable=True),
+    sa.Column("allowance_charges", sa.Text, nullable=True),
+    sa.Column("exchange_rates", sa.Text, nullable=True),
     sa.UniqueConstraint("number", "seller_key"),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
-"""Invoice headers and totals (V1); ``delivered_at`` tracks the original's delivery (V10)."""
+"""Invoice headers and totals (V1); ``delivered_at`` tracks the original's delivery (V10).
+
+Times are stored in UTC; ``*_offset`` is the UTC offset in seconds the document gave
+(``NULL``: UTC), so a time reads back with its own local date on every back end.
+``allowance_charges`` and ``exchange_rates`` are JSON arrays (``NULL``: none)."""
 
 invoice_lines = sa.Table(
     "invoice_lines",
     metadata,
-    sa.Column("invoice_id", _uuid(), sa.ForeignKey("invoices.id"), primary_key=True),
+    sa.Column("invoice_id", uuid_type(), sa.ForeignKey("invoices.id"), primary_key=True),
     sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("product_name", sa.String(NAME), nullable=False),
     sa.Column("product_code", sa.String(CODE), nullable=True),
@@ -160,36 +167,37 @@ invoice_lines = sa.Table(
     sa.Column("order_line", sa.String(CODE), nullable=True),
     sa.Column("returned_quantity", _decimal(), nullable=True),
     sa.Column("returned_amount", _decimal(), nullable=True),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """Invoice lines; ``returned_*`` is what later returns took back (V1), ``NULL`` for nothing."""
 
 invoice_cursors = sa.Table(
     "invoice_cursors",
     metadata,
-    sa.Column("source", _ordered(SOURCE), primary_key=True),
+    sa.Column("source", ordered_text(SOURCE), primary_key=True),
     sa.Column("cursor", sa.String(CURSOR), nullable=False),
-    sa.Column("updated_at", _time(), nullable=False),
-    **_TABLE_OPTIONS,
+    sa.Column("updated_at", time_type(), nullable=False),
+    **TABLE_OPTIONS,
 )
 """The last committed resume cursor of each invoice source (V2), written with the invoices it covers."""
 
 sales_orders = sa.Table(
     "sales_orders",
     metadata,
-    sa.Column("number", _ordered(CODE), primary_key=True),
+    sa.Column("number", ordered_text(CODE), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("customer", sa.String(KEY), nullable=False),
-    sa.Column("ordered_at", _time(), nullable=False),
-    **_TABLE_OPTIONS,
+    sa.Column("ordered_at", time_type(), nullable=False),
+    sa.Column("ordered_offset", sa.Integer, nullable=True),
+    **TABLE_OPTIONS,
 )
 """Sales orders (V10)."""
 
 sales_order_lines = sa.Table(
     "sales_order_lines",
     metadata,
-    sa.Column("order_number", _ordered(CODE), sa.ForeignKey("sales_orders.number"), primary_key=True),
-    sa.Column("line_id", _ordered(CODE), primary_key=True),
+    sa.Column("order_number", ordered_text(CODE), sa.ForeignKey("sales_orders.number"), primary_key=True),
+    sa.Column("line_id", ordered_text(CODE), primary_key=True),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("product_name", sa.String(NAME), nullable=False),
     sa.Column("product_code", sa.String(CODE), nullable=True),
@@ -198,7 +206,7 @@ sales_order_lines = sa.Table(
     sa.Column("invoiced", _decimal(), nullable=False),
     sa.Column("pending", sa.Boolean, nullable=False),
     sa.Index(None, "pending", "order_number", "line_id"),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """The lines of sales orders and what was invoiced of each; ``pending``: "to be invoiced" (V10)."""
 
@@ -213,5 +221,3 @@ INVOICE_CONSTRAINT_FIELDS: dict[str, str] = {
     "fk_sales_order_lines_order_number_sales_orders": "order_number",
 }
 """Constraint name → the domain field it guards."""
-
-CONSTRAINT_FIELDS.update(INVOICE_CONSTRAINT_FIELDS)

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy.tables import (
-    _TABLE_OPTIONS,
-    CONSTRAINT_FIELDS,
+from crmkit.adapters.sqlalchemy.tables.schema import (
     EMAIL,
     LABEL,
     NAME,
-    _ordered,
-    _time,
-    _uuid,
+    TABLE_OPTIONS,
     metadata,
+    ordered_text,
+    time_type,
+    uuid_type,
 )
 
 __all__ = ["MARKETING_CONSTRAINT_FIELDS", "campaign_recipients", "campaigns", "segments"]
@@ -30,45 +29,45 @@ SUBJECT = 500
 segments = sa.Table(
     "segments",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("name", sa.String(LABEL), nullable=False),
-    sa.Column("name_key", _ordered(NAME), nullable=False),
+    sa.Column("name_key", ordered_text(NAME), nullable=False),
     sa.Column("filter", sa.Text(), nullable=False),
-    sa.Column("created_by", _uuid(), nullable=False),
-    sa.Column("created_at", _time(), nullable=False),
-    **_TABLE_OPTIONS,
+    sa.Column("created_by", uuid_type(), nullable=False),
+    sa.Column("created_at", time_type(), nullable=False),
+    **TABLE_OPTIONS,
 )
 """Saved segments (M1); ``name_key`` is the folded name lists are ordered by."""
 
 campaigns = sa.Table(
     "campaigns",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("name", sa.String(LABEL), nullable=False),
     sa.Column("channel", sa.String(10), nullable=False),
     sa.Column("body", sa.Text(), nullable=False),
     sa.Column("subject", sa.String(SUBJECT), nullable=False),
-    sa.Column("segment_id", _uuid(), sa.ForeignKey("segments.id"), nullable=False, index=True),
-    sa.Column("created_by", _uuid(), nullable=False),
-    sa.Column("created_at", _time(), nullable=False),
+    sa.Column("segment_id", uuid_type(), sa.ForeignKey("segments.id"), nullable=False, index=True),
+    sa.Column("created_by", uuid_type(), nullable=False),
+    sa.Column("created_at", time_type(), nullable=False),
     sa.Column("queued", sa.Integer, nullable=False),
     sa.Column("skipped_no_consent", sa.Integer, nullable=False),
     sa.Column("skipped_no_address", sa.Integer, nullable=False),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """Campaigns and their counts (M2)."""
 
 campaign_recipients = sa.Table(
     "campaign_recipients",
     metadata,
-    sa.Column("campaign_id", _uuid(), sa.ForeignKey("campaigns.id"), primary_key=True),
-    sa.Column("company_id", _uuid(), primary_key=True),
+    sa.Column("campaign_id", uuid_type(), sa.ForeignKey("campaigns.id"), primary_key=True),
+    sa.Column("company_id", uuid_type(), primary_key=True),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("contact_id", _uuid(), nullable=True),
+    sa.Column("contact_id", uuid_type(), nullable=True),
     sa.Column("address", sa.String(EMAIL), nullable=True),
-    sa.Column("message_id", _uuid(), nullable=True),
-    **_TABLE_OPTIONS,
+    sa.Column("message_id", uuid_type(), nullable=True),
+    **TABLE_OPTIONS,
 )
 """One send record per campaign member (M2)."""
 
@@ -79,5 +78,3 @@ MARKETING_CONSTRAINT_FIELDS: dict[str, str] = {
     "pk_campaign_recipients": "company_id",
 }
 """Constraint name → the domain field it guards."""
-
-CONSTRAINT_FIELDS.update(MARKETING_CONSTRAINT_FIELDS)

@@ -1,35 +1,22 @@
-"""Pieces every storage adapter's unit of work shares (SPEC §9, C12).
+"""The audit entries every storage adapter writes (SPEC §9, C12).
 
 Both the in-memory and the SQLAlchemy adapter use these, so they agree on
-when events are handed out and on what an audit entry of a change holds:
+what an audit entry of a change holds (the events of a unit of work are kept
+by :class:`crmkit.adapters.events.EventBuffer`):
 
-* :class:`EventBuffer` keeps the events a unit of work emits: pending until
-  the transaction commits, then handed out exactly once by
-  :meth:`EventBuffer.collect`; a rollback drops the pending ones.
 * :func:`audit_entry` builds the :class:`~crmkit.domain.audit.AuditEntry` of
   one ``add`` (``action="create"``) or ``save`` (``action="update"``).
 * The ``*_AGGREGATE`` constants are the ``aggregate_type`` names the audit
   trail uses for each repository.
 
->>> from datetime import UTC, datetime
->>> from crmkit.domain.events import DomainEvent
->>> buffer = EventBuffer()
->>> buffer.emit(DomainEvent(at=datetime(2026, 1, 1, tzinfo=UTC)))
->>> buffer.collect()   # nothing committed yet
-()
->>> buffer.commit()
->>> len(buffer.collect()), len(buffer.collect())
-(1, 0)
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 
 from crmkit.domain.audit import AuditEntry, diff_fields
-from crmkit.domain.events import DomainEvent
 
 __all__ = [
     "AGGREGATE_TYPES",
@@ -37,12 +24,14 @@ __all__ = [
     "COMPANY_AGGREGATE",
     "CONTACT_AGGREGATE",
     "EMPLOYEE_AGGREGATE",
+    "OUTBOX_AGGREGATE",
     "PICKLIST_AGGREGATE",
-    "EventBuffer",
     "audit_entry",
     "deletion_entry",
 ]
 
+OUTBOX_AGGREGATE = "outbox_message"
+"""``aggregate_type`` of audit entries of requeued dead outbox messages (§9)."""
 COMPANY_AGGREGATE = "company"
 """``aggregate_type`` of audit entries written by the company repository."""
 CONTACT_AGGREGATE = "contact"
@@ -62,41 +51,6 @@ AGGREGATE_TYPES: tuple[str, ...] = (
     PICKLIST_AGGREGATE,
 )
 """Every ``aggregate_type`` the storage ports write to the audit trail."""
-
-
-class EventBuffer:
-    """The events of one unit of work: pending until commit, then handed out once.
-
-    Not thread-safe: a unit of work belongs to one thread.
-    """
-
-    def __init__(self) -> None:
-        self._pending: list[DomainEvent] = []
-        self._committed: list[DomainEvent] = []
-
-    def emit(self, event: DomainEvent) -> None:
-        """Record ``event``; it is published only if the transaction commits."""
-        self._pending.append(event)
-
-    def commit(self) -> None:
-        """The transaction committed: pending events become collectable, in emit order."""
-        self._committed.extend(self._pending)
-        self._pending.clear()
-
-    def rollback(self) -> None:
-        """The transaction was rolled back: drop the pending events."""
-        self._pending.clear()
-
-    def collect(self) -> Sequence[DomainEvent]:
-        """The committed events not handed out yet, oldest first; each is returned once."""
-        events = tuple(self._committed)
-        self._committed.clear()
-        return events
-
-    @property
-    def pending(self) -> Sequence[DomainEvent]:
-        """Events emitted since the last commit or rollback (read-only view)."""
-        return tuple(self._pending)
 
 
 def audit_entry(

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy.tables import (
-    _TABLE_OPTIONS,
-    CONSTRAINT_FIELDS,
+from crmkit.adapters.sqlalchemy.tables.schema import (
     LABEL,
     NOTE,
-    _time,
-    _uuid,
+    TABLE_OPTIONS,
     metadata,
+    time_type,
+    uuid_type,
 )
 
 __all__ = ["INTERACTION_CONSTRAINT_FIELDS", "appointments", "interactions", "reminders"]
@@ -36,61 +35,61 @@ SUBJECT = 500
 interactions = sa.Table(
     "interactions",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("company_id", _uuid(), sa.ForeignKey("companies.id"), nullable=False),
+    sa.Column("company_id", uuid_type(), sa.ForeignKey("companies.id"), nullable=False),
     sa.Column("channel", sa.String(20), nullable=False),
     sa.Column("category", sa.String(LABEL), nullable=False),
     sa.Column("subject", sa.String(SUBJECT), nullable=False),
     sa.Column("text", sa.Text(), nullable=False),
-    sa.Column("contact_id", _uuid(), sa.ForeignKey("contacts.id"), nullable=True, index=True),
-    sa.Column("campaign_id", _uuid(), sa.ForeignKey("campaigns.id"), nullable=True),
-    sa.Column("created_by", _uuid(), nullable=False),
-    sa.Column("owner_id", _uuid(), nullable=False),
-    sa.Column("owner_team_id", _uuid(), nullable=True),
-    sa.Column("created_at", _time(), nullable=False),
-    sa.Column("first_response_at", _time(), nullable=True),
-    sa.Column("resolved_at", _time(), nullable=True),
+    sa.Column("contact_id", uuid_type(), sa.ForeignKey("contacts.id"), nullable=True, index=True),
+    sa.Column("campaign_id", uuid_type(), sa.ForeignKey("campaigns.id"), nullable=True),
+    sa.Column("created_by", uuid_type(), nullable=False),
+    sa.Column("owner_id", uuid_type(), nullable=False),
+    sa.Column("owner_team_id", uuid_type(), nullable=True),
+    sa.Column("created_at", time_type(), nullable=False),
+    sa.Column("first_response_at", time_type(), nullable=True),
+    sa.Column("resolved_at", time_type(), nullable=True),
     sa.Index(None, "company_id", "created_at"),
     sa.Index(None, "owner_id", "created_at"),
     sa.Index(None, "campaign_id", "created_at"),
     sa.Index(None, "created_at", "id"),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """Interactions (I1, I3, M2)."""
 
 appointments = sa.Table(
     "appointments",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("company_id", _uuid(), sa.ForeignKey("companies.id"), nullable=False, index=True),
-    sa.Column("starts_at", _time(), nullable=False),
-    sa.Column("ends_at", _time(), nullable=False),
+    sa.Column("company_id", uuid_type(), sa.ForeignKey("companies.id"), nullable=False, index=True),
+    sa.Column("starts_at", time_type(), nullable=False),
+    sa.Column("ends_at", time_type(), nullable=False),
     sa.Column("minutes", sa.Integer, nullable=False),
     sa.Column("description", sa.String(NOTE), nullable=False),
-    sa.Column("created_by", _uuid(), nullable=False),
-    sa.Column("assignee_id", _uuid(), nullable=False),
-    sa.Column("created_at", _time(), nullable=False),
+    sa.Column("created_by", uuid_type(), nullable=False),
+    sa.Column("assignee_id", uuid_type(), nullable=False),
+    sa.Column("created_at", time_type(), nullable=False),
     sa.Index(None, "assignee_id", "starts_at"),
     sa.Index(None, "starts_at", "id"),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """Appointments (I6); ``ends_at`` is ``starts_at`` plus ``minutes``, kept for the overlap test."""
 
 reminders = sa.Table(
     "reminders",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("due_at", _time(), nullable=False),
+    sa.Column("due_at", time_type(), nullable=False),
     sa.Column("text", sa.String(NOTE), nullable=False),
-    sa.Column("created_by", _uuid(), nullable=False),
-    sa.Column("assignee_id", _uuid(), nullable=False),
-    sa.Column("created_at", _time(), nullable=False),
+    sa.Column("created_by", uuid_type(), nullable=False),
+    sa.Column("assignee_id", uuid_type(), nullable=False),
+    sa.Column("created_at", time_type(), nullable=False),
     sa.Column("done", sa.Boolean, nullable=False),
     sa.Index(None, "assignee_id", "due_at"),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """Reminders (I7)."""
 
@@ -104,5 +103,3 @@ INTERACTION_CONSTRAINT_FIELDS: dict[str, str] = {
     "fk_appointments_company_id_companies": "company_id",
 }
 """Constraint name → the domain field it guards."""
-
-CONSTRAINT_FIELDS.update(INTERACTION_CONSTRAINT_FIELDS)

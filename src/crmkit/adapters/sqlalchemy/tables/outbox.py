@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy.tables import (
-    _TABLE_OPTIONS,
-    CONSTRAINT_FIELDS,
+from crmkit.adapters.sqlalchemy.tables.schema import (
     EMAIL,
     KEY,
     NOTE,
     SECRET,
-    _blob,
-    _time,
-    _uuid,
+    TABLE_OPTIONS,
+    blob_type,
     metadata,
+    time_type,
+    uuid_type,
 )
 
 __all__ = [
@@ -50,28 +49,28 @@ KEY_LENGTH = 200
 outbox_messages = sa.Table(
     "outbox_messages",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("key", sa.String(KEY_LENGTH), nullable=False),
     sa.Column("channel", sa.String(10), nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("recipient", sa.String(EMAIL), nullable=False),
     sa.Column("body", sa.Text(), nullable=False),
     sa.Column("subject", sa.String(SUBJECT), nullable=False),
-    sa.Column("created_at", _time(), nullable=False),
-    sa.Column("due_at", _time(), nullable=False),
+    sa.Column("created_at", time_type(), nullable=False),
+    sa.Column("due_at", time_type(), nullable=False),
     sa.Column("state", sa.String(10), nullable=False),
     sa.Column("attempts", sa.Integer(), nullable=False),
     sa.Column("uncertain_attempts", sa.Integer(), nullable=False),
     sa.Column("claim", sa.String(64), nullable=True),
     sa.Column("provider_id", sa.String(KEY), nullable=True),
     sa.Column("last_error", sa.String(NOTE), nullable=True),
-    sa.Column("sent_at", _time(), nullable=True),
+    sa.Column("sent_at", time_type(), nullable=True),
     sa.Column("parts", sa.Integer(), nullable=False),
-    sa.Column("contact_id", _uuid(), nullable=True),
-    sa.Column("campaign_id", _uuid(), nullable=True),
+    sa.Column("contact_id", uuid_type(), nullable=True),
+    sa.Column("campaign_id", uuid_type(), nullable=True),
     sa.Column("recipient_type", sa.String(10), nullable=False),
     sa.Column("delivery_status", sa.String(10), nullable=True),
-    sa.Column("delivery_at", _time(), nullable=True),
+    sa.Column("delivery_at", time_type(), nullable=True),
     sa.Column("delivery_error", sa.String(NOTE), nullable=True),
     sa.UniqueConstraint("key"),
     sa.Index(None, "state", "due_at"),
@@ -81,7 +80,7 @@ outbox_messages = sa.Table(
         sqlite_where=sa.text("provider_id IS NOT NULL"),
         postgresql_where=sa.text("provider_id IS NOT NULL"),
     ),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """Messages to deliver and their delivery state (issue 6 items 1, 2)."""
 
@@ -93,8 +92,8 @@ outbox_blobs = sa.Table(
     metadata,
     sa.Column("digest", sa.String(DIGEST), primary_key=True),
     sa.Column("size", sa.Integer(), nullable=False),
-    sa.Column("content", _blob(), nullable=False),
-    **_TABLE_OPTIONS,
+    sa.Column("content", blob_type(), nullable=False),
+    **TABLE_OPTIONS,
 )
 """Attachment contents, each stored once under the SHA-256 (hex) of its bytes (issue 6 items 2, 7; M2).
 
@@ -105,12 +104,12 @@ row; rows are only ever inserted (insert-if-absent), never changed.
 outbox_attachments = sa.Table(
     "outbox_attachments",
     metadata,
-    sa.Column("message_id", _uuid(), sa.ForeignKey("outbox_messages.id"), primary_key=True),
+    sa.Column("message_id", uuid_type(), sa.ForeignKey("outbox_messages.id"), primary_key=True),
     sa.Column("position", sa.Integer(), primary_key=True, autoincrement=False),
     sa.Column("filename", sa.String(SECRET), nullable=False),
     sa.Column("media_type", sa.String(KEY), nullable=False),
     sa.Column("digest", sa.String(DIGEST), sa.ForeignKey("outbox_blobs.digest"), nullable=False),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """The files of outbox e-mails, in order: name, type and the digest of the bytes in ``outbox_blobs``
 (issue 6 item 2)."""
@@ -118,15 +117,15 @@ outbox_attachments = sa.Table(
 consent_records = sa.Table(
     "consent_records",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("channel", sa.String(10), nullable=False),
     sa.Column("address", sa.String(EMAIL), nullable=False),
     sa.Column("state", sa.String(10), nullable=False),
-    sa.Column("at", _time(), nullable=False),
+    sa.Column("at", time_type(), nullable=False),
     sa.Column("source", sa.String(KEY), nullable=False),
-    sa.Column("contact_id", _uuid(), nullable=True),
+    sa.Column("contact_id", uuid_type(), nullable=True),
     sa.Index(None, "channel", "address", "at"),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """Consent decisions, append-only history (M3)."""
 
@@ -136,5 +135,3 @@ OUTBOX_CONSTRAINT_FIELDS: dict[str, str] = {
     "pk_consent_records": "id",
 }
 """Constraint name → the domain field it guards."""
-
-CONSTRAINT_FIELDS.update(OUTBOX_CONSTRAINT_FIELDS)

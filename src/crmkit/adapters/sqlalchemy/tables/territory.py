@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy.tables import (
-    _TABLE_OPTIONS,
-    CONSTRAINT_FIELDS,
+from crmkit.adapters.sqlalchemy.tables.party import companies
+from crmkit.adapters.sqlalchemy.tables.schema import (
     LABEL,
     NOTE,
-    _ordered,
-    _time,
-    _uuid,
-    companies,
+    TABLE_OPTIONS,
     metadata,
+    ordered_text,
+    time_type,
+    uuid_type,
 )
 
 __all__ = [
@@ -57,85 +56,85 @@ the folded name is indexed by its first 255 characters (the key-length limit).""
 regions = sa.Table(
     "regions",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("name", _ordered(LABEL), nullable=False),
-    sa.Column("parent_id", _uuid(), sa.ForeignKey("regions.id"), nullable=True, index=True),
-    sa.Column("manager_id", _uuid(), nullable=True),
-    sa.Column("partner_id", _uuid(), sa.ForeignKey("companies.id"), nullable=True),
+    sa.Column("name", ordered_text(LABEL), nullable=False),
+    sa.Column("parent_id", uuid_type(), sa.ForeignKey("regions.id"), nullable=True, index=True),
+    sa.Column("manager_id", uuid_type(), nullable=True),
+    sa.Column("partner_id", uuid_type(), sa.ForeignKey("companies.id"), nullable=True),
     sa.Column("branch", sa.String(LABEL), nullable=True),
     sa.Column("notes", sa.String(NOTE), nullable=True),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """Sales regions (T1); ``parent_id`` is ``NULL`` for a top region."""
 
 region_closure = sa.Table(
     "region_closure",
     metadata,
-    sa.Column("ancestor_id", _uuid(), sa.ForeignKey("regions.id"), primary_key=True),
-    sa.Column("descendant_id", _uuid(), sa.ForeignKey("regions.id"), primary_key=True),
+    sa.Column("ancestor_id", uuid_type(), sa.ForeignKey("regions.id"), primary_key=True),
+    sa.Column("descendant_id", uuid_type(), sa.ForeignKey("regions.id"), primary_key=True),
     sa.Column("depth", sa.Integer, nullable=False),
     sa.Index(None, "descendant_id", "depth"),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """Every (ancestor, descendant) pair of the region tree, with the distance between them (T5)."""
 
 sales_teams = sa.Table(
     "sales_teams",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("name", _ordered(LABEL), nullable=False),
-    sa.Column("region_id", _uuid(), sa.ForeignKey("regions.id"), nullable=False, index=True),
+    sa.Column("name", ordered_text(LABEL), nullable=False),
+    sa.Column("region_id", uuid_type(), sa.ForeignKey("regions.id"), nullable=False, index=True),
     sa.Column("specialisation", sa.String(30), nullable=False),
     sa.Column("focus", sa.String(LABEL), nullable=True),
-    sa.Column("leader_id", _uuid(), nullable=True),
-    **_TABLE_OPTIONS,
+    sa.Column("leader_id", uuid_type(), nullable=True),
+    **TABLE_OPTIONS,
 )
 """Sales teams (T2)."""
 
 team_memberships = sa.Table(
     "team_memberships",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("team_id", _uuid(), sa.ForeignKey("sales_teams.id"), nullable=False),
-    sa.Column("employee_id", _uuid(), sa.ForeignKey("employees.id"), nullable=False),
+    sa.Column("team_id", uuid_type(), sa.ForeignKey("sales_teams.id"), nullable=False),
+    sa.Column("employee_id", uuid_type(), sa.ForeignKey("employees.id"), nullable=False),
     sa.Column("role", sa.String(30), nullable=False),
-    sa.Column("valid_from", _time(), nullable=False),
-    sa.Column("valid_to", _time(), nullable=True),
+    sa.Column("valid_from", time_type(), nullable=False),
+    sa.Column("valid_to", time_type(), nullable=True),
     sa.Index(None, "employee_id", "valid_from"),
     sa.Index(None, "team_id", "valid_from"),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """Dated team memberships (T2, T4)."""
 
 code_links = sa.Table(
     "code_links",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("team_id", _uuid(), sa.ForeignKey("sales_teams.id"), nullable=False),
+    sa.Column("team_id", uuid_type(), sa.ForeignKey("sales_teams.id"), nullable=False),
     sa.Column("code", sa.String(CODE), nullable=False),
-    sa.Column("valid_from", _time(), nullable=False),
-    sa.Column("valid_to", _time(), nullable=True),
+    sa.Column("valid_from", time_type(), nullable=False),
+    sa.Column("valid_to", time_type(), nullable=True),
     sa.Index(None, "team_id", "valid_from"),
     sa.Index(None, "code", "valid_from"),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """Dated links of micro-region codes to teams (T3, T4)."""
 
 owner_assignments = sa.Table(
     "owner_assignments",
     metadata,
-    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("id", uuid_type(), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("company_id", _uuid(), sa.ForeignKey("companies.id"), nullable=False),
-    sa.Column("employee_id", _uuid(), sa.ForeignKey("employees.id"), nullable=False),
-    sa.Column("valid_from", _time(), nullable=False),
-    sa.Column("valid_to", _time(), nullable=True),
+    sa.Column("company_id", uuid_type(), sa.ForeignKey("companies.id"), nullable=False),
+    sa.Column("employee_id", uuid_type(), sa.ForeignKey("employees.id"), nullable=False),
+    sa.Column("valid_from", time_type(), nullable=False),
+    sa.Column("valid_to", time_type(), nullable=True),
     sa.Index(None, "company_id", "valid_from"),
-    **_TABLE_OPTIONS,
+    **TABLE_OPTIONS,
 )
 """Dated customer owners (T4)."""
 
@@ -154,6 +153,4 @@ TERRITORY_CONSTRAINT_FIELDS: dict[str, str] = {
     "fk_owner_assignments_company_id_companies": "company_id",
     "fk_owner_assignments_employee_id_employees": "employee_id",
 }
-"""Constraint name → the domain field it guards, merged into ``CONSTRAINT_FIELDS``."""
-
-CONSTRAINT_FIELDS.update(TERRITORY_CONSTRAINT_FIELDS)
+"""Constraint name → the domain field it guards, merged into ``CONSTRAINT_FIELDS`` by the package."""
