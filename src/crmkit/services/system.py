@@ -44,6 +44,9 @@ SYSTEM_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "deliveries.receive": "the SMS gateway's delivery-report web hook",
         "deliveries.record": "a worker recording delivery reports it fetched",
         "deliveries.poll": "a scheduled job polling the gateway for delivery reports",
+        "points.enable_sms": "the host wiring the PUAN keyword and serial credits at start-up (V6, V7)",
+        "points.expire": "the nightly expiry job (V8): expires the lots due by the given day",
+        "points.review_tiers": "the tier job (V8): re-tiers every tiered party as of the given day",
     }
 )
 """``"namespace.method"`` (or a method of the :class:`~crmkit.bootstrap.Crm` itself) → who runs it."""
