@@ -128,3 +128,7 @@ def setup(app: Sphinx) -> None:
     """Register the enum-member and attribute-docstring rules."""
     app.connect("autodoc-skip-member", _keep_enum_members)
     app.connect("autodoc-process-docstring", _no_inline_attribute_type, priority=400)
+
+
+# Private helper bases (``_ForcesPermanence`` …) are not documented; subclasses still name them.
+nitpick_ignore_regex.append((r"py:class", r"crmkit(\.\w+)+\._\w+"))

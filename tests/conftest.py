@@ -3,13 +3,15 @@
 ``storage`` is parametrized over :data:`crmkit.testing.backends.BACKENDS`
 (ids ``memory``, ``sqlite``, ``postgresql``, ``mysql``); server back ends
 without their ``CRMKIT_TEST_*_URL`` are skipped with the reason shown.
-Select one with ``-k memory``. Hypothesis profiles: ``dev`` (50 examples,
-the default) and ``ci`` (200); choose with ``HYPOTHESIS_PROFILE=ci``.
+Select one with ``-k memory``. Hypothesis profiles (``dev``, ``ci``,
+``nightly``) are registered in :mod:`tests.profiles`; choose with
+``HYPOTHESIS_PROFILE=ci``. SQL schemas are migrated once per process and the
+per-worker server databases are dropped when the session ends
+(:mod:`crmkit.testing.backends`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,12 +21,26 @@ from hypothesis import settings
 from crmkit.domain.settings import Settings
 from crmkit.hookspecs import AdapterContext
 from crmkit.ports.storage import Storage
-from crmkit.testing.backends import BACKENDS, BackendUnavailable, make_storage
+from crmkit.testing.backends import BACKENDS, BackendUnavailable, drop_worker_databases, make_storage
 from crmkit.testing.clock import FixedClock, SequentialIds
+from tests.profiles import PROFILE
 
-settings.register_profile("dev", max_examples=50, deadline=None)
-settings.register_profile("ci", max_examples=200, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+pytest_plugins = ("pytester",)  # tests/contracts/test_mutants.py runs suites in-process
+
+settings.load_profile(PROFILE)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the ``slow`` tests first, so parallel workers start the long ones early and fill in with
+    short ones, instead of one worker finishing a long test alone at the end. The README's command
+    adds ``--maxschedchunk 2``: xdist's first batch per worker would otherwise be a quarter of the
+    suite, and every slow test would land on the first worker."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop this worker's own PostgreSQL / MariaDB databases (created on first use)."""
+    drop_worker_databases()
 
 
 @pytest.fixture

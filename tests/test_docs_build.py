@@ -1,16 +1,14 @@
-"""The Sphinx site builds with every warning an error and every reference resolved (ARCHITECTURE §5).
+"""Every domain and port module has its page in the reference (ARCHITECTURE §5).
 
-The same command as ``nox -s docs``: ``sphinx-build -n -W --keep-going``,
-into a temporary directory, so a broken docstring, an unresolvable
-cross-reference or a page left out of the toctree fails the suite.
+The site build itself (``sphinx-build -n -W --keep-going``: a broken
+docstring, an unresolvable cross-reference or a page left out of the toctree
+fails) is CI's ``docs`` step in ``.ci/run`` and ``nox -s docs``, not a pytest
+test, so the parallel test run never waits for one process building the site.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,30 +16,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 SRC = ROOT / "src" / "crmkit"
-
-needs_sphinx = pytest.mark.skipif(
-    importlib.util.find_spec("sphinx") is None,
-    reason="Sphinx is not installed (pip install -e '.[docs]')",
-)
-
-
-@needs_sphinx
-def test_sphinx_build_is_clean(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable, "-m", "sphinx",
-            "-n", "-W", "--keep-going", "-q",
-            "-b", "html",
-            "-d", str(tmp_path / "doctrees"),
-            str(DOCS), str(tmp_path / "html"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, f"sphinx-build failed:\n{result.stderr}{result.stdout}"
-    assert (tmp_path / "html" / "reference" / "domain.html").is_file()
 
 
 @pytest.mark.parametrize("package", ["domain", "ports"])

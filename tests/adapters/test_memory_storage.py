@@ -1,6 +1,6 @@
 """What only the memory back end can show: commit-time re-checks, closing, threads (§9, C12).
 
-The shared behaviour is proven by the contract suites in test_storage_contracts.py;
+The shared behaviour is proven by the contract suites in tests/contracts/test_storage.py;
 these cover interleavings a SQL database would serialise with row locks (one
 thread holding two SQL transactions that write the same row would deadlock).
 """

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 import attrs
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
@@ -28,6 +29,9 @@ from crmkit.testing.backends import make_storage
 from crmkit.testing.clock import FixedClock, SequentialIds
 from crmkit.testing.factories import WHEN
 from crmkit.testing.strategies import tax_numbers, turkish_text
+from tests.profiles import examples
+
+pytestmark = pytest.mark.slow  # a stateful machine over two storages
 
 T = TypeVar("T")
 
@@ -159,5 +163,5 @@ class MemoryVsSqlite(RuleBasedStateMachine):
                 assert company.status in set(CompanyStatus)
 
 
-MemoryVsSqlite.TestCase.settings = settings(max_examples=25, stateful_step_count=20, deadline=None)
+MemoryVsSqlite.TestCase.settings = settings(max_examples=examples(25), stateful_step_count=20, deadline=None)
 TestMemoryVsSqlite = MemoryVsSqlite.TestCase

@@ -8,8 +8,8 @@ import pytest
 
 from crmkit.domain.access import Decision, require_can_act
 from crmkit.domain.errors import PermissionDenied
-
-from ._factories import T0, employee
+from crmkit.testing.factories import WHEN as T0
+from crmkit.testing.factories import make_employee
 
 EXIT = T0 + timedelta(days=10)
 
@@ -30,14 +30,14 @@ def test_a7_enforce_raises_permission_denied_with_the_reason() -> None:
 
 
 def test_a5_active_employee_may_act() -> None:
-    decision = require_can_act(employee(name="Zeynep Öz"), EXIT)
+    decision = require_can_act(make_employee(name="Zeynep Öz"), EXIT)
     assert decision.allowed
     assert "Zeynep Öz" in decision.reason and "active" in decision.reason
 
 
 @pytest.mark.parametrize(("leave", "word"), [("dismiss", "dismissed"), ("resign", "resigned")])
 def test_a5_departed_employee_is_denied_from_the_exit_on(leave: str, word: str) -> None:
-    gone = getattr(employee(name="Zeynep Öz"), leave)("Sebep", EXIT)
+    gone = getattr(make_employee(name="Zeynep Öz"), leave)("Sebep", EXIT)
     assert require_can_act(gone, EXIT - timedelta(seconds=1)).allowed
     decision = require_can_act(gone, EXIT)
     assert not decision.allowed

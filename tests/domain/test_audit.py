@@ -9,9 +9,12 @@ import attrs
 
 from crmkit.domain.audit import SECRET_FIELDS, FieldChange, audit_fields, diff_fields
 from crmkit.domain.ids import EmployeeId
-from crmkit.domain.parties import Reference, ReferenceKind, Segmentation, StatusTrigger
+from crmkit.domain.parties import CompanyType, Reference, ReferenceKind, Segmentation, StatusTrigger
+from crmkit.testing.clock import SequentialIds
+from crmkit.testing.factories import WHEN as T0
+from crmkit.testing.factories import make_company, make_employee
 
-from ._factories import T0, company, employee, next_uuid
+next_uuid = SequentialIds().new
 
 
 @attrs.frozen
@@ -22,7 +25,9 @@ class _Priced:
 
 
 def test_c12_create_lists_every_filled_field_as_text() -> None:
-    acme = company(name="Çağlayan A.Ş.", segmentation=Segmentation(city="İzmir"))
+    acme = make_company(
+        type=CompanyType.CUSTOMER, name="Çağlayan A.Ş.", segmentation=Segmentation(city="İzmir")
+    )
     changes = {c.field: c for c in diff_fields(None, acme)}
     assert changes["name"] == FieldChange("name", None, "Çağlayan A.Ş.")
     assert changes["type"].new == "customer"  # enums as their value
@@ -34,7 +39,7 @@ def test_c12_create_lists_every_filled_field_as_text() -> None:
 
 
 def test_c12_update_records_only_changed_fields_old_and_new() -> None:
-    acme = company()
+    acme = make_company(type=CompanyType.CUSTOMER)
     moved = acme.advance_status(StatusTrigger.OFFER_SENT)
     moved = attrs.evolve(moved, version=2)
     assert diff_fields(acme, moved) == (FieldChange("status", "pre_meeting", "in_talks"),)
@@ -42,13 +47,13 @@ def test_c12_update_records_only_changed_fields_old_and_new() -> None:
 
 
 def test_c12_delete_lists_old_values() -> None:
-    acme = company(name="Silinen Ltd.")
+    acme = make_company(type=CompanyType.CUSTOMER, name="Silinen Ltd.")
     changes = {c.field: c for c in diff_fields(acme, None)}
     assert changes["name"] == FieldChange("name", "Silinen Ltd.", None)
 
 
 def test_c12_nested_value_appearing_and_disappearing() -> None:
-    plain = company()
+    plain = make_company(type=CompanyType.CUSTOMER)
     referred = attrs.evolve(plain, referred_by=Reference(ReferenceKind.INDIVIDUAL, person_name="Ali Kaya"))
     forward = {c.field: (c.old, c.new) for c in diff_fields(plain, referred)}
     assert forward == {
@@ -64,7 +69,7 @@ def test_c12_nested_value_appearing_and_disappearing() -> None:
 
 def test_c12_secrets_are_masked_but_their_change_is_recorded() -> None:
     assert {"password_hash", "portal_password_hash"} <= SECRET_FIELDS
-    rep = employee().with_credentials("omer", "hash-1")
+    rep = make_employee().with_credentials("omer", "hash-1")
     assert audit_fields(rep)["password_hash"] == "***"
     changed = rep.with_credentials("omer", "hash-2")
     assert diff_fields(rep, changed) == (FieldChange("password_hash", "***", "***"),)
@@ -78,7 +83,11 @@ def test_c12_secrets_are_masked_but_their_change_is_recorded() -> None:
 
 
 def test_c12_portal_password_is_masked() -> None:
-    issued = company(email="p@ornek.com.tr").record_invoice().issue_portal_credentials("pw-hash")
+    issued = (
+        make_company(type=CompanyType.CUSTOMER, email="p@ornek.com.tr")
+        .record_invoice()
+        .issue_portal_credentials("pw-hash")
+    )
     assert audit_fields(issued)["portal_password_hash"] == "***"
     assert all("pw-hash" not in str(v) for v in audit_fields(issued).values())
 
@@ -91,5 +100,5 @@ def test_c12_decimals_tuples_ids_render_as_text() -> None:
         FieldChange("tags", "[a, b]", "[a, b, ç]"),
     )
     rep = EmployeeId(next_uuid())
-    owned = company().assign(rep)
+    owned = make_company(type=CompanyType.CUSTOMER).assign(rep)
     assert audit_fields(owned)["sales_rep_id"] == str(rep)

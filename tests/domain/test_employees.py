@@ -17,8 +17,11 @@ from crmkit.domain.employees import (
 from crmkit.domain.errors import RuleViolation, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.parties import CompanyType
+from crmkit.testing.clock import SequentialIds
+from crmkit.testing.factories import WHEN as T0
+from crmkit.testing.factories import make_employee
 
-from ._factories import T0, employee, next_uuid
+next_uuid = SequentialIds().new
 
 EXIT = T0 + timedelta(days=30)
 
@@ -43,15 +46,15 @@ def test_c8_position_powers(position: Position, manages: bool, is_admin: bool) -
 
 def test_c8_unknown_position_is_a_validation_error() -> None:
     with pytest.raises(ValidationError) as info:
-        employee("boss")
+        make_employee(position="boss")
     assert info.value.field == "position"
     assert "admin_manager" in info.value.reason
 
 
 def test_c8_employee_fields() -> None:
     firm, boss = CompanyId(next_uuid()), EmployeeId(next_uuid())
-    rep = employee(
-        "manager",
+    rep = make_employee(
+        position="manager",
         firm_id=firm,
         department=" Satış  Destek ",
         manager_id=boss,
@@ -66,7 +69,7 @@ def test_c8_employee_fields() -> None:
 def test_c8_an_employee_cannot_report_to_himself() -> None:
     me = EmployeeId(next_uuid())
     with pytest.raises(ValidationError) as info:
-        employee(id=me, manager_id=me)
+        make_employee(id=me, manager_id=me)
     assert info.value.field == "manager_id"
 
 
@@ -88,7 +91,7 @@ def test_c8_customers_may_not_have_staff() -> None:
     [("dismiss", EmployeeStatus.DISMISSED), ("resign", EmployeeStatus.RESIGNED)],
 )
 def test_c8_exit_records_reason_and_date_and_clears_credentials(leave: str, status: EmployeeStatus) -> None:
-    rep = employee().with_credentials("omer.gunes", "argon2$hash")
+    rep = make_employee().with_credentials("omer.gunes", "argon2$hash")
     assert (rep.login, rep.password_hash) == ("omer.gunes", "argon2$hash")
     gone = getattr(rep, leave)("Performans  yetersizliği", EXIT)
     assert gone.status is status
@@ -100,7 +103,7 @@ def test_c8_exit_records_reason_and_date_and_clears_credentials(leave: str, stat
 
 @pytest.mark.parametrize("leave", ["dismiss", "resign"])
 def test_c8_exit_needs_a_reason_an_aware_date_not_before_hiring(leave: str) -> None:
-    rep = employee()
+    rep = make_employee()
     with pytest.raises(ValidationError) as info:
         getattr(rep, leave)(" ", EXIT)
     assert info.value.field == "reason"
@@ -113,7 +116,7 @@ def test_c8_exit_needs_a_reason_an_aware_date_not_before_hiring(leave: str) -> N
 
 
 def test_c8_an_employee_leaves_only_once() -> None:
-    gone = employee().dismiss("Disiplin", EXIT)
+    gone = make_employee().dismiss("Disiplin", EXIT)
     with pytest.raises(RuleViolation, match="already left"):
         gone.resign("İstifa", EXIT + timedelta(days=1))
     with pytest.raises(RuleViolation) as info:
@@ -122,12 +125,12 @@ def test_c8_an_employee_leaves_only_once() -> None:
 
 
 def test_c8_a_departed_employee_cannot_get_credentials_again() -> None:
-    gone = employee().resign("Yeni iş", EXIT)
+    gone = make_employee().resign("Yeni iş", EXIT)
     with pytest.raises(RuleViolation) as info:
         gone.with_credentials("omer", "hash")
     assert info.value.rule == "C8"
     with pytest.raises(ValidationError) as blank:
-        employee().with_credentials("  ", "hash")
+        make_employee().with_credentials("  ", "hash")
     assert blank.value.field == "login"
 
 
@@ -143,7 +146,7 @@ def test_c8_a_departed_employee_cannot_get_credentials_again() -> None:
 def test_c8_a_departed_employee_always_has_exit_data_and_no_credentials(
     changes: dict[str, Any],
 ) -> None:
-    gone = employee().dismiss("Disiplin", EXIT)
+    gone = make_employee().dismiss("Disiplin", EXIT)
     with pytest.raises(ValidationError) as info:
         attrs.evolve(gone, **changes)
     assert info.value.field == "status"
@@ -151,22 +154,22 @@ def test_c8_a_departed_employee_always_has_exit_data_and_no_credentials(
 
 def test_c8_status_cannot_be_set_to_departed_without_the_exit_operation() -> None:
     with pytest.raises(ValidationError):
-        employee(status="dismissed")
+        make_employee(status="dismissed")
     with pytest.raises(ValidationError) as info:
-        employee(status="on_leave")
+        make_employee(status="on_leave")
     assert info.value.field == "status"
 
 
 @pytest.mark.parametrize("leave", ["dismiss", "resign"])
 def test_c8_a5_can_act_until_the_exit_instant_and_never_after(leave: str) -> None:
-    gone = getattr(employee(), leave)("Sebep", EXIT)
+    gone = getattr(make_employee(), leave)("Sebep", EXIT)
     assert gone.can_act(EXIT - timedelta(seconds=1))
     assert not gone.can_act(EXIT)
     assert not gone.can_act(EXIT + timedelta(days=3650))
 
 
 def test_c8_an_active_employee_can_act_and_the_instant_must_be_aware() -> None:
-    rep = employee()
+    rep = make_employee()
     assert rep.can_act(EXIT)
     with pytest.raises(ValidationError) as info:
         rep.can_act(datetime(2026, 1, 1))
@@ -174,5 +177,5 @@ def test_c8_an_active_employee_can_act_and_the_instant_must_be_aware() -> None:
 
 
 def test_c8_credentials_stay_out_of_repr() -> None:
-    rep = employee().with_credentials("omer", "argon2$secret")
+    rep = make_employee().with_credentials("omer", "argon2$secret")
     assert "argon2$secret" not in repr(rep)

@@ -24,8 +24,11 @@ from crmkit.domain.parties import (
     check_channel,
     check_no_cycle,
 )
+from crmkit.testing.clock import SequentialIds
+from crmkit.testing.factories import WHEN as T0
+from crmkit.testing.factories import make_claim, make_company, make_contact
 
-from ._factories import T0, claim, company, contact, next_uuid
+next_uuid = SequentialIds().new
 
 D, MD, DL, CU = (
     CompanyType.DISTRIBUTOR,
@@ -43,31 +46,31 @@ def test_c1_the_four_company_types_and_two_kinds() -> None:
 
 
 def test_c1_type_and_kind_accept_their_text_and_default_to_corporate() -> None:
-    acme = company("main_dealer", kind="individual")
+    acme = make_company(type="main_dealer", kind="individual")
     assert acme.type is MD and acme.kind is CompanyKind.INDIVIDUAL
-    assert company(CU).kind is CompanyKind.CORPORATE
+    assert make_company(type=CU).kind is CompanyKind.CORPORATE
 
 
 @pytest.mark.parametrize(("field", "value"), [("type", "reseller"), ("kind", "retail")])
 def test_c1_unknown_type_or_kind_is_a_validation_error_naming_the_field(field: str, value: str) -> None:
     fields = {"type": "customer", field: value}
     with pytest.raises(ValidationError) as info:
-        company(**fields)
+        make_company(**fields)
     assert info.value.field == field
     assert value in info.value.reason
 
 
 def test_company_name_is_turkish_text_cleaned_and_never_blank() -> None:
-    acme = company(name="  İzmir   Kâğıt  Ürünleri ")
+    acme = make_company(type=CompanyType.CUSTOMER, name="  İzmir   Kâğıt  Ürünleri ")
     assert acme.name == "İzmir Kâğıt Ürünleri"
     with pytest.raises(ValidationError) as info:
-        company(name="   ")
+        make_company(type=CompanyType.CUSTOMER, name="   ")
     assert info.value.field == "name"
 
 
 def test_registered_at_must_be_aware() -> None:
     with pytest.raises(ValidationError) as info:
-        company(registered_at=datetime(2026, 1, 1))
+        make_company(type=CompanyType.CUSTOMER, registered_at=datetime(2026, 1, 1))
     assert info.value.field == "registered_at"
 
 
@@ -89,24 +92,26 @@ def test_registered_at_must_be_aware() -> None:
 )
 def test_contact_fields_have_the_stored_shape(field: str, value: str) -> None:
     with pytest.raises(ValidationError) as info:
-        company(**{field: value})
+        make_company(type=CompanyType.CUSTOMER, **{field: value})
     assert info.value.field == field
 
 
 def test_well_shaped_contact_fields_are_kept() -> None:
-    acme = company(tax_no="1234567890", phone="+905321234567", email="satis@ornek.com.tr")
+    acme = make_company(
+        type=CompanyType.CUSTOMER, tax_no="1234567890", phone="+905321234567", email="satis@ornek.com.tr"
+    )
     assert (acme.tax_no, acme.phone, acme.email) == (
         "1234567890",
         "+905321234567",
         "satis@ornek.com.tr",
     )
-    assert company(tax_no="10000000146").tax_no == "10000000146"
+    assert make_company(type=CompanyType.CUSTOMER, tax_no="10000000146").tax_no == "10000000146"
 
 
 def test_versions_start_at_one() -> None:
-    assert company().version == 1
+    assert make_company(type=CompanyType.CUSTOMER).version == 1
     with pytest.raises(ValidationError) as info:
-        company(version=0)
+        make_company(type=CompanyType.CUSTOMER, version=0)
     assert info.value.field == "version"
 
 
@@ -124,7 +129,7 @@ def test_c2_allowed_children_table_matches_the_spec() -> None:
 @pytest.mark.parametrize(("parent", "child"), ALLOWED_PAIRS)
 def test_c2_allowed_pairs_pass(parent: CompanyType, child: CompanyType) -> None:
     check_channel(parent, child)
-    moved = company(child).move_under(company(parent), [])
+    moved = make_company(type=child).move_under(make_company(type=parent), [])
     assert moved.parent_id is not None
 
 
@@ -134,9 +139,9 @@ def test_c2_forbidden_pairs_raise_a_clear_error(parent: CompanyType, child: Comp
         check_channel(parent, child)
     assert info.value.rule == "C2"
     assert f"a {parent.value} may not have a {child.value} under it" in info.value.message
-    orphan = company(child)
+    orphan = make_company(type=child)
     with pytest.raises(RuleViolation):
-        orphan.move_under(company(parent), [])
+        orphan.move_under(make_company(type=parent), [])
     assert orphan.parent_id is None  # frozen: the refused move changed nothing
 
 
@@ -148,9 +153,9 @@ def test_c2_error_lists_what_the_parent_may_register() -> None:
 
 
 def test_c2_a_company_cannot_be_its_own_parent() -> None:
-    dealer = company(DL)
+    dealer = make_company(type=DL)
     with pytest.raises(RuleViolation) as info:
-        company(DL, id=dealer.id, parent_id=dealer.id)
+        make_company(type=DL, id=dealer.id, parent_id=dealer.id)
     assert info.value.rule == "C2"
 
 
@@ -158,8 +163,8 @@ def test_c2_cycles_are_refused_through_move_under() -> None:
     # Types alone can never close a loop (the channel only goes downwards), so the
     # cycle check matters when a type table is relaxed or a chain is corrupt; it must
     # still refuse: a distributor under a chain that contains itself.
-    top = company(D)
-    middle = company(MD, parent_id=top.id)
+    top = make_company(type=D)
+    middle = make_company(type=MD, parent_id=top.id)
     with pytest.raises(RuleViolation) as info:
         check_no_cycle(top.id, [middle.id, top.id])
     assert info.value.rule == "C2"
@@ -168,9 +173,9 @@ def test_c2_cycles_are_refused_through_move_under() -> None:
 
 
 def test_c2_move_under_passes_the_parent_chain_to_the_cycle_check() -> None:
-    top = company(D)
-    dealer = company(DL, parent_id=top.id)
-    customer = company(CU, parent_id=dealer.id)
+    top = make_company(type=D)
+    dealer = make_company(type=DL, parent_id=top.id)
+    customer = make_company(type=CU, parent_id=dealer.id)
     with pytest.raises(RuleViolation, match="own descendant"):
         # A (corrupt) ancestor chain that contains the customer itself.
         customer.move_under(dealer, [customer.id, top.id])
@@ -179,8 +184,8 @@ def test_c2_move_under_passes_the_parent_chain_to_the_cycle_check() -> None:
 
 
 def test_c2_move_under_changes_the_parent_and_none_means_top_level() -> None:
-    top, other = company(D), company(D)
-    dealer = company(DL, parent_id=top.id)
+    top, other = make_company(type=D), make_company(type=D)
+    dealer = make_company(type=DL, parent_id=top.id)
     moved = dealer.move_under(other, [])
     assert moved.parent_id == other.id
     assert dealer.parent_id == top.id
@@ -214,48 +219,50 @@ def test_c3_segment_values_are_cleaned_and_blank_means_none() -> None:
     assert seg.city == "İstanbul"
     assert seg.district is None
     assert seg.filled() == {"city": "İstanbul", "sector": "Temizlik Kimyasalları"}
-    assert company(segmentation=seg).segmentation.filled()["city"] == "İstanbul"
+    assert (
+        make_company(type=CompanyType.CUSTOMER, segmentation=seg).segmentation.filled()["city"] == "İstanbul"
+    )
 
 
 # -- C4 ------------------------------------------------------------------------
 
 
 def test_c4_contact_has_title_and_position_type() -> None:
-    acme = company()
-    person = contact(acme.id, title="Satın Alma Müdürü", position_type="Karar verici")
+    acme = make_company(type=CompanyType.CUSTOMER)
+    person = make_contact(company_id=acme.id, title="Satın Alma Müdürü", position_type="Karar verici")
     assert person.title == "Satın Alma Müdürü"
     assert person.position_type == "Karar verici"
     with pytest.raises(ValidationError) as info:
-        contact(acme.id, name=" ")
+        make_contact(company_id=acme.id, name=" ")
     assert info.value.field == "name"
 
 
 def test_c4_primary_contact_changes_only_to_a_contact_of_the_same_company() -> None:
-    acme, other = company(), company()
-    first = contact(acme.id)
-    second = contact(acme.id, name="Mehmet Öztürk")
+    acme, other = make_company(type=CompanyType.CUSTOMER), make_company(type=CompanyType.CUSTOMER)
+    first = make_contact(company_id=acme.id)
+    second = make_contact(company_id=acme.id, name="Mehmet Öztürk")
     acme = acme.change_primary_contact(first)
     assert acme.primary_contact_id == first.id
     changed = acme.change_primary_contact(second)
     assert changed.primary_contact_id == second.id
     with pytest.raises(RuleViolation) as info:
-        acme.change_primary_contact(contact(other.id, name="Yabancı Kişi"))
+        acme.change_primary_contact(make_contact(company_id=other.id, name="Yabancı Kişi"))
     assert info.value.rule == "C4"
     assert "Yabancı Kişi" in info.value.message
     assert acme.primary_contact_id == first.id
 
 
 def test_c4_primary_contact_cannot_be_assigned_directly() -> None:
-    acme = company()
+    acme = make_company(type=CompanyType.CUSTOMER)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        acme.primary_contact_id = contact(acme.id).id  # type: ignore[misc]  # frozen on purpose
+        acme.primary_contact_id = make_contact(company_id=acme.id).id  # type: ignore[misc]  # frozen on purpose
 
 
 # -- C5 ------------------------------------------------------------------------
 
 
 def test_c5_a_new_company_is_pre_meeting() -> None:
-    assert company().status is CompanyStatus.PRE_MEETING
+    assert make_company(type=CompanyType.CUSTOMER).status is CompanyStatus.PRE_MEETING
     assert [s.rank for s in CompanyStatus] == [0, 1, 2]
 
 
@@ -269,38 +276,40 @@ def test_c5_a_new_company_is_pre_meeting() -> None:
     ],
 )
 def test_c5_sending_material_moves_to_in_talks(trigger: StatusTrigger) -> None:
-    assert company().advance_status(trigger).status is CompanyStatus.IN_TALKS
+    assert make_company(type=CompanyType.CUSTOMER).advance_status(trigger).status is CompanyStatus.IN_TALKS
 
 
 @pytest.mark.parametrize("trigger", [StatusTrigger.CONTRACT_ADDED, StatusTrigger.INVOICE_ADDED])
 def test_c5_contract_or_invoice_moves_to_potential(trigger: StatusTrigger) -> None:
-    assert company().advance_status(trigger).status is CompanyStatus.POTENTIAL
+    assert make_company(type=CompanyType.CUSTOMER).advance_status(trigger).status is CompanyStatus.POTENTIAL
 
 
 def test_c5_status_never_moves_backwards() -> None:
-    potential = company().advance_status(StatusTrigger.INVOICE_ADDED)
+    potential = make_company(type=CompanyType.CUSTOMER).advance_status(StatusTrigger.INVOICE_ADDED)
     for trigger in StatusTrigger:
         assert potential.advance_status(trigger).status is CompanyStatus.POTENTIAL
-    in_talks = company().advance_status(StatusTrigger.OFFER_SENT)
+    in_talks = make_company(type=CompanyType.CUSTOMER).advance_status(StatusTrigger.OFFER_SENT)
     assert in_talks.advance_status(StatusTrigger.BROCHURE_SENT) is in_talks
 
 
 def test_c5_trigger_may_be_given_as_text() -> None:
-    moved = company().advance_status("offer_sent")  # type: ignore[arg-type]  # StrEnum text
+    moved = make_company(type=CompanyType.CUSTOMER).advance_status("offer_sent")  # type: ignore[arg-type]  # StrEnum text
     assert moved.status is CompanyStatus.IN_TALKS
 
 
 def test_c5_record_contract_and_invoice_set_flags_and_status() -> None:
-    with_contract = company().record_contract()
+    with_contract = make_company(type=CompanyType.CUSTOMER).record_contract()
     assert with_contract.has_contract and not with_contract.has_invoice
     assert with_contract.status is CompanyStatus.POTENTIAL
-    with_invoice = company().advance_status(StatusTrigger.OFFER_SENT).record_invoice()
+    with_invoice = (
+        make_company(type=CompanyType.CUSTOMER).advance_status(StatusTrigger.OFFER_SENT).record_invoice()
+    )
     assert with_invoice.has_invoice and with_invoice.status is CompanyStatus.POTENTIAL
 
 
 def test_c5_unknown_status_is_a_validation_error() -> None:
     with pytest.raises(ValidationError) as info:
-        company(status="won")
+        make_company(type=CompanyType.CUSTOMER, status="won")
     assert info.value.field == "status"
 
 
@@ -309,20 +318,20 @@ def test_c5_unknown_status_is_a_validation_error() -> None:
 
 def test_c6_assigned_at_registration_cannot_be_claimed() -> None:
     rep, support = EmployeeId(next_uuid()), EmployeeId(next_uuid())
-    owned = company().assign(rep, support)
+    owned = make_company(type=CompanyType.CUSTOMER).assign(rep, support)
     assert owned.is_assigned
     assert (owned.sales_rep_id, owned.support_rep_id) == (rep, support)
     with pytest.raises(RuleViolation) as info:
-        owned.open_claim(claim(owned.id))
+        owned.open_claim(make_claim(company_id=owned.id))
     assert info.value.rule == "C6"
     assert "already has an owner" in info.value.message
 
 
 def test_c6_claim_then_approve_assigns_the_claimant() -> None:
-    acme = company()
+    acme = make_company(type=CompanyType.CUSTOMER)
     assert not acme.is_assigned
     rep, manager = EmployeeId(next_uuid()), EmployeeId(next_uuid())
-    request = claim(acme.id, rep)
+    request = make_claim(company_id=acme.id, claimant_id=rep)
     acme = acme.open_claim(request)
     assert acme.pending_claim_id == request.id
     approved = request.approve(manager, T0 + timedelta(hours=1))
@@ -335,23 +344,23 @@ def test_c6_claim_then_approve_assigns_the_claimant() -> None:
 
 
 def test_c6_claim_then_reject_frees_the_company_with_a_reason() -> None:
-    acme = company()
-    request = claim(acme.id)
+    acme = make_company(type=CompanyType.CUSTOMER)
+    request = make_claim(company_id=acme.id)
     acme = acme.open_claim(request)
     rejected = request.reject(EmployeeId(next_uuid()), T0, "Bölge dışı müşteri")
     assert rejected.status is ClaimStatus.REJECTED
     assert rejected.reason == "Bölge dışı müşteri"
     acme = acme.close_claim(rejected)
     assert acme.pending_claim_id is None and not acme.is_assigned
-    acme.open_claim(claim(acme.id))  # claimable again
+    acme.open_claim(make_claim(company_id=acme.id))  # claimable again
 
 
 def test_c6_one_pending_claim_per_company() -> None:
-    acme = company()
-    first = claim(acme.id)
+    acme = make_company(type=CompanyType.CUSTOMER)
+    first = make_claim(company_id=acme.id)
     acme = acme.open_claim(first)
     with pytest.raises(RuleViolation) as info:
-        acme.open_claim(claim(acme.id))
+        acme.open_claim(make_claim(company_id=acme.id))
     assert info.value.rule == "C6"
     assert "already has a pending claim" in info.value.message
     assert acme.pending_claim_id == first.id
@@ -359,12 +368,12 @@ def test_c6_one_pending_claim_per_company() -> None:
 
 def test_c6_claim_for_another_company_is_refused() -> None:
     with pytest.raises(ValidationError) as info:
-        company().open_claim(claim(CompanyId(next_uuid())))
+        make_company(type=CompanyType.CUSTOMER).open_claim(make_claim(company_id=CompanyId(next_uuid())))
     assert info.value.field == "claim.company_id"
 
 
 def test_c6_a_claim_is_decided_once() -> None:
-    request = claim(CompanyId(next_uuid()))
+    request = make_claim(company_id=CompanyId(next_uuid()))
     approved = request.approve(EmployeeId(next_uuid()), T0)
     with pytest.raises(RuleViolation, match="already approved"):
         approved.approve(EmployeeId(next_uuid()), T0)
@@ -373,7 +382,7 @@ def test_c6_a_claim_is_decided_once() -> None:
 
 
 def test_c6_rejection_needs_a_reason_and_decisions_an_aware_time() -> None:
-    request = claim(CompanyId(next_uuid()))
+    request = make_claim(company_id=CompanyId(next_uuid()))
     with pytest.raises(ValidationError) as info:
         request.reject(EmployeeId(next_uuid()), T0, "  ")
     assert info.value.field == "reason"
@@ -383,12 +392,12 @@ def test_c6_rejection_needs_a_reason_and_decisions_an_aware_time() -> None:
 
 
 def test_c6_only_the_pending_decided_claim_closes() -> None:
-    acme = company()
-    request = claim(acme.id)
+    acme = make_company(type=CompanyType.CUSTOMER)
+    request = make_claim(company_id=acme.id)
     acme = acme.open_claim(request)
     with pytest.raises(RuleViolation, match="not been decided"):
         acme.close_claim(request)
-    stranger = claim(acme.id).approve(EmployeeId(next_uuid()), T0)
+    stranger = make_claim(company_id=acme.id).approve(EmployeeId(next_uuid()), T0)
     with pytest.raises(RuleViolation, match="not the company's pending claim"):
         acme.close_claim(stranger)
     assert not acme.is_assigned
@@ -400,14 +409,14 @@ def test_c6_only_the_pending_decided_claim_closes() -> None:
 def test_c7_individual_reference_names_a_person() -> None:
     ref = Reference(ReferenceKind.INDIVIDUAL, person_name=" Hülya  Çelik ")
     assert ref.person_name == "Hülya Çelik"
-    assert company(referred_by=ref).referred_by == ref
+    assert make_company(type=CompanyType.CUSTOMER, referred_by=ref).referred_by == ref
 
 
 def test_c7_corporate_reference_points_at_a_company() -> None:
-    referrer = company(D)
+    referrer = make_company(type=D)
     ref = Reference("corporate", company_id=referrer.id)
     assert ref.kind is ReferenceKind.CORPORATE
-    assert company(referred_by=ref).referred_by == ref
+    assert make_company(type=CompanyType.CUSTOMER, referred_by=ref).referred_by == ref
 
 
 @pytest.mark.parametrize(
@@ -429,9 +438,13 @@ def test_c7_inconsistent_references_are_refused(
 
 
 def test_c7_a_company_cannot_refer_itself() -> None:
-    acme = company()
+    acme = make_company(type=CompanyType.CUSTOMER)
     with pytest.raises(ValidationError) as info:
-        company(id=acme.id, referred_by=Reference(ReferenceKind.CORPORATE, company_id=acme.id))
+        make_company(
+            type=CompanyType.CUSTOMER,
+            id=acme.id,
+            referred_by=Reference(ReferenceKind.CORPORATE, company_id=acme.id),
+        )
     assert info.value.field == "referred_by"
 
 
@@ -445,7 +458,7 @@ def test_c7_unknown_reference_kind_names_the_field() -> None:
 
 
 def test_c11_no_portal_credentials_without_invoice_or_contract() -> None:
-    acme = company(email="portal@ornek.com.tr")
+    acme = make_company(type=CompanyType.CUSTOMER, email="portal@ornek.com.tr")
     assert not acme.portal_eligible
     with pytest.raises(RuleViolation) as info:
         acme.issue_portal_credentials("hash")
@@ -455,7 +468,7 @@ def test_c11_no_portal_credentials_without_invoice_or_contract() -> None:
 
 @pytest.mark.parametrize("record", ["record_invoice", "record_contract"])
 def test_c11_invoice_or_contract_makes_the_company_eligible(record: str) -> None:
-    acme = getattr(company(email="portal@ornek.com.tr"), record)()
+    acme = getattr(make_company(type=CompanyType.CUSTOMER, email="portal@ornek.com.tr"), record)()
     assert acme.portal_eligible
     issued = acme.issue_portal_credentials("bcrypt$abc")
     assert issued.portal_username == "portal@ornek.com.tr"
@@ -464,15 +477,15 @@ def test_c11_invoice_or_contract_makes_the_company_eligible(record: str) -> None
 
 
 def test_c11_portal_user_name_is_the_email_so_it_is_required() -> None:
-    acme = company().record_contract()
+    acme = make_company(type=CompanyType.CUSTOMER).record_contract()
     with pytest.raises(RuleViolation, match="no e-mail"):
         acme.issue_portal_credentials("hash")
 
 
 def test_c6_direct_assignment_is_refused_while_a_claim_is_pending() -> None:
-    acme = company()
+    acme = make_company(type=CompanyType.CUSTOMER)
     rep = EmployeeId(next_uuid())
-    pending = acme.open_claim(claim(acme.id, rep))
+    pending = acme.open_claim(make_claim(company_id=acme.id, claimant_id=rep))
     with pytest.raises(RuleViolation) as info:
         pending.assign(EmployeeId(next_uuid()))
     assert info.value.rule == "C6"

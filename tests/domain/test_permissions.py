@@ -8,6 +8,7 @@ show it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -16,6 +17,7 @@ from crmkit.domain.access import Decision
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.errors import PermissionDenied
 from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.parties import CompanyType
 from crmkit.domain.permissions import (
     may_act_on_company,
     may_assign_owner,
@@ -29,18 +31,18 @@ from crmkit.domain.permissions import (
     may_shape_territory,
     portal_decision,
 )
-from tests.domain._factories import company, employee, next_uuid
+from crmkit.testing.factories import make_company, make_employee
 
-FIRM = CompanyId(next_uuid())
-OTHER_FIRM = CompanyId(next_uuid())
+FIRM = CompanyId(uuid.uuid4())
+OTHER_FIRM = CompanyId(uuid.uuid4())
 
 
 def person(kind: str) -> Employee:
     """An employee of the host company by position, or ``dealer_manager``/``dealer_staff`` of FIRM."""
     if kind.startswith("dealer_"):
         position = Position.MANAGER if kind == "dealer_manager" else Position.EMPLOYEE
-        return employee(position, firm_id=FIRM)
-    return employee(Position(kind))
+        return make_employee(position=position, firm_id=FIRM)
+    return make_employee(position=Position(kind))
 
 
 def check(decision: Decision, expected: str, rule: str) -> None:
@@ -98,8 +100,8 @@ def test_c8_who_may_end_whose_employment(row: list[str]) -> None:
     actor = person(actor_kind)
     target = {
         "self": actor,
-        "report": employee(manager_id=actor.id),
-        "other": employee(manager_id=EmployeeId(next_uuid())),
+        "report": make_employee(manager_id=actor.id),
+        "other": make_employee(manager_id=EmployeeId(uuid.uuid4())),
     }[whose]
     check(may_end_employment(actor, target, resign=how == "resign"), expected, "C8")
 
@@ -110,7 +112,7 @@ def test_c8_who_may_end_whose_employment(row: list[str]) -> None:
 )
 def test_c8_who_may_set_a_password(actor_kind: str, self_target: bool, expected: str) -> None:
     actor = person(actor_kind)
-    check(may_set_credentials(actor, actor if self_target else employee()), expected, "C8")
+    check(may_set_credentials(actor, actor if self_target else make_employee()), expected, "C8")
 
 
 # actor, territory (A2), move company (A2), assign owner (C6), parameters (C9), changes by (C12)
@@ -154,7 +156,7 @@ dealer_manager other   Y
 def test_c6_who_may_decide_which_claim(row: list[str]) -> None:
     actor_kind, claimant, expected = row
     actor = person(actor_kind)
-    who = {"self": actor.id, "other": EmployeeId(next_uuid()), "unknown": None}[claimant]
+    who = {"self": actor.id, "other": EmployeeId(uuid.uuid4()), "unknown": None}[claimant]
     check(may_decide_claim(actor, who), expected, "C6")
 
 
@@ -175,8 +177,8 @@ def test_a6_dealer_staff_act_only_under_their_firm(row: list[str]) -> None:
     actor_kind, where, expected = row
     target, ancestors = {
         "firm": (FIRM, ()),
-        "under": (CompanyId(next_uuid()), (OTHER_FIRM, FIRM)),
-        "elsewhere": (CompanyId(next_uuid()), (OTHER_FIRM,)),
+        "under": (CompanyId(uuid.uuid4()), (OTHER_FIRM, FIRM)),
+        "elsewhere": (CompanyId(uuid.uuid4()), (OTHER_FIRM,)),
         "none": (None, ()),
     }[where]
     check(may_act_on_company(person(actor_kind), target, ancestors), expected, "A6")
@@ -196,5 +198,9 @@ employee       yes yes N
 @pytest.mark.parametrize("row", [line.split() for line in PORTAL.strip().splitlines()])
 def test_c11_who_may_send_a_portal_password(row: list[str]) -> None:
     actor_kind, invoiced, mail, expected = row
-    target = company(has_invoice=invoiced == "yes", email="bilgi@firma.com.tr" if mail == "yes" else None)
+    target = make_company(
+        type=CompanyType.CUSTOMER,
+        has_invoice=invoiced == "yes",
+        email="bilgi@firma.com.tr" if mail == "yes" else None,
+    )
     check(portal_decision(person(actor_kind), target), expected, "C11")

@@ -40,6 +40,7 @@ from crmkit.domain.parties import (
     check_channel,
     check_no_cycle,
 )
+from crmkit.testing.factories import WHEN as T0
 from crmkit.testing.strategies import (
     MAX_DATETIME,
     aware_datetimes,
@@ -49,8 +50,7 @@ from crmkit.testing.strategies import (
     extreme_decimals,
     money,
 )
-
-from ._factories import T0
+from tests.profiles import examples
 
 # -- (a) C2: channel hierarchy under random registrations and moves ------------------
 
@@ -157,7 +157,7 @@ class ChannelMachine(RuleBasedStateMachine):
         note(f"accepted={self.accepted} refused={self.refused} companies={len(self.state)}")
 
 
-ChannelMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=40)
+ChannelMachine.TestCase.settings = settings(max_examples=examples(100), stateful_step_count=40)
 TestChannelHierarchyC2 = ChannelMachine.TestCase
 
 

@@ -18,14 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmkit.adapters.memory.storage import MemoryStorage
-from crmkit.adapters.sqlalchemy.storage import SqlStorage
-from crmkit.adapters.sqlalchemy.testing import reset_database
 from crmkit.domain.ids import EmployeeId
 from crmkit.domain.interactions import MAX_APPOINTMENT_MINUTES, Appointment, AppointmentId
 from crmkit.domain.parties import CompanyType
 from crmkit.domain.predicates import EVERYTHING, FirmSubtree
 from crmkit.ports.storage import Storage
+from crmkit.testing.backends import fresh
 from crmkit.testing.factories import make_company
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -36,13 +34,6 @@ PEOPLE = [EmployeeId(uuid.UUID(int=n)) for n in (1, 2, 3)]
 def empty(storage: Storage) -> Iterator[Storage]:
     """The back end under test; each example starts from an empty copy."""
     yield storage
-
-
-def fresh(storage: Storage) -> Storage:
-    if isinstance(storage, SqlStorage):
-        reset_database(storage)
-        return storage
-    return MemoryStorage()
 
 
 bookings = st.lists(

@@ -19,28 +19,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmkit.adapters.memory.storage import MemoryStorage
-from crmkit.adapters.sqlalchemy.storage import SqlStorage
-from crmkit.adapters.sqlalchemy.testing import reset_database
 from crmkit.domain.errors import PermissionDenied
 from crmkit.domain.interactions import Interaction, InteractionChannel, InteractionId
 from crmkit.ports.storage import Storage
+from crmkit.testing.backends import fresh
 from crmkit.testing.clock import FixedClock, SequentialIds
 from tests.territory.conftest import make_crm
 from tests.territory.organisations import BASE, DAY, Organisation, organisations, reference_sees
+
+pytestmark = pytest.mark.slow  # hundreds of service calls per example on every back end
 
 
 @pytest.fixture
 def empty(storage: Storage) -> Iterator[Storage]:
     """The back end under test; each example starts from an empty copy."""
     yield storage
-
-
-def fresh(storage: Storage) -> Storage:
-    if isinstance(storage, SqlStorage):
-        reset_database(storage)
-        return storage
-    return MemoryStorage()
 
 
 @st.composite

@@ -18,7 +18,7 @@ from crmkit.adapters.invoices.csv import CsvInvoiceSource, parse_decimal
 from crmkit.domain.errors import ValidationError
 from crmkit.ports.storage import Storage
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.invoices.test_csv import HEADER
+from tests.adapters.invoices.test_csv import HEADER
 from tests.invoices.test_import import World, make_world
 
 D = Decimal

@@ -26,7 +26,7 @@ from crmkit.ports.invoices import SourceRecord
 from crmkit.ports.storage import Storage
 from crmkit.services.invoices import Invoices
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.invoices.test_csv import write
+from tests.adapters.invoices.test_csv import write
 from tests.invoices.test_import import (
     CrashingStorage,
     PowerCut,

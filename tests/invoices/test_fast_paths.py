@@ -23,7 +23,7 @@ from crmkit.adapters.invoices.ubl import UblInvoiceSource
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices import InvoiceLine, Tax
 from crmkit.ports.invoices import SourceRecord
-from tests.invoices.test_csv import ROWS, write
+from tests.adapters.invoices.test_csv import ROWS, write
 
 _FIELD = st.text(alphabet=st.sampled_from(list('ab ;,"\tşİ1.\r\n')), max_size=8)
 _LINES = st.lists(st.lists(_FIELD, min_size=1, max_size=5), min_size=1, max_size=8)

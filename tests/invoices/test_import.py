@@ -25,7 +25,7 @@ from crmkit.ports.invoices import InvoiceRepository, SourceRecord
 from crmkit.ports.storage import Storage, UnitOfWork
 from crmkit.services.invoices import ImportReport, Invoices
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.invoices.test_csv import HEADER, ROWS, write
+from tests.adapters.invoices.test_csv import HEADER, ROWS, write
 
 D = Decimal
 

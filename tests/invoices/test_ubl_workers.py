@@ -18,6 +18,8 @@ from crmkit.domain.errors import ValidationError
 from crmkit.ports.invoices import SourceRecord
 from tests.invoices.conftest import SAMPLES
 
+pytestmark = pytest.mark.slow  # starts parsing processes
+
 OTV_PER_UNIT = Path(__file__).parent / "OTV-per-unit-line.xml"
 
 

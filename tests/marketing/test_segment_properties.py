@@ -16,15 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmkit.adapters.memory.storage import MemoryStorage
 from crmkit.adapters.memory.territory import visible_companies
-from crmkit.adapters.sqlalchemy.storage import SqlStorage
-from crmkit.adapters.sqlalchemy.testing import reset_database
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.marketing import SegmentFilter
 from crmkit.domain.parties import Company, CompanyType, Segmentation
 from crmkit.domain.predicates import EVERYTHING, CodeIn, FirmSubtree, Predicate, all_of
 from crmkit.ports.storage import Storage
+from crmkit.testing.backends import fresh
+from tests.profiles import examples
 
 AT = datetime(2025, 6, 1, tzinfo=UTC)
 CITIES = ("İzmir", "Ankara", "ISPARTA", "ısparta")
@@ -90,15 +89,8 @@ def empty(storage: Storage) -> Iterator[Storage]:
     yield storage
 
 
-def fresh(storage: Storage) -> Storage:
-    if isinstance(storage, SqlStorage):
-        reset_database(storage)
-        return storage
-    return MemoryStorage()
-
-
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

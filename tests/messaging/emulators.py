@@ -11,7 +11,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import attrs
 from pytest_httpserver import HTTPServer
@@ -171,3 +173,64 @@ class TwilioEmulator(_Emulator):
             if s.id == sid:
                 return _json({"sid": sid, "status": "delivered", "to": s.to, "error_code": None})
         return self._error(20404, 404, "not found")
+
+
+def as_e164(number: str) -> str:
+    """A provider's way of writing a Turkish mobile number (``905…``, ``5…``) back in E.164."""
+    if number.startswith("+"):
+        return number
+    return "+" + number if number.startswith("90") else "+90" + number
+
+
+@attrs.define
+class EmulatorPeer:
+    """An emulator seen by :class:`~crmkit.testing.contracts.sms.SmsProvider`: the recording peer.
+
+    ``permanent`` / ``temporary``: the ``(code, HTTP status)`` the provider answers a refusal
+    with; ``report``: the provider's delivery-report callback for a message id.
+    """
+
+    emulator: _Emulator
+    permanent: tuple[str, int]
+    temporary: tuple[str, int]
+    reporter: Callable[[str], tuple[bytes, Mapping[str, str]]]
+    refuses: bool = True
+
+    def received(self) -> list[tuple[str, str]]:
+        return [(as_e164(s.to), s.text) for s in self.emulator.sent]
+
+    def refuse_next(self, *, permanent: bool) -> None:
+        self.emulator.fail_next.append(self.permanent if permanent else self.temporary)
+
+    def report(self, provider_id: str) -> tuple[bytes, Mapping[str, str]]:
+        return self.reporter(provider_id)
+
+
+def netgsm_peer(emulator: NetgsmEmulator) -> EmulatorPeer:
+    """Netgsm: 40 (sender name refused) is permanent, 80 (rate limit) temporary; reports are JSON."""
+
+    def report(jobid: str) -> tuple[bytes, Mapping[str, str]]:
+        body = [{"jobid": jobid, "status": "1", "telno": "905321234567"}]
+        return json.dumps(body).encode(), {"Content-Type": "application/json"}
+
+    return EmulatorPeer(emulator, ("40", 200), ("80", 200), report)
+
+
+def iletimerkezi_peer(emulator: IletiMerkeziEmulator) -> EmulatorPeer:
+    """İleti Merkezi: 451 (bad numbers) is permanent, 503 (outage) temporary; reports are JSON."""
+
+    def report(order_id: str) -> tuple[bytes, Mapping[str, str]]:
+        body = {"report": {"id": order_id, "packet_id": "1", "status": "111", "to": "905321234567"}}
+        return json.dumps(body).encode(), {"Content-Type": "application/json"}
+
+    return EmulatorPeer(emulator, ("451", 451), ("503", 503), report)
+
+
+def twilio_peer(emulator: TwilioEmulator) -> EmulatorPeer:
+    """Twilio: 21211 (invalid To) is permanent, 20429 (too many requests) temporary; form callbacks."""
+
+    def report(sid: str) -> tuple[bytes, Mapping[str, str]]:
+        form = {"MessageSid": sid, "MessageStatus": "delivered", "To": "+905321234567"}
+        return urlencode(form).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+
+    return EmulatorPeer(emulator, ("21211", 400), ("20429", 429), report)

@@ -17,6 +17,7 @@ import attrs
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from crmkit.adapters.email.smtp import SmtpEmailSender
 from crmkit.ports.messaging import Attachment, EmailMessage
 
 USER, PASSWORD = "crm", "pa§§-wörd"
@@ -114,3 +115,16 @@ def smtp_server(
         yield inbox, port
     finally:
         controller.stop()
+
+
+def smtp_sender(url: str) -> SmtpEmailSender:
+    """The SMTP sender the plugins build for ``url``."""
+    from crmkit.domain.settings import Settings
+    from crmkit.hookspecs import AdapterContext
+    from crmkit.plugins import Plugins, make_plugin_manager
+    from crmkit.testing import FixedClock, SequentialIds
+
+    plugins = Plugins(make_plugin_manager(load_entrypoints=False))
+    sender = plugins.build("email", url, AdapterContext(FixedClock(), SequentialIds(), Settings()))
+    assert isinstance(sender, SmtpEmailSender)
+    return sender

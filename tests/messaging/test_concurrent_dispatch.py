@@ -27,6 +27,8 @@ from crmkit.ports.storage import Storage
 from crmkit.services.messaging import Dispatcher, DispatchReport, enqueue_sms
 from tests.messaging.fakes import RecordingEmail, RecordingSms
 
+pytestmark = pytest.mark.slow  # 10,000 messages through two dispatchers
+
 MESSAGES = 10_000
 ENQUEUERS = 4
 BATCH = 50

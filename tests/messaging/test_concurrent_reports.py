@@ -27,6 +27,8 @@ from crmkit.services.messaging import DeliveryReports, DeliveryResult, Dispatche
 from crmkit.testing import FixedClock
 from tests.messaging.fakes import RecordingEmail, RecordingSms
 
+pytestmark = pytest.mark.slow  # 2,000 messages, two report writers
+
 MESSAGES = 2_000
 OVERLAP = range(500, 1_500)
 """Messages both writers report on, with opposite statuses."""

@@ -30,6 +30,8 @@ from crmkit.services.messaging import Dispatcher, enqueue_sms
 from crmkit.testing import FixedClock, SequentialIds
 from tests.messaging.fakes import RecordingEmail, RecordingSms
 
+pytestmark = pytest.mark.slow  # 100 random workloads with crash injection
+
 WORKLOADS = 100
 POLICY = BackoffPolicy(base=timedelta(seconds=2), max_attempts=4, lease=timedelta(seconds=30))
 DISPATCH_STEPS = ("claimed", "before_send", "after_send", "marked")

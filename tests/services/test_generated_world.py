@@ -35,9 +35,9 @@ from crmkit.domain.parties import Company
 from crmkit.domain.predicates import CompanyFacts
 from crmkit.domain.settings import Settings
 from crmkit.ports.storage import Storage
+from crmkit.testing.backends import fresh
 from crmkit.testing.clock import FixedClock, SequentialIds
 from tests.territory.organisations import Organisation, organisations
-from tests.territory.test_visibility_properties import fresh
 
 EXAMPLES = 20
 """Generated worlds per back end: each runs every read for every employee and company."""

@@ -24,7 +24,7 @@ from crmkit.domain.parties import Company
 from crmkit.ports.storage import Storage
 from crmkit.services.base import ActorRef
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.invoices.test_csv import write
+from tests.adapters.invoices.test_csv import write
 from tests.territory.conftest import make_crm
 
 VKN_SEEN = "4730180002"

@@ -41,7 +41,10 @@ from crmkit.domain.territory import (
 )
 from crmkit.ports.storage import Storage, UnitOfWork
 from crmkit.testing.factories import make_company, make_employee
+from tests.profiles import examples
 from tests.territory.organisations import CODES, day
+
+pytestmark = pytest.mark.slow  # a stateful machine over two storages
 
 AT = day(30)
 _SQLITE: list[SqlStorage] = []
@@ -251,5 +254,7 @@ class TerritoryMachine(RuleBasedStateMachine):
         assert answers[0] == answers[1]
 
 
-TerritoryMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
+TerritoryMachine.TestCase.settings = settings(
+    max_examples=examples(25), stateful_step_count=25, deadline=None
+)
 test_territory_machine = pytest.mark.filterwarnings("ignore::ResourceWarning")(TerritoryMachine.TestCase)

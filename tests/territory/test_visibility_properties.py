@@ -10,7 +10,7 @@ For each generated organisation, stored in the back end under test, and each emp
 (d) with the switch on, no ``employee`` sees a company whose code is outside his teams at ``at``;
 
 and paging through ``visible`` yields exactly the unpaged list. 500 organisations per back end
-and run (the issue's floor), whatever the Hypothesis profile.
+and CI run (the issue's floor for A7), 2 500 nightly, a handful under ``dev`` (:mod:`tests.profiles`).
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmkit.adapters.memory.storage import MemoryStorage
 from crmkit.adapters.memory.territory import visible_companies
-from crmkit.adapters.sqlalchemy.storage import SqlStorage
-from crmkit.adapters.sqlalchemy.testing import reset_database
 from crmkit.domain.access import Action, Actor, CompanyResource, decide, visibility_predicate
 from crmkit.domain.employees import EmployeeStatus, Position
 from crmkit.domain.predicates import CompanyFacts
 from crmkit.ports.storage import Storage
+from crmkit.testing.backends import fresh
+from tests.profiles import examples
 from tests.territory.organisations import Organisation, organisations, reference_sees
+
+pytestmark = pytest.mark.slow  # A7's 500 organisations per back end under ci
 
 ORGANISATIONS = 500
 
@@ -38,13 +39,6 @@ ORGANISATIONS = 500
 def empty(storage: Storage) -> Iterator[Storage]:
     """The back end under test; each example below starts from an empty copy."""
     yield storage
-
-
-def fresh(storage: Storage) -> Storage:
-    if isinstance(storage, SqlStorage):
-        reset_database(storage)
-        return storage
-    return MemoryStorage()
 
 
 def stored_actor(storage: Storage, org: Organisation, index: int) -> Actor:
@@ -57,7 +51,7 @@ def stored_actor(storage: Storage, org: Organisation, index: int) -> Actor:
 
 
 @settings(
-    max_examples=ORGANISATIONS,
+    max_examples=examples(ORGANISATIONS),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -101,7 +95,7 @@ def test_a7_sql_memory_and_reference_agree(empty: Storage, org: Organisation) ->
 
 
 @settings(
-    max_examples=100,
+    max_examples=examples(100),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -247,7 +247,8 @@ class PointUseCases(PolicyUseCases):
         """Spend points, oldest expiry first (V8); one redeem entry per lot drawn on.
 
         Raises:
-            InsufficientPoints: more than is spendable (names ``points``); nothing is stored.
+            ~crmkit.domain.point_ledger.InsufficientPoints: more than is spendable (names
+                ``points``); nothing is stored.
             ValidationError: on ``store`` when the program is store-bound and no store is given.
         """
         ref = _party(role, party)

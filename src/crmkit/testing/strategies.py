@@ -37,6 +37,7 @@ The module needs hypothesis (the ``test`` extra); importing
 
 from __future__ import annotations
 
+import functools
 import string
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -178,10 +179,11 @@ def money(
     The amount has at most ``integer_digits`` digits before the point and at
     most the currency's minor-unit digits after it, so ``m.rounded() == m``.
     """
+    codes = currencies()
 
     @st.composite
     def build(draw: st.DrawFn) -> Money:
-        code = currency if currency is not None else draw(currencies())
+        code = currency if currency is not None else draw(codes)
         amount = _scaled(draw, integer_digits, minor_units(code.upper()), allow_negative)
         return Money(amount, code)
 
@@ -208,21 +210,27 @@ def turkish_text(*, min_words: int = 1, max_words: int = 4) -> st.SearchStrategy
     trailing space, so ``clean_text(t) == t``. Every value holds at least one
     letter from :data:`TURKISH_LETTERS`. At most ``max_words`` × 15 characters.
     """
+    return _turkish_text(min_words, max_words)
+
+
+@functools.cache
+def _turkish_text(min_words: int, max_words: int) -> st.SearchStrategy[str]:
+    # Built once per size: strategies are immutable, and building one inside every draw of a
+    # composite (a company draws several texts) cost more than the examples' storage work.
+    word_lists = st.lists(
+        st.text(alphabet=_WORD_ALPHABET, min_size=1, max_size=12), min_size=min_words, max_size=max_words
+    )
+    letters = st.sampled_from(TURKISH_LETTERS)
+    punctuation = st.sampled_from(_PUNCTUATION)
 
     @st.composite
     def build(draw: st.DrawFn) -> str:
-        words = draw(
-            st.lists(
-                st.text(alphabet=_WORD_ALPHABET, min_size=1, max_size=12),
-                min_size=min_words,
-                max_size=max_words,
-            )
-        )
+        words = draw(word_lists)
         index = draw(st.integers(0, len(words) - 1))
-        words[index] = words[index] + draw(st.sampled_from(TURKISH_LETTERS))
+        words[index] = words[index] + draw(letters)
         if draw(st.booleans()):
             last = len(words) - 1
-            words[last] = words[last] + draw(st.sampled_from(_PUNCTUATION))
+            words[last] = words[last] + draw(punctuation)
         return " ".join(words)
 
     return build()
@@ -258,8 +266,16 @@ def phones() -> st.SearchStrategy[str]:
 
 def emails() -> st.SearchStrategy[str]:
     """Plain ASCII-local-part e-mail addresses on example domains (one with a Turkish IDN)."""
-    local = st.from_regex(r"\A[a-z][a-z0-9]{0,10}(\.[a-z0-9]{1,8})?\Z")
-    return st.builds(lambda a, d: f"{a}@{d}", local, st.sampled_from(_EMAIL_DOMAINS))
+    return _EMAILS
+
+
+_EMAILS = st.builds(
+    lambda a, d: f"{a}@{d}",
+    st.from_regex(r"\A[a-z][a-z0-9]{0,10}(\.[a-z0-9]{1,8})?\Z"),
+    st.sampled_from(_EMAIL_DOMAINS),
+)
+_HASHES = st.from_regex(r"\A[0-9a-f]{64}\Z")
+_LOGINS = st.from_regex(r"\A[a-z][a-z0-9.]{2,15}\Z")
 
 
 def _optional(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
@@ -340,36 +356,37 @@ def companies(
     ``pending_claim_id`` are ``None``: they point at records you must store
     first. ``parent_id`` is taken as given — check C2 yourself when you set it.
     """
+    statuses = st.sampled_from([CompanyStatus.PRE_MEETING, CompanyStatus.IN_TALKS])
+    mails, names, ids, times = _optional(emails()), turkish_text(), company_ids(), aware_datetimes()
+    taxes, phone_nos, segments = _optional(tax_numbers()), _optional(phones()), segmentations()
+    referrals = _optional(references(referred_by_company))
 
     @st.composite
     def build(draw: st.DrawFn) -> Company:
         has_contract = draw(st.booleans())
         has_invoice = draw(st.booleans())
-        if has_contract or has_invoice:
-            status = CompanyStatus.POTENTIAL
-        else:
-            status = draw(st.sampled_from([CompanyStatus.PRE_MEETING, CompanyStatus.IN_TALKS]))
-        email = draw(_optional(emails()))
+        status = CompanyStatus.POTENTIAL if has_contract or has_invoice else draw(statuses)
+        email = draw(mails)
         portal = email is not None and (has_contract or has_invoice) and draw(st.booleans())
         return Company(
-            id=draw(company_ids()),
-            name=draw(turkish_text()),
+            id=draw(ids),
+            name=draw(names),
             type=type if type is not None else draw(st.sampled_from(CompanyType)),
             kind=draw(st.sampled_from(CompanyKind)),
-            registered_at=draw(aware_datetimes()),
+            registered_at=draw(times),
             parent_id=parent_id,
             status=status,
-            tax_no=draw(_optional(tax_numbers())),
+            tax_no=draw(taxes),
             email=email,
-            phone=draw(_optional(phones())),
-            segmentation=draw(segmentations()),
+            phone=draw(phone_nos),
+            segmentation=draw(segments),
             sales_rep_id=sales_rep_id,
             support_rep_id=support_rep_id if sales_rep_id is not None else None,
-            referred_by=draw(_optional(references(referred_by_company))),
+            referred_by=draw(referrals),
             has_contract=has_contract,
             has_invoice=has_invoice,
             portal_username=email if portal else None,
-            portal_password_hash=draw(st.from_regex(r"\A[0-9a-f]{64}\Z")) if portal else None,
+            portal_password_hash=draw(_HASHES) if portal else None,
         )
 
     return build()
@@ -408,35 +425,45 @@ def employees(
         status: force a status; ``None`` draws one (mostly active).
         position: force a position; ``None`` draws one.
     """
+    hires, ids, names = (
+        aware_datetimes(max_value=MAX_DATETIME - timedelta(days=1)),
+        employee_ids(),
+        turkish_text(min_words=2, max_words=3),
+    )
+    departments, mails, phone_nos = (
+        _optional(turkish_text(max_words=2)),
+        _optional(emails()),
+        _optional(phones()),
+    )
+    statuses = st.sampled_from(
+        [EmployeeStatus.ACTIVE] * 2 + [EmployeeStatus.DISMISSED, EmployeeStatus.RESIGNED]
+    )
+    reasons = turkish_text(max_words=4)
 
     @st.composite
     def build(draw: st.DrawFn) -> Employee:
-        hired_at = draw(aware_datetimes(max_value=MAX_DATETIME - timedelta(days=1)))
+        hired_at = draw(hires)
         with_login = draw(st.booleans())
         employee = Employee(
-            id=draw(employee_ids()),
-            name=draw(turkish_text(min_words=2, max_words=3)),
+            id=draw(ids),
+            name=draw(names),
             position=position if position is not None else draw(st.sampled_from(Position)),
             hired_at=hired_at,
             firm_id=firm_id,
-            department=draw(_optional(turkish_text(max_words=2))),
+            department=draw(departments),
             manager_id=manager_id,
-            email=draw(_optional(emails())),
-            phone=draw(_optional(phones())),
-            login=draw(st.from_regex(r"\A[a-z][a-z0-9.]{2,15}\Z")) if with_login else None,
-            password_hash=draw(st.from_regex(r"\A[0-9a-f]{64}\Z")) if with_login else None,
+            email=draw(mails),
+            phone=draw(phone_nos),
+            login=draw(_LOGINS) if with_login else None,
+            password_hash=draw(_HASHES) if with_login else None,
         )
         chosen = status
         if chosen is None:
-            chosen = draw(
-                st.sampled_from(
-                    [EmployeeStatus.ACTIVE] * 2 + [EmployeeStatus.DISMISSED, EmployeeStatus.RESIGNED]
-                )
-            )
+            chosen = draw(statuses)
         if chosen is EmployeeStatus.ACTIVE:
             return employee
         exit_at = draw(aware_datetimes(min_value=hired_at))
-        reason = draw(turkish_text(max_words=4))
+        reason = draw(reasons)
         if chosen is EmployeeStatus.DISMISSED:
             return employee.dismiss(reason, exit_at)
         return employee.resign(reason, exit_at)
@@ -452,24 +479,26 @@ def claims(
     ``decided_by`` is a random id for decided claims; ``company_id`` and
     ``claimant_id`` are random unless given.
     """
+    times, company_ids_, employee_ids_ = aware_datetimes(), company_ids(), employee_ids()
+    reasons = turkish_text(max_words=5)
 
     @st.composite
     def build(draw: st.DrawFn) -> Claim:
-        requested_at = draw(aware_datetimes())
+        requested_at = draw(times)
         claim = Claim(
             id=ClaimId(draw(st.uuids(version=4))),
-            company_id=company_id if company_id is not None else draw(company_ids()),
-            claimant_id=claimant_id if claimant_id is not None else draw(employee_ids()),
+            company_id=company_id if company_id is not None else draw(company_ids_),
+            claimant_id=claimant_id if claimant_id is not None else draw(employee_ids_),
             requested_at=requested_at,
         )
         outcome = draw(st.sampled_from(ClaimStatus))
         if outcome is ClaimStatus.PENDING:
             return claim
-        by = draw(employee_ids())
+        by = draw(employee_ids_)
         at = draw(aware_datetimes(min_value=requested_at))
         if outcome is ClaimStatus.APPROVED:
             return claim.approve(by, at)
-        return claim.reject(by, at, draw(turkish_text(max_words=5)))
+        return claim.reject(by, at, draw(reasons))
 
     return build()
 

@@ -14,7 +14,7 @@ import pytest
 
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.sqlalchemy.testing import reset_database
-from crmkit.testing.backends import ENV_URLS, BackendUnavailable, backend_url
+from crmkit.testing.backends import ENV_URLS, BackendUnavailable, backend_url, prepared_url
 from crmkit.testing.clock import FixedClock
 
 SQL_BACKENDS = ("sqlite", "postgresql", "mysql")
@@ -26,15 +26,14 @@ def sql_storage(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedCloc
 
     Built directly (as :func:`crmkit.testing.backends.make_storage` does, minus
     the plugin lookup, which ``test_storage`` covers) so these tests depend on
-    this adapter alone.
+    this adapter alone; the schema comes from the per-process template.
     """
     try:
-        url = backend_url(request.param, tmp_path)
+        url = prepared_url(request.param, tmp_path)
     except BackendUnavailable as exc:
         pytest.skip(str(exc))
     storage = SqlStorage(url, clock=clock)
     try:
-        storage.migrate()
         if request.param in ENV_URLS:
             reset_database(storage)
         yield storage

@@ -739,7 +739,8 @@ class UblInvoiceSource:
         """Yield one record per file after the cursor ``since``, parsing lazily.
 
         Raises:
-            ValidationError: ``since`` names no file of a file list.
+            ValidationError: ``since`` names no file of a file list, or is no XML file name
+                (a folder resumes after a name even once its file is gone).
         """
         with maybe_fewer_collections(self.fewer_collections):
             yield from self._read(since)
@@ -748,6 +749,10 @@ class UblInvoiceSource:
         entries = self._entries()
         if since is not None:
             if self._folder is not None:
+                # a folder resumes after a name even once that file is gone; a since that is no
+                # file name at all was never a cursor of this source (ports.invoices: naming since)
+                if not since.lower().endswith(".xml") or any(c in since for c in "/\\\x00"):
+                    raise ValidationError("since", f"{since!r} is not an XML file name of {self.url}")
                 entries = [(name, path) for name, path in entries if name > since]
             else:
                 names = [name for name, _ in entries]

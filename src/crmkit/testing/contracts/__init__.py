@@ -1,4 +1,4 @@
-"""Contract suites every storage and document-store adapter must pass (SPEC §9).
+"""Contract suites every adapter must pass: storage, documents, messaging, invoices (SPEC §9).
 
 The suites are plain classes whose names do not start with ``Test``, so
 pytest does not collect them where they are defined. An adapter's test
@@ -37,20 +37,23 @@ Fixtures the suites expect:
 * ``storage`` — a migrated, empty :class:`~crmkit.ports.storage.Storage`,
   closed by the fixture afterwards: the storage suites, and also
   :class:`OutboxRepositoryContract`, :class:`InvoiceRepositoryContract`,
-  :class:`InteractionStorageContract` and :class:`TerritoryContract`;
+  :class:`InteractionStorageContract`, :class:`TerritoryContract`,
+  :class:`PointRepositoryContract`, :class:`MarketingRepositoryContract` and
+  :class:`ConsentRepositoryContract`;
 * ``document_store`` — an empty :class:`~crmkit.ports.documents.DocumentStore`
   (:class:`DocumentStoreContract`);
-* ``gateway`` and ``inbound_callback`` — an SMS gateway talking to a local
-  emulator of its provider, and the ``(body, headers)`` of an inbound SMS
-  reading ``PUAN`` from ``+905321234567`` (:class:`SmsGatewayContract`);
+* ``gateway``, ``inbound_callback`` and ``provider`` (a recording peer,
+  :class:`SmsProvider`) — :class:`SmsGatewayContract`, see
+  :mod:`crmkit.testing.contracts.sms`;
 * ``sender`` and ``delivered`` — an e-mail sender and a callable returning
   what arrived (:class:`EmailSenderContract`);
-* ``invoice_source`` — a source holding at least three readable invoices
-  (:class:`InvoiceSourceContract`).
+* ``invoice_source``, ``source_of``, ``source_with_a_bad_record``,
+  ``source_with_a_return`` and ``unopenable_source`` —
+  :class:`InvoiceSourceContract`, see :mod:`crmkit.testing.contracts.invoices`.
 
-Their modules say more (``crmkit.testing.contracts.messaging``,
-``crmkit.testing.contracts.invoices``); the plugin guide
-(``docs/plugins.md``) binds them step by step.
+Each suite is judged by what it catches: :mod:`crmkit.testing.mutants` holds
+the broken adapters it must fail (wrap your own adapter in one to watch the
+suite bite). The plugin guide (``docs/plugins.md``) binds them step by step.
 
 Each test names the SPEC rule it guards (C1 … C12, §9), so a failure says
 which promise of the port an adapter breaks. Records are stored parent
@@ -65,14 +68,12 @@ from crmkit.testing.contracts.documents import DocumentStoreContract
 from crmkit.testing.contracts.interactions import InteractionStorageContract
 from crmkit.testing.contracts.invoice_storage import InvoiceRepositoryContract
 from crmkit.testing.contracts.invoices import InvoiceSourceContract
-from crmkit.testing.contracts.messaging import (
-    EmailSenderContract,
-    OutboxRepositoryContract,
-    SmsGatewayContract,
-)
+from crmkit.testing.contracts.marketing import ConsentRepositoryContract, MarketingRepositoryContract
+from crmkit.testing.contracts.messaging import EmailSenderContract, OutboxRepositoryContract
 from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
 from crmkit.testing.contracts.points import PointRepositoryContract
 from crmkit.testing.contracts.round_trip import RoundTripContract
+from crmkit.testing.contracts.sms import SmsGatewayContract, SmsProvider
 from crmkit.testing.contracts.targets import CustomerCodeContract, TargetContract
 from crmkit.testing.contracts.territory import TerritoryContract
 from crmkit.testing.contracts.unit_of_work import UnitOfWorkContract
@@ -81,6 +82,7 @@ __all__ = [
     "AuditLogContract",
     "ClaimRepositoryContract",
     "CompanyRepositoryContract",
+    "ConsentRepositoryContract",
     "ContactRepositoryContract",
     "CustomerCodeContract",
     "DocumentStoreContract",
@@ -89,11 +91,13 @@ __all__ = [
     "InteractionStorageContract",
     "InvoiceRepositoryContract",
     "InvoiceSourceContract",
+    "MarketingRepositoryContract",
     "OutboxRepositoryContract",
     "PickListRepositoryContract",
     "PointRepositoryContract",
     "RoundTripContract",
     "SmsGatewayContract",
+    "SmsProvider",
     "TargetContract",
     "TerritoryContract",
     "UnitOfWorkContract",

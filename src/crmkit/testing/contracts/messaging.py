@@ -1,4 +1,4 @@
-"""Contract suites for the messaging ports: SMS gateways and e-mail senders (SPEC §9).
+"""Contract suites for the messaging ports: SMS, e-mail, the outbox and consents (SPEC §9, M2, M3).
 
 Bind them like the storage suites, by subclassing under a ``Test*`` name and
 giving the fixtures they need::
@@ -17,12 +17,18 @@ giving the fixtures they need::
             # a webhook body the provider sends for "PUAN" from +905321234567
             return b'{"from": "905321234567", "text": "PUAN"}', {"Content-Type": "application/json"}
 
+        @pytest.fixture
+        def provider(self, httpserver):       # the emulator, seen as an SmsProvider
+            ...
+
 Fixtures:
 
-* ``SmsGatewayContract``: ``gateway`` (an :class:`~crmkit.ports.messaging.SmsGateway`
-  whose provider accepts every message to valid numbers — a local emulator),
+* ``SmsGatewayContract`` (defined in :mod:`crmkit.testing.contracts.sms`):
+  ``gateway`` (an :class:`~crmkit.ports.messaging.SmsGateway` whose provider
+  accepts every message to valid numbers — a local emulator),
   ``inbound_callback`` (``(body, headers)`` of an inbound SMS reading ``PUAN``
-  from ``+905321234567``).
+  from ``+905321234567``) and ``provider`` (the emulator as a recording peer,
+  :class:`~crmkit.testing.contracts.SmsProvider`).
 * ``OutboxRepositoryContract``: ``storage`` (a migrated, empty storage), as
   the storage suites.
 * ``EmailSenderContract``: ``sender`` (an :class:`~crmkit.ports.messaging.EmailSender`)
@@ -33,13 +39,13 @@ Fixtures:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
 
-from crmkit.domain.errors import Duplicate, NotFound, ValidationError
+from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.messaging import (
     BackoffPolicy,
     Channel,
@@ -53,80 +59,16 @@ from crmkit.domain.messaging import (
 )
 from crmkit.ports.messaging import (
     Attachment,
-    DeliveryReport,
     EmailMessage,
     EmailSender,
-    InboundSms,
-    SmsGateway,
-    SmsMessage,
 )
 from crmkit.ports.storage import Storage
 
-__all__ = ["EmailSenderContract", "OutboxRepositoryContract", "SmsGatewayContract", "outbox_sms"]
-
-TO = "+905321234567"
-
-
-class SmsGatewayContract:
-    """What every :class:`~crmkit.ports.messaging.SmsGateway` promises (SPEC §9; docs/plugins.md).
-
-    Sending, asking a message's status, and parsing the provider's callbacks.
-    """
-
-    def test_is_an_sms_gateway(self, gateway: SmsGateway) -> None:
-        """§9: the adapter satisfies the port, ``idempotent`` included."""
-        assert isinstance(gateway, SmsGateway)
-        assert isinstance(gateway.idempotent, bool)
-
-    def test_send_returns_a_provider_id_per_message(self, gateway: SmsGateway) -> None:
-        """Item 1: every send returns the provider's own, distinct message id."""
-        first = gateway.send(SmsMessage(TO, "Randevunuz yarın 10:00", key="k-1"))
-        second = gateway.send(SmsMessage(TO, "Randevunuz yarın 11:00", key="k-2"))
-        assert isinstance(first, str) and first
-        assert isinstance(second, str) and second
-        assert first != second
-
-    def test_turkish_long_and_commercial_texts_are_accepted(self, gateway: SmsGateway) -> None:
-        """Item 1, M3: UCS-2 text over one part, and a commercial message with its İYS type."""
-        long_text = "Şubat kampanyası: " + "ğüşiöç " * 30
-        assert gateway.send(SmsMessage(TO, long_text, key="k-long"))
-        commercial = SmsMessage(
-            TO, "Kampanya", key="k-c", kind=MessageKind.COMMERCIAL, recipient_type="TACIR"
-        )
-        assert gateway.send(commercial)
-
-    def test_status_of_a_sent_message_names_it(self, gateway: SmsGateway) -> None:
-        """Item 1: status is asked by the id :meth:`~crmkit.ports.messaging.SmsGateway.send` returned."""
-        provider_id = gateway.send(SmsMessage(TO, "Puanınız: 120", key="k-status"))
-        report = gateway.status(provider_id)
-        assert isinstance(report, DeliveryReport)
-        assert report.provider_id == provider_id
-        assert report.raw_status != ""
-
-    def test_status_of_an_unknown_message_is_not_found(self, gateway: SmsGateway) -> None:
-        """Item 1: an id the provider never issued raises NotFound."""
-        with pytest.raises(NotFound):
-            gateway.status("999999999")
-
-    def test_inbound_callback_is_parsed_to_e164(
-        self, gateway: SmsGateway, inbound_callback: tuple[bytes, Mapping[str, str]]
-    ) -> None:
-        """Item 5: an inbound webhook becomes an InboundSms with an E.164 sender."""
-        body, headers = inbound_callback
-        items = gateway.parse_callback(body, headers)
-        inbound = [item for item in items if isinstance(item, InboundSms)]
-        assert len(inbound) == 1
-        assert inbound[0].sender == TO
-        assert inbound[0].text.strip() == "PUAN"
-
-    def test_a_foreign_callback_is_refused(self, gateway: SmsGateway) -> None:
-        """Item 1: a body that is not this provider's callback raises ValidationError."""
-        with pytest.raises(ValidationError):
-            gateway.parse_callback(b"\x00 not a callback \x00", {})
+__all__ = ["EmailSenderContract", "OutboxRepositoryContract", "outbox_sms"]
 
 
 class EmailSenderContract:
-    """What every :class:`~crmkit.ports.messaging.EmailSender` promises (SPEC §9).
+    """What every :class:`~crmkit.ports.messaging.EmailSender` promises (SPEC §9 "E-mail").
 
     UTF-8 text and names intact, attachments byte for byte, one delivery per send.
     """
@@ -138,7 +80,7 @@ class EmailSenderContract:
     def test_utf8_subject_body_and_name_arrive_intact(
         self, sender: EmailSender, delivered: Callable[[], list[EmailMessage]]
     ) -> None:
-        """Item 4: Turkish subject, body and display name survive the trip."""
+        """§9 E-mail: Turkish subject, body and display name survive the trip."""
         message = EmailMessage(
             "Ayşe Yılmaz <ayse@example.com.tr>",
             "Şubat teklifi — İğne",
@@ -155,7 +97,7 @@ class EmailSenderContract:
     def test_attachments_arrive_byte_for_byte(
         self, sender: EmailSender, delivered: Callable[[], list[EmailMessage]]
     ) -> None:
-        """Item 4: attachments keep their name, type and exact bytes."""
+        """§9 E-mail: attachments keep their name, type and exact bytes."""
         pdf = Attachment("teklif-şubat.pdf", "application/pdf", bytes(range(256)) * 4)
         csv = Attachment("liste.csv", "text/csv", "ad;şehir\nAyşe;İzmir\n".encode())
         sender.send(EmailMessage("ali@example.com", "Ekler", "İki ek.", [pdf, csv]))
@@ -198,7 +140,7 @@ def outbox_sms(
 
 
 class OutboxRepositoryContract:
-    """What ``uow.outbox`` and ``uow.consents`` of every storage must do (SPEC §9, M3).
+    """What ``uow.outbox`` and ``uow.consents`` of every storage must do (SPEC §9 outbox, M3 consent).
 
     Needs a ``storage`` fixture: a migrated, empty storage.
     """
@@ -209,7 +151,7 @@ class OutboxRepositoryContract:
             uow.commit()
 
     def test_added_messages_read_back_equal(self, storage: Storage) -> None:
-        """Item 2: a committed message reads back as written, by id and by key."""
+        """§9 outbox: a committed message reads back as written, by id and by key."""
         message = attrs.evolve(outbox_sms(1), subject="", contact_id=uuid.UUID(int=7), recipient_type="TACIR")
         self._add(storage, message, outbox_sms(2))
         with storage.unit_of_work() as uow:
@@ -222,7 +164,7 @@ class OutboxRepositoryContract:
                 uow.outbox.get(uuid.UUID(int=1))
 
     def test_a_rolled_back_change_enqueues_nothing(self, storage: Storage) -> None:
-        """§9, item 2: leaving the unit of work without committing discards its messages."""
+        """§9 outbox (same transaction as the change): leaving without commit discards its messages."""
         with storage.unit_of_work() as uow:
             uow.outbox.add(outbox_sms(1))
         with pytest.raises(RuntimeError), storage.unit_of_work() as uow:
@@ -233,7 +175,7 @@ class OutboxRepositoryContract:
             assert uow.outbox.claim("t", _T0 + timedelta(days=1), _LEASE, 10) == []
 
     def test_idempotency_keys_are_unique(self, storage: Storage) -> None:
-        """Item 2: a second message with the same idempotency key is refused, naming ``key``."""
+        """§9 outbox: a second message with the same idempotency key is refused, naming ``key``."""
         self._add(storage, outbox_sms(1))
         with storage.unit_of_work() as uow:
             with pytest.raises(Duplicate) as raised:
@@ -244,7 +186,7 @@ class OutboxRepositoryContract:
             assert by_id.value.field == "id"
 
     def test_claim_takes_due_messages_oldest_first(self, storage: Storage) -> None:
-        """Item 2: only due messages are claimed, oldest due first, one attempt more, under the token."""
+        """§9 outbox: only due messages are claimed, oldest due first, one attempt more, under the token."""
         late = outbox_sms(3, due=_T0 + timedelta(hours=1))
         self._add(storage, late, outbox_sms(2), outbox_sms(1))
         now = _T0 + timedelta(minutes=1)
@@ -259,7 +201,7 @@ class OutboxRepositoryContract:
             assert uow.outbox.claim("tok-B", now, _LEASE, 10) == []
 
     def test_limit_and_disjoint_claims(self, storage: Storage) -> None:
-        """Item 2: successive claims never hand out a message twice."""
+        """§9 outbox: successive claims never hand out a message twice."""
         self._add(storage, *(outbox_sms(n) for n in range(1, 8)))
         now = _T0 + timedelta(minutes=1)
         seen: list[str] = []
@@ -272,7 +214,7 @@ class OutboxRepositoryContract:
         assert len(seen) == len(set(seen))
 
     def test_a_lapsed_claim_is_claimed_again_as_uncertain(self, storage: Storage) -> None:
-        """Item 2: a crashed dispatcher's claim lapses; the retry counts the lost attempt as uncertain."""
+        """§9 outbox: a crashed dispatcher's claim lapses; the retry counts the lost attempt as uncertain."""
         self._add(storage, outbox_sms(1))
         with storage.unit_of_work() as uow:
             uow.outbox.claim("dead-worker", _T0 + timedelta(seconds=5), _LEASE, 10)
@@ -284,7 +226,7 @@ class OutboxRepositoryContract:
         assert (again.attempts, again.uncertain_attempts, again.claim) == (2, 1, "new-worker")
 
     def test_a_claim_returns_what_claim_for_makes_lapsed_claims_first(self, storage: Storage) -> None:
-        """Item 2: lapsed claims come before pending messages, each exactly as ``claim_for`` makes it.
+        """§9 outbox: lapsed claims come before pending messages, each exactly as ``claim_for`` makes it.
 
         What the claim returns is what it stored.
         """
@@ -305,7 +247,7 @@ class OutboxRepositoryContract:
             assert [uow.outbox.get(m.id) for m in claimed] == claimed
 
     def test_finish_writes_outcomes_only_under_the_live_claim(self, storage: Storage) -> None:
-        """Item 2: outcomes of a lapsed claim are refused and reported lost."""
+        """§9 outbox: outcomes of a lapsed claim are refused and reported lost."""
         self._add(storage, outbox_sms(1), outbox_sms(2))
         now = _T0 + timedelta(seconds=5)
         with storage.unit_of_work() as uow:
@@ -327,7 +269,7 @@ class OutboxRepositoryContract:
             assert [m.key for m in uow.outbox.list(OutboxState.SENT)] == ["msg-1"]
 
     def test_copies_of_a_template_equal_the_evolved_messages(self, storage: Storage) -> None:
-        """Item 9: ``add_copies`` stores what ``add_many`` of the evolved template would, attachments too."""
+        """M2, §9 outbox: ``add_copies`` stores what ``add_many`` of the evolved template would."""
         template = attrs.evolve(outbox_sms(1), campaign_id=uuid.UUID(int=99), recipient_type="TACIR")
         copies = [
             (uuid.UUID(int=10 + n), f"c-{n}", f"+90533{n:07d}", uuid.UUID(int=50 + n)) for n in range(3)
@@ -351,7 +293,7 @@ class OutboxRepositoryContract:
             )
 
     def test_copies_are_all_or_nothing(self, storage: Storage) -> None:
-        """Item 9: one taken key refuses the whole batch of copies, naming ``key``."""
+        """M2, §9 outbox: one taken key refuses the whole batch of copies, naming ``key``."""
         self._add(storage, outbox_sms(1))
         copies = [
             (uuid.UUID(int=10), "fresh", "+905330000001", None),
@@ -366,7 +308,7 @@ class OutboxRepositoryContract:
             assert uow.outbox.count() == 1 and uow.outbox.by_key("fresh") is None
 
     def test_each_distinct_attachment_content_is_stored_once(self, storage: Storage) -> None:
-        """Items 2, 7 (M2): equal bytes are stored once, for copies and single messages alike.
+        """M2, §9 outbox: equal bytes are stored once, for copies and single messages alike.
 
         A rollback keeps none of the contents it added; ``stored_files`` counts distinct
         contents and their bytes, this unit of work's included.
@@ -402,7 +344,7 @@ class OutboxRepositoryContract:
             assert [m.attachments for m in uow.outbox.list()] == [mail.attachments] * 4 + [other.attachments]
 
     def test_failed_and_dead_outcomes_round_trip(self, storage: Storage) -> None:
-        """Item 2: a retried message is pending with its error and due time; a dead one stays dead."""
+        """§9 outbox: a retried message is pending with its error and due time; a dead one stays dead."""
         self._add(storage, outbox_sms(1), outbox_sms(2))
         now = _T0 + timedelta(seconds=5)
         policy = BackoffPolicy(base=timedelta(seconds=10), max_attempts=3)

@@ -1,7 +1,7 @@
 """Netgsm, İleti Merkezi and Twilio against local emulations of their HTTP APIs (issue 6 item 3).
 
-Every gateway passes :class:`SmsGatewayContract`; the provider-specific tests
-check the request format, the İYS fields (M3), error-code classification
+Every gateway passes :class:`SmsGatewayContract` (bound in ``tests/contracts/test_messaging.py``);
+the provider-specific tests here check the request format, the İYS fields (M3), error-code classification
 (temporary vs permanent) and that credentials never leak into errors or reprs.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -25,20 +24,19 @@ from crmkit.hookspecs import AdapterContext
 from crmkit.plugins import Plugins, make_plugin_manager
 from crmkit.ports.messaging import DeliveryReport, DeliveryStatus, InboundSms, SmsMessage
 from crmkit.testing import FixedClock, SequentialIds
-from crmkit.testing.contracts.messaging import SmsGatewayContract
 from tests.messaging.emulators import IletiMerkeziEmulator, NetgsmEmulator, TwilioEmulator
 
 SECRET = "s3cr3t-Ş%pw"
 TO = "+905321234567"
 
 
-def _netgsm(server: HTTPServer, **options: str) -> tuple[NetgsmGateway, NetgsmEmulator]:
+def netgsm(server: HTTPServer, **options: str) -> tuple[NetgsmGateway, NetgsmEmulator]:
     emulator = NetgsmEmulator(server, "8503001122", SECRET).install()
     query = urlencode({"sender": "CRMKIT", "base_url": emulator.base_url, "timeout": "5", **options})
     return NetgsmGateway.from_url(f"netgsm://8503001122:{quote(SECRET, safe='')}@?{query}"), emulator
 
 
-def _ileti(server: HTTPServer, **options: str) -> tuple[IletiMerkeziGateway, IletiMerkeziEmulator]:
+def ileti(server: HTTPServer, **options: str) -> tuple[IletiMerkeziGateway, IletiMerkeziEmulator]:
     emulator = IletiMerkeziEmulator(server, "apikey123", SECRET).install()
     query = urlencode({"sender": "APITEST", "base_url": emulator.base_url, **options})
     url = f"iletimerkezi://apikey123:{quote(SECRET, safe='')}@?{query}"
@@ -48,56 +46,16 @@ def _ileti(server: HTTPServer, **options: str) -> tuple[IletiMerkeziGateway, Ile
 SID = "AC" + "0" * 32
 
 
-def _twilio(server: HTTPServer, **options: str) -> tuple[TwilioGateway, TwilioEmulator]:
+def twilio(server: HTTPServer, **options: str) -> tuple[TwilioGateway, TwilioEmulator]:
     emulator = TwilioEmulator(server, SID, SECRET).install()
     query = urlencode({"from": "+15005550006", "base_url": emulator.base_url, **options})
     return TwilioGateway.from_url(f"twilio://{SID}:{quote(SECRET, safe='')}@?{query}"), emulator
 
 
-# -- the contract, on each provider -------------------------------------------------------
-class TestNetgsmContract(SmsGatewayContract):
-    @pytest.fixture
-    def gateway(self, httpserver: HTTPServer) -> NetgsmGateway:
-        return _netgsm(httpserver)[0]
-
-    @pytest.fixture
-    def inbound_callback(self) -> tuple[bytes, Mapping[str, str]]:
-        body = urlencode({"gsmno": "905321234567", "msg": "PUAN", "msgheader": "CRMKIT"}).encode()
-        return body, {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-class TestIletiMerkeziContract(SmsGatewayContract):
-    @pytest.fixture
-    def gateway(self, httpserver: HTTPServer) -> IletiMerkeziGateway:
-        return _ileti(httpserver)[0]
-
-    @pytest.fixture
-    def inbound_callback(self) -> tuple[bytes, Mapping[str, str]]:
-        body = json.dumps({"inbound": {"from": "5321234567", "message": "PUAN"}}).encode()
-        return body, {"Content-Type": "application/json"}
-
-
-class TestTwilioContract(SmsGatewayContract):
-    @pytest.fixture
-    def gateway(self, httpserver: HTTPServer) -> TwilioGateway:
-        return _twilio(httpserver)[0]
-
-    @pytest.fixture
-    def inbound_callback(self) -> tuple[bytes, Mapping[str, str]]:
-        form = {
-            "MessageSid": "SM1",
-            "From": TO,
-            "To": "+15005550006",
-            "Body": "PUAN",
-            "SmsStatus": "received",
-        }
-        return urlencode(form).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
-
-
 # -- Netgsm -------------------------------------------------------------------------------
 def test_netgsm_request_format_and_iys_fields(httpserver: HTTPServer) -> None:
     """Item 3 + M3: JSON body, digits-only number, TR encoding for UCS-2, iysfilter 0/11/12."""
-    gateway, emulator = _netgsm(httpserver)
+    gateway, emulator = netgsm(httpserver)
     jobid = gateway.send(SmsMessage(TO, "Merhaba"))
     gateway.send(SmsMessage(TO, "Kampanya şubat", kind=MessageKind.COMMERCIAL))
     gateway.send(SmsMessage(TO, "Bayi kampanyası", kind=MessageKind.COMMERCIAL, recipient_type="TACIR"))
@@ -115,7 +73,7 @@ def test_netgsm_request_format_and_iys_fields(httpserver: HTTPServer) -> None:
 
 def test_netgsm_encoding_option_forces_tr(httpserver: HTTPServer) -> None:
     """Item 3: the uncertain encoding detail is configurable (encoding=TR|none|auto)."""
-    gateway, emulator = _netgsm(httpserver, encoding="TR")
+    gateway, emulator = netgsm(httpserver, encoding="TR")
     gateway.send(SmsMessage(TO, "Merhaba"))
     assert emulator.sent[0].body["encoding"] == "TR"
 
@@ -139,7 +97,7 @@ def test_netgsm_error_codes_are_classified(
     httpserver: HTTPServer, code: str, status: int, permanent: bool
 ) -> None:
     """Item 3: each Netgsm error code is a temporary or a permanent failure."""
-    gateway, emulator = _netgsm(httpserver)
+    gateway, emulator = netgsm(httpserver)
     emulator.fail_next.append((code, status))
     with pytest.raises(DeliveryFailed) as raised:
         gateway.send(SmsMessage(TO, "x"))
@@ -150,7 +108,7 @@ def test_netgsm_error_codes_are_classified(
 
 def test_netgsm_codes_are_overridable_from_the_url(httpserver: HTTPServer) -> None:
     """Item 3: where the classification is uncertain the URL can change it."""
-    gateway, emulator = _netgsm(httpserver, permanent="30", temporary="40")
+    gateway, emulator = netgsm(httpserver, permanent="30", temporary="40")
     emulator.fail_next += [("30", 406), ("40", 200)]
     with pytest.raises(DeliveryFailed) as first:
         gateway.send(SmsMessage(TO, "x"))
@@ -173,7 +131,7 @@ def test_netgsm_wrong_password_is_a_temporary_failure_without_the_secret(httpser
 
 def test_netgsm_delivery_report_callback(httpserver: HTTPServer) -> None:
     """Item 3: a pushed report with Netgsm's codes (0 pending, 1 delivered, 2 expired, others failed)."""
-    gateway, _ = _netgsm(httpserver)
+    gateway, _ = netgsm(httpserver)
     body = json.dumps(
         [
             {"jobid": "17", "status": "1", "telno": "905321234567"},
@@ -195,7 +153,7 @@ def test_netgsm_delivery_report_callback(httpserver: HTTPServer) -> None:
 # -- İleti Merkezi ------------------------------------------------------------------------
 def test_iletimerkezi_request_format_spells_receipents(httpserver: HTTPServer) -> None:
     """Item 3 + M3: the literal 'receipents' key, national numbers, iys/iysList for commercial SMS."""
-    gateway, emulator = _ileti(httpserver)
+    gateway, emulator = ileti(httpserver)
     order_id = gateway.send(SmsMessage(TO, "Randevu hatırlatma"))
     gateway.send(SmsMessage(TO, "Kampanya", kind=MessageKind.COMMERCIAL, recipient_type="TACIR"))
     first, second = (s.body["request"] for s in emulator.sent)
@@ -210,7 +168,7 @@ def test_iletimerkezi_request_format_spells_receipents(httpserver: HTTPServer) -
 
 
 def test_iletimerkezi_international_numbers_option(httpserver: HTTPServer) -> None:
-    gateway, emulator = _ileti(httpserver, numbers="international")
+    gateway, emulator = ileti(httpserver, numbers="international")
     gateway.send(SmsMessage(TO, "x"))
     assert emulator.sent[0].to == "905321234567"
 
@@ -231,7 +189,7 @@ def test_iletimerkezi_international_numbers_option(httpserver: HTTPServer) -> No
 )
 def test_iletimerkezi_error_codes_are_classified(httpserver: HTTPServer, code: str, permanent: bool) -> None:
     """Item 3: İleti Merkezi's status codes (mirrored in the HTTP status) map to temporary/permanent."""
-    gateway, emulator = _ileti(httpserver)
+    gateway, emulator = ileti(httpserver)
     emulator.fail_next.append((code, int(code)))
     with pytest.raises(DeliveryFailed) as raised:
         gateway.send(SmsMessage(TO, "x"))
@@ -239,7 +197,7 @@ def test_iletimerkezi_error_codes_are_classified(httpserver: HTTPServer, code: s
 
 
 def test_iletimerkezi_report_and_webhook(httpserver: HTTPServer) -> None:
-    gateway, _ = _ileti(httpserver)
+    gateway, _ = ileti(httpserver)
     order_id = gateway.send(SmsMessage(TO, "x"))
     report = gateway.status(order_id)
     assert (report.status, report.raw_status, report.recipient) == (DeliveryStatus.DELIVERED, "111", TO)
@@ -251,7 +209,7 @@ def test_iletimerkezi_report_and_webhook(httpserver: HTTPServer) -> None:
 # -- Twilio -------------------------------------------------------------------------------
 def test_twilio_form_request_and_basic_auth(httpserver: HTTPServer) -> None:
     """Item 3: form-encoded To/From/Body/StatusCallback with Basic auth by account SID."""
-    gateway, emulator = _twilio(httpserver, status_callback="https://crm.example.com/sms/status")
+    gateway, emulator = twilio(httpserver, status_callback="https://crm.example.com/sms/status")
     sid = gateway.send(SmsMessage(TO, "Puanınız 120"))
     assert sid.startswith("SM") and len(sid) == 34
     assert emulator.sent[0].body == {
@@ -289,7 +247,7 @@ def test_twilio_error_codes_are_classified(
     httpserver: HTTPServer, code: str, status: int, permanent: bool
 ) -> None:
     """Item 3: Twilio error codes and HTTP statuses map to temporary/permanent."""
-    gateway, emulator = _twilio(httpserver)
+    gateway, emulator = twilio(httpserver)
     emulator.fail_next.append((code, status))
     with pytest.raises(DeliveryFailed) as raised:
         gateway.send(SmsMessage(TO, "x"))
@@ -299,7 +257,7 @@ def test_twilio_error_codes_are_classified(
 def test_twilio_status_callback_with_signature(httpserver: HTTPServer) -> None:
     """Item 3: status callbacks are parsed; with webhook_url set, a forged signature is refused."""
     hook_url = "https://crm.example.com/sms/status"
-    gateway, _ = _twilio(httpserver, webhook_url=hook_url)
+    gateway, _ = twilio(httpserver, webhook_url=hook_url)
     form = {"MessageSid": "SM42", "MessageStatus": "undelivered", "ErrorCode": "30003", "To": TO}
     body = urlencode(form).encode()
     good = {"X-Twilio-Signature": twilio_signature(SECRET, hook_url, form)}

@@ -1,24 +1,26 @@
-"""The SMTP sender against a real aiosmtpd server on 127.0.0.1 (issue 6 item 4)."""
+"""The SMTP sender against a real aiosmtpd server on 127.0.0.1 (issue 6 item 4).
+
+Its contract bindings (STARTTLS + AUTH, implicit TLS) are in ``tests/contracts/test_messaging.py``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from crmkit.adapters.console import ConsoleEmailSender
-from crmkit.adapters.email.smtp import SmtpEmailSender
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.messaging import DeliveryFailed
-from crmkit.domain.settings import Settings
-from crmkit.hookspecs import AdapterContext
-from crmkit.plugins import Plugins, make_plugin_manager
 from crmkit.ports.messaging import Attachment, EmailMessage
-from crmkit.testing import FixedClock, SequentialIds
-from crmkit.testing.contracts.messaging import EmailSenderContract
-from tests.messaging.smtp_server import PASSWORD, USER, Inbox, free_port, make_certificate, smtp_server
+from tests.messaging.smtp_server import (
+    PASSWORD,
+    USER,
+    free_port,
+    make_certificate,
+    smtp_sender,
+    smtp_server,
+)
 
 FROM = quote("CRM Satış <crm@example.com.tr>")
 
@@ -28,67 +30,12 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
-def _plugins() -> tuple[Plugins, AdapterContext]:
-    return Plugins(make_plugin_manager(load_entrypoints=False)), AdapterContext(
-        FixedClock(), SequentialIds(), Settings()
-    )
-
-
-def _sender(url: str) -> SmtpEmailSender:
-    plugins, context = _plugins()
-    sender = plugins.build("email", url, context)
-    assert isinstance(sender, SmtpEmailSender)
-    return sender
-
-
-# -- the contract on STARTTLS + AUTH, on implicit TLS, and on the console sender ------------
-class TestSmtpStarttlsContract(EmailSenderContract):
-    @pytest.fixture
-    def server(self, certificate: tuple[Path, Path]) -> Iterator[tuple[Inbox, int]]:
-        with smtp_server(certificate=certificate, auth=True) as running:
-            yield running
-
-    @pytest.fixture
-    def sender(self, server: tuple[Inbox, int], certificate: tuple[Path, Path]) -> SmtpEmailSender:
-        _, port = server
-        cafile = quote(str(certificate[0]))
-        return _sender(f"smtp://{USER}:{quote(PASSWORD)}@127.0.0.1:{port}?from={FROM}&cafile={cafile}")
-
-    @pytest.fixture
-    def delivered(self, server: tuple[Inbox, int]) -> Callable[[], list[EmailMessage]]:
-        return server[0].messages
-
-
-class TestSmtpsContract(TestSmtpStarttlsContract):
-    @pytest.fixture
-    def server(self, certificate: tuple[Path, Path]) -> Iterator[tuple[Inbox, int]]:
-        with smtp_server(certificate=certificate, implicit_tls=True) as running:
-            yield running
-
-    @pytest.fixture
-    def sender(self, server: tuple[Inbox, int], certificate: tuple[Path, Path]) -> SmtpEmailSender:
-        cafile = quote(str(certificate[0]))
-        return _sender(f"smtps://127.0.0.1:{server[1]}?from={FROM}&cafile={cafile}")
-
-
-class TestConsoleEmailContract(EmailSenderContract):
-    @pytest.fixture
-    def sender(self) -> ConsoleEmailSender:
-        import io
-
-        return ConsoleEmailSender(io.StringIO())
-
-    @pytest.fixture
-    def delivered(self, sender: ConsoleEmailSender) -> Callable[[], list[EmailMessage]]:
-        return lambda: [s.message for s in sender.sent]
-
-
 # -- headers, envelope, encodings ---------------------------------------------------------
 def test_headers_envelope_and_encoded_words(certificate: tuple[Path, Path]) -> None:
     """Item 4: RFC 2047 subject/name on the wire, envelope from/to, Message-ID from the key."""
     with smtp_server(certificate=certificate, auth=True) as (inbox, port):
         url = f"smtp://{USER}:{quote(PASSWORD)}@127.0.0.1:{port}?from={FROM}&cafile={quote(str(certificate[0]))}"
-        sender = _sender(url)
+        sender = smtp_sender(url)
         pdf = Attachment("fiyat listesi — İzmir.pdf", "application/pdf", b"%PDF-1.7\n\xff\x00binary")
         message_id = sender.send(
             EmailMessage(
@@ -111,12 +58,12 @@ def test_headers_envelope_and_encoded_words(certificate: tuple[Path, Path]) -> N
 def test_starttls_required_refuses_a_plain_server() -> None:
     """Item 4: with starttls=required (the default) nothing goes in the clear."""
     with smtp_server() as (inbox, port):
-        sender = _sender(f"smtp://127.0.0.1:{port}?from=crm%40example.com")
+        sender = smtp_sender(f"smtp://127.0.0.1:{port}?from=crm%40example.com")
         with pytest.raises(DeliveryFailed) as raised:
             sender.send(EmailMessage("a@example.com", "x", "y"))
         assert raised.value.code == "no-starttls" and not raised.value.permanent
         assert inbox.envelopes == []
-        _sender(f"smtp://127.0.0.1:{port}?from=crm%40example.com&starttls=opportunistic").send(
+        smtp_sender(f"smtp://127.0.0.1:{port}?from=crm%40example.com&starttls=opportunistic").send(
             EmailMessage("a@example.com", "x", "y")
         )
         assert len(inbox.envelopes) == 1
@@ -125,11 +72,11 @@ def test_starttls_required_refuses_a_plain_server() -> None:
 def test_untrusted_certificate_is_refused(certificate: tuple[Path, Path]) -> None:
     """Item 4: the server certificate is verified unless told otherwise."""
     with smtp_server(certificate=certificate) as (inbox, port):
-        sender = _sender(f"smtp://127.0.0.1:{port}?from=crm%40example.com")
+        sender = smtp_sender(f"smtp://127.0.0.1:{port}?from=crm%40example.com")
         with pytest.raises(DeliveryFailed) as raised:
             sender.send(EmailMessage("a@example.com", "x", "y"))
         assert not raised.value.permanent
-        _sender(f"smtp://127.0.0.1:{port}?from=crm%40example.com&verify=false").send(
+        smtp_sender(f"smtp://127.0.0.1:{port}?from=crm%40example.com&verify=false").send(
             EmailMessage("a@example.com", "x", "y")
         )
         assert len(inbox.envelopes) == 1
@@ -139,7 +86,7 @@ def test_wrong_password_is_temporary_and_never_shown(certificate: tuple[Path, Pa
     secret = "wrong-Şifre-123"
     with smtp_server(certificate=certificate, auth=True) as (inbox, port):
         url = f"smtp://{USER}:{quote(secret)}@127.0.0.1:{port}?from=crm%40example.com&verify=false"
-        sender = _sender(url)
+        sender = smtp_sender(url)
         with pytest.raises(DeliveryFailed) as raised:
             sender.send(EmailMessage("a@example.com", "x", "y"))
     assert raised.value.code == "535" and not raised.value.permanent
@@ -154,14 +101,14 @@ def test_refused_recipient_classification(reply: str, permanent: bool) -> None:
     """Item 4: 5xx is permanent, 4xx temporary."""
     with smtp_server() as (inbox, port):
         inbox.reject_rcpt["nobody@example.com"] = reply
-        sender = _sender(f"smtp://127.0.0.1:{port}?from=crm%40example.com&starttls=off")
+        sender = smtp_sender(f"smtp://127.0.0.1:{port}?from=crm%40example.com&starttls=off")
         with pytest.raises(DeliveryFailed) as raised:
             sender.send(EmailMessage("nobody@example.com", "x", "y"))
     assert raised.value.code == reply[:3] and raised.value.permanent is permanent
 
 
 def test_no_server_is_a_temporary_failure() -> None:
-    sender = _sender(f"smtp://127.0.0.1:{free_port()}?from=crm%40example.com&timeout=2")
+    sender = smtp_sender(f"smtp://127.0.0.1:{free_port()}?from=crm%40example.com&timeout=2")
     with pytest.raises(DeliveryFailed) as raised:
         sender.send(EmailMessage("a@example.com", "x", "y"))
     assert raised.value.code == "network" and not raised.value.permanent
@@ -172,5 +119,5 @@ def test_no_server_is_a_temporary_failure() -> None:
 )
 def test_bad_urls(url: str) -> None:
     with pytest.raises(ValidationError) as raised:
-        _sender(url)
+        smtp_sender(url)
     assert raised.value.field == "email"

@@ -26,9 +26,10 @@ from crmkit.domain.parties import (
 )
 from crmkit.domain.text import clean_text
 from crmkit.testing import strategies as s
+from crmkit.testing.clock import SequentialIds
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
 
-from ._factories import next_uuid
+next_uuid = SequentialIds().new
 
 NUMERIC_24_6_MAX = Decimal("999999999999999999.999999")
 

@@ -1,0 +1,150 @@
+"""The adapters the contract suites are bound to in ``tests/contracts``, as plain builders.
+
+Shared by the real bindings and by the mutant bindings of ``test_mutants.py``,
+which wrap the same adapters in :mod:`crmkit.testing.mutants`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from crmkit.adapters.invoices.csv import CsvInvoiceSource
+from crmkit.ports.invoices import InvoiceSource
+from crmkit.ports.messaging import SmsGateway
+from crmkit.testing.contracts import InvoiceSourceContract, SmsGatewayContract
+from tests.adapters.invoices.test_csv import ROWS, write
+from tests.adapters.sms.test_gateways import TO, ileti, netgsm, twilio
+from tests.messaging.emulators import EmulatorPeer, iletimerkezi_peer, netgsm_peer, twilio_peer
+
+
+def csv_source(tmp_path: Path) -> InvoiceSource:
+    """Invoices A-1, A-2 and R-1 (the return of A-1)."""
+    return CsvInvoiceSource.from_url(f"csv://{write(tmp_path, *ROWS)}")
+
+
+def csv_source_of(tmp_path: Path) -> Callable[[int], InvoiceSource]:
+    """``n`` one-line invoices N-0, N-1, …"""
+
+    def make(n: int) -> InvoiceSource:
+        rows = [ROWS[2].replace("A-2;", f"N-{k};", 1) for k in range(n)]
+        return CsvInvoiceSource.from_url(f"csv://{write(tmp_path, *rows, name=f'of-{n}.csv')}")
+
+    return make
+
+
+def csv_source_with_a_bad_record(tmp_path: Path) -> InvoiceSource:
+    """A-1, then A-2 with a quantity that is no number, then R-1."""
+    bad = ROWS[2].replace(";4;NIU;", ";dört;NIU;")
+    return CsvInvoiceSource.from_url(
+        f"csv://{write(tmp_path, ROWS[0], ROWS[1], bad, ROWS[3], name='bad.csv')}"
+    )
+
+
+def csv_unopenable(tmp_path: Path) -> Callable[[], InvoiceSource]:
+    """Builds a CSV source on a file that does not exist."""
+    return lambda: CsvInvoiceSource.from_url(f"csv://{tmp_path / 'missing' / 'sales.csv'}")
+
+
+Callback = tuple[bytes, Mapping[str, str]]
+GatewayAndPeer = tuple[SmsGateway, EmulatorPeer]
+
+
+def with_netgsm(server: HTTPServer) -> GatewayAndPeer:
+    gateway, emulator = netgsm(server)
+    return gateway, netgsm_peer(emulator)
+
+
+def with_iletimerkezi(server: HTTPServer) -> GatewayAndPeer:
+    gateway, emulator = ileti(server)
+    return gateway, iletimerkezi_peer(emulator)
+
+
+def with_twilio(server: HTTPServer) -> GatewayAndPeer:
+    gateway, emulator = twilio(server)
+    return gateway, twilio_peer(emulator)
+
+
+NETGSM_INBOUND: Callback = (
+    urlencode({"gsmno": "905321234567", "msg": "PUAN", "msgheader": "CRMKIT"}).encode(),
+    {"Content-Type": "application/x-www-form-urlencoded"},
+)
+ILETIMERKEZI_INBOUND: Callback = (
+    json.dumps({"inbound": {"from": "5321234567", "message": "PUAN"}}).encode(),
+    {"Content-Type": "application/json"},
+)
+TWILIO_INBOUND: Callback = (
+    urlencode(
+        {"MessageSid": "SM1", "From": TO, "To": "+15005550006", "Body": "PUAN", "SmsStatus": "received"}
+    ).encode(),
+    {"Content-Type": "application/x-www-form-urlencoded"},
+)
+
+
+def sms_binding(
+    build: Callable[[HTTPServer], GatewayAndPeer] = with_netgsm,
+    inbound: Callback = NETGSM_INBOUND,
+    wrap: Callable[[SmsGateway], SmsGateway] = lambda gateway: gateway,
+) -> type[SmsGatewayContract]:
+    """The SMS contract on an HTTP gateway and its emulator (the peer), the gateway wrapped by ``wrap``."""
+
+    class Bound(SmsGatewayContract):
+        @pytest.fixture
+        def peer(self, httpserver: HTTPServer) -> GatewayAndPeer:
+            gateway, emulator = build(httpserver)
+            return wrap(gateway), emulator
+
+        @pytest.fixture
+        def gateway(self, peer: GatewayAndPeer) -> SmsGateway:
+            return peer[0]
+
+        @pytest.fixture
+        def provider(self, peer: GatewayAndPeer) -> EmulatorPeer:
+            return peer[1]
+
+        @pytest.fixture
+        def inbound_callback(self) -> Callback:
+            return inbound
+
+    return Bound
+
+
+def invoice_binding(
+    wrap: Callable[[InvoiceSource], InvoiceSource] = lambda source: source,
+    wrap_build: Callable[[Callable[[], InvoiceSource]], InvoiceSource] | None = None,
+) -> type[InvoiceSourceContract]:
+    """The invoice-source contract bound to the CSV source, each source wrapped by ``wrap``.
+
+    ``wrap_build`` wraps the building of a source instead (for a mutant that changes how a URL is
+    opened); it defaults to building first, then ``wrap``.
+    """
+    built = wrap_build or (lambda build: wrap(build()))
+
+    class Bound(InvoiceSourceContract):
+        @pytest.fixture
+        def invoice_source(self, tmp_path: Path) -> InvoiceSource:
+            return built(lambda: csv_source(tmp_path))
+
+        @pytest.fixture
+        def source_of(self, tmp_path: Path) -> Callable[[int], InvoiceSource]:
+            make = csv_source_of(tmp_path)
+            return lambda n: built(lambda: make(n))
+
+        @pytest.fixture
+        def source_with_a_bad_record(self, tmp_path: Path) -> InvoiceSource:
+            return built(lambda: csv_source_with_a_bad_record(tmp_path))
+
+        @pytest.fixture
+        def source_with_a_return(self, invoice_source: InvoiceSource) -> InvoiceSource:
+            return invoice_source
+
+        @pytest.fixture
+        def unopenable_source(self, tmp_path: Path) -> Callable[[], InvoiceSource]:
+            return lambda: built(csv_unopenable(tmp_path))
+
+    return Bound
