@@ -32,9 +32,9 @@ settings.load_profile(PROFILE)
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the ``slow`` tests first, so parallel workers start the long ones early and fill in with
-    short ones, instead of one worker finishing a long test alone at the end. The README's command
-    adds ``--maxschedchunk 2``: xdist's first batch per worker would otherwise be a quarter of the
-    suite, and every slow test would land on the first worker."""
+    short ones, instead of one worker finishing a long test alone at the end (the README's command
+    runs ``--dist loadfile``: a file's tests stay on one worker, because the examples of one
+    document share their names from one block to the next)."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
