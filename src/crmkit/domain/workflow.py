@@ -57,6 +57,7 @@ from crmkit.domain.ids import EmployeeId
 
 __all__ = [
     "NOTIFY_ROLES",
+    "WORKFLOW_AGGREGATE",
     "IllegalTransition",
     "Stage",
     "StageHook",
@@ -68,6 +69,9 @@ __all__ = [
 NOTIFY_ROLES: tuple[str, ...] = ("owner", "creator", "team")
 """Who a :class:`StageHook` may name besides explicit employees: the record's owner,
 its creator, or every member of its owner team. The service resolves them to people."""
+
+WORKFLOW_AGGREGATE = "workflow"
+"""``aggregate_type`` of the audit entries of stored workflow versions (C12)."""
 
 _NAME_LENGTH = 100
 
