@@ -38,6 +38,7 @@ from crmkit.services.marketing import MarketingUseCases
 from crmkit.services.messaging import DeliveryReports, Dispatcher, InboundRouter
 from crmkit.services.parties import Parties
 from crmkit.services.territory import TerritoryUseCases
+from crmkit.services.workflow import WorkflowUseCases
 
 __all__ = ["Crm", "connect"]
 
@@ -51,6 +52,7 @@ class Crm:
         customers: customers and contacts through the access policy (§3).
         interactions: interactions with companies through the access policy (§5 I1, I3; A3; M2).
         agenda: the shared agenda, appointments and reminders (§5 I6, I7; A4).
+        workflow: interaction workflows as data: define, move, stage-entry e-mails (§5 I2, C9).
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
         marketing: segments and campaigns through the outbox and the access policy (§8 M1–M3).
         dispatcher: delivers the outbox through ``sms`` and ``email`` (§9); run
@@ -103,6 +105,7 @@ class Crm:
         self.customers = CustomerUseCases(self.context)
         self.interactions = InteractionUseCases(self.context)
         self.agenda = AgendaUseCases(self.context)
+        self.workflow = WorkflowUseCases(self.context)  # issue 14 (I2)
         self.marketing = MarketingUseCases(self.context)
         self.invoices = Invoices(
             self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported

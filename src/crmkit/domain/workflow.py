@@ -47,16 +47,21 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import attrs
 
+from crmkit.domain.access import Decision, require_can_act
+from crmkit.domain.employees import Employee
 from crmkit.domain.errors import RuleViolation, ValidationError
 from crmkit.domain.ids import EmployeeId
 
 __all__ = [
+    "KEY_LENGTH",
     "NOTIFY_ROLES",
+    "STAGE_LENGTH",
     "WORKFLOW_AGGREGATE",
     "IllegalTransition",
     "Stage",
@@ -64,6 +69,8 @@ __all__ = [
     "StageKind",
     "UnknownStage",
     "Workflow",
+    "may_define",
+    "recipients",
 ]
 
 NOTIFY_ROLES: tuple[str, ...] = ("owner", "creator", "team")
@@ -73,7 +80,11 @@ its creator, or every member of its owner team. The service resolves them to peo
 WORKFLOW_AGGREGATE = "workflow"
 """``aggregate_type`` of the audit entries of stored workflow versions (C12)."""
 
-_NAME_LENGTH = 100
+KEY_LENGTH = 200
+"""Longest workflow key (an interaction category is at most as long)."""
+STAGE_LENGTH = 100
+"""Longest stage name."""
+_NAME_LENGTH = STAGE_LENGTH
 
 
 class StageKind(enum.StrEnum):
@@ -286,6 +297,8 @@ def _hooks(values: Iterable[StageHook | Mapping[str, Any]]) -> tuple[StageHook, 
 def _key(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("key", "a workflow needs a key (the category or record kind it governs)")
+    if len(value.strip()) > KEY_LENGTH:
+        raise ValidationError("key", f"is {len(value.strip())} characters long; at most {KEY_LENGTH}")
     return value.strip()
 
 
@@ -443,3 +456,53 @@ class Workflow:
             transitions=transitions,
             hooks=data.get("hooks", ()),
         )
+
+
+def may_define(actor: Employee, at: datetime) -> Decision:
+    """Whether ``actor`` may store a workflow definition at ``at``: admins only, like every parameter (C9).
+
+    >>> from datetime import UTC, datetime
+    >>> import uuid
+    >>> boss = Employee(id=EmployeeId(uuid.UUID(int=1)), name="Ayşe", position="admin",
+    ...                 hired_at=datetime(2020, 1, 1, tzinfo=UTC))
+    >>> bool(may_define(boss, datetime(2026, 1, 1, tzinfo=UTC)))
+    True
+    """
+    can = require_can_act(actor, at)
+    if not can:
+        return can
+    if not actor.position.is_admin:
+        return Decision.deny(f"only admins define workflows; {actor.name} is {actor.position.value} (I2, C9)")
+    return Decision.allow(f"{actor.name} is {actor.position.value}: admins define workflows (I2, C9)")
+
+
+def recipients(
+    hooks: Iterable[StageHook],
+    *,
+    owner: EmployeeId,
+    creator: EmployeeId,
+    team: Iterable[EmployeeId] = (),
+) -> tuple[EmployeeId, ...]:
+    """The employees ``hooks`` notify, each once, in the order the hooks name them.
+
+    ``owner``, ``creator`` and ``team`` (the members of the record's owner team,
+    in their order) stand for the :data:`NOTIFY_ROLES`; explicit ids are kept.
+
+    >>> a, b = EmployeeId(uuid.UUID(int=1)), EmployeeId(uuid.UUID(int=2))
+    >>> hook = StageHook(stage="done", notify=("owner", "team", str(b)))
+    >>> recipients([hook], owner=a, creator=b, team=[b, a]) == (a, b)
+    True
+    """
+    members = tuple(team)
+    out: list[EmployeeId] = []
+    for hook in hooks:
+        for name in hook.notify:
+            if name == "owner":
+                out.append(owner)
+            elif name == "creator":
+                out.append(creator)
+            elif name == "team":
+                out.extend(members)
+            else:
+                out.append(EmployeeId(uuid.UUID(name)))
+    return tuple(dict.fromkeys(out))
