@@ -163,6 +163,8 @@ class Interaction:
         created_at: when it was recorded (aware).
         first_response_at: when it was first answered (I3); not before ``created_at``.
         resolved_at: when it was resolved (I3); not before ``created_at`` nor the first response.
+        stage: its stage in the workflow of its category (I2), ``None`` when the category has none.
+        workflow_version: the version of that workflow it moves under (I2).
         version: optimistic-concurrency version, kept by storage.
 
     Raises:
@@ -184,6 +186,8 @@ class Interaction:
     created_at: datetime = attrs.field(validator=_aware)
     first_response_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
     resolved_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    stage: str | None = None
+    workflow_version: int | None = None
     version: int = 1
 
     def __attrs_post_init__(self) -> None:

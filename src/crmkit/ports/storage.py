@@ -35,6 +35,7 @@ from crmkit.domain.predicates import Predicate
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
     from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
@@ -242,6 +243,7 @@ class UnitOfWork(Protocol):
     interactions: InteractionRepository
     appointments: AppointmentRepository
     reminders: ReminderRepository
+    workflows: WorkflowRepository
 
     def __enter__(self) -> Self: ...
 

@@ -47,6 +47,7 @@ from crmkit.adapters.memory.territory import (
     MemoryRegionRepository,
     MemoryTeamRepository,
 )
+from crmkit.adapters.memory.workflow import MemoryWorkflowRepository, WorkflowTable
 from crmkit.adapters.unit_of_work import EventBuffer, audit_entry, deletion_entry
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
@@ -95,6 +96,7 @@ from crmkit.ports.territory import (
     RegionRepository,
     TeamRepository,
 )
+from crmkit.ports.workflow import WorkflowRepository
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 
@@ -138,6 +140,7 @@ class MemoryStorage:
         self._interactions: dict[InteractionId, Interaction] = {}
         self._appointments: dict[AppointmentId, Appointment] = {}
         self._reminders: dict[ReminderId, Reminder] = {}
+        self._workflows: WorkflowTable = {}  # issue 14 (I2)
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -170,6 +173,7 @@ class MemoryStorage:
                 self._interactions,
                 self._appointments,
                 self._reminders,
+                self._workflows,
             ):
                 table.clear()
             self._audit.clear()
@@ -248,6 +252,9 @@ class MemoryUnitOfWork:
         self.appointments: AppointmentRepository = appointments
         self.reminders: ReminderRepository = reminders
         self._repositories = (*self._repositories, interactions, appointments, reminders)
+        workflows = MemoryWorkflowRepository(self, storage._workflows, lock)  # issue 14 (I2)
+        self.workflows: WorkflowRepository = workflows
+        self._repositories = (*self._repositories, workflows)
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()
 

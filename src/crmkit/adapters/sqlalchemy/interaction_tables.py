@@ -51,6 +51,8 @@ interactions = sa.Table(
     sa.Column("created_at", _time(), nullable=False),
     sa.Column("first_response_at", _time(), nullable=True),
     sa.Column("resolved_at", _time(), nullable=True),
+    sa.Column("stage", sa.String(100), nullable=True),  # I2, revision 0014
+    sa.Column("workflow_version", sa.Integer, nullable=True),
     sa.Index(None, "company_id", "created_at"),
     sa.Index(None, "owner_id", "created_at"),
     sa.Index(None, "campaign_id", "created_at"),

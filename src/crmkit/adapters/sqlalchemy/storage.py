@@ -50,6 +50,7 @@ from crmkit.adapters.sqlalchemy.territory import (
     SqlRegionRepository,
     SqlTeamRepository,
 )
+from crmkit.adapters.sqlalchemy.workflow import SqlWorkflowRepository
 from crmkit.adapters.unit_of_work import EventBuffer
 from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, ValidationError
 from crmkit.domain.events import DomainEvent
@@ -74,6 +75,7 @@ from crmkit.ports.territory import (
     RegionRepository,
     TeamRepository,
 )
+from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.repositories import SqlRepository
@@ -198,6 +200,7 @@ class SqlUnitOfWork:
         self.interactions: InteractionRepository = SqlInteractionRepository(self)
         self.appointments: AppointmentRepository = SqlAppointmentRepository(self)
         self.reminders: ReminderRepository = SqlReminderRepository(self)
+        self.workflows: WorkflowRepository = SqlWorkflowRepository(self)  # issue 14 (I2)
 
     def __enter__(self) -> Self:
         _ = self.connection

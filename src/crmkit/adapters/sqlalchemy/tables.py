@@ -275,3 +275,6 @@ from crmkit.adapters.sqlalchemy import outbox_tables as _outbox  # noqa: E402, F
 # The territory tables (T1–T5) are defined in their own module, on this metadata;
 # it adds its constraints to CONSTRAINT_FIELDS.
 from crmkit.adapters.sqlalchemy import territory_tables as _territory  # noqa: E402, F401
+
+# The workflow tables (issue 14: I2) are defined in their own module, on this metadata.
+from crmkit.adapters.sqlalchemy import workflow_tables as _workflow  # noqa: E402, F401

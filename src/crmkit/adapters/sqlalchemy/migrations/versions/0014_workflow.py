@@ -1,4 +1,8 @@
-"""Workflows, working calendars, interaction workflow, offers, opportunities (issue 14, SPEC §5).
+"""Workflows as data and the interaction's stage (issue 14, SPEC §5 I2).
+
+A new ``workflows`` table (one row per ``(key, version)``, the definition as
+JSON text) and two nullable columns on ``interactions``: ``stage`` and
+``workflow_version``. Existing interactions keep ``NULL`` (no workflow).
 
 Revision ID: 0014
 Revises: 0013
@@ -8,16 +12,46 @@ Create Date: 2026-12-05 22:00:00
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0014"
 down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_MYSQL = ("mysql", "mariadb")
+_OPTIONS: dict[str, Any] = {
+    f"{dialect}_{option}": value
+    for dialect in _MYSQL
+    for option, value in (("engine", "InnoDB"), ("charset", "utf8mb4"), ("collate", "utf8mb4_bin"))
+}
+
+
+def _ordered(length: int) -> sa.types.TypeEngine[Any]:
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
 
 def upgrade() -> None:
-    """Nothing yet: reserved for issue 14 so parallel work keeps one linear history."""
+    """Create ``workflows``; add ``stage`` and ``workflow_version`` to ``interactions``."""
+    op.create_table(
+        "workflows",
+        sa.Column("key", _ordered(200), nullable=False),
+        sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("definition", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("key", "version", name=op.f("pk_workflows")),
+        **_OPTIONS,
+    )
+    with op.batch_alter_table("interactions") as batch:
+        batch.add_column(sa.Column("stage", sa.String(100), nullable=True))
+        batch.add_column(sa.Column("workflow_version", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    """Nothing yet."""
+    """Drop the interaction's stage columns and ``workflows``."""
+    with op.batch_alter_table("interactions") as batch:
+        batch.drop_column("workflow_version")
+        batch.drop_column("stage")
+    op.drop_table("workflows")

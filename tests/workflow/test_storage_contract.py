@@ -1,0 +1,12 @@
+"""Every storage back end against the workflow definition contract (I2, C12).
+
+The ``storage`` fixture of ``tests/conftest.py`` is parametrized over memory, SQLite, PostgreSQL and MariaDB.
+"""
+
+from __future__ import annotations
+
+from crmkit.testing.contracts.workflow import WorkflowStorageContract
+
+
+class TestWorkflowStorage(WorkflowStorageContract):
+    pass
