@@ -17,6 +17,7 @@ The contract suite is :class:`crmkit.testing.contracts.InteractionStorageContrac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -31,6 +32,7 @@ from crmkit.domain.interactions import (
 )
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Predicate
+from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi
 from crmkit.ports.storage import Repository
 
 __all__ = ["AppointmentRepository", "InteractionRepository", "ReminderRepository"]
@@ -74,6 +76,23 @@ class InteractionRepository(Repository[Interaction, InteractionId], Protocol):
         campaign: CampaignId | None = None,
     ) -> int:
         """How many interactions :meth:`visible` would list in all, counted in the storage."""
+        ...
+
+    def response_kpis(
+        self,
+        predicate: Predicate,
+        *,
+        group: KpiGroup,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        percentiles: Sequence[int] = DEFAULT_PERCENTILES,
+    ) -> list[ResponseKpi]:
+        """Response-time KPIs (I3) of the interactions matching ``predicate`` created in ``[since, until)``.
+
+        One :class:`~crmkit.domain.response_times.ResponseKpi` per group with at least one
+        interaction, by group key (``None`` — no team — first); computed in the storage
+        and equal to :func:`crmkit.domain.response_times.kpis` over the same interactions.
+        """
         ...
 
 

@@ -34,6 +34,7 @@ from crmkit.domain.territory import TeamId
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import parse_enum
 from crmkit.services.customers import Page, facts_of
+from crmkit.services.response_times import stamp_times
 from crmkit.services.stages import listed, start_workflow
 from crmkit.services.territory import PolicyUseCases
 
@@ -166,7 +167,9 @@ class InteractionUseCases(PolicyUseCases):
                 first_response_at=first_response_at,
                 resolved_at=resolved_at,
             )
-            interaction = start_workflow(uow, interaction, now, self._new_id)  # I2 (issue 14)
+            interaction = stamp_times(
+                self._ctx, start_workflow(uow, interaction, now, self._new_id)
+            )  # I2, I3
             uow.interactions.add(interaction)
             return interaction
 
@@ -321,7 +324,7 @@ class InteractionUseCases(PolicyUseCases):
                 changes["owner_team_id"] = self._team(uow, owner_team)
             if not changes:
                 return current
-            return uow.interactions.save(attrs.evolve(current, **changes))
+            return uow.interactions.save(stamp_times(self._ctx, attrs.evolve(current, **changes)))  # I3
 
     def delete(self, *, actor: object, id: object, version: int | None = None) -> None:
         """Delete an interaction when the policy allows (A3); the deletion is audited (C12).

@@ -31,6 +31,7 @@ from crmkit.domain.interactions import INTERACTION_AGGREGATE, Interaction, Inter
 from crmkit.domain.workflow import Workflow, may_define
 from crmkit.services.customers import facts_of
 from crmkit.services.interactions import check_version
+from crmkit.services.response_times import stamp_times
 from crmkit.services.stages import listed, notify_stage
 from crmkit.services.territory import PolicyUseCases
 
@@ -119,5 +120,5 @@ class WorkflowUseCases(PolicyUseCases):
                 changes["first_response_at"] = now
             if flow.stage(to_stage).is_final and current.resolved_at is None:
                 changes["resolved_at"] = now
-            saved = uow.interactions.save(attrs.evolve(current, **changes))
+            saved = uow.interactions.save(stamp_times(self._ctx, attrs.evolve(current, **changes)))
             return StageMove(interaction=saved, notified=notify_stage(uow, hooks, saved, now, self._new_id))

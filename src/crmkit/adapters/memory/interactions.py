@@ -11,7 +11,7 @@ the SQL adapter's ``WHERE`` clause.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,6 +31,7 @@ from crmkit.domain.interactions import (
 )
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Everything, Nothing, Predicate, matches
+from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi, kpis
 
 if TYPE_CHECKING:
     from crmkit.adapters.memory.repositories import MemoryCompanyRepository, _Versioned
@@ -185,6 +186,23 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
     ) -> int:
         """How many interactions :meth:`visible` would list in all."""
         return len(self._matching(predicate, company, owner, campaign))
+
+    def response_kpis(
+        self,
+        predicate: Predicate,
+        *,
+        group: KpiGroup,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        percentiles: Sequence[int] = DEFAULT_PERCENTILES,
+    ) -> list[ResponseKpi]:
+        """Response-time KPIs by the domain's reference (:func:`~crmkit.domain.response_times.kpis`)."""
+        chosen = [
+            i
+            for i in self._matching(predicate, None, None, None)
+            if (since is None or i.created_at >= since) and (until is None or i.created_at < until)
+        ]
+        return kpis(chosen, group, percentiles)
 
 
 class MemoryAppointmentRepository(_CompanyScoped[Appointment, AppointmentId]):

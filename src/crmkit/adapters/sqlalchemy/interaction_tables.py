@@ -53,6 +53,8 @@ interactions = sa.Table(
     sa.Column("resolved_at", _time(), nullable=True),
     sa.Column("stage", sa.String(100), nullable=True),  # I2, revision 0014
     sa.Column("workflow_version", sa.Integer, nullable=True),
+    sa.Column("response_seconds", sa.Integer, nullable=True),  # I3, revision 0014
+    sa.Column("resolution_seconds", sa.Integer, nullable=True),
     sa.Index(None, "company_id", "created_at"),
     sa.Index(None, "owner_id", "created_at"),
     sa.Index(None, "campaign_id", "created_at"),

@@ -1,8 +1,9 @@
 """Workflows as data and the interaction's stage (issue 14, SPEC §5 I2).
 
 A new ``workflows`` table (one row per ``(key, version)``, the definition as
-JSON text) and two nullable columns on ``interactions``: ``stage`` and
-``workflow_version``. Existing interactions keep ``NULL`` (no workflow).
+JSON text) and four nullable columns on ``interactions``: ``stage`` and
+``workflow_version`` (I2), ``response_seconds`` and ``resolution_seconds``
+(I3, working time). Existing interactions keep ``NULL``.
 
 Revision ID: 0014
 Revises: 0013
@@ -47,11 +48,15 @@ def upgrade() -> None:
     with op.batch_alter_table("interactions") as batch:
         batch.add_column(sa.Column("stage", sa.String(100), nullable=True))
         batch.add_column(sa.Column("workflow_version", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("response_seconds", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("resolution_seconds", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     """Drop the interaction's stage columns and ``workflows``."""
     with op.batch_alter_table("interactions") as batch:
+        batch.drop_column("resolution_seconds")
+        batch.drop_column("response_seconds")
         batch.drop_column("workflow_version")
         batch.drop_column("stage")
     op.drop_table("workflows")
