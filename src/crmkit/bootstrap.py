@@ -32,7 +32,7 @@ from crmkit.ports.documents import DocumentStore
 from crmkit.ports.invoices import InvoiceSource
 from crmkit.ports.messaging import EmailSender, SmsGateway
 from crmkit.ports.storage import Storage
-from crmkit.services.agenda import AgendaUseCases
+from crmkit.services.agenda_mail import Agenda
 from crmkit.services.base import ServiceContext
 from crmkit.services.customers import CustomerUseCases
 from crmkit.services.interactions import InteractionUseCases
@@ -119,7 +119,7 @@ class Crm:
         self.territory = TerritoryUseCases(self.context)
         self.customers = CustomerUseCases(self.context)
         self.interactions = InteractionUseCases(self.context)
-        self.agenda = AgendaUseCases(self.context)
+        self.agenda = Agenda(self.context)  # issue 14: AgendaUseCases + e-mail notices, iCalendar (I6, I7)
         self.workflow = WorkflowUseCases(self.context)  # issue 14 (I2)
         self.response_times = ResponseTimeUseCases(self.context)  # issue 14 (I3)
         self.marketing = MarketingUseCases(self.context)

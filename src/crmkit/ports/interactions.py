@@ -150,3 +150,10 @@ class ReminderRepository(Repository[Reminder, ReminderId], Protocol):
     def due(self, assignee: EmployeeId, at: datetime, *, limit: int = 100, offset: int = 0) -> list[Reminder]:
         """The assignee's reminders that are not done and due at or before ``at``, by due time then id."""
         ...
+
+    def open_between(self, start: datetime, end: datetime) -> list[Reminder]:
+        """Every assignee's reminders that are not done and due in ``[start, end)``, by due time then id.
+
+        For the agenda's e-mail job (I7); the caller bounds the window (a day).
+        """
+        ...

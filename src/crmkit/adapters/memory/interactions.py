@@ -276,3 +276,8 @@ class MemoryReminderRepository(_DeletingRepository[Reminder, ReminderId]):
             lambda r: r.assignee_id == assignee and not r.done and r.due_at <= at, lambda r: (r.due_at, r.id)
         )
         return _page(found, limit, offset)
+
+    def open_between(self, start: datetime, end: datetime) -> list[Reminder]:
+        """Open reminders due in ``[start, end)``, by due time then id (I7)."""
+        self._uow.check_usable()
+        return self._select(lambda r: not r.done and start <= r.due_at < end, lambda r: (r.due_at, r.id))

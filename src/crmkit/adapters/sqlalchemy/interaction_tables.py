@@ -94,6 +94,7 @@ reminders = sa.Table(
     sa.Column("created_at", _time(), nullable=False),
     sa.Column("done", sa.Boolean, nullable=False),
     sa.Index(None, "assignee_id", "due_at"),
+    sa.Index(None, "due_at"),  # the agenda's e-mail job (I7), revision 0014
     **_TABLE_OPTIONS,
 )
 """Reminders (I7)."""

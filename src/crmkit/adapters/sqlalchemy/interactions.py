@@ -257,3 +257,9 @@ class SqlReminderRepository(_Deleting, SqlRepository[Reminder, ReminderId]):
         t = it.reminders
         query = sa.select(t).where(t.c.assignee_id == assignee, sa.not_(t.c.done), t.c.due_at <= utc(at))
         return self._rows(_page(query.order_by(t.c.due_at, t.c.id), limit, offset))
+
+    def open_between(self, start: datetime, end: datetime) -> list[Reminder]:
+        """Open reminders due in ``[start, end)``, by due time then id (I7)."""
+        t = it.reminders
+        query = sa.select(t).where(sa.not_(t.c.done), t.c.due_at >= utc(start), t.c.due_at < utc(end))
+        return self._rows(query.order_by(t.c.due_at, t.c.id))
