@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crmkit.domain.events import DomainEvent
 from crmkit.domain.party_events import CompanyStatusChanged
 from crmkit.ports.storage import Storage
 from crmkit.testing.clock import FixedClock, SequentialIds
 from tests.territory.conftest import make_crm
 
-HEADER = "invoice_number;issue_date;currency;seller_tax_no;seller_name;buyer_tax_no;buyer_name;product_name;quantity;unit_price;line_total;vat_percent;vat_amount"
+HEADER = (
+    "invoice_number;issue_date;currency;seller_tax_no;seller_name;buyer_tax_no;buyer_name;"
+    "product_name;quantity;unit_price;line_total;vat_percent;vat_amount"
+)
 
 
 def test_an_imported_invoice_moves_its_buyer_to_potential_once(
     storage: Storage, clock: FixedClock, ids: SequentialIds, tmp_path: Path
 ) -> None:
     crm = make_crm(storage, clock, ids, regional_access=False)
-    seen: list[object] = []
-    crm.plugins.publish = seen.extend  # type: ignore[method-assign]  # record the committed events
+    seen: list[DomainEvent] = []
+    crm.plugins.publish = seen.extend  # type: ignore[method-assign,assignment]  # record events
     admin = crm.parties.create_first_admin(name="Ayşe Yılmaz", email="ayse@example.com.tr")
     buyer = crm.parties.register_company(
         actor=admin.id, name="Ege Market", type="customer", tax_no="9205121120"
