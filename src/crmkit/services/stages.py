@@ -137,5 +137,7 @@ def start_workflow(
     except NotFound:
         return item
     started = attrs.evolve(item, stage=flow.initial, workflow_version=flow.version)
+    if flow.stage(flow.initial).is_final and started.resolved_at is None:  # born resolved (I3)
+        started = attrs.evolve(started, resolved_at=started.created_at)
     notify_stage(uow, flow.entering(flow.initial), started, now, new_id)
     return started
