@@ -35,6 +35,7 @@ from crmkit.ports.storage import Storage
 from crmkit.services.agenda_mail import Agenda
 from crmkit.services.base import ServiceContext
 from crmkit.services.customers import CustomerUseCases
+from crmkit.services.daily_tasks import TaskListUseCases
 from crmkit.services.interactions import InteractionUseCases
 from crmkit.services.invoices import Invoices
 from crmkit.services.marketing import MarketingUseCases
@@ -64,6 +65,7 @@ class Crm:
         agenda: the shared agenda, appointments and reminders (§5 I6, I7; A4).
         workflow: interaction workflows as data: define, move, stage-entry e-mails (§5 I2, C9).
         response_times: response-time KPIs in working hours per channel, team, rep (§5 I3).
+        tasks: one employee's day in one call: appointments, reminders, overdue interactions (§5 I10).
         calendar: the working calendar response times count in (I3); set it to replace the default
             office hours with Turkey's public holidays, which is built on first use.
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
@@ -122,6 +124,7 @@ class Crm:
         self.agenda = Agenda(self.context)  # issue 14: AgendaUseCases + e-mail notices, iCalendar (I6, I7)
         self.workflow = WorkflowUseCases(self.context)  # issue 14 (I2)
         self.response_times = ResponseTimeUseCases(self.context)  # issue 14 (I3)
+        self.tasks = TaskListUseCases(self.context)  # issue 14 (I10)
         self.marketing = MarketingUseCases(self.context)
         self.invoices = Invoices(
             self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported

@@ -43,6 +43,7 @@ __all__ = [
     "ResponseKpi",
     "kpis",
     "nearest_rank",
+    "overdue_before",
     "parse_percentiles",
     "stamp",
     "working_seconds",
@@ -71,6 +72,36 @@ class KpiGroup(enum.StrEnum):
 def working_seconds(calendar: WorkingCalendar, start: datetime, end: datetime) -> int:
     """Whole working seconds of ``calendar`` between two instants (rounded down)."""
     return int(calendar.working_time(start, end).total_seconds())
+
+
+def overdue_before(calendar: WorkingCalendar, now: datetime, target: timedelta) -> datetime:
+    """The instant before which an unanswered interaction is past its response ``target`` at ``now`` (I10).
+
+    An interaction created at ``c`` is overdue when ``calendar.working_time(c, now) >= target``;
+    working time shrinks as ``c`` grows, so the latest such whole second back from ``now`` is
+    found by bisection; the result is just after it (compare with ``<``). A target of more
+    than ten years' working time counts from ten years back.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> cal = WorkingCalendar.weekly({d: [("09:00", "18:00")] for d in range(5)}, timezone="UTC")
+    >>> overdue_before(cal, datetime(2026, 3, 9, 10, tzinfo=ZoneInfo("UTC")), timedelta(hours=2)).isoformat()
+    '2026-03-06T17:00:00.000001+00:00'
+    """
+    if target <= timedelta(0):
+        return now
+    span = timedelta(days=14)
+    lo = now - span
+    while calendar.working_time(lo, now) < target and span < timedelta(days=3660):
+        span *= 2
+        lo = now - span
+    low, high = 0, int(span.total_seconds())  # seconds back from now: low too few, high enough
+    while high - low > 1:
+        middle = (low + high) // 2
+        if calendar.working_time(now - timedelta(seconds=middle), now) >= target:
+            high = middle
+        else:
+            low = middle
+    return now - timedelta(seconds=high) + timedelta(microseconds=1)
 
 
 def stamp(item: Interaction, calendar: WorkingCalendar) -> Interaction:

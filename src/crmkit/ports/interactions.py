@@ -78,6 +78,15 @@ class InteractionRepository(Repository[Interaction, InteractionId], Protocol):
         """How many interactions :meth:`visible` would list in all, counted in the storage."""
         ...
 
+    def unanswered(
+        self, predicate: Predicate, owner: EmployeeId, created_before: datetime, *, limit: int = 200
+    ) -> list[Interaction]:
+        """The owner's interactions with no first response created before ``created_before``, oldest first.
+
+        At companies matching ``predicate`` (A7); by creation time, then id (I10).
+        """
+        ...
+
     def response_kpis(
         self,
         predicate: Predicate,

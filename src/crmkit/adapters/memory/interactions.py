@@ -187,6 +187,17 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
         """How many interactions :meth:`visible` would list in all."""
         return len(self._matching(predicate, company, owner, campaign))
 
+    def unanswered(
+        self, predicate: Predicate, owner: EmployeeId, created_before: datetime, *, limit: int = 200
+    ) -> list[Interaction]:
+        """The owner's unanswered interactions created before ``created_before``, oldest first (I10)."""
+        found = [
+            i
+            for i in self._matching(predicate, None, owner, None)
+            if i.first_response_at is None and i.created_at < created_before
+        ]
+        return sorted(found, key=lambda i: (i.created_at, i.id))[: max(limit, 0)]
+
     def response_kpis(
         self,
         predicate: Predicate,

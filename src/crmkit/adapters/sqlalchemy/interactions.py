@@ -146,6 +146,16 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         query = self._where(predicate, company, owner, campaign, sa.select(sa.func.count()).select_from(t))
         return int(self._uow.read(query).scalar_one())
 
+    def unanswered(
+        self, predicate: Predicate, owner: EmployeeId, created_before: datetime, *, limit: int = 200
+    ) -> list[Interaction]:
+        """The owner's unanswered interactions created before ``created_before``, oldest first (I10)."""
+        t = it.interactions
+        query = sa.select(t).where(
+            t.c.owner_id == owner, t.c.first_response_at.is_(None), t.c.created_at < utc(created_before)
+        )
+        return self._rows(_page(_scoped(query, t, predicate).order_by(t.c.created_at, t.c.id), limit, 0))
+
     def response_kpis(
         self,
         predicate: Predicate,
