@@ -59,6 +59,7 @@ interactions = sa.Table(
     sa.Index(None, "owner_id", "created_at"),
     sa.Index(None, "campaign_id", "created_at"),
     sa.Index(None, "created_at", "id"),
+    sa.Index(None, "owner_id", "first_response_at", "created_at"),  # unanswered ones (I10), revision 0014
     **_TABLE_OPTIONS,
 )
 """Interactions (I1, I3, M2)."""

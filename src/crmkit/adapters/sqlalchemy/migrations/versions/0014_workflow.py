@@ -4,7 +4,9 @@ A new ``workflows`` table (one row per ``(key, version)``, the definition as
 JSON text) and four nullable columns on ``interactions``: ``stage`` and
 ``workflow_version`` (I2), ``response_seconds`` and ``resolution_seconds``
 (I3, working time). Existing interactions keep ``NULL``. An index on
-``reminders.due_at`` serves the agenda's e-mail job (I7).
+``reminders.due_at`` serves the agenda's e-mail job (I7), one on
+``interactions (owner_id, first_response_at, created_at)`` the daily task
+list's unanswered interactions (I10).
 
 Revision ID: 0014
 Revises: 0013
@@ -52,11 +54,17 @@ def upgrade() -> None:
         batch.add_column(sa.Column("response_seconds", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("resolution_seconds", sa.Integer(), nullable=True))
     op.create_index(op.f("ix_reminders_due_at"), "reminders", ["due_at"])
+    op.create_index(
+        op.f("ix_interactions_owner_id_first_response_at_created_at"),
+        "interactions",
+        ["owner_id", "first_response_at", "created_at"],
+    )
 
 
 def downgrade() -> None:
     """Drop the reminders' due-time index, the interaction's new columns and ``workflows``."""
     op.drop_index(op.f("ix_reminders_due_at"), table_name="reminders")
+    op.drop_index(op.f("ix_interactions_owner_id_first_response_at_created_at"), table_name="interactions")
     with op.batch_alter_table("interactions") as batch:
         batch.drop_column("resolution_seconds")
         batch.drop_column("response_seconds")
