@@ -36,6 +36,7 @@ from crmkit.services.agenda_mail import Agenda
 from crmkit.services.base import ServiceContext
 from crmkit.services.customers import CustomerUseCases
 from crmkit.services.daily_tasks import TaskListUseCases
+from crmkit.services.dispatch import DispatchUseCases
 from crmkit.services.interactions import InteractionUseCases
 from crmkit.services.invoices import Invoices
 from crmkit.services.marketing import MarketingUseCases
@@ -66,6 +67,7 @@ class Crm:
         workflow: interaction workflows as data: define, move, stage-entry e-mails (§5 I2, C9).
         response_times: response-time KPIs in working hours per channel, team, rep (§5 I3).
         tasks: one employee's day in one call: appointments, reminders, overdue interactions (§5 I10).
+        dispatch: document templates (admins) sent to contacts by e-mail, moving the status (§5 I8, C5).
         calendar: the working calendar response times count in (I3); set it to replace the default
             office hours with Turkey's public holidays, which is built on first use.
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
@@ -125,6 +127,7 @@ class Crm:
         self.workflow = WorkflowUseCases(self.context)  # issue 14 (I2)
         self.response_times = ResponseTimeUseCases(self.context)  # issue 14 (I3)
         self.tasks = TaskListUseCases(self.context)  # issue 14 (I10)
+        self.dispatch = DispatchUseCases(self.context)  # issue 14 (I8, C5)
         self.marketing = MarketingUseCases(self.context)
         self.invoices = Invoices(
             self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported
