@@ -190,22 +190,53 @@ def _notify(values: Iterable[object]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _template(value: object) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ValidationError("template", f"{value!r} is not a template id") from None
+
+
+def _delay(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(attribute.name, f"a delay is a whole number of minutes ≥ 0, not {value!r}")
+
+
+def _clock(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is None:
+        return
+    parts = value.split(":") if isinstance(value, str) else []
+    ok = len(parts) == 2 and all(p.isdigit() and len(p) == 2 for p in parts)
+    if not ok or int(parts[0]) > 23 or int(parts[1]) > 59:
+        raise ValidationError(attribute.name, f"{value!r} is not a time of day HH:MM")
+
+
 @attrs.frozen(kw_only=True)
 class StageHook:
-    """What happens when a record enters a stage (I2): people notified by e-mail.
+    """What happens when a record enters a stage (I2): people notified, a follow-up queued (I13).
 
     Attributes:
         stage: the stage whose entry fires the hook.
         notify: recipients: :data:`NOTIFY_ROLES` names and/or employee ids (as text), no repeats.
         subject: the e-mail subject; the service adds the record's subject and stage.
+        template: a follow-up (I13): the id (as text) of a dispatch template to send the
+            record's contact, or ``None``.
+        delay_minutes: the follow-up is due this many minutes after the stage is entered.
+        at: or, when given (``"HH:MM"``), at the next such local time after the delay.
 
     Raises:
-        ValidationError: naming the field: a blank stage, an unknown recipient.
+        ValidationError: naming the field: a blank stage, an unknown recipient, a template
+            that is not an id, a negative delay, a time that is not ``HH:MM``.
     """
 
     stage: str = attrs.field(converter=_hook_stage)
     notify: tuple[str, ...] = attrs.field(converter=_notify, factory=tuple)
     subject: str = ""
+    template: str | None = attrs.field(default=None, converter=_template)
+    delay_minutes: int = attrs.field(default=0, validator=_delay)
+    at: str | None = attrs.field(default=None, validator=_clock)
 
     def roles(self) -> tuple[str, ...]:
         """The role names among the recipients, in their order."""
@@ -430,7 +461,7 @@ class Workflow:
                 for s in self.stages
             ],
             "transitions": [[a, b] for a, b in self.transitions],
-            "hooks": [{"stage": h.stage, "notify": list(h.notify), "subject": h.subject} for h in self.hooks],
+            "hooks": [_hook_data(h) for h in self.hooks],
         }
 
     @classmethod
@@ -456,6 +487,13 @@ class Workflow:
             transitions=transitions,
             hooks=data.get("hooks", ()),
         )
+
+
+def _hook_data(hook: StageHook) -> dict[str, Any]:
+    data: dict[str, Any] = {"stage": hook.stage, "notify": list(hook.notify), "subject": hook.subject}
+    if hook.template is not None:
+        data.update(template=hook.template, delay_minutes=hook.delay_minutes, at=hook.at)
+    return data
 
 
 def may_define(actor: Employee, at: datetime) -> Decision:

@@ -41,7 +41,7 @@ from crmkit.services.messaging import enqueue_email
 from crmkit.services.status_moves import save_status_move
 from crmkit.services.territory import PolicyUseCases
 
-__all__ = ["DispatchUseCases", "Sent"]
+__all__ = ["DispatchUseCases", "Sent", "check_template", "render_template"]
 
 _MEDIA_TYPES = ("text/html", "text/plain", "text/markdown")
 
@@ -209,10 +209,19 @@ class DispatchUseCases(PolicyUseCases):
 
     @staticmethod
     def _render(document: Document, company: Company, contact: Contact, rep: Employee, today: str) -> str:
-        env = _environment(document.media_type)
-        try:
-            return env.from_string(document.content.decode("utf-8")).render(
-                card_values(company, contact, rep, today)
-            )
-        except (jinja2.UndefinedError, SecurityError) as error:  # checked at upload; kept for old templates
-            raise ValidationError("template", str(error)) from None
+        return render_template(document, company, contact, rep, today)
+
+
+def render_template(document: Document, company: Company, contact: Contact, rep: Employee, today: str) -> str:
+    """Fill a stored template in the sandbox from the customer card, the contact and the signing rep.
+
+    Raises:
+        ValidationError: naming ``template`` when it uses what the sandbox refuses.
+    """
+    env = _environment(document.media_type)
+    try:
+        return env.from_string(document.content.decode("utf-8")).render(
+            card_values(company, contact, rep, today)
+        )
+    except (jinja2.UndefinedError, SecurityError) as error:  # checked at upload; kept for old templates
+        raise ValidationError("template", str(error)) from None

@@ -30,6 +30,7 @@ from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.interactions import INTERACTION_AGGREGATE, Interaction, InteractionId
 from crmkit.domain.workflow import Workflow, may_define
 from crmkit.services.customers import facts_of
+from crmkit.services.follow_ups import queue_follow_ups
 from crmkit.services.interactions import check_version
 from crmkit.services.response_times import stamp_times
 from crmkit.services.stages import listed, notify_stage
@@ -45,10 +46,12 @@ class StageMove:
     Attributes:
         interaction: the interaction as stored, in its new stage.
         notified: the employees an e-mail was queued for, in hook order.
+        follow_ups: outbox keys of the follow-ups the move scheduled (I13), in hook order.
     """
 
     interaction: Interaction
     notified: tuple[EmployeeId, ...] = ()
+    follow_ups: tuple[str, ...] = ()
 
 
 class WorkflowUseCases(PolicyUseCases):
@@ -121,4 +124,32 @@ class WorkflowUseCases(PolicyUseCases):
             if flow.stage(to_stage).is_final and current.resolved_at is None:
                 changes["resolved_at"] = now
             saved = uow.interactions.save(stamp_times(self._ctx, attrs.evolve(current, **changes)))
-            return StageMove(interaction=saved, notified=notify_stage(uow, hooks, saved, now, self._new_id))
+            return StageMove(
+                interaction=saved,
+                notified=notify_stage(uow, hooks, saved, now, self._new_id),
+                follow_ups=queue_follow_ups(uow, self._ctx, hooks, saved, now),
+            )
+
+    def cancel_follow_up(self, *, actor: object, interaction: object, key: str) -> bool:
+        """Cancel a queued follow-up of ``interaction`` (I13) until it is due; as an update (A3).
+
+        Returns:
+            ``True`` when it was cancelled; ``False`` when it is already due, sent or cancelled.
+
+        Raises:
+            NotFound: no such interaction.
+            ValidationError: naming ``key`` when it is not a follow-up of this interaction.
+            PermissionDenied: with the policy's reason.
+        """
+        now = self._now()
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._actor(uow, actor)
+            current = uow.interactions.get(InteractionId(parse_id("interaction", interaction)))
+            resource = InteractionResource(
+                company=facts_of(uow, uow.companies.get(current.company_id)), owner_id=current.owner_id
+            )
+            decide(who, Action.UPDATE, resource, now).enforce()
+            message = uow.outbox.by_key(key) if key.startswith(f"followup:{current.id}:") else None
+            if message is None:
+                raise ValidationError("key", f"{key!r} is not a follow-up of interaction {current.id}")
+            return uow.outbox.cancel(message.id, now, f"cancelled by {who.employee.name} (I13)")
