@@ -20,15 +20,17 @@ work, so a refused or rolled-back move sends nothing. The first move stamps
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import attrs
 
-from crmkit.domain.access import Action, InteractionResource, decide
+from crmkit.domain.access import Action, Actor, InteractionResource, decide
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.interactions import INTERACTION_AGGREGATE, Interaction, InteractionId
 from crmkit.domain.workflow import Workflow, may_define
+from crmkit.ports.storage import UnitOfWork
 from crmkit.services.customers import facts_of
 from crmkit.services.follow_ups import queue_follow_ups
 from crmkit.services.interactions import check_version
@@ -89,6 +91,18 @@ class WorkflowUseCases(PolicyUseCases):
             self._acting(uow, actor)
             return uow.workflows.get(key, version)
 
+    def _changing(
+        self, uow: UnitOfWork, actor: object, interaction: object, now: datetime
+    ) -> tuple[Actor, Interaction]:
+        """The actor and the interaction he may change (A3), or PermissionDenied."""
+        who = self._actor(uow, actor)
+        current = uow.interactions.get(InteractionId(parse_id("interaction", interaction)))
+        resource = InteractionResource(
+            company=facts_of(uow, uow.companies.get(current.company_id)), owner_id=current.owner_id
+        )
+        decide(who, Action.UPDATE, resource, now).enforce()
+        return who, current
+
     def move(
         self, *, actor: object, interaction: object, to_stage: str, version: int | None = None
     ) -> StageMove:
@@ -105,12 +119,7 @@ class WorkflowUseCases(PolicyUseCases):
         """
         now = self._now()
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
-            current = uow.interactions.get(InteractionId(parse_id("interaction", interaction)))
-            resource = InteractionResource(
-                company=facts_of(uow, uow.companies.get(current.company_id)), owner_id=current.owner_id
-            )
-            decide(who, Action.UPDATE, resource, now).enforce()
+            _, current = self._changing(uow, actor, interaction, now)
             check_version(INTERACTION_AGGREGATE, current.id, current.version, version)
             if current.stage is None or current.workflow_version is None:
                 raise ValidationError(
@@ -143,12 +152,7 @@ class WorkflowUseCases(PolicyUseCases):
         """
         now = self._now()
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
-            current = uow.interactions.get(InteractionId(parse_id("interaction", interaction)))
-            resource = InteractionResource(
-                company=facts_of(uow, uow.companies.get(current.company_id)), owner_id=current.owner_id
-            )
-            decide(who, Action.UPDATE, resource, now).enforce()
+            who, current = self._changing(uow, actor, interaction, now)
             message = uow.outbox.by_key(key) if key.startswith(f"followup:{current.id}:") else None
             if message is None:
                 raise ValidationError("key", f"{key!r} is not a follow-up of interaction {current.id}")
