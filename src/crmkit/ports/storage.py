@@ -34,6 +34,7 @@ from crmkit.domain.parties import Claim, Company, CompanyType, Contact
 from crmkit.domain.predicates import Predicate
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
+from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.workflow import WorkflowRepository
 
@@ -244,6 +245,7 @@ class UnitOfWork(Protocol):
     appointments: AppointmentRepository
     reminders: ReminderRepository
     workflows: WorkflowRepository
+    meeting_notes: MeetingNoteRepository
 
     def __enter__(self) -> Self: ...
 

@@ -7,7 +7,9 @@ assembles:
 * his open reminders due by the end of that day, by due time (I7);
 * his interactions still without a first response whose response target
   (working time of the CRM's calendar, by default 8 working hours) has passed
-  by the end of the day or by now, whichever is earlier, oldest first (I3).
+  by the end of the day or by now, whichever is earlier, oldest first (I3);
+* the meeting notes he took part in whose follow-up date falls by the end of
+  the day (I5).
 
 The agenda is shared (A4), so anyone may look at a colleague's day; the
 interactions are those at companies the *actor* may see (A7). Every part is
@@ -24,6 +26,7 @@ from crmkit.domain.access import reachable, visible
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.interactions import Appointment, Interaction, Reminder
+from crmkit.domain.meetings import MeetingNote
 from crmkit.domain.periods import Period
 from crmkit.domain.response_times import overdue_before
 from crmkit.services.response_times import working_calendar
@@ -47,6 +50,7 @@ class DailyTasks:
         appointments: his appointments sharing an instant with the day, by start then id.
         reminders: his open reminders due by the end of the day, by due time then id.
         overdue: his unanswered interactions past their response target, oldest first.
+        follow_ups: meeting notes he took part in whose follow-up falls by the day's end (I5).
     """
 
     employee: EmployeeId
@@ -54,6 +58,7 @@ class DailyTasks:
     appointments: tuple[Appointment, ...] = ()
     reminders: tuple[Reminder, ...] = ()
     overdue: tuple[Interaction, ...] = ()
+    follow_ups: tuple[MeetingNote, ...] = ()
 
 
 class TaskListUseCases(PolicyUseCases):
@@ -89,10 +94,12 @@ class TaskListUseCases(PolicyUseCases):
             reminders = uow.reminders.due(person, period.end - timedelta(microseconds=1), limit=_LIMIT)
             cutoff = overdue_before(working_calendar(self._ctx), horizon, response_target)
             overdue = uow.interactions.unanswered(visible(who, now), person, cutoff, limit=_LIMIT)
+            follow_ups = uow.meeting_notes.follow_ups(person, period.end)
         return DailyTasks(
             employee=person,
             day=day,
             appointments=tuple(appointments),
             reminders=tuple(reminders),
             overdue=tuple(overdue),
+            follow_ups=tuple(follow_ups),
         )

@@ -34,6 +34,7 @@ from crmkit.adapters.sqlalchemy.interactions import (
 )
 from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
 from crmkit.adapters.sqlalchemy.marketing import SqlMarketingRepository
+from crmkit.adapters.sqlalchemy.meetings import SqlMeetingNoteRepository
 from crmkit.adapters.sqlalchemy.outbox import SqlConsentRepository, SqlOutboxRepository
 from crmkit.adapters.sqlalchemy.repositories import (
     SqlAuditLog,
@@ -59,6 +60,7 @@ from crmkit.ports.clock import Clock
 from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
+from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.storage import (
     AuditLog,
@@ -201,6 +203,7 @@ class SqlUnitOfWork:
         self.appointments: AppointmentRepository = SqlAppointmentRepository(self)
         self.reminders: ReminderRepository = SqlReminderRepository(self)
         self.workflows: WorkflowRepository = SqlWorkflowRepository(self)  # issue 14 (I2)
+        self.meeting_notes: MeetingNoteRepository = SqlMeetingNoteRepository(self)  # issue 14 (I5)
 
     def __enter__(self) -> Self:
         _ = self.connection
