@@ -5,6 +5,7 @@ The ``storage`` fixture of ``tests/conftest.py`` is parametrized over memory, SQ
 
 from __future__ import annotations
 
+from crmkit.testing.contracts.meetings import MeetingNoteContract
 from crmkit.testing.contracts.workflow import OutboxCancelContract, WorkflowStorageContract
 
 
@@ -13,4 +14,8 @@ class TestWorkflowStorage(WorkflowStorageContract):
 
 
 class TestOutboxCancel(OutboxCancelContract):
+    pass
+
+
+class TestMeetingNotes(MeetingNoteContract):
     pass
