@@ -4,7 +4,7 @@ Notes are written once (an ``add`` with its ``create`` audit entry, C12)
 and read by id, by participant and time (the same-hour warning), and as the
 follow-ups due for an employee (the daily task list).
 
-The contract suite is :class:`crmkit.testing.contracts.meetings.MeetingNoteContract`.
+The contract suite is ``crmkit.testing.contracts.meetings.MeetingNoteContract``.
 """
 
 from __future__ import annotations

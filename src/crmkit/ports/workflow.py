@@ -6,7 +6,7 @@ under version *n* can always be checked against version *n*. Each stored
 version writes a ``create`` audit entry (aggregate ``workflow``, id
 ``key``) in the same transaction (C12).
 
-The contract suite is :class:`crmkit.testing.contracts.workflow.WorkflowStorageContract`.
+The contract suite is ``crmkit.testing.contracts.workflow.WorkflowStorageContract``.
 """
 
 from __future__ import annotations

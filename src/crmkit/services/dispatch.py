@@ -3,7 +3,7 @@
 Admins upload templates through the document port (C10); each is checked
 when it is uploaded: it must parse, use only the fields of
 :data:`~crmkit.domain.dispatch.TEMPLATE_FIELDS` and render in the sandbox.
-Templates are Jinja2 run in a :class:`jinja2.sandbox.ImmutableSandboxedEnvironment`
+Templates are Jinja2 run in a ``jinja2.sandbox.ImmutableSandboxedEnvironment``
 with strict undefined values and auto-escaping for HTML: a template can
 read the values it is given and nothing else — no attribute of Python's
 internals, no call that changes anything.

@@ -4,7 +4,7 @@ Admins store a workflow per interaction *category* (its key is the category,
 as spelled on the ``interaction_categories`` pick-list when one is set);
 each store is the next version. A new interaction of that category starts in
 the workflow's initial stage under its latest version
-(:func:`start_workflow`, called by ``crm.interactions.create``); it then
+(``crmkit.services.stages.start_workflow``, called by ``crm.interactions.create``); it then
 moves only along the transitions of *the version it started under*, so a
 revision never strands a record mid-way.
 
