@@ -44,6 +44,7 @@ from crmkit.services.meetings import MeetingUseCases
 from crmkit.services.messaging import DeliveryReports, Dispatcher, InboundRouter
 from crmkit.services.parties import Parties
 from crmkit.services.response_times import OFFICE_HOURS, ResponseTimeUseCases
+from crmkit.services.samples import SampleUseCases
 from crmkit.services.territory import TerritoryUseCases
 from crmkit.services.workflow import WorkflowUseCases
 
@@ -70,6 +71,7 @@ class Crm:
         tasks: one employee's day in one call: appointments, reminders, overdue interactions (§5 I10).
         dispatch: document templates (admins) sent to contacts by e-mail, moving the status (§5 I8, C5).
         meetings: meeting notes with participants, a new contact, an appointment booked (§5 I5).
+        samples: samples sent to customers, per customer and product (§5 I12).
         calendar: the working calendar response times count in (I3); set it to replace the default
             office hours with Turkey's public holidays, which is built on first use.
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
@@ -131,6 +133,7 @@ class Crm:
         self.tasks = TaskListUseCases(self.context)  # issue 14 (I10)
         self.dispatch = DispatchUseCases(self.context)  # issue 14 (I8, C5)
         self.meetings = MeetingUseCases(self.context)  # issue 14 (I5)
+        self.samples = SampleUseCases(self.context)  # issue 14 (I12)
         self.marketing = MarketingUseCases(self.context)
         self.invoices = Invoices(
             self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported

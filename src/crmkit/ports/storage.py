@@ -36,6 +36,7 @@ from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.samples import SampleRepository
 from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
@@ -246,6 +247,7 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     workflows: WorkflowRepository
     meeting_notes: MeetingNoteRepository
+    samples: SampleRepository
 
     def __enter__(self) -> Self: ...
 

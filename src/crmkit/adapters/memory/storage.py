@@ -41,6 +41,7 @@ from crmkit.adapters.memory.repositories import (
     MemoryEmployeeRepository,
     MemoryPickListRepository,
 )
+from crmkit.adapters.memory.samples import MemorySampleRepository
 from crmkit.adapters.memory.territory import (
     MemoryCodeLinkRepository,
     MemoryMembershipRepository,
@@ -65,6 +66,7 @@ from crmkit.domain.interactions import (
 )
 from crmkit.domain.parameters import PickList
 from crmkit.domain.parties import Claim, Company, Contact
+from crmkit.domain.samples import Sample, SampleId
 from crmkit.domain.territory import (
     CodeLink,
     CodeLinkId,
@@ -83,6 +85,7 @@ from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.samples import SampleRepository
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -144,6 +147,7 @@ class MemoryStorage:
         self._reminders: dict[ReminderId, Reminder] = {}
         self._workflows: WorkflowTable = {}  # issue 14 (I2)
         self._meeting_notes: MeetingTable = {}  # issue 14 (I5)
+        self._samples: dict[SampleId, Sample] = {}  # issue 14 (I12)
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -178,6 +182,7 @@ class MemoryStorage:
                 self._reminders,
                 self._workflows,
                 self._meeting_notes,
+                self._samples,
             ):
                 table.clear()
             self._audit.clear()
@@ -262,6 +267,10 @@ class MemoryUnitOfWork:
         notes = MemoryMeetingNoteRepository(self, storage._meeting_notes, lock)  # issue 14 (I5)
         self.meeting_notes: MeetingNoteRepository = notes
         self._repositories = (*self._repositories, notes)
+        samples = MemorySampleRepository(self, storage._samples, lock)  # issue 14 (I12)
+        samples.attach(companies)
+        self.samples: SampleRepository = samples
+        self._repositories = (*self._repositories, samples)
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()
 

@@ -44,6 +44,7 @@ from crmkit.adapters.sqlalchemy.repositories import (
     SqlEmployeeRepository,
     SqlPickListRepository,
 )
+from crmkit.adapters.sqlalchemy.samples import SqlSampleRepository
 from crmkit.adapters.sqlalchemy.territory import (
     SqlCodeLinkRepository,
     SqlMembershipRepository,
@@ -62,6 +63,7 @@ from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.samples import SampleRepository
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -204,6 +206,7 @@ class SqlUnitOfWork:
         self.reminders: ReminderRepository = SqlReminderRepository(self)
         self.workflows: WorkflowRepository = SqlWorkflowRepository(self)  # issue 14 (I2)
         self.meeting_notes: MeetingNoteRepository = SqlMeetingNoteRepository(self)  # issue 14 (I5)
+        self.samples: SampleRepository = SqlSampleRepository(self)  # issue 14 (I12)
 
     def __enter__(self) -> Self:
         _ = self.connection

@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy.tables import _TABLE_OPTIONS, LABEL, _ordered, _time, _uuid, metadata
+from crmkit.adapters.sqlalchemy.tables import (
+    _TABLE_OPTIONS,
+    CONSTRAINT_FIELDS,
+    LABEL,
+    _ordered,
+    _time,
+    _uuid,
+    metadata,
+)
 
-__all__ = ["meeting_note_participants", "meeting_notes", "workflows"]
+__all__ = ["meeting_note_participants", "meeting_notes", "samples", "workflows"]
 
 workflows = sa.Table(
     "workflows",
@@ -56,3 +64,30 @@ meeting_note_participants = sa.Table(
     **_TABLE_OPTIONS,
 )
 """Who took part in each note, in order; ``held_at``/``follow_up_at`` copied for the per-employee queries."""
+
+samples = sa.Table(
+    "samples",
+    metadata,
+    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("company_id", _uuid(), sa.ForeignKey("companies.id"), nullable=False),
+    sa.Column("product", sa.String(LABEL), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("sent_at", _time(), nullable=False),
+    sa.Column("sent_by", _uuid(), nullable=False),
+    sa.Column("contact_id", _uuid(), sa.ForeignKey("contacts.id"), nullable=True),
+    sa.Column("note", sa.Text(), nullable=False),
+    sa.Index(None, "company_id", "sent_at"),
+    sa.Index(None, "product", "sent_at"),
+    **_TABLE_OPTIONS,
+)
+"""Samples sent to customers (I12), listed per customer and per product."""
+
+CONSTRAINT_FIELDS.update(
+    {
+        "fk_meeting_notes_company_id_companies": "company_id",
+        "fk_meeting_notes_contact_id_contacts": "contact_id",
+        "fk_samples_company_id_companies": "company_id",
+        "fk_samples_contact_id_contacts": "contact_id",
+    }
+)

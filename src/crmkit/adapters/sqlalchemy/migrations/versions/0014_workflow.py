@@ -7,7 +7,8 @@ JSON text) and four nullable columns on ``interactions``: ``stage`` and
 ``reminders.due_at`` serves the agenda's e-mail job (I7), one on
 ``interactions (owner_id, first_response_at, created_at)`` the daily task
 list's unanswered interactions (I10). Two tables hold meeting notes (I5):
-``meeting_notes`` and ``meeting_note_participants``.
+``meeting_notes`` and ``meeting_note_participants``; one the samples sent to
+customers (I12): ``samples``.
 
 Revision ID: 0014
 Revises: 0013
@@ -76,6 +77,7 @@ def upgrade() -> None:
         ["owner_id", "first_response_at", "created_at"],
     )
     _meeting_notes()
+    _samples()
 
 
 def _meeting_notes() -> None:
@@ -128,8 +130,33 @@ def _meeting_notes() -> None:
     )
 
 
+def _samples() -> None:
+    """The samples of I12."""
+    op.create_table(
+        "samples",
+        sa.Column("id", _uuid(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("company_id", _uuid(), nullable=False),
+        sa.Column("product", sa.String(200), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("sent_at", _time(), nullable=False),
+        sa.Column("sent_by", _uuid(), nullable=False),
+        sa.Column("contact_id", _uuid(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f("fk_samples_company_id_companies")
+        ),
+        sa.ForeignKeyConstraint(["contact_id"], ["contacts.id"], name=op.f("fk_samples_contact_id_contacts")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_samples")),
+        **_OPTIONS,
+    )
+    op.create_index(op.f("ix_samples_company_id_sent_at"), "samples", ["company_id", "sent_at"])
+    op.create_index(op.f("ix_samples_product_sent_at"), "samples", ["product", "sent_at"])
+
+
 def downgrade() -> None:
     """Drop the reminders' due-time index, the interaction's new columns and ``workflows``."""
+    op.drop_table("samples")
     op.drop_table("meeting_note_participants")
     op.drop_table("meeting_notes")
     op.drop_index(op.f("ix_reminders_due_at"), table_name="reminders")
