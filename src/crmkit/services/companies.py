@@ -27,7 +27,6 @@ from crmkit.domain.party_events import (
     ClaimDecided,
     ClaimRequested,
     CompanyRegistered,
-    CompanyStatusChanged,
     PrimaryContactChanged,
 )
 from crmkit.domain.predicates import CompanyFacts
@@ -36,6 +35,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, parse_enum
 from crmkit.services.passwords import hash_password, new_password
 from crmkit.services.stages import listed_contact
+from crmkit.services.status_moves import save_status_move
 from crmkit.services.territory import actor_for
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
 
@@ -246,19 +246,7 @@ class CompanyUseCases(ServiceBase):
                 moved = current.record_invoice()
             else:
                 moved = current.advance_status(what)
-            if moved == current:
-                return current
-            saved = uow.companies.save(moved)
-            if saved.status is not current.status:
-                uow.emit(
-                    CompanyStatusChanged(
-                        at=self._now(),
-                        company_id=saved.id,
-                        old=current.status.value,
-                        new=saved.status.value,
-                    )
-                )
-            return saved
+            return save_status_move(uow, current, moved, self._now())
 
     # -- C6: owners and claims --------------------------------------------------
     def assign_owner(

@@ -28,7 +28,7 @@ from crmkit.domain.errors import ConcurrencyConflict, NotFound, ValidationError
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
 from crmkit.domain.interactions import INTERACTION_AGGREGATE, Interaction, InteractionChannel, InteractionId
 from crmkit.domain.marketing import CampaignId
-from crmkit.domain.parties import Company
+from crmkit.domain.parties import Company, Contact
 from crmkit.domain.predicates import describe
 from crmkit.domain.territory import TeamId
 from crmkit.ports.storage import UnitOfWork
@@ -38,7 +38,7 @@ from crmkit.services.response_times import stamp_times
 from crmkit.services.stages import listed, start_workflow
 from crmkit.services.territory import PolicyUseCases
 
-__all__ = ["InteractionUseCases", "check_version", "known_company", "known_employee"]
+__all__ = ["InteractionUseCases", "check_version", "known_company", "known_contact", "known_employee"]
 
 
 def known_company(uow: UnitOfWork, field: str, value: object) -> Company:
@@ -70,6 +70,23 @@ def known_employee(uow: UnitOfWork, field: str, value: object, at: datetime) -> 
     return key
 
 
+def known_contact(uow: UnitOfWork, field: str, value: object, company: CompanyId, rule: str) -> Contact:
+    """The contact ``value`` names, which must be one of ``company``'s contacts (C4).
+
+    Raises:
+        ValidationError: naming ``field`` for an unknown contact or one of another company
+            (the message cites ``rule``).
+    """
+    key = ContactId(parse_id(field, value))
+    try:
+        found = uow.contacts.get(key)
+    except NotFound:
+        raise ValidationError(field, f"there is no contact {key}") from None
+    if found.company_id != company:
+        raise ValidationError(field, f"{found.name} is not a contact of this company ({rule})")
+    return found
+
+
 def check_version(kind: str, key: object, stored: int, given: int | None) -> None:
     """Refuse a change made on a stale copy: ``given`` (when not ``None``) must be the stored version.
 
@@ -89,14 +106,7 @@ class InteractionUseCases(PolicyUseCases):
         )
 
     def _contact(self, uow: UnitOfWork, value: object, company: CompanyId) -> ContactId:
-        key = ContactId(parse_id("contact", value))
-        try:
-            found = uow.contacts.get(key)
-        except NotFound:
-            raise ValidationError("contact", f"there is no contact {key}") from None
-        if found.company_id != company:
-            raise ValidationError("contact", f"{found.name} is not a contact of this company (I1)")
-        return key
+        return known_contact(uow, "contact", value, company, "I1").id
 
     def _campaign(self, uow: UnitOfWork, value: object) -> CampaignId:
         key = CampaignId(parse_id("campaign", value))

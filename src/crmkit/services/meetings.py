@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from crmkit.domain.access import Action, InteractionResource, decide
-from crmkit.domain.errors import NotFound, ValidationError
+from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
 from crmkit.domain.interactions import Appointment, AppointmentId, DoubleBooking, double_bookings
 from crmkit.domain.meetings import MeetingNote, MeetingNoteId, MeetingOutcome, SameHourNote, same_hour_notes
@@ -25,7 +25,7 @@ from crmkit.domain.parties import Contact
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.companies import ContactInput
 from crmkit.services.customers import facts_of
-from crmkit.services.interactions import known_company, known_employee
+from crmkit.services.interactions import known_company, known_contact, known_employee
 from crmkit.services.stages import listed_contact
 from crmkit.services.territory import PolicyUseCases
 
@@ -144,14 +144,7 @@ class MeetingUseCases(PolicyUseCases):
             )
             uow.contacts.add(made)
             return made
-        key = ContactId(parse_id("contact", contact))
-        try:
-            found = uow.contacts.get(key)
-        except NotFound:
-            raise ValidationError("contact", f"there is no contact {key}") from None
-        if found.company_id != company:
-            raise ValidationError("contact", f"{found.name} is a contact of another company (I5)")
-        return found
+        return known_contact(uow, "contact", contact, company, "I5")
 
     def _book(
         self,

@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from crmkit.domain.access import Action, InteractionResource, decide, visible
-from crmkit.domain.errors import NotFound, ValidationError
-from crmkit.domain.ids import ContactId, EmployeeId, parse_id
+from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.periods import require_aware
 from crmkit.domain.samples import Sample, SampleId
 from crmkit.services.customers import facts_of
-from crmkit.services.interactions import known_company
+from crmkit.services.interactions import known_company, known_contact
 from crmkit.services.territory import PolicyUseCases
 
 __all__ = ["SampleUseCases"]
@@ -51,16 +50,7 @@ class SampleUseCases(PolicyUseCases):
             decide(
                 who, Action.CREATE, InteractionResource(company=facts_of(uow, found), owner_id=by), now
             ).enforce()
-            person = None
-            if contact is not None:
-                key = ContactId(parse_id("contact", contact))
-                try:
-                    met = uow.contacts.get(key)
-                except NotFound:
-                    raise ValidationError("contact", f"there is no contact {key}") from None
-                if met.company_id != found.id:
-                    raise ValidationError("contact", f"{met.name} is a contact of another company (I12)")
-                person = met.id
+            person = None if contact is None else known_contact(uow, "contact", contact, found.id, "I12").id
             sample = Sample(
                 id=SampleId(self._new_id()),
                 company_id=found.id,
