@@ -43,7 +43,17 @@ def working_calendar(context: ServiceContext) -> WorkingCalendar:
 
 
 def stamp_times(context: ServiceContext, item: Interaction) -> Interaction:
-    """``item`` with its working-time response and resolution figures (I3) under the CRM's calendar."""
+    """``item`` with its working-time response and resolution figures (I3) under the CRM's calendar.
+
+    An interaction with neither time set is returned as it is, without building the calendar.
+    """
+    if (item.first_response_at, item.resolved_at, item.response_seconds, item.resolution_seconds) == (
+        None,
+        None,
+        None,
+        None,
+    ):
+        return item
     return stamp(item, working_calendar(context))
 
 
