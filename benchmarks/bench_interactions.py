@@ -7,9 +7,9 @@ baseline so a busy machine slows both:
 
 (a) a rep's visible interactions — the newest 50 plus the total — for a rep in
     a team holding 2 codes (~1,000 interactions) with the A1 switch on:
-    * ours (repository): ``interactions.visible(visible(actor, at), limit=50)`` +
+    * ours (repository): ``interactions.visibility_predicate(visibility_predicate(actor, at), limit=50)`` +
       ``count_visible`` in one unit of work (domain objects);
-    * ours (service): ``crm.interactions.visible(actor=…, limit=50)`` — also loads
+    * ours (service): ``crm.interactions.visibility_predicate(actor=…, limit=50)`` — also loads
       the actor, his memberships and his teams' code links;
     * baseline: hand-written SQL through ``sqlite3``: the same join to ``companies``
       with ``micro_region IN (…)``, ``ORDER BY created_at DESC, id LIMIT 50`` and a ``COUNT``.
@@ -41,9 +41,9 @@ from _timing import alternate, p50_ms
 
 import crmkit
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
-from crmkit.adapters.sqlalchemy.interaction_tables import appointments, interactions
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
-from crmkit.domain.access import Actor, visible
+from crmkit.adapters.sqlalchemy.tables.interaction import appointments, interactions
+from crmkit.domain.access import Actor, visibility_predicate
 from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.ids import CompanyId, EmployeeId
@@ -169,15 +169,15 @@ def main(argv: list[str] | None = None) -> int:
             memberships = tuple(uow.memberships.for_employee(world.rep.id))
             links = tuple(uow.code_links.for_teams({m.team_id for m in memberships}))
         actor = Actor(employee=world.rep, memberships=memberships, links=links, regional_access=True)
-        predicate = visible(actor, AT)
+        predicate = visibility_predicate(actor, AT)
 
         def ours_repository() -> int:
             with storage.unit_of_work() as uow:
-                page = uow.interactions.visible(predicate, limit=50)
+                page = uow.interactions.visibility_predicate(predicate, limit=50)
                 return len(page) + uow.interactions.count_visible(predicate)
 
         def ours_service() -> int:
-            page = crm.interactions.visible(actor=world.rep.id, limit=50)
+            page = crm.interactions.visibility_predicate(actor=world.rep.id, limit=50)
             return len(page.items) + page.total
 
         marks = ",".join("?" * len(world.rep_codes))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crmkit.domain.access import Action, InteractionResource, decide, visible
+from crmkit.domain.access import Action, InteractionResource, decide, visibility_predicate
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.periods import require_aware
 from crmkit.domain.samples import Sample, SampleId
+from crmkit.services.base import ActorRef
 from crmkit.services.customers import facts_of
 from crmkit.services.interactions import known_company, known_contact
-from crmkit.services.territory import PolicyUseCases
+from crmkit.services.policy import PolicyUseCases
 
 __all__ = ["SampleUseCases"]
 
@@ -27,7 +28,7 @@ class SampleUseCases(PolicyUseCases):
     def send(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         product: str,
         quantity: int = 1,
@@ -65,7 +66,7 @@ class SampleUseCases(PolicyUseCases):
             return sample
 
     def for_company(
-        self, *, actor: object, company: object, limit: int = 200, offset: int = 0
+        self, *, actor: ActorRef, company: object, limit: int = 200, offset: int = 0
     ) -> list[Sample]:
         """A customer's samples, newest first, when the actor may see the company (A1, A2, A6).
 
@@ -81,10 +82,12 @@ class SampleUseCases(PolicyUseCases):
             decide(who, Action.VIEW, resource, now).enforce()
             return uow.samples.for_company(found.id, limit=limit, offset=offset)
 
-    def for_product(self, *, actor: object, product: str, limit: int = 200, offset: int = 0) -> list[Sample]:
+    def for_product(
+        self, *, actor: ActorRef, product: str, limit: int = 200, offset: int = 0
+    ) -> list[Sample]:
         """Samples of ``product`` at the companies the actor may see, newest first (A7)."""
         now = self._now()
         with self._work(None) as uow:
             who = self._actor(uow, actor)
             name = " ".join(str(product).split())
-            return uow.samples.for_product(visible(who, now), name, limit=limit, offset=offset)
+            return uow.samples.for_product(visibility_predicate(who, now), name, limit=limit, offset=offset)

@@ -23,7 +23,9 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
+from crmkit.adapters.audit import audit_entry, deletion_entry
 from crmkit.adapters.clock import SystemClock
+from crmkit.adapters.events import EventBuffer
 from crmkit.adapters.memory.interactions import (
     MemoryAppointmentRepository,
     MemoryInteractionRepository,
@@ -33,6 +35,7 @@ from crmkit.adapters.memory.invoices import InvoiceTables, MemoryInvoiceReposito
 from crmkit.adapters.memory.marketing import MarketingTables, MemoryMarketingRepository
 from crmkit.adapters.memory.meetings import MeetingTable, MemoryMeetingNoteRepository
 from crmkit.adapters.memory.outbox import MemoryConsentRepository, MemoryOutboxRepository, OutboxData
+from crmkit.adapters.memory.points import MemoryPointRepository, PointTables
 from crmkit.adapters.memory.repositories import (
     MemoryAuditLog,
     MemoryClaimRepository,
@@ -50,7 +53,6 @@ from crmkit.adapters.memory.territory import (
     MemoryTeamRepository,
 )
 from crmkit.adapters.memory.workflow import MemoryWorkflowRepository, WorkflowTable
-from crmkit.adapters.unit_of_work import EventBuffer, audit_entry, deletion_entry
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import StorageUnavailable
@@ -85,6 +87,7 @@ from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.points import PointRepository
 from crmkit.ports.samples import SampleRepository
 from crmkit.ports.storage import (
     AuditLog,
@@ -137,6 +140,7 @@ class MemoryStorage:
         self._outbox = OutboxData()
         self._invoicing = InvoiceTables()
         self._marketing = MarketingTables()
+        self._points = PointTables()  # loyalty points (issue 15)
         self._regions: dict[RegionId, Region] = {}
         self._teams: dict[TeamId, SalesTeam] = {}
         self._memberships: dict[MembershipId, Membership] = {}
@@ -189,6 +193,7 @@ class MemoryStorage:
             self._outbox.clear()
             self._invoicing.clear()
             self._marketing.clear()
+            self._points.clear()
 
     def check_open(self) -> None:
         """Raise :class:`StorageUnavailable` once the storage is closed."""
@@ -271,6 +276,10 @@ class MemoryUnitOfWork:
         samples.attach(companies)
         self.samples: SampleRepository = samples
         self._repositories = (*self._repositories, samples)
+        # loyalty points (issue 15); it reads the invoice tables for the catch-up job
+        points = MemoryPointRepository(self, storage._points, lock, storage._invoicing)
+        self.points: PointRepository = points
+        self._repositories = (*self._repositories, points)
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy import interaction_tables as it
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import utc
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
@@ -32,7 +31,7 @@ __all__ = ["response_kpis"]
 
 
 def _group_column(group: KpiGroup) -> sa.ColumnElement[Any]:
-    t = it.interactions
+    t = tables.interactions
     return {KpiGroup.CHANNEL: t.c.channel, KpiGroup.TEAM: t.c.owner_team_id, KpiGroup.REP: t.c.owner_id}[
         group
     ]
@@ -41,7 +40,7 @@ def _group_column(group: KpiGroup) -> sa.ColumnElement[Any]:
 def _filtered(
     query: sa.Select[Any], predicate: Predicate, since: datetime | None, until: datetime | None
 ) -> sa.Select[Any]:
-    t = it.interactions
+    t = tables.interactions
     if since is not None:
         query = query.where(t.c.created_at >= utc(since))
     if until is not None:
@@ -66,7 +65,7 @@ def _measure(
     percentiles: Sequence[int],
 ) -> dict[str | None, tuple[int, int, dict[int, int]]]:
     """Group → (count, sum, percentile → value) of one measure, over rows where it is set."""
-    t = it.interactions
+    t = tables.interactions
     base = _filtered(
         sa.select(_group_column(group).label("g"), column.label("v"))
         .select_from(t)
@@ -87,7 +86,7 @@ def _measure(
     ]
     query = sa.select(ranked.c.g, sa.func.count(), sa.func.sum(ranked.c.v), *ranks).group_by(ranked.c.g)
     out: dict[str | None, tuple[int, int, dict[int, int]]] = {}
-    for found in uow.read(query):
+    for found in uow.execute(query):
         row: tuple[Any, ...] = tuple(found)
         out[_key(row[0])] = (
             int(row[1]),
@@ -107,12 +106,12 @@ def response_kpis(
     percentiles: Sequence[int],
 ) -> list[ResponseKpi]:
     """The KPIs of the interactions matching ``predicate`` created in ``[since, until)``, by group key."""
-    t = it.interactions
+    t = tables.interactions
     column = _group_column(group)
     totals = _filtered(sa.select(column, sa.func.count()).select_from(t), predicate, since, until).group_by(
         column
     )
-    counts = {_key(row[0]): int(row[1]) for row in (tuple(r) for r in uow.read(totals))}
+    counts = {_key(row[0]): int(row[1]) for row in (tuple(r) for r in uow.execute(totals))}
     response = _measure(uow, t.c.response_seconds, group, predicate, since, until, percentiles)
     resolution = _measure(uow, t.c.resolution_seconds, group, predicate, since, until, percentiles)
     return [_kpi(key, counts[key], response.get(key), resolution.get(key)) for key in _ordered(counts)]

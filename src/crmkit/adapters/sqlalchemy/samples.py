@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from crmkit.adapters.sqlalchemy._convert import RowMapper
 from crmkit.adapters.sqlalchemy.interactions import _page, _scoped
 from crmkit.adapters.sqlalchemy.repositories import SqlRepository
-from crmkit.adapters.sqlalchemy.workflow_tables import samples
+from crmkit.adapters.sqlalchemy.tables.workflow import samples
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.predicates import Predicate
 from crmkit.domain.samples import SAMPLE_AGGREGATE, Sample, SampleId
