@@ -6,6 +6,7 @@ from pathlib import Path
 
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.party_events import CompanyStatusChanged
+from crmkit.hookspecs import hookimpl
 from crmkit.ports.storage import Storage
 from crmkit.testing.clock import FixedClock, SequentialIds
 from tests.territory.conftest import make_crm
@@ -16,12 +17,22 @@ HEADER = (
 )
 
 
+class _Recorder:
+    def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+
+    @hookimpl
+    def crmkit_on_event(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+
 def test_an_imported_invoice_moves_its_buyer_to_potential_once(
     storage: Storage, clock: FixedClock, ids: SequentialIds, tmp_path: Path
 ) -> None:
     crm = make_crm(storage, clock, ids, regional_access=False)
-    seen: list[DomainEvent] = []
-    crm.plugins.publish = seen.extend  # type: ignore[method-assign,assignment]  # record events
+    recorder = _Recorder()
+    crm.plugins.pm.register(recorder)  # records the events published after each commit
+    seen = recorder.events
     admin = crm.parties.create_first_admin(name="Ayşe Yılmaz", email="ayse@example.com.tr")
     buyer = crm.parties.register_company(
         actor=admin.id, name="Ege Market", type="customer", tax_no="9205121120"
