@@ -44,6 +44,9 @@ SYSTEM_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "deliveries.receive": "the SMS gateway's delivery-report web hook",
         "deliveries.record": "a worker recording delivery reports it fetched",
         "deliveries.poll": "a scheduled job polling the gateway for delivery reports",
+        "points.enable_sms": "the host wiring the points balance SMS keyword at start-up (V6)",
+        "points.expire": "a scheduled job: the points expiry (V8), idempotent",
+        "points.review_tiers": "a scheduled job: the tier review (V8), idempotent",
     }
 )
 """``"namespace.method"`` (or a method of the :class:`~crmkit.bootstrap.Crm` itself) → who runs it."""
