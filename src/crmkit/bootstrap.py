@@ -12,6 +12,7 @@ e-mail, the system clock) are made here, when asked for.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Self
@@ -20,7 +21,9 @@ import attrs
 import pluggy
 
 from crmkit.adapters.clock import RandomIds, SystemClock
+from crmkit.adapters.holidays import working_calendar
 from crmkit.adapters.urls import mask_password
+from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.invoices import Invoice
 from crmkit.domain.settings import Settings
@@ -31,20 +34,32 @@ from crmkit.ports.documents import DocumentStore
 from crmkit.ports.invoices import InvoiceSource
 from crmkit.ports.messaging import EmailSender, SmsGateway
 from crmkit.ports.storage import Storage
-from crmkit.services.agenda import AgendaUseCases
+from crmkit.services.agenda_mail import Agenda
 from crmkit.services.base import ServiceContext
 from crmkit.services.customers import CustomerUseCases
+from crmkit.services.daily_tasks import TaskListUseCases
 from crmkit.services.dead_letters import DeadLetters
+from crmkit.services.dispatch import DispatchUseCases
 from crmkit.services.interactions import InteractionUseCases
 from crmkit.services.invoices import Invoices
 from crmkit.services.marketing import MarketingUseCases
+from crmkit.services.meetings import MeetingUseCases
 from crmkit.services.messaging import DeliveryReports, Dispatcher, InboundRouter
 from crmkit.services.parties import Parties
 from crmkit.services.points import PointUseCases
+from crmkit.services.response_times import OFFICE_HOURS, ResponseTimeUseCases
+from crmkit.services.samples import SampleUseCases
 from crmkit.services.targets import TargetUseCases
 from crmkit.services.territory import TerritoryUseCases
+from crmkit.services.workflow import WorkflowUseCases
 
 __all__ = ["Crm", "connect"]
+
+
+@functools.lru_cache(maxsize=8)
+def _office_calendar(year: int, timezone: str) -> WorkingCalendar:
+    """Office hours with Turkey's holidays of ``year`` ± 5 (immutable, so shared between CRMs)."""
+    return working_calendar(OFFICE_HOURS, years=range(year - 5, year + 6), timezone=timezone)
 
 
 @attrs.define(eq=False, repr=False)
@@ -57,6 +72,14 @@ class Crm:
         customers: customers and contacts through the access policy (§3).
         interactions: interactions with companies through the access policy (§5 I1, I3; A3; M2).
         agenda: the shared agenda, appointments and reminders (§5 I6, I7; A4).
+        workflow: interaction workflows as data: define, move, stage-entry e-mails (§5 I2, C9).
+        response_times: response-time KPIs in working hours per channel, team, rep (§5 I3).
+        tasks: one employee's day in one call: appointments, reminders, overdue interactions (§5 I10).
+        dispatch: document templates (admins) sent to contacts by e-mail, moving the status (§5 I8, C5).
+        meetings: meeting notes with participants, a new contact, an appointment booked (§5 I5).
+        samples: samples sent to customers, per customer and product (§5 I12).
+        calendar: the working calendar response times count in (I3); set it to replace the default
+            office hours with Turkey's public holidays, which is built on first use.
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
         marketing: segments and campaigns through the outbox and the access policy (§8 M1–M3).
         targets: turnover plans and plan-vs-actual credited by the dated territory (§4 Q1, Q5).
@@ -92,7 +115,7 @@ class Crm:
     parties: Parties = attrs.field(init=False)
     territory: TerritoryUseCases = attrs.field(init=False)
     interactions: InteractionUseCases = attrs.field(init=False)
-    agenda: AgendaUseCases = attrs.field(init=False)
+    agenda: Agenda = attrs.field(init=False)
     marketing: MarketingUseCases = attrs.field(init=False)
     points: PointUseCases = attrs.field(init=False)
     targets: TargetUseCases = attrs.field(init=False)
@@ -101,6 +124,14 @@ class Crm:
     inbound: InboundRouter = attrs.field(init=False)
     deliveries: DeliveryReports = attrs.field(init=False)
     outbox: DeadLetters = attrs.field(init=False)
+    # issue 14: the working calendar (I3), workflow, response times, tasks, dispatch, meetings, samples
+    calendar: WorkingCalendar | None = attrs.field(default=None, init=False)
+    workflow: WorkflowUseCases = attrs.field(init=False)
+    response_times: ResponseTimeUseCases = attrs.field(init=False)
+    tasks: TaskListUseCases = attrs.field(init=False)
+    dispatch: DispatchUseCases = attrs.field(init=False)
+    meetings: MeetingUseCases = attrs.field(init=False)
+    samples: SampleUseCases = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self.context = ServiceContext(
@@ -112,12 +143,19 @@ class Crm:
             sms=self.sms,
             documents=self.documents,
             publish=self._publish,
+            calendar=self._working_calendar,  # issue 14 (I3)
         )
         self.customers = CustomerUseCases(self.context)
         self.parties = Parties(self.context, customers=self.customers)
         self.territory = TerritoryUseCases(self.context)
         self.interactions = InteractionUseCases(self.context)
-        self.agenda = AgendaUseCases(self.context)
+        self.agenda = Agenda(self.context)  # issue 14: AgendaUseCases + e-mail notices, iCalendar (I6, I7)
+        self.workflow = WorkflowUseCases(self.context)  # issue 14 (I2)
+        self.response_times = ResponseTimeUseCases(self.context)  # issue 14 (I3)
+        self.tasks = TaskListUseCases(self.context)  # issue 14 (I10)
+        self.dispatch = DispatchUseCases(self.context)  # issue 14 (I8, C5)
+        self.meetings = MeetingUseCases(self.context)  # issue 14 (I5)
+        self.samples = SampleUseCases(self.context)  # issue 14 (I12)
         self.marketing = MarketingUseCases(self.context)
         self.targets = TargetUseCases(self.context)  # plans and plan-vs-actual (Q1, Q5)
         self.points = PointUseCases(self.context)  # loyalty points (issue 15); earned by the import's hook
@@ -131,6 +169,16 @@ class Crm:
             self.storage, sms=self.sms, clock=self.clock, horizon=self.settings.delivery_report_horizon
         )
         self.outbox = DeadLetters(self.context)
+
+    def _working_calendar(self) -> WorkingCalendar:
+        """The CRM's working calendar (I3): ``self.calendar``, else the default, set on first use.
+
+        The default is office hours (Mon–Fri 09:00–18:00) with Turkey's public holidays
+        of five years either side of now.
+        """
+        if self.calendar is None:
+            self.calendar = _office_calendar(self.clock.now().year, self.settings.timezone)
+        return self.calendar
 
     def _publish(self, events: Sequence[DomainEvent]) -> None:
         self.plugins.publish(events)

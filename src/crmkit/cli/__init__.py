@@ -38,6 +38,7 @@ from crmkit.cli import config as settings
 from crmkit.cli import db, invoices, outbox, plugins
 from crmkit.cli.config import DEFAULT_FILE, KEYS, Config, load_config
 from crmkit.cli.output import Output
+from crmkit.demos.interactions import interactions_demo
 from crmkit.demos.points import points_demo
 from crmkit.demos.targets import targets_demo
 from crmkit.domain.errors import CrmError, ValidationError
@@ -144,6 +145,7 @@ def run_demo(url: str, out: TextIO | None = None, *, sms: str = "console://") ->
             who = names.get(entry.actor_id or "", "system")
             _say(out, f"  v{entry.version} {entry.action} by {who}: {changed}")
         _territory_demo(crm, admin.id, manager.id, rep.id, out)
+        interactions_demo(crm, admin.id, out)  # issue 14: one rep's day, writes an .ics file
         points_demo(crm, admin.id, out)
         targets_demo(crm, admin.id, out)
         _sms_demo(crm, out)

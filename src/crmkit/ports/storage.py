@@ -34,8 +34,11 @@ from crmkit.domain.parties import Claim, Company, CompanyType, Contact
 from crmkit.domain.predicates import Predicate
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
+from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.points import PointRepository
+from crmkit.ports.samples import SampleRepository
+from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
     from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
@@ -256,6 +259,9 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     customer_codes: CustomerCodeRepository
     targets: TargetRepository
+    workflows: WorkflowRepository
+    meeting_notes: MeetingNoteRepository
+    samples: SampleRepository
     points: PointRepository
 
     def __enter__(self) -> Self: ...

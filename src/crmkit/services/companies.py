@@ -30,7 +30,6 @@ from crmkit.domain.party_events import (
     ClaimDecided,
     ClaimRequested,
     CompanyRegistered,
-    CompanyStatusChanged,
     PrimaryContactChanged,
 )
 from crmkit.domain.permissions import (
@@ -48,6 +47,8 @@ from crmkit.services.guard import facts_of, require_on_company
 from crmkit.services.messaging.enqueue import enqueue_email
 from crmkit.services.passwords import hash_password, new_password
 from crmkit.services.policy import actor_for
+from crmkit.services.stages import listed_contact
+from crmkit.services.status_moves import save_status_move
 from crmkit.services.territory import TerritoryUseCases
 from crmkit.services.territory_dates import follow_owner, owner_synced
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
@@ -205,7 +206,7 @@ class CompanyUseCases(ServiceBase):
             new_contact = None
             if contact is not None:
                 try:
-                    new_contact = self._make_contact(company.id, _contact_input(contact))
+                    new_contact = self._make_contact(company.id, listed_contact(uow, _contact_input(contact)))
                 except ValidationError as error:  # the contact's own fields are named under "contact."
                     if error.field.startswith("contact"):
                         raise
@@ -276,19 +277,7 @@ class CompanyUseCases(ServiceBase):
                 moved = current.record_invoice()
             else:
                 moved = current.advance_status(what)
-            if moved == current:
-                return current
-            saved = uow.companies.save(moved)
-            if saved.status is not current.status:
-                uow.emit(
-                    CompanyStatusChanged(
-                        at=self._now(),
-                        company_id=saved.id,
-                        old=current.status.value,
-                        new=saved.status.value,
-                    )
-                )
-            return saved
+            return save_status_move(uow, current, moved, self._now())
 
     # -- C6: owners and claims --------------------------------------------------
     def assign_owner(
@@ -439,7 +428,7 @@ class CompanyUseCases(ServiceBase):
         with self._as(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             self._allowed(uow, who, Action.UPDATE, current)
-            new = self._make_contact(current.id, data)
+            new = self._make_contact(current.id, listed_contact(uow, data))
             uow.contacts.add(new)
             if current.primary_contact_id is None:
                 # a company registered without a contact gets its first one as primary (C4)

@@ -36,6 +36,7 @@ from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.companies import CompanyUseCases
 from crmkit.services.guard import facts_of
 from crmkit.services.policy import PolicyUseCases, actor_for
+from crmkit.services.stages import listed_fields
 from crmkit.services.territory_dates import follow_code
 from crmkit.validation import normalize_tax_no
 
@@ -235,4 +236,5 @@ class CustomerUseCases(PolicyUseCases):
             when = self._now()
             resource = ContactResource(company=facts_of(uow, company, when), name=current.name)
             decide(who, Action.UPDATE, resource, when).enforce()
+            changes.update(listed_fields(uow, title=title, position_type=position_type))  # C9 (issue 14)
             return current if not changes else uow.contacts.save(attrs.evolve(current, **changes))

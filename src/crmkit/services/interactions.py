@@ -28,15 +28,17 @@ from crmkit.domain.errors import ConcurrencyConflict, NotFound, ValidationError
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
 from crmkit.domain.interactions import INTERACTION_AGGREGATE, Interaction, InteractionChannel, InteractionId
 from crmkit.domain.marketing import CampaignId
-from crmkit.domain.parties import Company
+from crmkit.domain.parties import Company, Contact
 from crmkit.domain.predicates import describe
 from crmkit.domain.territory import TeamId
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.customers import Page, facts_of
 from crmkit.services.policy import PolicyUseCases
+from crmkit.services.response_times import stamp_times
+from crmkit.services.stages import listed, start_workflow
 
-__all__ = ["InteractionUseCases", "check_version", "known_company", "known_employee"]
+__all__ = ["InteractionUseCases", "check_version", "known_company", "known_contact", "known_employee"]
 
 
 def known_company(uow: UnitOfWork, field: str, value: object) -> Company:
@@ -68,6 +70,23 @@ def known_employee(uow: UnitOfWork, field: str, value: object, at: datetime) -> 
     return key
 
 
+def known_contact(uow: UnitOfWork, field: str, value: object, company: CompanyId, rule: str) -> Contact:
+    """The contact ``value`` names, which must be one of ``company``'s contacts (C4).
+
+    Raises:
+        ValidationError: naming ``field`` for an unknown contact or one of another company
+            (the message cites ``rule``).
+    """
+    key = ContactId(parse_id(field, value))
+    try:
+        found = uow.contacts.get(key)
+    except NotFound:
+        raise ValidationError(field, f"there is no contact {key}") from None
+    if found.company_id != company:
+        raise ValidationError(field, f"{found.name} is not a contact of this company ({rule})")
+    return found
+
+
 def check_version(kind: str, key: object, stored: int, given: int | None) -> None:
     """Refuse a change made on a stale copy: ``given`` (when not ``None``) must be the stored version.
 
@@ -87,14 +106,7 @@ class InteractionUseCases(PolicyUseCases):
         )
 
     def _contact(self, uow: UnitOfWork, value: object, company: CompanyId) -> ContactId:
-        key = ContactId(parse_id("contact", value))
-        try:
-            found = uow.contacts.get(key)
-        except NotFound:
-            raise ValidationError("contact", f"there is no contact {key}") from None
-        if found.company_id != company:
-            raise ValidationError("contact", f"{found.name} is not a contact of this company (I1)")
-        return key
+        return known_contact(uow, "contact", value, company, "I1").id
 
     def _campaign(self, uow: UnitOfWork, value: object) -> CampaignId:
         key = CampaignId(parse_id("campaign", value))
@@ -152,7 +164,7 @@ class InteractionUseCases(PolicyUseCases):
                 id=InteractionId(self._new_id()),
                 company_id=found.id,
                 channel=chosen,
-                category=category,
+                category=listed(uow, "interaction_categories", "category", category) or category,
                 subject=subject,
                 text=text,
                 contact_id=None if contact is None else self._contact(uow, contact, found.id),
@@ -164,6 +176,9 @@ class InteractionUseCases(PolicyUseCases):
                 first_response_at=first_response_at,
                 resolved_at=resolved_at,
             )
+            interaction = stamp_times(
+                self._ctx, start_workflow(uow, interaction, now, self._new_id)
+            )  # I2, I3
             uow.interactions.add(interaction)
             return interaction
 
@@ -299,6 +314,8 @@ class InteractionUseCases(PolicyUseCases):
             resource = self._resource(uow, current)
             decide(who, Action.UPDATE, resource, now).enforce()
             check_version(INTERACTION_AGGREGATE, current.id, current.version, version)
+            if category is not None:  # C9 (issue 14)
+                changes["category"] = listed(uow, "interaction_categories", "category", category) or category
             if owner is not None:
                 changes["owner_id"] = known_employee(uow, "owner", owner, now)
                 handed = attrs.evolve(resource, owner_id=changes["owner_id"])
@@ -311,7 +328,7 @@ class InteractionUseCases(PolicyUseCases):
                 changes["owner_team_id"] = self._team(uow, owner_team)
             if not changes:
                 return current
-            return uow.interactions.save(attrs.evolve(current, **changes))
+            return uow.interactions.save(stamp_times(self._ctx, attrs.evolve(current, **changes)))  # I3
 
     def delete(self, *, actor: ActorRef, id: object, version: int | None = None) -> None:
         """Delete an interaction when the policy allows (A3); the deletion is audited (C12).

@@ -67,6 +67,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
 from crmkit.services.guard import CompanySight, filtered_page  # A8: reads follow the buyer
 from crmkit.services.policy import actor_for
+from crmkit.services.status_moves import mark_buyers_potential
 
 __all__ = ["DEFAULT_BATCH_LINES", "ImportReport", "Invoices", "Rejection"]
 
@@ -364,6 +365,7 @@ class Invoices(ServiceBase):
             outcome, reversals = self._match_returns(uow, new, outcome)
             imported = [p for p, status in outcome if status == "imported"]
             uow.invoices.add_many([p.invoice for p in imported])
+            mark_buyers_potential(uow, [p.invoice for p in imported], self._now())  # C5 (issue 14)
             if reversals:
                 uow.invoices.record_reversals(reversals)
             self._mark_orders(uow, imported)

@@ -33,6 +33,7 @@ from crmkit.adapters.memory.interactions import (
 )
 from crmkit.adapters.memory.invoices import InvoiceTables, MemoryInvoiceRepository
 from crmkit.adapters.memory.marketing import MarketingTables, MemoryMarketingRepository
+from crmkit.adapters.memory.meetings import MeetingTable, MemoryMeetingNoteRepository
 from crmkit.adapters.memory.outbox import MemoryConsentRepository, MemoryOutboxRepository, OutboxData
 from crmkit.adapters.memory.points import MemoryPointRepository, PointTables
 from crmkit.adapters.memory.repositories import (
@@ -43,6 +44,7 @@ from crmkit.adapters.memory.repositories import (
     MemoryEmployeeRepository,
     MemoryPickListRepository,
 )
+from crmkit.adapters.memory.samples import MemorySampleRepository
 from crmkit.adapters.memory.targets import MemoryCustomerCodeRepository, MemoryTargetRepository, TargetTables
 from crmkit.adapters.memory.territory import (
     MemoryCodeLinkRepository,
@@ -51,6 +53,7 @@ from crmkit.adapters.memory.territory import (
     MemoryRegionRepository,
     MemoryTeamRepository,
 )
+from crmkit.adapters.memory.workflow import MemoryWorkflowRepository, WorkflowTable
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import StorageUnavailable
@@ -66,6 +69,7 @@ from crmkit.domain.interactions import (
 )
 from crmkit.domain.parameters import PickList
 from crmkit.domain.parties import Claim, Company, Contact
+from crmkit.domain.samples import Sample, SampleId
 from crmkit.domain.territory import (
     CodeLink,
     CodeLinkId,
@@ -82,8 +86,10 @@ from crmkit.ports.clock import Clock
 from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
+from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.points import PointRepository
+from crmkit.ports.samples import SampleRepository
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -101,6 +107,7 @@ from crmkit.ports.territory import (
     TeamRepository,
 )
 from crmkit.ports.territory_dates import CustomerCodeRepository
+from crmkit.ports.workflow import WorkflowRepository
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 
@@ -146,6 +153,9 @@ class MemoryStorage:
         self._appointments: dict[AppointmentId, Appointment] = {}
         self._reminders: dict[ReminderId, Reminder] = {}
         self._targets = TargetTables()  # dated customer codes and plans (T4, Q1)
+        self._workflows: WorkflowTable = {}  # issue 14 (I2)
+        self._meeting_notes: MeetingTable = {}  # issue 14 (I5)
+        self._samples: dict[SampleId, Sample] = {}  # issue 14 (I12)
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -178,6 +188,9 @@ class MemoryStorage:
                 self._interactions,
                 self._appointments,
                 self._reminders,
+                self._workflows,
+                self._meeting_notes,
+                self._samples,
             ):
                 table.clear()
             self._audit.clear()
@@ -272,6 +285,16 @@ class MemoryUnitOfWork:
         self.customer_codes: CustomerCodeRepository = customer_codes
         self.targets: TargetRepository = targets
         self._repositories = (*self._repositories, customer_codes, targets)
+        workflows = MemoryWorkflowRepository(self, storage._workflows, lock)  # issue 14 (I2)
+        self.workflows: WorkflowRepository = workflows
+        self._repositories = (*self._repositories, workflows)
+        notes = MemoryMeetingNoteRepository(self, storage._meeting_notes, lock)  # issue 14 (I5)
+        self.meeting_notes: MeetingNoteRepository = notes
+        self._repositories = (*self._repositories, notes)
+        samples = MemorySampleRepository(self, storage._samples, lock)  # issue 14 (I12)
+        samples.attach(companies)
+        self.samples: SampleRepository = samples
+        self._repositories = (*self._repositories, samples)
         # loyalty points (issue 15); it reads the invoice tables for the catch-up job
         points = MemoryPointRepository(self, storage._points, lock, storage._invoicing)
         self.points: PointRepository = points

@@ -62,7 +62,7 @@ from crmkit.adapters.sqlalchemy.outbox_codecs import (
 )
 from crmkit.adapters.sqlalchemy.outbox_postgresql import claim_postgresql, finish_postgresql
 from crmkit.adapters.sqlalchemy.repositories import audit_row
-from crmkit.adapters.sqlalchemy.tables import EMAIL, audit_entries
+from crmkit.adapters.sqlalchemy.tables import EMAIL, NOTE, audit_entries
 from crmkit.adapters.sqlalchemy.tables.outbox import (
     KEY_LENGTH,
     outbox_attachments,
@@ -247,6 +247,18 @@ class SqlOutboxRepository:
         if row is None:
             raise NotFound("outbox message", id)
         return self._attach([message_from_row(row)])[0]
+
+    def cancel(self, id: uuid.UUID, now: datetime, reason: str) -> bool:
+        """Skip a pending, not yet due message with ``reason``: one conditional ``UPDATE`` (issue 14, I13)."""
+        at = utc(now)
+        statement = (
+            sa.update(_messages)
+            .where(
+                _messages.c.id == id, _messages.c.state == OutboxState.PENDING.value, _messages.c.due_at > at
+            )
+            .values(state=OutboxState.SKIPPED.value, last_error=reason[:NOTE], claim=None, due_at=at)
+        )
+        return bool(self._uow.execute(statement).rowcount == 1)
 
     def by_key(self, key: str) -> OutboxMessage | None:
         """The message with this idempotency key, or ``None``."""

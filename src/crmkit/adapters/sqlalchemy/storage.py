@@ -38,6 +38,7 @@ from crmkit.adapters.sqlalchemy.interactions import (
 )
 from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
 from crmkit.adapters.sqlalchemy.marketing import SqlMarketingRepository
+from crmkit.adapters.sqlalchemy.meetings import SqlMeetingNoteRepository
 from crmkit.adapters.sqlalchemy.outbox import SqlOutboxRepository
 from crmkit.adapters.sqlalchemy.points import SqlPointRepository
 from crmkit.adapters.sqlalchemy.repositories import (
@@ -48,6 +49,7 @@ from crmkit.adapters.sqlalchemy.repositories import (
     SqlEmployeeRepository,
     SqlPickListRepository,
 )
+from crmkit.adapters.sqlalchemy.samples import SqlSampleRepository
 from crmkit.adapters.sqlalchemy.targets import SqlCustomerCodeRepository, SqlTargetRepository
 from crmkit.adapters.sqlalchemy.territory import (
     SqlCodeLinkRepository,
@@ -56,6 +58,7 @@ from crmkit.adapters.sqlalchemy.territory import (
     SqlRegionRepository,
     SqlTeamRepository,
 )
+from crmkit.adapters.sqlalchemy.workflow import SqlWorkflowRepository
 from crmkit.adapters.urls import mask_password
 from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, ValidationError
 from crmkit.domain.events import DomainEvent
@@ -64,8 +67,10 @@ from crmkit.ports.clock import Clock
 from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
+from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.points import PointRepository
+from crmkit.ports.samples import SampleRepository
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -83,6 +88,7 @@ from crmkit.ports.territory import (
     TeamRepository,
 )
 from crmkit.ports.territory_dates import CustomerCodeRepository
+from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.repositories import SqlRepository
@@ -210,6 +216,9 @@ class SqlUnitOfWork:
         self.reminders: ReminderRepository = SqlReminderRepository(self)
         self.customer_codes: CustomerCodeRepository = SqlCustomerCodeRepository(self)  # T4 (issue 13)
         self.targets: TargetRepository = SqlTargetRepository(self)  # Q1, Q5 (issue 13)
+        self.workflows: WorkflowRepository = SqlWorkflowRepository(self)  # issue 14 (I2)
+        self.meeting_notes: MeetingNoteRepository = SqlMeetingNoteRepository(self)  # issue 14 (I5)
+        self.samples: SampleRepository = SqlSampleRepository(self)  # issue 14 (I12)
         self.points: PointRepository = SqlPointRepository(self)  # loyalty points (issue 15)
 
     def __enter__(self) -> Self:

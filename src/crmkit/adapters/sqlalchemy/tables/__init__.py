@@ -81,6 +81,7 @@ from crmkit.adapters.sqlalchemy.tables.territory import (
     sales_teams,
     team_memberships,
 )
+from crmkit.adapters.sqlalchemy.tables.workflow import WORKFLOW_CONSTRAINT_FIELDS  # workflow (issue 14)
 
 CONSTRAINT_FIELDS: dict[str, str] = {
     **PARTY_CONSTRAINT_FIELDS,
@@ -91,6 +92,7 @@ CONSTRAINT_FIELDS: dict[str, str] = {
     **TERRITORY_CONSTRAINT_FIELDS,
     **POINT_CONSTRAINT_FIELDS,
     **TARGET_CONSTRAINT_FIELDS,
+    **WORKFLOW_CONSTRAINT_FIELDS,
 }
 """Constraint name → the domain field it guards; errors name the field, not the constraint."""
 

@@ -50,10 +50,15 @@ interactions = sa.Table(
     sa.Column("created_at", time_type(), nullable=False),
     sa.Column("first_response_at", time_type(), nullable=True),
     sa.Column("resolved_at", time_type(), nullable=True),
+    sa.Column("stage", sa.String(100), nullable=True),  # I2, revision 0014
+    sa.Column("workflow_version", sa.Integer, nullable=True),
+    sa.Column("response_seconds", sa.Integer, nullable=True),  # I3, revision 0014
+    sa.Column("resolution_seconds", sa.Integer, nullable=True),
     sa.Index(None, "company_id", "created_at"),
     sa.Index(None, "owner_id", "created_at"),
     sa.Index(None, "campaign_id", "created_at"),
     sa.Index(None, "created_at", "id"),
+    sa.Index(None, "owner_id", "first_response_at", "created_at"),  # unanswered ones (I10), revision 0014
     **TABLE_OPTIONS,
 )
 """Interactions (I1, I3, M2)."""
@@ -89,6 +94,7 @@ reminders = sa.Table(
     sa.Column("created_at", time_type(), nullable=False),
     sa.Column("done", sa.Boolean, nullable=False),
     sa.Index(None, "assignee_id", "due_at"),
+    sa.Index(None, "due_at"),  # the agenda's e-mail job (I7), revision 0014
     **TABLE_OPTIONS,
 )
 """Reminders (I7)."""
