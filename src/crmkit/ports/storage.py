@@ -39,6 +39,7 @@ from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
     from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
+    from crmkit.ports.service import ServiceStorage  # issue 16 (S1-S8)
     from crmkit.ports.territory import (
         CodeLinkRepository,
         MembershipRepository,
@@ -244,6 +245,7 @@ class UnitOfWork(Protocol):
     appointments: AppointmentRepository
     reminders: ReminderRepository
     workflows: WorkflowRepository
+    service: ServiceStorage  # issue 16 (S1-S8)
 
     def __enter__(self) -> Self: ...
 

@@ -40,6 +40,7 @@ from crmkit.adapters.memory.repositories import (
     MemoryEmployeeRepository,
     MemoryPickListRepository,
 )
+from crmkit.adapters.memory.service import MemoryServiceStorage, ServiceTables  # issue 16
 from crmkit.adapters.memory.territory import (
     MemoryCodeLinkRepository,
     MemoryMembershipRepository,
@@ -81,6 +82,7 @@ from crmkit.ports.interactions import AppointmentRepository, InteractionReposito
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.service import ServiceStorage  # issue 16
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -141,6 +143,7 @@ class MemoryStorage:
         self._appointments: dict[AppointmentId, Appointment] = {}
         self._reminders: dict[ReminderId, Reminder] = {}
         self._workflows: WorkflowTable = {}  # issue 14 (I2)
+        self._service = ServiceTables()  # issue 16 (S1-S8)
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -180,6 +183,7 @@ class MemoryStorage:
             self._outbox.clear()
             self._invoicing.clear()
             self._marketing.clear()
+            self._service.clear()  # issue 16
 
     def check_open(self) -> None:
         """Raise :class:`StorageUnavailable` once the storage is closed."""
@@ -255,6 +259,9 @@ class MemoryUnitOfWork:
         workflows = MemoryWorkflowRepository(self, storage._workflows, lock)  # issue 14 (I2)
         self.workflows: WorkflowRepository = workflows
         self._repositories = (*self._repositories, workflows)
+        service = MemoryServiceStorage(self, storage._service, lock, companies)  # issue 16 (S1-S8)
+        self.service: ServiceStorage = service
+        self._repositories = (*self._repositories, *service.repositories)
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()
 

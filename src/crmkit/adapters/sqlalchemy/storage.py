@@ -43,6 +43,7 @@ from crmkit.adapters.sqlalchemy.repositories import (
     SqlEmployeeRepository,
     SqlPickListRepository,
 )
+from crmkit.adapters.sqlalchemy.service import SqlServiceStorage  # issue 16
 from crmkit.adapters.sqlalchemy.territory import (
     SqlCodeLinkRepository,
     SqlMembershipRepository,
@@ -60,6 +61,7 @@ from crmkit.ports.interactions import AppointmentRepository, InteractionReposito
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.service import ServiceStorage  # issue 16
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -201,6 +203,7 @@ class SqlUnitOfWork:
         self.appointments: AppointmentRepository = SqlAppointmentRepository(self)
         self.reminders: ReminderRepository = SqlReminderRepository(self)
         self.workflows: WorkflowRepository = SqlWorkflowRepository(self)  # issue 14 (I2)
+        self.service: ServiceStorage = SqlServiceStorage(self)  # issue 16 (S1-S8)
 
     def __enter__(self) -> Self:
         _ = self.connection

@@ -272,6 +272,10 @@ from crmkit.adapters.sqlalchemy import marketing_tables as _marketing  # noqa: E
 # The outbox and consent tables (issue 6) are defined in their own module, on this metadata.
 from crmkit.adapters.sqlalchemy import outbox_tables as _outbox  # noqa: E402, F401
 
+# The service tables (issue 16: S1-S8) are defined in their own module, on this metadata;
+# it adds its constraints to CONSTRAINT_FIELDS.
+from crmkit.adapters.sqlalchemy import service_tables as _service  # noqa: E402, F401
+
 # The territory tables (T1–T5) are defined in their own module, on this metadata;
 # it adds its constraints to CONSTRAINT_FIELDS.
 from crmkit.adapters.sqlalchemy import territory_tables as _territory  # noqa: E402, F401

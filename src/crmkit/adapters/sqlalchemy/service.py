@@ -1,0 +1,328 @@
+r"""The service module's storage in SQL (SPEC §6; :mod:`crmkit.ports.service`).
+
+* Balances are ``SUM``\\ s over the ledger's ``(contract_id, at)`` index, run
+  in the database; a company's balances are one query (contracts left-joined
+  to their summed entries).
+* A booking first claims a lock row per resource
+  (``service_booking_locks``: insert-if-absent, then ``UPDATE`` — the row
+  stays locked until the transaction ends), in a fixed order so two bookings
+  cannot deadlock; only then does it look for an overlap, with a locking read
+  (InnoDB's repeatable-read snapshot would otherwise hide a booking committed
+  meanwhile), and insert. Of two overlapping bookings made at once, the
+  second waits for the first and then sees it: exactly one is stored (S6).
+  On SQLite the ``UPDATE`` takes the database's write lock, which does the same.
+* Case listings join ``companies`` and compile the access predicate (A7).
+* Search ranks in the database: ``SUM(weight)`` of the matching ``kb_terms``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from crmkit.adapters.sqlalchemy import service_tables as st
+from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuid_of
+from crmkit.adapters.sqlalchemy.bulk import upsert
+from crmkit.adapters.sqlalchemy.interactions import _Deleting, _scoped
+from crmkit.adapters.sqlalchemy.repositories import SqlRepository
+from crmkit.domain.cases import CASE_AGGREGATE, Case, CaseEvent, CaseId
+from crmkit.domain.errors import ValidationError
+from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.knowledge import ARTICLE_AGGREGATE, Article, ArticleId
+from crmkit.domain.planning import BOOKING_AGGREGATE, Booking, BookingId, refuse_clashes, resources_of
+from crmkit.domain.predicates import Predicate
+from crmkit.domain.service import (
+    CONTRACT_AGGREGATE,
+    WORK_ENTRY_AGGREGATE,
+    Balance,
+    Contract,
+    ContractId,
+    WorkEntry,
+    WorkEntryId,
+)
+from crmkit.ports.service import (
+    ArticleRepository,
+    BookingRepository,
+    CaseRepository,
+    ContractRepository,
+    LedgerRepository,
+)
+
+if TYPE_CHECKING:
+    from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
+
+__all__ = ["SqlServiceStorage"]
+
+
+def _page(query: sa.Select[Any], limit: int, offset: int) -> sa.Select[Any]:
+    return query.limit(max(limit, 0)).offset(max(offset, 0))
+
+
+class SqlContractRepository(SqlRepository[Contract, ContractId]):
+    """Contracts (S1)."""
+
+    aggregate_type = CONTRACT_AGGREGATE
+    mapper = RowMapper(Contract, st.contracts, nested={"price": "price_"})
+
+    def for_company(self, company: CompanyId) -> list[Contract]:
+        """The company's contracts by first date, then id."""
+        t = st.contracts
+        return self._rows(sa.select(t).where(t.c.company_id == company).order_by(t.c.starts_on, t.c.id))
+
+
+class SqlLedgerRepository(SqlRepository[WorkEntry, WorkEntryId]):
+    """The append-only hours ledger (S3)."""
+
+    aggregate_type = WORK_ENTRY_AGGREGATE
+    mapper = RowMapper(WorkEntry, st.work_entries)
+
+    def save(self, item: WorkEntry) -> WorkEntry:
+        """Refused: the ledger is append-only (a correction is a new entry)."""
+        raise ValidationError("entry", "the ledger is append-only: record a correction instead (S3)")
+
+    def for_contract(self, contract: ContractId, *, limit: int = 100, offset: int = 0) -> list[WorkEntry]:
+        """The contract's entries by time of work, then id."""
+        t = st.work_entries
+        query = sa.select(t).where(t.c.contract_id == contract).order_by(t.c.at, t.c.id)
+        return self._rows(_page(query, limit, offset))
+
+    def for_case(self, case: CaseId) -> list[WorkEntry]:
+        """The case's entries by time of work, then id."""
+        t = st.work_entries
+        return self._rows(sa.select(t).where(t.c.case_id == case).order_by(t.c.at, t.c.id))
+
+    def balance(self, contract: Contract) -> Balance:
+        """The contract's balance: its entries summed in the database."""
+        t = st.work_entries
+        query = sa.select(
+            sa.func.coalesce(sa.func.sum(t.c.minutes), 0), sa.func.coalesce(sa.func.sum(t.c.visits), 0)
+        ).where(t.c.contract_id == contract.id)
+        row: Any = self._uow.read(query).one()
+        minutes, visits = row[0], row[1]
+        return Balance.of(contract, used_minutes=int(minutes), used_visits=int(visits))
+
+    def balances(self, company: CompanyId, *, product: str | None = None) -> list[Balance]:
+        """The balance of each of the company's contracts, one query."""
+        c, e = st.contracts, st.work_entries
+        used = (
+            sa.select(
+                e.c.contract_id,
+                sa.func.sum(e.c.minutes).label("minutes"),
+                sa.func.sum(e.c.visits).label("visits"),
+            )
+            .where(e.c.company_id == company, e.c.contract_id.is_not(None))
+            .group_by(e.c.contract_id)
+            .subquery()
+        )
+        query = (
+            sa.select(
+                c.c.id,
+                c.c.allowance_minutes,
+                c.c.carried_minutes,
+                c.c.allowance_visits,
+                sa.func.coalesce(used.c.minutes, 0),
+                sa.func.coalesce(used.c.visits, 0),
+            )
+            .select_from(c.outerjoin(used, used.c.contract_id == c.c.id))
+            .where(c.c.company_id == company)
+            .order_by(c.c.starts_on, c.c.id)
+        )
+        if product is not None:
+            query = query.where(c.c.product == product)
+        found = []
+        for row in self._uow.read(query):
+            key, minutes, carried, visits, used_minutes, used_visits = tuple(row)
+            granted = None if minutes is None else int(minutes) + int(carried)
+            found.append(
+                Balance(
+                    ContractId(uuid_of(key)),
+                    granted,
+                    int(used_minutes),
+                    None if visits is None else int(visits),
+                    int(used_visits),
+                )
+            )
+        return found
+
+
+class _SqlEventRepository(SqlRepository[CaseEvent, CaseId]):
+    aggregate_type = "service_case_event"
+    mapper = RowMapper(CaseEvent, st.case_events)
+    key_column = "case_id"
+
+
+class SqlCaseRepository(SqlRepository[Case, CaseId]):
+    """Cases and the stages they entered (S2, S8)."""
+
+    aggregate_type = CASE_AGGREGATE
+    mapper = RowMapper(Case, st.cases)
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        super().__init__(uow)
+        self._events = _SqlEventRepository(uow)
+
+    def add_event(self, event: CaseEvent) -> None:
+        """Record a stage the case entered."""
+        self._events.add(event)
+
+    def events(self, case: CaseId) -> list[CaseEvent]:
+        """The stages the case entered, by ``seq``."""
+        t = st.case_events
+        return self._events._rows(sa.select(t).where(t.c.case_id == case).order_by(t.c.seq))
+
+    def visible(
+        self,
+        predicate: Predicate,
+        *,
+        company: CompanyId | None = None,
+        technician: EmployeeId | None = None,
+        contract: ContractId | None = None,
+        open_only: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Case]:
+        """Cases whose company matches ``predicate``, newest opened first, then by id."""
+        t = st.cases
+        query = sa.select(t)
+        if company is not None:
+            query = query.where(t.c.company_id == company)
+        if technician is not None:
+            query = query.where(t.c.technician_id == technician)
+        if contract is not None:
+            query = query.where(t.c.contract_id == contract)
+        if open_only:
+            query = query.where(t.c.closed_at.is_(None))
+        query = _scoped(query, t, predicate).order_by(t.c.opened_at.desc(), t.c.id)
+        return self._rows(_page(query, limit, offset))
+
+    def unattended(
+        self, predicate: Predicate, idle_before: datetime, *, limit: int = 50, offset: int = 0
+    ) -> list[Case]:
+        """Open cases with no technician or idle since before ``idle_before``, oldest first."""
+        t = st.cases
+        query = sa.select(t).where(
+            t.c.closed_at.is_(None),
+            sa.or_(t.c.technician_id.is_(None), t.c.last_activity_at < utc(idle_before)),
+        )
+        query = _scoped(query, t, predicate).order_by(t.c.opened_at, t.c.id)
+        return self._rows(_page(query, limit, offset))
+
+
+class SqlBookingRepository(_Deleting, SqlRepository[Booking, BookingId]):
+    """Bookings (S6): a lock row per resource, then the overlap check, then the insert."""
+
+    aggregate_type = BOOKING_AGGREGATE
+    mapper = RowMapper(Booking, st.bookings)
+
+    def _lock(self, resources: list[str], booking: Booking) -> None:
+        conn = self._uow.connection
+        claim = upsert(st.booking_locks, conn.dialect, ["resource"])
+        locks = st.booking_locks
+        with self._uow.writing(self, [], booking.id, booking.version) as conn:
+            for resource in sorted(resources):
+                conn.execute(claim, {"resource": resource, "claims": 0})
+                conn.execute(
+                    sa.update(locks).where(locks.c.resource == resource).values(claims=locks.c.claims + 1)
+                )
+
+    def book(self, booking: Booking) -> None:
+        """Store a booking unless it double-books one of its resources (S6)."""
+        self._lock(resources_of(booking), booking)
+        t = st.bookings
+        holders = []
+        if booking.technician_id is not None:
+            holders.append(t.c.technician_id == booking.technician_id)
+        if booking.vehicle.strip():
+            holders.append(t.c.vehicle == booking.vehicle.strip())
+        query = (
+            sa.select(t)
+            .where(
+                sa.or_(*holders),
+                t.c.starts_at < utc(booking.ends_at),
+                t.c.ends_at > utc(booking.starts_at),
+            )
+            .order_by(t.c.starts_at, t.c.id)
+            .with_for_update()
+        )
+        refuse_clashes(booking, self._rows(query))
+        self.add(booking)
+
+    def cancel(self, booking: Booking) -> None:
+        """Remove a booking (audited as a delete)."""
+        self._delete(self, booking)
+
+    def between(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        technician: EmployeeId | None = None,
+        vehicle: str | None = None,
+    ) -> list[Booking]:
+        """Bookings sharing an instant with ``[start, end)``, by start, then id."""
+        t = st.bookings
+        query = sa.select(t).where(t.c.starts_at < utc(end), t.c.ends_at > utc(start))
+        if technician is not None:
+            query = query.where(t.c.technician_id == technician)
+        if vehicle is not None:
+            query = query.where(t.c.vehicle == vehicle)
+        return self._rows(query.order_by(t.c.starts_at, t.c.id))
+
+
+class SqlArticleRepository(SqlRepository[Article, ArticleId]):
+    """Knowledge-base articles (S7) and their term index."""
+
+    aggregate_type = ARTICLE_AGGREGATE
+    mapper = RowMapper(Article, st.articles)
+
+    def _index(self, article: Article) -> None:
+        terms = st.kb_terms
+        rows = [{"article_id": article.id, "term": t, "weight": w} for t, w in sorted(article.terms.items())]
+        with self._uow.writing(self, [], article.id, article.version) as conn:
+            conn.execute(sa.delete(terms).where(terms.c.article_id == article.id))
+            if rows:
+                conn.execute(sa.insert(terms), rows)
+
+    def add_many(self, items: Any) -> None:
+        """Store new articles and index their terms."""
+        batch = list(items)
+        super().add_many(batch)
+        for article in batch:
+            self._index(article)
+
+    def save(self, item: Article) -> Article:
+        """Store a changed article and re-index its terms."""
+        new = super().save(item)
+        self._index(new)
+        return new
+
+    def search(self, terms: list[str], *, limit: int = 10) -> list[tuple[Article, int]]:
+        """Articles holding any of ``terms`` with their score, best first, then by id."""
+        if not terms or limit <= 0:
+            return []
+        k = st.kb_terms
+        score = sa.func.sum(k.c.weight).label("score")
+        query = (
+            sa.select(k.c.article_id, score)
+            .where(k.c.term.in_(sorted(set(terms))))
+            .group_by(k.c.article_id)
+            .order_by(score.desc(), k.c.article_id)
+            .limit(limit)
+        )
+        rows: list[Any] = list(self._uow.read(query))
+        ranked = [(uuid_of(row[0]), int(row[1])) for row in rows]
+        found = self.get_many(ArticleId(a) for a, _ in ranked)
+        return [(found[ArticleId(a)], s) for a, s in ranked if ArticleId(a) in found]
+
+
+class SqlServiceStorage:
+    """``uow.service`` of the SQL back end (see :class:`crmkit.ports.service.ServiceStorage`)."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self.contracts: ContractRepository = SqlContractRepository(uow)
+        self.ledger: LedgerRepository = SqlLedgerRepository(uow)
+        self.cases: CaseRepository = SqlCaseRepository(uow)
+        self.bookings: BookingRepository = SqlBookingRepository(uow)
+        self.articles: ArticleRepository = SqlArticleRepository(uow)
