@@ -234,8 +234,8 @@ class MemoryCaseRepository(MemoryRepository[Case, CaseId]):
 
     def apply(self) -> None:
         """Write the staged cases and events."""
+        self._events.apply()  # first: the base apply() ends with discard(), which drops staged events
         super().apply()
-        self._events.apply()
 
     def discard(self) -> None:
         """Forget the staged cases and events."""

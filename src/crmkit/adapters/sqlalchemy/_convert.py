@@ -26,7 +26,7 @@ import types
 import typing
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast
 
@@ -92,6 +92,7 @@ def _make_converter() -> cattrs.Converter:
     )
     conv.register_unstructure_hook(datetime, utc)
     conv.register_structure_hook(datetime, lambda v, _: utc(v))
+    conv.register_structure_hook(date, lambda v, _: v if type(v) is date else date.fromisoformat(str(v)[:10]))
     return conv
 
 

@@ -192,5 +192,10 @@ CONSTRAINT_FIELDS.update(
         "fk_service_cases_contract_id_service_contracts": "contract_id",
         "fk_service_case_events_case_id_service_cases": "case_id",
         "pk_service_case_events": "seq",
+        "pk_service_contracts": "id",
+        "pk_service_work_entries": "id",
+        "pk_service_cases": "id",
+        "pk_service_bookings": "id",
+        "pk_kb_articles": "id",
     }
 )
