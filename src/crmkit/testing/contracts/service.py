@@ -108,7 +108,7 @@ class ServiceStorageContract:
 
     # -- contracts and the ledger (S1, S3) ---------------------------------------------------
     def test_contract_round_trips_and_saves_with_versions(self, storage: Storage) -> None:
-        """S1, C12: a contract reads back equal; save bumps the version, a stale copy conflicts; both audited."""
+        """S1, C12: a contract reads back equal; save bumps its version, a stale copy conflicts."""
         company = make_company()
         contract = make_contract(company.id, product="Kompresör K-200", carry_over=True)
         store(storage, company)
