@@ -20,6 +20,7 @@ import attrs
 import pluggy
 
 from crmkit.adapters.clock import RandomIds, SystemClock
+from crmkit.adapters.holidays import default_calendar  # issue 16
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.settings import Settings
 from crmkit.hookspecs import AdapterContext
@@ -37,6 +38,7 @@ from crmkit.services.invoices import Invoices
 from crmkit.services.marketing import MarketingUseCases
 from crmkit.services.messaging import DeliveryReports, Dispatcher, InboundRouter
 from crmkit.services.parties import Parties
+from crmkit.services.service import ServiceUseCases  # issue 16
 from crmkit.services.territory import TerritoryUseCases
 
 __all__ = ["Crm", "connect"]
@@ -53,6 +55,7 @@ class Crm:
         agenda: the shared agenda, appointments and reminders (§5 I6, I7; A4).
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
         marketing: segments and campaigns through the outbox and the access policy (§8 M1–M3).
+        service: service contracts, hours ledger, cases, service levels, planning, knowledge base (§6).
         dispatcher: delivers the outbox through ``sms`` and ``email`` (§9); run
             ``crm.dispatcher.run_until_idle()`` from a worker, as many as the database allows.
         inbound: routes inbound SMS to keyword handlers — registered with
@@ -104,6 +107,9 @@ class Crm:
         self.interactions = InteractionUseCases(self.context)
         self.agenda = AgendaUseCases(self.context)
         self.marketing = MarketingUseCases(self.context)
+        self.service = ServiceUseCases(
+            self.context, default_calendar(clock.now(), settings.timezone)
+        )  # issue 16
         self.invoices = Invoices(
             self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported
         )

@@ -137,6 +137,9 @@ class Contract:
         carry_over: whether unused hours carry over into a renewal.
         price: what the customer pays for the term (contract revenue, S4).
         renewed_from: the contract this one renews.
+        first_response_minutes: the contract's first-response target in working minutes
+            (``None``: by the case's priority, S8).
+        resolution_minutes: the contract's resolution target in working minutes (``None``: by priority).
         created_at: when it was recorded.
         version: optimistic-locking version.
 
@@ -157,10 +160,18 @@ class Contract:
     carry_over: bool = False
     price: Money
     renewed_from: ContractId | None = None
+    first_response_minutes: int | None = None
+    resolution_minutes: int | None = None
     created_at: datetime = attrs.field(validator=_aware)
     version: int = 1
 
     def __attrs_post_init__(self) -> None:
+        for target in ("first_response_minutes", "resolution_minutes"):
+            value = getattr(self, target)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+                raise ValidationError(
+                    target.replace("_minutes", "_hours"), "a target is a positive working time"
+                )
         for name in ("starts_on", "ends_on"):
             value = getattr(self, name)
             if type(value) is not date:

@@ -51,6 +51,8 @@ contracts = sa.Table(
     sa.Column("price_amount", _decimal(), nullable=False),
     sa.Column("price_currency", sa.String(3), nullable=False),
     sa.Column("renewed_from", _uuid(), nullable=True),
+    sa.Column("first_response_minutes", sa.Integer, nullable=True),
+    sa.Column("resolution_minutes", sa.Integer, nullable=True),
     sa.Column("created_at", _time(), nullable=False),
     sa.Index(None, "company_id", "starts_on"),
     **_TABLE_OPTIONS,

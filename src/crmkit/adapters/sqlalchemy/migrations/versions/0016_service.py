@@ -73,6 +73,8 @@ def upgrade() -> None:
         sa.Column("price_amount", _decimal(), nullable=False),
         sa.Column("price_currency", sa.String(3), nullable=False),
         sa.Column("renewed_from", _uuid(), nullable=True),
+        sa.Column("first_response_minutes", sa.Integer(), nullable=True),
+        sa.Column("resolution_minutes", sa.Integer(), nullable=True),
         sa.Column("created_at", _time(), nullable=False),
         sa.ForeignKeyConstraint(
             ["company_id"], ["companies.id"], name=op.f("fk_service_contracts_company_id_companies")
