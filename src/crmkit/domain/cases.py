@@ -154,6 +154,7 @@ class Case:
         reopen_count: how often it was reopened.
         last_activity_at: last stage change, assignment or work logged.
         invoice_ref: the invoice that charged it (seed 003's service history), blank when none.
+        resolution_met: whether it was closed within its resolution target (set on closing, S5, S8).
         version: optimistic-locking version.
     """
 
@@ -176,6 +177,7 @@ class Case:
     reopen_count: int = 0
     last_activity_at: datetime
     invoice_ref: str = ""
+    resolution_met: bool | None = None
     version: int = 1
 
     @classmethod
@@ -263,6 +265,7 @@ class Case:
             self,
             stage=workflow.initial,
             closed_at=None,
+            resolution_met=None,
             reopen_count=self.reopen_count + 1,
             last_activity_at=max(at, self.last_activity_at),
         )

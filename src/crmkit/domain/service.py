@@ -40,6 +40,7 @@ from typing import Any, NewType
 
 import attrs
 
+from crmkit.domain.costs import metres
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.money import Money
@@ -307,6 +308,7 @@ class WorkEntry:
             raise ValidationError("km", f"{km!r} is not a Decimal")
         if not Decimal(self.km).is_finite() or (self.km < 0 and not correction):
             raise ValidationError("km", "must not be negative")
+        metres(Decimal(self.km))
         if self.kind is not WorkKind.VISIT and not correction and (self.visits or self.km):
             raise ValidationError("kind", f"only a visit counts visits or km, not a {self.kind.value}")
 

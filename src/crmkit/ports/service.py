@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Protocol
 
 from crmkit.domain.cases import Case, CaseEvent, CaseId
+from crmkit.domain.costs import Rate, RateId, TechnicianRow
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.knowledge import Article, ArticleId
 from crmkit.domain.planning import Booking, BookingId
@@ -38,7 +39,10 @@ __all__ = [
     "CaseRepository",
     "ContractRepository",
     "LedgerRepository",
+    "RateRepository",
+    "ServiceReports",
     "ServiceStorage",
+    "WorkSums",
 ]
 
 
@@ -187,6 +191,43 @@ class ArticleRepository(Repository[Article, ArticleId], Protocol):
         ...
 
 
+class RateRepository(Repository[Rate, RateId], Protocol):
+    """Dated rates of technicians and vehicles (S4)."""
+
+    def all(self) -> list[Rate]:
+        """Every rate, by ``valid_from``, then id."""
+        ...
+
+
+WorkSums = tuple[int, int, int]
+"""``(minutes, Σ minutes × hourly rate in E4, Σ metres × km rate incl. fuel in E4)`` of some work."""
+
+
+class ServiceReports(Protocol):
+    """Service reports, aggregated in the storage (S4, S5).
+
+    Each entry is priced at the rates in force when the work was done: the
+    technician's latest rate with ``valid_from <= at`` and the vehicle's
+    (its km rate plus fuel); work with no rate in force costs nothing.
+    """
+
+    def work_sums(self, *, contract: ContractId | None = None, case: CaseId | None = None) -> WorkSums:
+        """The :data:`WorkSums` of a contract's or a case's ledger entries."""
+        ...
+
+    def technicians(self, start: datetime, end: datetime) -> list[TechnicianRow]:
+        """Per technician, the cases he closed in ``[start, end)``, by technician id.
+
+        How many, how many were never reopened, the minutes logged on them, and
+        how many had their resolution target measured and met.
+        """
+        ...
+
+    def customers(self, start: datetime, end: datetime) -> list[tuple[CompanyId, WorkSums]]:
+        """Per company, the :data:`WorkSums` of the work done in ``[start, end)``; by company id."""
+        ...
+
+
 class ServiceStorage(Protocol):
     """The service module's repositories in one unit of work (``uow.service``)."""
 
@@ -195,3 +236,5 @@ class ServiceStorage(Protocol):
     cases: CaseRepository
     bookings: BookingRepository
     articles: ArticleRepository
+    rates: RateRepository
+    reports: ServiceReports

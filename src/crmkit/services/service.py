@@ -22,16 +22,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import attrs
 
 from crmkit.domain.access import Action, AgendaResource, CompanyResource, InteractionResource, decide
 from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.cases import CaseId
-from crmkit.domain.errors import PermissionDenied, ValidationError
+from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, parse_id
-from crmkit.domain.knowledge import Article, ArticleId, query_terms
 from crmkit.domain.money import Money
 from crmkit.domain.periods import Period, require_aware
 from crmkit.domain.planning import BOOKING_AGGREGATE, Booking, BookingId
@@ -50,7 +48,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceContext, parse_enum
 from crmkit.services.customers import facts_of
 from crmkit.services.interactions import check_version, known_company, known_employee
-from crmkit.services.service_cases import CaseUseCases
+from crmkit.services.service_reports import ReportUseCases
 
 __all__ = ["ServiceUseCases"]
 
@@ -73,7 +71,7 @@ def _km(value: object) -> Decimal:
     return km
 
 
-class ServiceUseCases(CaseUseCases):
+class ServiceUseCases(ReportUseCases):
     """``crm.service``: contracts, the hours ledger, cases and service levels, planning, knowledge base.
 
     Args:
@@ -444,77 +442,6 @@ class ServiceUseCases(CaseUseCases):
                 technician=None if technician is None else EmployeeId(parse_id("technician", technician)),
                 vehicle=vehicle,
             )
-
-    # -- knowledge base (S7) -------------------------------------------------------------------
-    def write_article(
-        self, *, actor: object, title: str, body: str = "", keywords: list[str] | tuple[str, ...] = ()
-    ) -> Article:
-        """Add a knowledge-base article (S7).
-
-        Raises:
-            ValidationError: a blank ``title``, a blank keyword (``keywords``).
-        """
-        by = EmployeeId(parse_id("actor", actor))
-        now = self._now()
-        with self._work(by) as uow:
-            self._acting(uow, actor)
-            article = Article(
-                id=ArticleId(self._new_id()),
-                title=title,
-                body=body,
-                keywords=tuple(keywords),
-                created_by=by,
-                created_at=now,
-            )
-            uow.service.articles.add(article)
-            return article
-
-    def edit_article(
-        self,
-        *,
-        actor: object,
-        article: object,
-        title: str | None = None,
-        body: str | None = None,
-        keywords: list[str] | tuple[str, ...] | None = None,
-        version: int | None = None,
-    ) -> Article:
-        """Change an article; only its author or an admin may (A2, A3).
-
-        Raises:
-            NotFound: no such article.
-            PermissionDenied: someone else's article.
-        """
-        by = EmployeeId(parse_id("actor", actor))
-        with self._work(by) as uow:
-            who = self._acting(uow, actor)
-            current = uow.service.articles.get(ArticleId(parse_id("article", article)))
-            if current.created_by != who.id and not who.position.is_admin:
-                raise PermissionDenied(
-                    f"only the author or an admin may change an article; {who.name} is neither"
-                )
-            check_version("kb_article", current.id, current.version, version)
-            changes: dict[str, Any] = {"title": title, "body": body}
-            changes = {k: v for k, v in changes.items() if v is not None}
-            if keywords is not None:
-                changes["keywords"] = tuple(keywords)
-            return uow.service.articles.save(attrs.evolve(current, **changes))
-
-    def search_articles(self, *, actor: object, query: str, limit: int = 10) -> list[tuple[Article, int]]:
-        """Articles matching the words of ``query``, Turkish-case-insensitive, best first (S7)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
-            return uow.service.articles.search(query_terms(query), limit=limit)
-
-    def get_article(self, *, actor: object, article: object) -> Article:
-        """One article.
-
-        Raises:
-            NotFound: no such article.
-        """
-        with self._work(None) as uow:
-            self._acting(uow, actor)
-            return uow.service.articles.get(ArticleId(parse_id("article", article)))
 
 
 def _target(field: str, hours: Decimal | int | str | None) -> int | None:

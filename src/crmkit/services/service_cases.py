@@ -207,6 +207,10 @@ class CaseUseCases(PolicyUseCases):
             check_version(CASE_AGGREGATE, current.id, current.version, version)
             workflow = self._workflow(uow, current.workflow_key, current.workflow_version)
             moved, _hooks = current.move(workflow, stage, now, resolution=resolution)
+            if moved.closed_at is not None:  # closing: was the resolution target met? (S5, S8)
+                contract = None if moved.contract_id is None else uow.service.contracts.get(moved.contract_id)
+                clocks = sla_of(self.calendar, moved, uow.service.cases.events(moved.id), contract, now)
+                moved = attrs.evolve(moved, resolution_met=not clocks.resolution.breached)
             saved = uow.service.cases.save(moved)
             self._event(uow, saved, workflow, by, now)
             return saved

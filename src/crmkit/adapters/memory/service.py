@@ -19,6 +19,7 @@ import attrs
 from crmkit.adapters.memory.interactions import _DeletingRepository
 from crmkit.adapters.memory.repositories import MemoryRepository
 from crmkit.domain.cases import CASE_AGGREGATE, Case, CaseEvent, CaseId
+from crmkit.domain.costs import RATE_AGGREGATE, Rate, RateId, TechnicianRow, metres, rate_at
 from crmkit.domain.errors import Duplicate, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.knowledge import ARTICLE_AGGREGATE, Article, ArticleId
@@ -39,6 +40,9 @@ from crmkit.ports.service import (
     CaseRepository,
     ContractRepository,
     LedgerRepository,
+    RateRepository,
+    ServiceReports,
+    WorkSums,
 )
 
 if TYPE_CHECKING:
@@ -61,10 +65,13 @@ class ServiceTables:
     events: dict[tuple[CaseId, int], CaseEvent] = attrs.Factory(dict)
     bookings: dict[BookingId, Booking] = attrs.Factory(dict)
     articles: dict[ArticleId, Article] = attrs.Factory(dict)
+    rates: dict[RateId, Rate] = attrs.Factory(dict)
 
     def clear(self) -> None:
         """Drop everything (the storage was closed)."""
-        for table in (self.contracts, self.entries, self.cases, self.events, self.bookings, self.articles):
+        for table in (
+            self.contracts, self.entries, self.cases, self.events, self.bookings, self.articles, self.rates
+        ):  # fmt: skip
             table.clear()
 
 
@@ -322,6 +329,84 @@ class MemoryArticleRepository(MemoryRepository[Article, ArticleId]):
         return scored[: max(limit, 0)]
 
 
+class MemoryRateRepository(MemoryRepository[Rate, RateId]):
+    """Dated rates in memory (S4)."""
+
+    aggregate_type = RATE_AGGREGATE
+
+    def key(self, item: Rate) -> RateId:
+        """The rate's id."""
+        return item.id
+
+    def all(self) -> list[Rate]:
+        """Every rate, by ``valid_from``, then id."""
+        self._uow.check_usable()
+        return self._select(lambda r: True, lambda r: (r.valid_from, r.id))
+
+
+class MemoryServiceReports:
+    """The service reports computed from the rows: the twin of the SQL aggregates (S4, S5)."""
+
+    def __init__(
+        self, ledger: MemoryLedgerRepository, cases: MemoryCaseRepository, rates: MemoryRateRepository
+    ) -> None:
+        self._ledger = ledger
+        self._cases = cases
+        self._rates = rates
+
+    def _sums(self, entries: list[WorkEntry]) -> WorkSums:
+        rates = self._rates.all()
+        minutes = labour = travel = 0
+        for entry in entries:
+            hour = rate_at(rates, entry.at, technician=entry.technician_id)
+            km = rate_at(rates, entry.at, vehicle=entry.vehicle) if entry.vehicle else None
+            minutes += entry.minutes
+            labour += entry.minutes * (hour.per_unit_e4 if hour else 0)
+            travel += metres(entry.km) * (km.per_unit_e4 if km else 0)
+        return minutes, labour, travel
+
+    def work_sums(self, *, contract: ContractId | None = None, case: CaseId | None = None) -> WorkSums:
+        """The sums of a contract's or a case's entries."""
+        rows = self._ledger._rows()
+        return self._sums(
+            [
+                e
+                for e in rows
+                if (contract is None or e.contract_id == contract) and (case is None or e.case_id == case)
+            ]
+        )
+
+    def technicians(self, start: datetime, end: datetime) -> list[TechnicianRow]:
+        """Per technician, the cases he closed in ``[start, end)``."""
+        closed = [
+            c
+            for c in self._cases._rows()
+            if c.technician_id is not None and c.closed_at is not None and start <= c.closed_at < end
+        ]
+        minutes: dict[CaseId, int] = {}
+        for entry in self._ledger._rows():
+            if entry.case_id is not None:
+                minutes[CaseId(entry.case_id)] = minutes.get(CaseId(entry.case_id), 0) + entry.minutes
+        rows: dict[EmployeeId, list[int]] = {}
+        for case in closed:
+            assert case.technician_id is not None
+            row = rows.setdefault(case.technician_id, [0, 0, 0, 0, 0])
+            row[0] += 1
+            row[1] += case.reopen_count == 0
+            row[2] += minutes.get(case.id, 0)
+            row[3] += case.resolution_met is not None
+            row[4] += case.resolution_met is True
+        return [TechnicianRow(key, *row) for key, row in sorted(rows.items())]
+
+    def customers(self, start: datetime, end: datetime) -> list[tuple[CompanyId, WorkSums]]:
+        """Per company, the sums of the work done in ``[start, end)``."""
+        by_company: dict[CompanyId, list[WorkEntry]] = {}
+        for entry in self._ledger._rows():
+            if start <= entry.at < end:
+                by_company.setdefault(entry.company_id, []).append(entry)
+        return [(key, self._sums(entries)) for key, entries in sorted(by_company.items())]
+
+
 class MemoryServiceStorage:
     """``uow.service`` of the memory back end (see :class:`crmkit.ports.service.ServiceStorage`)."""
 
@@ -339,7 +424,8 @@ class MemoryServiceStorage:
         cases.attach(companies)
         bookings = MemoryBookingRepository(uow, tables.bookings, lock)
         articles = MemoryArticleRepository(uow, tables.articles, lock)
-        self.repositories: tuple[_Staging, ...] = (contracts, ledger, cases, bookings, articles)
+        rates = MemoryRateRepository(uow, tables.rates, lock)
+        self.repositories: tuple[_Staging, ...] = (contracts, ledger, cases, bookings, articles, rates)
         """The repositories, for the unit of work's verify/apply/discard."""
         # Typed as the ports (whose attributes are invariant) so mypy checks the contract.
         self.contracts: ContractRepository = contracts
@@ -347,6 +433,8 @@ class MemoryServiceStorage:
         self.cases: CaseRepository = cases
         self.bookings: BookingRepository = bookings
         self.articles: ArticleRepository = articles
+        self.rates: RateRepository = rates
+        self.reports: ServiceReports = MemoryServiceReports(ledger, cases, rates)
 
 
 class _Staging(Protocol):

@@ -28,6 +28,7 @@ from crmkit.adapters.sqlalchemy.bulk import upsert
 from crmkit.adapters.sqlalchemy.interactions import _Deleting, _scoped
 from crmkit.adapters.sqlalchemy.repositories import SqlRepository
 from crmkit.domain.cases import CASE_AGGREGATE, Case, CaseEvent, CaseId
+from crmkit.domain.costs import RATE_AGGREGATE, Rate, RateId, TechnicianRow, metres
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.knowledge import ARTICLE_AGGREGATE, Article, ArticleId
@@ -48,6 +49,9 @@ from crmkit.ports.service import (
     CaseRepository,
     ContractRepository,
     LedgerRepository,
+    RateRepository,
+    ServiceReports,
+    WorkSums,
 )
 
 if TYPE_CHECKING:
@@ -76,7 +80,7 @@ class SqlLedgerRepository(SqlRepository[WorkEntry, WorkEntryId]):
     """The append-only hours ledger (S3)."""
 
     aggregate_type = WORK_ENTRY_AGGREGATE
-    mapper = RowMapper(WorkEntry, st.work_entries)
+    mapper = RowMapper(WorkEntry, st.work_entries, extra=lambda e: {"metres": metres(e.km)})
 
     def save(self, item: WorkEntry) -> WorkEntry:
         """Refused: the ledger is append-only (a correction is a new entry)."""
@@ -317,6 +321,119 @@ class SqlArticleRepository(SqlRepository[Article, ArticleId]):
         return [(found[ArticleId(a)], s) for a, s in ranked if ArticleId(a) in found]
 
 
+class SqlRateRepository(SqlRepository[Rate, RateId]):
+    """Dated rates (S4); ``unit_e4`` keeps the price of one hour or km (with fuel) as an integer."""
+
+    aggregate_type = RATE_AGGREGATE
+    mapper = RowMapper(
+        Rate,
+        st.rates,
+        nested={"amount": "amount_", "fuel_per_km": "fuel_per_km_"},
+        extra=lambda r: {"unit_e4": r.per_unit_e4},
+    )
+
+    def all(self) -> list[Rate]:
+        """Every rate, by ``valid_from``, then id."""
+        t = st.rates
+        return self._rows(sa.select(t).order_by(t.c.valid_from, t.c.id))
+
+
+def _rate(entries: sa.Table, *, vehicle: bool) -> sa.ScalarSelect[Any]:
+    """The rate in force for each entry (a correlated subquery): the latest ``valid_from <= at``."""
+    r = st.rates
+    holder = r.c.vehicle == entries.c.vehicle if vehicle else r.c.technician_id == entries.c.technician_id
+    return (
+        sa.select(r.c.unit_e4)
+        .where(holder, r.c.valid_from <= entries.c.at)
+        .order_by(r.c.valid_from.desc(), r.c.id.desc())
+        .limit(1)
+        .correlate(entries)
+        .scalar_subquery()
+    )
+
+
+def _sums() -> list[sa.ColumnElement[Any]]:
+    e = st.work_entries
+    return [
+        sa.func.coalesce(sa.func.sum(e.c.minutes), 0),
+        sa.func.coalesce(sa.func.sum(e.c.minutes * sa.func.coalesce(_rate(e, vehicle=False), 0)), 0),
+        sa.func.coalesce(
+            sa.func.sum(
+                sa.case(
+                    (e.c.vehicle == "", 0), else_=e.c.metres * sa.func.coalesce(_rate(e, vehicle=True), 0)
+                )
+            ),
+            0,
+        ),
+    ]
+
+
+def _work_sums(row: Any) -> WorkSums:
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+class SqlServiceReports:
+    """The service reports as SQL aggregates, run in the database (S4, S5)."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def work_sums(self, *, contract: ContractId | None = None, case: CaseId | None = None) -> WorkSums:
+        """The sums of a contract's or a case's entries, one query."""
+        e = st.work_entries
+        query = sa.select(*_sums())
+        if contract is not None:
+            query = query.where(e.c.contract_id == contract)
+        if case is not None:
+            query = query.where(e.c.case_id == case)
+        return _work_sums(self._uow.read(query).one())
+
+    def technicians(self, start: datetime, end: datetime) -> list[TechnicianRow]:
+        """Per technician, the cases he closed in ``[start, end)``, one query."""
+        c, e = st.cases, st.work_entries
+        logged = (
+            sa.select(e.c.case_id, sa.func.sum(e.c.minutes).label("minutes"))
+            .where(e.c.case_id.is_not(None))
+            .group_by(e.c.case_id)
+            .subquery()
+        )
+
+        def count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+            return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+        query = (
+            sa.select(
+                c.c.technician_id,
+                sa.func.count(),
+                count(c.c.reopen_count == 0),
+                sa.func.coalesce(sa.func.sum(sa.func.coalesce(logged.c.minutes, 0)), 0),
+                count(c.c.resolution_met.is_not(None)),
+                count(c.c.resolution_met.is_(True)),
+            )
+            .select_from(c.outerjoin(logged, logged.c.case_id == c.c.id))
+            .where(c.c.technician_id.is_not(None), c.c.closed_at >= utc(start), c.c.closed_at < utc(end))
+            .group_by(c.c.technician_id)
+            .order_by(c.c.technician_id)
+        )
+        rows: list[Any] = list(self._uow.read(query))
+        return [
+            TechnicianRow(EmployeeId(uuid_of(r[0])), int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]))
+            for r in rows
+        ]
+
+    def customers(self, start: datetime, end: datetime) -> list[tuple[CompanyId, WorkSums]]:
+        """Per company, the sums of the work done in ``[start, end)``, one query."""
+        e = st.work_entries
+        query = (
+            sa.select(e.c.company_id, *_sums())
+            .where(e.c.at >= utc(start), e.c.at < utc(end))
+            .group_by(e.c.company_id)
+            .order_by(e.c.company_id)
+        )
+        rows: list[Any] = list(self._uow.read(query))
+        return [(CompanyId(uuid_of(r[0])), _work_sums(r[1:])) for r in rows]
+
+
 class SqlServiceStorage:
     """``uow.service`` of the SQL back end (see :class:`crmkit.ports.service.ServiceStorage`)."""
 
@@ -326,3 +443,5 @@ class SqlServiceStorage:
         self.cases: CaseRepository = SqlCaseRepository(uow)
         self.bookings: BookingRepository = SqlBookingRepository(uow)
         self.articles: ArticleRepository = SqlArticleRepository(uow)
+        self.rates: RateRepository = SqlRateRepository(uow)
+        self.reports: ServiceReports = SqlServiceReports(uow)

@@ -31,6 +31,7 @@ __all__ = [
     "cases",
     "contracts",
     "kb_terms",
+    "rates",
     "work_entries",
 ]
 
@@ -73,6 +74,7 @@ work_entries = sa.Table(
     sa.Column("minutes", sa.Integer, nullable=False),
     sa.Column("visits", sa.Integer, nullable=False),
     sa.Column("km", _decimal(), nullable=False),
+    sa.Column("metres", sa.BigInteger, nullable=False),
     sa.Column("vehicle", sa.String(100), nullable=False),
     sa.Column("product", sa.String(100), nullable=False),
     sa.Column("overage_minutes", sa.Integer, nullable=False),
@@ -110,6 +112,7 @@ cases = sa.Table(
     sa.Column("reopen_count", sa.Integer, nullable=False),
     sa.Column("last_activity_at", _time(), nullable=False),
     sa.Column("invoice_ref", sa.String(100), nullable=False),
+    sa.Column("resolution_met", sa.Boolean, nullable=True),
     sa.Index(None, "company_id", "opened_at"),
     sa.Index(None, "technician_id", "opened_at"),
     sa.Index(None, "closed_at", "last_activity_at"),
@@ -174,6 +177,25 @@ articles = sa.Table(
 )
 """Knowledge-base articles (S7)."""
 
+rates = sa.Table(
+    "service_rates",
+    metadata,
+    sa.Column("id", _uuid(), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("technician_id", _uuid(), nullable=True),
+    sa.Column("vehicle", sa.String(100), nullable=False),
+    sa.Column("valid_from", _time(), nullable=False),
+    sa.Column("amount_amount", _decimal(), nullable=False),
+    sa.Column("amount_currency", sa.String(3), nullable=False),
+    sa.Column("fuel_per_km_amount", _decimal(), nullable=True),
+    sa.Column("fuel_per_km_currency", sa.String(3), nullable=True),
+    sa.Column("unit_e4", sa.BigInteger, nullable=False),
+    sa.Index(None, "technician_id", "valid_from"),
+    sa.Index(None, "vehicle", "valid_from"),
+    **_TABLE_OPTIONS,
+)
+"""Dated rates (S4); ``unit_e4`` is the hour's or km's price incl. fuel in ten-thousandths."""
+
 kb_terms = sa.Table(
     "kb_terms",
     metadata,
@@ -199,5 +221,6 @@ CONSTRAINT_FIELDS.update(
         "pk_service_cases": "id",
         "pk_service_bookings": "id",
         "pk_kb_articles": "id",
+        "pk_service_rates": "id",
     }
 )

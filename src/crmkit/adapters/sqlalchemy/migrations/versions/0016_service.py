@@ -98,6 +98,7 @@ def upgrade() -> None:
         sa.Column("minutes", sa.Integer(), nullable=False),
         sa.Column("visits", sa.Integer(), nullable=False),
         sa.Column("km", _decimal(), nullable=False),
+        sa.Column("metres", sa.BigInteger(), nullable=False),
         sa.Column("vehicle", sa.String(100), nullable=False),
         sa.Column("product", sa.String(100), nullable=False),
         sa.Column("overage_minutes", sa.Integer(), nullable=False),
@@ -147,6 +148,7 @@ def upgrade() -> None:
         sa.Column("reopen_count", sa.Integer(), nullable=False),
         sa.Column("last_activity_at", _time(), nullable=False),
         sa.Column("invoice_ref", sa.String(100), nullable=False),
+        sa.Column("resolution_met", sa.Boolean(), nullable=True),
         sa.ForeignKeyConstraint(
             ["company_id"], ["companies.id"], name=op.f("fk_service_cases_company_id_companies")
         ),
@@ -239,11 +241,31 @@ def upgrade() -> None:
         **_OPTIONS,
     )
     op.create_index(op.f("ix_kb_terms_term_article_id"), "kb_terms", ["term", "article_id"])
+    op.create_table(
+        "service_rates",
+        sa.Column("id", _uuid(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("technician_id", _uuid(), nullable=True),
+        sa.Column("vehicle", sa.String(100), nullable=False),
+        sa.Column("valid_from", _time(), nullable=False),
+        sa.Column("amount_amount", _decimal(), nullable=False),
+        sa.Column("amount_currency", sa.String(3), nullable=False),
+        sa.Column("fuel_per_km_amount", _decimal(), nullable=True),
+        sa.Column("fuel_per_km_currency", sa.String(3), nullable=True),
+        sa.Column("unit_e4", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_service_rates")),
+        **_OPTIONS,
+    )
+    op.create_index(
+        op.f("ix_service_rates_technician_id_valid_from"), "service_rates", ["technician_id", "valid_from"]
+    )
+    op.create_index(op.f("ix_service_rates_vehicle_valid_from"), "service_rates", ["vehicle", "valid_from"])
 
 
 def downgrade() -> None:
     """Drop the service tables."""
     for table in [
+        "service_rates",
         "kb_terms",
         "kb_articles",
         "service_booking_locks",
