@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from crmkit.bootstrap import Crm, connect
+from crmkit.demos.service import service_demo
 from crmkit.domain.errors import CrmError
 from crmkit.domain.ids import EmployeeId
 from crmkit.services.companies import ContactInput
@@ -119,6 +120,7 @@ def run_demo(url: str, out: TextIO | None = None) -> int:
             who = names.get(entry.actor_id or "", "system")
             _say(out, f"  v{entry.version} {entry.action} by {who}: {changed}")
         _territory_demo(crm, admin.id, manager.id, rep.id, out)
+        service_demo(crm, admin.id, out)
     _say(out, "demo finished")
     return 0
 

@@ -1,0 +1,1 @@
+"""Sections of the crmkit demo, one per module."""
