@@ -19,12 +19,15 @@ def _say(out: TextIO, text: str) -> None:
 
 
 def service_demo(crm: Crm, admin: EmployeeId, out: TextIO) -> None:
-    """A service day: a contract in hours, two cases, a visit over the allowance, an SLA breach, reports."""
+    """A service day at Kadıköy Eczanesi (registered by the territory section).
+
+    A contract in hours, two cases, a visit over the allowance, an SLA breach, costs and reports.
+    """
     s, p = crm.service, crm.parties
     now = crm.clock.now()
     today = now.astimezone(s.calendar.zone).date()
     tech = p.hire(actor=admin, name="Murat Teknik", position="employee")
-    plant = p.register_company(actor=admin, name="Gebze Gıda A.Ş.", type="customer", city="İstanbul")
+    plant = next(iter(p.search_companies(actor=admin, text="Kadıköy Eczanesi")))  # from the territory section
     contract = s.create_contract(
         actor=admin,
         company=plant.id,
