@@ -69,14 +69,18 @@ def _ordered(table: Any, row: dict[str, Any]) -> tuple[Any, ...]:
 class World:
     """The generated customers, contracts, cases and ledger, and the ids the measurements use."""
 
-    def __init__(self, storage: SqlStorage, n_contracts: int, n_cases: int, n_entries: int, seed: int = 16) -> None:
+    def __init__(
+        self, storage: SqlStorage, n_contracts: int, n_cases: int, n_entries: int, seed: int = 16
+    ) -> None:
         rng = random.Random(seed)
         customers = [
             Company(id=CompanyId(uuid.UUID(int=rng.getrandbits(128))), name=f"Müşteri {i:05d}",
                     type=CompanyType.CUSTOMER, registered_at=START)
             for i in range(n_contracts)
         ]  # fmt: skip
-        self.admin = Employee(id=EmployeeId(uuid.uuid4()), name="Ayşe Yılmaz", position=Position.ADMIN, hired_at=START)
+        self.admin = Employee(
+            id=EmployeeId(uuid.uuid4()), name="Ayşe Yılmaz", position=Position.ADMIN, hired_at=START
+        )
         with storage.unit_of_work() as uow:
             uow.companies.add_many(customers)
             uow.employees.add(self.admin)
@@ -163,15 +167,20 @@ def main(argv: list[str] | None = None) -> int:
 
         def baseline() -> Any:
             return raw.execute(
-                "SELECT SUM(minutes), SUM(visits) FROM service_work_entries WHERE contract_id = ?", (contract_hex,)
+                "SELECT SUM(minutes), SUM(visits) FROM service_work_entries WHERE contract_id = ?",
+                (contract_hex,),
             ).fetchone()
 
         assert ours_repository().used_minutes == baseline()[0]
         base_t, repo_t, svc_t = alternate(args.repeat, baseline, ours_repository, ours_service)
         print("\n(a) remaining hours of one contract (~500 entries)")
         print(f"    baseline (hand-written SQL)   p50 {p50_ms(base_t):7.3f} ms")
-        print(f"    ours (repository)             p50 {p50_ms(repo_t):7.3f} ms   ratio {p50_ms(repo_t) / p50_ms(base_t):.2f}")
-        print(f"    ours (service, with policy)   p50 {p50_ms(svc_t):7.3f} ms   ratio {p50_ms(svc_t) / p50_ms(base_t):.2f}")
+        print(
+            f"    ours (repository)             p50 {p50_ms(repo_t):7.3f} ms   ratio {p50_ms(repo_t) / p50_ms(base_t):.2f}"
+        )
+        print(
+            f"    ours (service, with policy)   p50 {p50_ms(svc_t):7.3f} ms   ratio {p50_ms(svc_t) / p50_ms(base_t):.2f}"
+        )
 
         def report_ours() -> Any:
             with storage.unit_of_work() as uow:
@@ -188,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         ratio = p50_ms(ours_r) / p50_ms(base_r)
         print(f"\n(b) a year's technician report ({len(ours_rows)} technicians)")
         print(f"    baseline (hand-written SQL)   p50 {p50_ms(base_r):9.1f} ms")
-        print(f"    ours (reports.technicians)    p50 {p50_ms(ours_r):9.1f} ms   ratio {ratio:.2f} (target ≤ 1.5)")
+        print(
+            f"    ours (reports.technicians)    p50 {p50_ms(ours_r):9.1f} ms   ratio {ratio:.2f} (target ≤ 1.5)"
+        )
         raw.close()
         storage.close()
     return 0

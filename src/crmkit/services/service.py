@@ -193,10 +193,7 @@ class ServiceUseCases(ReportUseCases):
         """
         now = self._now()
         with self._work(None) as uow:
-            who = self._actor(uow, actor)
-            found = uow.service.contracts.get(ContractId(parse_id("contract", contract)))
-            company = uow.companies.get(found.company_id)
-            decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, company)), now).enforce()
+            found = self._seen_contract(uow, actor, contract, now)
             return uow.service.ledger.balance(found)
 
     def balances(self, *, actor: object, company: object, product: str | None = None) -> list[Balance]:
@@ -358,10 +355,7 @@ class ServiceUseCases(ReportUseCases):
         """A contract's ledger entries by time of work (A8)."""
         now = self._now()
         with self._work(None) as uow:
-            who = self._actor(uow, actor)
-            found = uow.service.contracts.get(ContractId(parse_id("contract", contract)))
-            company = uow.companies.get(found.company_id)
-            decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, company)), now).enforce()
+            found = self._seen_contract(uow, actor, contract, now)
             return uow.service.ledger.for_contract(found.id, limit=limit, offset=offset)
 
     # -- planning (S6) -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from crmkit.domain.access import Action, Actor, InteractionResource, decide, visible
+from crmkit.domain.access import Action, Actor, CompanyResource, InteractionResource, decide, visible
 from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.cases import (
     CASE_AGGREGATE,
@@ -90,6 +90,19 @@ class CaseUseCases(PolicyUseCases):
         resource = InteractionResource(company=facts_of(uow, company), owner_id=self._holder(case))
         decide(who, action, resource, at).enforce()
         return case
+
+    def _seen_contract(self, uow: UnitOfWork, actor: object, contract: object, at: datetime) -> Contract:
+        """The contract ``contract`` names, when ``actor`` may see its company at ``at`` (A8).
+
+        Raises:
+            NotFound: no such contract.
+            PermissionDenied: with the policy's reason.
+        """
+        who = self._actor(uow, actor)
+        found = uow.service.contracts.get(ContractId(parse_id("contract", contract)))
+        company = uow.companies.get(found.company_id)
+        decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, company)), at).enforce()
+        return found
 
     def _event(self, uow: UnitOfWork, case: Case, workflow: Workflow, by: EmployeeId, at: datetime) -> None:
         seq = len(uow.service.cases.events(case.id)) + 1
@@ -364,25 +377,15 @@ def sla_of(
     stopped = pauses(events, at)
     ordered = sorted(events, key=lambda e: e.seq)
     running = bool(ordered) and ordered[-1].paused and ordered[-1].at <= at
+
+    def clock(target: timedelta, done_at: datetime | None) -> SlaStatus:
+        return measure(
+            calendar, case.opened_at, target, now=at, done_at=done_at, pauses=stopped, paused=running
+        )
+
     return CaseSla(
         case_id=case.id,
         level=level,
-        first_response=measure(
-            calendar,
-            case.opened_at,
-            level.first_response,
-            now=at,
-            done_at=case.first_response_at,
-            pauses=stopped,
-            paused=running,
-        ),
-        resolution=measure(
-            calendar,
-            case.opened_at,
-            level.resolution,
-            now=at,
-            done_at=case.closed_at,
-            pauses=stopped,
-            paused=running,
-        ),
+        first_response=clock(level.first_response, case.first_response_at),
+        resolution=clock(level.resolution, case.closed_at),
     )

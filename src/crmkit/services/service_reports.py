@@ -18,16 +18,14 @@ from typing import Any
 
 import attrs
 
-from crmkit.domain.access import Action, CompanyResource, decide
+from crmkit.domain.access import Action
 from crmkit.domain.costs import ContractProfit, Cost, CustomerRow, Rate, RateId, TechnicianRow
 from crmkit.domain.errors import PermissionDenied, ValidationError
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.knowledge import Article, ArticleId, query_terms
 from crmkit.domain.money import Money
 from crmkit.domain.periods import Period, require_aware
-from crmkit.domain.service import ContractId
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.customers import facts_of
 from crmkit.services.interactions import check_version, known_employee
 from crmkit.services.service_cases import CaseUseCases
 
@@ -109,10 +107,7 @@ class ReportUseCases(CaseUseCases):
         """
         now = self._now()
         with self._work(None) as uow:
-            who = self._actor(uow, actor)
-            found = uow.service.contracts.get(ContractId(parse_id("contract", contract)))
-            company = uow.companies.get(found.company_id)
-            decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, company)), now).enforce()
+            found = self._seen_contract(uow, actor, contract, now)
             _, labour, travel = uow.service.reports.work_sums(contract=found.id)
         return ContractProfit(found.id, found.price, self._cost(labour, travel))
 

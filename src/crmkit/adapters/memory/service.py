@@ -10,13 +10,12 @@ rows, the twins of the SQL adapter's queries.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import attrs
 
-from crmkit.adapters.memory.interactions import _DeletingRepository
+from crmkit.adapters.memory.interactions import _CompanyScoped, _DeletingRepository
 from crmkit.adapters.memory.repositories import MemoryRepository
 from crmkit.domain.cases import CASE_AGGREGATE, Case, CaseEvent, CaseId
 from crmkit.domain.costs import RATE_AGGREGATE, Rate, RateId, TechnicianRow, metres, rate_at
@@ -24,7 +23,7 @@ from crmkit.domain.errors import Duplicate, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.knowledge import ARTICLE_AGGREGATE, Article, ArticleId
 from crmkit.domain.planning import BOOKING_AGGREGATE, Booking, BookingId, refuse_clashes
-from crmkit.domain.predicates import Everything, Nothing, Predicate, matches
+from crmkit.domain.predicates import Predicate
 from crmkit.domain.service import (
     CONTRACT_AGGREGATE,
     WORK_ENTRY_AGGREGATE,
@@ -154,7 +153,7 @@ class MemoryLedgerRepository(MemoryRepository[WorkEntry, WorkEntryId]):
         ]
 
 
-class MemoryCaseRepository(MemoryRepository[Case, CaseId]):
+class MemoryCaseRepository(_CompanyScoped[Case, CaseId]):
     """Cases and their stage events in memory (S2, S8)."""
 
     aggregate_type = CASE_AGGREGATE
@@ -162,10 +161,6 @@ class MemoryCaseRepository(MemoryRepository[Case, CaseId]):
     def __init__(self, uow: MemoryUnitOfWork, tables: ServiceTables, lock: threading.RLock) -> None:
         super().__init__(uow, tables.cases, lock)
         self._events = _EventRepository(uow, tables.events, lock)
-
-    def attach(self, companies: MemoryCompanyRepository) -> None:
-        """Give the repository its unit of work's companies, for the company predicate."""
-        self._companies = companies
 
     def key(self, item: Case) -> CaseId:
         """The case's id."""
@@ -182,18 +177,6 @@ class MemoryCaseRepository(MemoryRepository[Case, CaseId]):
         self._uow.check_usable()
         return self._events._select(lambda e: e.case_id == case, lambda e: e.seq)
 
-    def _seen(self, predicate: Predicate) -> Callable[[CompanyId], bool]:
-        if isinstance(predicate, Everything):
-            return lambda _: True
-        if isinstance(predicate, Nothing):
-            return lambda _: False
-        from crmkit.adapters.memory.territory import company_facts
-
-        companies = self._companies._rows()
-        parents = {c.id: c.parent_id for c in companies}
-        allowed = {c.id for c in companies if matches(predicate, company_facts(c, parents))}
-        return allowed.__contains__
-
     def visible(
         self,
         predicate: Predicate,
@@ -207,7 +190,7 @@ class MemoryCaseRepository(MemoryRepository[Case, CaseId]):
     ) -> list[Case]:
         """Cases whose company matches ``predicate``, newest opened first, then by id."""
         self._uow.check_usable()
-        seen = self._seen(predicate)
+        seen = self._company_filter(predicate)
 
         def wanted(c: Case) -> bool:
             return (
@@ -226,7 +209,7 @@ class MemoryCaseRepository(MemoryRepository[Case, CaseId]):
     ) -> list[Case]:
         """Open cases with no technician or idle since before ``idle_before``, oldest first."""
         self._uow.check_usable()
-        seen = self._seen(predicate)
+        seen = self._company_filter(predicate)
 
         def wanted(c: Case) -> bool:
             idle = c.technician_id is None or c.last_activity_at < idle_before
