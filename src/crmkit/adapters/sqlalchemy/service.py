@@ -12,7 +12,11 @@ r"""The service module's storage in SQL (SPEC §6; :mod:`crmkit.ports.service`).
   second waits for the first and then sees it: exactly one is stored (S6).
   On SQLite the ``UPDATE`` takes the database's write lock, which does the same.
 * Case listings join ``companies`` and compile the access predicate (A7).
-* Search ranks in the database: ``SUM(weight)`` of the matching ``kb_terms``.
+* Search ranks in the database: ``SUM(weight)`` of the matching ``kb_terms``
+  (folded terms, so Turkish ``İ``/``I`` match everywhere). On PostgreSQL the
+  candidates are also matched by its full-text search over the folded text
+  (``to_tsvector('simple', …) @@ to_tsquery(…)``); the ranking is the same
+  weights on every back end, so the top results agree.
 """
 
 from __future__ import annotations
@@ -279,7 +283,7 @@ class SqlArticleRepository(SqlRepository[Article, ArticleId]):
     """Knowledge-base articles (S7) and their term index."""
 
     aggregate_type = ARTICLE_AGGREGATE
-    mapper = RowMapper(Article, st.articles)
+    mapper = RowMapper(Article, st.articles, extra=lambda a: {"search_text": " ".join(a.terms)})
 
     def _index(self, article: Article) -> None:
         terms = st.kb_terms
@@ -308,13 +312,16 @@ class SqlArticleRepository(SqlRepository[Article, ArticleId]):
             return []
         k = st.kb_terms
         score = sa.func.sum(k.c.weight).label("score")
-        query = (
-            sa.select(k.c.article_id, score)
-            .where(k.c.term.in_(sorted(set(terms))))
-            .group_by(k.c.article_id)
-            .order_by(score.desc(), k.c.article_id)
-            .limit(limit)
-        )
+        wanted = sorted(set(terms))
+        query = sa.select(k.c.article_id, score).where(k.c.term.in_(wanted))
+        if self._uow.connection.dialect.name == "postgresql":  # match with PostgreSQL's full-text search
+            a = st.articles
+            words = " | ".join(f"'{term}'" for term in wanted)  # folded \w+ words: nothing to escape
+            matching = sa.func.to_tsvector("simple", a.c.search_text).op("@@")(
+                sa.func.to_tsquery("simple", words)
+            )
+            query = query.where(k.c.article_id.in_(sa.select(a.c.id).where(matching)))
+        query = query.group_by(k.c.article_id).order_by(score.desc(), k.c.article_id).limit(limit)
         rows: list[Any] = list(self._uow.read(query))
         ranked = [(uuid_of(row[0]), int(row[1])) for row in rows]
         found = self.get_many(ArticleId(a) for a, _ in ranked)

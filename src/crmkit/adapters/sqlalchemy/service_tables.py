@@ -171,11 +171,13 @@ articles = sa.Table(
     sa.Column("title", sa.String(300), nullable=False),
     sa.Column("body", sa.Text(), nullable=False),
     sa.Column("keywords", sa.JSON, nullable=False),
+    sa.Column("search_text", sa.Text(), nullable=False),
     sa.Column("created_by", _uuid(), nullable=False),
     sa.Column("created_at", _time(), nullable=False),
     **_TABLE_OPTIONS,
 )
-"""Knowledge-base articles (S7)."""
+"""Knowledge-base articles (S7); ``search_text`` is the folded title, keywords and body that
+PostgreSQL's full-text search matches (``to_tsvector('simple', search_text)``)."""
 
 rates = sa.Table(
     "service_rates",

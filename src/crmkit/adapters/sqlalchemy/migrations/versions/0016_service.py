@@ -224,6 +224,7 @@ def upgrade() -> None:
         sa.Column("title", sa.String(300), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("keywords", sa.JSON(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("created_by", _uuid(), nullable=False),
         sa.Column("created_at", _time(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_articles")),
