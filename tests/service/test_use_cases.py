@@ -330,5 +330,11 @@ def test_knowledge_base_search_and_service_history(office: Office) -> None:
         allowance_visits=4,
     )
     case = s.open_case(actor=admin, company=customer, channel="call", reason="Arıza")
+    s.record_invoice(actor=admin, case=case.id, invoice_ref="GIB2026000000123")
     history = s.service_history(actor=zeynep, company=customer)
-    assert [(row.case.id, row.contract) for row in history] == [(case.id, contract)]
+    assert [(row.case.id, row.contract, row.invoice_ref) for row in history] == [
+        (case.id, contract, "GIB2026000000123")
+    ]
+    with pytest.raises(ValidationError) as caught:
+        s.record_invoice(actor=admin, case=case.id, invoice_ref=" ")
+    assert caught.value.field == "invoice_ref"

@@ -259,6 +259,25 @@ class CaseUseCases(PolicyUseCases):
             self._event(uow, saved, workflow, by, now)
             return saved
 
+    def record_invoice(
+        self, *, actor: object, case: object, invoice_ref: str, version: int | None = None
+    ) -> Case:
+        """Record the invoice that charged the case (its number), for the service history (S8, seed 003).
+
+        Raises:
+            NotFound: no such case.
+            PermissionDenied: with the policy's reason.
+            ValidationError: a blank ``invoice_ref`` or one longer than 100 characters.
+        """
+        if not isinstance(invoice_ref, str) or not invoice_ref.strip() or len(invoice_ref.strip()) > 100:
+            raise ValidationError("invoice_ref", "an invoice number of 1 to 100 characters")
+        by = EmployeeId(parse_id("actor", actor))
+        now = self._now()
+        with self._work(by) as uow:
+            current = self._case(uow, self._actor(uow, actor), case, Action.UPDATE, now)
+            check_version(CASE_AGGREGATE, current.id, current.version, version)
+            return uow.service.cases.save(attrs.evolve(current, invoice_ref=invoice_ref.strip()))
+
     def get_case(self, *, actor: object, case: object) -> Case:
         """One case, when the actor may see its company (A8).
 

@@ -89,7 +89,7 @@ def make_case(company: CompanyId, *, at: datetime = T0, **kw: Any) -> Case:
 
 
 def make_booking(start: datetime, hours: int = 2, **kw: Any) -> Booking:
-    """A booking of :data:`TECH` and vehicle ``34 SRV 01`` from ``start``."""
+    """A booking of ``TECH`` and vehicle ``34 SRV 01`` from ``start``."""
     fields: dict[str, Any] = {
         "id": BookingId(uuid.uuid4()),
         "technician_id": TECH,
