@@ -107,9 +107,9 @@ class Crm:
         self.interactions = InteractionUseCases(self.context)
         self.agenda = AgendaUseCases(self.context)
         self.marketing = MarketingUseCases(self.context)
-        self.service = ServiceUseCases(
-            self.context, default_calendar(clock.now(), settings.timezone)
-        )  # issue 16
+        self.service = ServiceUseCases(  # issue 16; Turkey's holidays load on first use
+            self.context, lambda: default_calendar(clock.now(), settings.timezone)
+        )
         self.invoices = Invoices(
             self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported
         )

@@ -20,6 +20,7 @@ refused change stores nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -76,19 +77,32 @@ class ServiceUseCases(ReportUseCases):
 
     Args:
         context: the injected ports and settings.
-        calendar: the working calendar service levels and "unattended" count in
-            (the composition root builds one with Turkey's public holidays).
+        calendar: the working calendar service levels and "unattended" count in, or a
+            function building it on first use (the composition root passes one that
+            loads Turkey's public holidays only when the service module is used).
     """
 
-    def __init__(self, context: ServiceContext, calendar: WorkingCalendar) -> None:
+    def __init__(
+        self, context: ServiceContext, calendar: WorkingCalendar | Callable[[], WorkingCalendar]
+    ) -> None:
         super().__init__(context)
-        self.calendar = calendar
+        self._calendar_source = calendar
+        self._calendar = calendar if isinstance(calendar, WorkingCalendar) else None
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """The working calendar in use; one given as a factory is built on first use."""
+        if self._calendar is None:
+            source = self._calendar_source
+            assert not isinstance(source, WorkingCalendar)
+            self._calendar = source()
+        return self._calendar
 
     def use_calendar(self, calendar: WorkingCalendar) -> None:
         """Count service levels in ``calendar`` from now on (another company's hours, closures)."""
         if not isinstance(calendar, WorkingCalendar):
             raise ValidationError("calendar", "must be a WorkingCalendar")
-        self.calendar = calendar
+        self._calendar = calendar
 
     # -- contracts (S1) ------------------------------------------------------------------------
     def _company_change(

@@ -68,7 +68,10 @@ class ServiceHistoryRow:
 class CaseUseCases(PolicyUseCases):
     """Open, assign, move, close and reopen cases; list them; measure their service levels."""
 
-    calendar: WorkingCalendar
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """The working calendar service levels count in (supplied by the concrete use cases)."""
+        raise NotImplementedError
 
     # -- helpers -------------------------------------------------------------------------------
     def _workflow(
