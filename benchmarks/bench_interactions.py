@@ -16,6 +16,9 @@ baseline so a busy machine slows both:
 (b) one assignee's week ("my appointments", ~10 rows) and the shared agenda of
     one day (~140 rows): ``appointments.between`` vs hand-written SQL.
 (c) for contrast: every interaction loaded and filtered in Python (rows).
+(d) one rep's daily task list (I10) through ``crm.tasks.daily``; target p50 < 20 ms.
+(e) response-time KPIs (I3) per team over one month — counts, sums and nearest-rank
+    percentiles in the database — vs the same window-function SQL by hand; target ≤ 1.5×.
 
     .venv/bin/python benchmarks/bench_interactions.py [--interactions 200000] [--repeat 100]
 """
@@ -41,11 +44,13 @@ from crmkit.adapters.sqlalchemy.bulk import bulk_insert
 from crmkit.adapters.sqlalchemy.interaction_tables import appointments, interactions
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.domain.access import Actor, visible
+from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.parties import Company, CompanyType, Segmentation
 from crmkit.domain.periods import Period
 from crmkit.domain.predicates import EVERYTHING
+from crmkit.domain.response_times import KpiGroup
 from crmkit.domain.territory import (
     CodeLink,
     CodeLinkId,
@@ -104,20 +109,31 @@ class World:
             uow.commit()
         ids = [c.id for c in customers]
 
+        self.teams = [TeamId(uuid.UUID(int=rng.getrandbits(128))) for _ in range(10)]
+
         def interaction_rows() -> Iterator[tuple[Any, ...]]:
             for n in range(n_interactions):
                 owner = self.rep.id if n % 10 == 0 else self.assignees[n % 100]
                 when = START + timedelta(minutes=rng.randrange(YEAR))
+                answered = rng.random() < 0.9
+                response = rng.randrange(8 * 3600) if answered else None
+                resolution = (
+                    None if response is None or rng.random() < 0.3 else response + rng.randrange(30 * 3600)
+                )
                 yield (
                     uuid.UUID(int=rng.getrandbits(128)), 1, rng.choice(ids), "phone", "Sipariş",
-                    f"Görüşme {n}", "Fiyat teklifi istedi.", None, None, owner, owner, None, when, None, None,
+                    f"Görüşme {n}", "Fiyat teklifi istedi.", None, None, owner, owner,
+                    self.teams[n % len(self.teams)], when,
+                    when + timedelta(seconds=response) if response is not None else None,
+                    when + timedelta(seconds=resolution) if resolution is not None else None,
+                    None, None, response, resolution,
                 )  # fmt: skip
 
         def appointment_rows() -> Iterator[tuple[Any, ...]]:
             for _ in range(n_appointments):
                 start = START + timedelta(minutes=15 * rng.randrange(YEAR // 15))
                 minutes = rng.choice((30, 45, 60, 90))
-                who = rng.choice(self.assignees)
+                who = self.rep.id if rng.random() < 0.01 else rng.choice(self.assignees)
                 yield (
                     uuid.UUID(int=rng.getrandbits(128)), 1, rng.choice(ids), start,
                     start + timedelta(minutes=minutes), minutes, "Ziyaret", who, who, START,
@@ -249,9 +265,66 @@ def main(argv: list[str] | None = None) -> int:
             f"\n(c) for contrast: every interaction loaded and filtered in Python (rows)"
             f" p50 {p50_ms(contrast):.1f} ms"
         )
+        _tasks_and_kpis(args, storage, crm, raw, world)
         raw.close()
         storage.close()
     return 0
+
+
+def _tasks_and_kpis(
+    args: argparse.Namespace, storage: SqlStorage, crm: crmkit.Crm, raw: sqlite3.Connection, world: World
+) -> None:
+    """(d) one rep's daily task list (I10); (e) response-time KPIs per team and month vs SQL (I3)."""
+    crm.calendar = WorkingCalendar.weekly({d: [("09:00", "18:00")] for d in range(5)})
+    day = date(2025, 9, 3)
+
+    def daily() -> int:
+        tasks = crm.tasks.daily(actor=world.rep.id, day=day)
+        return len(tasks.appointments) + len(tasks.reminders) + len(tasks.overdue)
+
+    found = daily()
+    (daily_t,) = alternate(args.repeat, daily)
+    print(f"\n(d) one rep's daily task list ({found} items, service call)  p50 {p50_ms(daily_t):7.3f} ms")
+
+    month = Period.month(2025, 9)
+    fmt = "%Y-%m-%d %H:%M:%S.%f"
+    bounds = [month.start.astimezone(UTC).strftime(fmt), month.end.astimezone(UTC).strftime(fmt)]
+
+    def ours_kpis() -> int:
+        with storage.unit_of_work() as uow:
+            kpis = uow.interactions.response_kpis(
+                EVERYTHING, group=KpiGroup.TEAM, since=month.start, until=month.end
+            )
+        return sum(k.responded + k.resolved for k in kpis)
+
+    def measure(column: str) -> str:
+        return (
+            f"WITH r AS (SELECT owner_team_id AS g, {column} AS v,"
+            f" ROW_NUMBER() OVER (PARTITION BY owner_team_id ORDER BY {column}) AS rn,"
+            " COUNT(*) OVER (PARTITION BY owner_team_id) AS n FROM interactions"
+            f" WHERE {column} IS NOT NULL AND created_at >= ? AND created_at < ?)"
+            " SELECT g, count(*), sum(v), min(CASE WHEN rn * 100 >= 50 * n THEN v END),"
+            " min(CASE WHEN rn * 100 >= 90 * n THEN v END) FROM r GROUP BY g"
+        )
+
+    totals_sql = (
+        "SELECT owner_team_id, count(*) FROM interactions WHERE created_at >= ? AND created_at < ?"
+        " GROUP BY owner_team_id"
+    )
+    response_sql, resolution_sql = measure("response_seconds"), measure("resolution_seconds")
+
+    def baseline_kpis() -> int:
+        raw.execute(totals_sql, bounds).fetchall()
+        rows = raw.execute(response_sql, bounds).fetchall() + raw.execute(resolution_sql, bounds).fetchall()
+        return sum(int(r[1]) for r in rows)
+
+    assert ours_kpis() == baseline_kpis(), "KPIs: ours and the baseline disagree"
+    ours_t, base_t = alternate(args.repeat, ours_kpis, baseline_kpis)
+    print(
+        f"\n(e) response-time KPIs per team, one month ({baseline_kpis():,} figures)"
+        f"   baseline p50 {p50_ms(base_t):7.3f} ms   ours p50 {p50_ms(ours_t):7.3f} ms"
+        f"   ratio {p50_ms(ours_t) / p50_ms(base_t):.2f}"
+    )
 
 
 if __name__ == "__main__":

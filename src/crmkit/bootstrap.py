@@ -12,6 +12,7 @@ e-mail, the system clock) are made here, when asked for.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 from typing import Self
@@ -20,7 +21,8 @@ import attrs
 import pluggy
 
 from crmkit.adapters.clock import RandomIds, SystemClock
-from crmkit.adapters.holidays import default_calendar  # issue 16
+from crmkit.adapters.holidays import working_calendar
+from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.settings import Settings
 from crmkit.hookspecs import AdapterContext
@@ -30,18 +32,29 @@ from crmkit.ports.documents import DocumentStore
 from crmkit.ports.invoices import InvoiceSource
 from crmkit.ports.messaging import EmailSender, SmsGateway
 from crmkit.ports.storage import Storage
-from crmkit.services.agenda import AgendaUseCases
+from crmkit.services.agenda_mail import Agenda
 from crmkit.services.base import ServiceContext
 from crmkit.services.customers import CustomerUseCases
+from crmkit.services.daily_tasks import TaskListUseCases
+from crmkit.services.dispatch import DispatchUseCases
 from crmkit.services.interactions import InteractionUseCases
 from crmkit.services.invoices import Invoices
 from crmkit.services.marketing import MarketingUseCases
+from crmkit.services.meetings import MeetingUseCases
 from crmkit.services.messaging import DeliveryReports, Dispatcher, InboundRouter
 from crmkit.services.parties import Parties
+from crmkit.services.response_times import OFFICE_HOURS, ResponseTimeUseCases
 from crmkit.services.service import ServiceUseCases  # issue 16
 from crmkit.services.territory import TerritoryUseCases
+from crmkit.services.workflow import WorkflowUseCases
 
 __all__ = ["Crm", "connect"]
+
+
+@functools.lru_cache(maxsize=8)
+def _office_calendar(year: int, timezone: str) -> WorkingCalendar:
+    """Office hours with Turkey's holidays of ``year`` ± 5 (immutable, so shared between CRMs)."""
+    return working_calendar(OFFICE_HOURS, years=range(year - 5, year + 6), timezone=timezone)
 
 
 class Crm:
@@ -53,6 +66,13 @@ class Crm:
         customers: customers and contacts through the access policy (§3).
         interactions: interactions with companies through the access policy (§5 I1, I3; A3; M2).
         agenda: the shared agenda, appointments and reminders (§5 I6, I7; A4).
+        workflow: interaction workflows as data: define, move, stage-entry e-mails (§5 I2, C9).
+        response_times: response-time KPIs in working hours per channel, team, rep (§5 I3).
+        tasks: one employee's day in one call: appointments, reminders, overdue interactions (§5 I10).
+        dispatch: document templates (admins) sent to contacts by e-mail, moving the status (§5 I8, C5).
+        meetings: meeting notes with participants, a new contact, an appointment booked (§5 I5).
+        calendar: the working calendar response times count in (I3); set it to replace the default
+            office hours with Turkey's public holidays, which is built on first use.
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
         marketing: segments and campaigns through the outbox and the access policy (§8 M1–M3).
         service: service contracts, hours ledger, cases, service levels, planning, knowledge base (§6).
@@ -91,6 +111,7 @@ class Crm:
         self.ids = ids
         self.settings = settings
         self.plugins = plugins
+        self.calendar: WorkingCalendar | None = None
         self.context = ServiceContext(
             storage=storage,
             clock=clock,
@@ -100,16 +121,20 @@ class Crm:
             sms=sms,
             documents=documents,
             publish=self._publish,
+            calendar=self._working_calendar,  # issue 14 (I3)
         )
         self.parties = Parties(self.context)
         self.territory = TerritoryUseCases(self.context)
         self.customers = CustomerUseCases(self.context)
         self.interactions = InteractionUseCases(self.context)
-        self.agenda = AgendaUseCases(self.context)
+        self.agenda = Agenda(self.context)  # issue 14: AgendaUseCases + e-mail notices, iCalendar (I6, I7)
+        self.workflow = WorkflowUseCases(self.context)  # issue 14 (I2)
+        self.response_times = ResponseTimeUseCases(self.context)  # issue 14 (I3)
+        self.tasks = TaskListUseCases(self.context)  # issue 14 (I10)
+        self.dispatch = DispatchUseCases(self.context)  # issue 14 (I8, C5)
+        self.meetings = MeetingUseCases(self.context)  # issue 14 (I5)
         self.marketing = MarketingUseCases(self.context)
-        self.service = ServiceUseCases(  # issue 16; Turkey's holidays load on first use
-            self.context, lambda: default_calendar(clock.now(), settings.timezone)
-        )
+        self.service = ServiceUseCases(self.context)  # issue 16 (S1-S8), counts in the CRM's calendar
         self.invoices = Invoices(
             self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported
         )
@@ -121,6 +146,16 @@ class Crm:
         self.deliveries = DeliveryReports(
             storage, sms=sms, clock=clock, horizon=settings.delivery_report_horizon
         )
+
+    def _working_calendar(self) -> WorkingCalendar:
+        """The CRM's working calendar (I3): ``self.calendar``, else the default, set on first use.
+
+        The default is office hours (Mon–Fri 09:00–18:00) with Turkey's public holidays
+        of five years either side of now.
+        """
+        if self.calendar is None:
+            self.calendar = _office_calendar(self.clock.now().year, self.settings.timezone)
+        return self.calendar
 
     def _publish(self, events: Sequence[DomainEvent]) -> None:
         self.plugins.publish(events)

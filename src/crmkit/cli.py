@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from crmkit.bootstrap import Crm, connect
+from crmkit.demos.interactions import interactions_demo
 from crmkit.demos.service import service_demo
 from crmkit.domain.errors import CrmError
 from crmkit.domain.ids import EmployeeId
@@ -121,6 +122,7 @@ def run_demo(url: str, out: TextIO | None = None) -> int:
             _say(out, f"  v{entry.version} {entry.action} by {who}: {changed}")
         _territory_demo(crm, admin.id, manager.id, rep.id, out)
         service_demo(crm, admin.id, out)
+        interactions_demo(crm, admin.id, out)  # issue 14: one rep's day, writes an .ics file
     _say(out, "demo finished")
     return 0
 

@@ -335,4 +335,4 @@ def test_c12_interaction_writes_are_audited_and_a_stale_version_writes_nothing(o
         ("update", 2, str(zeynep.id)),
         ("delete", 2, str(zeynep.id)),
     ]
-    assert [c.field for c in trail[1].changes] == ["first_response_at"]
+    assert [c.field for c in trail[1].changes] == ["first_response_at", "response_seconds"]  # I3 stamp

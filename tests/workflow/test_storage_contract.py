@@ -5,8 +5,17 @@ The ``storage`` fixture of ``tests/conftest.py`` is parametrized over memory, SQ
 
 from __future__ import annotations
 
-from crmkit.testing.contracts.workflow import WorkflowStorageContract
+from crmkit.testing.contracts.meetings import MeetingNoteContract
+from crmkit.testing.contracts.workflow import OutboxCancelContract, WorkflowStorageContract
 
 
 class TestWorkflowStorage(WorkflowStorageContract):
+    pass
+
+
+class TestOutboxCancel(OutboxCancelContract):
+    pass
+
+
+class TestMeetingNotes(MeetingNoteContract):
     pass

@@ -25,12 +25,9 @@ import holidays as holidays_package
 from crmkit.domain.calendar import WeeklyHours, WorkingCalendar
 from crmkit.domain.periods import DEFAULT_TIMEZONE, Period
 
-__all__ = ["OFFICE_HOURS", "default_calendar", "public_holidays", "working_calendar"]
+__all__ = ["public_holidays", "working_calendar"]
 
 _HALF_DAY_FROM = time(13, 0)
-
-OFFICE_HOURS: dict[int, list[tuple[str, str]]] = {day: [("09:00", "18:00")] for day in range(5)}
-"""The default service hours: Monday to Friday, 09:00-18:00."""
 
 
 def public_holidays(years: Iterable[int], country: str = "TR") -> tuple[frozenset[date], tuple[date, ...]]:
@@ -78,13 +75,3 @@ def working_calendar(
         for day in half_days
     ]
     return WorkingCalendar.weekly(hours, timezone=timezone, holidays=whole, closures=[*eves, *closures])
-
-
-def default_calendar(now: datetime, timezone: str = DEFAULT_TIMEZONE, country: str = "TR") -> WorkingCalendar:
-    """:data:`OFFICE_HOURS` in ``timezone`` with ``country``'s holidays from last year to five years on.
-
-    What ``crm.service`` counts service levels in unless the host calls
-    ``crm.service.use_calendar(...)`` with its own.
-    """
-    year = now.astimezone(ZoneInfo(timezone)).year
-    return working_calendar(OFFICE_HOURS, years=range(year - 1, year + 6), country=country, timezone=timezone)

@@ -21,6 +21,7 @@ class OwnerKind(enum.StrEnum):
     CONTRACT = "contract"
     INVOICE = "invoice"
     REGION = "region"
+    TEMPLATE = "template"  # issue 14 (I8): a dispatch template; its owner id is the document kind
 
 
 @attrs.frozen

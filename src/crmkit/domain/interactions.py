@@ -120,6 +120,13 @@ def _text(limit: int | None, *, blank: bool = False) -> Callable[[object, attrs.
     return check
 
 
+def _seconds(_: object, attribute: attrs.Attribute[int | None], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(attribute.name, f"{value!r} is not a whole number of seconds ≥ 0")
+
+
 def _flag(field: str, value: object) -> None:
     if not isinstance(value, bool):
         raise ValidationError(field, f"{value!r} is not true or false")
@@ -165,6 +172,9 @@ class Interaction:
         resolved_at: when it was resolved (I3); not before ``created_at`` nor the first response.
         stage: its stage in the workflow of its category (I2), ``None`` when the category has none.
         workflow_version: the version of that workflow it moves under (I2).
+        response_seconds: working seconds from creation to first response (I3), stamped by the
+            service with the CRM's working calendar; ``None`` until answered.
+        resolution_seconds: working seconds from creation to resolution (I3); ``None`` until resolved.
         version: optimistic-concurrency version, kept by storage.
 
     Raises:
@@ -188,6 +198,8 @@ class Interaction:
     resolved_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
     stage: str | None = None
     workflow_version: int | None = None
+    response_seconds: int | None = attrs.field(default=None, validator=_seconds)
+    resolution_seconds: int | None = attrs.field(default=None, validator=_seconds)
     version: int = 1
 
     def __attrs_post_init__(self) -> None:

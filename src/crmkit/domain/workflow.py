@@ -47,16 +47,21 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import attrs
 
+from crmkit.domain.access import Decision, require_can_act
+from crmkit.domain.employees import Employee
 from crmkit.domain.errors import RuleViolation, ValidationError
 from crmkit.domain.ids import EmployeeId
 
 __all__ = [
+    "KEY_LENGTH",
     "NOTIFY_ROLES",
+    "STAGE_LENGTH",
     "WORKFLOW_AGGREGATE",
     "IllegalTransition",
     "Stage",
@@ -64,6 +69,8 @@ __all__ = [
     "StageKind",
     "UnknownStage",
     "Workflow",
+    "may_define",
+    "recipients",
 ]
 
 NOTIFY_ROLES: tuple[str, ...] = ("owner", "creator", "team")
@@ -73,7 +80,11 @@ its creator, or every member of its owner team. The service resolves them to peo
 WORKFLOW_AGGREGATE = "workflow"
 """``aggregate_type`` of the audit entries of stored workflow versions (C12)."""
 
-_NAME_LENGTH = 100
+KEY_LENGTH = 200
+"""Longest workflow key (an interaction category is at most as long)."""
+STAGE_LENGTH = 100
+"""Longest stage name."""
+_NAME_LENGTH = STAGE_LENGTH
 
 
 class StageKind(enum.StrEnum):
@@ -179,22 +190,53 @@ def _notify(values: Iterable[object]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _template(value: object) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ValidationError("template", f"{value!r} is not a template id") from None
+
+
+def _delay(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(attribute.name, f"a delay is a whole number of minutes ≥ 0, not {value!r}")
+
+
+def _clock(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is None:
+        return
+    parts = value.split(":") if isinstance(value, str) else []
+    ok = len(parts) == 2 and all(p.isdigit() and len(p) == 2 for p in parts)
+    if not ok or int(parts[0]) > 23 or int(parts[1]) > 59:
+        raise ValidationError(attribute.name, f"{value!r} is not a time of day HH:MM")
+
+
 @attrs.frozen(kw_only=True)
 class StageHook:
-    """What happens when a record enters a stage (I2): people notified by e-mail.
+    """What happens when a record enters a stage (I2): people notified, a follow-up queued (I13).
 
     Attributes:
         stage: the stage whose entry fires the hook.
         notify: recipients: :data:`NOTIFY_ROLES` names and/or employee ids (as text), no repeats.
         subject: the e-mail subject; the service adds the record's subject and stage.
+        template: a follow-up (I13): the id (as text) of a dispatch template to send the
+            record's contact, or ``None``.
+        delay_minutes: the follow-up is due this many minutes after the stage is entered.
+        at: or, when given (``"HH:MM"``), at the next such local time after the delay.
 
     Raises:
-        ValidationError: naming the field: a blank stage, an unknown recipient.
+        ValidationError: naming the field: a blank stage, an unknown recipient, a template
+            that is not an id, a negative delay, a time that is not ``HH:MM``.
     """
 
     stage: str = attrs.field(converter=_hook_stage)
     notify: tuple[str, ...] = attrs.field(converter=_notify, factory=tuple)
     subject: str = ""
+    template: str | None = attrs.field(default=None, converter=_template)
+    delay_minutes: int = attrs.field(default=0, validator=_delay)
+    at: str | None = attrs.field(default=None, validator=_clock)
 
     def roles(self) -> tuple[str, ...]:
         """The role names among the recipients, in their order."""
@@ -286,6 +328,8 @@ def _hooks(values: Iterable[StageHook | Mapping[str, Any]]) -> tuple[StageHook, 
 def _key(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("key", "a workflow needs a key (the category or record kind it governs)")
+    if len(value.strip()) > KEY_LENGTH:
+        raise ValidationError("key", f"is {len(value.strip())} characters long; at most {KEY_LENGTH}")
     return value.strip()
 
 
@@ -417,7 +461,7 @@ class Workflow:
                 for s in self.stages
             ],
             "transitions": [[a, b] for a, b in self.transitions],
-            "hooks": [{"stage": h.stage, "notify": list(h.notify), "subject": h.subject} for h in self.hooks],
+            "hooks": [_hook_data(h) for h in self.hooks],
         }
 
     @classmethod
@@ -443,3 +487,60 @@ class Workflow:
             transitions=transitions,
             hooks=data.get("hooks", ()),
         )
+
+
+def _hook_data(hook: StageHook) -> dict[str, Any]:
+    data: dict[str, Any] = {"stage": hook.stage, "notify": list(hook.notify), "subject": hook.subject}
+    if hook.template is not None:
+        data.update(template=hook.template, delay_minutes=hook.delay_minutes, at=hook.at)
+    return data
+
+
+def may_define(actor: Employee, at: datetime) -> Decision:
+    """Whether ``actor`` may store a workflow definition at ``at``: admins only, like every parameter (C9).
+
+    >>> from datetime import UTC, datetime
+    >>> import uuid
+    >>> boss = Employee(id=EmployeeId(uuid.UUID(int=1)), name="Ayşe", position="admin",
+    ...                 hired_at=datetime(2020, 1, 1, tzinfo=UTC))
+    >>> bool(may_define(boss, datetime(2026, 1, 1, tzinfo=UTC)))
+    True
+    """
+    can = require_can_act(actor, at)
+    if not can:
+        return can
+    if not actor.position.is_admin:
+        return Decision.deny(f"only admins define workflows; {actor.name} is {actor.position.value} (I2, C9)")
+    return Decision.allow(f"{actor.name} is {actor.position.value}: admins define workflows (I2, C9)")
+
+
+def recipients(
+    hooks: Iterable[StageHook],
+    *,
+    owner: EmployeeId,
+    creator: EmployeeId,
+    team: Iterable[EmployeeId] = (),
+) -> tuple[EmployeeId, ...]:
+    """The employees ``hooks`` notify, each once, in the order the hooks name them.
+
+    ``owner``, ``creator`` and ``team`` (the members of the record's owner team,
+    in their order) stand for the :data:`NOTIFY_ROLES`; explicit ids are kept.
+
+    >>> a, b = EmployeeId(uuid.UUID(int=1)), EmployeeId(uuid.UUID(int=2))
+    >>> hook = StageHook(stage="done", notify=("owner", "team", str(b)))
+    >>> recipients([hook], owner=a, creator=b, team=[b, a]) == (a, b)
+    True
+    """
+    members = tuple(team)
+    out: list[EmployeeId] = []
+    for hook in hooks:
+        for name in hook.notify:
+            if name == "owner":
+                out.append(owner)
+            elif name == "creator":
+                out.append(creator)
+            elif name == "team":
+                out.extend(members)
+            else:
+                out.append(EmployeeId(uuid.UUID(name)))
+    return tuple(dict.fromkeys(out))

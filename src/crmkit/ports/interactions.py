@@ -17,6 +17,7 @@ The contract suite is :class:`crmkit.testing.contracts.InteractionStorageContrac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -31,6 +32,7 @@ from crmkit.domain.interactions import (
 )
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Predicate
+from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi
 from crmkit.ports.storage import Repository
 
 __all__ = ["AppointmentRepository", "InteractionRepository", "ReminderRepository"]
@@ -74,6 +76,32 @@ class InteractionRepository(Repository[Interaction, InteractionId], Protocol):
         campaign: CampaignId | None = None,
     ) -> int:
         """How many interactions :meth:`visible` would list in all, counted in the storage."""
+        ...
+
+    def unanswered(
+        self, predicate: Predicate, owner: EmployeeId, created_before: datetime, *, limit: int = 200
+    ) -> list[Interaction]:
+        """The owner's interactions with no first response created before ``created_before``, oldest first.
+
+        At companies matching ``predicate`` (A7); by creation time, then id (I10).
+        """
+        ...
+
+    def response_kpis(
+        self,
+        predicate: Predicate,
+        *,
+        group: KpiGroup,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        percentiles: Sequence[int] = DEFAULT_PERCENTILES,
+    ) -> list[ResponseKpi]:
+        """Response-time KPIs (I3) of the interactions matching ``predicate`` created in ``[since, until)``.
+
+        One :class:`~crmkit.domain.response_times.ResponseKpi` per group with at least one
+        interaction, by group key (``None`` — no team — first); computed in the storage
+        and equal to :func:`crmkit.domain.response_times.kpis` over the same interactions.
+        """
         ...
 
 
@@ -130,4 +158,11 @@ class ReminderRepository(Repository[Reminder, ReminderId], Protocol):
 
     def due(self, assignee: EmployeeId, at: datetime, *, limit: int = 100, offset: int = 0) -> list[Reminder]:
         """The assignee's reminders that are not done and due at or before ``at``, by due time then id."""
+        ...
+
+    def open_between(self, start: datetime, end: datetime) -> list[Reminder]:
+        """Every assignee's reminders that are not done and due in ``[start, end)``, by due time then id.
+
+        For the agenda's e-mail job (I7); the caller bounds the window (a day).
+        """
         ...

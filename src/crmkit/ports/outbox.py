@@ -76,6 +76,15 @@ class OutboxRepository(Protocol):
         """The message with this idempotency key, or ``None``."""
         ...
 
+    def cancel(self, id: uuid.UUID, now: datetime, reason: str) -> bool:
+        """Mark a pending message not yet due at ``now`` as skipped with ``reason`` (issue 14, I13).
+
+        Returns:
+            ``True`` when it was cancelled; ``False`` when it is unknown, due, claimed or final
+            (a message is cancellable only until it is due). Idempotent: a second cancel is ``False``.
+        """
+        ...
+
     def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
         """Claim up to ``limit`` messages claimable at ``now`` under ``token``.
 

@@ -34,6 +34,7 @@ from crmkit.domain.parties import Claim, Company, CompanyType, Contact
 from crmkit.domain.predicates import Predicate
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
+from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.workflow import WorkflowRepository
 
@@ -246,6 +247,7 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     workflows: WorkflowRepository
     service: ServiceStorage  # issue 16 (S1-S8)
+    meeting_notes: MeetingNoteRepository
 
     def __enter__(self) -> Self: ...
 

@@ -12,6 +12,7 @@ from uuid import UUID
 import attrs
 
 from crmkit.domain.access import require_can_act
+from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import NotFound, PermissionDenied, ValidationError
 from crmkit.domain.events import DomainEvent
@@ -53,6 +54,7 @@ class ServiceContext:
         sms: sends SMS.
         documents: stores attached files (C10).
         publish: hands committed events to plugins.
+        calendar: gives the CRM's working calendar (I3; built on first use); ``None``: office hours.
     """
 
     storage: Storage
@@ -63,6 +65,7 @@ class ServiceContext:
     sms: SmsGateway
     documents: DocumentStore
     publish: Callable[[Sequence[DomainEvent]], None] = _no_publish
+    calendar: Callable[[], WorkingCalendar] | None = None
 
 
 class ServiceBase:

@@ -35,6 +35,7 @@ from crmkit.ports.messaging import EmailMessage
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, parse_enum
 from crmkit.services.passwords import hash_password, new_password
+from crmkit.services.stages import listed_contact
 from crmkit.services.territory import actor_for
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
 
@@ -185,7 +186,7 @@ class CompanyUseCases(ServiceBase):
             self._may_add(uow, who, company)
             new_contact = None
             if contact is not None:
-                new_contact = self._make_contact(company.id, contact)
+                new_contact = self._make_contact(company.id, listed_contact(uow, contact))
                 company = attrs.evolve(company, primary_contact_id=new_contact.id)
             uow.companies.add(company)
             if new_contact is not None:
@@ -404,7 +405,7 @@ class CompanyUseCases(ServiceBase):
             who = self._acting(uow, actor)
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             self._check_staff_scope(uow, who, current.id)
-            new = self._make_contact(current.id, data)
+            new = self._make_contact(current.id, listed_contact(uow, data))
             uow.contacts.add(new)
             if current.primary_contact_id is None:
                 # a company registered without a contact gets its first one as primary (C4)

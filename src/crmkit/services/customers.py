@@ -33,6 +33,7 @@ from crmkit.domain.predicates import CompanyFacts, Predicate, describe
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import parse_enum
 from crmkit.services.companies import CompanyUseCases
+from crmkit.services.stages import listed_fields
 from crmkit.services.territory import PolicyUseCases
 from crmkit.validation import normalize_tax_no
 
@@ -218,4 +219,5 @@ class CustomerUseCases(PolicyUseCases):
             company = uow.companies.get(current.company_id)
             resource = ContactResource(company=facts_of(uow, company), name=current.name)
             decide(who, Action.UPDATE, resource, self._now()).enforce()
+            changes.update(listed_fields(uow, title=title, position_type=position_type))  # C9 (issue 14)
             return current if not changes else uow.contacts.save(attrs.evolve(current, **changes))

@@ -34,6 +34,8 @@ from crmkit.domain.territory import TeamId
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import parse_enum
 from crmkit.services.customers import Page, facts_of
+from crmkit.services.response_times import stamp_times
+from crmkit.services.stages import listed, start_workflow
 from crmkit.services.territory import PolicyUseCases
 
 __all__ = ["InteractionUseCases", "check_version", "known_company", "known_employee"]
@@ -153,7 +155,7 @@ class InteractionUseCases(PolicyUseCases):
                 id=InteractionId(self._new_id()),
                 company_id=found.id,
                 channel=chosen,
-                category=category,
+                category=listed(uow, "interaction_categories", "category", category) or category,
                 subject=subject,
                 text=text,
                 contact_id=None if contact is None else self._contact(uow, contact, found.id),
@@ -165,6 +167,9 @@ class InteractionUseCases(PolicyUseCases):
                 first_response_at=first_response_at,
                 resolved_at=resolved_at,
             )
+            interaction = stamp_times(
+                self._ctx, start_workflow(uow, interaction, now, self._new_id)
+            )  # I2, I3
             uow.interactions.add(interaction)
             return interaction
 
@@ -305,6 +310,8 @@ class InteractionUseCases(PolicyUseCases):
             resource = self._resource(uow, current)
             decide(who, Action.UPDATE, resource, now).enforce()
             check_version(INTERACTION_AGGREGATE, current.id, current.version, version)
+            if category is not None:  # C9 (issue 14)
+                changes["category"] = listed(uow, "interaction_categories", "category", category) or category
             if owner is not None:
                 changes["owner_id"] = known_employee(uow, "owner", owner, now)
                 handed = attrs.evolve(resource, owner_id=changes["owner_id"])
@@ -317,7 +324,7 @@ class InteractionUseCases(PolicyUseCases):
                 changes["owner_team_id"] = self._team(uow, owner_team)
             if not changes:
                 return current
-            return uow.interactions.save(attrs.evolve(current, **changes))
+            return uow.interactions.save(stamp_times(self._ctx, attrs.evolve(current, **changes)))  # I3
 
     def delete(self, *, actor: object, id: object, version: int | None = None) -> None:
         """Delete an interaction when the policy allows (A3); the deletion is audited (C12).

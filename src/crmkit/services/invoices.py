@@ -77,6 +77,7 @@ from crmkit.ports.invoices import (
 )
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
+from crmkit.services.status_moves import mark_buyers_potential
 
 __all__ = ["DEFAULT_BATCH_LINES", "IMPORT_GC_THRESHOLD", "ImportReport", "Invoices", "Rejection"]
 
@@ -381,6 +382,7 @@ class Invoices(ServiceBase):
             outcome, reversals = self._match_returns(uow, new, outcome)
             imported = [p for p, status in outcome if status == "imported"]
             uow.invoices.add_many([p.invoice for p in imported])
+            mark_buyers_potential(uow, [p.invoice for p in imported], self._now())  # C5 (issue 14)
             if reversals:
                 uow.invoices.record_reversals(reversals)
             self._mark_orders(uow, imported)

@@ -49,6 +49,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceContext, parse_enum
 from crmkit.services.customers import facts_of
 from crmkit.services.interactions import check_version, known_company, known_employee
+from crmkit.services.response_times import working_calendar
 from crmkit.services.service_reports import ReportUseCases
 
 __all__ = ["ServiceUseCases"]
@@ -78,12 +79,12 @@ class ServiceUseCases(ReportUseCases):
     Args:
         context: the injected ports and settings.
         calendar: the working calendar service levels and "unattended" count in, or a
-            function building it on first use (the composition root passes one that
-            loads Turkey's public holidays only when the service module is used).
+            function giving it; by default the CRM's (``ServiceContext.calendar``: office
+            hours with Turkey's public holidays, built on first use).
     """
 
     def __init__(
-        self, context: ServiceContext, calendar: WorkingCalendar | Callable[[], WorkingCalendar]
+        self, context: ServiceContext, calendar: WorkingCalendar | Callable[[], WorkingCalendar] | None = None
     ) -> None:
         super().__init__(context)
         self._calendar_source = calendar
@@ -91,12 +92,13 @@ class ServiceUseCases(ReportUseCases):
 
     @property
     def calendar(self) -> WorkingCalendar:
-        """The working calendar in use; one given as a factory is built on first use."""
-        if self._calendar is None:
-            source = self._calendar_source
-            assert not isinstance(source, WorkingCalendar)
-            self._calendar = source()
-        return self._calendar
+        """The calendar in use: one set by :meth:`use_calendar`, else the one given, else the CRM's."""
+        if self._calendar is not None:
+            return self._calendar
+        source = self._calendar_source
+        if source is None or isinstance(source, WorkingCalendar):
+            return working_calendar(self._ctx)
+        return source()
 
     def use_calendar(self, calendar: WorkingCalendar) -> None:
         """Count service levels in ``calendar`` from now on (another company's hours, closures)."""

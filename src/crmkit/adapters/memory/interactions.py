@@ -11,7 +11,7 @@ the SQL adapter's ``WHERE`` clause.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,6 +31,7 @@ from crmkit.domain.interactions import (
 )
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Everything, Nothing, Predicate, matches
+from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi, kpis
 
 if TYPE_CHECKING:
     from crmkit.adapters.memory.repositories import MemoryCompanyRepository, _Versioned
@@ -186,6 +187,34 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
         """How many interactions :meth:`visible` would list in all."""
         return len(self._matching(predicate, company, owner, campaign))
 
+    def unanswered(
+        self, predicate: Predicate, owner: EmployeeId, created_before: datetime, *, limit: int = 200
+    ) -> list[Interaction]:
+        """The owner's unanswered interactions created before ``created_before``, oldest first (I10)."""
+        found = [
+            i
+            for i in self._matching(predicate, None, owner, None)
+            if i.first_response_at is None and i.created_at < created_before
+        ]
+        return sorted(found, key=lambda i: (i.created_at, i.id))[: max(limit, 0)]
+
+    def response_kpis(
+        self,
+        predicate: Predicate,
+        *,
+        group: KpiGroup,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        percentiles: Sequence[int] = DEFAULT_PERCENTILES,
+    ) -> list[ResponseKpi]:
+        """Response-time KPIs by the domain's reference (:func:`~crmkit.domain.response_times.kpis`)."""
+        chosen = [
+            i
+            for i in self._matching(predicate, None, None, None)
+            if (since is None or i.created_at >= since) and (until is None or i.created_at < until)
+        ]
+        return kpis(chosen, group, percentiles)
+
 
 class MemoryAppointmentRepository(_CompanyScoped[Appointment, AppointmentId]):
     """Appointments in memory (I6)."""
@@ -258,3 +287,8 @@ class MemoryReminderRepository(_DeletingRepository[Reminder, ReminderId]):
             lambda r: r.assignee_id == assignee and not r.done and r.due_at <= at, lambda r: (r.due_at, r.id)
         )
         return _page(found, limit, offset)
+
+    def open_between(self, start: datetime, end: datetime) -> list[Reminder]:
+        """Open reminders due in ``[start, end)``, by due time then id (I7)."""
+        self._uow.check_usable()
+        return self._select(lambda r: not r.done and start <= r.due_at < end, lambda r: (r.due_at, r.id))

@@ -168,6 +168,24 @@ class MemoryOutboxRepository:
             id = self._data.keys.get(key)
             return None if id is None else self._current(id)
 
+    def cancel(self, id: uuid.UUID, now: datetime, reason: str) -> bool:
+        """Stage a pending, not yet due message as skipped with ``reason`` (issue 14, I13)."""
+        self._uow.check_usable()
+        with self._lock:
+            if id in self._new:
+                fresh = self._new[id]
+                if fresh.state is not OutboxState.PENDING or fresh.due_at <= now:
+                    return False
+                self._new[id] = fresh.skipped(reason, now)
+                return True
+            staged = self._changed.get(id)
+            seen = staged[1] if staged is not None else self._data.messages.get(id)
+            if seen is None or seen.state is not OutboxState.PENDING or seen.due_at <= now:
+                return False
+            original = staged[0] if staged is not None else seen
+            self._changed[id] = (original, seen.skipped(reason, now))
+            return True
+
     def _all(self) -> list[OutboxMessage]:
         with self._lock:
             merged = dict(self._data.messages)

@@ -31,6 +31,7 @@ from crmkit.adapters.memory.interactions import (
 )
 from crmkit.adapters.memory.invoices import InvoiceTables, MemoryInvoiceRepository
 from crmkit.adapters.memory.marketing import MarketingTables, MemoryMarketingRepository
+from crmkit.adapters.memory.meetings import MeetingTable, MemoryMeetingNoteRepository
 from crmkit.adapters.memory.outbox import MemoryConsentRepository, MemoryOutboxRepository, OutboxData
 from crmkit.adapters.memory.repositories import (
     MemoryAuditLog,
@@ -81,6 +82,7 @@ from crmkit.ports.clock import Clock
 from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
+from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.service import ServiceStorage  # issue 16
 from crmkit.ports.storage import (
@@ -144,6 +146,7 @@ class MemoryStorage:
         self._reminders: dict[ReminderId, Reminder] = {}
         self._workflows: WorkflowTable = {}  # issue 14 (I2)
         self._service = ServiceTables()  # issue 16 (S1-S8)
+        self._meeting_notes: MeetingTable = {}  # issue 14 (I5)
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -177,6 +180,7 @@ class MemoryStorage:
                 self._appointments,
                 self._reminders,
                 self._workflows,
+                self._meeting_notes,
             ):
                 table.clear()
             self._audit.clear()
@@ -262,6 +266,9 @@ class MemoryUnitOfWork:
         service = MemoryServiceStorage(self, storage._service, lock, companies)  # issue 16 (S1-S8)
         self.service: ServiceStorage = service
         self._repositories = (*self._repositories, *service.repositories)
+        notes = MemoryMeetingNoteRepository(self, storage._meeting_notes, lock)  # issue 14 (I5)
+        self.meeting_notes: MeetingNoteRepository = notes
+        self._repositories = (*self._repositories, notes)
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()
 

@@ -53,10 +53,13 @@ interactions = sa.Table(
     sa.Column("resolved_at", _time(), nullable=True),
     sa.Column("stage", sa.String(100), nullable=True),  # I2, revision 0014
     sa.Column("workflow_version", sa.Integer, nullable=True),
+    sa.Column("response_seconds", sa.Integer, nullable=True),  # I3, revision 0014
+    sa.Column("resolution_seconds", sa.Integer, nullable=True),
     sa.Index(None, "company_id", "created_at"),
     sa.Index(None, "owner_id", "created_at"),
     sa.Index(None, "campaign_id", "created_at"),
     sa.Index(None, "created_at", "id"),
+    sa.Index(None, "owner_id", "first_response_at", "created_at"),  # unanswered ones (I10), revision 0014
     **_TABLE_OPTIONS,
 )
 """Interactions (I1, I3, M2)."""
@@ -92,6 +95,7 @@ reminders = sa.Table(
     sa.Column("created_at", _time(), nullable=False),
     sa.Column("done", sa.Boolean, nullable=False),
     sa.Index(None, "assignee_id", "due_at"),
+    sa.Index(None, "due_at"),  # the agenda's e-mail job (I7), revision 0014
     **_TABLE_OPTIONS,
 )
 """Reminders (I7)."""

@@ -12,6 +12,7 @@ Python. Appointment ranges use ``starts_at`` bounds the index can seek on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -22,6 +23,7 @@ from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.adapters.sqlalchemy.repositories import SqlRepository, audit_row
+from crmkit.adapters.sqlalchemy.response_times import response_kpis
 from crmkit.adapters.unit_of_work import deletion_entry
 from crmkit.domain.errors import ConcurrencyConflict, NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
@@ -39,6 +41,7 @@ from crmkit.domain.interactions import (
 )
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Everything, Predicate
+from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi
 
 __all__ = ["SqlAppointmentRepository", "SqlInteractionRepository", "SqlReminderRepository"]
 
@@ -143,6 +146,30 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         query = self._where(predicate, company, owner, campaign, sa.select(sa.func.count()).select_from(t))
         return int(self._uow.read(query).scalar_one())
 
+    def unanswered(
+        self, predicate: Predicate, owner: EmployeeId, created_before: datetime, *, limit: int = 200
+    ) -> list[Interaction]:
+        """The owner's unanswered interactions created before ``created_before``, oldest first (I10)."""
+        t = it.interactions
+        query = sa.select(t).where(
+            t.c.owner_id == owner, t.c.first_response_at.is_(None), t.c.created_at < utc(created_before)
+        )
+        return self._rows(_page(_scoped(query, t, predicate).order_by(t.c.created_at, t.c.id), limit, 0))
+
+    def response_kpis(
+        self,
+        predicate: Predicate,
+        *,
+        group: KpiGroup,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        percentiles: Sequence[int] = DEFAULT_PERCENTILES,
+    ) -> list[ResponseKpi]:
+        """Response-time KPIs computed in the database (see :mod:`.response_times`)."""
+        return response_kpis(
+            self._uow, predicate, group=group, since=since, until=until, percentiles=percentiles
+        )
+
 
 def _appointment_extra(appointment: Appointment) -> dict[str, Any]:
     return {"ends_at": utc(appointment.ends_at)}
@@ -240,3 +267,9 @@ class SqlReminderRepository(_Deleting, SqlRepository[Reminder, ReminderId]):
         t = it.reminders
         query = sa.select(t).where(t.c.assignee_id == assignee, sa.not_(t.c.done), t.c.due_at <= utc(at))
         return self._rows(_page(query.order_by(t.c.due_at, t.c.id), limit, offset))
+
+    def open_between(self, start: datetime, end: datetime) -> list[Reminder]:
+        """Open reminders due in ``[start, end)``, by due time then id (I7)."""
+        t = it.reminders
+        query = sa.select(t).where(sa.not_(t.c.done), t.c.due_at >= utc(start), t.c.due_at < utc(end))
+        return self._rows(query.order_by(t.c.due_at, t.c.id))

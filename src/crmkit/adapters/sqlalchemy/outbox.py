@@ -55,7 +55,7 @@ from crmkit.adapters.sqlalchemy.outbox_tables import (
     outbox_blobs,
     outbox_messages,
 )
-from crmkit.adapters.sqlalchemy.tables import EMAIL
+from crmkit.adapters.sqlalchemy.tables import EMAIL, NOTE
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.messaging import (
     Channel,
@@ -448,6 +448,16 @@ class SqlOutboxRepository:
         if row is None:
             raise NotFound("outbox message", id)
         return self._attach([_from_row(row)])[0]
+
+    def cancel(self, id: uuid.UUID, now: datetime, reason: str) -> bool:
+        """Skip a pending, not yet due message with ``reason``: one conditional ``UPDATE`` (issue 14, I13)."""
+        at = utc(now)
+        statement = (
+            sa.update(_t)
+            .where(_t.c.id == id, _t.c.state == OutboxState.PENDING.value, _t.c.due_at > at)
+            .values(state=OutboxState.SKIPPED.value, last_error=reason[:NOTE], claim=None, due_at=at)
+        )
+        return bool(self._uow.read(statement).rowcount == 1)
 
     def by_key(self, key: str) -> OutboxMessage | None:
         """The message with this idempotency key, or ``None``."""

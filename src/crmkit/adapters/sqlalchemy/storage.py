@@ -34,6 +34,7 @@ from crmkit.adapters.sqlalchemy.interactions import (
 )
 from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
 from crmkit.adapters.sqlalchemy.marketing import SqlMarketingRepository
+from crmkit.adapters.sqlalchemy.meetings import SqlMeetingNoteRepository
 from crmkit.adapters.sqlalchemy.outbox import SqlConsentRepository, SqlOutboxRepository
 from crmkit.adapters.sqlalchemy.repositories import (
     SqlAuditLog,
@@ -60,6 +61,7 @@ from crmkit.ports.clock import Clock
 from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
+from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.service import ServiceStorage  # issue 16
 from crmkit.ports.storage import (
@@ -204,6 +206,7 @@ class SqlUnitOfWork:
         self.reminders: ReminderRepository = SqlReminderRepository(self)
         self.workflows: WorkflowRepository = SqlWorkflowRepository(self)  # issue 14 (I2)
         self.service: ServiceStorage = SqlServiceStorage(self)  # issue 16 (S1-S8)
+        self.meeting_notes: MeetingNoteRepository = SqlMeetingNoteRepository(self)  # issue 14 (I5)
 
     def __enter__(self) -> Self:
         _ = self.connection

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from attrs import evolve as attrs_evolve
 
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import EmployeeId
@@ -16,7 +17,7 @@ from crmkit.domain.workflow import WORKFLOW_AGGREGATE, Workflow
 from crmkit.ports.storage import Storage
 from crmkit.testing.contracts.support import read
 
-__all__ = ["WorkflowStorageContract", "sample_workflow"]
+__all__ = ["OutboxCancelContract", "WorkflowStorageContract", "sample_workflow"]
 
 ADMIN = EmployeeId(uuid.UUID(int=91))
 
@@ -99,3 +100,59 @@ class WorkflowStorageContract:
             uow.workflows.add(sample_workflow())
             uow.rollback()
         assert read(storage, lambda u: u.workflows.keys()) == []
+
+
+class OutboxCancelContract:
+    """``uow.outbox.cancel``: a pending message is cancellable until it is due, once (I13)."""
+
+    def test_a_pending_message_is_cancelled_until_due_and_only_once(self, storage: Storage) -> None:
+        """Not yet due: cancelled (skipped, with the reason); due, unknown or already cancelled: refused."""
+        from datetime import UTC, datetime, timedelta
+
+        from crmkit.domain.messaging import Channel, MessageKind, OutboxMessage, OutboxState
+
+        now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+        def message(n: int, due: datetime) -> OutboxMessage:
+            return OutboxMessage(
+                id=uuid.UUID(int=n), key=f"k{n}", channel=Channel.EMAIL, kind=MessageKind.COMMERCIAL,
+                recipient="ali@example.com.tr", body="b", created_at=now, due_at=due,
+            )  # fmt: skip
+
+        later, due = message(1, now + timedelta(hours=1)), message(2, now)
+        with storage.unit_of_work() as uow:
+            uow.outbox.add_many([later, due])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.cancel(later.id, now, "cancelled by Ali")
+            assert not uow.outbox.cancel(later.id, now, "again")
+            assert not uow.outbox.cancel(due.id, now, "too late")
+            assert not uow.outbox.cancel(uuid.UUID(int=99), now, "unknown")
+            uow.commit()
+        cancelled = read(storage, lambda u: u.outbox.get(later.id))
+        assert (cancelled.state, cancelled.last_error) == (OutboxState.SKIPPED, "cancelled by Ali")
+        assert read(storage, lambda u: u.outbox.get(due.id)).state is OutboxState.PENDING
+
+    def test_a_rolled_back_cancel_leaves_the_message_pending(self, storage: Storage) -> None:
+        """A cancel is part of its unit of work: rolled back, the message stays pending."""
+        from datetime import UTC, datetime, timedelta
+
+        from crmkit.domain.messaging import Channel, MessageKind, OutboxMessage, OutboxState
+
+        now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        later = OutboxMessage(
+            id=uuid.UUID(int=3), key="k3", channel=Channel.EMAIL, kind=MessageKind.COMMERCIAL,
+            recipient="ali@example.com.tr", body="b", created_at=now, due_at=now + timedelta(days=1),
+        )  # fmt: skip
+        with storage.unit_of_work() as uow:
+            uow.outbox.add(later)
+            assert uow.outbox.cancel(later.id, now, "in the same unit of work")
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            uow.outbox.add(attrs_evolve(later, id=uuid.UUID(int=4), key="k4"))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.cancel(uuid.UUID(int=4), now, "then rolled back")
+            uow.rollback()
+        assert read(storage, lambda u: u.outbox.get(uuid.UUID(int=4))).state is OutboxState.PENDING
+        assert read(storage, lambda u: u.outbox.get(later.id)).state is OutboxState.SKIPPED

@@ -1,0 +1,144 @@
+"""SQL meeting notes (SPEC §5 I5): a :class:`~crmkit.ports.meetings.MeetingNoteRepository`.
+
+A note is one row in ``meeting_notes`` plus one row per participant in
+``meeting_note_participants`` (which repeats ``held_at`` and ``follow_up_at``
+so the per-employee queries are index range scans), written with the audit
+row in one savepoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.sqlalchemy._errors import savepoint
+from crmkit.adapters.sqlalchemy.repositories import audit_row
+from crmkit.adapters.sqlalchemy.tables import audit_entries
+from crmkit.adapters.sqlalchemy.workflow_tables import meeting_note_participants as mp
+from crmkit.adapters.sqlalchemy.workflow_tables import meeting_notes as mn
+from crmkit.adapters.unit_of_work import audit_entry
+from crmkit.domain.errors import Duplicate, NotFound, ValidationError
+from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
+from crmkit.domain.interactions import AppointmentId
+from crmkit.domain.meetings import MEETING_NOTE_AGGREGATE, MeetingNote, MeetingNoteId, MeetingOutcome
+
+if TYPE_CHECKING:
+    from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
+
+__all__ = ["SqlMeetingNoteRepository"]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else utc(value)
+
+
+class SqlMeetingNoteRepository:
+    """The SQL :class:`~crmkit.ports.meetings.MeetingNoteRepository`."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, note: MeetingNote) -> None:
+        """Insert the note, its participants and its audit row (one savepoint)."""
+        row = {
+            "id": note.id,
+            "version": note.version,
+            "company_id": note.company_id,
+            "contact_id": note.contact_id,
+            "held_at": utc(note.held_at),
+            "outcome": note.outcome.value,
+            "text": note.text,
+            "follow_up_at": _aware(note.follow_up_at),
+            "appointment_id": note.appointment_id,
+            "created_by": note.created_by,
+            "created_at": utc(note.created_at),
+        }
+        people = [
+            {
+                "note_id": note.id,
+                "employee_id": person,
+                "position": index,
+                "held_at": utc(note.held_at),
+                "follow_up_at": _aware(note.follow_up_at),
+            }
+            for index, person in enumerate(note.participants)
+        ]
+        entry = audit_entry(
+            actor=self._uow.actor,
+            at=self._uow.clock.now(),
+            aggregate_type=MEETING_NOTE_AGGREGATE,
+            aggregate_id=note.id,
+            version=note.version,
+            old=None,
+            new=note,
+        )
+        try:
+            with savepoint(self._uow.connection) as connection:
+                connection.execute(sa.insert(mn), [row])
+                connection.execute(sa.insert(mp), people)
+                connection.execute(sa.insert(audit_entries), [audit_row(entry)])
+        except IntegrityError as error:
+            text = str(error.orig).lower()
+            if "company" in text:
+                raise ValidationError("company_id", f"there is no company {note.company_id}") from None
+            if "contact" in text:
+                raise ValidationError("contact_id", f"there is no contact {note.contact_id}") from None
+            raise Duplicate("id", f"meeting note {note.id} already exists") from None
+
+    def _notes(self, query: sa.Select[Any]) -> list[MeetingNote]:
+        rows = list(self._uow.read(query))
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        people: dict[Any, list[tuple[int, EmployeeId]]] = {}
+        found = sa.select(mp.c.note_id, mp.c.employee_id, mp.c.position).where(mp.c.note_id.in_(ids))
+        for row in self._uow.read(found):
+            note_id, employee, position = tuple(row)
+            people.setdefault(note_id, []).append((int(position), EmployeeId(employee)))
+        return [
+            MeetingNote(
+                id=MeetingNoteId(r.id),
+                company_id=CompanyId(r.company_id),
+                contact_id=ContactId(r.contact_id),
+                participants=tuple(e for _, e in sorted(people.get(r.id, []))),
+                held_at=utc(r.held_at),
+                outcome=MeetingOutcome(r.outcome),
+                text=r.text,
+                follow_up_at=_aware(r.follow_up_at),
+                appointment_id=None if r.appointment_id is None else AppointmentId(r.appointment_id),
+                created_by=EmployeeId(r.created_by),
+                created_at=utc(r.created_at),
+                version=r.version,
+            )
+            for r in rows
+        ]
+
+    def get(self, id: MeetingNoteId) -> MeetingNote:
+        """The note with this id."""
+        found = self._notes(sa.select(mn).where(mn.c.id == id))
+        if not found:
+            raise NotFound("meeting note", id)
+        return found[0]
+
+    def with_participants(
+        self, employees: Iterable[EmployeeId], start: datetime, end: datetime
+    ) -> list[MeetingNote]:
+        """Notes in ``[start, end)`` with any of ``employees``, by time then id."""
+        wanted = list(employees)
+        ids = (
+            sa.select(mp.c.note_id)
+            .where(mp.c.employee_id.in_(wanted), mp.c.held_at >= utc(start), mp.c.held_at < utc(end))
+            .distinct()
+        )
+        return self._notes(sa.select(mn).where(mn.c.id.in_(ids)).order_by(mn.c.held_at, mn.c.id))
+
+    def follow_ups(self, employee: EmployeeId, until: datetime) -> list[MeetingNote]:
+        """Follow-up notes of ``employee`` due before ``until``, by follow-up time then id."""
+        ids = sa.select(mp.c.note_id).where(mp.c.employee_id == employee, mp.c.follow_up_at < utc(until))
+        query = sa.select(mn).where(mn.c.id.in_(ids), mn.c.outcome == MeetingOutcome.FOLLOW_UP.value)
+        return self._notes(query.order_by(mn.c.follow_up_at, mn.c.id))
