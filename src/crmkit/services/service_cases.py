@@ -10,7 +10,8 @@ service-level clock's pauses come (S8).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import attrs
@@ -107,6 +108,26 @@ class CaseUseCases(PolicyUseCases):
         decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, company)), at).enforce()
         return found
 
+    @contextmanager
+    def _changing(
+        self, actor: object, case: object, version: int | None
+    ) -> Iterator[tuple[UnitOfWork, Case, EmployeeId, datetime]]:
+        """A unit of work on a case the actor may change (A3), at the version he read.
+
+        Yields ``(uow, case, actor id, now)``; committed when the block ends normally.
+
+        Raises:
+            NotFound: no such case.
+            PermissionDenied: with the policy's reason.
+            ConcurrencyConflict: ``version`` is stale.
+        """
+        by = EmployeeId(parse_id("actor", actor))
+        now = self._now()
+        with self._work(by) as uow:
+            current = self._case(uow, self._actor(uow, actor), case, Action.UPDATE, now)
+            check_version(CASE_AGGREGATE, current.id, current.version, version)
+            yield uow, current, by, now
+
     def _event(self, uow: UnitOfWork, case: Case, workflow: Workflow, by: EmployeeId, at: datetime) -> None:
         seq = len(uow.service.cases.events(case.id)) + 1
         stage = workflow.stage(case.stage)
@@ -186,12 +207,7 @@ class CaseUseCases(PolicyUseCases):
             PermissionDenied: with the policy's reason.
             ValidationError: ``technician`` unknown or departed.
         """
-        by = EmployeeId(parse_id("actor", actor))
-        now = self._now()
-        with self._work(by) as uow:
-            who = self._actor(uow, actor)
-            current = self._case(uow, who, case, Action.UPDATE, now)
-            check_version(CASE_AGGREGATE, current.id, current.version, version)
+        with self._changing(actor, case, version) as (uow, current, _by, now):
             tech = known_employee(uow, "technician", technician, now)
             return uow.service.cases.save(current.assign(tech, now))
 
@@ -215,12 +231,7 @@ class CaseUseCases(PolicyUseCases):
             IllegalTransition: the workflow does not allow the move.
             ValidationError: ``resolution`` missing when closing; nothing is stored.
         """
-        by = EmployeeId(parse_id("actor", actor))
-        now = self._now()
-        with self._work(by) as uow:
-            who = self._actor(uow, actor)
-            current = self._case(uow, who, case, Action.UPDATE, now)
-            check_version(CASE_AGGREGATE, current.id, current.version, version)
+        with self._changing(actor, case, version) as (uow, current, by, now):
             workflow = self._workflow(uow, current.workflow_key, current.workflow_version)
             moved, _hooks = current.move(workflow, stage, now, resolution=resolution)
             if moved.closed_at is not None:  # closing: was the resolution target met? (S5, S8)
@@ -251,12 +262,7 @@ class CaseUseCases(PolicyUseCases):
         Raises:
             RuleViolation: the case is not closed (``S2``).
         """
-        by = EmployeeId(parse_id("actor", actor))
-        now = self._now()
-        with self._work(by) as uow:
-            who = self._actor(uow, actor)
-            current = self._case(uow, who, case, Action.UPDATE, now)
-            check_version(CASE_AGGREGATE, current.id, current.version, version)
+        with self._changing(actor, case, version) as (uow, current, by, now):
             workflow = self._workflow(uow, current.workflow_key, current.workflow_version)
             saved = uow.service.cases.save(current.reopen(workflow, now))
             self._event(uow, saved, workflow, by, now)
@@ -274,11 +280,7 @@ class CaseUseCases(PolicyUseCases):
         """
         if not isinstance(invoice_ref, str) or not invoice_ref.strip() or len(invoice_ref.strip()) > 100:
             raise ValidationError("invoice_ref", "an invoice number of 1 to 100 characters")
-        by = EmployeeId(parse_id("actor", actor))
-        now = self._now()
-        with self._work(by) as uow:
-            current = self._case(uow, self._actor(uow, actor), case, Action.UPDATE, now)
-            check_version(CASE_AGGREGATE, current.id, current.version, version)
+        with self._changing(actor, case, version) as (uow, current, _by, _now):
             return uow.service.cases.save(attrs.evolve(current, invoice_ref=invoice_ref.strip()))
 
     def get_case(self, *, actor: object, case: object) -> Case:
