@@ -25,15 +25,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 
 from crmkit.adapters.sqlalchemy import service_tables as st
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuid_of
+from crmkit.adapters.sqlalchemy._errors import is_lock_conflict
 from crmkit.adapters.sqlalchemy.bulk import upsert
 from crmkit.adapters.sqlalchemy.interactions import _Deleting, _scoped
 from crmkit.adapters.sqlalchemy.repositories import SqlRepository
 from crmkit.domain.cases import CASE_AGGREGATE, Case, CaseEvent, CaseId
 from crmkit.domain.costs import RATE_AGGREGATE, Rate, RateId, TechnicianRow, metres
-from crmkit.domain.errors import ValidationError
+from crmkit.domain.errors import ConcurrencyConflict, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.knowledge import ARTICLE_AGGREGATE, Article, ArticleId
 from crmkit.domain.planning import BOOKING_AGGREGATE, Booking, BookingId, refuse_clashes, resources_of
@@ -62,6 +64,19 @@ if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
 
 __all__ = ["SqlServiceStorage"]
+
+
+def _deadlocked(error: BaseException | None) -> bool:
+    """Whether ``error`` or an error it arose from is a lock conflict.
+
+    A deadlock rolls back the whole transaction on MariaDB, so rolling back to a
+    savepoint afterwards fails with an error of its own, raised in its place.
+    """
+    while error is not None:
+        if isinstance(error, DBAPIError) and is_lock_conflict(error):
+            return True
+        error = error.__context__
+    return False
 
 
 def _page(query: sa.Select[Any], limit: int, offset: int) -> sa.Select[Any]:
@@ -254,8 +269,13 @@ class SqlBookingRepository(_Deleting, SqlRepository[Booking, BookingId]):
             .order_by(t.c.starts_at, t.c.id)
             .with_for_update()
         )
-        refuse_clashes(booking, self._rows(query))
-        self.add(booking)
+        try:
+            refuse_clashes(booking, self._rows(query))
+            self.add(booking)
+        except DBAPIError as error:
+            if _deadlocked(error):  # InnoDB's gap locks can deadlock bookings of unrelated resources
+                raise ConcurrencyConflict(BOOKING_AGGREGATE, booking.id, booking.version) from None
+            raise
 
     def cancel(self, booking: Booking) -> None:
         """Remove a booking (audited as a delete)."""
