@@ -7,7 +7,7 @@ baseline so a busy machine slows both:
 
 (a) a rep's visible customers — first page of 50 by folded name plus the total —
     for a rep in 2 teams and a manager in 30 teams:
-    * ours (repository): ``companies.visible(visible(actor, at), limit=50)`` +
+    * ours (repository): ``companies.visible(visibility_predicate(actor, at), limit=50)`` +
       ``count_visible`` in one unit of work (domain objects);
     * ours (service): ``crm.customers.visible(actor=…, at=…, limit=50)`` — also
       loads the actor, his memberships and his teams' code links;
@@ -44,7 +44,7 @@ import crmkit
 from crmkit.adapters.sqlalchemy.repositories import SqlCompanyRepository
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.sqlalchemy.tables import companies
-from crmkit.domain.access import Action, Actor, CompanyResource, decide, visible
+from crmkit.domain.access import Action, Actor, CompanyResource, decide, visibility_predicate
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.predicates import CompanyFacts
@@ -221,7 +221,7 @@ def measure_visible(
     """(a) for one employee: ours (repository, service) beside the two hand-written baselines."""
     storage, at = world.storage, sql_time(AT)
     actor = world.actor(who)
-    predicate = visible(actor, AT)
+    predicate = visibility_predicate(actor, AT)
     emp = who.id.hex
 
     def repository() -> tuple[int, int]:

@@ -7,7 +7,7 @@ baseline so a busy machine slows both:
 
 (a) a rep's visible interactions — the newest 50 plus the total — for a rep in
     a team holding 2 codes (~1,000 interactions) with the A1 switch on:
-    * ours (repository): ``interactions.visible(visible(actor, at), limit=50)`` +
+    * ours (repository): ``interactions.visible(visibility_predicate(actor, at), limit=50)`` +
       ``count_visible`` in one unit of work (domain objects);
     * ours (service): ``crm.interactions.visible(actor=…, limit=50)`` — also loads
       the actor, his memberships and his teams' code links;
@@ -41,9 +41,9 @@ from _timing import alternate, p50_ms
 
 import crmkit
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
-from crmkit.adapters.sqlalchemy.interaction_tables import appointments, interactions
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
-from crmkit.domain.access import Actor, visible
+from crmkit.adapters.sqlalchemy.tables.interaction import appointments, interactions
+from crmkit.domain.access import Actor, visibility_predicate
 from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.ids import CompanyId, EmployeeId
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             memberships = tuple(uow.memberships.for_employee(world.rep.id))
             links = tuple(uow.code_links.for_teams({m.team_id for m in memberships}))
         actor = Actor(employee=world.rep, memberships=memberships, links=links, regional_access=True)
-        predicate = visible(actor, AT)
+        predicate = visibility_predicate(actor, AT)
 
         def ours_repository() -> int:
             with storage.unit_of_work() as uow:

@@ -28,6 +28,7 @@ The machine may be shared: each step runs ``--repeat`` times and the best time i
 from __future__ import annotations
 
 import argparse
+import enum
 import io
 import multiprocessing
 import sys
@@ -42,9 +43,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from crmkit.adapters.console import ConsoleEmailSender, ConsoleSmsGateway
-from crmkit.adapters.sqlalchemy.outbox import _COLUMNS, _row
-from crmkit.adapters.sqlalchemy.outbox_tables import outbox_messages
+from crmkit.adapters.sqlalchemy.outbox_codecs import MESSAGE_COLUMNS as _COLUMNS
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
+from crmkit.adapters.sqlalchemy.tables.outbox import outbox_messages
 from crmkit.adapters.sqlalchemy.testing import reset_database
 from crmkit.domain.messaging import BackoffPolicy, MessageKind, OutboxMessage, OutboxState
 from crmkit.ports.outbox import OutboxCopy
@@ -89,9 +90,18 @@ def enqueue(storage: SqlStorage, n: int, tag: str) -> float:
     return timed(work)
 
 
+def _value(value: object) -> object:
+    """A message field as the baseline's driver takes it: enums by value, times in UTC."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return value
+
+
 def raw_insert(storage: SqlStorage, n: int, tag: str) -> float:
     """The same rows through the driver's executemany (COPY on psycopg) into a twin table."""
-    rows = [_row(m) for m in campaign(n, tag)]
+    rows = [tuple(_value(getattr(m, name)) for name in _COLUMNS) for m in campaign(n, tag)]
     twin_meta = sa.MetaData()
     twin = outbox_messages.to_metadata(twin_meta, name="bench_outbox_raw")
     for index in twin.indexes:

@@ -35,9 +35,9 @@ from typing import Any
 from _timing import alternate, p50_ms
 
 import crmkit
-from crmkit.adapters.sqlalchemy import service_tables as st
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
+from crmkit.adapters.sqlalchemy.tables import service as st
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.parties import Company, CompanyType

@@ -57,3 +57,60 @@ def test_unknown_scheme_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["db", "upgrade", "oracle://scott@db/crm"]) == 1
     err = capsys.readouterr().err
     assert "no storage adapter for scheme 'oracle'" in err and "sqlite" in err
+
+
+# -- what users tripped on (issue 11 item 10) -------------------------------------------------
+
+
+def test_db_current_of_an_unreachable_database_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-such-dir" / "crm.db"
+    assert main(["db", "current", f"sqlite:///{missing}"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("crmkit: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+def test_db_current_of_a_new_and_an_upgraded_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    assert main(["db", "current", url]) == 0
+    assert capsys.readouterr().out.strip() == "no schema"
+    assert main(["db", "upgrade", url]) == 0
+    assert main(["db", "current", url]) == 0
+    assert capsys.readouterr().out.strip().endswith("0016")
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "crmkit", "demo", "--url", "memory://"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as child:
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()  # like `| head -0`: every write hits a closed pipe
+        err = child.stderr.read().decode()
+        child.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+def test_demo_refuses_a_file_that_is_not_a_demo_database_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    precious = tmp_path / "customers.db"
+    with sqlite3.connect(precious) as conn:
+        conn.execute("create table ledger (amount integer)")
+    conn.close()
+    assert main(["demo", "--db", str(precious)]) == 1
+    assert "not a crmkit demo database" in capsys.readouterr().err
+    with sqlite3.connect(precious) as conn:
+        assert conn.execute("select count(*) from ledger").fetchone() == (0,)  # untouched
+    conn.close()
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database")
+    assert main(["demo", "--db", str(text)]) == 1
+    assert text.read_text() == "not a database"
+    assert main(["demo", "--db", str(precious), "--force"]) == 0
+    assert main(["demo", "--db", str(precious)]) == 0  # a demo database is replaced without asking

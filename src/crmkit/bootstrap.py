@@ -22,8 +22,10 @@ import pluggy
 
 from crmkit.adapters.clock import RandomIds, SystemClock
 from crmkit.adapters.holidays import working_calendar
+from crmkit.adapters.urls import mask_password
 from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.events import DomainEvent
+from crmkit.domain.invoices import Invoice
 from crmkit.domain.settings import Settings
 from crmkit.hookspecs import AdapterContext
 from crmkit.plugins import Plugins, make_plugin_manager, scheme_of
@@ -36,6 +38,7 @@ from crmkit.services.agenda_mail import Agenda
 from crmkit.services.base import ServiceContext
 from crmkit.services.customers import CustomerUseCases
 from crmkit.services.daily_tasks import TaskListUseCases
+from crmkit.services.dead_letters import DeadLetters
 from crmkit.services.dispatch import DispatchUseCases
 from crmkit.services.interactions import InteractionUseCases
 from crmkit.services.invoices import Invoices
@@ -43,6 +46,7 @@ from crmkit.services.marketing import MarketingUseCases
 from crmkit.services.meetings import MeetingUseCases
 from crmkit.services.messaging import DeliveryReports, Dispatcher, InboundRouter
 from crmkit.services.parties import Parties
+from crmkit.services.points import PointUseCases
 from crmkit.services.response_times import OFFICE_HOURS, ResponseTimeUseCases
 from crmkit.services.service import ServiceUseCases  # issue 16
 from crmkit.services.territory import TerritoryUseCases
@@ -57,6 +61,7 @@ def _office_calendar(year: int, timezone: str) -> WorkingCalendar:
     return working_calendar(OFFICE_HOURS, years=range(year - 5, year + 6), timezone=timezone)
 
 
+@attrs.define(eq=False, repr=False)
 class Crm:
     """A wired CRM: one object, a namespace per module.
 
@@ -82,50 +87,63 @@ class Crm:
             ``crm.inbound.register`` or by plugins (``crmkit_register_sms_keywords``);
             ``RET``/``STOP``/``IPTAL`` revoke SMS consent (M3).
         deliveries: writes ``sms`` delivery reports back onto the outbox (pushed or polled).
+        points: loyalty programs, rules, ledger, balances and statements (§7 V3–V8).
+        outbox: lists and re-queues dead outbox messages, audited (§9); admins only.
         storage: the storage back end.
         sms: the SMS gateway.
         email: the e-mail sender.
         documents: the document store (C10).
         clock: the clock every rule uses.
+        ids: makes new ids.
         settings: the settings it was built with.
         plugins: the typed plugin facade.
+        context: the ports and settings every use case is given.
     """
 
-    def __init__(
-        self,
-        *,
-        storage: Storage,
-        sms: SmsGateway,
-        email: EmailSender,
-        documents: DocumentStore,
-        clock: Clock,
-        ids: IdGenerator,
-        settings: Settings,
-        plugins: Plugins,
-    ) -> None:
-        self.storage = storage
-        self.sms = sms
-        self.email = email
-        self.documents = documents
-        self.clock = clock
-        self.ids = ids
-        self.settings = settings
-        self.plugins = plugins
-        self.calendar: WorkingCalendar | None = None
+    storage: Storage = attrs.field(kw_only=True)
+    sms: SmsGateway = attrs.field(kw_only=True)
+    email: EmailSender = attrs.field(kw_only=True)
+    documents: DocumentStore = attrs.field(kw_only=True)
+    clock: Clock = attrs.field(kw_only=True)
+    ids: IdGenerator = attrs.field(kw_only=True)
+    settings: Settings = attrs.field(kw_only=True)
+    plugins: Plugins = attrs.field(kw_only=True)
+    context: ServiceContext = attrs.field(init=False)
+    customers: CustomerUseCases = attrs.field(init=False)
+    parties: Parties = attrs.field(init=False)
+    territory: TerritoryUseCases = attrs.field(init=False)
+    interactions: InteractionUseCases = attrs.field(init=False)
+    agenda: Agenda = attrs.field(init=False)
+    workflow: WorkflowUseCases = attrs.field(init=False)  # issue 14 (I2)
+    response_times: ResponseTimeUseCases = attrs.field(init=False)  # issue 14 (I3)
+    tasks: TaskListUseCases = attrs.field(init=False)  # issue 14 (I10)
+    dispatch: DispatchUseCases = attrs.field(init=False)  # issue 14 (I8, C5)
+    meetings: MeetingUseCases = attrs.field(init=False)  # issue 14 (I5)
+    calendar: WorkingCalendar | None = attrs.field(init=False, default=None)  # issue 14 (I3)
+    marketing: MarketingUseCases = attrs.field(init=False)
+    service: ServiceUseCases = attrs.field(init=False)  # issue 16 (S1-S8)
+    points: PointUseCases = attrs.field(init=False)
+    invoices: Invoices = attrs.field(init=False)
+    dispatcher: Dispatcher = attrs.field(init=False)
+    inbound: InboundRouter = attrs.field(init=False)
+    deliveries: DeliveryReports = attrs.field(init=False)
+    outbox: DeadLetters = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
         self.context = ServiceContext(
-            storage=storage,
-            clock=clock,
-            ids=ids,
-            settings=settings,
-            email=email,
-            sms=sms,
-            documents=documents,
+            storage=self.storage,
+            clock=self.clock,
+            ids=self.ids,
+            settings=self.settings,
+            email=self.email,
+            sms=self.sms,
+            documents=self.documents,
             publish=self._publish,
             calendar=self._working_calendar,  # issue 14 (I3)
         )
-        self.parties = Parties(self.context)
-        self.territory = TerritoryUseCases(self.context)
         self.customers = CustomerUseCases(self.context)
+        self.parties = Parties(self.context, customers=self.customers)
+        self.territory = TerritoryUseCases(self.context)
         self.interactions = InteractionUseCases(self.context)
         self.agenda = Agenda(self.context)  # issue 14: AgendaUseCases + e-mail notices, iCalendar (I6, I7)
         self.workflow = WorkflowUseCases(self.context)  # issue 14 (I2)
@@ -135,17 +153,17 @@ class Crm:
         self.meetings = MeetingUseCases(self.context)  # issue 14 (I5)
         self.marketing = MarketingUseCases(self.context)
         self.service = ServiceUseCases(self.context)  # issue 16 (S1-S8), counts in the CRM's calendar
-        self.invoices = Invoices(
-            self.context, sources=self._invoice_source, on_imported=plugins.invoice_imported
-        )
-        self.dispatcher = Dispatcher(storage, sms=sms, email=email, clock=clock)
-        self.inbound = InboundRouter(storage, clock=clock, ids=ids)
-        for keyword, handler, _ in plugins.sms_keywords():
+        self.points = PointUseCases(self.context)  # loyalty points (issue 15); earned by the import's hook
+        self.invoices = Invoices(self.context, sources=self._invoice_source, on_imported=_ImportHook(self))
+        self.dispatcher = Dispatcher(self.storage, sms=self.sms, email=self.email, clock=self.clock)
+        self.inbound = InboundRouter(self.storage, clock=self.clock, ids=self.ids)
+        for keyword, handler, _ in self.plugins.sms_keywords():
             if not self.inbound.routes(keyword):  # the first registration of a keyword wins
                 self.inbound.register(keyword, handler)
         self.deliveries = DeliveryReports(
-            storage, sms=sms, clock=clock, horizon=settings.delivery_report_horizon
+            self.storage, sms=self.sms, clock=self.clock, horizon=self.settings.delivery_report_horizon
         )
+        self.outbox = DeadLetters(self.context)
 
     def _working_calendar(self) -> WorkingCalendar:
         """The CRM's working calendar (I3): ``self.calendar``, else the default, set on first use.
@@ -162,7 +180,7 @@ class Crm:
 
     def _invoice_source(self, url: str) -> InvoiceSource:
         context = AdapterContext(self.clock, self.ids, self.settings, self.storage)
-        return self.plugins.invoices(url, context)
+        return self.plugins.build("invoices", url, context)
 
     def migrate(self) -> None:
         """Create or upgrade the storage schema (idempotent); also ``crmkit db upgrade URL``."""
@@ -184,7 +202,23 @@ class Crm:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<Crm storage={self.storage.url!r}>"
+        return f"<Crm storage={mask_password(self.storage.url)!r}>"
+
+
+class _ImportHook:
+    """What the invoice import calls after a batch commits: the plugins' hook, then points (issue 15, V4)."""
+
+    def __init__(self, crm: Crm) -> None:
+        self._crm = crm
+
+    def __call__(self, invoice: Invoice, warnings: tuple[str, ...]) -> None:
+        """Tell the plugins; collect the invoice for crm.points."""
+        self._crm.plugins.invoice_imported(invoice, warnings)
+        self._crm.points.earning.on_imported(invoice, warnings)
+
+    def batch_done(self) -> None:
+        """The import's batch is reported: earn the collected invoices' points in one go."""
+        self._crm.points.earning.batch_done()
 
 
 def connect(
@@ -206,8 +240,10 @@ def connect(
     """Build a CRM from adapter URLs (or ready adapter objects).
 
     Args:
-        storage: ``memory://`` (default), ``sqlite:///crm.db``, ``postgresql+psycopg://…``,
-            ``mariadb+pymysql://…``, or any scheme a plugin registers; or a ``Storage``.
+        storage: ``memory://`` (default), ``sqlite:///crm.db`` (relative to the working
+            directory; an absolute path takes four slashes: ``sqlite:////srv/crm.db``),
+            ``postgresql+psycopg://…``, ``mariadb+pymysql://…``, or any scheme a plugin
+            registers; or a ``Storage``.
         sms: ``console://`` (default), ``file:///path.jsonl``, a plugin's scheme; or a gateway.
         email: ``console://`` (default), ``file:///path.jsonl``, a plugin's scheme; or a sender.
         documents: where attachments go; by default the storage's own scheme when it
@@ -240,14 +276,16 @@ def connect(
     the_ids = ids or RandomIds()
     facade = Plugins(plugin_manager or make_plugin_manager(plugins, load_entrypoints=load_entrypoints))
     context = AdapterContext(the_clock, the_ids, final_settings)
-    built_storage = facade.storage(storage, context) if isinstance(storage, str) else storage
+    built_storage = facade.build("storage", storage, context) if isinstance(storage, str) else storage
     context = AdapterContext(the_clock, the_ids, final_settings, built_storage)
-    built_sms = facade.sms(sms, context) if isinstance(sms, str) else sms
-    built_email = facade.email(email, context) if isinstance(email, str) else email
+    built_sms = facade.build("sms", sms, context) if isinstance(sms, str) else sms
+    built_email = facade.build("email", email, context) if isinstance(email, str) else email
     if documents is None:
         scheme = scheme_of(built_storage.url)
         documents = built_storage.url if scheme in facade.schemes("documents") else "memory://"
-    built_documents = facade.documents(documents, context) if isinstance(documents, str) else documents
+    built_documents = (
+        facade.build("documents", documents, context) if isinstance(documents, str) else documents
+    )
     return Crm(
         storage=built_storage,
         sms=built_sms,

@@ -11,12 +11,14 @@ from crmkit.domain.errors import (
     UnknownAdapter,
     ValidationError,
 )
+from crmkit.domain.messaging import DeliveryFailed
 from crmkit.domain.money import CurrencyMismatch
 
 __all__ = [
     "ConcurrencyConflict",
     "CrmError",
     "CurrencyMismatch",
+    "DeliveryFailed",
     "Duplicate",
     "NotFound",
     "PermissionDenied",

@@ -142,7 +142,7 @@ def crmkit_register_sms_gateways(register: Register[SmsGatewayFactory]) -> None:
 
         @crmkit.hookimpl
         def crmkit_register_sms_gateways(register):
-            register("acme", AcmeGateway.from_url)   # sms="acme://user:key@?sender=ACME"
+            register("acme", AcmeGateway.from_url)   # sms="acme://USER:KEY@api.acme.example?sender=ACME"
     """
 
 
@@ -223,11 +223,14 @@ def crmkit_register_invoice_sources(register: Register[InvoiceSourceFactory]) ->
     Called once per CRM with a ``register(scheme, factory)`` callback; all
     implementations are called. ``factory(url, context)`` returns a
     :class:`~crmkit.ports.invoices.InvoiceSource` whose ``read(since)`` yields
-    invoices after a cursor; ``crm.invoices.import_from(url, actor=...)``
+    :class:`~crmkit.ports.invoices.SourceRecord` values after a cursor — each
+    holding an invoice, or an ``error`` saying why a document could not be read
+    (a bad record is yielded, never raised); ``crm.invoices.import_from(url, actor=...)``
     builds one per import and resumes after the cursor it stored for that URL
     (V2: kept in storage with the invoices it covers, so a source's cursors
-    must be stable, non-empty and at most 1,000 characters). Built-ins: ``ubl-tr`` (a folder or file of UBL-TR
-    XML) and ``csv``. Prove an ERP adapter with
+    must be stable, non-empty and at most 1,000 characters). Built-ins:
+    ``ubl-tr`` (a folder or file of UBL-TR XML) and ``csv``. The plugin guide
+    (``docs/plugins.md``) walks through writing one. Prove an ERP adapter with
     :class:`crmkit.testing.contracts.InvoiceSourceContract`. Example::
 
         @crmkit.hookimpl
@@ -242,7 +245,7 @@ def crmkit_on_invoice_imported(invoice: Invoice, warnings: tuple[str, ...]) -> N
 
     Called once per newly imported invoice, after the transaction holding it
     committed, in source order, with the frozen
-    :class:`~crmkit.domain.invoices.Invoice` and the warnings the import
+    :class:`~crmkit.domain.invoices.invoice.Invoice` and the warnings the import
     recorded about it; all implementations are called, return values are
     ignored. Duplicates skipped by a re-import and rejected invoices are not
     reported here, so a handler sees each invoice once (V2). A return invoice

@@ -11,12 +11,13 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from collections.abc import Iterable
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, Literal, TypeVar, overload
 from urllib.parse import urlsplit
 
+import attrs
 import pluggy
-from pluggy import HookImpl
+from pluggy import HookCaller, HookImpl
 
 from crmkit import hookspecs
 from crmkit.domain.errors import UnknownAdapter, ValidationError
@@ -25,19 +26,22 @@ from crmkit.domain.invoices import Invoice
 from crmkit.hookspecs import (
     PROJECT,
     AdapterContext,
-    DocumentStoreFactory,
-    EmailSenderFactory,
-    InvoiceSourceFactory,
-    SmsGatewayFactory,
     SmsKeywordHandler,
-    StorageFactory,
 )
 from crmkit.ports.documents import DocumentStore
 from crmkit.ports.invoices import InvoiceSource
 from crmkit.ports.messaging import EmailSender, SmsGateway
 from crmkit.ports.storage import Storage
 
-__all__ = ["DEFAULT_PLUGINS", "DISABLE_AUTOLOAD_ENV", "Plugins", "make_plugin_manager", "scheme_of"]
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "DISABLE_AUTOLOAD_ENV",
+    "REGISTRATION_HOOKS",
+    "Plugins",
+    "Port",
+    "make_plugin_manager",
+    "scheme_of",
+]
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "crmkit.adapters.memory.plugin",
@@ -48,6 +52,18 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "crmkit.adapters.invoices.plugin",
 )
 """Modules of the built-in adapters, registered through the same hooks as third-party ones."""
+
+Port = Literal["storage", "sms", "email", "documents", "invoices"]
+"""The adapter ports plugins register factories for, by URL scheme."""
+
+REGISTRATION_HOOKS: dict[Port, str] = {
+    "storage": "crmkit_register_storage",
+    "sms": "crmkit_register_sms_gateways",
+    "email": "crmkit_register_email_senders",
+    "documents": "crmkit_register_document_stores",
+    "invoices": "crmkit_register_invoice_sources",
+}
+"""The registration hook of each port."""
 
 DISABLE_AUTOLOAD_ENV = "CRMKIT_DISABLE_PLUGIN_AUTOLOAD"
 """Set this environment variable (to any non-empty value) to skip loading ``crmkit`` entry points."""
@@ -136,6 +152,7 @@ class _Registry(Generic[F]):
             raise UnknownAdapter(self.port, scheme, list(self.factories)) from None
 
 
+@attrs.define(eq=False)
 class Plugins:
     """Typed access to the hooks: adapter registries by URL scheme and event publication.
 
@@ -154,49 +171,54 @@ class Plugins:
     >>> "console" in plugins.schemes("sms")
     True
     >>> context = AdapterContext(FixedClock(), SequentialIds(), Settings())
-    >>> type(plugins.sms("console://", context)).__name__
+    >>> type(plugins.build("sms", "console://", context)).__name__
     'ConsoleSmsGateway'
     """
 
-    def __init__(self, pm: pluggy.PluginManager) -> None:
-        self.pm = pm
-        self._storage: _Registry[StorageFactory] = _Registry("storage")
-        self._sms: _Registry[SmsGatewayFactory] = _Registry("sms")
-        self._email: _Registry[EmailSenderFactory] = _Registry("email")
-        self._documents: _Registry[DocumentStoreFactory] = _Registry("documents")
-        self._invoices: _Registry[InvoiceSourceFactory] = _Registry("invoices")
-        self._registries: dict[str, _Registry[Any]] = {
-            "storage": self._storage,
-            "sms": self._sms,
-            "email": self._email,
-            "documents": self._documents,
-            "invoices": self._invoices,
-        }
-        self._collect("crmkit_register_storage", self._storage)
-        self._collect("crmkit_register_sms_gateways", self._sms)
-        self._collect("crmkit_register_email_senders", self._email)
-        self._collect("crmkit_register_document_stores", self._documents)
-        self._collect("crmkit_register_invoice_sources", self._invoices)
+    pm: pluggy.PluginManager
+    _registries: dict[str, _Registry[Any]] = attrs.field(init=False)
 
-    def _collect(self, hook_name: str, registry: _Registry[F]) -> None:
-        # Each implementation is called on its own, in precedence order (built-ins,
-        # then registration order), so the first to offer a scheme keeps it
-        # whatever tryfirst/trylast say about call order.
+    def __attrs_post_init__(self) -> None:
+        self._registries = {port: self._collect(port, hook) for port, hook in REGISTRATION_HOOKS.items()}
+
+    def _precedence(self) -> Callable[[HookImpl], tuple[bool, int]]:
+        """Sort key of hookimpls: built-ins first, then plugins in registration order."""
         position = {name: i for i, (name, _) in enumerate(self.pm.list_name_plugin())}
+        return lambda impl: (impl.plugin_name not in DEFAULT_PLUGINS, position[impl.plugin_name])
 
-        def precedence(impl: HookImpl) -> tuple[bool, int]:
-            return impl.plugin_name not in DEFAULT_PLUGINS, position[impl.plugin_name]
+    def _call_each(self, hook_name: str, call: Callable[[HookCaller, str], None]) -> None:
+        """Call a registration hook through pluggy once per plugin, in precedence order.
 
-        impls = getattr(self.pm.hook, hook_name).get_hookimpls()
-        for impl in sorted(impls, key=precedence):
+        ``call(caller, plugin_name)`` runs the hook with a caller restricted to one plugin
+        (:meth:`pluggy.PluginManager.subset_hook_caller`), so pluggy's tracing and
+        monitoring see every call, and each registration is known to come from that plugin:
+        the first plugin to offer a scheme keeps it, whatever ``tryfirst``/``trylast`` say.
+
+        Raises:
+            pluggy.PluginValidationError: a plugin implements the hook as a wrapper (a
+                registration hook has nothing to wrap).
+        """
+        impls = sorted(getattr(self.pm.hook, hook_name).get_hookimpls(), key=self._precedence())
+        for impl in impls:
             if impl.wrapper or impl.hookwrapper:
                 raise pluggy.PluginValidationError(
                     impl.plugin, f"{hook_name} in {impl.plugin_name!r} cannot be a wrapper"
                 )
-            registry.current_plugin = impl.plugin_name
-            kwargs = {"register": registry.register}
-            impl.function(*(kwargs[name] for name in impl.argnames))
+        for impl in impls:
+            others = [other.plugin for other in impls if other.plugin is not impl.plugin]
+            call(self.pm.subset_hook_caller(hook_name, remove_plugins=others), impl.plugin_name)
+
+    def _collect(self, port: str, hook_name: str) -> _Registry[Any]:
+        """The factories the plugins register for ``port`` through ``hook_name``."""
+        registry: _Registry[Any] = _Registry(port)
+
+        def call(caller: HookCaller, plugin_name: str) -> None:
+            registry.current_plugin = plugin_name
+            caller(register=registry.register)
+
+        self._call_each(hook_name, call)
         registry.current_plugin = ""
+        return registry
 
     def sms_keywords(self) -> list[tuple[str, SmsKeywordHandler, str]]:
         """Call ``crmkit_register_sms_keywords``: ``(keyword, handler, plugin name)`` in registration order.
@@ -204,22 +226,15 @@ class Plugins:
         Built-ins come first, then plugins in the order they were registered; a keyword
         offered twice is listed each time (the router keeps the first).
         """
-        position = {name: i for i, (name, _) in enumerate(self.pm.list_name_plugin())}
         offered: list[tuple[str, SmsKeywordHandler, str]] = []
-        impls = self.pm.hook.crmkit_register_sms_keywords.get_hookimpls()
-        for impl in sorted(
-            impls, key=lambda i: (i.plugin_name not in DEFAULT_PLUGINS, position[i.plugin_name])
-        ):
-            if impl.wrapper or impl.hookwrapper:
-                raise pluggy.PluginValidationError(
-                    impl.plugin, f"crmkit_register_sms_keywords in {impl.plugin_name!r} cannot be a wrapper"
-                )
 
-            def register(keyword: str, handler: SmsKeywordHandler, /, _name: str = impl.plugin_name) -> None:
-                offered.append((keyword, handler, _name))
+        def call(caller: HookCaller, plugin_name: str) -> None:
+            def register(keyword: str, handler: SmsKeywordHandler, /) -> None:
+                offered.append((keyword, handler, plugin_name))
 
-            kwargs = {"register": register}
-            impl.function(*(kwargs[name] for name in impl.argnames))
+            caller(register=register)
+
+        self._call_each("crmkit_register_sms_keywords", call)
         return offered
 
     def schemes(self, port: str) -> list[str]:
@@ -235,40 +250,39 @@ class Plugins:
     def providers(self, port: str) -> dict[str, str]:
         """Which plugin serves each scheme of ``port``: ``{"console": "crmkit.adapters.console"}``.
 
-        Plugins registered in code without a name get one made up by pluggy.
+        A plugin from an entry point is named after the entry point; one given in code is
+        named as pluggy names it (a module by its module name, another object by a made-up
+        number unless registered with ``name=``).
 
         Raises:
             KeyError: for another port name.
         """
         return dict(sorted(self._registries[port].providers.items()))
 
-    def storage(self, url: str, context: AdapterContext) -> Storage:
-        """Build the storage adapter for ``url``.
+    @overload
+    def build(self, port: Literal["storage"], url: str, context: AdapterContext) -> Storage: ...
+    @overload
+    def build(self, port: Literal["sms"], url: str, context: AdapterContext) -> SmsGateway: ...
+    @overload
+    def build(self, port: Literal["email"], url: str, context: AdapterContext) -> EmailSender: ...
+    @overload
+    def build(self, port: Literal["documents"], url: str, context: AdapterContext) -> DocumentStore: ...
+    @overload
+    def build(self, port: Literal["invoices"], url: str, context: AdapterContext) -> InvoiceSource: ...
+    def build(self, port: Port, url: str, context: AdapterContext) -> object:
+        """Build the adapter of ``port`` for ``url`` with the factory registered for its scheme.
+
+        ``port`` is ``storage``, ``sms``, ``email``, ``documents`` (C10) or ``invoices``
+        (``ubl-tr:///srv/inbox``, ``csv:///…``); the return type follows it.
 
         Raises:
-            UnknownAdapter: listing the known schemes.
+            UnknownAdapter: no plugin registered the URL's scheme for ``port``; the message
+                lists the known ones.
+            ValidationError: naming ``port`` when the URL has no scheme.
+            KeyError: for another port name.
         """
-        return self._storage.resolve(url)(url, context)
-
-    def sms(self, url: str, context: AdapterContext) -> SmsGateway:
-        """Build the SMS gateway for ``url``."""
-        return self._sms.resolve(url)(url, context)
-
-    def email(self, url: str, context: AdapterContext) -> EmailSender:
-        """Build the e-mail sender for ``url``."""
-        return self._email.resolve(url)(url, context)
-
-    def documents(self, url: str, context: AdapterContext) -> DocumentStore:
-        """Build the document store for ``url``."""
-        return self._documents.resolve(url)(url, context)
-
-    def invoices(self, url: str, context: AdapterContext) -> InvoiceSource:
-        """Build the invoice source for ``url`` (``ubl-tr:///srv/inbox``, ``csv:///…``).
-
-        Raises:
-            UnknownAdapter: listing the known schemes.
-        """
-        return self._invoices.resolve(url)(url, context)
+        factory = self._registries[port].resolve(url)
+        return factory(url, context)
 
     def publish(self, events: Iterable[DomainEvent]) -> None:
         """Call ``crmkit_on_event`` for each event, in order."""

@@ -1,7 +1,8 @@
 """Parsing and normalising user input: phones, e-mails, Turkish tax numbers.
 
-This layer wraps phonenumbers, email-validator and python-stdnum so the
-domain stays on the standard library. Every function raises
+This layer wraps phonenumbers and email-validator so the domain stays on the
+standard library; tax numbers are checked with the domain's own checksum
+(:func:`crmkit.domain.fields.tax_number_checksum_ok`). Every function raises
 :class:`~crmkit.domain.errors.ValidationError` naming the field.
 
 >>> normalize_phone("0532 123 45 67", field="phone")
@@ -14,10 +15,10 @@ from __future__ import annotations
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.tr import tckimlik, vkn
 
 from crmkit.domain.errors import ValidationError
+from crmkit.domain.fields import tax_number_checksum_ok
+from crmkit.domain.limits import EMAIL_MAX, NOTE_MAX, check_text
 
 __all__ = ["normalize_email", "normalize_phone", "normalize_tax_no"]
 
@@ -33,6 +34,7 @@ def normalize_phone(value: str, *, field: str = "phone", region: str = "TR") -> 
     Raises:
         ValidationError: when the number cannot be parsed or is not a valid number.
     """
+    check_text(field, value, NOTE_MAX)
     try:
         parsed = phonenumbers.parse(value, region.upper())
     except phonenumbers.NumberParseException as exc:
@@ -48,6 +50,7 @@ def normalize_email(value: str, *, field: str = "email") -> str:
     Raises:
         ValidationError: with the validator's reason.
     """
+    check_text(field, value, EMAIL_MAX)
     try:
         return str(validate_email(value.strip(), check_deliverability=False).normalized)
     except EmailNotValidError as exc:
@@ -60,13 +63,13 @@ def normalize_tax_no(value: str, *, field: str = "tax_no") -> str:
     Raises:
         ValidationError: for a wrong length, non-digits or a failed checksum.
     """
-    compact = "".join(value.split())
-    try:
-        if len(compact) == 10:
-            return str(vkn.validate(compact))
-        if len(compact) == 11:
-            return str(tckimlik.validate(compact))
-    except StdnumError as exc:
+    compact = "".join(check_text(field, value, NOTE_MAX).split())
+    if len(compact) in (10, 11):
         kind = "VKN" if len(compact) == 10 else "TCKN"
-        raise ValidationError(field, f"{value!r} is not a valid {kind}: {exc}") from None
+        if not (compact.isascii() and compact.isdigit()):
+            raise ValidationError(field, f"{value!r} is not a valid {kind}: it must be digits only")
+        if not tax_number_checksum_ok(compact):
+            reason = "a TCKN never starts with 0" if compact[0] == "0" and kind == "TCKN" else "bad checksum"
+            raise ValidationError(field, f"{value!r} is not a valid {kind}: {reason}")
+        return compact
     raise ValidationError(field, f"{value!r} is neither a 10-digit VKN nor an 11-digit TCKN")

@@ -105,8 +105,8 @@ def test_console_email_prints_a_summary_and_records_the_message(clock: FixedCloc
 def test_console_adapters_print_to_stdout_at_send_time_by_default(
     plugins: Plugins, context: AdapterContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sms = plugins.sms("console://", context)
-    mail = plugins.email("console://stdout", context)
+    sms = plugins.build("sms", "console://", context)
+    mail = plugins.build("email", "console://stdout", context)
 
     sms.send(SmsMessage("+905321234567", "Merhaba"))
     mail.send(EmailMessage("ayse@example.com.tr", "Merhaba", "Selam"))
@@ -122,8 +122,8 @@ def test_console_adapters_print_to_stdout_at_send_time_by_default(
 def test_console_stderr_url(
     plugins: Plugins, context: AdapterContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    plugins.sms("console://stderr", context).send(SmsMessage("+905321234567", "Merhaba"))
-    plugins.email("CONSOLE://STDERR", context).send(EmailMessage("a@example.com", "Konu", ""))
+    plugins.build("sms", "console://stderr", context).send(SmsMessage("+905321234567", "Merhaba"))
+    plugins.build("email", "CONSOLE://STDERR", context).send(EmailMessage("a@example.com", "Konu", ""))
 
     out, err = capsys.readouterr()
     assert out == ""
@@ -133,10 +133,10 @@ def test_console_stderr_url(
 def test_the_console_adapters_implement_the_ports(
     plugins: Plugins, context: AdapterContext, tmp_path: Path
 ) -> None:
-    assert isinstance(plugins.sms("console://", context), ConsoleSmsGateway)
-    assert isinstance(plugins.email("console://", context), ConsoleEmailSender)
-    assert isinstance(plugins.sms(f"file://{tmp_path}/sms.jsonl", context), FileSmsGateway)
-    assert isinstance(plugins.email(f"file://{tmp_path}/mail.jsonl", context), FileEmailSender)
+    assert isinstance(plugins.build("sms", "console://", context), ConsoleSmsGateway)
+    assert isinstance(plugins.build("email", "console://", context), ConsoleEmailSender)
+    assert isinstance(plugins.build("sms", f"file://{tmp_path}/sms.jsonl", context), FileSmsGateway)
+    assert isinstance(plugins.build("email", f"file://{tmp_path}/mail.jsonl", context), FileEmailSender)
     for adapter in (ConsoleSmsGateway(), FileSmsGateway(tmp_path / "x.jsonl")):
         assert isinstance(adapter, SmsGateway)
     for sender in (ConsoleEmailSender(), FileEmailSender(tmp_path / "y.jsonl")):
@@ -148,10 +148,10 @@ def test_a_console_url_with_anything_else_is_refused(
     plugins: Plugins, context: AdapterContext, url: str
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        plugins.sms(url, context)
+        plugins.build("sms", url, context)
     assert caught.value.field == "sms"
     with pytest.raises(ValidationError) as caught:
-        plugins.email(url, context)
+        plugins.build("email", url, context)
     assert caught.value.field == "email"
 
 
@@ -159,7 +159,7 @@ def test_file_sms_appends_json_lines_with_parts(
     plugins: Plugins, context: AdapterContext, tmp_path: Path
 ) -> None:
     path = tmp_path / "out" / "sms.jsonl"  # the folder is created on first send
-    sms = plugins.sms(f"file://{path}", context)
+    sms = plugins.build("sms", f"file://{path}", context)
 
     sms.send(SmsMessage("+905321234567", "Şişli şubesi: yarın 10:00", key="k-1"))
     sms.send(SmsMessage("+905321234568", "Merhaba"))
@@ -192,7 +192,7 @@ def test_file_sms_appends_json_lines_with_parts(
 
 def test_file_email_keeps_attachment_bytes(plugins: Plugins, context: AdapterContext, tmp_path: Path) -> None:
     path = tmp_path / "mail.jsonl"
-    mail = plugins.email(f"file://localhost{path}", context)
+    mail = plugins.build("email", f"file://localhost{path}", context)
     pdf = bytes(range(256))
 
     mail.send(
@@ -214,7 +214,7 @@ def test_file_email_keeps_attachment_bytes(plugins: Plugins, context: AdapterCon
 
 
 def test_file_url_paths_are_unquoted(plugins: Plugins, context: AdapterContext, tmp_path: Path) -> None:
-    sms = plugins.sms(f"file://{tmp_path}/sms%20log.jsonl", context)
+    sms = plugins.build("sms", f"file://{tmp_path}/sms%20log.jsonl", context)
     assert isinstance(sms, FileSmsGateway)
     assert sms.path == tmp_path / "sms log.jsonl"
 
@@ -224,7 +224,7 @@ def test_a_file_url_without_an_absolute_file_path_is_refused(
     plugins: Plugins, context: AdapterContext, url: str
 ) -> None:
     with pytest.raises(ValidationError, match="absolute file path") as caught:
-        plugins.sms(url, context)
+        plugins.build("sms", url, context)
     assert caught.value.field == "sms"
 
 

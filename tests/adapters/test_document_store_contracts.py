@@ -15,7 +15,7 @@ from crmkit.testing.contracts import DocumentStoreContract
 @pytest.fixture
 def document_store(clock: FixedClock, ids: SequentialIds) -> DocumentStore:
     plugins = Plugins(make_plugin_manager(load_entrypoints=False))
-    return plugins.documents("memory://", AdapterContext(clock, ids, Settings()))
+    return plugins.build("documents", "memory://", AdapterContext(clock, ids, Settings()))
 
 
 class TestMemoryDocumentStore(DocumentStoreContract):

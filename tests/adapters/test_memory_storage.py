@@ -143,7 +143,7 @@ def test_memory_scheme_is_registered_and_uses_the_context_clock(
     plugins = Plugins(make_plugin_manager(load_entrypoints=False))
     assert "memory" in plugins.schemes("storage")
     assert "memory" in plugins.schemes("documents")
-    storage = plugins.storage("memory://", AdapterContext(clock, ids, Settings()))
+    storage = plugins.build("storage", "memory://", AdapterContext(clock, ids, Settings()))
     assert isinstance(storage, MemoryStorage)
     assert storage.clock is clock
     assert storage.url == "memory://"

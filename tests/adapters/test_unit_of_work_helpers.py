@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import attrs
 
-from crmkit.adapters.unit_of_work import EventBuffer, audit_entry
+from crmkit.adapters.audit import audit_entry
+from crmkit.adapters.events import EventBuffer
 from crmkit.domain.audit import FieldChange
 from crmkit.domain.events import DomainEvent
 from crmkit.testing.factories import make_company

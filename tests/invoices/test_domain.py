@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from stdnum.tr import tckimlik, vkn
 
 from crmkit.domain.errors import ValidationError
+from crmkit.domain.fields import tax_number_checksum_ok
 from crmkit.domain.invoices import (
     VAT,
     Invoice,
@@ -28,7 +29,6 @@ from crmkit.domain.invoices import (
     invoice_id_for,
     kind_of,
     match_return,
-    tax_number_checksum_ok,
 )
 from crmkit.domain.money import CurrencyMismatch, Money
 

@@ -5,17 +5,25 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import shutil
+from collections.abc import Generator
 from decimal import Decimal
+from pathlib import Path
+from typing import cast
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import crmkit
-from crmkit.adapters.invoices.csv import _records
-from crmkit.domain.invoices import Invoice, InvoiceLine, Tax, trusted_line, trusted_tax
+from crmkit.adapters.invoices.collector import IMPORT_GC_THRESHOLD
+from crmkit.adapters.invoices.csv import CsvInvoiceSource
+from crmkit.adapters.invoices.csv_lines import records
+from crmkit.adapters.invoices.trusted import trusted_line, trusted_tax
+from crmkit.adapters.invoices.ubl import UblInvoiceSource
+from crmkit.domain.errors import ValidationError
+from crmkit.domain.invoices import InvoiceLine, Tax
 from crmkit.ports.invoices import SourceRecord
-from crmkit.services.invoices import IMPORT_GC_THRESHOLD, Invoices
-from crmkit.testing.contracts.invoice_storage import sample_invoice
+from tests.invoices.test_csv import ROWS, write
 
 _FIELD = st.text(alphabet=st.sampled_from(list('ab ;,"\tşİ1.\r\n')), max_size=8)
 _LINES = st.lists(st.lists(_FIELD, min_size=1, max_size=5), min_size=1, max_size=8)
@@ -29,7 +37,7 @@ def test_records_split_exactly_as_the_csv_module_reads(rows: list[list[str]], de
     expected = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))[1:]
     handle = iter(io.StringIO(text, newline=""))
     next(handle)  # the header is read before the records
-    got = [fields for _, fields in _records(handle, delimiter)]
+    got = [fields for _, fields, problem in records(handle, delimiter) if problem is None]
     assert got == expected
 
 
@@ -68,19 +76,41 @@ def test_trusted_line_equals_the_validating_constructor(
     assert fast == slow
 
 
-def test_the_collector_threshold_is_raised_only_while_an_import_runs() -> None:
-    """V2 imports raise the cyclic collector's threshold while they run, and restore it after."""
-    crm = crmkit.connect(load_entrypoints=False)
-    admin = crm.parties.create_first_admin(name="Ayşe Yılmaz")
-    seen: list[int] = []
-
-    def hook(invoice: Invoice, warnings: tuple[str, ...]) -> None:
-        seen.append(gc.get_threshold()[0])
-
+@pytest.mark.parametrize("kind", ["csv", "ubl-tr"])
+def test_the_collector_threshold_is_raised_only_while_an_opted_in_source_reads(
+    tmp_path: Path, samples: Path, kind: str
+) -> None:
+    """The gc tweak is the source's opt-in (``?gc=fewer``), restored when its read ends, however it ends."""
+    if kind == "csv":
+        path = write(tmp_path, *ROWS)
+    else:
+        path = tmp_path / "inbox"
+        path.mkdir()
+        for name in ("Good_TemelFatura.xml", "IadeFaturasiOrnegi.xml"):
+            shutil.copy(samples / name, path / name)
     before = gc.get_threshold()
-    service = Invoices(crm.context, on_imported=hook)
-    record = SourceRecord(cursor="1", location="x", invoice=sample_invoice())
-    report = service.import_records([record], actor=admin.id)
-    assert report.imported == 1
-    assert seen == [max(IMPORT_GC_THRESHOLD, before[0])]
+    plain = list(from_url(f"{kind}://{path}").read())
     assert gc.get_threshold() == before
+    opted = from_url(f"{kind}://{path}?gc=fewer")
+    seen = []
+    for record in opted.read():
+        seen.append((record, gc.get_threshold()[0]))
+    assert [record for record, _ in seen] == plain
+    assert {threshold for _, threshold in seen} == {max(IMPORT_GC_THRESHOLD, before[0])}
+    assert gc.get_threshold() == before
+    reader = cast(Generator[SourceRecord, None, None], opted.read())
+    next(reader)
+    reader.close()  # stopped early: restored too
+    assert gc.get_threshold() == before
+    with pytest.raises(ValidationError) as refused:
+        from_url(f"{kind}://{path}?gc=always")
+    assert refused.value.field == "url"
+
+
+def from_url(url: str) -> CsvInvoiceSource | UblInvoiceSource:
+    source: CsvInvoiceSource | UblInvoiceSource
+    if url.startswith("csv:"):
+        source = CsvInvoiceSource.from_url(url)
+    else:
+        source = UblInvoiceSource.from_url(url + ("&" if "?" in url else "?") + "workers=0")
+    return source

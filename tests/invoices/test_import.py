@@ -96,7 +96,7 @@ def test_v1_every_sample_imports_and_reads_back_equal(world: World, samples: Pat
     report = world.crm.invoices.import_from(f"ubl-tr://{samples / name}", actor=world.admin.id)
     assert (report.imported, report.duplicates, report.rejected) == (1, 0, [])
     parsed, _ = parse_invoice((samples / name).read_bytes(), where=str(samples / name))
-    stored = world.crm.invoices.get(parsed.id)
+    stored = world.crm.invoices.get(parsed.id, actor=world.admin.id)
     assert stored == parsed
     lines, currency, payable, tax = FIGURES[name]
     assert (len(stored.lines), stored.currency, stored.payable.amount, stored.totals.tax) == (
@@ -168,9 +168,9 @@ def test_v2_csv_imported_twice_changes_nothing(world: World, tmp_path: Path, rec
     assert counts(world.storage) == (3, 4)
     assert len(recorder.seen) == 3
     # the return reversed what it cancels only once
-    original = world.crm.invoices.find("9205121120", "A-1")
+    original = world.crm.invoices.find("9205121120", "A-1", actor=world.admin.id)
     assert original is not None
-    assert world.crm.invoices.returned(original.id) == {1: (D(3), D("7.50"))}
+    assert world.crm.invoices.returned(original.id, actor=world.admin.id) == {1: (D(3), D("7.50"))}
 
 
 def test_v1_a_totals_mismatch_is_rejected_with_the_figures_and_the_rest_imports(
@@ -208,8 +208,10 @@ def test_v1_a_return_reverses_quantities_and_cannot_take_back_more_than_sold(
     assert report.imported == 3
     [rejected] = report.rejected
     assert rejected.number == "R-2" and "more than the cancelled invoices have left" in rejected.reason
-    original = world.crm.invoices.find("9205121120", "A-1")
-    assert original is not None and world.crm.invoices.returned(original.id) == {1: (D(3), D("7.50"))}
+    original = world.crm.invoices.find("9205121120", "A-1", actor=world.admin.id)
+    assert original is not None and world.crm.invoices.returned(original.id, actor=world.admin.id) == {
+        1: (D(3), D("7.50"))
+    }
     ret3 = (
         ROWS[3].replace("R-1;", "R-3;").replace(";3;NIU;2.50;0;7.50;20;1.50;", ";7;NIU;2.50;0;17.50;20;3.50;")
     )
@@ -217,7 +219,7 @@ def test_v1_a_return_reverses_quantities_and_cannot_take_back_more_than_sold(
         f"csv://{write(tmp_path, ret3, name='more.csv')}", actor=world.admin.id
     )
     assert more.imported == 1
-    assert world.crm.invoices.returned(original.id) == {1: (D(10), D("25.00"))}
+    assert world.crm.invoices.returned(original.id, actor=world.admin.id) == {1: (D(10), D("25.00"))}
 
 
 def test_v1_a_return_whose_original_is_unknown_imports_with_a_warning(world: World, samples: Path) -> None:
@@ -232,10 +234,10 @@ def test_v1_a_gib_return_reverses_the_gib_sale_it_cancels(world: World, samples:
     sale = world.crm.invoices.import_from(f"ubl-tr://{samples}/TicariFaturaOrnegi.xml", actor=world.admin.id)
     ret = world.crm.invoices.import_from(f"ubl-tr://{samples}/IadeFaturasiOrnegi.xml", actor=world.admin.id)
     assert sale.imported == ret.imported == 1
-    original = world.crm.invoices.find("1288331521", "GIB2009000000011")
+    original = world.crm.invoices.find("1288331521", "GIB2009000000011", actor=world.admin.id)
     assert original is not None
     # "Notebook Çantası" (line 3: 18 × 38.25) comes back whole
-    assert world.crm.invoices.returned(original.id) == {3: (D(18), D("688.5"))}
+    assert world.crm.invoices.returned(original.id, actor=world.admin.id) == {3: (D(18), D("688.5"))}
 
 
 def test_v10_order_lines_are_to_be_invoiced_until_invoices_name_them(world: World, tmp_path: Path) -> None:
@@ -251,7 +253,7 @@ def test_v10_order_lines_are_to_be_invoiced_until_invoices_name_them(world: Worl
         ),
     )
     world.crm.invoices.register_order(actor=world.admin.id, order=order)
-    assert [(n, ol.line_id) for n, ol in world.crm.invoices.to_be_invoiced()] == [
+    assert [(n, ol.line_id) for n, ol in world.crm.invoices.to_be_invoiced(actor=world.admin.id)] == [
         ("SO-9", "1"),
         ("SO-9", "2"),
         ("SO-9", "3"),
@@ -260,9 +262,11 @@ def test_v10_order_lines_are_to_be_invoiced_until_invoices_name_them(world: Worl
         f"csv://{write(tmp_path, ROWS[0], ROWS[1])}", actor=world.admin.id
     )
     assert report.imported == 1
-    stored = world.crm.invoices.order("SO-9")
+    stored = world.crm.invoices.order("SO-9", actor=world.admin.id)
     assert [(ol.line_id, ol.invoiced) for ol in stored.lines] == [("1", D(10)), ("2", D(2)), ("3", D(0))]
-    assert [(n, ol.line_id, ol.remaining) for n, ol in world.crm.invoices.to_be_invoiced()] == [
+    assert [
+        (n, ol.line_id, ol.remaining) for n, ol in world.crm.invoices.to_be_invoiced(actor=world.admin.id)
+    ] == [
         ("SO-9", "2", D(3)),
         ("SO-9", "3", D(1)),
     ]
@@ -273,19 +277,19 @@ def test_v10_delivery_of_the_original_invoice_is_tracked(
     world: World, tmp_path: Path, clock: FixedClock
 ) -> None:
     world.crm.invoices.import_from(f"csv://{write(tmp_path, *ROWS)}", actor=world.admin.id)
-    pending = world.crm.invoices.undelivered()
+    pending = world.crm.invoices.undelivered(actor=world.admin.id)
     assert len(pending) == 3
-    first = world.crm.invoices.get(pending[0])
+    first = world.crm.invoices.get(pending[0], actor=world.admin.id)
     assert first.number == "A-1"  # oldest issue first
-    assert world.crm.invoices.delivery(first.id).status.value == "pending"
+    assert world.crm.invoices.delivery(first.id, actor=world.admin.id).status.value == "pending"
     delivery = world.crm.invoices.mark_delivered(
         actor=world.admin.id, invoice=first.id, received_by="Mehmet Bey"
     )
     assert delivery.at == clock.now()
-    again = world.crm.invoices.delivery(first.id)
+    again = world.crm.invoices.delivery(first.id, actor=world.admin.id)
     assert (again.status.value, again.at, again.received_by) == ("delivered", clock.now(), "Mehmet Bey")
-    assert first.id not in world.crm.invoices.undelivered()
-    assert len(world.crm.invoices.undelivered(limit=1, offset=1)) == 1
+    assert first.id not in world.crm.invoices.undelivered(actor=world.admin.id)
+    assert len(world.crm.invoices.undelivered(limit=1, offset=1, actor=world.admin.id)) == 1
 
 
 def test_v2_an_unknown_actor_may_not_import(world: World, tmp_path: Path) -> None:
@@ -465,7 +469,7 @@ def test_c12_imports_deliveries_and_order_changes_are_audited(world: World, tmp_
     )
     world.crm.invoices.register_order(actor=world.admin.id, order=order)
     world.crm.invoices.import_from(f"csv://{write(tmp_path, ROWS[0], ROWS[1])}", actor=world.admin.id)
-    invoice = world.crm.invoices.find("9205121120", "A-1")
+    invoice = world.crm.invoices.find("9205121120", "A-1", actor=world.admin.id)
     assert invoice is not None
     world.crm.invoices.mark_delivered(actor=world.admin.id, invoice=invoice.id, received_by="Mehmet Bey")
     with world.storage.unit_of_work() as uow:

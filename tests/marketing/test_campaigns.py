@@ -83,7 +83,7 @@ def test_m1_segments_are_saved_as_data_and_listed(base: Base) -> None:
     second = base.crm.marketing.save_segment(
         actor=base.admin.id, name="Ankara", filter=SegmentFilter.of(city="Ankara")
     )
-    assert base.crm.marketing.segments() == [second, first]
+    assert base.crm.marketing.segments(actor=base.admin.id) == [second, first]
     with pytest.raises(ValidationError):
         base.crm.marketing.save_segment(actor=base.admin.id, name="x", filter={"colour": "red"})
     with pytest.raises(NotFound):
@@ -95,7 +95,7 @@ def test_m2_m3_sms_campaign_queues_consenting_members_and_counts_skips(base: Bas
     campaign = base.crm.marketing.send_campaign(
         actor=base.admin.id, name="Kış", segment=segment.id, channel="sms", body="Kış kampanyası başladı!"
     )
-    records = base.crm.marketing.recipients(campaign=campaign.id)
+    records = base.crm.marketing.recipients(actor=base.admin.id, campaign=campaign.id)
     assert len(records) == len(base.companies)
     by_company = {r.company_id: r for r in records}
     expected_queued = 0
@@ -113,7 +113,7 @@ def test_m2_m3_sms_campaign_queues_consenting_members_and_counts_skips(base: Bas
     assert campaign.queued == expected_queued > 0
     assert campaign.skipped_no_consent > 0 and campaign.skipped_no_address > 0
     assert campaign.queued + campaign.skipped_no_consent + campaign.skipped_no_address == len(base.companies)
-    assert base.crm.marketing.campaign(id=campaign.id) == campaign
+    assert base.crm.marketing.campaign(actor=base.admin.id, id=campaign.id) == campaign
     with base.storage.unit_of_work() as uow:
         messages = uow.outbox.list(limit=1000)
     assert len(messages) == campaign.queued
@@ -166,7 +166,7 @@ def test_policy_a_reps_campaign_never_reaches_a_customer_outside_his_sight(base:
     campaign = base.crm.marketing.send_campaign(
         actor=base.rep.id, name="Rep", segment=segment.id, channel="sms", body="Merhaba"
     )
-    records = base.crm.marketing.recipients(campaign=campaign.id)
+    records = base.crm.marketing.recipients(actor=base.admin.id, campaign=campaign.id)
     sight = {c.id for c in base.companies if c.segmentation.micro_region == "M-01"}
     assert {r.company_id for r in records} == sight
     outside = {

@@ -35,7 +35,7 @@ def test_m1_rename_and_refilter_change_the_members(base: Base) -> None:
         actor=base.admin.id, segment=segment.id, version=renamed.version, filter={"city": "Ankara"}
     )
     assert refiltered.filter == SegmentFilter.of(city="Ankara") and refiltered.version == 3
-    assert base.crm.marketing.segments() == [refiltered]
+    assert base.crm.marketing.segments(actor=base.admin.id) == [refiltered]
     after = base.crm.marketing.members(actor=base.admin.id, segment=segment.id, limit=1000).items
     assert before and after
     assert {c.segmentation.city for c in before} == {"İzmir"}
@@ -59,7 +59,7 @@ def test_m1_an_update_is_validated_like_creation(base: Base) -> None:
             )
         if field is not None:
             assert raised.value.field == field
-    assert base.crm.marketing.segments() == [segment]
+    assert base.crm.marketing.segments(actor=base.admin.id) == [segment]
 
 
 def test_m1_a_stale_version_is_refused_and_nothing_is_written(base: Base) -> None:
@@ -69,14 +69,14 @@ def test_m1_a_stale_version_is_refused_and_nothing_is_written(base: Base) -> Non
         base.crm.marketing.update_segment(actor=base.admin.id, segment=segment.id, version=1, name="Eski")
     with pytest.raises(ConcurrencyConflict):
         base.crm.marketing.delete_segment(actor=base.admin.id, segment=segment.id, version=1)
-    [kept] = base.crm.marketing.segments()
+    [kept] = base.crm.marketing.segments(actor=base.admin.id)
     assert (kept.name, kept.version) == ("Ege", 2)
 
 
 def test_m1_delete_removes_an_unused_segment(base: Base) -> None:
     segment = base.crm.marketing.save_segment(actor=base.admin.id, name="Geçici", filter={"city": "İzmir"})
     base.crm.marketing.delete_segment(actor=base.admin.id, segment=segment.id, version=1)
-    assert base.crm.marketing.segments() == []
+    assert base.crm.marketing.segments(actor=base.admin.id) == []
     with pytest.raises(NotFound):
         base.crm.marketing.members(actor=base.admin.id, segment=segment.id)
     with pytest.raises(NotFound):
@@ -93,8 +93,8 @@ def test_m1_a_segment_a_campaign_used_cannot_be_deleted(base: Base) -> None:
     with pytest.raises(RuleViolation) as raised:
         base.crm.marketing.delete_segment(actor=base.admin.id, segment=segment.id, version=1)
     assert raised.value.rule == "M1" and "campaign" in str(raised.value)
-    assert base.crm.marketing.segments() == [segment]
-    assert base.crm.marketing.campaign(id=campaign.id).segment_id == segment.id
+    assert base.crm.marketing.segments(actor=base.admin.id) == [segment]
+    assert base.crm.marketing.campaign(actor=base.admin.id, id=campaign.id).segment_id == segment.id
     renamed = base.crm.marketing.update_segment(
         actor=base.admin.id, segment=segment.id, version=1, name="(arşiv) Hepsi"
     )
@@ -137,7 +137,7 @@ def test_an_unknown_actor_may_not_change_segments(base: Base) -> None:
         base.crm.marketing.update_segment(actor=stranger, segment=segment.id, version=1, name="x")
     with pytest.raises(PermissionDenied):
         base.crm.marketing.delete_segment(actor=stranger, segment=segment.id, version=1)
-    assert base.crm.marketing.segments() == [segment]
+    assert base.crm.marketing.segments(actor=base.admin.id) == [segment]
 
 
 def test_storing_a_segment_or_campaign_id_twice_is_refused_and_the_unit_of_work_goes_on(base: Base) -> None:
@@ -166,5 +166,5 @@ def test_storing_a_segment_or_campaign_id_twice_is_refused_and_the_unit_of_work_
         with pytest.raises(Duplicate):
             uow.marketing.add_campaign(campaign, [])
         uow.commit()
-    assert base.crm.marketing.segments() == [segment]
-    assert base.crm.marketing.campaign(id=campaign.id).name == "Kış"
+    assert base.crm.marketing.segments(actor=base.admin.id) == [segment]
+    assert base.crm.marketing.campaign(actor=base.admin.id, id=campaign.id).name == "Kış"

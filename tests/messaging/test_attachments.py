@@ -170,7 +170,8 @@ def test_end_to_end_through_a_real_smtp_server(tmp_path: Path, clock: FixedClock
         _enqueue(storage, clock, ids)
         with smtp_server() as (inbox, port):
             plugins = Plugins(make_plugin_manager(load_entrypoints=False))
-            sender = plugins.email(
+            sender = plugins.build(
+                "email",
                 f"smtp://127.0.0.1:{port}?from=crm%40example.com&starttls=off",
                 AdapterContext(clock, ids, Settings()),
             )

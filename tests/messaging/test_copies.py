@@ -147,7 +147,8 @@ def test_email_copies_with_attachments_end_to_end_through_smtp(tmp_path: Path, c
             uow.commit()
         with smtp_server() as (inbox, port):
             plugins = Plugins(make_plugin_manager(load_entrypoints=False))
-            sender = plugins.email(
+            sender = plugins.build(
+                "email",
                 f"smtp://127.0.0.1:{port}?from=crm%40example.com&starttls=off",
                 AdapterContext(clock, ids, Settings()),
             )

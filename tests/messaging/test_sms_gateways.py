@@ -342,7 +342,9 @@ def test_unreachable_provider_is_a_temporary_failure(scheme: str) -> None:
     options = {"netgsm": "sender=X", "iletimerkezi": "sender=X", "twilio": "from=%2B1500"}[scheme]
     context = AdapterContext(FixedClock(), SequentialIds(), Settings())
     plugins = Plugins(make_plugin_manager(load_entrypoints=False))
-    gateway = plugins.sms(f"{scheme}://user:{quote(SECRET)}@?{options}&base_url={base}&timeout=2", context)
+    gateway = plugins.build(
+        "sms", f"{scheme}://user:{quote(SECRET)}@?{options}&base_url={base}&timeout=2", context
+    )
     with pytest.raises(DeliveryFailed) as raised:
         gateway.send(SmsMessage(TO, "x"))
     assert not raised.value.permanent and raised.value.code == "network"
@@ -380,5 +382,5 @@ def test_bad_urls_are_refused(url: str) -> None:
     context = AdapterContext(FixedClock(), SequentialIds(), Settings())
     plugins = Plugins(make_plugin_manager(load_entrypoints=False))
     with pytest.raises(ValidationError) as raised:
-        plugins.sms(url, context)
+        plugins.build("sms", url, context)
     assert raised.value.field == "sms"

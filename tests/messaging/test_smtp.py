@@ -36,7 +36,7 @@ def _plugins() -> tuple[Plugins, AdapterContext]:
 
 def _sender(url: str) -> SmtpEmailSender:
     plugins, context = _plugins()
-    sender = plugins.email(url, context)
+    sender = plugins.build("email", url, context)
     assert isinstance(sender, SmtpEmailSender)
     return sender
 

@@ -107,7 +107,7 @@ def test_make_plugin_manager_discovers_the_distribution_through_its_entry_point(
 
     plugins = Plugins(pm)
     assert plugins.providers("sms")["acme"] == "acme"
-    gateway = plugins.sms("acme://ayse@", context)
+    gateway = plugins.build("sms", "acme://ayse@", context)
     assert type(gateway).__module__ == MODULE
     assert isinstance(gateway, SmsGateway)
     assert gateway.send(SmsMessage("+905321234567", "Merhaba")) == "acme-1"
@@ -134,7 +134,7 @@ def test_the_environment_variable_disables_autoload(
     assert not pm.has_plugin("acme")
     assert MODULE not in sys.modules
     with pytest.raises(UnknownAdapter, match=r"no sms adapter for scheme 'acme'; known schemes: .*console"):
-        Plugins(pm).sms("acme://ayse@", context)
+        Plugins(pm).build("sms", "acme://ayse@", context)
 
 
 @pytest.mark.usefixtures("acme_distribution")
@@ -142,7 +142,7 @@ def test_load_entrypoints_false_skips_the_distribution(context: AdapterContext) 
     pm = make_plugin_manager(load_entrypoints=False)
 
     assert not pm.has_plugin("acme")
-    assert isinstance(Plugins(pm).sms("console://", context), ConsoleSmsGateway)
+    assert isinstance(Plugins(pm).build("sms", "console://", context), ConsoleSmsGateway)
 
 
 @pytest.mark.usefixtures("acme_distribution")
@@ -156,4 +156,4 @@ def test_without_the_distribution_the_scheme_is_unknown(
 ) -> None:
     monkeypatch.delenv(DISABLE_AUTOLOAD_ENV, raising=False)
     with pytest.raises(UnknownAdapter):
-        Plugins(make_plugin_manager()).sms("acme://ayse@", context)
+        Plugins(make_plugin_manager()).build("sms", "acme://ayse@", context)

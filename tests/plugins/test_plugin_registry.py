@@ -84,7 +84,7 @@ def acme_plugins() -> Plugins:
 def test_a_plugin_registered_in_code_supplies_an_sms_gateway(
     acme_plugins: Plugins, context: AdapterContext
 ) -> None:
-    gateway = acme_plugins.sms("acme://ayse:s3cret@?sender=MARMARA", context)
+    gateway = acme_plugins.build("sms", "acme://ayse:s3cret@?sender=MARMARA", context)
 
     assert isinstance(gateway, AcmeGateway)
     assert isinstance(gateway, SmsGateway)
@@ -98,7 +98,7 @@ def test_a_plugin_registered_in_code_supplies_an_sms_gateway(
 def test_the_scheme_is_matched_case_insensitively_and_without_a_driver_suffix(
     acme_plugins: Plugins, context: AdapterContext
 ) -> None:
-    assert isinstance(acme_plugins.sms("ACME+v2://u:k@", context), AcmeGateway)
+    assert isinstance(acme_plugins.build("sms", "ACME+v2://u:k@", context), AcmeGateway)
 
 
 def test_crmkit_connect_builds_the_plugins_gateway() -> None:
@@ -130,9 +130,9 @@ def test_storage_email_and_document_factories_get_the_url_and_the_context(
     other = OtherPorts()
     plugins = Plugins(make_plugin_manager(plugins=[other], load_entrypoints=False))
 
-    storage = plugins.storage("acmedb://", context)
-    documents = plugins.documents("acmedocs://bucket", context)
-    email = plugins.email("acmemail://", context)
+    storage = plugins.build("storage", "acmedb://", context)
+    documents = plugins.build("documents", "acmedocs://bucket", context)
+    email = plugins.build("email", "acmemail://", context)
 
     assert isinstance(storage, MemoryStorage)
     assert storage.url == "acmedb://"
@@ -149,7 +149,7 @@ def test_an_unknown_scheme_raises_unknown_adapter_listing_the_known_schemes(
     acme_plugins: Plugins, context: AdapterContext
 ) -> None:
     with pytest.raises(UnknownAdapter) as caught:
-        acme_plugins.sms("kannel://user:pass@", context)
+        acme_plugins.build("sms", "kannel://user:pass@", context)
 
     error = caught.value
     assert (error.port, error.scheme) == ("sms", "kannel")
@@ -162,7 +162,7 @@ def test_a_url_without_a_scheme_is_a_validation_error_naming_the_port(
     acme_plugins: Plugins, context: AdapterContext
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        acme_plugins.email("ayse@example.com.tr", context)
+        acme_plugins.build("email", "ayse@example.com.tr", context)
     assert caught.value.field == "email"
 
 
@@ -242,7 +242,7 @@ def test_built_ins_win_a_scheme_clash_whatever_the_call_order(
 ) -> None:
     plugins = Plugins(make_plugin_manager(plugins=[hijacker], load_entrypoints=False))
 
-    assert isinstance(plugins.sms("console://", context), ConsoleSmsGateway)
+    assert isinstance(plugins.build("sms", "console://", context), ConsoleSmsGateway)
     assert plugins.providers("sms")["console"] == "crmkit.adapters.console"
     assert hijacker.built == []
 
@@ -263,7 +263,7 @@ def test_between_third_party_plugins_the_first_registered_wins(context: AdapterC
     pm = make_plugin_manager(plugins=[first, second], load_entrypoints=False)
     plugins = Plugins(pm)
 
-    gateway = plugins.sms("acme://first:key@", context)
+    gateway = plugins.build("sms", "acme://first:key@", context)
     assert isinstance(gateway, AcmeGateway)
     assert gateway.user == "first"
     assert plugins.providers("sms")["acme"] == pm.get_name(first)
@@ -358,14 +358,14 @@ class ErpPlugin:
 def test_a_plugin_supplies_an_invoice_source_beside_the_built_ins(context: AdapterContext) -> None:
     plugins = Plugins(make_plugin_manager(plugins=[ErpPlugin()], load_entrypoints=False))
 
-    source = plugins.invoices("logo://erp.local/?firm=1", context)
+    source = plugins.build("invoices", "logo://erp.local/?firm=1", context)
 
     assert isinstance(source, ErpSource)
     assert source.url == "logo://erp.local/?firm=1"
     assert {"csv", "logo", "ubl-tr"} <= set(plugins.schemes("invoices"))
     assert plugins.providers("invoices")["ubl-tr"] == "crmkit.adapters.invoices.plugin"
     with pytest.raises(UnknownAdapter, match="no invoices adapter for scheme 'sap'"):
-        plugins.invoices("sap://erp", context)
+        plugins.build("invoices", "sap://erp", context)
 
 
 def test_crmkit_on_invoice_imported_receives_the_invoice_and_its_warnings(
@@ -379,7 +379,7 @@ def test_crmkit_on_invoice_imported_receives_the_invoice_and_its_warnings(
         "A-1,2026-01-05,TRY,Marmara Dağıtım A.Ş.,Çağlayan Büfe,Çay 500 g,10,2.50,25.00\n",
         encoding="utf-8",
     )
-    (record,) = plugins.invoices(f"csv://{sales}", context).read()
+    (record,) = plugins.build("invoices", f"csv://{sales}", context).read()
     assert record.invoice is not None
 
     plugins.invoice_imported(record.invoice, ["issue time missing"])

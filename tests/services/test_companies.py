@@ -296,6 +296,15 @@ def test_c11_portal_password_only_for_admins_and_only_with_invoice_or_contract(w
     issued = p.send_portal_password(actor=a, company=company.id)
     assert issued.portal_username == "info@bir.example.com"
     assert issued.portal_password_hash is not None and issued.portal_password_hash.startswith("scrypt$")
+    # through the outbox (§9): queued with the credentials, sent by the dispatcher
+    assert world.email.sent == []
+    with world.crm.storage.unit_of_work() as uow:
+        [queued] = uow.outbox.list()
+    assert (queued.recipient, queued.key) == (
+        "info@bir.example.com",
+        f"portal-password:{issued.id}:{issued.version}",
+    )
+    world.crm.dispatcher.run_until_idle()
     [mail] = world.email.sent
     assert mail.message.to == "info@bir.example.com"
     assert "info@bir.example.com" in mail.message.body
@@ -352,7 +361,7 @@ def test_unknown_company_is_not_found(world: World) -> None:
 def test_c12_history_shows_every_change_with_actor_and_values(world: World) -> None:
     p, a = world.crm.parties, world.admin.id
     rep = p.hire(actor=a, name="Gülşen Çelik")
-    company = p.register_company(actor=a, name="Bir", type="customer")
+    company = p.register_company(actor=a, name="Bir", type="customer", sales_rep=rep.id)
     world.clock.advance(timedelta(minutes=5))
     p.record_status_trigger(actor=rep.id, company=company.id, trigger="offer_sent")
     history = p.history(actor=a, aggregate_type="company", aggregate_id=company.id)

@@ -24,7 +24,7 @@ from crmkit.domain.access import (
     Resource,
     decide,
     require_can_act,
-    visible,
+    visibility_predicate,
 )
 from crmkit.domain.employees import Employee, EmployeeStatus, Position
 from crmkit.domain.errors import PermissionDenied
@@ -97,7 +97,7 @@ def test_a1_a2_a3_decision_table(position: str, switch: str, relation: str, expe
     facts = company(who, relation)
     got = "".join("Y" if decide(who, a, CompanyResource(company=facts), AT) else "N" for a in ACTIONS)
     assert got == expected, [decide(who, a, CompanyResource(company=facts), AT).reason for a in ACTIONS]
-    assert matches(visible(who, AT), facts) == (expected[0] == "Y")
+    assert matches(visibility_predicate(who, AT), facts) == (expected[0] == "Y")
 
 
 @pytest.mark.parametrize("status", [EmployeeStatus.DISMISSED, EmployeeStatus.RESIGNED])
@@ -108,8 +108,8 @@ def test_a5_departed_employees_can_do_nothing(
 ) -> None:
     exit_at = AT - timedelta(days=1)
     who = actor(position, switch=switch, status=status, exit_at=exit_at, exit_reason="Ayrıldı")
-    assert visible(who, AT) == NOTHING
-    assert visible(who, exit_at) == NOTHING
+    assert visibility_predicate(who, AT) == NOTHING
+    assert visibility_predicate(who, exit_at) == NOTHING
     facts = company(who, "own_in")
     resources: list[Resource] = [
         CompanyResource(company=facts),
@@ -133,7 +133,7 @@ def test_a6_dealer_staff_see_only_their_firms_subtree(position: Position) -> Non
     inside = company(who, "own_in", lineage=frozenset({firm, CompanyId(uuid.uuid4())}))
     outside = company(who, "own_in", lineage=frozenset({CompanyId(uuid.uuid4())}))
     the_firm = CompanyFacts(id=firm, code="M-01", owner_id=who.employee.id)
-    assert visible(who, AT) == FirmSubtree(firm)
+    assert visibility_predicate(who, AT) == FirmSubtree(firm)
     for facts in (inside, the_firm):
         assert decide(who, Action.UPDATE, CompanyResource(company=facts), AT)
     for action in ACTIONS:
@@ -146,12 +146,12 @@ def test_a6_dealer_staff_see_only_their_firms_subtree(position: Position) -> Non
 def test_a6_with_the_switch_on_dealer_staff_need_both_firm_and_code() -> None:
     firm = CompanyId(uuid.uuid4())
     who = actor(Position.EMPLOYEE, switch=True, firm=firm)
-    assert visible(who, AT) == all_of(FirmSubtree(firm), CodeIn(frozenset({"M-01"})))
+    assert visibility_predicate(who, AT) == all_of(FirmSubtree(firm), CodeIn(frozenset({"M-01"})))
 
 
 def test_a2_admins_see_everything() -> None:
     for position in (Position.ADMIN, Position.ADMIN_MANAGER):
-        assert visible(actor(position, switch=True), AT) == EVERYTHING
+        assert visibility_predicate(actor(position, switch=True), AT) == EVERYTHING
 
 
 def test_a1_reason_names_the_code_and_the_rule() -> None:
@@ -167,7 +167,7 @@ def test_a1_a_company_without_code_is_seen_only_by_admins_when_the_switch_is_on(
     who = actor(Position.MANAGER, switch=True)
     facts = CompanyFacts(id=CompanyId(uuid.uuid4()))
     assert not decide(who, Action.VIEW, CompanyResource(company=facts), AT)
-    assert not matches(visible(who, AT), facts)
+    assert not matches(visibility_predicate(who, AT), facts)
     assert decide(actor(Position.ADMIN, switch=True), Action.VIEW, CompanyResource(company=facts), AT)
 
 
@@ -183,7 +183,7 @@ def test_a1_membership_ending_ends_visibility() -> None:
     facts = company(who, "own_in")
     assert decide(later, Action.VIEW, CompanyResource(company=facts), AT - timedelta(seconds=1))
     assert not decide(later, Action.VIEW, CompanyResource(company=facts), AT)
-    assert visible(later, AT) == NOTHING
+    assert visibility_predicate(later, AT) == NOTHING
 
 
 def test_c4_contacts_of_every_company_are_visible_even_with_the_switch_on() -> None:

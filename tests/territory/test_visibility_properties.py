@@ -2,7 +2,7 @@
 
 For each generated organisation, stored in the back end under test, and each employee in it:
 
-(a) the companies ``companies.visible(visible(actor, at))`` returns — compiled to SQL ``WHERE``
+(a) the companies ``companies.visible(visibility_predicate(actor, at))`` returns — compiled to SQL ``WHERE``
     on the SQL back ends, evaluated in Python on the memory one — equal both the in-memory
     evaluation of the predicate and a plain reference written here from the A-rules;
 (b) ``decide(view, c)`` is allowed exactly when ``c`` is in that set;
@@ -25,7 +25,7 @@ from crmkit.adapters.memory.storage import MemoryStorage
 from crmkit.adapters.memory.territory import visible_companies
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.sqlalchemy.testing import reset_database
-from crmkit.domain.access import Action, Actor, CompanyResource, decide, visible
+from crmkit.domain.access import Action, Actor, CompanyResource, decide, visibility_predicate
 from crmkit.domain.employees import EmployeeStatus, Position
 from crmkit.domain.predicates import CompanyFacts
 from crmkit.ports.storage import Storage
@@ -69,7 +69,7 @@ def test_a7_sql_memory_and_reference_agree(empty: Storage, org: Organisation) ->
     for index, employee in enumerate(org.employees):
         actor = stored_actor(storage, org, index)
         assert actor.codes(org.at) == org.actor(employee).codes(org.at)
-        predicate = visible(actor, org.at)
+        predicate = visibility_predicate(actor, org.at)
         with storage.unit_of_work() as uow:
             listed = uow.companies.visible(predicate, limit=1_000)
             counted = uow.companies.count_visible(predicate)
@@ -112,7 +112,7 @@ def test_a7_paging_through_visible_yields_the_unpaged_list(
     storage = fresh(empty)
     org.store(storage)
     for index in range(len(org.employees)):
-        predicate = visible(stored_actor(storage, org, index), org.at)
+        predicate = visibility_predicate(stored_actor(storage, org, index), org.at)
         with storage.unit_of_work() as uow:
             whole = uow.companies.visible(predicate, limit=1_000)
             pages = []

@@ -15,7 +15,6 @@ through the same hooks as a third-party plugin's adapters.
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import sys
 import threading
@@ -46,6 +45,7 @@ from crmkit.ports.messaging import (
     InboundSms,
     SmsMessage,
 )
+from crmkit.services.messaging.enqueue import sms_parts_cached
 
 __all__ = [
     "ConsoleEmailSender",
@@ -61,7 +61,6 @@ __all__ = [
 
 _STREAMS = ("", "stdout", "stderr")
 
-_sms_parts = functools.lru_cache(maxsize=1024)(sms_parts)
 """Part counts, cached: campaigns send one text to thousands of recipients."""
 
 
@@ -223,7 +222,7 @@ class ConsoleSmsGateway(_Console):
 
     def send(self, message: SmsMessage) -> str:
         """Print ``message`` with its part count, record it, and return a new message id."""
-        parts = _sms_parts(message.text)
+        parts = sms_parts_cached(message.text)
         sent = SentSms(str(self._ids.new()), message, parts, self._clock.now())
         key = f" key={message.key}" if message.key is not None else ""
         self._print(

@@ -2,7 +2,7 @@
 
 A :class:`Decision` says whether an action is allowed and why, so the host
 can show the reason. :func:`decide` answers one action on one resource;
-:func:`visible` answers "which companies may this actor see at ``at``" with a
+:func:`visibility_predicate` answers "which companies may this actor see at ``at``" with a
 predicate value (:mod:`crmkit.domain.predicates`) that storage runs in the
 database. Both read the same :class:`Actor` — the employee, his dated team
 memberships and his teams' dated code links, and the A1 switch — and agree
@@ -24,9 +24,10 @@ The rules, in the order they are applied:
 >>> from crmkit.domain.predicates import describe
 >>> hired = datetime(2026, 1, 5, tzinfo=UTC)
 >>> gulsen = Employee(id=uuid.uuid4(), name="Gülşen Çelik", position="employee", hired_at=hired)
->>> describe(visible(Actor(employee=gulsen, regional_access=True), datetime(2026, 3, 1, tzinfo=UTC)))
+>>> march = datetime(2026, 3, 1, tzinfo=UTC)
+>>> describe(visibility_predicate(Actor(employee=gulsen, regional_access=True), march))
 'no company'
->>> describe(visible(Actor(employee=gulsen, regional_access=False), datetime(2026, 3, 1, tzinfo=UTC)))
+>>> describe(visibility_predicate(Actor(employee=gulsen, regional_access=False), march))
 'every company'
 """
 
@@ -38,7 +39,7 @@ from datetime import datetime
 import attrs
 
 from crmkit.domain.employees import Employee, Position
-from crmkit.domain.errors import PermissionDenied
+from crmkit.domain.errors import PermissionDenied, rule_in
 from crmkit.domain.ids import EmployeeId
 from crmkit.domain.periods import require_aware
 from crmkit.domain.predicates import (
@@ -64,31 +65,43 @@ __all__ = [
     "decide",
     "reachable",
     "require_can_act",
-    "visible",
+    "visibility_predicate",
 ]
 
 
 @attrs.frozen
 class Decision:
-    """The answer of the access policy: allowed or not, and a human-readable reason."""
+    """The answer of the access policy: allowed or not, a human-readable reason, and the rule.
+
+    ``rule`` defaults to the SPEC rule the reason cites (``"… (A3)"`` → ``"A3"``), so every
+    decision names its rule.
+
+    Attributes:
+        allowed: whether the action may go ahead.
+        reason: why, fit to show to a user.
+        rule: the SPEC rule that decided (``"C8"``, ``"A2"``), when the decision names one.
+    """
 
     allowed: bool
     reason: str
+    rule: str | None = attrs.field(
+        default=attrs.Factory(lambda self: rule_in(self.reason) or None, takes_self=True), kw_only=True
+    )
 
     @classmethod
-    def allow(cls, reason: str) -> Decision:
-        """An allowing decision."""
-        return cls(True, reason)
+    def allow(cls, reason: str, *, rule: str | None = None) -> Decision:
+        """An allowing decision (``rule`` defaults to the one ``reason`` cites)."""
+        return cls(True, reason) if rule is None else cls(True, reason, rule=rule)
 
     @classmethod
-    def deny(cls, reason: str) -> Decision:
-        """A denying decision."""
-        return cls(False, reason)
+    def deny(cls, reason: str, *, rule: str | None = None) -> Decision:
+        """A denying decision (``rule`` defaults to the one ``reason`` cites)."""
+        return cls(False, reason) if rule is None else cls(False, reason, rule=rule)
 
     def enforce(self) -> None:
-        """Raise :class:`~crmkit.domain.errors.PermissionDenied` with the reason unless allowed."""
+        """Raise :class:`~crmkit.domain.errors.PermissionDenied` with the reason (and rule) unless allowed."""
         if not self.allowed:
-            raise PermissionDenied(self.reason)
+            raise PermissionDenied(self.reason, rule=self.rule)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -198,7 +211,10 @@ def _label(facts: CompanyFacts, name: str) -> str:
 
 
 def _reach(actor: Actor, facts: CompanyFacts, name: str, at: datetime, *, regional: bool) -> Decision:
-    """A5, A6, A2 and (when ``regional``) A1 for seeing one company: the twin of :func:`visible`."""
+    """A5, A6, A2 and (when ``regional``) A1 for seeing one company.
+
+    The twin of :func:`visibility_predicate`, for one company.
+    """
     who = actor.employee
     if not who.can_act(at):
         return require_can_act(who, at)
@@ -235,7 +251,7 @@ def decide(actor: Actor, action: Action, resource: Resource, at: datetime) -> De
     """May ``actor`` do ``action`` on ``resource`` at ``at``? The answer carries the reason (A1–A6).
 
     ``decide(actor, Action.VIEW, CompanyResource(company=c), at)`` is allowed
-    exactly when ``c`` matches :func:`visible` ``(actor, at)``.
+    exactly when ``c`` matches :func:`visibility_predicate` ``(actor, at)``.
     """
     action = Action(action)
     who = actor.employee
@@ -275,7 +291,7 @@ def decide(actor: Actor, action: Action, resource: Resource, at: datetime) -> De
     )
 
 
-def visible(actor: Actor, at: datetime) -> Predicate:
+def visibility_predicate(actor: Actor, at: datetime) -> Predicate:
     """The companies ``actor`` may see at ``at``, as a predicate value (A1, A2, A5, A6, A7).
 
     The storage adapter runs it: SQL compiles it to a ``WHERE`` clause, the

@@ -6,7 +6,7 @@ import enum
 
 import attrs
 
-from crmkit.domain.errors import ValidationError
+from crmkit.domain.fields import nonblank
 from crmkit.domain.ids import DocumentId
 
 __all__ = ["Document", "DocumentOwner", "OwnerKind"]
@@ -32,11 +32,6 @@ class DocumentOwner:
     id: str
 
 
-def _nonblank(_: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not value or not value.strip():
-        raise ValidationError(attribute.name, "must not be blank")
-
-
 @attrs.frozen
 class Document:
     """A stored file: its name, media type, owner and bytes (C10).
@@ -46,8 +41,8 @@ class Document:
 
     id: DocumentId
     owner: DocumentOwner
-    name: str = attrs.field(validator=_nonblank)
-    media_type: str = attrs.field(validator=_nonblank)
+    name: str = attrs.field(validator=nonblank)
+    media_type: str = attrs.field(validator=nonblank)
     content: bytes = attrs.field(repr=False)
 
     @property

@@ -14,18 +14,19 @@ from datetime import datetime
 import attrs
 
 from crmkit.domain.errors import RuleViolation, ValidationError
-from crmkit.domain.ids import CompanyId, EmployeeId
-from crmkit.domain.parties import (
-    CompanyType,
-    _aware,
-    _opt_text,
-    _positive_version,
-    _text,
-    _to_enum,
+from crmkit.domain.fields import (
+    aware_or_none,
+    cleaned,
+    cleaned_or_none,
     e164,
     email_shape,
     nonblank,
+    parse_enum,
+    positive_version,
 )
+from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.limits import LABEL_MAX, limited
+from crmkit.domain.parties import CompanyType
 from crmkit.domain.periods import require_aware
 
 __all__ = [
@@ -65,11 +66,11 @@ class EmployeeStatus(enum.StrEnum):
 
 
 def _position(value: Position | str) -> Position:
-    return _to_enum(Position, "position", value)
+    return parse_enum(Position, "position", value)
 
 
 def _employee_status(value: EmployeeStatus | str) -> EmployeeStatus:
-    return _to_enum(EmployeeStatus, "status", value)
+    return parse_enum(EmployeeStatus, "status", value)
 
 
 EMPLOYING_FIRM_TYPES: frozenset[CompanyType] = frozenset(
@@ -104,20 +105,20 @@ class Employee:
     """
 
     id: EmployeeId
-    name: str = attrs.field(converter=_text, validator=nonblank)
+    name: str = attrs.field(converter=cleaned, validator=[limited(LABEL_MAX), nonblank])
     position: Position = attrs.field(converter=_position)
-    hired_at: datetime = attrs.field(validator=_aware)
+    hired_at: datetime = attrs.field(validator=aware_or_none)
     firm_id: CompanyId | None = None
-    department: str | None = attrs.field(default=None, converter=_opt_text)
+    department: str | None = attrs.field(default=None, converter=cleaned_or_none)
     manager_id: EmployeeId | None = None
     email: str | None = attrs.field(default=None, validator=email_shape)
     phone: str | None = attrs.field(default=None, validator=e164)
     status: EmployeeStatus = attrs.field(converter=_employee_status, default=EmployeeStatus.ACTIVE)
     login: str | None = None
     password_hash: str | None = attrs.field(default=None, repr=False)
-    exit_reason: str | None = attrs.field(default=None, converter=_opt_text)
-    exit_at: datetime | None = attrs.field(default=None, validator=_aware)
-    version: int = attrs.field(default=1, validator=_positive_version)
+    exit_reason: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    exit_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
+    version: int = attrs.field(default=1, validator=positive_version)
 
     def __attrs_post_init__(self) -> None:
         if self.manager_id is not None and self.manager_id == self.id:

@@ -7,8 +7,11 @@ are returned in results, never raised.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "ConcurrencyConflict",
+    "Conflict",
     "CrmError",
     "Duplicate",
     "NotFound",
@@ -17,7 +20,20 @@ __all__ = [
     "StorageUnavailable",
     "UnknownAdapter",
     "ValidationError",
+    "rule_in",
 ]
+
+_RULE = re.compile(r"\(([A-Z]{1,2}\d{1,2})\)")
+
+
+def rule_in(text: str) -> str:
+    """The last SPEC rule number cited in parentheses in ``text`` (``"… (A3)"`` → ``"A3"``), or ``""``.
+
+    >>> rule_in("Gülşen may update only companies she owns (A3)")
+    'A3'
+    """
+    found = _RULE.findall(text)
+    return found[-1] if found else ""
 
 
 class CrmError(Exception):
@@ -61,11 +77,15 @@ class PermissionDenied(CrmError):
 
     Attributes:
         reason: the policy's reason, fit to show to a user.
+        rule: the SPEC rule that refused (``"A3"``, ``"C8"`` …), as :class:`RuleViolation`
+            carries it, so a host need not parse ``reason``: the one given, else the last one
+            ``reason`` cites, else ``None``.
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, rule: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.rule = rule if rule is not None else (rule_in(reason) or None)
 
 
 class ConcurrencyConflict(CrmError):
@@ -84,6 +104,10 @@ class ConcurrencyConflict(CrmError):
         self.kind = kind
         self.key = str(key)
         self.expected_version = expected_version
+
+
+Conflict = ConcurrencyConflict
+"""The short name of :class:`ConcurrencyConflict`: a stale copy was saved (§9)."""
 
 
 class RuleViolation(CrmError):

@@ -45,6 +45,7 @@ from typing import NewType
 import attrs
 
 from crmkit.domain.errors import ValidationError
+from crmkit.domain.fields import aware, aware_or_none
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.territory import TeamId
@@ -90,22 +91,6 @@ TEXT_LENGTH = 1000
 """Longest appointment description and reminder text, in characters (interaction texts are unbounded)."""
 MAX_APPOINTMENT_MINUTES = 24 * 60
 """Longest appointment: one day (I6). The bound also lets agenda queries use the start-time index."""
-
-
-def _aware(_: object, attribute: attrs.Attribute[datetime], value: datetime) -> None:
-    if not isinstance(value, datetime):
-        raise ValidationError(attribute.name, f"{value!r} is not a datetime")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(attribute.name, "must be timezone-aware")
-
-
-def _aware_or_none(_: object, attribute: attrs.Attribute[datetime | None], value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, datetime):
-        raise ValidationError(attribute.name, f"{value!r} is not a datetime")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(attribute.name, "must be timezone-aware")
 
 
 def _text(limit: int | None, *, blank: bool = False) -> Callable[[object, attrs.Attribute[str], str], None]:
@@ -193,9 +178,9 @@ class Interaction:
     created_by: EmployeeId
     owner_id: EmployeeId
     owner_team_id: TeamId | None = None
-    created_at: datetime = attrs.field(validator=_aware)
-    first_response_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
-    resolved_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    created_at: datetime = attrs.field(validator=aware)
+    first_response_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
+    resolved_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
     stage: str | None = None
     workflow_version: int | None = None
     response_seconds: int | None = attrs.field(default=None, validator=_seconds)
@@ -236,12 +221,12 @@ class Appointment:
 
     id: AppointmentId
     company_id: CompanyId
-    starts_at: datetime = attrs.field(validator=_aware)
+    starts_at: datetime = attrs.field(validator=aware)
     minutes: int
     description: str = attrs.field(validator=_text(TEXT_LENGTH))
     created_by: EmployeeId
     assignee_id: EmployeeId
-    created_at: datetime = attrs.field(validator=_aware)
+    created_at: datetime = attrs.field(validator=aware)
     version: int = 1
 
     def __attrs_post_init__(self) -> None:
@@ -316,10 +301,10 @@ class Reminder:
     """
 
     id: ReminderId
-    due_at: datetime = attrs.field(validator=_aware)
+    due_at: datetime = attrs.field(validator=aware)
     text: str = attrs.field(validator=_text(TEXT_LENGTH))
     created_by: EmployeeId
     assignee_id: EmployeeId
-    created_at: datetime = attrs.field(validator=_aware)
+    created_at: datetime = attrs.field(validator=aware)
     done: bool = attrs.field(default=False, validator=lambda _, a, v: _flag(a.name, v))
     version: int = 1

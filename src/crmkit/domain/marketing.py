@@ -4,7 +4,7 @@ A :class:`SegmentFilter` is a conjunction of conditions "company field is one
 of these values" over :data:`~crmkit.domain.predicates.SEGMENT_FIELDS`. It
 is saved as data (:meth:`SegmentFilter.to_data`) and turned into the access
 predicate algebra by :meth:`SegmentFilter.predicate`, so storage runs a
-segment *and* the actor's visibility (:func:`crmkit.domain.access.visible`)
+segment *and* the actor's visibility (:func:`crmkit.domain.access.visibility_predicate`)
 as one query: SQL compiles both to one ``WHERE``, memory evaluates both with
 :func:`~crmkit.domain.predicates.matches`.
 
@@ -31,6 +31,7 @@ from typing import NewType
 import attrs
 
 from crmkit.domain.errors import ValidationError
+from crmkit.domain.fields import aware, nonblank
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
 from crmkit.domain.messaging import Channel
 from crmkit.domain.predicates import SEGMENT_FIELDS, Predicate, all_of, field_in
@@ -59,16 +60,6 @@ CAMPAIGN_AGGREGATE = "campaign"
 """``aggregate_type`` of the audit entries of campaigns (C12; its send records are not audited one by one)."""
 
 _ID_FIELDS = frozenset({"sales_rep", "support_rep"})
-
-
-def _aware(_: object, attribute: attrs.Attribute[datetime], value: datetime) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(attribute.name, "must be timezone-aware")
-
-
-def _nonblank(_: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not value.strip():
-        raise ValidationError(attribute.name, "must not be blank")
 
 
 @attrs.frozen
@@ -145,10 +136,10 @@ class Segment:
     """
 
     id: SegmentId
-    name: str = attrs.field(validator=_nonblank)
+    name: str = attrs.field(validator=nonblank)
     filter: SegmentFilter
     created_by: EmployeeId
-    created_at: datetime = attrs.field(validator=_aware)
+    created_at: datetime = attrs.field(validator=aware)
     version: int = 1
 
     def predicate(self) -> Predicate:
@@ -175,13 +166,13 @@ class Campaign:
     """
 
     id: CampaignId
-    name: str = attrs.field(validator=_nonblank)
+    name: str = attrs.field(validator=nonblank)
     channel: Channel
-    body: str = attrs.field(validator=_nonblank)
+    body: str = attrs.field(validator=nonblank)
     subject: str = ""
     segment_id: SegmentId
     created_by: EmployeeId
-    created_at: datetime = attrs.field(validator=_aware)
+    created_at: datetime = attrs.field(validator=aware)
     queued: int = 0
     skipped_no_consent: int = 0
     skipped_no_address: int = 0

@@ -313,6 +313,15 @@ class OutboxMessage:
             due_at=now + policy.delay(self.attempts, jitter),
         )
 
+    def requeued(self, now: datetime) -> OutboxMessage | None:
+        """A dead message back in the queue, due at ``now`` with a fresh attempt budget (§9).
+
+        ``last_error`` keeps why it died until the next attempt; ``None``: the message is not dead.
+        """
+        if self.state is not OutboxState.DEAD:
+            return None
+        return attrs.evolve(self, state=OutboxState.PENDING, due_at=now, attempts=0, claim=None)
+
     def skipped(self, reason: str, now: datetime) -> OutboxMessage:
         """Not sent on purpose (a commercial message without consent, M3)."""
         return attrs.evolve(self, state=OutboxState.SKIPPED, last_error=reason, claim=None, due_at=now)

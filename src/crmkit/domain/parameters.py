@@ -7,12 +7,13 @@ stored like any other record, never an enum in code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import PickListName
+from crmkit.domain.limits import KEY_MAX, LABEL_MAX, check_text
 from crmkit.domain.text import clean_text, fold
 
 __all__ = ["KNOWN_PICKLISTS", "PickList"]
@@ -42,7 +43,9 @@ def _values(values: Iterable[str]) -> tuple[str, ...]:
     if isinstance(values, str):
         # a bare string is iterable too and would become one value per letter
         raise ValidationError("values", f"{values!r} is one string; give a list of values")
-    cleaned = tuple(clean_text(v) for v in values)
+    if not isinstance(values, Iterable) or isinstance(values, bytes | Mapping):
+        raise ValidationError("values", f"must be a list of texts, not {type(values).__name__}")
+    cleaned = tuple(clean_text(check_text(f"values[{i}]", v, LABEL_MAX)) for i, v in enumerate(values))
     seen: dict[str, str] = {}
     for index, value in enumerate(cleaned):
         if not value:
@@ -55,7 +58,7 @@ def _values(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _name(value: str) -> PickListName:
-    cleaned = value.strip() if isinstance(value, str) else ""
+    cleaned = check_text("name", value, KEY_MAX).strip()
     if not cleaned:
         raise ValidationError("name", "a pick-list needs a name")
     return PickListName(cleaned)

@@ -9,17 +9,26 @@ made primary) take them as arguments.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
 
 import attrs
 
 from crmkit.domain.errors import RuleViolation, ValidationError
+from crmkit.domain.fields import (
+    aware_or_none,
+    cleaned,
+    cleaned_or_none,
+    e164,
+    email_shape,
+    nonblank,
+    parse_enum,
+    positive_version,
+    tax_number_shape,
+)
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId
+from crmkit.domain.limits import LABEL_MAX, NAME_MAX, limited
 from crmkit.domain.periods import require_aware
-from crmkit.domain.text import clean_text
 
 __all__ = [
     "ALLOWED_CHILDREN",
@@ -44,77 +53,6 @@ __all__ = [
 ]
 
 
-# -- field validators (shape only; full parsing lives in crmkit.validation) --
-
-# fullmatch + [0-9]: "\d" also matches Arabic-Indic and full-width digits, and "$" lets a
-# trailing newline through.
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def nonblank(_: object, attribute: attrs.Attribute[str], value: str) -> None:
-    """Attrs validator: the text must not be empty or white space."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(attribute.name, "must not be blank")
-
-
-def e164(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-    """Attrs validator: ``None`` or a phone number in E.164 form (``+905321234567``)."""
-    if value is not None and not (isinstance(value, str) and _E164.fullmatch(value)):
-        raise ValidationError(attribute.name, f"{value!r} is not an E.164 phone number")
-
-
-def email_shape(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-    """Attrs validator: ``None`` or something shaped like an e-mail address."""
-    if value is not None and not (isinstance(value, str) and _EMAIL.fullmatch(value)):
-        raise ValidationError(attribute.name, f"{value!r} is not an e-mail address")
-
-
-def tax_number_shape(_: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-    """Attrs validator: ``None``, a 10-digit VKN or an 11-digit TCKN (checksums: crmkit.validation)."""
-    if value is not None and not (
-        isinstance(value, str) and value.isascii() and value.isdigit() and len(value) in (10, 11)
-    ):
-        raise ValidationError(attribute.name, f"{value!r} is neither a 10-digit VKN nor an 11-digit TCKN")
-
-
-_E = TypeVar("_E", bound=enum.Enum)
-
-
-def _to_enum(enum_type: type[_E], field: str, value: _E | str) -> _E:
-    """The member of ``enum_type`` for ``value``, or a ValidationError naming ``field``.
-
-    attrs converters built on this (one named function per field, which mypy's
-    attrs plugin needs) turn a bad string into a ValidationError, not a bare ValueError.
-    """
-    try:
-        return enum_type(value)
-    except ValueError:
-        allowed = ", ".join(str(member.value) for member in enum_type)
-        raise ValidationError(field, f"{value!r} is not one of: {allowed}") from None
-
-
-def _aware(_: object, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
-    if value is not None:
-        require_aware(attribute.name, value)
-
-
-def _positive_version(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise ValidationError(attribute.name, "versions start at 1")
-
-
-def _text(value: str) -> str:
-    return clean_text(value) if isinstance(value, str) else value
-
-
-def _opt_text(value: str | None) -> str | None:
-    if value is None:
-        return None
-    cleaned = clean_text(value)
-    return cleaned or None
-
-
 # -- C1: type and kind ------------------------------------------------------
 
 
@@ -135,11 +73,11 @@ class CompanyKind(enum.StrEnum):
 
 
 def _company_type(value: CompanyType | str) -> CompanyType:
-    return _to_enum(CompanyType, "type", value)
+    return parse_enum(CompanyType, "type", value)
 
 
 def _company_kind(value: CompanyKind | str) -> CompanyKind:
-    return _to_enum(CompanyKind, "kind", value)
+    return parse_enum(CompanyKind, "kind", value)
 
 
 # -- C2: channel hierarchy --------------------------------------------------
@@ -199,14 +137,14 @@ SEGMENT_PICKLISTS: dict[str, str] = {
 class Segmentation:
     """The segmentation fields of a company (C3); allowed values are parameters (C9)."""
 
-    sector: str | None = attrs.field(default=None, converter=_opt_text)
-    category: str | None = attrs.field(default=None, converter=_opt_text)
-    city: str | None = attrs.field(default=None, converter=_opt_text)
-    district: str | None = attrs.field(default=None, converter=_opt_text)
-    size: str | None = attrs.field(default=None, converter=_opt_text)
-    value_class: str | None = attrs.field(default=None, converter=_opt_text)
-    micro_region: str | None = attrs.field(default=None, converter=_opt_text)
-    sales_region: str | None = attrs.field(default=None, converter=_opt_text)
+    sector: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    category: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    city: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    district: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    size: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    value_class: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    micro_region: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    sales_region: str | None = attrs.field(default=None, converter=cleaned_or_none)
 
     def filled(self) -> dict[str, str]:
         """The fields that have a value, by name."""
@@ -233,7 +171,7 @@ _STATUS_ORDER = (CompanyStatus.PRE_MEETING, CompanyStatus.IN_TALKS, CompanyStatu
 
 
 def _company_status(value: CompanyStatus | str) -> CompanyStatus:
-    return _to_enum(CompanyStatus, "status", value)
+    return parse_enum(CompanyStatus, "status", value)
 
 
 class StatusTrigger(enum.StrEnum):
@@ -265,7 +203,7 @@ class ReferenceKind(enum.StrEnum):
 
 
 def _reference_kind(value: ReferenceKind | str) -> ReferenceKind:
-    return _to_enum(ReferenceKind, "referred_by.kind", value)
+    return parse_enum(ReferenceKind, "referred_by.kind", value)
 
 
 @attrs.frozen
@@ -276,7 +214,7 @@ class Reference:
     """
 
     kind: ReferenceKind = attrs.field(converter=_reference_kind)
-    person_name: str | None = attrs.field(default=None, converter=_opt_text)
+    person_name: str | None = attrs.field(default=None, converter=cleaned_or_none)
     company_id: CompanyId | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -318,14 +256,15 @@ class Company:
         has_invoice: an invoice was added (C5, C11).
         portal_username: set when portal credentials are issued (C11).
         portal_password_hash: the hash of the portal password, never the password.
+        archived_at: when it was archived (C13): it leaves listings and takes no new records.
         version: optimistic-concurrency version, kept by storage.
     """
 
     id: CompanyId
-    name: str = attrs.field(converter=_text, validator=nonblank)
+    name: str = attrs.field(converter=cleaned, validator=[limited(NAME_MAX), nonblank])
     type: CompanyType = attrs.field(converter=_company_type)
     kind: CompanyKind = attrs.field(converter=_company_kind, default=CompanyKind.CORPORATE)
-    registered_at: datetime = attrs.field(validator=_aware)
+    registered_at: datetime = attrs.field(validator=aware_or_none)
     parent_id: CompanyId | None = None
     status: CompanyStatus = attrs.field(converter=_company_status, default=CompanyStatus.PRE_MEETING)
     tax_no: str | None = attrs.field(default=None, validator=tax_number_shape)
@@ -341,7 +280,8 @@ class Company:
     has_invoice: bool = False
     portal_username: str | None = None
     portal_password_hash: str | None = attrs.field(default=None, repr=False)
-    version: int = attrs.field(default=1, validator=_positive_version)
+    archived_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
+    version: int = attrs.field(default=1, validator=positive_version)
 
     def __attrs_post_init__(self) -> None:
         if self.parent_id is not None and self.parent_id == self.id:
@@ -369,6 +309,31 @@ class Company:
     def record_invoice(self) -> Company:
         """Note that an invoice was added: status becomes ``potential`` (C5, C11)."""
         return attrs.evolve(self.advance_status(StatusTrigger.INVOICE_ADDED), has_invoice=True)
+
+    # C13 -------------------------------------------------------------------
+    @property
+    def is_archived(self) -> bool:
+        """True once the company was archived (C13)."""
+        return self.archived_at is not None
+
+    def require_active(self) -> None:
+        """Refuse a new record on an archived company (C13).
+
+        Raises:
+            RuleViolation: rule ``C13``.
+        """
+        if self.archived_at is not None:
+            raise RuleViolation(
+                "C13", f"{self.name} is archived since {self.archived_at:%Y-%m-%d} and takes no new records"
+            )
+
+    def archive(self, at: datetime) -> Company:
+        """The company archived at ``at`` (C13); archiving an archived company changes nothing."""
+        return self if self.archived_at is not None else attrs.evolve(self, archived_at=at)
+
+    def restore(self) -> Company:
+        """The company back in listings (C13)."""
+        return attrs.evolve(self, archived_at=None)
 
     # C4 --------------------------------------------------------------------
     def change_primary_contact(self, contact: Contact) -> Company:
@@ -464,12 +429,14 @@ class Contact:
 
     id: ContactId
     company_id: CompanyId
-    name: str = attrs.field(converter=_text, validator=nonblank)
-    title: str | None = attrs.field(default=None, converter=_opt_text)
-    position_type: str | None = attrs.field(default=None, converter=_opt_text)
+    name: str = attrs.field(converter=cleaned, validator=[limited(LABEL_MAX), nonblank])
+    title: str | None = attrs.field(default=None, converter=cleaned_or_none, validator=limited(LABEL_MAX))
+    position_type: str | None = attrs.field(
+        default=None, converter=cleaned_or_none, validator=limited(LABEL_MAX)
+    )
     phone: str | None = attrs.field(default=None, validator=e164)
     email: str | None = attrs.field(default=None, validator=email_shape)
-    version: int = attrs.field(default=1, validator=_positive_version)
+    version: int = attrs.field(default=1, validator=positive_version)
 
 
 # -- C6: claims -------------------------------------------------------------
@@ -484,7 +451,7 @@ class ClaimStatus(enum.StrEnum):
 
 
 def _claim_status(value: ClaimStatus | str) -> ClaimStatus:
-    return _to_enum(ClaimStatus, "status", value)
+    return parse_enum(ClaimStatus, "status", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -494,12 +461,12 @@ class Claim:
     id: ClaimId
     company_id: CompanyId
     claimant_id: EmployeeId
-    requested_at: datetime = attrs.field(validator=_aware)
+    requested_at: datetime = attrs.field(validator=aware_or_none)
     status: ClaimStatus = attrs.field(converter=_claim_status, default=ClaimStatus.PENDING)
     decided_by: EmployeeId | None = None
-    decided_at: datetime | None = attrs.field(default=None, validator=_aware)
-    reason: str | None = attrs.field(default=None, converter=_opt_text)
-    version: int = attrs.field(default=1, validator=_positive_version)
+    decided_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
+    reason: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    version: int = attrs.field(default=1, validator=positive_version)
 
     def _decide(self, status: ClaimStatus, by: EmployeeId, at: datetime, reason: str | None) -> Claim:
         if self.status is not ClaimStatus.PENDING:

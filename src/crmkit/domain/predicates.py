@@ -1,6 +1,6 @@
 """Visibility predicates: a small algebra of *values* the access policy returns (A7).
 
-:func:`crmkit.domain.access.visible` answers "which companies may this
+:func:`crmkit.domain.access.visibility_predicate` answers "which companies may this
 employee see at this moment?" with a predicate value, not with a list, so
 the storage adapter decides how to run it: the SQLAlchemy adapter compiles
 it to a ``WHERE`` clause, the in-memory adapter evaluates :func:`matches`.

@@ -34,7 +34,7 @@ class Settings:
         currency: the default currency of amounts.
         delivery_report_horizon: how long after sending ``crm.deliveries.poll()`` asks the
             provider about an SMS; older ones without a final report are recorded expired
-            (72 hours, the usual SMS validity period; issue 6 item 1).
+            (72 hours, the usual SMS validity period; SPEC §9).
     """
 
     timezone: str = DEFAULT_TIMEZONE

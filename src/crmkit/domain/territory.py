@@ -27,13 +27,20 @@ import enum
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, NewType
+from typing import NewType
 
 import attrs
 
 from crmkit.domain.errors import RuleViolation, ValidationError
+from crmkit.domain.fields import (
+    aware_or_none,
+    cleaned,
+    cleaned_or_none,
+    nonblank,
+    parse_enum,
+    positive_version,
+)
 from crmkit.domain.ids import CompanyId, EmployeeId
-from crmkit.domain.parties import _opt_text, _positive_version, _text, _to_enum, nonblank
 from crmkit.domain.periods import require_aware
 
 __all__ = [
@@ -69,11 +76,6 @@ OwnerAssignmentId = NewType("OwnerAssignmentId", uuid.UUID)
 """Identifies one dated customer-owner assignment (T4)."""
 
 
-def _aware(_: object, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
-    if value is not None:
-        require_aware(attribute.name, value)
-
-
 # -- T4: validity ------------------------------------------------------------------------
 
 
@@ -85,8 +87,8 @@ class Validity:
         RuleViolation: rule ``T4`` when the end does not come after the start.
     """
 
-    valid_from: datetime = attrs.field(validator=_aware)
-    valid_to: datetime | None = attrs.field(default=None, validator=_aware)
+    valid_from: datetime = attrs.field(validator=aware_or_none)
+    valid_to: datetime | None = attrs.field(default=None, validator=aware_or_none)
 
     def __attrs_post_init__(self) -> None:
         if self.valid_to is not None and self.valid_to <= self.valid_from:
@@ -138,13 +140,13 @@ class Region:
     """
 
     id: RegionId
-    name: str = attrs.field(converter=_text, validator=nonblank)
+    name: str = attrs.field(converter=cleaned, validator=nonblank)
     parent_id: RegionId | None = None
     manager_id: EmployeeId | None = None
     partner_id: CompanyId | None = None
-    branch: str | None = attrs.field(default=None, converter=_opt_text)
-    notes: str | None = attrs.field(default=None, converter=_opt_text)
-    version: int = attrs.field(default=1, validator=_positive_version)
+    branch: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    notes: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    version: int = attrs.field(default=1, validator=positive_version)
 
     def __attrs_post_init__(self) -> None:
         if self.parent_id is not None and self.parent_id == self.id:
@@ -199,11 +201,11 @@ class TeamRole(enum.StrEnum):
 
 
 def _specialisation(value: Specialisation | str) -> Specialisation:
-    return _to_enum(Specialisation, "specialisation", value)
+    return parse_enum(Specialisation, "specialisation", value)
 
 
 def _role(value: TeamRole | str) -> TeamRole:
-    return _to_enum(TeamRole, "role", value)
+    return parse_enum(TeamRole, "role", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -218,12 +220,12 @@ class SalesTeam:
     """
 
     id: TeamId
-    name: str = attrs.field(converter=_text, validator=nonblank)
+    name: str = attrs.field(converter=cleaned, validator=nonblank)
     region_id: RegionId
     specialisation: Specialisation = attrs.field(converter=_specialisation, default=Specialisation.GENERAL)
-    focus: str | None = attrs.field(default=None, converter=_opt_text)
+    focus: str | None = attrs.field(default=None, converter=cleaned_or_none)
     leader_id: EmployeeId | None = None
-    version: int = attrs.field(default=1, validator=_positive_version)
+    version: int = attrs.field(default=1, validator=positive_version)
 
     def __attrs_post_init__(self) -> None:
         if (self.specialisation is Specialisation.GENERAL) != (self.focus is None):
@@ -242,7 +244,7 @@ class Membership:
     employee_id: EmployeeId
     role: TeamRole = attrs.field(converter=_role, default=TeamRole.MEMBER)
     validity: Validity
-    version: int = attrs.field(default=1, validator=_positive_version)
+    version: int = attrs.field(default=1, validator=positive_version)
 
     def active_at(self, at: datetime) -> bool:
         """True when the membership holds at ``at``."""
@@ -250,7 +252,7 @@ class Membership:
 
 
 def _code(value: str) -> str:
-    return _text(value).strip() if isinstance(value, str) else value
+    return cleaned(value).strip() if isinstance(value, str) else value
 
 
 @attrs.frozen(kw_only=True)
@@ -261,7 +263,7 @@ class CodeLink:
     team_id: TeamId
     code: str = attrs.field(converter=_code, validator=nonblank)
     validity: Validity
-    version: int = attrs.field(default=1, validator=_positive_version)
+    version: int = attrs.field(default=1, validator=positive_version)
 
     def active_at(self, at: datetime) -> bool:
         """True when the link holds at ``at``."""
@@ -276,7 +278,7 @@ class OwnerAssignment:
     company_id: CompanyId
     employee_id: EmployeeId
     validity: Validity
-    version: int = attrs.field(default=1, validator=_positive_version)
+    version: int = attrs.field(default=1, validator=positive_version)
 
     def active_at(self, at: datetime) -> bool:
         """True when the assignment holds at ``at``."""

@@ -7,7 +7,7 @@ They follow the shared rules of :mod:`crmkit.ports.storage` (``add``/``get``/
 writes a ``delete`` audit entry in the same transaction (C12).
 
 The listings take an access predicate over the *company* of the record
-(:func:`crmkit.domain.access.visible` for interactions,
+(:func:`crmkit.domain.access.visibility_predicate` for interactions,
 :func:`~crmkit.domain.access.reachable` for the agenda) and run it in the
 storage, joined to ``companies``: a SQL adapter compiles it into its
 ``WHERE`` clause and never loads all records to filter them (A7).

@@ -19,12 +19,15 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from crmkit.domain.errors import ValidationError
-from crmkit.domain.invoices import DeliveryStatus, Invoice, InvoiceId, LineReversal, OrderLine, SalesOrder
+from crmkit.domain.invoices import HandOverStatus, Invoice, InvoiceId, LineReversal, OrderLine, SalesOrder
 
 __all__ = [
     "CURSOR_MAX",
     "SOURCE_MAX",
     "Delivery",
+    "HandOversAndOrders",
+    "ImportCursors",
+    "InvoiceRecords",
     "InvoiceRepository",
     "InvoiceSource",
     "SourceRecord",
@@ -110,7 +113,7 @@ class InvoiceSource(Protocol):
 
 @attrs.frozen
 class StoredKey:
-    """The identity of a stored invoice, as :meth:`InvoiceRepository.known` reports it.
+    """The identity of a stored invoice, as :meth:`InvoiceRecords.known` reports it.
 
     Attributes:
         id: the invoice's id (its UUID).
@@ -135,15 +138,15 @@ class Delivery:
     """
 
     invoice: InvoiceId
-    status: DeliveryStatus
+    status: HandOverStatus
     at: datetime | None = None
     received_by: str | None = None
 
 
-class InvoiceRepository(Protocol):
-    """Imported invoices, what returns took back from them, their delivery, and sales orders (V1, V2, V10).
+class InvoiceRecords(Protocol):
+    """Imported invoices and what returns took back from them (V1, V2).
 
-    Invoices are stored whole and never changed (only their delivery and
+    Invoices are stored whole and never changed (only their hand-over and
     returned quantities are). Like every repository, nothing is visible to
     other units of work before ``commit()``.
     """
@@ -184,7 +187,7 @@ class InvoiceRepository(Protocol):
         """How many invoice lines are stored, counted in the storage."""
         ...
 
-    def returned(self, invoices: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
+    def returned_quantities(self, invoices: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
         """Quantities returned so far, per ``(invoice id, line number)``; lines with none are left out."""
         ...
 
@@ -199,6 +202,10 @@ class InvoiceRepository(Protocol):
             NotFound: a reversal names an invoice line that is not stored.
         """
         ...
+
+
+class HandOversAndOrders(Protocol):
+    """The hand-over of invoices' originals, and sales orders with what is still to be invoiced (V10)."""
 
     def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:
         """Record that the original invoice was handed over (V10); idempotent for the same values.
@@ -218,20 +225,6 @@ class InvoiceRepository(Protocol):
 
     def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
         """Invoices whose original was not handed over yet, oldest issue first, then by id (V10)."""
-        ...
-
-    def cursor(self, source: str) -> str | None:
-        """The last resume cursor stored for ``source`` (a source's URL or a name), or ``None``."""
-        ...
-
-    def save_cursor(self, source: str, cursor: str) -> None:
-        """Store ``cursor`` as ``source``'s resume cursor, replacing the one before (V2).
-
-        Written in this unit of work, so it commits (or not) with the invoices it covers.
-
-        Raises:
-            ValidationError: ``source`` or ``cursor`` is empty or longer than the storage allows.
-        """
         ...
 
     def add_order(self, order: SalesOrder) -> None:
@@ -258,3 +251,30 @@ class InvoiceRepository(Protocol):
     def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
         """Order lines not fully invoiced, as ``(order number, line)``, by order number then line id (V10)."""
         ...
+
+
+class ImportCursors(Protocol):
+    """Where each invoice source's last committed import stopped (V2)."""
+
+    def cursor(self, source: str) -> str | None:
+        """The last resume cursor stored for ``source`` (a source's URL or a name), or ``None``."""
+        ...
+
+    def save_cursor(self, source: str, cursor: str) -> None:
+        """Store ``cursor`` as ``source``'s resume cursor, replacing the one before (V2).
+
+        Written in this unit of work, so it commits (or not) with the invoices it covers.
+
+        Raises:
+            ValidationError: ``source`` or ``cursor`` is empty or longer than the storage allows.
+        """
+        ...
+
+
+class InvoiceRepository(InvoiceRecords, HandOversAndOrders, ImportCursors, Protocol):
+    """Everything a storage keeps of invoices: ``uow.invoices`` (V1, V2, V10).
+
+    Three ports in one object, because they share the invoice tables and the unit of
+    work's transaction (a batch of invoices commits with its cursor and the orders it
+    invoiced); code that needs only one part can take the narrower Protocol.
+    """

@@ -151,6 +151,14 @@ class OutboxRepository(Protocol):
         """
         ...
 
+    def requeue(self, ids: Sequence[uuid.UUID], now: datetime) -> list[OutboxMessage]:
+        """Put the dead messages among ``ids`` back in the queue, due at ``now`` (§9).
+
+        Each requeued message gets an audit entry (C12) under ``outbox_message``;
+        ids of messages that are not dead are skipped. Returns the requeued messages.
+        """
+        ...
+
     def list(
         self, state: OutboxState | None = None, *, limit: int = 100, offset: int = 0
     ) -> list[OutboxMessage]:

@@ -36,6 +36,7 @@ from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.points import PointRepository
 from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
@@ -117,6 +118,15 @@ class CompanyRepository(Repository[Company, CompanyId], Protocol):
         """The company with this VKN/TCKN, or ``None``."""
         ...
 
+    def delete(self, item: Company) -> None:
+        """Remove a company outright, with a ``delete`` audit entry (C13).
+
+        Raises:
+            NotFound: it is not stored.
+            ConcurrencyConflict: ``item.version`` is not the stored version.
+        """
+        ...
+
     def children(self, parent: CompanyId) -> list[Company]:
         """Companies registered directly under ``parent``, ordered by id."""
         ...
@@ -144,7 +154,7 @@ class CompanyRepository(Repository[Company, CompanyId], Protocol):
         """Companies whose name contains ``text``, case- and accent-insensitively.
 
         Matching is the Turkish way (``istanbul`` finds ``İSTANBUL``); the result is
-        ordered by folded name, then id.
+        ordered by folded name, then id. Archived companies (C13) are left out.
         """
         ...
 
@@ -153,10 +163,10 @@ class CompanyRepository(Repository[Company, CompanyId], Protocol):
     ) -> list[Company]:
         """Companies matching an access predicate (A7), paged in the storage.
 
-        The predicate comes from :func:`crmkit.domain.access.visible`; a SQL
+        The predicate comes from :func:`crmkit.domain.access.visibility_predicate`; a SQL
         adapter compiles it to its ``WHERE`` clause, never loading all companies.
         A non-empty ``text`` also filters names as :meth:`search` does. Ordered
-        by folded name, then id (as :meth:`search`).
+        by folded name, then id (as :meth:`search`). Archived companies (C13) are left out.
         """
         ...
 
@@ -248,6 +258,7 @@ class UnitOfWork(Protocol):
     workflows: WorkflowRepository
     service: ServiceStorage  # issue 16 (S1-S8)
     meeting_notes: MeetingNoteRepository
+    points: PointRepository
 
     def __enter__(self) -> Self: ...
 

@@ -39,10 +39,10 @@ from crmkit.domain.interactions import (
 from crmkit.domain.periods import Period, require_aware
 from crmkit.domain.predicates import describe
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import parse_enum
+from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.customers import Page, facts_of
 from crmkit.services.interactions import check_version, known_company, known_employee
-from crmkit.services.territory import PolicyUseCases
+from crmkit.services.policy import PolicyUseCases
 
 __all__ = ["AgendaUseCases", "AgendaView", "Booking"]
 
@@ -100,7 +100,7 @@ class AgendaUseCases(PolicyUseCases):
     def create_appointment(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         starts_at: datetime,
         minutes: int,
@@ -114,10 +114,9 @@ class AgendaUseCases(PolicyUseCases):
                 ``starts_at``, ``minutes``, ``description``); nothing is stored.
             PermissionDenied: with the policy's reason (A5, A6); nothing is stored.
         """
-        by = EmployeeId(parse_id("actor", actor))
         now = self._now()
-        with self._work(by) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
+            by = who.employee.id
             found = known_company(uow, "company", company)
             resource = AgendaResource(created_by=by, company=facts_of(uow, found))
             decide(who, Action.CREATE, resource, now).enforce()
@@ -135,15 +134,14 @@ class AgendaUseCases(PolicyUseCases):
             uow.appointments.add(appointment)
             return booking
 
-    def appointment(self, *, actor: object, id: object) -> Appointment:
+    def appointment(self, *, actor: ActorRef, id: object) -> Appointment:
         """One appointment of the shared agenda (A4; dealer staff: under their firm, A6).
 
         Raises:
             NotFound: no such appointment.
             PermissionDenied: with the policy's reason.
         """
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             found = uow.appointments.get(AppointmentId(parse_id("id", id)))
             decide(who, Action.VIEW, self._appointment_resource(uow, found), self._now()).enforce()
             return found
@@ -151,7 +149,7 @@ class AgendaUseCases(PolicyUseCases):
     def update_appointment(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         id: object,
         version: int | None = None,
         company: object | None = None,
@@ -169,8 +167,7 @@ class AgendaUseCases(PolicyUseCases):
             ConcurrencyConflict: ``version`` is stale.
         """
         now = self._now()
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             current = uow.appointments.get(AppointmentId(parse_id("id", id)))
             decide(who, Action.UPDATE, self._appointment_resource(uow, current), now).enforce()
             check_version(APPOINTMENT_AGGREGATE, current.id, current.version, version)
@@ -191,7 +188,7 @@ class AgendaUseCases(PolicyUseCases):
             saved = uow.appointments.save(attrs.evolve(current, **changes))
             return self._booked(uow, saved)
 
-    def delete_appointment(self, *, actor: object, id: object, version: int | None = None) -> None:
+    def delete_appointment(self, *, actor: ActorRef, id: object, version: int | None = None) -> None:
         """Delete an appointment; only its creator may (A4). The deletion is audited (C12).
 
         Raises:
@@ -200,8 +197,7 @@ class AgendaUseCases(PolicyUseCases):
             ConcurrencyConflict: ``version`` is stale.
         """
         now = self._now()
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             current = uow.appointments.get(AppointmentId(parse_id("id", id)))
             decide(who, Action.DELETE, self._appointment_resource(uow, current), now).enforce()
             check_version(APPOINTMENT_AGGREGATE, current.id, current.version, version)
@@ -210,7 +206,7 @@ class AgendaUseCases(PolicyUseCases):
     def agenda(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         day: date,
         view: str | AgendaView = AgendaView.DAY,
         assignee: object | None = None,
@@ -227,8 +223,7 @@ class AgendaUseCases(PolicyUseCases):
         if not isinstance(day, date) or isinstance(day, datetime):
             raise ValidationError("day", f"{day!r} is not a calendar date")
         period = chosen.period(day, self._ctx.settings.timezone)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             person = None if assignee is None else EmployeeId(parse_id("assignee", assignee))
             predicate = reachable(who, self._now())
             items = uow.appointments.between(
@@ -240,7 +235,7 @@ class AgendaUseCases(PolicyUseCases):
     def my_appointments(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         day: date,
         view: str | AgendaView = AgendaView.DAY,
         limit: int = 200,
@@ -251,7 +246,7 @@ class AgendaUseCases(PolicyUseCases):
 
     # -- reminders -----------------------------------------------------------------------------
     def add_reminder(
-        self, *, actor: object, due_at: datetime, text: str, assignee: object | None = None
+        self, *, actor: ActorRef, due_at: datetime, text: str, assignee: object | None = None
     ) -> Reminder:
         """Write a reminder for oneself or for a colleague (I7, A4).
 
@@ -259,10 +254,9 @@ class AgendaUseCases(PolicyUseCases):
             ValidationError: bad input, naming the field (``due_at``, ``text``, ``assignee``).
             PermissionDenied: an unknown or departed actor (A5).
         """
-        by = EmployeeId(parse_id("actor", actor))
         now = self._now()
-        with self._work(by) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
+            by = who.employee.id
             decide(who, Action.CREATE, AgendaResource(created_by=by, kind="reminder"), now).enforce()
             reminder = Reminder(
                 id=ReminderId(self._new_id()),
@@ -275,15 +269,14 @@ class AgendaUseCases(PolicyUseCases):
             uow.reminders.add(reminder)
             return reminder
 
-    def reminder(self, *, actor: object, id: object) -> Reminder:
+    def reminder(self, *, actor: ActorRef, id: object) -> Reminder:
         """One reminder of the shared agenda (A4).
 
         Raises:
             NotFound: no such reminder.
             PermissionDenied: an unknown or departed actor (A5).
         """
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             found = uow.reminders.get(ReminderId(parse_id("id", id)))
             decide(who, Action.VIEW, self._reminder_resource(found), self._now()).enforce()
             return found
@@ -291,7 +284,7 @@ class AgendaUseCases(PolicyUseCases):
     def update_reminder(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         id: object,
         version: int | None = None,
         due_at: datetime | None = None,
@@ -308,8 +301,7 @@ class AgendaUseCases(PolicyUseCases):
             ConcurrencyConflict: ``version`` is stale.
         """
         now = self._now()
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             current = uow.reminders.get(ReminderId(parse_id("id", id)))
             decide(who, Action.UPDATE, self._reminder_resource(current), now).enforce()
             check_version(REMINDER_AGGREGATE, current.id, current.version, version)
@@ -322,7 +314,7 @@ class AgendaUseCases(PolicyUseCases):
                 return current
             return uow.reminders.save(attrs.evolve(current, **changes))
 
-    def delete_reminder(self, *, actor: object, id: object, version: int | None = None) -> None:
+    def delete_reminder(self, *, actor: ActorRef, id: object, version: int | None = None) -> None:
         """Delete a reminder; only its creator may (A4). The deletion is audited (C12).
 
         Raises:
@@ -331,8 +323,7 @@ class AgendaUseCases(PolicyUseCases):
             ConcurrencyConflict: ``version`` is stale.
         """
         now = self._now()
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             current = uow.reminders.get(ReminderId(parse_id("id", id)))
             decide(who, Action.DELETE, self._reminder_resource(current), now).enforce()
             check_version(REMINDER_AGGREGATE, current.id, current.version, version)
@@ -341,7 +332,7 @@ class AgendaUseCases(PolicyUseCases):
     def due_reminders(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         employee: object | None = None,
         at: datetime | None = None,
         limit: int = 100,
@@ -352,7 +343,6 @@ class AgendaUseCases(PolicyUseCases):
         By due time, then id; the agenda is shared, so anyone may look (A4).
         """
         when = self._now() if at is None else require_aware("at", at)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             person = who.employee.id if employee is None else EmployeeId(parse_id("employee", employee))
             return uow.reminders.due(person, when, limit=limit, offset=offset)

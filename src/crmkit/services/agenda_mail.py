@@ -40,6 +40,7 @@ from crmkit.domain.periods import Period, require_aware
 from crmkit.domain.predicates import Predicate
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.agenda import AgendaUseCases
+from crmkit.services.base import ActorRef
 from crmkit.services.interactions import known_employee
 from crmkit.services.messaging import enqueue_email
 
@@ -82,7 +83,7 @@ class Agenda(AgendaUseCases):
         return ZoneInfo(self._ctx.settings.timezone)
 
     def add_reminders(
-        self, *, actor: object, due_at: datetime, text: str, assignees: Sequence[object]
+        self, *, actor: ActorRef, due_at: datetime, text: str, assignees: Sequence[object]
     ) -> list[Reminder]:
         """One reminder for each colleague in ``assignees`` (I7), all or none, in their order.
 
@@ -114,7 +115,7 @@ class Agenda(AgendaUseCases):
             return made
 
     # -- e-mail notices ------------------------------------------------------------------------
-    def due_notifications(self, *, actor: object, now: datetime | None = None) -> Notices:
+    def due_notifications(self, *, actor: ActorRef, now: datetime | None = None) -> Notices:
         """Queue the agenda e-mails due at ``now`` (default: the clock), each exactly once (I6, I7).
 
         Idempotent: a second run, or a run in another process at the same time, finds
@@ -134,7 +135,7 @@ class Agenda(AgendaUseCases):
                 time.sleep(min(0.5, 0.01 * 2**attempt))  # let the other run commit first
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _notify(self, actor: object, when: datetime) -> Notices:
+    def _notify(self, actor: ActorRef, when: datetime) -> Notices:
         zone = self._zone()
         today = _day(when, zone)
         window = Period.day(today, zone.key).start, Period.day(today + timedelta(days=2), zone.key).start
@@ -232,7 +233,7 @@ class Agenda(AgendaUseCases):
 
     # -- iCalendar -----------------------------------------------------------------------------
     def export_ical(
-        self, *, actor: object, start: datetime, end: datetime, assignee: object | None = None
+        self, *, actor: ActorRef, start: datetime, end: datetime, assignee: object | None = None
     ) -> bytes:
         """The appointments in ``[start, end)`` as an RFC 5545 calendar (I6), by start then id.
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeAlias
 from uuid import UUID
 
 import attrs
@@ -14,8 +13,9 @@ import attrs
 from crmkit.domain.access import require_can_act
 from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.employees import Employee
-from crmkit.domain.errors import NotFound, PermissionDenied, ValidationError
+from crmkit.domain.errors import NotFound, PermissionDenied
 from crmkit.domain.events import DomainEvent
+from crmkit.domain.fields import parse_enum
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.settings import Settings
 from crmkit.ports.clock import Clock, IdGenerator
@@ -23,18 +23,14 @@ from crmkit.ports.documents import DocumentStore
 from crmkit.ports.messaging import EmailSender, SmsGateway
 from crmkit.ports.storage import Storage, UnitOfWork
 
-__all__ = ["ServiceBase", "ServiceContext", "parse_enum"]
+__all__ = ["ActorRef", "ServiceBase", "ServiceContext", "parse_enum"]
 
-E = TypeVar("E", bound=enum.Enum)
+ActorRef: TypeAlias = UUID | str
+"""The ``actor`` argument of every use case: the acting employee's id, as a UUID or its text form.
 
-
-def parse_enum(enum_type: type[E], field: str, value: object) -> E:
-    """Read an enum member from its value, or raise a ValidationError listing the choices."""
-    try:
-        return enum_type(value)
-    except ValueError:
-        allowed = ", ".join(str(m.value) for m in enum_type)
-        raise ValidationError(field, f"{value!r} is not one of: {allowed}") from None
+Anything else is refused at run time with a ``ValidationError`` naming ``actor``;
+the alias lets mypy catch it earlier.
+"""
 
 
 def _no_publish(events: Sequence[DomainEvent]) -> None:
@@ -91,6 +87,22 @@ class ServiceBase:
             yield uow
             uow.commit()
         self._ctx.publish(uow.collect_events())
+
+    @contextmanager
+    def _as(self, actor: ActorRef) -> Iterator[tuple[UnitOfWork, Employee]]:
+        """One unit of work audited as ``actor``, with the acting employee loaded and checked (C8, A5).
+
+        Raises:
+            ValidationError: ``actor`` is not an id.
+            PermissionDenied: unknown actor, or dismissed/resigned.
+        """
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            yield uow, self._acting(uow, actor)
+
+    def _check_actor(self, actor: ActorRef) -> Employee:
+        """The acting employee, checked in a unit of work of its own (for use cases that need no other)."""
+        with self._as(actor) as (_, employee):
+            return employee
 
     def _acting(self, uow: UnitOfWork, actor: object) -> Employee:
         """Load the acting employee and refuse one who may not act now (C8, A5).

@@ -6,10 +6,12 @@ from collections.abc import Mapping
 
 import attrs
 
-from crmkit.domain.access import Action, CompanyResource, Decision, decide
+from crmkit.domain.access import Action, CompanyResource, ContactResource, Decision, decide
 from crmkit.domain.employees import Employee
-from crmkit.domain.errors import PermissionDenied, RuleViolation, ValidationError
+from crmkit.domain.errors import RuleViolation, ValidationError
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName, parse_id
+from crmkit.domain.limits import NOTE_MAX, check_text
+from crmkit.domain.messaging import MessageKind
 from crmkit.domain.parties import (
     SEGMENT_PICKLISTS,
     Claim,
@@ -30,13 +32,22 @@ from crmkit.domain.party_events import (
     CompanyStatusChanged,
     PrimaryContactChanged,
 )
+from crmkit.domain.permissions import (
+    may_act_on_company,
+    may_assign_owner,
+    may_decide_claim,
+    may_move_company,
+    portal_decision,
+)
 from crmkit.domain.predicates import CompanyFacts
-from crmkit.ports.messaging import EmailMessage
+from crmkit.domain.versions import require_version
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.base import ActorRef, ServiceBase, parse_enum
+from crmkit.services.guard import facts_of, require_on_company
+from crmkit.services.messaging.enqueue import enqueue_email
 from crmkit.services.passwords import hash_password, new_password
+from crmkit.services.policy import actor_for
 from crmkit.services.stages import listed_contact
-from crmkit.services.territory import actor_for
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
 
 __all__ = ["CompanyUseCases", "ContactInput"]
@@ -58,13 +69,15 @@ class CompanyUseCases(ServiceBase):
 
     # -- helpers ---------------------------------------------------------------
     def _phone(self, value: str | None, field: str) -> str | None:
-        if value is None or not value.strip():
+        if value is None or not check_text(field, value, NOTE_MAX).strip():
             return None
         return normalize_phone(value, field=field, region=self._ctx.settings.phone_region)
 
     @staticmethod
     def _email(value: str | None, field: str) -> str | None:
-        return None if value is None or not value.strip() else normalize_email(value, field=field)
+        if value is None or not check_text(field, value, NOTE_MAX).strip():
+            return None
+        return normalize_email(value, field=field)
 
     @staticmethod
     def _segmentation(uow: UnitOfWork, values: Mapping[str, str | None]) -> Segmentation:
@@ -87,16 +100,19 @@ class CompanyUseCases(ServiceBase):
 
     @staticmethod
     def _check_staff_scope(uow: UnitOfWork, actor: Employee, company: CompanyId | None) -> None:
-        """Dealer staff act only inside their own firm's subtree (A6)."""
-        if actor.firm_id is None:
-            return
-        if company is not None and (
-            company == actor.firm_id or actor.firm_id in uow.companies.ancestors(company)
-        ):
-            return
-        raise PermissionDenied(
-            f"{actor.name} works for a dealer firm and may act only on companies under it (A6)"
-        )
+        """Dealer staff act only inside their own firm's subtree (A6); ancestors are read only for them."""
+        needs_lineage = actor.firm_id is not None and company is not None and company != actor.firm_id
+        ancestors = uow.companies.ancestors(company) if needs_lineage and company is not None else ()
+        may_act_on_company(actor, company, ancestors).enforce()
+
+    def _allowed(self, uow: UnitOfWork, who: Employee, action: Action, company: Company) -> None:
+        """Enforce the access policy's decision on ``company`` for ``who`` now (A1–A6, A8).
+
+        An archived company takes no new records (C13): every caller adds to or changes it.
+        """
+        company.require_active()
+        actor = actor_for(uow, who, self._ctx.settings.regional_access)
+        require_on_company(uow, actor, action, company, self._now())
 
     def _active_employee(self, uow: UnitOfWork, field: str, value: object) -> EmployeeId:
         employee = uow.employees.get_many([EmployeeId(parse_id(field, value))])
@@ -111,7 +127,7 @@ class CompanyUseCases(ServiceBase):
     def register_company(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         name: str,
         type: str | CompanyType,
         kind: str | CompanyKind = CompanyKind.CORPORATE,
@@ -119,7 +135,7 @@ class CompanyUseCases(ServiceBase):
         tax_no: str | None = None,
         email: str | None = None,
         phone: str | None = None,
-        contact: ContactInput | None = None,
+        contact: ContactInput | Mapping[str, str | None] | None = None,
         sales_rep: object | None = None,
         support_rep: object | None = None,
         referred_by_person: str | None = None,
@@ -140,16 +156,16 @@ class CompanyUseCases(ServiceBase):
         """
         company_type = parse_enum(CompanyType, "type", type)
         company_kind = parse_enum(CompanyKind, "kind", kind)
-        tax = normalize_tax_no(tax_no) if tax_no else None
+        tax = None if tax_no is None or tax_no == "" else normalize_tax_no(tax_no)
         mail = self._email(email, "email")
         tel = self._phone(phone, "phone")
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             parent_id = CompanyId(parse_id("parent", parent)) if parent is not None else None
             if parent_id is None and who.firm_id is not None:
                 parent_id = who.firm_id
             if parent_id is not None:
                 parent_company = uow.companies.get(parent_id)
+                parent_company.require_active()  # C13: an archived company takes no new records
                 check_channel(parent_company.type, company_type)
                 self._check_staff_scope(uow, who, parent_id)
             reference = None
@@ -186,7 +202,12 @@ class CompanyUseCases(ServiceBase):
             self._may_add(uow, who, company)
             new_contact = None
             if contact is not None:
-                new_contact = self._make_contact(company.id, listed_contact(uow, contact))
+                try:
+                    new_contact = self._make_contact(company.id, listed_contact(uow, _contact_input(contact)))
+                except ValidationError as error:  # the contact's own fields are named under "contact."
+                    if error.field.startswith("contact"):
+                        raise
+                    raise ValidationError(f"contact.{error.field}", error.reason) from None
                 company = attrs.evolve(company, primary_contact_id=new_contact.id)
             uow.companies.add(company)
             if new_contact is not None:
@@ -214,13 +235,14 @@ class CompanyUseCases(ServiceBase):
         resource = CompanyResource(company=facts, name=company.name)
         decide(actor, Action.CREATE, resource, self._now()).enforce()
 
-    def move_company(self, *, actor: object, company: object, parent: object | None) -> Company:
+    def move_company(
+        self, *, actor: ActorRef, company: object, parent: object | None, expected_version: int | None = None
+    ) -> Company:
         """Place a company under another parent, or at the top (C2: pair and cycle checked)."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.is_admin:
-                raise PermissionDenied(f"only admins may move companies; {who.name} is {who.position.value}")
+        with self._as(actor) as (uow, who):
+            may_move_company(who).enforce()
             current = uow.companies.get(CompanyId(parse_id("company", company)))
+            require_version("company", current.id, stored=current.version, expected=expected_version)
             new_parent = None
             chain: list[CompanyId] = []
             if parent is not None:
@@ -230,16 +252,22 @@ class CompanyUseCases(ServiceBase):
 
     # -- C5: status -------------------------------------------------------------
     def record_status_trigger(
-        self, *, actor: object, company: object, trigger: str | StatusTrigger
+        self,
+        *,
+        actor: ActorRef,
+        company: object,
+        trigger: str | StatusTrigger,
+        expected_version: int | None = None,
     ) -> Company:
         """Note a brochure/CD/presentation/offer sent or a contract/invoice added (C5).
 
         The status moves forward by itself and never back.
         """
         what = parse_enum(StatusTrigger, "trigger", trigger)
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
+            require_version("company", current.id, stored=current.version, expected=expected_version)
+            self._allowed(uow, who, Action.UPDATE, current)
             if what is StatusTrigger.CONTRACT_ADDED:
                 moved = current.record_contract()
             elif what is StatusTrigger.INVOICE_ADDED:
@@ -264,29 +292,28 @@ class CompanyUseCases(ServiceBase):
     def assign_owner(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         sales_rep: object,
         support_rep: object | None = None,
+        expected_version: int | None = None,
     ) -> Company:
         """A manager sets the owner directly (C6)."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.manages:
-                raise PermissionDenied(f"{who.name} is an employee; only managers assign owners (C6)")
+        with self._as(actor) as (uow, who):
+            may_assign_owner(who).enforce()
             current = uow.companies.get(CompanyId(parse_id("company", company)))
+            require_version("company", current.id, stored=current.version, expected=expected_version)
             if current.pending_claim_id is not None:
                 raise RuleViolation("C6", f"{current.name} has a pending claim; decide it first")
             rep = self._active_employee(uow, "sales_rep", sales_rep)
             support = None if support_rep is None else self._active_employee(uow, "support_rep", support_rep)
             return uow.companies.save(current.assign(rep, support))
 
-    def claim(self, *, actor: object, company: object) -> Claim:
+    def claim(self, *, actor: ActorRef, company: object) -> Claim:
         """A rep asks to own an unowned company; one pending claim per company (C6)."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
-            self._check_staff_scope(uow, who, current.id)
+            self._allowed(uow, who, Action.VIEW, current)  # he claims what he may see (A1, A6)
             new = Claim(
                 id=ClaimId(self._new_id()),
                 company_id=current.id,
@@ -300,14 +327,11 @@ class CompanyUseCases(ServiceBase):
             )
             return new
 
-    def _decide(self, actor: object, claim: object, approve: bool, reason: str | None) -> Claim:
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.manages:
-                raise PermissionDenied(f"{who.name} is an employee; only managers decide claims (C6)")
+    def _decide(self, actor: ActorRef, claim: object, approve: bool, reason: str | None) -> Claim:
+        with self._as(actor) as (uow, who):
+            may_decide_claim(who).enforce()
             pending = uow.claims.get(ClaimId(parse_id("claim", claim)))
-            if pending.claimant_id == who.id and not who.position.is_admin:
-                raise PermissionDenied(f"{who.name} cannot decide his own claim (C6)")
+            may_decide_claim(who, pending.claimant_id).enforce()
             decided = (
                 pending.approve(who.id, self._now())
                 if approve
@@ -331,49 +355,52 @@ class CompanyUseCases(ServiceBase):
             )
             return saved
 
-    def approve_claim(self, *, actor: object, claim: object) -> Claim:
+    def approve_claim(self, *, actor: ActorRef, claim: object) -> Claim:
         """A manager approves a claim: the claimant owns the company (C6)."""
         return self._decide(actor, claim, True, None)
 
-    def reject_claim(self, *, actor: object, claim: object, reason: str) -> Claim:
+    def reject_claim(self, *, actor: ActorRef, claim: object, reason: str) -> Claim:
         """A manager rejects a claim with a reason: the company is unowned again (C6)."""
         return self._decide(actor, claim, False, reason)
 
-    def pending_claims(self, *, actor: object, limit: int = 50, offset: int = 0) -> list[Claim]:
+    def pending_claims(self, *, actor: ActorRef, limit: int = 50, offset: int = 0) -> list[Claim]:
         """Claims waiting for a decision, oldest first (C6)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             return uow.claims.pending(limit=limit, offset=offset)
 
     # -- C11: portal -------------------------------------------------------------
-    def portal_password_decision(self, *, actor: object, company: object) -> Decision:
+    def portal_password_decision(self, *, actor: ActorRef, company: object) -> Decision:
         """Whether "send password" may be offered for this company to this actor (C11)."""
-        with self._work(None) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
-            return _portal_decision(who, found)
+            return portal_decision(who, found)
 
-    def send_portal_password(self, *, actor: object, company: object) -> Company:
+    def send_portal_password(self, *, actor: ActorRef, company: object) -> Company:
         """Issue portal credentials (user name = the company's e-mail) and e-mail the password (C11).
+
+        The e-mail goes through the outbox like every other message (§9): written in the
+        same unit of work as the credentials, delivered by the dispatcher with retries,
+        never sent when the change rolls back.
 
         Raises:
             PermissionDenied: the actor is not an admin, or the company has no invoice or contract.
         """
         password = new_password()
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
-            _portal_decision(who, current).enforce()
+            portal_decision(who, current).enforce()
             saved = uow.companies.save(current.issue_portal_credentials(hash_password(password)))
-        assert saved.portal_username is not None  # set by issue_portal_credentials
-        self._ctx.email.send(
-            EmailMessage(
+            assert saved.portal_username is not None  # set by issue_portal_credentials
+            enqueue_email(
+                uow,
+                id=self._new_id(),
+                key=f"portal-password:{saved.id}:{saved.version}",
                 to=saved.portal_username,
                 subject=f"{saved.name}: portal password",
                 body=f"User name: {saved.portal_username}\nPassword: {password}\n",
-                key=f"portal-password:{saved.id}:{saved.version}",
+                kind=MessageKind.INFORMATIONAL,
+                now=self._now(),
             )
-        )
         return saved
 
     # -- C4: contacts -------------------------------------------------------------
@@ -391,7 +418,7 @@ class CompanyUseCases(ServiceBase):
     def add_contact(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         name: str,
         title: str | None = None,
@@ -401,10 +428,9 @@ class CompanyUseCases(ServiceBase):
     ) -> Contact:
         """Add a contact; the primary contact does not change (C4)."""
         data = ContactInput(name=name, title=title, position_type=position_type, phone=phone, email=email)
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
-            self._check_staff_scope(uow, who, current.id)
+            self._allowed(uow, who, Action.UPDATE, current)
             new = self._make_contact(current.id, listed_contact(uow, data))
             uow.contacts.add(new)
             if current.primary_contact_id is None:
@@ -412,18 +438,22 @@ class CompanyUseCases(ServiceBase):
                 uow.companies.save(attrs.evolve(current, primary_contact_id=new.id))
             return new
 
-    def contacts(self, *, actor: object, company: object) -> list[Contact]:
+    def contacts(self, *, actor: ActorRef, company: object) -> list[Contact]:
         """A company's contacts; every active employee may see them (C4)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
-            return uow.contacts.for_company(CompanyId(parse_id("company", company)))
+        with self._as(actor) as (uow, employee):
+            who = actor_for(uow, employee, self._ctx.settings.regional_access)
+            found = uow.companies.get(CompanyId(parse_id("company", company)))
+            decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found)), self._now()).enforce()
+            return uow.contacts.for_company(found.id)
 
-    def change_primary_contact(self, *, actor: object, company: object, contact: object) -> Company:
+    def change_primary_contact(
+        self, *, actor: ActorRef, company: object, contact: object, expected_version: int | None = None
+    ) -> Company:
         """The explicit operation that changes a company's primary contact (C4)."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
-            self._check_staff_scope(uow, who, current.id)
+            require_version("company", current.id, stored=current.version, expected=expected_version)
+            self._allowed(uow, who, Action.UPDATE, current)
             chosen = uow.contacts.get(ContactId(parse_id("contact", contact)))
             saved = uow.companies.save(current.change_primary_contact(chosen))
             uow.emit(
@@ -432,13 +462,20 @@ class CompanyUseCases(ServiceBase):
             return saved
 
 
-def _portal_decision(actor: Employee, company: Company) -> Decision:
-    if not actor.position.is_admin:
-        return Decision.deny(
-            f"only admins may send portal passwords; {actor.name} is {actor.position.value} (C11)"
-        )
-    if not company.portal_eligible:
-        return Decision.deny(f"{company.name} has no invoice or contract yet (C11)")
-    if company.email is None:
-        return Decision.deny(f"{company.name} has no e-mail to use as portal user name (C11)")
-    return Decision.allow(f"{actor.name} is an admin and {company.name} has an invoice or contract")
+def _contact_input(value: object) -> ContactInput:
+    """A :class:`ContactInput`, or a mapping of its fields; anything else names the field ``contact``.
+
+    Raises:
+        ValidationError: field ``contact`` (or ``contact.<key>`` for an unknown key).
+    """
+    if isinstance(value, ContactInput):
+        return value
+    if not isinstance(value, Mapping):
+        raise ValidationError("contact", f"must be a ContactInput, not {type(value).__name__}")
+    known = {field.name for field in attrs.fields(ContactInput)}
+    for key in value:
+        if key not in known:
+            raise ValidationError(f"contact.{key}", "is not a contact field")
+    if "name" not in value:
+        raise ValidationError("contact.name", "is required")
+    return ContactInput(**value)

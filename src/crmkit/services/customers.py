@@ -2,7 +2,7 @@
 
 Every call builds the actor as the policy sees him — the employee, his dated
 memberships and his teams' code links, the A1 switch from the settings —
-and asks :func:`crmkit.domain.access.decide` or :func:`~crmkit.domain.access.visible`.
+and asks :func:`crmkit.domain.access.decide` or :func:`~crmkit.domain.access.visibility_predicate`.
 Listing pushes the visibility predicate into the storage (SQL ``WHERE``), so
 a rep's page never loads all customers. A refused action raises
 :class:`~crmkit.domain.errors.PermissionDenied` carrying the policy's reason.
@@ -24,20 +24,22 @@ from crmkit.domain.access import (
     ContactResource,
     Decision,
     decide,
-    visible,
+    visibility_predicate,
 )
-from crmkit.domain.errors import PermissionDenied
+from crmkit.domain.errors import NotFound, PermissionDenied
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
+from crmkit.domain.limits import SEARCH_MAX, check_page, check_text
 from crmkit.domain.parties import Company, CompanyKind, Contact
-from crmkit.domain.predicates import CompanyFacts, Predicate, describe
-from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import parse_enum
+from crmkit.domain.predicates import Predicate, describe
+from crmkit.domain.versions import require_version
+from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.companies import CompanyUseCases
+from crmkit.services.guard import facts_of
+from crmkit.services.policy import PolicyUseCases, actor_for
 from crmkit.services.stages import listed_fields
-from crmkit.services.territory import PolicyUseCases
 from crmkit.validation import normalize_tax_no
 
-__all__ = ["CustomerUseCases", "Page"]
+__all__ = ["CustomerUseCases", "Page", "facts_of"]
 
 T = TypeVar("T")
 
@@ -61,27 +63,19 @@ class Page(Generic[T]):
     rule: str = ""
 
 
-def facts_of(uow: UnitOfWork, company: Company) -> CompanyFacts:
-    """The facts the policy looks at; the lineage comes from one tree query in storage."""
-    lineage = frozenset({company.id, *uow.companies.ancestors(company.id)})
-    return CompanyFacts(
-        id=company.id, code=company.segmentation.micro_region, owner_id=company.sales_rep_id, lineage=lineage
-    )
-
-
 class CustomerUseCases(PolicyUseCases):
     """List, read and change customers and contacts through the access policy."""
 
-    def predicate(self, *, actor: object, at: datetime | None = None) -> Predicate:
+    def predicate(self, *, actor: ActorRef, at: datetime | None = None) -> Predicate:
         """The visibility predicate of ``actor`` at ``at`` (A7), for hosts that run their own queries."""
         when = self._at(at)
-        with self._work(None) as uow:
-            return visible(self._actor(uow, actor), when)
+        with self._as_policy_actor(actor) as (_, who):
+            return visibility_predicate(who, when)
 
     def visible(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         at: datetime | None = None,
         text: str = "",
         limit: int = 50,
@@ -91,10 +85,16 @@ class CustomerUseCases(PolicyUseCases):
 
         A non-empty ``text`` keeps only names containing it, matched the Turkish
         way (``ısparta`` finds ``ISPARTA``). Both the page and the count run in the storage.
+
+        Raises:
+            ValidationError: ``text`` is not text, holds NUL or is longer than any name;
+                ``limit``/``offset`` are not whole numbers ≥ 0 — the same on every back end.
         """
+        check_text("text", text, SEARCH_MAX)
+        check_page(limit, offset)
         when = self._at(at)
-        with self._work(None) as uow:
-            predicate = visible(self._actor(uow, actor), when)
+        with self._as_policy_actor(actor) as (uow, who):
+            predicate = visibility_predicate(who, when)
             items = uow.companies.visible(predicate, text=text, limit=limit, offset=offset)
             total = uow.companies.count_visible(predicate, text=text)
             return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))
@@ -102,20 +102,25 @@ class CustomerUseCases(PolicyUseCases):
     def decide(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         action: str | Action = Action.VIEW,
         at: datetime | None = None,
     ) -> Decision:
         """Whether ``actor`` may do ``action`` on ``company``, with the reason; never raises for a denial."""
         when = self._at(at)
-        what = Action(action)
+        what = parse_enum(Action, "action", action)
         with self._work(None) as uow:
-            who = self._actor(uow, actor)
+            try:
+                employee = uow.employees.get(EmployeeId(parse_id("actor", actor)))
+            except NotFound:
+                return Decision.deny(f"unknown actor {actor}: nobody may act for him (A5)")
+            # no require_can_act here: a departed actor gets the policy's A5 denial as a value
+            who = actor_for(uow, employee, self._ctx.settings.regional_access)
             found = uow.companies.get(CompanyId(parse_id("company", company)))
             return decide(who, what, CompanyResource(company=facts_of(uow, found), name=found.name), when)
 
-    def get(self, *, actor: object, id: object, at: datetime | None = None) -> Company:
+    def get(self, *, actor: ActorRef, id: object, at: datetime | None = None) -> Company:
         """One company, when the policy lets ``actor`` see it.
 
         Raises:
@@ -123,8 +128,7 @@ class CustomerUseCases(PolicyUseCases):
             PermissionDenied: with the policy's reason.
         """
         when = self._at(at)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("id", id)))
             resource = CompanyResource(company=facts_of(uow, found), name=found.name)
             decide(who, Action.VIEW, resource, when).enforce()
@@ -133,23 +137,27 @@ class CustomerUseCases(PolicyUseCases):
     def update(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         id: object,
         name: str | None = None,
         kind: str | CompanyKind | None = None,
         tax_no: str | None = None,
         email: str | None = None,
         phone: str | None = None,
+        expected_version: int | None = None,
         **segmentation: str | None,
     ) -> Company:
         """Change a company's own fields (as ``crm.parties.update_company``) when the policy allows.
 
         An ``employee`` changes only companies he owns (A3); nobody below admin may
         re-code a company out of his own sight (A1). ``None`` keeps a field.
+        ``expected_version`` is the ``version`` of the copy the caller read: pass it,
+        and a change someone else saved meanwhile is never overwritten (§9).
 
         Raises:
             PermissionDenied: with the policy's reason; nothing is written.
             ValidationError: bad input, naming the field.
+            ConcurrencyConflict: ``expected_version`` is given and the record moved on since.
         """
         helpers = CompanyUseCases(self._ctx)
         changes: dict[str, Any] = {}
@@ -164,9 +172,9 @@ class CustomerUseCases(PolicyUseCases):
         if phone is not None:
             changes["phone"] = helpers._phone(phone, "phone")
         when = self._now()
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("id", id)))
+            require_version("company", current.id, stored=current.version, expected=expected_version)
             facts = facts_of(uow, current)
             decide(who, Action.UPDATE, CompanyResource(company=facts, name=current.name), when).enforce()
             if segmentation:
@@ -182,11 +190,10 @@ class CustomerUseCases(PolicyUseCases):
                     raise PermissionDenied(f"re-coding would take {new.name} out of sight: {after.reason}")
             return uow.companies.save(new)
 
-    def contacts(self, *, actor: object, company: object, at: datetime | None = None) -> list[Contact]:
+    def contacts(self, *, actor: ActorRef, company: object, at: datetime | None = None) -> list[Contact]:
         """A company's contacts; every employee sees them (C4), dealer staff only under their firm (A6)."""
         when = self._at(at)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
             decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found)), when).enforce()
             return uow.contacts.for_company(found.id)
@@ -194,15 +201,20 @@ class CustomerUseCases(PolicyUseCases):
     def update_contact(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         contact: object,
         name: str | None = None,
         title: str | None = None,
         position_type: str | None = None,
         phone: str | None = None,
         email: str | None = None,
+        expected_version: int | None = None,
     ) -> Contact:
-        """Change a contact when the actor may change its company (A3, A6); ``None`` keeps a field."""
+        """Change a contact when the actor may change its company (A3, A6); ``None`` keeps a field.
+
+        Raises:
+            ConcurrencyConflict: ``expected_version`` is given and the record moved on since.
+        """
         helpers = CompanyUseCases(self._ctx)
         changes: dict[str, Any] = {
             k: v
@@ -213,9 +225,9 @@ class CustomerUseCases(PolicyUseCases):
             changes["phone"] = helpers._phone(phone, "phone")
         if email is not None:
             changes["email"] = helpers._email(email, "email")
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             current = uow.contacts.get(ContactId(parse_id("contact", contact)))
+            require_version("contact", current.id, stored=current.version, expected=expected_version)
             company = uow.companies.get(current.company_id)
             resource = ContactResource(company=facts_of(uow, company), name=current.name)
             decide(who, Action.UPDATE, resource, self._now()).enforce()

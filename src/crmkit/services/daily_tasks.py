@@ -22,15 +22,16 @@ from datetime import date, datetime, timedelta
 
 import attrs
 
-from crmkit.domain.access import reachable, visible
+from crmkit.domain.access import reachable, visibility_predicate
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.interactions import Appointment, Interaction, Reminder
 from crmkit.domain.meetings import MeetingNote
 from crmkit.domain.periods import Period
 from crmkit.domain.response_times import overdue_before
+from crmkit.services.base import ActorRef
+from crmkit.services.policy import PolicyUseCases
 from crmkit.services.response_times import working_calendar
-from crmkit.services.territory import PolicyUseCases
 
 __all__ = ["DEFAULT_RESPONSE_TARGET", "DailyTasks", "TaskListUseCases"]
 
@@ -67,7 +68,7 @@ class TaskListUseCases(PolicyUseCases):
     def daily(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         day: date,
         employee: object | None = None,
         response_target: timedelta = DEFAULT_RESPONSE_TARGET,
@@ -93,7 +94,9 @@ class TaskListUseCases(PolicyUseCases):
             )
             reminders = uow.reminders.due(person, period.end - timedelta(microseconds=1), limit=_LIMIT)
             cutoff = overdue_before(working_calendar(self._ctx), horizon, response_target)
-            overdue = uow.interactions.unanswered(visible(who, now), person, cutoff, limit=_LIMIT)
+            overdue = uow.interactions.unanswered(
+                visibility_predicate(who, now), person, cutoff, limit=_LIMIT
+            )
             follow_ups = uow.meeting_notes.follow_ups(person, period.end)
         return DailyTasks(
             employee=person,

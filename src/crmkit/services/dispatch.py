@@ -35,11 +35,11 @@ from crmkit.domain.ids import CompanyId, ContactId, DocumentId, EmployeeId, pars
 from crmkit.domain.messaging import MessageKind, OutboxAttachment
 from crmkit.domain.parties import Company, Contact
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import parse_enum
+from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.customers import facts_of
 from crmkit.services.messaging import enqueue_email
+from crmkit.services.policy import PolicyUseCases
 from crmkit.services.status_moves import save_status_move
-from crmkit.services.territory import PolicyUseCases
 
 __all__ = ["DispatchUseCases", "Sent", "check_template", "render_template"]
 
@@ -103,7 +103,7 @@ class DispatchUseCases(PolicyUseCases):
     def upload_template(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         kind: str | DocumentKind,
         name: str,
         source: str,
@@ -138,14 +138,14 @@ class DispatchUseCases(PolicyUseCases):
         self._ctx.documents.put(document)
         return document
 
-    def templates(self, *, actor: object, kind: str | DocumentKind) -> list[Document]:
+    def templates(self, *, actor: ActorRef, kind: str | DocumentKind) -> list[Document]:
         """The templates of ``kind`` (every active employee may list them)."""
         chosen = parse_enum(DocumentKind, "kind", kind)
         with self._work(None) as uow:
             self._acting(uow, actor)
         return self._ctx.documents.list_for(DocumentOwner(OwnerKind.TEMPLATE, chosen.value))
 
-    def send(self, *, actor: object, template: object, contact: object, subject: str | None = None) -> Sent:
+    def send(self, *, actor: ActorRef, template: object, contact: object, subject: str | None = None) -> Sent:
         """Fill ``template`` for ``contact``'s company, sign it, e-mail it to the contact, move C5 (I8).
 
         Raises:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from crmkit.domain.employees import Employee, Position, check_employing_firm
-from crmkit.domain.errors import Duplicate, PermissionDenied, RuleViolation, ValidationError
+from crmkit.domain.errors import Duplicate, RuleViolation, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
 from crmkit.domain.party_events import EmployeeHired, EmployeeLeft
+from crmkit.domain.permissions import may_end_employment, may_hire, may_set_credentials
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.base import ActorRef, ServiceBase, parse_enum
 from crmkit.services.passwords import hash_password, verify_password
 from crmkit.validation import normalize_email, normalize_phone
 
@@ -99,7 +100,7 @@ class EmployeeUseCases(ServiceBase):
     def hire(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         name: str,
         position: str | Position = Position.EMPLOYEE,
         firm: object | None = None,
@@ -114,14 +115,9 @@ class EmployeeUseCases(ServiceBase):
 
         Admins hire anywhere; a manager of a dealer firm hires into his own firm.
         """
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             firm_id = None if firm is None else CompanyId(parse_id("firm", firm))
-            own_firm = who.firm_id is not None and who.firm_id == firm_id
-            if not (who.position.is_admin and who.firm_id is None) and not (
-                own_firm and who.position.manages
-            ):
-                raise PermissionDenied(f"{who.name} ({who.position.value}) may not hire into this firm (C8)")
+            may_hire(who, firm_id).enforce()
             employee = self._build(
                 uow,
                 name=name,
@@ -134,21 +130,18 @@ class EmployeeUseCases(ServiceBase):
                 login=login,
                 password=password,
             )
-            if who.firm_id is not None and employee.position.is_admin:
-                raise PermissionDenied("dealer managers may not create admins (C8)")
+            may_hire(who, firm_id, employee.position).enforce()
             uow.employees.add(employee)
             uow.emit(EmployeeHired(at=self._now(), employee_id=employee.id, by=who.id))
             return employee
 
-    def set_credentials(self, *, actor: object, employee: object, login: str, password: str) -> Employee:
+    def set_credentials(self, *, actor: ActorRef, employee: object, login: str, password: str) -> Employee:
         """Give an active employee a login and password (admins, or the employee himself)."""
         if len(password) < 8:
             raise ValidationError("password", "must be at least 8 characters")
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             target = uow.employees.get(EmployeeId(parse_id("employee", employee)))
-            if who.id != target.id and not who.position.is_admin:
-                raise PermissionDenied(f"{who.name} may not set another employee's password")
+            may_set_credentials(who, target).enforce()
             taken = uow.employees.by_login(login.strip())
             if taken is not None and taken.id != target.id:
                 raise Duplicate("login", f"{login!r} is taken")
@@ -162,15 +155,10 @@ class EmployeeUseCases(ServiceBase):
             return None
         return found if verify_password(password, found.password_hash) else None
 
-    def _leave(self, actor: object, employee: object, reason: str, resign: bool) -> Employee:
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
+    def _leave(self, actor: ActorRef, employee: object, reason: str, resign: bool) -> Employee:
+        with self._as(actor) as (uow, who):
             target = uow.employees.get(EmployeeId(parse_id("employee", employee)))
-            allowed = who.position.is_admin or (who.position.manages and target.manager_id == who.id)
-            if resign and who.id == target.id:
-                allowed = True
-            if not allowed:
-                raise PermissionDenied(f"{who.name} may not end {target.name}'s employment (C8)")
+            may_end_employment(who, target, resign=resign).enforce()
             left = target.resign(reason, self._now()) if resign else target.dismiss(reason, self._now())
             saved = uow.employees.save(left)
             uow.emit(
@@ -178,22 +166,20 @@ class EmployeeUseCases(ServiceBase):
             )
             return saved
 
-    def dismiss(self, *, actor: object, employee: object, reason: str) -> Employee:
+    def dismiss(self, *, actor: ActorRef, employee: object, reason: str) -> Employee:
         """Dismiss an employee now: reason and exit date recorded, credentials and access gone (C8)."""
         return self._leave(actor, employee, reason, resign=False)
 
-    def resign(self, *, actor: object, employee: object, reason: str) -> Employee:
+    def resign(self, *, actor: ActorRef, employee: object, reason: str) -> Employee:
         """Record a resignation now: reason and exit date, credentials and access gone (C8)."""
         return self._leave(actor, employee, reason, resign=True)
 
-    def get_employee(self, *, actor: object, employee: object) -> Employee:
+    def get_employee(self, *, actor: ActorRef, employee: object) -> Employee:
         """One employee."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             return uow.employees.get(EmployeeId(parse_id("employee", employee)))
 
-    def staff(self, *, actor: object, firm: object | None = None) -> list[Employee]:
+    def staff(self, *, actor: ActorRef, firm: object | None = None) -> list[Employee]:
         """Employees of a firm (``None``: the host company)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             return uow.employees.for_firm(None if firm is None else CompanyId(parse_id("firm", firm)))

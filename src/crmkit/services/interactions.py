@@ -11,7 +11,7 @@ action raises :class:`~crmkit.domain.errors.PermissionDenied` with the
 policy's reason and stores nothing.
 
 Listings — a company's, "mine", a campaign's (M2) and all the actor may
-see — run the company's :func:`~crmkit.domain.access.visible` predicate in
+see — run the company's :func:`~crmkit.domain.access.visibility_predicate` predicate in
 the storage (a SQL ``WHERE`` joined to ``companies``), paged there, with the
 total counted there too. Each write is audited in the same unit of work (C12).
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from crmkit.domain.access import Action, Actor, InteractionResource, decide, visible
+from crmkit.domain.access import Action, Actor, InteractionResource, decide, visibility_predicate
 from crmkit.domain.errors import ConcurrencyConflict, NotFound, ValidationError
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
 from crmkit.domain.interactions import INTERACTION_AGGREGATE, Interaction, InteractionChannel, InteractionId
@@ -32,11 +32,11 @@ from crmkit.domain.parties import Company
 from crmkit.domain.predicates import describe
 from crmkit.domain.territory import TeamId
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import parse_enum
+from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.customers import Page, facts_of
+from crmkit.services.policy import PolicyUseCases
 from crmkit.services.response_times import stamp_times
 from crmkit.services.stages import listed, start_workflow
-from crmkit.services.territory import PolicyUseCases
 
 __all__ = ["InteractionUseCases", "check_version", "known_company", "known_employee"]
 
@@ -117,7 +117,7 @@ class InteractionUseCases(PolicyUseCases):
     def create(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         channel: str | InteractionChannel,
         category: str,
@@ -143,10 +143,9 @@ class InteractionUseCases(PolicyUseCases):
             PermissionDenied: with the policy's reason; nothing is stored.
         """
         chosen = parse_enum(InteractionChannel, "channel", channel)
-        by = EmployeeId(parse_id("actor", actor))
         now = self._now()
-        with self._work(by) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
+            by = who.employee.id
             found = known_company(uow, "company", company)
             owner_id = by if owner is None else known_employee(uow, "owner", owner, now)
             resource = InteractionResource(company=facts_of(uow, found), owner_id=owner_id)
@@ -173,7 +172,7 @@ class InteractionUseCases(PolicyUseCases):
             uow.interactions.add(interaction)
             return interaction
 
-    def get(self, *, actor: object, id: object, at: datetime | None = None) -> Interaction:
+    def get(self, *, actor: ActorRef, id: object, at: datetime | None = None) -> Interaction:
         """One interaction, when ``actor`` may see its company at ``at`` (A1, A2, A5, A6).
 
         Raises:
@@ -181,8 +180,7 @@ class InteractionUseCases(PolicyUseCases):
             PermissionDenied: with the policy's reason.
         """
         when = self._at(at)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             found = uow.interactions.get(InteractionId(parse_id("id", id)))
             decide(who, Action.VIEW, self._resource(uow, found), when).enforce()
             return found
@@ -196,32 +194,31 @@ class InteractionUseCases(PolicyUseCases):
         offset: int,
         **narrow: Any,
     ) -> Page[Interaction]:
-        predicate = visible(who, when)
+        predicate = visibility_predicate(who, when)
         items = uow.interactions.visible(predicate, limit=limit, offset=offset, **narrow)
         total = uow.interactions.count_visible(predicate, **narrow)
         return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))
 
     def visible(
-        self, *, actor: object, at: datetime | None = None, limit: int = 50, offset: int = 0
+        self, *, actor: ActorRef, at: datetime | None = None, limit: int = 50, offset: int = 0
     ) -> Page[Interaction]:
         """Every interaction ``actor`` may see at ``at``, newest first, and their total (A1–A7)."""
         when = self._at(at)
-        with self._work(None) as uow:
-            return self._page(uow, self._actor(uow, actor), when, limit, offset)
+        with self._as_policy_actor(actor) as (uow, who):
+            return self._page(uow, who, when, limit, offset)
 
     def mine(
-        self, *, actor: object, at: datetime | None = None, limit: int = 50, offset: int = 0
+        self, *, actor: ActorRef, at: datetime | None = None, limit: int = 50, offset: int = 0
     ) -> Page[Interaction]:
         """The interactions ``actor`` owns (A3) at companies he may see at ``at``, newest first."""
         when = self._at(at)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             return self._page(uow, who, when, limit, offset, owner=who.employee.id)
 
     def for_company(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         at: datetime | None = None,
         limit: int = 50,
@@ -234,8 +231,7 @@ class InteractionUseCases(PolicyUseCases):
             PermissionDenied: with the policy's reason.
         """
         when = self._at(at)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
             resource = InteractionResource(company=facts_of(uow, found), owner_id=who.employee.id)
             decide(who, Action.VIEW, resource, when).enforce()
@@ -244,7 +240,7 @@ class InteractionUseCases(PolicyUseCases):
     def for_campaign(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         campaign: object,
         at: datetime | None = None,
         limit: int = 50,
@@ -256,15 +252,14 @@ class InteractionUseCases(PolicyUseCases):
             NotFound: no such campaign.
         """
         when = self._at(at)
-        with self._work(None) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             found = uow.marketing.get_campaign(CampaignId(parse_id("campaign", campaign)))
             return self._page(uow, who, when, limit, offset, campaign=found.id)
 
     def update(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         id: object,
         version: int | None = None,
         channel: str | InteractionChannel | None = None,
@@ -304,8 +299,7 @@ class InteractionUseCases(PolicyUseCases):
         if channel is not None:
             changes["channel"] = parse_enum(InteractionChannel, "channel", channel)
         now = self._now()
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             current = uow.interactions.get(InteractionId(parse_id("id", id)))
             resource = self._resource(uow, current)
             decide(who, Action.UPDATE, resource, now).enforce()
@@ -326,7 +320,7 @@ class InteractionUseCases(PolicyUseCases):
                 return current
             return uow.interactions.save(stamp_times(self._ctx, attrs.evolve(current, **changes)))  # I3
 
-    def delete(self, *, actor: object, id: object, version: int | None = None) -> None:
+    def delete(self, *, actor: ActorRef, id: object, version: int | None = None) -> None:
         """Delete an interaction when the policy allows (A3); the deletion is audited (C12).
 
         Raises:
@@ -335,8 +329,7 @@ class InteractionUseCases(PolicyUseCases):
             ConcurrencyConflict: ``version`` is stale.
         """
         now = self._now()
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._actor(uow, actor)
+        with self._as_policy_actor(actor) as (uow, who):
             current = uow.interactions.get(InteractionId(parse_id("id", id)))
             decide(who, Action.DELETE, self._resource(uow, current), now).enforce()
             check_version(INTERACTION_AGGREGATE, current.id, current.version, version)

@@ -28,32 +28,21 @@ and stores its invoices:
 * **Hook.** Each newly imported invoice is handed to ``on_imported``
   (the ``crmkit_on_invoice_imported`` plugin hook) after its batch commits.
 
-While an import runs, the interpreter's cyclic garbage collector runs its
-youngest generation only when :data:`IMPORT_GC_THRESHOLD` more container
-objects are alive than at its last run, instead of 700
-(:func:`gc.set_threshold`; restored when the last running import ends). An
-import allocates millions of small objects that live for one batch; with the
-default threshold the collector scanned them again and again and took about a
-fifth of the import's time, and with 100,000 still about a twelfth (a batch of
-25,000 lines keeps more than that alive, so it was scanned once per batch).
-Above a batch's live objects it runs about once in a million lines. Reference
-counting still frees everything as before; only cycles wait a little longer
-(at most that many objects' worth).
+A large import may opt in to fewer garbage collections through its source
+(``?gc=fewer``, :mod:`crmkit.adapters.invoices.collector`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 
 import attrs
 
-from crmkit.domain.errors import Duplicate, ValidationError
+from crmkit.domain.errors import Duplicate, NotFound, ValidationError
+from crmkit.domain.fields import tax_number_checksum_ok
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.invoices import (
     Invoice,
@@ -64,7 +53,6 @@ from crmkit.domain.invoices import (
     check_totals,
     match_return,
     party_key,
-    tax_number_checksum_ok,
 )
 from crmkit.domain.periods import require_aware
 from crmkit.ports.invoices import (
@@ -77,38 +65,14 @@ from crmkit.ports.invoices import (
 )
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
+from crmkit.services.guard import CompanySight, filtered_page  # A8: reads follow the buyer
+from crmkit.services.policy import actor_for
 from crmkit.services.status_moves import mark_buyers_potential
 
-__all__ = ["DEFAULT_BATCH_LINES", "IMPORT_GC_THRESHOLD", "ImportReport", "Invoices", "Rejection"]
+__all__ = ["DEFAULT_BATCH_LINES", "ImportReport", "Invoices", "Rejection"]
 
 DEFAULT_BATCH_LINES = 25_000
 """About how many invoice lines one import transaction writes."""
-
-IMPORT_GC_THRESHOLD = 500_000
-"""The garbage collector's generation-0 threshold while an import runs (see the module's notes)."""
-
-_gc_lock = threading.Lock()
-_gc_imports = 0
-_gc_saved: tuple[int, int, int] = gc.get_threshold()
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Raise the collector's generation-0 threshold while at least one import runs; restore it after."""
-    global _gc_imports, _gc_saved  # one process-wide setting, counted across imports
-    with _gc_lock:
-        if _gc_imports == 0:
-            _gc_saved = gc.get_threshold()
-            if _gc_saved[0] < IMPORT_GC_THRESHOLD:
-                gc.set_threshold(IMPORT_GC_THRESHOLD, *_gc_saved[1:])
-        _gc_imports += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_imports -= 1
-            if _gc_imports == 0:
-                gc.set_threshold(*_gc_saved)
 
 
 @attrs.frozen
@@ -171,20 +135,36 @@ def _checksum_ok(number: str) -> bool:
     return tax_number_checksum_ok(number)
 
 
+_LENGTHS = {"VKN": 10, "TCKN": 11}
+"""How many digits a number labelled with this scheme has."""
+
+
+def _tax_number_problem(scheme: str | None, number: str) -> str | None:
+    """Why a party's Turkish tax number is wrong, or ``None``: checked as what its scheme says it is.
+
+    A ``VKN`` has 10 digits, a ``TCKN`` 11; an unlabelled 10- or 11-digit number is
+    checked as the one its length makes it. Other schemes are not Turkish numbers.
+    """
+    length = _LENGTHS.get(scheme or "")
+    if length is None:
+        if scheme not in (None, "TAX") or not number.isdigit() or len(number) not in (10, 11):
+            return None
+        label = "tax number"
+    else:
+        label = scheme or ""
+        if not number.isascii() or not number.isdigit() or len(number) != length:
+            return f"{label} {number} is not {length} digits"
+    return None if _checksum_ok(number) else f"{label} {number} fails its checksum"
+
+
 def _tax_warnings(invoice: Invoice, location: str) -> list[str]:
     warnings = []
     for role, party in (("seller", invoice.seller), ("buyer", invoice.buyer)):
-        number = party.tax_no
-        if number is None:
+        if party.tax_no is None:
             continue
-        is_turkish = party.scheme in ("VKN", "TCKN") or (
-            party.scheme in (None, "TAX") and number.isdigit() and len(number) in (10, 11)
-        )
-        if is_turkish and not _checksum_ok(number):
-            label = party.scheme if party.scheme in ("VKN", "TCKN") else "tax number"
-            warnings.append(
-                f"{location}: invoice {invoice.number}: {role} {label} {number} fails its checksum"
-            )
+        problem = _tax_number_problem(party.scheme, party.tax_no)
+        if problem is not None:
+            warnings.append(f"{location}: invoice {invoice.number}: {role} {problem}")
     return warnings
 
 
@@ -272,8 +252,7 @@ class Invoices(ServiceBase):
         With ``cursor_key``, each committed batch also stores the cursor of its last
         record under that key, in the same transaction (V2).
         """
-        with _fewer_collections():
-            return self._import(records, actor, source, cursor_key)
+        return self._import(records, actor, source, cursor_key)
 
     def _import(
         self, records: Iterable[SourceRecord], actor: object, source: str, cursor_key: str | None
@@ -331,7 +310,8 @@ class Invoices(ServiceBase):
         except ValidationError as error:
             report.rejected.append(Rejection(record.location, error.reason, invoice.number))
             return None
-        warnings = [*record.warnings, *warnings, *_tax_warnings(invoice, record.location)]
+        located = [w if w.startswith(record.location) else f"{record.location}: {w}" for w in warnings]
+        warnings = [*record.warnings, *located, *_tax_warnings(invoice, record.location)]
         return _Pending(record, invoice, warnings)
 
     def _flush(
@@ -357,6 +337,9 @@ class Invoices(ServiceBase):
                 except ValidationError as error:
                     outcome.append((pending, error.reason))
         self._report(outcome, report)
+        batch_done = getattr(self._on_imported, "batch_done", None)  # issue 15: a hook that earns per batch
+        if batch_done is not None:
+            batch_done()
 
     def _report(self, outcome: list[tuple[_Pending, str]], report: ImportReport) -> None:
         for pending, status in outcome:
@@ -450,7 +433,7 @@ class Invoices(ServiceBase):
                     originals.append(found)
             if not originals:
                 continue
-            stored = uow.invoices.returned([o.id for o in originals])
+            stored = uow.invoices.returned_quantities([o.id for o in originals])
             for key, quantity in returned_in_batch.items():
                 stored[key] = stored.get(key, Decimal(0)) + quantity
             try:
@@ -500,26 +483,45 @@ class Invoices(ServiceBase):
         for order in changed.values():
             uow.invoices.save_order(order)
 
-    # -- reading -------------------------------------------------------------------------
-    def get(self, invoice: object) -> Invoice:
-        """The stored invoice with this id.
+    # -- reading: every read takes the actor and follows the buyer's visibility (A8) -----------
+    def _sight(self, uow: UnitOfWork, actor: object) -> CompanySight:
+        who = actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
+        return CompanySight(uow, who, self._now())
+
+    def _visible_invoice(self, uow: UnitOfWork, actor: object, invoice: object) -> Invoice:
+        found = uow.invoices.get(InvoiceId(parse_id("invoice", invoice)))
+        self._sight(uow, actor).party(found.buyer.key).enforce()
+        return found
+
+    def get(self, invoice: object, *, actor: object) -> Invoice:
+        """The stored invoice with this id, when ``actor`` may see its buyer (A8).
 
         Raises:
             NotFound: when there is none.
+            PermissionDenied: the buyer is out of the actor's sight, with the policy's reason.
         """
         with self._ctx.storage.unit_of_work() as uow:
-            return uow.invoices.get(InvoiceId(parse_id("invoice", invoice)))
+            return self._visible_invoice(uow, actor, invoice)
 
-    def find(self, seller: str, number: str) -> Invoice | None:
-        """The invoice a seller (tax number, or name) issued under a number, or ``None``."""
+    def find(self, seller: str, number: str, *, actor: object) -> Invoice | None:
+        """The invoice a seller (tax number, or name) issued under a number, or ``None``.
+
+        Raises:
+            PermissionDenied: the invoice's buyer is out of the actor's sight (A8).
+        """
         with self._ctx.storage.unit_of_work() as uow:
+            sight = self._sight(uow, actor)
             tax_no = seller.strip() if seller.strip().isdigit() else None
-            return uow.invoices.by_number(party_key(tax_no, seller), number)
+            found = uow.invoices.by_number(party_key(tax_no, seller), number)
+            if found is not None:
+                sight.party(found.buyer.key).enforce()
+            return found
 
-    def returned(self, invoice: object) -> dict[int, tuple[Decimal, Decimal]]:
-        """What returns took back from an invoice: line number → (quantity, net amount) (V1)."""
+    def returned(self, invoice: object, *, actor: object) -> dict[int, tuple[Decimal, Decimal]]:
+        """What returns took back from an invoice: line number → (quantity, net amount) (V1, A8)."""
         with self._ctx.storage.unit_of_work() as uow:
-            return uow.invoices.returned_amounts(InvoiceId(parse_id("invoice", invoice)))
+            found = self._visible_invoice(uow, actor, invoice)
+            return uow.invoices.returned_amounts(found.id)
 
     # -- delivery (V10) ------------------------------------------------------------------
     def mark_delivered(
@@ -528,25 +530,31 @@ class Invoices(ServiceBase):
         """Record that the original invoice was handed to the customer (V10).
 
         Raises:
-            PermissionDenied: the actor may not act.
+            PermissionDenied: the actor may not act, or may not see the invoice's buyer (A8).
             NotFound: no such invoice.
             ValidationError: ``at`` is naive.
         """
         when = self._now() if at is None else require_aware("at", at)
-        invoice_id = InvoiceId(parse_id("invoice", invoice))
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._acting(uow, actor)
-            return uow.invoices.mark_delivered(invoice_id, when, received_by)
+            found = self._visible_invoice(uow, actor, invoice)
+            return uow.invoices.mark_delivered(found.id, when, received_by)
 
-    def delivery(self, invoice: object) -> Delivery:
-        """Whether the original of an invoice was handed over (V10)."""
+    def delivery(self, invoice: object, *, actor: object) -> Delivery:
+        """Whether the original of an invoice was handed over (V10), when ``actor`` may see it (A8)."""
         with self._ctx.storage.unit_of_work() as uow:
-            return uow.invoices.delivery(InvoiceId(parse_id("invoice", invoice)))
+            found = self._visible_invoice(uow, actor, invoice)
+            return uow.invoices.delivery(found.id)
 
-    def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
-        """Invoices whose original is still to be handed over, oldest first (V10)."""
+    def undelivered(self, *, actor: object, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
+        """Invoices ``actor`` may see whose original is still to be handed over, oldest first (V10, A8)."""
         with self._ctx.storage.unit_of_work() as uow:
-            return uow.invoices.undelivered(limit=limit, offset=offset)
+            sight = self._sight(uow, actor)
+            return filtered_page(
+                lambda n, at: uow.invoices.undelivered(limit=n, offset=at),
+                lambda key: bool(sight.party(uow.invoices.get(key).buyer.key)),
+                limit=limit,
+                offset=offset,
+            )
 
     # -- sales orders (V10) --------------------------------------------------------------
     def register_order(self, *, actor: object, order: SalesOrder) -> SalesOrder:
@@ -561,21 +569,37 @@ class Invoices(ServiceBase):
             uow.invoices.add_order(order)
         return order
 
-    def order(self, number: str) -> SalesOrder:
-        """The sales order with this number.
+    def order(self, number: str, *, actor: object) -> SalesOrder:
+        """The sales order with this number, when ``actor`` may see its customer (A8).
 
         Raises:
             NotFound: when there is none.
+            PermissionDenied: the customer is out of the actor's sight.
         """
-        from crmkit.domain.errors import NotFound
-
         with self._ctx.storage.unit_of_work() as uow:
+            sight = self._sight(uow, actor)
             found = uow.invoices.orders([number]).get(number)
-        if found is None:
-            raise NotFound("order", number)
-        return found
+            if found is None:
+                raise NotFound("order", number)
+            sight.party(found.customer).enforce()
+            return found
 
-    def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
-        """Order lines not (fully) invoiced yet, by order number then line id (V10)."""
+    def to_be_invoiced(
+        self, *, actor: object, limit: int = 50, offset: int = 0
+    ) -> list[tuple[str, OrderLine]]:
+        """Order lines not (fully) invoiced yet of customers ``actor`` sees, by order then line (V10, A8)."""
         with self._ctx.storage.unit_of_work() as uow:
-            return uow.invoices.to_be_invoiced(limit=limit, offset=offset)
+            sight = self._sight(uow, actor)
+            customers: dict[str, str] = {}
+
+            def keep(row: tuple[str, OrderLine]) -> bool:
+                if row[0] not in customers:
+                    customers[row[0]] = uow.invoices.orders([row[0]])[row[0]].customer
+                return bool(sight.party(customers[row[0]]))
+
+            return filtered_page(
+                lambda n, at: uow.invoices.to_be_invoiced(limit=n, offset=at),
+                keep,
+                limit=limit,
+                offset=offset,
+            )

@@ -2,7 +2,7 @@
 
 **Members.** A segment's members for an actor are the companies matching
 the segment's filter *and* the actor's visibility predicate
-(:func:`crmkit.domain.access.visible`): one predicate value, run by the
+(:func:`crmkit.domain.access.visibility_predicate`): one predicate value, run by the
 storage as one query and paged there (SQL ``WHERE … LIMIT``; memory
 evaluates the same predicate). A rep never reaches a customer outside
 his sight.
@@ -24,9 +24,10 @@ from typing import Any
 
 import attrs
 
-from crmkit.domain.access import visible
+from crmkit.domain.access import visibility_predicate
+from crmkit.domain.employees import Employee
 from crmkit.domain.errors import ValidationError
-from crmkit.domain.ids import ContactId, EmployeeId, parse_id
+from crmkit.domain.ids import ContactId, parse_id
 from crmkit.domain.marketing import (
     Campaign,
     CampaignId,
@@ -39,14 +40,16 @@ from crmkit.domain.marketing import (
 from crmkit.domain.messaging import Channel, MessageKind, OutboxAttachment, may_send
 from crmkit.domain.parties import Company, CompanyKind, Contact
 from crmkit.domain.periods import require_aware
+from crmkit.domain.permissions import may_change_segment
 from crmkit.domain.predicates import Predicate, all_of, describe
 from crmkit.ports.clock import IdGenerator
 from crmkit.ports.outbox import OutboxCopy
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.base import ActorRef, ServiceBase, parse_enum
 from crmkit.services.customers import Page
+from crmkit.services.guard import CompanySight, filtered_page
 from crmkit.services.messaging import enqueue_email_copies, enqueue_sms_copies
-from crmkit.services.territory import actor_for
+from crmkit.services.policy import actor_for
 
 __all__ = ["MarketingUseCases", "enqueue_campaign"]
 
@@ -167,23 +170,29 @@ def enqueue_campaign(
 class MarketingUseCases(ServiceBase):
     """Saved segments, their members for an actor, and campaigns (M1, M2, M3)."""
 
-    def _reach(self, uow: UnitOfWork, actor: object, segment: Segment, at: datetime) -> Predicate:
-        who = actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
-        return all_of(segment.predicate(), visible(who, at))
+    def _reach(self, uow: UnitOfWork, who: Employee, segment: Segment, at: datetime) -> Predicate:
+        policy_actor = actor_for(uow, who, self._ctx.settings.regional_access)
+        return all_of(segment.predicate(), visibility_predicate(policy_actor, at))
 
-    def save_segment(self, *, actor: object, name: str, filter: SegmentFilter | Mapping[str, Any]) -> Segment:
-        """Save a segment (M1); ``filter`` is a :class:`SegmentFilter` or ``{field: value(s)}``.
+    def save_segment(
+        self, *, actor: ActorRef, name: str, filter: SegmentFilter | Mapping[str, Any]
+    ) -> Segment:
+        """Save a segment (M1).
+
+        ``filter`` is a :class:`~crmkit.domain.marketing.SegmentFilter` or ``{field: value(s)}``.
 
         Raises:
             ValidationError: an unknown field, an empty value list, a blank name.
             PermissionDenied: an unknown or departed actor.
         """
         chosen = filter if isinstance(filter, SegmentFilter) else SegmentFilter.from_data(filter)
-        by = EmployeeId(parse_id("actor", actor))
-        with self._work(by) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             segment = Segment(
-                id=SegmentId(self._new_id()), name=name, filter=chosen, created_by=by, created_at=self._now()
+                id=SegmentId(self._new_id()),
+                name=name,
+                filter=chosen,
+                created_by=who.id,
+                created_at=self._now(),
             )
             uow.marketing.add_segment(segment)
             return segment
@@ -191,7 +200,7 @@ class MarketingUseCases(ServiceBase):
     def update_segment(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         segment: object,
         version: int,
         name: str | None = None,
@@ -218,10 +227,9 @@ class MarketingUseCases(ServiceBase):
             if isinstance(filter, SegmentFilter)
             else SegmentFilter.from_data(filter)
         )
-        by = EmployeeId(parse_id("actor", actor))
-        with self._work(by) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
             current = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
+            may_change_segment(who, current.created_by).enforce()
             changed = attrs.evolve(
                 current,
                 name=current.name if name is None else name,
@@ -230,7 +238,7 @@ class MarketingUseCases(ServiceBase):
             )
             return uow.marketing.update_segment(changed)
 
-    def delete_segment(self, *, actor: object, segment: object, version: int) -> None:
+    def delete_segment(self, *, actor: ActorRef, segment: object, version: int) -> None:
         """Delete a segment no campaign references (M1), audited (C12) in the same unit of work.
 
         A segment a campaign was sent to is kept, so the campaign's record always says
@@ -243,20 +251,24 @@ class MarketingUseCases(ServiceBase):
             RuleViolation: (M1) a campaign references the segment.
             PermissionDenied: an unknown or departed actor.
         """
-        by = EmployeeId(parse_id("actor", actor))
-        with self._work(by) as uow:
-            self._acting(uow, actor)
-            uow.marketing.delete_segment(SegmentId(parse_id("segment", segment)), version)
+        with self._as(actor) as (uow, who):
+            found = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
+            may_change_segment(who, found.created_by).enforce()
+            uow.marketing.delete_segment(found.id, version)
 
-    def segments(self, *, limit: int = 50, offset: int = 0) -> list[Segment]:
-        """Saved segments by name then id."""
-        with self._work(None) as uow:
+    def segments(self, *, actor: ActorRef, limit: int = 50, offset: int = 0) -> list[Segment]:
+        """Saved segments by name then id; every active employee may read them (M1).
+
+        Raises:
+            PermissionDenied: an unknown or departed actor (A5).
+        """
+        with self._as(actor) as (uow, _):
             return uow.marketing.segments(limit=limit, offset=offset)
 
     def members(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         segment: object,
         at: datetime | None = None,
         limit: int = 50,
@@ -268,9 +280,9 @@ class MarketingUseCases(ServiceBase):
         """
         when = self._now() if at is None else at
         require_aware("at", when)
-        with self._work(None) as uow:
+        with self._as(actor) as (uow, who):
             found = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
-            reach = self._reach(uow, actor, found, when)
+            reach = self._reach(uow, who, found, when)
             items = uow.companies.visible(reach, limit=limit, offset=offset)
             total = uow.companies.count_visible(reach)
             return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(reach))
@@ -278,7 +290,7 @@ class MarketingUseCases(ServiceBase):
     def send_campaign(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         name: str,
         segment: object,
         channel: str | Channel,
@@ -304,9 +316,8 @@ class MarketingUseCases(ServiceBase):
         chosen = parse_enum(Channel, "channel", channel)
         if chosen is Channel.CALL:
             raise ValidationError("channel", "a campaign goes by sms or email")
-        by = EmployeeId(parse_id("actor", actor))
         now = self._now()
-        with self._work(by) as uow:
+        with self._as(actor) as (uow, who):
             found = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
             campaign = Campaign(
                 id=CampaignId(self._new_id()),
@@ -315,25 +326,38 @@ class MarketingUseCases(ServiceBase):
                 body=body,
                 subject=subject,
                 segment_id=found.id,
-                created_by=by,
+                created_by=who.id,
                 created_at=now,
             )
             return enqueue_campaign(
-                uow, campaign, self._reach(uow, actor, found, now), self._ctx.ids, attachments=attachments
+                uow, campaign, self._reach(uow, who, found, now), self._ctx.ids, attachments=attachments
             )
 
-    def campaign(self, *, id: object) -> Campaign:
-        """A campaign with its counts.
+    def campaign(self, *, actor: ActorRef, id: object) -> Campaign:
+        """A campaign with its counts; every active employee may read it (M2).
 
         Raises:
             NotFound: no such campaign.
+            PermissionDenied: an unknown or departed actor (A5).
         """
-        with self._work(None) as uow:
+        with self._as(actor) as (uow, _):
             return uow.marketing.get_campaign(CampaignId(parse_id("id", id)))
 
-    def recipients(self, *, campaign: object, limit: int = 1000, offset: int = 0) -> list[CampaignRecipient]:
-        """A campaign's send records (M2), by company id."""
-        with self._work(None) as uow:
-            return uow.marketing.recipients(
-                CampaignId(parse_id("campaign", campaign)), limit=limit, offset=offset
+    def recipients(
+        self, *, actor: ActorRef, campaign: object, limit: int = 1000, offset: int = 0
+    ) -> list[CampaignRecipient]:
+        """A campaign's send records (M2) of the companies ``actor`` may see (A8), by company id.
+
+        Raises:
+            PermissionDenied: an unknown or departed actor (A5).
+        """
+        with self._as(actor) as (uow, employee):
+            who = actor_for(uow, employee, self._ctx.settings.regional_access)
+            sight = CompanySight(uow, who, self._now())
+            key = CampaignId(parse_id("campaign", campaign))
+            return filtered_page(
+                lambda n, at: uow.marketing.recipients(key, limit=n, offset=at),
+                lambda row: bool(sight.company(row.company_id)),
+                limit=limit,
+                offset=offset,
             )

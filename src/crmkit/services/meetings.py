@@ -23,11 +23,12 @@ from crmkit.domain.interactions import Appointment, AppointmentId, DoubleBooking
 from crmkit.domain.meetings import MeetingNote, MeetingNoteId, MeetingOutcome, SameHourNote, same_hour_notes
 from crmkit.domain.parties import Contact
 from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ActorRef
 from crmkit.services.companies import ContactInput
 from crmkit.services.customers import facts_of
 from crmkit.services.interactions import known_company, known_employee
+from crmkit.services.policy import PolicyUseCases
 from crmkit.services.stages import listed_contact
-from crmkit.services.territory import PolicyUseCases
 
 __all__ = ["MeetingUseCases", "NextAppointment", "RecordedMeeting"]
 
@@ -70,7 +71,7 @@ class MeetingUseCases(PolicyUseCases):
     def record(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         held_at: datetime,
         outcome: str | MeetingOutcome,
@@ -181,7 +182,7 @@ class MeetingUseCases(PolicyUseCases):
         uow.appointments.add(booked)
         return booked, clashes
 
-    def get(self, *, actor: object, id: object) -> MeetingNote:
+    def get(self, *, actor: ActorRef, id: object) -> MeetingNote:
         """One note, when the actor may see its company (A1, A2, A6).
 
         Raises:

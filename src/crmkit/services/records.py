@@ -6,26 +6,59 @@ from collections.abc import Sequence
 
 import attrs
 
+from crmkit.domain.access import Action, Decision
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.documents import Document, DocumentOwner, OwnerKind
-from crmkit.domain.errors import PermissionDenied
-from crmkit.domain.ids import DocumentId, EmployeeId, PickListName, parse_id
+from crmkit.domain.employees import Employee
+from crmkit.domain.errors import NotFound
+from crmkit.domain.ids import CompanyId, ContactId, DocumentId, PickListName, parse_id
+from crmkit.domain.interactions import INTERACTION_AGGREGATE, InteractionId
+from crmkit.domain.invoices import InvoiceId
 from crmkit.domain.parameters import PickList
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.domain.permissions import may_read_changes_by, may_set_parameters
+from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ActorRef, ServiceBase, parse_enum
+from crmkit.services.guard import CompanySight, require_on_company
+from crmkit.services.policy import actor_for
 
 __all__ = ["RecordUseCases"]
 
 
 class RecordUseCases(ServiceBase):
-    """Pick-lists, attached documents and history."""
+    """Pick-lists, attached documents and history.
 
-    def set_parameters(self, *, actor: object, name: str, values: Sequence[str]) -> PickList:
+    What belongs to a company — its documents, its history and that of its
+    contacts, interactions and invoices — follows the company's visibility (A8).
+    """
+
+    def _record_sight(self, uow: UnitOfWork, who: Employee, kind: str, key: object) -> Decision:
+        """May ``who`` see the record ``kind``/``key`` and what belongs to it (A8)?
+
+        A record of a company (the company, a contact, an interaction, an invoice)
+        is seen exactly when its company is; a company record that no longer exists
+        only by admins (A2). Other records (employees, regions…) by every active employee.
+        """
+        sight = CompanySight(uow, actor_for(uow, who, self._ctx.settings.regional_access), self._now())
+        try:
+            if kind == "company":
+                return sight.company(uow.companies.get(CompanyId(parse_id("id", key))).id)
+            if kind == "contact":
+                return sight.company(uow.contacts.get(ContactId(parse_id("id", key))).company_id)
+            if kind == INTERACTION_AGGREGATE:
+                return sight.company(uow.interactions.get(InteractionId(parse_id("id", key))).company_id)
+            if kind == "invoice":
+                return sight.party(uow.invoices.get(InvoiceId(parse_id("id", key))).buyer.key)
+        except NotFound:
+            if who.position.is_admin:
+                return Decision.allow(f"{who.name} is {who.position.value} and sees everything (A2)")
+            return Decision.deny(f"the {kind} {key} is gone; only admins read what is left of it (A2, A8)")
+        return Decision.allow(f"every active employee may see a {kind} record")
+
+    def set_parameters(self, *, actor: ActorRef, name: str, values: Sequence[str]) -> PickList:
         """Create or replace a pick-list (C9); admins only."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.is_admin:
-                raise PermissionDenied(f"only admins set parameters; {who.name} is {who.position.value}")
-            wanted = PickList(PickListName(name), tuple(values))
+        with self._as(actor) as (uow, who):
+            may_set_parameters(who).enforce()
+            wanted = PickList(PickListName(name), values)  # the converter checks the type
             current = uow.picklists.get_many([wanted.name]).get(wanted.name)
             if current is None:
                 uow.picklists.add(wanted)
@@ -34,16 +67,15 @@ class RecordUseCases(ServiceBase):
                 return current
             return uow.picklists.save(attrs.evolve(current, values=wanted.values))
 
-    def parameters(self, *, actor: object, name: str) -> PickList:
+    def parameters(self, *, actor: ActorRef, name: str) -> PickList:
         """One pick-list. Raises NotFound."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             return uow.picklists.get(PickListName(name))
 
     def attach_document(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         owner_kind: str | OwnerKind,
         owner_id: object,
         name: str,
@@ -51,8 +83,14 @@ class RecordUseCases(ServiceBase):
         content: bytes,
     ) -> Document:
         """Store a file attached to an employee, company, interaction, contract or invoice (C10)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        kind = parse_enum(OwnerKind, "owner_kind", owner_kind)
+        with self._as(actor) as (uow, who):
+            if kind is OwnerKind.COMPANY:
+                company = uow.companies.get(CompanyId(parse_id("owner_id", owner_id)))
+                actor_view = actor_for(uow, who, self._ctx.settings.regional_access)
+                require_on_company(uow, actor_view, Action.UPDATE, company, self._now())
+            else:
+                self._record_sight(uow, who, kind.value, owner_id).enforce()
         document = Document(
             id=DocumentId(self._new_id()),
             owner=DocumentOwner(parse_enum(OwnerKind, "owner_kind", owner_kind), str(owner_id)),
@@ -63,25 +101,23 @@ class RecordUseCases(ServiceBase):
         self._ctx.documents.put(document)
         return document
 
-    def documents(self, *, actor: object, owner_kind: str | OwnerKind, owner_id: object) -> list[Document]:
+    def documents(self, *, actor: ActorRef, owner_kind: str | OwnerKind, owner_id: object) -> list[Document]:
         """The files attached to a record (C10)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._record_sight(uow, who, str(owner_kind), owner_id).enforce()
         owner = DocumentOwner(parse_enum(OwnerKind, "owner_kind", owner_kind), str(owner_id))
         return self._ctx.documents.list_for(owner)
 
-    def history(self, *, actor: object, aggregate_type: str, aggregate_id: object) -> list[AuditEntry]:
+    def history(self, *, actor: ActorRef, aggregate_type: str, aggregate_id: object) -> list[AuditEntry]:
         """Every committed change to a record, with who made it and old → new values (C12)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._record_sight(uow, who, aggregate_type, aggregate_id).enforce()
             return uow.audit.for_record(aggregate_type, str(aggregate_id))
 
     def changes_by(
-        self, *, actor: object, employee: object, limit: int = 100, offset: int = 0
+        self, *, actor: ActorRef, employee: object, limit: int = 100, offset: int = 0
     ) -> list[AuditEntry]:
         """Changes one employee made (C12); admins only."""
-        with self._work(None) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.is_admin:
-                raise PermissionDenied("only admins may read another employee's changes (C12)")
+        with self._as(actor) as (uow, who):
+            may_read_changes_by(who).enforce()
             return uow.audit.by_actor(str(parse_id("employee", employee)), limit=limit, offset=offset)

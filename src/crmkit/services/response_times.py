@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from crmkit.domain.access import visible
+from crmkit.domain.access import visibility_predicate
 from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.interactions import Interaction
 from crmkit.domain.periods import require_aware
@@ -26,8 +26,8 @@ from crmkit.domain.response_times import (
     parse_percentiles,
     stamp,
 )
-from crmkit.services.base import ServiceContext, parse_enum
-from crmkit.services.territory import PolicyUseCases
+from crmkit.services.base import ActorRef, ServiceContext, parse_enum
+from crmkit.services.policy import PolicyUseCases
 
 __all__ = ["OFFICE_HOURS", "ResponseTimeUseCases", "stamp_times", "working_calendar"]
 
@@ -53,7 +53,7 @@ class ResponseTimeUseCases(PolicyUseCases):
     def kpis(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         by: str | KpiGroup = KpiGroup.CHANNEL,
         since: datetime | None = None,
         until: datetime | None = None,
@@ -77,7 +77,7 @@ class ResponseTimeUseCases(PolicyUseCases):
             require_aware("until", until)
         when = self._at(at)
         with self._work(None) as uow:
-            predicate = visible(self._actor(uow, actor), when)
+            predicate = visibility_predicate(self._actor(uow, actor), when)
             return uow.interactions.response_kpis(
                 predicate, group=group, since=since, until=until, percentiles=wanted
             )

@@ -46,7 +46,7 @@ from crmkit.domain.service import (
     overage,
 )
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceContext, parse_enum
+from crmkit.services.base import ActorRef, ServiceContext, parse_enum
 from crmkit.services.customers import facts_of
 from crmkit.services.interactions import check_version, known_company, known_employee
 from crmkit.services.response_times import working_calendar
@@ -108,7 +108,7 @@ class ServiceUseCases(ReportUseCases):
 
     # -- contracts (S1) ------------------------------------------------------------------------
     def _company_change(
-        self, uow: UnitOfWork, actor: object, company: object, now: datetime
+        self, uow: UnitOfWork, actor: ActorRef, company: object, now: datetime
     ) -> CompanyResource:
         who = self._actor(uow, actor)
         found = known_company(uow, "company", company)
@@ -119,7 +119,7 @@ class ServiceUseCases(ReportUseCases):
     def create_contract(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         title: str,
         starts_on: date,
@@ -165,7 +165,7 @@ class ServiceUseCases(ReportUseCases):
             return contract
 
     def renew_contract(
-        self, *, actor: object, contract: object, starts_on: date, ends_on: date, price: Money | None = None
+        self, *, actor: ActorRef, contract: object, starts_on: date, ends_on: date, price: Money | None = None
     ) -> Contract:
         """Renew a contract for a new term: a fresh allowance, plus unused hours if it carries over (S1).
 
@@ -191,7 +191,7 @@ class ServiceUseCases(ReportUseCases):
             uow.service.contracts.add(new)
             return new
 
-    def contracts(self, *, actor: object, company: object) -> list[Contract]:
+    def contracts(self, *, actor: ActorRef, company: object) -> list[Contract]:
         """The company's contracts by first date, when the actor may see the company (A8)."""
         now = self._now()
         with self._work(None) as uow:
@@ -200,7 +200,7 @@ class ServiceUseCases(ReportUseCases):
             decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, found)), now).enforce()
             return uow.service.contracts.for_company(found.id)
 
-    def balance(self, *, actor: object, contract: object) -> Balance:
+    def balance(self, *, actor: ActorRef, contract: object) -> Balance:
         """Remaining hours and visits of a contract, summed in the storage (S3).
 
         Raises:
@@ -212,7 +212,7 @@ class ServiceUseCases(ReportUseCases):
             found = self._seen_contract(uow, actor, contract, now)
             return uow.service.ledger.balance(found)
 
-    def balances(self, *, actor: object, company: object, product: str | None = None) -> list[Balance]:
+    def balances(self, *, actor: ActorRef, company: object, product: str | None = None) -> list[Balance]:
         """Remaining allowance per contract of a company, optionally of one product (S3, S5)."""
         now = self._now()
         with self._work(None) as uow:
@@ -225,7 +225,7 @@ class ServiceUseCases(ReportUseCases):
     def log_work(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         kind: str | WorkKind,
         at: datetime,
@@ -321,7 +321,7 @@ class ServiceUseCases(ReportUseCases):
     def correct_work(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         entry: object,
         minutes: int | None = None,
         km: Decimal | int | str | None = None,
@@ -366,7 +366,7 @@ class ServiceUseCases(ReportUseCases):
             return fix
 
     def work_for_contract(
-        self, *, actor: object, contract: object, limit: int = 100, offset: int = 0
+        self, *, actor: ActorRef, contract: object, limit: int = 100, offset: int = 0
     ) -> list[WorkEntry]:
         """A contract's ledger entries by time of work (A8)."""
         now = self._now()
@@ -378,7 +378,7 @@ class ServiceUseCases(ReportUseCases):
     def book(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         starts_at: datetime,
         ends_at: datetime,
         technician: object | None = None,
@@ -414,7 +414,7 @@ class ServiceUseCases(ReportUseCases):
             uow.service.bookings.book(booking)
             return booking
 
-    def cancel_booking(self, *, actor: object, booking: object, version: int | None = None) -> None:
+    def cancel_booking(self, *, actor: ActorRef, booking: object, version: int | None = None) -> None:
         """Cancel a booking; only its creator may (A4).
 
         Raises:
@@ -434,7 +434,7 @@ class ServiceUseCases(ReportUseCases):
     def plan(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         period: Period,
         technician: object | None = None,
         vehicle: str | None = None,

@@ -16,7 +16,14 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from crmkit.domain.access import Action, Actor, CompanyResource, InteractionResource, decide, visible
+from crmkit.domain.access import (
+    Action,
+    Actor,
+    CompanyResource,
+    InteractionResource,
+    decide,
+    visibility_predicate,
+)
 from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.cases import (
     CASE_AGGREGATE,
@@ -33,9 +40,10 @@ from crmkit.domain.service import Contract, ContractId, covering_contract
 from crmkit.domain.sla import DEFAULT_LEVELS, ServiceLevel, SlaStatus, measure
 from crmkit.domain.workflow import Workflow
 from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ActorRef
 from crmkit.services.customers import facts_of
 from crmkit.services.interactions import check_version, known_company, known_employee
-from crmkit.services.territory import PolicyUseCases
+from crmkit.services.policy import PolicyUseCases
 
 __all__ = ["CaseSla", "CaseUseCases", "ServiceHistoryRow"]
 
@@ -95,7 +103,7 @@ class CaseUseCases(PolicyUseCases):
         decide(who, action, resource, at).enforce()
         return case
 
-    def _seen_contract(self, uow: UnitOfWork, actor: object, contract: object, at: datetime) -> Contract:
+    def _seen_contract(self, uow: UnitOfWork, actor: ActorRef, contract: object, at: datetime) -> Contract:
         """The contract ``contract`` names, when ``actor`` may see its company at ``at`` (A8).
 
         Raises:
@@ -110,7 +118,7 @@ class CaseUseCases(PolicyUseCases):
 
     @contextmanager
     def _changing(
-        self, actor: object, case: object, version: int | None
+        self, actor: ActorRef, case: object, version: int | None
     ) -> Iterator[tuple[UnitOfWork, Case, EmployeeId, datetime]]:
         """A unit of work on a case the actor may change (A3), at the version he read.
 
@@ -155,7 +163,7 @@ class CaseUseCases(PolicyUseCases):
     def open_case(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         channel: str,
         reason: str,
@@ -198,7 +206,7 @@ class CaseUseCases(PolicyUseCases):
             return case
 
     def assign_case(
-        self, *, actor: object, case: object, technician: object, version: int | None = None
+        self, *, actor: ActorRef, case: object, technician: object, version: int | None = None
     ) -> Case:
         """Assign a technician (an active employee) to the case (S2).
 
@@ -214,7 +222,7 @@ class CaseUseCases(PolicyUseCases):
     def move_case(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         case: object,
         stage: str,
         resolution: str | None = None,
@@ -242,7 +250,9 @@ class CaseUseCases(PolicyUseCases):
             self._event(uow, saved, workflow, by, now)
             return saved
 
-    def close_case(self, *, actor: object, case: object, resolution: str, version: int | None = None) -> Case:
+    def close_case(
+        self, *, actor: ActorRef, case: object, resolution: str, version: int | None = None
+    ) -> Case:
         """Close the case with its ``resolution``: move it to the first closed stage it may reach (S2).
 
         Raises:
@@ -256,7 +266,7 @@ class CaseUseCases(PolicyUseCases):
         target = closing[0] if closing else next(s.name for s in workflow.stages if s.is_final)
         return self.move_case(actor=actor, case=case, stage=target, resolution=resolution, version=version)
 
-    def reopen_case(self, *, actor: object, case: object, version: int | None = None) -> Case:
+    def reopen_case(self, *, actor: ActorRef, case: object, version: int | None = None) -> Case:
         """Reopen a closed case into the workflow's initial stage; it counts against success (S2, S5).
 
         Raises:
@@ -269,7 +279,7 @@ class CaseUseCases(PolicyUseCases):
             return saved
 
     def record_invoice(
-        self, *, actor: object, case: object, invoice_ref: str, version: int | None = None
+        self, *, actor: ActorRef, case: object, invoice_ref: str, version: int | None = None
     ) -> Case:
         """Record the invoice that charged the case (its number), for the service history (S8, seed 003).
 
@@ -283,7 +293,7 @@ class CaseUseCases(PolicyUseCases):
         with self._changing(actor, case, version) as (uow, current, _by, _now):
             return uow.service.cases.save(attrs.evolve(current, invoice_ref=invoice_ref.strip()))
 
-    def get_case(self, *, actor: object, case: object) -> Case:
+    def get_case(self, *, actor: ActorRef, case: object) -> Case:
         """One case, when the actor may see its company (A8).
 
         Raises:
@@ -297,7 +307,7 @@ class CaseUseCases(PolicyUseCases):
     def cases(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object | None = None,
         technician: object | None = None,
         open_only: bool = False,
@@ -309,7 +319,7 @@ class CaseUseCases(PolicyUseCases):
         with self._work(None) as uow:
             who = self._actor(uow, actor)
             return uow.service.cases.visible(
-                visible(who, now),
+                visibility_predicate(who, now),
                 company=None if company is None else CompanyId(parse_id("company", company)),
                 technician=None if technician is None else EmployeeId(parse_id("technician", technician)),
                 open_only=open_only,
@@ -318,7 +328,7 @@ class CaseUseCases(PolicyUseCases):
             )
 
     def unattended(
-        self, *, actor: object, idle_hours: int = 8, limit: int = 50, offset: int = 0
+        self, *, actor: ActorRef, idle_hours: int = 8, limit: int = 50, offset: int = 0
     ) -> list[Case]:
         """Open cases with no technician, or no activity for ``idle_hours`` working hours (S2).
 
@@ -333,9 +343,11 @@ class CaseUseCases(PolicyUseCases):
         idle_before = self.calendar.subtract_working_time(now, timedelta(hours=idle_hours))
         with self._work(None) as uow:
             who = self._actor(uow, actor)
-            return uow.service.cases.unattended(visible(who, now), idle_before, limit=limit, offset=offset)
+            return uow.service.cases.unattended(
+                visibility_predicate(who, now), idle_before, limit=limit, offset=offset
+            )
 
-    def case_sla(self, *, actor: object, case: object, at: datetime | None = None) -> CaseSla:
+    def case_sla(self, *, actor: ActorRef, case: object, at: datetime | None = None) -> CaseSla:
         """The case's first-response and resolution clocks at ``at`` (default now), in working time (S8).
 
         Targets come from the case's contract when it sets them, else from its
@@ -353,7 +365,9 @@ class CaseUseCases(PolicyUseCases):
             contract = None if found.contract_id is None else uow.service.contracts.get(found.contract_id)
         return sla_of(self.calendar, found, events, contract, when)
 
-    def service_history(self, *, actor: object, company: object, limit: int = 100) -> list[ServiceHistoryRow]:
+    def service_history(
+        self, *, actor: ActorRef, company: object, limit: int = 100
+    ) -> list[ServiceHistoryRow]:
         """A company's cases, newest first, each with its contract and invoice (S8, seed 003).
 
         Raises:
@@ -366,7 +380,7 @@ class CaseUseCases(PolicyUseCases):
             found = known_company(uow, "company", company)
             resource = InteractionResource(company=facts_of(uow, found), owner_id=who.employee.id)
             decide(who, Action.VIEW, resource, now).enforce()
-            cases = uow.service.cases.visible(visible(who, now), company=found.id, limit=limit)
+            cases = uow.service.cases.visible(visibility_predicate(who, now), company=found.id, limit=limit)
             contracts = {c.id: c for c in uow.service.contracts.for_company(found.id)}
         return [
             ServiceHistoryRow(

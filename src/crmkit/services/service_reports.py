@@ -26,6 +26,7 @@ from crmkit.domain.knowledge import Article, ArticleId, query_terms
 from crmkit.domain.money import Money
 from crmkit.domain.periods import Period, require_aware
 from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ActorRef
 from crmkit.services.interactions import check_version, known_employee
 from crmkit.services.service_cases import CaseUseCases
 
@@ -36,7 +37,7 @@ class ReportUseCases(CaseUseCases):
     """Rates, costs, reports and the knowledge base (see :class:`crmkit.services.service.ServiceUseCases`)."""
 
     # -- costs and reports (S4, S5) ------------------------------------------------------------
-    def _manager(self, uow: UnitOfWork, actor: object) -> None:
+    def _manager(self, uow: UnitOfWork, actor: ActorRef) -> None:
         who = self._acting(uow, actor)
         if not who.position.manages:
             raise PermissionDenied(
@@ -46,7 +47,7 @@ class ReportUseCases(CaseUseCases):
     def set_rate(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         valid_from: datetime,
         amount: Money,
         technician: object | None = None,
@@ -85,7 +86,7 @@ class ReportUseCases(CaseUseCases):
     def _cost(self, labour: int, travel: int) -> Cost:
         return Cost.from_sums(labour=labour, travel=travel, currency=self._ctx.settings.currency)
 
-    def case_cost(self, *, actor: object, case: object) -> Cost:
+    def case_cost(self, *, actor: ActorRef, case: object) -> Cost:
         """Man-hours × the technicians' dated rates + km × the vehicles' dated rates and fuel (S4).
 
         Raises:
@@ -98,7 +99,7 @@ class ReportUseCases(CaseUseCases):
             _, labour, travel = uow.service.reports.work_sums(case=found.id)
         return self._cost(labour, travel)
 
-    def contract_profit(self, *, actor: object, contract: object) -> ContractProfit:
+    def contract_profit(self, *, actor: ActorRef, contract: object) -> ContractProfit:
         """The contract's revenue (its price) minus the cost of the work charged to it (S4).
 
         Raises:
@@ -111,7 +112,7 @@ class ReportUseCases(CaseUseCases):
             _, labour, travel = uow.service.reports.work_sums(contract=found.id)
         return ContractProfit(found.id, found.price, self._cost(labour, travel))
 
-    def technician_report(self, *, actor: object, period: Period) -> list[TechnicianRow]:
+    def technician_report(self, *, actor: ActorRef, period: Period) -> list[TechnicianRow]:
         """Per technician, over the cases closed in ``period`` (S5), aggregated in the storage.
 
         Success rate (closed without reopening), average service time (minutes logged
@@ -123,7 +124,7 @@ class ReportUseCases(CaseUseCases):
             rows = uow.service.reports.technicians(period.start, period.end)
         return rows if who.position.manages else [r for r in rows if r.technician_id == who.id]
 
-    def customer_report(self, *, actor: object, period: Period) -> list[CustomerRow]:
+    def customer_report(self, *, actor: ActorRef, period: Period) -> list[CustomerRow]:
         """Per company, service hours and their cost in ``period`` (S5), aggregated in the storage.
 
         Raises:
@@ -139,7 +140,7 @@ class ReportUseCases(CaseUseCases):
 
     # -- knowledge base (S7) -------------------------------------------------------------------
     def write_article(
-        self, *, actor: object, title: str, body: str = "", keywords: list[str] | tuple[str, ...] = ()
+        self, *, actor: ActorRef, title: str, body: str = "", keywords: list[str] | tuple[str, ...] = ()
     ) -> Article:
         """Add a knowledge-base article (S7).
 
@@ -164,7 +165,7 @@ class ReportUseCases(CaseUseCases):
     def edit_article(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         article: object,
         title: str | None = None,
         body: str | None = None,
@@ -192,13 +193,13 @@ class ReportUseCases(CaseUseCases):
                 changes["keywords"] = tuple(keywords)
             return uow.service.articles.save(attrs.evolve(current, **changes))
 
-    def search_articles(self, *, actor: object, query: str, limit: int = 10) -> list[tuple[Article, int]]:
+    def search_articles(self, *, actor: ActorRef, query: str, limit: int = 10) -> list[tuple[Article, int]]:
         """Articles matching the words of ``query``, Turkish-case-insensitive, best first (S7)."""
         with self._work(None) as uow:
             self._acting(uow, actor)
             return uow.service.articles.search(query_terms(query), limit=limit)
 
-    def get_article(self, *, actor: object, article: object) -> Article:
+    def get_article(self, *, actor: ActorRef, article: object) -> Article:
         """One article.
 
         Raises:

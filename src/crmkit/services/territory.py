@@ -18,12 +18,13 @@ from datetime import datetime
 
 import attrs
 
-from crmkit.domain.access import Actor, visible
+from crmkit.domain.access import visibility_predicate
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
 from crmkit.domain.parties import SEGMENT_PICKLISTS, Company
 from crmkit.domain.periods import require_aware
+from crmkit.domain.permissions import may_shape_territory
 from crmkit.domain.predicates import Everything
 from crmkit.domain.territory import (
     CodeLink,
@@ -43,9 +44,10 @@ from crmkit.domain.territory import (
     check_no_owner_overlap,
 )
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.base import ActorRef, ServiceBase, parse_enum
+from crmkit.services.policy import actor_for
 
-__all__ = ["PolicyUseCases", "ServedBy", "TerritoryUseCases", "actor_for"]
+__all__ = ["ServedBy", "TerritoryUseCases"]
 
 
 @attrs.frozen(kw_only=True)
@@ -69,38 +71,13 @@ class ServedBy:
     owner: EmployeeId | None
 
 
-def actor_for(uow: UnitOfWork, employee: Employee, regional_access: bool) -> Actor:
-    """The policy's view of ``employee``: his memberships and his teams' code links, read in two queries."""
-    memberships = tuple(uow.memberships.for_employee(employee.id))
-    links = tuple(uow.code_links.for_teams({m.team_id for m in memberships}))
-    return Actor(employee=employee, memberships=memberships, links=links, regional_access=regional_access)
-
-
-class PolicyUseCases(ServiceBase):
-    """Use cases decided by the access policy: the actor as the policy sees him, and "at" (A1–A7)."""
-
-    def _at(self, at: datetime | None) -> datetime:
-        """``at``, or now when ``None``; it must be timezone-aware."""
-        if at is None:
-            return self._now()
-        require_aware("at", at)
-        return at
-
-    def _actor(self, uow: UnitOfWork, actor: object) -> Actor:
-        """The acting employee (he must be able to act, A5) with his teams and codes (A1)."""
-        return actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
-
-
 class TerritoryUseCases(ServiceBase):
     """Regions, teams, dated memberships, code links and owners, and the T5 queries."""
 
     # -- helpers -------------------------------------------------------------------------------
-    def _admin(self, uow: UnitOfWork, actor: object) -> Employee:
-        who = self._acting(uow, actor)
-        if not who.position.is_admin:
-            raise PermissionDenied(
-                f"only admins shape the territory; {who.name} is {who.position.value} (A2)"
-            )
+    @staticmethod
+    def _admin(who: Employee) -> Employee:
+        may_shape_territory(who).enforce()
         return who
 
     def _when(self, field: str, value: datetime | None) -> datetime:
@@ -151,7 +128,7 @@ class TerritoryUseCases(ServiceBase):
     def add_region(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         name: str,
         parent: object | None = None,
         manager: object | None = None,
@@ -165,8 +142,8 @@ class TerritoryUseCases(ServiceBase):
             ValidationError: the parent, manager or partner does not exist.
             PermissionDenied: the actor is not an admin.
         """
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             parent_id = None if parent is None else self._region(uow, "parent", parent).id
             manager_id = None if manager is None else self._employee(uow, "manager", manager).id
             partner_id = None
@@ -186,14 +163,14 @@ class TerritoryUseCases(ServiceBase):
             uow.regions.add(region)
             return region
 
-    def move_region(self, *, actor: object, region: object, parent: object | None) -> Region:
+    def move_region(self, *, actor: ActorRef, region: object, parent: object | None) -> Region:
         """Move a region with its whole subtree under ``parent`` (``None``: to the top) (T1).
 
         Raises:
             RuleViolation: rule ``T1`` when ``parent`` lies in the region's own subtree.
         """
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             current = self._region(uow, "region", region)
             target = None if parent is None else self._region(uow, "parent", parent)
             chain = [] if target is None else uow.regions.ancestors(target.id)
@@ -203,7 +180,7 @@ class TerritoryUseCases(ServiceBase):
     def add_team(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         name: str,
         region: object,
         specialisation: str | Specialisation = Specialisation.GENERAL,
@@ -217,8 +194,8 @@ class TerritoryUseCases(ServiceBase):
             RuleViolation: rule ``T2`` when the region does not exist.
         """
         kind = parse_enum(Specialisation, "specialisation", specialisation)
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             region_id = RegionId(parse_id("region", region))
             if not uow.regions.get_many([region_id]):
                 raise RuleViolation(
@@ -249,7 +226,7 @@ class TerritoryUseCases(ServiceBase):
     def add_member(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         team: object,
         employee: object,
         role: str | TeamRole = TeamRole.MEMBER,
@@ -264,8 +241,8 @@ class TerritoryUseCases(ServiceBase):
         """
         what = parse_enum(TeamRole, "role", role)
         validity = self._validity(valid_from, valid_to)
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             the_team = self._team(uow, "team", team)
             person = self._employee(uow, "employee", employee)
             for other in uow.memberships.for_employee(person.id):
@@ -283,10 +260,12 @@ class TerritoryUseCases(ServiceBase):
             uow.memberships.add(member)
             return member
 
-    def end_membership(self, *, actor: object, membership: object, at: datetime | None = None) -> Membership:
+    def end_membership(
+        self, *, actor: ActorRef, membership: object, at: datetime | None = None
+    ) -> Membership:
         """End a membership at ``at`` (default now; a future date plans the change) (T4)."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             current = uow.memberships.get(MembershipId(parse_id("membership", membership)))
             ended = attrs.evolve(current, validity=current.validity.ended(self._when("at", at)))
             return current if ended == current else uow.memberships.save(ended)
@@ -295,7 +274,7 @@ class TerritoryUseCases(ServiceBase):
     def link_code(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         team: object,
         code: str,
         valid_from: datetime | None = None,
@@ -309,8 +288,8 @@ class TerritoryUseCases(ServiceBase):
                 that period; ``T4`` for an end before the start.
         """
         validity = self._validity(valid_from, valid_to)
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             the_team = self._team(uow, "team", team)
             canonical = self._code(uow, code)
             link = CodeLink(
@@ -322,10 +301,10 @@ class TerritoryUseCases(ServiceBase):
             uow.code_links.add(link)
             return link
 
-    def unlink_code(self, *, actor: object, link: object, at: datetime | None = None) -> CodeLink:
+    def unlink_code(self, *, actor: ActorRef, link: object, at: datetime | None = None) -> CodeLink:
         """End a code link at ``at`` (default now) (T3, T4)."""
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             current = uow.code_links.get(CodeLinkId(parse_id("link", link)))
             ended = attrs.evolve(current, validity=current.validity.ended(self._when("at", at)))
             return current if ended == current else uow.code_links.save(ended)
@@ -334,7 +313,7 @@ class TerritoryUseCases(ServiceBase):
     def assign_owner(
         self,
         *,
-        actor: object,
+        actor: ActorRef,
         company: object,
         rep: object,
         valid_from: datetime | None = None,
@@ -350,8 +329,8 @@ class TerritoryUseCases(ServiceBase):
             RuleViolation: rule ``T4`` for overlapping owners; ``C6`` while a claim is pending.
         """
         validity = self._validity(valid_from, valid_to)
-        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-            self._admin(uow, actor)
+        with self._as(actor) as (uow, who):
+            self._admin(who)
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             person = self._employee(uow, "rep", rep)
             new = OwnerAssignment(
@@ -382,31 +361,27 @@ class TerritoryUseCases(ServiceBase):
             return new
 
     # -- T5: queries ---------------------------------------------------------------------------
-    def children(self, *, actor: object, region: object | None = None) -> list[Region]:
+    def children(self, *, actor: ActorRef, region: object | None = None) -> list[Region]:
         """Regions directly under ``region`` (``None``: the top regions), by name."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             parent = None if region is None else RegionId(parse_id("region", region))
             return uow.regions.children(parent)
 
-    def ancestors(self, *, actor: object, region: object) -> list[Region]:
+    def ancestors(self, *, actor: ActorRef, region: object) -> list[Region]:
         """The regions above ``region``, nearest first (T5)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             chain = uow.regions.ancestors(RegionId(parse_id("region", region)))
             found = uow.regions.get_many(chain)
             return [found[r] for r in chain]
 
-    def subtree(self, *, actor: object, region: object) -> list[RegionId]:
+    def subtree(self, *, actor: ActorRef, region: object) -> list[RegionId]:
         """``region`` and every region below it, by id, from the storage (T5)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             return uow.regions.subtree(RegionId(parse_id("region", region)))
 
-    def teams(self, *, actor: object, region: object) -> list[SalesTeam]:
+    def teams(self, *, actor: ActorRef, region: object) -> list[SalesTeam]:
         """The teams directly under ``region``, by name (T2)."""
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             return uow.teams.for_region(RegionId(parse_id("region", region)))
 
     def _serving_teams(self, uow: UnitOfWork, code: str | None, at: datetime) -> list[TeamId]:
@@ -414,14 +389,13 @@ class TerritoryUseCases(ServiceBase):
             return []
         return sorted({link.team_id for link in uow.code_links.for_code(code) if link.active_at(at)})
 
-    def region_path(self, *, actor: object, company: object, at: datetime | None = None) -> list[Region]:
+    def region_path(self, *, actor: ActorRef, company: object, at: datetime | None = None) -> list[Region]:
         """The region path of a customer at ``at``: top region first, the region serving its code last.
 
         Empty when no team holds the customer's code then (T3, T5).
         """
         when = self._when("at", at)
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
             teams = uow.teams.get_many(self._serving_teams(uow, found.segmentation.micro_region, when))
             if not teams:
@@ -431,14 +405,13 @@ class TerritoryUseCases(ServiceBase):
             regions = uow.regions.get_many(chain)
             return [regions[r] for r in reversed(chain)]
 
-    def served_by(self, *, actor: object, company: object, at: datetime | None = None) -> ServedBy:
+    def served_by(self, *, actor: ActorRef, company: object, at: datetime | None = None) -> ServedBy:
         """Which teams and reps served a customer on ``at``, and who owned it then (T4).
 
         This is what credits an invoice of March to the rep of March (Q5).
         """
         when = self._when("at", at)
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
             teams = self._serving_teams(uow, found.segmentation.micro_region, when)
             reps = sorted({m.employee_id for m in uow.memberships.active(teams, when)})
@@ -452,40 +425,40 @@ class TerritoryUseCases(ServiceBase):
                 owner=None if owner is None else owner.employee_id,
             )
 
-    def _sees_all(self, uow: UnitOfWork, actor: object, at: datetime) -> None:
-        who = self._acting(uow, actor)
-        if not isinstance(visible(actor_for(uow, who, self._ctx.settings.regional_access), at), Everything):
+    def _sees_all(self, uow: UnitOfWork, who: Employee, at: datetime) -> None:
+        if not isinstance(
+            visibility_predicate(actor_for(uow, who, self._ctx.settings.regional_access), at), Everything
+        ):
             raise PermissionDenied(
                 f"{who.name} does not see every customer, so he cannot list a region's customers;"
                 " use crm.customers.visible (A1, A6)"
             )
 
     def customers_under(
-        self, *, actor: object, region: object, at: datetime | None = None, limit: int = 50, offset: int = 0
+        self, *, actor: ActorRef, region: object, at: datetime | None = None, limit: int = 50, offset: int = 0
     ) -> list[Company]:
         """Customers whose code a team under ``region`` holds on ``at``, by id, paged in storage (T5).
 
         Only for actors who see every customer (admins, or anyone with the A1 switch off).
         """
         when = self._when("at", at)
-        with self._work(None) as uow:
-            self._sees_all(uow, actor, when)
+        with self._as(actor) as (uow, who):
+            self._sees_all(uow, who, when)
             return uow.regions.customers_under(
                 RegionId(parse_id("region", region)), when, limit=limit, offset=offset
             )
 
-    def count_customers_under(self, *, actor: object, region: object, at: datetime | None = None) -> int:
+    def count_customers_under(self, *, actor: ActorRef, region: object, at: datetime | None = None) -> int:
         """How many customers :meth:`customers_under` lists in all, counted in storage (T5)."""
         when = self._when("at", at)
-        with self._work(None) as uow:
-            self._sees_all(uow, actor, when)
+        with self._as(actor) as (uow, who):
+            self._sees_all(uow, who, when)
             return uow.regions.count_customers_under(RegionId(parse_id("region", region)), when)
 
-    def reps_under(self, *, actor: object, region: object, at: datetime | None = None) -> list[Employee]:
+    def reps_under(self, *, actor: ActorRef, region: object, at: datetime | None = None) -> list[Employee]:
         """Members on ``at`` of the teams of ``region``'s subtree, by id (T5)."""
         when = self._when("at", at)
-        with self._work(None) as uow:
-            self._acting(uow, actor)
+        with self._as(actor) as (uow, _):
             ids: Sequence[EmployeeId] = uow.regions.reps_under(RegionId(parse_id("region", region)), when)
             found = uow.employees.get_many(ids)
             return [found[e] for e in ids if e in found]

@@ -31,12 +31,13 @@ from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.interactions import INTERACTION_AGGREGATE, Interaction, InteractionId
 from crmkit.domain.workflow import Workflow, may_define
 from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ActorRef
 from crmkit.services.customers import facts_of
 from crmkit.services.follow_ups import queue_follow_ups
 from crmkit.services.interactions import check_version
+from crmkit.services.policy import PolicyUseCases
 from crmkit.services.response_times import stamp_times
 from crmkit.services.stages import listed, notify_stage
-from crmkit.services.territory import PolicyUseCases
 
 __all__ = ["StageMove", "WorkflowUseCases"]
 
@@ -59,7 +60,7 @@ class StageMove:
 class WorkflowUseCases(PolicyUseCases):
     """Define category workflows (admins) and move interactions through them (I2)."""
 
-    def define(self, *, actor: object, definition: Workflow | Mapping[str, Any]) -> Workflow:
+    def define(self, *, actor: ActorRef, definition: Workflow | Mapping[str, Any]) -> Workflow:
         """Store ``definition`` as the next version of its key's workflow (admins only, I2, C9).
 
         The key is checked against the ``interaction_categories`` pick-list when one
@@ -80,7 +81,7 @@ class WorkflowUseCases(PolicyUseCases):
             uow.workflows.add(stored)
             return stored
 
-    def get(self, *, actor: object, key: str, version: int | None = None) -> Workflow:
+    def get(self, *, actor: ActorRef, key: str, version: int | None = None) -> Workflow:
         """The workflow ``key`` (latest version unless ``version``); every active employee may read it.
 
         Raises:
@@ -92,7 +93,7 @@ class WorkflowUseCases(PolicyUseCases):
             return uow.workflows.get(key, version)
 
     def _changing(
-        self, uow: UnitOfWork, actor: object, interaction: object, now: datetime
+        self, uow: UnitOfWork, actor: ActorRef, interaction: object, now: datetime
     ) -> tuple[Actor, Interaction]:
         """The actor and the interaction he may change (A3), or PermissionDenied."""
         who = self._actor(uow, actor)
@@ -104,7 +105,7 @@ class WorkflowUseCases(PolicyUseCases):
         return who, current
 
     def move(
-        self, *, actor: object, interaction: object, to_stage: str, version: int | None = None
+        self, *, actor: ActorRef, interaction: object, to_stage: str, version: int | None = None
     ) -> StageMove:
         """Move an interaction to ``to_stage`` along its workflow (I2), as an update (A3).
 
@@ -139,7 +140,7 @@ class WorkflowUseCases(PolicyUseCases):
                 follow_ups=queue_follow_ups(uow, self._ctx, hooks, saved, now),
             )
 
-    def cancel_follow_up(self, *, actor: object, interaction: object, key: str) -> bool:
+    def cancel_follow_up(self, *, actor: ActorRef, interaction: object, key: str) -> bool:
         """Cancel a queued follow-up of ``interaction`` (I13) until it is due; as an update (A3).
 
         Returns:

@@ -56,7 +56,7 @@ def make_storage(kind: str, tmp_path: Path, context: AdapterContext) -> Storage:
     """
     url = backend_url(kind, tmp_path)
     plugins = Plugins(make_plugin_manager(load_entrypoints=False))
-    storage = plugins.storage(url, context)
+    storage = plugins.build("storage", url, context)
     storage.migrate()
     if kind in ENV_URLS:
         from crmkit.adapters.sqlalchemy.testing import reset_database

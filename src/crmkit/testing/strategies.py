@@ -69,6 +69,7 @@ __all__ = [
     "MAX_INTEGER_DIGITS",
     "MIN_DATETIME",
     "TURKISH_LETTERS",
+    "PointOp",
     "aware_datetimes",
     "claims",
     "companies",
@@ -82,6 +83,7 @@ __all__ = [
     "money",
     "phones",
     "picklists",
+    "point_operations",
     "references",
     "segmentations",
     "tax_numbers",
@@ -470,3 +472,23 @@ def claims(
         return claim.reject(by, at, draw(turkish_text(max_words=5)))
 
     return build()
+
+
+# -- loyalty points (issue 15, V1, V3-V8) --------------------------------------------------------
+PointOp = tuple[str, int, int, int]
+"""One step of a point scenario: ``(kind, a, b, c)`` — see :func:`point_operations`."""
+
+
+def point_operations(max_size: int = 8) -> st.SearchStrategy[list[PointOp]]:
+    """Random point scenarios: sales, returns, redemptions and expiry runs.
+
+    Steps are ``("sale", quantity, day, 0)``, ``("return", sale index, quantity, day)``,
+    ``("redeem", role index, points, day)`` and ``("expire", day, 0, 0)``; days count from an epoch.
+
+    A return may name a sale that does not exist or take back more than is left; the runner clamps it.
+    """
+    sale = st.tuples(st.just("sale"), st.integers(1, 5), st.integers(0, 60), st.just(0))
+    ret = st.tuples(st.just("return"), st.integers(0, 7), st.integers(1, 5), st.integers(0, 90))
+    redeem = st.tuples(st.just("redeem"), st.integers(0, 2), st.integers(1, 80), st.integers(0, 120))
+    expire = st.tuples(st.just("expire"), st.integers(0, 400), st.just(0), st.just(0))
+    return st.lists(st.one_of(sale, sale, ret, redeem, expire), min_size=1, max_size=max_size)

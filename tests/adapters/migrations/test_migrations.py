@@ -159,9 +159,13 @@ NAMES = ["İSTANBUL Gıda A.Ş.", "ISPARTA Gül Ltd.", "Çankaya  Şube", "ığd
 T0 = datetime(2024, 2, 29, 23, 59, 59, 654321, tzinfo=UTC)
 
 
+LATER_COLUMNS = {"name_key", "archived_at"}
+"""Columns later revisions added to revision 0001's tables (0002: ``name_key``; 0012: ``archived_at``)."""
+
+
 def revision_1_table(table: sa.Table) -> sa.TableClause:
-    """``table`` as revision 0001 has it (no ``companies.name_key``), with the adapter's types."""
-    columns = [sa.column(c.name, c.type) for c in table.columns if c.name != "name_key"]
+    """``table`` as revision 0001 has it (no ``companies.name_key``…), with the adapter's types."""
+    columns = [sa.column(c.name, c.type) for c in table.columns if c.name not in LATER_COLUMNS]
     return sa.table(table.name, *columns)
 
 
@@ -206,7 +210,7 @@ def fill_revision_1(engine: sa.Engine, revision_1: list[sa.Table]) -> None:
                 parent = [c.name for c in old.columns].index("parent_id")
 
                 def row(i: int, t: sa.Table = table, parent: int = parent) -> tuple[Any, ...]:
-                    values = [value(c, i, company_ids) for c in t.columns if c.name != "name_key"]
+                    values = [value(c, i, company_ids) for c in t.columns if c.name not in LATER_COLUMNS]
                     if i == 0:
                         values[parent] = None  # the root of the company tree
                     return tuple(values)

@@ -4,7 +4,7 @@
 ``__getstate__``/``__setstate__`` (a Python loop per object): reading a parsed
 invoice back cost about as much as parsing it. Here each invoice value is
 written as a call of a module-level *rebuilder* with its fields in order, which
-fills the slots directly, as :func:`~crmkit.domain.invoices.trusted_line` does.
+fills the slots directly (:func:`crmkit.adapters.slots.trusted_constructor`).
 The values were built, and so validated, by their own constructors in the
 parsing process; what comes back is equal to them, field by field.
 
@@ -20,14 +20,16 @@ from typing import Any
 
 import attrs
 
+from crmkit.adapters.slots import trusted_constructor
 from crmkit.domain.invoices import (
+    AllowanceCharge,
+    ExchangeRate,
     Invoice,
     InvoiceLine,
     InvoiceParty,
     InvoiceReference,
     InvoiceTotals,
     Tax,
-    _trusted,
 )
 from crmkit.ports.invoices import SourceRecord
 
@@ -36,11 +38,8 @@ __all__ = ["dumps", "loads"]
 
 def _rebuilder(cls: type[Any]) -> Any:
     name = f"rebuild_{cls.__name__}"
-    rebuild = _trusted(
-        cls, name, f"Rebuild a :class:`{cls.__name__}` from its fields, in order (see the module)."
-    )
-    rebuild.__module__ = __name__  # pickled by reference: found here when loaded
-    return rebuild
+    doc = f"Rebuild a :class:`{cls.__name__}` from its fields, in order (see the module)."
+    return trusted_constructor(cls, name, doc, __name__)  # pickled by reference: found here when loaded
 
 
 # Named after the class each rebuilds; pickled by reference, so they must live at module level.
@@ -51,6 +50,8 @@ rebuild_InvoiceTotals = _rebuilder(InvoiceTotals)
 rebuild_InvoiceReference = _rebuilder(InvoiceReference)
 rebuild_InvoiceLine = _rebuilder(InvoiceLine)
 rebuild_Tax = _rebuilder(Tax)
+rebuild_AllowanceCharge = _rebuilder(AllowanceCharge)
+rebuild_ExchangeRate = _rebuilder(ExchangeRate)
 
 
 def _reducer(cls: type[Any], rebuild: Any) -> Any:
@@ -72,6 +73,8 @@ _DISPATCH: dict[type[Any], Any] = {
         (InvoiceReference, rebuild_InvoiceReference),
         (InvoiceLine, rebuild_InvoiceLine),
         (Tax, rebuild_Tax),
+        (AllowanceCharge, rebuild_AllowanceCharge),
+        (ExchangeRate, rebuild_ExchangeRate),
     )
 }
 """Only these types get a Python reducer; decimals, times and texts keep pickle's own (in C)."""

@@ -1,6 +1,6 @@
 """Invoices exported by an ERP as CSV, one row per invoice line (SPEC §7 V1).
 
-``csv:///srv/erp/sales.csv`` (options: ``?delimiter=;``, ``?tz=Europe/Istanbul``).
+``csv:///srv/erp/sales.csv`` (options below the table).
 The first row names the columns; their order is free, names are matched
 case-insensitively, unknown columns are ignored. Rows of one invoice are
 consecutive (same seller and ``invoice_number``).
@@ -40,25 +40,46 @@ invoice_net_total              the document's line-extension total; checked agai
 invoice_payable                the document's payable amount; lines + KDV if absent
 ===================  ========  ===============================================
 
-Numbers take ``.`` or ``,`` as the decimal separator (``1234.56``,
-``1234,56``, ``1.234,56``, ``1,234.56``: when both appear, the last one is the
-decimal separator); never floats. A bad row (a missing value, a bad number or
-date) rejects its invoice — never half of one — with the file, line number and
-reason; the other invoices are read on. A record's cursor is the number of the
-last line of its invoice, so ``read(since=cursor)`` resumes after it.
+Options: ``?delimiter=;``, ``?tz=Europe/Istanbul``, ``?encoding=cp1254`` (UTF-8 by
+default), ``?decimal=,&thousands=.`` (the separators of numbers, see
+:mod:`~crmkit.adapters.invoices.csv_numbers`: unconfigured, a number is read only
+when it can mean one thing, so ``1.250`` is refused as ambiguous; never floats).
+A missing issue time is local midnight in ``tz``.
+
+A bad row (a missing value, a bad number or date, a byte the encoding cannot
+decode, a NUL, a field over 131,072 characters) rejects its invoice — never half
+of one — with the file, line number and reason; the other invoices are read on.
+A UTF-16/32 file read as another encoding is one rejected record. A record's
+cursor is the number of the last line of its invoice, so ``read(since=cursor)``
+resumes after it.
+
+Over 500 lines because the per-row hot path (:meth:`CsvInvoiceSource._lines`) and
+the column table above belong with the reader they describe.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from crmkit.adapters.invoices.collector import gc_option, maybe_fewer_collections
+from crmkit.adapters.invoices.csv_lines import (
+    UNDECODABLE,
+    decode_errors,
+    foreign_bom,
+    records,
+    register_undecodable,
+)
+from crmkit.adapters.invoices.csv_numbers import NumberFormat
+from crmkit.adapters.invoices.trusted import trusted_line, trusted_tax
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices import (
     VAT,
@@ -71,8 +92,6 @@ from crmkit.domain.invoices import (
     Tax,
     invoice_id_for,
     party_key,
-    trusted_line,
-    trusted_tax,
 )
 from crmkit.ports.invoices import SourceRecord
 
@@ -128,33 +147,21 @@ _NUMBER_CACHE = 100_000
 """Most parsed numbers remembered (by their text) before the memo starts over."""
 
 
-def _normalise(value: str) -> str:
-    """``1.234,56`` → ``1234.56`` and ``1,234.56`` → ``1234.56``: the last separator is the decimal one."""
-    comma, dot = value.rfind(","), value.rfind(".")
-    if comma > dot:
-        return value.replace(".", "").replace(" ", "").replace(",", ".")
-    return value.replace(",", "").replace(" ", "")
-
-
-def parse_decimal(text: str, field: str = "amount") -> Decimal:
-    """Read a number written with ``.`` or ``,`` as the decimal separator.
+def parse_decimal(
+    text: str, field: str = "amount", *, decimal: str | None = None, thousands: str | None = None
+) -> Decimal:
+    """Read a number with the given separators (:class:`NumberFormat`); unconfigured, only unambiguous ones.
 
     >>> parse_decimal("1.234,56"), parse_decimal("1,234.56"), parse_decimal(" 786,90 ")
     (Decimal('1234.56'), Decimal('1234.56'), Decimal('786.90'))
+    >>> parse_decimal("1.250", decimal=","), parse_decimal("1.250", decimal=".", thousands="")
+    (Decimal('1250'), Decimal('1.250'))
 
     Raises:
-        ValidationError: naming ``field`` when it is not a finite number.
+        ValidationError: naming ``field`` when it is not a finite number, is grouped wrongly,
+            or is ambiguous with no separators configured (``1.250``).
     """
-    value = text.strip()
-    if "," in value:
-        value = _normalise(value)
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        raise ValidationError(field, f"{text.strip()!r} is not a number") from None
-    if not result.is_finite():
-        raise ValidationError(field, f"{text.strip()!r} is not a number")
-    return result
+    return NumberFormat(decimal, thousands).parse(text, field)
 
 
 def parse_date(text: str, field: str = "issue_date") -> date:
@@ -208,82 +215,36 @@ def _problem(name: str, line_no: int, column: str, reason: str) -> ValidationErr
     return ValidationError(column, f"{name}:{line_no}: {column}: {reason}")
 
 
-def _decimal(text: str, column: str, name: str, line_no: int) -> Decimal:
-    """A required number of a row (the hot path: one ``Decimal`` call for plain numbers)."""
-    value = text
-    if "," in value:
-        value = value.replace(",", ".") if "." not in value else _normalise(value)
+def _decimal(text: str, column: str, name: str, line_no: int, numbers: NumberFormat) -> Decimal:
+    """A required number of a row, read with the source's separators."""
+    quick = numbers.quick(text)  # the hot path: the usual unambiguous shapes, one Decimal call
+    if quick is not None:
+        return quick
     try:
-        result = Decimal(value)
-    except InvalidOperation:
-        stripped = text.strip()
-        if not stripped:
+        return numbers.parse(text, column)
+    except ValidationError as error:
+        if not text.strip():
             raise _problem(name, line_no, column, "is empty") from None
-        raise _problem(name, line_no, column, f"{stripped!r} is not a number") from None
-    if not result.is_finite():
-        raise _problem(name, line_no, column, f"{text.strip()!r} is not a number")
-    return result
-
-
-class _Continuation:
-    """The lines a :func:`csv.reader` reads: the one it is given, then what follows in the file."""
-
-    def __init__(self, handle: Iterator[str]) -> None:
-        self.handle = handle
-        self.first: str | None = None
-        self.more = 0  # lines taken from the file after ``first``
-
-    def __iter__(self) -> _Continuation:
-        return self
-
-    def __next__(self) -> str:
-        if self.first is not None:
-            line, self.first = self.first, None
-            return line
-        line = next(self.handle)
-        self.more += 1
-        return line
-
-
-_PLAIN_LIMIT = 100_000
-"""Longer lines go through the csv module (which enforces its field size limit)."""
-
-
-def _records(handle: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """``(line number, fields)`` of each record after the header (line 1), as :func:`csv.reader` reads them.
-
-    A line with no quote character (nor NUL, nor an overlong one) is a record of its own whose
-    fields the csv module would split exactly at the delimiter: it is split with :meth:`str.split`,
-    several times faster. Any other line, and the lines a quoted field runs on to, go through
-    one :func:`csv.reader`. The number is that of the record's last physical line.
-    """
-    feed = _Continuation(handle)
-    reader = csv.reader(feed, delimiter=delimiter)
-    plain = delimiter not in '"\r\n\0'
-    line_no = 1
-    for line in handle:
-        line_no += 1
-        if plain and '"' not in line and "\0" not in line and len(line) < _PLAIN_LIMIT:
-            stripped = line.rstrip("\r\n")
-            yield line_no, (stripped.split(delimiter) if stripped else [])
-            continue
-        feed.first, feed.more = line, 0
-        try:
-            values = next(reader)
-        except StopIteration:  # pragma: no cover - a line always makes a record
-            return
-        line_no += feed.more
-        yield line_no, values
+        raise _problem(name, line_no, column, error.reason) from None
 
 
 class CsvInvoiceSource:
     """A CSV file of invoice lines as an :class:`~crmkit.ports.invoices.InvoiceSource`.
 
     Args:
-        path: the file (UTF-8, a BOM is allowed).
+        path: the file (UTF-8 by default; a UTF-8 BOM is allowed).
         url: the URL it was built from.
         delimiter: the field separator; guessed from the header (``;``, tab or ``,``) when ``None``.
         timezone_name: zone of the issue dates and times.
+        encoding: the file's encoding (``utf-8``, ``cp1254``, ``utf-16`` …).
+        decimal: the decimal separator of its numbers (``.`` or ``,``); ``None``: numbers are read
+            only when unambiguous (see :mod:`crmkit.adapters.invoices.csv_numbers`).
+        thousands: their thousands separator (default: the other of ``.`` and ``,``; ``""``: none).
+        fewer_collections: raise the garbage collector's threshold while reading
+            (:mod:`crmkit.adapters.invoices.collector`; ``?gc=fewer``).
+
+    Raises:
+        ValidationError: an unknown encoding, or separators that are not allowed, naming the option.
     """
 
     def __init__(
@@ -293,17 +254,31 @@ class CsvInvoiceSource:
         url: str = "",
         delimiter: str | None = None,
         timezone_name: str = "Europe/Istanbul",
+        encoding: str = "utf-8",
+        decimal: str | None = None,
+        thousands: str | None = None,
+        fewer_collections: bool = False,
     ) -> None:
         self.path = path
         self.url = url or f"{SCHEME}://{path}"
         self.delimiter = delimiter
         self.zone = ZoneInfo(timezone_name)
+        try:
+            self.encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise ValidationError("encoding", f"{encoding!r} is not an encoding Python knows") from None
+        self.numbers = NumberFormat(decimal, thousands)
+        self.fewer_collections = fewer_collections
         self._dates: dict[str, date] = {}
         self._numbers: dict[str, Decimal] = {}
 
     @classmethod
     def from_url(cls, url: str) -> CsvInvoiceSource:
         """Build a source from ``csv:///path/file.csv?delimiter=;&tz=Europe/Istanbul``.
+
+        Further options: ``encoding`` (``cp1254``), ``decimal`` and ``thousands``
+        (``?decimal=,&thousands=.`` for Turkish numbers; ``thousands=`` for none),
+        ``gc=fewer`` (:mod:`~crmkit.adapters.invoices.collector`).
 
         Raises:
             ValidationError: naming ``url`` when the file does not exist or an option is bad.
@@ -317,7 +292,18 @@ class CsvInvoiceSource:
         if delimiter is not None and len(delimiter) != 1:
             raise ValidationError("url", f"{url}: delimiter must be one character")
         try:
-            return cls(path, url=url, delimiter=delimiter, timezone_name=options.get("tz", "Europe/Istanbul"))
+            return cls(
+                path,
+                url=url,
+                delimiter=delimiter,
+                timezone_name=options.get("tz", "Europe/Istanbul"),
+                encoding=options.get("encoding", "utf-8"),
+                decimal=options.get("decimal"),
+                thousands=options.get("thousands"),
+                fewer_collections=gc_option(options, url),
+            )
+        except ValidationError as error:
+            raise ValidationError("url", f"{url}: {error.field}: {error.reason}") from None
         except (ValueError, KeyError) as error:
             raise ValidationError("url", f"{url}: {error}") from None
 
@@ -328,14 +314,30 @@ class CsvInvoiceSource:
             ValidationError: the header lacks a required column (naming ``url``), or
                 ``since`` is not a cursor of this source.
         """
+        with maybe_fewer_collections(self.fewer_collections):
+            yield from self._read(since)
+
+    def _read(self, since: str | None) -> Iterator[SourceRecord]:
         skip_to = 0
         if since is not None:
             if not since.startswith("line:") or not since[5:].isdigit():
                 raise ValidationError("since", f"{since!r} is not a cursor of {self.url}")
             skip_to = int(since[5:])
         name = self.path.name
-        with self.path.open(encoding="utf-8-sig", newline="") as handle:
+        with self.path.open("rb") as raw:
+            foreign = foreign_bom(raw.read(4), self.encoding)
+            if foreign is not None:  # the whole file is unreadable: one record, past its last line
+                yield from self._unreadable(raw, name, skip_to, f"is {foreign} (its byte-order mark says so)")
+                return
+            raw.seek(0)
+            codec = "utf-8-sig" if self.encoding == "utf-8" else self.encoding
+            register_undecodable()
+            marked = decode_errors()
+            handle = io.TextIOWrapper(raw, encoding=codec, errors=UNDECODABLE, newline="")
             header_line = handle.readline()
+            if "\0" in header_line:
+                yield from self._unreadable(raw, name, skip_to, "has NUL characters in its header")
+                return
             delimiter = self.delimiter or (
                 ";" if ";" in header_line else "\t" if "\t" in header_line else ","
             )
@@ -356,14 +358,21 @@ class CsvInvoiceSource:
             rows: list[tuple[int, list[str]]] = []
             width = len(header)
             seller_text = number_text = ""  # the current invoice's key fields, as written
-            for line_no, values in _records(handle, delimiter):
+            for line_no, values, bad in records(handle, delimiter, self.encoding, marked):
                 if line_no <= skip_to:
                     continue
-                problem = None
-                if len(values) != width:
+                problem = None if bad is None else f"{name}:{line_no}: {bad}"
+                if not values and problem is not None:  # not even split: a record of its own
+                    if current is not None:
+                        yield self._record(current, name, columns)
+                        current, seller_text, number_text = None, "", ""
+                    yield SourceRecord(cursor=f"line:{line_no}", location=f"{name}:{line_no}", error=problem)
+                    continue
+                if len(values) != width and problem is None:
                     if not any(v.strip() for v in values):
                         continue
                     problem = f"{name}:{line_no}: {len(values)} fields, the header has {width}"
+                if len(values) < width:
                     values = values + [""] * (width - len(values))
                 if current is None or values[i_number] != number_text or values[i_seller] != seller_text:
                     seller_text, number_text = values[i_seller], values[i_number]
@@ -378,6 +387,20 @@ class CsvInvoiceSource:
                 rows.append((line_no, values))
             if current is not None:
                 yield self._record(current, name, columns)
+
+    def _unreadable(
+        self, raw: io.BufferedReader, name: str, skip_to: int, why: str
+    ) -> Iterator[SourceRecord]:
+        """One rejected record for a file none of whose lines can be read: its cursor is past its end."""
+        raw.seek(0)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(1 << 20), b""))
+        last = max(lines, 1)
+        if last <= skip_to:
+            return
+        reason = (
+            f"{name}:1: the file {why}, but the source reads {self.encoding}; set its encoding (?encoding=)"
+        )
+        yield SourceRecord(cursor=f"line:{last}", location=f"{name}:1-{last}", error=reason)
 
     def _record(self, rows: _Rows, name: str, columns: _Columns) -> SourceRecord:
         span = (
@@ -416,13 +439,14 @@ class CsvInvoiceSource:
         i_order, i_order_line = at["order_number"], at["order_line"]
         numbers = self._numbers
         number = numbers.get
+        number_format = self.numbers
 
         def amount(text: str, column: str, line: int) -> Decimal:
             # Every value the file repeats (prices, rates, quantities) is parsed once: a finite Decimal.
             # Callers try ``number(text) or amount(...)`` first (a zero comes back here, and is found).
             found = number(text)
             if found is None:
-                found = numbers[text] = _decimal(text, column, name, line)
+                found = numbers[text] = _decimal(text, column, name, line, number_format)
             return found
 
         lines: list[InvoiceLine] = []
@@ -494,7 +518,7 @@ class CsvInvoiceSource:
 
         def optional(values: list[str], column: str, line: int) -> Decimal | None:
             value = text(values, column)
-            return _decimal(value, column, name, line) if value else None
+            return _decimal(value, column, name, line, self.numbers) if value else None
 
         seller_tax = text(first, "seller_tax_no") or None
         buyer_tax = text(first, "buyer_tax_no") or None

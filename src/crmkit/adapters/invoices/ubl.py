@@ -46,14 +46,18 @@ from zoneinfo import ZoneInfo
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from crmkit.adapters.invoices.collector import gc_option, maybe_fewer_collections
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices import (
+    AllowanceCharge,
+    ExchangeRate,
     Invoice,
     InvoiceId,
     InvoiceLine,
     InvoiceParty,
     InvoiceReference,
     InvoiceTotals,
+    RateKind,
     Tax,
     invoice_id_for,
 )
@@ -184,6 +188,8 @@ def _parse_xml(data: bytes, where: str) -> Element:
     entity bomb and no external entity. Anything else — a DTD, another
     encoding — goes through :mod:`defusedxml`, which refuses the DTD itself.
     """
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise UnsafeXml("file", f"{where}: line 1: is UTF-32, which cannot be read; send it as UTF-8")
     try:
         if _plain_utf8_without_dtd(data):
             fast = XMLParser()
@@ -197,7 +203,18 @@ def _parse_xml(data: bytes, where: str) -> Element:
         raise UnsafeXml("file", f"{where}: refused unsafe XML ({type(error).__name__}: {error})") from None
     except ParseError as error:
         raise UnsafeXml("file", f"{where}: not well-formed XML ({error})") from None
+    except (LookupError, ValueError) as error:  # expat refuses UTF-7, Shift_JIS, UTF-32, unknown names
+        declared = _DECLARED.search(data[:200])
+        name = declared[1].decode("ascii", "replace") if declared else "?"
+        raise UnsafeXml(
+            "file",
+            f"{where}: line 1: declares the encoding {name!r}, which cannot be read ({error});"
+            " send it as UTF-8",
+        ) from None
     return root
+
+
+_DECLARED = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 
 
 def parse_invoice(
@@ -272,8 +289,66 @@ def parse_invoice(
         references=references,
         order_number=order_number,
         source=where,
+        allowance_charges=tuple(
+            _allowance_charge(r, node) for node in root.iterfind(_p("cac:AllowanceCharge"))
+        ),
+        exchange_rates=_exchange_rates(r, root),
     )
     return invoice, r.warnings
+
+
+_RATES: tuple[tuple[str, RateKind], ...] = (
+    ("cac:PricingExchangeRate", RateKind.PRICING),
+    ("cac:PaymentExchangeRate", RateKind.PAYMENT),
+    ("cac:PaymentAlternativeExchangeRate", RateKind.PAYMENT_ALTERNATIVE),
+    ("cac:TaxExchangeRate", RateKind.TAX),
+)
+
+
+def _allowance_charge(r: _Reader, node: Element) -> AllowanceCharge:
+    """A document-level ``cac:AllowanceCharge``: kept whole, it changes the net amount (V1)."""
+    charge = (r.text("cbc:ChargeIndicator", node) or "false").lower() == "true"
+    multiplier = r.optional_amount("cbc:MultiplierFactorNumeric", node)
+    amount = r.amount("cbc:Amount", node)
+    if amount < 0:
+        raise ValidationError(
+            "cac:AllowanceCharge", f"{r.where}: cac:AllowanceCharge amount {amount} is negative"
+        )
+    return AllowanceCharge(
+        charge=charge,
+        amount=amount,
+        reason=r.text("cbc:AllowanceChargeReason", node),
+        multiplier=multiplier,
+        base_amount=r.optional_amount("cbc:BaseAmount", node),
+    )
+
+
+def _exchange_rates(r: _Reader, root: Element) -> tuple[ExchangeRate, ...]:
+    """The document's exchange rates (pricing, payment, payment alternative, tax), as given."""
+    rates: list[ExchangeRate] = []
+    for path, kind in _RATES:
+        node = root.find(_p(path))
+        if node is None:
+            continue
+        value = r.optional_amount("cbc:CalculationRate", node)
+        source = r.text("cbc:SourceCurrencyCode", node)
+        target = r.text("cbc:TargetCurrencyCode", node)
+        if value is None or source is None or target is None:
+            r.warnings.append(f"{r.where}: {path} lacks a currency or its cbc:CalculationRate; not kept")
+            continue
+        try:
+            rates.append(
+                ExchangeRate(
+                    kind=kind,
+                    source=source,
+                    target=target,
+                    rate=value,
+                    day=_date(r, r.text("cbc:Date", node)),
+                )
+            )
+        except ValidationError as error:
+            r.warnings.append(f"{r.where}: {path}: {error.reason}; not kept")
+    return tuple(rates)
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:
@@ -314,6 +389,17 @@ def _issued_at(r: _Reader, timezone_name: str) -> datetime:
     if raw is None:
         return datetime.combine(day, time(0), zone)
     match = _TIME.fullmatch(raw)
+    end_of_day = (
+        match is not None
+        and int(match[1]) == 24
+        and int(match[2]) == 0
+        and int(match[3] or 0) == 0
+        and int(match[4] or 0) == 0
+    )
+    if end_of_day:  # XML Schema: 24:00:00 is the end of the day, the next day's midnight
+        assert match is not None
+        day, match = day + timedelta(days=1), _TIME.fullmatch("00:00:00" + (match[5] or ""))
+        assert match is not None
     if match is None or int(match[1]) > 23 or int(match[2]) > 59 or int(match[3] or 0) > 59:
         r.warnings.append(f"{r.where}: cbc:IssueTime {raw!r} is not a time; midnight was used")
         return datetime.combine(day, time(0), zone)
@@ -569,6 +655,8 @@ class UblInvoiceSource:
             there is more than one CPU and at least ``parallel_from`` files are to be read;
             ``0``: parse in this process.
         parallel_from: the fewest files worth starting workers for.
+        fewer_collections: raise the garbage collector's threshold while reading
+            (:mod:`crmkit.adapters.invoices.collector`; ``?gc=fewer``).
 
     Parsing a file costs several times more than storing its invoice, so a folder of
     many files is parsed by worker processes (``python -m crmkit.adapters.invoices.ubl_workers``)
@@ -589,11 +677,13 @@ class UblInvoiceSource:
         timezone_name: str = DEFAULT_TIMEZONE,
         workers: int | None = None,
         parallel_from: int = PARALLEL_FROM,
+        fewer_collections: bool = False,
     ) -> None:
         if workers is not None and workers < 0:
             raise ValidationError("workers", f"must be 0 or more, not {workers}")
         self.workers = workers
         self.parallel_from = parallel_from
+        self.fewer_collections = fewer_collections
         self._folder: Path | None = paths if isinstance(paths, Path) and paths.is_dir() else None
         self._files: list[Path] | None = (
             None if self._folder is not None else ([paths] if isinstance(paths, Path) else list(paths))
@@ -608,7 +698,8 @@ class UblInvoiceSource:
         """Build a source from ``ubl-tr:///folder`` or ``ubl-tr:///file.xml``.
 
         Query options: ``max_bytes`` (an integer), ``tz`` (an IANA zone name),
-        ``workers`` (parsing processes; ``0`` parses in this process).
+        ``workers`` (parsing processes; ``0`` parses in this process), ``gc=fewer``
+        (:mod:`~crmkit.adapters.invoices.collector`).
 
         Raises:
             ValidationError: naming ``url`` when the path does not exist or an option is bad.
@@ -622,7 +713,14 @@ class UblInvoiceSource:
             max_bytes = int(options.get("max_bytes", DEFAULT_MAX_BYTES))
             zone = options.get("tz", DEFAULT_TIMEZONE)
             workers = int(options["workers"]) if "workers" in options else None
-            return cls(path, url=url, max_bytes=max_bytes, timezone_name=zone, workers=workers)
+            return cls(
+                path,
+                url=url,
+                max_bytes=max_bytes,
+                timezone_name=zone,
+                workers=workers,
+                fewer_collections=gc_option(options, url),
+            )
         except (ValueError, KeyError) as error:
             raise ValidationError("url", f"{url}: {error}") from None
 
@@ -643,6 +741,10 @@ class UblInvoiceSource:
         Raises:
             ValidationError: ``since`` names no file of a file list.
         """
+        with maybe_fewer_collections(self.fewer_collections):
+            yield from self._read(since)
+
+    def _read(self, since: str | None) -> Iterator[SourceRecord]:
         entries = self._entries()
         if since is not None:
             if self._folder is not None:
@@ -680,4 +782,7 @@ def read_record(name: str, path: Path, *, max_bytes: int, timezone_name: str) ->
         return SourceRecord(cursor=name, location=name, error=reason)
     except OSError as error:
         return SourceRecord(cursor=name, location=name, error=f"{name}: cannot be read ({error})")
+    except Exception as error:  # one bad file never stops an import: whatever the parser met, reject it
+        reason = f"{name}: could not be read ({type(error).__name__}: {error})"
+        return SourceRecord(cursor=name, location=name, error=reason)
     return SourceRecord(cursor=name, location=name, invoice=invoice, warnings=tuple(warnings))

@@ -10,13 +10,11 @@ the SQL adapter's ``WHERE`` clause.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crmkit.adapters.memory.repositories import MemoryRepository
-from crmkit.domain.errors import ConcurrencyConflict, NotFound
+from crmkit.adapters.memory.repositories import DeletingRepository as _DeletingRepository
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.interactions import (
     APPOINTMENT_AGGREGATE,
@@ -35,7 +33,6 @@ from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, Response
 
 if TYPE_CHECKING:
     from crmkit.adapters.memory.repositories import MemoryCompanyRepository, _Versioned
-    from crmkit.adapters.memory.storage import MemoryUnitOfWork
 
 __all__ = [
     "MemoryAppointmentRepository",
@@ -51,64 +48,6 @@ T = TypeVar("T")
 def _page(items: list[T], limit: int, offset: int) -> list[T]:
     start = max(offset, 0)
     return items[start : start + max(limit, 0)]
-
-
-class _DeletingRepository(MemoryRepository[E, K]):
-    """A :class:`MemoryRepository` that can also stage deletes."""
-
-    def __init__(self, uow: MemoryUnitOfWork, committed: dict[K, E], lock: threading.RLock) -> None:
-        super().__init__(uow, committed, lock)
-        self._deleted: dict[K, int] = {}
-
-    def _lookup(self, key: K) -> E | None:
-        if key in self._deleted:
-            return None
-        return super()._lookup(key)
-
-    def _rows(self) -> list[E]:
-        rows = super()._rows()
-        if not self._deleted:
-            return rows
-        return [row for row in rows if self.key(row) not in self._deleted]
-
-    def delete(self, item: E) -> None:
-        """Stage the removal of ``item`` and its ``delete`` audit entry.
-
-        Raises:
-            NotFound: it is not stored.
-            ConcurrencyConflict: ``item.version`` is not the stored version; nothing is staged.
-        """
-        self._uow.check_usable()
-        key = self.key(item)
-        current = self._lookup(key)
-        if current is None:
-            raise NotFound(self.aggregate_type, key)
-        if current.version != item.version:
-            raise ConcurrencyConflict(self.aggregate_type, key, item.version)
-        base = self._expected.pop(key, current.version)
-        self._staged.pop(key, None)
-        if base is not None:  # stored before this unit of work: remove it at commit
-            self._deleted[key] = base
-        self._uow.record_delete(self.aggregate_type, key, current)
-
-    def verify(self) -> None:
-        """Refuse a delete of a record another unit of work changed or removed first; then the writes."""
-        for key, base in self._deleted.items():
-            stored = self._committed.get(key)
-            if stored is None or stored.version != base:
-                raise ConcurrencyConflict(self.aggregate_type, key, base)
-        super().verify()
-
-    def apply(self) -> None:
-        """Remove the deleted rows, then write the staged ones (under the lock)."""
-        for key in self._deleted:
-            self._committed.pop(key, None)
-        super().apply()
-
-    def discard(self) -> None:
-        """Forget every staged write and delete."""
-        super().discard()
-        self._deleted = {}
 
 
 class _CompanyScoped(_DeletingRepository[E, K]):

@@ -17,7 +17,7 @@ import attrs
 
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
 from crmkit.domain.invoices import (
-    DeliveryStatus,
+    HandOverStatus,
     Invoice,
     InvoiceId,
     InvoiceImported,
@@ -131,7 +131,7 @@ class MemoryInvoiceRepository:
             merged[key] = (old_quantity + quantity, old_amount + amount)
         return merged
 
-    def returned(self, invoices: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
+    def returned_quantities(self, invoices: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
         """Quantities returned so far per ``(invoice id, line number)``."""
         self._uow.check_usable()
         wanted = set(invoices)
@@ -155,7 +155,7 @@ class MemoryInvoiceRepository:
         if found is None:
             with self._lock:
                 found = self._tables.deliveries.get(invoice)
-        return found if found is not None else Delivery(invoice, DeliveryStatus.PENDING)
+        return found if found is not None else Delivery(invoice, HandOverStatus.PENDING)
 
     def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
         """Invoices not handed over yet, oldest issue first, then by id."""
@@ -264,7 +264,7 @@ class MemoryInvoiceRepository:
         """
         self._uow.check_usable()
         before = self.delivery(invoice)
-        delivery = Delivery(invoice, DeliveryStatus.DELIVERED, at, received_by)
+        delivery = Delivery(invoice, HandOverStatus.DELIVERED, at, received_by)
         self._new_deliveries[invoice] = delivery
         self._uow.record_change(INVOICE_AGGREGATE, invoice, 1, before, delivery)
         return delivery

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from crmkit.adapters.audit import OUTBOX_AGGREGATE
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
 from crmkit.domain.messaging import (
     Channel,
@@ -256,6 +257,22 @@ class MemoryOutboxRepository:
                     ),
                 )
         return refused
+
+    def requeue(self, ids: Sequence[uuid.UUID], now: datetime) -> list[OutboxMessage]:
+        """Stage dead messages among ``ids`` back to pending, each with its audit entry (§9, C12)."""
+        self._uow.check_usable()
+        done: list[OutboxMessage] = []
+        with self._lock:
+            for i in ids:
+                staged = self._changed.get(i)
+                seen = staged[1] if staged is not None else self._data.messages.get(i)
+                new = None if seen is None else seen.requeued(now)
+                if seen is None or new is None:
+                    continue
+                self._changed[i] = (staged[0] if staged is not None else seen, new)
+                self._uow.record_change(OUTBOX_AGGREGATE, i, 1, seen, new)
+                done.append(new)
+        return done
 
     def awaiting_delivery(
         self, channel: Channel, *, after: tuple[datetime, uuid.UUID] | None = None, limit: int = 500

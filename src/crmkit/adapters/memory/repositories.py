@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar, cas
 
 import attrs
 
-from crmkit.adapters.memory._trees import subtree_of
-from crmkit.adapters.unit_of_work import (
+from crmkit.adapters.audit import (
     CLAIM_AGGREGATE,
     COMPANY_AGGREGATE,
     CONTACT_AGGREGATE,
     EMPLOYEE_AGGREGATE,
     PICKLIST_AGGREGATE,
 )
+from crmkit.adapters.memory._trees import subtree_of
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
@@ -230,7 +230,65 @@ class MemoryRepository(Generic[E, K]):
         self._expected = {}
 
 
-class MemoryCompanyRepository(MemoryRepository[Company, CompanyId]):
+class DeletingRepository(MemoryRepository[E, K]):
+    """A :class:`MemoryRepository` that can also stage deletes."""
+
+    def __init__(self, uow: MemoryUnitOfWork, committed: dict[K, E], lock: threading.RLock) -> None:
+        super().__init__(uow, committed, lock)
+        self._deleted: dict[K, int] = {}
+
+    def _lookup(self, key: K) -> E | None:
+        if key in self._deleted:
+            return None
+        return super()._lookup(key)
+
+    def _rows(self) -> list[E]:
+        rows = super()._rows()
+        if not self._deleted:
+            return rows
+        return [row for row in rows if self.key(row) not in self._deleted]
+
+    def delete(self, item: E) -> None:
+        """Stage the removal of ``item`` and its ``delete`` audit entry.
+
+        Raises:
+            NotFound: it is not stored.
+            ConcurrencyConflict: ``item.version`` is not the stored version; nothing is staged.
+        """
+        self._uow.check_usable()
+        key = self.key(item)
+        current = self._lookup(key)
+        if current is None:
+            raise NotFound(self.aggregate_type, key)
+        if current.version != item.version:
+            raise ConcurrencyConflict(self.aggregate_type, key, item.version)
+        base = self._expected.pop(key, current.version)
+        self._staged.pop(key, None)
+        if base is not None:  # stored before this unit of work: remove it at commit
+            self._deleted[key] = base
+        self._uow.record_delete(self.aggregate_type, key, current)
+
+    def verify(self) -> None:
+        """Refuse a delete of a record another unit of work changed or removed first; then the writes."""
+        for key, base in self._deleted.items():
+            stored = self._committed.get(key)
+            if stored is None or stored.version != base:
+                raise ConcurrencyConflict(self.aggregate_type, key, base)
+        super().verify()
+
+    def apply(self) -> None:
+        """Remove the deleted rows, then write the staged ones (under the lock)."""
+        for key in self._deleted:
+            self._committed.pop(key, None)
+        super().apply()
+
+    def discard(self) -> None:
+        """Forget every staged write and delete."""
+        super().discard()
+        self._deleted = {}
+
+
+class MemoryCompanyRepository(DeletingRepository[Company, CompanyId]):
     """Companies in memory (C1–C7, C11); tax numbers are unique."""
 
     aggregate_type = COMPANY_AGGREGATE
@@ -290,7 +348,9 @@ class MemoryCompanyRepository(MemoryRepository[Company, CompanyId]):
         needle = fold(text)
         wanted = None if type is None else CompanyType(type)
         found = self._select(
-            lambda c: needle in fold(c.name) and (wanted is None or c.type is wanted),
+            lambda c: (
+                c.archived_at is None and needle in fold(c.name) and (wanted is None or c.type is wanted)
+            ),
             lambda c: (fold(c.name), c.id),
         )
         return _page(found, limit, offset)
@@ -311,7 +371,8 @@ class MemoryCompanyRepository(MemoryRepository[Company, CompanyId]):
         from crmkit.adapters.memory.territory import visible_companies  # it builds on this module
 
         needle = fold(text)
-        return [c for c in visible_companies(predicate, self._rows()) if needle in fold(c.name)]
+        rows = [c for c in self._rows() if c.archived_at is None]  # C13: archived ones leave listings
+        return [c for c in visible_companies(predicate, rows) if needle in fold(c.name)]
 
 
 class MemoryContactRepository(MemoryRepository[Contact, ContactId]):

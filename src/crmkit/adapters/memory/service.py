@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import attrs
 
-from crmkit.adapters.memory.interactions import _CompanyScoped, _DeletingRepository
+from crmkit.adapters.memory.interactions import _CompanyScoped
+from crmkit.adapters.memory.repositories import DeletingRepository as _DeletingRepository
 from crmkit.adapters.memory.repositories import MemoryRepository
 from crmkit.domain.cases import CASE_AGGREGATE, Case, CaseEvent, CaseId
 from crmkit.domain.costs import RATE_AGGREGATE, Rate, RateId, TechnicianRow, metres, rate_at

@@ -23,7 +23,9 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
+from crmkit.adapters.audit import audit_entry, deletion_entry
 from crmkit.adapters.clock import SystemClock
+from crmkit.adapters.events import EventBuffer
 from crmkit.adapters.memory.interactions import (
     MemoryAppointmentRepository,
     MemoryInteractionRepository,
@@ -33,6 +35,7 @@ from crmkit.adapters.memory.invoices import InvoiceTables, MemoryInvoiceReposito
 from crmkit.adapters.memory.marketing import MarketingTables, MemoryMarketingRepository
 from crmkit.adapters.memory.meetings import MeetingTable, MemoryMeetingNoteRepository
 from crmkit.adapters.memory.outbox import MemoryConsentRepository, MemoryOutboxRepository, OutboxData
+from crmkit.adapters.memory.points import MemoryPointRepository, PointTables
 from crmkit.adapters.memory.repositories import (
     MemoryAuditLog,
     MemoryClaimRepository,
@@ -50,7 +53,6 @@ from crmkit.adapters.memory.territory import (
     MemoryTeamRepository,
 )
 from crmkit.adapters.memory.workflow import MemoryWorkflowRepository, WorkflowTable
-from crmkit.adapters.unit_of_work import EventBuffer, audit_entry, deletion_entry
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import StorageUnavailable
@@ -84,6 +86,7 @@ from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.points import PointRepository
 from crmkit.ports.service import ServiceStorage  # issue 16
 from crmkit.ports.storage import (
     AuditLog,
@@ -136,6 +139,7 @@ class MemoryStorage:
         self._outbox = OutboxData()
         self._invoicing = InvoiceTables()
         self._marketing = MarketingTables()
+        self._points = PointTables()  # loyalty points (issue 15)
         self._regions: dict[RegionId, Region] = {}
         self._teams: dict[TeamId, SalesTeam] = {}
         self._memberships: dict[MembershipId, Membership] = {}
@@ -188,6 +192,7 @@ class MemoryStorage:
             self._invoicing.clear()
             self._marketing.clear()
             self._service.clear()  # issue 16
+            self._points.clear()
 
     def check_open(self) -> None:
         """Raise :class:`StorageUnavailable` once the storage is closed."""
@@ -269,6 +274,10 @@ class MemoryUnitOfWork:
         notes = MemoryMeetingNoteRepository(self, storage._meeting_notes, lock)  # issue 14 (I5)
         self.meeting_notes: MeetingNoteRepository = notes
         self._repositories = (*self._repositories, notes)
+        # loyalty points (issue 15); it reads the invoice tables for the catch-up job
+        points = MemoryPointRepository(self, storage._points, lock, storage._invoicing)
+        self.points: PointRepository = points
+        self._repositories = (*self._repositories, points)
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()
 

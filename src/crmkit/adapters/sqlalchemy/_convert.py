@@ -22,11 +22,12 @@ SQLAlchemy. :class:`RowMapper` turns one into the flat ``dict`` a Core
 from __future__ import annotations
 
 import enum
+import functools
 import types
 import typing
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast
 
@@ -34,9 +35,10 @@ import attrs
 import cattrs
 import sqlalchemy as sa
 
+from crmkit.adapters.slots import compile_function, slot_setter
 from crmkit.domain.errors import ValidationError
 
-__all__ = ["RowMapper", "converter", "utc", "uuid_of", "uuids_of"]
+__all__ = ["RowMapper", "converter", "local", "offset_of", "utc", "uuid_of", "uuids_of"]
 
 T = TypeVar("T")
 
@@ -46,6 +48,35 @@ def utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def offset_of(value: datetime) -> int | None:
+    """The UTC offset of an aware ``value`` in whole seconds, to store beside its UTC instant.
+
+    >>> from datetime import timedelta, timezone
+    >>> offset_of(datetime(2026, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=3))))
+    10800
+    """
+    offset = value.utcoffset()
+    return None if offset is None else int(offset.total_seconds())
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(seconds: int) -> timezone:
+    return UTC if seconds == 0 else timezone(timedelta(seconds=seconds))
+
+
+def local(value: datetime, offset: int | None) -> datetime:
+    """A stored UTC time back at the offset it was written with (``None``: UTC).
+
+    The same instant, with the local date and time the domain gave it (V1: an
+    invoice issued at 00:30 Istanbul time keeps its day on every back end).
+
+    >>> local(datetime(2025, 12, 31, 21, 30), 10800).isoformat()
+    '2026-01-01T00:30:00+03:00'
+    """
+    instant = utc(value)
+    return instant if not offset else instant.astimezone(_zone(offset))
 
 
 _new = object.__new__
@@ -202,7 +233,7 @@ class _Slot:
 
 
 class _CodeGen:
-    """Writes the source of a loader function, like attrs writes ``__init__``."""
+    """Writes the source of a loader function, compiled by :func:`~crmkit.adapters.slots.compile_function`."""
 
     def __init__(self, positions: Mapping[str, int] | None) -> None:
         self.positions = positions
@@ -246,11 +277,8 @@ class _CodeGen:
         return f"row[{self.positions[name]}]" if self.positions is not None else f"row[{name!r}]"
 
     def setter(self, cls: type[Any], attribute: str) -> str:
-        """A global calling the slot's own descriptor (faster than ``object.__setattr__``)."""
-        descriptor = cls.__dict__.get(attribute)
-        if descriptor is None or not hasattr(descriptor, "__set__"):
-            return f"(lambda o, v: _set(o, {attribute!r}, v))"
-        return self.name_for(descriptor.__set__)
+        """A global calling the slot's own descriptor (:func:`~crmkit.adapters.slots.slot_setter`)."""
+        return self.name_for(slot_setter(cls, attribute))
 
     def fill(self, target: str, cls: type[Any], slots: list[_Slot], indent: str) -> None:
         for slot in slots:
@@ -288,10 +316,7 @@ def _compile_loader(
     gen.lines.append(f"    obj = _new({gen.name_for(cls)})")
     gen.fill("obj", cls, plan, "    ")
     gen.lines.append("    return obj")
-    namespace: dict[str, Any] = dict(gen.globals)
-    exec(compile("\n".join(gen.lines), f"<crmkit loader {cls.__name__}>", "exec"), namespace)
-    loader: Callable[[Any], Any] = namespace["load"]
-    return loader
+    return compile_function("load", gen.lines, gen.globals)
 
 
 def _is_optional(annotation: Any) -> bool:

@@ -64,13 +64,40 @@ def unavailable(url: sa.URL, error: BaseException) -> StorageUnavailable:
     return StorageUnavailable(f"cannot reach the database at {masked(url)}: {text}")
 
 
+_MISSING_TABLE_SQLSTATES = frozenset({"42P01"})  # PostgreSQL: undefined_table
+_MISSING_TABLE_MYSQL_CODES = frozenset({1146})  # MariaDB/MySQL: ER_NO_SUCH_TABLE
+
+
+def _driver_code_in(orig: object, sqlstates: frozenset[str], mysql_codes: frozenset[int]) -> bool:
+    """Whether a driver error carries one of ``sqlstates`` (psycopg) or ``mysql_codes`` (PyMySQL)."""
+    if getattr(orig, "sqlstate", None) in sqlstates:
+        return True
+    args: tuple[object, ...] = getattr(orig, "args", ())
+    return bool(args) and isinstance(args[0], int) and args[0] in mysql_codes
+
+
+def is_missing_table(error: DBAPIError) -> bool:
+    """True when the driver says a table does not exist: the schema was never migrated."""
+    orig = error.orig
+    if _driver_code_in(orig, _MISSING_TABLE_SQLSTATES, _MISSING_TABLE_MYSQL_CODES):
+        return True
+    return "no such table" in str(orig)  # SQLite
+
+
+def schema_missing(url: sa.URL, error: DBAPIError) -> StorageUnavailable:
+    """The error to raise when the database at ``url`` lacks crmkit's tables: it says how to create them."""
+    reason = str(error.orig).strip().splitlines()[0]
+    where = masked(url)
+    return StorageUnavailable(
+        f"the database at {where} has no crmkit schema ({reason}): create it with "
+        f"`crmkit db upgrade {where}` or crm.migrate()"
+    )
+
+
 def is_lock_conflict(error: DBAPIError) -> bool:
     """True when the driver reports that a concurrent transaction blocked this one."""
     orig = error.orig
-    if getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES:
-        return True
-    args = getattr(orig, "args", ())
-    if args and isinstance(args[0], int) and args[0] in _RETRY_MYSQL_CODES:
+    if _driver_code_in(orig, _RETRY_SQLSTATES, _RETRY_MYSQL_CODES):
         return True
     message = str(orig)
     return type(orig).__module__ == "sqlite3" and any(m in message for m in _SQLITE_LOCKED)

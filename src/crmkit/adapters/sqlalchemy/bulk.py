@@ -11,7 +11,8 @@ times the driver's own ``executemany``; the ORM costs far more (issue 3, item 9)
   error wrapping and events still apply; PyMySQL turns the batch into
   multi-row ``INSERT … VALUES``).
 * **PostgreSQL with psycopg 3**: ``COPY table (columns) FROM STDIN`` through
-  psycopg's ``cursor.copy()``, one ``write_row`` per row.
+  psycopg's ``cursor.copy()`` (:mod:`crmkit.adapters.sqlalchemy.bulk_postgresql`,
+  which says why).
 
 Values pass through the columns' own bind processors (e.g. SQLAlchemy's
 SQLite ``DateTime`` formatting or a ``TypeDecorator``'s
@@ -41,9 +42,10 @@ from typing import Any, cast
 from sqlalchemy import Column, Insert, Table, insert
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
 
-__all__ = ["DEFAULT_BATCH_SIZE", "bulk_insert", "upsert"]
+from crmkit.adapters.sqlalchemy.bulk_postgresql import copy_rows
+
+__all__ = ["DEFAULT_BATCH_SIZE", "bulk_insert", "chunks", "upsert"]
 
 DEFAULT_BATCH_SIZE = 10_000
 """Rows handed to the driver per ``executemany`` call (or per COPY buffer flush)."""
@@ -106,7 +108,8 @@ def bulk_insert(
     if not connection.in_transaction():
         connection.begin()
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        return _copy_psycopg(connection, table, targets, processors, rows, batch_size, prepared=prepared)
+        batches = _batches(rows, len(targets), processors, None, batch_size, prepared=prepared)
+        return copy_rows(connection, table, targets, batches)
     return _executemany(connection, table, targets, processors, rows, batch_size, prepared=prepared)
 
 
@@ -131,6 +134,12 @@ def _target_columns(table: Table, keys: Sequence[str] | None) -> list[Column[Any
 def _bind_processor(column: Column[Any], dialect: Dialect) -> _Processor | None:
     processor = column.type.dialect_impl(dialect).bind_processor(dialect)
     return cast(_Processor | None, processor)
+
+
+def chunks(items: Sequence[Any], size: int = 1000) -> Iterator[Sequence[Any]]:
+    """``items`` cut into slices of at most ``size`` (the bound parameters of one ``IN (…)`` query)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _batches(
@@ -208,36 +217,6 @@ def _executemany(
         else:
             connection.exec_driver_sql(sql, [dict(zip(param_names, row, strict=True)) for row in batch])
         written += len(batch)
-    return written
-
-
-def _copy_psycopg(
-    connection: Connection,
-    table: Table,
-    targets: Sequence[Column[Any]],
-    processors: Sequence[_Processor | None],
-    rows: Iterable[Sequence[Any]],
-    batch_size: int,
-    *,
-    prepared: bool = False,
-) -> int:
-    import psycopg  # only reached with the psycopg dialect, so the driver is installed
-
-    dialect = connection.dialect
-    preparer = dialect.identifier_preparer
-    column_list = ", ".join(preparer.format_column(column) for column in targets)
-    # COPY has no Core construct; the identifiers are quoted by the dialect itself.
-    sql = f"COPY {preparer.format_table(table)} ({column_list}) FROM STDIN"
-    raw = cast(psycopg.Connection[Any], connection.connection.driver_connection)
-    written = 0
-    try:
-        with raw.cursor() as cursor, cursor.copy(sql) as copy:
-            for batch in _batches(rows, len(targets), processors, None, batch_size, prepared=prepared):
-                for row in batch:
-                    copy.write_row(row)
-                written += len(batch)
-    except psycopg.Error as error:
-        raise DBAPIError.instance(sql, None, error, psycopg.Error, dialect=dialect) from error
     return written
 
 

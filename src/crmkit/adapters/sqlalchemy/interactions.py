@@ -14,18 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy import interaction_tables as it
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
-from crmkit.adapters.sqlalchemy.repositories import SqlRepository, audit_row
+from crmkit.adapters.sqlalchemy.repositories import Deleting as _Deleting
+from crmkit.adapters.sqlalchemy.repositories import SqlRepository
 from crmkit.adapters.sqlalchemy.response_times import response_kpis
-from crmkit.adapters.unit_of_work import deletion_entry
-from crmkit.domain.errors import ConcurrencyConflict, NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.interactions import (
     APPOINTMENT_AGGREGATE,
@@ -58,39 +56,11 @@ def _scoped(query: sa.Select[Any], table: sa.Table, predicate: Predicate) -> sa.
     return query.join(companies, companies.c.id == table.c.company_id).where(compile_predicate(predicate))
 
 
-class _Deleting:
-    """The conditional delete with its audit row, shared by the three repositories."""
-
-    aggregate_type: ClassVar[str]
-    _uow: Any
-
-    def _delete(self, repository: SqlRepository[Any, Any], item: Any) -> None:
-        table = repository.mapper.table
-        key = item.id
-        old = repository._one_or_none(sa.select(table).where(table.c.id == key))
-        if old is None:
-            raise NotFound(self.aggregate_type, key)
-        if old.version != item.version:
-            raise ConcurrencyConflict(self.aggregate_type, key, item.version)
-        entry = deletion_entry(
-            actor=self._uow.actor,
-            at=self._uow.clock.now(),
-            aggregate_type=self.aggregate_type,
-            aggregate_id=key,
-            old=old,
-        )
-        statement = sa.delete(table).where(table.c.id == key, table.c.version == item.version)
-        with self._uow.writing(repository, [], key, item.version) as conn:
-            if conn.execute(statement).rowcount != 1:
-                raise ConcurrencyConflict(self.aggregate_type, key, item.version)
-            conn.execute(sa.insert(tables.audit_entries), audit_row(entry))
-
-
 class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, InteractionId]):
     """Interactions (I1, I3, M2)."""
 
     aggregate_type = INTERACTION_AGGREGATE
-    mapper = RowMapper(Interaction, it.interactions)
+    mapper = RowMapper(Interaction, tables.interactions)
 
     def delete(self, item: Interaction) -> None:
         """Remove the interaction and write its ``delete`` audit row (one savepoint).
@@ -109,7 +79,7 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         campaign: CampaignId | None,
         query: sa.Select[Any],
     ) -> sa.Select[Any]:
-        t = it.interactions
+        t = tables.interactions
         if company is not None:
             query = query.where(t.c.company_id == company)
         if owner is not None:
@@ -129,7 +99,7 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         offset: int = 0,
     ) -> list[Interaction]:
         """Interactions whose company matches ``predicate`` (compiled to ``WHERE``), newest first, then id."""
-        t = it.interactions
+        t = tables.interactions
         query = self._where(predicate, company, owner, campaign, sa.select(t))
         return self._rows(_page(query.order_by(t.c.created_at.desc(), t.c.id), limit, offset))
 
@@ -142,15 +112,15 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         campaign: CampaignId | None = None,
     ) -> int:
         """How many interactions :meth:`visible` would list, counted in the database."""
-        t = it.interactions
+        t = tables.interactions
         query = self._where(predicate, company, owner, campaign, sa.select(sa.func.count()).select_from(t))
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
 
     def unanswered(
         self, predicate: Predicate, owner: EmployeeId, created_before: datetime, *, limit: int = 200
     ) -> list[Interaction]:
         """The owner's unanswered interactions created before ``created_before``, oldest first (I10)."""
-        t = it.interactions
+        t = tables.interactions
         query = sa.select(t).where(
             t.c.owner_id == owner, t.c.first_response_at.is_(None), t.c.created_at < utc(created_before)
         )
@@ -180,7 +150,7 @@ _LONGEST = timedelta(minutes=MAX_APPOINTMENT_MINUTES)
 
 def _overlap(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
     """Appointments sharing an instant with ``[start, end)``; the first bound lets the index seek."""
-    t = it.appointments
+    t = tables.appointments
     return sa.and_(
         t.c.starts_at > utc(start) - _LONGEST,
         t.c.starts_at < utc(end),
@@ -192,7 +162,7 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
     """Appointments (I6)."""
 
     aggregate_type = APPOINTMENT_AGGREGATE
-    mapper = RowMapper(Appointment, it.appointments, extra=_appointment_extra)
+    mapper = RowMapper(Appointment, tables.appointments, extra=_appointment_extra)
 
     def delete(self, item: Appointment) -> None:
         """Remove the appointment and write its ``delete`` audit row (one savepoint).
@@ -205,7 +175,7 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
 
     def overlapping(self, assignee: EmployeeId, start: datetime, end: datetime) -> list[Appointment]:
         """The assignee's appointments sharing an instant with ``[start, end)``, by start then id."""
-        t = it.appointments
+        t = tables.appointments
         query = sa.select(t).where(t.c.assignee_id == assignee, _overlap(start, end))
         return self._rows(query.order_by(t.c.starts_at, t.c.id))
 
@@ -217,7 +187,7 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
         end: datetime,
         assignee: EmployeeId | None,
     ) -> sa.Select[Any]:
-        t = it.appointments
+        t = tables.appointments
         query = query.where(_overlap(start, end))
         if assignee is not None:
             query = query.where(t.c.assignee_id == assignee)
@@ -234,7 +204,7 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
         offset: int = 0,
     ) -> list[Appointment]:
         """Appointments sharing an instant with ``[start, end)`` at companies matching ``predicate``."""
-        t = it.appointments
+        t = tables.appointments
         query = self._between(sa.select(t), predicate, start, end, assignee)
         return self._rows(_page(query.order_by(t.c.starts_at, t.c.id), limit, offset))
 
@@ -242,16 +212,16 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
         self, predicate: Predicate, start: datetime, end: datetime, *, assignee: EmployeeId | None = None
     ) -> int:
         """How many appointments :meth:`between` would list, counted in the database."""
-        t = it.appointments
+        t = tables.appointments
         query = self._between(sa.select(sa.func.count()).select_from(t), predicate, start, end, assignee)
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
 
 
 class SqlReminderRepository(_Deleting, SqlRepository[Reminder, ReminderId]):
     """Reminders (I7)."""
 
     aggregate_type = REMINDER_AGGREGATE
-    mapper = RowMapper(Reminder, it.reminders)
+    mapper = RowMapper(Reminder, tables.reminders)
 
     def delete(self, item: Reminder) -> None:
         """Remove the reminder and write its ``delete`` audit row (one savepoint).
@@ -264,12 +234,12 @@ class SqlReminderRepository(_Deleting, SqlRepository[Reminder, ReminderId]):
 
     def due(self, assignee: EmployeeId, at: datetime, *, limit: int = 100, offset: int = 0) -> list[Reminder]:
         """The assignee's open reminders due at or before ``at``, by due time then id."""
-        t = it.reminders
+        t = tables.reminders
         query = sa.select(t).where(t.c.assignee_id == assignee, sa.not_(t.c.done), t.c.due_at <= utc(at))
         return self._rows(_page(query.order_by(t.c.due_at, t.c.id), limit, offset))
 
     def open_between(self, start: datetime, end: datetime) -> list[Reminder]:
         """Open reminders due in ``[start, end)``, by due time then id (I7)."""
-        t = it.reminders
+        t = tables.reminders
         query = sa.select(t).where(sa.not_(t.c.done), t.c.due_at >= utc(start), t.c.due_at < utc(end))
         return self._rows(query.order_by(t.c.due_at, t.c.id))

@@ -9,49 +9,49 @@ unit of work's transaction, so a batch is written whole or not at all.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 
-from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.audit import audit_entry
+from crmkit.adapters.sqlalchemy._convert import local, offset_of, utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
-from crmkit.adapters.sqlalchemy.invoice_tables import (
+from crmkit.adapters.sqlalchemy.invoice_codecs import (
+    HEADER_COLUMNS,
+    LINE_COLUMNS,
+    check_length,
+    header_row,
+    invoice_of,
+    line_of,
+    line_plan,
+    line_rows,
+    order_line_of,
+)
+from crmkit.adapters.sqlalchemy.repositories import audit_row
+from crmkit.adapters.sqlalchemy.tables import LABEL, audit_entries
+from crmkit.adapters.sqlalchemy.tables.invoice import (
     CODE,
     KEY,
-    SHORT,
-    DecimalText,
     invoice_cursors,
     invoice_lines,
     invoices,
     sales_order_lines,
     sales_orders,
 )
-from crmkit.adapters.sqlalchemy.repositories import audit_row
-from crmkit.adapters.sqlalchemy.tables import LABEL, NAME, audit_entries
-from crmkit.adapters.unit_of_work import audit_entry
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.invoices import (
-    DeliveryStatus,
+    HandOverStatus,
     Invoice,
     InvoiceId,
     InvoiceImported,
-    InvoiceLine,
-    InvoiceParty,
-    InvoiceReference,
-    InvoiceTotals,
     LineReversal,
     OrderLine,
     SalesOrder,
-    Tax,
 )
 from crmkit.ports.invoices import Delivery, StoredKey, check_cursor
 
@@ -68,350 +68,6 @@ ORDER_AGGREGATE = "sales_order"
 _AUDIT_COLUMNS = ("actor_id", "at", "aggregate_type", "aggregate_id", "version", "action", "changes")
 """Most keys one ``IN (…)`` look-up sends."""
 
-_HEADER_COLUMNS: tuple[str, ...] = tuple(
-    c.key for c in invoices.columns if c.key not in ("delivered_at", "received_by")
-)
-_LINE_COLUMNS: tuple[str, ...] = tuple(
-    c.key for c in invoice_lines.columns if c.key not in ("returned_quantity", "returned_amount")
-)
-_LIMITS: dict[str, int] = {"number": CODE, "store": CODE, "sales_person": CODE, "order_number": CODE}
-
-
-def _d(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _taxes_json(taxes: tuple[Tax, ...]) -> str:
-    """The taxes as a compact JSON array of arrays (decimals as strings, to stay exact).
-
-    Each tax is ``[type, amount, percent, taxable, name, withholding, exemption]``, followed by
-    ``per-unit amount, base quantity, base unit`` for a per-unit tax (ÖTV given per unit).
-    """
-    if len(taxes) == 1:  # the usual case, written without the json module
-        t = taxes[0]
-        if (
-            t.name is None
-            and t.exemption_code is None
-            and t.per_unit_amount is None
-            and t.type_code.isalnum()
-        ):
-            # ``!s``: a Decimal's str() is its exact text, and several times faster than its format().
-            percent = "null" if t.percent is None else f'"{t.percent!s}"'
-            base = "null" if t.taxable_amount is None else f'"{t.taxable_amount!s}"'
-            held = "true" if t.withholding else "false"
-            return f'[["{t.type_code}","{t.amount!s}",{percent},{base},null,{held},null]]'
-    return json.dumps(
-        [
-            [
-                t.type_code,
-                str(t.amount),
-                _d(t.percent),
-                _d(t.taxable_amount),
-                t.name,
-                t.withholding,
-                t.exemption_code,
-            ]
-            + (
-                []
-                if t.per_unit_amount is None
-                else [str(t.per_unit_amount), _d(t.base_quantity), t.base_unit_code]
-            )
-            for t in taxes
-        ],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-
-
-def _taxes_from(text: str) -> tuple[Tax, ...]:
-    taxes = []
-    for code, amount, percent, taxable, name, withholding, exemption, *per_unit in json.loads(text):
-        per_unit_amount, base_quantity, base_unit = per_unit if per_unit else (None, None, None)
-        taxes.append(
-            Tax(
-                type_code=code,
-                amount=Decimal(amount),
-                percent=None if percent is None else Decimal(percent),
-                taxable_amount=None if taxable is None else Decimal(taxable),
-                name=name,
-                withholding=withholding,
-                exemption_code=exemption,
-                per_unit_amount=None if per_unit_amount is None else Decimal(per_unit_amount),
-                base_quantity=None if base_quantity is None else Decimal(base_quantity),
-                base_unit_code=base_unit,
-            )
-        )
-    return tuple(taxes)
-
-
-def _refs_json(refs: tuple[InvoiceReference, ...]) -> str:
-    return json.dumps(
-        [[r.number, None if r.issue_date is None else r.issue_date.isoformat(), _s(r.uuid)] for r in refs],
-        ensure_ascii=False,
-    )
-
-
-def _s(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _refs_from(text: str) -> tuple[InvoiceReference, ...]:
-    import uuid
-    from datetime import date
-
-    return tuple(
-        InvoiceReference(
-            number, None if day is None else date.fromisoformat(day), None if ref is None else uuid.UUID(ref)
-        )
-        for number, day, ref in json.loads(text)
-    )
-
-
-def _check(value: str | None, limit: int, field: str, number: str) -> None:
-    if value is not None and len(value) > limit:
-        raise ValidationError(field, f"invoice {number}: {field} is longer than {limit} characters")
-
-
-def _check_header(invoice: Invoice, seller_key: str, buyer_key: str) -> None:
-    """Raise :class:`ValidationError` for the first text of the header longer than its column."""
-    number = invoice.number
-    for field, limit in _LIMITS.items():
-        _check(getattr(invoice, field), limit, field, number)
-    for label, party in (("seller", invoice.seller), ("buyer", invoice.buyer)):
-        _check(party.name, NAME, f"{label}.name", number)
-        _check(party.tax_no, SHORT, f"{label}.tax_no", number)
-        _check(party.scheme, SHORT, f"{label}.scheme", number)
-        _check(party.city, LABEL, f"{label}.city", number)
-        _check(party.country, LABEL, f"{label}.country", number)
-    _check(invoice.type_code, SHORT, "type_code", number)
-    _check(invoice.profile, SHORT, "profile", number)
-    _check(seller_key, KEY, "seller", number)
-    _check(buyer_key, KEY, "buyer", number)
-
-
-def _too_long(value: str | None, limit: int) -> bool:
-    return value is not None and len(value) > limit
-
-
-def _header_row(invoice: Invoice) -> tuple[Any, ...]:
-    number = invoice.number
-    seller, buyer, t = invoice.seller, invoice.buyer, invoice.totals
-    seller_key, buyer_key = seller.key, buyer.key
-    if (
-        len(number) > CODE
-        or _too_long(invoice.store, CODE)
-        or _too_long(invoice.sales_person, CODE)
-        or _too_long(invoice.order_number, CODE)
-        or len(seller.name) > NAME
-        or len(buyer.name) > NAME
-        or _too_long(seller.tax_no, SHORT)
-        or _too_long(buyer.tax_no, SHORT)
-        or _too_long(seller.scheme, SHORT)
-        or _too_long(buyer.scheme, SHORT)
-        or _too_long(seller.city, LABEL)
-        or _too_long(buyer.city, LABEL)
-        or _too_long(seller.country, LABEL)
-        or _too_long(buyer.country, LABEL)
-        or len(invoice.type_code) > SHORT
-        or _too_long(invoice.profile, SHORT)
-        or len(seller_key) > KEY
-        or len(buyer_key) > KEY
-    ):
-        _check_header(invoice, seller_key, buyer_key)  # names the field
-    return (
-        invoice.id,
-        number,
-        seller_key,
-        buyer_key,
-        invoice.type_code,
-        invoice.profile,
-        invoice.kind.value,
-        utc(invoice.issued_at),
-        invoice.currency,
-        invoice.exchange_rate,
-        seller.name,
-        seller.tax_no,
-        seller.scheme,
-        seller.city,
-        seller.country,
-        buyer.name,
-        buyer.tax_no,
-        buyer.scheme,
-        buyer.city,
-        buyer.country,
-        invoice.store,
-        invoice.sales_person,
-        invoice.order_number,
-        t.line_extension,
-        t.tax_exclusive,
-        t.tax_inclusive,
-        t.payable,
-        t.allowance,
-        t.charge,
-        t.tax,
-        t.withholding,
-        t.prepaid,
-        _taxes_json(invoice.taxes),
-        _refs_json(invoice.references),
-        invoice.source[:1000],
-        len(invoice.lines),
-    )
-
-
-_LINE_DECIMALS = ("quantity", "unit_price", "line_extension", "discount", "charge")
-_LINE_FIELDS = attrgetter(
-    "number",
-    "product_name",
-    "product_code",
-    "quantity",
-    "unit_code",
-    "unit_price",
-    "line_extension",
-    "discount",
-    "charge",
-    "taxes",
-    "order_number",
-    "order_line",
-)
-"""An invoice line's fields in the order of its row (one C call instead of twelve attribute reads)."""
-
-
-@attrs.frozen
-class _LinePlan:
-    """How to hand invoice lines to one dialect's driver without the bulk path's per-value work.
-
-    Attributes:
-        key: the bind processor of ``invoice_id`` (applied once per invoice), or ``None``.
-        decimal_text: the amounts are stored as their text (:class:`DecimalText`, SQLite).
-    """
-
-    key: Callable[[Any], Any] | None
-    decimal_text: bool
-
-
-def _line_plan(dialect: Dialect) -> _LinePlan | None:
-    """The plan for ``dialect``, or ``None`` when a column's bind processor is one it cannot apply."""
-    types = {key: invoice_lines.c[key].type.dialect_impl(dialect) for key in _LINE_COLUMNS}
-    processors = {key: kind.bind_processor(dialect) for key, kind in types.items()}
-    decimal_text = all(isinstance(types[key], DecimalText) for key in _LINE_DECIMALS)
-    if not decimal_text and any(processors[key] is not None for key in _LINE_DECIMALS):
-        return None
-    others = (key for key in _LINE_COLUMNS if key != "invoice_id" and key not in _LINE_DECIMALS)
-    if any(processors[key] is not None for key in others):
-        return None
-    return _LinePlan(processors["invoice_id"], decimal_text)
-
-
-def _line_rows(invoice: Invoice, plan: _LinePlan | None = None) -> Iterable[tuple[Any, ...]]:
-    """The lines' rows; driver-ready ones (what the bind processors would make) with a ``plan``."""
-    number = invoice.number
-    key: Any = invoice.id
-    if plan is not None and plan.key is not None:
-        key = plan.key(key)
-    text = plan is not None and plan.decimal_text
-    for line in invoice.lines:
-        (line_no, name, code, quantity, unit, price, net, discount, charge, taxes, order, order_line) = (
-            _LINE_FIELDS(line)
-        )
-        if (
-            len(name) > NAME
-            or (code is not None and len(code) > CODE)
-            or (unit is not None and len(unit) > SHORT)
-            or (order is not None and len(order) > CODE)
-            or (order_line is not None and len(order_line) > CODE)
-        ):
-            _check(name, NAME, "lines.product_name", number)
-            _check(code, CODE, "lines.product_code", number)
-            _check(unit, SHORT, "lines.unit_code", number)
-            _check(order, CODE, "lines.order_number", number)
-            _check(order_line, CODE, "lines.order_line", number)
-        taxes_json = _taxes_json(taxes) if taxes else "[]"
-        if text:  # DecimalText's bind processor: the exact text (no amount is None)
-            yield (
-                key,
-                line_no,
-                name,
-                code,
-                str(quantity),
-                unit,
-                str(price),
-                str(net),
-                str(discount),
-                str(charge),
-                taxes_json,
-                order,
-                order_line,
-            )
-        else:
-            yield (
-                key,
-                line_no,
-                name,
-                code,
-                quantity,
-                unit,
-                price,
-                net,
-                discount,
-                charge,
-                taxes_json,
-                order,
-                order_line,
-            )
-
-
-def _line_of(row: Any) -> InvoiceLine:
-    return InvoiceLine(
-        number=row.number,
-        product_name=row.product_name,
-        product_code=row.product_code,
-        quantity=row.quantity,
-        unit_code=row.unit_code,
-        unit_price=row.unit_price,
-        line_extension=row.line_extension,
-        discount=row.discount,
-        charge=row.charge,
-        taxes=_taxes_from(row.taxes),
-        order_number=row.order_number,
-        order_line=row.order_line,
-    )
-
-
-def _invoice_of(row: Any, lines: tuple[InvoiceLine, ...]) -> Invoice:
-    return Invoice(
-        id=InvoiceId(row.id),
-        number=row.number,
-        issued_at=utc(row.issued_at),
-        currency=row.currency,
-        seller=InvoiceParty(
-            row.seller_name, row.seller_tax_no, row.seller_scheme, row.seller_city, row.seller_country
-        ),
-        buyer=InvoiceParty(
-            row.buyer_name, row.buyer_tax_no, row.buyer_scheme, row.buyer_city, row.buyer_country
-        ),
-        lines=lines,
-        totals=InvoiceTotals(
-            line_extension=row.line_extension,
-            tax_exclusive=row.tax_exclusive,
-            tax_inclusive=row.tax_inclusive,
-            payable=row.payable,
-            allowance=row.allowance,
-            charge=row.charge,
-            tax=row.tax,
-            withholding=row.withholding,
-            prepaid=row.prepaid,
-        ),
-        type_code=row.type_code,
-        profile=row.profile,
-        exchange_rate=row.exchange_rate,
-        taxes=_taxes_from(row.taxes),
-        references=_refs_from(row.refs),
-        store=row.store,
-        sales_person=row.sales_person,
-        order_number=row.order_number,
-        source=row.source,
-    )
-
 
 def _chunks(values: list[Any]) -> Iterable[list[Any]]:
     for start in range(0, len(values), CHUNK):
@@ -425,7 +81,7 @@ class SqlInvoiceRepository:
         self._uow = uow
 
     def _rows(self, query: sa.Executable) -> list[Any]:
-        return list(self._uow.read(query))
+        return list(self._uow.execute(query))
 
     def _audit(
         self, aggregate_type: str, key: object, version: int, old: object, new: object
@@ -453,16 +109,14 @@ class SqlInvoiceRepository:
         if not invoices_:
             return
         connection = self._uow.connection
-        plan = _line_plan(connection.dialect)
-        headers = [_header_row(invoice) for invoice in invoices_]
-        lines = [row for invoice in invoices_ for row in _line_rows(invoice, plan)]
+        plan = line_plan(connection.dialect)
+        headers = [header_row(invoice) for invoice in invoices_]
+        lines = [row for invoice in invoices_ for row in line_rows(invoice, plan)]
         audit = self._import_audit_rows(invoices_)
         try:
             with savepoint(connection):
-                bulk_insert(connection, invoices, headers, columns=_HEADER_COLUMNS)
-                bulk_insert(
-                    connection, invoice_lines, lines, columns=_LINE_COLUMNS, prepared=plan is not None
-                )
+                bulk_insert(connection, invoices, headers, columns=HEADER_COLUMNS)
+                bulk_insert(connection, invoice_lines, lines, columns=LINE_COLUMNS, prepared=plan is not None)
                 bulk_insert(connection, audit_entries, audit, columns=_AUDIT_COLUMNS)
         except IntegrityError as error:
             message = str(error.orig)
@@ -506,8 +160,8 @@ class SqlInvoiceRepository:
             .where(invoice_lines.c.invoice_id == invoice)
             .order_by(invoice_lines.c.number)
         )
-        lines = tuple(_line_of(row) for row in self._rows(query))
-        return _invoice_of(header[0], lines)
+        lines = tuple(line_of(row) for row in self._rows(query))
+        return invoice_of(header[0], lines)
 
     def known(self, ids: Iterable[InvoiceId], numbers: Iterable[str]) -> list[StoredKey]:
         """Stored invoices with one of these ids or numbers (one query per thousand keys)."""
@@ -532,14 +186,14 @@ class SqlInvoiceRepository:
 
     def count(self) -> int:
         """How many invoices are stored."""
-        return int(self._uow.read(sa.select(sa.func.count()).select_from(invoices)).scalar_one())
+        return int(self._uow.execute(sa.select(sa.func.count()).select_from(invoices)).scalar_one())
 
     def line_count(self) -> int:
         """How many invoice lines are stored."""
-        return int(self._uow.read(sa.select(sa.func.count()).select_from(invoice_lines)).scalar_one())
+        return int(self._uow.execute(sa.select(sa.func.count()).select_from(invoice_lines)).scalar_one())
 
     # -- returns ---------------------------------------------------------------------
-    def returned(self, invoices_: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
+    def returned_quantities(self, invoices_: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
         """Quantities returned so far per ``(invoice id, line number)``."""
         found: dict[tuple[InvoiceId, int], Decimal] = {}
         c = invoice_lines.c
@@ -582,7 +236,7 @@ class SqlInvoiceRepository:
                 raise NotFound("invoice line", f"{reversal.original}/{reversal.line_number}")
             quantity = (rows[0].returned_quantity or Decimal(0)) + reversal.quantity
             amount = (rows[0].returned_amount or Decimal(0)) + reversal.amount
-            self._uow.read(
+            self._uow.execute(
                 sa.update(invoice_lines)
                 .where(*where)
                 .values(returned_quantity=quantity, returned_amount=amount)
@@ -611,7 +265,7 @@ class SqlInvoiceRepository:
         statement = upsert(
             invoice_cursors, self._uow.connection.dialect, ["source"], ["cursor", "updated_at"]
         )
-        self._uow.read(statement.values(values))
+        self._uow.execute(statement.values(values))
 
     # -- delivery (V10) ----------------------------------------------------------------
     def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:
@@ -627,11 +281,11 @@ class SqlInvoiceRepository:
         statement = (
             sa.update(invoices)
             .where(invoices.c.id == invoice)
-            .values(delivered_at=utc(at), received_by=received_by)
+            .values(delivered_at=utc(at), delivered_offset=offset_of(at), received_by=received_by)
         )
-        self._uow.read(statement)
-        delivery = Delivery(invoice, DeliveryStatus.DELIVERED, utc(at), received_by)
-        self._uow.read(
+        self._uow.execute(statement)
+        delivery = Delivery(invoice, HandOverStatus.DELIVERED, at, received_by)
+        self._uow.execute(
             sa.insert(audit_entries).values(self._audit(INVOICE_AGGREGATE, invoice, 1, before, delivery))
         )
         return delivery
@@ -642,15 +296,16 @@ class SqlInvoiceRepository:
         Raises:
             NotFound: when the invoice is not stored.
         """
-        rows = self._rows(
-            sa.select(invoices.c.delivered_at, invoices.c.received_by).where(invoices.c.id == invoice)
-        )
+        c = invoices.c
+        rows = self._rows(sa.select(c.delivered_at, c.delivered_offset, c.received_by).where(c.id == invoice))
         if not rows:
             raise NotFound("invoice", invoice)
         at = rows[0].delivered_at
         if at is None:
-            return Delivery(invoice, DeliveryStatus.PENDING)
-        return Delivery(invoice, DeliveryStatus.DELIVERED, utc(at), rows[0].received_by)
+            return Delivery(invoice, HandOverStatus.PENDING)
+        return Delivery(
+            invoice, HandOverStatus.DELIVERED, local(at, rows[0].delivered_offset), rows[0].received_by
+        )
 
     def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
         """Invoices not handed over yet, oldest issue first, then by id."""
@@ -664,9 +319,9 @@ class SqlInvoiceRepository:
         return [InvoiceId(row.id) for row in self._rows(query)]
 
     # -- sales orders (V10) ------------------------------------------------------------
-    def _order_line_rows(self, order: SalesOrder) -> list[dict[str, Any]]:
+    def _orderline_rows(self, order: SalesOrder) -> list[dict[str, Any]]:
         for field, value in (("number", order.number), ("customer", order.customer)):
-            _check(value, CODE if field == "number" else KEY, field, order.number)
+            check_length(value, CODE if field == "number" else KEY, field, order.number)
         return [
             {
                 "order_number": order.number,
@@ -688,7 +343,7 @@ class SqlInvoiceRepository:
         Raises:
             Duplicate: the number is taken.
         """
-        rows = self._order_line_rows(order)
+        rows = self._orderline_rows(order)
         try:
             with savepoint(self._uow.connection) as connection:
                 connection.execute(
@@ -698,6 +353,7 @@ class SqlInvoiceRepository:
                         "version": order.version,
                         "customer": order.customer,
                         "ordered_at": utc(order.ordered_at),
+                        "ordered_offset": offset_of(order.ordered_at),
                     },
                 )
                 if rows:
@@ -725,12 +381,12 @@ class SqlInvoiceRepository:
             )
             lines: dict[str, list[OrderLine]] = {}
             for row in self._rows(query):
-                lines.setdefault(row.order_number, []).append(_order_line_of(row))
+                lines.setdefault(row.order_number, []).append(order_line_of(row))
             for head in heads:
                 found[head.number] = SalesOrder(
                     number=head.number,
                     customer=head.customer,
-                    ordered_at=utc(head.ordered_at),
+                    ordered_at=local(head.ordered_at, head.ordered_offset),
                     lines=tuple(lines.get(head.number, ())),
                     version=head.version,
                 )
@@ -748,11 +404,11 @@ class SqlInvoiceRepository:
         if current is None:
             raise NotFound("order", order.number)
         bumped = sa.update(sales_orders).where(c.number == order.number, c.version == order.version)
-        if self._uow.read(bumped.values(version=order.version + 1)).rowcount == 0:
+        if self._uow.execute(bumped.values(version=order.version + 1)).rowcount == 0:
             raise ConcurrencyConflict("order", order.number, order.version)
         lc = sales_order_lines.c
-        for row in self._order_line_rows(order):
-            self._uow.read(
+        for row in self._orderline_rows(order):
+            self._uow.execute(
                 sa.update(sales_order_lines)
                 .where(lc.order_number == order.number, lc.line_id == row["line_id"])
                 .values(invoiced=row["invoiced"], pending=row["pending"])
@@ -764,7 +420,7 @@ class SqlInvoiceRepository:
             lines=order.lines,
             version=order.version + 1,
         )
-        self._uow.read(
+        self._uow.execute(
             sa.insert(audit_entries).values(
                 self._audit(ORDER_AGGREGATE, order.number, saved.version, current, saved)
             )
@@ -781,15 +437,4 @@ class SqlInvoiceRepository:
             .limit(max(limit, 0))
             .offset(max(offset, 0))
         )
-        return [(row.order_number, _order_line_of(row)) for row in self._rows(query)]
-
-
-def _order_line_of(row: Any) -> OrderLine:
-    return OrderLine(
-        line_id=row.line_id,
-        product_name=row.product_name,
-        product_code=row.product_code,
-        unit_code=row.unit_code,
-        quantity=row.quantity,
-        invoiced=row.invoiced,
-    )
+        return [(row.order_number, order_line_of(row)) for row in self._rows(query)]

@@ -17,26 +17,24 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.audit import audit_entry
+from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
-from crmkit.adapters.sqlalchemy.marketing_tables import campaign_recipients, campaigns, segments
 from crmkit.adapters.sqlalchemy.repositories import audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries
-from crmkit.adapters.unit_of_work import audit_entry
+from crmkit.adapters.sqlalchemy.tables.marketing import campaign_recipients, campaigns, segments
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, RuleViolation
-from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
+from crmkit.domain.ids import EmployeeId
 from crmkit.domain.marketing import (
     CAMPAIGN_AGGREGATE,
     SEGMENT_AGGREGATE,
     Campaign,
     CampaignId,
     CampaignRecipient,
-    RecipientStatus,
     Segment,
     SegmentFilter,
     SegmentId,
 )
-from crmkit.domain.messaging import Channel
 from crmkit.domain.text import fold
 
 if TYPE_CHECKING:
@@ -62,32 +60,10 @@ def _segment(row: Any) -> Segment:
     )
 
 
-def _campaign(row: Any) -> Campaign:
-    return Campaign(
-        id=CampaignId(row.id),
-        name=row.name,
-        channel=Channel(row.channel),
-        body=row.body,
-        subject=row.subject,
-        segment_id=SegmentId(row.segment_id),
-        created_by=EmployeeId(row.created_by),
-        created_at=utc(row.created_at),
-        queued=row.queued,
-        skipped_no_consent=row.skipped_no_consent,
-        skipped_no_address=row.skipped_no_address,
-    )
-
-
-def _recipient(row: Any) -> CampaignRecipient:
-    contact = _opt_uuid(row.contact_id)
-    return CampaignRecipient(
-        campaign_id=CampaignId(row.campaign_id),
-        company_id=CompanyId(row.company_id),
-        status=RecipientStatus(row.status),
-        contact_id=None if contact is None else ContactId(contact),
-        address=row.address,
-        message_id=_opt_uuid(row.message_id),
-    )
+_campaigns = RowMapper(Campaign, campaigns)
+"""Campaigns ↔ rows, by the shared mapper (segments keep a codec of their own: a JSON filter)."""
+_recipients = RowMapper(CampaignRecipient, campaign_recipients)
+"""Send records ↔ rows."""
 
 
 class SqlMarketingRepository:
@@ -141,7 +117,7 @@ class SqlMarketingRepository:
         query = sa.select(segments).where(segments.c.id == id)
         if self._uow.connection.dialect.name != "sqlite":
             query = query.with_for_update()
-        row = self._uow.read(query).one_or_none()
+        row = self._uow.execute(query).one_or_none()
         if row is None:
             raise NotFound("segment", id)
         if row.version != version:
@@ -179,7 +155,7 @@ class SqlMarketingRepository:
         """
         old = self._locked_segment(id, version)
         count = sa.select(sa.func.count()).select_from(campaigns).where(campaigns.c.segment_id == id)
-        used = int(self._uow.read(count).scalar_one())
+        used = int(self._uow.execute(count).scalar_one())
         if used:
             raise RuleViolation("M1", f"segment {id} is used by {used} campaign(s) and cannot be deleted")
         delete = sa.delete(segments).where(segments.c.id == id, segments.c.version == version)
@@ -195,7 +171,7 @@ class SqlMarketingRepository:
 
     def get_segment(self, id: SegmentId) -> Segment:
         """The segment with this id."""
-        row = self._uow.read(sa.select(segments).where(segments.c.id == id)).one_or_none()
+        row = self._uow.execute(sa.select(segments).where(segments.c.id == id)).one_or_none()
         if row is None:
             raise NotFound("segment", id)
         return _segment(row)
@@ -208,34 +184,12 @@ class SqlMarketingRepository:
             .limit(max(limit, 0))
             .offset(max(offset, 0))
         )
-        return [_segment(row) for row in self._uow.read(query)]
+        return [_segment(row) for row in self._uow.execute(query)]
 
     def add_campaign(self, campaign: Campaign, recipients: Iterable[CampaignRecipient]) -> None:
         """Store a campaign and its send records (one ``executemany``)."""
-        row = {
-            "id": campaign.id,
-            "name": campaign.name,
-            "channel": campaign.channel.value,
-            "body": campaign.body,
-            "subject": campaign.subject,
-            "segment_id": campaign.segment_id,
-            "created_by": campaign.created_by,
-            "created_at": utc(campaign.created_at),
-            "queued": campaign.queued,
-            "skipped_no_consent": campaign.skipped_no_consent,
-            "skipped_no_address": campaign.skipped_no_address,
-        }
-        rows = [
-            {
-                "campaign_id": campaign.id,
-                "company_id": r.company_id,
-                "status": r.status.value,
-                "contact_id": r.contact_id,
-                "address": r.address,
-                "message_id": r.message_id,
-            }
-            for r in recipients
-        ]
+        row = _campaigns.to_row(campaign)
+        rows = [_recipients.to_row(r) for r in recipients]
         with self._writing("campaign") as connection:
             connection.execute(sa.insert(campaigns), [row])
             connection.execute(
@@ -246,10 +200,10 @@ class SqlMarketingRepository:
 
     def get_campaign(self, id: CampaignId) -> Campaign:
         """The campaign with this id."""
-        row = self._uow.read(sa.select(campaigns).where(campaigns.c.id == id)).one_or_none()
+        row = self._uow.execute(sa.select(campaigns).where(campaigns.c.id == id)).one_or_none()
         if row is None:
             raise NotFound("campaign", id)
-        return _campaign(row)
+        return _campaigns.from_row(row._mapping)
 
     def recipients(
         self, campaign: CampaignId, *, limit: int = 1000, offset: int = 0
@@ -263,4 +217,4 @@ class SqlMarketingRepository:
             .limit(max(limit, 0))
             .offset(max(offset, 0))
         )
-        return [_recipient(row) for row in self._uow.read(query)]
+        return [_recipients.from_row(row._mapping) for row in self._uow.execute(query)]

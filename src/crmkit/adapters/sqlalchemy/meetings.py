@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.repositories import audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries
-from crmkit.adapters.sqlalchemy.workflow_tables import meeting_note_participants as mp
-from crmkit.adapters.sqlalchemy.workflow_tables import meeting_notes as mn
-from crmkit.adapters.unit_of_work import audit_entry
+from crmkit.adapters.sqlalchemy.tables.workflow import meeting_note_participants as mp
+from crmkit.adapters.sqlalchemy.tables.workflow import meeting_notes as mn
 from crmkit.domain.errors import Duplicate, NotFound, ValidationError
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
 from crmkit.domain.interactions import AppointmentId
@@ -91,13 +91,13 @@ class SqlMeetingNoteRepository:
             raise Duplicate("id", f"meeting note {note.id} already exists") from None
 
     def _notes(self, query: sa.Select[Any]) -> list[MeetingNote]:
-        rows = list(self._uow.read(query))
+        rows = list(self._uow.execute(query))
         if not rows:
             return []
         ids = [r.id for r in rows]
         people: dict[Any, list[tuple[int, EmployeeId]]] = {}
         found = sa.select(mp.c.note_id, mp.c.employee_id, mp.c.position).where(mp.c.note_id.in_(ids))
-        for row in self._uow.read(found):
+        for row in self._uow.execute(found):
             note_id, employee, position = tuple(row)
             people.setdefault(note_id, []).append((int(position), EmployeeId(employee)))
         return [

@@ -37,9 +37,10 @@ def _storage(url: str, context: AdapterContext) -> SqlStorage:
 def _documents(url: str, context: AdapterContext) -> SqlDocumentStore:
     from crmkit.adapters.sqlalchemy.documents import SqlDocumentStore
     from crmkit.adapters.sqlalchemy.storage import SqlStorage
+    from crmkit.adapters.urls import mask_password
 
     storage = context.storage
-    if isinstance(storage, SqlStorage) and storage.url == url:
+    if isinstance(storage, SqlStorage) and storage.url == mask_password(url):  # its url is masked
         return SqlDocumentStore(storage)
     return SqlDocumentStore(SqlStorage(url, clock=context.clock))
 

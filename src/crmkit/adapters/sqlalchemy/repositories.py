@@ -23,17 +23,18 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 import attrs
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy import tables
-from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
-from crmkit.adapters.sqlalchemy.predicates import compile_predicate
-from crmkit.adapters.unit_of_work import (
+from crmkit.adapters.audit import (
     CLAIM_AGGREGATE,
     COMPANY_AGGREGATE,
     CONTACT_AGGREGATE,
     EMPLOYEE_AGGREGATE,
     PICKLIST_AGGREGATE,
     audit_entry,
+    deletion_entry,
 )
+from crmkit.adapters.sqlalchemy import tables
+from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.domain.audit import AuditEntry, FieldChange
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import ConcurrencyConflict, NotFound
@@ -106,7 +107,7 @@ class SqlRepository(Generic[E, K]):
         return key
 
     def _rows(self, query: sa.Select[Any]) -> list[E]:
-        result = self._uow.read(query)
+        result = self._uow.execute(query)
         selected, columns = list(query.selected_columns), list(self._table.columns)
         if len(selected) == len(columns) and all(a is b for a, b in zip(selected, columns, strict=True)):
             # select(table): read values by position, the fast path for lists and get_many
@@ -221,7 +222,7 @@ class SqlRepository(Generic[E, K]):
     def count(self) -> int:
         """How many aggregates are stored (as this unit of work sees them)."""
         query = sa.select(sa.func.count()).select_from(self._table)
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
 
 
 def audit_row(entry: AuditEntry) -> dict[str, Any]:
@@ -241,7 +242,35 @@ def _company_extra(company: Company) -> dict[str, Any]:
     return {"name_key": fold(company.name)}
 
 
-class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
+class Deleting:
+    """The conditional delete with its audit row, shared by the repositories of deletable records."""
+
+    aggregate_type: ClassVar[str]
+    _uow: Any
+
+    def _delete(self, repository: SqlRepository[Any, Any], item: Any) -> None:
+        table = repository.mapper.table
+        key = item.id
+        old = repository._one_or_none(sa.select(table).where(table.c.id == key))
+        if old is None:
+            raise NotFound(self.aggregate_type, key)
+        if old.version != item.version:
+            raise ConcurrencyConflict(self.aggregate_type, key, item.version)
+        entry = deletion_entry(
+            actor=self._uow.actor,
+            at=self._uow.clock.now(),
+            aggregate_type=self.aggregate_type,
+            aggregate_id=key,
+            old=old,
+        )
+        statement = sa.delete(table).where(table.c.id == key, table.c.version == item.version)
+        with self._uow.writing(repository, [], key, item.version) as conn:
+            if conn.execute(statement).rowcount != 1:
+                raise ConcurrencyConflict(self.aggregate_type, key, item.version)
+            conn.execute(sa.insert(tables.audit_entries), audit_row(entry))
+
+
+class SqlCompanyRepository(Deleting, SqlRepository[Company, CompanyId]):
     """Companies (C1–C7, C11); tax numbers unique; trees walked in the database (T5, A6)."""
 
     aggregate_type = COMPANY_AGGREGATE
@@ -277,6 +306,15 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
         t = tables.companies
         return self._one_or_none(sa.select(t).where(t.c.tax_no == tax_no))
 
+    def delete(self, item: Company) -> None:
+        """Remove a company nothing refers to, with its ``delete`` audit row (C13).
+
+        Raises:
+            NotFound: it is not stored.
+            ConcurrencyConflict: ``item.version`` is not the stored version.
+        """
+        self._delete(self, item)
+
     def children(self, parent: CompanyId) -> list[Company]:
         """Companies registered directly under ``parent``, ordered by id."""
         t = tables.companies
@@ -300,7 +338,7 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
                 up.c.id == tree.c.parent_id, tree.c.depth < MAX_TREE_DEPTH
             )
         )
-        rows = self._uow.read(sa.select(tree.c.id, tree.c.depth).order_by(tree.c.depth)).all()
+        rows = self._uow.execute(sa.select(tree.c.id, tree.c.depth).order_by(tree.c.depth)).all()
         if not rows:
             raise NotFound(self.aggregate_type, company)
         return [CompanyId(row.id) for row in rows if row.depth > 0]
@@ -323,7 +361,7 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
             )
         )
         query = sa.select(tree.c.id).distinct().order_by(tree.c.id)
-        return [CompanyId(value) for value in self._uow.read(query).scalars()]
+        return [CompanyId(value) for value in self._uow.execute(query).scalars()]
 
     def search(
         self,
@@ -339,7 +377,9 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
         escaped); ordered by folded name, then id.
         """
         t = tables.companies
-        query = sa.select(t).where(t.c.name_key.contains(fold(text), autoescape=True))
+        query = sa.select(t).where(
+            t.c.name_key.contains(fold(text), autoescape=True), t.c.archived_at.is_(None)
+        )
         if type is not None:
             query = query.where(t.c.type == CompanyType(type).value)
         return self._rows(_page(query.order_by(t.c.name_key, t.c.id), limit, offset))
@@ -363,11 +403,11 @@ class SqlCompanyRepository(SqlRepository[Company, CompanyId]):
         """How many companies match the access predicate and ``text``, counted in the database (A7)."""
         t = tables.companies
         query = sa.select(sa.func.count()).select_from(t).where(self._visible_where(predicate, text))
-        return int(self._uow.read(query).scalar_one())
+        return int(self._uow.execute(query).scalar_one())
 
     @staticmethod
     def _visible_where(predicate: Predicate, text: str) -> sa.ColumnElement[bool]:
-        where = compile_predicate(predicate)
+        where = sa.and_(compile_predicate(predicate), tables.companies.c.archived_at.is_(None))  # C13
         if text:
             where = sa.and_(where, tables.companies.c.name_key.contains(fold(text), autoescape=True))
         return where
@@ -444,7 +484,7 @@ class SqlAuditLog:
 
     def _entries(self, query: sa.Select[Any]) -> list[AuditEntry]:
         t = tables.audit_entries
-        rows = self._uow.read(query.order_by(t.c.at, t.c.id)).mappings()
+        rows = self._uow.execute(query.order_by(t.c.at, t.c.id)).mappings()
         return [_entry(row) for row in rows]
 
     def for_record(self, aggregate_type: str, aggregate_id: str) -> list[AuditEntry]:

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy import interaction_tables as it
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import utc
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
+from crmkit.adapters.sqlalchemy.tables import interaction as it
 from crmkit.domain.predicates import Everything, Predicate
 from crmkit.domain.response_times import KpiGroup, ResponseKpi, average
 
@@ -87,7 +87,7 @@ def _measure(
     ]
     query = sa.select(ranked.c.g, sa.func.count(), sa.func.sum(ranked.c.v), *ranks).group_by(ranked.c.g)
     out: dict[str | None, tuple[int, int, dict[int, int]]] = {}
-    for found in uow.read(query):
+    for found in uow.execute(query):
         row: tuple[Any, ...] = tuple(found)
         out[_key(row[0])] = (
             int(row[1]),
@@ -112,7 +112,7 @@ def response_kpis(
     totals = _filtered(sa.select(column, sa.func.count()).select_from(t), predicate, since, until).group_by(
         column
     )
-    counts = {_key(row[0]): int(row[1]) for row in (tuple(r) for r in uow.read(totals))}
+    counts = {_key(row[0]): int(row[1]) for row in (tuple(r) for r in uow.execute(totals))}
     response = _measure(uow, t.c.response_seconds, group, predicate, since, until, percentiles)
     resolution = _measure(uow, t.c.resolution_seconds, group, predicate, since, until, percentiles)
     return [_kpi(key, counts[key], response.get(key), resolution.get(key)) for key in _ordered(counts)]

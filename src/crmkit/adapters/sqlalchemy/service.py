@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from crmkit.adapters.sqlalchemy import service_tables as st
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuid_of
 from crmkit.adapters.sqlalchemy._errors import is_lock_conflict
 from crmkit.adapters.sqlalchemy.bulk import upsert
-from crmkit.adapters.sqlalchemy.interactions import _Deleting, _scoped
+from crmkit.adapters.sqlalchemy.interactions import _scoped
+from crmkit.adapters.sqlalchemy.repositories import Deleting as _Deleting
 from crmkit.adapters.sqlalchemy.repositories import SqlRepository
+from crmkit.adapters.sqlalchemy.tables import service as st
 from crmkit.domain.cases import CASE_AGGREGATE, Case, CaseEvent, CaseId
 from crmkit.domain.costs import RATE_AGGREGATE, Rate, RateId, TechnicianRow, metres
 from crmkit.domain.errors import ConcurrencyConflict, ValidationError
@@ -122,7 +123,7 @@ class SqlLedgerRepository(SqlRepository[WorkEntry, WorkEntryId]):
         query = sa.select(
             sa.func.coalesce(sa.func.sum(t.c.minutes), 0), sa.func.coalesce(sa.func.sum(t.c.visits), 0)
         ).where(t.c.contract_id == contract.id)
-        row: Any = self._uow.read(query).one()
+        row: Any = self._uow.execute(query).one()
         minutes, visits = row[0], row[1]
         return Balance.of(contract, used_minutes=int(minutes), used_visits=int(visits))
 
@@ -155,7 +156,7 @@ class SqlLedgerRepository(SqlRepository[WorkEntry, WorkEntryId]):
         if product is not None:
             query = query.where(c.c.product == product)
         found = []
-        for row in self._uow.read(query):
+        for row in self._uow.execute(query):
             key, minutes, carried, visits, used_minutes, used_visits = tuple(row)
             granted = None if minutes is None else int(minutes) + int(carried)
             found.append(
@@ -342,7 +343,7 @@ class SqlArticleRepository(SqlRepository[Article, ArticleId]):
             )
             query = query.where(k.c.article_id.in_(sa.select(a.c.id).where(matching)))
         query = query.group_by(k.c.article_id).order_by(score.desc(), k.c.article_id).limit(limit)
-        rows: list[Any] = list(self._uow.read(query))
+        rows: list[Any] = list(self._uow.execute(query))
         ranked = [(uuid_of(row[0]), int(row[1])) for row in rows]
         found = self.get_many(ArticleId(a) for a, _ in ranked)
         return [(found[ArticleId(a)], s) for a, s in ranked if ArticleId(a) in found]
@@ -413,7 +414,7 @@ class SqlServiceReports:
             query = query.where(e.c.contract_id == contract)
         if case is not None:
             query = query.where(e.c.case_id == case)
-        return _work_sums(self._uow.read(query).one())
+        return _work_sums(self._uow.execute(query).one())
 
     def technicians(self, start: datetime, end: datetime) -> list[TechnicianRow]:
         """Per technician, the cases he closed in ``[start, end)``, one query."""
@@ -442,7 +443,7 @@ class SqlServiceReports:
             .group_by(c.c.technician_id)
             .order_by(c.c.technician_id)
         )
-        rows: list[Any] = list(self._uow.read(query))
+        rows: list[Any] = list(self._uow.execute(query))
         return [
             TechnicianRow(EmployeeId(uuid_of(r[0])), int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]))
             for r in rows
@@ -457,7 +458,7 @@ class SqlServiceReports:
             .group_by(e.c.company_id)
             .order_by(e.c.company_id)
         )
-        rows: list[Any] = list(self._uow.read(query))
+        rows: list[Any] = list(self._uow.execute(query))
         return [(CompanyId(uuid_of(r[0])), _work_sums(r[1:])) for r in rows]
 
 

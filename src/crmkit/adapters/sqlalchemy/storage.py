@@ -20,12 +20,16 @@ from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crmkit.adapters.clock import SystemClock
+from crmkit.adapters.events import EventBuffer
 from crmkit.adapters.sqlalchemy._errors import (
     foreign_key_probe,
     is_lock_conflict,
+    is_missing_table,
+    schema_missing,
     translate_integrity,
     unavailable,
 )
+from crmkit.adapters.sqlalchemy.consents import SqlConsentRepository
 from crmkit.adapters.sqlalchemy.engine import make_engine, parse_url
 from crmkit.adapters.sqlalchemy.interactions import (
     SqlAppointmentRepository,
@@ -35,7 +39,8 @@ from crmkit.adapters.sqlalchemy.interactions import (
 from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
 from crmkit.adapters.sqlalchemy.marketing import SqlMarketingRepository
 from crmkit.adapters.sqlalchemy.meetings import SqlMeetingNoteRepository
-from crmkit.adapters.sqlalchemy.outbox import SqlConsentRepository, SqlOutboxRepository
+from crmkit.adapters.sqlalchemy.outbox import SqlOutboxRepository
+from crmkit.adapters.sqlalchemy.points import SqlPointRepository
 from crmkit.adapters.sqlalchemy.repositories import (
     SqlAuditLog,
     SqlClaimRepository,
@@ -53,7 +58,7 @@ from crmkit.adapters.sqlalchemy.territory import (
     SqlTeamRepository,
 )
 from crmkit.adapters.sqlalchemy.workflow import SqlWorkflowRepository
-from crmkit.adapters.unit_of_work import EventBuffer
+from crmkit.adapters.urls import mask_password
 from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, ValidationError
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.ids import EmployeeId
@@ -63,6 +68,7 @@ from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
+from crmkit.ports.points import PointRepository
 from crmkit.ports.service import ServiceStorage  # issue 16
 from crmkit.ports.storage import (
     AuditLog,
@@ -96,7 +102,8 @@ class SqlStorage:
         engine_options: passed to :func:`sqlalchemy.create_engine`.
 
     Attributes:
-        url: the URL as given.
+        url: the URL as given, with its password shown as ``***`` (issue 11 item 7: it is
+            printed and logged; the engine keeps the real one).
         engine: the SQLAlchemy engine (nothing connects until first use).
         clock: the clock of the audit trail.
 
@@ -107,9 +114,9 @@ class SqlStorage:
     def __init__(
         self, url: str, *, clock: Clock | None = None, engine_options: Mapping[str, Any] = {}
     ) -> None:
-        self.url = url
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._url = parse_url(url)
+        self.url = mask_password(url)
         try:
             self.engine: Engine = make_engine(self._url, **dict(engine_options))
         except (ImportError, sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as error:
@@ -207,6 +214,7 @@ class SqlUnitOfWork:
         self.workflows: WorkflowRepository = SqlWorkflowRepository(self)  # issue 14 (I2)
         self.service: ServiceStorage = SqlServiceStorage(self)  # issue 16 (S1-S8)
         self.meeting_notes: MeetingNoteRepository = SqlMeetingNoteRepository(self)  # issue 14 (I5)
+        self.points: PointRepository = SqlPointRepository(self)  # loyalty points (issue 15)
 
     def __enter__(self) -> Self:
         _ = self.connection
@@ -278,8 +286,10 @@ class SqlUnitOfWork:
         return self._events.collect()
 
     # -- used by the repositories ------------------------------------------------------
-    def read(self, query: sa.Executable, params: Mapping[str, Any] | None = None) -> CursorResult[Any]:
-        """Run a query in the unit of work's transaction (with ``params`` for its bound parameters).
+    def execute(self, query: sa.Executable, params: Mapping[str, Any] | None = None) -> CursorResult[Any]:
+        """Run a statement in the unit of work's transaction (with ``params`` for its bound parameters).
+
+        A read, or a write such as ``UPDATE … RETURNING`` (hence not ``read``).
 
         Raises:
             StorageUnavailable: the connection was lost.
@@ -290,6 +300,8 @@ class SqlUnitOfWork:
         except DBAPIError as error:
             if error.connection_invalidated:
                 raise unavailable(self._storage._url, error) from None
+            if is_missing_table(error):
+                raise schema_missing(self._storage._url, error) from None
             raise
 
     @contextmanager
@@ -340,6 +352,8 @@ class SqlUnitOfWork:
             return ConcurrencyConflict(kind, key, version)
         if error.connection_invalidated:
             return unavailable(self._storage._url, error)
+        if is_missing_table(error):
+            return schema_missing(self._storage._url, error)
         if isinstance(error, sa.exc.DataError):
             return ValidationError(kind, str(error.orig).splitlines()[0])
         return error

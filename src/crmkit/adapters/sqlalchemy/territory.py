@@ -1,7 +1,7 @@
 """Territory repositories over SQLAlchemy Core (T1–T5).
 
 The region tree lives in ``regions.parent_id`` and in the closure table
-``region_closure`` (see :mod:`~crmkit.adapters.sqlalchemy.territory_tables`):
+``region_closure`` (see :mod:`~crmkit.adapters.sqlalchemy.tables.territory`):
 
 * ``add``/``add_many`` insert each region's closure pairs in the same savepoint
   batch (one ``executemany``), computed from the parent's stored ancestors;
@@ -23,7 +23,6 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy import tables
-from crmkit.adapters.sqlalchemy import territory_tables as tt
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuids_of
 from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlCompanyRepository, SqlRepository
 from crmkit.domain.errors import NotFound
@@ -49,7 +48,6 @@ __all__ = [
     "SqlRegionRepository",
     "SqlTeamRepository",
     "active_at",
-    "codes_under",
 ]
 
 
@@ -59,13 +57,8 @@ def active_at(table: sa.Table | Any, at: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(table.c.valid_from <= when, sa.or_(table.c.valid_to.is_(None), table.c.valid_to > when))
 
 
-def codes_under(root: RegionId, at: datetime) -> sa.Select[Any]:
-    """``SELECT code`` linked at ``at`` to a team of a region in ``root``'s subtree (T3, T5)."""
-    return _CODES_UNDER.params(root=root, at=utc(at))
-
-
 def _codes_under() -> sa.Select[Any]:
-    links, teams, closure = tt.code_links, tt.sales_teams, tt.region_closure
+    links, teams, closure = tables.code_links, tables.sales_teams, tables.region_closure
     at = sa.bindparam("at", type_=links.c.valid_from.type)
     return (
         sa.select(links.c.code)
@@ -79,7 +72,7 @@ def _codes_under() -> sa.Select[Any]:
     )
 
 
-_CLOSURE = tt.region_closure
+_CLOSURE = tables.region_closure
 _SUBTREE = (
     sa.select(sa.type_coerce(_CLOSURE.c.descendant_id, sa.String()))
     .where(_CLOSURE.c.ancestor_id == sa.bindparam("root", type_=_CLOSURE.c.ancestor_id.type))
@@ -111,7 +104,7 @@ class SqlRegionRepository(SqlRepository[Region, RegionId]):
     """The region tree with its closure table (T1, T5)."""
 
     aggregate_type = "region"
-    mapper = RowMapper(Region, tt.regions)
+    mapper = RowMapper(Region, tables.regions)
 
     def _ordered_for_insert(self, items: list[Region]) -> list[Region]:
         """Parents before their children within the batch."""
@@ -144,12 +137,12 @@ class SqlRegionRepository(SqlRepository[Region, RegionId]):
         if not batch:
             return
         super().add_many(batch)
-        closure = tt.region_closure
+        closure = tables.region_closure
         outside = {r.parent_id for r in batch if r.parent_id is not None} - {r.id for r in batch}
         chains: dict[RegionId, list[tuple[RegionId, int]]] = {}
         for parent in outside:
             query = sa.select(closure.c.ancestor_id, closure.c.depth).where(closure.c.descendant_id == parent)
-            chains[parent] = [(RegionId(r.ancestor_id), int(r.depth)) for r in self._uow.read(query).all()]
+            chains[parent] = [(RegionId(r.ancestor_id), int(r.depth)) for r in self._uow.execute(query).all()]
         rows: list[dict[str, Any]] = []
         for region in batch:
             chain = [(region.id, 0)]
@@ -174,10 +167,10 @@ class SqlRegionRepository(SqlRepository[Region, RegionId]):
         return saved
 
     def _move(self, region: RegionId, parent: RegionId | None) -> None:
-        closure = tt.region_closure
+        closure = tables.region_closure
         below = [
             RegionId(v)
-            for v in self._uow.read(
+            for v in self._uow.execute(
                 sa.select(closure.c.descendant_id).where(closure.c.ancestor_id == region)
             ).scalars()
         ]
@@ -202,7 +195,7 @@ class SqlRegionRepository(SqlRepository[Region, RegionId]):
 
     def children(self, parent: RegionId | None) -> list[Region]:
         """Regions directly under ``parent`` (``None``: the top), by name then id."""
-        t = tt.regions
+        t = tables.regions
         where = t.c.parent_id.is_(None) if parent is None else t.c.parent_id == parent
         return self._rows(sa.select(t).where(where).order_by(t.c.name, t.c.id))
 
@@ -212,36 +205,36 @@ class SqlRegionRepository(SqlRepository[Region, RegionId]):
         Raises:
             NotFound: when the region does not exist.
         """
-        closure = tt.region_closure
+        closure = tables.region_closure
         query = (
             sa.select(closure.c.ancestor_id, closure.c.depth)
             .where(closure.c.descendant_id == region)
             .order_by(closure.c.depth)
         )
-        rows = self._uow.read(query).all()
+        rows = self._uow.execute(query).all()
         if not rows:
             raise NotFound(self.aggregate_type, region)
         return [RegionId(r.ancestor_id) for r in rows if r.depth > 0]
 
     def subtree(self, root: RegionId) -> list[RegionId]:
         """``root`` and every region below it, by id (one indexed read of the closure table)."""
-        return cast(list[RegionId], uuids_of(self._uow.read(_SUBTREE, {"root": root}).scalars().all()))
+        return cast(list[RegionId], uuids_of(self._uow.execute(_SUBTREE, {"root": root}).scalars().all()))
 
     def customers_under(
         self, root: RegionId, at: datetime, *, limit: int = 50, offset: int = 0
     ) -> list[Company]:
         """Companies whose code is linked at ``at`` to a team under ``root``, by id, paged in SQL (T5)."""
         params = {"root": root, "at": utc(at), "limit": max(limit, 0), "offset": max(offset, 0)}
-        result = self._uow.read(_PAGE_UNDER, params)
+        result = self._uow.execute(_PAGE_UNDER, params)
         return [SqlCompanyRepository.mapper.from_row(row) for row in result.mappings()]
 
     def count_customers_under(self, root: RegionId, at: datetime) -> int:
         """How many companies :meth:`customers_under` lists in all, counted in SQL."""
-        return int(self._uow.read(_COUNT_UNDER, {"root": root, "at": utc(at)}).scalar_one())
+        return int(self._uow.execute(_COUNT_UNDER, {"root": root, "at": utc(at)}).scalar_one())
 
     def reps_under(self, root: RegionId, at: datetime) -> list[EmployeeId]:
         """Members at ``at`` of teams of regions under ``root``, by id (T5)."""
-        m, teams, closure = tt.team_memberships, tt.sales_teams, tt.region_closure
+        m, teams, closure = tables.team_memberships, tables.sales_teams, tables.region_closure
         query = (
             sa.select(m.c.employee_id)
             .distinct()
@@ -250,18 +243,18 @@ class SqlRegionRepository(SqlRepository[Region, RegionId]):
             .where(closure.c.ancestor_id == root, active_at(m, at))
             .order_by(m.c.employee_id)
         )
-        return [EmployeeId(v) for v in self._uow.read(query).scalars()]
+        return [EmployeeId(v) for v in self._uow.execute(query).scalars()]
 
 
 class SqlTeamRepository(SqlRepository[SalesTeam, TeamId]):
     """Sales teams (T2)."""
 
     aggregate_type = "sales_team"
-    mapper = RowMapper(SalesTeam, tt.sales_teams)
+    mapper = RowMapper(SalesTeam, tables.sales_teams)
 
     def for_region(self, region: RegionId) -> list[SalesTeam]:
         """The teams directly under ``region``, by name then id."""
-        t = tt.sales_teams
+        t = tables.sales_teams
         return self._rows(sa.select(t).where(t.c.region_id == region).order_by(t.c.name, t.c.id))
 
 
@@ -269,22 +262,22 @@ class SqlMembershipRepository(SqlRepository[Membership, MembershipId]):
     """Dated team memberships (T2, T4)."""
 
     aggregate_type = "team_membership"
-    mapper = RowMapper(Membership, tt.team_memberships, nested={"validity": ""})
+    mapper = RowMapper(Membership, tables.team_memberships, nested={"validity": ""})
 
     def for_employee(self, employee: EmployeeId) -> list[Membership]:
         """Every membership of an employee, by start then id."""
-        t = tt.team_memberships
+        t = tables.team_memberships
         query = sa.select(t).where(t.c.employee_id == employee).order_by(t.c.valid_from, t.c.id)
         return self._rows(query)
 
     def for_team(self, team: TeamId) -> list[Membership]:
         """Every membership of a team, by start then id."""
-        t = tt.team_memberships
+        t = tables.team_memberships
         return self._rows(sa.select(t).where(t.c.team_id == team).order_by(t.c.valid_from, t.c.id))
 
     def active(self, teams: Iterable[TeamId], at: datetime) -> list[Membership]:
         """The memberships of ``teams`` holding at ``at``, by team, employee, then id."""
-        t = tt.team_memberships
+        t = tables.team_memberships
         wanted = list(dict.fromkeys(teams))
         found: list[Membership] = []
         for start in range(0, len(wanted), GET_MANY_CHUNK):
@@ -297,11 +290,11 @@ class SqlCodeLinkRepository(SqlRepository[CodeLink, CodeLinkId]):
     """Dated code-to-team links (T3, T4)."""
 
     aggregate_type = "code_link"
-    mapper = RowMapper(CodeLink, tt.code_links, nested={"validity": ""})
+    mapper = RowMapper(CodeLink, tables.code_links, nested={"validity": ""})
 
     def for_teams(self, teams: Iterable[TeamId]) -> list[CodeLink]:
         """Every link of these teams, by team, start, then id."""
-        t = tt.code_links
+        t = tables.code_links
         wanted = list(dict.fromkeys(teams))
         found: list[CodeLink] = []
         for start in range(0, len(wanted), GET_MANY_CHUNK):
@@ -310,7 +303,7 @@ class SqlCodeLinkRepository(SqlRepository[CodeLink, CodeLinkId]):
 
     def for_code(self, code: str) -> list[CodeLink]:
         """Every link of a code, by start then id."""
-        t = tt.code_links
+        t = tables.code_links
         return self._rows(sa.select(t).where(t.c.code == code).order_by(t.c.valid_from, t.c.id))
 
 
@@ -318,15 +311,15 @@ class SqlOwnerRepository(SqlRepository[OwnerAssignment, OwnerAssignmentId]):
     """Dated customer owners (T4)."""
 
     aggregate_type = "owner_assignment"
-    mapper = RowMapper(OwnerAssignment, tt.owner_assignments, nested={"validity": ""})
+    mapper = RowMapper(OwnerAssignment, tables.owner_assignments, nested={"validity": ""})
 
     def for_company(self, company: CompanyId) -> list[OwnerAssignment]:
         """Every owner assignment of a company, by start then id."""
-        t = tt.owner_assignments
+        t = tables.owner_assignments
         query = sa.select(t).where(t.c.company_id == company).order_by(t.c.valid_from, t.c.id)
         return self._rows(query)
 
     def owner_at(self, company: CompanyId, at: datetime) -> OwnerAssignment | None:
         """The assignment holding at ``at``, or ``None``."""
-        t = tt.owner_assignments
+        t = tables.owner_assignments
         return self._one_or_none(sa.select(t).where(t.c.company_id == company, active_at(t, at)))

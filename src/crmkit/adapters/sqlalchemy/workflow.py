@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.repositories import audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries
-from crmkit.adapters.sqlalchemy.workflow_tables import workflows
-from crmkit.adapters.unit_of_work import audit_entry
+from crmkit.adapters.sqlalchemy.tables.workflow import workflows
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.workflow import WORKFLOW_AGGREGATE, Workflow
 
@@ -66,7 +66,7 @@ class SqlWorkflowRepository:
             query = query.order_by(workflows.c.version.desc()).limit(1)
         else:
             query = query.where(workflows.c.version == version)
-        found = self._uow.read(query).scalar_one_or_none()
+        found = self._uow.execute(query).scalar_one_or_none()
         if found is None:
             raise NotFound("workflow", key if version is None else f"{key} v{version}")
         return Workflow.from_data(json.loads(found))
@@ -74,9 +74,9 @@ class SqlWorkflowRepository:
     def versions(self, key: str) -> list[int]:
         """The versions of ``key``, ascending."""
         query = sa.select(workflows.c.version).where(workflows.c.key == key).order_by(workflows.c.version)
-        return [int(v) for v in self._uow.read(query).scalars()]
+        return [int(v) for v in self._uow.execute(query).scalars()]
 
     def keys(self) -> list[str]:
         """Every key, in code-point order."""
         query = sa.select(workflows.c.key).distinct().order_by(workflows.c.key)
-        return [str(k) for k in self._uow.read(query).scalars()]
+        return [str(k) for k in self._uow.execute(query).scalars()]

@@ -17,7 +17,7 @@ by every recorder::
 
     @pytest.fixture
     def storage(tmp_path):
-        store = AcmeStorage(f"acme://{tmp_path}", clock=FixedClock())
+        store = AcmeStorage(f"acmedb://{tmp_path}", clock=FixedClock())
         store.migrate()          # a migrated, *empty* storage per test
         yield store
         store.close()
@@ -35,9 +35,22 @@ by every recorder::
 Fixtures the suites expect:
 
 * ``storage`` — a migrated, empty :class:`~crmkit.ports.storage.Storage`,
-  closed by the fixture afterwards (every suite but the document one);
+  closed by the fixture afterwards: the storage suites, and also
+  :class:`OutboxRepositoryContract`, :class:`InvoiceRepositoryContract`,
+  :class:`InteractionStorageContract` and :class:`TerritoryContract`;
 * ``document_store`` — an empty :class:`~crmkit.ports.documents.DocumentStore`
-  (:class:`DocumentStoreContract`).
+  (:class:`DocumentStoreContract`);
+* ``gateway`` and ``inbound_callback`` — an SMS gateway talking to a local
+  emulator of its provider, and the ``(body, headers)`` of an inbound SMS
+  reading ``PUAN`` from ``+905321234567`` (:class:`SmsGatewayContract`);
+* ``sender`` and ``delivered`` — an e-mail sender and a callable returning
+  what arrived (:class:`EmailSenderContract`);
+* ``invoice_source`` — a source holding at least three readable invoices
+  (:class:`InvoiceSourceContract`).
+
+Their modules say more (``crmkit.testing.contracts.messaging``,
+``crmkit.testing.contracts.invoices``); the plugin guide
+(``docs/plugins.md``) binds them step by step.
 
 Each test names the SPEC rule it guards (C1 … C12, §9), so a failure says
 which promise of the port an adapter breaks. Records are stored parent
@@ -58,6 +71,7 @@ from crmkit.testing.contracts.messaging import (
     SmsGatewayContract,
 )
 from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
+from crmkit.testing.contracts.points import PointRepositoryContract
 from crmkit.testing.contracts.round_trip import RoundTripContract
 from crmkit.testing.contracts.territory import TerritoryContract
 from crmkit.testing.contracts.unit_of_work import UnitOfWorkContract
@@ -75,6 +89,7 @@ __all__ = [
     "InvoiceSourceContract",
     "OutboxRepositoryContract",
     "PickListRepositoryContract",
+    "PointRepositoryContract",
     "RoundTripContract",
     "SmsGatewayContract",
     "TerritoryContract",

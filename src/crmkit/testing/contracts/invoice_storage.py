@@ -9,15 +9,19 @@ migrated, empty :class:`~crmkit.ports.storage.Storage`)::
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.invoices import (
     VAT,
-    DeliveryStatus,
+    AllowanceCharge,
+    ExchangeRate,
+    HandOverStatus,
     Invoice,
     InvoiceLine,
     InvoiceParty,
@@ -25,15 +29,37 @@ from crmkit.domain.invoices import (
     InvoiceTotals,
     LineReversal,
     OrderLine,
+    RateKind,
     SalesOrder,
     Tax,
     invoice_id_for,
 )
 from crmkit.ports.storage import Storage
 
-__all__ = ["InvoiceRepositoryContract", "sample_invoice"]
+__all__ = ["LOCAL_TIMES", "InvoiceRepositoryContract", "sample_invoice"]
 
 _AT = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
+_ISTANBUL = ZoneInfo("Europe/Istanbul")
+
+LOCAL_TIMES: tuple[datetime, ...] = (
+    datetime(2026, 1, 1, 0, 0, tzinfo=_ISTANBUL),  # no issue time: local midnight, UTC is last year
+    datetime(2026, 1, 1, 0, 30, tzinfo=_ISTANBUL),
+    datetime(2026, 3, 1, 2, 59, 59, 999999, tzinfo=_ISTANBUL),  # UTC is 28 February
+    datetime(2026, 3, 31, 23, 59, 59, tzinfo=_ISTANBUL),
+    datetime(2015, 11, 1, 0, 30, tzinfo=_ISTANBUL),  # +02:00 (winter time before 2016)
+    datetime(2015, 10, 1, 0, 30, tzinfo=_ISTANBUL),  # +03:00 (summer time)
+    datetime(2026, 4, 30, 22, 0, tzinfo=timezone(timedelta(hours=-5))),  # UTC is 1 May
+    datetime(2026, 7, 1, 1, 0, tzinfo=timezone(timedelta(hours=14))),  # UTC is 30 June
+    datetime(2026, 8, 1, 0, 10, tzinfo=timezone(timedelta(hours=5, minutes=45))),
+    datetime(2026, 6, 30, 23, 59, tzinfo=UTC),
+)
+"""Times near local midnight and across month ends, in several offsets: each must read back
+with the same instant, the same UTC offset and the same local date (V1)."""
+
+
+def _local(value: datetime) -> tuple[datetime, timedelta | None, date, datetime]:
+    """What must survive storage: the instant, the offset, the local date and wall time."""
+    return value.astimezone(UTC), value.utcoffset(), value.date(), value.replace(tzinfo=None)
 
 
 def sample_invoice(
@@ -87,6 +113,24 @@ def sample_invoice(
         sales_person="R-12",
         order_number="SO-1",
         source="sales.csv:2-4",
+        allowance_charges=(
+            AllowanceCharge(
+                charge=False,
+                amount=Decimal("10.00"),
+                reason="Kampanya indirimi",
+                multiplier=Decimal("0.015"),
+                base_amount=Decimal("666.67"),
+            ),
+            AllowanceCharge(charge=True, amount=Decimal("2.50")),
+        ),
+        exchange_rates=(
+            ExchangeRate(
+                kind=RateKind.PRICING, source="TRY", target="USD", rate=Decimal("0.0291"), day=_AT.date()
+            ),
+            ExchangeRate(
+                kind=RateKind.PAYMENT_ALTERNATIVE, source="EUR", target="TRY", rate=Decimal("2.2581")
+            ),
+        ),
     )
 
 
@@ -105,6 +149,37 @@ class InvoiceRepositoryContract:
             assert (uow.invoices.count(), uow.invoices.line_count()) == (1, 3)
             with pytest.raises(NotFound):
                 uow.invoices.get(invoice_id_for("x", "y"))
+
+    def test_v1_times_keep_their_local_date_and_offset(self, storage: Storage) -> None:
+        """Issue, order and delivery times read back with their own offset and local date (V1).
+
+        Comparing instants is not enough: an invoice issued at 00:30 Istanbul time is
+        still 21:30 the day before in UTC, and must keep its own date as ``issue_date``.
+        """
+        stored = [
+            attrs.evolve(sample_invoice(f"T-{n}", lines=1), issued_at=at) for n, at in enumerate(LOCAL_TIMES)
+        ]
+        orders = [
+            SalesOrder(number=f"SO-T{n}", customer="1234567890", ordered_at=at, lines=())
+            for n, at in enumerate(LOCAL_TIMES)
+        ]
+        with storage.unit_of_work() as uow:
+            uow.invoices.add_many(stored)
+            for order in orders:
+                uow.invoices.add_order(order)
+            for invoice, at in zip(stored, reversed(LOCAL_TIMES), strict=True):
+                uow.invoices.mark_delivered(invoice.id, at, None)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            for invoice, at in zip(stored, reversed(LOCAL_TIMES), strict=True):
+                read = uow.invoices.get(invoice.id)
+                assert _local(read.issued_at) == _local(invoice.issued_at), invoice.number
+                assert read.issue_date == invoice.issued_at.date(), invoice.number
+                found = uow.invoices.delivery(invoice.id).at
+                assert found is not None and _local(found) == _local(at), invoice.number
+            read_orders = uow.invoices.orders([o.number for o in orders])
+            for order in orders:
+                assert _local(read_orders[order.number].ordered_at) == _local(order.ordered_at), order.number
 
     def test_v2_a_duplicate_in_a_batch_writes_nothing_of_the_batch(self, storage: Storage) -> None:
         """A taken id or seller + number refuses the whole batch (V2)."""
@@ -185,7 +260,7 @@ class InvoiceRepositoryContract:
             uow.commit()
         with storage.unit_of_work() as uow:
             assert uow.invoices.returned_amounts(invoice.id) == {2: (Decimal(2), Decimal(12))}
-            assert uow.invoices.returned([invoice.id]) == {(invoice.id, 2): Decimal(2)}
+            assert uow.invoices.returned_quantities([invoice.id]) == {(invoice.id, 2): Decimal(2)}
 
     def test_v10_delivery_is_tracked_and_undelivered_are_listed_oldest_first(self, storage: Storage) -> None:
         """The original's delivery is recorded; the rest stay on the undelivered list (V10)."""
@@ -194,7 +269,7 @@ class InvoiceRepositoryContract:
             uow.invoices.add_many([a, b])
             uow.commit()
         with storage.unit_of_work() as uow:
-            assert uow.invoices.delivery(a.id).status is DeliveryStatus.PENDING
+            assert uow.invoices.delivery(a.id).status is HandOverStatus.PENDING
             uow.invoices.mark_delivered(a.id, _AT, "Mehmet Bey")
             with pytest.raises(NotFound):
                 uow.invoices.mark_delivered(invoice_id_for("x", "y"), _AT, None)
@@ -202,7 +277,7 @@ class InvoiceRepositoryContract:
         with storage.unit_of_work() as uow:
             delivery = uow.invoices.delivery(a.id)
             assert (delivery.status, delivery.at, delivery.received_by) == (
-                DeliveryStatus.DELIVERED, _AT, "Mehmet Bey",
+                HandOverStatus.DELIVERED, _AT, "Mehmet Bey",
             )  # fmt: skip
             assert uow.invoices.undelivered() == [b.id]
 

@@ -1,4 +1,4 @@
-"""Contract suites for the messaging ports: SMS gateways and e-mail senders (SPEC §9, issue 6).
+"""Contract suites for the messaging ports: SMS gateways and e-mail senders (SPEC §9).
 
 Bind them like the storage suites, by subclassing under a ``Test*`` name and
 giving the fixtures they need::
@@ -10,7 +10,7 @@ giving the fixtures they need::
         @pytest.fixture
         def gateway(self, httpserver):        # pytest-httpserver emulating the provider
             ...
-            return AcmeGateway.from_url(f"acme://user:key@?base_url={httpserver.url_for('')}")
+            return AcmeGateway.from_url(f"acme://user:key@{httpserver.host}:{httpserver.port}?tls=no")
 
         @pytest.fixture
         def inbound_callback(self):
@@ -68,7 +68,10 @@ TO = "+905321234567"
 
 
 class SmsGatewayContract:
-    """What every :class:`~crmkit.ports.messaging.SmsGateway` promises (§9, issue 6 items 1, 3, 5)."""
+    """What every :class:`~crmkit.ports.messaging.SmsGateway` promises (SPEC §9; docs/plugins.md).
+
+    Sending, asking a message's status, and parsing the provider's callbacks.
+    """
 
     def test_is_an_sms_gateway(self, gateway: SmsGateway) -> None:
         """§9: the adapter satisfies the port, ``idempotent`` included."""
@@ -123,7 +126,10 @@ class SmsGatewayContract:
 
 
 class EmailSenderContract:
-    """What every :class:`~crmkit.ports.messaging.EmailSender` promises (§9, issue 6 items 1, 4)."""
+    """What every :class:`~crmkit.ports.messaging.EmailSender` promises (SPEC §9).
+
+    UTF-8 text and names intact, attachments byte for byte, one delivery per send.
+    """
 
     def test_is_an_email_sender(self, sender: EmailSender) -> None:
         """§9: the adapter satisfies the port."""
@@ -192,7 +198,7 @@ def outbox_sms(
 
 
 class OutboxRepositoryContract:
-    """What ``uow.outbox`` and ``uow.consents`` of every storage must do (§9, issue 6 items 2 and 6).
+    """What ``uow.outbox`` and ``uow.consents`` of every storage must do (SPEC §9, M3).
 
     Needs a ``storage`` fixture: a migrated, empty storage.
     """

@@ -62,7 +62,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
-__all__ = ["REVISIONS", "SCRIPT_LOCATION", "MigrationError", "current", "upgrade"]
+__all__ = ["REVISIONS", "SCRIPT_LOCATION", "MigrationError", "current", "history", "upgrade"]
 
 SCRIPT_LOCATION = "crmkit.adapters.sqlalchemy:migrations"
 """Where Alembic finds ``env.py`` and ``versions/``: a package resource."""
@@ -134,6 +134,16 @@ def current(url_or_engine: str | sa.URL | sa.Engine) -> str | None:
         revision = MigrationContext.configure(connection).get_current_revision()
         connection.rollback()
         return revision
+
+
+def history() -> list[tuple[str, str]]:
+    """Every revision as ``(id, message)``, oldest first (``crmkit db history``)."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    scripts = ScriptDirectory.from_config(config)
+    return [(rev.revision, rev.doc or "") for rev in reversed(list(scripts.walk_revisions()))]
 
 
 def _unversioned_schema(connection: sa.Connection) -> bool:

@@ -1,4 +1,8 @@
-"""Dated company codes, archived companies, erasure records (issue 11 items 1, 2, 5, 8, 9).
+"""Archived companies (issue 11 item 1, C13).
+
+``companies`` gains ``archived_at``: set when a company something refers to
+is archived instead of deleted; archived companies leave listings and
+searches and take no new records, and an admin may restore them.
 
 Revision ID: 0012
 Revises: 0011
@@ -8,6 +12,11 @@ Create Date: 2026-12-05 22:00:00
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision: str = "0012"
 down_revision: str | Sequence[str] | None = "0011"
@@ -15,9 +24,20 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _time() -> sa.types.TypeEngine[Any]:
+    kind: sa.types.TypeEngine[Any] = sa.DateTime(timezone=True)
+    for name in ("mysql", "mariadb"):
+        kind = kind.with_variant(mysql.DATETIME(fsp=6), name)
+    return kind
+
+
 def upgrade() -> None:
-    """Nothing yet: reserved for issue 11 items 1-2, 5, 8-9 so parallel work keeps one linear history."""
+    """Add ``companies.archived_at`` (C13)."""
+    with op.batch_alter_table("companies") as batch:
+        batch.add_column(sa.Column("archived_at", _time(), nullable=True))
 
 
 def downgrade() -> None:
-    """Nothing yet."""
+    """Drop ``companies.archived_at``."""
+    with op.batch_alter_table("companies") as batch:
+        batch.drop_column("archived_at")

@@ -1,0 +1,524 @@
+"""SQL loyalty points (§7 V3–V8): a :class:`~crmkit.ports.points.PointRepository`.
+
+Balances, window sums and the parties with expiring lots are computed in the
+database. Entries are inserted with one ``executemany`` inside a savepoint, so
+a taken key (an invoice processed meanwhile) leaves the unit of work usable.
+A serial is claimed with one conditional ``UPDATE … WHERE used_by IS NULL``:
+the row lock makes two simultaneous claims of one serial yield one winner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from crmkit.adapters.audit import audit_entry
+from crmkit.adapters.sqlalchemy._convert import converter, utc, uuid_of
+from crmkit.adapters.sqlalchemy._errors import savepoint
+from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
+from crmkit.adapters.sqlalchemy.repositories import audit_row
+from crmkit.adapters.sqlalchemy.tables import audit_entries, invoices
+from crmkit.adapters.sqlalchemy.tables.points import (
+    point_balances,
+    point_config,
+    point_entries,
+    point_invoices,
+    point_phones,
+    point_replies,
+    point_serials,
+    point_tier_changes,
+)
+from crmkit.domain.errors import Duplicate, NotFound
+from crmkit.domain.invoices import InvoiceId
+from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange
+from crmkit.domain.points import Campaign, PointRule, Product, Program, Role, Serial, Tier
+from crmkit.ports.points import PartyKey
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
+
+__all__ = ["POINTS_AGGREGATE", "SqlPointRepository", "config_data", "config_value"]
+
+POINTS_AGGREGATE = "points"
+"""The audit trail's aggregate type of point configuration and manual adjustments (C12)."""
+
+T = TypeVar("T")
+
+_conv = converter.copy()
+_conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+_conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
+_conv.register_unstructure_hook(Decimal, str)
+_conv.register_structure_hook(Decimal, lambda v, _: Decimal(v))
+
+
+def config_data(item: object) -> str:
+    """A configuration value (program, product, rule, campaign, tier) as JSON text."""
+    return json.dumps(_conv.unstructure(item), ensure_ascii=False, sort_keys=True)
+
+
+def config_value(text: str, cls: type[T]) -> T:
+    """The configuration value of ``cls`` stored as ``text`` by :func:`config_data`."""
+    return _conv.structure(json.loads(text), cls)
+
+
+def _rule_key(rule: PointRule) -> str:
+    return f"{rule.program}|{rule.role.value}|{rule.target.value}|{rule.key}|{rule.valid_from.isoformat()}"
+
+
+def _entry_tuple(e: LedgerEntry) -> tuple[Any, ...]:
+    """An entry as a ``point_entries`` row tuple, in the table's column order (for :func:`bulk_insert`)."""
+    return (
+        e.id, e.key, e.program, e.role.value, e.party, e.kind.value, e.points, e.reason, e.source, e.on,
+        utc(e.recorded_at), e.spendable_from, e.expires_on, e.store, e.lot,
+    )  # fmt: skip
+
+
+def _deltas(entries: Sequence[LedgerEntry]) -> list[dict[str, Any]]:
+    """What the entries add to each party's balance, one row per party."""
+    sums: dict[tuple[str, str, str], int] = {}
+    for e in entries:
+        key = (e.program, e.role.value, e.party)
+        sums[key] = sums.get(key, 0) + e.points
+    return [{"program": p, "role": r, "party": k, "balance": n} for (p, r, k), n in sorted(sums.items())]
+
+
+_ROLES = {r.value: r for r in Role}
+_KINDS = {k.value: k for k in EntryKind}
+_FIELDS = tuple(f.name for f in attrs.fields(LedgerEntry))
+_set = object.__setattr__
+
+
+def _entry(row: Sequence[Any]) -> LedgerEntry:
+    """A stored entry from its row (columns in table order): valid when written, so not validated again."""
+    entry = object.__new__(LedgerEntry)
+    lot = row[14]
+    values = (
+        uuid_of(row[0]), row[1], row[2], _ROLES[row[3]], row[4], _KINDS[row[5]], int(row[6]), row[7], row[8],
+        row[9], utc(row[10]), row[11], row[12], row[13], None if lot is None else uuid_of(lot),
+    )  # fmt: skip
+    for name, value in zip(_FIELDS, values, strict=True):
+        _set(entry, name, value)
+    return entry
+
+
+def _tier_change(r: Any) -> TierChange:
+    return TierChange(
+        program=r.program, role=Role(r.role), party=r.party, on=r.on_date, old=r.old, new=r.new,
+        earned=int(r.earned), upgrade=bool(r.upgrade),
+    )  # fmt: skip
+
+
+def _of(party: PartyKey) -> sa.ColumnElement[bool]:
+    program, role, key = party
+    return sa.and_(
+        point_entries.c.program == program, point_entries.c.role == role.value, point_entries.c.party == key
+    )
+
+
+_ORDER = (point_entries.c.on_date, point_entries.c.recorded_at, point_entries.c.id)
+
+
+class SqlPointRepository:
+    """The point repository of a SQL unit of work."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def _audit(self, key: str, new: object, old: object | None = None) -> dict[str, Any]:
+        entry = audit_entry(
+            actor=self._uow.actor,
+            at=self._uow.clock.now(),
+            aggregate_type=POINTS_AGGREGATE,
+            aggregate_id=key,
+            version=1,
+            old=old,
+            new=new,
+        )
+        return audit_row(entry)
+
+    @contextmanager
+    def _writing(self, field: str, what: str) -> Iterator[Connection]:
+        try:
+            with savepoint(self._uow.connection) as connection:
+                yield connection
+        except IntegrityError:
+            raise Duplicate(field, f"{what} is already stored") from None
+
+    def _put_config(
+        self, kind: str, rows: Sequence[tuple[str, str | None, object]], audits: list[dict[str, Any]]
+    ) -> None:
+        if not rows:
+            return
+        values = [
+            {"kind": kind, "key": key, "program": program, "data": config_data(item)}
+            for key, program, item in rows
+        ]
+        statement = upsert(point_config, self._uow.connection.dialect, ["kind", "key"], ["program", "data"])
+        with self._writing("code", kind) as connection:
+            connection.execute(statement, values)
+            if audits:
+                connection.execute(sa.insert(audit_entries), audits)
+
+    def _config(
+        self, kind: str, cls: type[T], program: str | None = None, keys: Iterable[str] | None = None
+    ) -> list[T]:
+        query = sa.select(point_config.c.data).where(point_config.c.kind == kind).order_by(point_config.c.key)
+        if program is not None:
+            query = query.where(point_config.c.program == program)
+        if keys is not None:
+            query = query.where(point_config.c.key.in_(list(keys)))
+        return [config_value(text, cls) for text in self._uow.execute(query).scalars()]
+
+    # -- configuration -----------------------------------------------------------------------
+    def put_program(self, program: Program) -> None:
+        """Store a program, replacing its code's (audited)."""
+        old = self._config("program", Program, keys=[program.code])
+        self._put_config(
+            "program",
+            [(program.code, program.code, program)],
+            [self._audit(f"program:{program.code}", program, old[0] if old else None)],
+        )
+
+    def program(self, code: str) -> Program:
+        """The program with this code."""
+        found = self._config("program", Program, keys=[code])
+        if not found:
+            raise NotFound("program", code)
+        return found[0]
+
+    def programs(self) -> list[Program]:
+        """Every program by code."""
+        return self._config("program", Program)
+
+    def put_products(self, products: Sequence[Product]) -> None:
+        """Store products."""
+        self._put_config("product", [(p.code, None, p) for p in products], [])
+
+    def products(self, codes: Iterable[str]) -> dict[str, Product]:
+        """Known products among ``codes``."""
+        return {p.code: p for p in self._config("product", Product, keys=set(codes))}
+
+    def add_rules(self, rules: Sequence[PointRule]) -> None:
+        """Add rule versions (audited)."""
+        if not rules:
+            return
+        values = [
+            {"kind": "rule", "key": _rule_key(r), "program": r.program, "data": config_data(r)} for r in rules
+        ]
+        audits = [self._audit(f"rule:{r.program}:{r.key}", r) for r in rules]
+        with self._writing("valid_from", "a rule version starting that day") as connection:
+            connection.execute(sa.insert(point_config), values)
+            connection.execute(sa.insert(audit_entries), audits)
+
+    def rules(self, program: str) -> list[PointRule]:
+        """The program's rule versions."""
+        return self._config("rule", PointRule, program=program)
+
+    def add_campaign(self, campaign: Campaign) -> None:
+        """Add a campaign (audited)."""
+        value = {
+            "kind": "campaign",
+            "key": campaign.code,
+            "program": campaign.program,
+            "data": config_data(campaign),
+        }
+        with self._writing("code", f"campaign {campaign.code}") as connection:
+            connection.execute(sa.insert(point_config), [value])
+            connection.execute(sa.insert(audit_entries), [self._audit(f"campaign:{campaign.code}", campaign)])
+
+    def campaigns(self, program: str) -> list[Campaign]:
+        """The program's campaigns by start then code."""
+        return sorted(self._config("campaign", Campaign, program=program), key=lambda c: (c.starts, c.code))
+
+    def put_tiers(self, program: str, tiers: Sequence[Tier]) -> None:
+        """Replace the program's tiers (audited)."""
+        with self._writing("code", "tiers") as connection:
+            connection.execute(
+                sa.delete(point_config).where(
+                    point_config.c.kind == "tier", point_config.c.program == program
+                )
+            )
+        self._put_config(
+            "tier",
+            [(f"{program}|{t.role.value}|{t.name}", program, t) for t in tiers],
+            [self._audit(f"tier:{program}:{t.role.value}:{t.name}", t) for t in tiers],
+        )
+
+    def tiers(self, program: str) -> list[Tier]:
+        """The program's tiers by role then threshold."""
+        return sorted(
+            self._config("tier", Tier, program=program), key=lambda t: (t.role.value, t.threshold, t.name)
+        )
+
+    # -- ledger -------------------------------------------------------------------------------
+    def append(self, entries: Sequence[LedgerEntry]) -> None:
+        """Insert entries in one batch; a taken key raises Duplicate and inserts none."""
+        if not entries:
+            return
+        audits = [self._audit(f"entry:{e.id}", e) for e in entries if e.kind is EntryKind.ADJUST]
+        with self._writing("key", "a ledger entry with one of these keys") as connection:
+            bulk_insert(connection, point_entries, [_entry_tuple(e) for e in entries])
+            connection.execute(self._add_to_balances(), _deltas(entries))
+            if audits:
+                connection.execute(sa.insert(audit_entries), audits)
+
+    def _add_to_balances(self) -> sa.Executable:
+        """An upsert adding each row's ``balance`` to the party's stored balance (atomic in the database)."""
+        dialect = self._uow.connection.dialect.name
+        keys = ["program", "role", "party"]
+        if dialect in ("mysql", "mariadb"):
+            mine = mysql.insert(point_balances)
+            return mine.on_duplicate_key_update(balance=point_balances.c.balance + mine.inserted.balance)
+        lite = postgresql.insert(point_balances) if dialect == "postgresql" else sqlite.insert(point_balances)
+        return lite.on_conflict_do_update(
+            index_elements=keys, set_={"balance": point_balances.c.balance + lite.excluded.balance}
+        )
+
+    def known_keys(self, keys: Iterable[str]) -> set[str]:
+        """Stored keys among ``keys``."""
+        wanted = list(set(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            query = sa.select(point_entries.c.entry_key).where(
+                point_entries.c.entry_key.in_(wanted[start : start + 500])
+            )
+            found.update(self._uow.execute(query).scalars())
+        return found
+
+    def entries(
+        self, party: PartyKey, *, start: dt.date | None = None, end: dt.date | None = None
+    ) -> list[LedgerEntry]:
+        """The party's entries in the range, by date, recording time, id."""
+        query = sa.select(point_entries).where(_of(party)).order_by(*_ORDER)
+        if start is not None:
+            query = query.where(point_entries.c.on_date >= start)
+        if end is not None:
+            query = query.where(point_entries.c.on_date <= end)
+        return [_entry(row) for row in self._uow.execute(query)]
+
+    def by_source(self, sources: Iterable[str]) -> list[LedgerEntry]:
+        """Entries of these sources, by id."""
+        wanted = list(set(sources))
+        if not wanted:
+            return []
+        query = (
+            sa.select(point_entries).where(point_entries.c.source.in_(wanted)).order_by(point_entries.c.id)
+        )
+        return sorted((_entry(row) for row in self._uow.execute(query)), key=lambda e: e.id)
+
+    def balance(self, party: PartyKey, *, until: dt.date | None = None) -> int:
+        """The party's stored running balance, or (``until`` given) its entries summed in the database."""
+        if until is None:
+            program, role, key = party
+            c = point_balances.c
+            stored = self._uow.execute(
+                sa.select(c.balance).where(c.program == program, c.role == role.value, c.party == key)
+            ).scalar()
+            return 0 if stored is None else int(stored)
+        query = sa.select(sa.func.coalesce(sa.func.sum(point_entries.c.points), 0)).where(_of(party))
+        if until is not None:
+            query = query.where(point_entries.c.on_date <= until)
+        return int(self._uow.execute(query).scalar_one())
+
+    def earned(self, party: PartyKey, start: dt.date, end: dt.date) -> int:
+        """Earn + reverse points dated ``start``..``end``, summed in the database."""
+        query = sa.select(sa.func.coalesce(sa.func.sum(point_entries.c.points), 0)).where(
+            _of(party),
+            point_entries.c.on_date >= start,
+            point_entries.c.on_date <= end,
+            point_entries.c.kind.in_([EntryKind.EARN.value, EntryKind.REVERSE.value]),
+        )
+        return int(self._uow.execute(query).scalar_one())
+
+    def expiring(self, on: dt.date) -> list[PartyKey]:
+        """Parties with a lot expiring by ``on``, in key order."""
+        c = point_entries.c
+        query = (
+            sa.select(c.program, c.role, c.party)
+            .where(c.expires_on <= on, c.lot.is_(None), c.points > 0)
+            .group_by(c.program, c.role, c.party)
+            .order_by(c.program, c.role, c.party)
+        )
+        return [(row.program, Role(row.role), row.party) for row in self._uow.execute(query)]
+
+    # -- processed invoices ------------------------------------------------------------------
+    def mark_processed(self, invoices: Sequence[InvoiceId], at: dt.datetime) -> None:
+        """Record processed invoices."""
+        if not invoices:
+            return
+        with self._writing("invoice", "one of these invoices' points") as connection:
+            connection.execute(
+                sa.insert(point_invoices), [{"invoice_id": i, "processed_at": utc(at)} for i in invoices]
+            )
+
+    def processed(self, invoices: Iterable[InvoiceId]) -> set[InvoiceId]:
+        """Processed ids among ``invoices``."""
+        wanted = list(set(invoices))
+        found: set[InvoiceId] = set()
+        for start in range(0, len(wanted), 500):
+            query = sa.select(point_invoices.c.invoice_id).where(
+                point_invoices.c.invoice_id.in_(wanted[start : start + 500])
+            )
+            found.update(InvoiceId(uuid_of(v)) for v in self._uow.execute(query).scalars())
+        return found
+
+    def unprocessed(self, *, limit: int = 500) -> list[InvoiceId]:
+        """Stored invoices with no processed marker, oldest issue first then id (an anti-join)."""
+        query = (
+            sa.select(invoices.c.id)
+            .select_from(invoices.outerjoin(point_invoices, point_invoices.c.invoice_id == invoices.c.id))
+            .where(point_invoices.c.invoice_id.is_(None))
+            .order_by(invoices.c.issued_at, invoices.c.id)
+            .limit(max(limit, 0))
+        )
+        return [InvoiceId(uuid_of(v)) for v in self._uow.execute(query).scalars()]
+
+    # -- serials ------------------------------------------------------------------------------
+    def add_serials(self, serials: Sequence[Serial]) -> None:
+        """Register issued serials."""
+        if not serials:
+            return
+        rows = [
+            {
+                "serial": s.serial,
+                "program": s.program,
+                "product": s.product,
+                "used_by": s.used_by,
+                "used_at": s.used_at,
+            }
+            for s in serials
+        ]
+        with self._writing("serial", "one of these serials") as connection:
+            connection.execute(sa.insert(point_serials), rows)
+
+    def serial(self, serial: str) -> Serial | None:
+        """The registered serial, or ``None``."""
+        row = self._uow.execute(sa.select(point_serials).where(point_serials.c.serial == serial)).first()
+        if row is None:
+            return None
+        return Serial(
+            serial=row.serial,
+            program=row.program,
+            product=row.product,
+            used_by=row.used_by,
+            used_at=row.used_at,
+        )
+
+    def claim_serial(self, serial: str, party: str, on: dt.date) -> bool:
+        """Mark an unused serial used; one conditional UPDATE, so one of two racing claims wins."""
+        result = self._uow.execute(
+            sa.update(point_serials)
+            .where(point_serials.c.serial == serial, point_serials.c.used_by.is_(None))
+            .values(used_by=party, used_at=on)
+        )
+        return bool(result.rowcount == 1)
+
+    # -- phones, tiers, replies ---------------------------------------------------------------
+    def register_phone(self, phone: str, party: PartyKey) -> None:
+        """Register a number to a party (replacing its previous party)."""
+        program, role, key = party
+        statement = upsert(
+            point_phones, self._uow.connection.dialect, ["phone"], ["program", "role", "party"]
+        )
+        self._uow.connection.execute(
+            statement, [{"phone": phone, "program": program, "role": role.value, "party": key}]
+        )
+
+    def party_of(self, phone: str) -> PartyKey | None:
+        """The party of a number, or ``None``."""
+        row = self._uow.execute(sa.select(point_phones).where(point_phones.c.phone == phone)).first()
+        return None if row is None else (row.program, Role(row.role), row.party)
+
+    def phone_of(self, party: PartyKey) -> str | None:
+        """The smallest number registered to the party."""
+        program, role, key = party
+        query = sa.select(sa.func.min(point_phones.c.phone)).where(
+            point_phones.c.program == program, point_phones.c.role == role.value, point_phones.c.party == key
+        )
+        value = self._uow.execute(query).scalar_one()
+        return None if value is None else str(value)
+
+    def phones(self, parties: Iterable[PartyKey]) -> dict[PartyKey, str]:
+        """The smallest phone of each party that has one: one grouped query per 500 party keys."""
+        wanted = set(parties)
+        keys = sorted({key for _, _, key in wanted})
+        c = point_phones.c
+        found: dict[PartyKey, str] = {}
+        for start in range(0, len(keys), 500):
+            query = (
+                sa.select(c.program, c.role, c.party, sa.func.min(c.phone))
+                .where(c.party.in_(keys[start : start + 500]))
+                .group_by(c.program, c.role, c.party)
+            )
+            rows: list[Any] = list(self._uow.execute(query))
+            for row in rows:
+                party = (row[0], Role(row[1]), row[2])
+                if party in wanted:
+                    found[party] = str(row[3])
+        return found
+
+    def record_tier_change(self, change: TierChange) -> None:
+        """Record a tier change."""
+        self._uow.execute(
+            sa.insert(point_tier_changes).values(
+                program=change.program,
+                role=change.role.value,
+                party=change.party,
+                on_date=change.on,
+                old=change.old,
+                new=change.new,
+                earned=change.earned,
+                upgrade=change.upgrade,
+            )
+        )
+
+    def tier_changes(self, party: PartyKey) -> list[TierChange]:
+        """The party's tier changes, oldest first."""
+        program, role, key = party
+        c = point_tier_changes.c
+        query = (
+            sa.select(point_tier_changes)
+            .where(c.program == program, c.role == role.value, c.party == key)
+            .order_by(c.id)
+        )
+        return [_tier_change(r) for r in self._uow.execute(query)]
+
+    def current_tiers(self, program: str) -> list[TierChange]:
+        """Each party's latest change (highest id) where it left the party in a tier, in the database."""
+        c = point_tier_changes.c
+        latest = (
+            sa.select(sa.func.max(c.id))
+            .where(c.program == program)
+            .group_by(c.role, c.party)
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(point_tier_changes)
+            .where(c.id.in_(latest), c.new.is_not(None))
+            .order_by(c.role, c.party)
+        )
+        return [_tier_change(r) for r in self._uow.execute(query)]
+
+    def record_reply(self, phone: str, at: dt.datetime) -> None:
+        """Record a reply sent to ``phone``."""
+        self._uow.execute(sa.insert(point_replies).values(phone=phone, at=utc(at)))
+
+    def replies_since(self, phone: str, since: dt.datetime) -> int:
+        """Replies to ``phone`` at or after ``since``, counted in the database."""
+        query = (
+            sa.select(sa.func.count())
+            .select_from(point_replies)
+            .where(point_replies.c.phone == phone, point_replies.c.at >= utc(since))
+        )
+        return int(self._uow.execute(query).scalar_one())

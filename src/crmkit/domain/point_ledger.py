@@ -1,0 +1,309 @@
+"""The append-only point ledger: entries, lots, spendable balance, redemption, expiry, statements (§7 V4, V8).
+
+Every change to a party's points is a new :class:`LedgerEntry`; entries are
+never edited or deleted, a correction is a new entry. The **balance** is the sum
+of a party's entries and may go below zero when a return takes back points that
+were already spent (the shortfall is owed, never dropped).
+
+A positive ``earn`` or ``adjust`` entry opens a **lot**, with the day it becomes
+spendable (after the return window), its expiry and the store it may be spent
+at. Every later entry that draws on a lot names it (``lot``): a reversal, an
+expiry, each part of a redemption. A lot's remaining points are its own plus
+those entries. Redemption takes the lots spendable that day, **oldest expiry
+first** (lots that never expire last), then oldest first.
+
+>>> import uuid
+>>> from datetime import date, datetime, timezone
+>>> from crmkit.domain.points import Role
+>>> at = datetime(2026, 5, 1, tzinfo=timezone.utc)
+>>> earn = LedgerEntry(id=uuid.UUID(int=1), key="earn:1", program="P", role=Role.CUSTOMER, party="1",
+...     kind=EntryKind.EARN, points=30, reason="invoice", source="invoice:A1:1", on=date(2026, 5, 1),
+...     spendable_from=date(2026, 5, 15), recorded_at=at)
+>>> spendable([earn], date(2026, 5, 2)), spendable([earn], date(2026, 5, 15)), balance([earn])
+(0, 30, 30)
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+import attrs
+
+from crmkit.domain.errors import ValidationError
+from crmkit.domain.points import Role
+
+__all__ = [
+    "EntryKind",
+    "InsufficientPoints",
+    "LedgerEntry",
+    "Lot",
+    "Statement",
+    "TierChange",
+    "allocate",
+    "balance",
+    "due_expiries",
+    "lots",
+    "spendable",
+    "statement",
+]
+
+
+class EntryKind(enum.Enum):
+    """What a ledger entry does (V4, V8)."""
+
+    EARN = "earn"
+    REVERSE = "reverse"
+    REDEEM = "redeem"
+    EXPIRE = "expire"
+    ADJUST = "adjust"
+
+
+_SIGN = {EntryKind.EARN: 1, EntryKind.REVERSE: -1, EntryKind.REDEEM: -1, EntryKind.EXPIRE: -1}
+
+
+class InsufficientPoints(ValidationError):
+    """A redemption asks for more points than are spendable (V8); names ``points``."""
+
+    def __init__(self, wanted: int, available: int, where: str = "") -> None:
+        super().__init__("points", f"{wanted} points asked, only {available} spendable{where}")
+        self.wanted = wanted
+        self.available = available
+
+
+@attrs.frozen(kw_only=True)
+class LedgerEntry:
+    """One append-only entry of a party's points (V4).
+
+    Attributes:
+        id: the entry's id.
+        key: what makes it unique (``earn:<invoice>:<line>:customer``); writing the same key twice is refused,
+            which makes every earning, reversal and expiry idempotent.
+        program: the program's code.
+        role: the party's role.
+        party: the party's key within its role.
+        kind: earn, reverse, redeem, expire or adjust.
+        points: signed whole points (earn > 0; reverse, redeem, expire < 0; adjust ≠ 0).
+        reason: why, fit to show to the party.
+        source: where it comes from (``invoice:<id>:<line>``, ``serial:<no>``, ``manual``).
+        on: the business date (the invoice's date for earnings).
+        spendable_from: for a lot, the first day it may be spent (after the return window).
+        expires_on: for a lot, the day it expires (``None``: never).
+        store: for a lot of a store-bound program, the only store it may be spent at.
+        lot: for an entry drawing on a lot, the lot's entry id.
+        recorded_at: when it was written (aware).
+    """
+
+    id: uuid.UUID
+    key: str
+    program: str
+    role: Role
+    party: str
+    kind: EntryKind
+    points: int
+    reason: str
+    source: str
+    on: date
+    recorded_at: datetime
+    spendable_from: date | None = None
+    expires_on: date | None = None
+    store: str | None = None
+    lot: uuid.UUID | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.points, bool) or not isinstance(self.points, int) or self.points == 0:
+            raise ValidationError("points", f"must be a non-zero whole number (got {self.points!r})")
+        sign = _SIGN.get(self.kind)
+        if sign is not None and (self.points > 0) != (sign > 0):
+            raise ValidationError(
+                "points", f"a {self.kind.value} entry must be {'positive' if sign > 0 else 'negative'}"
+            )
+        if self.recorded_at.tzinfo is None:
+            raise ValidationError("recorded_at", "must be timezone-aware")
+        if not self.key or len(self.key) > 200:
+            raise ValidationError("key", "must be 1-200 characters")
+        if self.opens_lot and self.lot is not None:
+            raise ValidationError("lot", "a credit opens a lot; it does not draw on one")
+
+    @property
+    def opens_lot(self) -> bool:
+        """Whether the entry is a credit that opens a lot (earn, or a positive adjustment)."""
+        return self.kind is EntryKind.EARN or (self.kind is EntryKind.ADJUST and self.points > 0)
+
+
+@attrs.frozen
+class Lot:
+    """Points credited together, with what is left of them (V8).
+
+    Attributes:
+        id: the crediting entry's id.
+        points: credited.
+        remaining: left after reversals, redemptions and expiries
+            (negative when a return took back spent points).
+        on: when credited.
+        spendable_from: first day they may be spent.
+        expires_on: when they expire (``None``: never).
+        store: the only store they may be spent at (``None``: any).
+    """
+
+    id: uuid.UUID
+    points: int
+    remaining: int
+    on: date
+    spendable_from: date
+    expires_on: date | None
+    store: str | None
+
+    def usable(self, on: date, store: str | None) -> bool:
+        """Whether the lot may be spent on ``on`` at ``store`` (``None``: anywhere the lot allows)."""
+        if self.spendable_from > on or (self.expires_on is not None and self.expires_on <= on):
+            return False
+        return self.store is None or store is None or self.store == store
+
+
+def balance(entries: Iterable[LedgerEntry]) -> int:
+    """The balance: the sum of the entries (V4); may be negative when spent points were returned."""
+    return sum(e.points for e in entries)
+
+
+def lots(entries: Iterable[LedgerEntry]) -> list[Lot]:
+    """The lots the entries open, with what is left of each, oldest first."""
+    listed = list(entries)
+    drawn: dict[uuid.UUID, int] = {}
+    for entry in listed:
+        if entry.lot is not None:
+            drawn[entry.lot] = drawn.get(entry.lot, 0) + entry.points
+    return sorted(
+        (
+            Lot(
+                e.id,
+                e.points,
+                e.points + drawn.get(e.id, 0),
+                e.on,
+                e.spendable_from or e.on,
+                e.expires_on,
+                e.store,
+            )
+            for e in listed
+            if e.opens_lot
+        ),
+        key=lambda lot: (lot.on, lot.id),
+    )
+
+
+def _owed(entries: Sequence[LedgerEntry], all_lots: Sequence[Lot]) -> int:
+    """Points owed: lots taken below zero, and debits drawing on no lot (≤ 0)."""
+    loose = sum(e.points for e in entries if not e.opens_lot and e.lot is None)
+    return min(0, loose) + sum(min(0, lot.remaining) for lot in all_lots)
+
+
+def spendable(entries: Iterable[LedgerEntry], on: date, store: str | None = None) -> int:
+    """Points spendable on ``on`` (at ``store`` for store-bound lots), owed points deducted; never < 0."""
+    listed = list(entries)
+    all_lots = lots(listed)
+    free = sum(lot.remaining for lot in all_lots if lot.remaining > 0 and lot.usable(on, store))
+    return max(0, free + _owed(listed, all_lots))
+
+
+def allocate(
+    entries: Sequence[LedgerEntry], points: int, on: date, store: str | None
+) -> list[tuple[Lot, int]]:
+    """Which lots a redemption of ``points`` takes, oldest expiry first (V8).
+
+    Raises:
+        ValidationError: ``points`` is not a positive whole number.
+        InsufficientPoints: fewer points are spendable on ``on`` at ``store``.
+    """
+    if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+        raise ValidationError("points", f"must be a positive whole number (got {points!r})")
+    available = spendable(entries, on, store)
+    if points > available:
+        raise InsufficientPoints(points, available, "" if store is None else f" at store {store}")
+    usable = [lot for lot in lots(entries) if lot.remaining > 0 and lot.usable(on, store)]
+    usable.sort(key=lambda lot: (lot.expires_on is None, lot.expires_on or lot.on, lot.on, lot.id))
+    taken: list[tuple[Lot, int]] = []
+    left = points
+    for lot in usable:
+        take = min(left, lot.remaining)
+        taken.append((lot, take))
+        left -= take
+        if left == 0:
+            break
+    return taken
+
+
+def due_expiries(entries: Iterable[LedgerEntry], on: date) -> list[Lot]:
+    """Lots expired by ``on`` (``expires_on <= on``) that still hold points: each gets one expire entry."""
+    return [
+        lot
+        for lot in lots(entries)
+        if lot.expires_on is not None and lot.expires_on <= on and lot.remaining > 0
+    ]
+
+
+@attrs.frozen
+class Statement:
+    """A party's points over a period (V8).
+
+    Attributes:
+        program: the program's code.
+        role: the party's role.
+        party: the party's key.
+        start: first day.
+        end: last day.
+        opening: balance before ``start``.
+        entries: the entries dated ``start``..``end``, by date then recording time.
+        closing: balance at the end of ``end``.
+    """
+
+    program: str
+    role: Role
+    party: str
+    start: date
+    end: date
+    opening: int
+    entries: tuple[LedgerEntry, ...]
+    closing: int
+
+
+def statement(
+    program: str, role: Role, party: str, entries: Iterable[LedgerEntry], start: date, end: date
+) -> Statement:
+    """The statement of one party from its entries (any order).
+
+    Raises:
+        ValidationError: on ``end`` when it is before ``start``.
+    """
+    if end < start:
+        raise ValidationError("end", f"{end} is before {start}")
+    listed = list(entries)
+    opening = sum(e.points for e in listed if e.on < start)
+    within = sorted((e for e in listed if start <= e.on <= end), key=lambda e: (e.on, e.recorded_at, e.id))
+    return Statement(program, role, party, start, end, opening, tuple(within), opening + balance(within))
+
+
+@attrs.frozen(kw_only=True)
+class TierChange:
+    """A recorded move between tiers (V8).
+
+    Attributes:
+        program: the program's code.
+        role: the party's role.
+        party: the party's key.
+        on: the day of the change.
+        old: the tier before (``None``: none).
+        new: the tier after (``None``: none).
+        earned: the points earned over the window that decided it.
+        upgrade: ``True`` for a move up, ``False`` for a move down.
+    """
+
+    program: str
+    role: Role
+    party: str
+    on: date
+    old: str | None
+    new: str | None
+    earned: int
+    upgrade: bool

@@ -1,0 +1,109 @@
+"""Everything that belongs to a company follows that company's visibility (A8).
+
+The helpers here let any use case ask the access policy about a company it
+has loaded — or about a record that only names its company (an invoice's
+buyer, a campaign recipient, an audit entry) — so no read or write goes
+around :func:`crmkit.domain.access.decide`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from crmkit.domain.access import Action, Actor, CompanyResource, Decision, decide
+from crmkit.domain.ids import CompanyId
+from crmkit.domain.limits import check_page
+from crmkit.domain.parties import Company
+from crmkit.domain.predicates import CompanyFacts
+from crmkit.ports.storage import UnitOfWork
+
+__all__ = ["CompanySight", "facts_of", "filtered_page", "require_on_company"]
+
+T = TypeVar("T")
+
+_NOBODY = CompanyId(uuid.UUID(int=0))
+# An invoice or order whose buyer is no stored company: judged as a company without code
+# or parent, so only admins see it with regional access on (A1, A2) and no dealer staff (A6).
+_UNKNOWN_BUYER = CompanyFacts(id=_NOBODY)
+
+
+def facts_of(uow: UnitOfWork, company: Company) -> CompanyFacts:
+    """The facts the policy looks at; the lineage comes from one tree query in storage."""
+    lineage = frozenset({company.id, *uow.companies.ancestors(company.id)})
+    return CompanyFacts(
+        id=company.id, code=company.segmentation.micro_region, owner_id=company.sales_rep_id, lineage=lineage
+    )
+
+
+def require_on_company(uow: UnitOfWork, actor: Actor, action: Action, company: Company, at: datetime) -> None:
+    """Enforce the policy's decision on ``action`` over ``company`` (A1–A6, A8).
+
+    Raises:
+        PermissionDenied: with the policy's reason and rule.
+    """
+    decide(actor, action, CompanyResource(company=facts_of(uow, company), name=company.name), at).enforce()
+
+
+class CompanySight:
+    """What one actor may see, company by company, inside one unit of work (A8).
+
+    Decisions are cached per company, so filtering a long list asks the
+    storage once per distinct company.
+    """
+
+    def __init__(self, uow: UnitOfWork, actor: Actor, at: datetime) -> None:
+        self._uow = uow
+        self._actor = actor
+        self._at = at
+        self._seen: dict[CompanyId | None, Decision] = {}
+
+    def company(self, company: CompanyId | None) -> Decision:
+        """The ``view`` decision on a company by id; ``None`` is a party that is no stored company."""
+        if company not in self._seen:
+            found = None if company is None else self._uow.companies.get_many([company]).get(company)
+            if found is None:
+                resource = CompanyResource(company=_UNKNOWN_BUYER, name="a party that is no stored company")
+            else:
+                resource = CompanyResource(company=facts_of(self._uow, found), name=found.name)
+            self._seen[company] = decide(self._actor, Action.VIEW, resource, self._at)
+        return self._seen[company]
+
+    def party(self, key: str | None) -> Decision:
+        """The ``view`` decision on an invoice party by its key (a tax number matches a company)."""
+        found = None
+        if key and key.isdigit():
+            found = self._uow.companies.by_tax_no(key)
+        return self.company(None if found is None else found.id)
+
+
+def filtered_page(
+    fetch: Callable[[int, int], Sequence[T]],
+    keep: Callable[[T], bool],
+    *,
+    limit: int,
+    offset: int,
+    chunk: int = 500,
+) -> list[T]:
+    """Page ``limit``/``offset`` over the rows ``keep`` allows, in ``fetch``'s order.
+
+    ``fetch(limit, offset)`` reads the unfiltered list a chunk at a time; the
+    page is full whenever enough allowed rows exist, so paging stays exact.
+    """
+    check_page(limit, offset)
+    page: list[T] = []
+    skipped = 0
+    start = 0
+    while len(page) < limit:
+        rows = fetch(chunk, start)
+        for row in (row for row in rows if keep(row)):
+            if skipped < offset:
+                skipped += 1
+            elif len(page) < limit:
+                page.append(row)
+        if len(rows) < chunk:
+            break
+        start += chunk
+    return page

@@ -1,0 +1,162 @@
+"""Inbound SMS: revocation keywords (M3), registered keyword handlers, the help reply."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import attrs
+
+from crmkit.domain.errors import Duplicate, ValidationError
+from crmkit.domain.messaging import (
+    Channel,
+    ConsentState,
+    MessageKind,
+    OutboxMessage,
+    revocation_keyword,
+)
+from crmkit.ports.clock import Clock, IdGenerator
+from crmkit.ports.messaging import (
+    InboundSms,
+)
+from crmkit.ports.storage import Storage, UnitOfWork
+from crmkit.services.messaging.enqueue import enqueue_sms, record_consent
+
+__all__ = ["InboundResult", "InboundRouter", "KeywordHandler"]
+
+KeywordHandler = Callable[[UnitOfWork, InboundSms], str | None]
+"""Answers an inbound SMS that starts with its keyword, inside the routing unit of work;
+returns the reply text (``None``: no reply)."""
+
+
+@attrs.frozen
+class InboundResult:
+    """What :meth:`InboundRouter.receive` did with one inbound SMS.
+
+    Attributes:
+        keyword: the keyword matched (folded), or ``None`` for the help reply.
+        revoked: whether SMS consent was revoked (RET/STOP/IPTAL).
+        reply: the reply enqueued, if any (``None`` also when this message was answered before).
+    """
+
+    keyword: str | None
+    revoked: bool
+    reply: OutboxMessage | None
+
+
+def _fold_keyword(text: str) -> str:
+    words = text.strip().split()
+    if not words:
+        return ""
+    return words[0].replace("i", "İ").replace("ı", "I").upper().replace("İ", "I")
+
+
+class InboundRouter:
+    """Routes inbound SMS to keyword handlers; RET/STOP/IPTAL revoke SMS consent (issue 6 item 5, M3).
+
+    Args:
+        storage: where consent and the outbox are.
+        clock: stamps consent records and replies.
+        ids: makes ids.
+        help_reply: the reply to an unknown keyword (``None``: no reply).
+        revoked_reply: the confirmation of a revocation (``None``: no reply).
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        clock: Clock,
+        ids: IdGenerator,
+        help_reply: str | None = "Bilinmeyen komut. PUAN yazip gonderin; iptal icin RET.",
+        revoked_reply: str | None = "Ticari ileti izniniz kaldirildi.",
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.ids = ids
+        self.help_reply = help_reply
+        self.revoked_reply = revoked_reply
+        self._handlers: dict[str, KeywordHandler] = {}
+        self.fallback: KeywordHandler | None = None
+        """Answers a message with no routed keyword (a serial number, V7); ``None``: the help reply."""
+
+    def register(self, keyword: str, handler: KeywordHandler) -> None:
+        """Route messages starting with ``keyword`` (matched the Turkish way, case-insensitively).
+
+        Raises:
+            ValidationError: on ``keyword`` for a revocation keyword, an empty one, or one taken.
+        """
+        folded = _fold_keyword(keyword)
+        if not folded or " " in keyword.strip():
+            raise ValidationError("keyword", "one word, like PUAN")
+        if revocation_keyword(folded) is not None:
+            raise ValidationError("keyword", f"{folded} revokes consent and cannot be routed")
+        if folded in self._handlers:
+            raise ValidationError("keyword", f"{folded} is already routed")
+        self._handlers[folded] = handler
+
+    def keywords(self) -> list[str]:
+        """The routed keywords, sorted."""
+        return sorted(self._handlers)
+
+    def routes(self, keyword: str) -> bool:
+        """Whether ``keyword`` (folded the Turkish way) already has a handler.
+
+        >>> from crmkit.testing import FixedClock, SequentialIds
+        >>> from crmkit.adapters.memory import MemoryStorage
+        >>> router = InboundRouter(MemoryStorage(), clock=FixedClock(), ids=SequentialIds())
+        >>> router.register("PUAN", lambda uow, inbound: "120")
+        >>> router.routes("puan"), router.routes("BAKİYE")
+        (True, False)
+        """
+        return _fold_keyword(keyword) in self._handlers
+
+    def receive(self, inbound: InboundSms) -> InboundResult:
+        """Handle one inbound SMS in one unit of work; replies go through the outbox.
+
+        Raises:
+            ValidationError: on ``sender`` when it is not E.164.
+        """
+        if not (inbound.sender.startswith("+") and inbound.sender[1:].isdigit()):
+            raise ValidationError("sender", f"{inbound.sender!r} is not an E.164 number")
+        now = self.clock.now()
+        identity = inbound.provider_id or f"{inbound.sender}|{inbound.received_at}|{inbound.text}"
+        reply_key = "reply:" + hashlib.sha256(identity.encode()).hexdigest()[:40]
+        with self.storage.unit_of_work() as uow:
+            if uow.outbox.by_key(reply_key) is not None:
+                return InboundResult(_fold_keyword(inbound.text) or None, False, None)
+            revoked = revocation_keyword(inbound.text)
+            keyword: str | None
+            if revoked is not None:
+                keyword, text = revoked, self.revoked_reply
+                record_consent(
+                    uow,
+                    id=self.ids.new(),
+                    channel=Channel.SMS,
+                    address=inbound.sender,
+                    state=ConsentState.REVOKED,
+                    at=now,
+                    source=f"sms:{revoked}",
+                )
+            else:
+                folded = _fold_keyword(inbound.text)
+                handler = self._handlers.get(folded)
+                keyword = folded if handler is not None else None
+                handler = handler or self.fallback
+                text = handler(uow, inbound) if handler is not None else self.help_reply
+            reply = None
+            if text is not None:
+                try:
+                    reply = enqueue_sms(
+                        uow,
+                        id=self.ids.new(),
+                        key=reply_key,
+                        to=inbound.sender,
+                        text=text,
+                        kind=MessageKind.INFORMATIONAL,
+                        now=now,
+                    )
+                except Duplicate:  # pragma: no cover - a concurrent delivery of the same webhook
+                    reply = None
+            uow.commit()
+        return InboundResult(keyword, revoked is not None, reply)

@@ -1,0 +1,444 @@
+"""Earning and reversing points from imported invoices, exactly once (§7 V1, V3, V4, V5, V8).
+
+:class:`PointEarning` is a system operation (A8: run by the import's hook and by
+jobs, not by an employee). For each invoice, in **one unit of work**, it checks
+the invoice is not processed yet, appends the ledger entries of every program
+whose currency is the invoice's, records the invoice as processed and queues
+the balance SMS of every credited party with a registered number (V5,
+informational: no consent needed, M3). A crash at any step leaves nothing
+written; running it again does the work once. Two runs over one invoice at
+once: the second meets the processed marker (or the entry keys) and skips it.
+
+A **return** invoice reverses, for every line of the invoices it cancels,
+``proportional(earned, returned so far, sold)`` minus what was already
+reversed — a cumulative figure, so several partial returns take back exactly
+what was earned in total and never more. When the points were spent already
+the lot goes below zero and the balance may go negative: the shortfall is owed
+and named in the entry's reason, never dropped. An original earned after its
+return was imported is reconciled the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+import attrs
+
+from crmkit.domain.errors import Duplicate
+from crmkit.domain.invoices import Invoice, InvoiceId
+from crmkit.domain.messaging import MessageKind
+from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange, lots
+from crmkit.domain.points import (
+    Campaign,
+    PointRule,
+    Product,
+    Program,
+    Role,
+    Tier,
+    line_points,
+    proportional,
+    tier_for,
+)
+from crmkit.ports.points import PartyKey
+from crmkit.ports.storage import UnitOfWork
+from crmkit.services.base import ServiceBase, ServiceContext
+from crmkit.services.messaging import enqueue_sms
+
+__all__ = ["EarnReport", "PointEarning", "parties_of", "record_tier"]
+
+
+def _no_probe(step: str) -> None:
+    """Crash-injection point for tests (``entries``, ``processed``, ``outbox``); does nothing here."""
+
+
+def parties_of(invoice: Invoice) -> dict[Role, str]:
+    """The three earning parties of an invoice (V4): buyer, store (else seller), sales person when named."""
+    found = {Role.CUSTOMER: invoice.buyer.key, Role.DEALER: invoice.store or invoice.seller_key}
+    if invoice.sales_person:
+        found[Role.SALES_PERSON] = invoice.sales_person
+    return found
+
+
+@attrs.define
+class EarnReport:
+    """What one earning run did.
+
+    Attributes:
+        processed: invoices processed now.
+        skipped: invoices already processed before (nothing done).
+        earned: points credited.
+        reversed: points taken back by returns.
+        owed: points taken back that were already spent (the balance went below zero by them).
+        messages: balance SMS queued.
+    """
+
+    processed: int = 0
+    skipped: int = 0
+    earned: int = 0
+    reversed: int = 0
+    owed: int = 0
+    messages: int = 0
+
+
+def record_tier(
+    uow: UnitOfWork, program: Program, tiers: Sequence[Tier], role: Role, key: str, on: date, added: int
+) -> TierChange | None:
+    """Record an up- or downgrade when the window's points (``added`` included) move the tier (V8)."""
+    mine = [t for t in tiers if t.role is role]
+    if not mine:
+        return None
+    window = max(t.window_days for t in mine)
+    party: PartyKey = (program.code, role, key)
+    earned = uow.points.earned(party, on - timedelta(days=window - 1), on) + added
+    after = tier_for(mine, role, earned)
+    changes = uow.points.tier_changes(party)
+    last = changes[-1].new if changes else None
+    name = None if after is None else after.name
+    if name != last:
+        rank = {t.name: t.threshold for t in mine}
+        up = rank.get(name or "", -1) > rank.get(last or "", -1)
+        change = TierChange(
+            program=program.code,
+            role=role,
+            party=key,
+            on=on,
+            old=last,
+            new=name,
+            earned=earned,
+            upgrade=up,
+        )
+        uow.points.record_tier_change(change)
+        return change
+    return None
+
+
+@attrs.define
+class _Batch:
+    """What a batch of invoices reads once: programs, their rules, campaigns and tiers, products, returns."""
+
+    programs: list[Program]
+    rules: dict[str, list[PointRule]]
+    campaigns: dict[str, list[Campaign]]
+    tiers: dict[str, list[Tier]]
+    products: dict[str, Product]
+    returned: set[InvoiceId]
+    phones: dict[PartyKey, str]
+    pending: list[LedgerEntry] = attrs.Factory(list)
+    """Entries computed, not appended yet: appended at once unless something reads the ledger first."""
+
+    def flush(self, uow: UnitOfWork) -> None:
+        """Append the pending entries (before anything reads the ledger, and at the batch's end)."""
+        if self.pending:
+            uow.points.append(self.pending)
+            self.pending = []
+
+    @classmethod
+    def load(cls, uow: UnitOfWork, invoices: Sequence[Invoice]) -> _Batch:
+        programs = uow.points.programs()
+        codes = {line.product_code for i in invoices for line in i.lines if line.product_code}
+        sales = [i.id for i in invoices if not i.is_return]
+        parties = {
+            (p.code, role, key) for i in invoices for p in programs for role, key in parties_of(i).items()
+        }
+        return cls(
+            phones=uow.points.phones(parties),
+            programs=programs,
+            rules={p.code: uow.points.rules(p.code) for p in programs},
+            campaigns={p.code: uow.points.campaigns(p.code) for p in programs},
+            tiers={p.code: uow.points.tiers(p.code) for p in programs},
+            products=uow.points.products(codes) if codes else {},
+            returned={key[0] for key in uow.invoices.returned_quantities(sales)} if sales else set(),
+        )
+
+
+class PointEarning(ServiceBase):
+    """Credits and reverses invoice points, each invoice once (system operation)."""
+
+    def __init__(self, context: ServiceContext, *, probe: Callable[[str], None] = _no_probe) -> None:
+        super().__init__(context)
+        self._probe = probe
+        self._waiting: list[Invoice] = []
+
+    def on_imported(self, invoice: Invoice, warnings: tuple[str, ...] = ()) -> None:
+        """The invoice import's hook: collect an invoice whose import batch committed.
+
+        The collected invoices earn in one go when the import says its batch is done
+        (:meth:`batch_done`), or once 500 are waiting.
+        """
+        self._waiting.append(invoice)
+        if len(self._waiting) >= 500:
+            self.batch_done()
+
+    def batch_done(self) -> None:
+        """Earn (or reverse) the points of every collected invoice, in batches (see :meth:`earn`)."""
+        waiting, self._waiting = self._waiting, []
+        if waiting:
+            self.earn(waiting)
+
+    def earn_stored(self, invoices: Iterable[InvoiceId]) -> EarnReport:
+        """The catch-up job: process stored invoices by id (those the hook missed, e.g. after a crash)."""
+        with self._work(None) as uow:
+            loaded = [uow.invoices.get(i) for i in invoices]
+        return self.earn(loaded)
+
+    def catch_up(self, *, batch: int = 500) -> EarnReport:
+        """The earning job: process every stored invoice not processed yet, oldest first (idempotent).
+
+        Run it after a crash (or on a schedule): invoices whose import committed but whose hook
+        never ran are found in the storage and earn their points once.
+        """
+        report = EarnReport()
+        while True:
+            with self._work(None) as uow:
+                waiting = uow.points.unprocessed(limit=batch)
+                loaded = [uow.invoices.get(i) for i in waiting]
+            if not loaded:
+                return report
+            done = self.earn(loaded)
+            for field in attrs.fields(EarnReport):
+                setattr(report, field.name, getattr(report, field.name) + getattr(done, field.name))
+            if done.processed == 0:
+                return report
+
+    def earn(self, invoices: Sequence[Invoice], *, batch: int = 500) -> EarnReport:
+        """Process invoices, ``batch`` per unit of work; already processed ones are skipped (idempotent).
+
+        When another run processed one of a batch meanwhile (a Duplicate at write or commit),
+        the batch is redone one invoice per unit of work, so each is done exactly once.
+        """
+        report = EarnReport()
+        step = max(batch, 1)
+        for start in range(0, len(invoices), step):
+            chunk = invoices[start : start + step]
+            try:
+                self._batch(chunk, report)
+            except Duplicate:
+                for invoice in chunk:
+                    try:
+                        self._batch([invoice], report)
+                    except Duplicate:  # processed by another run meanwhile: its work stands
+                        report.skipped += 1
+        return report
+
+    def _batch(self, invoices: Sequence[Invoice], total: EarnReport) -> None:
+        """One unit of work: every invoice of the batch not processed yet earns (or reverses) its points."""
+        report = EarnReport()
+        with self._work(None) as uow:
+            done = uow.points.processed(i.id for i in invoices)
+            todo = [i for i in invoices if i.id not in done]
+            report.skipped = len(invoices) - len(todo)
+            if todo:
+                context = _Batch.load(uow, todo)
+                for invoice in todo:
+                    self._one(uow, context, invoice, report)
+                context.flush(uow)
+                self._probe("processed")
+                uow.points.mark_processed([i.id for i in todo], self._now())
+                self._probe("outbox")
+        for field in attrs.fields(EarnReport):
+            setattr(total, field.name, getattr(total, field.name) + getattr(report, field.name))
+
+    def _one(self, uow: UnitOfWork, context: _Batch, invoice: Invoice, report: EarnReport) -> None:
+        programs = [p for p in context.programs if p.currency == invoice.currency]
+        if (
+            invoice.is_return
+            or invoice.id in context.returned
+            or any(context.tiers[p.code] for p in programs)
+        ):
+            context.flush(uow)  # returns and tiers read the ledger: it must hold every earlier entry
+        entries: list[LedgerEntry] = []
+        owed = 0
+        for program in programs:
+            if invoice.is_return:
+                originals = self._originals(uow, invoice)
+            else:
+                entries += self._earnings(uow, context, program, invoice)
+                originals = [invoice] if invoice.id in context.returned else []
+            found, short = self._reversals(uow, program, originals, entries, invoice)
+            entries += found
+            owed += short
+        self._probe("entries")
+        context.pending.extend(entries)
+        report.messages += self._notify(uow, context, programs, invoice, entries)
+        report.processed += 1
+        report.earned += sum(e.points for e in entries if e.kind is EntryKind.EARN)
+        report.reversed -= sum(e.points for e in entries if e.kind is EntryKind.REVERSE)
+        report.owed += owed
+
+    # -- earning ---------------------------------------------------------------------------------
+    def _earnings(
+        self, uow: UnitOfWork, context: _Batch, program: Program, invoice: Invoice
+    ) -> list[LedgerEntry]:
+        rules = context.rules[program.code]
+        if not rules:
+            return []
+        campaigns = context.campaigns[program.code]
+        tiers = context.tiers[program.code]
+        products = context.products
+        on = invoice.issue_date
+        parties = parties_of(invoice)
+        dealer = parties[Role.DEALER]
+        now = self._now()
+        entries: list[LedgerEntry] = []
+        for role, key in parties.items():
+            multiplier = self._tier(uow, program, tiers, role, key, on)
+            earned = 0
+            for line in invoice.lines:
+                code = line.product_code or line.product_name
+                product = products.get(code) or Product(code=code, name=line.product_name)
+                points = line_points(
+                    program,
+                    rules,
+                    campaigns,
+                    role,
+                    product,
+                    line.quantity,
+                    line.line_extension,
+                    on=on,
+                    dealer=dealer,
+                    tier_multiplier=multiplier,
+                )
+                if points <= 0:
+                    continue
+                earned += points
+                entries.append(
+                    LedgerEntry(
+                        id=self._new_id(),
+                        key=f"earn:{program.code}:{invoice.id}:{line.number}:{role.value}",
+                        program=program.code,
+                        role=role,
+                        party=key,
+                        kind=EntryKind.EARN,
+                        points=points,
+                        reason=f"invoice {invoice.number} line {line.number}: {line.product_name}"[:500],
+                        source=f"invoice:{invoice.id}:{line.number}",
+                        on=on,
+                        recorded_at=now,
+                        spendable_from=on + timedelta(days=program.return_window_days),
+                        expires_on=None
+                        if program.expiry_days is None
+                        else on + timedelta(days=program.expiry_days),
+                        store=dealer if program.store_bound else None,
+                    )
+                )
+            if tiers and earned:
+                record_tier(uow, program, tiers, role, key, on, earned)
+        return entries
+
+    @staticmethod
+    def _tier(
+        uow: UnitOfWork, program: Program, tiers: Sequence[Tier], role: Role, key: str, on: date
+    ) -> Decimal:
+        """The party's tier multiplier on ``on``: its tier by the points earned over the window before."""
+        mine = [t for t in tiers if t.role is role]
+        if not mine:
+            return Decimal(1)
+        window = max(t.window_days for t in mine)
+        earned = uow.points.earned((program.code, role, key), on - timedelta(days=window - 1), on)
+        tier = tier_for(mine, role, earned)
+        return Decimal(1) if tier is None else tier.multiplier
+
+    # -- returns ---------------------------------------------------------------------------------
+    @staticmethod
+    def _originals(uow: UnitOfWork, ret: Invoice) -> list[Invoice]:
+        found: list[Invoice] = []
+        for ref in ret.references:
+            original = uow.invoices.by_number(ret.buyer.key, ref.number)
+            if original is not None:
+                found.append(original)
+        return found
+
+    def _reversals(
+        self,
+        uow: UnitOfWork,
+        program: Program,
+        originals: Sequence[Invoice],
+        staged: Sequence[LedgerEntry],
+        cause: Invoice,
+    ) -> tuple[list[LedgerEntry], int]:
+        """Bring each original line's reversals up to the returned share; the entries and owed points."""
+        if not originals:
+            return [], 0
+        returned = uow.invoices.returned_quantities([o.id for o in originals])
+        if not returned:
+            return [], 0
+        sources = {f"invoice:{o.id}:{n}" for (o_id, n) in returned for o in originals if o.id == o_id}
+        stored = [e for e in uow.points.by_source(sources) if e.program == program.code]
+        stored += [e for e in staged if e.source in sources and e.program == program.code]
+        sold = {(o.id, line.number): line.quantity for o in originals for line in o.lines}
+        entries: list[LedgerEntry] = []
+        owed = 0
+        now = self._now()
+        for earn in (e for e in stored if e.kind is EntryKind.EARN):
+            _, invoice_id, line_no = earn.source.split(":")
+            key = next(k for k in returned if str(k[0]) == invoice_id and k[1] == int(line_no))
+            target = proportional(earn.points, returned[key], sold[key])
+            already = -sum(e.points for e in stored if e.lot == earn.id and e.kind is EntryKind.REVERSE)
+            take = target - already
+            if take <= 0:
+                continue
+            ledger = uow.points.entries((program.code, earn.role, earn.party))
+            remaining = next(
+                (lot.remaining for lot in lots([*ledger, *staged]) if lot.id == earn.id), earn.points
+            )
+            short = max(0, take - max(remaining, 0))
+            owed += short
+            reason = f"return {cause.number}: {returned[key]} of {sold[key]} returned"
+            if short:
+                reason += f"; {short} points were already spent and are owed"
+            entries.append(
+                LedgerEntry(
+                    id=self._new_id(),
+                    key=f"reverse:{earn.id}:{target}",
+                    program=program.code,
+                    role=earn.role,
+                    party=earn.party,
+                    kind=EntryKind.REVERSE,
+                    points=-take,
+                    reason=reason[:500],
+                    source=earn.source,
+                    on=cause.issue_date,
+                    recorded_at=now,
+                    lot=earn.id,
+                )
+            )
+        return entries, owed
+
+    # -- balance SMS (V5) ---------------------------------------------------------------------
+    def _notify(
+        self,
+        uow: UnitOfWork,
+        context: _Batch,
+        programs: Sequence[Program],
+        invoice: Invoice,
+        entries: Sequence[LedgerEntry],
+    ) -> int:
+        sent = 0
+        by_code = {p.code: p for p in programs}
+        credited: dict[PartyKey, int] = {}
+        for e in entries:
+            if e.kind is EntryKind.EARN:
+                party = (e.program, e.role, e.party)
+                credited[party] = credited.get(party, 0) + e.points
+        for party, points in sorted(credited.items(), key=lambda kv: (kv[0][0], kv[0][1].value, kv[0][2])):
+            phone = context.phones.get(party)
+            if phone is None:
+                continue
+            context.flush(uow)  # the SMS tells the balance after this credit
+            program = by_code[party[0]]
+            text = program.balance_sms.format(
+                points=points, balance=uow.points.balance(party), program=program.name
+            )
+            enqueue_sms(
+                uow,
+                id=self._new_id(),
+                key=f"points:{program.code}:{invoice.id}:{party[1].value}",
+                to=phone,
+                text=text,
+                kind=MessageKind.INFORMATIONAL,
+                now=self._now(),
+            )
+            sent += 1
+        return sent
