@@ -6,6 +6,7 @@ from pathlib import Path
 
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.party_events import CompanyStatusChanged
+from crmkit.hookspecs import hookimpl
 from crmkit.ports.storage import Storage
 from crmkit.testing.clock import FixedClock, SequentialIds
 from tests.territory.conftest import make_crm
@@ -16,12 +17,21 @@ HEADER = (
 )
 
 
+class _Recorder:
+    def __init__(self, seen: list[DomainEvent]) -> None:
+        self.seen = seen
+
+    @hookimpl
+    def crmkit_on_event(self, event: DomainEvent) -> None:
+        self.seen.append(event)
+
+
 def test_an_imported_invoice_moves_its_buyer_to_potential_once(
     storage: Storage, clock: FixedClock, ids: SequentialIds, tmp_path: Path
 ) -> None:
     crm = make_crm(storage, clock, ids, regional_access=False)
     seen: list[DomainEvent] = []
-    crm.plugins.publish = seen.extend  # type: ignore[method-assign,assignment]  # record events
+    crm.plugins.pm.register(_Recorder(seen))  # record the events published to plugins
     admin = crm.parties.create_first_admin(name="Ayşe Yılmaz", email="ayse@example.com.tr")
     buyer = crm.parties.register_company(
         actor=admin.id, name="Ege Market", type="customer", tax_no="9205121120"
