@@ -25,6 +25,7 @@ def test_demo_runs_on_a_fresh_sqlite_file_twice(tmp_path: Path, capsys: pytest.C
         assert "search 'ısparta': ISPARTA GÜL KOZMETİK" in out
         assert "Zeynep Arslan sees 2: Bursa Hijyen, Kadıköy Eczanesi" in out  # A1
         assert "Zeynep Arslan is not in a team holding code A-01" in out
+        assert "plan-vs-actual, " in out and "  Marmara " in out  # the targets section (Q1, Q5)
     with sqlite3.connect(db) as conn:
         names = {row[0] for row in conn.execute("select name from companies")}
         journal = conn.execute("pragma journal_mode").fetchone()[0]

@@ -30,7 +30,7 @@ UPDATES: dict[str, Callable[[World, Company, int], object]] = {
         actor=w.admin.id, company=c.id, parent=None, expected_version=v
     ),
     "assign_owner": lambda w, c, v: w.crm.parties.assign_owner(
-        actor=w.admin.id, company=c.id, sales_rep=w.admin.id, expected_version=v
+        actor=w.admin.id, company=c.id, rep=w.admin.id, expected_version=v
     ),
     "change_primary_contact": lambda w, c, v: w.crm.parties.change_primary_contact(
         actor=w.admin.id,

@@ -41,6 +41,7 @@ from crmkit.cli.output import Output
 from crmkit.demos.interactions import interactions_demo
 from crmkit.demos.points import points_demo
 from crmkit.demos.service import service_demo
+from crmkit.demos.targets import targets_demo
 from crmkit.domain.errors import CrmError, ValidationError
 from crmkit.domain.ids import EmployeeId
 from crmkit.domain.messaging import MessageKind
@@ -146,8 +147,9 @@ def run_demo(url: str, out: TextIO | None = None, *, sms: str = "console://") ->
             _say(out, f"  v{entry.version} {entry.action} by {who}: {changed}")
         _territory_demo(crm, admin.id, manager.id, rep.id, out)
         service_demo(crm, admin.id, out)
-        interactions_demo(crm, admin.id, out)  # issue 14: one rep's day, writes an .ics file
         points_demo(crm, admin.id, out)
+        targets_demo(crm, admin.id, out)  # finds the territory's customers by name: before issue 14's own
+        interactions_demo(crm, admin.id, out)  # issue 14: one rep's day, writes an .ics file
         _sms_demo(crm, out)
     _say(out, "demo finished")
     return 0

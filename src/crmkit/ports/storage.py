@@ -42,6 +42,7 @@ from crmkit.ports.workflow import WorkflowRepository
 if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
     from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
     from crmkit.ports.service import ServiceStorage  # issue 16 (S1-S8)
+    from crmkit.ports.targets import TargetRepository
     from crmkit.ports.territory import (
         CodeLinkRepository,
         MembershipRepository,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository 
         RegionRepository,
         TeamRepository,
     )
+    from crmkit.ports.territory_dates import CustomerCodeRepository
 
 __all__ = [
     "AuditLog",
@@ -258,6 +260,8 @@ class UnitOfWork(Protocol):
     workflows: WorkflowRepository
     service: ServiceStorage  # issue 16 (S1-S8)
     meeting_notes: MeetingNoteRepository
+    customer_codes: CustomerCodeRepository
+    targets: TargetRepository
     points: PointRepository
 
     def __enter__(self) -> Self: ...

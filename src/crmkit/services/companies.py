@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 import attrs
 
@@ -34,12 +35,12 @@ from crmkit.domain.party_events import (
 )
 from crmkit.domain.permissions import (
     may_act_on_company,
-    may_assign_owner,
     may_decide_claim,
     may_move_company,
     portal_decision,
 )
 from crmkit.domain.predicates import CompanyFacts
+from crmkit.domain.territory import OwnerAssignment
 from crmkit.domain.versions import require_version
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceBase, parse_enum
@@ -48,6 +49,8 @@ from crmkit.services.messaging.enqueue import enqueue_email
 from crmkit.services.passwords import hash_password, new_password
 from crmkit.services.policy import actor_for
 from crmkit.services.stages import listed_contact
+from crmkit.services.territory import TerritoryUseCases
+from crmkit.services.territory_dates import follow_owner, owner_synced
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
 
 __all__ = ["CompanyUseCases", "ContactInput"]
@@ -294,25 +297,29 @@ class CompanyUseCases(ServiceBase):
         *,
         actor: ActorRef,
         company: object,
-        sales_rep: object,
+        rep: object,
         support_rep: object | None = None,
+        valid_from: datetime | None = None,
+        valid_to: datetime | None = None,
         expected_version: int | None = None,
-    ) -> Company:
-        """A manager sets the owner directly (C6)."""
-        with self._as(actor) as (uow, who):
-            may_assign_owner(who).enforce()
-            current = uow.companies.get(CompanyId(parse_id("company", company)))
-            require_version("company", current.id, stored=current.version, expected=expected_version)
-            if current.pending_claim_id is not None:
-                raise RuleViolation("C6", f"{current.name} has a pending claim; decide it first")
-            rep = self._active_employee(uow, "sales_rep", sales_rep)
-            support = None if support_rep is None else self._active_employee(uow, "support_rep", support_rep)
-            return uow.companies.save(current.assign(rep, support))
+    ) -> OwnerAssignment:
+        """A manager sets the owner (C6), dated (T4): the same call as ``crm.territory.assign_owner``."""
+        return TerritoryUseCases(self._ctx).assign_owner(
+            actor=actor,
+            company=company,
+            rep=rep,
+            support_rep=support_rep,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            expected_version=expected_version,
+        )
 
     def claim(self, *, actor: ActorRef, company: object) -> Claim:
         """A rep asks to own an unowned company; one pending claim per company (C6)."""
         with self._as(actor) as (uow, who):
-            current = uow.companies.get(CompanyId(parse_id("company", company)))
+            current = owner_synced(
+                uow, uow.companies.get(CompanyId(parse_id("company", company))), self._now()
+            )
             self._allowed(uow, who, Action.VIEW, current)  # he claims what he may see (A1, A6)
             new = Claim(
                 id=ClaimId(self._new_id()),
@@ -343,6 +350,8 @@ class CompanyUseCases(ServiceBase):
                 if not claimant.is_active:
                     raise RuleViolation("C6", f"{claimant.name} has left; reject the claim instead")
             uow.companies.save(company.close_claim(decided))
+            if approve:  # a customer with dated owners gets the claimant from now on (T4)
+                follow_owner(uow, company.id, pending.claimant_id, self._now(), self._new_id)
             saved = uow.claims.save(decided)
             uow.emit(
                 ClaimDecided(

@@ -37,6 +37,7 @@ from crmkit.services.companies import CompanyUseCases
 from crmkit.services.guard import facts_of
 from crmkit.services.policy import PolicyUseCases, actor_for
 from crmkit.services.stages import listed_fields
+from crmkit.services.territory_dates import follow_code
 from crmkit.validation import normalize_tax_no
 
 __all__ = ["CustomerUseCases", "Page", "facts_of"]
@@ -118,7 +119,9 @@ class CustomerUseCases(PolicyUseCases):
             # no require_can_act here: a departed actor gets the policy's A5 denial as a value
             who = actor_for(uow, employee, self._ctx.settings.regional_access)
             found = uow.companies.get(CompanyId(parse_id("company", company)))
-            return decide(who, what, CompanyResource(company=facts_of(uow, found), name=found.name), when)
+            return decide(
+                who, what, CompanyResource(company=facts_of(uow, found, when), name=found.name), when
+            )
 
     def get(self, *, actor: ActorRef, id: object, at: datetime | None = None) -> Company:
         """One company, when the policy lets ``actor`` see it.
@@ -130,7 +133,7 @@ class CustomerUseCases(PolicyUseCases):
         when = self._at(at)
         with self._as_policy_actor(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("id", id)))
-            resource = CompanyResource(company=facts_of(uow, found), name=found.name)
+            resource = CompanyResource(company=facts_of(uow, found, when), name=found.name)
             decide(who, Action.VIEW, resource, when).enforce()
             return found
 
@@ -175,7 +178,7 @@ class CustomerUseCases(PolicyUseCases):
         with self._as_policy_actor(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("id", id)))
             require_version("company", current.id, stored=current.version, expected=expected_version)
-            facts = facts_of(uow, current)
+            facts = facts_of(uow, current, when)
             decide(who, Action.UPDATE, CompanyResource(company=facts, name=current.name), when).enforce()
             if segmentation:
                 merged = {**attrs.asdict(current.segmentation), **segmentation}
@@ -188,6 +191,7 @@ class CustomerUseCases(PolicyUseCases):
                 after = decide(who, Action.VIEW, CompanyResource(company=moved, name=new.name), when)
                 if not after:
                     raise PermissionDenied(f"re-coding would take {new.name} out of sight: {after.reason}")
+                follow_code(uow, current, new, when, self._new_id)
             return uow.companies.save(new)
 
     def contacts(self, *, actor: ActorRef, company: object, at: datetime | None = None) -> list[Contact]:
@@ -195,7 +199,7 @@ class CustomerUseCases(PolicyUseCases):
         when = self._at(at)
         with self._as_policy_actor(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
-            decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found)), when).enforce()
+            decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found, when)), when).enforce()
             return uow.contacts.for_company(found.id)
 
     def update_contact(
@@ -229,7 +233,8 @@ class CustomerUseCases(PolicyUseCases):
             current = uow.contacts.get(ContactId(parse_id("contact", contact)))
             require_version("contact", current.id, stored=current.version, expected=expected_version)
             company = uow.companies.get(current.company_id)
-            resource = ContactResource(company=facts_of(uow, company), name=current.name)
-            decide(who, Action.UPDATE, resource, self._now()).enforce()
+            when = self._now()
+            resource = ContactResource(company=facts_of(uow, company, when), name=current.name)
+            decide(who, Action.UPDATE, resource, when).enforce()
             changes.update(listed_fields(uow, title=title, position_type=position_type))  # C9 (issue 14)
             return current if not changes else uow.contacts.save(attrs.evolve(current, **changes))

@@ -19,6 +19,7 @@ from crmkit.domain.limits import check_page
 from crmkit.domain.parties import Company
 from crmkit.domain.predicates import CompanyFacts
 from crmkit.ports.storage import UnitOfWork
+from crmkit.services.territory_dates import dated_facts
 
 __all__ = ["CompanySight", "facts_of", "filtered_page", "require_on_company"]
 
@@ -30,8 +31,13 @@ _NOBODY = CompanyId(uuid.UUID(int=0))
 _UNKNOWN_BUYER = CompanyFacts(id=_NOBODY)
 
 
-def facts_of(uow: UnitOfWork, company: Company) -> CompanyFacts:
-    """The facts the policy looks at; the lineage comes from one tree query in storage."""
+def facts_of(uow: UnitOfWork, company: Company, at: datetime | None = None) -> CompanyFacts:
+    """The facts the policy looks at; the lineage comes from one tree query in storage.
+
+    With ``at``, the customer's code and owner are those valid at ``at`` (T4, one source of truth).
+    """
+    if at is not None:
+        return dated_facts(uow, company, at)
     lineage = frozenset({company.id, *uow.companies.ancestors(company.id)})
     return CompanyFacts(
         id=company.id, code=company.segmentation.micro_region, owner_id=company.sales_rep_id, lineage=lineage
@@ -44,7 +50,8 @@ def require_on_company(uow: UnitOfWork, actor: Actor, action: Action, company: C
     Raises:
         PermissionDenied: with the policy's reason and rule.
     """
-    decide(actor, action, CompanyResource(company=facts_of(uow, company), name=company.name), at).enforce()
+    resource = CompanyResource(company=facts_of(uow, company, at), name=company.name)
+    decide(actor, action, resource, at).enforce()
 
 
 class CompanySight:

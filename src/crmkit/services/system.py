@@ -44,6 +44,9 @@ SYSTEM_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "deliveries.receive": "the SMS gateway's delivery-report web hook",
         "deliveries.record": "a worker recording delivery reports it fetched",
         "deliveries.poll": "a scheduled job polling the gateway for delivery reports",
+        "points.expire": "the scheduled expiry job of loyalty points (V8): idempotent per day",
+        "points.review_tiers": "the scheduled tier job of loyalty points (V8): idempotent per day",
+        "points.enable_sms": "the host wiring the balance keyword and serial credits at start-up (V6, V7)",
     }
 )
 """``"namespace.method"`` (or a method of the :class:`~crmkit.bootstrap.Crm` itself) → who runs it."""

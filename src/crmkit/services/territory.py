@@ -24,7 +24,7 @@ from crmkit.domain.errors import NotFound, PermissionDenied, RuleViolation, Vali
 from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
 from crmkit.domain.parties import SEGMENT_PICKLISTS, Company
 from crmkit.domain.periods import require_aware
-from crmkit.domain.permissions import may_shape_territory
+from crmkit.domain.permissions import may_assign_owner, may_shape_territory
 from crmkit.domain.predicates import Everything
 from crmkit.domain.territory import (
     CodeLink,
@@ -32,7 +32,6 @@ from crmkit.domain.territory import (
     Membership,
     MembershipId,
     OwnerAssignment,
-    OwnerAssignmentId,
     Region,
     RegionId,
     SalesTeam,
@@ -41,11 +40,13 @@ from crmkit.domain.territory import (
     TeamRole,
     Validity,
     check_code_region,
-    check_no_owner_overlap,
 )
+from crmkit.domain.territory_dates import code_at, owner_at
+from crmkit.domain.versions import require_version
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.base import ActorRef, ServiceBase, parse_enum
+from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.policy import actor_for
+from crmkit.services.territory_dates import DatedTerritory, record_owner
 
 __all__ = ["ServedBy", "TerritoryUseCases"]
 
@@ -71,7 +72,7 @@ class ServedBy:
     owner: EmployeeId | None
 
 
-class TerritoryUseCases(ServiceBase):
+class TerritoryUseCases(DatedTerritory):
     """Regions, teams, dated memberships, code links and owners, and the T5 queries."""
 
     # -- helpers -------------------------------------------------------------------------------
@@ -316,49 +317,32 @@ class TerritoryUseCases(ServiceBase):
         actor: ActorRef,
         company: object,
         rep: object,
+        support_rep: object | None = None,
         valid_from: datetime | None = None,
         valid_to: datetime | None = None,
+        expected_version: int | None = None,
     ) -> OwnerAssignment:
-        """Record that ``rep`` owns ``company`` from ``valid_from`` (T4).
+        """Record that ``rep`` owns ``company`` from ``valid_from`` (default now) (T4, C6).
 
-        An open-ended assignment that started earlier is ended at ``valid_from``;
-        any other overlap is refused. When the new assignment holds now, the
-        company's sales rep (C6) becomes ``rep`` as well.
+        The one owner assignment of crmkit (``crm.parties.assign_owner`` is the same
+        call). Managers and admins assign owners. An open-ended assignment that
+        started earlier is ended at ``valid_from``; any other overlap is refused.
+        The owner history answers "owner at t" for the policy (A3), listings and
+        reports; the company's ``sales_rep_id`` follows when the new owner holds now.
 
         Raises:
+            PermissionDenied: the actor is an ``employee``.
             RuleViolation: rule ``T4`` for overlapping owners; ``C6`` while a claim is pending.
+            ConcurrencyConflict: ``expected_version`` is not the company's stored version.
         """
         validity = self._validity(valid_from, valid_to)
         with self._as(actor) as (uow, who):
-            self._admin(who)
+            may_assign_owner(who).enforce()
             current = uow.companies.get(CompanyId(parse_id("company", company)))
+            require_version("company", current.id, stored=current.version, expected=expected_version)
             person = self._employee(uow, "rep", rep)
-            new = OwnerAssignment(
-                id=OwnerAssignmentId(self._new_id()),
-                company_id=current.id,
-                employee_id=person.id,
-                validity=validity,
-            )
-            existing = uow.owners.for_company(current.id)
-            kept: list[OwnerAssignment] = []
-            for other in existing:
-                open_before = (
-                    other.validity.valid_to is None and other.validity.valid_from < validity.valid_from
-                )
-                if open_before:
-                    kept.append(attrs.evolve(other, validity=other.validity.ended(validity.valid_from)))
-                else:
-                    kept.append(other)
-            check_no_owner_overlap(new, kept)
-            for before, after in zip(existing, kept, strict=True):
-                if before != after:
-                    uow.owners.save(after)
-            uow.owners.add(new)
-            if validity.contains(self._now()) and current.sales_rep_id != person.id:
-                if current.pending_claim_id is not None:
-                    raise RuleViolation("C6", f"{current.name} has a pending claim; decide it first")
-                uow.companies.save(attrs.evolve(current, sales_rep_id=person.id))
-            return new
+            support = None if support_rep is None else self._employee(uow, "support_rep", support_rep)
+            return record_owner(uow, current, person, validity, self._now(), self._new_id, support)
 
     # -- T5: queries ---------------------------------------------------------------------------
     def children(self, *, actor: ActorRef, region: object | None = None) -> list[Region]:
@@ -397,7 +381,8 @@ class TerritoryUseCases(ServiceBase):
         when = self._when("at", at)
         with self._as(actor) as (uow, _):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
-            teams = uow.teams.get_many(self._serving_teams(uow, found.segmentation.micro_region, when))
+            code = code_at(found, uow.customer_codes.for_company(found.id), when)
+            teams = uow.teams.get_many(self._serving_teams(uow, code, when))
             if not teams:
                 return []
             leaf = next(iter(teams.values())).region_id  # one region per code at a time (T3)
@@ -413,16 +398,17 @@ class TerritoryUseCases(ServiceBase):
         when = self._when("at", at)
         with self._as(actor) as (uow, _):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
-            teams = self._serving_teams(uow, found.segmentation.micro_region, when)
+            code = code_at(found, uow.customer_codes.for_company(found.id), when)
+            teams = self._serving_teams(uow, code, when)
             reps = sorted({m.employee_id for m in uow.memberships.active(teams, when)})
-            owner = uow.owners.owner_at(found.id, when)
+            owner = owner_at(found, uow.owners.for_company(found.id), when)
             return ServedBy(
                 company=found.id,
                 at=when,
-                code=found.segmentation.micro_region,
+                code=code,
                 teams=tuple(teams),
                 reps=tuple(reps),
-                owner=None if owner is None else owner.employee_id,
+                owner=owner,
             )
 
     def _sees_all(self, uow: UnitOfWork, who: Employee, at: datetime) -> None:

@@ -45,6 +45,7 @@ FIELD_LIMIT = 131_072
 _UNDECODABLE = re.compile("[\ud800-\udfff]")
 """What :func:`_mark_undecodable` leaves for bytes the encoding cannot decode (never valid text)."""
 UNDECODABLE = "crmkit.csv.undecodable"
+"""The codec error handler's name under which :func:`register_undecodable` registers the marker."""
 
 
 def register_undecodable() -> None:

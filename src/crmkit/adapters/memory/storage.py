@@ -45,6 +45,7 @@ from crmkit.adapters.memory.repositories import (
     MemoryPickListRepository,
 )
 from crmkit.adapters.memory.service import MemoryServiceStorage, ServiceTables  # issue 16
+from crmkit.adapters.memory.targets import MemoryCustomerCodeRepository, MemoryTargetRepository, TargetTables
 from crmkit.adapters.memory.territory import (
     MemoryCodeLinkRepository,
     MemoryMembershipRepository,
@@ -96,6 +97,7 @@ from crmkit.ports.storage import (
     EmployeeRepository,
     PickListRepository,
 )
+from crmkit.ports.targets import TargetRepository
 from crmkit.ports.territory import (
     CodeLinkRepository,
     MembershipRepository,
@@ -103,6 +105,7 @@ from crmkit.ports.territory import (
     RegionRepository,
     TeamRepository,
 )
+from crmkit.ports.territory_dates import CustomerCodeRepository
 from crmkit.ports.workflow import WorkflowRepository
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
@@ -151,6 +154,7 @@ class MemoryStorage:
         self._workflows: WorkflowTable = {}  # issue 14 (I2)
         self._service = ServiceTables()  # issue 16 (S1-S8)
         self._meeting_notes: MeetingTable = {}  # issue 14 (I5)
+        self._targets = TargetTables()  # dated customer codes and plans (T4, Q1)
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -192,6 +196,7 @@ class MemoryStorage:
             self._invoicing.clear()
             self._marketing.clear()
             self._service.clear()  # issue 16
+            self._targets.clear()
             self._points.clear()
 
     def check_open(self) -> None:
@@ -274,6 +279,20 @@ class MemoryUnitOfWork:
         notes = MemoryMeetingNoteRepository(self, storage._meeting_notes, lock)  # issue 14 (I5)
         self.meeting_notes: MeetingNoteRepository = notes
         self._repositories = (*self._repositories, notes)
+        # Dated customer codes and turnover plans (T4, Q1, Q5; issue 13).
+        customer_codes = MemoryCustomerCodeRepository(self, storage._targets.customer_codes, lock)
+        targets = MemoryTargetRepository(self, storage._targets, lock)
+        targets.attach(
+            companies=companies,
+            codes=customer_codes,
+            owners=owners,
+            links=code_links,
+            teams=teams,
+            invoices=invoices,
+        )
+        self.customer_codes: CustomerCodeRepository = customer_codes
+        self.targets: TargetRepository = targets
+        self._repositories = (*self._repositories, customer_codes, targets)
         # loyalty points (issue 15); it reads the invoice tables for the catch-up job
         points = MemoryPointRepository(self, storage._points, lock, storage._invoicing)
         self.points: PointRepository = points

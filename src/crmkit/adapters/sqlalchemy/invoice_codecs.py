@@ -69,9 +69,11 @@ __all__ = [
 HEADER_COLUMNS: tuple[str, ...] = tuple(
     c.key for c in invoices.columns if c.key not in ("delivered_at", "received_by", "delivered_offset")
 )
+"""The ``invoices`` columns an import writes (delivery is recorded later, not imported)."""
 LINE_COLUMNS: tuple[str, ...] = tuple(
     c.key for c in invoice_lines.columns if c.key not in ("returned_quantity", "returned_amount")
 )
+"""The ``invoice_lines`` columns an import writes (returns are recorded later, not imported)."""
 _LIMITS: dict[str, int] = {"number": CODE, "store": CODE, "sales_person": CODE, "order_number": CODE}
 
 

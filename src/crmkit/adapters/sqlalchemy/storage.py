@@ -50,6 +50,7 @@ from crmkit.adapters.sqlalchemy.repositories import (
     SqlPickListRepository,
 )
 from crmkit.adapters.sqlalchemy.service import SqlServiceStorage  # issue 16
+from crmkit.adapters.sqlalchemy.targets import SqlCustomerCodeRepository, SqlTargetRepository
 from crmkit.adapters.sqlalchemy.territory import (
     SqlCodeLinkRepository,
     SqlMembershipRepository,
@@ -78,6 +79,7 @@ from crmkit.ports.storage import (
     EmployeeRepository,
     PickListRepository,
 )
+from crmkit.ports.targets import TargetRepository
 from crmkit.ports.territory import (
     CodeLinkRepository,
     MembershipRepository,
@@ -85,6 +87,7 @@ from crmkit.ports.territory import (
     RegionRepository,
     TeamRepository,
 )
+from crmkit.ports.territory_dates import CustomerCodeRepository
 from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:
@@ -214,6 +217,8 @@ class SqlUnitOfWork:
         self.workflows: WorkflowRepository = SqlWorkflowRepository(self)  # issue 14 (I2)
         self.service: ServiceStorage = SqlServiceStorage(self)  # issue 16 (S1-S8)
         self.meeting_notes: MeetingNoteRepository = SqlMeetingNoteRepository(self)  # issue 14 (I5)
+        self.customer_codes: CustomerCodeRepository = SqlCustomerCodeRepository(self)  # T4 (issue 13)
+        self.targets: TargetRepository = SqlTargetRepository(self)  # Q1, Q5 (issue 13)
         self.points: PointRepository = SqlPointRepository(self)  # loyalty points (issue 15)
 
     def __enter__(self) -> Self:

@@ -73,6 +73,7 @@ from crmkit.testing.contracts.messaging import (
 from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
 from crmkit.testing.contracts.points import PointRepositoryContract
 from crmkit.testing.contracts.round_trip import RoundTripContract
+from crmkit.testing.contracts.targets import CustomerCodeContract, TargetContract
 from crmkit.testing.contracts.territory import TerritoryContract
 from crmkit.testing.contracts.unit_of_work import UnitOfWorkContract
 
@@ -81,6 +82,7 @@ __all__ = [
     "ClaimRepositoryContract",
     "CompanyRepositoryContract",
     "ContactRepositoryContract",
+    "CustomerCodeContract",
     "DocumentStoreContract",
     "EmailSenderContract",
     "EmployeeRepositoryContract",
@@ -92,6 +94,7 @@ __all__ = [
     "PointRepositoryContract",
     "RoundTripContract",
     "SmsGatewayContract",
+    "TargetContract",
     "TerritoryContract",
     "UnitOfWorkContract",
 ]

@@ -71,6 +71,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
     uuid_type,
 )
 from crmkit.adapters.sqlalchemy.tables.service import SERVICE_CONSTRAINT_FIELDS  # issue 16 (S1-S8)
+from crmkit.adapters.sqlalchemy.tables.targets import TARGET_CONSTRAINT_FIELDS  # targets (issue 13)
 from crmkit.adapters.sqlalchemy.tables.territory import (
     TERRITORY_CONSTRAINT_FIELDS,
     VISIBILITY_INDEX,
@@ -93,6 +94,7 @@ CONSTRAINT_FIELDS: dict[str, str] = {
     **POINT_CONSTRAINT_FIELDS,
     **SERVICE_CONSTRAINT_FIELDS,  # issue 16
     **WORKFLOW_CONSTRAINT_FIELDS,  # issue 14
+    **TARGET_CONSTRAINT_FIELDS,
 }
 """Constraint name → the domain field it guards; errors name the field, not the constraint."""
 

@@ -1,0 +1,77 @@
+"""SQLAlchemy Core tables of dated customer codes and turnover plans (T4, Q1), on the one ``metadata``.
+
+* ``customer_codes`` — a customer's micro-region code for a half-open period (T4);
+* ``plans`` — one row per plan version (Q1), ``plan_lines`` — its twelve monthly
+  amounts (and quantities) per scope value, one row per scope value and month.
+
+:mod:`crmkit.adapters.sqlalchemy.tables` imports this module, so Alembic and
+``reset_database`` see these tables (revision 0013).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from crmkit.adapters.sqlalchemy.tables.invoice import _decimal
+from crmkit.adapters.sqlalchemy.tables.schema import (
+    LABEL,
+    TABLE_OPTIONS,
+    metadata,
+    ordered_text,
+    time_type,
+    uuid_type,
+)
+
+__all__ = ["TARGET_CONSTRAINT_FIELDS", "customer_codes", "plan_lines", "plans"]
+
+customer_codes = sa.Table(
+    "customer_codes",
+    metadata,
+    sa.Column("id", uuid_type(), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("company_id", uuid_type(), sa.ForeignKey("companies.id"), nullable=False),
+    sa.Column("code", sa.String(LABEL), nullable=False),
+    sa.Column("valid_from", time_type(), nullable=False),
+    sa.Column("valid_to", time_type(), nullable=True),
+    sa.Index(None, "company_id", "valid_from"),
+    **TABLE_OPTIONS,
+)
+"""Customers' dated micro-region codes (T3, T4)."""
+
+plans = sa.Table(
+    "plans",
+    metadata,
+    sa.Column("id", uuid_type(), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("name", ordered_text(LABEL), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False, index=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("scope_type", sa.String(30), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("supersedes", uuid_type(), nullable=True),
+    sa.Column("created_at", time_type(), nullable=False),
+    sa.Column("created_by", uuid_type(), nullable=True),
+    **TABLE_OPTIONS,
+)
+"""Turnover plan versions (Q1)."""
+
+plan_lines = sa.Table(
+    "plan_lines",
+    metadata,
+    sa.Column("plan_id", uuid_type(), sa.ForeignKey("plans.id"), primary_key=True),
+    sa.Column("scope", ordered_text(LABEL), primary_key=True),
+    sa.Column("month", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("amount", _decimal(), nullable=False),
+    sa.Column("quantity", _decimal(), nullable=True),
+    **TABLE_OPTIONS,
+)
+"""A plan's monthly target per scope value (Q1)."""
+
+TARGET_CONSTRAINT_FIELDS: dict[str, str] = {
+    "pk_customer_codes": "id",
+    "fk_customer_codes_company_id_companies": "company_id",
+    "pk_plans": "id",
+    "pk_plan_lines": "scope",
+    "fk_plan_lines_plan_id_plans": "plan_id",
+}
+"""Constraint name → the field it guards, merged into ``tables.CONSTRAINT_FIELDS``."""

@@ -1,0 +1,260 @@
+"""Dated customer codes, turnover plans and plan-vs-actual credits over SQLAlchemy Core (T4, Q1, Q5).
+
+:meth:`SqlTargetRepository.credits` is one ``GROUP BY`` in the database:
+invoice lines joined to their invoice and to the buyer company (by tax
+number), each credited through the territory valid at the invoice's issue
+instant — the customer's dated code (``customer_codes``, else its own
+column), the code links holding then, their teams' regions, the owner then.
+The month is a ``CASE`` over the thirteen month bounds, so it is the month of
+the calendar (and time zone) the caller chose, the same on every back end.
+On SQLite, whose decimals are text, amounts are summed as whole millionths
+(exact: six decimal places) and turned back into ``Decimal`` here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuid_of
+from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlRepository
+from crmkit.adapters.sqlalchemy.tables import companies
+from crmkit.adapters.sqlalchemy.tables import targets as qt
+from crmkit.adapters.sqlalchemy.tables import territory as tt
+from crmkit.adapters.sqlalchemy.tables.invoice import invoice_lines, invoices
+from crmkit.domain.errors import Duplicate, NotFound
+from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.invoices import InvoiceKind
+from crmkit.domain.plan_actual import Credit
+from crmkit.domain.quotas import MONTHS, Plan, PlanId, PlanLine, ScopeType
+from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId
+
+__all__ = ["SqlCustomerCodeRepository", "SqlTargetRepository"]
+
+_MILLION = Decimal(1_000_000)
+
+
+class SqlCustomerCodeRepository(SqlRepository[CustomerCode, CustomerCodeId]):
+    """Customers' dated micro-region codes (T4)."""
+
+    aggregate_type = "customer_code"
+    mapper = RowMapper(CustomerCode, qt.customer_codes, nested={"validity": ""})
+
+    def for_company(self, company: CompanyId) -> list[CustomerCode]:
+        """Every dated code of a company, by start then id."""
+        t = qt.customer_codes
+        return self._rows(sa.select(t).where(t.c.company_id == company).order_by(t.c.valid_from, t.c.id))
+
+    def for_companies(self, companies: Iterable[CompanyId]) -> list[CustomerCode]:
+        """Every dated code of these companies, by company, start, then id."""
+        t = qt.customer_codes
+        wanted = list(dict.fromkeys(companies))
+        found: list[CustomerCode] = []
+        for start in range(0, len(wanted), GET_MANY_CHUNK):
+            found += self._rows(
+                sa.select(t).where(t.c.company_id.in_(wanted[start : start + GET_MANY_CHUNK]))
+            )
+        return sorted(found, key=lambda c: (c.company_id, c.validity.valid_from, c.id))
+
+
+def _held(table: Any, at: Any) -> sa.ColumnElement[bool]:
+    return sa.and_(table.c.valid_from <= at, sa.or_(table.c.valid_to.is_(None), table.c.valid_to > at))
+
+
+def _dated(
+    query: sa.Select[Any], table: sa.Table, column: str, own: Any, company: Any, at: Any
+) -> tuple[sa.Select[Any], sa.ColumnElement[Any]]:
+    """Join a company's dated ``column`` at ``at``: from its history when it has one, else its ``own`` column.
+
+    Two outer joins (the row holding at ``at``; whether any row exists) rather than
+    correlated subqueries, so every back end can hash-join them.
+    """
+    rows = table.alias()
+    held = rows.c[column]
+    query = query.outerjoin(rows, sa.and_(rows.c.company_id == company, _held(rows, at)))
+    owners = sa.select(table.c.company_id).distinct().subquery()
+    query = query.outerjoin(owners, owners.c.company_id == company)
+    return query, sa.case((owners.c.company_id.is_not(None), held), else_=own)
+
+
+class SqlTargetRepository:
+    """Plans and plan-vs-actual credits, aggregated in the database (Q1, Q5)."""
+
+    def __init__(self, uow: Any) -> None:
+        self._uow = uow
+
+    # -- plans ---------------------------------------------------------------------------
+    def add_plan(self, plan: Plan) -> None:
+        """Store a new plan version with its monthly lines.
+
+        Raises:
+            Duplicate: the id is taken.
+        """
+        exists = self._uow.execute(sa.select(qt.plans.c.id).where(qt.plans.c.id == plan.id)).first()
+        if exists is not None:
+            raise Duplicate("id", f"plan {plan.id} already exists")
+        conn = self._uow.connection
+        conn.execute(
+            sa.insert(qt.plans),
+            {
+                "id": plan.id,
+                "version": plan.version,
+                "name": plan.name,
+                "year": plan.year,
+                "currency": plan.currency,
+                "scope_type": plan.scope_type.value,
+                "revision": plan.revision,
+                "supersedes": plan.supersedes,
+                "created_at": utc(plan.created_at),
+                "created_by": plan.created_by,
+            },
+        )
+        rows = [
+            {
+                "plan_id": plan.id,
+                "scope": line.scope,
+                "month": month,
+                "amount": amount,
+                "quantity": None if line.quantities is None else line.quantities[month - 1],
+            }
+            for line in plan.lines
+            for month, amount in enumerate(line.amounts, start=1)
+        ]
+        if rows:
+            conn.execute(sa.insert(qt.plan_lines), rows)
+
+    def _plans(self, where: sa.ColumnElement[bool] | None) -> list[Plan]:
+        p, pl = qt.plans, qt.plan_lines
+        query = sa.select(p)
+        if where is not None:
+            query = query.where(where)
+        heads = list(self._uow.execute(query).mappings())
+        if not heads:
+            return []
+        ids = [h["id"] for h in heads]
+        lines: dict[Any, dict[str, dict[int, tuple[Decimal, Decimal | None]]]] = {}
+        for start in range(0, len(ids), GET_MANY_CHUNK):
+            chunk = ids[start : start + GET_MANY_CHUNK]
+            for row in self._uow.execute(sa.select(pl).where(pl.c.plan_id.in_(chunk))).mappings():
+                by_scope = lines.setdefault(uuid_of(row["plan_id"]), {})
+                by_scope.setdefault(row["scope"], {})[row["month"]] = (
+                    Decimal(row["amount"]),
+                    row["quantity"],
+                )
+        found = []
+        for h in heads:
+            pid = uuid_of(h["id"])
+            plan_lines = []
+            for scope, months in sorted(lines.get(pid, {}).items()):
+                amounts = tuple(months[m][0] for m in range(1, MONTHS + 1))
+                quantities = [months[m][1] for m in range(1, MONTHS + 1)]
+                qty = None if quantities[0] is None else tuple(Decimal(q or 0) for q in quantities)
+                plan_lines.append(PlanLine(scope=scope, amounts=amounts, quantities=qty))
+            found.append(
+                Plan(
+                    id=PlanId(pid),
+                    name=h["name"],
+                    year=h["year"],
+                    currency=h["currency"],
+                    scope_type=h["scope_type"],
+                    lines=tuple(plan_lines),
+                    revision=h["revision"],
+                    supersedes=None if h["supersedes"] is None else PlanId(uuid_of(h["supersedes"])),
+                    created_at=utc(h["created_at"]),
+                    created_by=None if h["created_by"] is None else EmployeeId(uuid_of(h["created_by"])),
+                    version=h["version"],
+                )
+            )
+        return sorted(found, key=lambda p: (p.year, p.name, p.revision, p.id))
+
+    def plan(self, plan: PlanId) -> Plan:
+        """One plan version.
+
+        Raises:
+            NotFound: there is none.
+        """
+        found = self._plans(qt.plans.c.id == plan)
+        if not found:
+            raise NotFound("plan", plan)
+        return found[0]
+
+    def plans(self, year: int | None = None) -> list[Plan]:
+        """Every plan version (of ``year``), by year, name, revision, then id."""
+        return self._plans(None if year is None else qt.plans.c.year == year)
+
+    # -- Q5: credits -----------------------------------------------------------------------
+    def credits(self, scope_type: ScopeType, bounds: Sequence[datetime]) -> list[Credit]:
+        """Signed net invoice-line amounts per scope value, month, currency and rate, in one GROUP BY."""
+        sqlite = self._uow.connection.dialect.name == "sqlite"
+        inv, line, comp = invoices, invoice_lines, companies
+        at = inv.c.issued_at
+        edges = [utc(b) for b in bounds]
+        month = sa.case(*((at < edge, index) for index, edge in enumerate(edges[1:], start=1)))
+        amount: sa.ColumnElement[Any] = line.c.line_extension
+        if sqlite:  # decimal text: sum whole millionths, exactly
+            amount = sa.cast(sa.func.round(amount * 1_000_000), sa.Integer)
+        # the lines of an invoice share its date and buyer: sum them first, credit each invoice once
+        nets = (
+            sa.select(line.c.invoice_id.label("iid"), sa.func.sum(amount).label("net"))
+            .group_by(line.c.invoice_id)
+            .subquery("nets")
+        )
+        signed = sa.case((inv.c.kind == InvoiceKind.RETURN.value, -nets.c.net), else_=nets.c.net)
+        base = (
+            sa.select()
+            .select_from(nets)
+            .join(inv, inv.c.id == nets.c.iid)
+            .join(comp, comp.c.tax_no == inv.c.buyer_key)
+            .where(at >= edges[0], at < edges[-1])
+        )
+        if scope_type is not ScopeType.CUSTOMER and scope_type is not ScopeType.EMPLOYEE:
+            base, code = _dated(base, qt.customer_codes, "code", comp.c.micro_region, comp.c.id, at)
+        scope: Any
+        if scope_type is ScopeType.CUSTOMER:
+            scope = comp.c.id
+        elif scope_type is ScopeType.MICRO_REGION:
+            scope = code
+        elif scope_type is ScopeType.EMPLOYEE:
+            base, scope = _dated(
+                base, tt.owner_assignments, "employee_id", comp.c.sales_rep_id, comp.c.id, at
+            )
+        else:
+            cl = tt.code_links.alias("cl")
+            base = base.join(cl, sa.and_(cl.c.code == code, _held(cl, at)))
+            if scope_type is ScopeType.TEAM:
+                scope = cl.c.team_id
+            else:
+                st = tt.sales_teams.alias("st")
+                base = base.join(st, st.c.id == cl.c.team_id)
+                scope = st.c.region_id
+        keyed = base.add_columns(
+            inv.c.id.label("inv"),
+            scope.label("scope"),
+            month.label("month"),
+            inv.c.currency.label("currency"),
+            inv.c.exchange_rate.label("rate"),
+            signed.label("amount"),
+        ).where(scope.is_not(None))
+        rows = keyed.distinct().subquery("credited")
+        query = sa.select(
+            rows.c.scope, rows.c.month, rows.c.currency, rows.c.rate, sa.func.sum(rows.c.amount)
+        ).group_by(rows.c.scope, rows.c.month, rows.c.currency, rows.c.rate)
+        credits = []
+        for scope_value, month_no, currency, rate, total in self._uow.execute(query):
+            value = Decimal(int(total)) / _MILLION if sqlite else Decimal(total)
+            text = str(scope_value) if scope_type is ScopeType.MICRO_REGION else str(_uuid(scope_value))
+            credits.append(
+                Credit(text, int(month_no), currency, None if rate is None else Decimal(rate), value)
+            )
+        return sorted(
+            credits, key=lambda c: (c.scope, c.month, c.currency, Decimal(-1) if c.rate is None else c.rate)
+        )
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid_of(value)

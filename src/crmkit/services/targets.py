@@ -1,0 +1,426 @@
+"""Targets use cases: ``crm.targets`` — turnover plans and plan-vs-actual (SPEC §4, Q1, Q4, Q5, A8).
+
+* :meth:`TargetUseCases.add_plan` enters a plan: per scope value twelve
+  monthly amounts, or a yearly figure spread equally or by percentages
+  (:func:`~crmkit.domain.quotas.spread`). :meth:`~TargetUseCases.revise_plan`
+  enters a new version; the old one stays readable.
+* :meth:`TargetUseCases.report` is plan-vs-actual: the storage credits
+  invoice lines through the territory valid on each invoice's date and sums
+  them (in the database on SQL back ends); conversion, roll-up along the
+  region tree, periods and projection are :mod:`crmkit.domain.plan_actual`.
+  The report follows the access policy (A8): admins see every scope value,
+  others the scope values of the teams they are members of (a rep: himself).
+
+Who may enter targets is :func:`crmkit.domain.quotas.may_edit_target`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from crmkit.domain.employees import Employee, Position
+from crmkit.domain.errors import NotFound, PermissionDenied, ValidationError
+from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
+from crmkit.domain.money import Money
+from crmkit.domain.parties import SEGMENT_PICKLISTS
+from crmkit.domain.periods import Period, require_aware
+from crmkit.domain.plan_actual import MissingRate, PlanReport, build_report, convert
+from crmkit.domain.quotas import MONTHS, Plan, PlanId, PlanLine, ScopeType, may_edit_target, spread
+from crmkit.domain.territory import RegionId, TeamId
+from crmkit.ports.storage import UnitOfWork
+from crmkit.ports.targets import CREDITED_SCOPES
+from crmkit.services.base import ServiceBase, parse_enum
+
+__all__ = ["Pareto", "SalesByRep", "TargetUseCases"]
+
+
+@attrs.frozen
+class Pareto:
+    """The Pareto (80/20) analysis of revenue (V9).
+
+    Attributes:
+        ranked: every customer with revenue, by revenue descending.
+        top: the fewest leading customers whose revenue reaches the share asked for.
+        total: the whole net revenue.
+        top_total: the revenue of ``top``.
+        missing_rates: what could not be converted.
+    """
+
+    ranked: tuple[tuple[CompanyId, Decimal], ...]
+    top: tuple[CompanyId, ...]
+    total: Decimal
+    top_total: Decimal
+    missing_rates: tuple[MissingRate, ...]
+
+
+@attrs.frozen
+class SalesByRep:
+    """Sales per rep and per department in a period (Q6), in one currency.
+
+    Attributes:
+        by_rep: net sales credited to each owning rep (T4), by rep id.
+        by_department: the same summed by the reps' department (``""``: none).
+        missing_rates: what could not be converted into the currency.
+    """
+
+    by_rep: dict[EmployeeId, Decimal]
+    by_department: dict[str, Decimal]
+    missing_rates: tuple[MissingRate, ...]
+
+
+Amounts = Sequence[object] | object
+"""Twelve monthly amounts, or one yearly figure to spread."""
+
+
+class TargetUseCases(ServiceBase):
+    """Plans (Q1) and the plan-vs-actual report (Q5)."""
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _bounds(self, year: int) -> list[datetime]:
+        zone = self._ctx.settings.timezone
+        return [Period.month(year, m, zone).start for m in range(1, MONTHS + 1)] + [
+            Period.year(year, zone).end
+        ]
+
+    @staticmethod
+    def _led_teams(uow: UnitOfWork, who: Employee, at: datetime) -> frozenset[TeamId]:
+        return frozenset(
+            m.team_id
+            for m in uow.memberships.for_employee(who.id)
+            if m.active_at(at)
+            and m.role.value in ("team_leader", "manager", "director", "region_responsible")
+        )
+
+    def _check_scopes(self, uow: UnitOfWork, scope_type: ScopeType, scopes: Sequence[str]) -> None:
+        """Refuse a scope value that does not exist (field ``scope``)."""
+        missing: list[str] = []
+        if scope_type is ScopeType.TEAM:
+            found = uow.teams.get_many(TeamId(parse_id("scope", s)) for s in scopes)
+            missing = [s for s in scopes if TeamId(parse_id("scope", s)) not in found]
+        elif scope_type is ScopeType.SALES_REGION:
+            regions = uow.regions.get_many(RegionId(parse_id("scope", s)) for s in scopes)
+            missing = [s for s in scopes if RegionId(parse_id("scope", s)) not in regions]
+        elif scope_type is ScopeType.EMPLOYEE:
+            people = uow.employees.get_many(EmployeeId(parse_id("scope", s)) for s in scopes)
+            missing = [s for s in scopes if EmployeeId(parse_id("scope", s)) not in people]
+        elif scope_type is ScopeType.CUSTOMER:
+            firms = uow.companies.get_many(CompanyId(parse_id("scope", s)) for s in scopes)
+            missing = [s for s in scopes if CompanyId(parse_id("scope", s)) not in firms]
+        elif scope_type is ScopeType.MICRO_REGION:
+            name = PickListName(SEGMENT_PICKLISTS["micro_region"])
+            codes = uow.picklists.get_many([name]).get(name)
+            missing = [s for s in scopes if codes is None or s not in codes.values]
+        if missing:
+            raise ValidationError("scope", f"no {scope_type.value} {missing[0]}")
+
+    def _subject(
+        self, uow: UnitOfWork, scope_type: ScopeType, scopes: Sequence[str], at: datetime
+    ) -> tuple[EmployeeId | None, frozenset[TeamId]]:
+        """Whose target a plan is, and the teams it belongs to, for :func:`may_edit_target`."""
+        if scope_type is ScopeType.TEAM:
+            return None, frozenset(TeamId(parse_id("scope", s)) for s in scopes)
+        if scope_type is ScopeType.EMPLOYEE:
+            people = [EmployeeId(parse_id("scope", s)) for s in scopes]
+            teams = frozenset(
+                m.team_id for p in people for m in uow.memberships.for_employee(p) if m.active_at(at)
+            )
+            return (people[0] if len(people) == 1 else None), teams
+        return None, frozenset()
+
+    def _lines(
+        self, currency: str, amounts: Mapping[str, Amounts], percentages: Sequence[object] | None
+    ) -> tuple[PlanLine, ...]:
+        def plain(value: object) -> object:
+            if isinstance(value, Money):
+                if value.currency != currency:
+                    raise ValidationError(
+                        "currency", f"{value} is in {value.currency}; the plan is in {currency}"
+                    )
+                return value.amount
+            return value
+
+        lines = []
+        for scope, given in amounts.items():
+            if isinstance(given, Sequence) and not isinstance(given, str | bytes):
+                months = tuple(plain(v) for v in given)
+            else:
+                months = spread(plain(given), currency, percentages)
+            lines.append(PlanLine(scope=str(scope), amounts=months))
+        return tuple(lines)
+
+    def _store(self, uow: UnitOfWork, who: Employee, plan: Plan) -> Plan:
+        scopes = [line.scope for line in plan.lines]
+        self._check_scopes(uow, plan.scope_type, scopes)
+        now = self._now()
+        subject, teams = self._subject(uow, plan.scope_type, scopes, now)
+        may_edit_target(
+            who, subject=subject, subject_teams=teams, led_teams=self._led_teams(uow, who, now), at=now
+        ).enforce()
+        uow.targets.add_plan(plan)
+        return plan
+
+    # -- Q1: plans -----------------------------------------------------------------------------
+    def add_plan(
+        self,
+        *,
+        actor: object,
+        name: str,
+        year: int,
+        currency: str,
+        scope_type: str | ScopeType,
+        amounts: Mapping[str, Amounts],
+        percentages: Sequence[object] | None = None,
+    ) -> Plan:
+        """Enter an annual turnover plan (Q1).
+
+        Args:
+            actor: who enters it (admins; managers for the teams they lead, not their own target).
+            name: what it is called.
+            year: the calendar year.
+            currency: the plan's currency.
+            scope_type: what the scope values are.
+            amounts: per scope value (an id or a code, as text) twelve monthly
+                amounts, or one yearly figure spread by ``percentages``.
+            percentages: twelve percentages totalling exactly 100 (``None``: equal months).
+
+        Raises:
+            ValidationError: a negative amount (``amounts``), percentages not totalling 100
+                (``percentages``), a scope value that does not exist (``scope``); nothing is stored.
+            PermissionDenied: the actor may not enter this plan.
+        """
+        kind = parse_enum(ScopeType, "scope_type", scope_type)
+        if not isinstance(amounts, Mapping):
+            raise ValidationError("amounts", "give the amounts as a mapping of scope value to amounts")
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            plan = Plan(
+                id=PlanId(self._new_id()),
+                name=name,
+                year=year,
+                currency=currency,
+                scope_type=kind,
+                lines=self._lines(str(currency).upper(), amounts, percentages),
+                created_at=self._now(),
+                created_by=who.id,
+            )
+            return self._store(uow, who, plan)
+
+    def revise_plan(
+        self,
+        *,
+        actor: object,
+        plan: object,
+        amounts: Mapping[str, Amounts],
+        percentages: Sequence[object] | None = None,
+    ) -> Plan:
+        """Enter a new version of a plan; the old version stays readable (Q1).
+
+        Scope values not named in ``amounts`` keep their months.
+
+        Raises:
+            ValidationError: as :meth:`add_plan`; ``plan`` for a missing plan.
+        """
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            old = self._plan(uow, plan)
+            changed = {line.scope: line for line in self._lines(old.currency, amounts, percentages)}
+            lines = tuple(changed.pop(line.scope, line) for line in old.lines) + tuple(changed.values())
+            new = Plan(
+                id=PlanId(self._new_id()),
+                name=old.name,
+                year=old.year,
+                currency=old.currency,
+                scope_type=old.scope_type,
+                lines=lines,
+                revision=old.revision + 1,
+                supersedes=old.id,
+                created_at=self._now(),
+                created_by=who.id,
+            )
+            return self._store(uow, who, new)
+
+    @staticmethod
+    def _plan(uow: UnitOfWork, plan: object) -> Plan:
+        try:
+            return uow.targets.plan(PlanId(parse_id("plan", plan)))
+        except NotFound:
+            raise ValidationError("plan", f"no plan {plan}") from None
+
+    def plan(self, *, actor: object, plan: object) -> Plan:
+        """One plan version (any employee may read plans; the report filters what he sees).
+
+        Raises:
+            ValidationError: no such plan (field ``plan``).
+        """
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            return self._plan(uow, plan)
+
+    def plans(self, *, actor: object, year: int | None = None) -> list[Plan]:
+        """Every plan version (of ``year``), by year, name and revision."""
+        with self._work(None) as uow:
+            self._acting(uow, actor)
+            return uow.targets.plans(year)
+
+    # -- Q5: plan-vs-actual --------------------------------------------------------------------
+    def _visible_scopes(
+        self, uow: UnitOfWork, who: Employee, kind: ScopeType, at: datetime
+    ) -> frozenset[str] | None:
+        """The scope values ``who`` may see in a report (A8); ``None``: all."""
+        if who.position.is_admin:
+            return None
+        teams = {m.team_id for m in uow.memberships.for_employee(who.id) if m.active_at(at)}
+        if kind is ScopeType.TEAM:
+            return frozenset(str(t) for t in teams)
+        if kind is ScopeType.SALES_REGION:
+            mine = {t.region_id for t in uow.teams.get_many(teams).values()}
+            return frozenset(str(r) for r in mine)
+        if kind is ScopeType.MICRO_REGION:
+            return frozenset(link.code for link in uow.code_links.for_teams(teams) if link.active_at(at))
+        if kind is ScopeType.EMPLOYEE:
+            if who.position is Position.EMPLOYEE:
+                return frozenset({str(who.id)})
+            return frozenset(str(m.employee_id) for m in uow.memberships.active(teams, at)) | {str(who.id)}
+        return frozenset()
+
+    def report(self, *, actor: object, plan: object, at: datetime | None = None) -> PlanReport:
+        """Plan-vs-actual of a plan (Q5), following the access policy (A8).
+
+        Actuals are invoice lines (returns netted) credited through the territory
+        valid on each invoice's date (T4), summed in the database on SQL back
+        ends, converted into the plan's currency with each invoice's exchange
+        rate (what cannot be converted is listed in ``missing_rates``). For a
+        sales-region plan the actuals roll up the region tree; a region without
+        its own target gets its children's.
+
+        Raises:
+            ValidationError: no such plan (field ``plan``), or a scope type no invoice is credited to yet.
+        """
+        when = self._now() if at is None else at
+        with self._work(None) as uow:
+            who = self._acting(uow, actor)
+            found = self._plan(uow, plan)
+            if found.scope_type not in CREDITED_SCOPES:
+                raise ValidationError(
+                    "scope_type", f"invoices are not credited to {found.scope_type.value} scopes yet"
+                )
+            credits = uow.targets.credits(found.scope_type, self._bounds(found.year))
+            actuals, missing = convert(credits, found.currency)
+            parents: dict[str, str | None] | None = None
+            if found.scope_type is ScopeType.SALES_REGION:
+                parents = self._region_tree(uow)
+            shown = self._visible_scopes(uow, who, found.scope_type, when)
+            if shown is not None and parents is not None:
+                shown = frozenset(s for s in parents if shown & self._chain(parents, s)) | shown
+            return build_report(found, actuals, missing, parents=parents, visible=shown)
+
+    @staticmethod
+    def _chain(parents: Mapping[str, str | None], scope: str) -> set[str]:
+        """``scope`` and every region above it."""
+        chain: set[str] = set()
+        node: str | None = scope
+        while node is not None and node not in chain:
+            chain.add(node)
+            node = parents.get(node)
+        return chain
+
+    @staticmethod
+    def _region_tree(uow: UnitOfWork) -> dict[str, str | None]:
+        tree: dict[str, str | None] = {}
+        frontier: list[RegionId | None] = [None]
+        while frontier:
+            parent = frontier.pop()
+            for region in uow.regions.children(parent):
+                tree[str(region.id)] = None if region.parent_id is None else str(region.parent_id)
+                frontier.append(region.id)
+        return tree
+
+    # -- Q6: activity KPIs over invoices -------------------------------------------------------
+    def sales_by_rep(
+        self, *, actor: object, start: datetime, end: datetime, currency: str = "TRY"
+    ) -> SalesByRep:
+        """Sales per rep and per department in ``[start, end)`` (Q6), credited to each invoice date's owner.
+
+        Returns are netted; amounts are converted into ``currency`` with each
+        invoice's rate (what cannot be converted is listed). An admin sees every
+        rep, a manager the members of his teams, an employee himself (A8).
+
+        Raises:
+            ValidationError: ``end`` not after ``start`` (field ``end``), or a naive datetime.
+        """
+        require_aware("start", start)
+        require_aware("end", end)
+        if end <= start:
+            raise ValidationError("end", f"{end:%Y-%m-%d %H:%M} is not after {start:%Y-%m-%d %H:%M}")
+        with self._work(None) as uow:
+            who = self._acting(uow, actor)
+            credits = uow.targets.credits(ScopeType.EMPLOYEE, [start, end])
+            actuals, missing = convert(credits, str(currency).upper())
+            shown = self._visible_scopes(uow, who, ScopeType.EMPLOYEE, self._now())
+            reps = {
+                EmployeeId(parse_id("scope", scope)): amount
+                for (scope, _), amount in sorted(actuals.items())
+                if shown is None or scope in shown
+            }
+            people = uow.employees.get_many(reps)
+            departments: dict[str, Decimal] = {}
+            for rep, amount in reps.items():
+                found = people.get(rep)
+                name = (found.department if found is not None else None) or ""
+                departments[name] = departments.get(name, Decimal(0)) + amount
+            gaps = tuple(g for g in missing if shown is None or g.scope in shown)
+            return SalesByRep(by_rep=reps, by_department=departments, missing_rates=gaps)
+
+    # -- V9: Pareto of revenue -----------------------------------------------------------------
+    def pareto(
+        self,
+        *,
+        actor: object,
+        start: datetime,
+        end: datetime,
+        share: Decimal = Decimal("0.8"),
+        currency: str = "TRY",
+    ) -> Pareto:
+        """Which customers make ``share`` (default 80 %) of net revenue in ``[start, end)`` (V9).
+
+        Revenue per customer is summed in the storage (one ``GROUP BY`` on SQL back
+        ends), returns netted and converted with each invoice's rate; customers are
+        then ranked by revenue (ties by id) and taken until their running total
+        reaches ``share`` of the whole. Only admins see the whole customer base.
+
+        Raises:
+            PermissionDenied: the actor is not an admin.
+            ValidationError: ``share`` not in (0, 1], or ``end`` not after ``start``.
+        """
+        require_aware("start", start)
+        require_aware("end", end)
+        if end <= start:
+            raise ValidationError("end", f"{end:%Y-%m-%d %H:%M} is not after {start:%Y-%m-%d %H:%M}")
+        if not isinstance(share, Decimal) or not Decimal(0) < share <= 1:
+            raise ValidationError("share", f"{share!r} is not a Decimal share in (0, 1]")
+        with self._work(None) as uow:
+            who = self._acting(uow, actor)
+            if not who.position.is_admin:
+                raise PermissionDenied(
+                    f"{who.name} does not see every customer, so he gets no Pareto (A2, A8)"
+                )
+            actuals, missing = convert(
+                uow.targets.credits(ScopeType.CUSTOMER, [start, end]), currency.upper()
+            )
+        revenue = {CompanyId(parse_id("scope", scope)): amount for (scope, _), amount in actuals.items()}
+        ranked = sorted(revenue.items(), key=lambda item: (-item[1], item[0]))
+        total = sum(revenue.values(), Decimal(0))
+        top: list[CompanyId] = []
+        running = Decimal(0)
+        for company, amount in ranked:
+            if total <= 0 or running >= share * total:
+                break
+            top.append(company)
+            running += amount
+        return Pareto(
+            ranked=tuple(ranked), top=tuple(top), total=total, top_total=running, missing_rates=missing
+        )
