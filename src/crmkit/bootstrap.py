@@ -49,6 +49,7 @@ from crmkit.services.parties import Parties
 from crmkit.services.points import PointUseCases
 from crmkit.services.response_times import OFFICE_HOURS, ResponseTimeUseCases
 from crmkit.services.samples import SampleUseCases
+from crmkit.services.service import ServiceUseCases  # issue 16
 from crmkit.services.targets import TargetUseCases
 from crmkit.services.territory import TerritoryUseCases
 from crmkit.services.workflow import WorkflowUseCases
@@ -82,6 +83,7 @@ class Crm:
             office hours with Turkey's public holidays, which is built on first use.
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
         marketing: segments and campaigns through the outbox and the access policy (§8 M1–M3).
+        service: service contracts, hours ledger, cases, service levels, planning, knowledge base (§6).
         targets: turnover plans and plan-vs-actual credited by the dated territory (§4 Q1, Q5).
         dispatcher: delivers the outbox through ``sms`` and ``email`` (§9); run
             ``crm.dispatcher.run_until_idle()`` from a worker, as many as the database allows.
@@ -117,6 +119,7 @@ class Crm:
     interactions: InteractionUseCases = attrs.field(init=False)
     agenda: Agenda = attrs.field(init=False)
     marketing: MarketingUseCases = attrs.field(init=False)
+    service: ServiceUseCases = attrs.field(init=False)  # issue 16 (S1-S8)
     points: PointUseCases = attrs.field(init=False)
     targets: TargetUseCases = attrs.field(init=False)
     invoices: Invoices = attrs.field(init=False)
@@ -157,6 +160,7 @@ class Crm:
         self.meetings = MeetingUseCases(self.context)  # issue 14 (I5)
         self.samples = SampleUseCases(self.context)  # issue 14 (I12)
         self.marketing = MarketingUseCases(self.context)
+        self.service = ServiceUseCases(self.context)  # issue 16 (S1-S8), counts in the CRM's calendar
         self.targets = TargetUseCases(self.context)  # plans and plan-vs-actual (Q1, Q5)
         self.points = PointUseCases(self.context)  # loyalty points (issue 15); earned by the import's hook
         self.invoices = Invoices(self.context, sources=self._invoice_source, on_imported=_ImportHook(self))

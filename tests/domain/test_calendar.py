@@ -208,3 +208,15 @@ def test_working_time_and_due_agree_with_minute_by_minute_reference(
         assert cal.add_working_time(start, MINUTE * need, pauses) == expected
     else:  # beyond the walked span: it must lie beyond it too
         assert cal.add_working_time(start, MINUTE * need, pauses) > start + MINUTE * SPAN
+
+
+@given(scenarios(), st.integers(1, 3000))
+def test_subtract_working_time_mirrors_add(
+    scenario: tuple[WorkingCalendar, datetime, list[Period]], need: int
+) -> None:
+    cal, start, _ = scenario
+    end = start + MINUTE * SPAN
+    begin = cal.subtract_working_time(end, MINUTE * need)
+    assert cal.working_time(begin, end) == MINUTE * need
+    # the latest such instant: one minute later there is less working time left
+    assert cal.working_time(begin + MINUTE, end) < MINUTE * need

@@ -40,6 +40,7 @@ from crmkit.cli.config import DEFAULT_FILE, KEYS, Config, load_config
 from crmkit.cli.output import Output
 from crmkit.demos.interactions import interactions_demo
 from crmkit.demos.points import points_demo
+from crmkit.demos.service import service_demo
 from crmkit.demos.targets import targets_demo
 from crmkit.domain.errors import CrmError, ValidationError
 from crmkit.domain.ids import EmployeeId
@@ -145,9 +146,10 @@ def run_demo(url: str, out: TextIO | None = None, *, sms: str = "console://") ->
             who = names.get(entry.actor_id or "", "system")
             _say(out, f"  v{entry.version} {entry.action} by {who}: {changed}")
         _territory_demo(crm, admin.id, manager.id, rep.id, out)
-        interactions_demo(crm, admin.id, out)  # issue 14: one rep's day, writes an .ics file
+        service_demo(crm, admin.id, out)
         points_demo(crm, admin.id, out)
-        targets_demo(crm, admin.id, out)
+        targets_demo(crm, admin.id, out)  # finds the territory's customers by name: before issue 14's own
+        interactions_demo(crm, admin.id, out)  # issue 14: one rep's day, writes an .ics file
         _sms_demo(crm, out)
     _say(out, "demo finished")
     return 0

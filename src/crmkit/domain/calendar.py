@@ -30,8 +30,9 @@ datetime.timedelta(seconds=14400)
 
 Public API (stable; other modules build on it): :class:`WorkingCalendar`
 with :meth:`~WorkingCalendar.weekly`, :meth:`~WorkingCalendar.working_periods`,
-:meth:`~WorkingCalendar.working_time`, :meth:`~WorkingCalendar.add_working_time`
-and :meth:`~WorkingCalendar.is_working`; :data:`WEEKDAYS`; :func:`parse_clock`.
+:meth:`~WorkingCalendar.working_time`, :meth:`~WorkingCalendar.add_working_time`,
+:meth:`~WorkingCalendar.subtract_working_time` and :meth:`~WorkingCalendar.is_working`;
+:data:`WEEKDAYS`; :func:`parse_clock`.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ _PROBE = timedelta(hours=6)
 _SECOND = timedelta(seconds=1)
 _WINDOW = timedelta(days=31)
 _LAST_YEAR = 9990
+_FIRST_YEAR = 1900
 
 Clock = str | time
 """A clock time: ``"HH:MM"`` (``"24:00"`` allowed as an end) or a ``datetime.time``."""
@@ -265,6 +267,30 @@ class WorkingCalendar:
                         return piece.start + remaining
                     remaining -= piece.duration
             cursor = window_end
+        raise ValidationError("duration", "is not reached by the calendar's working time")
+
+    def subtract_working_time(self, end: datetime, duration: timedelta) -> datetime:
+        """The latest instant from which ``duration`` of working time passes until ``end`` (UTC).
+
+        The mirror of :meth:`add_working_time`: "no activity for 8 working hours"
+        means idle since before ``subtract_working_time(now, 8 hours)``.
+
+        Raises:
+            ValidationError: ``duration`` when negative or not reachable after year 1900.
+        """
+        cursor = require_aware("end", end).astimezone(UTC)
+        if not isinstance(duration, timedelta) or duration < timedelta():
+            raise ValidationError("duration", "must be a non-negative timedelta")
+        remaining = duration
+        if not remaining:
+            return cursor
+        while cursor.year > _FIRST_YEAR:
+            window_start = cursor - _WINDOW
+            for piece in reversed(list(self.working_periods(window_start, cursor))):
+                if remaining <= piece.duration:
+                    return piece.end - remaining
+                remaining -= piece.duration
+            cursor = window_start
         raise ValidationError("duration", "is not reached by the calendar's working time")
 
     def is_working(self, moment: datetime) -> bool:

@@ -42,6 +42,7 @@ from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
     from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
+    from crmkit.ports.service import ServiceStorage  # issue 16 (S1-S8)
     from crmkit.ports.targets import TargetRepository
     from crmkit.ports.territory import (
         CodeLinkRepository,
@@ -257,6 +258,7 @@ class UnitOfWork(Protocol):
     interactions: InteractionRepository
     appointments: AppointmentRepository
     reminders: ReminderRepository
+    service: ServiceStorage  # issue 16 (S1-S8)
     customer_codes: CustomerCodeRepository
     targets: TargetRepository
     workflows: WorkflowRepository

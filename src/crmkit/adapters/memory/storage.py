@@ -45,6 +45,7 @@ from crmkit.adapters.memory.repositories import (
     MemoryPickListRepository,
 )
 from crmkit.adapters.memory.samples import MemorySampleRepository
+from crmkit.adapters.memory.service import MemoryServiceStorage, ServiceTables  # issue 16
 from crmkit.adapters.memory.targets import MemoryCustomerCodeRepository, MemoryTargetRepository, TargetTables
 from crmkit.adapters.memory.territory import (
     MemoryCodeLinkRepository,
@@ -90,6 +91,7 @@ from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.points import PointRepository
 from crmkit.ports.samples import SampleRepository
+from crmkit.ports.service import ServiceStorage  # issue 16
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -154,6 +156,7 @@ class MemoryStorage:
         self._reminders: dict[ReminderId, Reminder] = {}
         self._targets = TargetTables()  # dated customer codes and plans (T4, Q1)
         self._workflows: WorkflowTable = {}  # issue 14 (I2)
+        self._service = ServiceTables()  # issue 16 (S1-S8)
         self._meeting_notes: MeetingTable = {}  # issue 14 (I5)
         self._samples: dict[SampleId, Sample] = {}  # issue 14 (I12)
 
@@ -197,6 +200,7 @@ class MemoryStorage:
             self._outbox.clear()
             self._invoicing.clear()
             self._marketing.clear()
+            self._service.clear()  # issue 16
             self._targets.clear()
             self._points.clear()
 
@@ -271,6 +275,9 @@ class MemoryUnitOfWork:
         self.appointments: AppointmentRepository = appointments
         self.reminders: ReminderRepository = reminders
         self._repositories = (*self._repositories, interactions, appointments, reminders)
+        service = MemoryServiceStorage(self, storage._service, lock, companies)  # issue 16 (S1-S8)
+        self.service: ServiceStorage = service
+        self._repositories = (*self._repositories, *service.repositories)
         # Dated customer codes and turnover plans (T4, Q1, Q5; issue 13).
         customer_codes = MemoryCustomerCodeRepository(self, storage._targets.customer_codes, lock)
         targets = MemoryTargetRepository(self, storage._targets, lock)

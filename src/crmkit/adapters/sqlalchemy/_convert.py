@@ -27,7 +27,7 @@ import types
 import typing
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast
 
@@ -123,6 +123,7 @@ def _make_converter() -> cattrs.Converter:
     )
     conv.register_unstructure_hook(datetime, utc)
     conv.register_structure_hook(datetime, lambda v, _: utc(v))
+    conv.register_structure_hook(date, lambda v, _: v if type(v) is date else date.fromisoformat(str(v)[:10]))
     return conv
 
 

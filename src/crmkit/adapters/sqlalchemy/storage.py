@@ -50,6 +50,7 @@ from crmkit.adapters.sqlalchemy.repositories import (
     SqlPickListRepository,
 )
 from crmkit.adapters.sqlalchemy.samples import SqlSampleRepository
+from crmkit.adapters.sqlalchemy.service import SqlServiceStorage  # issue 16
 from crmkit.adapters.sqlalchemy.targets import SqlCustomerCodeRepository, SqlTargetRepository
 from crmkit.adapters.sqlalchemy.territory import (
     SqlCodeLinkRepository,
@@ -71,6 +72,7 @@ from crmkit.ports.meetings import MeetingNoteRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.points import PointRepository
 from crmkit.ports.samples import SampleRepository
+from crmkit.ports.service import ServiceStorage  # issue 16
 from crmkit.ports.storage import (
     AuditLog,
     ClaimRepository,
@@ -214,6 +216,7 @@ class SqlUnitOfWork:
         self.interactions: InteractionRepository = SqlInteractionRepository(self)
         self.appointments: AppointmentRepository = SqlAppointmentRepository(self)
         self.reminders: ReminderRepository = SqlReminderRepository(self)
+        self.service: ServiceStorage = SqlServiceStorage(self)  # issue 16 (S1-S8)
         self.customer_codes: CustomerCodeRepository = SqlCustomerCodeRepository(self)  # T4 (issue 13)
         self.targets: TargetRepository = SqlTargetRepository(self)  # Q1, Q5 (issue 13)
         self.workflows: WorkflowRepository = SqlWorkflowRepository(self)  # issue 14 (I2)

@@ -70,6 +70,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
     time_type,
     uuid_type,
 )
+from crmkit.adapters.sqlalchemy.tables.service import SERVICE_CONSTRAINT_FIELDS  # issue 16 (S1-S8)
 from crmkit.adapters.sqlalchemy.tables.targets import TARGET_CONSTRAINT_FIELDS  # targets (issue 13)
 from crmkit.adapters.sqlalchemy.tables.territory import (
     TERRITORY_CONSTRAINT_FIELDS,
@@ -91,6 +92,8 @@ CONSTRAINT_FIELDS: dict[str, str] = {
     **OUTBOX_CONSTRAINT_FIELDS,
     **TERRITORY_CONSTRAINT_FIELDS,
     **POINT_CONSTRAINT_FIELDS,
+    **SERVICE_CONSTRAINT_FIELDS,  # issue 16
+    **WORKFLOW_CONSTRAINT_FIELDS,  # issue 14
     **TARGET_CONSTRAINT_FIELDS,
     **WORKFLOW_CONSTRAINT_FIELDS,
 }
