@@ -47,7 +47,7 @@ SYSTEM_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "points.expire": "the scheduled expiry job of loyalty points (V8): idempotent per day",
         "points.review_tiers": "the scheduled tier job of loyalty points (V8): idempotent per day",
         "points.enable_sms": "the host wiring the balance keyword and serial credits at start-up (V6, V7)",
-        "service.use_calendar": "the host wiring the working calendar service levels count in (S8), at start-up",
+        "service.use_calendar": "the host choosing the calendar of service levels (S8), at start-up",
     }
 )
 """``"namespace.method"`` (or a method of the :class:`~crmkit.bootstrap.Crm` itself) → who runs it."""
