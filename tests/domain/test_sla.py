@@ -33,7 +33,8 @@ def test_due_time_left_and_breach_agree_with_the_reference(
     used = sum(flags[:stop])
     assert status.used == MINUTE * used
     assert status.time_left == MINUTE * (need - used)
-    assert status.breached == (used > need)
+    # breached: used more than the target, or still not done after the due instant (S8)
+    assert status.breached >= (used > need)
     counted, due = 0, None
     for n, flag in enumerate(flags):
         counted += flag
@@ -43,6 +44,21 @@ def test_due_time_left_and_breach_agree_with_the_reference(
     if due is not None:
         assert status.due == due
         assert status.breached == (start + MINUTE * stop > due)
+    else:
+        assert status.breached == (used > need)
+
+
+def test_a_deadline_at_the_end_of_the_working_day_is_breached_once_it_has_passed() -> None:
+    """S8: the working time ran out exactly at ``due``; an hour later the case is late, not on time
+    (found by the reference property on a DST night: the time left stays zero while nothing works)."""
+    cal = WorkingCalendar.weekly({0: [("09:00", "17:00")]}, timezone="UTC")
+    start = datetime.fromisoformat("2026-03-02T16:00:00+00:00")
+    status = measure(cal, start, timedelta(hours=1), now=datetime.fromisoformat("2026-03-02T18:00:00+00:00"))
+    assert status.due == datetime.fromisoformat("2026-03-02T17:00:00+00:00")
+    assert status.time_left == timedelta(0)
+    assert status.breached
+    on_time = measure(cal, start, timedelta(hours=1), now=datetime.fromisoformat("2026-03-02T17:00:00+00:00"))
+    assert not on_time.breached
 
 
 def test_targets_and_instants_are_checked() -> None:

@@ -67,8 +67,9 @@ class SlaStatus:
         due: when the target runs out (UTC), counting pauses up to the measuring
             instant; while a pause runs it moves with it.
         used: working time used so far (until done, or until now), pauses excluded.
-        time_left: ``target - used``; negative once breached.
-        breached: ``used > target``: done (or still open) after ``due``.
+        time_left: ``target - used``: zero or negative once breached.
+        breached: done (or still open at ``now``) after ``due`` — also when the working time ran
+            out exactly at ``due`` and only non-working time has passed since.
         done_at: when the target was met (first response, resolution), or ``None``.
         paused: a pause is running at the measuring instant.
     """
@@ -121,7 +122,7 @@ def measure(
         due=due,
         used=used,
         time_left=target - used,
-        breached=used > target,
+        breached=used > target or end > due,
         done_at=done_at if done_at is not None and done_at <= now else None,
         paused=paused and done_at is None,
     )
