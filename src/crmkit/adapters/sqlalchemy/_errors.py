@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, NestedTransaction
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crmkit.adapters.sqlalchemy.tables import CONSTRAINT_FIELDS
@@ -167,6 +167,33 @@ def foreign_key_probe(
     return None
 
 
+def arose_from_lock_conflict(error: BaseException | None) -> bool:
+    """Whether ``error``, or an error it arose from (``__context__``), is a lock conflict."""
+    while error is not None:
+        if isinstance(error, DBAPIError) and is_lock_conflict(error):
+            return True
+        error = error.__context__
+    return False
+
+
+def rollback_to(point: NestedTransaction, cause: BaseException) -> None:
+    """Roll back to a savepoint because of ``cause``.
+
+    A deadlock on MariaDB/InnoDB rolls back the victim's whole transaction, savepoints
+    included, so rolling back to one afterwards fails (error 1305, "SAVEPOINT … does not
+    exist") and would hide the deadlock. When ``cause`` arose from a lock conflict that
+    failure is dropped: the caller raises ``cause`` (a ``ConcurrencyConflict`` once
+    translated) and the unit of work is rolled back as a whole.
+    """
+    if not point.is_active:
+        return
+    try:
+        point.rollback()
+    except DBAPIError:
+        if not arose_from_lock_conflict(cause):
+            raise
+
+
 @contextmanager
 def savepoint(connection: Connection) -> Iterator[Connection]:
     """Run a block of writes in a savepoint: released when it succeeds, rolled back when it raises.
@@ -177,8 +204,7 @@ def savepoint(connection: Connection) -> Iterator[Connection]:
     point = connection.begin_nested()
     try:
         yield connection
-    except BaseException:
-        if point.is_active:
-            point.rollback()
+    except BaseException as error:
+        rollback_to(point, error)
         raise
     point.commit()

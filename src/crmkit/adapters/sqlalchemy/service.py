@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuid_of
-from crmkit.adapters.sqlalchemy._errors import is_lock_conflict
+from crmkit.adapters.sqlalchemy._errors import arose_from_lock_conflict
 from crmkit.adapters.sqlalchemy.bulk import upsert
 from crmkit.adapters.sqlalchemy.interactions import _scoped
 from crmkit.adapters.sqlalchemy.repositories import Deleting as _Deleting
@@ -65,19 +65,6 @@ if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
 
 __all__ = ["SqlServiceStorage"]
-
-
-def _deadlocked(error: BaseException | None) -> bool:
-    """Whether ``error`` or an error it arose from is a lock conflict.
-
-    A deadlock rolls back the whole transaction on MariaDB, so rolling back to a
-    savepoint afterwards fails with an error of its own, raised in its place.
-    """
-    while error is not None:
-        if isinstance(error, DBAPIError) and is_lock_conflict(error):
-            return True
-        error = error.__context__
-    return False
 
 
 def _page(query: sa.Select[Any], limit: int, offset: int) -> sa.Select[Any]:
@@ -274,7 +261,8 @@ class SqlBookingRepository(_Deleting, SqlRepository[Booking, BookingId]):
             refuse_clashes(booking, self._rows(query))
             self.add(booking)
         except DBAPIError as error:
-            if _deadlocked(error):  # InnoDB's gap locks can deadlock bookings of unrelated resources
+            # InnoDB's gap locks can deadlock bookings of unrelated resources
+            if arose_from_lock_conflict(error):
                 raise ConcurrencyConflict(BOOKING_AGGREGATE, booking.id, booking.version) from None
             raise
 

@@ -25,6 +25,7 @@ from crmkit.adapters.sqlalchemy._errors import (
     foreign_key_probe,
     is_lock_conflict,
     is_missing_table,
+    rollback_to,
     schema_missing,
     translate_integrity,
     unavailable,
@@ -345,12 +346,11 @@ class SqlUnitOfWork:
                 lambda: foreign_key_probe(connection, table, rows),
             ) from None
         except DBAPIError as error:
-            if savepoint.is_active and not error.connection_invalidated:
-                savepoint.rollback()
+            if not error.connection_invalidated:
+                rollback_to(savepoint, error)
             raise self._translate(error, repository.aggregate_type, key, version) from None
-        except BaseException:
-            if savepoint.is_active:
-                savepoint.rollback()
+        except BaseException as error:
+            rollback_to(savepoint, error)
             raise
         else:
             savepoint.commit()
