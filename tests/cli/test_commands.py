@@ -238,3 +238,47 @@ def test_ctrl_c_ends_the_loop_with_the_totals_so_far(
     assert main([*argv, "outbox", "dispatch", "--loop", "--interval", "0"]) == 0
     report = _json(capsys)
     assert isinstance(report, dict) and report["sent"] == 2 and len(calls) == 2
+
+
+# -- outbox dead / requeue (§9, C12) ----------------------------------------------------------
+
+
+def test_outbox_dead_lists_and_requeue_puts_back_what_an_outage_killed(
+    database: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uuid
+
+    from crmkit.domain.messaging import DeliveryFailed, MessageKind
+    from crmkit.ports.messaging import EmailMessage
+    from crmkit.services.messaging.enqueue import enqueue_email
+
+    class Outage:
+        def send(self, message: EmailMessage) -> str:
+            raise DeliveryFailed("smtp", "550", "550 mailbox unavailable", permanent=True)
+
+    url, admin = database
+    with connect(url, email=Outage()) as crm:
+        with crm.storage.unit_of_work() as uow:
+            enqueue_email(
+                uow, id=uuid.uuid4(), key="k-1", to="ali@example.com.tr", subject="Kış", body="Merhaba",
+                kind=MessageKind.INFORMATIONAL, now=crm.clock.now(),
+            )  # fmt: skip
+            uow.commit()
+        assert crm.dispatcher.run_once().dead == 1
+    capsys.readouterr()
+    assert main(["--database-url", url, "--actor", admin, "--json", "outbox", "dead"]) == 0
+    dead = json.loads(capsys.readouterr().out)
+    assert [(row["to"], row["channel"]) for row in dead] == [("ali@example.com.tr", "email")]
+    assert "550" in dead[0]["error"]
+    assert main(["--database-url", url, "--actor", admin, "--json", "outbox", "dead", "--error", "nope"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["--database-url", url, "--actor", admin, "--json", "outbox", "requeue"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"requeued": 1}
+    assert main(["--database-url", url, "--actor", admin, "--json", "outbox", "dead"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_outbox_dead_needs_an_admin(database: tuple[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    url, _ = database
+    assert main(["--database-url", url, "outbox", "dead"]) == 1  # no actor anywhere
+    assert "actor" in capsys.readouterr().err
