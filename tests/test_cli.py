@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from crmkit.adapters.sqlalchemy.migrations import REVISIONS
 from crmkit.cli import main, run_demo
 
 
@@ -81,7 +82,7 @@ def test_db_current_of_a_new_and_an_upgraded_database(
     assert capsys.readouterr().out.strip() == "no schema"
     assert main(["db", "upgrade", url]) == 0
     assert main(["db", "current", url]) == 0
-    assert capsys.readouterr().out.strip().endswith("0016")
+    assert capsys.readouterr().out.strip().endswith(REVISIONS[-1])
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:

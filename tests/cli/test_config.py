@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from crmkit.adapters.sqlalchemy.migrations import REVISIONS
 from crmkit.cli import main
 from crmkit.cli.config import load_config
 
@@ -56,7 +57,7 @@ def test_the_database_url_comes_from_the_file_when_nothing_else_sets_it(
     url, _ = database
     Path("crmkit.toml").write_text(f'database_url = "{url}"\n')
     assert main(["--json", "db", "current"]) == 0
-    assert json.loads(capsys.readouterr().out)["revision"] == "0016"
+    assert json.loads(capsys.readouterr().out)["revision"] == REVISIONS[-1]
     monkeypatch.setenv("CRMKIT_DATABASE_URL", "sqlite:///elsewhere/missing.db")  # env beats the file
     assert main(["db", "current"]) == 1
     assert main(["--database-url", url, "db", "current"]) == 0  # the flag beats env

@@ -84,6 +84,12 @@ REVISIONS: tuple[str, ...] = (
     "0014",
     "0015",
     "0016",
+    "0017",
+    "0018",
+    "0019",
+    "0020",
+    "0021",
+    "0022",
 )
 """Every revision id, oldest first; the last one is ``head``."""
 

@@ -1,0 +1,26 @@
+"""Reserved: monthly actuals summary, quotas and goals (issue 13).
+
+This revision keeps the single linear chain while that work is built on its
+own branch; until it lands the revision changes nothing.
+
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-12-06 00:45:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0019"
+down_revision: str | Sequence[str] | None = "0018"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Nothing yet (reserved)."""
+
+
+def downgrade() -> None:
+    """Nothing yet (reserved)."""
