@@ -9,6 +9,14 @@
     Imports e-invoices with a progress bar; resumes by default (:mod:`.invoices`).
 ``crmkit outbox dispatch [--once|--until-idle|--loop]``
     Sends the outbox through the configured gateways (:mod:`.outbox`).
+``crmkit outbox dead|requeue [--campaign ID] [--error TEXT]``
+    Lists dead messages and puts them back in the queue, as the admin ``--actor`` (:mod:`.outbox`).
+``crmkit report quota --plan PLAN [--csv|--html FILE]``
+    Plan vs actual by month and scope; ``--html`` writes a self-contained chart (:mod:`.report`).
+``crmkit points balance|statement PARTY --program CODE [--role ROLE] [--from D --to D]``
+    A party's points balance or statement (:mod:`.ledgers`).
+``crmkit service remaining CONTRACT``
+    Hours and visits left on a service contract (:mod:`.ledgers`).
 ``crmkit config``
     Prints the settings in force and where each came from, secrets masked (:mod:`.config`).
 ``crmkit plugins``
@@ -35,7 +43,7 @@ from typing import TextIO
 from crmkit.adapters.urls import mask_password
 from crmkit.bootstrap import Crm, connect
 from crmkit.cli import config as settings
-from crmkit.cli import db, invoices, outbox, plugins
+from crmkit.cli import db, invoices, ledgers, outbox, plugins, report
 from crmkit.cli.config import DEFAULT_FILE, KEYS, Config, load_config
 from crmkit.cli.output import Output
 from crmkit.demos.interactions import interactions_demo
@@ -276,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--force", action="store_true", help="replace --db even when it is not a crmkit demo database"
     )
     demo.set_defaults(run=_demo)
-    for command in (db, invoices, outbox, plugins, settings):
+    for command in (db, invoices, outbox, report, ledgers, plugins, settings):
         command.add_parser(sub)
     args = parser.parse_args(argv)
     try:
