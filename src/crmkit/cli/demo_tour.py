@@ -142,8 +142,8 @@ def _closing(
         ratio = "–" if ytd.attainment is None else f"{ytd.attainment * 100:.0f} %"
         caller = org.rep_of_code[row.scope].name if row.scope in org.rep_of_code else "–"
         rows.append(
-            (row.scope, caller, f"{row.year().target:,.2f}", f"{ytd.target:,.2f}", f"{ytd.actual:,.2f}", ratio,
-             f"{row.projection(now.month):,.2f}")
+            (row.scope, caller, f"{row.year().target:,.2f}", f"{ytd.target:,.2f}", f"{ytd.actual:,.2f}",
+             ratio, f"{row.projection(now.month):,.2f}")
         )  # fmt: skip
     columns = ("code", "rep", "year target", "target to date", "actual to date", "attained", "projection")
     _table(console, f"{plan.name} ({plan.currency}), January–{now:%B}", columns, rows)
