@@ -55,13 +55,15 @@ class PointUseCases(PolicyUseCases):
 
     Attributes:
         earning: the system operation crediting and reversing invoice points (the import's hook).
-        sms: the inbound balance keyword and serial credits, once :meth:`enable_sms` installed them.
+        sms: the inbound balance keyword and serial credits: ``crmkit.connect`` installs them on
+            ``crm.inbound`` (``PUAN``); ``None`` after :meth:`disable_sms`.
     """
 
     def __init__(self, context: ServiceContext) -> None:
         super().__init__(context)
         self.earning = PointEarning(context)
         self.sms: PointSms | None = None
+        self._router: InboundRouter | None = None
 
     def enable_sms(
         self,
@@ -70,23 +72,40 @@ class PointUseCases(PolicyUseCases):
         keyword: str = "PUAN",
         limit: int = 5,
         window: timedelta = timedelta(hours=1),
+        default: bool = False,
     ) -> PointSms:
         """Answer the balance ``keyword`` and credit serial numbers on ``router`` (``crm.inbound``, V6, V7).
+
+        ``crmkit.connect`` already did ``enable_sms(crm.inbound, default=True)``: ``PUAN``
+        is answered with no call from the host. Call it again to change the keyword or
+        the rate limit (the previous routing is replaced), or :meth:`disable_sms` to
+        answer no point SMS.
 
         Args:
             router: the inbound router.
             keyword: the balance keyword, matched the Turkish way (``puan``, ``Puan``, ``PUAN``).
             limit: replies per number within ``window``.
             window: the reply rate-limit window.
+            default: route the keyword as a default, which a host's own
+                ``crm.inbound.register`` of that keyword replaces.
 
         Raises:
             ValidationError: on ``keyword`` when it is not one word or is routed already.
         """
-        if router.routes(keyword):
+        sms = PointSms(self._ctx, keyword=keyword, limit=limit, window=window)  # validates first
+        routed = router.handler(keyword)
+        if routed is not None and (self.sms is None or routed != self.sms.answer_balance):
             raise ValidationError("keyword", f"{keyword} is already routed")
-        self.sms = PointSms(self._ctx, keyword=keyword, limit=limit, window=window)
-        self.sms.install(router)
-        return self.sms
+        self.disable_sms()
+        sms.install(router, default=default)
+        self.sms, self._router = sms, router
+        return sms
+
+    def disable_sms(self) -> None:
+        """Stop answering the balance keyword and serial numbers (undo :meth:`enable_sms`)."""
+        if self.sms is not None and self._router is not None:
+            self.sms.uninstall(self._router)
+        self.sms = self._router = None
 
     # -- policy ----------------------------------------------------------------------------------
     def _user(self, uow: UnitOfWork, actor: ActorRef, party: PartyRef) -> None:
