@@ -272,8 +272,8 @@ class PointEarning(ServiceBase):
         self, uow: UnitOfWork, context: _Batch, program: Program, invoice: Invoice
     ) -> list[LedgerEntry]:
         rules = context.rules[program.code]
-        if not rules:
-            return []
+        if not rules or not program.earns_on(parties_of(invoice)[Role.DEALER]):
+            return []  # a seller-bound program (seed 001) earns only on its sellers' invoices
         campaigns = context.campaigns[program.code]
         tiers = context.tiers[program.code]
         products = context.products
