@@ -169,3 +169,17 @@ def test_v8_two_processes_redeeming_from_one_party_at_once_never_overspend(world
             assert outcomes[1] == "redeemed", (round, outcomes)
             assert outcomes[0] in ("conflict", "insufficient"), (round, outcomes)
             assert world.balance() == 40
+
+
+def test_v4_the_earning_jobs_unchecked_entry_equals_the_checked_one() -> None:
+    """LedgerEntry.earned (the earning job's fast path) builds what the checking constructor builds,
+    and still refuses a non-positive amount, naming ``points`` (V4)."""
+    parts = {
+        "id": uuid.UUID(int=5), "key": "earn:P:x:1:customer", "program": "P", "role": Role.CUSTOMER,
+        "party": BUYER, "points": 12, "reason": "invoice A1 line 1", "source": "invoice:x:1",
+        "on": FIRST, "recorded_at": MOMENTS[1], "spendable_from": FIRST, "expires_on": None, "store": "S-1",
+    }  # fmt: skip
+    assert LedgerEntry.earned(**parts) == LedgerEntry(kind=EntryKind.EARN, **parts)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError) as bad:
+        LedgerEntry.earned(**{**parts, "points": 0})  # type: ignore[arg-type]
+    assert bad.value.field == "points"

@@ -57,7 +57,9 @@ __all__ = [
     "Tier",
     "check_serial",
     "line_points",
+    "line_rate",
     "proportional",
+    "rated_points",
     "rule_for",
     "tier_for",
 ]
@@ -389,17 +391,49 @@ def line_points(
         dealer: the store that sold, for campaigns naming dealers.
         tier_multiplier: the party's tier multiplier.
     """
+    rate = line_rate(program, rules, campaigns, role, product, on=on, dealer=dealer)
+    return rated_points(program, rate, quantity, net_amount, tier_multiplier)
+
+
+LineRate = tuple[Decimal | None, Decimal]
+"""A line's points besides its size: the rule's points (``None``: no rule), the campaign multiplier."""
+
+
+def line_rate(
+    program: Program,
+    rules: Sequence[PointRule],
+    campaigns: Sequence[Campaign],
+    role: Role,
+    product: Product,
+    *,
+    on: date,
+    dealer: str | None,
+) -> LineRate:
+    """The rule (product, else category, else brand; or the amount rule) and campaign multiplier (V3).
+
+    The same for every line of one product sold by one dealer on one day, so the
+    earning job computes it once per such group; :func:`rated_points` finishes a line.
+    """
     if program.basis is Basis.PER_AMOUNT:
         rule = rule_for(rules, role, Target.AMOUNT, "*", on)
-        base = Decimal(0) if rule is None else rule.points * abs(net_amount)
     else:
         rule = (
             rule_for(rules, role, Target.PRODUCT, product.code, on)
             or rule_for(rules, role, Target.CATEGORY, product.category, on)
             or rule_for(rules, role, Target.BRAND, product.brand, on)
         )
-        base = Decimal(0) if rule is None else rule.points * abs(quantity)
     multiplier = max((c.multiplier for c in campaigns if c.applies(product, dealer, on)), default=Decimal(1))
+    return (None if rule is None else rule.points, multiplier)
+
+
+def rated_points(
+    program: Program, rate: LineRate, quantity: Decimal, net_amount: Decimal, tier_multiplier: Decimal
+) -> int:
+    """Whole points of a line from its :func:`line_rate`: rule × size × campaign × tier, rounded down."""
+    points, multiplier = rate
+    if points is None:
+        return 0
+    base = points * abs(net_amount if program.basis is Basis.PER_AMOUNT else quantity)
     return int((base * multiplier * tier_multiplier).to_integral_value(rounding=ROUND_FLOOR))
 
 
