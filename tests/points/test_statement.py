@@ -151,12 +151,13 @@ def test_v8_memory_redemptions_decided_on_the_same_ledger_cannot_both_commit() -
     assert world.balance() == 40
 
 
-@pytest.mark.parametrize("kind", ["postgresql", "mysql"])
+@pytest.mark.parametrize("kind", ["postgresql", "mysql", "sqlite"])
 def test_v8_two_processes_redeeming_from_one_party_at_once_never_overspend(world: World, kind: str) -> None:
     """100 points, two processes redeem 60 each at the same moment: one gets them, the other is
     refused (insufficient, or a conflict), and the balance stays 40 — never -20 (V8)."""
     url = world.crm.storage.url
-    if not url.startswith({"postgresql": ("postgresql",), "mysql": ("mysql", "mariadb")}[kind]):
+    prefixes = {"postgresql": ("postgresql",), "mysql": ("mysql", "mariadb"), "sqlite": ("sqlite",)}
+    if not url.startswith(prefixes[kind]):
         pytest.skip(f"runs on the {kind} storage only")
     world.setup()
     context = multiprocessing.get_context("spawn")

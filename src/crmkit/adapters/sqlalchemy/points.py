@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from crmkit.adapters.sqlalchemy._convert import utc, uuid_of
+from crmkit.adapters.sqlalchemy._errors import arose_from_lock_conflict
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
 from crmkit.adapters.sqlalchemy.tables import audit_entries, invoices
 from crmkit.adapters.sqlalchemy.tables.points import (
@@ -30,6 +32,7 @@ from crmkit.adapters.sqlalchemy.tables.points import (
     point_serials,
     point_tier_changes,
 )
+from crmkit.domain.errors import ConcurrencyConflict
 from crmkit.domain.invoices import InvoiceId
 from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange
 from crmkit.domain.points import Role, Serial
@@ -196,10 +199,15 @@ class SqlPointRepository(SqlPointConfig):
         program, role, key = party
         c = point_balances.c
         where = (c.program == program, c.role == role.value, c.party == key)
-        if self._uow.connection.dialect.name == "sqlite":  # no row locks: take the database's write lock
-            self._uow.execute(sa.update(point_balances).where(*where).values(balance=c.balance))
-        else:
-            self._uow.execute(sa.select(c.balance).where(*where).with_for_update()).all()
+        try:
+            if self._uow.connection.dialect.name == "sqlite":  # no row locks: take the write lock
+                self._uow.execute(sa.update(point_balances).where(*where).values(balance=c.balance))
+            else:
+                self._uow.execute(sa.select(c.balance).where(*where).with_for_update()).all()
+        except DBAPIError as error:  # a deadlock victim, a lock wait timeout, SQLite's stale snapshot
+            if arose_from_lock_conflict(error):
+                raise ConcurrencyConflict(POINTS_AGGREGATE, f"{program}/{role.value}/{key}", 0) from None
+            raise
         self._locked.add(party)
 
     def by_source(self, sources: Iterable[str]) -> list[LedgerEntry]:
