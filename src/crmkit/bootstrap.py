@@ -89,7 +89,9 @@ class Crm:
             ``crm.dispatcher.run_until_idle()`` from a worker, as many as the database allows.
         inbound: routes inbound SMS to keyword handlers — registered with
             ``crm.inbound.register`` or by plugins (``crmkit_register_sms_keywords``);
-            ``RET``/``STOP``/``IPTAL`` revoke SMS consent (M3).
+            ``RET``/``STOP``/``IPTAL`` revoke SMS consent (M3). ``PUAN`` (a point balance)
+            and serial numbers are routed to ``crm.points`` by default (V6, V7) unless a
+            plugin routes ``PUAN``; see ``crm.points.enable_sms`` / ``disable_sms``.
         deliveries: writes ``sms`` delivery reports back onto the outbox (pushed or polled).
         points: loyalty programs, rules, ledger, balances and statements (§7 V3–V8).
         outbox: lists and re-queues dead outbox messages, audited (§9); admins only.
@@ -169,6 +171,8 @@ class Crm:
         for keyword, handler, _ in self.plugins.sms_keywords():
             if not self.inbound.routes(keyword):  # the first registration of a keyword wins
                 self.inbound.register(keyword, handler)
+        if not self.inbound.routes("PUAN"):  # points answer PUAN and serials by default (V6, V7)
+            self.points.enable_sms(self.inbound, default=True)
         self.deliveries = DeliveryReports(
             self.storage, sms=self.sms, clock=self.clock, horizon=self.settings.delivery_report_horizon
         )

@@ -93,11 +93,17 @@ def test_a_plugin_cannot_route_a_revocation_keyword(clock: FixedClock, ids: Sequ
 
 
 def test_keywords_registered_by_the_host() -> None:
-    """Item 5: the host adds handlers on crm.inbound; the default CRM routes none."""
+    """Item 5: the host adds handlers on crm.inbound; the default CRM routes only PUAN (to crm.points,
+    issue 15 V6), a default the host's own registration replaces."""
     crm = crmkit.connect(load_entrypoints=False)
-    assert crm.inbound.keywords() == []
+    assert crm.inbound.keywords() == ["PUAN"]
+    assert crm.points.sms is not None and crm.inbound.handler("puan") == crm.points.sms.answer_balance
     crm.inbound.register("Puan", lambda uow, inbound: "120")
     assert crm.inbound.routes("PUAN") and crm.inbound.keywords() == ["PUAN"]
+    assert crm.inbound.handler("PUAN") != crm.points.sms.answer_balance
+    crm.inbound.register("BAKIYE", lambda uow, inbound: "0")
+    with pytest.raises(ValidationError):  # a host's own route is not a default: it is kept
+        crm.inbound.register("bakiye", lambda uow, inbound: "1")
 
 
 def test_the_delivery_report_horizon_comes_from_the_settings(clock: FixedClock, ids: SequentialIds) -> None:

@@ -18,3 +18,28 @@ def text_serial(url: str, sender: str, serial: str, provider_id: str, barrier: A
         return "" if result.reply is None else result.reply.body
     finally:
         crm.close()
+
+
+def redeem_at_once(url: str, admin: str, points: int, barrier: Any) -> str:
+    """Connect, wait for the other process, redeem ``points`` of the buyer; what happened (V8)."""
+    import uuid
+    from datetime import date
+
+    from crmkit.domain.errors import ConcurrencyConflict
+    from crmkit.domain.point_ledger import InsufficientPoints
+
+    crm = crmkit.connect(url, load_entrypoints=False)
+    try:
+        barrier.wait(timeout=60)
+        try:
+            crm.points.redeem(
+                actor=uuid.UUID(admin), program="P", role="customer", party="1234567890",
+                points=points, on=date(2026, 6, 1),
+            )  # fmt: skip
+        except InsufficientPoints:
+            return "insufficient"
+        except ConcurrencyConflict:
+            return "conflict"
+        return "redeemed"
+    finally:
+        crm.close()

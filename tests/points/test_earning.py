@@ -167,6 +167,30 @@ def test_v8_store_bound_points_are_spent_only_where_earned(world: World) -> None
     assert world.balance() == 25
 
 
+def test_v3_a_program_bound_to_sellers_earns_only_on_their_invoices(world: World) -> None:
+    """A store's (or a dealer network's) program earns only on invoices its listed sellers made (seed 001):
+    S-1's sale earns in P (sellers S-1, S-3) and nothing in Q (sellers S-2); its return reverses P only."""
+    world.setup()
+    pts, actor = world.crm.points, world.admin.id
+    pts.define_program(actor=actor, program=Program(code="P", name="Isı", sellers=["S-3", "S-1", "S-1"]))
+    pts.define_program(actor=actor, program=Program(code="Q", name="Mağaza", sellers=["S-2"]))
+    pts.add_rules(
+        actor=actor,
+        rules=[PointRule(program="Q", role=Role.CUSTOMER, target=Target.PRODUCT, key="K-24",
+                         points=Decimal(7), valid_from=date(2026, 1, 1))],
+    )  # fmt: skip
+    with world.crm.storage.unit_of_work() as uow:
+        assert uow.points.program("P").sellers == ("S-1", "S-3")  # stored and read back as given, sorted
+    world.imported(world.sale("A1", 3))
+    q = functools.partial(pts.balance, actor=actor, program="Q", role="customer", party=BUYER)
+    assert (world.balance(), world.balance(Role.DEALER, "S-1"), q()) == (30, 6, 0)
+    world.imported(world.ret("IA1", "A1", 3))
+    assert (world.balance(), world.balance(Role.DEALER, "S-1"), q()) == (0, 0, 0)
+    with pytest.raises(ValidationError) as bad:
+        Program(code="R", name="R", sellers=["S-1", " "])
+    assert bad.value.field == "sellers"
+
+
 def test_v3_campaigns_multiply_and_rules_are_versioned_by_invoice_date(world: World) -> None:
     """A double-points campaign in March; a new rule from April: each invoice uses its date's rule (V3)."""
     world.setup()

@@ -70,12 +70,39 @@ def test_v6_an_unregistered_number_is_told_so_never_a_balance(world: World) -> N
 
 
 def test_v6_the_keyword_is_configurable(world: World) -> None:
-    """Another keyword answers; a routed one is refused, naming the field (V6)."""
+    """Another keyword replaces PUAN; one routed by someone else is refused, naming the field (V6)."""
     _enable(world, keyword="Bakiye")
     assert (_say(world, "BAKİYE") or "").startswith("Isı puan bakiyeniz: 0")
+    assert world.crm.inbound.keywords() == ["BAKIYE"]  # the default PUAN route was replaced
+    assert "Bilinmeyen komut" in (_say(world, "PUAN") or "")
+    world.crm.inbound.register("KAMPANYA", lambda uow, inbound: "yok")
     with pytest.raises(ValidationError) as taken:
-        world.crm.points.enable_sms(world.crm.inbound, keyword="bakiye")
+        world.crm.points.enable_sms(world.crm.inbound, keyword="kampanya")
     assert taken.value.field == "keyword"
+    assert (_say(world, "bakiye") or "").startswith("Isı puan bakiyeniz")  # the refusal changed nothing
+
+
+@pytest.mark.parametrize("text", ["puan", "Puan", "PUAN"])
+def test_v6_puan_is_answered_with_no_call_from_the_host(world: World, text: str) -> None:
+    """crmkit.connect routes PUAN (Turkish case rules) and serials to crm.points: no enable_sms (V6, V7)."""
+    world.setup()
+    world.crm.points.register_phone(
+        actor=world.admin.id, phone=PHONE, program="P", role="customer", party=BUYER
+    )
+    world.imported(world.sale("A1", 3))
+    assert _say(world, text) == "Isı puan bakiyeniz: 30. Bugun harcanabilir: 0."
+    assert "kayitli bir seri numarasi degil" in (_say(world, "ZZ-999999") or "")
+
+
+def test_v6_the_host_can_turn_point_sms_off(world: World) -> None:
+    """disable_sms(): PUAN and serials are no longer answered by crm.points; enable_sms() brings them back."""
+    _enable(world)
+    world.crm.points.disable_sms()
+    assert world.crm.inbound.keywords() == [] and world.crm.points.sms is None
+    assert "Bilinmeyen komut" in (_say(world, "PUAN") or "")
+    assert "Bilinmeyen komut" in (_say(world, "KB-240001") or "") and world.balance() == 0
+    world.crm.points.enable_sms(world.crm.inbound)
+    assert (_say(world, "puan") or "").startswith("Isı puan bakiyeniz: 0")
 
 
 def test_v7_a_serial_credits_once_and_is_marked_used(world: World) -> None:

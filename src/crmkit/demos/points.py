@@ -97,7 +97,7 @@ def points_demo(crm: Crm, admin: EmployeeId, out: TextIO) -> None:
     with crm.storage.unit_of_work() as uow:
         queued = [m.body for m in uow.outbox.list() if m.recipient == _PHONE]
     print(f"  SMS queued to {_PHONE}: {queued}", file=out)
-    pts.enable_sms(crm.inbound)
+    # crmkit.connect routed PUAN and serials to crm.points already (V6, V7)
     pts.issue_serials(actor=admin, serials=[Serial(serial="YT5-000123", program="TEMIZ", product="YT-5")])
     for n, text in enumerate(("puan", "YT5-000123", "YT5-000123", "12")):
         result = crm.inbound.receive(InboundSms(sender=_PHONE, text=text, provider_id=f"demo-{n}"))

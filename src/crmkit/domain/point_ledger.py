@@ -41,11 +41,14 @@ __all__ = [
     "LedgerEntry",
     "Lot",
     "Statement",
+    "StatementPage",
     "TierChange",
     "allocate",
     "balance",
+    "cursor_after",
     "due_expiries",
     "lots",
+    "parse_cursor",
     "spendable",
     "statement",
 ]
@@ -127,10 +130,48 @@ class LedgerEntry:
         if self.opens_lot and self.lot is not None:
             raise ValidationError("lot", "a credit opens a lot; it does not draw on one")
 
+    @classmethod
+    def earned(
+        cls,
+        *,
+        id: uuid.UUID,
+        key: str,
+        program: str,
+        role: Role,
+        party: str,
+        points: int,
+        reason: str,
+        source: str,
+        on: date,
+        recorded_at: datetime,
+        spendable_from: date | None,
+        expires_on: date | None,
+        store: str | None,
+    ) -> LedgerEntry:
+        """An ``earn`` entry the earning job built from checked parts, without the checks again.
+
+        The earning job (a million lines at a time) calls it with ``points > 0``, an aware
+        ``recorded_at`` and a short key; anything else goes through the checking constructor.
+
+        Raises:
+            ValidationError: on ``points`` when it is not positive (the one value that varies).
+        """
+        if points <= 0:
+            raise ValidationError("points", f"an earn entry must be positive (got {points!r})")
+        entry = object.__new__(cls)
+        values = (id, key, program, role, party, EntryKind.EARN, points, reason, source, on, recorded_at,
+                  spendable_from, expires_on, store, None)  # fmt: skip
+        for name, value in zip(_FIELDS, values, strict=True):
+            object.__setattr__(entry, name, value)
+        return entry
+
     @property
     def opens_lot(self) -> bool:
         """Whether the entry is a credit that opens a lot (earn, or a positive adjustment)."""
         return self.kind is EntryKind.EARN or (self.kind is EntryKind.ADJUST and self.points > 0)
+
+
+_FIELDS = tuple(f.name for f in attrs.fields(LedgerEntry))
 
 
 @attrs.frozen
@@ -266,6 +307,66 @@ class Statement:
     opening: int
     entries: tuple[LedgerEntry, ...]
     closing: int
+
+
+@attrs.frozen
+class StatementPage:
+    """One page of a party's statement over a period (V8).
+
+    ``opening`` and ``closing`` are the whole period's, on every page; the pages'
+    ``entries`` concatenated are the period's entries in statement order.
+
+    Attributes:
+        program: the program's code.
+        role: the party's role.
+        party: the party's key.
+        start: first day of the period.
+        end: last day of the period.
+        opening: balance before ``start``.
+        entries: this page's entries, by date, recording time, id.
+        closing: balance at the end of ``end``.
+        next: the cursor of the next page (pass it as ``after``), ``None`` on the last page.
+    """
+
+    program: str
+    role: Role
+    party: str
+    start: date
+    end: date
+    opening: int
+    entries: tuple[LedgerEntry, ...]
+    closing: int
+    next: str | None
+
+
+def cursor_after(entry: LedgerEntry) -> str:
+    """The opaque cursor of the page that follows ``entry``: its date, recording time and id.
+
+    >>> import uuid
+    >>> from datetime import timezone
+    >>> at = datetime(2026, 5, 1, 9, tzinfo=timezone.utc)
+    >>> e = LedgerEntry(id=uuid.UUID(int=7), key="k", program="P", role=Role.CUSTOMER, party="1",
+    ...     kind=EntryKind.EARN, points=3, reason="r", source="s", on=date(2026, 5, 1), recorded_at=at)
+    >>> parse_cursor(cursor_after(e)) == (e.on, at, e.id)
+    True
+    """
+    return f"{entry.on.isoformat()}~{entry.recorded_at.isoformat()}~{entry.id.hex}"
+
+
+def parse_cursor(text: str) -> tuple[date, datetime, uuid.UUID]:
+    """The (date, recording time, id) a cursor from :func:`cursor_after` names.
+
+    Raises:
+        ValidationError: on ``after`` when ``text`` is not such a cursor.
+    """
+    try:
+        on, at, id = text.split("~")
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:
+            raise ValueError(at)
+        return date.fromisoformat(on), moment, uuid.UUID(hex=id)
+    except ValueError:
+        raise ValidationError("after", f"{text!r} is not a statement cursor") from None
 
 
 def statement(

@@ -57,7 +57,9 @@ __all__ = [
     "Tier",
     "check_serial",
     "line_points",
+    "line_rate",
     "proportional",
+    "rated_points",
     "rule_for",
     "tier_for",
 ]
@@ -118,6 +120,18 @@ def _non_negative_int(field: str) -> Callable[[Any, Any, Any], None]:
     return check
 
 
+def _sellers(value: Iterable[str]) -> tuple[str, ...]:
+    """The program's sellers, sorted and without repeats; a blank or over-long code names ``sellers``."""
+    if isinstance(value, str):
+        raise ValidationError("sellers", "a list of store or dealer codes, not one string")
+    found = set()
+    for code in value:
+        if not isinstance(code, str) or not code.strip() or len(code.strip()) > 200:
+            raise ValidationError("sellers", f"{code!r} is not a store or dealer code")
+        found.add(code.strip())
+    return tuple(sorted(found))
+
+
 def _positive_multiplier(value: Decimal) -> None:
     if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
         raise ValidationError("multiplier", f"must be a positive Decimal (got {value!r})")
@@ -154,6 +168,9 @@ class Program:
         return_window_days: earned points become spendable this many days after the invoice (V8).
         expiry_days: earned points expire this many days after the invoice (``None``: never).
         store_bound: points may be spent only at the store that earned them (seed 001).
+        sellers: the stores or dealers whose sales earn in this program (a store's own or a
+            dealer network's program, seed 001): an invoice earns here only when its dealer
+            party — its store, else its seller's key — is listed. Empty: every seller's.
         balance_sms: the balance SMS template sent after a credit (V5); ``{points}``,
             ``{balance}`` and ``{program}`` are filled in.
     """
@@ -165,11 +182,23 @@ class Program:
     return_window_days: int = attrs.field(default=0, validator=_non_negative_int("return_window_days"))
     expiry_days: int | None = attrs.field(default=None, validator=_non_negative_int("expiry_days"))
     store_bound: bool = False
+    sellers: tuple[str, ...] = attrs.field(default=(), converter=_sellers)
     balance_sms: str = "{program}: {points} puan kazandiniz. Bakiyeniz {balance} puan."
 
     def __attrs_post_init__(self) -> None:
         if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
             raise ValidationError("currency", f"{self.currency!r} is not an ISO 4217 code")
+
+    def earns_on(self, dealer: str) -> bool:
+        """Whether a sale by ``dealer`` (the invoice's store, else its seller) earns in this program.
+
+        >>> Program(code="P", name="P", sellers=["S-2", "S-1"]).earns_on("S-1")
+        True
+        >>> bound, open_ = Program(code="P", name="P", sellers=["S-1"]), Program(code="P", name="P")
+        >>> bound.earns_on("S-9"), open_.earns_on("S-9")
+        (False, True)
+        """
+        return not self.sellers or dealer in self.sellers
 
 
 @attrs.frozen(kw_only=True)
@@ -362,17 +391,49 @@ def line_points(
         dealer: the store that sold, for campaigns naming dealers.
         tier_multiplier: the party's tier multiplier.
     """
+    rate = line_rate(program, rules, campaigns, role, product, on=on, dealer=dealer)
+    return rated_points(program, rate, quantity, net_amount, tier_multiplier)
+
+
+LineRate = tuple[Decimal | None, Decimal]
+"""A line's points besides its size: the rule's points (``None``: no rule), the campaign multiplier."""
+
+
+def line_rate(
+    program: Program,
+    rules: Sequence[PointRule],
+    campaigns: Sequence[Campaign],
+    role: Role,
+    product: Product,
+    *,
+    on: date,
+    dealer: str | None,
+) -> LineRate:
+    """The rule (product, else category, else brand; or the amount rule) and campaign multiplier (V3).
+
+    The same for every line of one product sold by one dealer on one day, so the
+    earning job computes it once per such group; :func:`rated_points` finishes a line.
+    """
     if program.basis is Basis.PER_AMOUNT:
         rule = rule_for(rules, role, Target.AMOUNT, "*", on)
-        base = Decimal(0) if rule is None else rule.points * abs(net_amount)
     else:
         rule = (
             rule_for(rules, role, Target.PRODUCT, product.code, on)
             or rule_for(rules, role, Target.CATEGORY, product.category, on)
             or rule_for(rules, role, Target.BRAND, product.brand, on)
         )
-        base = Decimal(0) if rule is None else rule.points * abs(quantity)
     multiplier = max((c.multiplier for c in campaigns if c.applies(product, dealer, on)), default=Decimal(1))
+    return (None if rule is None else rule.points, multiplier)
+
+
+def rated_points(
+    program: Program, rate: LineRate, quantity: Decimal, net_amount: Decimal, tier_multiplier: Decimal
+) -> int:
+    """Whole points of a line from its :func:`line_rate`: rule × size × campaign × tier, rounded down."""
+    points, multiplier = rate
+    if points is None:
+        return 0
+    base = points * abs(net_amount if program.basis is Basis.PER_AMOUNT else quantity)
     return int((base * multiplier * tier_multiplier).to_integral_value(rounding=ROUND_FLOOR))
 
 

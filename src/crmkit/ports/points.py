@@ -8,6 +8,7 @@ deletes one.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Protocol
@@ -16,10 +17,13 @@ from crmkit.domain.invoices import InvoiceId
 from crmkit.domain.point_ledger import LedgerEntry, TierChange
 from crmkit.domain.points import Campaign, PointRule, Product, Program, Role, Serial, Tier
 
-__all__ = ["PartyKey", "PointRepository"]
+__all__ = ["Cursor", "PartyKey", "PointRepository"]
 
 PartyKey = tuple[str, Role, str]
 """A ledger's key: (program code, role, party key)."""
+
+Cursor = tuple[date, datetime, uuid.UUID]
+"""Where a statement page ends: the last entry's (date, recording time, id), the statement's order."""
 
 
 class PointRepository(Protocol):
@@ -105,12 +109,33 @@ class PointRepository(Protocol):
         """
         ...
 
+    def page(
+        self, party: PartyKey, start: date, end: date, *, after: Cursor | None = None, limit: int = 500
+    ) -> list[LedgerEntry]:
+        """At most ``limit`` of the party's entries dated ``start``..``end`` that sort after ``after``.
+
+        In the order of :meth:`entries` (date, recording time, id); a keyset page read
+        from the party's index, so the thousandth page costs what the first does.
+        """
+        ...
+
+    def lock_party(self, party: PartyKey) -> None:
+        """Hold the party's ledger until the unit of work ends: a second one waits here (V8 redemption).
+
+        Entries read afterwards in the unit of work are the latest committed ones, so a
+        redemption decided on them cannot overspend what a concurrent one just took.
+        """
+        ...
+
     def by_source(self, sources: Iterable[str]) -> list[LedgerEntry]:
         """Entries whose source is one of these (an invoice line's earnings and reversals), by id."""
         ...
 
     def balance(self, party: PartyKey, *, until: date | None = None) -> int:
-        """The sum of the party's entries (dated up to ``until``), summed in the storage."""
+        """The sum of the party's entries (dated up to ``until``), summed in the storage.
+
+        Kept per party (and per party and day) by :meth:`append`, so neither sum reads the entries.
+        """
         ...
 
     def earned(self, party: PartyKey, start: date, end: date) -> int:

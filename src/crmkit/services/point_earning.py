@@ -32,13 +32,15 @@ from crmkit.domain.messaging import MessageKind
 from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange, lots
 from crmkit.domain.points import (
     Campaign,
+    LineRate,
     PointRule,
     Product,
     Program,
     Role,
     Tier,
-    line_points,
+    line_rate,
     proportional,
+    rated_points,
     tier_for,
 )
 from crmkit.ports.points import PartyKey
@@ -127,6 +129,8 @@ class _Batch:
     phones: dict[PartyKey, str]
     pending: list[LedgerEntry] = attrs.Factory(list)
     """Entries computed, not appended yet: appended at once unless something reads the ledger first."""
+    rates: dict[tuple[str, Role, str, date, str | None], LineRate] = attrs.Factory(dict)
+    """Each (program, role, product, day, dealer)'s rule and campaign multiplier, looked up once a batch."""
 
     def flush(self, uow: UnitOfWork) -> None:
         """Append the pending entries (before anything reads the ledger, and at the batch's end)."""
@@ -272,8 +276,8 @@ class PointEarning(ServiceBase):
         self, uow: UnitOfWork, context: _Batch, program: Program, invoice: Invoice
     ) -> list[LedgerEntry]:
         rules = context.rules[program.code]
-        if not rules:
-            return []
+        if not rules or not program.earns_on(parties_of(invoice)[Role.DEALER]):
+            return []  # a seller-bound program (seed 001) earns only on its sellers' invoices
         campaigns = context.campaigns[program.code]
         tiers = context.tiers[program.code]
         products = context.products
@@ -282,45 +286,42 @@ class PointEarning(ServiceBase):
         dealer = parties[Role.DEALER]
         now = self._now()
         entries: list[LedgerEntry] = []
+        invoice_id = str(invoice.id)  # formatted once, not once per entry
+        spendable_from = on + timedelta(days=program.return_window_days)
+        expires_on = None if program.expiry_days is None else on + timedelta(days=program.expiry_days)
+        store = dealer if program.store_bound else None
+        rates = context.rates
         for role, key in parties.items():
             multiplier = self._tier(uow, program, tiers, role, key, on)
             earned = 0
             for line in invoice.lines:
                 code = line.product_code or line.product_name
-                product = products.get(code) or Product(code=code, name=line.product_name)
-                points = line_points(
-                    program,
-                    rules,
-                    campaigns,
-                    role,
-                    product,
-                    line.quantity,
-                    line.line_extension,
-                    on=on,
-                    dealer=dealer,
-                    tier_multiplier=multiplier,
-                )
+                found = (program.code, role, code, on, dealer)
+                rate = rates.get(found)
+                if rate is None:
+                    product = products.get(code) or Product(code=code, name=line.product_name)
+                    rate = rates[found] = line_rate(
+                        program, rules, campaigns, role, product, on=on, dealer=dealer
+                    )
+                points = rated_points(program, rate, line.quantity, line.line_extension, multiplier)
                 if points <= 0:
                     continue
                 earned += points
                 entries.append(
-                    LedgerEntry(
+                    LedgerEntry.earned(  # parts checked above: no per-entry validation on the hot path
                         id=self._new_id(),
-                        key=f"earn:{program.code}:{invoice.id}:{line.number}:{role.value}",
+                        key=f"earn:{program.code}:{invoice_id}:{line.number}:{role.value}",
                         program=program.code,
                         role=role,
                         party=key,
-                        kind=EntryKind.EARN,
                         points=points,
                         reason=f"invoice {invoice.number} line {line.number}: {line.product_name}"[:500],
-                        source=f"invoice:{invoice.id}:{line.number}",
+                        source=f"invoice:{invoice_id}:{line.number}",
                         on=on,
                         recorded_at=now,
-                        spendable_from=on + timedelta(days=program.return_window_days),
-                        expires_on=None
-                        if program.expiry_days is None
-                        else on + timedelta(days=program.expiry_days),
-                        store=dealer if program.store_bound else None,
+                        spendable_from=spendable_from,
+                        expires_on=expires_on,
+                        store=store,
                     )
                 )
             if tiers and earned:

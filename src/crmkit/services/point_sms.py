@@ -79,12 +79,22 @@ class PointSms(ServiceBase):
         self.replies = replies or Replies()
         self._help: str | None = None
 
-    def install(self, router: InboundRouter) -> None:
-        """Route the keyword to :meth:`answer_balance` (unless routed already), serials to the fallback."""
+    def install(self, router: InboundRouter, *, default: bool = False) -> None:
+        """Route the keyword to :meth:`answer_balance` (unless routed already), serials to the fallback.
+
+        ``default``: a default route, which a host's own registration of the keyword replaces.
+        """
         if not router.routes(self.keyword):
-            router.register(self.keyword, self.answer_balance)
+            router.register(self.keyword, self.answer_balance, default=default)
         self._help = router.help_reply
         router.fallback = self.credit_serial
+
+    def uninstall(self, router: InboundRouter) -> None:
+        """Undo :meth:`install`: the keyword and the serial fallback, where they are still this one's."""
+        if router.handler(self.keyword) == self.answer_balance:
+            router.unregister(self.keyword)
+        if router.fallback == self.credit_serial:
+            router.fallback = None
 
     def _today(self) -> date:
         return self._now().astimezone(ZoneInfo(self._ctx.settings.timezone)).date()

@@ -20,9 +20,12 @@ from crmkit.domain.point_ledger import (
     EntryKind,
     LedgerEntry,
     Statement,
+    StatementPage,
     TierChange,
     allocate,
+    cursor_after,
     due_expiries,
+    parse_cursor,
     spendable,
     statement,
 )
@@ -52,13 +55,15 @@ class PointUseCases(PolicyUseCases):
 
     Attributes:
         earning: the system operation crediting and reversing invoice points (the import's hook).
-        sms: the inbound balance keyword and serial credits, once :meth:`enable_sms` installed them.
+        sms: the inbound balance keyword and serial credits: ``crmkit.connect`` installs them on
+            ``crm.inbound`` (``PUAN``); ``None`` after :meth:`disable_sms`.
     """
 
     def __init__(self, context: ServiceContext) -> None:
         super().__init__(context)
         self.earning = PointEarning(context)
         self.sms: PointSms | None = None
+        self._router: InboundRouter | None = None
 
     def enable_sms(
         self,
@@ -67,23 +72,40 @@ class PointUseCases(PolicyUseCases):
         keyword: str = "PUAN",
         limit: int = 5,
         window: timedelta = timedelta(hours=1),
+        default: bool = False,
     ) -> PointSms:
         """Answer the balance ``keyword`` and credit serial numbers on ``router`` (``crm.inbound``, V6, V7).
+
+        ``crmkit.connect`` already did ``enable_sms(crm.inbound, default=True)``: ``PUAN``
+        is answered with no call from the host. Call it again to change the keyword or
+        the rate limit (the previous routing is replaced), or :meth:`disable_sms` to
+        answer no point SMS.
 
         Args:
             router: the inbound router.
             keyword: the balance keyword, matched the Turkish way (``puan``, ``Puan``, ``PUAN``).
             limit: replies per number within ``window``.
             window: the reply rate-limit window.
+            default: route the keyword as a default, which a host's own
+                ``crm.inbound.register`` of that keyword replaces.
 
         Raises:
             ValidationError: on ``keyword`` when it is not one word or is routed already.
         """
-        if router.routes(keyword):
+        sms = PointSms(self._ctx, keyword=keyword, limit=limit, window=window)  # validates first
+        routed = router.handler(keyword)
+        if routed is not None and (self.sms is None or routed != self.sms.answer_balance):
             raise ValidationError("keyword", f"{keyword} is already routed")
-        self.sms = PointSms(self._ctx, keyword=keyword, limit=limit, window=window)
-        self.sms.install(router)
-        return self.sms
+        self.disable_sms()
+        sms.install(router, default=default)
+        self.sms, self._router = sms, router
+        return sms
+
+    def disable_sms(self) -> None:
+        """Stop answering the balance keyword and serial numbers (undo :meth:`enable_sms`)."""
+        if self.sms is not None and self._router is not None:
+            self.sms.uninstall(self._router)
+        self.sms = self._router = None
 
     # -- policy ----------------------------------------------------------------------------------
     def _user(self, uow: UnitOfWork, actor: ActorRef, party: PartyRef) -> None:
@@ -215,7 +237,12 @@ class PointUseCases(PolicyUseCases):
     def statement(
         self, *, actor: ActorRef, program: str, role: Role | str, party: str, start: date, end: date
     ) -> Statement:
-        """The party's statement: opening balance, the period's entries, closing balance (V8)."""
+        """The party's whole statement: opening balance, every entry of the period, closing balance (V8).
+
+        Every entry is loaded at once: meant for short periods or small ledgers. For a long
+        period of a busy party (a dealer's year) page through :meth:`statement_page`, which
+        gives the same opening, entries and closing.
+        """
         if end < start:
             raise ValidationError("end", f"{end} is before {start}")
         with self._reading(actor, program, role, party) as (uow, key):
@@ -223,6 +250,52 @@ class PointUseCases(PolicyUseCases):
             within = uow.points.entries(key, start=start, end=end)
         found = statement(program, key[1], key[2], within, start, end)
         return Statement(program, key[1], key[2], start, end, opening, found.entries, opening + found.closing)
+
+    def statement_page(
+        self,
+        *,
+        actor: ActorRef,
+        program: str,
+        role: Role | str,
+        party: str,
+        start: date,
+        end: date,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> StatementPage:
+        """One page of the party's statement (V8): the period's opening and closing, ``limit`` entries.
+
+        Opening and closing are summed from the party's daily totals (kept with every
+        ledger append), the page is one keyset read of the party's index from ``after``,
+        so any page of a year with 100,000 entries costs a few milliseconds.
+
+        Args:
+            actor: who asks (A8).
+            program: the program's code.
+            role: the party's role.
+            party: the party's key.
+            start: first day of the period.
+            end: last day of the period.
+            after: the previous page's ``next`` (``None``: the first page).
+            limit: entries per page, 1..1000.
+
+        Raises:
+            ValidationError: on ``end`` before ``start``, on ``limit`` out of range, on ``after``
+                when it is not a cursor this method gave.
+        """
+        if end < start:
+            raise ValidationError("end", f"{end} is before {start}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise ValidationError("limit", f"must be a whole number from 1 to 1000 (got {limit!r})")
+        cursor = None if after is None else parse_cursor(after)
+        with self._reading(actor, program, role, party) as (uow, key):
+            opening = uow.points.balance(key, until=date.fromordinal(start.toordinal() - 1))
+            closing = uow.points.balance(key, until=end)
+            rows = uow.points.page(key, start, end, after=cursor, limit=limit + 1)
+        more = len(rows) > limit
+        shown = tuple(rows[:limit])
+        following = cursor_after(shown[-1]) if more else None
+        return StatementPage(program, key[1], key[2], start, end, opening, shown, closing, following)
 
     def tier_changes(
         self, *, actor: ActorRef, program: str, role: Role | str, party: str
@@ -246,6 +319,11 @@ class PointUseCases(PolicyUseCases):
     ) -> list[LedgerEntry]:
         """Spend points, oldest expiry first (V8); one redeem entry per lot drawn on.
 
+        Two redemptions of one party at once are serialised on the party's ledger
+        (``SELECT … FOR UPDATE`` of its balance row on PostgreSQL and MariaDB, SQLite's
+        write lock, a commit-time check in memory), so together they never spend more
+        than was spendable.
+
         Raises:
             ~crmkit.domain.point_ledger.InsufficientPoints: more than is spendable (names
                 ``points``); nothing is stored.
@@ -259,6 +337,8 @@ class PointUseCases(PolicyUseCases):
                 raise ValidationError(
                     "store", f"program {program} is store-bound: say where the points are spent"
                 )
+            # hold the party's ledger first: a concurrent redemption waits, then sees what this one took
+            uow.points.lock_party((program, ref.role, ref.key))
             ledger = uow.points.entries((program, ref.role, ref.key))
             taken = allocate(ledger, points, on, store if found.store_bound else None)
             now = self._now()

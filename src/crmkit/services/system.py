@@ -41,12 +41,16 @@ SYSTEM_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "inbound.register": "the host wiring keyword handlers at start-up (plugins do it too)",
         "inbound.keywords": "the host wiring: which keywords are routed",
         "inbound.routes": "the host wiring: whether a keyword is routed",
+        "inbound.handler": "the host wiring: which handler a keyword is routed to",
+        "inbound.unregister": "the host wiring: stop routing a keyword",
+        "inbound.fallback": "answers a text with no keyword (crm.points reads a serial, V7)",
         "deliveries.receive": "the SMS gateway's delivery-report web hook",
         "deliveries.record": "a worker recording delivery reports it fetched",
         "deliveries.poll": "a scheduled job polling the gateway for delivery reports",
         "points.expire": "the scheduled expiry job of loyalty points (V8): idempotent per day",
         "points.review_tiers": "the scheduled tier job of loyalty points (V8): idempotent per day",
         "points.enable_sms": "the host wiring the balance keyword and serial credits at start-up (V6, V7)",
+        "points.disable_sms": "the host turning the default PUAN and serial routing off at start-up (V6, V7)",
         "service.use_calendar": "the host choosing the calendar of service levels (S8), at start-up",
     }
 )

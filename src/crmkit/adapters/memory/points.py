@@ -18,7 +18,7 @@ from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
 from crmkit.domain.invoices import InvoiceId
 from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange
 from crmkit.domain.points import Campaign, PointRule, Product, Program, Serial, Tier
-from crmkit.ports.points import PartyKey
+from crmkit.ports.points import Cursor, PartyKey
 
 if TYPE_CHECKING:
     from crmkit.adapters.memory.invoices import InvoiceTables
@@ -200,6 +200,20 @@ class MemoryPointRepository:
         ]
         return sorted(found, key=lambda e: (e.on, e.recorded_at, e.id))
 
+    def page(
+        self, party: PartyKey, start: date, end: date, *, after: Cursor | None = None, limit: int = 500
+    ) -> list[LedgerEntry]:
+        """Up to ``limit`` of the party's entries in the range after ``after``, in statement order."""
+        found = self.entries(party, start=start, end=end)
+        if after is not None:
+            found = [e for e in found if (e.on, e.recorded_at, e.id) > after]
+        return found[: max(limit, 1)]
+
+    def lock_party(self, party: PartyKey) -> None:
+        """Count the party's committed entries: the commit is refused if another adds one meanwhile."""
+        with self._lock:
+            self._held[party] = sum(1 for e in self._t.entries if _party(e) == party)
+
     def by_source(self, sources: Iterable[str]) -> list[LedgerEntry]:
         """Entries of these sources by id."""
         wanted = set(sources)
@@ -337,6 +351,10 @@ class MemoryPointRepository:
         if any(k in self._t.keys for k in self._staged_keys):
             self.discard()
             raise Duplicate("key", "a ledger entry key was stored meanwhile")
+        for party, count in self._held.items():  # a held party's ledger changed: decided on stale entries
+            if sum(1 for e in self._t.entries if _party(e) == party) != count:
+                self.discard()
+                raise ConcurrencyConflict("points", f"{party[0]}/{party[1].value}/{party[2]}", count)
         if any(i in self._t.processed for i in self._s.processed):
             self.discard()
             raise Duplicate("invoice", "an invoice was processed meanwhile")
@@ -371,3 +389,4 @@ class MemoryPointRepository:
         self._s = PointTables()
         self._staged_keys: set[str] = set()
         self._claimed: set[str] = set()
+        self._held: dict[PartyKey, int] = {}

@@ -16,12 +16,15 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from crmkit.adapters.sqlalchemy._convert import utc, uuid_of
+from crmkit.adapters.sqlalchemy._errors import arose_from_lock_conflict
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
 from crmkit.adapters.sqlalchemy.tables import audit_entries, invoices
 from crmkit.adapters.sqlalchemy.tables.points import (
     point_balances,
+    point_days,
     point_entries,
     point_invoices,
     point_phones,
@@ -29,13 +32,14 @@ from crmkit.adapters.sqlalchemy.tables.points import (
     point_serials,
     point_tier_changes,
 )
+from crmkit.domain.errors import ConcurrencyConflict
 from crmkit.domain.invoices import InvoiceId
 from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange
 from crmkit.domain.points import Role, Serial
-from crmkit.ports.points import PartyKey
+from crmkit.ports.points import Cursor, PartyKey
 
 if TYPE_CHECKING:
-    pass
+    from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
 
 from crmkit.adapters.sqlalchemy.points_config import (
     POINTS_AGGREGATE,
@@ -55,13 +59,22 @@ def _entry_tuple(e: LedgerEntry) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def _deltas(entries: Sequence[LedgerEntry]) -> list[dict[str, Any]]:
-    """What the entries add to each party's balance, one row per party."""
+def _deltas(entries: Sequence[LedgerEntry]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What the entries add to each party's balance (one row per party) and to its days (one per day)."""
     sums: dict[tuple[str, str, str], int] = {}
+    days: dict[tuple[str, str, str, dt.date], int] = {}
     for e in entries:
         key = (e.program, e.role.value, e.party)
         sums[key] = sums.get(key, 0) + e.points
-    return [{"program": p, "role": r, "party": k, "balance": n} for (p, r, k), n in sorted(sums.items())]
+        day = (*key, e.on)
+        days[day] = days.get(day, 0) + e.points
+    return (
+        [{"program": p, "role": r, "party": k, "balance": n} for (p, r, k), n in sorted(sums.items())],
+        [
+            {"program": p, "role": r, "party": k, "on_date": d, "points": n}
+            for (p, r, k, d), n in sorted(days.items())
+        ],
+    )
 
 
 _ROLES = {r.value: r for r in Role}
@@ -103,28 +116,38 @@ _ORDER = (point_entries.c.on_date, point_entries.c.recorded_at, point_entries.c.
 class SqlPointRepository(SqlPointConfig):
     """The point repository of a SQL unit of work."""
 
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        super().__init__(uow)
+        self._locked: set[PartyKey] = set()  # parties held by lock_party() in this unit of work
+
     # -- ledger -------------------------------------------------------------------------------
     def append(self, entries: Sequence[LedgerEntry]) -> None:
         """Insert entries in one batch; a taken key raises Duplicate and inserts none."""
         if not entries:
             return
         audits = [self._audit(f"entry:{e.id}", e) for e in entries if e.kind is EntryKind.ADJUST]
+        balances, days = _deltas(entries)
         with self._writing("key", "a ledger entry with one of these keys") as connection:
             bulk_insert(connection, point_entries, [_entry_tuple(e) for e in entries])
-            connection.execute(self._add_to_balances(), _deltas(entries))
+            connection.execute(self._add_to(point_balances, "balance"), balances)
+            connection.execute(self._add_to(point_days, "points"), days)
             if audits:
                 connection.execute(sa.insert(audit_entries), audits)
 
-    def _add_to_balances(self) -> sa.Executable:
-        """An upsert adding each row's ``balance`` to the party's stored balance (atomic in the database)."""
+    def _add_to(self, table: sa.Table, column: str) -> sa.Executable:
+        """An upsert adding each row's ``column`` to the stored row of its key (atomic in the database).
+
+        ``point_balances`` (a party's running total) and ``point_days`` (its daily totals)
+        are kept this way in the transaction that appends the entries (V4).
+        """
         dialect = self._uow.connection.dialect.name
-        keys = ["program", "role", "party"]
+        keys = [c.name for c in table.primary_key.columns]
         if dialect in ("mysql", "mariadb"):
-            mine = mysql.insert(point_balances)
-            return mine.on_duplicate_key_update(balance=point_balances.c.balance + mine.inserted.balance)
-        lite = postgresql.insert(point_balances) if dialect == "postgresql" else sqlite.insert(point_balances)
+            mine = mysql.insert(table)
+            return mine.on_duplicate_key_update({column: table.c[column] + mine.inserted[column]})
+        lite = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
         return lite.on_conflict_do_update(
-            index_elements=keys, set_={"balance": point_balances.c.balance + lite.excluded.balance}
+            index_elements=keys, set_={column: table.c[column] + lite.excluded[column]}
         )
 
     def known_keys(self, keys: Iterable[str]) -> set[str]:
@@ -147,7 +170,45 @@ class SqlPointRepository(SqlPointConfig):
             query = query.where(point_entries.c.on_date >= start)
         if end is not None:
             query = query.where(point_entries.c.on_date <= end)
+        if party in self._locked and self._uow.connection.dialect.name in ("mysql", "mariadb"):
+            # InnoDB's plain reads see the snapshot of the transaction's first read, taken
+            # before the party's lock was granted: read the latest committed entries instead.
+            query = query.with_for_update(read=True)
         return [_entry(row) for row in self._uow.execute(query)]
+
+    def page(
+        self, party: PartyKey, start: dt.date, end: dt.date, *, after: Cursor | None = None, limit: int = 500
+    ) -> list[LedgerEntry]:
+        """Up to ``limit`` entries after ``after`` in the range: one range read of the party index."""
+        c = point_entries.c
+        query = sa.select(point_entries).where(_of(party), c.on_date <= end)
+        if after is None:
+            query = query.where(c.on_date >= start)
+        else:
+            on, at, id = after
+            at = utc(at)
+            later = sa.or_(c.recorded_at > at, sa.and_(c.recorded_at == at, c.id > id))
+            query = query.where(
+                c.on_date >= max(on, start), sa.or_(c.on_date > on, sa.and_(c.on_date == on, later))
+            )
+        query = query.order_by(*_ORDER).limit(max(limit, 1))
+        return [_entry(row) for row in self._uow.execute(query)]
+
+    def lock_party(self, party: PartyKey) -> None:
+        """Hold the party's balance row until the unit of work ends (FOR UPDATE; SQLite's write lock)."""
+        program, role, key = party
+        c = point_balances.c
+        where = (c.program == program, c.role == role.value, c.party == key)
+        try:
+            if self._uow.connection.dialect.name == "sqlite":  # no row locks: take the write lock
+                self._uow.execute(sa.update(point_balances).where(*where).values(balance=c.balance))
+            else:
+                self._uow.execute(sa.select(c.balance).where(*where).with_for_update()).all()
+        except DBAPIError as error:  # a deadlock victim, a lock wait timeout, SQLite's stale snapshot
+            if arose_from_lock_conflict(error):
+                raise ConcurrencyConflict(POINTS_AGGREGATE, f"{program}/{role.value}/{key}", 0) from None
+            raise
+        self._locked.add(party)
 
     def by_source(self, sources: Iterable[str]) -> list[LedgerEntry]:
         """Entries of these sources, by id."""
@@ -160,7 +221,7 @@ class SqlPointRepository(SqlPointConfig):
         return sorted((_entry(row) for row in self._uow.execute(query)), key=lambda e: e.id)
 
     def balance(self, party: PartyKey, *, until: dt.date | None = None) -> int:
-        """The party's stored running balance, or (``until`` given) its entries summed in the database."""
+        """The party's stored running balance, or (``until`` given) its daily totals summed in SQL."""
         if until is None:
             program, role, key = party
             c = point_balances.c
@@ -168,9 +229,11 @@ class SqlPointRepository(SqlPointConfig):
                 sa.select(c.balance).where(c.program == program, c.role == role.value, c.party == key)
             ).scalar()
             return 0 if stored is None else int(stored)
-        query = sa.select(sa.func.coalesce(sa.func.sum(point_entries.c.points), 0)).where(_of(party))
-        if until is not None:
-            query = query.where(point_entries.c.on_date <= until)
+        program, role, key = party
+        d = point_days.c
+        query = sa.select(sa.func.coalesce(sa.func.sum(d.points), 0)).where(
+            d.program == program, d.role == role.value, d.party == key, d.on_date <= until
+        )
         return int(self._uow.execute(query).scalar_one())
 
     def earned(self, party: PartyKey, start: dt.date, end: dt.date) -> int:

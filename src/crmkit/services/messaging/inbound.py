@@ -77,23 +77,45 @@ class InboundRouter:
         self.help_reply = help_reply
         self.revoked_reply = revoked_reply
         self._handlers: dict[str, KeywordHandler] = {}
+        self._defaults: set[str] = set()  # keywords routed by default: a later register() replaces them
         self.fallback: KeywordHandler | None = None
         """Answers a message with no routed keyword (a serial number, V7); ``None``: the help reply."""
 
-    def register(self, keyword: str, handler: KeywordHandler) -> None:
+    def register(self, keyword: str, handler: KeywordHandler, *, default: bool = False) -> None:
         """Route messages starting with ``keyword`` (matched the Turkish way, case-insensitively).
 
+        Args:
+            keyword: one word.
+            handler: answers the message inside the router's unit of work.
+            default: a default route (``crmkit.connect`` routes ``PUAN`` to ``crm.points`` so):
+                a later registration of the keyword replaces it instead of being refused.
+
         Raises:
-            ValidationError: on ``keyword`` for a revocation keyword, an empty one, or one taken.
+            ValidationError: on ``keyword`` for a revocation keyword, an empty one, or one taken
+                (by a route that is not a default).
         """
         folded = _fold_keyword(keyword)
         if not folded or " " in keyword.strip():
             raise ValidationError("keyword", "one word, like PUAN")
         if revocation_keyword(folded) is not None:
             raise ValidationError("keyword", f"{folded} revokes consent and cannot be routed")
-        if folded in self._handlers:
+        if folded in self._handlers and folded not in self._defaults:
             raise ValidationError("keyword", f"{folded} is already routed")
         self._handlers[folded] = handler
+        if default:
+            self._defaults.add(folded)
+        else:
+            self._defaults.discard(folded)
+
+    def unregister(self, keyword: str) -> None:
+        """Stop routing ``keyword`` (folded the Turkish way); nothing happens when it is not routed."""
+        folded = _fold_keyword(keyword)
+        self._handlers.pop(folded, None)
+        self._defaults.discard(folded)
+
+    def handler(self, keyword: str) -> KeywordHandler | None:
+        """The handler routed for ``keyword`` (folded the Turkish way), or ``None``."""
+        return self._handlers.get(_fold_keyword(keyword))
 
     def keywords(self) -> list[str]:
         """The routed keywords, sorted."""

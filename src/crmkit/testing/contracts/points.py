@@ -73,7 +73,7 @@ class PointRepositoryContract:
         with storage.unit_of_work() as uow:
             uow.points.put_program(program)
             uow.commit()
-        changed = Program(code="P", name="Yeni", store_bound=True)
+        changed = Program(code="P", name="Yeni", store_bound=True, sellers=["S-2", "S-1"])
         with storage.unit_of_work() as uow:
             assert uow.points.program("P") == program
             uow.points.put_program(changed)
@@ -153,6 +153,47 @@ class PointRepositoryContract:
             }
             assert uow.points.expiring(date(2027, 3, 2)) == [_PARTY]
             assert uow.points.expiring(date(2027, 3, 1)) == []
+
+    def test_statement_pages_follow_the_cursor(self, storage: Storage) -> None:
+        """Pages of any size walk the range in statement order, ties broken by time then id (V8)."""
+        same = [attrs.evolve(ledger_entry(n, n), recorded_at=_AT, on=date(2026, 3, 2)) for n in (9, 3, 7)]
+        made = [*same, ledger_entry(1, 4, on=date(2026, 3, 1)), ledger_entry(2, 6, on=date(2026, 3, 5))]
+        with storage.unit_of_work() as uow:
+            uow.points.append(made[:2])
+            uow.points.append(made[2:])
+            uow.commit()
+        start, end = date(2026, 3, 2), date(2026, 3, 31)
+        with storage.unit_of_work() as uow:
+            whole = uow.points.entries(_PARTY, start=start, end=end)
+            assert [e.id.int for e in whole] == [3, 7, 9, 2]
+            for limit in (1, 2, 3, 10):
+                walked: list[LedgerEntry] = []
+                after = None
+                while True:
+                    page = uow.points.page(_PARTY, start, end, after=after, limit=limit)
+                    assert len(page) <= limit
+                    walked += page
+                    if len(page) < limit:
+                        break
+                    after = (page[-1].on, page[-1].recorded_at, page[-1].id)
+                assert walked == whole
+            assert uow.points.balance(_PARTY, until=date(2026, 3, 1)) == 4
+            assert uow.points.balance(_PARTY, until=date(2026, 3, 2)) == 4 + 9 + 3 + 7
+
+    def test_lock_party_then_redeem_in_the_same_unit_of_work(self, storage: Storage) -> None:
+        """Holding a party (with a balance or none) leaves its unit of work free to read and append (V8)."""
+        earn = ledger_entry(1, 100)
+        with storage.unit_of_work() as uow:
+            uow.points.append([earn])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            uow.points.lock_party(_PARTY)
+            uow.points.lock_party(("P", Role.DEALER, "nobody"))
+            assert uow.points.entries(_PARTY) == [earn]
+            uow.points.append([ledger_entry(2, -60, kind=EntryKind.REDEEM, lot=earn.id)])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.points.balance(_PARTY) == 40
 
     def test_append_is_all_or_nothing_on_a_taken_key(self, storage: Storage) -> None:
         """A taken key refuses the whole batch and the unit of work goes on (idempotency, V4)."""

@@ -29,6 +29,10 @@ Revisions (oldest first; :data:`REVISIONS`):
 * ``0008`` — interactions, appointments and reminders (issue 4 item 3, I1, I6, I7).
 * ``0009`` — per-source resume cursors of the invoice import (issue 5 item 2).
 * ``0010`` — outbox delivery reports and e-mail attachments (issue 6 items 1, 2).
+* ``0021`` — points statement paging (issue 15, V4, V8): ``point_days`` (each
+  party's points per day, kept with every ledger append, back-filled from the
+  ledger) and ``ix_point_entries_party`` widened to the statement's order
+  ``(on_date, recorded_at, id)`` for keyset pages.
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it

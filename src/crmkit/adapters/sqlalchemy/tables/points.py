@@ -25,6 +25,7 @@ __all__ = [
     "POINT_CONSTRAINT_FIELDS",
     "point_balances",
     "point_config",
+    "point_days",
     "point_entries",
     "point_invoices",
     "point_phones",
@@ -67,7 +68,7 @@ point_entries = sa.Table(
     sa.Column("expires_on", sa.Date(), nullable=True, index=True),
     sa.Column("store", sa.String(100), nullable=True),
     sa.Column("lot", uuid_type(), nullable=True),
-    sa.Index("ix_point_entries_party", "program", "role", "party", "on_date"),
+    sa.Index("ix_point_entries_party", "program", "role", "party", "on_date", "recorded_at", "id"),
     **TABLE_OPTIONS,
 )
 """The append-only ledger (V4): rows are only ever inserted."""
@@ -82,6 +83,22 @@ point_balances = sa.Table(
     **TABLE_OPTIONS,
 )
 """Each party's balance, kept equal to the sum of its entries by the same insert (a balance in O(1))."""
+
+point_days = sa.Table(
+    "point_days",
+    metadata,
+    sa.Column("program", sa.String(CODE), primary_key=True),
+    sa.Column("role", sa.String(20), primary_key=True),
+    sa.Column("party", ordered_text(PARTY), primary_key=True),
+    sa.Column("on_date", sa.Date(), primary_key=True),
+    sa.Column("points", sa.BigInteger(), nullable=False),
+    **TABLE_OPTIONS,
+)
+"""Each party's points summed per day, kept by the insert that appends entries (migration 0021).
+
+A balance on a day (a statement's opening and closing) sums at most one row per
+day instead of every entry; a property keeps it equal to the entries' sums.
+"""
 
 point_invoices = sa.Table(
     "point_invoices",
