@@ -82,7 +82,10 @@ def test_m4_the_consent_token_is_keyed_by_the_erasure_and_hides_the_address() ->
 )
 def test_m4_only_admins_erase(position: Position, allowed: bool) -> None:
     actor = Employee(
-        id=uuid.UUID(int=3), name="Zeynep", position=position, hired_at=datetime(2026, 1, 1, tzinfo=UTC)
+        id=EmployeeId(uuid.UUID(int=3)),
+        name="Zeynep",
+        position=position,
+        hired_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
     decision = may_erase_contact(actor)
     assert (decision.allowed, decision.rule) == (allowed, "M4")
