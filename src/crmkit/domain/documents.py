@@ -17,6 +17,7 @@ class OwnerKind(enum.StrEnum):
 
     EMPLOYEE = "employee"
     COMPANY = "company"
+    CONTACT = "contact"  # M4: erased with the contact
     INTERACTION = "interaction"
     CONTRACT = "contract"
     INVOICE = "invoice"

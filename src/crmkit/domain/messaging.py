@@ -16,10 +16,14 @@ hands it to a gateway and records the outcome with the methods below:
   ``failed`` (with the reason) or ``expired``. The first final report
   wins; a later one never moves it (delivered stays delivered).
 
-A claimed message whose lease ran out (its dispatcher crashed) is claimed
-again; its earlier attempt may or may not have reached the gateway, so the
-new attempt counts as *uncertain* and, on a gateway without idempotency,
-a possible duplicate is recorded.
+Just before a dispatcher hands a claimed message to a gateway without
+idempotency it records the hand-over (:meth:`OutboxMessage.handed_over`:
+``sent_at`` while still claimed). A claimed message whose lease ran out (its
+dispatcher crashed) is claimed again; if it had been handed over, that
+attempt may or may not have reached the provider, so the new attempt counts
+as *uncertain* and the message, once sent, is a possible duplicate. A
+message of the crashed batch that was never handed over is sent normally,
+without the flag (§9: only what was in flight may repeat).
 
 >>> from datetime import datetime, timedelta, UTC
 >>> now = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -220,7 +224,8 @@ class OutboxMessage:
         claim: the token of the claim holding it (``None`` unless claimed).
         provider_id: the gateway's message id once sent.
         last_error: the last failure, for people.
-        sent_at: when it was sent.
+        sent_at: when it was sent; while claimed, when it was handed to the provider
+            (its send is in flight, :meth:`handed_over`).
         parts: SMS parts the text takes (0 for e-mail).
         contact_id: the contact it is for, when known.
         campaign_id: the campaign that sent it, if any (M2).
@@ -270,22 +275,37 @@ class OutboxMessage:
     def claim_for(self, token: str, now: datetime, lease: timedelta) -> OutboxMessage:
         """Claimed under ``token`` until ``now + lease``; one more attempt.
 
-        Re-claiming a message whose lease lapsed counts the lapsed attempt as uncertain.
+        Re-claiming a message whose lease lapsed after it was handed over (:meth:`handed_over`)
+        counts that attempt as uncertain; one the crashed dispatcher never handed over is not.
 
         Raises:
             RuleViolation: the message is not claimable at ``now``.
         """
         if not self.claimable(now):
             raise RuleViolation("outbox", f"message {self.id} is {self.state.value}, not claimable")
-        uncertain = self.uncertain_attempts + (1 if self.state is OutboxState.CLAIMED else 0)
+        in_flight = self.state is OutboxState.CLAIMED and self.sent_at is not None
         return attrs.evolve(
             self,
             state=OutboxState.CLAIMED,
             claim=token,
             due_at=now + lease,
             attempts=self.attempts + 1,
-            uncertain_attempts=uncertain,
+            uncertain_attempts=self.uncertain_attempts + (1 if in_flight else 0),
+            sent_at=None,
         )
+
+    def handed_over(self, now: datetime) -> OutboxMessage:
+        """Recorded as handed to its provider at ``now``, before the send (§9).
+
+        While the message is claimed, ``sent_at`` says its send is in flight: should the
+        dispatcher crash now, the next claim counts exactly this attempt as uncertain.
+
+        Raises:
+            RuleViolation: the message is not claimed.
+        """
+        if self.state is not OutboxState.CLAIMED:
+            raise RuleViolation("outbox", f"message {self.id} is {self.state.value}, not claimed")
+        return attrs.evolve(self, sent_at=now)
 
     def sent(self, provider_id: str, now: datetime) -> OutboxMessage:
         """Delivered to the gateway, which returned ``provider_id``."""
@@ -304,13 +324,16 @@ class OutboxMessage:
         permanent = isinstance(error, DeliveryFailed) and error.permanent
         reason = str(error)
         if permanent or self.attempts >= policy.max_attempts:
-            return attrs.evolve(self, state=OutboxState.DEAD, last_error=reason, claim=None, due_at=now)
+            return attrs.evolve(
+                self, state=OutboxState.DEAD, last_error=reason, claim=None, due_at=now, sent_at=None
+            )
         return attrs.evolve(
             self,
             state=OutboxState.PENDING,
             last_error=reason,
             claim=None,
             due_at=now + policy.delay(self.attempts, jitter),
+            sent_at=None,
         )
 
     def requeued(self, now: datetime) -> OutboxMessage | None:
@@ -324,7 +347,9 @@ class OutboxMessage:
 
     def skipped(self, reason: str, now: datetime) -> OutboxMessage:
         """Not sent on purpose (a commercial message without consent, M3)."""
-        return attrs.evolve(self, state=OutboxState.SKIPPED, last_error=reason, claim=None, due_at=now)
+        return attrs.evolve(
+            self, state=OutboxState.SKIPPED, last_error=reason, claim=None, due_at=now, sent_at=None
+        )
 
     def delivery_reported(
         self, status: DeliveryState, at: datetime, error: str | None = None

@@ -31,6 +31,7 @@ __all__ = [
     "may_change_segment",
     "may_decide_claim",
     "may_end_employment",
+    "may_erase_contact",
     "may_hire",
     "may_manage_outbox",
     "may_move_company",
@@ -185,4 +186,13 @@ def may_manage_outbox(actor: Employee) -> Decision:
     """Whether ``actor`` may list and re-queue dead outbox messages: admins only (§9, A2)."""
     return _admins_only(
         actor, "A2", f"only admins re-queue dead messages; {actor.name} is {actor.position.value} (A2)"
+    )
+
+
+def may_erase_contact(actor: Employee) -> Decision:
+    """Whether ``actor`` may erase a contact's personal data on request: admins only (M4, A2)."""
+    return _admins_only(
+        actor,
+        "M4",
+        f"only admins erase personal data on request; {actor.name} is {actor.position.value} (M4)",
     )

@@ -93,11 +93,30 @@ class OutboxRepository(Protocol):
 
         Each comes back as
         :meth:`OutboxMessage.claim_for <crmkit.domain.messaging.OutboxMessage.claim_for>`
-        made it (one more attempt, due again at ``now + lease``). Units of work claiming at the
+        made it (one more attempt, due again at ``now + lease``; a lapsed claim that was handed over
+        counts one more uncertain attempt, see :meth:`hand_over`). Units of work claiming at the
         same time never get the same message: rows locked by another are
         skipped (``FOR UPDATE SKIP LOCKED``) or the claim is a conditional
         update that loses the race. Nothing is claimed for others to see
         until :meth:`UnitOfWork.commit <crmkit.ports.storage.UnitOfWork.commit>`. Not idempotent.
+        """
+        ...
+
+    def hand_over(
+        self, token: str, id: uuid.UUID, now: datetime, outcomes: Sequence[OutboxMessage] = ()
+    ) -> tuple[list[uuid.UUID], bool]:
+        """Store ``outcomes`` as :meth:`finish` does, and record that message ``id`` is being handed over.
+
+        The message claimed under ``token`` gets ``sent_at`` ``now`` while it stays claimed
+        (:meth:`OutboxMessage.handed_over <crmkit.domain.messaging.OutboxMessage.handed_over>`).
+        Committed before the send, together with the outcomes of the messages sent before
+        it, it tells the next claim — after a crash — that this attempt's outcome is
+        unknown, and only this one (§9).
+
+        Returns:
+            The ids among ``outcomes`` whose claim was lost (as :meth:`finish`), and whether
+            ``id`` is still held by ``token``: when not (the lease lapsed and another
+            dispatcher took it) nothing is written for it and it must not be sent.
         """
         ...
 

@@ -32,6 +32,7 @@ from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickLis
 from crmkit.domain.parameters import PickList
 from crmkit.domain.parties import Claim, Company, CompanyType, Contact
 from crmkit.domain.predicates import Predicate
+from crmkit.ports.erasure import ErasureRepository
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.meetings import MeetingNoteRepository
@@ -265,6 +266,7 @@ class UnitOfWork(Protocol):
     meeting_notes: MeetingNoteRepository
     samples: SampleRepository
     points: PointRepository
+    erasures: ErasureRepository  # M4
 
     def __enter__(self) -> Self: ...
 

@@ -41,6 +41,7 @@ from crmkit.domain.predicates import describe
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.customers import Page, facts_of
+from crmkit.services.guard import require_active_company
 from crmkit.services.interactions import check_version, known_company, known_employee
 from crmkit.services.policy import PolicyUseCases
 
@@ -120,6 +121,7 @@ class AgendaUseCases(PolicyUseCases):
             found = known_company(uow, "company", company)
             resource = AgendaResource(created_by=by, company=facts_of(uow, found))
             decide(who, Action.CREATE, resource, now).enforce()
+            require_active_company(found)  # C13
             appointment = Appointment(
                 id=AppointmentId(self._new_id()),
                 company_id=found.id,
@@ -180,7 +182,7 @@ class AgendaUseCases(PolicyUseCases):
                 moved = known_company(uow, "company", company)
                 target = AgendaResource(created_by=current.created_by, company=facts_of(uow, moved))
                 decide(who, Action.UPDATE, target, now).enforce()
-                changes["company_id"] = moved.id
+                changes["company_id"] = require_active_company(moved).id  # C13
             if assignee is not None:
                 changes["assignee_id"] = known_employee(uow, "assignee", assignee, now)
             if not changes:

@@ -37,6 +37,7 @@ from crmkit.domain.parties import Company, Contact
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.customers import facts_of
+from crmkit.services.guard import require_active_company
 from crmkit.services.messaging import enqueue_email
 from crmkit.services.policy import PolicyUseCases
 from crmkit.services.status_moves import save_status_move
@@ -161,6 +162,7 @@ class DispatchUseCases(PolicyUseCases):
             company = uow.companies.get(CompanyId(person.company_id))
             resource = InteractionResource(company=facts_of(uow, company), owner_id=who.employee.id)
             decide(who, Action.CREATE, resource, now).enforce()
+            require_active_company(company)  # C13
             if person.email is None:
                 raise ValidationError("contact", f"{person.name} has no e-mail address")
             filled = self._render(document, company, person, who.employee, now.date().isoformat())

@@ -21,7 +21,14 @@ from crmkit.domain.predicates import CompanyFacts
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.territory_dates import dated_facts
 
-__all__ = ["CompanySight", "facts_of", "filtered_page", "require_on_company"]
+__all__ = [
+    "CompanySight",
+    "facts_of",
+    "filtered_page",
+    "require_active_company",
+    "require_active_party",
+    "require_on_company",
+]
 
 T = TypeVar("T")
 
@@ -52,6 +59,40 @@ def require_on_company(uow: UnitOfWork, actor: Actor, action: Action, company: C
     """
     resource = CompanyResource(company=facts_of(uow, company, at), name=company.name)
     decide(actor, action, resource, at).enforce()
+
+
+def require_active_company(company: Company) -> Company:
+    """``company``, when it may take a new record; an archived one refuses (C13).
+
+    The one guard every write that creates a record for a company calls (C13: "an
+    archived company takes no new records"): contacts, child companies and status moves
+    (``crm.parties``), interactions, appointments (also one moved onto it), meeting notes,
+    samples, documents dispatched to its contacts, service contracts and their renewals,
+    logged work, service cases, and manual point adjustments of its party. Campaigns need
+    no call: their members come from the listings, which leave archived companies out.
+    The invoice import is exempt on purpose: it records what accounting already booked
+    (a system operation, ``SYSTEM_OPERATIONS``), and dropping an archived buyer's invoice
+    would falsify actuals, points and targets.
+
+    Raises:
+        RuleViolation: rule ``C13``, naming the company and since when it is archived.
+    """
+    company.require_active()
+    return company
+
+
+def require_active_party(uow: UnitOfWork, key: str) -> None:
+    """Refuse a new record for an invoice party that is an archived company (C13).
+
+    A party key that names no stored company (an individual buyer, a sales person)
+    is not a company and is left alone.
+
+    Raises:
+        RuleViolation: rule ``C13``.
+    """
+    found = uow.companies.by_tax_no(key) if key.isdigit() else None
+    if found is not None:
+        require_active_company(found)
 
 
 class CompanySight:

@@ -34,6 +34,7 @@ from crmkit.domain.territory import TeamId
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.customers import Page, facts_of
+from crmkit.services.guard import require_active_company
 from crmkit.services.policy import PolicyUseCases
 from crmkit.services.response_times import stamp_times
 from crmkit.services.stages import listed, start_workflow
@@ -160,6 +161,7 @@ class InteractionUseCases(PolicyUseCases):
             owner_id = by if owner is None else known_employee(uow, "owner", owner, now)
             resource = InteractionResource(company=facts_of(uow, found), owner_id=owner_id)
             decide(who, Action.CREATE, resource, now).enforce()
+            require_active_company(found)  # C13
             interaction = Interaction(
                 id=InteractionId(self._new_id()),
                 company_id=found.id,

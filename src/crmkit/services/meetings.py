@@ -26,6 +26,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef
 from crmkit.services.companies import ContactInput
 from crmkit.services.customers import facts_of
+from crmkit.services.guard import require_active_company
 from crmkit.services.interactions import known_company, known_contact, known_employee
 from crmkit.services.policy import PolicyUseCases
 from crmkit.services.stages import listed_contact
@@ -101,6 +102,7 @@ class MeetingUseCases(PolicyUseCases):
             found = known_company(uow, "company", company)
             resource = InteractionResource(company=facts_of(uow, found), owner_id=by)
             decide(who, Action.CREATE, resource, now).enforce()
+            require_active_company(found)  # C13
             people = [known_employee(uow, f"participants[{i}]", p, now) for i, p in enumerate(participants)]
             person = self._contact(uow, found.id, contact, new_contact)
             note = MeetingNote(

@@ -8,13 +8,14 @@ from crmkit.services.base import ActorRef, ServiceContext
 from crmkit.services.companies import CompanyUseCases, ContactInput
 from crmkit.services.customers import CustomerUseCases
 from crmkit.services.employees import EmployeeUseCases
+from crmkit.services.erasure import ErasureUseCases
 from crmkit.services.records import RecordUseCases
 
 __all__ = ["ContactInput", "Parties"]
 
 
-class Parties(CompanyUseCases, EmployeeUseCases, RecordUseCases, ArchiveUseCases):
-    """Every parties use case: companies, contacts, claims, employees, parameters, documents, history.
+class Parties(CompanyUseCases, EmployeeUseCases, RecordUseCases, ArchiveUseCases, ErasureUseCases):
+    """Every parties use case: companies, contacts, claims, employees, parameters, documents, history, M4.
 
     Reading, searching and changing a company go through the access policy
     (A1–A7): they are ``crm.customers``'s own use cases, shared, not rebuilt per call.

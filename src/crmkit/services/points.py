@@ -35,6 +35,7 @@ from crmkit.ports.points import PartyKey
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceContext
 from crmkit.services.customers import facts_of
+from crmkit.services.guard import require_active_party
 from crmkit.services.messaging import InboundRouter
 from crmkit.services.point_earning import PointEarning, record_tier
 from crmkit.services.point_sms import PointSms
@@ -383,6 +384,7 @@ class PointUseCases(PolicyUseCases):
             raise ValidationError("reason", "say why the balance is adjusted")
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
+            require_active_party(uow, ref.key)  # C13
             found = self._program(uow, program)
             entry = LedgerEntry(
                 id=self._new_id(),

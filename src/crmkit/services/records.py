@@ -82,11 +82,14 @@ class RecordUseCases(ServiceBase):
         media_type: str,
         content: bytes,
     ) -> Document:
-        """Store a file attached to an employee, company, interaction, contract or invoice (C10)."""
+        """Store a file attached to an employee, company, contact, interaction, contract or invoice (C10)."""
         kind = parse_enum(OwnerKind, "owner_kind", owner_kind)
         with self._as(actor) as (uow, who):
-            if kind is OwnerKind.COMPANY:
-                company = uow.companies.get(CompanyId(parse_id("owner_id", owner_id)))
+            if kind in (OwnerKind.COMPANY, OwnerKind.CONTACT):  # a contact's file changes its company (M4)
+                key = parse_id("owner_id", owner_id)
+                if kind is OwnerKind.CONTACT:
+                    key = uow.contacts.get(ContactId(key)).company_id
+                company = uow.companies.get(CompanyId(key))
                 actor_view = actor_for(uow, who, self._ctx.settings.regional_access)
                 require_on_company(uow, actor_view, Action.UPDATE, company, self._now())
             else:

@@ -16,6 +16,7 @@ from crmkit.domain.periods import require_aware
 from crmkit.domain.samples import Sample, SampleId
 from crmkit.services.base import ActorRef
 from crmkit.services.customers import facts_of
+from crmkit.services.guard import require_active_company
 from crmkit.services.interactions import known_company, known_contact
 from crmkit.services.policy import PolicyUseCases
 
@@ -51,6 +52,7 @@ class SampleUseCases(PolicyUseCases):
             decide(
                 who, Action.CREATE, InteractionResource(company=facts_of(uow, found), owner_id=by), now
             ).enforce()
+            require_active_company(found)  # C13
             person = None if contact is None else known_contact(uow, "contact", contact, found.id, "I12").id
             sample = Sample(
                 id=SampleId(self._new_id()),

@@ -48,6 +48,7 @@ from crmkit.domain.service import (
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceContext, parse_enum
 from crmkit.services.customers import facts_of
+from crmkit.services.guard import require_active_company
 from crmkit.services.interactions import check_version, known_company, known_employee
 from crmkit.services.response_times import working_calendar
 from crmkit.services.service_reports import ReportUseCases
@@ -114,6 +115,7 @@ class ServiceUseCases(ReportUseCases):
         found = known_company(uow, "company", company)
         resource = CompanyResource(company=facts_of(uow, found), name=found.name)
         decide(who, Action.UPDATE, resource, now).enforce()
+        require_active_company(found)  # C13: a contract or its renewal is a new record
         return resource
 
     def create_contract(
@@ -268,6 +270,7 @@ class ServiceUseCases(ReportUseCases):
             tech = by if technician is None else known_employee(uow, "technician", technician, now)
             resource = InteractionResource(company=facts_of(uow, found), owner_id=tech)
             decide(who, Action.CREATE, resource, now).enforce()
+            require_active_company(found)  # C13
             case_id = None
             cited = None if contract is None else ContractId(parse_id("contract", contract))
             if case is not None:

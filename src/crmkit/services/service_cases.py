@@ -42,6 +42,7 @@ from crmkit.domain.workflow import Workflow
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef
 from crmkit.services.customers import facts_of
+from crmkit.services.guard import require_active_company
 from crmkit.services.interactions import check_version, known_company, known_employee
 from crmkit.services.policy import PolicyUseCases
 
@@ -188,6 +189,7 @@ class CaseUseCases(PolicyUseCases):
             found = known_company(uow, "company", company)
             resource = InteractionResource(company=facts_of(uow, found), owner_id=by)
             decide(who, Action.CREATE, resource, now).enforce()
+            require_active_company(found)  # C13
             workflow = self._workflow(uow)
             case = Case.open(
                 id=CaseId(self._new_id()),

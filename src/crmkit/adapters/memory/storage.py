@@ -26,6 +26,7 @@ from typing import Protocol, Self
 from crmkit.adapters.audit import audit_entry, deletion_entry
 from crmkit.adapters.clock import SystemClock
 from crmkit.adapters.events import EventBuffer
+from crmkit.adapters.memory.erasure import MemoryErasureRepository
 from crmkit.adapters.memory.interactions import (
     MemoryAppointmentRepository,
     MemoryInteractionRepository,
@@ -57,6 +58,7 @@ from crmkit.adapters.memory.territory import (
 from crmkit.adapters.memory.workflow import MemoryWorkflowRepository, WorkflowTable
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
+from crmkit.domain.erasure import Erasure
 from crmkit.domain.errors import StorageUnavailable
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName
@@ -84,6 +86,7 @@ from crmkit.domain.territory import (
     TeamId,
 )
 from crmkit.ports.clock import Clock
+from crmkit.ports.erasure import ErasureRepository
 from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
@@ -159,6 +162,7 @@ class MemoryStorage:
         self._service = ServiceTables()  # issue 16 (S1-S8)
         self._meeting_notes: MeetingTable = {}  # issue 14 (I5)
         self._samples: dict[SampleId, Sample] = {}  # issue 14 (I12)
+        self._erasures: list[Erasure] = []  # M4
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -197,6 +201,7 @@ class MemoryStorage:
             ):
                 table.clear()
             self._audit.clear()
+            self._erasures.clear()
             self._outbox.clear()
             self._invoicing.clear()
             self._marketing.clear()
@@ -306,6 +311,9 @@ class MemoryUnitOfWork:
         points = MemoryPointRepository(self, storage._points, lock, storage._invoicing)
         self.points: PointRepository = points
         self._repositories = (*self._repositories, points)
+        erasures = MemoryErasureRepository(self, storage, lock)  # M4: last, it erases what the others wrote
+        self.erasures: ErasureRepository = erasures
+        self._repositories = (*self._repositories, erasures)
         self._staged_audit: list[AuditEntry] = []
         self._events = EventBuffer()
 
@@ -404,6 +412,14 @@ class MemoryUnitOfWork:
     def audit_reset(self, mark: int) -> None:
         """Drop the staged audit entries made after ``mark`` (a refused batch)."""
         del self._staged_audit[mark:]
+
+    def stage_audit(self, entry: AuditEntry) -> None:
+        """Stage an audit entry made by hand (an erasure's own, M4)."""
+        self._staged_audit.append(entry)
+
+    def staged_audit_entries(self) -> list[AuditEntry]:
+        """The staged audit entries themselves, for an erasure to scrub before they are committed (M4)."""
+        return self._staged_audit
 
     def staged_audit(self) -> list[AuditEntry]:
         """The audit entries staged by this unit of work, not yet committed."""

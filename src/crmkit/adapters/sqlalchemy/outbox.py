@@ -60,7 +60,11 @@ from crmkit.adapters.sqlalchemy.outbox_codecs import (
     driver_rows,
     message_from_row,
 )
-from crmkit.adapters.sqlalchemy.outbox_postgresql import claim_postgresql, finish_postgresql
+from crmkit.adapters.sqlalchemy.outbox_postgresql import (
+    claim_postgresql,
+    finish_postgresql,
+    hand_over_postgresql,
+)
 from crmkit.adapters.sqlalchemy.repositories import audit_row
 from crmkit.adapters.sqlalchemy.tables import EMAIL, NOTE, audit_entries
 from crmkit.adapters.sqlalchemy.tables.outbox import (
@@ -100,6 +104,16 @@ _FINISH = (
     )
 )
 
+_HAND_OVER = (
+    sa.update(_messages)
+    .where(
+        _messages.c.id == sa.bindparam("b_id"),
+        _messages.c.claim == sa.bindparam("b_claim"),
+        _messages.c.state == OutboxState.CLAIMED.value,
+    )
+    .values(sent_at=sa.bindparam("n_sent_at"))
+)
+"""The hand-over mark (§9), built once: the dispatcher runs it before every send."""
 
 _DELIVER = (
     sa.update(_messages)
@@ -356,8 +370,11 @@ class SqlOutboxRepository:
             "due_at": now + lease,
             "attempts": _messages.c.attempts + 1,
         }
-        if state is OutboxState.CLAIMED:  # a lapsed claim: its attempt's outcome is unknown
-            values["uncertain_attempts"] = _messages.c.uncertain_attempts + 1
+        if state is OutboxState.CLAIMED:  # a lapsed claim: a handed-over attempt's outcome is unknown
+            values["uncertain_attempts"] = _messages.c.uncertain_attempts + sa.case(
+                (_messages.c.sent_at.is_not(None), 1), else_=0
+            )
+            values["sent_at"] = None
         # With FOR UPDATE SKIP LOCKED the rows are already locked by this transaction: update
         # them by primary key only (a range condition would make InnoDB lock gaps and deadlock
         # against the other dispatchers). Without row locks (SQLite), the condition decides.
@@ -379,6 +396,29 @@ class SqlOutboxRepository:
             held.update(self._uow.execute(query).scalars())
         return [m for m in mine if m.id in held]
 
+    def hand_over(
+        self, token: str, id: uuid.UUID, now: datetime, outcomes: Sequence[OutboxMessage] = ()
+    ) -> tuple[list[uuid.UUID], bool]:
+        """Store ``outcomes`` (as :meth:`finish`) and set ``sent_at`` of ``id``: its send is in flight (§9).
+
+        PostgreSQL does both in one statement and commits it without waiting for the
+        WAL flush (see :data:`~crmkit.adapters.sqlalchemy.outbox_postgresql.PG_HAND_OVER`).
+
+        Raises:
+            ConcurrencyConflict: a deadlock victim; hand over again in a new transaction.
+        """
+        connection = self._uow.connection
+        try:
+            if connection.dialect.name == "postgresql":
+                return hand_over_postgresql(self._uow, token, id, utc(now), outcomes)
+            lost = self._finish(token, outcomes)
+            params = {"b_id": id, "b_claim": token, "n_sent_at": utc(now)}
+            return lost, bool(connection.execute(_HAND_OVER, params).rowcount == 1)
+        except DBAPIError as error:
+            if is_lock_conflict(error):
+                raise ConcurrencyConflict("outbox hand-over", token, 0) from None
+            raise
+
     def finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
         """Store outcomes of messages still held by ``token``, one ``executemany``; return lost ids.
 
@@ -397,6 +437,8 @@ class SqlOutboxRepository:
             return []
         if self._uow.connection.dialect.name == "postgresql":
             return finish_postgresql(self._uow, token, messages)
+        if len(messages) == 1:  # the dispatcher's outcome of one message with the next hand-over
+            return self._finish_one(token, messages[0])
         held: set[uuid.UUID] = set()
         for chunk in chunks([m.id for m in messages]):
             query = sa.select(_messages.c.id).where(_messages.c.id.in_(chunk), _messages.c.claim == token)
@@ -419,6 +461,19 @@ class SqlOutboxRepository:
         if params:
             self._uow.connection.execute(_FINISH, params)
         return [m.id for m in messages if m.id not in held]
+
+    def _finish_one(self, token: str, m: OutboxMessage) -> list[uuid.UUID]:
+        """One outcome by a conditional ``UPDATE``: its row count says whether ``token`` still held it."""
+        params = {
+            "b_id": m.id,
+            "b_claim": token,
+            "n_state": m.state.value,
+            "n_due_at": utc(m.due_at),
+            "n_provider_id": m.provider_id,
+            "n_last_error": None if m.last_error is None else m.last_error[:1000],
+            "n_sent_at": None if m.sent_at is None else utc(m.sent_at),
+        }
+        return [] if self._uow.connection.execute(_FINISH, params).rowcount == 1 else [m.id]
 
     def by_provider_ids(
         self, channel: Channel, provider_ids: Iterable[str]

@@ -32,6 +32,7 @@ from crmkit.adapters.sqlalchemy._errors import (
 )
 from crmkit.adapters.sqlalchemy.consents import SqlConsentRepository
 from crmkit.adapters.sqlalchemy.engine import make_engine, parse_url
+from crmkit.adapters.sqlalchemy.erasure import SqlErasureRepository
 from crmkit.adapters.sqlalchemy.interactions import (
     SqlAppointmentRepository,
     SqlInteractionRepository,
@@ -66,6 +67,7 @@ from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, Valida
 from crmkit.domain.events import DomainEvent
 from crmkit.domain.ids import EmployeeId
 from crmkit.ports.clock import Clock
+from crmkit.ports.erasure import ErasureRepository
 from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
@@ -224,6 +226,7 @@ class SqlUnitOfWork:
         self.meeting_notes: MeetingNoteRepository = SqlMeetingNoteRepository(self)  # issue 14 (I5)
         self.samples: SampleRepository = SqlSampleRepository(self)  # issue 14 (I12)
         self.points: PointRepository = SqlPointRepository(self)  # loyalty points (issue 15)
+        self.erasures: ErasureRepository = SqlErasureRepository(self)  # M4
 
     def __enter__(self) -> Self:
         _ = self.connection

@@ -11,12 +11,20 @@ transaction, then record every outcome in one batched unit of work.
 Commercial messages whose recipient has no consent at send time are skipped
 (M3). A temporary failure comes back after an exponential backoff with jitter;
 a permanent one, or the last attempt, goes to the dead letters. Several
-dispatchers may run at once (each claim skips the others' rows). A crash
-between sending and recording leaves the claim to lapse; the message is then
-claimed again and sent again — counted in ``uncertain_attempts`` and flagged
-:attr:`~crmkit.domain.messaging.OutboxMessage.possible_duplicate` unless the
-gateway is idempotent (it then receives the same idempotency key and drops
-the repeat).
+dispatchers may run at once (each claim skips the others' rows). Before
+handing a message to a gateway without idempotency the dispatcher commits
+the outcomes so far and the hand-over of that message (one small
+transaction per message), so at any moment at most one message of its batch
+is in flight. A crash leaves the claim to lapse; the batch is then claimed
+again: the message that was in flight is sent again — counted in
+``uncertain_attempts`` and flagged
+:attr:`~crmkit.domain.messaging.OutboxMessage.possible_duplicate` — and the
+messages never handed over are sent normally, without the flag (§9). A
+gateway with idempotency receives the same idempotency key and drops any
+repeat, so its messages are sent in batches without that record and never
+flagged: nothing is sent twice there. The record costs a round trip to the
+database per message, which a real provider's own round trip dwarfs
+(``docs/performance.md``).
 
 **Delivery reports.** :class:`DeliveryReports` writes a provider's
 delivery reports (from its webhook, or polled with the gateway's

@@ -6,6 +6,7 @@ import random
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import TypeVar
 
 import attrs
@@ -27,7 +28,7 @@ from crmkit.ports.messaging import (
     SmsGateway,
     SmsMessage,
 )
-from crmkit.ports.storage import Storage
+from crmkit.ports.storage import Storage, UnitOfWork
 from crmkit.services.conflicts import retry_on_conflict
 
 __all__ = ["DispatchReport", "Dispatcher", "Probe"]
@@ -53,7 +54,8 @@ class DispatchReport:
         retried: temporary failures, due again later.
         dead: sent to the dead letters (permanent failure or last attempt).
         skipped: commercial messages without consent (M3).
-        lost: outcomes not recorded because the claim lapsed and another dispatcher took over.
+        lost: outcomes not recorded — or messages not sent — because the claim lapsed and
+            another dispatcher took over.
         possible_duplicates: sent after an attempt of unknown outcome, through a gateway
             without idempotency.
     """
@@ -123,33 +125,60 @@ class Dispatcher:
             return report
         self._probe("claimed")
         outcomes: list[OutboxMessage] = []
-        for message in claimed:
-            consent = consents.get(message.channel, {}).get(message.recipient)
-            if not may_send(message.kind, consent):
-                outcomes.append(message.skipped("no consent at send time (M3)", self.clock.now()))
-                report.skipped += 1
-                continue
-            self._probe("before_send")
-            try:
-                provider_id = self._send(message)
-            except DeliveryFailed as error:
-                outcome = message.failed(error, self.clock.now(), self.policy, self._rng.random())
-                if outcome.is_final:
-                    report.dead += 1
-                else:
-                    report.retried += 1
+        with self.storage.unit_of_work() as marks:  # one connection for the batch's hand-overs
+            for message in claimed:
+                consent = consents.get(message.channel, {}).get(message.recipient)
+                if not may_send(message.kind, consent):
+                    outcomes.append(message.skipped("no consent at send time (M3)", self.clock.now()))
+                    report.skipped += 1
+                    continue
+                if not self._idempotent(message):
+                    # The outcomes so far and this hand-over, committed before the send: after a
+                    # crash this message alone is in flight (§9). An idempotent gateway drops a
+                    # repeat by its key, so its messages need no such record.
+                    done, outcomes = outcomes, []
+                    lost, held = self._retrying(partial(self._hand_over, marks, token, done, message))
+                    report.lost += len(lost)
+                    if not held:
+                        report.lost += 1
+                        continue
+                self._probe("before_send")
+                try:
+                    provider_id = self._send(message)
+                except DeliveryFailed as error:
+                    outcome = message.failed(error, self.clock.now(), self.policy, self._rng.random())
+                    if outcome.is_final:
+                        report.dead += 1
+                    else:
+                        report.retried += 1
+                    outcomes.append(outcome)
+                    continue
+                self._probe("after_send")
+                outcome = message.sent(provider_id, self.clock.now())
+                if outcome.possible_duplicate and not self._idempotent(message):
+                    report.possible_duplicates += 1
+                report.sent += 1
                 outcomes.append(outcome)
-                continue
-            self._probe("after_send")
-            outcome = message.sent(provider_id, self.clock.now())
-            if outcome.possible_duplicate and not self._idempotent(message):
-                report.possible_duplicates += 1
-            report.sent += 1
-            outcomes.append(outcome)
         lost = self._retrying(lambda: self._finish(token, outcomes))
-        report.lost = len(lost)
+        report.lost += len(lost)
         self._probe("marked")
         return report
+
+    def _hand_over(
+        self, uow: UnitOfWork, token: str, done: list[OutboxMessage], message: OutboxMessage
+    ) -> tuple[list[uuid.UUID], bool]:
+        """Store ``done`` outcomes and the hand-over of ``message`` in one commit (§9).
+
+        Returns:
+            The ids among ``done`` whose claim was lost, and whether ``message`` is still ours.
+        """
+        try:
+            lost, held = uow.outbox.hand_over(token, message.id, self.clock.now(), done)
+            uow.commit()
+        except BaseException:
+            uow.rollback()
+            raise
+        return lost, held
 
     def run_until_idle(self, max_rounds: int = 1_000_000) -> DispatchReport:
         """Run rounds until one claims nothing; returns the summed report."""

@@ -213,17 +213,48 @@ class OutboxRepositoryContract:
         assert sorted(seen) == sorted(f"msg-{n}" for n in range(1, 8))
         assert len(seen) == len(set(seen))
 
-    def test_a_lapsed_claim_is_claimed_again_as_uncertain(self, storage: Storage) -> None:
-        """§9 outbox: a crashed dispatcher's claim lapses; the retry counts the lost attempt as uncertain."""
-        self._add(storage, outbox_sms(1))
+    def test_a_lapsed_claim_is_uncertain_only_where_a_message_was_handed_over(self, storage: Storage) -> None:
+        """§9 outbox: a crashed dispatcher's claim lapses; only the message it had handed over is uncertain.
+
+        The one in flight is claimed again with one uncertain attempt (and its hand-over
+        cleared); the one never handed over is claimed again as a plain new attempt.
+        """
+        self._add(storage, outbox_sms(1), outbox_sms(2))
+        at = _T0 + timedelta(seconds=5)
         with storage.unit_of_work() as uow:
-            uow.outbox.claim("dead-worker", _T0 + timedelta(seconds=5), _LEASE, 10)
+            first, second = uow.outbox.claim("dead-worker", at, _LEASE, 10)
             uow.commit()
-        later = _T0 + timedelta(seconds=5) + _LEASE
         with storage.unit_of_work() as uow:
-            (again,) = uow.outbox.claim("new-worker", later, _LEASE, 10)
+            assert uow.outbox.hand_over("dead-worker", first.id, at) == ([], True)
+            # not its claim: nothing is written, and an outcome it brings is refused as lost
+            assert uow.outbox.hand_over("someone-else", second.id, at, [first.sent("P-0", at)]) == (
+                [first.id],
+                False,
+            )
             uow.commit()
-        assert (again.attempts, again.uncertain_attempts, again.claim) == (2, 1, "new-worker")
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get(first.id).sent_at == at
+            assert uow.outbox.get(second.id).sent_at is None
+        later = at + _LEASE
+        with storage.unit_of_work() as uow:
+            again = {m.id: m for m in uow.outbox.claim("new-worker", later, _LEASE, 10)}
+            uow.commit()
+        in_flight, untouched = again[first.id], again[second.id]
+        assert (in_flight.attempts, in_flight.uncertain_attempts, in_flight.claim) == (2, 1, "new-worker")
+        assert (untouched.attempts, untouched.uncertain_attempts, untouched.claim) == (2, 0, "new-worker")
+        assert in_flight.sent_at is None
+        assert in_flight.sent("P-1", later).possible_duplicate
+        assert not untouched.sent("P-2", later).possible_duplicate
+        with storage.unit_of_work() as uow:  # the lapsed claim may no longer hand anything over
+            assert uow.outbox.hand_over("dead-worker", first.id, later) == ([], False)
+            assert uow.outbox.get(first.id) == in_flight
+        with storage.unit_of_work() as uow:  # the live claim records an outcome and the next hand-over
+            done = in_flight.sent("P-1", later)
+            assert uow.outbox.hand_over("new-worker", second.id, later, [done]) == ([], True)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get(first.id) == attrs.evolve(done, claim=None)
+            assert uow.outbox.get(second.id).sent_at == later
 
     def test_a_claim_returns_what_claim_for_makes_lapsed_claims_first(self, storage: Storage) -> None:
         """§9 outbox: lapsed claims come before pending messages, each exactly as ``claim_for`` makes it.
@@ -242,7 +273,7 @@ class OutboxRepositoryContract:
             uow.commit()
         assert [m.key for m in claimed] == ["msg-1", "msg-2", "msg-3"]  # msg-1 is the lapsed one
         assert claimed == [before[m.id].claim_for("next", later, _LEASE) for m in claimed]
-        assert (claimed[0].attempts, claimed[0].uncertain_attempts) == (2, 1)
+        assert (claimed[0].attempts, claimed[0].uncertain_attempts) == (2, 0)  # never handed over
         with storage.unit_of_work() as uow:
             assert [uow.outbox.get(m.id) for m in claimed] == claimed
 

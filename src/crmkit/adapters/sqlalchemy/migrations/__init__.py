@@ -29,6 +29,8 @@ Revisions (oldest first; :data:`REVISIONS`):
 * ``0008`` — interactions, appointments and reminders (issue 4 item 3, I1, I6, I7).
 * ``0009`` — per-source resume cursors of the invoice import (issue 5 item 2).
 * ``0010`` — outbox delivery reports and e-mail attachments (issue 6 items 1, 2).
+* ``0017`` — erasure records (issue 11 item 9, M4): ``erasures``, one row per erasure
+  on request with its report; the erasure itself rewrites existing rows in place.
 * ``0021`` — points statement paging (issue 15, V4, V8): ``point_days`` (each
   party's points per day, kept with every ledger append, back-filled from the
   ledger) and ``ix_point_entries_party`` widened to the statement's order

@@ -14,6 +14,7 @@ line to the merge below.
 
 from __future__ import annotations
 
+from crmkit.adapters.sqlalchemy.tables.erasure import ERASURE_CONSTRAINT_FIELDS, erasures  # M4
 from crmkit.adapters.sqlalchemy.tables.interaction import (
     INTERACTION_CONSTRAINT_FIELDS,
     appointments,
@@ -95,6 +96,7 @@ CONSTRAINT_FIELDS: dict[str, str] = {
     **SERVICE_CONSTRAINT_FIELDS,  # issue 16
     **WORKFLOW_CONSTRAINT_FIELDS,  # issue 14
     **TARGET_CONSTRAINT_FIELDS,
+    **ERASURE_CONSTRAINT_FIELDS,  # M4
     **WORKFLOW_CONSTRAINT_FIELDS,
 }
 """Constraint name → the domain field it guards; errors name the field, not the constraint."""
@@ -130,6 +132,7 @@ __all__ = [
     "contacts",
     "documents",
     "employees",
+    "erasures",
     "interactions",
     "invoice_cursors",
     "invoice_lines",

@@ -1,0 +1,295 @@
+"""Erasure on request in the memory back end (M4): see :class:`crmkit.ports.erasure.ErasureRepository`.
+
+:meth:`MemoryErasureRepository.erase` checks the contact's version at once,
+counts what would change and stages the plan; the commit erases, under the
+storage lock, in the committed data and in the audit entries the unit of
+work still stages — or nothing, when the unit of work is rolled back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import MutableMapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from crmkit.adapters.audit import CONTACT_AGGREGATE
+from crmkit.adapters.erasing import (
+    ERASED_CONTENT,
+    ERASED_DIGEST,
+    FREE_TEXTS,
+    erased_message,
+    scrub_changes,
+    scrub_fields,
+)
+from crmkit.domain.audit import AuditEntry, FieldChange
+from crmkit.domain.erasure import (
+    CONSENT_TOKEN_PREFIX,
+    ERASED,
+    PERSONAL_FIELDS,
+    Erasure,
+    ErasurePlan,
+    consent_token,
+    erased_contact,
+    scrub_text,
+    scrubber,
+)
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
+from crmkit.domain.ids import ContactId
+from crmkit.domain.messaging import OutboxAttachment
+from crmkit.domain.parties import Company
+
+if TYPE_CHECKING:
+    from crmkit.adapters.memory.storage import MemoryStorage, MemoryUnitOfWork
+
+__all__ = ["MemoryErasureRepository"]
+
+T = TypeVar("T")
+
+
+def _evolve_texts(
+    table: MutableMapping[Any, T], fields: tuple[str, ...], pattern: re.Pattern[str], write: bool
+) -> int:
+    """Scrub ``fields`` of every value in ``table``; the number of values that changed."""
+    changed = 0
+    for key, item in list(table.items()):
+        new = scrub_fields({f: getattr(item, f) for f in fields}, fields, pattern)
+        if new:
+            changed += 1
+            if write:
+                if hasattr(item, "version"):  # a stale copy saved later must conflict, not undo this
+                    new["version"] = item.version + 1
+                table[key] = attrs.evolve(item, **new)  # type: ignore[misc]  # stored values are attrs
+    return changed
+
+
+def _erased_file(file: OutboxAttachment, theirs: bool, pattern: re.Pattern[str] | None) -> OutboxAttachment:
+    """A file of a message to the contact loses name and content; another loses the values from its name."""
+    if theirs:
+        if (file.filename, file.content) == (ERASED, ERASED_CONTENT):
+            return file
+        return attrs.evolve(file, filename=ERASED, content=ERASED_CONTENT)
+    name = scrub_text(file.filename, pattern)
+    return file if name == file.filename else attrs.evolve(file, filename=name)
+
+
+class MemoryErasureRepository:
+    """Erases contacts in a :class:`~crmkit.adapters.memory.storage.MemoryStorage` (M4)."""
+
+    def __init__(self, uow: MemoryUnitOfWork, storage: MemoryStorage, lock: threading.RLock) -> None:
+        self._uow = uow
+        self._storage = storage
+        self._lock = lock
+        self._plans: list[ErasurePlan] = []
+        self._new: list[Erasure] = []
+
+    # -- the port ---------------------------------------------------------------------
+    def erase(self, plan: ErasurePlan) -> dict[str, int]:
+        """Check the contact, count what changes, and erase it at commit (see the port).
+
+        Raises:
+            NotFound: the contact is not stored.
+            ConcurrencyConflict: the contact changed since ``plan.contact`` was read.
+        """
+        self._uow.check_usable()
+        with self._lock:
+            self._check(plan)
+            report = self._run(plan, write=False)
+        self._plans.append(plan)
+        return report
+
+    def add(self, record: Erasure) -> None:
+        """Stage the record of an erasure.
+
+        Raises:
+            Duplicate: the id is taken.
+        """
+        self._uow.check_usable()
+        with self._lock:
+            taken = any(r.id == record.id for r in (*self._storage._erasures, *self._new))
+        if taken:
+            raise Duplicate("id", f"erasure {record.id} already exists")
+        self._new.append(record)
+
+    def records(self, contact: ContactId | None = None) -> list[Erasure]:
+        """Erasure records (of ``contact``), oldest first, ties by id."""
+        with self._lock:
+            found = [*self._storage._erasures, *self._new]
+        return sorted(
+            (r for r in found if contact is None or r.contact_id == contact), key=lambda r: (r.at, r.id)
+        )
+
+    # -- staging ------------------------------------------------------------------------
+    def verify(self) -> None:
+        """Refuse the commit when a contact changed meanwhile, or a record id was taken."""
+        for plan in self._plans:
+            self._check(plan)
+        taken = {r.id for r in self._storage._erasures}
+        for record in self._new:
+            if record.id in taken:
+                raise Duplicate("id", f"erasure {record.id} already exists")
+
+    def apply(self) -> None:
+        """Erase every staged plan in the committed data, then keep the records."""
+        for plan in self._plans:
+            self._run(plan, write=True)
+        self._storage._erasures.extend(self._new)
+        self.discard()
+
+    def discard(self) -> None:
+        """Forget the staged plans and records."""
+        self._plans = []
+        self._new = []
+
+    # -- the work -----------------------------------------------------------------------
+    def _check(self, plan: ErasurePlan) -> None:
+        stored = self._storage._contacts.get(plan.contact.id)
+        if stored is None:
+            raise NotFound(CONTACT_AGGREGATE, plan.contact.id)
+        if stored.version != plan.contact.version and erased_contact(stored) != stored:
+            raise ConcurrencyConflict(CONTACT_AGGREGATE, plan.contact.id, plan.contact.version)
+
+    def _run(self, plan: ErasurePlan, *, write: bool) -> dict[str, int]:
+        s = self._storage
+        pattern = scrubber(plan.values)
+        contact = plan.contact
+        report: dict[str, int] = {}
+
+        stored = s._contacts[contact.id]
+        erased = erased_contact(stored)
+        if erased != stored:
+            report["contacts"] = 1
+            erased = attrs.evolve(erased, version=stored.version + 1)
+        if write:
+            s._contacts[contact.id] = erased
+            self._uow.stage_audit(self._erase_entry(plan, erased.version))
+
+        report["audit_entries"] = self._audit(s._audit, plan, pattern, write) + self._audit(
+            self._uow.staged_audit_entries(), plan, pattern, write
+        )
+
+        report |= self._outbox(plan, pattern, write)
+
+        consents = s._outbox.consents
+        changed = 0
+        for index, record in enumerate(consents):
+            if record.contact_id == contact.id or record.address in plan.addresses:
+                if record.address.startswith(CONSENT_TOKEN_PREFIX):
+                    continue
+                changed += 1
+                if write:
+                    token = consent_token(record.address, plan.erasure)
+                    consents[index] = attrs.evolve(record, address=token)
+        report["consent_records"] = changed
+
+        changed = 0
+        for campaign, members in s._marketing.recipients.items():
+            for index, member in enumerate(members):
+                if member.address is not None and (
+                    member.contact_id == contact.id or member.address in plan.addresses
+                ):
+                    changed += 1
+                    if write:
+                        members[index] = attrs.evolve(member, address=None)
+            s._marketing.recipients[campaign] = members
+        report["campaign_recipients"] = changed
+
+        if pattern is not None:
+            report["companies"] = self._companies(s._companies, pattern, write)
+            tables: dict[str, MutableMapping[Any, Any]] = {
+                "interactions": s._interactions,
+                "appointments": s._appointments,
+                "reminders": s._reminders,
+                "meeting_notes": s._meeting_notes,
+                "samples": s._samples,
+                "service_cases": s._service.cases,
+                "service_bookings": s._service.bookings,
+            }
+            for place, fields in FREE_TEXTS.items():
+                report[place] = _evolve_texts(tables[place], fields, pattern, write)
+
+        phones = [p for p in plan.addresses if p in s._points.phones]
+        report["point_phones"] = len(phones)
+        replies = [r for r in s._points.replies if r[0] in plan.addresses]
+        report["point_replies"] = len(replies)
+        if write:
+            for phone in phones:
+                del s._points.phones[phone]
+            s._points.replies[:] = [r for r in s._points.replies if r[0] not in plan.addresses]
+        return {place: count for place, count in report.items() if count}
+
+    def _outbox(self, plan: ErasurePlan, pattern: re.Pattern[str] | None, write: bool) -> dict[str, int]:
+        """Messages and their files (§9, M4); contents no message carries any more are dropped."""
+        data = self._storage._outbox
+        changed_messages = changed_files = 0
+        files_of: dict[Any, tuple[OutboxAttachment, ...]] = {}
+        for key, message in list(data.messages.items()):
+            row = attrs.asdict(message, recurse=False)
+            new = erased_message(row, contact=plan.contact.id, addresses=plan.addresses, pattern=pattern)
+            theirs = message.contact_id == plan.contact.id or message.recipient in plan.addresses
+            files = tuple(_erased_file(f, theirs, pattern) for f in message.attachments)
+            files_changed = sum(a is not b for a, b in zip(files, message.attachments, strict=True))
+            changed_files += files_changed
+            changed_messages += bool(new)
+            files_of[key] = files
+            if write and (new or files_changed):
+                data.messages[key] = attrs.evolve(message, **new, attachments=files)
+        kept = {hashlib.sha256(f.content).hexdigest() for files in files_of.values() for f in files}
+        dropped = [digest for digest in data.blobs if digest not in kept]
+        if write:
+            for digest in dropped:
+                del data.blobs[digest]
+            if ERASED_DIGEST in kept:
+                data.blobs.setdefault(ERASED_DIGEST, ERASED_CONTENT)
+        return {
+            "outbox_messages": changed_messages,
+            "outbox_attachments": changed_files,
+            "outbox_blobs": len(dropped),
+        }
+
+    def _erase_entry(self, plan: ErasurePlan, version: int) -> AuditEntry:
+        """The contact's own ``erase`` entry: which fields went, no values (C12, M4)."""
+        return AuditEntry(
+            actor_id=None if self._uow.actor is None else str(self._uow.actor),
+            at=self._storage.clock.now(),
+            aggregate_type=CONTACT_AGGREGATE,
+            aggregate_id=str(plan.contact.id),
+            version=version,
+            action="erase",
+            changes=tuple(FieldChange(f, None, None) for f in PERSONAL_FIELDS),
+        )
+
+    @staticmethod
+    def _audit(
+        entries: list[AuditEntry], plan: ErasurePlan, pattern: re.Pattern[str] | None, write: bool
+    ) -> int:
+        changed = 0
+        own_id = str(plan.contact.id)
+        for index, entry in enumerate(entries):
+            own = entry.aggregate_type == CONTACT_AGGREGATE and entry.aggregate_id == own_id
+            triples = [(c.field, c.old, c.new) for c in entry.changes]
+            new = scrub_changes(triples, pattern, own=own)
+            if new is not None:
+                changed += 1
+                if write:
+                    changes = tuple(FieldChange(str(f), o, n) for f, o, n in new)
+                    entries[index] = attrs.evolve(entry, changes=changes)
+        return changed
+
+    @staticmethod
+    def _companies(table: MutableMapping[Any, Company], pattern: re.Pattern[str], write: bool) -> int:
+        changed = 0
+        for key, company in list(table.items()):
+            ref = company.referred_by
+            if ref is None or ref.person_name is None:
+                continue
+            name = scrub_text(ref.person_name, pattern)
+            if name != ref.person_name:
+                changed += 1
+                if write:
+                    referred_by = attrs.evolve(ref, person_name=name)
+                    table[key] = attrs.evolve(company, referred_by=referred_by, version=company.version + 1)
+        return changed

@@ -1,0 +1,339 @@
+"""Erasure on request in the SQL back ends (M4): see :class:`crmkit.ports.erasure.ErasureRepository`.
+
+Everything happens in the unit of work's transaction. Each place is read
+through a prefilter — ``LIKE`` on the erased values (case-insensitive where
+the database folds case), JSON-escaped as well for the audit trail's JSON —
+so only rows that may hold a value come back; the rules of
+:mod:`crmkit.adapters.erasing` then decide, row by row, what changes, the
+same way the memory back end decides. A row whose text changes gets
+``version + 1`` when it has a version, so a stale copy saved later raises
+``ConcurrencyConflict`` instead of writing the erased value back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from crmkit.adapters.audit import CONTACT_AGGREGATE
+from crmkit.adapters.erasing import (
+    ERASED_CONTENT,
+    ERASED_DIGEST,
+    FREE_TEXTS,
+    MESSAGE_TEXTS,
+    erased_message,
+    scrub_changes,
+    scrub_fields,
+)
+from crmkit.adapters.sqlalchemy import tables
+from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.sqlalchemy.bulk import upsert
+from crmkit.adapters.sqlalchemy.tables.erasure import erasures
+from crmkit.adapters.sqlalchemy.tables.points import point_phones, point_replies
+from crmkit.adapters.sqlalchemy.tables.service import bookings, cases
+from crmkit.adapters.sqlalchemy.tables.workflow import meeting_notes, samples
+from crmkit.domain.erasure import (
+    CONSENT_TOKEN_PREFIX,
+    ERASED,
+    PERSONAL_FIELDS,
+    Erasure,
+    ErasureId,
+    ErasurePlan,
+    consent_token,
+    erased_contact,
+    scrub_text,
+    scrubber,
+)
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
+from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
+from crmkit.domain.messaging import OutboxState
+
+if TYPE_CHECKING:
+    from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
+
+__all__ = ["SqlErasureRepository"]
+
+_FREE_TEXT_TABLES: dict[str, sa.Table] = {
+    "interactions": tables.interactions,
+    "appointments": tables.appointments,
+    "reminders": tables.reminders,
+    "meeting_notes": meeting_notes,
+    "samples": samples,
+    "service_cases": cases,
+    "service_bookings": bookings,
+}
+_STATES = {s.value: s for s in OutboxState}
+
+
+def _mentions(columns: Iterable[sa.ColumnElement[Any]], values: Sequence[str]) -> sa.ColumnElement[bool]:
+    """Any of ``columns`` contains any of ``values`` (case-insensitively where the database can)."""
+    return sa.or_(
+        sa.false(), *(column.icontains(value, autoescape=True) for column in columns for value in values)
+    )
+
+
+def _json_forms(values: Sequence[str]) -> list[str]:
+    """``values`` as they appear inside JSON text: ASCII-escaped (``ş`` as ``u015f``) and as written."""
+    forms: set[str] = set()
+    for value in values:
+        forms.add(json.dumps(value)[1:-1])
+        forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    return sorted(forms)
+
+
+class SqlErasureRepository:
+    """Erases contacts in the SQL database of a unit of work (M4)."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def erase(self, plan: ErasurePlan) -> dict[str, int]:
+        """Erase ``plan.contact`` everywhere in the database (see the port); place → rows changed.
+
+        Raises:
+            NotFound: the contact is not stored.
+            ConcurrencyConflict: the contact changed since ``plan.contact`` was read; nothing is erased.
+        """
+        pattern = scrubber(plan.values)
+        report = {"contacts": self._contact(plan)}
+        report["audit_entries"] = self._audit(plan, pattern)
+        self._erase_entry(plan)
+        report |= self._outbox(plan, pattern)
+        report["consent_records"] = self._consents(plan)
+        report["campaign_recipients"] = self._recipients(plan)
+        if pattern is not None:
+            report["companies"] = self._referrers(plan.values, pattern)
+            for place, fields in FREE_TEXTS.items():
+                report[place] = self._scrub(_FREE_TEXT_TABLES[place], fields, plan.values, pattern)
+        report |= self._phones(plan.addresses)
+        return {place: count for place, count in report.items() if count}
+
+    def add(self, record: Erasure) -> None:
+        """Keep the record of an erasure.
+
+        Raises:
+            Duplicate: the id is taken.
+        """
+        row = {
+            "id": record.id,
+            "contact_id": record.contact_id,
+            "company_id": record.company_id,
+            "actor_id": record.actor_id,
+            "at": utc(record.at),
+            "reason": record.reason,
+            "report": [list(pair) for pair in record.report],
+        }
+        connection = self._uow.connection
+        savepoint = connection.begin_nested()
+        try:
+            connection.execute(sa.insert(erasures), row)
+        except IntegrityError:
+            savepoint.rollback()
+            raise Duplicate("id", f"erasure {record.id} already exists") from None
+        savepoint.commit()
+
+    def records(self, contact: ContactId | None = None) -> list[Erasure]:
+        """Erasure records (of ``contact``), oldest first, ties by id."""
+        query = sa.select(erasures).order_by(erasures.c.at, erasures.c.id)
+        if contact is not None:
+            query = query.where(erasures.c.contact_id == contact)
+        return [
+            Erasure(
+                id=ErasureId(row.id),
+                contact_id=ContactId(row.contact_id),
+                company_id=CompanyId(row.company_id),
+                actor_id=EmployeeId(row.actor_id),
+                at=utc(row.at),
+                reason=row.reason,
+                report={str(place): int(count) for place, count in row.report},
+            )
+            for row in self._uow.execute(query)
+        ]
+
+    # -- the places ---------------------------------------------------------------------
+    def _contact(self, plan: ErasurePlan) -> int:
+        t = tables.contacts
+        row = self._uow.execute(sa.select(t).where(t.c.id == plan.contact.id)).mappings().first()
+        if row is None:
+            raise NotFound(CONTACT_AGGREGATE, plan.contact.id)
+        erased = erased_contact(plan.contact)
+        values = {f: getattr(erased, f) for f in PERSONAL_FIELDS}
+        if row["version"] != plan.contact.version:
+            if all(row[f] == v for f, v in values.items()):
+                return 0  # erased already (a repeated request)
+            raise ConcurrencyConflict(CONTACT_AGGREGATE, plan.contact.id, plan.contact.version)
+        if all(row[f] == v for f, v in values.items()):
+            return 0
+        update = (
+            sa.update(t)
+            .where(t.c.id == plan.contact.id, t.c.version == plan.contact.version)
+            .values(values | {"version": plan.contact.version + 1})
+        )
+        if self._uow.execute(update).rowcount != 1:
+            raise ConcurrencyConflict(CONTACT_AGGREGATE, plan.contact.id, plan.contact.version)
+        return 1
+
+    def _erase_entry(self, plan: ErasurePlan) -> None:
+        """The contact's own ``erase`` entry: which fields went, no values (C12, M4)."""
+        t = tables.contacts
+        version = self._uow.execute(sa.select(t.c.version).where(t.c.id == plan.contact.id)).scalar_one()
+        row = {
+            "actor_id": None if self._uow.actor is None else str(self._uow.actor),
+            "at": utc(self._uow.clock.now()),
+            "aggregate_type": CONTACT_AGGREGATE,
+            "aggregate_id": str(plan.contact.id),
+            "version": version,
+            "action": "erase",
+            "changes": [[field, None, None] for field in PERSONAL_FIELDS],
+        }
+        self._uow.execute(sa.insert(tables.audit_entries), row)
+
+    def _audit(self, plan: ErasurePlan, pattern: re.Pattern[str] | None) -> int:
+        t = tables.audit_entries
+        own_id = str(plan.contact.id)
+        own = sa.and_(t.c.aggregate_type == CONTACT_AGGREGATE, t.c.aggregate_id == own_id)
+        text = sa.cast(t.c.changes, sa.Text)
+        query = sa.select(t.c.id, t.c.aggregate_type, t.c.aggregate_id, t.c.changes).where(
+            sa.or_(own, _mentions([text], _json_forms(plan.values)))
+        )
+        changed = 0
+        for row in list(self._uow.execute(query)):
+            is_own = row.aggregate_type == CONTACT_AGGREGATE and row.aggregate_id == own_id
+            new = scrub_changes(row.changes, pattern, own=is_own)
+            if new is not None:
+                changed += 1
+                self._uow.execute(sa.update(t).where(t.c.id == row.id).values(changes=new))
+        return changed
+
+    def _outbox(self, plan: ErasurePlan, pattern: re.Pattern[str] | None) -> dict[str, int]:
+        t = tables.outbox_messages
+        to_contact = sa.or_(t.c.contact_id == plan.contact.id, t.c.recipient.in_(plan.addresses or [""]))
+        texts = [t.c[name] for name in MESSAGE_TEXTS]
+        query = sa.select(t).where(sa.or_(to_contact, _mentions(texts, plan.values)))
+        changed = 0
+        theirs: list[Any] = []
+        for found in list(self._uow.execute(query).mappings()):
+            row = dict(found) | {"state": _STATES[found["state"]]}
+            if row["contact_id"] == plan.contact.id or row["recipient"] in plan.addresses:
+                theirs.append(row["id"])
+            new = erased_message(row, contact=plan.contact.id, addresses=plan.addresses, pattern=pattern)
+            if new:
+                changed += 1
+                if "state" in new:
+                    new["state"] = new["state"].value
+                self._uow.execute(sa.update(t).where(t.c.id == row["id"]).values(new))
+        changed_files, dropped = self._files(theirs, plan.values, pattern)
+        return {"outbox_messages": changed, "outbox_attachments": changed_files, "outbox_blobs": dropped}
+
+    def _files(
+        self, theirs: Sequence[Any], values: Sequence[str], pattern: re.Pattern[str] | None
+    ) -> tuple[int, int]:
+        """Files of messages to the contact lose name and content; others the values from their names.
+
+        Returns:
+            ``(files changed, stored contents dropped)``: a content no file refers to any more goes.
+        """
+        a, b = tables.outbox_attachments, tables.outbox_blobs
+        query = sa.select(a.c.message_id, a.c.position, a.c.filename, a.c.digest).where(
+            sa.or_(a.c.message_id.in_(theirs or [None]), _mentions([a.c.filename], values))
+        )
+        changed = 0
+        left: set[str] = set()
+        for file in list(self._uow.execute(query)):
+            if file.message_id in theirs:
+                new = {"filename": ERASED, "digest": ERASED_DIGEST}
+            else:
+                new = {"filename": scrub_text(file.filename, pattern), "digest": file.digest}
+            if (new["filename"], new["digest"]) == (file.filename, file.digest):
+                continue
+            if new["digest"] != file.digest:
+                left.add(file.digest)
+                self._uow.execute(
+                    upsert(b, self._uow.connection.dialect, ["digest"]),
+                    {"digest": ERASED_DIGEST, "size": len(ERASED_CONTENT), "content": ERASED_CONTENT},
+                )
+            changed += 1
+            self._uow.execute(
+                sa.update(a)
+                .where(a.c.message_id == file.message_id, a.c.position == file.position)
+                .values(new)
+            )
+        dropped = 0
+        for digest in sorted(left):
+            still = sa.select(sa.func.count()).select_from(a).where(a.c.digest == digest)
+            if self._uow.execute(still).scalar_one() == 0:
+                dropped += int(self._uow.execute(sa.delete(b).where(b.c.digest == digest)).rowcount)
+        return changed, dropped
+
+    def _consents(self, plan: ErasurePlan) -> int:
+        t = tables.consent_records
+        query = sa.select(t.c.id, t.c.address).where(
+            sa.or_(t.c.contact_id == plan.contact.id, t.c.address.in_(plan.addresses or [""])),
+            sa.not_(t.c.address.startswith(CONSENT_TOKEN_PREFIX, autoescape=True)),
+        )
+        rows = list(self._uow.execute(query))
+        for row in rows:
+            token = consent_token(row.address, plan.erasure)
+            self._uow.execute(sa.update(t).where(t.c.id == row.id).values(address=token))
+        return len(rows)
+
+    def _recipients(self, plan: ErasurePlan) -> int:
+        t = tables.campaign_recipients
+        update = (
+            sa.update(t)
+            .where(
+                t.c.address.is_not(None),
+                sa.or_(t.c.contact_id == plan.contact.id, t.c.address.in_(plan.addresses or [""])),
+            )
+            .values(address=None)
+        )
+        return int(self._uow.execute(update).rowcount)
+
+    def _referrers(self, values: Sequence[str], pattern: re.Pattern[str]) -> int:
+        t = tables.companies
+        column = t.c.referred_by_person_name
+        query = sa.select(t.c.id, t.c.version, column).where(_mentions([column], values))
+        changed = 0
+        for row in list(self._uow.execute(query)):
+            name = scrub_text(row.referred_by_person_name, pattern)
+            if name != row.referred_by_person_name:
+                changed += 1
+                self._uow.execute(
+                    sa.update(t)
+                    .where(t.c.id == row.id)
+                    .values(referred_by_person_name=name, version=row.version + 1)
+                )
+        return changed
+
+    def _scrub(
+        self, table: sa.Table, fields: tuple[str, ...], values: Sequence[str], pattern: re.Pattern[str]
+    ) -> int:
+        versioned = "version" in table.c
+        columns = [table.c[f] for f in fields]
+        extra = [table.c.version] if versioned else []
+        query = sa.select(table.c.id, *extra, *columns).where(_mentions(columns, values))
+        changed = 0
+        for row in list(self._uow.execute(query).mappings()):
+            new = scrub_fields(dict(row), fields, pattern)
+            if new:
+                changed += 1
+                if versioned:
+                    new["version"] = row["version"] + 1
+                self._uow.execute(sa.update(table).where(table.c.id == row["id"]).values(new))
+        return changed
+
+    def _phones(self, addresses: Sequence[str]) -> dict[str, int]:
+        if not addresses:
+            return {}
+        phones = self._uow.execute(
+            sa.delete(point_phones).where(point_phones.c.phone.in_(addresses))
+        ).rowcount
+        replies = self._uow.execute(
+            sa.delete(point_replies).where(point_replies.c.phone.in_(addresses))
+        ).rowcount
+        return {"point_phones": int(phones), "point_replies": int(replies)}

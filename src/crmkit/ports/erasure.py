@@ -1,0 +1,84 @@
+"""The erasure port (SPEC M4): erase one contact's personal data everywhere the storage keeps it.
+
+``uow.erasures`` works inside the unit of work, like every repository: an
+erasure that is rolled back erased nothing. Documents live behind the
+document port (C10) and are deleted by the use case, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from crmkit.domain.erasure import Erasure, ErasurePlan
+from crmkit.domain.ids import ContactId
+
+__all__ = ["ERASURE_PLACES", "ErasureRepository"]
+
+ERASURE_PLACES: tuple[str, ...] = (
+    "contacts",
+    "audit_entries",
+    "outbox_messages",
+    "outbox_attachments",
+    "outbox_blobs",
+    "consent_records",
+    "campaign_recipients",
+    "companies",
+    "interactions",
+    "appointments",
+    "reminders",
+    "meeting_notes",
+    "samples",
+    "service_cases",
+    "service_bookings",
+    "point_phones",
+    "point_replies",
+)
+"""Where an adapter looks, by the names its report uses (one per kind of record; SQL: the table).
+
+* ``contacts``: the contact itself, anonymised (:func:`~crmkit.domain.erasure.erased_contact`);
+* ``audit_entries``: every entry of the contact loses its personal values; every other
+  entry loses the erased values from its old/new texts (C12);
+* ``outbox_messages``: a message to the contact (by contact id or address) loses its
+  recipient, subject and body, and one still waiting is skipped; any other message loses
+  the values from its subject, body and errors (§9);
+* ``outbox_attachments``: the files of messages to the contact lose name and content (a
+  rendered offer names its addressee, I8); other files lose the values from their names;
+* ``outbox_blobs``: stored contents no message refers to any more are dropped;
+* ``consent_records``: the address becomes a keyed token (M3, M4);
+* ``campaign_recipients``: the address used for the contact is forgotten (M2);
+* ``companies``: the name of a referring person (C7);
+* the free texts of interactions, appointments, reminders, meeting notes, samples,
+  service cases and bookings;
+* ``point_phones`` / ``point_replies``: the contact's mobile number's registration and
+  reply log (V5–V7); balances and ledgers stay.
+"""
+
+
+class ErasureRepository(Protocol):
+    """Erases a contact's personal data in the storage, and keeps the erasure records (M4)."""
+
+    def erase(self, plan: ErasurePlan) -> dict[str, int]:
+        """Erase ``plan.contact`` everywhere the storage keeps it; returns place → rows changed.
+
+        Places are named as in :data:`ERASURE_PLACES`; places where nothing changed are
+        left out. Aggregates (invoices, point ledgers, counts, campaign totals) are not
+        touched. The contact's own audit trail gets one ``erase`` entry naming the erased
+        fields, without values.
+
+        Raises:
+            NotFound: the contact is not stored.
+            ConcurrencyConflict: the contact changed since ``plan.contact`` was read; nothing is erased.
+        """
+        ...
+
+    def add(self, record: Erasure) -> None:
+        """Keep the record of an erasure (never changed or deleted).
+
+        Raises:
+            Duplicate: the id is taken.
+        """
+        ...
+
+    def records(self, contact: ContactId | None = None) -> list[Erasure]:
+        """Erasure records (of one contact, if given), oldest first (ties by id)."""
+        ...
