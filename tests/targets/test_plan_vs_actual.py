@@ -15,6 +15,7 @@ from crmkit.domain.invoices import (
 )
 from crmkit.domain.money import Money
 from crmkit.domain.quotas import Plan
+from crmkit.ports.invoices import SourceRecord
 from crmkit.testing.contracts.targets import one_line_invoice
 from tests.territory.conftest import Org
 from tests.territory.test_territory_services import World, build
@@ -24,9 +25,12 @@ MONTHLY = [Decimal(1000)] * 12
 
 
 def _import(org: Org, invoices: Sequence[Invoice]) -> None:
-    with org.crm.storage.unit_of_work() as uow:
-        uow.invoices.add_many(invoices)
-        uow.commit()
+    """Through the invoice import, which keeps the monthly actuals summary (Q5)."""
+    records = [
+        SourceRecord(cursor=str(n), location=f"test:{n}", invoice=inv) for n, inv in enumerate(invoices)
+    ]
+    report = org.crm.invoices.import_records(records, actor=org.admin.id)
+    assert report.imported == len(invoices), report.rejected
 
 
 def _setup(org: Org) -> tuple[World, Plan]:

@@ -1,6 +1,9 @@
 """Storage port of turnover plans and of the actuals they are measured against (Q1, Q5).
 
-:meth:`TargetRepository.credits` is where plan-vs-actual aggregates: the SQL
+:meth:`TargetRepository.actuals` reads the monthly actuals summary (Q5) that
+the invoice import keeps in the same transaction (:meth:`~TargetRepository.add_actuals`
+with deltas from :func:`crmkit.domain.actuals.credit`); reports read it.
+:meth:`TargetRepository.credits` is the from-scratch computation and where plan-vs-actual aggregates: the SQL
 adapter runs it as one ``GROUP BY`` in the database, the memory adapter in
 plain Python, and both must return the same rows (a property test holds them
 to it). The contract suite is :class:`crmkit.testing.contracts.targets.TargetContract`.
@@ -8,10 +11,13 @@ to it). The contract suite is :class:`crmkit.testing.contracts.targets.TargetCon
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
+from crmkit.domain.actuals import Sale, Sums, Territory
+from crmkit.domain.ids import CompanyId
 from crmkit.domain.plan_actual import Credit
 from crmkit.domain.quotas import Plan, PlanId, ScopeType
 
@@ -57,4 +63,41 @@ class TargetRepository(Protocol):
         then, the region of those teams, or its owner then. Returns count
         negative. Rows are ordered by scope, month, currency, rate; zero sums kept.
         """
+        ...
+
+    # -- the monthly actuals summary (Q5) -----------------------------------------------
+    def add_actuals(self, sums: Sums) -> None:
+        """Add deltas (amounts and quantities in millionths) to the summary, in this unit of work."""
+        ...
+
+    def clear_actuals(self) -> None:
+        """Empty the summary (before a rebuild)."""
+        ...
+
+    def actuals(self, kind: str, year: int) -> list[Credit]:
+        """The summary rows of one kind and year whose amount is not zero, as credits.
+
+        Ordered by scope, month, currency, rate — as :meth:`credits`, whose non-zero
+        rows they equal for the credited scope types.
+        """
+        ...
+
+    def quantities(self, kind: str, year: int) -> dict[tuple[str, int], Decimal]:
+        """Net quantities per (scope value, month) of one kind and year."""
+        ...
+
+    def territory(self, buyers: Iterable[str]) -> Territory:
+        """The stored companies with these tax numbers and the dated facts that credit their sales (T4)."""
+        ...
+
+    def buyers(self, companies: Iterable[CompanyId] = (), codes: Iterable[str] = ()) -> set[str]:
+        """Tax numbers of these companies and of every company that holds or held one of ``codes``."""
+        ...
+
+    def sale_buyers(self) -> set[str]:
+        """Every buyer key of a stored invoice."""
+        ...
+
+    def sales(self, buyers: Iterable[str], since: datetime | None = None) -> list[Sale]:
+        """The stored invoices of these buyers (issued at or after ``since``), as sales."""
         ...

@@ -33,6 +33,7 @@ from crmkit.domain.quotas import MONTHS, Plan, PlanId, PlanLine, ScopeType, may_
 from crmkit.domain.territory import RegionId, TeamId
 from crmkit.ports.storage import UnitOfWork
 from crmkit.ports.targets import CREDITED_SCOPES
+from crmkit.services.actuals import rebuild
 from crmkit.services.base import ServiceBase, parse_enum
 
 __all__ = ["Pareto", "SalesByRep", "TargetUseCases"]
@@ -308,7 +309,7 @@ class TargetUseCases(ServiceBase):
                 raise ValidationError(
                     "scope_type", f"invoices are not credited to {found.scope_type.value} scopes yet"
                 )
-            credits = uow.targets.credits(found.scope_type, self._bounds(found.year))
+            credits = uow.targets.actuals(found.scope_type.value, found.year)  # the Q5 summary
             actuals, missing = convert(credits, found.currency)
             parents: dict[str, str | None] | None = None
             if found.scope_type is ScopeType.SALES_REGION:
@@ -317,6 +318,22 @@ class TargetUseCases(ServiceBase):
             if shown is not None and parents is not None:
                 shown = frozenset(s for s in parents if shown & self._chain(parents, s)) | shown
             return build_report(found, actuals, missing, parents=parents, visible=shown)
+
+    def rebuild_actuals(self, *, actor: object) -> None:
+        """Recompute the monthly actuals summary from every stored invoice (Q5); admins only.
+
+        The import and the territory changes keep the summary true as they go;
+        this is for a database that held invoices before the summary existed
+        (revision 0019), or after the company's time zone changed.
+
+        Raises:
+            PermissionDenied: the actor is not an admin.
+        """
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            if not who.position.is_admin:
+                raise PermissionDenied(f"{who.name} is not an admin; only admins rebuild the actuals summary")
+            rebuild(uow, self._ctx.settings.timezone)
 
     @staticmethod
     def _chain(parents: Mapping[str, str | None], scope: str) -> set[str]:

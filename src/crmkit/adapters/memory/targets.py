@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from crmkit.adapters.memory.repositories import MemoryRepository
+from crmkit.adapters.memory.target_actuals import MemoryActuals
+from crmkit.domain.actuals import ActualKey
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.plan_actual import Credit
@@ -54,11 +56,13 @@ class TargetTables:
 
     customer_codes: dict[CustomerCodeId, CustomerCode] = attrs.Factory(dict)
     plans: dict[PlanId, Plan] = attrs.Factory(dict)
+    actuals: dict[ActualKey, tuple[int, int]] = attrs.Factory(dict)
 
     def clear(self) -> None:
         """Drop everything (the storage was closed)."""
         self.customer_codes.clear()
         self.plans.clear()
+        self.actuals.clear()
 
 
 class MemoryCustomerCodeRepository(MemoryRepository[CustomerCode, CustomerCodeId]):
@@ -84,7 +88,7 @@ class MemoryCustomerCodeRepository(MemoryRepository[CustomerCode, CustomerCodeId
         )
 
 
-class MemoryTargetRepository:
+class MemoryTargetRepository(MemoryActuals):
     """Plans in memory, and the Python computation of plan-vs-actual credits (Q1, Q5)."""
 
     def __init__(self, uow: MemoryUnitOfWork, tables: TargetTables, lock: threading.RLock) -> None:
@@ -199,11 +203,13 @@ class MemoryTargetRepository:
     def apply(self) -> None:
         """Make the staged plans visible; call under the lock after :meth:`verify`."""
         self._tables.plans.update(self._new)
+        self._apply_actuals()
         self.discard()
 
     def discard(self) -> None:
-        """Forget the staged plans."""
+        """Forget the staged plans and summary deltas."""
         self._new: dict[PlanId, Plan] = {}
+        self._discard_actuals()
 
 
 def _order(item: tuple[tuple[str, int, str, Decimal | None], Decimal]) -> tuple[str, int, str, Decimal]:

@@ -29,6 +29,10 @@ Revisions (oldest first; :data:`REVISIONS`):
 * ``0008`` — interactions, appointments and reminders (issue 4 item 3, I1, I6, I7).
 * ``0009`` — per-source resume cursors of the invoice import (issue 5 item 2).
 * ``0010`` — outbox delivery reports and e-mail attachments (issue 6 items 1, 2).
+* ``0019`` — ``target_actuals``, the monthly actuals summary of plan-vs-actual
+  (issue 13, Q5): signed net sales per scope key, kept by the invoice import;
+  a database that already holds invoices fills it with
+  ``crm.targets.rebuild_actuals``.
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
