@@ -32,13 +32,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from crmkit.domain.quotas import ScopeType
-from crmkit.domain.territory_dates import code_at, owner_at
 
 if TYPE_CHECKING:
     from crmkit.domain.ids import CompanyId
@@ -58,6 +57,7 @@ __all__ = [
     "credit",
     "difference",
     "from_micros",
+    "key_order",
     "sale_of",
     "to_micros",
 ]
@@ -153,8 +153,7 @@ class Territory:
     regions: Mapping[RegionId, Region] = attrs.Factory(dict)
 
 
-@attrs.frozen(order=True)
-class ActualKey:
+class ActualKey(NamedTuple):
     """One row of the summary: kind, scope value, year, month, currency, rate (``None``: none given)."""
 
     kind: str
@@ -162,16 +161,46 @@ class ActualKey:
     year: int
     month: int
     currency: str
-    rate: Decimal | None = attrs.field(order=lambda r: Decimal(-1) if r is None else r)
+    rate: Decimal | None
+
+
+def key_order(key: ActualKey) -> tuple[str, str, int, int, str, Decimal]:
+    """A sort key of summary keys (a missing rate first)."""
+    return (
+        key.kind,
+        key.scope,
+        key.year,
+        key.month,
+        key.currency,
+        Decimal(-1) if key.rate is None else key.rate,
+    )
 
 
 Sums = dict[ActualKey, tuple[int, int]]
 """Summary deltas: per key, (amount, quantity) in millionths."""
 
 
-def _add(sums: Sums, key: ActualKey, amount: int, quantity: int) -> None:
-    old = sums.get(key, (0, 0))
-    sums[key] = (old[0] + amount, old[1] + quantity)
+_NOTHING = (0, 0)
+_CUSTOMER = ScopeType.CUSTOMER.value
+_CODE = ScopeType.MICRO_REGION.value
+_TEAM = ScopeType.TEAM.value
+_REGION = ScopeType.SALES_REGION.value
+_BRANCH = ScopeType.BRANCH.value
+_EMPLOYEE = ScopeType.EMPLOYEE.value
+_MEMBER = ScopeType.MEMBER_CATEGORY.value
+
+
+_V = TypeVar("_V")
+
+
+def _dated(history: Sequence[Any], fallback: _V, at: datetime, field: str) -> _V | None:
+    """:func:`~crmkit.domain.territory_dates.value_at` for a known-aware instant (the import's hot path)."""
+    if not history:
+        return fallback
+    for row in history:
+        if row.validity._holds(at):
+            return getattr(row, field)  # type: ignore[no-any-return]
+    return None
 
 
 def _branch(territory: Territory, team: SalesTeam) -> str | None:
@@ -188,38 +217,54 @@ def credit(sales: Iterable[Sale], territory: Territory, zone: str) -> Sums:
     """
     tz = ZoneInfo(zone)
     sums: Sums = {}
+    team_keys: dict[TeamId, tuple[str, str | None, str | None]] = {}
+
+    def of_team(team: TeamId) -> tuple[str, str | None, str | None]:
+        found = team_keys.get(team)
+        if found is None:
+            row = territory.teams.get(team)
+            region = None if row is None else str(row.region_id)
+            branch = None if row is None else _branch(territory, row)
+            found = team_keys[team] = (str(team), region, branch)
+        return found
+
     for sale in sales:
         company = territory.companies.get(sale.buyer)
         if company is None:
             continue
         at = sale.issued_at
         local = at.astimezone(tz)
-        code = code_at(company, territory.codes.get(company.id, ()), at)
-        owner = owner_at(company, territory.owners.get(company.id, ()), at)
-        links = () if code is None else territory.links.get(code, ())
-        held = {ln.team_id for ln in links if ln.validity._holds(at)}
-        teams = [territory.teams[t] for t in held if t in territory.teams]
-        scopes: dict[str, set[str]] = {
-            ScopeType.CUSTOMER.value: {str(company.id)},
-            ScopeType.MICRO_REGION.value: set() if code is None else {code},
-            ScopeType.TEAM.value: {str(t) for t in held},
-            ScopeType.SALES_REGION.value: {str(t.region_id) for t in teams},
-            ScopeType.BRANCH.value: {b for t in teams if (b := _branch(territory, t))},
-            ScopeType.EMPLOYEE.value: set() if owner is None else {str(owner)},
-            ScopeType.MEMBER_CATEGORY.value: (
-                {company.segmentation.category} if company.segmentation.category else set()
-            ),
-        }
-        net = sum((to_micros(ln.amount) for ln in sale.lines), 0) * sale.sign
-        quantity = sum((to_micros(ln.quantity) for ln in sale.lines), 0) * sale.sign
-        for kind, values in scopes.items():
-            for value in values:
-                key = ActualKey(kind, value, local.year, local.month, sale.currency, sale.rate)
-                _add(sums, key, net, quantity)
+        year, month, currency, rate = local.year, local.month, sale.currency, sale.rate
+        code = _dated(territory.codes.get(company.id, ()), company.segmentation.micro_region, at, "code")
+        owner = _dated(territory.owners.get(company.id, ()), company.sales_rep_id, at, "employee_id")
+        credited: set[tuple[str, str]] = {(_CUSTOMER, str(company.id))}
+        if code is not None:
+            credited.add((_CODE, code))
+            for link in territory.links.get(code, ()):
+                if link.validity._holds(at):
+                    team, region, branch = of_team(link.team_id)
+                    credited.add((_TEAM, team))
+                    if region is not None:
+                        credited.add((_REGION, region))
+                    if branch:
+                        credited.add((_BRANCH, branch))
+        if owner is not None:
+            credited.add((_EMPLOYEE, str(owner)))
+        if company.segmentation.category:
+            credited.add((_MEMBER, company.segmentation.category))
+        net = quantity = 0
         for ln in sale.lines:
+            amount, units = to_micros(ln.amount) * sale.sign, to_micros(ln.quantity) * sale.sign
+            net += amount
+            quantity += units
             if ln.product:
-                key = ActualKey(PRODUCT, ln.product, local.year, local.month, sale.currency, sale.rate)
-                _add(sums, key, to_micros(ln.amount) * sale.sign, to_micros(ln.quantity) * sale.sign)
+                key = ActualKey(PRODUCT, ln.product, year, month, currency, rate)
+                old = sums.get(key, _NOTHING)
+                sums[key] = (old[0] + amount, old[1] + units)
+        for kind, value in credited:
+            key = ActualKey(kind, value, year, month, currency, rate)
+            old = sums.get(key, _NOTHING)
+            sums[key] = (old[0] + net, old[1] + quantity)
     return sums
 
 

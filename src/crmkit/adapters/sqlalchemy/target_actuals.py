@@ -77,9 +77,10 @@ class SqlActuals:
                 "amount": amount,
                 "quantity": quantity,
             }
-            for key, (amount, quantity) in sorted(sums.items())
+            for key, (amount, quantity) in sums.items()
             if amount or quantity
         ]
+        rows.sort(key=lambda r: (r["kind"], r["scope"], r["year"], r["month"], r["currency"], r["rate"]))
         if rows:
             self._uow.connection.execute(self._upsert(), rows)
 
