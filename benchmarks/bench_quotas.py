@@ -1,4 +1,4 @@
-"""Plan-vs-actual (Q5): the year's monthly report by team from the actuals summary, beside a from-scratch GROUP BY.
+"""Plan-vs-actual (Q5): the monthly report by team from the actuals summary, beside a from-scratch GROUP BY.
 
 Builds a year of invoices (default 1,000,000 lines, 20,000 customers, 300 teams;
 codes moved between teams and customers moved to other codes during the year,
@@ -208,7 +208,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--teams", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--batch", type=int, default=5_000, help="invoices per import call (25,000 lines: the import default)")
+    parser.add_argument("--batch", type=int, default=5_000, help="invoices per import call (25,000 lines)")
     parser.add_argument("--url", default=None, help="a server URL instead of temporary SQLite files")
     parser.add_argument("--url2", default=None, help="a second server database (import without summary)")
     parser.add_argument("--loop", action="store_true", help="also time a plain Python loop (memory)")
