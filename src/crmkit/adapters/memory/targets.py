@@ -22,7 +22,7 @@ from crmkit.domain.actuals import ActualKey
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.plan_actual import Credit
-from crmkit.domain.quotas import Plan, PlanId, ScopeType
+from crmkit.domain.quotas import PLAN_AGGREGATE, Plan, PlanId, ScopeType
 from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId, code_at, owner_at
 
 if TYPE_CHECKING:
@@ -129,6 +129,7 @@ class MemoryTargetRepository(MemoryActuals):
         if taken or plan.id in self._new:
             raise Duplicate("id", f"plan {plan.id} already exists")
         self._new[plan.id] = plan
+        self._uow.record_change(PLAN_AGGREGATE, plan.id, plan.revision, None, plan)  # C12
 
     def plan(self, plan: PlanId) -> Plan:
         """One plan version.

@@ -21,9 +21,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuid_of
-from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlRepository
-from crmkit.adapters.sqlalchemy.tables import companies
+from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlRepository, audit_row
+from crmkit.adapters.sqlalchemy.tables import audit_entries, companies
 from crmkit.adapters.sqlalchemy.tables import targets as qt
 from crmkit.adapters.sqlalchemy.tables import territory as tt
 from crmkit.adapters.sqlalchemy.tables.invoice import invoice_lines, invoices
@@ -32,7 +33,7 @@ from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.invoices import InvoiceKind
 from crmkit.domain.plan_actual import Credit
-from crmkit.domain.quotas import MONTHS, Plan, PlanId, PlanLine, ScopeType
+from crmkit.domain.quotas import MONTHS, PLAN_AGGREGATE, Plan, PlanId, PlanLine, ScopeType
 from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId
 
 __all__ = ["SqlCustomerCodeRepository", "SqlTargetRepository"]
@@ -89,6 +90,19 @@ class SqlTargetRepository(SqlActuals):
     def __init__(self, uow: Any) -> None:
         self._uow = uow
 
+    def _audit(self, aggregate_type: str, key: object, version: int, new: object) -> dict[str, Any]:
+        """The audit row of creating ``new`` (C12)."""
+        entry = audit_entry(
+            actor=self._uow.actor,
+            at=self._uow.clock.now(),
+            aggregate_type=aggregate_type,
+            aggregate_id=key,
+            version=version,
+            old=None,
+            new=new,
+        )
+        return audit_row(entry)
+
     # -- plans ---------------------------------------------------------------------------
     def add_plan(self, plan: Plan) -> None:
         """Store a new plan version with its monthly lines.
@@ -100,6 +114,7 @@ class SqlTargetRepository(SqlActuals):
         if exists is not None:
             raise Duplicate("id", f"plan {plan.id} already exists")
         conn = self._uow.connection
+        conn.execute(sa.insert(audit_entries), [self._audit(PLAN_AGGREGATE, plan.id, plan.revision, plan)])
         conn.execute(
             sa.insert(qt.plans),
             {
@@ -139,14 +154,18 @@ class SqlTargetRepository(SqlActuals):
             return []
         ids = [h["id"] for h in heads]
         lines: dict[Any, dict[str, dict[int, tuple[Decimal, Decimal | None]]]] = {}
+        columns = (pl.c.plan_id, pl.c.scope, pl.c.month, pl.c.amount, pl.c.quantity)
         for start in range(0, len(ids), GET_MANY_CHUNK):
             chunk = ids[start : start + GET_MANY_CHUNK]
-            for row in self._uow.execute(sa.select(pl).where(pl.c.plan_id.in_(chunk))).mappings():
-                by_scope = lines.setdefault(uuid_of(row["plan_id"]), {})
-                by_scope.setdefault(row["scope"], {})[row["month"]] = (
-                    Decimal(row["amount"]),
-                    row["quantity"],
-                )
+            plan_ids: dict[Any, Any] = {}  # one id conversion per plan, not per row
+            for plan_id, scope, month, amount, quantity in self._uow.execute(
+                sa.select(*columns).where(pl.c.plan_id.in_(chunk))
+            ):
+                key = plan_ids.get(plan_id)
+                if key is None:
+                    key = plan_ids[plan_id] = uuid_of(plan_id)
+                by_scope = lines.setdefault(key, {})
+                by_scope.setdefault(scope, {})[month] = (Decimal(amount), quantity)
         found = []
         for h in heads:
             pid = uuid_of(h["id"])
