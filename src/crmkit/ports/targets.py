@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import Protocol
 
 from crmkit.domain.actuals import Sale, Sums, Territory
-from crmkit.domain.ids import CompanyId
+from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.plan_actual import Credit
-from crmkit.domain.quotas import Plan, PlanId, ScopeType
+from crmkit.domain.quotas import Goal, GoalMetric, Plan, PlanId, Quota, ScopeType
 
 __all__ = ["CREDITED_SCOPES", "TargetRepository"]
 
@@ -100,4 +100,38 @@ class TargetRepository(Protocol):
 
     def sales(self, buyers: Iterable[str], since: datetime | None = None) -> list[Sale]:
         """The stored invoices of these buyers (issued at or after ``since``), as sales."""
+        ...
+
+    # -- Q2 quotas, Q3 goals ----------------------------------------------------------
+    def add_quota(self, quota: Quota) -> None:
+        """Store a sales quota (audited, C12).
+
+        Raises:
+            Duplicate: the id is taken.
+        """
+        ...
+
+    def quotas(self, year: int | None = None) -> list[Quota]:
+        """Every quota (of ``year``), by year, scope, value, period, index, then id."""
+        ...
+
+    def add_goal(self, goal: Goal) -> None:
+        """Store a non-sales goal (audited, C12).
+
+        Raises:
+            Duplicate: the id is taken.
+        """
+        ...
+
+    def goals(self, employee: EmployeeId | None = None) -> list[Goal]:
+        """Every goal (of ``employee``), by employee, start, then id."""
+        ...
+
+    def goal_count(self, metric: GoalMetric, employee: EmployeeId, start: datetime, end: datetime) -> int:
+        """How many records ``employee`` has for ``metric`` in ``[start, end)`` (Q3).
+
+        New customers: companies registered then whose sales rep he is; visits: his
+        face-to-face interactions created then; interactions answered: his
+        interactions first answered then. Other metrics raise ``ValueError``.
+        """
         ...

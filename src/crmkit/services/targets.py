@@ -34,7 +34,8 @@ from crmkit.domain.territory import RegionId, TeamId
 from crmkit.ports.storage import UnitOfWork
 from crmkit.ports.targets import CREDITED_SCOPES
 from crmkit.services.actuals import rebuild
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.base import parse_enum
+from crmkit.services.target_quotas import QuotaUseCases
 
 __all__ = ["Pareto", "SalesByRep", "TargetUseCases"]
 
@@ -77,8 +78,8 @@ Amounts = Sequence[object] | object
 """Twelve monthly amounts, or one yearly figure to spread."""
 
 
-class TargetUseCases(ServiceBase):
-    """Plans (Q1) and the plan-vs-actual report (Q5)."""
+class TargetUseCases(QuotaUseCases):
+    """Plans (Q1), quotas (Q2), goals (Q3) and the plan-vs-actual report (Q5)."""
 
     # -- helpers -------------------------------------------------------------------------------
     def _bounds(self, year: int) -> list[datetime]:

@@ -18,11 +18,12 @@ import attrs
 
 from crmkit.adapters.memory.repositories import MemoryRepository
 from crmkit.adapters.memory.target_actuals import MemoryActuals
+from crmkit.adapters.memory.target_quotas import MemoryQuotaStore
 from crmkit.domain.actuals import ActualKey
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.plan_actual import Credit
-from crmkit.domain.quotas import PLAN_AGGREGATE, Plan, PlanId, ScopeType
+from crmkit.domain.quotas import PLAN_AGGREGATE, Goal, GoalId, Plan, PlanId, Quota, QuotaId, ScopeType
 from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId, code_at, owner_at
 
 if TYPE_CHECKING:
@@ -57,12 +58,16 @@ class TargetTables:
     customer_codes: dict[CustomerCodeId, CustomerCode] = attrs.Factory(dict)
     plans: dict[PlanId, Plan] = attrs.Factory(dict)
     actuals: dict[ActualKey, tuple[int, int]] = attrs.Factory(dict)
+    quotas: dict[QuotaId, Quota] = attrs.Factory(dict)
+    goals: dict[GoalId, Goal] = attrs.Factory(dict)
 
     def clear(self) -> None:
         """Drop everything (the storage was closed)."""
         self.customer_codes.clear()
         self.plans.clear()
         self.actuals.clear()
+        self.quotas.clear()
+        self.goals.clear()
 
 
 class MemoryCustomerCodeRepository(MemoryRepository[CustomerCode, CustomerCodeId]):
@@ -88,7 +93,7 @@ class MemoryCustomerCodeRepository(MemoryRepository[CustomerCode, CustomerCodeId
         )
 
 
-class MemoryTargetRepository(MemoryActuals):
+class MemoryTargetRepository(MemoryActuals, MemoryQuotaStore):
     """Plans in memory, and the Python computation of plan-vs-actual credits (Q1, Q5)."""
 
     def __init__(self, uow: MemoryUnitOfWork, tables: TargetTables, lock: threading.RLock) -> None:
@@ -200,17 +205,20 @@ class MemoryTargetRepository(MemoryActuals):
         for key in self._new:
             if key in self._tables.plans:
                 raise Duplicate("id", f"plan {key} already exists")
+        self._verify_quotas()
 
     def apply(self) -> None:
         """Make the staged plans visible; call under the lock after :meth:`verify`."""
         self._tables.plans.update(self._new)
         self._apply_actuals()
+        self._apply_quotas()
         self.discard()
 
     def discard(self) -> None:
         """Forget the staged plans and summary deltas."""
         self._new: dict[PlanId, Plan] = {}
         self._discard_actuals()
+        self._discard_quotas()
 
 
 def _order(item: tuple[tuple[str, int, str, Decimal | None], Decimal]) -> tuple[str, int, str, Decimal]:
