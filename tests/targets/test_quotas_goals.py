@@ -49,13 +49,15 @@ def _setup(org: Org) -> World:
     w = build(org)
     a = org.admin.id
     org.crm.customers.update(actor=a, id=w.kadikoy.id, tax_no="1234567890")
-    org.crm.parties.set_parameters(actor=a, name="product_categories", values=["Boya", "Vernik"])
+    org.crm.parties.set_parameters(
+        actor=a, name="product_categories", values=["Boya", "Boya/İç cephe", "Vernik"]
+    )
     org.crm.parties.set_parameters(actor=a, name="product_brands", values=["Marshall"])
     with org.crm.storage.unit_of_work() as uow:
         uow.points.put_products(
             [
                 Product(code="P-1", category="Boya", brand="Marshall"),
-                Product(code="P-2", category="Boya"),
+                Product(code="P-2", category="Boya/İç cephe"),
                 Product(code="P-3", category="Vernik", brand="Marshall"),
             ]
         )
@@ -187,3 +189,32 @@ def test_q3_goals_are_counted_refused_when_bad_and_not_set_by_their_holder(org: 
             end=date(2026, 1, 2),
         )
     assert len(t.goals(actor=a)) == 1
+
+
+def test_q1_q5_category_brand_branch_and_member_category_plans_are_credited(org: Org) -> None:
+    w = _setup(org)
+    t, a = org.crm.targets, org.admin.id
+
+    def plan(kind: str, amounts: dict[str, object]) -> object:
+        return t.add_plan(actor=a, name=kind, year=2026, currency="TRY", scope_type=kind, amounts=amounts)
+
+    categories = t.report(actor=a, plan=plan("product_category", {"Boya": Decimal(1200)}).id)  # type: ignore[attr-defined]
+    boya, inner = categories.row("Boya"), categories.row("Boya/İç cephe")
+    assert boya.month(4).actual == Decimal(150) and inner.month(4).actual == Decimal(50)  # rolled up the tree
+    assert boya.source.value == "own" and inner.source.value == "none"
+    assert categories.row("Vernik").month(6).actual == Decimal(10)
+    brands = t.report(actor=a, plan=plan("product_brand", {"Marshall": Decimal(1200)}).id)  # type: ignore[attr-defined]
+    assert [brands.row("Marshall").month(m).actual for m in (4, 5, 6)] == [
+        Decimal(100),
+        Decimal(80),
+        Decimal(15),
+    ]
+    branches = t.report(actor=a, plan=plan("branch", {"İstanbul": Decimal(1200)}).id)  # type: ignore[attr-defined]
+    assert branches.row("İstanbul").month(4).actual == Decimal(150)  # Kadıköy: M-01, team İstanbul, Marmara
+    org.crm.parties.set_parameters(actor=a, name="company_categories", values=["Eczane"])
+    org.crm.customers.update(actor=a, id=w.kadikoy.id, category="Eczane")  # after the import: recredited
+    members = t.report(actor=a, plan=plan("member_category", {"Eczane": Decimal(1200)}).id)  # type: ignore[attr-defined]
+    assert members.row("Eczane").year().actual == Decimal(150 + 80 + 15 + 900)
+    with pytest.raises(ValidationError) as error:
+        plan("branch", {"Ankara": Decimal(1)})
+    assert error.value.field == "scope"

@@ -4,7 +4,8 @@ Mixed into :class:`~crmkit.services.targets.TargetUseCases`.
 
 * A quota is measured from the monthly actuals summary (Q5): a product's from
   its ``product`` rows, a category's or brand's from the rows of the products
-  the catalogue files under it (``uow.points.products``), a member's (a
+  the catalogue files under it or under its subcategories (``Boya/İç cephe``
+  is under ``Boya``; ``uow.points.products``), a member's (a
   customer, by company id) from its ``customer`` rows; amounts converted into
   the quota's currency with each invoice's rate (what cannot be converted is
   listed), over the months of its period. Purchase invoices are not imported,
@@ -30,7 +31,7 @@ from crmkit.domain.actuals import PRODUCT
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
 from crmkit.domain.money import Money
-from crmkit.domain.plan_actual import Credit, MissingRate, convert
+from crmkit.domain.plan_actual import CATEGORY_SEPARATOR, Credit, MissingRate, convert
 from crmkit.domain.quotas import (
     Direction,
     Goal,
@@ -239,8 +240,11 @@ class QuotaUseCases(ServiceBase):
     def _products(quota: Quota, catalogue: Mapping[str, object], codes: set[str]) -> set[str]:
         if quota.scope is QuotaScope.PRODUCT:
             return {quota.value}
-        field = "category" if quota.scope is QuotaScope.CATEGORY else "brand"
-        return {code for code in codes if getattr(catalogue.get(code), field, None) == quota.value}
+        if quota.scope is QuotaScope.BRAND:
+            return {code for code in codes if getattr(catalogue.get(code), "brand", None) == quota.value}
+        below = quota.value + CATEGORY_SEPARATOR  # a category's quota counts its subcategories too
+        found = {code: getattr(catalogue.get(code), "category", None) or "" for code in codes}
+        return {code for code, name in found.items() if name == quota.value or name.startswith(below)}
 
     # -- Q3 goals ----------------------------------------------------------------------------
     def add_goal(
