@@ -241,11 +241,12 @@ def build_report(
         return out
 
     targets: dict[str, tuple[tuple[Decimal, ...], TargetSource]] = {}
+    own = {line.scope: line for line in plan.lines}
 
     def target_of(scope: str, path: frozenset[str] = frozenset()) -> tuple[tuple[Decimal, ...], TargetSource]:
         if scope in targets:
             return targets[scope]
-        line = plan.line(scope)
+        line = own.get(scope)
         if line is not None:
             result = (line.amounts, TargetSource.OWN)
         else:

@@ -96,7 +96,7 @@ class SqlActuals:
         )
         found = [
             Credit(scope, int(month), currency, Decimal(rate) if rate else None, from_micros(int(amount)))
-            for scope, month, currency, rate, amount in self._uow.execute(query)
+            for scope, month, currency, rate, amount in self._uow.execute(query).all()
         ]
         return sorted(
             found, key=lambda c: (c.scope, c.month, c.currency, Decimal(-1) if c.rate is None else c.rate)

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -153,36 +153,28 @@ class SqlTargetRepository(SqlActuals, SqlQuotaStore):
         heads = list(self._uow.execute(query).mappings())
         if not heads:
             return []
-        ids = [h["id"] for h in heads]
-        lines: dict[Any, dict[str, dict[int, tuple[Decimal, Decimal | None]]]] = {}
-        columns = (pl.c.plan_id, pl.c.scope, pl.c.month, pl.c.amount, pl.c.quantity)
-        for start in range(0, len(ids), GET_MANY_CHUNK):
-            chunk = ids[start : start + GET_MANY_CHUNK]
-            plan_ids: dict[Any, Any] = {}  # one id conversion per plan, not per row
-            for plan_id, scope, month, amount, quantity in self._uow.execute(
-                sa.select(*columns).where(pl.c.plan_id.in_(chunk))
-            ):
-                key = plan_ids.get(plan_id)
-                if key is None:
-                    key = plan_ids[plan_id] = uuid_of(plan_id)
-                by_scope = lines.setdefault(key, {})
-                by_scope.setdefault(scope, {})[month] = (Decimal(amount), quantity)
         found = []
-        for h in heads:
-            pid = uuid_of(h["id"])
+        columns = (pl.c.scope, pl.c.month, pl.c.amount, pl.c.quantity)
+        for h in heads:  # one query per plan: no id column to convert per row
+            months: dict[str, dict[int, tuple[Decimal, Any]]] = {}
+            for scope, month, amount, quantity in self._uow.execute(
+                sa.select(*columns).where(pl.c.plan_id == h["id"])
+            ).all():
+                months.setdefault(scope, {})[month] = (Decimal(amount), quantity)
             plan_lines = []
-            for scope, months in sorted(lines.get(pid, {}).items()):
-                amounts = tuple(months[m][0] for m in range(1, MONTHS + 1))
-                quantities = [months[m][1] for m in range(1, MONTHS + 1)]
+            for scope, by_month in sorted(months.items()):
+                amounts = tuple(by_month[m][0] for m in range(1, MONTHS + 1))
+                quantities = [by_month[m][1] for m in range(1, MONTHS + 1)]
                 qty = None if quantities[0] is None else tuple(Decimal(q or 0) for q in quantities)
-                plan_lines.append(PlanLine(scope=scope, amounts=amounts, quantities=qty))
+                plan_lines.append(_trusted(PlanLine, scope=scope, amounts=amounts, quantities=qty))
             found.append(
-                Plan(
-                    id=PlanId(pid),
+                _trusted(
+                    Plan,
+                    id=PlanId(uuid_of(h["id"])),
                     name=h["name"],
                     year=h["year"],
                     currency=h["currency"],
-                    scope_type=h["scope_type"],
+                    scope_type=ScopeType(h["scope_type"]),
                     lines=tuple(plan_lines),
                     revision=h["revision"],
                     supersedes=None if h["supersedes"] is None else PlanId(uuid_of(h["supersedes"])),
@@ -275,6 +267,17 @@ class SqlTargetRepository(SqlActuals, SqlQuotaStore):
         return sorted(
             credits, key=lambda c: (c.scope, c.month, c.currency, Decimal(-1) if c.rate is None else c.rate)
         )
+
+
+_T = TypeVar("_T")
+
+
+def _trusted(cls: type[_T], **fields: Any) -> _T:
+    """An attrs value built from fields validated when they were written (no converters re-run on read)."""
+    value = object.__new__(cls)
+    for name, field in fields.items():
+        object.__setattr__(value, name, field)
+    return value
 
 
 def _uuid(value: Any) -> uuid.UUID:
