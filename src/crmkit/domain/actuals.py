@@ -85,9 +85,18 @@ def to_micros(value: Decimal) -> int:
     return int((value * _MICRO).to_integral_value())
 
 
-def from_micros(value: int) -> Decimal:
-    """The inverse of :func:`to_micros`."""
-    return Decimal(value) / _MICRO
+_CENT = Decimal("0.01")
+
+
+def from_micros(value: int, places: int = 2) -> Decimal:
+    """The inverse of :func:`to_micros`, shown with at least ``places`` decimal places (and at most six).
+
+    >>> from_micros(90_000_000_000), from_micros(1_234_567), from_micros(4_000_000, 0)
+    (Decimal('90000.00'), Decimal('1.234567'), Decimal('4'))
+    """
+    exact = (Decimal(value) / _MICRO).normalize()
+    least = Decimal(1).scaleb(-places)
+    return exact.quantize(least) if exact.as_tuple().exponent > -places else exact  # type: ignore[operator]
 
 
 @attrs.frozen

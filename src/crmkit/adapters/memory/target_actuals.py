@@ -79,7 +79,7 @@ class MemoryActuals:
         for key, (_, quantity) in self._merged().items():
             if key.kind == kind and key.year == year:
                 out[(key.scope, key.month)] = out.get((key.scope, key.month), 0) + quantity
-        return {k: from_micros(v) for k, v in out.items()}
+        return {k: from_micros(v, 0) for k, v in out.items()}
 
     def _apply_actuals(self) -> None:
         if self._cleared:

@@ -110,7 +110,7 @@ class SqlActuals:
             .where(t.c.kind == kind, t.c.year == year)
             .group_by(t.c.scope, t.c.month)
         )
-        return {(s, int(m)): from_micros(int(q)) for s, m, q in self._uow.execute(query)}
+        return {(s, int(m)): from_micros(int(q), 0) for s, m, q in self._uow.execute(query)}
 
     # -- what crediting reads ---------------------------------------------------------------
     def territory(self, buyers: Iterable[str]) -> Territory:
