@@ -20,6 +20,7 @@ from crmkit.domain.actuals import Sale, Sums, Territory
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.plan_actual import Credit
 from crmkit.domain.quotas import Goal, GoalMetric, Plan, PlanId, Quota, ScopeType
+from crmkit.domain.scoring import Activity
 
 __all__ = ["CREDITED_SCOPES", "TargetRepository"]
 
@@ -134,4 +135,17 @@ class TargetRepository(Protocol):
         face-to-face interactions created then; interactions answered: his
         interactions first answered then. Other metrics raise ``ValueError``.
         """
+        ...
+
+    # -- V9 scoring -------------------------------------------------------------------
+    def activity(self, start: datetime, end: datetime) -> list[Activity]:
+        """Per customer (by tax number), currency and rate: its invoices in ``[start, end)`` (V9).
+
+        Signed net, signed discounts and purchase count (returns not counted), in one
+        ``GROUP BY`` on SQL; ordered by company, currency, rate.
+        """
+        ...
+
+    def contacts(self, start: datetime, end: datetime) -> dict[CompanyId, tuple[int, int]]:
+        """Per company: (calls, meetings) among its interactions created in ``[start, end)``."""
         ...

@@ -36,6 +36,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.actuals import rebuild
 from crmkit.services.base import parse_enum
 from crmkit.services.target_quotas import QuotaUseCases
+from crmkit.services.target_scoring import ScoringUseCases
 
 __all__ = ["Pareto", "SalesByRep", "TargetUseCases"]
 
@@ -86,8 +87,8 @@ Amounts = Sequence[object] | object
 """Twelve monthly amounts, or one yearly figure to spread."""
 
 
-class TargetUseCases(QuotaUseCases):
-    """Plans (Q1), quotas (Q2), goals (Q3) and the plan-vs-actual report (Q5)."""
+class TargetUseCases(QuotaUseCases, ScoringUseCases):
+    """Plans (Q1), quotas (Q2), goals (Q3), plan-vs-actual (Q5) and customer scoring (V9)."""
 
     # -- helpers -------------------------------------------------------------------------------
     def _bounds(self, year: int) -> list[datetime]:

@@ -19,6 +19,7 @@ import attrs
 from crmkit.adapters.memory.repositories import MemoryRepository
 from crmkit.adapters.memory.target_actuals import MemoryActuals
 from crmkit.adapters.memory.target_quotas import MemoryQuotaStore
+from crmkit.adapters.memory.target_scoring import MemoryScoring
 from crmkit.domain.actuals import ActualKey
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import CompanyId
@@ -93,7 +94,7 @@ class MemoryCustomerCodeRepository(MemoryRepository[CustomerCode, CustomerCodeId
         )
 
 
-class MemoryTargetRepository(MemoryActuals, MemoryQuotaStore):
+class MemoryTargetRepository(MemoryActuals, MemoryQuotaStore, MemoryScoring):
     """Plans in memory, and the Python computation of plan-vs-actual credits (Q1, Q5)."""
 
     def __init__(self, uow: MemoryUnitOfWork, tables: TargetTables, lock: threading.RLock) -> None:

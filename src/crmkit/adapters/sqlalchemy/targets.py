@@ -30,6 +30,7 @@ from crmkit.adapters.sqlalchemy.tables import territory as tt
 from crmkit.adapters.sqlalchemy.tables.invoice import invoice_lines, invoices
 from crmkit.adapters.sqlalchemy.target_actuals import SqlActuals
 from crmkit.adapters.sqlalchemy.target_quotas import SqlQuotaStore
+from crmkit.adapters.sqlalchemy.target_scoring import SqlScoring
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.invoices import InvoiceKind
@@ -85,7 +86,7 @@ def _dated(
     return query, sa.case((owners.c.company_id.is_not(None), held), else_=own)
 
 
-class SqlTargetRepository(SqlActuals, SqlQuotaStore):
+class SqlTargetRepository(SqlActuals, SqlQuotaStore, SqlScoring):
     """Plans and plan-vs-actual credits, aggregated in the database (Q1, Q5)."""
 
     def __init__(self, uow: Any) -> None:
