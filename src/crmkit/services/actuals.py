@@ -22,12 +22,23 @@ from datetime import datetime
 from crmkit.domain.actuals import credit, difference, sale_of
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.invoices import Invoice
+from crmkit.domain.parties import Company
 from crmkit.ports.storage import UnitOfWork
 
-__all__ = ["REBUILD_CHUNK", "rebuild", "record_sales", "recredit"]
+__all__ = ["REBUILD_CHUNK", "credits_change", "rebuild", "record_sales", "recredit"]
 
 REBUILD_CHUNK = 2_000
 """Buyers credited per step of a rebuild."""
+
+
+def credits_change(before: Company, after: Company) -> bool:
+    """Whether editing a company changes how its sales are credited (tax number, code, category, rep)."""
+    return (
+        before.tax_no != after.tax_no
+        or before.segmentation.micro_region != after.segmentation.micro_region
+        or before.segmentation.category != after.segmentation.category
+        or before.sales_rep_id != after.sales_rep_id
+    )
 
 
 def record_sales(uow: UnitOfWork, invoices: Iterable[Invoice], zone: str) -> None:

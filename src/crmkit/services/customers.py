@@ -32,7 +32,7 @@ from crmkit.domain.limits import SEARCH_MAX, check_page, check_text
 from crmkit.domain.parties import Company, CompanyKind, Contact
 from crmkit.domain.predicates import Predicate, describe
 from crmkit.domain.versions import require_version
-from crmkit.services.actuals import recredit
+from crmkit.services.actuals import credits_change, recredit
 from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.companies import CompanyUseCases
 from crmkit.services.guard import facts_of
@@ -187,7 +187,9 @@ class CustomerUseCases(PolicyUseCases):
             if not changes:
                 return current
             new = attrs.evolve(current, **changes)
-            with recredit(uow, self._ctx.settings.timezone, companies=[current.id], tax_nos=[new.tax_no]):
+            touched = [current.id] if credits_change(current, new) else []  # Q5: only what credits read
+            zone = self._ctx.settings.timezone
+            with recredit(uow, zone, companies=touched, tax_nos=[new.tax_no] if touched else []):
                 if new.segmentation.micro_region != current.segmentation.micro_region:
                     moved = attrs.evolve(facts, code=new.segmentation.micro_region)
                     after = decide(who, Action.VIEW, CompanyResource(company=moved, name=new.name), when)
