@@ -1,20 +1,22 @@
-"""Plan-vs-actual (Q5): the year's monthly report by team, from a from-scratch GROUP BY, beside a Python loop.
+"""Plan-vs-actual (Q5): the monthly report by team from the actuals summary, beside a from-scratch GROUP BY.
 
 Builds a year of invoices (default 1,000,000 lines, 20,000 customers, 300 teams;
 codes moved between teams and customers moved to other codes during the year,
-5 % returns, 5 % in EUR), then measures, alternating so a busy machine slows both:
+5 % returns, 5 % in EUR) and imports them through ``crm.invoices.import_records``
+twice, batch by batch alternating: into one database with the monthly actuals
+summary maintained in the import's transaction, and into another with the
+summary maintenance switched off (the import's slowdown ratio, target ≤ 1.15).
+Then measures, alternating so a busy machine slows all alike:
 
-(a) ours: ``crm.targets.report`` for a team plan — the SQL adapter's one
-    ``GROUP BY`` crediting every line through the territory valid at its
-    invoice's instant, then conversion and the report in Python;
-(b) baseline: the same credits computed by the memory adapter, a plain Python
-    loop over the same invoices (the "no faster than a Python loop" comparison).
+(a) ours: ``crm.targets.report`` for a team plan — read from the summary;
+(b) baseline: the same credits from scratch, the SQL adapter's one ``GROUP BY``
+    crediting every line through the territory valid at its invoice's instant;
+(c) with ``--loop``: the same credits in a plain Python loop (the memory adapter).
 
-No monthly summary table is kept yet (issue 13 item 8 is not done): the report
-is the from-scratch GROUP BY, and this benchmark shows what it costs.
+It checks the summary equals the from-scratch credits before timing.
 
     .venv/bin/python benchmarks/bench_quotas.py [--lines 1000000] [--customers 20000] [--teams 300]
-        [--repeat 5] [--url postgresql+psycopg://…]
+        [--repeat 5] [--url postgresql+psycopg://…] [--loop]
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import random
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -44,10 +47,14 @@ from crmkit.domain.invoices import (
     InvoiceTotals,
 )
 from crmkit.domain.parties import Company, Segmentation
+from crmkit.domain.plan_actual import build_report, convert
 from crmkit.domain.quotas import ScopeType
 from crmkit.domain.territory import CodeLink, CodeLinkId, Region, RegionId, SalesTeam, TeamId, Validity
 from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId
+from crmkit.ports.invoices import SourceRecord
 from crmkit.ports.storage import Storage
+from crmkit.services import invoice_import
+from crmkit.services.actuals import record_sales
 
 YEAR = 2026
 START = datetime(YEAR, 1, 1, tzinfo=UTC)
@@ -59,8 +66,8 @@ def _id(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
-def build(storage: Storage, lines: int, customers: int, teams: int, seed: int = 7) -> None:
-    """Store the benchmark's organisation and its year of invoices."""
+def organise(storage: Storage, customers: int, teams: int, seed: int = 7) -> list[str]:
+    """Store the benchmark's organisation; returns the customers' tax numbers."""
     rng = random.Random(seed)
     top = Region(id=RegionId(_id(rng)), name="Türkiye")
     leaves = [Region(id=RegionId(_id(rng)), name=f"Bölge {i}", parent_id=top.id) for i in range(10)]
@@ -115,7 +122,13 @@ def build(storage: Storage, lines: int, customers: int, teams: int, seed: int = 
         uow.code_links.add_many(links)
         uow.customer_codes.add_many(codes)
         uow.commit()
-    per_invoice, batch = 5, []
+    return [f.tax_no for f in firms if f.tax_no]
+
+
+def year_of_invoices(lines: int, buyers: list[str], seed: int = 11) -> Iterator[Invoice]:
+    """A year of five-line invoices to ``buyers``, 5 % returns and 5 % in EUR, generated lazily."""
+    rng = random.Random(seed)
+    per_invoice = 5
     for number in range(1, lines // per_invoice + 1):
         amount = Decimal(rng.randrange(100, 100_000)) / 100
         is_return, euro = rng.random() < 0.05, rng.random() < 0.05
@@ -123,6 +136,7 @@ def build(storage: Storage, lines: int, customers: int, teams: int, seed: int = 
             InvoiceLine(
                 number=k + 1,
                 product_name="Ürün",
+                product_code=f"P-{rng.randrange(200)}",
                 quantity=Decimal(1),
                 unit_price=amount,
                 line_extension=amount,
@@ -130,7 +144,7 @@ def build(storage: Storage, lines: int, customers: int, teams: int, seed: int = 
             for k in range(per_invoice)
         )
         total = amount * per_invoice
-        batch.append(
+        yield (
             Invoice(
                 id=InvoiceId(_id(rng)),
                 number=f"BNC{number:013d}",
@@ -138,16 +152,13 @@ def build(storage: Storage, lines: int, customers: int, teams: int, seed: int = 
                 currency="EUR" if euro else "TRY",
                 exchange_rate=Decimal("38.5") if euro else None,
                 seller=SELLER,
-                buyer=InvoiceParty("Alıcı", tax_no=rng.choice(firms).tax_no),
+                buyer=InvoiceParty("Alıcı", tax_no=rng.choice(buyers)),
                 lines=items,
                 totals=InvoiceTotals.of(total, payable=total),
                 type_code="IADE" if is_return else "SATIS",
                 references=(InvoiceReference("X"),) if is_return else (),
             )
         )
-        if len(batch) == 2000:
-            _flush(storage, batch)
-    _flush(storage, batch)
 
 
 def _flush(storage: Storage, batch: list[Invoice]) -> None:
@@ -158,6 +169,38 @@ def _flush(storage: Storage, batch: list[Invoice]) -> None:
         batch.clear()
 
 
+def _off(uow: object, invoices: object, zone: str) -> None:
+    """The summary maintenance switched off (the import without it)."""
+
+
+def import_both(
+    pairs: list[tuple[crmkit.Crm, bool]], invoices: list[Invoice], actors: list[object], batch: int
+) -> list[float]:
+    """Import ``invoices`` into each CRM batch by batch, alternating; seconds spent per CRM."""
+    spent = [0.0 for _ in pairs]
+    for start in range(0, len(invoices), batch):
+        records = [
+            SourceRecord(cursor=str(start + n), location=f"bench:{start + n}", invoice=inv)
+            for n, inv in enumerate(invoices[start : start + batch])
+        ]
+        for i, (crm, summary) in enumerate(pairs):
+            invoice_import.record_sales = record_sales if summary else _off  # type: ignore[assignment]
+            began = time.perf_counter()
+            crm.invoices.import_records(records, actor=actors[i])
+            spent[i] += time.perf_counter() - began
+    invoice_import.record_sales = record_sales  # type: ignore[assignment]
+    return spent
+
+
+def _connect(url: str, reset: bool) -> crmkit.Crm:
+    crm = crmkit.connect(url, load_entrypoints=False)
+    crm.migrate()
+    assert isinstance(crm.storage, SqlStorage)
+    if reset:
+        reset_database(crm.storage)
+    return crm
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -165,32 +208,45 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--teams", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--url", default=None, help="a server URL instead of a temporary SQLite file")
+    parser.add_argument("--batch", type=int, default=5_000, help="invoices per import call (25,000 lines)")
+    parser.add_argument("--url", default=None, help="a server URL instead of temporary SQLite files")
+    parser.add_argument("--url2", default=None, help="a second server database (import without summary)")
+    parser.add_argument("--loop", action="store_true", help="also time a plain Python loop (memory)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.url or f"sqlite:///{Path(tmp) / 'quotas.db'}"
-        crm = crmkit.connect(url, load_entrypoints=False)
-        crm.migrate()
-        assert isinstance(crm.storage, SqlStorage)
-        if args.url:
-            reset_database(crm.storage)
+        ours = _connect(args.url or f"sqlite:///{Path(tmp) / 'quotas.db'}", bool(args.url))
+        bare = _connect(args.url2 or f"sqlite:///{Path(tmp) / 'bare.db'}", bool(args.url2))
+        admins = [c.parties.create_first_admin(name="Ayşe Yılmaz") for c in (ours, bare)]
+        buyers = organise(ours.storage, args.customers, args.teams)
+        organise(bare.storage, args.customers, args.teams)
         started = time.perf_counter()
-        build(crm.storage, args.lines, args.customers, args.teams)
+        spent = [0.0, 0.0]
+        chunk: list[Invoice] = []
+        for invoice in year_of_invoices(args.lines, buyers):
+            chunk.append(invoice)
+            if len(chunk) == args.batch * 5:
+                times = import_both([(ours, True), (bare, False)], chunk, [a.id for a in admins], args.batch)
+                spent = [a + b for a, b in zip(spent, times, strict=True)]
+                chunk = []
+        times = import_both([(ours, True), (bare, False)], chunk, [a.id for a in admins], args.batch)
+        spent = [a + b for a, b in zip(spent, times, strict=True)]
+        kind = str(ours.storage.url).split(":")[0]
         print(
-            f"built {args.lines:,} lines, {args.customers:,} customers, {args.teams} teams "
-            f"in {time.perf_counter() - started:.1f} s ({crm.storage.url.split(':')[0]})"
+            f"imported {args.lines:,} lines, {args.customers:,} customers, {args.teams} teams twice"
+            f" in {time.perf_counter() - started:.0f} s ({kind})"
         )
-        memory = MemoryStorage()
-        build(memory, args.lines, args.customers, args.teams)
-        admin = crm.parties.create_first_admin(name="Ayşe Yılmaz")
-        with crm.storage.unit_of_work() as uow:
+        print(f"    import with the summary:    {spent[0]:8.1f} s ({args.lines / spent[0]:,.0f} lines/s)")
+        print(f"    import without the summary: {spent[1]:8.1f} s ({args.lines / spent[1]:,.0f} lines/s)")
+        print(f"    ratio with / without: {spent[0] / spent[1]:.3f} (target <= 1.15)")
+        admin = admins[0]
+        with ours.storage.unit_of_work() as uow:
             team_ids = [
                 str(t.id)
                 for r in uow.regions.children(None)
                 for c in uow.regions.children(r.id)
                 for t in uow.teams.for_region(c.id)
             ]
-        plan = crm.targets.add_plan(
+        plan = ours.targets.add_plan(
             actor=admin.id,
             name="Ekipler",
             year=YEAR,
@@ -198,23 +254,43 @@ def main() -> None:
             scope_type="team",
             amounts={t: Decimal("1200000.00") for t in team_ids},
         )
-        bounds = crm.targets._bounds(YEAR)
+        bounds = ours.targets._bounds(YEAR)
+        with ours.storage.unit_of_work() as uow:
+            scratch = [c for c in uow.targets.credits(ScopeType.TEAM, bounds) if c.amount != 0]
+            assert uow.targets.actuals("team", YEAR) == scratch, "the summary differs from the GROUP BY"
 
-        def ours() -> None:
-            crm.targets.report(actor=admin.id, plan=plan.id)
+        def summary() -> None:
+            ours.targets.report(actor=admin.id, plan=plan.id)
 
-        def loop() -> None:
-            with memory.unit_of_work() as uow:
-                uow.targets.credits(ScopeType.TEAM, bounds)
+        def group_by() -> None:
+            with ours.storage.unit_of_work() as uow:
+                credits = uow.targets.credits(ScopeType.TEAM, bounds)
+            build_report(plan, *convert(credits, "TRY"))
 
-        with crm.storage.unit_of_work() as uow, memory.unit_of_work() as mem:
-            assert uow.targets.credits(ScopeType.TEAM, bounds) == mem.targets.credits(ScopeType.TEAM, bounds)
-        sql_times, loop_times = alternate(args.repeat, ours, loop)
-        a, b = p50_ms(sql_times), p50_ms(loop_times)
-        print(f"(a) year's monthly report by team, from-scratch GROUP BY: p50 {a:,.1f} ms (target < 100 ms)")
-        print(f"(b) baseline, the same credits in a Python loop:          p50 {b:,.1f} ms")
-        print(f"    ratio GROUP BY / Python loop: {a / b:.2f}")
-        print("    summary table and import slowdown: not measured (no summary table yet)")
+        work = [summary, group_by]
+        if args.loop:
+            memory = MemoryStorage()
+            organise(memory, args.customers, args.teams)
+            batch: list[Invoice] = []
+            for invoice in year_of_invoices(args.lines, buyers):
+                batch.append(invoice)
+                if len(batch) == 2000:
+                    _flush(memory, batch)
+            _flush(memory, batch)
+
+            def loop() -> None:
+                with memory.unit_of_work() as uow:
+                    uow.targets.credits(ScopeType.TEAM, bounds)
+
+            work.append(loop)
+        times_all = alternate(args.repeat, *work)
+        a, b = p50_ms(times_all[0]), p50_ms(times_all[1])
+        print(f"(a) year's monthly report by team, from the summary: p50 {a:,.1f} ms (target < 100 ms)")
+        print(f"(b) the same report from a from-scratch GROUP BY:    p50 {b:,.1f} ms")
+        print(f"    ratio GROUP BY / summary: {b / a:.1f}x")
+        if args.loop:
+            c = p50_ms(times_all[2])
+            print(f"(c) the same credits in a Python loop (memory):      p50 {c:,.1f} ms")
 
 
 if __name__ == "__main__":

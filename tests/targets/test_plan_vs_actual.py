@@ -15,6 +15,7 @@ from crmkit.domain.invoices import (
 )
 from crmkit.domain.money import Money
 from crmkit.domain.quotas import Plan
+from crmkit.ports.invoices import SourceRecord
 from crmkit.testing.contracts.targets import one_line_invoice
 from tests.territory.conftest import Org
 from tests.territory.test_territory_services import World, build
@@ -24,9 +25,12 @@ MONTHLY = [Decimal(1000)] * 12
 
 
 def _import(org: Org, invoices: Sequence[Invoice]) -> None:
-    with org.crm.storage.unit_of_work() as uow:
-        uow.invoices.add_many(invoices)
-        uow.commit()
+    """Through the invoice import, which keeps the monthly actuals summary (Q5)."""
+    records = [
+        SourceRecord(cursor=str(n), location=f"test:{n}", invoice=inv) for n, inv in enumerate(invoices)
+    ]
+    report = org.crm.invoices.import_records(records, actor=org.admin.id)
+    assert report.imported == len(invoices), report.rejected
 
 
 def _setup(org: Org) -> tuple[World, Plan]:
@@ -232,3 +236,15 @@ def test_v9_pareto_names_the_fewest_customers_making_80_percent_of_revenue(org: 
     with pytest.raises(ValidationError) as bad:
         org.crm.targets.pareto(actor=a, start=start, end=end, share=Decimal("1.5"))
     assert bad.value.field == "share"
+
+
+def test_c12_entering_and_revising_a_plan_writes_audit_entries(org: Org) -> None:
+    _, plan = _setup(org)
+    revised = org.crm.targets.revise_plan(actor=org.admin.id, plan=plan.id, amounts={})
+    with org.crm.storage.unit_of_work() as uow:
+        first = uow.audit.for_record("plan", str(plan.id))
+        second = uow.audit.for_record("plan", str(revised.id))
+    assert [(e.action, e.actor_id, e.version) for e in first] == [("create", str(org.admin.id), 1)]
+    assert [(e.action, e.version) for e in second] == [("create", 2)]
+    fields = {c.field: c.new for c in second[0].changes}
+    assert fields["supersedes"] == str(plan.id) and fields["name"] == "2026"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crmkit.testing.contracts.target_quotas import QuotaContract
 from crmkit.testing.contracts.targets import CustomerCodeContract, TargetContract
 
 
@@ -11,3 +12,7 @@ class TestCustomerCodes(CustomerCodeContract):
 
 class TestTargets(TargetContract):
     """Plans and credits on the parametrized ``storage``."""
+
+
+class TestQuotas(QuotaContract):
+    """Quotas, goals and the actuals summary on the parametrized ``storage``."""

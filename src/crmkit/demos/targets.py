@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from crmkit.bootstrap import Crm
@@ -47,9 +47,11 @@ def targets_demo(crm: Crm, admin: EmployeeId, out: TextIO) -> None:
     [country] = crm.territory.children(actor=admin, region=top.id)
     leaves = crm.territory.children(actor=admin, region=country.id)
     buyers = {"M-01": "2233445565", "A-01": "3344556677"}
+    customers = {}
     for name, tax_no in (("Kadıköy Eczanesi", buyers["M-01"]), ("Çankaya Kimya", buyers["A-01"])):
         [customer] = crm.parties.search_companies(actor=admin, text=name)
         crm.customers.update(actor=admin, id=customer.id, tax_no=tax_no)  # invoices find their buyer by it
+        customers[customer.id] = name
     plan = crm.targets.add_plan(
         actor=admin,
         name=f"{year} bölge planı",
@@ -91,3 +93,32 @@ def targets_demo(crm: Crm, admin: EmployeeId, out: TextIO) -> None:
         print(f"  {names.get(row.scope, row.scope):<12} {figures}  {row.source.value}", file=out)
     for gap in report.missing_rates:
         print(f"  not converted (no rate): {gap.amount} {gap.currency} in month {gap.month}", file=out)
+    _quota_and_scores(crm, admin, out, year, customers)
+
+
+def _quota_and_scores(crm: Crm, admin: EmployeeId, out: TextIO, year: int, customers: dict[Any, str]) -> None:
+    """A yearly member quota (Q2) against the summary, and every customer's V9 score and class."""
+    kadikoy = next(c for c, name in customers.items() if name == "Kadıköy Eczanesi")
+    crm.targets.add_quota(
+        actor=admin,
+        scope="member",
+        value=str(kadikoy),
+        direction="sales",
+        period="year",
+        year=year,
+        index=1,
+        amount=Decimal("400000.00"),
+    )
+    [quota] = crm.targets.quota_report(actor=admin, year=year)
+    print(
+        f"yearly quota of Kadıköy Eczanesi: {quota.quota.amount:,.2f} TRY, invoiced {quota.amount:,.2f}"
+        f" ({quota.attainment or 0:.0%})",
+        file=out,
+    )
+    zone = ZoneInfo(crm.settings.timezone)
+    scoring = crm.targets.score_customers(
+        actor=admin, start=datetime(year, 1, 1, tzinfo=zone), end=datetime(year + 1, 1, 1, tzinfo=zone)
+    )
+    for score in scoring.scores:
+        name = crm.parties.get_company(actor=admin, company=score.company_id).name
+        print(f"  V9 score {name}: {score.score} → class {scoring.classes[score.company_id]}", file=out)

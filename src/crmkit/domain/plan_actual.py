@@ -33,6 +33,7 @@ import attrs
 from crmkit.domain.quotas import MONTHS, Plan
 
 __all__ = [
+    "CATEGORY_SEPARATOR",
     "Cell",
     "Credit",
     "MissingRate",
@@ -40,6 +41,7 @@ __all__ = [
     "ScopeResult",
     "TargetSource",
     "build_report",
+    "category_tree",
     "convert",
 ]
 
@@ -93,6 +95,25 @@ def convert(
         actuals[key] = actuals.get(key, _ZERO) + value
     gaps = tuple(MissingRate(s, m, c, a) for (s, m, c), a in sorted(missing.items()) if a != 0)
     return actuals, gaps
+
+
+CATEGORY_SEPARATOR = "/"
+"""Separates a product category from its parent's path: ``Boya/İç cephe`` is under ``Boya``."""
+
+
+def category_tree(names: Iterable[str]) -> dict[str, str | None]:
+    """The product-category tree (child → parent) of category paths and every ancestor they name.
+
+    >>> category_tree(["Boya/İç cephe", "Vernik"])
+    {'Boya': None, 'Boya/İç cephe': 'Boya', 'Vernik': None}
+    """
+    tree: dict[str, str | None] = {}
+    for name in names:
+        parts = name.split(CATEGORY_SEPARATOR)
+        for depth in range(1, len(parts) + 1):
+            path = CATEGORY_SEPARATOR.join(parts[:depth])
+            tree[path] = CATEGORY_SEPARATOR.join(parts[: depth - 1]) or None
+    return dict(sorted(tree.items()))
 
 
 @attrs.frozen
@@ -220,11 +241,12 @@ def build_report(
         return out
 
     targets: dict[str, tuple[tuple[Decimal, ...], TargetSource]] = {}
+    own = {line.scope: line for line in plan.lines}
 
     def target_of(scope: str, path: frozenset[str] = frozenset()) -> tuple[tuple[Decimal, ...], TargetSource]:
         if scope in targets:
             return targets[scope]
-        line = plan.line(scope)
+        line = own.get(scope)
         if line is not None:
             result = (line.amounts, TargetSource.OWN)
         else:

@@ -42,7 +42,10 @@ from crmkit.domain.periods import require_aware
 from crmkit.domain.territory import TeamId
 
 __all__ = [
+    "GOAL_AGGREGATE",
     "MONTHS",
+    "PLAN_AGGREGATE",
+    "QUOTA_AGGREGATE",
     "Direction",
     "Goal",
     "GoalId",
@@ -61,6 +64,13 @@ __all__ = [
 
 MONTHS = 12
 """Months in a plan year."""
+
+PLAN_AGGREGATE = "plan"
+"""``aggregate_type`` of the audit entries of plan versions (C12)."""
+QUOTA_AGGREGATE = "quota"
+"""``aggregate_type`` of the audit entries of sales quotas (C12)."""
+GOAL_AGGREGATE = "goal"
+"""``aggregate_type`` of the audit entries of non-sales goals (C12)."""
 
 PlanId = NewType("PlanId", uuid.UUID)
 """Identifies one version of a turnover plan (Q1)."""

@@ -1,6 +1,9 @@
 """Storage port of turnover plans and of the actuals they are measured against (Q1, Q5).
 
-:meth:`TargetRepository.credits` is where plan-vs-actual aggregates: the SQL
+:meth:`TargetRepository.actuals` reads the monthly actuals summary (Q5) that
+the invoice import keeps in the same transaction (:meth:`~TargetRepository.add_actuals`
+with deltas from :func:`crmkit.domain.actuals.credit`); reports read it.
+:meth:`TargetRepository.credits` is the from-scratch computation and where plan-vs-actual aggregates: the SQL
 adapter runs it as one ``GROUP BY`` in the database, the memory adapter in
 plain Python, and both must return the same rows (a property test holds them
 to it). The contract suite is :class:`crmkit.testing.contracts.targets.TargetContract`.
@@ -8,12 +11,16 @@ to it). The contract suite is :class:`crmkit.testing.contracts.targets.TargetCon
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
+from crmkit.domain.actuals import Sale, Sums, Territory
+from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.plan_actual import Credit
-from crmkit.domain.quotas import Plan, PlanId, ScopeType
+from crmkit.domain.quotas import Goal, GoalMetric, Plan, PlanId, Quota, ScopeType
+from crmkit.domain.scoring import Activity
 
 __all__ = ["CREDITED_SCOPES", "TargetRepository"]
 
@@ -57,4 +64,88 @@ class TargetRepository(Protocol):
         then, the region of those teams, or its owner then. Returns count
         negative. Rows are ordered by scope, month, currency, rate; zero sums kept.
         """
+        ...
+
+    # -- the monthly actuals summary (Q5) -----------------------------------------------
+    def add_actuals(self, sums: Sums) -> None:
+        """Add deltas (amounts and quantities in millionths) to the summary, in this unit of work."""
+        ...
+
+    def clear_actuals(self) -> None:
+        """Empty the summary (before a rebuild)."""
+        ...
+
+    def actuals(self, kind: str, year: int) -> list[Credit]:
+        """The summary rows of one kind and year whose amount is not zero, as credits.
+
+        Ordered by scope, month, currency, rate — as :meth:`credits`, whose non-zero
+        rows they equal for the credited scope types.
+        """
+        ...
+
+    def quantities(self, kind: str, year: int) -> dict[tuple[str, int], Decimal]:
+        """Net quantities per (scope value, month) of one kind and year."""
+        ...
+
+    def territory(self, buyers: Iterable[str]) -> Territory:
+        """The stored companies with these tax numbers and the dated facts that credit their sales (T4)."""
+        ...
+
+    def buyers(self, companies: Iterable[CompanyId] = (), codes: Iterable[str] = ()) -> set[str]:
+        """Tax numbers of these companies and of every company that holds or held one of ``codes``."""
+        ...
+
+    def sale_buyers(self) -> set[str]:
+        """Every buyer key of a stored invoice."""
+        ...
+
+    def sales(self, buyers: Iterable[str], since: datetime | None = None) -> list[Sale]:
+        """The stored invoices of these buyers (issued at or after ``since``), as sales."""
+        ...
+
+    # -- Q2 quotas, Q3 goals ----------------------------------------------------------
+    def add_quota(self, quota: Quota) -> None:
+        """Store a sales quota (audited, C12).
+
+        Raises:
+            Duplicate: the id is taken.
+        """
+        ...
+
+    def quotas(self, year: int | None = None) -> list[Quota]:
+        """Every quota (of ``year``), by year, scope, value, period, index, then id."""
+        ...
+
+    def add_goal(self, goal: Goal) -> None:
+        """Store a non-sales goal (audited, C12).
+
+        Raises:
+            Duplicate: the id is taken.
+        """
+        ...
+
+    def goals(self, employee: EmployeeId | None = None) -> list[Goal]:
+        """Every goal (of ``employee``), by employee, start, then id."""
+        ...
+
+    def goal_count(self, metric: GoalMetric, employee: EmployeeId, start: datetime, end: datetime) -> int:
+        """How many records ``employee`` has for ``metric`` in ``[start, end)`` (Q3).
+
+        New customers: companies registered then whose sales rep he is; visits: his
+        face-to-face interactions created then; interactions answered: his
+        interactions first answered then. Other metrics raise ``ValueError``.
+        """
+        ...
+
+    # -- V9 scoring -------------------------------------------------------------------
+    def activity(self, start: datetime, end: datetime) -> list[Activity]:
+        """Per customer (by tax number), currency and rate: its invoices in ``[start, end)`` (V9).
+
+        Signed net, signed discounts and purchase count (returns not counted), in one
+        ``GROUP BY`` on SQL; ordered by company, currency, rate.
+        """
+        ...
+
+    def contacts(self, start: datetime, end: datetime) -> dict[CompanyId, tuple[int, int]]:
+        """Per company: (calls, meetings) among its interactions created in ``[start, end)``."""
         ...

@@ -42,6 +42,7 @@ from crmkit.domain.predicates import CompanyFacts
 from crmkit.domain.territory import OwnerAssignment
 from crmkit.domain.versions import require_version
 from crmkit.ports.storage import UnitOfWork
+from crmkit.services.actuals import recredit
 from crmkit.services.base import ActorRef, ServiceBase, parse_enum
 from crmkit.services.guard import facts_of, require_on_company
 from crmkit.services.messaging.enqueue import enqueue_email
@@ -212,7 +213,8 @@ class CompanyUseCases(ServiceBase):
                         raise
                     raise ValidationError(f"contact.{error.field}", error.reason) from None
                 company = attrs.evolve(company, primary_contact_id=new_contact.id)
-            uow.companies.add(company)
+            with recredit(uow, self._ctx.settings.timezone, tax_nos=[company.tax_no]):  # Q5 summary
+                uow.companies.add(company)
             if new_contact is not None:
                 uow.contacts.add(new_contact)
             uow.emit(CompanyRegistered(at=self._now(), company_id=company.id, by=who.id))
@@ -337,9 +339,10 @@ class CompanyUseCases(ServiceBase):
                 claimant = uow.employees.get(pending.claimant_id)
                 if not claimant.is_active:
                     raise RuleViolation("C6", f"{claimant.name} has left; reject the claim instead")
-            uow.companies.save(company.close_claim(decided))
-            if approve:  # a customer with dated owners gets the claimant from now on (T4)
-                follow_owner(uow, company.id, pending.claimant_id, self._now(), self._new_id)
+            with recredit(uow, self._ctx.settings.timezone, companies=[company.id]):  # Q5 summary
+                uow.companies.save(company.close_claim(decided))
+                if approve:  # a customer with dated owners gets the claimant from now on (T4)
+                    follow_owner(uow, company.id, pending.claimant_id, self._now(), self._new_id)
             saved = uow.claims.save(decided)
             uow.emit(
                 ClaimDecided(

@@ -32,6 +32,7 @@ from crmkit.domain.limits import SEARCH_MAX, check_page, check_text
 from crmkit.domain.parties import Company, CompanyKind, Contact
 from crmkit.domain.predicates import Predicate, describe
 from crmkit.domain.versions import require_version
+from crmkit.services.actuals import credits_change, recredit
 from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.companies import CompanyUseCases
 from crmkit.services.guard import facts_of
@@ -186,13 +187,18 @@ class CustomerUseCases(PolicyUseCases):
             if not changes:
                 return current
             new = attrs.evolve(current, **changes)
-            if new.segmentation.micro_region != current.segmentation.micro_region:
-                moved = attrs.evolve(facts, code=new.segmentation.micro_region)
-                after = decide(who, Action.VIEW, CompanyResource(company=moved, name=new.name), when)
-                if not after:
-                    raise PermissionDenied(f"re-coding would take {new.name} out of sight: {after.reason}")
-                follow_code(uow, current, new, when, self._new_id)
-            return uow.companies.save(new)
+            touched = [current.id] if credits_change(current, new) else []  # Q5: only what credits read
+            zone = self._ctx.settings.timezone
+            with recredit(uow, zone, companies=touched, tax_nos=[new.tax_no] if touched else []):
+                if new.segmentation.micro_region != current.segmentation.micro_region:
+                    moved = attrs.evolve(facts, code=new.segmentation.micro_region)
+                    after = decide(who, Action.VIEW, CompanyResource(company=moved, name=new.name), when)
+                    if not after:
+                        raise PermissionDenied(
+                            f"re-coding would take {new.name} out of sight: {after.reason}"
+                        )
+                    follow_code(uow, current, new, when, self._new_id)
+                return uow.companies.save(new)  # the Q5 summary follows a new code, category or tax number
 
     def contacts(self, *, actor: ActorRef, company: object, at: datetime | None = None) -> list[Contact]:
         """A company's contacts; every employee sees them (C4), dealer staff only under their firm (A6)."""

@@ -31,6 +31,7 @@ from crmkit.ports.invoices import (
     check_cursor,
 )
 from crmkit.ports.storage import UnitOfWork
+from crmkit.services.actuals import record_sales
 from crmkit.services.base import ServiceBase, ServiceContext
 from crmkit.services.status_moves import mark_buyers_potential
 
@@ -330,6 +331,7 @@ class InvoiceImport(ServiceBase):
             outcome, reversals = self._match_returns(uow, new, outcome)
             imported = [p for p, status in outcome if status == "imported"]
             uow.invoices.add_many([p.invoice for p in imported])
+            record_sales(uow, [p.invoice for p in imported], self._ctx.settings.timezone)  # Q5 summary
             mark_buyers_potential(uow, [p.invoice for p in imported], self._now())  # C5 (issue 14)
             if reversals:
                 uow.invoices.record_reversals(reversals)

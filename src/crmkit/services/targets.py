@@ -22,18 +22,21 @@ from decimal import Decimal
 
 import attrs
 
+from crmkit.domain.actuals import PRODUCT
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.errors import NotFound, PermissionDenied, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
 from crmkit.domain.money import Money
 from crmkit.domain.parties import SEGMENT_PICKLISTS
 from crmkit.domain.periods import Period, require_aware
-from crmkit.domain.plan_actual import MissingRate, PlanReport, build_report, convert
+from crmkit.domain.plan_actual import Credit, MissingRate, PlanReport, build_report, category_tree, convert
 from crmkit.domain.quotas import MONTHS, Plan, PlanId, PlanLine, ScopeType, may_edit_target, spread
 from crmkit.domain.territory import RegionId, TeamId
 from crmkit.ports.storage import UnitOfWork
-from crmkit.ports.targets import CREDITED_SCOPES
-from crmkit.services.base import ServiceBase, parse_enum
+from crmkit.services.actuals import rebuild
+from crmkit.services.base import parse_enum
+from crmkit.services.target_quotas import QuotaUseCases
+from crmkit.services.target_scoring import ScoringUseCases
 
 __all__ = ["Pareto", "SalesByRep", "TargetUseCases"]
 
@@ -72,12 +75,20 @@ class SalesByRep:
     missing_rates: tuple[MissingRate, ...]
 
 
+_LISTED = {
+    ScopeType.MICRO_REGION: SEGMENT_PICKLISTS["micro_region"],
+    ScopeType.MEMBER_CATEGORY: SEGMENT_PICKLISTS["category"],
+    ScopeType.PRODUCT_CATEGORY: "product_categories",
+    ScopeType.PRODUCT_BRAND: "product_brands",
+}
+"""Scope types whose values come from a parameter list (C9)."""
+
 Amounts = Sequence[object] | object
 """Twelve monthly amounts, or one yearly figure to spread."""
 
 
-class TargetUseCases(ServiceBase):
-    """Plans (Q1) and the plan-vs-actual report (Q5)."""
+class TargetUseCases(QuotaUseCases, ScoringUseCases):
+    """Plans (Q1), quotas (Q2), goals (Q3), plan-vs-actual (Q5) and customer scoring (V9)."""
 
     # -- helpers -------------------------------------------------------------------------------
     def _bounds(self, year: int) -> list[datetime]:
@@ -110,10 +121,14 @@ class TargetUseCases(ServiceBase):
         elif scope_type is ScopeType.CUSTOMER:
             firms = uow.companies.get_many(CompanyId(parse_id("scope", s)) for s in scopes)
             missing = [s for s in scopes if CompanyId(parse_id("scope", s)) not in firms]
-        elif scope_type is ScopeType.MICRO_REGION:
-            name = PickListName(SEGMENT_PICKLISTS["micro_region"])
+        elif scope_type in _LISTED:
+            name = PickListName(_LISTED[scope_type])
             codes = uow.picklists.get_many([name]).get(name)
             missing = [s for s in scopes if codes is None or s not in codes.values]
+        elif scope_type is ScopeType.BRANCH:
+            ids = [RegionId(parse_id("region", r)) for r in self._region_tree(uow)]
+            branches = {r.branch for r in uow.regions.get_many(ids).values()}
+            missing = [s for s in scopes if s not in branches]
         if missing:
             raise ValidationError("scope", f"no {scope_type.value} {missing[0]}")
 
@@ -297,26 +312,63 @@ class TargetUseCases(ServiceBase):
         sales-region plan the actuals roll up the region tree; a region without
         its own target gets its children's.
 
+        Every scope type is read from the monthly actuals summary: product
+        category and brand plans through the product catalogue, a category's
+        actual rolling up the category tree (``Boya/İç cephe`` is under ``Boya``).
+
         Raises:
-            ValidationError: no such plan (field ``plan``), or a scope type no invoice is credited to yet.
+            ValidationError: no such plan (field ``plan``).
         """
         when = self._now() if at is None else at
         with self._work(None) as uow:
             who = self._acting(uow, actor)
             found = self._plan(uow, plan)
-            if found.scope_type not in CREDITED_SCOPES:
-                raise ValidationError(
-                    "scope_type", f"invoices are not credited to {found.scope_type.value} scopes yet"
-                )
-            credits = uow.targets.credits(found.scope_type, self._bounds(found.year))
-            actuals, missing = convert(credits, found.currency)
+            kind = found.scope_type
             parents: dict[str, str | None] | None = None
-            if found.scope_type is ScopeType.SALES_REGION:
+            if kind in (ScopeType.PRODUCT_CATEGORY, ScopeType.PRODUCT_BRAND):
+                credits = self._by_product(uow, kind, found.year)
+                if kind is ScopeType.PRODUCT_CATEGORY:
+                    names = {c.scope for c in credits} | {line.scope for line in found.lines}
+                    parents = category_tree(names)
+            else:
+                credits = uow.targets.actuals(kind.value, found.year)  # the Q5 summary
+            actuals, missing = convert(credits, found.currency)
+            if kind is ScopeType.SALES_REGION:
                 parents = self._region_tree(uow)
-            shown = self._visible_scopes(uow, who, found.scope_type, when)
+            shown = self._visible_scopes(uow, who, kind, when)
             if shown is not None and parents is not None:
                 shown = frozenset(s for s in parents if shown & self._chain(parents, s)) | shown
             return build_report(found, actuals, missing, parents=parents, visible=shown)
+
+    @staticmethod
+    def _by_product(uow: UnitOfWork, kind: ScopeType, year: int) -> list[Credit]:
+        """The summary's product rows credited to each product's category or brand (Q1, Q5)."""
+        rows = uow.targets.actuals(PRODUCT, year)
+        catalogue = uow.points.products({c.scope for c in rows})
+        field = "category" if kind is ScopeType.PRODUCT_CATEGORY else "brand"
+        sums: dict[tuple[str, int, str, Decimal | None], Decimal] = {}
+        for c in rows:
+            value = getattr(catalogue.get(c.scope), field, None)
+            if value:
+                key = (value, c.month, c.currency, c.rate)
+                sums[key] = sums.get(key, Decimal(0)) + c.amount
+        return [Credit(s, m, cur, r, a) for (s, m, cur, r), a in sums.items()]
+
+    def rebuild_actuals(self, *, actor: object) -> None:
+        """Recompute the monthly actuals summary from every stored invoice (Q5); admins only.
+
+        The import and the territory changes keep the summary true as they go;
+        this is for a database that held invoices before the summary existed
+        (revision 0019), or after the company's time zone changed.
+
+        Raises:
+            PermissionDenied: the actor is not an admin.
+        """
+        with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+            who = self._acting(uow, actor)
+            if not who.position.is_admin:
+                raise PermissionDenied(f"{who.name} is not an admin; only admins rebuild the actuals summary")
+            rebuild(uow, self._ctx.settings.timezone)
 
     @staticmethod
     def _chain(parents: Mapping[str, str | None], scope: str) -> set[str]:

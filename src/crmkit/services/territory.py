@@ -44,6 +44,7 @@ from crmkit.domain.territory import (
 from crmkit.domain.territory_dates import code_at, owner_at
 from crmkit.domain.versions import require_version
 from crmkit.ports.storage import UnitOfWork
+from crmkit.services.actuals import recredit
 from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.policy import actor_for
 from crmkit.services.territory_dates import DatedTerritory, record_owner
@@ -299,7 +300,8 @@ class TerritoryUseCases(DatedTerritory):
             others = uow.code_links.for_code(canonical)
             regions = {t.id: t.region_id for t in uow.teams.get_many({o.team_id for o in others}).values()}
             check_code_region(link, the_team.region_id, [(o, regions[o.team_id]) for o in others])
-            uow.code_links.add(link)
+            with recredit(uow, self._ctx.settings.timezone, codes=[canonical], since=validity.valid_from):
+                uow.code_links.add(link)  # the Q5 summary follows
             return link
 
     def unlink_code(self, *, actor: ActorRef, link: object, at: datetime | None = None) -> CodeLink:
@@ -308,7 +310,11 @@ class TerritoryUseCases(DatedTerritory):
             self._admin(who)
             current = uow.code_links.get(CodeLinkId(parse_id("link", link)))
             ended = attrs.evolve(current, validity=current.validity.ended(self._when("at", at)))
-            return current if ended == current else uow.code_links.save(ended)
+            if ended == current:
+                return current
+            since = ended.validity.valid_to
+            with recredit(uow, self._ctx.settings.timezone, codes=[current.code], since=since):
+                return uow.code_links.save(ended)  # the Q5 summary follows
 
     # -- T4: owners ----------------------------------------------------------------------------
     def assign_owner(
@@ -342,7 +348,8 @@ class TerritoryUseCases(DatedTerritory):
             require_version("company", current.id, stored=current.version, expected=expected_version)
             person = self._employee(uow, "rep", rep)
             support = None if support_rep is None else self._employee(uow, "support_rep", support_rep)
-            return record_owner(uow, current, person, validity, self._now(), self._new_id, support)
+            with recredit(uow, self._ctx.settings.timezone, companies=[current.id]):  # Q5 summary
+                return record_owner(uow, current, person, validity, self._now(), self._new_id, support)
 
     # -- T5: queries ---------------------------------------------------------------------------
     def children(self, *, actor: ActorRef, region: object | None = None) -> list[Region]:

@@ -33,6 +33,7 @@ from crmkit.domain.territory import (
 )
 from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId, code_at, owner_at, reassign
 from crmkit.ports.storage import UnitOfWork
+from crmkit.services.actuals import recredit
 from crmkit.services.base import ActorRef, ServiceBase
 
 __all__ = ["DatedTerritory", "dated_facts", "follow_code", "follow_owner", "owner_synced", "record_owner"]
@@ -171,25 +172,32 @@ class DatedTerritory(ServiceBase):
             current = uow.companies.get(CompanyId(parse_id("company", company)))
             canonical = self._code(uow, code)
             validity = self._validity(valid_from, None)
-            history = uow.customer_codes.for_company(current.id)
-            old = current.segmentation.micro_region
-            if not history and old is not None and current.registered_at < validity.valid_from:
-                first = CustomerCode(
-                    id=CustomerCodeId(self._new_id()),
-                    company_id=current.id,
-                    code=old,
-                    validity=Validity(current.registered_at),
-                )
-                uow.customer_codes.add(first)
-                history = [first]
-            new = CustomerCode(
-                id=CustomerCodeId(self._new_id()), company_id=current.id, code=canonical, validity=validity
+            with recredit(uow, self._ctx.settings.timezone, companies=[current.id]):  # Q5 summary
+                return self._move_customer(uow, current, canonical, validity)
+
+    def _move_customer(
+        self, uow: UnitOfWork, current: Company, canonical: str, validity: Validity
+    ) -> CustomerCode:
+        """Record the move of :meth:`move_customer`."""
+        history = uow.customer_codes.for_company(current.id)
+        old = current.segmentation.micro_region
+        if not history and old is not None and current.registered_at < validity.valid_from:
+            first = CustomerCode(
+                id=CustomerCodeId(self._new_id()),
+                company_id=current.id,
+                code=old,
+                validity=Validity(current.registered_at),
             )
-            _fit(uow.customer_codes, history, new)
-            if validity.contains(self._now()) and old != canonical:
-                moved = attrs.evolve(current.segmentation, micro_region=canonical)
-                uow.companies.save(attrs.evolve(current, segmentation=moved))
-            return new
+            uow.customer_codes.add(first)
+            history = [first]
+        new = CustomerCode(
+            id=CustomerCodeId(self._new_id()), company_id=current.id, code=canonical, validity=validity
+        )
+        _fit(uow.customer_codes, history, new)
+        if validity.contains(self._now()) and old != canonical:
+            moved = attrs.evolve(current.segmentation, micro_region=canonical)
+            uow.companies.save(attrs.evolve(current, segmentation=moved))
+        return new
 
     def customer_codes(self, *, actor: ActorRef, company: object) -> list[CustomerCode]:
         """A customer's dated codes, by start (T4); empty when it never moved."""
@@ -215,42 +223,46 @@ class DatedTerritory(ServiceBase):
             self._admin(who)
             return uow.memberships.for_team(self._team(uow, "team", team).id)
 
+    def _move_code(self, uow: UnitOfWork, canonical: str, team: object, start: datetime) -> CodeLink:
+        """Record the move of :meth:`move_code`."""
+        target = self._team(uow, "team", team)
+        validity = Validity(start)
+        others = []
+        for link in uow.code_links.for_code(canonical):
+            ends_after = link.validity.valid_to is None or link.validity.valid_to > start
+            if link.validity.valid_from < start and ends_after:
+                link = uow.code_links.save(
+                    attrs.evolve(link, validity=Validity(link.validity.valid_from, start))
+                )
+            elif link.validity.valid_from >= start:
+                raise RuleViolation(
+                    "T4", f"code {canonical} already has a link from {link.validity.valid_from:%Y-%m-%d}"
+                )
+            others.append(link)
+        new = CodeLink(id=CodeLinkId(self._new_id()), team_id=target.id, code=canonical, validity=validity)
+        regions = {t.id: t.region_id for t in uow.teams.get_many({o.team_id for o in others}).values()}
+        check_code_region(new, target.region_id, [(o, regions[o.team_id]) for o in others])
+        uow.code_links.add(new)
+        return new
+
     def move_code(
         self, *, actor: ActorRef, code: str, team: object, valid_from: datetime | None = None
     ) -> CodeLink:
         """Move a micro-region code to another team from ``valid_from`` (default now), in one call (T3, T4).
 
         Every link of the code holding at ``valid_from`` or open after it is ended
-        there; the new team holds it from then on.
+        there; the new team holds it from then on. The monthly actuals summary
+        (Q5) is corrected for the sales from ``valid_from`` on.
 
         Raises:
             RuleViolation: ``T3``/``T4`` as :meth:`link_code`.
         """
         with self._as(actor) as (uow, who):
             self._admin(who)
-            target = self._team(uow, "team", team)
             canonical = self._code(uow, code)
-            validity = self._validity(valid_from, None)
-            start = validity.valid_from
-            others = []
-            for link in uow.code_links.for_code(canonical):
-                ends_after = link.validity.valid_to is None or link.validity.valid_to > start
-                if link.validity.valid_from < start and ends_after:
-                    link = uow.code_links.save(
-                        attrs.evolve(link, validity=Validity(link.validity.valid_from, start))
-                    )
-                elif link.validity.valid_from >= start:
-                    raise RuleViolation(
-                        "T4", f"code {canonical} already has a link from {link.validity.valid_from:%Y-%m-%d}"
-                    )
-                others.append(link)
-            new = CodeLink(
-                id=CodeLinkId(self._new_id()), team_id=target.id, code=canonical, validity=validity
-            )
-            regions = {t.id: t.region_id for t in uow.teams.get_many({o.team_id for o in others}).values()}
-            check_code_region(new, target.region_id, [(o, regions[o.team_id]) for o in others])
-            uow.code_links.add(new)
-            return new
+            since = self._validity(valid_from, None).valid_from
+            with recredit(uow, self._ctx.settings.timezone, codes=[canonical], since=since):
+                return self._move_code(uow, canonical, team, since)
 
     # -- provided by TerritoryUseCases --------------------------------------------------------
     @staticmethod

@@ -17,10 +17,14 @@ from typing import TYPE_CHECKING
 import attrs
 
 from crmkit.adapters.memory.repositories import MemoryRepository
+from crmkit.adapters.memory.target_actuals import MemoryActuals
+from crmkit.adapters.memory.target_quotas import MemoryQuotaStore
+from crmkit.adapters.memory.target_scoring import MemoryScoring
+from crmkit.domain.actuals import ActualKey
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.plan_actual import Credit
-from crmkit.domain.quotas import Plan, PlanId, ScopeType
+from crmkit.domain.quotas import PLAN_AGGREGATE, Goal, GoalId, Plan, PlanId, Quota, QuotaId, ScopeType
 from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId, code_at, owner_at
 
 if TYPE_CHECKING:
@@ -54,11 +58,17 @@ class TargetTables:
 
     customer_codes: dict[CustomerCodeId, CustomerCode] = attrs.Factory(dict)
     plans: dict[PlanId, Plan] = attrs.Factory(dict)
+    actuals: dict[ActualKey, tuple[int, int]] = attrs.Factory(dict)
+    quotas: dict[QuotaId, Quota] = attrs.Factory(dict)
+    goals: dict[GoalId, Goal] = attrs.Factory(dict)
 
     def clear(self) -> None:
         """Drop everything (the storage was closed)."""
         self.customer_codes.clear()
         self.plans.clear()
+        self.actuals.clear()
+        self.quotas.clear()
+        self.goals.clear()
 
 
 class MemoryCustomerCodeRepository(MemoryRepository[CustomerCode, CustomerCodeId]):
@@ -84,7 +94,7 @@ class MemoryCustomerCodeRepository(MemoryRepository[CustomerCode, CustomerCodeId
         )
 
 
-class MemoryTargetRepository:
+class MemoryTargetRepository(MemoryActuals, MemoryQuotaStore, MemoryScoring):
     """Plans in memory, and the Python computation of plan-vs-actual credits (Q1, Q5)."""
 
     def __init__(self, uow: MemoryUnitOfWork, tables: TargetTables, lock: threading.RLock) -> None:
@@ -125,6 +135,7 @@ class MemoryTargetRepository:
         if taken or plan.id in self._new:
             raise Duplicate("id", f"plan {plan.id} already exists")
         self._new[plan.id] = plan
+        self._uow.record_change(PLAN_AGGREGATE, plan.id, plan.revision, None, plan)  # C12
 
     def plan(self, plan: PlanId) -> Plan:
         """One plan version.
@@ -195,15 +206,20 @@ class MemoryTargetRepository:
         for key in self._new:
             if key in self._tables.plans:
                 raise Duplicate("id", f"plan {key} already exists")
+        self._verify_quotas()
 
     def apply(self) -> None:
         """Make the staged plans visible; call under the lock after :meth:`verify`."""
         self._tables.plans.update(self._new)
+        self._apply_actuals()
+        self._apply_quotas()
         self.discard()
 
     def discard(self) -> None:
-        """Forget the staged plans."""
+        """Forget the staged plans and summary deltas."""
         self._new: dict[PlanId, Plan] = {}
+        self._discard_actuals()
+        self._discard_quotas()
 
 
 def _order(item: tuple[tuple[str, int, str, Decimal | None], Decimal]) -> tuple[str, int, str, Decimal]:

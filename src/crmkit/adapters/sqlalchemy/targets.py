@@ -17,21 +17,25 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuid_of
-from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlRepository
-from crmkit.adapters.sqlalchemy.tables import companies
+from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlRepository, audit_row
+from crmkit.adapters.sqlalchemy.tables import audit_entries, companies
 from crmkit.adapters.sqlalchemy.tables import targets as qt
 from crmkit.adapters.sqlalchemy.tables import territory as tt
 from crmkit.adapters.sqlalchemy.tables.invoice import invoice_lines, invoices
+from crmkit.adapters.sqlalchemy.target_actuals import SqlActuals
+from crmkit.adapters.sqlalchemy.target_quotas import SqlQuotaStore
+from crmkit.adapters.sqlalchemy.target_scoring import SqlScoring
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.invoices import InvoiceKind
 from crmkit.domain.plan_actual import Credit
-from crmkit.domain.quotas import MONTHS, Plan, PlanId, PlanLine, ScopeType
+from crmkit.domain.quotas import MONTHS, PLAN_AGGREGATE, Plan, PlanId, PlanLine, ScopeType
 from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId
 
 __all__ = ["SqlCustomerCodeRepository", "SqlTargetRepository"]
@@ -82,11 +86,24 @@ def _dated(
     return query, sa.case((owners.c.company_id.is_not(None), held), else_=own)
 
 
-class SqlTargetRepository:
+class SqlTargetRepository(SqlActuals, SqlQuotaStore, SqlScoring):
     """Plans and plan-vs-actual credits, aggregated in the database (Q1, Q5)."""
 
     def __init__(self, uow: Any) -> None:
         self._uow = uow
+
+    def _audit(self, aggregate_type: str, key: object, version: int, new: object) -> dict[str, Any]:
+        """The audit row of creating ``new`` (C12)."""
+        entry = audit_entry(
+            actor=self._uow.actor,
+            at=self._uow.clock.now(),
+            aggregate_type=aggregate_type,
+            aggregate_id=key,
+            version=version,
+            old=None,
+            new=new,
+        )
+        return audit_row(entry)
 
     # -- plans ---------------------------------------------------------------------------
     def add_plan(self, plan: Plan) -> None:
@@ -99,6 +116,7 @@ class SqlTargetRepository:
         if exists is not None:
             raise Duplicate("id", f"plan {plan.id} already exists")
         conn = self._uow.connection
+        conn.execute(sa.insert(audit_entries), [self._audit(PLAN_AGGREGATE, plan.id, plan.revision, plan)])
         conn.execute(
             sa.insert(qt.plans),
             {
@@ -136,32 +154,28 @@ class SqlTargetRepository:
         heads = list(self._uow.execute(query).mappings())
         if not heads:
             return []
-        ids = [h["id"] for h in heads]
-        lines: dict[Any, dict[str, dict[int, tuple[Decimal, Decimal | None]]]] = {}
-        for start in range(0, len(ids), GET_MANY_CHUNK):
-            chunk = ids[start : start + GET_MANY_CHUNK]
-            for row in self._uow.execute(sa.select(pl).where(pl.c.plan_id.in_(chunk))).mappings():
-                by_scope = lines.setdefault(uuid_of(row["plan_id"]), {})
-                by_scope.setdefault(row["scope"], {})[row["month"]] = (
-                    Decimal(row["amount"]),
-                    row["quantity"],
-                )
         found = []
-        for h in heads:
-            pid = uuid_of(h["id"])
+        columns = (pl.c.scope, pl.c.month, pl.c.amount, pl.c.quantity)
+        for h in heads:  # one query per plan: no id column to convert per row
+            months: dict[str, dict[int, tuple[Decimal, Any]]] = {}
+            for scope, month, amount, quantity in self._uow.execute(
+                sa.select(*columns).where(pl.c.plan_id == h["id"])
+            ).all():
+                months.setdefault(scope, {})[month] = (Decimal(amount), quantity)
             plan_lines = []
-            for scope, months in sorted(lines.get(pid, {}).items()):
-                amounts = tuple(months[m][0] for m in range(1, MONTHS + 1))
-                quantities = [months[m][1] for m in range(1, MONTHS + 1)]
+            for scope, by_month in sorted(months.items()):
+                amounts = tuple(by_month[m][0] for m in range(1, MONTHS + 1))
+                quantities = [by_month[m][1] for m in range(1, MONTHS + 1)]
                 qty = None if quantities[0] is None else tuple(Decimal(q or 0) for q in quantities)
-                plan_lines.append(PlanLine(scope=scope, amounts=amounts, quantities=qty))
+                plan_lines.append(_trusted(PlanLine, scope=scope, amounts=amounts, quantities=qty))
             found.append(
-                Plan(
-                    id=PlanId(pid),
+                _trusted(
+                    Plan,
+                    id=PlanId(uuid_of(h["id"])),
                     name=h["name"],
                     year=h["year"],
                     currency=h["currency"],
-                    scope_type=h["scope_type"],
+                    scope_type=ScopeType(h["scope_type"]),
                     lines=tuple(plan_lines),
                     revision=h["revision"],
                     supersedes=None if h["supersedes"] is None else PlanId(uuid_of(h["supersedes"])),
@@ -254,6 +268,17 @@ class SqlTargetRepository:
         return sorted(
             credits, key=lambda c: (c.scope, c.month, c.currency, Decimal(-1) if c.rate is None else c.rate)
         )
+
+
+_T = TypeVar("_T")
+
+
+def _trusted(cls: type[_T], **fields: Any) -> _T:
+    """An attrs value built from fields validated when they were written (no converters re-run on read)."""
+    value = object.__new__(cls)
+    for name, field in fields.items():
+        object.__setattr__(value, name, field)
+    return value
 
 
 def _uuid(value: Any) -> uuid.UUID:

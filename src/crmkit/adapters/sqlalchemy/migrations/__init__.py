@@ -31,6 +31,10 @@ Revisions (oldest first; :data:`REVISIONS`):
 * ``0010`` — outbox delivery reports and e-mail attachments (issue 6 items 1, 2).
 * ``0017`` — erasure records (issue 11 item 9, M4): ``erasures``, one row per erasure
   on request with its report; the erasure itself rewrites existing rows in place.
+* ``0019`` — ``target_actuals``, the monthly actuals summary of plan-vs-actual
+  (issue 13, Q5): signed net sales per scope key, kept by the invoice import;
+  a database that already holds invoices fills it with
+  ``crm.targets.rebuild_actuals``.
 * ``0021`` — points statement paging (issue 15, V4, V8): ``point_days`` (each
   party's points per day, kept with every ledger append, back-filled from the
   ledger) and ``ix_point_entries_party`` widened to the statement's order

@@ -1,0 +1,287 @@
+"""Monthly actuals summary (SPEC §4, Q5, T4): what one sale adds to each scope key.
+
+Plan-vs-actual reads a summary of signed net sales per **scope key**
+``(kind, scope value, year, month, currency, rate)`` kept by the invoice import
+in the same transaction. :func:`credit` is the one computation that fills it:
+each sale (an invoice reduced to what crediting needs, :class:`Sale`) is
+credited through the territory valid **at its instant** (T4), given as a
+:class:`Territory` snapshot:
+
+* invoice-level kinds — the customer; its micro-region code then; every team
+  holding that code then, those teams' regions and branches; its owner then;
+  its member category — get the invoice's net (returns negative);
+* the ``product`` kind gets each line by its product code; product category
+  and brand reports map products to them when reading (the catalogue may
+  change without touching the summary).
+
+A back-dated territory change is corrected by crediting the affected sales
+under the territory before and after the change and adding the difference
+(:func:`difference`), so every report stays a plain sum over the summary.
+Amounts are kept as whole millionths (:func:`to_micros`), exact and summable
+on every back end.
+
+>>> from datetime import UTC, datetime
+>>> sale = Sale("1", datetime(2026, 3, 31, 21, 30, tzinfo=UTC), "TRY", None, 1,
+...             (SaleLine(None, Decimal("10.5"), Decimal(1)),))
+>>> credit([sale], Territory(), "Europe/Istanbul")  # no stored buyer: nothing credited
+{}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from crmkit.domain.quotas import ScopeType
+
+if TYPE_CHECKING:
+    from crmkit.domain.ids import CompanyId
+    from crmkit.domain.invoices import Invoice
+    from crmkit.domain.parties import Company
+    from crmkit.domain.territory import CodeLink, OwnerAssignment, Region, RegionId, SalesTeam, TeamId
+    from crmkit.domain.territory_dates import CustomerCode
+
+__all__ = [
+    "PRODUCT",
+    "SUMMARY_KINDS",
+    "ActualKey",
+    "Sale",
+    "SaleLine",
+    "Sums",
+    "Territory",
+    "credit",
+    "difference",
+    "from_micros",
+    "key_order",
+    "sale_of",
+    "to_micros",
+]
+
+PRODUCT = "product"
+"""The summary kind of per-product rows (scope value: the line's product code)."""
+
+SUMMARY_KINDS: tuple[str, ...] = (
+    ScopeType.CUSTOMER.value,
+    ScopeType.MICRO_REGION.value,
+    ScopeType.TEAM.value,
+    ScopeType.SALES_REGION.value,
+    ScopeType.BRANCH.value,
+    ScopeType.EMPLOYEE.value,
+    ScopeType.MEMBER_CATEGORY.value,
+    PRODUCT,
+)
+"""The kinds of scope key the summary keeps; product category and brand are read through ``product``."""
+
+_MICRO = Decimal(1_000_000)
+
+
+def to_micros(value: Decimal) -> int:
+    """``value`` as a whole number of millionths (exact for the six decimal places amounts have)."""
+    return int((value * _MICRO).to_integral_value())
+
+
+_CENT = Decimal("0.01")
+
+
+def from_micros(value: int, places: int = 2) -> Decimal:
+    """The inverse of :func:`to_micros`, shown with at least ``places`` decimal places (and at most six).
+
+    >>> from_micros(90_000_000_000), from_micros(1_234_567), from_micros(4_000_000, 0)
+    (Decimal('90000.00'), Decimal('1.234567'), Decimal('4'))
+    """
+    exact = (Decimal(value) / _MICRO).normalize()
+    least = Decimal(1).scaleb(-places)
+    return exact.quantize(least) if exact.as_tuple().exponent > -places else exact  # type: ignore[operator]
+
+
+@attrs.frozen
+class SaleLine:
+    """One invoice line as crediting needs it: product code, net amount and quantity (unsigned)."""
+
+    product: str | None
+    amount: Decimal
+    quantity: Decimal
+
+
+@attrs.frozen
+class Sale:
+    """An invoice as crediting needs it (Q5).
+
+    Attributes:
+        buyer: the buyer's key (its tax number), matched to a stored company.
+        issued_at: the invoice's instant.
+        currency: the invoice's currency.
+        rate: its exchange rate (TRY per unit), when given.
+        sign: ``-1`` for a return, else ``1``.
+        lines: its lines.
+    """
+
+    buyer: str
+    issued_at: datetime
+    currency: str
+    rate: Decimal | None
+    sign: int
+    lines: tuple[SaleLine, ...]
+
+
+def sale_of(invoice: Invoice) -> Sale:
+    """The :class:`Sale` of a stored invoice."""
+    return Sale(
+        buyer=invoice.buyer.key,
+        issued_at=invoice.issued_at,
+        currency=invoice.currency,
+        rate=invoice.exchange_rate,
+        sign=invoice.sign,
+        lines=tuple(SaleLine(ln.product_code, ln.line_extension, ln.quantity) for ln in invoice.lines),
+    )
+
+
+@attrs.frozen
+class Territory:
+    """The territory facts crediting reads, for the buyers of some sales (T4).
+
+    Attributes:
+        companies: stored companies by tax number.
+        codes: each company's dated codes (empty: its own field holds).
+        owners: each company's dated owners (empty: its own field holds).
+        links: every code link, past and future, by code.
+        teams: the teams those links name, by id.
+        regions: the regions of those teams, by id (a team's branch is its region's).
+    """
+
+    companies: Mapping[str, Company] = attrs.Factory(dict)
+    codes: Mapping[CompanyId, Sequence[CustomerCode]] = attrs.Factory(dict)
+    owners: Mapping[CompanyId, Sequence[OwnerAssignment]] = attrs.Factory(dict)
+    links: Mapping[str, Sequence[CodeLink]] = attrs.Factory(dict)
+    teams: Mapping[TeamId, SalesTeam] = attrs.Factory(dict)
+    regions: Mapping[RegionId, Region] = attrs.Factory(dict)
+
+
+class ActualKey(NamedTuple):
+    """One row of the summary: kind, scope value, year, month, currency, rate (``None``: none given)."""
+
+    kind: str
+    scope: str
+    year: int
+    month: int
+    currency: str
+    rate: Decimal | None
+
+
+def key_order(key: ActualKey) -> tuple[str, str, int, int, str, Decimal]:
+    """A sort key of summary keys (a missing rate first)."""
+    return (
+        key.kind,
+        key.scope,
+        key.year,
+        key.month,
+        key.currency,
+        Decimal(-1) if key.rate is None else key.rate,
+    )
+
+
+Sums = dict[ActualKey, tuple[int, int]]
+"""Summary deltas: per key, (amount, quantity) in millionths."""
+
+
+_NOTHING = (0, 0)
+_CUSTOMER = ScopeType.CUSTOMER.value
+_CODE = ScopeType.MICRO_REGION.value
+_TEAM = ScopeType.TEAM.value
+_REGION = ScopeType.SALES_REGION.value
+_BRANCH = ScopeType.BRANCH.value
+_EMPLOYEE = ScopeType.EMPLOYEE.value
+_MEMBER = ScopeType.MEMBER_CATEGORY.value
+
+
+_V = TypeVar("_V")
+
+
+def _dated(history: Sequence[Any], fallback: _V, at: datetime, field: str) -> _V | None:
+    """:func:`~crmkit.domain.territory_dates.value_at` for a known-aware instant (the import's hot path)."""
+    if not history:
+        return fallback
+    for row in history:
+        if row.validity._holds(at):
+            return getattr(row, field)  # type: ignore[no-any-return]
+    return None
+
+
+def _branch(territory: Territory, team: SalesTeam) -> str | None:
+    region = territory.regions.get(team.region_id)
+    return None if region is None else region.branch
+
+
+def credit(sales: Iterable[Sale], territory: Territory, zone: str) -> Sums:
+    """What ``sales`` add to the summary, each credited through the territory valid at its instant (Q5, T4).
+
+    Months are calendar months in ``zone`` (Q4). A sale whose buyer is not a
+    stored company is not credited; scope values that do not hold (no code, no
+    owner, no team) get nothing.
+    """
+    tz = ZoneInfo(zone)
+    sums: Sums = {}
+    team_keys: dict[TeamId, tuple[str, str | None, str | None]] = {}
+
+    def of_team(team: TeamId) -> tuple[str, str | None, str | None]:
+        found = team_keys.get(team)
+        if found is None:
+            row = territory.teams.get(team)
+            region = None if row is None else str(row.region_id)
+            branch = None if row is None else _branch(territory, row)
+            found = team_keys[team] = (str(team), region, branch)
+        return found
+
+    for sale in sales:
+        company = territory.companies.get(sale.buyer)
+        if company is None:
+            continue
+        at = sale.issued_at
+        local = at.astimezone(tz)
+        year, month, currency, rate = local.year, local.month, sale.currency, sale.rate
+        code = _dated(territory.codes.get(company.id, ()), company.segmentation.micro_region, at, "code")
+        owner = _dated(territory.owners.get(company.id, ()), company.sales_rep_id, at, "employee_id")
+        credited: set[tuple[str, str]] = {(_CUSTOMER, str(company.id))}
+        if code is not None:
+            credited.add((_CODE, code))
+            for link in territory.links.get(code, ()):
+                if link.validity._holds(at):
+                    team, region, branch = of_team(link.team_id)
+                    credited.add((_TEAM, team))
+                    if region is not None:
+                        credited.add((_REGION, region))
+                    if branch:
+                        credited.add((_BRANCH, branch))
+        if owner is not None:
+            credited.add((_EMPLOYEE, str(owner)))
+        if company.segmentation.category:
+            credited.add((_MEMBER, company.segmentation.category))
+        net = quantity = 0
+        for ln in sale.lines:
+            amount, units = to_micros(ln.amount) * sale.sign, to_micros(ln.quantity) * sale.sign
+            net += amount
+            quantity += units
+            if ln.product:
+                key = ActualKey(PRODUCT, ln.product, year, month, currency, rate)
+                old = sums.get(key, _NOTHING)
+                sums[key] = (old[0] + amount, old[1] + units)
+        for kind, value in credited:
+            key = ActualKey(kind, value, year, month, currency, rate)
+            old = sums.get(key, _NOTHING)
+            sums[key] = (old[0] + net, old[1] + quantity)
+    return sums
+
+
+def difference(after: Sums, before: Sums) -> Sums:
+    """``after - before`` per key, dropping keys that did not change (a correction, Q5)."""
+    out: Sums = {}
+    for key in after.keys() | before.keys():
+        a, b = after.get(key, (0, 0)), before.get(key, (0, 0))
+        if a != b:
+            out[key] = (a[0] - b[0], a[1] - b[1])
+    return out

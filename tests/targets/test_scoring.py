@@ -1,0 +1,111 @@
+"""V9 customer scoring on every back end: SQL aggregates equal memory's, classes written back and audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from crmkit.adapters.memory.storage import MemoryStorage
+from crmkit.adapters.sqlalchemy.storage import SqlStorage
+from crmkit.adapters.sqlalchemy.testing import reset_database
+from crmkit.domain.errors import PermissionDenied
+from crmkit.domain.invoices import Invoice, InvoiceLine, InvoiceParty, InvoiceTotals, invoice_id_for
+from crmkit.domain.scoring import Weights, figures_of, score
+from crmkit.ports.invoices import SourceRecord
+from crmkit.ports.storage import Storage
+from tests.targets.world import World, worlds
+from tests.territory.conftest import Org
+from tests.territory.test_territory_services import build
+
+IST = ZoneInfo("Europe/Istanbul")
+YEAR = (datetime(2026, 1, 1, tzinfo=IST), datetime(2027, 1, 1, tzinfo=IST))
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(world=worlds())
+def test_v9_activity_summed_in_the_database_equals_memory(storage: Storage, world: World) -> None:
+    if isinstance(storage, SqlStorage):
+        reset_database(storage)
+    else:
+        storage = MemoryStorage()
+    world.store(storage)
+    memory = MemoryStorage()
+    world.store(memory)
+    with storage.unit_of_work() as uow:
+        got = uow.targets.activity(*YEAR), uow.targets.contacts(*YEAR)
+    with memory.unit_of_work() as uow:
+        expected = uow.targets.activity(*YEAR), uow.targets.contacts(*YEAR)
+    assert got == expected
+    reference: dict[str, tuple[Decimal, int]] = {}
+    for invoice in world.invoices:
+        buyer = [c for c in world.companies if c.tax_no == invoice.buyer.tax_no]
+        if buyer and YEAR[0] <= invoice.issued_at < YEAR[1] and invoice.currency == "TRY":
+            net, count = reference.get(str(buyer[0].id), (Decimal(0), 0))
+            total = sum((ln.line_extension for ln in invoice.lines), Decimal(0))
+            reference[str(buyer[0].id)] = (net + invoice.sign * total, count + (not invoice.is_return))
+    mine = {str(a.company_id): (a.net, a.purchases) for a in got[0] if a.currency == "TRY"}
+    assert mine == reference
+    assert score(figures_of(*got)) == score(figures_of(*expected))
+
+
+def _sale(number: str, tax_no: str, amount: str, discount: str = "0") -> Invoice:
+    seller = InvoiceParty("Satıcı A.Ş.", tax_no="1111111111")
+    value, off = Decimal(amount), Decimal(discount)
+    line = InvoiceLine(
+        number=1,
+        product_name="Ürün",
+        quantity=Decimal(1),
+        unit_price=value + off,
+        line_extension=value,
+        discount=off,
+    )
+    return Invoice(
+        id=invoice_id_for(seller.key, number),
+        number=number,
+        issued_at=datetime(2026, 3, 1, 12, tzinfo=IST),
+        currency="TRY",
+        seller=seller,
+        buyer=InvoiceParty("Alıcı", tax_no=tax_no),
+        lines=(line,),
+        totals=InvoiceTotals.of(value, payable=value),
+    )
+
+
+def test_v9_classes_are_written_back_as_value_class_and_audited(org: Org) -> None:
+    w = build(org)
+    a = org.admin.id
+    org.crm.customers.update(actor=a, id=w.kadikoy.id, tax_no="1234567890")
+    org.crm.customers.update(actor=a, id=w.cankaya.id, tax_no="1234567881")
+    org.crm.parties.set_parameters(actor=a, name="customer_value_classes", values=["A", "B", "C"])
+    sales = [
+        _sale("S1", "1234567890", "1000"),
+        _sale("S2", "1234567890", "500", discount="100"),
+        _sale("S3", "1234567881", "200"),
+    ]
+    records = [SourceRecord(cursor=str(n), location=f"t:{n}", invoice=s) for n, s in enumerate(sales)]
+    org.crm.invoices.import_records(records, actor=a)
+    org.crm.interactions.create(
+        actor=a, company=w.cankaya.id, channel="phone", category="Satış", subject="Arama"
+    )
+    org.clock.set(datetime(2026, 12, 31, tzinfo=UTC))
+    weights = Weights(a_share=Decimal("0.5"), b_share=Decimal("0.5"))
+    result = org.crm.targets.classify_customers(actor=a, start=YEAR[0], end=YEAR[1], weights=weights)
+    assert [s.company_id for s in result.scores] == [w.kadikoy.id, w.cankaya.id]
+    kadikoy, cankaya = result.scores
+    assert kadikoy.figures.turnover == Decimal(1500) and kadikoy.figures.purchases == 2
+    assert kadikoy.figures.discounts == Decimal(100) and cankaya.figures.calls == 1
+    # 5·1 + 2·1 − 1·1 (the most discount) = 6 of 10; 5·0.1333… + 2·0.5 + 0.5·1 = 2.1666… of 10
+    assert (kadikoy.score, cankaya.score) == (Decimal("60.00"), Decimal("21.67"))
+    assert result.classes == {w.kadikoy.id: "A", w.cankaya.id: "B"}
+    with org.crm.storage.unit_of_work() as uow:
+        stored = uow.companies.get_many([w.kadikoy.id, w.cankaya.id])
+        trail = uow.audit.for_record("company", str(w.kadikoy.id))
+    assert stored[w.kadikoy.id].segmentation.value_class == "A"
+    assert stored[w.cankaya.id].segmentation.value_class == "B"
+    assert any(c.field == "segmentation.value_class" and c.new == "A" for e in trail for c in e.changes)
+    with pytest.raises(PermissionDenied):
+        org.crm.targets.score_customers(actor=w.gulsen.id, start=YEAR[0], end=YEAR[1])
