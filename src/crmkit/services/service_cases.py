@@ -36,14 +36,17 @@ from crmkit.domain.cases import (
 )
 from crmkit.domain.errors import NotFound, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, parse_id
+from crmkit.domain.interactions import Interaction
+from crmkit.domain.predicates import describe
 from crmkit.domain.service import Contract, ContractId, covering_contract
 from crmkit.domain.sla import DEFAULT_LEVELS, ServiceLevel, SlaStatus, measure
 from crmkit.domain.workflow import Workflow
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef
-from crmkit.services.customers import facts_of
+from crmkit.services.customers import Page, facts_of
 from crmkit.services.interactions import check_version, known_company, known_employee
 from crmkit.services.policy import PolicyUseCases
+from crmkit.services.service_links import cited_contract
 
 __all__ = ["CaseSla", "CaseUseCases", "ServiceHistoryRow"]
 
@@ -149,15 +152,10 @@ class CaseUseCases(PolicyUseCases):
         self, uow: UnitOfWork, company: CompanyId, value: object | None, product: str, at: datetime
     ) -> ContractId | None:
         day = at.astimezone(self.calendar.zone).date()
-        contracts = uow.service.contracts.for_company(company)
         if value is None:
-            found = covering_contract(contracts, company, product, day)
+            found = covering_contract(uow.service.contracts.for_company(company), company, product, day)
             return None if found is None else found.id
-        key = ContractId(parse_id("contract", value))
-        chosen = next((c for c in contracts if c.id == key), None)
-        if chosen is None:
-            raise ValidationError("contract", f"{key} is not a contract of this company")
-        return chosen.id
+        return cited_contract(uow, value, company, day).id  # S1, S8: the company's, in force that day
 
     # -- use cases -----------------------------------------------------------------------------
     def open_case(
@@ -388,6 +386,38 @@ class CaseUseCases(PolicyUseCases):
             )
             for case in cases
         ]
+
+    def contract_interactions(
+        self, *, actor: ActorRef, contract: object, limit: int = 50, offset: int = 0
+    ) -> Page[Interaction]:
+        """The interactions citing ``contract`` (S1, S8), newest first, and their total (A7, in the storage).
+
+        Raises:
+            NotFound: no such contract.
+            PermissionDenied: the actor may not see its company (A8).
+        """
+        now = self._now()
+        with self._work(None) as uow:
+            found = self._seen_contract(uow, actor, contract, now)
+            predicate = visibility_predicate(self._actor(uow, actor), now)
+            items = uow.interactions.visible(predicate, contract=found.id, limit=limit, offset=offset)
+            total = uow.interactions.count_visible(predicate, contract=found.id)
+        return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))
+
+    def contract_cases(
+        self, *, actor: ActorRef, contract: object, limit: int = 50, offset: int = 0
+    ) -> list[Case]:
+        """The cases citing ``contract`` (S1, S8) the actor may see, newest opened first.
+
+        Raises:
+            NotFound: no such contract.
+            PermissionDenied: the actor may not see its company (A8).
+        """
+        now = self._now()
+        with self._work(None) as uow:
+            found = self._seen_contract(uow, actor, contract, now)
+            predicate = visibility_predicate(self._actor(uow, actor), now)
+            return uow.service.cases.visible(predicate, contract=found.id, limit=limit, offset=offset)
 
 
 def level_of(case: Case, contract: Contract | None) -> ServiceLevel:

@@ -15,8 +15,9 @@ r"""The service module's storage in SQL (SPEC §6; :mod:`crmkit.ports.service`).
 * Search ranks in the database: ``SUM(weight)`` of the matching ``kb_terms``
   (folded terms, so Turkish ``İ``/``I`` match everywhere). On PostgreSQL the
   candidates are also matched by its full-text search over the folded text
-  (``to_tsvector('simple', …) @@ to_tsquery(…)``); the ranking is the same
-  weights on every back end, so the top results agree.
+  (``to_tsvector('simple', …) @@ to_tsquery(…)``, the very expression of
+  its GIN index, revision 0022); the ranking is the same weights on every
+  back end, so the top results agree.
 """
 
 from __future__ import annotations
@@ -326,9 +327,8 @@ class SqlArticleRepository(SqlRepository[Article, ArticleId]):
         if self._uow.connection.dialect.name == "postgresql":  # match with PostgreSQL's full-text search
             a = st.articles
             words = " | ".join(f"'{term}'" for term in wanted)  # folded \w+ words: nothing to escape
-            matching = sa.func.to_tsvector("simple", a.c.search_text).op("@@")(
-                sa.func.to_tsquery("simple", words)
-            )
+            query_words = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), words)
+            matching = st.ARTICLE_FTS.op("@@")(query_words)  # answered from the GIN index (revision 0022)
             query = query.where(k.c.article_id.in_(sa.select(a.c.id).where(matching)))
         query = query.group_by(k.c.article_id).order_by(score.desc(), k.c.article_id).limit(limit)
         rows: list[Any] = list(self._uow.execute(query))
