@@ -329,7 +329,10 @@ class SqlArticleRepository(SqlRepository[Article, ArticleId]):
             words = " | ".join(f"'{term}'" for term in wanted)  # folded \w+ words: nothing to escape
             query_words = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), words)
             matching = st.ARTICLE_FTS.op("@@")(query_words)  # answered from the GIN index (revision 0022)
-            query = query.where(k.c.article_id.in_(sa.select(a.c.id).where(matching)))
+            # The candidates first, from the index (a materialized CTE is planned on its own), then
+            # their terms' weights: the ranking stays the portable one, so every back end agrees.
+            hits = sa.select(a.c.id).where(matching).cte("fts_hits").prefix_with("MATERIALIZED")
+            query = query.where(k.c.article_id.in_(sa.select(hits.c.id)))
         query = query.group_by(k.c.article_id).order_by(score.desc(), k.c.article_id).limit(limit)
         rows: list[Any] = list(self._uow.execute(query))
         ranked = [(uuid_of(row[0]), int(row[1])) for row in rows]
