@@ -440,8 +440,10 @@ class SqlServiceReports:
             for r in rows
         ]
 
-    def customers(self, start: datetime, end: datetime) -> list[tuple[CompanyId, WorkSums]]:
-        """Per company, the sums of the work done in ``[start, end)``, one query."""
+    def customers(
+        self, start: datetime, end: datetime, *, contract_free: bool = False
+    ) -> list[tuple[CompanyId, WorkSums]]:
+        """Per company, the sums of the work done in ``[start, end)`` (charged to no contract, if asked)."""
         e = st.work_entries
         query = (
             sa.select(e.c.company_id, *_sums())
@@ -449,6 +451,8 @@ class SqlServiceReports:
             .group_by(e.c.company_id)
             .order_by(e.c.company_id)
         )
+        if contract_free:
+            query = query.where(e.c.contract_id.is_(None))
         rows: list[Any] = list(self._uow.execute(query))
         return [(CompanyId(uuid_of(r[0])), _work_sums(r[1:])) for r in rows]
 
