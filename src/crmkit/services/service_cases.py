@@ -46,7 +46,7 @@ from crmkit.services.base import ActorRef
 from crmkit.services.customers import Page, facts_of
 from crmkit.services.interactions import check_version, known_company, known_employee
 from crmkit.services.policy import PolicyUseCases
-from crmkit.services.service_links import cited_contract
+from crmkit.services.service_links import cited_contract, notify_case_stage
 
 __all__ = ["CaseSla", "CaseUseCases", "ServiceHistoryRow"]
 
@@ -201,6 +201,7 @@ class CaseUseCases(PolicyUseCases):
             )
             uow.service.cases.add(case)
             self._event(uow, case, workflow, by, now)
+            notify_case_stage(uow, workflow.entering(case.stage), case, now, self._new_id)  # I2
             return case
 
     def assign_case(
@@ -228,7 +229,9 @@ class CaseUseCases(PolicyUseCases):
     ) -> Case:
         """Move the case to ``stage`` along an allowed transition (S2, I2).
 
-        Entering a closed stage closes the case and needs a ``resolution``.
+        Entering a closed stage closes the case and needs a ``resolution``. The hooks of the
+        stage entered queue their e-mails in the same unit of work
+        (:func:`~crmkit.services.service_links.notify_case_stage`), as an interaction's do (I2).
 
         Raises:
             NotFound: no such case.
@@ -239,13 +242,14 @@ class CaseUseCases(PolicyUseCases):
         """
         with self._changing(actor, case, version) as (uow, current, by, now):
             workflow = self._workflow(uow, current.workflow_key, current.workflow_version)
-            moved, _hooks = current.move(workflow, stage, now, resolution=resolution)
+            moved, hooks = current.move(workflow, stage, now, resolution=resolution)
             if moved.closed_at is not None:  # closing: was the resolution target met? (S5, S8)
                 contract = None if moved.contract_id is None else uow.service.contracts.get(moved.contract_id)
                 clocks = sla_of(self.calendar, moved, uow.service.cases.events(moved.id), contract, now)
                 moved = attrs.evolve(moved, resolution_met=not clocks.resolution.breached)
             saved = uow.service.cases.save(moved)
             self._event(uow, saved, workflow, by, now)
+            notify_case_stage(uow, hooks, saved, now, self._new_id)  # the stage's hooks (I2)
             return saved
 
     def close_case(
@@ -274,6 +278,7 @@ class CaseUseCases(PolicyUseCases):
             workflow = self._workflow(uow, current.workflow_key, current.workflow_version)
             saved = uow.service.cases.save(current.reopen(workflow, now))
             self._event(uow, saved, workflow, by, now)
+            notify_case_stage(uow, workflow.entering(saved.stage), saved, now, self._new_id)  # I2
             return saved
 
     def record_invoice(
