@@ -37,7 +37,7 @@ from crmkit.domain.cases import (
 from crmkit.domain.errors import NotFound, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, parse_id
 from crmkit.domain.interactions import Interaction
-from crmkit.domain.predicates import describe
+from crmkit.domain.predicates import Predicate, describe
 from crmkit.domain.service import Contract, ContractId, covering_contract
 from crmkit.domain.sla import DEFAULT_LEVELS, ServiceLevel, SlaStatus, measure
 from crmkit.domain.workflow import Workflow
@@ -113,11 +113,17 @@ class CaseUseCases(PolicyUseCases):
             NotFound: no such contract.
             PermissionDenied: with the policy's reason.
         """
+        return self._contract_sight(uow, actor, contract, at)[0]
+
+    def _contract_sight(
+        self, uow: UnitOfWork, actor: ActorRef, contract: object, at: datetime
+    ) -> tuple[Contract, Predicate]:
+        """:meth:`_seen_contract`, and the actor's visibility predicate at ``at`` (A7): one decision."""
         who = self._actor(uow, actor)
         found = uow.service.contracts.get(ContractId(parse_id("contract", contract)))
         company = uow.companies.get(found.company_id)
         decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, company)), at).enforce()
-        return found
+        return found, visibility_predicate(who, at)
 
     @contextmanager
     def _changing(
@@ -401,10 +407,8 @@ class CaseUseCases(PolicyUseCases):
             NotFound: no such contract.
             PermissionDenied: the actor may not see its company (A8).
         """
-        now = self._now()
         with self._work(None) as uow:
-            found = self._seen_contract(uow, actor, contract, now)
-            predicate = visibility_predicate(self._actor(uow, actor), now)
+            found, predicate = self._contract_sight(uow, actor, contract, self._now())
             items = uow.interactions.visible(predicate, contract=found.id, limit=limit, offset=offset)
             total = uow.interactions.count_visible(predicate, contract=found.id)
         return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))
@@ -418,10 +422,8 @@ class CaseUseCases(PolicyUseCases):
             NotFound: no such contract.
             PermissionDenied: the actor may not see its company (A8).
         """
-        now = self._now()
         with self._work(None) as uow:
-            found = self._seen_contract(uow, actor, contract, now)
-            predicate = visibility_predicate(self._actor(uow, actor), now)
+            found, predicate = self._contract_sight(uow, actor, contract, self._now())
             return uow.service.cases.visible(predicate, contract=found.id, limit=limit, offset=offset)
 
 

@@ -19,11 +19,10 @@ from datetime import date, datetime
 from crmkit.domain.cases import Case
 from crmkit.domain.errors import NotFound, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, parse_id
-from crmkit.domain.messaging import MessageKind
 from crmkit.domain.service import Contract, ContractId
 from crmkit.domain.workflow import StageHook, recipients
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.messaging import enqueue_email
+from crmkit.services.stages import queue_stage_emails
 
 __all__ = ["cited_contract", "notify_case_stage"]
 
@@ -72,24 +71,15 @@ def notify_case_stage(
     if not hooks:
         return ()
     holder = case.technician_id if case.technician_id is not None else case.opened_by
-    wanted = recipients(hooks, owner=holder, creator=case.opened_by)
-    people = uow.employees.get_many(wanted)
     company = uow.companies.get(case.company_id)
-    subject = next((h.subject for h in hooks if h.subject), "") or f"Stage: {case.stage}"
-    notified: list[EmployeeId] = []
-    for key in wanted:
-        person = people.get(key)
-        if person is None or person.email is None or not person.can_act(now):
-            continue
-        enqueue_email(
-            uow,
-            id=new_id(),
-            key=f"workflow:{case.id}:{case.version}:{case.stage}:{key}",
-            to=person.email,
-            subject=f"{subject} — {company.name}",
-            body=f"{company.name}: {case.reason}\nStage: {case.stage} (case {case.id})\n{case.resolution}",
-            kind=MessageKind.INFORMATIONAL,
-            now=now,
-        )
-        notified.append(key)
-    return tuple(notified)
+    return queue_stage_emails(
+        uow,
+        hooks,
+        wanted=recipients(hooks, owner=holder, creator=case.opened_by),
+        key=f"workflow:{case.id}:{case.version}:{case.stage}",
+        subject=next((h.subject for h in hooks if h.subject), "") or f"Stage: {case.stage}",
+        about=company.name,
+        body=f"{company.name}: {case.reason}\nStage: {case.stage} (case {case.id})\n{case.resolution}",
+        now=now,
+        new_id=new_id,
+    )
