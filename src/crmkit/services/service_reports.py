@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import attrs
@@ -25,7 +25,7 @@ from crmkit.domain.costs import ContractProfit, Cost, CustomerRow, NonContractRo
 from crmkit.domain.errors import PermissionDenied, ValidationError
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.knowledge import Article, ArticleId, query_terms
-from crmkit.domain.money import Money
+from crmkit.domain.money import Money, minor_units
 from crmkit.domain.periods import Period, require_aware
 from crmkit.domain.plan_actual import convert
 from crmkit.domain.quotas import ScopeType
@@ -160,11 +160,12 @@ class ReportUseCases(CaseUseCases):
             rows = uow.service.reports.customers(period.start, period.end, contract_free=True)
             credits = uow.targets.credits(ScopeType.CUSTOMER, [period.start, period.end]) if rows else []
         invoiced, missing = convert(credits, currency)
+        cent = Decimal(1).scaleb(-minor_units(currency))  # rounded once, like the costs
         out = []
         for company, (minutes, labour, travel) in rows:
             scope = str(company)
             gaps = tuple((m.currency, m.amount) for m in missing if m.scope == scope)
-            amount = invoiced.get((scope, 1), Decimal(0))
+            amount = invoiced.get((scope, 1), Decimal(0)).quantize(cent, rounding=ROUND_HALF_EVEN)
             out.append(
                 NonContractRow(company, minutes, self._cost(labour, travel), Money(amount, currency), gaps)
             )
