@@ -21,7 +21,8 @@ def _say(out: TextIO, text: str) -> None:
 def service_demo(crm: Crm, admin: EmployeeId, out: TextIO) -> None:
     """A service day at Kadıköy Eczanesi (registered by the territory section).
 
-    A contract in hours, two cases, a visit over the allowance, an SLA breach, costs and reports.
+    A contract in hours cited by an interaction, two cases, a visit over the allowance, an SLA breach,
+    costs and reports, and a customer served without a contract against what it was invoiced.
     """
     s, p = crm.service, crm.parties
     now = crm.clock.now()
@@ -40,6 +41,12 @@ def service_demo(crm: Crm, admin: EmployeeId, out: TextIO) -> None:
         carry_over=True,
     )
     _say(out, f"contract {contract.title}: 4 h and 2 visits for {plant.name}")
+    crm.interactions.create(  # the contract is the customer's subscription: interactions cite it (S1, S8)
+        actor=admin, company=plant.id, channel="phone", category="Servis",
+        subject="Bakım takvimi konuşuldu", contract=contract.id,
+    )  # fmt: skip
+    cited = s.contract_interactions(actor=admin, contract=contract.id)
+    _say(out, f"interactions citing the contract: {cited.total}")
     s.set_rate(
         actor=admin, technician=tech.id, valid_from=now - timedelta(days=30), amount=Money("750", "TRY")
     )
@@ -104,6 +111,15 @@ def service_demo(crm: Crm, admin: EmployeeId, out: TextIO) -> None:
         _say(
             out,
             f"technician report: {row.closed} closed, {row.success_rate}% success, {row.average_minutes} min",
+        )
+    walk_in = next(iter(p.search_companies(actor=admin, text="Bursa Hijyen")))  # no contract
+    s.log_work(actor=tech.id, company=walk_in.id, kind="call", at=now, minutes=30)
+    for other in s.non_contract_report(
+        actor=admin, period=Period(now - timedelta(days=1), now + timedelta(days=1))
+    ):
+        _say(
+            out,
+            f"no contract: cost {other.cost.total}, invoiced {other.invoiced}, margin {other.margin} (S4)",
         )
     s.write_article(
         actor=tech.id, title="Soğuk oda ısı alarmı", body="Röleyi kontrol edin.", keywords=["ISI", "alarm"]

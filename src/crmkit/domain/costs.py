@@ -35,6 +35,7 @@ __all__ = [
     "ContractProfit",
     "Cost",
     "CustomerRow",
+    "NonContractRow",
     "Rate",
     "RateId",
     "TechnicianRow",
@@ -227,3 +228,28 @@ class ContractProfit:
     def profit(self) -> Money:
         """Revenue minus cost."""
         return self.revenue - self.cost.total
+
+
+@attrs.frozen
+class NonContractRow:
+    """A customer served without a contract in a period: cost of that work vs what was invoiced (S4).
+
+    Attributes:
+        company_id: the customer.
+        minutes: service minutes logged for it and charged to no contract.
+        cost: what that work cost (man-hours and km at their dated rates, fuel included).
+        invoiced: the signed net of the invoices issued to it in the period (returns count
+            against), in the CRM's currency; foreign invoices converted at their own rate.
+        unconverted: per currency, invoiced amounts with no usable rate (not in ``invoiced``).
+    """
+
+    company_id: CompanyId
+    minutes: int
+    cost: Cost
+    invoiced: Money
+    unconverted: tuple[tuple[str, Decimal], ...] = ()
+
+    @property
+    def margin(self) -> Money:
+        """What was invoiced minus what the service cost (negative: served at a loss)."""
+        return self.invoiced - self.cost.total

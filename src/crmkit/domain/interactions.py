@@ -48,6 +48,7 @@ from crmkit.domain.errors import ValidationError
 from crmkit.domain.fields import aware, aware_or_none
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
 from crmkit.domain.marketing import CampaignId
+from crmkit.domain.service import ContractId
 from crmkit.domain.territory import TeamId
 
 __all__ = [
@@ -149,6 +150,7 @@ class Interaction:
         text: what was said or written.
         contact_id: the contact person of that company, if one was met.
         campaign_id: the campaign this interaction answers (M2), if any.
+        contract_id: the service contract (the customer's subscription) it cites (S1, S8), if any.
         created_by: who recorded it.
         owner_id: the employee responsible for it (A3).
         owner_team_id: the team responsible for it, if any (I1).
@@ -175,6 +177,7 @@ class Interaction:
     text: str = attrs.field(default="", validator=_text(None, blank=True))
     contact_id: ContactId | None = None
     campaign_id: CampaignId | None = None
+    contract_id: ContractId | None = None  # S1, S8 (issue 16)
     created_by: EmployeeId
     owner_id: EmployeeId
     owner_team_id: TeamId | None = None

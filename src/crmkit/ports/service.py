@@ -223,8 +223,13 @@ class ServiceReports(Protocol):
         """
         ...
 
-    def customers(self, start: datetime, end: datetime) -> list[tuple[CompanyId, WorkSums]]:
-        """Per company, the :data:`WorkSums` of the work done in ``[start, end)``; by company id."""
+    def customers(
+        self, start: datetime, end: datetime, *, contract_free: bool = False
+    ) -> list[tuple[CompanyId, WorkSums]]:
+        """Per company, the :data:`WorkSums` of the work done in ``[start, end)``; by company id.
+
+        With ``contract_free``, only the work charged to no contract (S4: non-contract customers).
+        """
         ...
 
 

@@ -39,13 +39,15 @@ _UNKNOWN_BUYER = CompanyFacts(id=_NOBODY)
 
 
 def facts_of(uow: UnitOfWork, company: Company, at: datetime | None = None) -> CompanyFacts:
-    """The facts the policy looks at; the lineage comes from one tree query in storage.
+    """The facts the policy looks at; the lineage comes from one tree query (none without a parent).
 
     With ``at``, the customer's code and owner are those valid at ``at`` (T4, one source of truth).
     """
     if at is not None:
         return dated_facts(uow, company, at)
-    lineage = frozenset({company.id, *uow.companies.ancestors(company.id)})
+    # A company with no parent is its own lineage: no tree query (most companies; issue 16 item 6)
+    above = () if company.parent_id is None else uow.companies.ancestors(company.id)
+    lineage = frozenset({company.id, *above})
     return CompanyFacts(
         id=company.id, code=company.segmentation.micro_region, owner_id=company.sales_rep_id, lineage=lineage
     )

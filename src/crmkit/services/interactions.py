@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -30,6 +31,7 @@ from crmkit.domain.interactions import INTERACTION_AGGREGATE, Interaction, Inter
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.parties import Company, Contact
 from crmkit.domain.predicates import describe
+from crmkit.domain.service import ContractId
 from crmkit.domain.territory import TeamId
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, parse_enum
@@ -37,6 +39,7 @@ from crmkit.services.customers import Page, facts_of
 from crmkit.services.guard import require_active_company
 from crmkit.services.policy import PolicyUseCases
 from crmkit.services.response_times import stamp_times
+from crmkit.services.service_links import cited_contract
 from crmkit.services.stages import listed, start_workflow
 
 __all__ = ["InteractionUseCases", "check_version", "known_company", "known_contact", "known_employee"]
@@ -117,6 +120,10 @@ class InteractionUseCases(PolicyUseCases):
             raise ValidationError("campaign", f"there is no campaign {key} (M2)") from None
         return key
 
+    def _contract(self, uow: UnitOfWork, value: object, company: CompanyId, at: datetime) -> ContractId:
+        day = at.astimezone(ZoneInfo(self._ctx.settings.timezone)).date()
+        return cited_contract(uow, value, company, day).id  # S1, S8
+
     def _team(self, uow: UnitOfWork, value: object) -> TeamId:
         key = TeamId(parse_id("owner_team", value))
         try:
@@ -140,17 +147,19 @@ class InteractionUseCases(PolicyUseCases):
         owner_team: object | None = None,
         first_response_at: datetime | None = None,
         resolved_at: datetime | None = None,
+        contract: object | None = None,
     ) -> Interaction:
         """Record an interaction with ``company`` (I1), owned by ``owner`` (default: the actor, A3).
 
         ``contact`` must be a contact of that company, ``campaign`` a stored campaign
-        (M2), ``owner`` an active employee. An ``employee`` records interactions he
+        (M2), ``contract`` a service contract of that company in force on the day it is
+        recorded (S1, S8), ``owner`` an active employee. An ``employee`` records interactions he
         owns at companies he may see; managers and admins may record them for others.
 
         Raises:
             ValidationError: bad input, naming the field (``company``, ``channel``,
-                ``category``, ``subject``, ``contact``, ``campaign``, ``owner``, ``owner_team``,
-                ``first_response_at``, ``resolved_at``); nothing is stored.
+                ``category``, ``subject``, ``contact``, ``campaign``, ``contract``, ``owner``,
+                ``owner_team``, ``first_response_at``, ``resolved_at``); nothing is stored.
             PermissionDenied: with the policy's reason; nothing is stored.
         """
         chosen = parse_enum(InteractionChannel, "channel", channel)
@@ -171,6 +180,7 @@ class InteractionUseCases(PolicyUseCases):
                 text=text,
                 contact_id=None if contact is None else self._contact(uow, contact, found.id),
                 campaign_id=None if campaign is None else self._campaign(uow, campaign),
+                contract_id=None if contract is None else self._contract(uow, contract, found.id, now),
                 created_by=by,
                 owner_id=owner_id,
                 owner_team_id=None if owner_team is None else self._team(uow, owner_team),
@@ -284,6 +294,7 @@ class InteractionUseCases(PolicyUseCases):
         owner_team: object | None = None,
         first_response_at: datetime | None = None,
         resolved_at: datetime | None = None,
+        contract: object | None = None,
     ) -> Interaction:
         """Change an interaction when the policy allows; ``None`` keeps a field.
 
@@ -326,6 +337,8 @@ class InteractionUseCases(PolicyUseCases):
                 changes["contact_id"] = self._contact(uow, contact, current.company_id)
             if campaign is not None:
                 changes["campaign_id"] = self._campaign(uow, campaign)
+            if contract is not None:
+                changes["contract_id"] = self._contract(uow, contract, current.company_id, current.created_at)
             if owner_team is not None:
                 changes["owner_team_id"] = self._team(uow, owner_team)
             if not changes:

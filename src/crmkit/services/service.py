@@ -210,7 +210,7 @@ class ServiceUseCases(ReportUseCases):
             PermissionDenied: the actor may not see its company (A8).
         """
         now = self._now()
-        with self._work(None) as uow:
+        with self._work(None) as uow:  # actor and memberships, contract, company, the sum: one decision
             found = self._seen_contract(uow, actor, contract, now)
             return uow.service.ledger.balance(found)
 

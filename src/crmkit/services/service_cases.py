@@ -36,15 +36,18 @@ from crmkit.domain.cases import (
 )
 from crmkit.domain.errors import NotFound, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, parse_id
+from crmkit.domain.interactions import Interaction
+from crmkit.domain.predicates import Predicate, describe
 from crmkit.domain.service import Contract, ContractId, covering_contract
 from crmkit.domain.sla import DEFAULT_LEVELS, ServiceLevel, SlaStatus, measure
 from crmkit.domain.workflow import Workflow
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef
-from crmkit.services.customers import facts_of
+from crmkit.services.customers import Page, facts_of
 from crmkit.services.guard import require_active_company
 from crmkit.services.interactions import check_version, known_company, known_employee
 from crmkit.services.policy import PolicyUseCases
+from crmkit.services.service_links import cited_contract, notify_case_stage
 
 __all__ = ["CaseSla", "CaseUseCases", "ServiceHistoryRow"]
 
@@ -111,11 +114,17 @@ class CaseUseCases(PolicyUseCases):
             NotFound: no such contract.
             PermissionDenied: with the policy's reason.
         """
+        return self._contract_sight(uow, actor, contract, at)[0]
+
+    def _contract_sight(
+        self, uow: UnitOfWork, actor: ActorRef, contract: object, at: datetime
+    ) -> tuple[Contract, Predicate]:
+        """:meth:`_seen_contract`, and the actor's visibility predicate at ``at`` (A7): one decision."""
         who = self._actor(uow, actor)
         found = uow.service.contracts.get(ContractId(parse_id("contract", contract)))
         company = uow.companies.get(found.company_id)
         decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, company)), at).enforce()
-        return found
+        return found, visibility_predicate(who, at)
 
     @contextmanager
     def _changing(
@@ -150,15 +159,10 @@ class CaseUseCases(PolicyUseCases):
         self, uow: UnitOfWork, company: CompanyId, value: object | None, product: str, at: datetime
     ) -> ContractId | None:
         day = at.astimezone(self.calendar.zone).date()
-        contracts = uow.service.contracts.for_company(company)
         if value is None:
-            found = covering_contract(contracts, company, product, day)
+            found = covering_contract(uow.service.contracts.for_company(company), company, product, day)
             return None if found is None else found.id
-        key = ContractId(parse_id("contract", value))
-        chosen = next((c for c in contracts if c.id == key), None)
-        if chosen is None:
-            raise ValidationError("contract", f"{key} is not a contract of this company")
-        return chosen.id
+        return cited_contract(uow, value, company, day).id  # S1, S8: the company's, in force that day
 
     # -- use cases -----------------------------------------------------------------------------
     def open_case(
@@ -205,6 +209,7 @@ class CaseUseCases(PolicyUseCases):
             )
             uow.service.cases.add(case)
             self._event(uow, case, workflow, by, now)
+            notify_case_stage(uow, workflow.entering(case.stage), case, now, self._new_id)  # I2
             return case
 
     def assign_case(
@@ -232,7 +237,9 @@ class CaseUseCases(PolicyUseCases):
     ) -> Case:
         """Move the case to ``stage`` along an allowed transition (S2, I2).
 
-        Entering a closed stage closes the case and needs a ``resolution``.
+        Entering a closed stage closes the case and needs a ``resolution``. The hooks of the
+        stage entered queue their e-mails in the same unit of work
+        (:func:`~crmkit.services.service_links.notify_case_stage`), as an interaction's do (I2).
 
         Raises:
             NotFound: no such case.
@@ -243,13 +250,14 @@ class CaseUseCases(PolicyUseCases):
         """
         with self._changing(actor, case, version) as (uow, current, by, now):
             workflow = self._workflow(uow, current.workflow_key, current.workflow_version)
-            moved, _hooks = current.move(workflow, stage, now, resolution=resolution)
+            moved, hooks = current.move(workflow, stage, now, resolution=resolution)
             if moved.closed_at is not None:  # closing: was the resolution target met? (S5, S8)
                 contract = None if moved.contract_id is None else uow.service.contracts.get(moved.contract_id)
                 clocks = sla_of(self.calendar, moved, uow.service.cases.events(moved.id), contract, now)
                 moved = attrs.evolve(moved, resolution_met=not clocks.resolution.breached)
             saved = uow.service.cases.save(moved)
             self._event(uow, saved, workflow, by, now)
+            notify_case_stage(uow, hooks, saved, now, self._new_id)  # the stage's hooks (I2)
             return saved
 
     def close_case(
@@ -278,6 +286,7 @@ class CaseUseCases(PolicyUseCases):
             workflow = self._workflow(uow, current.workflow_key, current.workflow_version)
             saved = uow.service.cases.save(current.reopen(workflow, now))
             self._event(uow, saved, workflow, by, now)
+            notify_case_stage(uow, workflow.entering(saved.stage), saved, now, self._new_id)  # I2
             return saved
 
     def record_invoice(
@@ -390,6 +399,34 @@ class CaseUseCases(PolicyUseCases):
             )
             for case in cases
         ]
+
+    def contract_interactions(
+        self, *, actor: ActorRef, contract: object, limit: int = 50, offset: int = 0
+    ) -> Page[Interaction]:
+        """The interactions citing ``contract`` (S1, S8), newest first, and their total (A7, in the storage).
+
+        Raises:
+            NotFound: no such contract.
+            PermissionDenied: the actor may not see its company (A8).
+        """
+        with self._work(None) as uow:
+            found, predicate = self._contract_sight(uow, actor, contract, self._now())
+            items = uow.interactions.visible(predicate, contract=found.id, limit=limit, offset=offset)
+            total = uow.interactions.count_visible(predicate, contract=found.id)
+        return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))
+
+    def contract_cases(
+        self, *, actor: ActorRef, contract: object, limit: int = 50, offset: int = 0
+    ) -> list[Case]:
+        """The cases citing ``contract`` (S1, S8) the actor may see, newest opened first.
+
+        Raises:
+            NotFound: no such contract.
+            PermissionDenied: the actor may not see its company (A8).
+        """
+        with self._work(None) as uow:
+            found, predicate = self._contract_sight(uow, actor, contract, self._now())
+            return uow.service.cases.visible(predicate, contract=found.id, limit=limit, offset=offset)
 
 
 def level_of(case: Case, contract: Contract | None) -> ServiceLevel:

@@ -5,7 +5,8 @@
   when it was done, summed in the storage.
 * **Reports** (S5) are aggregated in the storage: the technician report
   (success rate, average service time, jobs closed per day, SLA attainment)
-  and the customer report (service hours and cost). Managers see everything;
+  and the customer report (service hours and cost), and for customers served
+  without a contract, that cost against what was invoiced to them. Managers see everything;
   an employee sees his own technician row.
 * **Knowledge base** (S7): every active employee searches and writes; only the
   author or an admin changes an article.
@@ -14,17 +15,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import attrs
 
 from crmkit.domain.access import Action
-from crmkit.domain.costs import ContractProfit, Cost, CustomerRow, Rate, RateId, TechnicianRow
+from crmkit.domain.costs import ContractProfit, Cost, CustomerRow, NonContractRow, Rate, RateId, TechnicianRow
 from crmkit.domain.errors import PermissionDenied, ValidationError
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.knowledge import Article, ArticleId, query_terms
-from crmkit.domain.money import Money
+from crmkit.domain.money import Money, minor_units
 from crmkit.domain.periods import Period, require_aware
+from crmkit.domain.plan_actual import convert
+from crmkit.domain.quotas import ScopeType
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef
 from crmkit.services.interactions import check_version, known_employee
@@ -137,6 +141,35 @@ class ReportUseCases(CaseUseCases):
             CustomerRow(company, minutes, self._cost(labour, travel))
             for company, (minutes, labour, travel) in rows
         ]
+
+    def non_contract_report(self, *, actor: ActorRef, period: Period) -> list[NonContractRow]:
+        """Customers served without a contract in ``period``: cost of that work vs what was invoiced (S4).
+
+        One row per company with work in ``period`` charged to no contract, by company id: its
+        minutes and their cost (dated rates, summed in the storage) against the signed net of
+        the invoices issued to it in ``period`` (matched by tax number, returns counted against,
+        summed in the storage), in the CRM's currency; foreign invoices are converted at their
+        own rate, and amounts with no usable rate are listed apart.
+
+        Raises:
+            PermissionDenied: the actor is not a manager or admin.
+        """
+        currency = self._ctx.settings.currency
+        with self._work(None) as uow:
+            self._manager(uow, actor)
+            rows = uow.service.reports.customers(period.start, period.end, contract_free=True)
+            credits = uow.targets.credits(ScopeType.CUSTOMER, [period.start, period.end]) if rows else []
+        invoiced, missing = convert(credits, currency)
+        cent = Decimal(1).scaleb(-minor_units(currency))  # rounded once, like the costs
+        out = []
+        for company, (minutes, labour, travel) in rows:
+            scope = str(company)
+            gaps = tuple((m.currency, m.amount) for m in missing if m.scope == scope)
+            amount = invoiced.get((scope, 1), Decimal(0)).quantize(cent, rounding=ROUND_HALF_EVEN)
+            out.append(
+                NonContractRow(company, minutes, self._cost(labour, travel), Money(amount, currency), gaps)
+            )
+        return out
 
     # -- knowledge base (S7) -------------------------------------------------------------------
     def write_article(

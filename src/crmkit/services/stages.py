@@ -32,7 +32,15 @@ class _HasTitle(Protocol):
 
 T = TypeVar("T", bound=_HasTitle)
 
-__all__ = ["CONTACT_PICKLISTS", "listed", "listed_contact", "listed_fields", "notify_stage", "start_workflow"]
+__all__ = [
+    "CONTACT_PICKLISTS",
+    "listed",
+    "listed_contact",
+    "listed_fields",
+    "notify_stage",
+    "queue_stage_emails",
+    "start_workflow",
+]
 
 
 def listed(uow: UnitOfWork, list_name: str, field: str, value: str | None) -> str | None:
@@ -102,25 +110,59 @@ def notify_stage(
     team: list[EmployeeId] = []
     if item.owner_team_id is not None:
         team = [m.employee_id for m in uow.memberships.active([item.owner_team_id], now)]
-    wanted = recipients(hooks, owner=item.owner_id, creator=item.created_by, team=team)
+    return queue_stage_emails(
+        uow,
+        hooks,
+        wanted=recipients(hooks, owner=item.owner_id, creator=item.created_by, team=team),
+        key=f"workflow:{item.id}:{item.version}:{item.stage}",
+        subject=next((h.subject for h in hooks if h.subject), "") or f"Stage: {item.stage}",
+        about=item.subject,
+        body=f"{item.subject}\nStage: {item.stage} ({item.category})\n{item.text}",
+        now=now,
+        new_id=new_id,
+    )
+
+
+def queue_stage_emails(
+    uow: UnitOfWork,
+    hooks: tuple[StageHook, ...],
+    *,
+    wanted: tuple[EmployeeId, ...],
+    key: str,
+    subject: str,
+    about: str,
+    body: str,
+    now: datetime,
+    new_id: Callable[[], uuid.UUID],
+) -> tuple[EmployeeId, ...]:
+    """Queue the informational e-mails of stage ``hooks`` to the ``wanted`` employees (I2; cases too, S2).
+
+    Employees who cannot act at ``now`` (A5) or have no e-mail address are skipped. Each
+    message's idempotency key is ``key`` (the record, its version and stage) and the employee,
+    so the same move never queues twice; its subject is ``subject — about``.
+
+    Returns:
+        The employees an e-mail was queued for, in the order given.
+    """
+    if not hooks:
+        return ()
     people = uow.employees.get_many(wanted)
-    subject = next((h.subject for h in hooks if h.subject), "") or f"Stage: {item.stage}"
     notified: list[EmployeeId] = []
-    for key in wanted:
-        person = people.get(key)
+    for employee in wanted:
+        person = people.get(employee)
         if person is None or person.email is None or not person.can_act(now):
             continue
         enqueue_email(
             uow,
             id=new_id(),
-            key=f"workflow:{item.id}:{item.version}:{item.stage}:{key}",
+            key=f"{key}:{employee}",
             to=person.email,
-            subject=f"{subject} — {item.subject}",
-            body=f"{item.subject}\nStage: {item.stage} ({item.category})\n{item.text}",
+            subject=f"{subject} — {about}",
+            body=body,
             kind=MessageKind.INFORMATIONAL,
             now=now,
         )
-        notified.append(key)
+        notified.append(employee)
     return tuple(notified)
 
 

@@ -22,7 +22,13 @@ from alembic.runtime.migration import MigrationContext
 
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
-from crmkit.adapters.sqlalchemy.migrations import REVISIONS, MigrationError, current, upgrade
+from crmkit.adapters.sqlalchemy.migrations import (
+    REVISIONS,
+    MigrationError,
+    comparison_options,
+    current,
+    upgrade,
+)
 from crmkit.domain.text import fold
 
 SERVER_VARIABLES = {"postgresql": "CRMKIT_TEST_POSTGRES_URL", "mysql": "CRMKIT_TEST_MYSQL_URL"}
@@ -78,7 +84,7 @@ def engine(scratch_url: sa.URL) -> Iterator[sa.Engine]:
 
 def drift(engine: sa.Engine) -> list[Any]:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts=comparison_options(conn))
         return list(compare_metadata(context, tables.metadata))
 
 

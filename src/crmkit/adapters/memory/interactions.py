@@ -30,6 +30,7 @@ from crmkit.domain.interactions import (
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Everything, Nothing, Predicate, matches
 from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi, kpis
+from crmkit.domain.service import ContractId
 
 if TYPE_CHECKING:
     from crmkit.adapters.memory.repositories import MemoryCompanyRepository, _Versioned
@@ -87,6 +88,7 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
         company: CompanyId | None,
         owner: EmployeeId | None,
         campaign: CampaignId | None,
+        contract: ContractId | None = None,
     ) -> list[Interaction]:
         self._uow.check_usable()
         seen = self._company_filter(predicate)
@@ -96,6 +98,7 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
                 (company is None or i.company_id == company)
                 and (owner is None or i.owner_id == owner)
                 and (campaign is None or i.campaign_id == campaign)
+                and (contract is None or i.contract_id == contract)
                 and seen(i.company_id)
             )
 
@@ -111,9 +114,10 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
         campaign: CampaignId | None = None,
         limit: int = 50,
         offset: int = 0,
+        contract: ContractId | None = None,
     ) -> list[Interaction]:
         """Interactions whose company matches ``predicate``, newest first, then by id."""
-        return _page(self._matching(predicate, company, owner, campaign), limit, offset)
+        return _page(self._matching(predicate, company, owner, campaign, contract), limit, offset)
 
     def count_visible(
         self,
@@ -122,9 +126,10 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
         company: CompanyId | None = None,
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
+        contract: ContractId | None = None,
     ) -> int:
         """How many interactions :meth:`visible` would list in all."""
-        return len(self._matching(predicate, company, owner, campaign))
+        return len(self._matching(predicate, company, owner, campaign, contract))
 
     def unanswered(
         self, predicate: Predicate, owner: EmployeeId, created_before: datetime, *, limit: int = 200

@@ -382,11 +382,13 @@ class MemoryServiceReports:
             row[4] += case.resolution_met is True
         return [TechnicianRow(key, *row) for key, row in sorted(rows.items())]
 
-    def customers(self, start: datetime, end: datetime) -> list[tuple[CompanyId, WorkSums]]:
-        """Per company, the sums of the work done in ``[start, end)``."""
+    def customers(
+        self, start: datetime, end: datetime, *, contract_free: bool = False
+    ) -> list[tuple[CompanyId, WorkSums]]:
+        """Per company, the sums of the work done in ``[start, end)`` (charged to no contract, if asked)."""
         by_company: dict[CompanyId, list[WorkEntry]] = {}
         for entry in self._ledger._rows():
-            if start <= entry.at < end:
+            if start <= entry.at < end and not (contract_free and entry.contract_id is not None):
                 by_company.setdefault(entry.company_id, []).append(entry)
         return [(key, self._sums(entries)) for key, entries in sorted(by_company.items())]
 

@@ -40,6 +40,7 @@ from crmkit.domain.interactions import (
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Everything, Predicate
 from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi
+from crmkit.domain.service import ContractId
 
 __all__ = ["SqlAppointmentRepository", "SqlInteractionRepository", "SqlReminderRepository"]
 
@@ -78,6 +79,7 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         owner: EmployeeId | None,
         campaign: CampaignId | None,
         query: sa.Select[Any],
+        contract: ContractId | None = None,
     ) -> sa.Select[Any]:
         t = tables.interactions
         if company is not None:
@@ -86,6 +88,8 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
             query = query.where(t.c.owner_id == owner)
         if campaign is not None:
             query = query.where(t.c.campaign_id == campaign)
+        if contract is not None:
+            query = query.where(t.c.contract_id == contract)
         return _scoped(query, t, predicate)
 
     def visible(
@@ -97,10 +101,11 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         campaign: CampaignId | None = None,
         limit: int = 50,
         offset: int = 0,
+        contract: ContractId | None = None,
     ) -> list[Interaction]:
         """Interactions whose company matches ``predicate`` (compiled to ``WHERE``), newest first, then id."""
         t = tables.interactions
-        query = self._where(predicate, company, owner, campaign, sa.select(t))
+        query = self._where(predicate, company, owner, campaign, sa.select(t), contract)
         return self._rows(_page(query.order_by(t.c.created_at.desc(), t.c.id), limit, offset))
 
     def count_visible(
@@ -110,10 +115,12 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         company: CompanyId | None = None,
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
+        contract: ContractId | None = None,
     ) -> int:
         """How many interactions :meth:`visible` would list, counted in the database."""
         t = tables.interactions
-        query = self._where(predicate, company, owner, campaign, sa.select(sa.func.count()).select_from(t))
+        counted = sa.select(sa.func.count()).select_from(t)
+        query = self._where(predicate, company, owner, campaign, counted, contract)
         return int(self._uow.execute(query).scalar_one())
 
     def unanswered(

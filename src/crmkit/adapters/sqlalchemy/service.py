@@ -15,8 +15,9 @@ r"""The service module's storage in SQL (SPEC §6; :mod:`crmkit.ports.service`).
 * Search ranks in the database: ``SUM(weight)`` of the matching ``kb_terms``
   (folded terms, so Turkish ``İ``/``I`` match everywhere). On PostgreSQL the
   candidates are also matched by its full-text search over the folded text
-  (``to_tsvector('simple', …) @@ to_tsquery(…)``); the ranking is the same
-  weights on every back end, so the top results agree.
+  (``to_tsvector('simple', …) @@ to_tsquery(…)``, the very expression of
+  its GIN index, revision 0022); the ranking is the same weights on every
+  back end, so the top results agree.
 """
 
 from __future__ import annotations
@@ -326,10 +327,12 @@ class SqlArticleRepository(SqlRepository[Article, ArticleId]):
         if self._uow.connection.dialect.name == "postgresql":  # match with PostgreSQL's full-text search
             a = st.articles
             words = " | ".join(f"'{term}'" for term in wanted)  # folded \w+ words: nothing to escape
-            matching = sa.func.to_tsvector("simple", a.c.search_text).op("@@")(
-                sa.func.to_tsquery("simple", words)
-            )
-            query = query.where(k.c.article_id.in_(sa.select(a.c.id).where(matching)))
+            query_words = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), words)
+            matching = st.ARTICLE_FTS.op("@@")(query_words)  # answered from the GIN index (revision 0022)
+            # The candidates first, from the index (a materialized CTE is planned on its own), then
+            # their terms' weights: the ranking stays the portable one, so every back end agrees.
+            hits = sa.select(a.c.id).where(matching).cte("fts_hits").prefix_with("MATERIALIZED")
+            query = query.where(k.c.article_id.in_(sa.select(hits.c.id)))
         query = query.group_by(k.c.article_id).order_by(score.desc(), k.c.article_id).limit(limit)
         rows: list[Any] = list(self._uow.execute(query))
         ranked = [(uuid_of(row[0]), int(row[1])) for row in rows]
@@ -437,8 +440,10 @@ class SqlServiceReports:
             for r in rows
         ]
 
-    def customers(self, start: datetime, end: datetime) -> list[tuple[CompanyId, WorkSums]]:
-        """Per company, the sums of the work done in ``[start, end)``, one query."""
+    def customers(
+        self, start: datetime, end: datetime, *, contract_free: bool = False
+    ) -> list[tuple[CompanyId, WorkSums]]:
+        """Per company, the sums of the work done in ``[start, end)`` (charged to no contract, if asked)."""
         e = st.work_entries
         query = (
             sa.select(e.c.company_id, *_sums())
@@ -446,6 +451,8 @@ class SqlServiceReports:
             .group_by(e.c.company_id)
             .order_by(e.c.company_id)
         )
+        if contract_free:
+            query = query.where(e.c.contract_id.is_(None))
         rows: list[Any] = list(self._uow.execute(query))
         return [(CompanyId(uuid_of(r[0])), _work_sums(r[1:])) for r in rows]
 

@@ -39,6 +39,10 @@ Revisions (oldest first; :data:`REVISIONS`):
   party's points per day, kept with every ledger append, back-filled from the
   ledger) and ``ix_point_entries_party`` widened to the statement's order
   ``(on_date, recorded_at, id)`` for keyset pages.
+* ``0022`` — service links (issue 16, S1, S7, S8): ``interactions.contract_id``
+  (an interaction cites the customer's contract) with its index, and on
+  PostgreSQL only a GIN index on ``to_tsvector('simple', kb_articles.search_text)``
+  for the knowledge-base search.
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
@@ -72,7 +76,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
-__all__ = ["REVISIONS", "SCRIPT_LOCATION", "MigrationError", "current", "history", "upgrade"]
+__all__ = [
+    "REVISIONS",
+    "SCRIPT_LOCATION",
+    "MigrationError",
+    "comparison_options",
+    "current",
+    "history",
+    "upgrade",
+]
 
 SCRIPT_LOCATION = "crmkit.adapters.sqlalchemy:migrations"
 """Where Alembic finds ``env.py`` and ``versions/``: a package resource."""
@@ -162,13 +174,28 @@ def history() -> list[tuple[str, str]]:
     return [(rev.revision, rev.doc or "") for rev in reversed(list(scripts.walk_revisions()))]
 
 
+def comparison_options(connection: sa.Connection) -> dict[str, Any]:
+    """Options of a :class:`~alembic.runtime.migration.MigrationContext` comparing schema and metadata.
+
+    Types are compared, and the indexes one dialect has beyond the metadata
+    (:data:`~crmkit.adapters.sqlalchemy.tables.schema.DIALECT_ONLY_INDEXES`, such as PostgreSQL's
+    GIN index of the knowledge base, revision 0022) skipped.
+    """
+    from crmkit.adapters.sqlalchemy.tables.schema import DIALECT_ONLY_INDEXES
+
+    def include_object(item: Any, name: object, type_: str, reflected: bool, _other: object) -> bool:
+        return not (type_ == "index" and reflected and name in DIALECT_ONLY_INDEXES)
+
+    return {"compare_type": True, "include_object": include_object}
+
+
 def _unversioned_schema(connection: sa.Connection) -> bool:
     """Whether the database holds crmkit tables but no Alembic history (checked: equal to head)."""
     from alembic.autogenerate import compare_metadata
 
     from crmkit.adapters.sqlalchemy.tables import metadata
 
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts=comparison_options(connection))
     has_history = context.get_current_revision() is not None
     existing = set(sa.inspect(connection).get_table_names()) & set(metadata.tables)
     connection.rollback()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
+from crmkit.adapters.sqlalchemy.migrations import comparison_options
 from crmkit.adapters.sqlalchemy.tables import metadata
 
 
@@ -21,7 +22,7 @@ def _run(connection: sa.Connection) -> None:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
+        **comparison_options(connection),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -54,11 +54,14 @@ interactions = sa.Table(
     sa.Column("workflow_version", sa.Integer, nullable=True),
     sa.Column("response_seconds", sa.Integer, nullable=True),  # I3, revision 0014
     sa.Column("resolution_seconds", sa.Integer, nullable=True),
+    # S1, S8: the service contract cited, revision 0022
+    sa.Column("contract_id", uuid_type(), sa.ForeignKey("service_contracts.id"), nullable=True),
     sa.Index(None, "company_id", "created_at"),
     sa.Index(None, "owner_id", "created_at"),
     sa.Index(None, "campaign_id", "created_at"),
     sa.Index(None, "created_at", "id"),
     sa.Index(None, "owner_id", "first_response_at", "created_at"),  # unanswered ones (I10), revision 0014
+    sa.Index(None, "contract_id", "created_at"),  # a contract's interactions (S8), revision 0022
     **TABLE_OPTIONS,
 )
 """Interactions (I1, I3, M2)."""
@@ -106,6 +109,7 @@ INTERACTION_CONSTRAINT_FIELDS: dict[str, str] = {
     "fk_interactions_company_id_companies": "company_id",
     "fk_interactions_contact_id_contacts": "contact_id",
     "fk_interactions_campaign_id_campaigns": "campaign_id",
+    "fk_interactions_contract_id_service_contracts": "contract_id",
     "fk_appointments_company_id_companies": "company_id",
 }
 """Constraint name → the domain field it guards."""

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import mysql
 from crmkit.domain.limits import EMAIL_MAX, LABEL_MAX, NAME_MAX, NOTE_MAX, PHONE_MAX
 
 __all__ = [
+    "DIALECT_ONLY_INDEXES",
     "EMAIL",
     "KEY",
     "LABEL",
@@ -55,6 +56,11 @@ NAMING_CONVENTION: dict[str, str] = {
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 """Every table of the adapter; the target of the Alembic migrations."""
+
+DIALECT_ONLY_INDEXES: set[str] = set()
+"""Indexes one dialect has beyond the metadata, made by DDL after their table is created and by
+their migration (e.g. PostgreSQL's GIN index of the knowledge base, S7); the schema comparison
+skips them (:func:`crmkit.adapters.sqlalchemy.migrations.comparison_options`)."""
 
 _MYSQL = ("mysql", "mariadb")
 # The mariadb dialect reads only ``mariadb_*`` options, the mysql one only ``mysql_*``.
