@@ -42,6 +42,7 @@ from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
     from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
+    from crmkit.ports.opportunities import OfferRepository, OpportunityRepository
     from crmkit.ports.service import ServiceStorage  # issue 16 (S1-S8)
     from crmkit.ports.targets import TargetRepository
     from crmkit.ports.territory import (
@@ -265,6 +266,8 @@ class UnitOfWork(Protocol):
     meeting_notes: MeetingNoteRepository
     samples: SampleRepository
     points: PointRepository
+    opportunities: OpportunityRepository  # issue 14 (I9)
+    offers: OfferRepository  # issue 14 (I8)
 
     def __enter__(self) -> Self: ...
 

@@ -34,6 +34,11 @@ from crmkit.adapters.memory.interactions import (
 from crmkit.adapters.memory.invoices import InvoiceTables, MemoryInvoiceRepository
 from crmkit.adapters.memory.marketing import MarketingTables, MemoryMarketingRepository
 from crmkit.adapters.memory.meetings import MeetingTable, MemoryMeetingNoteRepository
+from crmkit.adapters.memory.opportunities import (
+    MemoryOfferRepository,
+    MemoryOpportunityRepository,
+    OpportunityTables,
+)
 from crmkit.adapters.memory.outbox import MemoryConsentRepository, MemoryOutboxRepository, OutboxData
 from crmkit.adapters.memory.points import MemoryPointRepository, PointTables
 from crmkit.adapters.memory.repositories import (
@@ -88,6 +93,7 @@ from crmkit.ports.interactions import AppointmentRepository, InteractionReposito
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.meetings import MeetingNoteRepository
+from crmkit.ports.opportunities import OfferRepository, OpportunityRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.points import PointRepository
 from crmkit.ports.samples import SampleRepository
@@ -159,6 +165,7 @@ class MemoryStorage:
         self._service = ServiceTables()  # issue 16 (S1-S8)
         self._meeting_notes: MeetingTable = {}  # issue 14 (I5)
         self._samples: dict[SampleId, Sample] = {}  # issue 14 (I12)
+        self._opportunities = OpportunityTables()  # issue 14 (I8, I9)
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -203,6 +210,7 @@ class MemoryStorage:
             self._service.clear()  # issue 16
             self._targets.clear()
             self._points.clear()
+            self._opportunities.clear()
 
     def check_open(self) -> None:
         """Raise :class:`StorageUnavailable` once the storage is closed."""
@@ -302,6 +310,13 @@ class MemoryUnitOfWork:
         samples.attach(companies)
         self.samples: SampleRepository = samples
         self._repositories = (*self._repositories, samples)
+        opportunities = MemoryOpportunityRepository(self, storage._opportunities, lock)  # issue 14 (I9)
+        offers = MemoryOfferRepository(self, storage._opportunities.offers, lock)  # issue 14 (I8)
+        opportunities.attach(companies)
+        offers.attach(companies)
+        self.opportunities: OpportunityRepository = opportunities
+        self.offers: OfferRepository = offers
+        self._repositories = (*self._repositories, opportunities, opportunities.entries, offers)
         # loyalty points (issue 15); it reads the invoice tables for the catch-up job
         points = MemoryPointRepository(self, storage._points, lock, storage._invoicing)
         self.points: PointRepository = points

@@ -40,6 +40,7 @@ from crmkit.adapters.sqlalchemy.interactions import (
 from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
 from crmkit.adapters.sqlalchemy.marketing import SqlMarketingRepository
 from crmkit.adapters.sqlalchemy.meetings import SqlMeetingNoteRepository
+from crmkit.adapters.sqlalchemy.opportunities import SqlOfferRepository, SqlOpportunityRepository
 from crmkit.adapters.sqlalchemy.outbox import SqlOutboxRepository
 from crmkit.adapters.sqlalchemy.points import SqlPointRepository
 from crmkit.adapters.sqlalchemy.repositories import (
@@ -70,6 +71,7 @@ from crmkit.ports.interactions import AppointmentRepository, InteractionReposito
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.meetings import MeetingNoteRepository
+from crmkit.ports.opportunities import OfferRepository, OpportunityRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.points import PointRepository
 from crmkit.ports.samples import SampleRepository
@@ -224,6 +226,8 @@ class SqlUnitOfWork:
         self.meeting_notes: MeetingNoteRepository = SqlMeetingNoteRepository(self)  # issue 14 (I5)
         self.samples: SampleRepository = SqlSampleRepository(self)  # issue 14 (I12)
         self.points: PointRepository = SqlPointRepository(self)  # loyalty points (issue 15)
+        self.opportunities: OpportunityRepository = SqlOpportunityRepository(self)  # issue 14 (I9)
+        self.offers: OfferRepository = SqlOfferRepository(self)  # issue 14 (I8)
 
     def __enter__(self) -> Self:
         _ = self.connection

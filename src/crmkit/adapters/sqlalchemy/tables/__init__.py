@@ -35,6 +35,7 @@ from crmkit.adapters.sqlalchemy.tables.marketing import (
     campaigns,
     segments,
 )
+from crmkit.adapters.sqlalchemy.tables.opportunities import OPPORTUNITY_CONSTRAINT_FIELDS  # issue 14 (I8, I9)
 from crmkit.adapters.sqlalchemy.tables.outbox import (
     OUTBOX_CONSTRAINT_FIELDS,
     consent_records,
@@ -95,6 +96,7 @@ CONSTRAINT_FIELDS: dict[str, str] = {
     **SERVICE_CONSTRAINT_FIELDS,  # issue 16
     **WORKFLOW_CONSTRAINT_FIELDS,  # issue 14
     **TARGET_CONSTRAINT_FIELDS,
+    **OPPORTUNITY_CONSTRAINT_FIELDS,  # issue 14 (I8, I9)
     **WORKFLOW_CONSTRAINT_FIELDS,
 }
 """Constraint name → the domain field it guards; errors name the field, not the constraint."""

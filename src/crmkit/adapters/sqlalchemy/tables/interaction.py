@@ -54,6 +54,8 @@ interactions = sa.Table(
     sa.Column("workflow_version", sa.Integer, nullable=True),
     sa.Column("response_seconds", sa.Integer, nullable=True),  # I3, revision 0014
     sa.Column("resolution_seconds", sa.Integer, nullable=True),
+    sa.Column("opportunity_id", uuid_type(), nullable=True),  # I4 links, revision 0020
+    sa.Column("task_id", uuid_type(), nullable=True),
     sa.Index(None, "company_id", "created_at"),
     sa.Index(None, "owner_id", "created_at"),
     sa.Index(None, "campaign_id", "created_at"),
@@ -93,6 +95,9 @@ reminders = sa.Table(
     sa.Column("assignee_id", uuid_type(), nullable=False),
     sa.Column("created_at", time_type(), nullable=False),
     sa.Column("done", sa.Boolean, nullable=False),
+    sa.Column(
+        "interaction_id", uuid_type(), nullable=True
+    ),  # I4: a task made from an interaction, revision 0020
     sa.Index(None, "assignee_id", "due_at"),
     sa.Index(None, "due_at"),  # the agenda's e-mail job (I7), revision 0014
     **TABLE_OPTIONS,
