@@ -69,7 +69,8 @@ opportunity_stages = sa.Table(
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("entered_at", time_type(), nullable=False),
     sa.Column("entered_by", uuid_type(), nullable=False),
-    sa.UniqueConstraint("opportunity_id", "seq"),
+    sa.UniqueConstraint("seq", "opportunity_id"),  # seq first: SQLite names the first column
+    sa.Index(None, "opportunity_id", "seq"),
     **TABLE_OPTIONS,
 )
 """Each stage an opportunity entered, numbered from 1 (I9); never updated."""
@@ -100,7 +101,7 @@ OPPORTUNITY_CONSTRAINT_FIELDS: dict[str, str] = {
     "fk_opportunities_company_id_companies": "company_id",
     "fk_opportunities_dealer_id_companies": "dealer_id",
     "fk_opportunity_stages_opportunity_id_opportunities": "opportunity_id",
-    "uq_opportunity_stages_opportunity_id_seq": "seq",
+    "uq_opportunity_stages_seq_opportunity_id": "seq",
     "fk_offers_company_id_companies": "company_id",
     "fk_offers_contact_id_contacts": "contact_id",
     "fk_offers_opportunity_id_opportunities": "opportunity_id",

@@ -119,8 +119,11 @@ def upgrade() -> None:
             name=op.f("fk_opportunity_stages_opportunity_id_opportunities"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_opportunity_stages")),
-        sa.UniqueConstraint("opportunity_id", "seq", name=op.f("uq_opportunity_stages_opportunity_id_seq")),
+        sa.UniqueConstraint("seq", "opportunity_id", name=op.f("uq_opportunity_stages_seq_opportunity_id")),
         **_OPTIONS,
+    )
+    op.create_index(
+        op.f("ix_opportunity_stages_opportunity_id_seq"), "opportunity_stages", ["opportunity_id", "seq"]
     )
     _offers()
     with op.batch_alter_table("interactions") as batch:
