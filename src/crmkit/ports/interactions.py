@@ -33,6 +33,7 @@ from crmkit.domain.interactions import (
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Predicate
 from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi
+from crmkit.domain.territory import TeamId
 from crmkit.ports.storage import Repository
 
 __all__ = ["AppointmentRepository", "InteractionRepository", "ReminderRepository"]
@@ -57,12 +58,13 @@ class InteractionRepository(Repository[Interaction, InteractionId], Protocol):
         company: CompanyId | None = None,
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
+        team: TeamId | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> list[Interaction]:
         """Interactions whose company matches ``predicate`` (A7), newest first (by creation time, then id).
 
-        ``company``, ``owner`` and ``campaign`` narrow the list further when given.
+        ``company``, ``owner``, ``campaign`` and the owner ``team`` (I4) narrow the list further when given.
         Paged in the storage.
         """
         ...
@@ -74,6 +76,7 @@ class InteractionRepository(Repository[Interaction, InteractionId], Protocol):
         company: CompanyId | None = None,
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
+        team: TeamId | None = None,
     ) -> int:
         """How many interactions :meth:`visible` would list in all, counted in the storage."""
         ...

@@ -30,6 +30,7 @@ from crmkit.domain.interactions import (
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Everything, Nothing, Predicate, matches
 from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi, kpis
+from crmkit.domain.territory import TeamId
 
 if TYPE_CHECKING:
     from crmkit.adapters.memory.repositories import MemoryCompanyRepository, _Versioned
@@ -87,6 +88,7 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
         company: CompanyId | None,
         owner: EmployeeId | None,
         campaign: CampaignId | None,
+        team: TeamId | None = None,
     ) -> list[Interaction]:
         self._uow.check_usable()
         seen = self._company_filter(predicate)
@@ -96,6 +98,7 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
                 (company is None or i.company_id == company)
                 and (owner is None or i.owner_id == owner)
                 and (campaign is None or i.campaign_id == campaign)
+                and (team is None or i.owner_team_id == team)
                 and seen(i.company_id)
             )
 
@@ -109,11 +112,12 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
         company: CompanyId | None = None,
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
+        team: TeamId | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> list[Interaction]:
         """Interactions whose company matches ``predicate``, newest first, then by id."""
-        return _page(self._matching(predicate, company, owner, campaign), limit, offset)
+        return _page(self._matching(predicate, company, owner, campaign, team), limit, offset)
 
     def count_visible(
         self,
@@ -122,9 +126,10 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
         company: CompanyId | None = None,
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
+        team: TeamId | None = None,
     ) -> int:
         """How many interactions :meth:`visible` would list in all."""
-        return len(self._matching(predicate, company, owner, campaign))
+        return len(self._matching(predicate, company, owner, campaign, team))
 
     def unanswered(
         self, predicate: Predicate, owner: EmployeeId, created_before: datetime, *, limit: int = 200

@@ -40,6 +40,7 @@ from crmkit.domain.interactions import (
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Everything, Predicate
 from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi
+from crmkit.domain.territory import TeamId
 
 __all__ = ["SqlAppointmentRepository", "SqlInteractionRepository", "SqlReminderRepository"]
 
@@ -78,8 +79,11 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         owner: EmployeeId | None,
         campaign: CampaignId | None,
         query: sa.Select[Any],
+        team: TeamId | None = None,
     ) -> sa.Select[Any]:
         t = tables.interactions
+        if team is not None:
+            query = query.where(t.c.owner_team_id == team)
         if company is not None:
             query = query.where(t.c.company_id == company)
         if owner is not None:
@@ -95,12 +99,13 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         company: CompanyId | None = None,
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
+        team: TeamId | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> list[Interaction]:
         """Interactions whose company matches ``predicate`` (compiled to ``WHERE``), newest first, then id."""
         t = tables.interactions
-        query = self._where(predicate, company, owner, campaign, sa.select(t))
+        query = self._where(predicate, company, owner, campaign, sa.select(t), team)
         return self._rows(_page(query.order_by(t.c.created_at.desc(), t.c.id), limit, offset))
 
     def count_visible(
@@ -110,10 +115,13 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         company: CompanyId | None = None,
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
+        team: TeamId | None = None,
     ) -> int:
         """How many interactions :meth:`visible` would list, counted in the database."""
         t = tables.interactions
-        query = self._where(predicate, company, owner, campaign, sa.select(sa.func.count()).select_from(t))
+        query = self._where(
+            predicate, company, owner, campaign, sa.select(sa.func.count()).select_from(t), team
+        )
         return int(self._uow.execute(query).scalar_one())
 
     def unanswered(
