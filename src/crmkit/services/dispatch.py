@@ -39,7 +39,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.customers import facts_of
 from crmkit.services.messaging import enqueue_email
-from crmkit.services.offers import record_offer
+from crmkit.services.offer_records import record_offer
 from crmkit.services.policy import PolicyUseCases
 from crmkit.services.status_moves import save_status_move
 

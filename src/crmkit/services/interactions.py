@@ -43,9 +43,10 @@ from crmkit.domain.territory import TeamId
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.customers import Page, facts_of
+from crmkit.services.follow_ups import queue_follow_ups
 from crmkit.services.policy import PolicyUseCases
 from crmkit.services.response_times import stamp_times
-from crmkit.services.stages import listed, start_workflow
+from crmkit.services.stages import initial_hooks, listed, start_workflow
 
 __all__ = ["InteractionUseCases", "check_version", "known_company", "known_contact", "known_employee"]
 
@@ -189,6 +190,7 @@ class InteractionUseCases(PolicyUseCases):
                 self._ctx, start_workflow(uow, interaction, now, self._new_id)
             )  # I2, I3
             uow.interactions.add(interaction)
+            queue_follow_ups(uow, self._ctx, initial_hooks(uow, interaction), interaction, now)  # I13
             return interaction
 
     def get(self, *, actor: ActorRef, id: object, at: datetime | None = None) -> Interaction:
