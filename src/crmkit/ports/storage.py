@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository 
         TeamRepository,
     )
     from crmkit.ports.territory_dates import CustomerCodeRepository
+    from crmkit.ports.visits import VisitRepository
 
 __all__ = [
     "AuditLog",
@@ -268,6 +269,7 @@ class UnitOfWork(Protocol):
     points: PointRepository
     opportunities: OpportunityRepository  # issue 14 (I9)
     offers: OfferRepository  # issue 14 (I8)
+    visits: VisitRepository  # issue 14 (I11)
 
     def __enter__(self) -> Self: ...
 

@@ -59,6 +59,7 @@ from crmkit.adapters.memory.territory import (
     MemoryRegionRepository,
     MemoryTeamRepository,
 )
+from crmkit.adapters.memory.visits import MemoryVisitRepository
 from crmkit.adapters.memory.workflow import MemoryWorkflowRepository, WorkflowTable
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
@@ -88,6 +89,7 @@ from crmkit.domain.territory import (
     SalesTeam,
     TeamId,
 )
+from crmkit.domain.visits import Visit, VisitId
 from crmkit.ports.clock import Clock
 from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
 from crmkit.ports.invoices import InvoiceRepository
@@ -115,6 +117,7 @@ from crmkit.ports.territory import (
     TeamRepository,
 )
 from crmkit.ports.territory_dates import CustomerCodeRepository
+from crmkit.ports.visits import VisitRepository
 from crmkit.ports.workflow import WorkflowRepository
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
@@ -166,6 +169,7 @@ class MemoryStorage:
         self._meeting_notes: MeetingTable = {}  # issue 14 (I5)
         self._samples: dict[SampleId, Sample] = {}  # issue 14 (I12)
         self._opportunities = OpportunityTables()  # issue 14 (I8, I9)
+        self._visits: dict[VisitId, Visit] = {}  # issue 14 (I11)
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -211,6 +215,7 @@ class MemoryStorage:
             self._targets.clear()
             self._points.clear()
             self._opportunities.clear()
+            self._visits.clear()
 
     def check_open(self) -> None:
         """Raise :class:`StorageUnavailable` once the storage is closed."""
@@ -317,6 +322,10 @@ class MemoryUnitOfWork:
         self.opportunities: OpportunityRepository = opportunities
         self.offers: OfferRepository = offers
         self._repositories = (*self._repositories, opportunities, opportunities.entries, offers)
+        visits = MemoryVisitRepository(self, storage._visits, lock)  # issue 14 (I11)
+        visits.attach(companies)
+        self.visits: VisitRepository = visits
+        self._repositories = (*self._repositories, visits)
         # loyalty points (issue 15); it reads the invoice tables for the catch-up job
         points = MemoryPointRepository(self, storage._points, lock, storage._invoicing)
         self.points: PointRepository = points

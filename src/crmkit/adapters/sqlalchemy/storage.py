@@ -61,6 +61,7 @@ from crmkit.adapters.sqlalchemy.territory import (
     SqlRegionRepository,
     SqlTeamRepository,
 )
+from crmkit.adapters.sqlalchemy.visits import SqlVisitRepository
 from crmkit.adapters.sqlalchemy.workflow import SqlWorkflowRepository
 from crmkit.adapters.urls import mask_password
 from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, ValidationError
@@ -93,6 +94,7 @@ from crmkit.ports.territory import (
     TeamRepository,
 )
 from crmkit.ports.territory_dates import CustomerCodeRepository
+from crmkit.ports.visits import VisitRepository
 from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:
@@ -228,6 +230,7 @@ class SqlUnitOfWork:
         self.points: PointRepository = SqlPointRepository(self)  # loyalty points (issue 15)
         self.opportunities: OpportunityRepository = SqlOpportunityRepository(self)  # issue 14 (I9)
         self.offers: OfferRepository = SqlOfferRepository(self)  # issue 14 (I8)
+        self.visits: VisitRepository = SqlVisitRepository(self)  # issue 14 (I11)
 
     def __enter__(self) -> Self:
         _ = self.connection

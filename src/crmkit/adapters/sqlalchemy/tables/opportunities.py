@@ -5,8 +5,9 @@ money and probability — ``amount_minor`` (the amount in minor units) and
 ``probability_bp`` (hundredths of a percent) — so the weighted forecast is an
 exact integer ``SUM`` on every back end. ``opportunity_stages`` is the
 append-only stage history (conversion per stage), ``offers`` the offers sent
-and their outcome. The link columns of I4 on ``interactions`` (``opportunity_id``,
-``task_id``) and ``reminders`` (``interaction_id``) are in
+and their outcome, ``visits`` the sales visits and their cost (I11). The link
+columns of I4 on ``interactions`` (``opportunity_id``, ``task_id``) and
+``reminders`` (``interaction_id``) are in
 :mod:`~crmkit.adapters.sqlalchemy.tables.interaction`.
 """
 
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from crmkit.adapters.sqlalchemy.tables.invoice import _decimal
 from crmkit.adapters.sqlalchemy.tables.schema import LABEL, TABLE_OPTIONS, metadata, time_type, uuid_type
 
-__all__ = ["OPPORTUNITY_CONSTRAINT_FIELDS", "offers", "opportunities", "opportunity_stages"]
+__all__ = ["OPPORTUNITY_CONSTRAINT_FIELDS", "offers", "opportunities", "opportunity_stages", "visits"]
 
 opportunities = sa.Table(
     "opportunities",
@@ -97,7 +98,29 @@ offers = sa.Table(
 )
 """Offers sent (I8) and their outcome."""
 
+visits = sa.Table(
+    "visits",
+    metadata,
+    sa.Column("id", uuid_type(), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("company_id", uuid_type(), sa.ForeignKey("companies.id"), nullable=False),
+    sa.Column("employee_id", uuid_type(), nullable=False),
+    sa.Column("visited_at", time_type(), nullable=False),
+    sa.Column("vehicle", sa.String(100), nullable=False),
+    sa.Column("metres", sa.BigInteger, nullable=False),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("labour", sa.BigInteger, nullable=False),
+    sa.Column("travel", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("note", sa.Text(), nullable=False),
+    sa.Index(None, "company_id", "visited_at"),
+    sa.Index(None, "visited_at"),
+    **TABLE_OPTIONS,
+)
+"""Sales visits (I11), priced when recorded: ``labour``/``travel`` in ten-thousandths × minutes/metres."""
+
 OPPORTUNITY_CONSTRAINT_FIELDS: dict[str, str] = {
+    "fk_visits_company_id_companies": "company_id",
     "fk_opportunities_company_id_companies": "company_id",
     "fk_opportunities_dealer_id_companies": "dealer_id",
     "fk_opportunity_stages_opportunity_id_opportunities": "opportunity_id",

@@ -1,10 +1,11 @@
-"""Opportunities, their stage history, offers and the interaction links (issue 14; SPEC §5 I4, I8, I9).
+"""Opportunities, their stage history, offers, visits and the interaction links (issue 14; I4, I8, I9, I11).
 
-Three new tables: ``opportunities`` (with the integer ``amount_minor`` and
+Four new tables: ``opportunities`` (with the integer ``amount_minor`` and
 ``probability_bp`` the weighted forecast sums exactly), ``opportunity_stages``
 (the append-only stage history, one row per stage entered, unique per
 ``(opportunity_id, seq)``) and ``offers`` (sent, accepted or rejected with a
-reason). Nullable link columns for I4: ``interactions.opportunity_id`` and
+reason) and ``visits`` (I11: vehicle, km, hours, priced at the dated rates when
+recorded). Nullable link columns for I4: ``interactions.opportunity_id`` and
 ``interactions.task_id``, ``reminders.interaction_id``; existing rows keep ``NULL``.
 
 Revision ID: 0020
@@ -126,6 +127,7 @@ def upgrade() -> None:
         op.f("ix_opportunity_stages_opportunity_id_seq"), "opportunity_stages", ["opportunity_id", "seq"]
     )
     _offers()
+    _visits()
     with op.batch_alter_table("interactions") as batch:
         batch.add_column(sa.Column("opportunity_id", _uuid(), nullable=True))
         batch.add_column(sa.Column("task_id", _uuid(), nullable=True))
@@ -164,8 +166,35 @@ def _offers() -> None:
     op.create_index(op.f("ix_offers_sent_at"), "offers", ["sent_at"])
 
 
+def _visits() -> None:
+    """The sales visits of I11."""
+    op.create_table(
+        "visits",
+        sa.Column("id", _uuid(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("company_id", _uuid(), nullable=False),
+        sa.Column("employee_id", _uuid(), nullable=False),
+        sa.Column("visited_at", _time(), nullable=False),
+        sa.Column("vehicle", sa.String(100), nullable=False),
+        sa.Column("metres", sa.BigInteger(), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("labour", sa.BigInteger(), nullable=False),
+        sa.Column("travel", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f("fk_visits_company_id_companies")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_visits")),
+        **_OPTIONS,
+    )
+    op.create_index(op.f("ix_visits_company_id_visited_at"), "visits", ["company_id", "visited_at"])
+    op.create_index(op.f("ix_visits_visited_at"), "visits", ["visited_at"])
+
+
 def downgrade() -> None:
-    """Drop the link columns and the three tables."""
+    """Drop the link columns and the four tables."""
+    op.drop_table("visits")
     with op.batch_alter_table("reminders") as batch:
         batch.drop_column("interaction_id")
     with op.batch_alter_table("interactions") as batch:
