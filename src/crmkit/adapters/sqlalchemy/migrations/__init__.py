@@ -29,8 +29,8 @@ Revisions (oldest first; :data:`REVISIONS`):
 * ``0008`` — interactions, appointments and reminders (issue 4 item 3, I1, I6, I7).
 * ``0009`` — per-source resume cursors of the invoice import (issue 5 item 2).
 * ``0010`` — outbox delivery reports and e-mail attachments (issue 6 items 1, 2).
-* ``0020`` — opportunities, their stage history and offers; the I4 link columns
-  ``interactions.opportunity_id``/``task_id`` and ``reminders.interaction_id`` (issue 14, I4, I8, I9).
+* ``0020`` — opportunities, their stage history, offers and sales visits; the I4 link columns
+  ``interactions.opportunity_id``/``task_id`` and ``reminders.interaction_id`` (issue 14, I4, I8, I9, I11).
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
