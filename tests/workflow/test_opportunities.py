@@ -249,6 +249,17 @@ def test_the_weighted_forecast_per_rep_team_and_month_is_exact_and_follows_visib
         (str(made["team"]), "2026-05", Money("377.50", "TRY"))
     ]
     assert crm.opportunities.forecast(actor=admin.id, by="month", currency="EUR") == []
+    crm.opportunities.open(
+        actor=rep.id,
+        company=office.companies["m01"].id,
+        title="Euro",
+        amount="10",
+        currency="EUR",
+        expected_close=date(2026, 4, 1),
+    )
+    euro = crm.opportunities.forecast(actor=admin.id, by="month", currency="eur")
+    assert [(r.month, r.weighted) for r in euro] == [("2026-04", Money("1.00", "EUR"))]
+    assert crm.opportunities.forecast(actor=admin.id, by="month") == by_month  # the CRM's currency: TRY
     with pytest.raises(ValidationError) as caught:
         crm.opportunities.forecast(actor=admin.id, by="week")
     assert caught.value.field == "by"

@@ -137,7 +137,7 @@ class OpportunityUseCases(PipelineReports):
         company: object,
         title: str,
         amount: object | None = None,
-        currency: str = "TRY",
+        currency: str | None = None,
         expected_close: date | None = None,
         product: str | None = None,
         lead_source: str | None = None,
@@ -150,7 +150,8 @@ class OpportunityUseCases(PipelineReports):
     ) -> Opportunity:
         """Open an opportunity at ``company`` in the funnel's initial stage (I9).
 
-        It is routed to ``owner`` (default: the actor), ``team`` and ``dealer`` (Q6).
+        It is routed to ``owner`` (default: the actor), ``team`` and ``dealer`` (Q6); ``amount`` is
+        in ``currency`` (default: the CRM's).
 
         Raises:
             ValidationError: naming the field: ``company``, ``owner``, ``team`` or ``dealer`` unknown
@@ -173,7 +174,7 @@ class OpportunityUseCases(PipelineReports):
         interaction: object,
         title: str | None = None,
         amount: object | None = None,
-        currency: str = "TRY",
+        currency: str | None = None,
         expected_close: date | None = None,
         product: str | None = None,
         lead_source: str | None = None,
@@ -239,7 +240,7 @@ class OpportunityUseCases(PipelineReports):
             stage=first.name,
             stage_kind=first.kind,
             probability=_probability(first),
-            amount=_money("amount", kw["amount"], kw["currency"]),
+            amount=_money("amount", kw["amount"], kw["currency"] or self._ctx.settings.currency),
             expected_close=kw["expected_close"],
             next_step=first.next_step if kw["next_step"] is None else kw["next_step"],
             next_step_due=None if due is None else require_aware("next_step_due", due),
@@ -362,7 +363,11 @@ class OpportunityUseCases(PipelineReports):
             stage = flow.stage(to_stage, field="to_stage")
             won, lost = stage.kind is StageKind.WON, stage.kind is StageKind.LOST
             money = (
-                _money("amount", amount, current.amount.currency if current.amount else "TRY")
+                _money(
+                    "amount",
+                    amount,
+                    current.amount.currency if current.amount else self._ctx.settings.currency,
+                )
                 or current.amount
             )
             if won and (money is None or money.amount <= 0):

@@ -80,18 +80,20 @@ class PipelineReports(PolicyUseCases):
         *,
         actor: ActorRef,
         by: str | ForecastGroup = ForecastGroup.REP,
-        currency: str = "TRY",
+        currency: str | None = None,
         since: date | None = None,
         until: date | None = None,
     ) -> list[ForecastRow]:
         """The weighted forecast of the open pipeline per rep, team or month (I9).
 
-        ``since``/``until`` bound the expected close (half-open). Rows come per group and month.
+        ``since``/``until`` bound the expected close (half-open). Rows come per group and month, in
+        ``currency`` (default: the CRM's); opportunities in other currencies are left out.
 
         Raises:
             ValidationError: naming ``by``, ``currency``, ``since`` or ``until``.
         """
         group = parse_enum(ForecastGroup, "by", by)
+        currency = self._ctx.settings.currency if currency is None else currency
         if not isinstance(currency, str) or len(currency) != 3:
             raise ValidationError("currency", f"{currency!r} is not an ISO 4217 currency code")
         for field, value in (("since", since), ("until", until)):
