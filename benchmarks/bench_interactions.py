@@ -20,7 +20,10 @@ baseline so a busy machine slows both:
 (e) response-time KPIs (I3) per team over one month — counts, sums and nearest-rank
     percentiles in the database — vs the same window-function SQL by hand; target ≤ 1.5×.
 
-    .venv/bin/python benchmarks/bench_interactions.py [--interactions 200000] [--repeat 100]
+(f) the weighted pipeline forecast (I9) per rep and month in the database vs the same GROUP BY by hand.
+
+    .venv/bin/python benchmarks/bench_interactions.py [--interactions 200000] [--appointments 50000]
+        [--employees 100] [--opportunities 20000] [--repeat 100]
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +47,14 @@ import crmkit
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.sqlalchemy.tables.interaction import appointments, interactions
+from crmkit.adapters.sqlalchemy.tables.opportunities import opportunities
 from crmkit.domain.access import Actor, visibility_predicate
 from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.parties import Company, CompanyType, Segmentation
 from crmkit.domain.periods import Period
+from crmkit.domain.pipeline import ForecastGroup
 from crmkit.domain.predicates import EVERYTHING
 from crmkit.domain.response_times import KpiGroup
 from crmkit.domain.territory import (
@@ -72,7 +78,15 @@ YEAR = 365 * 24 * 60  # minutes
 class World:
     """The generated customers, interactions and appointments, and the ids the measurements use."""
 
-    def __init__(self, storage: SqlStorage, n_interactions: int, n_appointments: int, seed: int = 7) -> None:
+    def __init__(
+        self,
+        storage: SqlStorage,
+        n_interactions: int,
+        n_appointments: int,
+        n_employees: int = 100,
+        n_opportunities: int = 0,
+        seed: int = 7,
+    ) -> None:
         rng = random.Random(seed)
         self.codes = [f"K-{i:03d}" for i in range(400)]
         customers = [
@@ -98,7 +112,7 @@ class World:
             CodeLink(id=CodeLinkId(uuid.uuid4()), team_id=team.id, code=code, validity=Validity(START))
             for code in self.rep_codes
         ]
-        self.assignees = [EmployeeId(uuid.UUID(int=rng.getrandbits(128))) for _ in range(100)]
+        self.assignees = [EmployeeId(uuid.UUID(int=rng.getrandbits(128))) for _ in range(n_employees)]
         with storage.unit_of_work() as uow:
             uow.companies.add_many(customers)
             uow.employees.add(self.rep)
@@ -113,7 +127,11 @@ class World:
 
         def interaction_rows() -> Iterator[tuple[Any, ...]]:
             for n in range(n_interactions):
-                owner = self.rep.id if n % 10 == 0 else self.assignees[n % 100]
+                owner = (
+                    self.rep.id
+                    if n % (10 * max(1, n_employees // 100)) == 0
+                    else self.assignees[n % n_employees]
+                )
                 when = START + timedelta(minutes=rng.randrange(YEAR))
                 answered = rng.random() < 0.9
                 response = rng.randrange(8 * 3600) if answered else None
@@ -126,7 +144,7 @@ class World:
                     self.teams[n % len(self.teams)], when,
                     when + timedelta(seconds=response) if response is not None else None,
                     when + timedelta(seconds=resolution) if resolution is not None else None,
-                    None, None, response, resolution,
+                    None, None, response, resolution, None, None,
                 )  # fmt: skip
 
         def appointment_rows() -> Iterator[tuple[Any, ...]]:
@@ -139,9 +157,33 @@ class World:
                     start + timedelta(minutes=minutes), minutes, "Ziyaret", who, who, START,
                 )  # fmt: skip
 
+        stages = (
+            ("aday", "open", 10),
+            ("teklif", "open", 40),
+            ("pazarlık", "open", 75),
+            ("kazanıldı", "won", 100),
+        )
+
+        def opportunity_rows() -> Iterator[tuple[Any, ...]]:
+            for n in range(n_opportunities):
+                owner = self.rep.id if n % 50 == 0 else rng.choice(self.assignees)
+                created = START + timedelta(minutes=rng.randrange(YEAR))
+                stage, kind, chance = rng.choice(stages)
+                cents = rng.randrange(1, 10**8)
+                due = START + timedelta(minutes=rng.randrange(YEAR)) if kind == "open" else None
+                month = 2 + n % 12  # March 2025 to February 2026
+                close = date(2025 + month // 12, month % 12 + 1, 1)
+                yield (
+                    uuid.UUID(int=rng.getrandbits(128)), 1, "opportunity", 1, rng.choice(ids), f"Fırsat {n}",
+                    owner, self.teams[n % len(self.teams)], None, owner, created, stage, kind,
+                    Decimal(chance), Decimal(cents) / 100, "TRY", close, "Ara", due, "Sabun", "web", None,
+                    created if kind != "open" else None, None, None, cents, chance * 100,
+                )  # fmt: skip
+
         with storage.connect() as connection:
             bulk_insert(connection, interactions, interaction_rows())
             bulk_insert(connection, appointments, appointment_rows())
+            bulk_insert(connection, opportunities, opportunity_rows())
             connection.commit()
 
 
@@ -149,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--interactions", type=int, default=200_000)
     parser.add_argument("--appointments", type=int, default=50_000)
+    parser.add_argument("--employees", type=int, default=100)
+    parser.add_argument("--opportunities", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=100)
     args = parser.parse_args(argv)
 
@@ -157,10 +201,11 @@ def main(argv: list[str] | None = None) -> int:
         storage = SqlStorage(f"sqlite:///{path}", clock=FixedClock(AT))
         storage.migrate()
         began = time.perf_counter()
-        world = World(storage, args.interactions, args.appointments)
+        world = World(storage, args.interactions, args.appointments, args.employees, args.opportunities)
         print(
-            f"built 20,000 customers, {args.interactions:,} interactions and {args.appointments:,}"
-            f" appointments in {time.perf_counter() - began:.1f} s"
+            f"built 20,000 customers, {args.interactions:,} interactions, {args.appointments:,}"
+            f" appointments of {args.employees:,} employees and {args.opportunities:,} opportunities"
+            f" in {time.perf_counter() - began:.1f} s"
         )
         crm = crmkit.connect(storage, clock=FixedClock(AT), regional_access=True, load_entrypoints=False)
         raw = sqlite3.connect(path)
@@ -173,11 +218,11 @@ def main(argv: list[str] | None = None) -> int:
 
         def ours_repository() -> int:
             with storage.unit_of_work() as uow:
-                page = uow.interactions.visibility_predicate(predicate, limit=50)
+                page = uow.interactions.visible(predicate, limit=50)
                 return len(page) + uow.interactions.count_visible(predicate)
 
         def ours_service() -> int:
-            page = crm.interactions.visibility_predicate(actor=world.rep.id, limit=50)
+            page = crm.interactions.visible(actor=world.rep.id, limit=50)
             return len(page.items) + page.total
 
         marks = ",".join("?" * len(world.rep_codes))
@@ -266,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
             f" p50 {p50_ms(contrast):.1f} ms"
         )
         _tasks_and_kpis(args, storage, crm, raw, world)
+        if args.opportunities:
+            _forecast(args, storage, raw)
         raw.close()
         storage.close()
     return 0
@@ -274,13 +321,14 @@ def main(argv: list[str] | None = None) -> int:
 def _tasks_and_kpis(
     args: argparse.Namespace, storage: SqlStorage, crm: crmkit.Crm, raw: sqlite3.Connection, world: World
 ) -> None:
-    """(d) one rep's daily task list (I10); (e) response-time KPIs per team and month vs SQL (I3)."""
+    """(d) one rep's daily task list (I10); (e) response-time KPIs per team and month vs SQL (I3);
+    (f) the weighted pipeline forecast per rep and month vs SQL (I9)."""
     crm.calendar = WorkingCalendar.weekly({d: [("09:00", "18:00")] for d in range(5)})
     day = date(2025, 9, 3)
 
     def daily() -> int:
         tasks = crm.tasks.daily(actor=world.rep.id, day=day)
-        return len(tasks.appointments) + len(tasks.reminders) + len(tasks.overdue)
+        return len(tasks.appointments) + len(tasks.reminders) + len(tasks.overdue) + len(tasks.opportunities)
 
     found = daily()
     (daily_t,) = alternate(args.repeat, daily)
@@ -322,6 +370,33 @@ def _tasks_and_kpis(
     ours_t, base_t = alternate(args.repeat, ours_kpis, baseline_kpis)
     print(
         f"\n(e) response-time KPIs per team, one month ({baseline_kpis():,} figures)"
+        f"   baseline p50 {p50_ms(base_t):7.3f} ms   ours p50 {p50_ms(ours_t):7.3f} ms"
+        f"   ratio {p50_ms(ours_t) / p50_ms(base_t):.2f}"
+    )
+
+
+def _forecast(args: argparse.Namespace, storage: SqlStorage, raw: sqlite3.Connection) -> None:
+    """(f) the weighted forecast per rep and expected-close month (I9) vs the same GROUP BY by hand."""
+
+    def ours() -> int:
+        with storage.unit_of_work() as uow:
+            rows = uow.opportunities.forecast(EVERYTHING, group=ForecastGroup.REP, currency="TRY")
+        return sum(r.opportunities for r in rows)
+
+    sql = (
+        "SELECT owner_id, CAST(strftime('%Y', expected_close) AS INTEGER),"
+        " CAST(strftime('%m', expected_close) AS INTEGER), count(*), sum(amount_minor),"
+        " sum(amount_minor * probability_bp) FROM opportunities WHERE stage_kind = 'open'"
+        " AND amount_currency = 'TRY' AND amount_minor IS NOT NULL GROUP BY 1, 2, 3"
+    )
+
+    def baseline() -> int:
+        return sum(int(r[3]) for r in raw.execute(sql).fetchall())
+
+    assert ours() == baseline(), "forecast: ours and the baseline disagree"
+    ours_t, base_t = alternate(max(3, args.repeat // 10), ours, baseline)
+    print(
+        f"\n(f) weighted forecast per rep and month ({baseline():,} open of {args.opportunities:,})"
         f"   baseline p50 {p50_ms(base_t):7.3f} ms   ours p50 {p50_ms(ours_t):7.3f} ms"
         f"   ratio {p50_ms(ours_t) / p50_ms(base_t):.2f}"
     )

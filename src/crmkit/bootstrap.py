@@ -45,6 +45,8 @@ from crmkit.services.invoices import Invoices
 from crmkit.services.marketing import MarketingUseCases
 from crmkit.services.meetings import MeetingUseCases
 from crmkit.services.messaging import DeliveryReports, Dispatcher, InboundRouter
+from crmkit.services.offers import OfferUseCases
+from crmkit.services.opportunities import OpportunityUseCases
 from crmkit.services.parties import Parties
 from crmkit.services.points import PointUseCases
 from crmkit.services.response_times import OFFICE_HOURS, ResponseTimeUseCases
@@ -52,6 +54,7 @@ from crmkit.services.samples import SampleUseCases
 from crmkit.services.service import ServiceUseCases  # issue 16
 from crmkit.services.targets import TargetUseCases
 from crmkit.services.territory import TerritoryUseCases
+from crmkit.services.visits import VisitUseCases
 from crmkit.services.workflow import WorkflowUseCases
 
 __all__ = ["Crm", "connect"]
@@ -79,6 +82,9 @@ class Crm:
         dispatch: document templates (admins) sent to contacts by e-mail, moving the status (§5 I8, C5).
         meetings: meeting notes with participants, a new contact, an appointment booked (§5 I5).
         samples: samples sent to customers, per customer and product (§5 I12).
+        opportunities: the sales funnel, forecast, conversion, losses, Q6 activity KPIs (§5 I9, I4; §4 Q6).
+        offers: offers sent and their outcome, accepted or rejected with a reason (§5 I8).
+        visits: sales visits priced at the dated rates; cost per customer against revenue (§5 I11).
         calendar: the working calendar response times count in (I3); set it to replace the default
             office hours with Turkey's public holidays, which is built on first use.
         invoices: invoice import, returns, delivery and sales orders (§7 V1, V2, V10).
@@ -137,6 +143,9 @@ class Crm:
     dispatch: DispatchUseCases = attrs.field(init=False)
     meetings: MeetingUseCases = attrs.field(init=False)
     samples: SampleUseCases = attrs.field(init=False)
+    opportunities: OpportunityUseCases = attrs.field(init=False)
+    offers: OfferUseCases = attrs.field(init=False)
+    visits: VisitUseCases = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self.context = ServiceContext(
@@ -161,6 +170,9 @@ class Crm:
         self.dispatch = DispatchUseCases(self.context)  # issue 14 (I8, C5)
         self.meetings = MeetingUseCases(self.context)  # issue 14 (I5)
         self.samples = SampleUseCases(self.context)  # issue 14 (I12)
+        self.opportunities = OpportunityUseCases(self.context)  # issue 14 (I9, I4, Q6)
+        self.offers = OfferUseCases(self.context)  # issue 14 (I8)
+        self.visits = VisitUseCases(self.context)  # issue 14 (I11)
         self.marketing = MarketingUseCases(self.context)
         self.service = ServiceUseCases(self.context)  # issue 16 (S1-S8), counts in the CRM's calendar
         self.targets = TargetUseCases(self.context)  # plans and plan-vs-actual (Q1, Q5)

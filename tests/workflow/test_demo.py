@@ -20,6 +20,11 @@ def test_the_demo_shows_a_reps_day_and_writes_a_parseable_ics(tmp_path: Path) ->
     assert "refused:" in text and "complaint now çözüldü" in text
     assert "then 0 on the second run" in text
     assert "Yıllık sözleşme" in text and "reminder: Numuneyi kargola" in text
+    # the pipeline in the rep's day (I9, I10, Q6): the refused win, the due next step, the forecast
+    assert "refused: amount: a won opportunity needs the amount won (I9)" in text
+    assert "next step: Teklifi takip et — Dezenfektan teklifi istedi (teklif, %40.00)" in text
+    assert "1 open, 80000.00 TRY → weighted 32000.00 TRY" in text
+    assert "Selin Aksoy: 3 routed, 1 won, 1 lost" in text and "most losses at: aday" in text
     events = icalendar.Calendar.from_ical(written.read_bytes()).walk("VEVENT")
     assert sorted(str(e["SUMMARY"]) for e in events) == ["Akşam teslimat kontrolü", "Yıllık sözleşme"]
 

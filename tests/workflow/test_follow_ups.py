@@ -152,3 +152,44 @@ def test_due_time_after_a_delay_or_at_the_next_local_time() -> None:
     assert due_time(hook, now, "Europe/Istanbul") == datetime(2026, 3, 3, 9, 40, tzinfo=IST)
     early = StageHook(stage="x", template=str(uuid.uuid4()), at="09:40")
     assert due_time(early, now, "Europe/Istanbul") == datetime(2026, 3, 2, 9, 40, tzinfo=IST)
+
+
+def test_a_rule_on_the_first_stage_fires_when_the_interaction_is_recorded(office: Office) -> None:
+    """I13 on the initial stage: recording the interaction queues the follow-up, cancellable until due;
+    one without a contact queues nothing."""
+    crm, admin, rep = office.crm, office.people["admin"], office.people["rep"]
+    thanks = crm.dispatch.upload_template(
+        actor=admin.id, kind="brochure", name="tesekkur.txt", source="Teşekkürler {{ contact.name }}",
+        media_type="text/plain",
+    )  # fmt: skip
+    crm.workflow.define(
+        actor=admin.id,
+        definition={
+            "key": "Web talebi",
+            "initial": "alındı",
+            "stages": [{"name": "alındı"}, {"name": "kapandı", "kind": "closed"}],
+            "transitions": {"alındı": ["kapandı"]},
+            "hooks": [{"stage": "alındı", "template": str(thanks.id), "delay_minutes": 60}],
+        },
+    )
+    lead = office.companies["lead"].id
+    contact = crm.parties.contacts(actor=admin.id, company=lead)[0]
+    item = crm.interactions.create(
+        actor=rep.id,
+        company=lead,
+        channel="web_form",
+        category="Web talebi",
+        subject="Katalog",
+        contact=contact.id,
+    )
+    key = f"followup:{item.id}:1:alındı:{thanks.id}"
+    with crm.storage.unit_of_work() as uow:
+        queued = uow.outbox.by_key(key)
+    assert queued is not None and queued.due_at == office.clock.now() + timedelta(minutes=60)
+    assert queued.recipient == "ali@example.com.tr" and b"Ali Veli" in queued.attachments[0].content
+    assert crm.workflow.cancel_follow_up(actor=rep.id, interaction=item.id, key=key)
+    bare = crm.interactions.create(
+        actor=rep.id, company=lead, channel="web_form", category="Web talebi", subject="İsimsiz"
+    )
+    with crm.storage.unit_of_work() as uow:
+        assert uow.outbox.by_key(f"followup:{bare.id}:1:alındı:{thanks.id}") is None

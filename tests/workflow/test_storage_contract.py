@@ -6,6 +6,7 @@ The ``storage`` fixture of ``tests/conftest.py`` is parametrized over memory, SQ
 from __future__ import annotations
 
 from crmkit.testing.contracts.meetings import MeetingNoteContract
+from crmkit.testing.contracts.opportunities import OpportunityStorageContract
 from crmkit.testing.contracts.workflow import OutboxCancelContract, WorkflowStorageContract
 
 
@@ -18,4 +19,8 @@ class TestOutboxCancel(OutboxCancelContract):
 
 
 class TestMeetingNotes(MeetingNoteContract):
+    pass
+
+
+class TestOpportunityStorage(OpportunityStorageContract):
     pass

@@ -162,6 +162,8 @@ class Interaction:
         response_seconds: working seconds from creation to first response (I3), stamped by the
             service with the CRM's working calendar; ``None`` until answered.
         resolution_seconds: working seconds from creation to resolution (I3); ``None`` until resolved.
+        opportunity_id: the opportunity it was converted into (I4), if any.
+        task_id: the task (a reminder, I7) it was turned into (I4), if any.
         version: optimistic-concurrency version, kept by storage.
 
     Raises:
@@ -188,6 +190,8 @@ class Interaction:
     workflow_version: int | None = None
     response_seconds: int | None = attrs.field(default=None, validator=_seconds)
     resolution_seconds: int | None = attrs.field(default=None, validator=_seconds)
+    opportunity_id: uuid.UUID | None = None
+    task_id: ReminderId | None = None
     version: int = 1
 
     def __attrs_post_init__(self) -> None:
@@ -297,6 +301,7 @@ class Reminder:
         assignee_id: whom it reminds.
         created_at: when it was written (aware).
         done: set once the assignee has dealt with it; done reminders are no longer due.
+        interaction_id: the interaction this task was made from (I4), if any.
         version: optimistic-concurrency version, kept by storage.
 
     Raises:
@@ -310,4 +315,5 @@ class Reminder:
     assignee_id: EmployeeId
     created_at: datetime = attrs.field(validator=aware)
     done: bool = attrs.field(default=False, validator=lambda _, a, v: _flag(a.name, v))
+    interaction_id: InteractionId | None = None
     version: int = 1

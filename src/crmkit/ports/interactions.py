@@ -34,6 +34,7 @@ from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Predicate
 from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi
 from crmkit.domain.service import ContractId
+from crmkit.domain.territory import TeamId
 from crmkit.ports.storage import Repository
 
 __all__ = ["AppointmentRepository", "InteractionRepository", "ReminderRepository"]
@@ -58,13 +59,15 @@ class InteractionRepository(Repository[Interaction, InteractionId], Protocol):
         company: CompanyId | None = None,
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
+        team: TeamId | None = None,
         limit: int = 50,
         offset: int = 0,
         contract: ContractId | None = None,
     ) -> list[Interaction]:
         """Interactions whose company matches ``predicate`` (A7), newest first (by creation time, then id).
 
-        ``company``, ``owner``, ``campaign`` and ``contract`` (S8) narrow the list further when given.
+        ``company``, ``owner``, ``campaign``, the owner ``team`` (I4) and the cited ``contract``
+        (S8) narrow the list further when given.
         Paged in the storage.
         """
         ...
@@ -77,6 +80,7 @@ class InteractionRepository(Repository[Interaction, InteractionId], Protocol):
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
         contract: ContractId | None = None,
+        team: TeamId | None = None,
     ) -> int:
         """How many interactions :meth:`visible` would list in all, counted in the storage."""
         ...

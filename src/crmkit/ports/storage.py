@@ -43,6 +43,7 @@ from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository from this module
     from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
+    from crmkit.ports.opportunities import OfferRepository, OpportunityRepository
     from crmkit.ports.service import ServiceStorage  # issue 16 (S1-S8)
     from crmkit.ports.targets import TargetRepository
     from crmkit.ports.territory import (
@@ -53,6 +54,7 @@ if TYPE_CHECKING:  # ports.territory and ports.interactions build on Repository 
         TeamRepository,
     )
     from crmkit.ports.territory_dates import CustomerCodeRepository
+    from crmkit.ports.visits import VisitRepository
 
 __all__ = [
     "AuditLog",
@@ -267,6 +269,9 @@ class UnitOfWork(Protocol):
     samples: SampleRepository
     points: PointRepository
     erasures: ErasureRepository  # M4
+    opportunities: OpportunityRepository  # issue 14 (I9)
+    offers: OfferRepository  # issue 14 (I8)
+    visits: VisitRepository  # issue 14 (I11)
 
     def __enter__(self) -> Self: ...
 

@@ -9,7 +9,8 @@ assembles:
   (working time of the CRM's calendar, by default 8 working hours) has passed
   by the end of the day or by now, whichever is earlier, oldest first (I3);
 * the meeting notes he took part in whose follow-up date falls by the end of
-  the day (I5).
+  the day (I5);
+* his open opportunities whose next step is due by the end of the day, by due time (I9).
 
 The agenda is shared (A4), so anyone may look at a colleague's day; the
 interactions are those at companies the *actor* may see (A7). Every part is
@@ -27,6 +28,7 @@ from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.interactions import Appointment, Interaction, Reminder
 from crmkit.domain.meetings import MeetingNote
+from crmkit.domain.opportunities import Opportunity
 from crmkit.domain.periods import Period
 from crmkit.domain.response_times import overdue_before
 from crmkit.services.base import ActorRef
@@ -52,6 +54,7 @@ class DailyTasks:
         reminders: his open reminders due by the end of the day, by due time then id.
         overdue: his unanswered interactions past their response target, oldest first.
         follow_ups: meeting notes he took part in whose follow-up falls by the day's end (I5).
+        opportunities: his open opportunities whose next step is due by the day's end (I9), by due time.
     """
 
     employee: EmployeeId
@@ -60,6 +63,7 @@ class DailyTasks:
     reminders: tuple[Reminder, ...] = ()
     overdue: tuple[Interaction, ...] = ()
     follow_ups: tuple[MeetingNote, ...] = ()
+    opportunities: tuple[Opportunity, ...] = ()
 
 
 class TaskListUseCases(PolicyUseCases):
@@ -98,6 +102,9 @@ class TaskListUseCases(PolicyUseCases):
                 visibility_predicate(who, now), person, cutoff, limit=_LIMIT
             )
             follow_ups = uow.meeting_notes.follow_ups(person, period.end)
+            opportunities = uow.opportunities.due(
+                visibility_predicate(who, now), person, period.end, limit=_LIMIT
+            )
         return DailyTasks(
             employee=person,
             day=day,
@@ -105,4 +112,5 @@ class TaskListUseCases(PolicyUseCases):
             reminders=tuple(reminders),
             overdue=tuple(overdue),
             follow_ups=tuple(follow_ups),
+            opportunities=tuple(opportunities),
         )

@@ -33,12 +33,14 @@ from crmkit.domain.employees import Employee
 from crmkit.domain.errors import NotFound, PermissionDenied, ValidationError
 from crmkit.domain.ids import CompanyId, ContactId, DocumentId, parse_id
 from crmkit.domain.messaging import MessageKind, OutboxAttachment
+from crmkit.domain.offers import Offer
 from crmkit.domain.parties import Company, Contact
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.customers import facts_of
 from crmkit.services.guard import require_active_company
 from crmkit.services.messaging import enqueue_email
+from crmkit.services.offer_records import record_offer
 from crmkit.services.policy import PolicyUseCases
 from crmkit.services.status_moves import save_status_move
 
@@ -91,11 +93,13 @@ class Sent:
         message_key: the idempotency key of the queued e-mail.
         company: the company after its C5 status move (unchanged when the kind moves nothing).
         attachment: the filled document as attached.
+        offer: the offer recorded when the template is an offer (I8), else ``None``.
     """
 
     message_key: str
     company: Company
     attachment: OutboxAttachment
+    offer: Offer | None = None
 
 
 class DispatchUseCases(PolicyUseCases):
@@ -146,12 +150,24 @@ class DispatchUseCases(PolicyUseCases):
             self._acting(uow, actor)
         return self._ctx.documents.list_for(DocumentOwner(OwnerKind.TEMPLATE, chosen.value))
 
-    def send(self, *, actor: ActorRef, template: object, contact: object, subject: str | None = None) -> Sent:
+    def send(
+        self,
+        *,
+        actor: ActorRef,
+        template: object,
+        contact: object,
+        subject: str | None = None,
+        opportunity: object | None = None,
+    ) -> Sent:
         """Fill ``template`` for ``contact``'s company, sign it, e-mail it to the contact, move C5 (I8).
 
+        An *offer* is also recorded (``crm.offers``), linked to ``opportunity`` when given,
+        to be accepted or rejected later (I8).
+
         Raises:
-            ValidationError: naming ``template`` (not a template) or ``contact`` (unknown, or
-                without an e-mail address); nothing is queued or moved.
+            ValidationError: naming ``template`` (not a template), ``contact`` (unknown, or
+                without an e-mail address) or ``opportunity`` (unknown, of another company, or
+                given for a template that is not an offer); nothing is queued or moved.
             PermissionDenied: with the policy's reason (A3, A5, A6).
         """
         document = self._template(template)
@@ -180,6 +196,9 @@ class DispatchUseCases(PolicyUseCases):
                 contact_id=person.id,
                 attachments=[attachment],
             )
+            offer = record_offer(
+                uow, kind, key, person, who.employee.id, document.id, opportunity, now, self._new_id
+            )
             moved = company
             if kind.trigger is not None:
                 target = (
@@ -188,7 +207,7 @@ class DispatchUseCases(PolicyUseCases):
                     else company.advance_status(kind.trigger)
                 )
                 moved = save_status_move(uow, company, target, now)
-            return Sent(message_key=key, company=moved, attachment=attachment)
+            return Sent(message_key=key, company=moved, attachment=attachment, offer=offer)
 
     def _template(self, value: object) -> Document:
         try:

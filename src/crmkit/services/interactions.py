@@ -27,20 +27,30 @@ import attrs
 from crmkit.domain.access import Action, Actor, InteractionResource, decide, visibility_predicate
 from crmkit.domain.errors import ConcurrencyConflict, NotFound, ValidationError
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
-from crmkit.domain.interactions import INTERACTION_AGGREGATE, Interaction, InteractionChannel, InteractionId
+from crmkit.domain.interactions import (
+    INTERACTION_AGGREGATE,
+    TEXT_LENGTH,
+    Interaction,
+    InteractionChannel,
+    InteractionId,
+    Reminder,
+    ReminderId,
+)
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.parties import Company, Contact
+from crmkit.domain.periods import require_aware
 from crmkit.domain.predicates import describe
 from crmkit.domain.service import ContractId
 from crmkit.domain.territory import TeamId
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, parse_enum
 from crmkit.services.customers import Page, facts_of
+from crmkit.services.follow_ups import queue_follow_ups
 from crmkit.services.guard import require_active_company
 from crmkit.services.policy import PolicyUseCases
 from crmkit.services.response_times import stamp_times
 from crmkit.services.service_links import cited_contract
-from crmkit.services.stages import listed, start_workflow
+from crmkit.services.stages import initial_hooks, listed, start_workflow
 
 __all__ = ["InteractionUseCases", "check_version", "known_company", "known_contact", "known_employee"]
 
@@ -192,6 +202,7 @@ class InteractionUseCases(PolicyUseCases):
                 self._ctx, start_workflow(uow, interaction, now, self._new_id)
             )  # I2, I3
             uow.interactions.add(interaction)
+            queue_follow_ups(uow, self._ctx, initial_hooks(uow, interaction), interaction, now)  # I13
             return interaction
 
     def get(self, *, actor: ActorRef, id: object, at: datetime | None = None) -> Interaction:
@@ -344,6 +355,81 @@ class InteractionUseCases(PolicyUseCases):
             if not changes:
                 return current
             return uow.interactions.save(stamp_times(self._ctx, attrs.evolve(current, **changes)))  # I3
+
+    # -- I4: routing and links ---------------------------------------------------------
+    def route(self, *, actor: ActorRef, id: object, team: object, version: int | None = None) -> Interaction:
+        """Route an interaction to a sales team (I4), as an update (A3): it becomes its owner team.
+
+        The team side reads it back with :meth:`for_team`.
+
+        Raises:
+            NotFound: no such interaction.
+            ValidationError: naming ``team`` when there is no such team; nothing is stored.
+            PermissionDenied: with the policy's reason; nothing is stored.
+            ConcurrencyConflict: ``version`` is stale.
+        """
+        now = self._now()
+        with self._as_policy_actor(actor) as (uow, who):
+            current = uow.interactions.get(InteractionId(parse_id("id", id)))
+            decide(who, Action.UPDATE, self._resource(uow, current), now).enforce()
+            check_version(INTERACTION_AGGREGATE, current.id, current.version, version)
+            key = TeamId(parse_id("team", team))
+            try:
+                uow.teams.get(key)
+            except NotFound:
+                raise ValidationError("team", f"there is no sales team {key} (I4)") from None
+            return uow.interactions.save(attrs.evolve(current, owner_team_id=key))
+
+    def for_team(
+        self, *, actor: ActorRef, team: object, at: datetime | None = None, limit: int = 50, offset: int = 0
+    ) -> Page[Interaction]:
+        """The interactions routed to ``team`` (I4) at companies ``actor`` may see, newest first (A7)."""
+        when = self._at(at)
+        with self._as_policy_actor(actor) as (uow, who):
+            return self._page(uow, who, when, limit, offset, team=TeamId(parse_id("team", team)))
+
+    def to_task(
+        self,
+        *,
+        actor: ActorRef,
+        id: object,
+        due_at: datetime,
+        text: str | None = None,
+        assignee: object | None = None,
+        version: int | None = None,
+    ) -> Reminder:
+        """Turn an interaction into a task (I4): a reminder (I7) for ``assignee`` (default: its owner).
+
+        The reminder names the interaction (``interaction_id``) and the interaction its task
+        (``task_id``), in one unit of work; the text defaults to the interaction's subject.
+
+        Raises:
+            NotFound: no such interaction.
+            ValidationError: naming ``interaction`` when it has a task already, ``due_at`` when
+                naive, ``assignee`` unknown or departed, ``text``; nothing is stored.
+            PermissionDenied: with the policy's reason (A3); nothing is stored.
+            ConcurrencyConflict: ``version`` is stale.
+        """
+        now = self._now()
+        with self._as_policy_actor(actor) as (uow, who):
+            current = uow.interactions.get(InteractionId(parse_id("id", id)))
+            decide(who, Action.UPDATE, self._resource(uow, current), now).enforce()
+            check_version(INTERACTION_AGGREGATE, current.id, current.version, version)
+            if current.task_id is not None:
+                raise ValidationError("interaction", f"was turned into task {current.task_id} already (I4)")
+            person = current.owner_id if assignee is None else known_employee(uow, "assignee", assignee, now)
+            task = Reminder(
+                id=ReminderId(self._new_id()),
+                due_at=require_aware("due_at", due_at),
+                text=current.subject[:TEXT_LENGTH] if text is None else text,
+                created_by=who.employee.id,
+                assignee_id=person,
+                created_at=now,
+                interaction_id=current.id,
+            )
+            uow.reminders.add(task)
+            uow.interactions.save(attrs.evolve(current, task_id=task.id))
+            return task
 
     def delete(self, *, actor: ActorRef, id: object, version: int | None = None) -> None:
         """Delete an interaction when the policy allows (A3); the deletion is audited (C12).

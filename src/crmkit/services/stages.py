@@ -34,6 +34,7 @@ T = TypeVar("T", bound=_HasTitle)
 
 __all__ = [
     "CONTACT_PICKLISTS",
+    "initial_hooks",
     "listed",
     "listed_contact",
     "listed_fields",
@@ -183,3 +184,14 @@ def start_workflow(
         started = attrs.evolve(started, resolved_at=started.created_at)
     notify_stage(uow, flow.entering(flow.initial), started, now, new_id)
     return started
+
+
+def initial_hooks(uow: UnitOfWork, item: Interaction) -> tuple[StageHook, ...]:
+    """The hooks of the stage ``item`` started in (I2, I13); empty when its category has no workflow.
+
+    ``crm.interactions.create`` queues their follow-ups (I13) once the interaction is stored,
+    so a rule on a workflow's *first* stage fires like one on any later stage.
+    """
+    if item.stage is None or item.workflow_version is None:
+        return ()
+    return uow.workflows.get(item.category, item.workflow_version).entering(item.stage)

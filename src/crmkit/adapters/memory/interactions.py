@@ -31,6 +31,7 @@ from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Everything, Nothing, Predicate, matches
 from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi, kpis
 from crmkit.domain.service import ContractId
+from crmkit.domain.territory import TeamId
 
 if TYPE_CHECKING:
     from crmkit.adapters.memory.repositories import MemoryCompanyRepository, _Versioned
@@ -89,6 +90,7 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
         owner: EmployeeId | None,
         campaign: CampaignId | None,
         contract: ContractId | None = None,
+        team: TeamId | None = None,
     ) -> list[Interaction]:
         self._uow.check_usable()
         seen = self._company_filter(predicate)
@@ -99,6 +101,7 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
                 and (owner is None or i.owner_id == owner)
                 and (campaign is None or i.campaign_id == campaign)
                 and (contract is None or i.contract_id == contract)
+                and (team is None or i.owner_team_id == team)
                 and seen(i.company_id)
             )
 
@@ -112,12 +115,15 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
         company: CompanyId | None = None,
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
+        team: TeamId | None = None,
         limit: int = 50,
         offset: int = 0,
         contract: ContractId | None = None,
     ) -> list[Interaction]:
         """Interactions whose company matches ``predicate``, newest first, then by id."""
-        return _page(self._matching(predicate, company, owner, campaign, contract), limit, offset)
+        return _page(
+            self._matching(predicate, company, owner, campaign, contract=contract, team=team), limit, offset
+        )
 
     def count_visible(
         self,
@@ -127,9 +133,10 @@ class MemoryInteractionRepository(_CompanyScoped[Interaction, InteractionId]):
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
         contract: ContractId | None = None,
+        team: TeamId | None = None,
     ) -> int:
         """How many interactions :meth:`visible` would list in all."""
-        return len(self._matching(predicate, company, owner, campaign, contract))
+        return len(self._matching(predicate, company, owner, campaign, contract=contract, team=team))
 
     def unanswered(
         self, predicate: Predicate, owner: EmployeeId, created_before: datetime, *, limit: int = 200

@@ -35,6 +35,11 @@ from crmkit.adapters.memory.interactions import (
 from crmkit.adapters.memory.invoices import InvoiceTables, MemoryInvoiceRepository
 from crmkit.adapters.memory.marketing import MarketingTables, MemoryMarketingRepository
 from crmkit.adapters.memory.meetings import MeetingTable, MemoryMeetingNoteRepository
+from crmkit.adapters.memory.opportunities import (
+    MemoryOfferRepository,
+    MemoryOpportunityRepository,
+    OpportunityTables,
+)
 from crmkit.adapters.memory.outbox import MemoryConsentRepository, MemoryOutboxRepository, OutboxData
 from crmkit.adapters.memory.points import MemoryPointRepository, PointTables
 from crmkit.adapters.memory.repositories import (
@@ -55,6 +60,7 @@ from crmkit.adapters.memory.territory import (
     MemoryRegionRepository,
     MemoryTeamRepository,
 )
+from crmkit.adapters.memory.visits import MemoryVisitRepository
 from crmkit.adapters.memory.workflow import MemoryWorkflowRepository, WorkflowTable
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
@@ -85,12 +91,14 @@ from crmkit.domain.territory import (
     SalesTeam,
     TeamId,
 )
+from crmkit.domain.visits import Visit, VisitId
 from crmkit.ports.clock import Clock
 from crmkit.ports.erasure import ErasureRepository
 from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.meetings import MeetingNoteRepository
+from crmkit.ports.opportunities import OfferRepository, OpportunityRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.points import PointRepository
 from crmkit.ports.samples import SampleRepository
@@ -112,6 +120,7 @@ from crmkit.ports.territory import (
     TeamRepository,
 )
 from crmkit.ports.territory_dates import CustomerCodeRepository
+from crmkit.ports.visits import VisitRepository
 from crmkit.ports.workflow import WorkflowRepository
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
@@ -163,6 +172,8 @@ class MemoryStorage:
         self._meeting_notes: MeetingTable = {}  # issue 14 (I5)
         self._samples: dict[SampleId, Sample] = {}  # issue 14 (I12)
         self._erasures: list[Erasure] = []  # M4
+        self._opportunities = OpportunityTables()  # issue 14 (I8, I9)
+        self._visits: dict[VisitId, Visit] = {}  # issue 14 (I11)
 
     def unit_of_work(self, actor: EmployeeId | None = None) -> MemoryUnitOfWork:
         """A new unit of work; its changes are audited as made by ``actor`` (C12).
@@ -208,6 +219,8 @@ class MemoryStorage:
             self._service.clear()  # issue 16
             self._targets.clear()
             self._points.clear()
+            self._opportunities.clear()
+            self._visits.clear()
 
     def check_open(self) -> None:
         """Raise :class:`StorageUnavailable` once the storage is closed."""
@@ -307,6 +320,17 @@ class MemoryUnitOfWork:
         samples.attach(companies)
         self.samples: SampleRepository = samples
         self._repositories = (*self._repositories, samples)
+        opportunities = MemoryOpportunityRepository(self, storage._opportunities, lock)  # issue 14 (I9)
+        offers = MemoryOfferRepository(self, storage._opportunities.offers, lock)  # issue 14 (I8)
+        opportunities.attach(companies)
+        offers.attach(companies)
+        self.opportunities: OpportunityRepository = opportunities
+        self.offers: OfferRepository = offers
+        self._repositories = (*self._repositories, opportunities, opportunities.entries, offers)
+        visits = MemoryVisitRepository(self, storage._visits, lock)  # issue 14 (I11)
+        visits.attach(companies)
+        self.visits: VisitRepository = visits
+        self._repositories = (*self._repositories, visits)
         # loyalty points (issue 15); it reads the invoice tables for the catch-up job
         points = MemoryPointRepository(self, storage._points, lock, storage._invoicing)
         self.points: PointRepository = points

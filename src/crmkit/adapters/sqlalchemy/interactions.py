@@ -41,6 +41,7 @@ from crmkit.domain.marketing import CampaignId
 from crmkit.domain.predicates import Everything, Predicate
 from crmkit.domain.response_times import DEFAULT_PERCENTILES, KpiGroup, ResponseKpi
 from crmkit.domain.service import ContractId
+from crmkit.domain.territory import TeamId
 
 __all__ = ["SqlAppointmentRepository", "SqlInteractionRepository", "SqlReminderRepository"]
 
@@ -80,8 +81,11 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         campaign: CampaignId | None,
         query: sa.Select[Any],
         contract: ContractId | None = None,
+        team: TeamId | None = None,
     ) -> sa.Select[Any]:
         t = tables.interactions
+        if team is not None:
+            query = query.where(t.c.owner_team_id == team)
         if company is not None:
             query = query.where(t.c.company_id == company)
         if owner is not None:
@@ -99,13 +103,14 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         company: CompanyId | None = None,
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
+        team: TeamId | None = None,
         limit: int = 50,
         offset: int = 0,
         contract: ContractId | None = None,
     ) -> list[Interaction]:
         """Interactions whose company matches ``predicate`` (compiled to ``WHERE``), newest first, then id."""
         t = tables.interactions
-        query = self._where(predicate, company, owner, campaign, sa.select(t), contract)
+        query = self._where(predicate, company, owner, campaign, sa.select(t), contract=contract, team=team)
         return self._rows(_page(query.order_by(t.c.created_at.desc(), t.c.id), limit, offset))
 
     def count_visible(
@@ -116,11 +121,12 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
         owner: EmployeeId | None = None,
         campaign: CampaignId | None = None,
         contract: ContractId | None = None,
+        team: TeamId | None = None,
     ) -> int:
         """How many interactions :meth:`visible` would list, counted in the database."""
         t = tables.interactions
         counted = sa.select(sa.func.count()).select_from(t)
-        query = self._where(predicate, company, owner, campaign, counted, contract)
+        query = self._where(predicate, company, owner, campaign, counted, contract=contract, team=team)
         return int(self._uow.execute(query).scalar_one())
 
     def unanswered(

@@ -41,6 +41,7 @@ from crmkit.adapters.sqlalchemy.interactions import (
 from crmkit.adapters.sqlalchemy.invoices import SqlInvoiceRepository
 from crmkit.adapters.sqlalchemy.marketing import SqlMarketingRepository
 from crmkit.adapters.sqlalchemy.meetings import SqlMeetingNoteRepository
+from crmkit.adapters.sqlalchemy.opportunities import SqlOfferRepository, SqlOpportunityRepository
 from crmkit.adapters.sqlalchemy.outbox import SqlOutboxRepository
 from crmkit.adapters.sqlalchemy.points import SqlPointRepository
 from crmkit.adapters.sqlalchemy.repositories import (
@@ -61,6 +62,7 @@ from crmkit.adapters.sqlalchemy.territory import (
     SqlRegionRepository,
     SqlTeamRepository,
 )
+from crmkit.adapters.sqlalchemy.visits import SqlVisitRepository
 from crmkit.adapters.sqlalchemy.workflow import SqlWorkflowRepository
 from crmkit.adapters.urls import mask_password
 from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, ValidationError
@@ -72,6 +74,7 @@ from crmkit.ports.interactions import AppointmentRepository, InteractionReposito
 from crmkit.ports.invoices import InvoiceRepository
 from crmkit.ports.marketing import MarketingRepository
 from crmkit.ports.meetings import MeetingNoteRepository
+from crmkit.ports.opportunities import OfferRepository, OpportunityRepository
 from crmkit.ports.outbox import ConsentRepository, OutboxRepository
 from crmkit.ports.points import PointRepository
 from crmkit.ports.samples import SampleRepository
@@ -93,6 +96,7 @@ from crmkit.ports.territory import (
     TeamRepository,
 )
 from crmkit.ports.territory_dates import CustomerCodeRepository
+from crmkit.ports.visits import VisitRepository
 from crmkit.ports.workflow import WorkflowRepository
 
 if TYPE_CHECKING:
@@ -227,6 +231,9 @@ class SqlUnitOfWork:
         self.samples: SampleRepository = SqlSampleRepository(self)  # issue 14 (I12)
         self.points: PointRepository = SqlPointRepository(self)  # loyalty points (issue 15)
         self.erasures: ErasureRepository = SqlErasureRepository(self)  # M4
+        self.opportunities: OpportunityRepository = SqlOpportunityRepository(self)  # issue 14 (I9)
+        self.offers: OfferRepository = SqlOfferRepository(self)  # issue 14 (I8)
+        self.visits: VisitRepository = SqlVisitRepository(self)  # issue 14 (I11)
 
     def __enter__(self) -> Self:
         _ = self.connection

@@ -35,6 +35,8 @@ Revisions (oldest first; :data:`REVISIONS`):
   (issue 13, Q5): signed net sales per scope key, kept by the invoice import;
   a database that already holds invoices fills it with
   ``crm.targets.rebuild_actuals``.
+* ``0020`` — opportunities, their stage history, offers and sales visits; the I4 link columns
+  ``interactions.opportunity_id``/``task_id`` and ``reminders.interaction_id`` (issue 14, I4, I8, I9, I11).
 * ``0021`` — points statement paging (issue 15, V4, V8): ``point_days`` (each
   party's points per day, kept with every ledger append, back-filled from the
   ledger) and ``ix_point_entries_party`` widened to the statement's order

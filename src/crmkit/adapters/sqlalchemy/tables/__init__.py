@@ -36,6 +36,7 @@ from crmkit.adapters.sqlalchemy.tables.marketing import (
     campaigns,
     segments,
 )
+from crmkit.adapters.sqlalchemy.tables.opportunities import OPPORTUNITY_CONSTRAINT_FIELDS  # issue 14 (I8, I9)
 from crmkit.adapters.sqlalchemy.tables.outbox import (
     OUTBOX_CONSTRAINT_FIELDS,
     consent_records,
@@ -97,6 +98,7 @@ CONSTRAINT_FIELDS: dict[str, str] = {
     **WORKFLOW_CONSTRAINT_FIELDS,  # issue 14
     **TARGET_CONSTRAINT_FIELDS,
     **ERASURE_CONSTRAINT_FIELDS,  # M4
+    **OPPORTUNITY_CONSTRAINT_FIELDS,  # issue 14 (I8, I9)
     **WORKFLOW_CONSTRAINT_FIELDS,
 }
 """Constraint name → the domain field it guards; errors name the field, not the constraint."""

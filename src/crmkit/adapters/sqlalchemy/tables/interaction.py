@@ -56,6 +56,8 @@ interactions = sa.Table(
     sa.Column("resolution_seconds", sa.Integer, nullable=True),
     # S1, S8: the service contract cited, revision 0022
     sa.Column("contract_id", uuid_type(), sa.ForeignKey("service_contracts.id"), nullable=True),
+    sa.Column("opportunity_id", uuid_type(), nullable=True),  # I4 links, revision 0020
+    sa.Column("task_id", uuid_type(), nullable=True),
     sa.Index(None, "company_id", "created_at"),
     sa.Index(None, "owner_id", "created_at"),
     sa.Index(None, "campaign_id", "created_at"),
@@ -96,6 +98,9 @@ reminders = sa.Table(
     sa.Column("assignee_id", uuid_type(), nullable=False),
     sa.Column("created_at", time_type(), nullable=False),
     sa.Column("done", sa.Boolean, nullable=False),
+    sa.Column(
+        "interaction_id", uuid_type(), nullable=True
+    ),  # I4: a task made from an interaction, revision 0020
     sa.Index(None, "assignee_id", "due_at"),
     sa.Index(None, "due_at"),  # the agenda's e-mail job (I7), revision 0014
     **TABLE_OPTIONS,
