@@ -117,9 +117,12 @@ class SegmentFilter:
         """Field → sorted values: plain JSON-able data."""
         return {c.field: sorted(c.values) for c in self.conditions}
 
-    def predicate(self) -> Predicate:
-        """The filter in the access predicate algebra (AND of :class:`~crmkit.domain.predicates.FieldIn`)."""
-        return all_of(*(field_in(c.field, c.values) for c in self.conditions))
+    def predicate(self, at: datetime | None = None) -> Predicate:
+        """The filter in the access predicate algebra (AND of :class:`~crmkit.domain.predicates.FieldIn`).
+
+        With ``at``, the dated fields (micro-region code, sales rep) are those valid at ``at`` (T4).
+        """
+        return all_of(*(field_in(c.field, c.values, at=at) for c in self.conditions))
 
 
 @attrs.frozen(kw_only=True)
@@ -142,9 +145,9 @@ class Segment:
     created_at: datetime = attrs.field(validator=aware)
     version: int = 1
 
-    def predicate(self) -> Predicate:
-        """The segment's companies as a predicate value."""
-        return self.filter.predicate()
+    def predicate(self, at: datetime | None = None) -> Predicate:
+        """The segment's companies as a predicate value (dated fields as valid at ``at``, T4)."""
+        return self.filter.predicate(at)
 
 
 @attrs.frozen(kw_only=True)

@@ -172,7 +172,7 @@ class MarketingUseCases(ServiceBase):
 
     def _reach(self, uow: UnitOfWork, who: Employee, segment: Segment, at: datetime) -> Predicate:
         policy_actor = actor_for(uow, who, self._ctx.settings.regional_access)
-        return all_of(segment.predicate(), visibility_predicate(policy_actor, at))
+        return all_of(segment.predicate(at), visibility_predicate(policy_actor, at))
 
     def save_segment(
         self, *, actor: ActorRef, name: str, filter: SegmentFilter | Mapping[str, Any]
