@@ -29,6 +29,9 @@ Revisions (oldest first; :data:`REVISIONS`):
 * ``0008`` — interactions, appointments and reminders (issue 4 item 3, I1, I6, I7).
 * ``0009`` — per-source resume cursors of the invoice import (issue 5 item 2).
 * ``0010`` — outbox delivery reports and e-mail attachments (issue 6 items 1, 2).
+* ``0018`` — aware times keep their own UTC offset beyond invoices (issue 11 item 3, V1):
+  ``*_offset`` columns on appointments, reminders, consent records, audit entries and
+  outbox messages, 0 (UTC) for existing rows.
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
