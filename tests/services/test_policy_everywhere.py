@@ -222,3 +222,37 @@ def test_permission_denied_carries_the_rule() -> None:
     assert rule_in("(C6) then (A2)") == "A2"
     assert Decision.deny("nope (A1)").rule == "A1"
     assert Decision.allow("fine", rule="A2").rule == "A2"
+
+
+def test_a8_undelivered_invoices_are_filtered_in_the_storage_with_exact_pages(
+    w: Regional, tmp_path: Path
+) -> None:
+    """The buyer's visibility runs in the storage query (issue 11 item 1): every page equals the
+    admin's list filtered invoice by invoice through ``get`` (the policy's own answer), on every back end."""
+    buyers = (VKN_SEEN, VKN_HIDDEN, "9205121120", VKN_SEEN, VKN_HIDDEN, VKN_SEEN)
+    rows = [
+        f"N-{n:02d};;{(n % 28) + 1:02d}.01.2026;10:{n % 60:02d};SATIS;TRY;9205121120;Marmara Dağıtım;"
+        f"{buyers[n % len(buyers)]};Alıcı;;;;P1;Kalem;1;NIU;2,50;0;2,50;20;0,50;"
+        for n in range(40)
+    ]
+    report = w.crm.invoices.import_from(f"csv://{write(tmp_path, *rows)}?delimiter=;", actor=w.admin.id)
+    assert report.imported == 40, report
+    inv, g = w.crm.invoices, w.gulsen.id
+    everything = inv.undelivered(actor=w.admin.id, limit=100)
+    assert len(everything) == 40
+
+    def visible(key: Any) -> bool:
+        try:
+            inv.get(key, actor=g)
+        except PermissionDenied:
+            return False
+        return True
+
+    expected = [key for key in everything if visible(key)]
+    assert 0 < len(expected) < 40
+    assert inv.undelivered(actor=g, limit=100) == expected
+    for size in (1, 3, 7):
+        pages = [inv.undelivered(actor=g, limit=size, offset=start) for start in range(0, 45, size)]
+        assert [key for page in pages for key in page] == expected
+    inv.mark_delivered(actor=g, invoice=expected[0])
+    assert inv.undelivered(actor=g, limit=100) == expected[1:]

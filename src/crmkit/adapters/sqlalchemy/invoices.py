@@ -32,8 +32,9 @@ from crmkit.adapters.sqlalchemy.invoice_codecs import (
     line_rows,
     order_line_of,
 )
+from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.adapters.sqlalchemy.repositories import audit_row
-from crmkit.adapters.sqlalchemy.tables import LABEL, audit_entries
+from crmkit.adapters.sqlalchemy.tables import LABEL, audit_entries, companies
 from crmkit.adapters.sqlalchemy.tables.invoice import (
     CODE,
     KEY,
@@ -53,6 +54,7 @@ from crmkit.domain.invoices import (
     OrderLine,
     SalesOrder,
 )
+from crmkit.domain.predicates import Predicate
 from crmkit.ports.invoices import Delivery, StoredKey, check_cursor
 
 if TYPE_CHECKING:
@@ -307,11 +309,31 @@ class SqlInvoiceRepository:
             invoice, HandOverStatus.DELIVERED, local(at, rows[0].delivered_offset), rows[0].received_by
         )
 
-    def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
-        """Invoices not handed over yet, oldest issue first, then by id."""
+    def undelivered(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        buyers: Predicate | None = None,
+        strangers: bool = True,
+    ) -> list[InvoiceId]:
+        """Invoices not handed over yet, oldest issue first, then by id.
+
+        ``buyers`` is compiled into the query (A8): ``EXISTS`` a company whose tax number is
+        the buyer key and which matches it — or, with ``strangers``, no such company at all.
+        """
+        where: sa.ColumnElement[bool] = invoices.c.delivered_at.is_(None)
+        if buyers is not None:
+            buyer = companies.alias("buyer")
+            named = buyer.c.tax_no == invoices.c.buyer_key
+            seen: sa.ColumnElement[bool] = sa.exists().where(named, compile_predicate(buyers, buyer))
+            if strangers:
+                other = companies.alias("other_buyer")
+                seen = sa.or_(seen, ~sa.exists().where(other.c.tax_no == invoices.c.buyer_key))
+            where = sa.and_(where, seen)
         query = (
             sa.select(invoices.c.id)
-            .where(invoices.c.delivered_at.is_(None))
+            .where(where)
             .order_by(invoices.c.issued_at, invoices.c.id)
             .limit(max(limit, 0))
             .offset(max(offset, 0))
