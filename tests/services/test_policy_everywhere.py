@@ -256,3 +256,28 @@ def test_a8_undelivered_invoices_are_filtered_in_the_storage_with_exact_pages(
         assert [key for page in pages for key in page] == expected
     inv.mark_delivered(actor=g, invoice=expected[0])
     assert inv.undelivered(actor=g, limit=100) == expected[1:]
+
+
+def test_a8_campaign_recipients_are_filtered_in_the_storage_with_exact_pages(w: Regional) -> None:
+    """Recipient listings run the companies' visibility in the storage query: every page equals
+    the admin's list filtered by ``crm.customers.decide`` (the policy's answer), on every back end."""
+    p, a = w.crm.parties, w.admin.id
+    for n in range(12):
+        p.register_company(
+            actor=a, name=f"Eczane {n:02d}", type="customer", micro_region=("M-01", "M-02")[n % 3 == 0],
+            phone=f"0532 100 {n:02d} 00",
+        )  # fmt: skip
+    m = w.crm.marketing
+    everyone = m.save_segment(actor=a, name="Herkes", filter={})
+    campaign = m.send_campaign(actor=a, name="Bahar", segment=everyone.id, channel="sms", body="Merhaba")
+    everything = m.recipients(actor=a, campaign=campaign.id)
+    assert len(everything) == 14
+    g = w.gulsen.id
+    expected = [r for r in everything if w.crm.customers.decide(actor=g, company=r.company_id)]
+    assert 0 < len(expected) < len(everything)
+    assert m.recipients(actor=g, campaign=campaign.id) == expected
+    for size in (1, 4):
+        pages = [
+            m.recipients(actor=g, campaign=campaign.id, limit=size, offset=s) for s in range(0, 16, size)
+        ]
+        assert [r for page in pages for r in page] == expected
