@@ -90,19 +90,20 @@ CASES: dict[str, tuple[str, st.SearchStrategy[Any], Call]] = {
 }
 
 
-_BASES: dict[int, dict[str, Any]] = {}
+_BASE: list[tuple[object, dict[str, Any]]] = []
+"""The last world's base records (one world per test function, shared by its examples)."""
 _WHEN = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def _base(w: World) -> dict[str, Any]:
     """A company, a region and a segment the cases below write against, made once per world."""
-    if id(w.crm) not in _BASES:
+    if not _BASE or _BASE[0][0] is not w.crm:
         a = w.crm.parties, w.admin.id
         company = a[0].register_company(actor=a[1], name="Taban Kimya", type="customer")
         region = w.crm.territory.add_region(actor=a[1], name="Taban Bölge")
         segment = w.crm.marketing.save_segment(actor=a[1], name="İzmir", filter={"city": ["İzmir"]})
-        _BASES[id(w.crm)] = {"company": company.id, "region": region.id, "segment": segment.id}
-    return _BASES[id(w.crm)]
+        _BASE[:] = [(w.crm, {"company": company.id, "region": region.id, "segment": segment.id})]
+    return _BASE[0][1]
 
 
 def _interaction(w: World, **given: Any) -> object:
