@@ -281,3 +281,33 @@ def test_a8_campaign_recipients_are_filtered_in_the_storage_with_exact_pages(w: 
             m.recipients(actor=g, campaign=campaign.id, limit=size, offset=s) for s in range(0, 16, size)
         ]
         assert [r for page in pages for r in page] == expected
+
+
+def test_a8_to_be_invoiced_lines_are_filtered_in_the_storage_with_exact_pages(w: Regional) -> None:
+    """Order lines to invoice follow the customer's visibility inside the storage query: every
+    page equals the admin's list filtered by ``order`` (the policy's answer), on every back end."""
+    inv, a, g = w.crm.invoices, w.admin.id, w.gulsen.id
+    customers = (VKN_SEEN, VKN_HIDDEN, "9205121120")
+    lines = tuple(
+        OrderLine(line_id=str(n), product_name="Defter", product_code="P9", quantity=1) for n in (1, 2)
+    )
+    for n in range(9):
+        order = SalesOrder(
+            number=f"SO-{n}", customer=customers[n % 3], ordered_at=FixedClock().now(), lines=lines
+        )
+        inv.register_order(actor=a, order=order)
+    everything = inv.to_be_invoiced(actor=a, limit=100)
+    assert len(everything) == 18
+
+    def visible(number: str) -> bool:
+        try:
+            inv.order(number, actor=g)
+        except PermissionDenied:
+            return False
+        return True
+
+    expected = [row for row in everything if visible(row[0])]
+    assert len(expected) == 6
+    for size in (1, 4, 50):
+        pages = [inv.to_be_invoiced(actor=g, limit=size, offset=s) for s in range(0, 20, size)]
+        assert [row for page in pages for row in page] == expected

@@ -262,8 +262,19 @@ class HandOversAndOrders(Protocol):
         """
         ...
 
-    def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
-        """Order lines not fully invoiced, as ``(order number, line)``, by order number then line id (V10)."""
+    def to_be_invoiced(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        buyers: Predicate | None = None,
+        strangers: bool = True,
+    ) -> list[tuple[str, OrderLine]]:
+        """Order lines not fully invoiced, as ``(order number, line)``, by order number then line id (V10).
+
+        ``buyers``/``strangers`` filter by the order's customer in the storage, as for
+        :meth:`~HandOversAndOrders.undelivered` (A8).
+        """
         ...
 
 

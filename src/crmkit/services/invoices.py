@@ -45,7 +45,7 @@ from crmkit.domain.limits import check_page
 from crmkit.domain.periods import require_aware
 from crmkit.ports.invoices import Delivery
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.guard import CompanySight, filtered_page  # A8: reads follow the buyer
+from crmkit.services.guard import CompanySight  # A8: reads follow the buyer
 from crmkit.services.invoice_import import DEFAULT_BATCH_LINES, ImportReport, InvoiceImport, Rejection
 from crmkit.services.policy import actor_for
 
@@ -170,18 +170,10 @@ class Invoices(InvoiceImport):
         self, *, actor: object, limit: int = 50, offset: int = 0
     ) -> list[tuple[str, OrderLine]]:
         """Order lines not (fully) invoiced yet of customers ``actor`` sees, by order then line (V10, A8)."""
+        check_page(limit, offset)
+        now = self._now()
         with self._ctx.storage.unit_of_work() as uow:
-            sight = self._sight(uow, actor)
-            customers: dict[str, str] = {}
-
-            def keep(row: tuple[str, OrderLine]) -> bool:
-                if row[0] not in customers:
-                    customers[row[0]] = uow.invoices.orders([row[0]])[row[0]].customer
-                return bool(sight.party(customers[row[0]]))
-
-            return filtered_page(
-                lambda n, at: uow.invoices.to_be_invoiced(limit=n, offset=at),
-                keep,
-                limit=limit,
-                offset=offset,
-            )
+            who = actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
+            buyers = visibility_predicate(who, now)  # the customer's visibility runs in the storage
+            strangers = bool(CompanySight(uow, who, now).company(None))
+            return uow.invoices.to_be_invoiced(limit=limit, offset=offset, buyers=buyers, strangers=strangers)

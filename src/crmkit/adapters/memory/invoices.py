@@ -213,13 +213,26 @@ class MemoryInvoiceRepository:
         with self._lock:
             return self._tables.orders.get(number)
 
-    def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
-        """Order lines not fully invoiced, by order number then line id (V10)."""
+    def to_be_invoiced(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        buyers: Predicate | None = None,
+        strangers: bool = True,
+    ) -> list[tuple[str, OrderLine]]:
+        """Order lines not fully invoiced, by order number then line id (V10); ``buyers`` filters (A8)."""
         self._uow.check_usable()
         with self._lock:
             merged = {**self._tables.orders, **self._new_orders}
+        kept = self._buyer_filter(buyers, strangers)
         rows = sorted(
-            ((number, line) for number, order in merged.items() for line in order.to_be_invoiced),
+            (
+                (number, line)
+                for number, order in merged.items()
+                if kept(order.customer)
+                for line in order.to_be_invoiced
+            ),
             key=lambda row: (row[0], row[1].line_id),
         )
         start = max(offset, 0)

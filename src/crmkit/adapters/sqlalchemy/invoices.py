@@ -76,6 +76,20 @@ def _chunks(values: list[Any]) -> Iterable[list[Any]]:
         yield values[start : start + CHUNK]
 
 
+def _buyer_seen(key: Any, buyers: Predicate, strangers: bool) -> sa.ColumnElement[bool]:
+    """The party ``key`` (a buyer or customer key) is visible (A8).
+
+    ``EXISTS`` a company whose tax number it is and which matches ``buyers`` — or, with
+    ``strangers``, no such company at all.
+    """
+    buyer = companies.alias("buyer")
+    seen: sa.ColumnElement[bool] = sa.exists().where(buyer.c.tax_no == key, compile_predicate(buyers, buyer))
+    if strangers:
+        other = companies.alias("other_buyer")
+        seen = sa.or_(seen, ~sa.exists().where(other.c.tax_no == key))
+    return seen
+
+
 class SqlInvoiceRepository:
     """The SQL :class:`~crmkit.ports.invoices.InvoiceRepository`, on its unit of work's transaction."""
 
@@ -324,13 +338,7 @@ class SqlInvoiceRepository:
         """
         where: sa.ColumnElement[bool] = invoices.c.delivered_at.is_(None)
         if buyers is not None:
-            buyer = companies.alias("buyer")
-            named = buyer.c.tax_no == invoices.c.buyer_key
-            seen: sa.ColumnElement[bool] = sa.exists().where(named, compile_predicate(buyers, buyer))
-            if strangers:
-                other = companies.alias("other_buyer")
-                seen = sa.or_(seen, ~sa.exists().where(other.c.tax_no == invoices.c.buyer_key))
-            where = sa.and_(where, seen)
+            where = sa.and_(where, _buyer_seen(invoices.c.buyer_key, buyers, strangers))
         query = (
             sa.select(invoices.c.id)
             .where(where)
@@ -449,12 +457,27 @@ class SqlInvoiceRepository:
         )
         return saved
 
-    def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
-        """Order lines not fully invoiced, by order number then line id (V10), selected in the database."""
+    def to_be_invoiced(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        buyers: Predicate | None = None,
+        strangers: bool = True,
+    ) -> list[tuple[str, OrderLine]]:
+        """Order lines not fully invoiced, by order number then line id (V10), selected in the database.
+
+        ``buyers`` filters by the order's customer in the same query (A8).
+        """
         c = sales_order_lines.c
+        where: sa.ColumnElement[bool] = c.pending.is_(True)
+        if buyers is not None:
+            order = sales_orders.alias("line_order")
+            seen = _buyer_seen(order.c.customer, buyers, strangers)
+            where = sa.and_(where, sa.exists().where(order.c.number == c.order_number, seen))
         query = (
             sa.select(sales_order_lines)
-            .where(c.pending.is_(True))
+            .where(where)
             .order_by(c.order_number, c.line_id)
             .limit(max(limit, 0))
             .offset(max(offset, 0))
