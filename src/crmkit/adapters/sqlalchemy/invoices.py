@@ -76,16 +76,19 @@ def _chunks(values: list[Any]) -> Iterable[list[Any]]:
         yield values[start : start + CHUNK]
 
 
+_BUYER = companies.alias("buyer")
+_OTHER_BUYER = companies.alias("other_buyer")
+
+
 def _buyer_seen(key: Any, buyers: Predicate, strangers: bool) -> sa.ColumnElement[bool]:
     """The party ``key`` (a buyer or customer key) is visible (A8).
 
     ``EXISTS`` a company whose tax number it is and which matches ``buyers`` — or, with
     ``strangers``, no such company at all.
     """
-    buyer = companies.alias("buyer")
+    buyer, other = _BUYER, _OTHER_BUYER  # built once: an alias per query costs more than the query
     seen: sa.ColumnElement[bool] = sa.exists().where(buyer.c.tax_no == key, compile_predicate(buyers, buyer))
     if strangers:
-        other = companies.alias("other_buyer")
         seen = sa.or_(seen, ~sa.exists().where(other.c.tax_no == key))
     return seen
 

@@ -69,6 +69,11 @@ _recipients = RowMapper(CampaignRecipient, campaign_recipients)
 """Send records ↔ rows."""
 
 
+_MEMBER = company_table.alias("member")
+_GONE = company_table.alias("gone")
+"""The company aliases of the recipients' visibility filter (A8), built once."""
+
+
 class SqlMarketingRepository:
     """Segments, campaigns and send records of a SQL unit of work."""
 
@@ -221,12 +226,11 @@ class SqlMarketingRepository:
         t = campaign_recipients
         where: sa.ColumnElement[bool] = t.c.campaign_id == campaign
         if companies is not None:
-            member = company_table.alias("member")
+            member, gone = _MEMBER, _GONE
             seen: sa.ColumnElement[bool] = sa.exists().where(
                 member.c.id == t.c.company_id, compile_predicate(companies, member)
             )
             if strangers:
-                gone = company_table.alias("gone")
                 seen = sa.or_(seen, ~sa.exists().where(gone.c.id == t.c.company_id))
             where = sa.and_(where, seen)
         query = sa.select(t).where(where).order_by(t.c.company_id).limit(max(limit, 0)).offset(max(offset, 0))

@@ -94,12 +94,18 @@ def _in(column: Any, values: list[Any]) -> sa.ColumnElement[bool]:
     return found
 
 
+_ALIASES = {
+    field: (table.alias(f"moved_{field}"), table.alias(f"held_{field}"), value)
+    for field, (table, value) in _HISTORY.items()
+}
+"""Per dated field: the history aliases its subqueries read, built once (building an alias and its
+column collection per query cost more than running the query)."""
+
+
 def _dated_in(t: Any, field: str, values: list[Any], at: Any) -> sa.ColumnElement[bool]:
     """``field`` of the company, as valid at ``at``, is one of ``values`` (T4): see the module doc."""
-    history, value = _HISTORY[field]
+    moved, held, value = _ALIASES[field]
     own = t.c[_COLUMNS.get(field, field)]
-    moved = history.alias()
-    held = history.alias()
     undated = ~sa.exists().where(moved.c.company_id == t.c.id).correlate(t)
     dated = sa.select(held.c.company_id).where(
         _in(held.c[value], values),
