@@ -13,6 +13,8 @@ baseline so a busy machine slows both:
       loads the actor, his memberships and his teams' code links;
     * baseline: hand-written SQL through ``sqlite3`` — the same page and count
       with an ``IN (SELECT code FROM code_links JOIN team_memberships …)`` subquery.
+    * ours, column-only: the same predicate reading ``micro_region`` alone, as listings did
+      before the customer's code was dated (T4): the cost of reading the dated history;
     Targets: ratio (repository / baseline) <= 1.3; p50 < 5 ms (2 teams), < 50 ms (30 teams).
 (b) the subtree of a level-2 region (50 nodes) and of a top region (501 nodes),
     and the customers under a top region (page of 50 + count, ~20,000 customers):
@@ -37,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from _timing import alternate, p50_ms
 
@@ -47,7 +50,7 @@ from crmkit.adapters.sqlalchemy.tables import companies
 from crmkit.domain.access import Action, Actor, CompanyResource, decide, visibility_predicate
 from crmkit.domain.employees import Employee, Position
 from crmkit.domain.ids import CompanyId, EmployeeId
-from crmkit.domain.predicates import CompanyFacts
+from crmkit.domain.predicates import And, CodeIn, CompanyFacts, FieldIn, Or, OwnedBy
 from crmkit.domain.territory import (
     CodeLink,
     CodeLinkId,
@@ -208,6 +211,15 @@ CTE_REGIONS = """WITH RECURSIVE tree(id) AS (SELECT id FROM regions WHERE id = ?
         UNION ALL SELECT r.id FROM regions r JOIN tree ON r.parent_id = tree.id) SELECT id FROM tree"""
 
 
+def _undated(predicate: Any) -> Any:
+    """``predicate`` with its dated leaves reading the columns instead (T4), for the comparison row."""
+    if isinstance(predicate, CodeIn | OwnedBy | FieldIn):
+        return attrs.evolve(predicate, at=None)
+    if isinstance(predicate, And | Or):
+        return type(predicate)(tuple(_undated(p) for p in predicate.parts))
+    return predicate
+
+
 def measure_visible(
     world: World,
     crm: crmkit.Crm,
@@ -228,6 +240,14 @@ def measure_visible(
         with storage.unit_of_work() as uow:
             page = uow.companies.visible(predicate, limit=50)
             return len(page), uow.companies.count_visible(predicate)
+
+    columns_only = _undated(predicate)
+
+    def undated() -> tuple[int, int]:
+        """The same page read from the ``micro_region`` column alone (listings before T4 dating)."""
+        with storage.unit_of_work() as uow:
+            page = uow.companies.visible(columns_only, limit=50)
+            return len(page), uow.companies.count_visible(columns_only)
 
     def service() -> tuple[int, int]:
         page = crm.customers.visible(actor=who.id, at=AT, limit=50)
@@ -250,10 +270,10 @@ def measure_visible(
             page = [SqlCompanyRepository.mapper.from_row(row) for row in rows]
             return len(page), int(conn.execute(count_text.bindparams(**params)).scalar_one())
 
-    assert repository() == service() == baseline() == same_work(), (repository(), service(), baseline())
+    assert repository() == service() == baseline() == same_work() == undated(), (repository(), baseline())
     ours_ids = [c.id.hex for c in crm.customers.visible(actor=who.id, at=AT, limit=50).items]
     assert ours_ids == [r[0] for r in raw.execute(BASE_PAGE, (emp, at, at, at, at))], "pages differ"
-    rep_t, svc_t, base_t, same_t = alternate(repeat, repository, service, baseline, same_work)
+    rep_t, svc_t, base_t, same_t, col_t = alternate(repeat, repository, service, baseline, same_work, undated)
     total = baseline()[1]
     ratio = p50_ms(rep_t) / p50_ms(same_t)
     print(f"  {who.name}: {teams} teams, {len(actor.codes(AT))} codes, {total:,} visible customers")
@@ -264,6 +284,10 @@ def measure_visible(
         f"ratio to 2: {ratio:.2f}  "
         + target(ratio <= 1.3, "target <= 1.3")
         + f"   ratio to 1: {p50_ms(rep_t) / p50_ms(base_t):.2f}"
+    )
+    print(
+        f"    ours, column-only predicate (before T4 dating)        p50 {p50_ms(col_t):7.2f} ms   "
+        f"dated / column-only: {p50_ms(rep_t) / p50_ms(col_t):.2f}"
     )
     print(
         f"    ours: crm.customers.visible (loads the actor too)     p50 {p50_ms(svc_t):7.2f} ms   "

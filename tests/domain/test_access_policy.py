@@ -146,7 +146,7 @@ def test_a6_dealer_staff_see_only_their_firms_subtree(position: Position) -> Non
 def test_a6_with_the_switch_on_dealer_staff_need_both_firm_and_code() -> None:
     firm = CompanyId(uuid.uuid4())
     who = actor(Position.EMPLOYEE, switch=True, firm=firm)
-    assert visibility_predicate(who, AT) == all_of(FirmSubtree(firm), CodeIn(frozenset({"M-01"})))
+    assert visibility_predicate(who, AT) == all_of(FirmSubtree(firm), CodeIn(frozenset({"M-01"}), at=AT))
 
 
 def test_a2_admins_see_everything() -> None:

@@ -222,3 +222,92 @@ def test_permission_denied_carries_the_rule() -> None:
     assert rule_in("(C6) then (A2)") == "A2"
     assert Decision.deny("nope (A1)").rule == "A1"
     assert Decision.allow("fine", rule="A2").rule == "A2"
+
+
+def test_a8_undelivered_invoices_are_filtered_in_the_storage_with_exact_pages(
+    w: Regional, tmp_path: Path
+) -> None:
+    """The buyer's visibility runs in the storage query (issue 11 item 1): every page equals the
+    admin's list filtered invoice by invoice through ``get`` (the policy's own answer), on every back end."""
+    buyers = (VKN_SEEN, VKN_HIDDEN, "9205121120", VKN_SEEN, VKN_HIDDEN, VKN_SEEN)
+    rows = [
+        f"N-{n:02d};;{(n % 28) + 1:02d}.01.2026;10:{n % 60:02d};SATIS;TRY;9205121120;Marmara Dağıtım;"
+        f"{buyers[n % len(buyers)]};Alıcı;;;;P1;Kalem;1;NIU;2,50;0;2,50;20;0,50;"
+        for n in range(40)
+    ]
+    report = w.crm.invoices.import_from(f"csv://{write(tmp_path, *rows)}?delimiter=;", actor=w.admin.id)
+    assert report.imported == 40, report
+    inv, g = w.crm.invoices, w.gulsen.id
+    everything = inv.undelivered(actor=w.admin.id, limit=100)
+    assert len(everything) == 40
+
+    def visible(key: Any) -> bool:
+        try:
+            inv.get(key, actor=g)
+        except PermissionDenied:
+            return False
+        return True
+
+    expected = [key for key in everything if visible(key)]
+    assert 0 < len(expected) < 40
+    assert inv.undelivered(actor=g, limit=100) == expected
+    for size in (1, 3, 7):
+        pages = [inv.undelivered(actor=g, limit=size, offset=start) for start in range(0, 45, size)]
+        assert [key for page in pages for key in page] == expected
+    inv.mark_delivered(actor=g, invoice=expected[0])
+    assert inv.undelivered(actor=g, limit=100) == expected[1:]
+
+
+def test_a8_campaign_recipients_are_filtered_in_the_storage_with_exact_pages(w: Regional) -> None:
+    """Recipient listings run the companies' visibility in the storage query: every page equals
+    the admin's list filtered by ``crm.customers.decide`` (the policy's answer), on every back end."""
+    p, a = w.crm.parties, w.admin.id
+    for n in range(12):
+        p.register_company(
+            actor=a, name=f"Eczane {n:02d}", type="customer", micro_region=("M-01", "M-02")[n % 3 == 0],
+            phone=f"0532 100 {n:02d} 00",
+        )  # fmt: skip
+    m = w.crm.marketing
+    everyone = m.save_segment(actor=a, name="Herkes", filter={})
+    campaign = m.send_campaign(actor=a, name="Bahar", segment=everyone.id, channel="sms", body="Merhaba")
+    everything = m.recipients(actor=a, campaign=campaign.id)
+    assert len(everything) == 14
+    g = w.gulsen.id
+    expected = [r for r in everything if w.crm.customers.decide(actor=g, company=r.company_id)]
+    assert 0 < len(expected) < len(everything)
+    assert m.recipients(actor=g, campaign=campaign.id) == expected
+    for size in (1, 4):
+        pages = [
+            m.recipients(actor=g, campaign=campaign.id, limit=size, offset=s) for s in range(0, 16, size)
+        ]
+        assert [r for page in pages for r in page] == expected
+
+
+def test_a8_to_be_invoiced_lines_are_filtered_in_the_storage_with_exact_pages(w: Regional) -> None:
+    """Order lines to invoice follow the customer's visibility inside the storage query: every
+    page equals the admin's list filtered by ``order`` (the policy's answer), on every back end."""
+    inv, a, g = w.crm.invoices, w.admin.id, w.gulsen.id
+    customers = (VKN_SEEN, VKN_HIDDEN, "9205121120")
+    lines = tuple(
+        OrderLine(line_id=str(n), product_name="Defter", product_code="P9", quantity=1) for n in (1, 2)
+    )
+    for n in range(9):
+        order = SalesOrder(
+            number=f"SO-{n}", customer=customers[n % 3], ordered_at=FixedClock().now(), lines=lines
+        )
+        inv.register_order(actor=a, order=order)
+    everything = inv.to_be_invoiced(actor=a, limit=100)
+    assert len(everything) == 18
+
+    def visible(number: str) -> bool:
+        try:
+            inv.order(number, actor=g)
+        except PermissionDenied:
+            return False
+        return True
+
+    expected = [row for row in everything if visible(row[0])]
+    assert len(expected) == 6
+    for size in (1, 4, 50):
+        pages = [inv.to_be_invoiced(actor=g, limit=size, offset=s) for s in range(0, 20, size)]
+        assert [row for page in pages for row in page] == expected

@@ -303,7 +303,7 @@ def visibility_predicate(actor: Actor, at: datetime) -> Predicate:
     scope = EVERYTHING if who.firm_id is None else FirmSubtree(who.firm_id)
     if who.position.is_admin or not actor.regional_access:
         return scope
-    return all_of(scope, code_in(actor.codes(at)))
+    return all_of(scope, code_in(actor.codes(at), at=at))
 
 
 def reachable(actor: Actor, at: datetime) -> Predicate:

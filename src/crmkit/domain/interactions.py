@@ -47,6 +47,7 @@ import attrs
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.fields import aware, aware_or_none
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
+from crmkit.domain.limits import TEXT_MAX, check_text
 from crmkit.domain.marketing import CampaignId
 from crmkit.domain.service import ContractId
 from crmkit.domain.territory import TeamId
@@ -89,19 +90,17 @@ CATEGORY_LENGTH = 200
 SUBJECT_LENGTH = 500
 """Longest interaction subject, in characters."""
 TEXT_LENGTH = 1000
-"""Longest appointment description and reminder text, in characters (interaction texts are unbounded)."""
+"""Longest appointment description and reminder text, in characters (interaction texts: ``TEXT_MAX``)."""
 MAX_APPOINTMENT_MINUTES = 24 * 60
 """Longest appointment: one day (I6). The bound also lets agenda queries use the start-time index."""
 
 
 def _text(limit: int | None, *, blank: bool = False) -> Callable[[object, attrs.Attribute[str], str], None]:
     def check(_: object, attribute: attrs.Attribute[str], value: str) -> None:
-        if not isinstance(value, str):
-            raise ValidationError(attribute.name, f"{value!r} is not text")
+        # type, NUL, lone surrogates and length, the same on every back end (domain/limits.py)
+        check_text(attribute.name, value, TEXT_MAX if limit is None else limit)
         if not blank and not value.strip():
             raise ValidationError(attribute.name, "must not be blank")
-        if limit is not None and len(value) > limit:
-            raise ValidationError(attribute.name, f"is {len(value)} characters long; at most {limit}")
 
     return check
 

@@ -25,13 +25,18 @@ import attrs
 from crmkit.domain.errors import ValidationError
 
 __all__ = [
+    "CODE_MAX",
     "EMAIL_MAX",
+    "FILE_NAME_MAX",
     "KEY_MAX",
     "LABEL_MAX",
     "NAME_MAX",
     "NOTE_MAX",
     "PHONE_MAX",
     "SEARCH_MAX",
+    "SUBJECT_MAX",
+    "TEMPLATE_MAX",
+    "TEXT_MAX",
     "check_page",
     "check_text",
     "limited",
@@ -51,6 +56,18 @@ NOTE_MAX = 1000
 """Reasons and notes."""
 SEARCH_MAX = NAME_MAX
 """A search text: longer than any name, it cannot match one."""
+SUBJECT_MAX = 500
+"""Subjects of interactions, campaigns and e-mails."""
+CODE_MAX = 50
+"""Micro-region codes as linked to teams (T3)."""
+TEXT_MAX = 16_000
+"""Long free text (interaction texts, meeting notes, campaign bodies). These live in ``TEXT``
+columns, which hold 65,535 bytes on MariaDB/MySQL: 16,000 characters fit even at 4 bytes each,
+so every back end stores what the domain accepts."""
+FILE_NAME_MAX = 255
+"""Document (and template) names."""
+TEMPLATE_MAX = 1_000_000
+"""Document templates (I8), stored as bytes."""
 
 
 def check_text(field: str, value: object, max_len: int) -> str:

@@ -33,6 +33,7 @@ import attrs
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.fields import aware, nonblank
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
+from crmkit.domain.limits import LABEL_MAX, SUBJECT_MAX, TEXT_MAX, check_text, limited
 from crmkit.domain.messaging import Channel
 from crmkit.domain.predicates import SEGMENT_FIELDS, Predicate, all_of, field_in
 
@@ -75,7 +76,7 @@ class Condition:
     values: frozenset[str]
 
     def __attrs_post_init__(self) -> None:
-        if self.field not in SEGMENT_FIELDS:
+        if not isinstance(self.field, str) or self.field not in SEGMENT_FIELDS:
             raise ValidationError("field", f"{self.field!r} is not one of {sorted(SEGMENT_FIELDS)}")
         if not self.values:
             raise ValidationError("values", f"{self.field} needs at least one value")
@@ -106,20 +107,39 @@ class SegmentFilter:
 
     @classmethod
     def from_data(cls, data: Mapping[str, str | Iterable[str]]) -> SegmentFilter:
-        """The filter saved by :meth:`to_data` (field → list of values)."""
+        """The filter saved by :meth:`to_data` (field → list of values).
+
+        Raises:
+            ValidationError: not a mapping (``filter``); a value that is not text (an employee
+                id may be a UUID), holds NUL or a lone surrogate, or is longer than a
+                pick-list value (``values``) — the same on every back end.
+        """
+        if not isinstance(data, Mapping):
+            raise ValidationError("filter", f"must map fields to values, not {type(data).__name__}")
         conditions = []
         for field, value in data.items():
-            values = [value] if isinstance(value, str) else list(value)
-            conditions.append(Condition(field, frozenset(str(v) for v in values)))
+            values: list[object]
+            if isinstance(value, str):
+                values = [value]
+            elif isinstance(value, Iterable) and not isinstance(value, Mapping | bytes):
+                values = list(value)
+            else:
+                raise ValidationError("values", f"{field}: give text or a list of texts")
+            texts = [str(v) if isinstance(v, uuid.UUID) else v for v in values]  # rep ids may be UUIDs
+            checked = frozenset(check_text("values", v, LABEL_MAX) for v in texts)  # same on every back end
+            conditions.append(Condition(field, checked))
         return cls(tuple(conditions))
 
     def to_data(self) -> dict[str, list[str]]:
         """Field → sorted values: plain JSON-able data."""
         return {c.field: sorted(c.values) for c in self.conditions}
 
-    def predicate(self) -> Predicate:
-        """The filter in the access predicate algebra (AND of :class:`~crmkit.domain.predicates.FieldIn`)."""
-        return all_of(*(field_in(c.field, c.values) for c in self.conditions))
+    def predicate(self, at: datetime | None = None) -> Predicate:
+        """The filter in the access predicate algebra (AND of :class:`~crmkit.domain.predicates.FieldIn`).
+
+        With ``at``, the dated fields (micro-region code, sales rep) are those valid at ``at`` (T4).
+        """
+        return all_of(*(field_in(c.field, c.values, at=at) for c in self.conditions))
 
 
 @attrs.frozen(kw_only=True)
@@ -136,15 +156,15 @@ class Segment:
     """
 
     id: SegmentId
-    name: str = attrs.field(validator=nonblank)
+    name: str = attrs.field(validator=[limited(LABEL_MAX), nonblank])
     filter: SegmentFilter
     created_by: EmployeeId
     created_at: datetime = attrs.field(validator=aware)
     version: int = 1
 
-    def predicate(self) -> Predicate:
-        """The segment's companies as a predicate value."""
-        return self.filter.predicate()
+    def predicate(self, at: datetime | None = None) -> Predicate:
+        """The segment's companies as a predicate value (dated fields as valid at ``at``, T4)."""
+        return self.filter.predicate(at)
 
 
 @attrs.frozen(kw_only=True)
@@ -166,10 +186,10 @@ class Campaign:
     """
 
     id: CampaignId
-    name: str = attrs.field(validator=nonblank)
+    name: str = attrs.field(validator=[limited(LABEL_MAX), nonblank])
     channel: Channel
-    body: str = attrs.field(validator=nonblank)
-    subject: str = ""
+    body: str = attrs.field(validator=[limited(TEXT_MAX), nonblank])
+    subject: str = attrs.field(default="", validator=limited(SUBJECT_MAX))
     segment_id: SegmentId
     created_by: EmployeeId
     created_at: datetime = attrs.field(validator=aware)

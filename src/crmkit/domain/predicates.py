@@ -23,17 +23,42 @@ The algebra:
 '(in the subtree of firm 00000000-0000-0000-0000-000000000001 and code in {M-07})'
 >>> all_of(EVERYTHING, p) == p, any_of(NOTHING, EVERYTHING) == EVERYTHING
 (True, True)
+
+**Dated values (T4).** A customer's micro-region code and its owner are dated: their
+histories (``customer_codes``, ``owner_assignments``) are the one source of truth for
+"at time t", the company's own ``micro_region`` / ``sales_rep_id`` columns answer only for a
+customer that has no history (never moved). A :class:`CodeIn`, :class:`OwnedBy` or a
+:class:`FieldIn` on ``micro_region`` / ``sales_rep`` built with ``at=`` asks for the value
+valid at that instant: the SQL compiler reads the dated rows holding at ``at`` (falling back
+to the column only for a customer without history), :func:`matches` reads
+:meth:`CompanyFacts.code_at` / :meth:`CompanyFacts.owner_at`. Without ``at`` they test the
+columns (the value as last written), as storage-level callers with no instant in mind do.
+The listing predicates of the services (:func:`crmkit.domain.access.visibility_predicate`,
+segments) always pass ``at``; so an owner or code recorded in advance takes effect in
+listings at its date, with no job that copies it into the columns when the date passes.
+
+>>> from datetime import UTC, datetime
+>>> jan, jul = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC)
+>>> moved = CompanyFacts(id=CompanyId(uuid.UUID(int=2)), code="M-02",
+...                      codes=((jan, jul, "M-01"), (jul, None, "M-02")))
+>>> matches(code_in({"M-01"}, at=datetime(2026, 3, 1, tzinfo=UTC)), moved)
+True
+>>> matches(code_in({"M-01"}, at=jul), moved), matches(code_in({"M-01"}), moved)
+(False, False)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TypeVar
 
 import attrs
 
 from crmkit.domain.ids import CompanyId, EmployeeId
 
 __all__ = [
+    "DATED_FIELDS",
     "EVERYTHING",
     "NOTHING",
     "SEGMENT_FIELDS",
@@ -73,6 +98,9 @@ SEGMENT_FIELDS = frozenset(
 """Company fields a :class:`FieldIn` may test (M1): the C3 segmentation fields, the company
 type (C1) and its sales / support rep (C6, the customer's manager; values are employee ids as text)."""
 
+DATED_FIELDS = frozenset({"micro_region", "sales_rep"})
+"""Segment fields that are dated (T4): a :class:`FieldIn` with ``at`` reads their value valid then."""
+
 
 @attrs.frozen
 class Everything:
@@ -86,16 +114,26 @@ class Nothing:
 
 @attrs.frozen
 class CodeIn:
-    """The company's micro-region code is one of ``codes`` (a company without a code never matches)."""
+    """The company's micro-region code is one of ``codes`` (a company without a code never matches).
+
+    With ``at``, the code valid at ``at`` (T4: its dated history, else its own field);
+    without, its own field.
+    """
 
     codes: frozenset[str]
+    at: datetime | None = attrs.field(default=None, kw_only=True)
 
 
 @attrs.frozen
 class OwnedBy:
-    """The company's sales rep (C6) is ``employee``."""
+    """The company's sales rep (C6) is ``employee``.
+
+    With ``at``, the owner valid at ``at`` (T4: the owner history, else ``sales_rep_id``);
+    without, ``sales_rep_id``.
+    """
 
     employee: EmployeeId
+    at: datetime | None = attrs.field(default=None, kw_only=True)
 
 
 @attrs.frozen
@@ -109,11 +147,13 @@ class FirmSubtree:
 class FieldIn:
     """The company's ``field`` (one of :data:`SEGMENT_FIELDS`) is one of ``values`` (M1).
 
-    A company whose field is empty never matches.
+    A company whose field is empty never matches. With ``at``, the dated fields
+    (:data:`DATED_FIELDS`: ``micro_region``, ``sales_rep``) are read as valid at ``at`` (T4).
     """
 
     field: str = attrs.field()
     values: frozenset[str]
+    at: datetime | None = attrs.field(default=None, kw_only=True)
 
     @field.validator
     def _known(self, attribute: attrs.Attribute[str], value: str) -> None:
@@ -144,16 +184,18 @@ NOTHING = Nothing()
 """The predicate that matches no company."""
 
 
-def code_in(codes: Iterable[str]) -> Predicate:
-    """:class:`CodeIn` of ``codes``, or :data:`NOTHING` for no codes."""
+def code_in(codes: Iterable[str], *, at: datetime | None = None) -> Predicate:
+    """:class:`CodeIn` of ``codes`` (valid at ``at``, T4), or :data:`NOTHING` for no codes."""
     wanted = frozenset(codes)
-    return CodeIn(wanted) if wanted else NOTHING
+    return CodeIn(wanted, at=at) if wanted else NOTHING
 
 
-def field_in(field: str, values: Iterable[str]) -> Predicate:
-    """:class:`FieldIn` of ``field`` and ``values``, or :data:`NOTHING` for no values."""
+def field_in(field: str, values: Iterable[str], *, at: datetime | None = None) -> Predicate:
+    """:class:`FieldIn` of ``field`` and ``values`` (dated fields valid at ``at``), or :data:`NOTHING`."""
     wanted = frozenset(values)
-    return FieldIn(field, wanted) if wanted else NOTHING
+    if not wanted:
+        return NOTHING
+    return FieldIn(field, wanted, at=at if field in DATED_FIELDS else None)
 
 
 def all_of(*parts: Predicate) -> Predicate:
@@ -186,16 +228,34 @@ def any_of(*parts: Predicate) -> Predicate:
     return unique[0] if len(unique) == 1 else Or(unique)
 
 
+_V = TypeVar("_V")
+
+
+def _value_at(
+    history: tuple[tuple[datetime, datetime | None, _V], ...], fallback: _V | None, at: datetime
+) -> _V | None:
+    if not history:
+        return fallback
+    for start, end, value in history:
+        if start <= at and (end is None or at < end):
+            return value
+    return None
+
+
 @attrs.frozen(kw_only=True)
 class CompanyFacts:
     """What a predicate looks at in a company.
 
     Attributes:
         id: the company.
-        code: its micro-region code (``segmentation.micro_region``).
-        owner_id: its sales rep (C6).
+        code: its micro-region code (``segmentation.micro_region``; in a decision at ``t``, the
+            code valid at ``t``).
+        owner_id: its sales rep (C6; in a decision at ``t``, the owner valid at ``t``).
         lineage: the company itself and every company above it in the channel tree.
         fields: its filled :data:`SEGMENT_FIELDS` values, by field name (for :class:`FieldIn`).
+        codes: its dated micro-region codes ``(valid_from, valid_to, code)`` (T4); empty when it
+            never moved, and then ``code`` answers for every instant.
+        owners: its dated owners ``(valid_from, valid_to, employee)`` (T4); empty: ``owner_id``.
     """
 
     id: CompanyId
@@ -203,6 +263,27 @@ class CompanyFacts:
     owner_id: EmployeeId | None = None
     lineage: frozenset[CompanyId] = frozenset()
     fields: Mapping[str, str] = attrs.field(factory=dict, hash=False)
+    codes: tuple[tuple[datetime, datetime | None, str], ...] = attrs.field(default=(), hash=False)
+    owners: tuple[tuple[datetime, datetime | None, EmployeeId], ...] = attrs.field(default=(), hash=False)
+
+    def code_at(self, at: datetime | None) -> str | None:
+        """The micro-region code valid at ``at`` (T4): the history alone when there is one, else ``code``."""
+        return self.code if at is None else _value_at(self.codes, self.code, at)
+
+    def owner_at(self, at: datetime | None) -> EmployeeId | None:
+        """The owner valid at ``at`` (T4): the owner history alone when there is one, else ``owner_id``."""
+        return self.owner_id if at is None else _value_at(self.owners, self.owner_id, at)
+
+    def field_at(self, field: str, at: datetime | None) -> str | None:
+        """The segment ``field`` (M1), the dated ones (:data:`DATED_FIELDS`) as valid at ``at`` (T4)."""
+        if at is None or field not in DATED_FIELDS:
+            return self.fields.get(field)
+        if field == "micro_region":
+            return self.code_at(at) if self.codes else self.fields.get(field)
+        if not self.owners:
+            return self.fields.get(field)
+        owner = self.owner_at(at)
+        return None if owner is None else str(owner)
 
 
 def matches(predicate: Predicate, facts: CompanyFacts) -> bool:
@@ -212,13 +293,14 @@ def matches(predicate: Predicate, facts: CompanyFacts) -> bool:
     if isinstance(predicate, Nothing):
         return False
     if isinstance(predicate, CodeIn):
-        return facts.code is not None and facts.code in predicate.codes
+        code = facts.code_at(predicate.at)
+        return code is not None and code in predicate.codes
     if isinstance(predicate, OwnedBy):
-        return facts.owner_id == predicate.employee
+        return facts.owner_at(predicate.at) == predicate.employee
     if isinstance(predicate, FirmSubtree):
         return predicate.firm == facts.id or predicate.firm in facts.lineage
     if isinstance(predicate, FieldIn):
-        return facts.fields.get(predicate.field) in predicate.values
+        return facts.field_at(predicate.field, predicate.at) in predicate.values
     if isinstance(predicate, And):
         return all(matches(part, facts) for part in predicate.parts)
     return any(matches(part, facts) for part in predicate.parts)

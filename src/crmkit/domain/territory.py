@@ -41,6 +41,7 @@ from crmkit.domain.fields import (
     positive_version,
 )
 from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.limits import CODE_MAX, LABEL_MAX, NOTE_MAX, limited
 from crmkit.domain.periods import require_aware
 
 __all__ = [
@@ -140,12 +141,12 @@ class Region:
     """
 
     id: RegionId
-    name: str = attrs.field(converter=cleaned, validator=nonblank)
+    name: str = attrs.field(converter=cleaned, validator=[limited(LABEL_MAX), nonblank])
     parent_id: RegionId | None = None
     manager_id: EmployeeId | None = None
     partner_id: CompanyId | None = None
-    branch: str | None = attrs.field(default=None, converter=cleaned_or_none)
-    notes: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    branch: str | None = attrs.field(default=None, converter=cleaned_or_none, validator=limited(LABEL_MAX))
+    notes: str | None = attrs.field(default=None, converter=cleaned_or_none, validator=limited(NOTE_MAX))
     version: int = attrs.field(default=1, validator=positive_version)
 
     def __attrs_post_init__(self) -> None:
@@ -220,10 +221,10 @@ class SalesTeam:
     """
 
     id: TeamId
-    name: str = attrs.field(converter=cleaned, validator=nonblank)
+    name: str = attrs.field(converter=cleaned, validator=[limited(LABEL_MAX), nonblank])
     region_id: RegionId
     specialisation: Specialisation = attrs.field(converter=_specialisation, default=Specialisation.GENERAL)
-    focus: str | None = attrs.field(default=None, converter=cleaned_or_none)
+    focus: str | None = attrs.field(default=None, converter=cleaned_or_none, validator=limited(LABEL_MAX))
     leader_id: EmployeeId | None = None
     version: int = attrs.field(default=1, validator=positive_version)
 
@@ -261,7 +262,7 @@ class CodeLink:
 
     id: CodeLinkId
     team_id: TeamId
-    code: str = attrs.field(converter=_code, validator=nonblank)
+    code: str = attrs.field(converter=_code, validator=[limited(CODE_MAX), nonblank])
     validity: Validity
     version: int = attrs.field(default=1, validator=positive_version)
 

@@ -20,6 +20,7 @@ import attrs
 
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices import HandOverStatus, Invoice, InvoiceId, LineReversal, OrderLine, SalesOrder
+from crmkit.domain.predicates import Predicate
 
 __all__ = [
     "CURSOR_MAX",
@@ -223,8 +224,21 @@ class HandOversAndOrders(Protocol):
         """
         ...
 
-    def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
-        """Invoices whose original was not handed over yet, oldest issue first, then by id (V10)."""
+    def undelivered(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        buyers: Predicate | None = None,
+        strangers: bool = True,
+    ) -> list[InvoiceId]:
+        """Invoices whose original was not handed over yet, oldest issue first, then by id (V10).
+
+        ``buyers`` (an access predicate, A8) keeps only invoices whose buyer is a stored
+        company (its tax number is the buyer's key) matching it; ``strangers`` whether
+        invoices of buyers that are no stored company are kept too. The filter runs in the
+        storage, before the page is cut (a SQL back end joins the buyer company).
+        """
         ...
 
     def add_order(self, order: SalesOrder) -> None:
@@ -248,8 +262,19 @@ class HandOversAndOrders(Protocol):
         """
         ...
 
-    def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
-        """Order lines not fully invoiced, as ``(order number, line)``, by order number then line id (V10)."""
+    def to_be_invoiced(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        buyers: Predicate | None = None,
+        strangers: bool = True,
+    ) -> list[tuple[str, OrderLine]]:
+        """Order lines not fully invoiced, as ``(order number, line)``, by order number then line id (V10).
+
+        ``buyers``/``strangers`` filter by the order's customer in the storage, as for
+        :meth:`~HandOversAndOrders.undelivered` (A8).
+        """
         ...
 
 

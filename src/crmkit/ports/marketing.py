@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from crmkit.domain.marketing import Campaign, CampaignId, CampaignRecipient, Segment, SegmentId
+from crmkit.domain.predicates import Predicate
 
 __all__ = ["MarketingRepository"]
 
@@ -68,6 +69,17 @@ class MarketingRepository(Protocol):
         """
 
     def recipients(
-        self, campaign: CampaignId, *, limit: int = 1000, offset: int = 0
+        self,
+        campaign: CampaignId,
+        *,
+        limit: int = 1000,
+        offset: int = 0,
+        companies: Predicate | None = None,
+        strangers: bool = True,
     ) -> list[CampaignRecipient]:
-        """The campaign's send records, ordered by company id."""
+        """The campaign's send records, ordered by company id.
+
+        ``companies`` (an access predicate, A8) keeps only the records of stored companies
+        matching it; ``strangers`` whether records of companies no longer stored are kept.
+        The filter runs in the storage, before the page is cut.
+        """

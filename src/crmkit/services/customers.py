@@ -30,7 +30,7 @@ from crmkit.domain.errors import NotFound, PermissionDenied
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId, parse_id
 from crmkit.domain.limits import SEARCH_MAX, check_page, check_text
 from crmkit.domain.parties import Company, CompanyKind, Contact
-from crmkit.domain.predicates import Predicate, describe
+from crmkit.domain.predicates import OwnedBy, Predicate, all_of, describe
 from crmkit.domain.versions import require_version
 from crmkit.services.actuals import credits_change, recredit
 from crmkit.services.base import ActorRef, parse_enum
@@ -80,13 +80,21 @@ class CustomerUseCases(PolicyUseCases):
         actor: ActorRef,
         at: datetime | None = None,
         text: str = "",
+        owner: object | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> Page[Company]:
         """The companies ``actor`` may see at ``at``, by folded name then id, and their total (A1–A7).
 
         A non-empty ``text`` keeps only names containing it, matched the Turkish
-        way (``ısparta`` finds ``ISPARTA``). Both the page and the count run in the storage.
+        way (``ısparta`` finds ``ISPARTA``). ``owner`` (an employee id) keeps only the
+        customers he owns at ``at`` — a rep's "my customers" list. Both the page and the
+        count run in the storage.
+
+        Codes and owners are read as valid at ``at`` from their dated histories (T4), the
+        same source A3 decisions, ``served_by`` and plan-vs-actual read: a customer moved to
+        another code, or given another owner, from a date D is listed under the old one
+        before D and under the new one from D on, with nothing to run when D passes.
 
         Raises:
             ValidationError: ``text`` is not text, holds NUL or is longer than any name;
@@ -95,8 +103,11 @@ class CustomerUseCases(PolicyUseCases):
         check_text("text", text, SEARCH_MAX)
         check_page(limit, offset)
         when = self._at(at)
+        owned = None if owner is None else EmployeeId(parse_id("owner", owner))
         with self._as_policy_actor(actor) as (uow, who):
             predicate = visibility_predicate(who, when)
+            if owned is not None:
+                predicate = all_of(predicate, OwnedBy(owned, at=when))
             items = uow.companies.visible(predicate, text=text, limit=limit, offset=offset)
             total = uow.companies.count_visible(predicate, text=text)
             return Page(items=tuple(items), total=total, limit=limit, offset=offset, rule=describe(predicate))

@@ -32,6 +32,7 @@ from crmkit.domain.documents import Document, DocumentOwner, OwnerKind
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import NotFound, PermissionDenied, ValidationError
 from crmkit.domain.ids import CompanyId, ContactId, DocumentId, parse_id
+from crmkit.domain.limits import FILE_NAME_MAX, TEMPLATE_MAX, check_text
 from crmkit.domain.messaging import MessageKind, OutboxAttachment
 from crmkit.domain.offers import Offer
 from crmkit.domain.parties import Company, Contact
@@ -126,6 +127,8 @@ class DispatchUseCases(PolicyUseCases):
             raise ValidationError("media_type", f"{media_type!r} is not one of: {', '.join(_MEDIA_TYPES)}")
         if not isinstance(source, str):
             raise ValidationError("template", "give the template as text")
+        check_text("template", source, TEMPLATE_MAX)  # NUL, lone surrogates, size: the same everywhere
+        check_text("name", name, FILE_NAME_MAX)
         with self._work(None) as uow:
             who = self._acting(uow, actor)
             if not who.position.is_admin:

@@ -7,6 +7,7 @@ from crmkit.domain.errors import Duplicate, RuleViolation, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
 from crmkit.domain.party_events import EmployeeHired, EmployeeLeft
 from crmkit.domain.permissions import may_end_employment, may_hire, may_set_credentials
+from crmkit.domain.versions import require_version
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceBase, parse_enum
 from crmkit.services.passwords import hash_password, verify_password
@@ -135,12 +136,27 @@ class EmployeeUseCases(ServiceBase):
             uow.emit(EmployeeHired(at=self._now(), employee_id=employee.id, by=who.id))
             return employee
 
-    def set_credentials(self, *, actor: ActorRef, employee: object, login: str, password: str) -> Employee:
-        """Give an active employee a login and password (admins, or the employee himself)."""
+    def set_credentials(
+        self,
+        *,
+        actor: ActorRef,
+        employee: object,
+        login: str,
+        password: str,
+        expected_version: int | None = None,
+    ) -> Employee:
+        """Give an active employee a login and password (admins, or the employee himself).
+
+        ``expected_version`` is the ``version`` of the employee the caller read (§9).
+
+        Raises:
+            ConcurrencyConflict: ``expected_version`` is given and the employee moved on since.
+        """
         if len(password) < 8:
             raise ValidationError("password", "must be at least 8 characters")
         with self._as(actor) as (uow, who):
             target = uow.employees.get(EmployeeId(parse_id("employee", employee)))
+            require_version("employee", target.id, stored=target.version, expected=expected_version)
             may_set_credentials(who, target).enforce()
             taken = uow.employees.by_login(login.strip())
             if taken is not None and taken.id != target.id:
@@ -155,9 +171,12 @@ class EmployeeUseCases(ServiceBase):
             return None
         return found if verify_password(password, found.password_hash) else None
 
-    def _leave(self, actor: ActorRef, employee: object, reason: str, resign: bool) -> Employee:
+    def _leave(
+        self, actor: ActorRef, employee: object, reason: str, resign: bool, expected_version: int | None
+    ) -> Employee:
         with self._as(actor) as (uow, who):
             target = uow.employees.get(EmployeeId(parse_id("employee", employee)))
+            require_version("employee", target.id, stored=target.version, expected=expected_version)
             may_end_employment(who, target, resign=resign).enforce()
             left = target.resign(reason, self._now()) if resign else target.dismiss(reason, self._now())
             saved = uow.employees.save(left)
@@ -166,13 +185,25 @@ class EmployeeUseCases(ServiceBase):
             )
             return saved
 
-    def dismiss(self, *, actor: ActorRef, employee: object, reason: str) -> Employee:
-        """Dismiss an employee now: reason and exit date recorded, credentials and access gone (C8)."""
-        return self._leave(actor, employee, reason, resign=False)
+    def dismiss(
+        self, *, actor: ActorRef, employee: object, reason: str, expected_version: int | None = None
+    ) -> Employee:
+        """Dismiss an employee now: reason and exit date recorded, credentials and access gone (C8).
 
-    def resign(self, *, actor: ActorRef, employee: object, reason: str) -> Employee:
-        """Record a resignation now: reason and exit date, credentials and access gone (C8)."""
-        return self._leave(actor, employee, reason, resign=True)
+        ``expected_version``: the employee's ``version`` the caller read; a stale one raises
+        ``ConcurrencyConflict`` (§9).
+        """
+        return self._leave(actor, employee, reason, False, expected_version)
+
+    def resign(
+        self, *, actor: ActorRef, employee: object, reason: str, expected_version: int | None = None
+    ) -> Employee:
+        """Record a resignation now: reason and exit date, credentials and access gone (C8).
+
+        ``expected_version``: the employee's ``version`` the caller read; a stale one raises
+        ``ConcurrencyConflict`` (§9).
+        """
+        return self._leave(actor, employee, reason, True, expected_version)
 
     def get_employee(self, *, actor: ActorRef, employee: object) -> Employee:
         """One employee."""

@@ -117,7 +117,8 @@ class CompanySight:
             if found is None:
                 resource = CompanyResource(company=_UNKNOWN_BUYER, name="a party that is no stored company")
             else:
-                resource = CompanyResource(company=facts_of(self._uow, found), name=found.name)
+                # the code and owner valid at the sight's instant (T4), as listings read them
+                resource = CompanyResource(company=facts_of(self._uow, found, self._at), name=found.name)
             self._seen[company] = decide(self._actor, Action.VIEW, resource, self._at)
         return self._seen[company]
 

@@ -37,13 +37,15 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from crmkit.domain.access import visibility_predicate
 from crmkit.domain.errors import NotFound
 from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.invoices import Invoice, InvoiceId, OrderLine, SalesOrder, party_key
+from crmkit.domain.limits import check_page
 from crmkit.domain.periods import require_aware
 from crmkit.ports.invoices import Delivery
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services.guard import CompanySight, filtered_page  # A8: reads follow the buyer
+from crmkit.services.guard import CompanySight  # A8: reads follow the buyer
 from crmkit.services.invoice_import import DEFAULT_BATCH_LINES, ImportReport, InvoiceImport, Rejection
 from crmkit.services.policy import actor_for
 
@@ -123,15 +125,18 @@ class Invoices(InvoiceImport):
             return uow.invoices.delivery(found.id)
 
     def undelivered(self, *, actor: object, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
-        """Invoices ``actor`` may see whose original is still to be handed over, oldest first (V10, A8)."""
+        """Invoices ``actor`` may see whose original is still to be handed over, oldest first (V10, A8).
+
+        The buyer's visibility is the storage's filter (a SQL back end joins the buyer company
+        and runs the access predicate in the same query), so the page is cut after it.
+        """
+        check_page(limit, offset)
+        now = self._now()
         with self._ctx.storage.unit_of_work() as uow:
-            sight = self._sight(uow, actor)
-            return filtered_page(
-                lambda n, at: uow.invoices.undelivered(limit=n, offset=at),
-                lambda key: bool(sight.party(uow.invoices.get(key).buyer.key)),
-                limit=limit,
-                offset=offset,
-            )
+            who = actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
+            buyers = visibility_predicate(who, now)
+            strangers = bool(CompanySight(uow, who, now).company(None))  # a buyer that is no company
+            return uow.invoices.undelivered(limit=limit, offset=offset, buyers=buyers, strangers=strangers)
 
     # -- sales orders (V10) --------------------------------------------------------------
     def register_order(self, *, actor: object, order: SalesOrder) -> SalesOrder:
@@ -165,18 +170,10 @@ class Invoices(InvoiceImport):
         self, *, actor: object, limit: int = 50, offset: int = 0
     ) -> list[tuple[str, OrderLine]]:
         """Order lines not (fully) invoiced yet of customers ``actor`` sees, by order then line (V10, A8)."""
+        check_page(limit, offset)
+        now = self._now()
         with self._ctx.storage.unit_of_work() as uow:
-            sight = self._sight(uow, actor)
-            customers: dict[str, str] = {}
-
-            def keep(row: tuple[str, OrderLine]) -> bool:
-                if row[0] not in customers:
-                    customers[row[0]] = uow.invoices.orders([row[0]])[row[0]].customer
-                return bool(sight.party(customers[row[0]]))
-
-            return filtered_page(
-                lambda n, at: uow.invoices.to_be_invoiced(limit=n, offset=at),
-                keep,
-                limit=limit,
-                offset=offset,
-            )
+            who = actor_for(uow, self._acting(uow, actor), self._ctx.settings.regional_access)
+            buyers = visibility_predicate(who, now)  # the customer's visibility runs in the storage
+            strangers = bool(CompanySight(uow, who, now).company(None))
+            return uow.invoices.to_be_invoiced(limit=limit, offset=offset, buyers=buyers, strangers=strangers)

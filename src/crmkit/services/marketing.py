@@ -28,6 +28,7 @@ from crmkit.domain.access import visibility_predicate
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import ContactId, parse_id
+from crmkit.domain.limits import check_page
 from crmkit.domain.marketing import (
     Campaign,
     CampaignId,
@@ -47,7 +48,7 @@ from crmkit.ports.outbox import OutboxCopy
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceBase, parse_enum
 from crmkit.services.customers import Page
-from crmkit.services.guard import CompanySight, filtered_page
+from crmkit.services.guard import CompanySight
 from crmkit.services.messaging import enqueue_email_copies, enqueue_sms_copies
 from crmkit.services.policy import actor_for
 
@@ -172,7 +173,7 @@ class MarketingUseCases(ServiceBase):
 
     def _reach(self, uow: UnitOfWork, who: Employee, segment: Segment, at: datetime) -> Predicate:
         policy_actor = actor_for(uow, who, self._ctx.settings.regional_access)
-        return all_of(segment.predicate(), visibility_predicate(policy_actor, at))
+        return all_of(segment.predicate(at), visibility_predicate(policy_actor, at))
 
     def save_segment(
         self, *, actor: ActorRef, name: str, filter: SegmentFilter | Mapping[str, Any]
@@ -351,13 +352,12 @@ class MarketingUseCases(ServiceBase):
         Raises:
             PermissionDenied: an unknown or departed actor (A5).
         """
+        check_page(limit, offset)
+        now = self._now()
         with self._as(actor) as (uow, employee):
             who = actor_for(uow, employee, self._ctx.settings.regional_access)
-            sight = CompanySight(uow, who, self._now())
             key = CampaignId(parse_id("campaign", campaign))
-            return filtered_page(
-                lambda n, at: uow.marketing.recipients(key, limit=n, offset=at),
-                lambda row: bool(sight.company(row.company_id)),
-                limit=limit,
-                offset=offset,
-            )
+            # the visibility runs in the storage (a SQL back end joins the company), paged after it
+            seen = visibility_predicate(who, now)
+            gone = bool(CompanySight(uow, who, now).company(None))  # a company no longer stored
+            return uow.marketing.recipients(key, limit=limit, offset=offset, companies=seen, strangers=gone)

@@ -16,6 +16,7 @@ from crmkit.domain.interactions import INTERACTION_AGGREGATE, InteractionId
 from crmkit.domain.invoices import InvoiceId
 from crmkit.domain.parameters import PickList
 from crmkit.domain.permissions import may_read_changes_by, may_set_parameters
+from crmkit.domain.versions import require_version
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceBase, parse_enum
 from crmkit.services.guard import CompanySight, require_on_company
@@ -54,12 +55,24 @@ class RecordUseCases(ServiceBase):
             return Decision.deny(f"the {kind} {key} is gone; only admins read what is left of it (A2, A8)")
         return Decision.allow(f"every active employee may see a {kind} record")
 
-    def set_parameters(self, *, actor: ActorRef, name: str, values: Sequence[str]) -> PickList:
-        """Create or replace a pick-list (C9); admins only."""
+    def set_parameters(
+        self, *, actor: ActorRef, name: str, values: Sequence[str], expected_version: int | None = None
+    ) -> PickList:
+        """Create or replace a pick-list (C9); admins only.
+
+        ``expected_version`` is the ``version`` of the list the caller read and edited (§9):
+        a list someone else replaced meanwhile is never overwritten.
+
+        Raises:
+            ConcurrencyConflict: ``expected_version`` is given and the list moved on since (or
+                does not exist yet).
+        """
         with self._as(actor) as (uow, who):
             may_set_parameters(who).enforce()
             wanted = PickList(PickListName(name), values)  # the converter checks the type
             current = uow.picklists.get_many([wanted.name]).get(wanted.name)
+            stored = 0 if current is None else current.version
+            require_version("pick-list", wanted.name, stored=stored, expected=expected_version)
             if current is None:
                 uow.picklists.add(wanted)
                 return wanted

@@ -165,15 +165,21 @@ class TerritoryUseCases(DatedTerritory):
             uow.regions.add(region)
             return region
 
-    def move_region(self, *, actor: ActorRef, region: object, parent: object | None) -> Region:
+    def move_region(
+        self, *, actor: ActorRef, region: object, parent: object | None, expected_version: int | None = None
+    ) -> Region:
         """Move a region with its whole subtree under ``parent`` (``None``: to the top) (T1).
+
+        ``expected_version`` is the ``version`` of the region the caller read (§9).
 
         Raises:
             RuleViolation: rule ``T1`` when ``parent`` lies in the region's own subtree.
+            ConcurrencyConflict: ``expected_version`` is given and the region moved on since.
         """
         with self._as(actor) as (uow, who):
             self._admin(who)
             current = self._region(uow, "region", region)
+            require_version("region", current.id, stored=current.version, expected=expected_version)
             target = None if parent is None else self._region(uow, "parent", parent)
             chain = [] if target is None else uow.regions.ancestors(target.id)
             return uow.regions.save(current.move_under(target, chain))
@@ -263,12 +269,24 @@ class TerritoryUseCases(DatedTerritory):
             return member
 
     def end_membership(
-        self, *, actor: ActorRef, membership: object, at: datetime | None = None
+        self,
+        *,
+        actor: ActorRef,
+        membership: object,
+        at: datetime | None = None,
+        expected_version: int | None = None,
     ) -> Membership:
-        """End a membership at ``at`` (default now; a future date plans the change) (T4)."""
+        """End a membership at ``at`` (default now; a future date plans the change) (T4).
+
+        ``expected_version`` is the ``version`` of the membership the caller read (§9).
+
+        Raises:
+            ConcurrencyConflict: ``expected_version`` is given and the membership moved on since.
+        """
         with self._as(actor) as (uow, who):
             self._admin(who)
             current = uow.memberships.get(MembershipId(parse_id("membership", membership)))
+            require_version("membership", current.id, stored=current.version, expected=expected_version)
             ended = attrs.evolve(current, validity=current.validity.ended(self._when("at", at)))
             return current if ended == current else uow.memberships.save(ended)
 
@@ -304,11 +322,25 @@ class TerritoryUseCases(DatedTerritory):
                 uow.code_links.add(link)  # the Q5 summary follows
             return link
 
-    def unlink_code(self, *, actor: ActorRef, link: object, at: datetime | None = None) -> CodeLink:
-        """End a code link at ``at`` (default now) (T3, T4)."""
+    def unlink_code(
+        self,
+        *,
+        actor: ActorRef,
+        link: object,
+        at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> CodeLink:
+        """End a code link at ``at`` (default now) (T3, T4).
+
+        ``expected_version`` is the ``version`` of the link the caller read (§9).
+
+        Raises:
+            ConcurrencyConflict: ``expected_version`` is given and the link moved on since.
+        """
         with self._as(actor) as (uow, who):
             self._admin(who)
             current = uow.code_links.get(CodeLinkId(parse_id("link", link)))
+            require_version("code link", current.id, stored=current.version, expected=expected_version)
             ended = attrs.evolve(current, validity=current.validity.ended(self._when("at", at)))
             if ended == current:
                 return current

@@ -42,11 +42,15 @@ __all__ = ["DatedTerritory", "dated_facts", "follow_code", "follow_owner", "owne
 def dated_facts(uow: UnitOfWork, company: Company, at: datetime) -> CompanyFacts:
     """The facts the policy looks at, with the code and the owner valid at ``at`` (A1, A3, T4)."""
     lineage = frozenset({company.id, *uow.companies.ancestors(company.id)})
+    codes = uow.customer_codes.for_company(company.id)
+    owners = uow.owners.for_company(company.id)
     return CompanyFacts(
         id=company.id,
-        code=code_at(company, uow.customer_codes.for_company(company.id), at),
-        owner_id=owner_at(company, uow.owners.for_company(company.id), at),
+        code=code_at(company, codes, at),
+        owner_id=owner_at(company, owners, at),
         lineage=lineage,
+        codes=tuple((c.validity.valid_from, c.validity.valid_to, c.code) for c in codes),
+        owners=tuple((o.validity.valid_from, o.validity.valid_to, o.employee_id) for o in owners),
     )
 
 

@@ -66,11 +66,12 @@ class _CompanyScoped(_DeletingRepository[E, K]):
             return lambda _: True
         if isinstance(predicate, Nothing):
             return lambda _: False
-        from crmkit.adapters.memory.territory import company_facts  # it builds on the repositories
+        from crmkit.adapters.memory.territory import Histories, company_facts  # it builds on the repositories
 
         companies = self._companies._rows()
         parents = {c.id: c.parent_id for c in companies}
-        allowed = {c.id for c in companies if matches(predicate, company_facts(c, parents))}
+        dated = Histories.read(self._uow)  # T4: codes and owners valid at the predicate's instant
+        allowed = {c.id for c in companies if matches(predicate, company_facts(c, parents, dated))}
         return allowed.__contains__
 
 

@@ -9,6 +9,7 @@ them visible all at once.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
+from crmkit.domain.ids import CompanyId
 from crmkit.domain.invoices import (
     HandOverStatus,
     Invoice,
@@ -25,11 +27,14 @@ from crmkit.domain.invoices import (
     OrderLine,
     SalesOrder,
 )
+from crmkit.domain.parties import Company
+from crmkit.domain.predicates import Predicate, matches
 from crmkit.ports.invoices import Delivery, StoredKey, check_cursor
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from crmkit.adapters.memory.repositories import MemoryRepository
     from crmkit.adapters.memory.storage import MemoryUnitOfWork
 
 __all__ = ["INVOICE_AGGREGATE", "ORDER_AGGREGATE", "InvoiceTables", "MemoryInvoiceRepository"]
@@ -157,17 +162,40 @@ class MemoryInvoiceRepository:
                 found = self._tables.deliveries.get(invoice)
         return found if found is not None else Delivery(invoice, HandOverStatus.PENDING)
 
-    def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
-        """Invoices not handed over yet, oldest issue first, then by id."""
+    def undelivered(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        buyers: Predicate | None = None,
+        strangers: bool = True,
+    ) -> list[InvoiceId]:
+        """Invoices not handed over yet, oldest issue first, then by id; ``buyers`` filters by buyer (A8)."""
         self._uow.check_usable()
         with self._lock:
             merged = {**self._tables.invoices, **self._new}
             delivered = set(self._tables.deliveries) | set(self._new_deliveries)
+        kept = self._buyer_filter(buyers, strangers)
         pending = sorted(
-            (i for i in merged.values() if i.id not in delivered), key=lambda i: (i.issued_at, i.id)
+            (i for i in merged.values() if i.id not in delivered and kept(i.buyer.key)),
+            key=lambda i: (i.issued_at, i.id),
         )
         start = max(offset, 0)
         return [i.id for i in pending[start : start + max(limit, 0)]]
+
+    def _buyer_filter(self, buyers: Predicate | None, strangers: bool) -> Callable[[str | None], bool]:
+        """Buyer key → kept: its company (by tax number) matches ``buyers``; else ``strangers`` (A8)."""
+        if buyers is None:
+            return lambda _: True
+        from crmkit.adapters.memory.territory import Histories, company_facts  # it builds on the repositories
+
+        companies: MemoryRepository[Company, CompanyId] = getattr(self._uow, "companies")  # noqa: B009
+        rows = companies._rows()
+        parents = {c.id: c.parent_id for c in rows}
+        dated = Histories.read(self._uow)
+        by_tax = {c.tax_no: c for c in rows if c.tax_no}
+        seen = {tax: matches(buyers, company_facts(c, parents, dated)) for tax, c in by_tax.items()}
+        return lambda key: seen.get(key, strangers) if key is not None else strangers
 
     def orders(self, numbers: Iterable[str]) -> dict[str, SalesOrder]:
         """The orders with these numbers; unknown ones are left out."""
@@ -185,13 +213,26 @@ class MemoryInvoiceRepository:
         with self._lock:
             return self._tables.orders.get(number)
 
-    def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
-        """Order lines not fully invoiced, by order number then line id (V10)."""
+    def to_be_invoiced(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        buyers: Predicate | None = None,
+        strangers: bool = True,
+    ) -> list[tuple[str, OrderLine]]:
+        """Order lines not fully invoiced, by order number then line id (V10); ``buyers`` filters (A8)."""
         self._uow.check_usable()
         with self._lock:
             merged = {**self._tables.orders, **self._new_orders}
+        kept = self._buyer_filter(buyers, strangers)
         rows = sorted(
-            ((number, line) for number, order in merged.items() for line in order.to_be_invoiced),
+            (
+                (number, line)
+                for number, order in merged.items()
+                if kept(order.customer)
+                for line in order.to_be_invoiced
+            ),
             key=lambda row: (row[0], row[1].line_id),
         )
         start = max(offset, 0)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, RuleViolation
+from crmkit.domain.ids import CompanyId
 from crmkit.domain.marketing import (
     CAMPAIGN_AGGREGATE,
     SEGMENT_AGGREGATE,
@@ -24,9 +25,12 @@ from crmkit.domain.marketing import (
     Segment,
     SegmentId,
 )
+from crmkit.domain.parties import Company
+from crmkit.domain.predicates import Predicate, matches
 from crmkit.domain.text import fold
 
 if TYPE_CHECKING:
+    from crmkit.adapters.memory.repositories import MemoryRepository
     from crmkit.adapters.memory.storage import MemoryUnitOfWork
 
 __all__ = ["MarketingTables", "MemoryMarketingRepository"]
@@ -141,12 +145,27 @@ class MemoryMarketingRepository:
         return found
 
     def recipients(
-        self, campaign: CampaignId, *, limit: int = 1000, offset: int = 0
+        self,
+        campaign: CampaignId,
+        *,
+        limit: int = 1000,
+        offset: int = 0,
+        companies: Predicate | None = None,
+        strangers: bool = True,
     ) -> list[CampaignRecipient]:
-        """The campaign's send records by company id."""
+        """The campaign's send records by company id; ``companies`` filters them (A8)."""
         self._uow.check_usable()
         with self._lock:
             rows = self._recipients.get(campaign) or self._tables.recipients.get(campaign, [])
+        if companies is not None:
+            from crmkit.adapters.memory.territory import Histories, company_facts  # builds on repositories
+
+            stored: MemoryRepository[Company, CompanyId] = getattr(self._uow, "companies")  # noqa: B009
+            known = stored._rows()
+            parents = {c.id: c.parent_id for c in known}
+            dated = Histories.read(self._uow)
+            seen = {c.id: matches(companies, company_facts(c, parents, dated)) for c in known}
+            rows = [r for r in rows if seen.get(r.company_id, strangers)]
         start = max(offset, 0)
         return list(rows[start : start + max(limit, 0)])
 

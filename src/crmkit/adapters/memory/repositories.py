@@ -368,11 +368,12 @@ class MemoryCompanyRepository(DeletingRepository[Company, CompanyId]):
         return len(self._visible(predicate, text))
 
     def _visible(self, predicate: Predicate, text: str) -> list[Company]:
-        from crmkit.adapters.memory.territory import visible_companies  # it builds on this module
+        from crmkit.adapters.memory.territory import Histories, visible_companies  # it builds on this module
 
         needle = fold(text)
         rows = [c for c in self._rows() if c.archived_at is None]  # C13: archived ones leave listings
-        return [c for c in visible_companies(predicate, rows) if needle in fold(c.name)]
+        found = visible_companies(predicate, rows, Histories.read(self._uow))  # T4: dated codes, owners
+        return [c for c in found if needle in fold(c.name)]
 
 
 class MemoryContactRepository(MemoryRepository[Contact, ContactId]):

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import attrs
+
 from crmkit.adapters.memory._trees import subtree_of
 from crmkit.adapters.memory.repositories import MemoryRepository
 from crmkit.domain.ids import CompanyId, EmployeeId
@@ -31,6 +33,7 @@ from crmkit.domain.territory import (
     SalesTeam,
     TeamId,
 )
+from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId
 from crmkit.domain.text import fold
 
 if TYPE_CHECKING:
@@ -39,9 +42,11 @@ if TYPE_CHECKING:
 __all__ = [
     "CODE_LINK_AGGREGATE",
     "MEMBERSHIP_AGGREGATE",
+    "NO_HISTORY",
     "OWNER_AGGREGATE",
     "REGION_AGGREGATE",
     "TEAM_AGGREGATE",
+    "Histories",
     "MemoryCodeLinkRepository",
     "MemoryMembershipRepository",
     "MemoryOwnerRepository",
@@ -69,8 +74,46 @@ def _page(items: list[Company], limit: int, offset: int) -> list[Company]:
     return items[start : start + max(limit, 0)]
 
 
-def company_facts(company: Company, parents: Mapping[CompanyId, CompanyId | None]) -> CompanyFacts:
-    """The facts a predicate looks at, with the lineage walked through ``parents`` (id → parent id)."""
+@attrs.frozen
+class Histories:
+    """Every customer's dated codes and owners (T4), by company, as :class:`CompanyFacts` holds them."""
+
+    codes: Mapping[CompanyId, tuple[tuple[datetime, datetime | None, str], ...]] = attrs.Factory(dict)
+    owners: Mapping[CompanyId, tuple[tuple[datetime, datetime | None, EmployeeId], ...]] = attrs.Factory(dict)
+
+    @classmethod
+    def of(cls, codes: Iterable[CustomerCode], owners: Iterable[OwnerAssignment]) -> Histories:
+        """Group dated code rows and owner rows by company."""
+        by_code: dict[CompanyId, list[tuple[datetime, datetime | None, str]]] = {}
+        for c in codes:
+            by_code.setdefault(c.company_id, []).append((c.validity.valid_from, c.validity.valid_to, c.code))
+        by_owner: dict[CompanyId, list[tuple[datetime, datetime | None, EmployeeId]]] = {}
+        for o in owners:
+            span = (o.validity.valid_from, o.validity.valid_to, o.employee_id)
+            by_owner.setdefault(o.company_id, []).append(span)
+        return cls({k: tuple(v) for k, v in by_code.items()}, {k: tuple(v) for k, v in by_owner.items()})
+
+    @classmethod
+    def read(cls, uow: object) -> Histories:
+        """The histories staged in a memory unit of work (its ``customer_codes`` and ``owners``)."""
+        codes: MemoryRepository[CustomerCode, CustomerCodeId] = getattr(uow, "customer_codes")  # noqa: B009
+        owners: MemoryRepository[OwnerAssignment, OwnerAssignmentId] = getattr(uow, "owners")  # noqa: B009
+        return cls.of(codes._rows(), owners._rows())
+
+
+NO_HISTORY = Histories()
+"""No dated rows: every company answered from its own columns."""
+
+
+def company_facts(
+    company: Company,
+    parents: Mapping[CompanyId, CompanyId | None],
+    histories: Histories = NO_HISTORY,
+) -> CompanyFacts:
+    """The facts a predicate looks at, with the lineage walked through ``parents`` (id → parent id).
+
+    ``histories`` gives the dated codes and owners (T4) that predicates built with ``at`` read.
+    """
     lineage = {company.id}
     current = company.parent_id
     while current is not None and current not in lineage:
@@ -82,6 +125,8 @@ def company_facts(company: Company, parents: Mapping[CompanyId, CompanyId | None
         owner_id=company.sales_rep_id,
         lineage=frozenset(lineage),
         fields=segment_fields(company),
+        codes=histories.codes.get(company.id, ()),
+        owners=histories.owners.get(company.id, ()),
     )
 
 
@@ -96,13 +141,18 @@ def segment_fields(company: Company) -> dict[str, str]:
     return fields
 
 
-def visible_companies(predicate: Predicate, companies: Iterable[Company]) -> list[Company]:
-    """The companies matching ``predicate``, ordered by folded name then id (A7, in memory)."""
+def visible_companies(
+    predicate: Predicate, companies: Iterable[Company], histories: Histories = NO_HISTORY
+) -> list[Company]:
+    """The companies matching ``predicate``, ordered by folded name then id (A7, in memory).
+
+    ``histories``: the dated codes and owners (T4) a predicate with ``at`` reads.
+    """
     if isinstance(predicate, Nothing):
         return []
     rows = list(companies)
     parents = {c.id: c.parent_id for c in rows}
-    found = [c for c in rows if matches(predicate, company_facts(c, parents))]
+    found = [c for c in rows if matches(predicate, company_facts(c, parents, histories))]
     return sorted(found, key=lambda c: (fold(c.name), c.id))
 
 

@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from crmkit.adapters.slots import compile_function, slot_setter
 from crmkit.domain.errors import ValidationError
 
-__all__ = ["RowMapper", "converter", "local", "offset_of", "utc", "uuid_of", "uuids_of"]
+__all__ = ["OFFSET_SUFFIX", "RowMapper", "converter", "local", "offset_of", "utc", "uuid_of", "uuids_of"]
 
 T = TypeVar("T")
 
@@ -78,6 +78,9 @@ def local(value: datetime, offset: int | None) -> datetime:
     instant = utc(value)
     return instant if not offset else instant.astimezone(_zone(offset))
 
+
+OFFSET_SUFFIX = "_offset"
+"""Suffix of the integer column holding a time column's UTC offset in seconds (``at`` → ``at_offset``)."""
 
 _new = object.__new__
 _set = object.__setattr__
@@ -134,6 +137,11 @@ converter = _make_converter()
 class RowMapper(Generic[T]):
     """Maps one aggregate class to the rows of one table.
 
+    An aware time field whose column ``<name>`` has a companion integer column
+    ``<name>_offset`` is stored as its UTC instant plus the UTC offset (seconds) it was
+    given in, and read back at that offset (:func:`local`): the same instant *and* the
+    same local date and time on every back end (V1, issue 11 item 3).
+
     Args:
         cls: the frozen attrs class.
         table: its table.
@@ -179,9 +187,16 @@ class RowMapper(Generic[T]):
                     _is_optional(field.type),
                 )
             )
-        self._load = _compile_loader(cls, plan)
+        columns = set(table.columns.keys())
+        offsets = {
+            slot.column: slot.column + OFFSET_SUFFIX
+            for slot in plan
+            if slot.column is not None and slot.column + OFFSET_SUFFIX in columns
+        }
+        self._offsets = [(slot.attribute, offsets[slot.column]) for slot in plan if slot.column in offsets]
+        self._load = _compile_loader(cls, plan, offsets=offsets)
         self._load_values = _compile_loader(
-            cls, plan, {column.name: i for i, column in enumerate(table.columns)}
+            cls, plan, {column.name: i for i, column in enumerate(table.columns)}, offsets=offsets
         )
         self._limits = [
             (column.name, column.type.length, self._field_of.get(column.name, column.name))
@@ -206,6 +221,9 @@ class RowMapper(Generic[T]):
                 row[prefix + key] = None if value is None else value[key]
         if self._extra is not None:
             row.update(self._extra(item))
+        for attribute, offset_column in self._offsets:
+            value = getattr(item, attribute)
+            row[offset_column] = None if value is None else offset_of(value)
         for column, length, field in self._limits:
             value = row.get(column)
             if isinstance(value, str) and len(value) > length:
@@ -235,13 +253,15 @@ class _Slot:
 class _CodeGen:
     """Writes the source of a loader function, compiled by :func:`~crmkit.adapters.slots.compile_function`."""
 
-    def __init__(self, positions: Mapping[str, int] | None) -> None:
+    def __init__(self, positions: Mapping[str, int] | None, offsets: Mapping[str, str] | None = None) -> None:
         self.positions = positions
+        self.offsets = offsets or {}
         self.globals: dict[str, Any] = {
             "_new": object.__new__,
             "_set": object.__setattr__,
             "_UUID": uuid.UUID,
             "_utc": utc,
+            "_local": local,
             "_structure": converter.structure,
         }
         self.lines: list[str] = []
@@ -285,6 +305,9 @@ class _CodeGen:
             put = self.setter(cls, slot.attribute)
             if slot.column is not None:
                 expression = self.expression(slot.annotation)
+                if slot.column in self.offsets:  # an aware time read back at its own offset
+                    shift = self.column(self.offsets[slot.column])
+                    expression = f"(None if v is None else _local(v, {shift}))"
                 if expression == "v":
                     self.lines.append(f"{indent}{put}({target}, {self.column(slot.column)})")
                 else:
@@ -305,13 +328,18 @@ class _CodeGen:
 
 
 def _compile_loader(
-    cls: type[Any], plan: list[_Slot], positions: Mapping[str, int] | None = None
+    cls: type[Any],
+    plan: list[_Slot],
+    positions: Mapping[str, int] | None = None,
+    *,
+    offsets: Mapping[str, str] | None = None,
 ) -> Callable[[Any], Any]:
     """A function building ``cls`` from a row without calling ``__init__``.
 
-    The row is read by column name, or by position when ``positions`` is given.
+    The row is read by column name, or by position when ``positions`` is given;
+    ``offsets`` maps a time column to its offset column (read back with :func:`local`).
     """
-    gen = _CodeGen(positions)
+    gen = _CodeGen(positions, offsets)
     gen.lines.append("def load(row):")
     gen.lines.append(f"    obj = _new({gen.name_for(cls)})")
     gen.fill("obj", cls, plan, "    ")

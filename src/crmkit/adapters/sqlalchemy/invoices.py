@@ -32,8 +32,9 @@ from crmkit.adapters.sqlalchemy.invoice_codecs import (
     line_rows,
     order_line_of,
 )
+from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.adapters.sqlalchemy.repositories import audit_row
-from crmkit.adapters.sqlalchemy.tables import LABEL, audit_entries
+from crmkit.adapters.sqlalchemy.tables import LABEL, audit_entries, companies
 from crmkit.adapters.sqlalchemy.tables.invoice import (
     CODE,
     KEY,
@@ -53,6 +54,7 @@ from crmkit.domain.invoices import (
     OrderLine,
     SalesOrder,
 )
+from crmkit.domain.predicates import Predicate
 from crmkit.ports.invoices import Delivery, StoredKey, check_cursor
 
 if TYPE_CHECKING:
@@ -72,6 +74,23 @@ _AUDIT_COLUMNS = ("actor_id", "at", "aggregate_type", "aggregate_id", "version",
 def _chunks(values: list[Any]) -> Iterable[list[Any]]:
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
+
+
+_BUYER = companies.alias("buyer")
+_OTHER_BUYER = companies.alias("other_buyer")
+
+
+def _buyer_seen(key: Any, buyers: Predicate, strangers: bool) -> sa.ColumnElement[bool]:
+    """The party ``key`` (a buyer or customer key) is visible (A8).
+
+    ``EXISTS`` a company whose tax number it is and which matches ``buyers`` — or, with
+    ``strangers``, no such company at all.
+    """
+    buyer, other = _BUYER, _OTHER_BUYER  # built once: an alias per query costs more than the query
+    seen: sa.ColumnElement[bool] = sa.exists().where(buyer.c.tax_no == key, compile_predicate(buyers, buyer))
+    if strangers:
+        seen = sa.or_(seen, ~sa.exists().where(other.c.tax_no == key))
+    return seen
 
 
 class SqlInvoiceRepository:
@@ -307,11 +326,25 @@ class SqlInvoiceRepository:
             invoice, HandOverStatus.DELIVERED, local(at, rows[0].delivered_offset), rows[0].received_by
         )
 
-    def undelivered(self, *, limit: int = 50, offset: int = 0) -> list[InvoiceId]:
-        """Invoices not handed over yet, oldest issue first, then by id."""
+    def undelivered(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        buyers: Predicate | None = None,
+        strangers: bool = True,
+    ) -> list[InvoiceId]:
+        """Invoices not handed over yet, oldest issue first, then by id.
+
+        ``buyers`` is compiled into the query (A8): ``EXISTS`` a company whose tax number is
+        the buyer key and which matches it — or, with ``strangers``, no such company at all.
+        """
+        where: sa.ColumnElement[bool] = invoices.c.delivered_at.is_(None)
+        if buyers is not None:
+            where = sa.and_(where, _buyer_seen(invoices.c.buyer_key, buyers, strangers))
         query = (
             sa.select(invoices.c.id)
-            .where(invoices.c.delivered_at.is_(None))
+            .where(where)
             .order_by(invoices.c.issued_at, invoices.c.id)
             .limit(max(limit, 0))
             .offset(max(offset, 0))
@@ -427,12 +460,27 @@ class SqlInvoiceRepository:
         )
         return saved
 
-    def to_be_invoiced(self, *, limit: int = 50, offset: int = 0) -> list[tuple[str, OrderLine]]:
-        """Order lines not fully invoiced, by order number then line id (V10), selected in the database."""
+    def to_be_invoiced(
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        buyers: Predicate | None = None,
+        strangers: bool = True,
+    ) -> list[tuple[str, OrderLine]]:
+        """Order lines not fully invoiced, by order number then line id (V10), selected in the database.
+
+        ``buyers`` filters by the order's customer in the same query (A8).
+        """
         c = sales_order_lines.c
+        where: sa.ColumnElement[bool] = c.pending.is_(True)
+        if buyers is not None:
+            order = sales_orders.alias("line_order")
+            seen = _buyer_seen(order.c.customer, buyers, strangers)
+            where = sa.and_(where, sa.exists().where(order.c.number == c.order_number, seen))
         query = (
             sa.select(sales_order_lines)
-            .where(c.pending.is_(True))
+            .where(where)
             .order_by(c.order_number, c.line_id)
             .limit(max(limit, 0))
             .offset(max(offset, 0))

@@ -20,8 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
+from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.adapters.sqlalchemy.repositories import audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries
+from crmkit.adapters.sqlalchemy.tables import companies as company_table
 from crmkit.adapters.sqlalchemy.tables.marketing import campaign_recipients, campaigns, segments
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, RuleViolation
 from crmkit.domain.ids import EmployeeId
@@ -35,6 +37,7 @@ from crmkit.domain.marketing import (
     SegmentFilter,
     SegmentId,
 )
+from crmkit.domain.predicates import Predicate
 from crmkit.domain.text import fold
 
 if TYPE_CHECKING:
@@ -64,6 +67,11 @@ _campaigns = RowMapper(Campaign, campaigns)
 """Campaigns ↔ rows, by the shared mapper (segments keep a codec of their own: a JSON filter)."""
 _recipients = RowMapper(CampaignRecipient, campaign_recipients)
 """Send records ↔ rows."""
+
+
+_MEMBER = company_table.alias("member")
+_GONE = company_table.alias("gone")
+"""The company aliases of the recipients' visibility filter (A8), built once."""
 
 
 class SqlMarketingRepository:
@@ -206,15 +214,24 @@ class SqlMarketingRepository:
         return _campaigns.from_row(row._mapping)
 
     def recipients(
-        self, campaign: CampaignId, *, limit: int = 1000, offset: int = 0
+        self,
+        campaign: CampaignId,
+        *,
+        limit: int = 1000,
+        offset: int = 0,
+        companies: Predicate | None = None,
+        strangers: bool = True,
     ) -> list[CampaignRecipient]:
-        """The campaign's send records by company id."""
+        """The campaign's send records by company id; ``companies`` compiled into the query (A8)."""
         t = campaign_recipients
-        query = (
-            sa.select(t)
-            .where(t.c.campaign_id == campaign)
-            .order_by(t.c.company_id)
-            .limit(max(limit, 0))
-            .offset(max(offset, 0))
-        )
+        where: sa.ColumnElement[bool] = t.c.campaign_id == campaign
+        if companies is not None:
+            member, gone = _MEMBER, _GONE
+            seen: sa.ColumnElement[bool] = sa.exists().where(
+                member.c.id == t.c.company_id, compile_predicate(companies, member)
+            )
+            if strangers:
+                seen = sa.or_(seen, ~sa.exists().where(gone.c.id == t.c.company_id))
+            where = sa.and_(where, seen)
+        query = sa.select(t).where(where).order_by(t.c.company_id).limit(max(limit, 0)).offset(max(offset, 0))
         return [_recipients.from_row(row._mapping) for row in self._uow.execute(query)]

@@ -183,7 +183,8 @@ class SqlOutboxRepository:
         to_uuid = bind_processor("id", dialect)
         base = driver_rows([template], dialect)[0]
         (_, _, channel, kind, _, body, subject, created, due, state, attempts, uncertain, claim,
-         provider_id, last_error, sent_at, parts, _, campaign, recipient_type) = base  # fmt: skip
+         provider_id, last_error, sent_at, parts, _, campaign, recipient_type, created_offset,
+         due_offset) = base  # fmt: skip
         rows: list[tuple[Any, ...]] = []
         append = rows.append
         for id, key, recipient, contact in copies:
@@ -194,7 +195,8 @@ class SqlOutboxRepository:
             append(
                 (to_uuid(id), key, channel, kind, recipient, body, subject, created, due, state, attempts,
                  uncertain, claim, provider_id, last_error, sent_at, parts,
-                 None if contact is None else to_uuid(contact), campaign, recipient_type)
+                 None if contact is None else to_uuid(contact), campaign, recipient_type, created_offset,
+                 due_offset)
             )  # fmt: skip
         blobs: dict[str, bytes] = {}
         digests: dict[bytes, str] = {}

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy._convert import RowMapper, local, offset_of, utc
 from crmkit.adapters.sqlalchemy.tables import EMAIL
 from crmkit.adapters.sqlalchemy.tables.outbox import (
     KEY_LENGTH,
@@ -148,6 +148,8 @@ def driver_rows(messages: Sequence[OutboxMessage], dialect: Dialect) -> list[tup
                 None if contact is None else to_uuid(contact),
                 campaign_converted,
                 m.recipient_type,
+                offset_of(created_at),
+                offset_of(due_at),
             )
         )
     return rows
@@ -170,8 +172,8 @@ def message_from_row(row: Any) -> OutboxMessage:
         recipient=row.recipient,
         body=row.body,
         subject=row.subject,
-        created_at=utc(row.created_at),
-        due_at=utc(row.due_at),
+        created_at=local(row.created_at, row.created_at_offset),
+        due_at=local(row.due_at, row.due_at_offset),
         state=_STATES[row.state],
         attempts=row.attempts,
         uncertain_attempts=row.uncertain_attempts,

@@ -10,6 +10,22 @@ same answer on every back end.
 * ``FirmSubtree`` → ``companies.id IN (recursive CTE down the channel tree)``;
 * ``And`` / ``Or`` → ``AND`` / ``OR``; ``EVERYTHING`` / ``NOTHING`` → true / false.
 
+**Dated values (T4).** A ``CodeIn`` / ``OwnedBy`` / ``FieldIn`` on ``micro_region`` or
+``sales_rep`` built with ``at`` reads the dated history, the one source of truth for "at t":
+
+.. code-block:: sql
+
+    (companies.micro_region IN (…)                 -- never moved: its own column answers
+       AND NOT EXISTS (SELECT 1 FROM customer_codes h WHERE h.company_id = companies.id))
+    OR companies.id IN (SELECT company_id FROM customer_codes
+                        WHERE code IN (…) AND valid_from <= :at
+                          AND (valid_to IS NULL OR valid_to > :at))
+
+(``owner_assignments`` likewise for the owner). The first branch keeps using the
+``micro_region`` index for the customers that never moved (nearly all of them); the second is
+an index range over the few dated rows. Nothing has to copy a dated change into the columns
+when its date passes, so a listing at ``t`` can never disagree with a decision at ``t``.
+
 >>> from crmkit.domain.predicates import CodeIn
 >>> where = compile_predicate(CodeIn(frozenset({"M-02", "M-01"})))
 >>> print(where.compile(compile_kwargs={"literal_binds": True}))
@@ -24,6 +40,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy import tables
+from crmkit.adapters.sqlalchemy.tables import targets as _codes
+from crmkit.adapters.sqlalchemy.tables import territory as _owners
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.predicates import (
     And,
@@ -63,6 +81,39 @@ def firm_subtree(firm: CompanyId) -> sa.Select[Any]:
 _COLUMNS = {"sales_rep": "sales_rep_id", "support_rep": "support_rep_id"}
 """Segment field → ``companies`` column, where the names differ."""
 
+_HISTORY = {
+    "micro_region": (_codes.customer_codes, "code"),
+    "sales_rep": (_owners.owner_assignments, "employee_id"),
+}
+"""Dated ``companies`` field → its history table and value column (T4)."""
+
+
+def _in(column: Any, values: list[Any]) -> sa.ColumnElement[bool]:
+    # one expanding parameter: building it costs the same for 2 values or 2,000
+    found: sa.ColumnElement[bool] = column.in_(sa.bindparam(None, values, expanding=True, type_=column.type))
+    return found
+
+
+_ALIASES = {
+    field: (table.alias(f"moved_{field}"), table.alias(f"held_{field}"), value)
+    for field, (table, value) in _HISTORY.items()
+}
+"""Per dated field: the history aliases its subqueries read, built once (building an alias and its
+column collection per query cost more than running the query)."""
+
+
+def _dated_in(t: Any, field: str, values: list[Any], at: Any) -> sa.ColumnElement[bool]:
+    """``field`` of the company, as valid at ``at``, is one of ``values`` (T4): see the module doc."""
+    moved, held, value = _ALIASES[field]
+    own = t.c[_COLUMNS.get(field, field)]
+    undated = ~sa.exists().where(moved.c.company_id == t.c.id).correlate(t)
+    dated = sa.select(held.c.company_id).where(
+        _in(held.c[value], values),
+        held.c.valid_from <= at,
+        sa.or_(held.c.valid_to.is_(None), held.c.valid_to > at),
+    )
+    return sa.or_(sa.and_(_in(own, values), undated), t.c.id.in_(dated.scalar_subquery()))
+
 
 def _field_in(t: Any, predicate: FieldIn) -> sa.ColumnElement[bool]:
     column = t.c[_COLUMNS.get(predicate.field, predicate.field)]
@@ -71,8 +122,9 @@ def _field_in(t: Any, predicate: FieldIn) -> sa.ColumnElement[bool]:
         values = [uuid.UUID(v) for v in values if _canonical_uuid(v)]
         if not values:
             return sa.false()
-    found: sa.ColumnElement[bool] = column.in_(sa.bindparam(None, values, expanding=True, type_=column.type))
-    return found
+    if predicate.at is not None and predicate.field in _HISTORY:
+        return _dated_in(t, predicate.field, values, predicate.at)
+    return _in(column, values)
 
 
 def _canonical_uuid(text: str) -> bool:
@@ -90,10 +142,12 @@ def compile_predicate(predicate: Predicate, companies: Any = None) -> sa.ColumnE
     if isinstance(predicate, Nothing):
         return sa.false()
     if isinstance(predicate, CodeIn):
-        # one expanding parameter: building it costs the same for 2 codes or 2,000
-        codes = sa.bindparam(None, sorted(predicate.codes), expanding=True, type_=t.c.micro_region.type)
-        return t.c.micro_region.in_(codes)
+        if predicate.at is not None:
+            return _dated_in(t, "micro_region", sorted(predicate.codes), predicate.at)
+        return _in(t.c.micro_region, sorted(predicate.codes))
     if isinstance(predicate, OwnedBy):
+        if predicate.at is not None:
+            return _dated_in(t, "sales_rep", [predicate.employee], predicate.at)
         return t.c.sales_rep_id == predicate.employee
     if isinstance(predicate, FirmSubtree):
         return t.c.id.in_(firm_subtree(predicate.firm).scalar_subquery())

@@ -30,7 +30,7 @@ from crmkit.adapters.audit import (
     PICKLIST_AGGREGATE,
 )
 from crmkit.adapters.sqlalchemy import tables
-from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy._convert import RowMapper, local
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.adapters.sqlalchemy.sql_repository import GET_MANY_CHUNK, MAX_TREE_DEPTH, SqlRepository, _page
 
@@ -302,7 +302,7 @@ def _entry(row: Any) -> AuditEntry:
     changes: Sequence[Sequence[str | None]] = row["changes"]
     return AuditEntry(
         actor_id=row["actor_id"],
-        at=utc(row["at"]),
+        at=local(row["at"], row["at_offset"]),
         aggregate_type=row["aggregate_type"],
         aggregate_id=row["aggregate_id"],
         version=row["version"],

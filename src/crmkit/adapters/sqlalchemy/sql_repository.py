@@ -19,7 +19,7 @@ from crmkit.adapters.audit import (
     deletion_entry,
 )
 from crmkit.adapters.sqlalchemy import tables
-from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy._convert import RowMapper, offset_of, utc
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.errors import ConcurrencyConflict, NotFound
 
@@ -200,6 +200,7 @@ def audit_row(entry: AuditEntry) -> dict[str, Any]:
     return {
         "actor_id": entry.actor_id,
         "at": utc(entry.at),
+        "at_offset": offset_of(entry.at),  # read back at the offset it was written with (revision 0018)
         "aggregate_type": entry.aggregate_type,
         "aggregate_id": entry.aggregate_id,
         "version": entry.version,

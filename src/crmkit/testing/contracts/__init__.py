@@ -38,8 +38,9 @@ Fixtures the suites expect:
   closed by the fixture afterwards: the storage suites, and also
   :class:`OutboxRepositoryContract`, :class:`InvoiceRepositoryContract`,
   :class:`InteractionStorageContract`, :class:`TerritoryContract`,
-  :class:`PointRepositoryContract`, :class:`MarketingRepositoryContract` and
-  :class:`ConsentRepositoryContract`;
+  :class:`PointRepositoryContract`, :class:`MarketingRepositoryContract`,
+  :class:`ConsentRepositoryContract` and :class:`LocalTimesContract` (which also takes the
+  ``clock`` the storage was built with);
 * ``document_store`` — an empty :class:`~crmkit.ports.documents.DocumentStore`
   (:class:`DocumentStoreContract`);
 * ``gateway``, ``inbound_callback`` and ``provider`` (a recording peer,
@@ -68,6 +69,7 @@ from crmkit.testing.contracts.documents import DocumentStoreContract
 from crmkit.testing.contracts.interactions import InteractionStorageContract
 from crmkit.testing.contracts.invoice_storage import InvoiceRepositoryContract
 from crmkit.testing.contracts.invoices import InvoiceSourceContract
+from crmkit.testing.contracts.local_times import LocalTimesContract
 from crmkit.testing.contracts.marketing import ConsentRepositoryContract, MarketingRepositoryContract
 from crmkit.testing.contracts.messaging import EmailSenderContract, OutboxRepositoryContract
 from crmkit.testing.contracts.people import ContactRepositoryContract, EmployeeRepositoryContract
@@ -91,6 +93,7 @@ __all__ = [
     "InteractionStorageContract",
     "InvoiceRepositoryContract",
     "InvoiceSourceContract",
+    "LocalTimesContract",
     "MarketingRepositoryContract",
     "OutboxRepositoryContract",
     "PickListRepositoryContract",

@@ -34,7 +34,10 @@ from crmkit.domain.invoices import (
     Tax,
     invoice_id_for,
 )
+from crmkit.domain.parties import Segmentation
+from crmkit.domain.predicates import CodeIn
 from crmkit.ports.storage import Storage
+from crmkit.testing.factories import make_company
 
 __all__ = ["LOCAL_TIMES", "InvoiceRepositoryContract", "sample_invoice"]
 
@@ -318,3 +321,39 @@ class InvoiceRepositoryContract:
             assert [(n, line.line_id) for n, line in uow.invoices.to_be_invoiced()] == [("SO-1", "2")]
             with pytest.raises(ConcurrencyConflict):
                 uow.invoices.save_order(changed)
+
+    def test_a8_v10_the_buyer_filter_runs_in_the_storage(self, storage: Storage) -> None:
+        """``undelivered``/``to_be_invoiced`` keep the parties a predicate allows (A8).
+
+        A stored company is found by its tax number; parties that are no stored company are
+        kept only with ``strangers``; the page is cut after the filter.
+        """
+        seen = make_company(name="Görünen", type="customer", tax_no="1234567890",
+                            segmentation=Segmentation(micro_region="M-01"))  # fmt: skip
+        hidden = make_company(name="Gizli", type="customer", tax_no="6800120004",
+                              segmentation=Segmentation(micro_region="M-02"))  # fmt: skip
+        parties = {"B-1": seen.tax_no, "B-2": hidden.tax_no, "B-3": "4730180002"}
+        bills = [
+            attrs.evolve(sample_invoice(n), buyer=InvoiceParty(n, tax_no=key, scheme="VKN"))
+            for n, key in parties.items()
+        ]
+        orders = [
+            SalesOrder(number=f"SO-{n}", customer=key or "", ordered_at=_AT,
+                       lines=(OrderLine(line_id="1", product_name="Çay", quantity=Decimal(1)),))
+            for n, key in parties.items()
+        ]  # fmt: skip
+        with storage.unit_of_work() as uow:
+            uow.companies.add_many([seen, hidden])
+            uow.invoices.add_many(bills)
+            for order in orders:
+                uow.invoices.add_order(order)
+            uow.commit()
+        codes = CodeIn(frozenset({"M-01"}), at=_AT)
+        with storage.unit_of_work() as uow:
+            assert set(uow.invoices.undelivered(buyers=codes, strangers=False)) == {bills[0].id}
+            assert set(uow.invoices.undelivered(buyers=codes)) == {bills[0].id, bills[2].id}
+            assert set(uow.invoices.undelivered()) == {b.id for b in bills}
+            assert [n for n, _ in uow.invoices.to_be_invoiced(buyers=codes, strangers=False)] == ["SO-B-1"]
+            assert [n for n, _ in uow.invoices.to_be_invoiced(buyers=codes)] == ["SO-B-1", "SO-B-3"]
+            kept = sorted((bills[0], bills[2]), key=lambda b: (b.issued_at, b.id))
+            assert uow.invoices.undelivered(buyers=codes, limit=1, offset=1) == [kept[1].id]

@@ -25,7 +25,10 @@ from crmkit.domain.marketing import (
     SegmentId,
 )
 from crmkit.domain.messaging import Channel, ConsentRecord, ConsentState
+from crmkit.domain.parties import Segmentation
+from crmkit.domain.predicates import CodeIn
 from crmkit.ports.storage import Storage
+from crmkit.testing.factories import make_company
 
 __all__ = ["ConsentRepositoryContract", "MarketingRepositoryContract"]
 
@@ -202,6 +205,33 @@ class MarketingRepositoryContract:
             assert uow.marketing.recipients(campaign.id, limit=2, offset=1) == by_company[1:3]
             with pytest.raises(NotFound):
                 uow.marketing.get_campaign(CampaignId(uuid.UUID(int=404)))
+
+    def test_a8_m2_send_records_are_filtered_by_their_company_in_the_storage(self, storage: Storage) -> None:
+        """A8: ``recipients(companies=…)`` keeps the records of stored companies matching it.
+
+        Records of companies no longer stored are kept only with ``strangers``; the page is cut
+        after the filter.
+        """
+        segment = _segment(1)
+        campaign = _campaign(1, segment)
+        recipients = _recipients(campaign)
+        by_company = sorted(recipients, key=lambda r: r.company_id)
+        stored = [
+            make_company(id=r.company_id, name=f"Üye {n}", type="customer",
+                         segmentation=Segmentation(micro_region="M-01" if n % 2 == 0 else "M-02"))
+            for n, r in enumerate(by_company[:3])
+        ]  # fmt: skip
+        with storage.unit_of_work(_ACTOR) as uow:
+            uow.companies.add_many(stored)
+            uow.marketing.add_segment(segment)
+            uow.marketing.add_campaign(campaign, recipients)
+            uow.commit()
+        m01 = CodeIn(frozenset({"M-01"}))
+        with storage.unit_of_work() as uow:
+            listed = uow.marketing.recipients(campaign.id, companies=m01, strangers=False)
+            assert listed == [by_company[0], by_company[2]]
+            assert uow.marketing.recipients(campaign.id, companies=m01) == [by_company[0], *by_company[2:]]
+            assert uow.marketing.recipients(campaign.id, companies=m01, limit=1, offset=1) == [by_company[2]]
 
     def test_m2_a_campaign_id_is_unique(self, storage: Storage) -> None:
         """M2, ports.marketing add_campaign: a second campaign with the same id is Duplicate on ``id``."""

@@ -31,6 +31,9 @@ Revisions (oldest first; :data:`REVISIONS`):
 * ``0010`` — outbox delivery reports and e-mail attachments (issue 6 items 1, 2).
 * ``0017`` — erasure records (issue 11 item 9, M4): ``erasures``, one row per erasure
   on request with its report; the erasure itself rewrites existing rows in place.
+* ``0018`` — aware times keep their own UTC offset beyond invoices (issue 11 item 3, V1):
+  ``*_offset`` columns on appointments, reminders, consent records, audit entries and
+  outbox messages, 0 (UTC) for existing rows.
 * ``0019`` — ``target_actuals``, the monthly actuals summary of plan-vs-actual
   (issue 13, Q5): signed net sales per scope key, kept by the invoice import;
   a database that already holds invoices fills it with

@@ -81,11 +81,15 @@ appointments = sa.Table(
     sa.Column("created_by", uuid_type(), nullable=False),
     sa.Column("assignee_id", uuid_type(), nullable=False),
     sa.Column("created_at", time_type(), nullable=False),
+    sa.Column("starts_at_offset", sa.Integer, nullable=True),  # its UTC offset in seconds, revision 0018
+    sa.Column("created_at_offset", sa.Integer, nullable=True),  # its UTC offset in seconds, revision 0018
     sa.Index(None, "assignee_id", "starts_at"),
     sa.Index(None, "starts_at", "id"),
     **TABLE_OPTIONS,
 )
-"""Appointments (I6); ``ends_at`` is ``starts_at`` plus ``minutes``, kept for the overlap test."""
+"""Appointments (I6); ``ends_at`` is ``starts_at`` plus ``minutes``, kept for the overlap test.
+Times are stored in UTC; ``*_offset`` is the UTC offset (seconds) they were given in, so they read
+back with their own local date and time (V1, revision 0018; ``NULL``: UTC)."""
 
 reminders = sa.Table(
     "reminders",
@@ -101,11 +105,13 @@ reminders = sa.Table(
     sa.Column(
         "interaction_id", uuid_type(), nullable=True
     ),  # I4: a task made from an interaction, revision 0020
+    sa.Column("due_at_offset", sa.Integer, nullable=True),  # its UTC offset in seconds, revision 0018
+    sa.Column("created_at_offset", sa.Integer, nullable=True),  # its UTC offset in seconds, revision 0018
     sa.Index(None, "assignee_id", "due_at"),
     sa.Index(None, "due_at"),  # the agenda's e-mail job (I7), revision 0014
     **TABLE_OPTIONS,
 )
-"""Reminders (I7)."""
+"""Reminders (I7); ``*_offset`` as for appointments."""
 
 INTERACTION_CONSTRAINT_FIELDS: dict[str, str] = {
     "pk_interactions": "id",

@@ -72,6 +72,8 @@ outbox_messages = sa.Table(
     sa.Column("delivery_status", sa.String(10), nullable=True),
     sa.Column("delivery_at", time_type(), nullable=True),
     sa.Column("delivery_error", sa.String(NOTE), nullable=True),
+    sa.Column("created_at_offset", sa.Integer, nullable=True),  # UTC offsets in seconds, revision 0018
+    sa.Column("due_at_offset", sa.Integer, nullable=True),
     sa.UniqueConstraint("key"),
     sa.Index(None, "state", "due_at"),
     sa.Index(
@@ -82,7 +84,10 @@ outbox_messages = sa.Table(
     ),
     **TABLE_OPTIONS,
 )
-"""Messages to deliver and their delivery state (issue 6 items 1, 2)."""
+"""Messages to deliver and their delivery state (issue 6 items 1, 2). ``created_at_offset`` and
+``due_at_offset`` keep the UTC offset (seconds) the enqueuer gave those times in, so they read back
+with their own local date (revision 0018); times the dispatcher rewrites (claims, retries) keep the
+instant it wrote, shown at the enqueuer's offset. ``sent_at`` and ``delivery_at`` are UTC."""
 
 DIGEST = 64
 """Length of a SHA-256 digest in hex, the key of ``outbox_blobs``."""
@@ -124,6 +129,7 @@ consent_records = sa.Table(
     sa.Column("at", time_type(), nullable=False),
     sa.Column("source", sa.String(KEY), nullable=False),
     sa.Column("contact_id", uuid_type(), nullable=True),
+    sa.Column("at_offset", sa.Integer, nullable=True),  # its UTC offset in seconds, revision 0018
     sa.Index(None, "channel", "address", "at"),
     **TABLE_OPTIONS,
 )

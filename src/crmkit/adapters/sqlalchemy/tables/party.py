@@ -145,6 +145,7 @@ audit_entries = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("action", sa.String(10), nullable=False),
     sa.Column("changes", sa.JSON, nullable=False),
+    sa.Column("at_offset", sa.Integer, nullable=True),  # its UTC offset in seconds, revision 0018
     sa.Index(None, "aggregate_type", "aggregate_id", "at", "id"),
     sa.Index(None, "actor_id", "at", "id"),
     **TABLE_OPTIONS,
