@@ -43,6 +43,22 @@ from crmkit.services.policy import PolicyUseCases, actor_for
 __all__ = ["PointUseCases"]
 
 
+_FIRST_DAY, _LAST_DAY = date(1000, 1, 1), date(9999, 12, 31)  # the DATE range every back end stores
+
+
+def _day(field: str, value: object) -> date:
+    """``value`` if it is a business day (a ``date``, not a ``datetime``) every back end stores (V8).
+
+    Raises:
+        ValidationError: naming ``field``.
+    """
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ValidationError(field, f"must be a date, not {type(value).__name__}")
+    if not _FIRST_DAY <= value <= _LAST_DAY:
+        raise ValidationError(field, f"must be from {_FIRST_DAY} to {_LAST_DAY} (got {value})")
+    return value
+
+
 def _party(role: Role | str, key: str) -> PartyRef:
     try:
         return PartyRef(role=Role(role), key=key)
@@ -231,6 +247,7 @@ class PointUseCases(PolicyUseCases):
         store: str | None = None,
     ) -> int:
         """Points the party may spend on ``on`` (at ``store``): no locked, expired or owed points (V8)."""
+        _day("on", on)
         with self._reading(actor, program, role, party) as (uow, key):
             return spendable(uow.points.entries(key), on, store)
 
@@ -243,7 +260,7 @@ class PointUseCases(PolicyUseCases):
         period of a busy party (a dealer's year) page through :meth:`statement_page`, which
         gives the same opening, entries and closing.
         """
-        if end < start:
+        if _day("end", end) < _day("start", start):
             raise ValidationError("end", f"{end} is before {start}")
         with self._reading(actor, program, role, party) as (uow, key):
             opening = uow.points.balance(key, until=date.fromordinal(start.toordinal() - 1))
@@ -283,7 +300,7 @@ class PointUseCases(PolicyUseCases):
             ValidationError: on ``end`` before ``start``, on ``limit`` out of range, on ``after``
                 when it is not a cursor this method gave.
         """
-        if end < start:
+        if _day("end", end) < _day("start", start):
             raise ValidationError("end", f"{end} is before {start}")
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
             raise ValidationError("limit", f"must be a whole number from 1 to 1000 (got {limit!r})")
@@ -327,8 +344,10 @@ class PointUseCases(PolicyUseCases):
         Raises:
             ~crmkit.domain.point_ledger.InsufficientPoints: more than is spendable (names
                 ``points``); nothing is stored.
-            ValidationError: on ``store`` when the program is store-bound and no store is given.
+            ValidationError: on ``store`` when the program is store-bound and no store is given,
+                on ``on`` when it is not a date.
         """
+        _day("on", on)
         ref = _party(role, party)
         with self._as(actor) as (uow, _):
             self._user(uow, actor, ref)
@@ -376,8 +395,10 @@ class PointUseCases(PolicyUseCases):
         """A manual correction (admins; audited, C12): a positive one opens a lot, a negative one is owed.
 
         Raises:
-            ValidationError: on ``reason`` when empty, on ``points`` when zero.
+            ValidationError: on ``reason`` when empty, on ``points`` when zero, on ``on`` when it
+                is not a date.
         """
+        _day("on", on)
         ref = _party(role, party)
         if not reason.strip():
             raise ValidationError("reason", "say why the balance is adjusted")
@@ -413,6 +434,7 @@ class PointUseCases(PolicyUseCases):
         Returns:
             The changes recorded now.
         """
+        _day("on", on)
         changes: list[TierChange] = []
         with self._work(None) as uow:
             for program in uow.points.programs():
@@ -429,6 +451,7 @@ class PointUseCases(PolicyUseCases):
         Returns:
             The points expired now.
         """
+        _day("on", on)
         total = 0
         with self._work(None) as uow:
             now: datetime = self._now()

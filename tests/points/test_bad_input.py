@@ -1,0 +1,59 @@
+"""Careless callers of ``crm.points``: bad input is a ValidationError naming the field, nothing stored.
+
+House rule (SPEC §7 V8 statements and ledger, §3 A8, C12): a wrong type, ``None``, a NUL
+character or an out-of-range date is refused with a ValidationError naming the argument,
+the same on every back end, and nothing reaches the ledger.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from crmkit.domain.errors import ValidationError
+
+from .conftest import BUYER, World
+
+DAY = date(2026, 3, 2)
+
+
+def _call(world: World, name: str, **kwargs: Any) -> Any:
+    base = {"actor": world.admin.id, "program": "P", "role": "customer", "party": BUYER}
+    return getattr(world.crm.points, name)(**{**base, **kwargs})
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "field"),
+    [
+        ("adjust", {"points": 5, "reason": "x", "on": datetime(2026, 3, 2)}, "on"),
+        ("adjust", {"points": 5, "reason": "x", "on": "2026-03-02"}, "on"),
+        ("adjust", {"points": 5, "reason": "x", "on": None}, "on"),
+        ("adjust", {"points": 5, "reason": "x", "on": date.min}, "on"),
+        ("redeem", {"points": 1, "on": "2026-03-02"}, "on"),
+        ("spendable", {"on": None}, "on"),
+        ("statement", {"start": "2026-01-01", "end": DAY}, "start"),
+        ("statement", {"start": date.min, "end": DAY}, "start"),
+        ("statement", {"start": date(2026, 1, 1), "end": None}, "end"),
+        ("statement_page", {"start": date.min, "end": DAY}, "start"),
+        ("statement_page", {"start": datetime(2026, 1, 1), "end": DAY}, "start"),
+    ],
+)
+def test_a_day_argument_must_be_a_date(world: World, name: str, kwargs: dict[str, Any], field: str) -> None:
+    """V8: business days are dates; a datetime, text, None or a day no back end stores is refused."""
+    world.setup()
+    with pytest.raises(ValidationError) as caught:
+        _call(world, name, **kwargs)
+    assert caught.value.field == field
+    assert world.balance() == 0  # nothing stored, and the ledger still reads
+    assert _call(world, "statement", start=date(2026, 1, 1), end=DAY).entries == ()
+
+
+@pytest.mark.parametrize("name", ["expire", "review_tiers"])
+def test_the_jobs_take_a_date(world: World, name: str) -> None:
+    """V8: the expiry and tier jobs refuse a day that is not a date, naming ``on``."""
+    world.setup()
+    with pytest.raises(ValidationError) as caught:
+        getattr(world.crm.points, name)(on="2026-01-01")
+    assert caught.value.field == "on"
