@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from crmkit.domain.errors import ValidationError
+from crmkit.domain.points import Program
 
 from .conftest import BUYER, World
 
@@ -57,3 +58,21 @@ def test_the_jobs_take_a_date(world: World, name: str) -> None:
     with pytest.raises(ValidationError) as caught:
         getattr(world.crm.points, name)(on="2026-01-01")
     assert caught.value.field == "on"
+
+
+@pytest.mark.parametrize("party", [None, 12, "", "4" * 5000, "47\x00", "\ud800"])
+def test_a_bad_party_key_names_party_not_role(world: World, party: object) -> None:
+    """A8/V4: the party's key is checked as ``party``; a good role is not blamed, nothing stored."""
+    world.setup()
+    with pytest.raises(ValidationError) as caught:
+        _call(world, "adjust", party=party, points=5, reason="x", on=DAY)
+    assert caught.value.field == "party"
+    assert world.balance() == 0
+
+
+@pytest.mark.parametrize("code", ["P\x00", "P\ud800"])
+def test_a_program_code_every_back_end_stores(code: str) -> None:
+    """V3: a NUL or a lone surrogate in a code is refused as ``code`` before any back end sees it."""
+    with pytest.raises(ValidationError) as caught:
+        Program(code=code, name="x")
+    assert caught.value.field == "code"

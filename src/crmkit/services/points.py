@@ -61,9 +61,10 @@ def _day(field: str, value: object) -> date:
 
 def _party(role: Role | str, key: str) -> PartyRef:
     try:
-        return PartyRef(role=Role(role), key=key)
+        parsed = Role(role)
     except ValueError:
         raise ValidationError("role", f"{role!r} is not one of: customer, dealer, sales_person") from None
+    return PartyRef(role=parsed, key=key)  # a bad key names ``party``
 
 
 class PointUseCases(PolicyUseCases):
