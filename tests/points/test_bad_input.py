@@ -76,3 +76,35 @@ def test_a_program_code_every_back_end_stores(code: str) -> None:
     with pytest.raises(ValidationError) as caught:
         Program(code=code, name="x")
     assert caught.value.field == "code"
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "field"),
+    [
+        ("adjust", {"points": "5", "reason": "x", "on": DAY}, "points"),
+        ("adjust", {"points": 5, "reason": None, "on": DAY}, "reason"),
+        ("adjust", {"points": 5, "reason": "a\x00b", "on": DAY}, "reason"),
+        ("adjust", {"points": 5, "reason": "a" * 100_000, "on": DAY}, "reason"),
+        ("redeem", {"points": 1, "on": DAY, "reason": None}, "reason"),
+        ("redeem", {"points": 1, "on": DAY, "store": 5}, "store"),
+        ("statement_page", {"start": DAY, "end": DAY, "after": 5}, "after"),
+    ],
+)
+def test_text_and_numbers_are_checked(world: World, name: str, kwargs: dict[str, Any], field: str) -> None:
+    """C12/V8: a reason, a store, points or a cursor of the wrong type, with NUL or too long, is refused."""
+    world.setup()
+    with pytest.raises(ValidationError) as caught:
+        _call(world, name, **kwargs)
+    assert caught.value.field == field
+    assert world.balance() == 0
+
+
+@pytest.mark.parametrize("phone", [None, 905321234567, "+٩٠٥٣٢١٢٣٤٥٦٧", "+90\x00532"])
+def test_a_phone_must_be_e164_text(world: World, phone: object) -> None:
+    """V5: a registered phone is E.164 text in ASCII digits; anything else names ``phone``."""
+    world.setup()
+    with pytest.raises(ValidationError) as caught:
+        world.crm.points.register_phone(
+            actor=world.admin.id, phone=phone, program="P", role="customer", party=BUYER
+        )
+    assert caught.value.field == "phone"

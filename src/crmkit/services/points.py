@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from crmkit.domain.access import Action, CompanyResource, Decision, decide
 from crmkit.domain.errors import NotFound, ValidationError
+from crmkit.domain.limits import PHONE_MAX, check_text
 from crmkit.domain.point_ledger import (
     EntryKind,
     LedgerEntry,
@@ -43,6 +44,7 @@ from crmkit.services.policy import PolicyUseCases, actor_for
 __all__ = ["PointUseCases"]
 
 
+_REASON_MAX, _STORE_MAX = 500, 290  # the ledger's reason column; ``redeem:`` + the store in its source
 _FIRST_DAY, _LAST_DAY = date(1000, 1, 1), date(9999, 12, 31)  # the DATE range every back end stores
 
 
@@ -214,7 +216,10 @@ class PointUseCases(PolicyUseCases):
     ) -> None:
         """Register a party's mobile number for balance SMS and inbound queries (V5–V7)."""
         ref = _party(role, party)
-        if not (phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16):
+        check_text("phone", phone, PHONE_MAX)
+        if not (
+            phone.startswith("+") and phone[1:].isascii() and phone[1:].isdigit() and 8 <= len(phone) <= 16
+        ):
             raise ValidationError("phone", f"{phone!r} is not an E.164 number like +905321234567")
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
@@ -349,6 +354,9 @@ class PointUseCases(PolicyUseCases):
                 on ``on`` when it is not a date.
         """
         _day("on", on)
+        check_text("reason", reason, _REASON_MAX)
+        if store is not None:
+            check_text("store", store, _STORE_MAX)
         ref = _party(role, party)
         with self._as(actor) as (uow, _):
             self._user(uow, actor, ref)
@@ -371,7 +379,7 @@ class PointUseCases(PolicyUseCases):
                     party=ref.key,
                     kind=EntryKind.REDEEM,
                     points=-take,
-                    reason=reason[:500],
+                    reason=reason,
                     source="redeem" if store is None else f"redeem:{store}"[:300],
                     on=on,
                     recorded_at=now,
@@ -401,7 +409,9 @@ class PointUseCases(PolicyUseCases):
         """
         _day("on", on)
         ref = _party(role, party)
-        if not reason.strip():
+        if isinstance(points, bool) or not isinstance(points, int) or points == 0:
+            raise ValidationError("points", f"must be a non-zero whole number (got {points!r})")
+        if not check_text("reason", reason, _REASON_MAX).strip():
             raise ValidationError("reason", "say why the balance is adjusted")
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
@@ -414,7 +424,7 @@ class PointUseCases(PolicyUseCases):
                 party=ref.key,
                 kind=EntryKind.ADJUST,
                 points=points,
-                reason=reason[:500],
+                reason=reason,
                 source="manual",
                 on=on,
                 recorded_at=self._now(),
