@@ -108,3 +108,28 @@ def test_a_phone_must_be_e164_text(world: World, phone: object) -> None:
             actor=world.admin.id, phone=phone, program="P", role="customer", party=BUYER
         )
     assert caught.value.field == "phone"
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "field"),
+    [
+        ("define_program", {"program": None}, "program"),
+        ("define_program", {"program": {"code": "X"}}, "program"),
+        ("add_products", {"products": None}, "products"),
+        ("add_products", {"products": [None]}, "products"),
+        ("add_rules", {"rules": [None]}, "rules"),
+        ("add_rules", {"rules": "P"}, "rules"),
+        ("add_campaign", {"campaign": None}, "campaign"),
+        ("issue_serials", {"serials": None}, "serials"),
+        ("issue_serials", {"serials": [None]}, "serials"),
+        ("set_tiers", {"program": "P", "tiers": None}, "tiers"),
+    ],
+)
+def test_configuration_objects_are_checked(
+    world: World, name: str, kwargs: dict[str, Any], field: str
+) -> None:
+    """V3/V7/V8: configuring with None or a plain dict names the argument, no AttributeError."""
+    world.setup()
+    with pytest.raises(ValidationError) as caught:
+        getattr(world.crm.points, name)(actor=world.admin.id, **kwargs)
+    assert caught.value.field == field

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from crmkit.domain.access import Action, CompanyResource, Decision, decide
 from crmkit.domain.errors import NotFound, ValidationError
@@ -43,6 +44,8 @@ from crmkit.services.policy import PolicyUseCases, actor_for
 
 __all__ = ["PointUseCases"]
 
+T = TypeVar("T")
+
 
 _REASON_MAX, _STORE_MAX = 500, 290  # the ledger's reason column; ``redeem:`` + the store in its source
 _FIRST_DAY, _LAST_DAY = date(1000, 1, 1), date(9999, 12, 31)  # the DATE range every back end stores
@@ -59,6 +62,20 @@ def _day(field: str, value: object) -> date:
     if not _FIRST_DAY <= value <= _LAST_DAY:
         raise ValidationError(field, f"must be from {_FIRST_DAY} to {_LAST_DAY} (got {value})")
     return value
+
+
+def _one(field: str, value: object, kind: type[T]) -> T:
+    """``value`` if it is a ``kind``, else a ValidationError naming ``field``."""
+    if not isinstance(value, kind):
+        raise ValidationError(field, f"must be a {kind.__name__}, not {type(value).__name__}")
+    return value
+
+
+def _each(field: str, values: object, kind: type[T]) -> list[T]:
+    """``values`` as a list if it is a sequence of ``kind``, else a ValidationError naming ``field``."""
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise ValidationError(field, f"must be a list of {kind.__name__}, not {type(values).__name__}")
+    return [_one(field, value, kind) for value in values]
 
 
 def _party(role: Role | str, key: str) -> PartyRef:
@@ -152,14 +169,14 @@ class PointUseCases(PolicyUseCases):
         """Create or replace a program (V3)."""
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
-            uow.points.put_program(program)
+            uow.points.put_program(_one("program", program, Program))
         return program
 
     def add_products(self, *, actor: ActorRef, products: Sequence[Product]) -> None:
         """Register products with their category and brand (what rules can name)."""
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
-            uow.points.put_products(products)
+            uow.points.put_products(_each("products", products, Product))
 
     def add_rules(self, *, actor: ActorRef, rules: Sequence[PointRule]) -> None:
         """Add rule versions (V3); all or nothing.
@@ -171,6 +188,7 @@ class PointUseCases(PolicyUseCases):
         """
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
+            rules = _each("rules", rules, PointRule)
             for rule in rules:
                 program = self._program(uow, rule.program)
                 if (rule.target is Target.AMOUNT) != (program.basis.value == "per_amount"):
@@ -187,7 +205,7 @@ class PointUseCases(PolicyUseCases):
         """Add a campaign (V3)."""
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
-            self._program(uow, campaign.program)
+            self._program(uow, _one("campaign", campaign, Campaign).program)
             uow.points.add_campaign(campaign)
 
     def set_tiers(self, *, actor: ActorRef, program: str, tiers: Sequence[Tier]) -> None:
@@ -195,7 +213,7 @@ class PointUseCases(PolicyUseCases):
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
             self._program(uow, program)
-            if any(t.program != program for t in tiers):
+            if any(t.program != program for t in _each("tiers", tiers, Tier)):
                 raise ValidationError("program", f"every tier must belong to {program}")
             uow.points.put_tiers(program, tiers)
 
@@ -203,6 +221,7 @@ class PointUseCases(PolicyUseCases):
         """Register issued serial numbers (V7); their products must be registered."""
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
+            serials = _each("serials", serials, Serial)
             for program in {s.program for s in serials}:
                 self._program(uow, program)
             named = {s.product for s in serials}
