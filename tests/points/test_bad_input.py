@@ -133,3 +133,18 @@ def test_configuration_objects_are_checked(
     with pytest.raises(ValidationError) as caught:
         getattr(world.crm.points, name)(actor=world.admin.id, **kwargs)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize("name", ["balance", "spendable", "statement", "statement_page", "tier_changes"])
+@pytest.mark.parametrize("program", ["NOPE", None])
+def test_reading_an_unknown_program_names_program(world: World, name: str, program: object) -> None:
+    """V4/V8: a misspelt program is a ValidationError on ``program``, not a balance of 0."""
+    world.setup()
+    extra: dict[str, Any] = {
+        "spendable": {"on": DAY},
+        "statement": {"start": DAY, "end": DAY},
+        "statement_page": {"start": DAY, "end": DAY},
+    }.get(name, {})
+    with pytest.raises(ValidationError) as caught:
+        _call(world, name, program=program, **extra)
+    assert caught.value.field == "program"

@@ -254,6 +254,7 @@ class PointUseCases(PolicyUseCases):
         ref = _party(role, party)
         with self._work(None) as uow:
             self._user(uow, actor, ref)
+            self._program(uow, program)  # a misspelt program is an error, not an empty ledger
             yield uow, (program, ref.role, ref.key)
 
     def balance(self, *, actor: ActorRef, program: str, role: Role | str, party: str) -> int:
