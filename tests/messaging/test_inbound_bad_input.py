@@ -44,3 +44,18 @@ def test_a_bad_inbound_field_names_itself(
     assert caught.value.field == field
     with storage.unit_of_work() as uow:
         assert uow.outbox.list(OutboxState.PENDING, limit=10, offset=0) == []
+
+
+@pytest.mark.parametrize("to", ["+٩٠٥٣٢١٢٣٤٥٦٧", "+90532١234567", None])
+def test_the_outbox_refuses_a_number_no_provider_dials(
+    storage: Storage, clock: FixedClock, ids: SequentialIds, to: Any
+) -> None:
+    """§9: an SMS is queued to E.164 in ASCII digits only; Arabic-Indic digits or None name ``to``."""
+    from crmkit.domain.messaging import MessageKind
+    from crmkit.services.messaging import enqueue_sms
+
+    with storage.unit_of_work() as uow, pytest.raises(ValidationError) as caught:
+        enqueue_sms(
+            uow, id=ids.new(), key="k", to=to, text="x", kind=MessageKind.INFORMATIONAL, now=clock.now()
+        )
+    assert caught.value.field == "to"
