@@ -97,3 +97,15 @@ def test_s9_dead_messages_are_listed_and_requeued_by_campaign_by_error_and_all(
     assert all(
         any(c.field == "state" and (c.old, c.new) == ("dead", "pending") for c in e.changes) for e in requeued
     )
+
+
+@pytest.mark.parametrize("method", ["dead", "requeue_dead"])
+def test_a_campaign_that_is_no_id_names_campaign(outage: tuple[crmkit.Crm, Outage], method: str) -> None:
+    """§9 and the house rule: a campaign filter that is not an id is a ValidationError on ``campaign``."""
+    from crmkit.domain.errors import ValidationError
+
+    crm, _ = outage
+    admin = crm.parties.create_first_admin(name="Ayşe Yılmaz")
+    with pytest.raises(ValidationError) as caught:
+        getattr(crm.outbox, method)(actor=admin.id, campaign="junk")
+    assert caught.value.field == "campaign"

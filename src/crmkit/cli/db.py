@@ -27,7 +27,11 @@ def run(args: argparse.Namespace, config: Config, out: Output) -> int:
         storage = crm.storage
         shown = mask_password(storage.url)
         revision: str | None = None
+        before: str | None = None
         if args.action == "upgrade":
+            if isinstance(storage, SqlStorage):
+                storage.connect().close()  # an unreachable database: StorageUnavailable, one line
+                before = current(storage.engine)
             crm.migrate()
         if isinstance(storage, SqlStorage):
             storage.connect().close()  # an unreachable database: StorageUnavailable, one line
@@ -41,6 +45,8 @@ def run(args: argparse.Namespace, config: Config, out: Output) -> int:
         return 0
     if out.as_json:
         out.json({"url": shown, "revision": revision, "sql": isinstance(storage, SqlStorage)})
+    elif args.action == "upgrade" and before != revision:
+        out.line(f"{shown}: schema upgraded from {before or 'no schema'} to {revision}")
     elif args.action == "upgrade":
         out.line(f"{shown}: schema is up to date")
     elif isinstance(storage, SqlStorage):

@@ -8,12 +8,14 @@ message is audited (C12).
 from __future__ import annotations
 
 import argparse
+import math
 import time
 
 import attrs
 
 from crmkit.cli.config import Config, open_crm
 from crmkit.cli.output import Output
+from crmkit.domain.errors import ValidationError
 from crmkit.services.messaging.dispatch import DispatchReport
 
 __all__ = ["add_parser", "run", "run_dead", "run_requeue"]
@@ -54,6 +56,10 @@ def run(args: argparse.Namespace, config: Config, out: Output) -> int:
     """Dispatch, then print what was claimed, sent, retried, dead, skipped."""
     total = DispatchReport()
     rounds = 0
+    if not (math.isfinite(args.interval) and args.interval >= 0):
+        raise ValidationError("interval", f"must be a number of seconds, not negative (got {args.interval})")
+    if args.rounds is not None and args.rounds < 1:
+        raise ValidationError("rounds", f"must be at least 1 (got {args.rounds})")
     with open_crm(config) as crm:
         if args.until_idle:
             total = crm.dispatcher.run_until_idle()

@@ -111,7 +111,10 @@ def run_quota(args: argparse.Namespace, config: Config, out: Output) -> int:
     rows = quota_rows(report, names)
     if args.html:
         path = Path(args.html)
-        path.write_text(render_html(report, names), encoding="utf-8")
+        try:
+            path.write_text(render_html(report, names), encoding="utf-8")
+        except OSError as exc:  # a missing folder, no permission, a full disk: one line (CLI rule)
+            raise ValidationError("html", f"cannot write {path}: {exc.strerror or exc}") from exc
         if out.as_json:
             out.json({"html": str(path), "scopes": len(report.rows)})
         else:

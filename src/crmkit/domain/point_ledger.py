@@ -359,6 +359,8 @@ def parse_cursor(text: str) -> tuple[date, datetime, uuid.UUID]:
     Raises:
         ValidationError: on ``after`` when ``text`` is not such a cursor.
     """
+    if not isinstance(text, str):
+        raise ValidationError("after", f"{text!r} is not a statement cursor")
     try:
         on, at, id = text.split("~")
         moment = datetime.fromisoformat(at)

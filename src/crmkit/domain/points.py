@@ -42,6 +42,7 @@ from typing import Any
 import attrs
 
 from crmkit.domain.errors import ValidationError
+from crmkit.domain.limits import check_text
 
 __all__ = [
     "SERIAL_PATTERN",
@@ -98,6 +99,7 @@ def _code(field: str, limit: int = 100) -> Callable[[Any, Any, Any], None]:
             raise ValidationError(field, "must not be empty")
         if len(value) > limit:
             raise ValidationError(field, f"is longer than {limit} characters")
+        check_text(field, value, limit)  # no NUL, no lone surrogate: what every back end stores
 
     return check
 

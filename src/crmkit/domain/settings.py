@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -15,6 +16,15 @@ __all__ = ["Settings"]
 def _region(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not (len(value) == 2 and value.isalpha() and value.isupper()):
         raise ValidationError(attribute.name, f"{value!r} is not a two-letter region code like 'TR'")
+
+
+def _zone(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise ValidationError(attribute.name, f"{value!r} is not an IANA time zone like 'Europe/Istanbul'")
+    try:
+        ZoneInfo(value)
+    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValidationError(attribute.name, f"{value!r} is not an IANA time zone") from None
 
 
 def _positive(_: object, attribute: attrs.Attribute[timedelta], value: timedelta) -> None:
@@ -37,7 +47,7 @@ class Settings:
             (72 hours, the usual SMS validity period; SPEC §9).
     """
 
-    timezone: str = DEFAULT_TIMEZONE
+    timezone: str = attrs.field(default=DEFAULT_TIMEZONE, validator=_zone)
     phone_region: str = attrs.field(default="TR", validator=_region)
     regional_access: bool = False
     currency: str = "TRY"

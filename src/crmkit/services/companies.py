@@ -11,7 +11,7 @@ from crmkit.domain.access import Action, CompanyResource, ContactResource, Decis
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import RuleViolation, ValidationError
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName, parse_id
-from crmkit.domain.limits import NOTE_MAX, check_text
+from crmkit.domain.limits import NOTE_MAX, check_page, check_text
 from crmkit.domain.messaging import MessageKind
 from crmkit.domain.parties import (
     SEGMENT_PICKLISTS,
@@ -364,8 +364,15 @@ class CompanyUseCases(ServiceBase):
         return self._decide(actor, claim, False, reason)
 
     def pending_claims(self, *, actor: ActorRef, limit: int = 50, offset: int = 0) -> list[Claim]:
-        """Claims waiting for a decision, oldest first (C6)."""
-        with self._as(actor) as (uow, _):
+        """Claims waiting for a decision, oldest first (C6): the worklist of those who decide them.
+
+        Raises:
+            PermissionDenied: the actor does not decide claims (C6).
+            ValidationError: on ``limit`` or ``offset`` when not a whole number, not negative.
+        """
+        limit, offset = check_page(limit, offset)
+        with self._as(actor) as (uow, who):
+            may_decide_claim(who).enforce()
             return uow.claims.pending(limit=limit, offset=offset)
 
     # -- C11: portal -------------------------------------------------------------

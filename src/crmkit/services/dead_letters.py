@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
+from crmkit.domain.ids import parse_id
 from crmkit.domain.limits import NOTE_MAX, check_page, check_text
 from crmkit.domain.messaging import OutboxMessage, OutboxState
 from crmkit.domain.permissions import may_manage_outbox
@@ -39,7 +40,7 @@ class DeadLetters(ServiceBase):
 
     @staticmethod
     def _matcher(campaign: object | None, error: str | None) -> tuple[uuid.UUID | None, str | None]:
-        wanted = None if campaign is None else uuid.UUID(str(campaign))
+        wanted = None if campaign is None else parse_id("campaign", campaign)
         needle = None if error is None else check_text("error", error, NOTE_MAX).casefold()
         return wanted, needle
 

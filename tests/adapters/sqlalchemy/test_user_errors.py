@@ -71,5 +71,5 @@ def test_db_upgrade_prints_no_password(capsys: pytest.CaptureFixture[str]) -> No
     real = sa.make_url(os.environ["CRMKIT_TEST_POSTGRES_URL"]).set(password=SECRET)
     assert crmkit.cli.main(["db", "upgrade", real.render_as_string(hide_password=False)]) == 0
     out = capsys.readouterr()
-    assert "schema is up to date" in out.out
+    assert "schema is up to date" in out.out or "schema upgraded from" in out.out
     assert SECRET not in out.out + out.err

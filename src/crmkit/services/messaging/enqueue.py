@@ -43,7 +43,10 @@ the console gateway): a campaign sends one template to thousands."""
 
 
 def _require_e164(to: str) -> None:
-    if not (to.startswith("+") and to[1:].isdigit() and 8 <= len(to) <= 16):
+    if not isinstance(to, str):
+        raise ValidationError("to", f"must be text, not {type(to).__name__}")
+    digits = to[1:]  # ASCII only: str.isdigit also takes Arabic-Indic and other digits no provider dials
+    if not (to.startswith("+") and digits.isascii() and digits.isdigit() and 8 <= len(to) <= 16):
         raise ValidationError("to", f"{to!r} is not an E.164 number like +905321234567")
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import datetime
 
 import attrs
 
 from crmkit.domain.errors import Duplicate, ValidationError
+from crmkit.domain.limits import NOTE_MAX, PHONE_MAX, check_text
 from crmkit.domain.messaging import (
     Channel,
     ConsentState,
@@ -49,6 +51,24 @@ def _fold_keyword(text: str) -> str:
     if not words:
         return ""
     return words[0].replace("i", "İ").replace("ı", "I").upper().replace("İ", "I")
+
+
+_TEXT_MAX = 5000
+"""The longest inbound text read: far beyond a concatenated SMS (Twilio's limit is 1,600)."""
+
+
+def _check(inbound: InboundSms) -> None:
+    """Refuse what a careless webhook parser may pass (M3): each bad field named."""
+    sender = check_text("sender", inbound.sender, PHONE_MAX)
+    digits = sender[1:]
+    if not (sender.startswith("+") and digits.isascii() and digits.isdigit()):
+        raise ValidationError("sender", f"{sender!r} is not an E.164 number")
+    check_text("text", inbound.text, _TEXT_MAX)
+    if inbound.provider_id is not None:
+        check_text("provider_id", inbound.provider_id, NOTE_MAX)
+    at = inbound.received_at
+    if at is not None and (not isinstance(at, datetime) or at.utcoffset() is None):
+        raise ValidationError("received_at", "must be a timezone-aware datetime")
 
 
 class InboundRouter:
@@ -137,10 +157,10 @@ class InboundRouter:
         """Handle one inbound SMS in one unit of work; replies go through the outbox.
 
         Raises:
-            ValidationError: on ``sender`` when it is not E.164.
+            ValidationError: on ``sender`` when it is not E.164 (ASCII digits), on ``text`` or
+                ``provider_id`` when not text or holding NUL, on ``received_at`` when naive.
         """
-        if not (inbound.sender.startswith("+") and inbound.sender[1:].isdigit()):
-            raise ValidationError("sender", f"{inbound.sender!r} is not an E.164 number")
+        _check(inbound)
         now = self.clock.now()
         identity = inbound.provider_id or f"{inbound.sender}|{inbound.received_at}|{inbound.text}"
         reply_key = "reply:" + hashlib.sha256(identity.encode()).hexdigest()[:40]
