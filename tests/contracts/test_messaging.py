@@ -23,6 +23,7 @@ from tests.contracts.bindings import (
     ILETIMERKEZI_INBOUND,
     NETGSM_INBOUND,
     TWILIO_INBOUND,
+    refusing,
     sms_binding,
     with_iletimerkezi,
     with_netgsm,
@@ -134,6 +135,10 @@ class TestSmtpStarttlsContract(EmailSenderContract):
     @pytest.fixture
     def delivered(self, server: tuple[Inbox, int]) -> Callable[[], list[EmailMessage]]:
         return server[0].messages
+
+    @pytest.fixture
+    def refuse(self, server: tuple[Inbox, int]) -> Callable[[str, bool], None]:
+        return refusing(server[0])
 
 
 class TestSmtpsContract(TestSmtpStarttlsContract):

@@ -7,7 +7,7 @@ method to the part that owns it. The forwarded methods keep the part's name,
 signature and docstring, so hosts, docs and the A8 check see the same
 ``crm.parties.*`` methods as before.
 
-To add a concept: build its part in :meth:`Parties.__init__` and forward its
+To add a concept: build its part in ``Parties.__init__`` and forward its
 public methods in the class body, under a heading of their own.
 """
 
