@@ -172,28 +172,36 @@ def refusing(inbox: Inbox) -> Callable[[str, bool], None]:
     return refuse
 
 
+class SmtpEmailBinding(EmailSenderContract):
+    """The e-mail contract on the SMTP sender and a plain SMTP server on 127.0.0.1 (not collected itself)."""
+
+    @pytest.fixture
+    def server(self) -> Iterator[tuple[Inbox, int]]:
+        with smtp_server() as running:
+            yield running
+
+    @pytest.fixture
+    def sender(self, server: tuple[Inbox, int]) -> EmailSender:
+        return smtp_sender(f"smtp://127.0.0.1:{server[1]}?from=crm%40example.com&starttls=off")
+
+    @pytest.fixture
+    def delivered(self, server: tuple[Inbox, int]) -> Callable[[], list[EmailMessage]]:
+        return server[0].messages
+
+    @pytest.fixture
+    def refuse(self, server: tuple[Inbox, int]) -> Callable[[str, bool], None]:
+        return refusing(server[0])
+
+
 def email_binding(
     wrap: Callable[[EmailSender], EmailSender] = lambda sender: sender,
 ) -> type[EmailSenderContract]:
-    """The e-mail contract on the SMTP sender and a plain SMTP server on 127.0.0.1, wrapped by ``wrap``."""
+    """:class:`SmtpEmailBinding` with its sender wrapped by ``wrap``."""
 
-    class Bound(EmailSenderContract):
-        @pytest.fixture
-        def server(self) -> Iterator[tuple[Inbox, int]]:
-            with smtp_server() as running:
-                yield running
-
+    class Bound(SmtpEmailBinding):
         @pytest.fixture
         def sender(self, server: tuple[Inbox, int]) -> EmailSender:
             return wrap(smtp_sender(f"smtp://127.0.0.1:{server[1]}?from=crm%40example.com&starttls=off"))
-
-        @pytest.fixture
-        def delivered(self, server: tuple[Inbox, int]) -> Callable[[], list[EmailMessage]]:
-            return server[0].messages
-
-        @pytest.fixture
-        def refuse(self, server: tuple[Inbox, int]) -> Callable[[str, bool], None]:
-            return refusing(server[0])
 
     return Bound
 

@@ -23,7 +23,7 @@ from tests.contracts.bindings import (
     ILETIMERKEZI_INBOUND,
     NETGSM_INBOUND,
     TWILIO_INBOUND,
-    refusing,
+    SmtpEmailBinding,
     sms_binding,
     with_iletimerkezi,
     with_netgsm,
@@ -120,7 +120,13 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
-class TestSmtpStarttlsContract(EmailSenderContract):
+class TestSmtpPlainContract(SmtpEmailBinding):
+    pass
+
+
+class TestSmtpStarttlsContract(SmtpEmailBinding):
+    """The plain binding's ``delivered`` and ``refuse``, on a STARTTLS server with AUTH."""
+
     @pytest.fixture
     def server(self, certificate: tuple[Path, Path]) -> Iterator[tuple[Inbox, int]]:
         with smtp_server(certificate=certificate, auth=True) as running:
@@ -131,14 +137,6 @@ class TestSmtpStarttlsContract(EmailSenderContract):
         _, port = server
         cafile = quote(str(certificate[0]))
         return smtp_sender(f"smtp://{USER}:{quote(PASSWORD)}@127.0.0.1:{port}?from={FROM}&cafile={cafile}")
-
-    @pytest.fixture
-    def delivered(self, server: tuple[Inbox, int]) -> Callable[[], list[EmailMessage]]:
-        return server[0].messages
-
-    @pytest.fixture
-    def refuse(self, server: tuple[Inbox, int]) -> Callable[[str, bool], None]:
-        return refusing(server[0])
 
 
 class TestSmtpsContract(TestSmtpStarttlsContract):

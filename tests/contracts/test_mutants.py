@@ -98,40 +98,35 @@ def test_the_invoice_source_contract_fails_on(pytester: pytest.Pytester, mutant:
     result.stdout.fnmatch_lines([f"FAILED test_bound.py::TestMutant::{INVOICE_CATCHES[mutant]}*"])
 
 
-@pytest.mark.parametrize("mutant", list(STORAGE_CATCHES), ids=lambda m: m.__name__)
-def test_the_storage_contracts_fail_on(pytester: pytest.Pytester, mutant: type) -> None:
+# each storage, outbox and e-mail mutant: its module, how the suites are bound around it, what fails
+BOUND_AROUND: list[tuple[type, str, str, str]] = [
+    *((m, "storage", "globals().update(storage_bindings({}))", t) for m, t in STORAGE_CATCHES.items()),
+    *(
+        (m, "outbox", "TestMutant = outbox_binding({})", f"TestMutant::{t}")
+        for m, t in OUTBOX_CATCHES.items()
+    ),
+    *(
+        (m, "email", "TestMutant = email_binding(wrap={})", f"TestMutant::{t}")
+        for m, t in EMAIL_CATCHES.items()
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutant", "module", "binding", "catcher"), BOUND_AROUND, ids=[m.__name__ for m, *_ in BOUND_AROUND]
+)
+def test_the_storage_outbox_and_email_contracts_fail_on(
+    pytester: pytest.Pytester, mutant: type, module: str, binding: str, catcher: str
+) -> None:
     result = _run(
         pytester,
-        "from crmkit.testing.mutants.storage import " + mutant.__name__ + "\n"
-        "from tests.contracts.bindings import storage_bindings\n"
-        "globals().update(storage_bindings(" + mutant.__name__ + "))\n",
+        f"from crmkit.testing.mutants.{module} import {mutant.__name__}\n"
+        "from tests.contracts.bindings import email_binding, outbox_binding, storage_bindings\n"
+        + binding.format(mutant.__name__)
+        + "\n",
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()[-2000:]
-    result.stdout.fnmatch_lines([f"FAILED test_bound.py::{STORAGE_CATCHES[mutant]}*"])
-
-
-@pytest.mark.parametrize("mutant", list(OUTBOX_CATCHES), ids=lambda m: m.__name__)
-def test_the_outbox_contract_fails_on(pytester: pytest.Pytester, mutant: type) -> None:
-    result = _run(
-        pytester,
-        "from crmkit.testing.mutants.outbox import " + mutant.__name__ + "\n"
-        "from tests.contracts.bindings import outbox_binding\n"
-        "TestMutant = outbox_binding(" + mutant.__name__ + ")\n",
-    )
-    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()[-2000:]
-    result.stdout.fnmatch_lines([f"FAILED test_bound.py::TestMutant::{OUTBOX_CATCHES[mutant]}*"])
-
-
-@pytest.mark.parametrize("mutant", list(EMAIL_CATCHES), ids=lambda m: m.__name__)
-def test_the_email_sender_contract_fails_on(pytester: pytest.Pytester, mutant: type) -> None:
-    result = _run(
-        pytester,
-        "from crmkit.testing.mutants.email import " + mutant.__name__ + "\n"
-        "from tests.contracts.bindings import email_binding\n"
-        "TestMutant = email_binding(wrap=" + mutant.__name__ + ")\n",
-    )
-    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()[-2000:]
-    result.stdout.fnmatch_lines([f"FAILED test_bound.py::TestMutant::{EMAIL_CATCHES[mutant]}*"])
+    result.stdout.fnmatch_lines([f"FAILED test_bound.py::{catcher}*"])
 
 
 @pytest.mark.parametrize("binding", ["sms_binding", "invoice_binding", "outbox_binding", "email_binding"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 
 import attrs
 
@@ -39,7 +38,6 @@ from crmkit.domain.permissions import (
     portal_decision,
 )
 from crmkit.domain.predicates import CompanyFacts
-from crmkit.domain.territory import OwnerAssignment
 from crmkit.domain.versions import require_version
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceBase, parse_enum
@@ -49,7 +47,6 @@ from crmkit.services.passwords import hash_password, new_password
 from crmkit.services.policy import actor_for
 from crmkit.services.stages import listed_contact
 from crmkit.services.status_moves import save_status_move
-from crmkit.services.territory import TerritoryUseCases
 from crmkit.services.territory_dates import follow_owner, owner_synced
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
 
@@ -296,28 +293,7 @@ class CompanyUseCases(ServiceBase):
             return save_status_move(uow, current, moved, self._now())
 
     # -- C6: owners and claims --------------------------------------------------
-    def assign_owner(
-        self,
-        *,
-        actor: ActorRef,
-        company: object,
-        rep: object,
-        support_rep: object | None = None,
-        valid_from: datetime | None = None,
-        valid_to: datetime | None = None,
-        expected_version: int | None = None,
-    ) -> OwnerAssignment:
-        """A manager sets the owner (C6), dated (T4): the same call as ``crm.territory.assign_owner``."""
-        return TerritoryUseCases(self._ctx).assign_owner(
-            actor=actor,
-            company=company,
-            rep=rep,
-            support_rep=support_rep,
-            valid_from=valid_from,
-            valid_to=valid_to,
-            expected_version=expected_version,
-        )
-
+    # assign_owner (C6, T4) is crm.territory's, forwarded by crm.parties
     def claim(self, *, actor: ActorRef, company: object) -> Claim:
         """A rep asks to own an unowned company; one pending claim per company (C6)."""
         with self._as(actor) as (uow, who):

@@ -1,7 +1,7 @@
 """The parties namespace of a CRM: ``crm.parties`` (SPEC §1).
 
 ``crm.parties`` is composed, not inherited: it holds one use-case object per
-concept — companies, employees, pick-lists, documents, history, archive — and
+concept — companies, employees, pick-lists, documents, history, archive, owners — and
 the ``crm.customers`` use cases it shares with the CRM, and forwards each public
 method to the part that owns it. The forwarded methods keep the part's name,
 signature and docstring, so hosts, docs and the A8 check see the same
@@ -26,6 +26,7 @@ from crmkit.services.documents import DocumentUseCases
 from crmkit.services.employees import EmployeeUseCases
 from crmkit.services.history import HistoryUseCases
 from crmkit.services.picklists import PickListUseCases
+from crmkit.services.territory import TerritoryUseCases
 
 __all__ = ["ContactInput", "Parties"]
 
@@ -67,6 +68,7 @@ class Parties:
         self._documents = DocumentUseCases(context)
         self._history = HistoryUseCases(context)
         self._archive = ArchiveUseCases(context)
+        self._territory = TerritoryUseCases(context)  # owners (C6, T4): the one assign_owner
 
     # -- companies through the access policy (A1–A7), shared with crm.customers --
     def get_company(self, *, actor: ActorRef, company: object) -> Company:
@@ -131,7 +133,7 @@ class Parties:
     register_company = _forward("_companies", CompanyUseCases.register_company)
     move_company = _forward("_companies", CompanyUseCases.move_company)
     record_status_trigger = _forward("_companies", CompanyUseCases.record_status_trigger)
-    assign_owner = _forward("_companies", CompanyUseCases.assign_owner)
+    assign_owner = _forward("_territory", TerritoryUseCases.assign_owner)
     claim = _forward("_companies", CompanyUseCases.claim)
     approve_claim = _forward("_companies", CompanyUseCases.approve_claim)
     reject_claim = _forward("_companies", CompanyUseCases.reject_claim)

@@ -12,8 +12,8 @@ import unicodedata
 
 import attrs
 
-from crmkit.domain.messaging import DeliveryFailed
 from crmkit.ports.messaging import EmailMessage, EmailSender
+from crmkit.testing.mutants._wrapping import FirstRecipientOnly, ForcedPermanence, Relay
 
 __all__ = [
     "MUTANTS",
@@ -27,15 +27,12 @@ __all__ = [
 ]
 
 
-class SenderMutant:
+class SenderMutant(Relay):
     """A mutant that breaks nothing yet: passes every message to the wrapped sender; subclasses break one."""
 
     def __init__(self, sender: EmailSender) -> None:
+        super().__init__(sender)
         self.sender = sender
-
-    def send(self, message: EmailMessage) -> str:
-        """Send through the wrapped sender."""
-        return self.sender.send(message)
 
 
 class DropsAttachments(SenderMutant):
@@ -56,39 +53,17 @@ class AsciiSubject(SenderMutant):
         return self.sender.send(attrs.evolve(message, subject=subject))
 
 
-class SticksToTheFirstRecipient(SenderMutant):
+class SticksToTheFirstRecipient(FirstRecipientOnly, SenderMutant):
     """Every message goes to the first recipient ever sent to (a reused envelope)."""
 
-    def __init__(self, sender: EmailSender) -> None:
-        super().__init__(sender)
-        self._to: str | None = None
 
-    def send(self, message: EmailMessage) -> str:
-        """Send to the first recipient."""
-        self._to = self._to or message.to
-        return self.sender.send(attrs.evolve(message, to=self._to))
-
-
-class _ForcesPermanence(SenderMutant):
-    permanent = False
-
-    def send(self, message: EmailMessage) -> str:
-        """Send; any refusal comes back with this mutant's permanence."""
-        try:
-            return self.sender.send(message)
-        except DeliveryFailed as failed:
-            raise DeliveryFailed(
-                failed.provider, failed.code, str(failed), permanent=self.permanent
-            ) from None
-
-
-class EveryFailureTemporary(_ForcesPermanence):
+class EveryFailureTemporary(ForcedPermanence, SenderMutant):
     """Reports every refusal as temporary: mail to an address that does not exist is retried for ever."""
 
     permanent = False
 
 
-class EveryFailurePermanent(_ForcesPermanence):
+class EveryFailurePermanent(ForcedPermanence, SenderMutant):
     """Reports every refusal as permanent: a greylisting server dead-letters the message."""
 
     permanent = True

@@ -10,8 +10,10 @@ first, consent read as it is now instead of at the time asked.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import attrs
 
@@ -28,110 +30,110 @@ __all__ = [
     "ForgetsLapsedClaims",
     "LosesDueAt",
     "NeverDeadLetters",
+    "OutboxMutant",
 ]
 
 
-class _Outbox(Passthrough):
-    """An outbox repository whose ``claim`` and ``finish`` go through :meth:`claimed` and :meth:`outcome`."""
+class OutboxMutant(StorageMutant):
+    """A storage whose ``uow.outbox`` breaks nothing yet; subclasses override one of its hooks.
 
-    def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
-        claimed: list[OutboxMessage] = self.inner.claim(token, now, lease, limit)
-        return self.claimed(token, now, claimed)
+    ``claim`` hands out what :meth:`claimed` returns, ``finish`` is :meth:`finish`; both are
+    given the working outbox repository.
+    """
 
-    def finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[object]:
-        lost: list[object] = self.inner.finish(token, [self.outcome(m) for m in messages])
-        return lost
+    def break_(self, uow: UnitOfWork) -> None:
+        """Wrap ``uow.outbox`` so that its ``claim`` and ``finish`` go through this mutant."""
+        self.replace(uow, "outbox", _Outbox(uow.outbox, self))
 
-    def claimed(self, token: str, now: datetime, messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    def claimed(
+        self, outbox: Any, token: str, now: datetime, messages: list[OutboxMessage]
+    ) -> list[OutboxMessage]:
+        """What a claim hands out of the ``messages`` the working repository claimed."""
         return messages
 
+    def finish(self, outbox: Any, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
+        """Store the outcomes, each as :meth:`outcome` makes it."""
+        lost: list[uuid.UUID] = outbox.finish(token, [self.outcome(m) for m in messages])
+        return lost
+
     def outcome(self, message: OutboxMessage) -> OutboxMessage:
+        """The outcome as stored."""
         return message
 
 
-class _OutboxMutant(StorageMutant):
-    """A storage whose ``uow.outbox`` is wrapped in :attr:`outbox`."""
+class _Outbox(Passthrough):
+    def __init__(self, inner: Any, mutant: OutboxMutant) -> None:
+        super().__init__(inner)
+        self.mutant = mutant
 
-    outbox: type[_Outbox] = _Outbox
+    def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
+        return self.mutant.claimed(self.inner, token, now, self.inner.claim(token, now, lease, limit))
 
-    def break_(self, uow: UnitOfWork) -> None:
-        """Wrap ``uow.outbox``."""
-        self.replace(uow, "outbox", self.outbox(uow.outbox))
+    def finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
+        return self.mutant.finish(self.inner, token, messages)
 
 
-class _Unheld(_Outbox):
-    def claimed(self, token: str, now: datetime, messages: list[OutboxMessage]) -> list[OutboxMessage]:
-        loose = [attrs.evolve(m, state=OutboxState.PENDING, claim=None, due_at=now) for m in messages]
-        self.inner.finish(token, loose)
+class ClaimsTheSameMessageTwice(OutboxMutant):
+    """A claim hands messages out without holding them: the next claim gets them again (§9 outbox)."""
+
+    def claimed(
+        self, outbox: Any, token: str, now: datetime, messages: list[OutboxMessage]
+    ) -> list[OutboxMessage]:
+        """Hand them out, and put them back as pending and due."""
+        outbox.finish(
+            token, [attrs.evolve(m, state=OutboxState.PENDING, claim=None, due_at=now) for m in messages]
+        )
         return messages
 
 
-class ClaimsTheSameMessageTwice(_OutboxMutant):
-    """A claim hands messages out without holding them: the next claim gets them again (§9 outbox)."""
+class LosesDueAt(OutboxMutant):
+    """A retried message is stored without its backoff: due again at once (§9 outbox)."""
 
-    outbox = _Unheld
-
-
-class _DueAtOnce(_Outbox):
     def outcome(self, message: OutboxMessage) -> OutboxMessage:
+        """A pending outcome is due when it was created."""
         if message.state is OutboxState.PENDING:
             return attrs.evolve(message, due_at=message.created_at)
         return message
 
 
-class LosesDueAt(_OutboxMutant):
-    """A retried message is stored without its backoff: due again at once (§9 outbox)."""
+class NeverDeadLetters(OutboxMutant):
+    """A permanent failure is stored as pending: the message is retried for ever (§9 outbox)."""
 
-    outbox = _DueAtOnce
-
-
-class _Undying(_Outbox):
     def outcome(self, message: OutboxMessage) -> OutboxMessage:
+        """A dead outcome is stored as pending."""
         if message.state is OutboxState.DEAD:
             return attrs.evolve(message, state=OutboxState.PENDING)
         return message
 
 
-class NeverDeadLetters(_OutboxMutant):
-    """A permanent failure is stored as pending: the message is retried for ever (§9 outbox)."""
+class ForgetsLapsedClaims(OutboxMutant):
+    """A lapsed claim is taken again but never handed out: a dead dispatcher's messages hang (§9 outbox)."""
 
-    outbox = _Undying
-
-
-class _PendingOnly(_Outbox):
-    def claimed(self, token: str, now: datetime, messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    def claimed(
+        self, outbox: Any, token: str, now: datetime, messages: list[OutboxMessage]
+    ) -> list[OutboxMessage]:
+        """Hand out only the messages that were pending."""
         return [m for m in messages if not m.uncertain_attempts]
 
 
-class ForgetsLapsedClaims(_OutboxMutant):
-    """A lapsed claim is taken again but never handed out: a dead dispatcher's messages hang (§9 outbox)."""
+class FinishesUnderAnyClaim(OutboxMutant):
+    """Outcomes are written whoever holds the claim now: a lost claim overwrites the new one (§9 outbox)."""
 
-    outbox = _PendingOnly
-
-
-class _AnyClaim(_Outbox):
-    def finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[object]:
+    def finish(self, outbox: Any, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
+        """Store each outcome under the claim that holds its message now."""
         for message in messages:
-            holder = self.inner.get(message.id).claim
-            self.inner.finish(holder or token, [message])
+            outbox.finish(outbox.get(message.id).claim or token, [message])
         return []
 
 
-class FinishesUnderAnyClaim(_OutboxMutant):
-    """Outcomes are written whoever holds the claim now: a lost claim overwrites the new one (§9 outbox)."""
-
-    outbox = _AnyClaim
-
-
-class _NewestFirst(_Outbox):
-    def claimed(self, token: str, now: datetime, messages: list[OutboxMessage]) -> list[OutboxMessage]:
-        return messages[::-1]
-
-
-class ClaimsNewestFirst(_OutboxMutant):
+class ClaimsNewestFirst(OutboxMutant):
     """A claim hands out the newest due message first (§9 outbox: oldest due first)."""
 
-    outbox = _NewestFirst
+    def claimed(
+        self, outbox: Any, token: str, now: datetime, messages: list[OutboxMessage]
+    ) -> list[OutboxMessage]:
+        """Hand them out newest first."""
+        return messages[::-1]
 
 
 class _ConsentNow(Passthrough):
@@ -145,9 +147,7 @@ class _ConsentNow(Passthrough):
 class ConsentIgnoresTheTime(StorageMutant):
     """``consents.current`` answers with the latest decision, not the one in force at ``at`` (M3)."""
 
-    def break_(self, uow: UnitOfWork) -> None:
-        """Wrap ``uow.consents``."""
-        self.replace(uow, "consents", _ConsentNow(uow.consents))
+    part, wrapper = "consents", _ConsentNow
 
 
 MUTANTS: tuple[type[StorageMutant], ...] = (

@@ -43,9 +43,7 @@ class _SavesNothing(Passthrough):
 class DropsUpdates(StorageMutant):
     """``companies.save`` answers as if it stored the change, and stores nothing (§9)."""
 
-    def break_(self, uow: UnitOfWork) -> None:
-        """Replace the company repository by one whose ``save`` writes nothing."""
-        self.replace(uow, "companies", _SavesNothing(uow.companies))
+    part, wrapper = "companies", _SavesNothing
 
 
 class _LastWriterWins(Passthrough):
@@ -58,9 +56,7 @@ class _LastWriterWins(Passthrough):
 class SkipsTheVersionCheck(StorageMutant):
     """``companies.save`` overwrites whatever is stored: a stale copy wins instead of conflicting (§9)."""
 
-    def break_(self, uow: UnitOfWork) -> None:
-        """Replace the company repository by one that saves over the stored version."""
-        self.replace(uow, "companies", _LastWriterWins(uow.companies))
+    part, wrapper = "companies", _LastWriterWins
 
 
 def _naive(company: Company) -> Company:
@@ -81,9 +77,7 @@ class _NaiveReads(Passthrough):
 class NaiveDatetimes(StorageMutant):
     """Companies read back with a naive ``registered_at``: the offset is lost (§9, aware datetimes)."""
 
-    def break_(self, uow: UnitOfWork) -> None:
-        """Replace the company repository by one that drops the offset on reading."""
-        self.replace(uow, "companies", _NaiveReads(uow.companies))
+    part, wrapper = "companies", _NaiveReads
 
 
 class _UntypedSearch(Passthrough):
@@ -94,9 +88,7 @@ class _UntypedSearch(Passthrough):
 class SearchIgnoresTheType(StorageMutant):
     """``companies.search(type=…)`` leaves the type filter out of its query (C1)."""
 
-    def break_(self, uow: UnitOfWork) -> None:
-        """Replace the company repository by one whose search drops ``type``."""
-        self.replace(uow, "companies", _UntypedSearch(uow.companies))
+    part, wrapper = "companies", _UntypedSearch
 
 
 class RollbackKeepsTheWork(StorageMutant):
@@ -115,9 +107,7 @@ class _FirstPageOnly(Passthrough):
 class AuditIgnoresTheOffset(StorageMutant):
     """``audit.by_actor`` leaves ``offset`` out of its query: every page is the first one (C12)."""
 
-    def break_(self, uow: UnitOfWork) -> None:
-        """Replace the audit log by one whose ``by_actor`` drops ``offset``."""
-        self.replace(uow, "audit", _FirstPageOnly(uow.audit))
+    part, wrapper = "audit", _FirstPageOnly
 
 
 MUTANTS: tuple[type[StorageMutant], ...] = (
