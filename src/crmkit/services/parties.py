@@ -69,6 +69,7 @@ class Parties:
         self._history = HistoryUseCases(context)
         self._archive = ArchiveUseCases(context)
         self._territory = TerritoryUseCases(context)  # owners (C6, T4): the one assign_owner
+        # erasure of a person's data: build its part here; erase_contact is forwarded below
 
     # -- companies through the access policy (A1–A7), shared with crm.customers --
     def get_company(self, *, actor: ActorRef, company: object) -> Company:
