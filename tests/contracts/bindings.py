@@ -31,8 +31,8 @@ from crmkit.testing.contracts import (
 )
 from tests.adapters.invoices.test_csv import ROWS, write
 from tests.adapters.sms.test_gateways import TO, ileti, netgsm, twilio
-from tests.messaging.emulators import EmulatorPeer, iletimerkezi_peer, netgsm_peer, twilio_peer
-from tests.messaging.smtp_server import Inbox, smtp_sender, smtp_server
+from tests.services.messaging.emulators import EmulatorPeer, iletimerkezi_peer, netgsm_peer, twilio_peer
+from tests.services.messaging.smtp_server import Inbox, smtp_sender, smtp_server
 
 
 def csv_source(tmp_path: Path) -> InvoiceSource:

@@ -1,7 +1,7 @@
 """Every SMS gateway and e-mail sender against the messaging contracts (SPEC §9).
 
 Netgsm, İleti Merkezi and Twilio talk to local emulations of their HTTP APIs
-(``tests/messaging/emulators.py``), which are also the recording peers the SMS
+(``tests/services/messaging/emulators.py``), which are also the recording peers the SMS
 contract watches; the console and file gateways are their own peers.
 """
 
@@ -29,7 +29,14 @@ from tests.contracts.bindings import (
     with_netgsm,
     with_twilio,
 )
-from tests.messaging.smtp_server import PASSWORD, USER, Inbox, make_certificate, smtp_sender, smtp_server
+from tests.services.messaging.smtp_server import (
+    PASSWORD,
+    USER,
+    Inbox,
+    make_certificate,
+    smtp_sender,
+    smtp_server,
+)
 
 INBOUND = json.dumps({"type": "inbound", "from": "+905321234567", "text": "PUAN"}).encode()
 
