@@ -18,7 +18,8 @@ from crmkit.plugins import make_plugin_manager
 from crmkit.services.messaging import enqueue_sms
 from crmkit.services.messaging.dispatch import Dispatcher, DispatchReport
 
-SAMPLES = Path(__file__).resolve().parents[1] / "invoices" / "samples" / "ubl-tr"  # kept in the repository
+# kept in the repository
+SAMPLES = Path(__file__).resolve().parents[1] / "services" / "invoices" / "samples" / "ubl-tr"
 UBL = f"ubl-tr://{SAMPLES}"
 
 

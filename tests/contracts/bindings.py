@@ -7,7 +7,7 @@ which wrap the same adapters in :mod:`crmkit.testing.mutants`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -15,12 +15,24 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from crmkit.adapters.invoices.csv import CsvInvoiceSource
+from crmkit.adapters.memory.storage import MemoryStorage
 from crmkit.ports.invoices import InvoiceSource
-from crmkit.ports.messaging import SmsGateway
-from crmkit.testing.contracts import InvoiceSourceContract, SmsGatewayContract
+from crmkit.ports.messaging import EmailMessage, EmailSender, SmsGateway
+from crmkit.ports.storage import Storage
+from crmkit.testing import FixedClock
+from crmkit.testing.contracts import (
+    AuditLogContract,
+    CompanyRepositoryContract,
+    EmailSenderContract,
+    InvoiceSourceContract,
+    OutboxRepositoryContract,
+    SmsGatewayContract,
+    UnitOfWorkContract,
+)
 from tests.adapters.invoices.test_csv import ROWS, write
 from tests.adapters.sms.test_gateways import TO, ileti, netgsm, twilio
-from tests.messaging.emulators import EmulatorPeer, iletimerkezi_peer, netgsm_peer, twilio_peer
+from tests.services.messaging.emulators import EmulatorPeer, iletimerkezi_peer, netgsm_peer, twilio_peer
+from tests.services.messaging.smtp_server import Inbox, smtp_sender, smtp_server
 
 
 def csv_source(tmp_path: Path) -> InvoiceSource:
@@ -148,3 +160,80 @@ def invoice_binding(
             return lambda: built(csv_unopenable(tmp_path))
 
     return Bound
+
+
+def refusing(inbox: Inbox) -> Callable[[str, bool], None]:
+    """The e-mail contract's ``refuse`` for an SMTP server: 550 (no such user) or 451 (greylisted)."""
+
+    def refuse(address: str, permanent: bool) -> None:
+        reply = "550 5.1.1 no such user" if permanent else "451 4.7.1 greylisted, try later"
+        inbox.reject_rcpt[address] = reply
+
+    return refuse
+
+
+class SmtpEmailBinding(EmailSenderContract):
+    """The e-mail contract on the SMTP sender and a plain SMTP server on 127.0.0.1 (not collected itself)."""
+
+    @pytest.fixture
+    def server(self) -> Iterator[tuple[Inbox, int]]:
+        with smtp_server() as running:
+            yield running
+
+    @pytest.fixture
+    def sender(self, server: tuple[Inbox, int]) -> EmailSender:
+        return smtp_sender(f"smtp://127.0.0.1:{server[1]}?from=crm%40example.com&starttls=off")
+
+    @pytest.fixture
+    def delivered(self, server: tuple[Inbox, int]) -> Callable[[], list[EmailMessage]]:
+        return server[0].messages
+
+    @pytest.fixture
+    def refuse(self, server: tuple[Inbox, int]) -> Callable[[str, bool], None]:
+        return refusing(server[0])
+
+
+def email_binding(
+    wrap: Callable[[EmailSender], EmailSender] = lambda sender: sender,
+) -> type[EmailSenderContract]:
+    """:class:`SmtpEmailBinding` with its sender wrapped by ``wrap``."""
+
+    class Bound(SmtpEmailBinding):
+        @pytest.fixture
+        def sender(self, server: tuple[Inbox, int]) -> EmailSender:
+            return wrap(smtp_sender(f"smtp://127.0.0.1:{server[1]}?from=crm%40example.com&starttls=off"))
+
+    return Bound
+
+
+def _memory_storage(wrap: Callable[[Storage], Storage]) -> Callable[[object], Iterator[Storage]]:
+    """A class fixture: a new memory storage, wrapped by ``wrap``, closed after the test."""
+
+    def storage(self: object) -> Iterator[Storage]:
+        built = wrap(MemoryStorage("memory://", clock=FixedClock()))
+        yield built
+        built.close()
+
+    return storage
+
+
+def storage_bindings(wrap: Callable[[Storage], Storage] = lambda storage: storage) -> dict[str, type]:
+    """The storage suites (companies, units of work, the audit trail) on a memory storage wrapped by ``wrap``.
+
+    Keyed by the ``Test*`` name to bind each under.
+    """
+    fixture = pytest.fixture(_memory_storage(wrap), name="storage")
+    suites = {
+        "TestCompanies": CompanyRepositoryContract,
+        "TestUnitOfWork": UnitOfWorkContract,
+        "TestAuditLog": AuditLogContract,
+    }
+    return {name: type(name, (suite,), {"storage": fixture}) for name, suite in suites.items()}
+
+
+def outbox_binding(
+    wrap: Callable[[Storage], Storage] = lambda storage: storage,
+) -> type[OutboxRepositoryContract]:
+    """The outbox and consent suite on a memory storage wrapped by ``wrap``."""
+    fixture = pytest.fixture(_memory_storage(wrap), name="storage")
+    return type("Bound", (OutboxRepositoryContract,), {"storage": fixture})

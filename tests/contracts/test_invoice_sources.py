@@ -12,7 +12,7 @@ from crmkit.adapters.invoices.ubl import UblInvoiceSource
 from crmkit.ports.invoices import InvoiceSource
 from crmkit.testing.contracts import InvoiceSourceContract
 from tests.contracts.bindings import invoice_binding
-from tests.invoices.conftest import SAMPLES
+from tests.services.invoices.conftest import SAMPLES
 
 SALE, RETURN = "TicariFaturaOrnegi.xml", "IadeFaturasiOrnegi.xml"  # the return cancels GIB2009000000011
 SMALL = "Good_TemelFatura.xml"

@@ -1,7 +1,7 @@
 """Every SMS gateway and e-mail sender against the messaging contracts (SPEC §9).
 
 Netgsm, İleti Merkezi and Twilio talk to local emulations of their HTTP APIs
-(``tests/messaging/emulators.py``), which are also the recording peers the SMS
+(``tests/services/messaging/emulators.py``), which are also the recording peers the SMS
 contract watches; the console and file gateways are their own peers.
 """
 
@@ -23,12 +23,20 @@ from tests.contracts.bindings import (
     ILETIMERKEZI_INBOUND,
     NETGSM_INBOUND,
     TWILIO_INBOUND,
+    SmtpEmailBinding,
     sms_binding,
     with_iletimerkezi,
     with_netgsm,
     with_twilio,
 )
-from tests.messaging.smtp_server import PASSWORD, USER, Inbox, make_certificate, smtp_sender, smtp_server
+from tests.services.messaging.smtp_server import (
+    PASSWORD,
+    USER,
+    Inbox,
+    make_certificate,
+    smtp_sender,
+    smtp_server,
+)
 
 INBOUND = json.dumps({"type": "inbound", "from": "+905321234567", "text": "PUAN"}).encode()
 
@@ -119,7 +127,13 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
-class TestSmtpStarttlsContract(EmailSenderContract):
+class TestSmtpPlainContract(SmtpEmailBinding):
+    pass
+
+
+class TestSmtpStarttlsContract(SmtpEmailBinding):
+    """The plain binding's ``delivered`` and ``refuse``, on a STARTTLS server with AUTH."""
+
     @pytest.fixture
     def server(self, certificate: tuple[Path, Path]) -> Iterator[tuple[Inbox, int]]:
         with smtp_server(certificate=certificate, auth=True) as running:
@@ -130,10 +144,6 @@ class TestSmtpStarttlsContract(EmailSenderContract):
         _, port = server
         cafile = quote(str(certificate[0]))
         return smtp_sender(f"smtp://{USER}:{quote(PASSWORD)}@127.0.0.1:{port}?from={FROM}&cafile={cafile}")
-
-    @pytest.fixture
-    def delivered(self, server: tuple[Inbox, int]) -> Callable[[], list[EmailMessage]]:
-        return server[0].messages
 
 
 class TestSmtpsContract(TestSmtpStarttlsContract):

@@ -1,6 +1,6 @@
 """A8 on generated worlds: every listing and every get of a company's data agrees with ``decide(view)``.
 
-The A7 strategies (:mod:`tests.territory.organisations`) draw regions, teams, dated code links,
+The A7 strategies (:mod:`tests.services.territory.organisations`) draw regions, teams, dated code links,
 a channel tree of companies and employees of every position and status. For each employee, the
 public namespaces — ``crm.customers`` and ``crm.parties`` listings, gets, history, documents
 and contacts, ``crm.invoices`` by buyer — return exactly what the pure policy allows, and a
@@ -37,7 +37,7 @@ from crmkit.domain.settings import Settings
 from crmkit.ports.storage import Storage
 from crmkit.testing.backends import fresh
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.territory.organisations import Organisation, organisations
+from tests.services.territory.organisations import Organisation, organisations
 
 EXAMPLES = 20
 """Generated worlds per back end: each runs every read for every employee and company."""

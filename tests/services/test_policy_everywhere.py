@@ -25,7 +25,7 @@ from crmkit.ports.storage import Storage
 from crmkit.services.base import ActorRef
 from crmkit.testing.clock import FixedClock, SequentialIds
 from tests.adapters.invoices.test_csv import write
-from tests.territory.conftest import make_crm
+from tests.services.territory.conftest import make_crm
 
 VKN_SEEN = "4730180002"
 VKN_HIDDEN = "6800120004"

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Self, TextIO
+from typing import ClassVar, Generic, Self, TextIO, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -153,8 +153,13 @@ def _file_path(url: str, port: str) -> Path:
     return Path(url2pathname(parts.path))
 
 
-class _Console:
-    """What both console adapters share: where to print, a clock, ids."""
+_Sent = TypeVar("_Sent", SentSms, SentEmail)
+
+
+class _Console(Generic[_Sent]):
+    """What both console adapters share: where to print, a clock, ids, what was sent, the URL form."""
+
+    _port: ClassVar[str]  # the port named by a bad URL's ValidationError: "sms" or "email"
 
     def __init__(
         self,
@@ -168,6 +173,18 @@ class _Console:
         self._stream_name = stream_name
         self._clock: Clock = clock or SystemClock()
         self._ids: IdGenerator = ids or RandomIds()
+        self.sent: list[_Sent] = []
+        """Every message sent, oldest first."""
+
+    @classmethod
+    def from_url(cls, url: str, context: AdapterContext) -> Self:
+        """Build from ``console://``, ``console://stdout`` or ``console://stderr``.
+
+        Raises:
+            ValidationError: on ``sms`` (``email`` for the e-mail sender) for any other form.
+        """
+        name = _stream_name(url, cls._port)
+        return cls(clock=context.clock, ids=context.ids, stream_name=name)
 
     def _print(self, line: str) -> None:
         # Look sys.stdout up at each call, so redirections (and pytest's capsys) apply.
@@ -175,7 +192,7 @@ class _Console:
         stream.write(line + "\n")
 
 
-class ConsoleSmsGateway(_Console):
+class ConsoleSmsGateway(_Console[SentSms]):
     """Prints each SMS on one line and records it in :attr:`sent`.
 
     Args:
@@ -195,30 +212,10 @@ class ConsoleSmsGateway(_Console):
     1
     """
 
-    def __init__(
-        self,
-        stream: TextIO | None = None,
-        *,
-        clock: Clock | None = None,
-        ids: IdGenerator | None = None,
-        stream_name: str = "stdout",
-    ) -> None:
-        super().__init__(stream, clock=clock, ids=ids, stream_name=stream_name)
-        self.sent: list[SentSms] = []
-        """Every message sent, oldest first."""
+    _port = "sms"
 
     idempotent = False
     """A development gateway never deduplicates: a message sent twice is recorded twice."""
-
-    @classmethod
-    def from_url(cls, url: str, context: AdapterContext) -> Self:
-        """Build from ``console://``, ``console://stdout`` or ``console://stderr``.
-
-        Raises:
-            ValidationError: on ``sms`` for any other form.
-        """
-        name = _stream_name(url, "sms")
-        return cls(clock=context.clock, ids=context.ids, stream_name=name)
 
     def send(self, message: SmsMessage) -> str:
         """Print ``message`` with its part count, record it, and return a new message id."""
@@ -257,7 +254,7 @@ class ConsoleSmsGateway(_Console):
         return parse_development_callback(body)
 
 
-class ConsoleEmailSender(_Console):
+class ConsoleEmailSender(_Console[SentEmail]):
     """Prints a one-line summary of each e-mail and records it in :attr:`sent`.
 
     Args:
@@ -276,27 +273,7 @@ class ConsoleEmailSender(_Console):
     E-mail 00000000-0000-4000-8000-000000000001 to ayse@example.com.tr [5 chars, 1 attachment]: Teklif
     """
 
-    def __init__(
-        self,
-        stream: TextIO | None = None,
-        *,
-        clock: Clock | None = None,
-        ids: IdGenerator | None = None,
-        stream_name: str = "stdout",
-    ) -> None:
-        super().__init__(stream, clock=clock, ids=ids, stream_name=stream_name)
-        self.sent: list[SentEmail] = []
-        """Every message sent, oldest first."""
-
-    @classmethod
-    def from_url(cls, url: str, context: AdapterContext) -> Self:
-        """Build from ``console://``, ``console://stdout`` or ``console://stderr``.
-
-        Raises:
-            ValidationError: on ``email`` for any other form.
-        """
-        name = _stream_name(url, "email")
-        return cls(clock=context.clock, ids=context.ids, stream_name=name)
+    _port = "email"
 
     def send(self, message: EmailMessage) -> str:
         """Print a summary of ``message``, record it, and return a new message id."""
@@ -315,6 +292,8 @@ class ConsoleEmailSender(_Console):
 class _JsonLines:
     """Appends one JSON object per line to a file, creating it (and its folder) on first use."""
 
+    _port: ClassVar[str]  # the port named by a bad URL's ValidationError: "sms" or "email"
+
     def __init__(
         self, path: Path | str, *, clock: Clock | None = None, ids: IdGenerator | None = None
     ) -> None:
@@ -323,6 +302,15 @@ class _JsonLines:
         self._clock: Clock = clock or SystemClock()
         self._ids: IdGenerator = ids or RandomIds()
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str, context: AdapterContext) -> Self:
+        """Build from ``file:///absolute/path.jsonl``.
+
+        Raises:
+            ValidationError: on ``sms`` (``email`` for the e-mail sender) when the URL has no absolute path.
+        """
+        return cls(_file_path(url, cls._port), clock=context.clock, ids=context.ids)
 
     def _append(self, record: Mapping[str, object]) -> None:
         line = json.dumps(record, ensure_ascii=False, sort_keys=False)
@@ -343,6 +331,8 @@ class FileSmsGateway(_JsonLines):
         clock: stamps ``at``; the system clock by default.
         ids: makes message ids; random UUIDs by default.
     """
+
+    _port = "sms"
 
     idempotent = False
     """Never deduplicates: a message sent twice is written twice."""
@@ -372,15 +362,6 @@ class FileSmsGateway(_JsonLines):
     ) -> Sequence[DeliveryReport | InboundSms]:
         """Read a JSON callback (see :func:`parse_development_callback`)."""
         return parse_development_callback(body)
-
-    @classmethod
-    def from_url(cls, url: str, context: AdapterContext) -> Self:
-        """Build from ``file:///absolute/path.jsonl``.
-
-        Raises:
-            ValidationError: on ``sms`` when the URL has no absolute path.
-        """
-        return cls(_file_path(url, "sms"), clock=context.clock, ids=context.ids)
 
     def send(self, message: SmsMessage) -> str:
         """Append ``message`` with its part count to the file; return a new message id."""
@@ -414,14 +395,7 @@ class FileEmailSender(_JsonLines):
         ids: makes message ids; random UUIDs by default.
     """
 
-    @classmethod
-    def from_url(cls, url: str, context: AdapterContext) -> Self:
-        """Build from ``file:///absolute/path.jsonl``.
-
-        Raises:
-            ValidationError: on ``email`` when the URL has no absolute path.
-        """
-        return cls(_file_path(url, "email"), clock=context.clock, ids=context.ids)
+    _port = "email"
 
     def send(self, message: EmailMessage) -> str:
         """Append ``message`` to the file; return a new message id."""

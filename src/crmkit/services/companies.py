@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 
 import attrs
 
@@ -39,7 +38,6 @@ from crmkit.domain.permissions import (
     portal_decision,
 )
 from crmkit.domain.predicates import CompanyFacts
-from crmkit.domain.territory import OwnerAssignment
 from crmkit.domain.versions import require_version
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.actuals import recredit
@@ -50,11 +48,55 @@ from crmkit.services.passwords import hash_password, new_password
 from crmkit.services.policy import actor_for
 from crmkit.services.stages import listed_contact
 from crmkit.services.status_moves import save_status_move
-from crmkit.services.territory import TerritoryUseCases
 from crmkit.services.territory_dates import follow_owner, owner_synced
 from crmkit.validation import normalize_email, normalize_phone, normalize_tax_no
 
-__all__ = ["CompanyUseCases", "ContactInput"]
+__all__ = ["CompanyUseCases", "ContactInput", "checked_segmentation", "optional_email", "optional_phone"]
+
+
+def optional_phone(value: str | None, field: str, region: str) -> str | None:
+    """A typed-in phone number normalised for ``region``; blank or ``None`` is no number (C1, C4).
+
+    Raises:
+        ValidationError: not a phone number, naming ``field``.
+    """
+    if value is None or not check_text(field, value, NOTE_MAX).strip():
+        return None
+    return normalize_phone(value, field=field, region=region)
+
+
+def optional_email(value: str | None, field: str) -> str | None:
+    """A typed-in e-mail address normalised; blank or ``None`` is no address (C1, C4).
+
+    Raises:
+        ValidationError: not an e-mail address, naming ``field``.
+    """
+    if value is None or not check_text(field, value, NOTE_MAX).strip():
+        return None
+    return normalize_email(value, field=field)
+
+
+def checked_segmentation(uow: UnitOfWork, values: Mapping[str, str | None]) -> Segmentation:
+    """Check each segmentation value against its pick-list (C3, C9).
+
+    Raises:
+        ValidationError: an unknown field, or a value its pick-list does not hold, naming the field.
+    """
+    checked: dict[str, str | None] = {}
+    for field, value in values.items():
+        if field not in SEGMENT_PICKLISTS:
+            raise ValidationError(field, "is not a segmentation field")
+        if value is None or not str(value).strip():
+            checked[field] = None
+            continue
+        list_name = PickListName(SEGMENT_PICKLISTS[field])
+        found = uow.picklists.get_many([list_name]).get(list_name)
+        if found is None:
+            raise ValidationError(
+                field, f"no {list_name!r} pick-list is set, so no value is allowed yet (C9)"
+            )
+        checked[field] = found.canonical(field, str(value))
+    return Segmentation(**checked)
 
 
 @attrs.frozen(kw_only=True)
@@ -72,36 +114,6 @@ class CompanyUseCases(ServiceBase):
     """Companies and their contacts, status, owners and claims."""
 
     # -- helpers ---------------------------------------------------------------
-    def _phone(self, value: str | None, field: str) -> str | None:
-        if value is None or not check_text(field, value, NOTE_MAX).strip():
-            return None
-        return normalize_phone(value, field=field, region=self._ctx.settings.phone_region)
-
-    @staticmethod
-    def _email(value: str | None, field: str) -> str | None:
-        if value is None or not check_text(field, value, NOTE_MAX).strip():
-            return None
-        return normalize_email(value, field=field)
-
-    @staticmethod
-    def _segmentation(uow: UnitOfWork, values: Mapping[str, str | None]) -> Segmentation:
-        """Check each segmentation value against its pick-list (C3, C9)."""
-        checked: dict[str, str | None] = {}
-        for field, value in values.items():
-            if field not in SEGMENT_PICKLISTS:
-                raise ValidationError(field, "is not a segmentation field")
-            if value is None or not str(value).strip():
-                checked[field] = None
-                continue
-            list_name = PickListName(SEGMENT_PICKLISTS[field])
-            found = uow.picklists.get_many([list_name]).get(list_name)
-            if found is None:
-                raise ValidationError(
-                    field, f"no {list_name!r} pick-list is set, so no value is allowed yet (C9)"
-                )
-            checked[field] = found.canonical(field, str(value))
-        return Segmentation(**checked)
-
     @staticmethod
     def _check_staff_scope(uow: UnitOfWork, actor: Employee, company: CompanyId | None) -> None:
         """Dealer staff act only inside their own firm's subtree (A6); ancestors are read only for them."""
@@ -130,6 +142,7 @@ class CompanyUseCases(ServiceBase):
     # -- C1, C2, C3, C4, C6, C7: registration ----------------------------------
     def register_company(
         self,
+        /,  # ``self`` is no segmentation field: crm.parties forwards **segmentation to it
         *,
         actor: ActorRef,
         name: str,
@@ -161,8 +174,8 @@ class CompanyUseCases(ServiceBase):
         company_type = parse_enum(CompanyType, "type", type)
         company_kind = parse_enum(CompanyKind, "kind", kind)
         tax = None if tax_no is None or tax_no == "" else normalize_tax_no(tax_no)
-        mail = self._email(email, "email")
-        tel = self._phone(phone, "phone")
+        mail = optional_email(email, "email")
+        tel = optional_phone(phone, "phone", self._ctx.settings.phone_region)
         with self._as(actor) as (uow, who):
             parent_id = CompanyId(parse_id("parent", parent)) if parent is not None else None
             if parent_id is None and who.firm_id is not None:
@@ -193,7 +206,7 @@ class CompanyUseCases(ServiceBase):
                 tax_no=tax,
                 email=mail,
                 phone=tel,
-                segmentation=self._segmentation(uow, segmentation),
+                segmentation=checked_segmentation(uow, segmentation),
                 referred_by=reference,
             )
             if sales_rep is not None:
@@ -282,28 +295,7 @@ class CompanyUseCases(ServiceBase):
             return save_status_move(uow, current, moved, self._now())
 
     # -- C6: owners and claims --------------------------------------------------
-    def assign_owner(
-        self,
-        *,
-        actor: ActorRef,
-        company: object,
-        rep: object,
-        support_rep: object | None = None,
-        valid_from: datetime | None = None,
-        valid_to: datetime | None = None,
-        expected_version: int | None = None,
-    ) -> OwnerAssignment:
-        """A manager sets the owner (C6), dated (T4): the same call as ``crm.territory.assign_owner``."""
-        return TerritoryUseCases(self._ctx).assign_owner(
-            actor=actor,
-            company=company,
-            rep=rep,
-            support_rep=support_rep,
-            valid_from=valid_from,
-            valid_to=valid_to,
-            expected_version=expected_version,
-        )
-
+    # assign_owner (C6, T4) is crm.territory's, forwarded by crm.parties
     def claim(self, *, actor: ActorRef, company: object) -> Claim:
         """A rep asks to own an unowned company; one pending claim per company (C6)."""
         with self._as(actor) as (uow, who):
@@ -418,8 +410,8 @@ class CompanyUseCases(ServiceBase):
             name=data.name,
             title=data.title,
             position_type=data.position_type,
-            phone=self._phone(data.phone, "contact.phone"),
-            email=self._email(data.email, "contact.email"),
+            phone=optional_phone(data.phone, "contact.phone", self._ctx.settings.phone_region),
+            email=optional_email(data.email, "contact.email"),
         )
 
     def add_contact(

@@ -34,7 +34,7 @@ from crmkit.domain.predicates import OwnedBy, Predicate, all_of, describe
 from crmkit.domain.versions import require_version
 from crmkit.services.actuals import credits_change, recredit
 from crmkit.services.base import ActorRef, parse_enum
-from crmkit.services.companies import CompanyUseCases
+from crmkit.services.companies import checked_segmentation, optional_email, optional_phone
 from crmkit.services.guard import facts_of
 from crmkit.services.policy import PolicyUseCases, actor_for
 from crmkit.services.stages import listed_fields
@@ -174,7 +174,6 @@ class CustomerUseCases(PolicyUseCases):
             ValidationError: bad input, naming the field.
             ConcurrencyConflict: ``expected_version`` is given and the record moved on since.
         """
-        helpers = CompanyUseCases(self._ctx)
         changes: dict[str, Any] = {}
         if name is not None:
             changes["name"] = name
@@ -183,9 +182,9 @@ class CustomerUseCases(PolicyUseCases):
         if tax_no is not None:
             changes["tax_no"] = normalize_tax_no(tax_no)
         if email is not None:
-            changes["email"] = helpers._email(email, "email")
+            changes["email"] = optional_email(email, "email")
         if phone is not None:
-            changes["phone"] = helpers._phone(phone, "phone")
+            changes["phone"] = optional_phone(phone, "phone", self._ctx.settings.phone_region)
         when = self._now()
         with self._as_policy_actor(actor) as (uow, who):
             current = uow.companies.get(CompanyId(parse_id("id", id)))
@@ -194,7 +193,7 @@ class CustomerUseCases(PolicyUseCases):
             decide(who, Action.UPDATE, CompanyResource(company=facts, name=current.name), when).enforce()
             if segmentation:
                 merged = {**attrs.asdict(current.segmentation), **segmentation}
-                changes["segmentation"] = helpers._segmentation(uow, merged)
+                changes["segmentation"] = checked_segmentation(uow, merged)
             if not changes:
                 return current
             new = attrs.evolve(current, **changes)
@@ -236,16 +235,15 @@ class CustomerUseCases(PolicyUseCases):
         Raises:
             ConcurrencyConflict: ``expected_version`` is given and the record moved on since.
         """
-        helpers = CompanyUseCases(self._ctx)
         changes: dict[str, Any] = {
             k: v
             for k, v in {"name": name, "title": title, "position_type": position_type}.items()
             if v is not None
         }
         if phone is not None:
-            changes["phone"] = helpers._phone(phone, "phone")
+            changes["phone"] = optional_phone(phone, "phone", self._ctx.settings.phone_region)
         if email is not None:
-            changes["email"] = helpers._email(email, "email")
+            changes["email"] = optional_email(email, "email")
         with self._as_policy_actor(actor) as (uow, who):
             current = uow.contacts.get(ContactId(parse_id("contact", contact)))
             require_version("contact", current.id, stored=current.version, expected=expected_version)

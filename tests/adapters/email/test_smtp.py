@@ -13,7 +13,7 @@ import pytest
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.messaging import DeliveryFailed
 from crmkit.ports.messaging import Attachment, EmailMessage
-from tests.messaging.smtp_server import (
+from tests.services.messaging.smtp_server import (
     PASSWORD,
     USER,
     free_port,

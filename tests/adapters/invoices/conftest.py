@@ -1,7 +1,7 @@
-"""The invoice adapters' tests use the UBL-TR samples kept in tests/invoices/samples/ubl-tr."""
+"""The invoice adapters' tests use the UBL-TR samples kept in tests/services/invoices/samples/ubl-tr."""
 
 from __future__ import annotations
 
-from tests.invoices.conftest import samples
+from tests.services.invoices.conftest import samples
 
 __all__ = ["samples"]

@@ -24,7 +24,7 @@ from crmkit.hookspecs import AdapterContext
 from crmkit.plugins import Plugins, make_plugin_manager
 from crmkit.ports.messaging import DeliveryReport, DeliveryStatus, InboundSms, SmsMessage
 from crmkit.testing import FixedClock, SequentialIds
-from tests.messaging.emulators import IletiMerkeziEmulator, NetgsmEmulator, TwilioEmulator
+from tests.services.messaging.emulators import IletiMerkeziEmulator, NetgsmEmulator, TwilioEmulator
 
 SECRET = "s3cr3t-Ş%pw"
 TO = "+905321234567"

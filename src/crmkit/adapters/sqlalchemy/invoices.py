@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import local, offset_of, utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
@@ -33,7 +32,7 @@ from crmkit.adapters.sqlalchemy.invoice_codecs import (
     order_line_of,
 )
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
-from crmkit.adapters.sqlalchemy.repositories import audit_row
+from crmkit.adapters.sqlalchemy.sql_repository import change_row
 from crmkit.adapters.sqlalchemy.tables import LABEL, audit_entries, companies
 from crmkit.adapters.sqlalchemy.tables.invoice import (
     CODE,
@@ -105,17 +104,7 @@ class SqlInvoiceRepository:
     def _audit(
         self, aggregate_type: str, key: object, version: int, old: object, new: object
     ) -> dict[str, Any]:
-        return audit_row(
-            audit_entry(
-                actor=self._uow.actor,
-                at=self._uow.clock.now(),
-                aggregate_type=aggregate_type,
-                aggregate_id=key,
-                version=version,
-                old=old,
-                new=new,
-            )
-        )
+        return change_row(self._uow, aggregate_type, key, version, old, new)
 
     # -- invoices --------------------------------------------------------------------
     def add_many(self, invoices_: Sequence[Invoice]) -> None:

@@ -17,11 +17,10 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
-from crmkit.adapters.sqlalchemy.repositories import audit_row
+from crmkit.adapters.sqlalchemy.sql_repository import change_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries
 from crmkit.adapters.sqlalchemy.tables import companies as company_table
 from crmkit.adapters.sqlalchemy.tables.marketing import campaign_recipients, campaigns, segments
@@ -84,16 +83,7 @@ class SqlMarketingRepository:
         self, aggregate_type: str, key: object, version: int, new: object | None, old: object | None = None
     ) -> dict[str, Any]:
         """The audit row of creating ``new``, changing ``old`` into it, or deleting ``old`` (C12)."""
-        entry = audit_entry(
-            actor=self._uow.actor,
-            at=self._uow.clock.now(),
-            aggregate_type=aggregate_type,
-            aggregate_id=key,
-            version=version,
-            old=old,
-            new=new,
-        )
-        return audit_row(entry)
+        return change_row(self._uow, aggregate_type, key, version, old, new)
 
     @contextmanager
     def _writing(self, what: str) -> Iterator[Connection]:

@@ -1,8 +1,5 @@
 """SQL outbox repository (issue 6): batched writes, lock-free claims.
 
-A little over 500 lines, on purpose: enqueue, claim, finish and delivery reports share the
-private statements and chunking of one table, and read as one concept.
-
 Rows ↔ values live in :mod:`~crmkit.adapters.sqlalchemy.outbox_codecs`; the PostgreSQL
 one-round-trip claim and finish in :mod:`~crmkit.adapters.sqlalchemy.outbox_postgresql`.
 
@@ -20,21 +17,9 @@ FOR UPDATE SKIP LOCKED) RETURNING`` per state, the outcomes one ``UPDATE …
 FROM unnest(arrays) WHERE claim = token RETURNING id`` — the same rows, the
 same token condition, a third of the time (issue 6 item 9).
 
-Delivery reports are written the same way: one ``executemany`` whose
-``WHERE`` keeps only rows that are sent and have no final report yet, so a
-report never moves a message back and a repeated one changes nothing.
-E-mail attachments are rows of ``outbox_attachments`` (name, type, SHA-256
-digest) inserted with their message; the bytes are rows of ``outbox_blobs``,
-one per distinct content, inserted *if absent* in the same savepoint —
-``ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite, ``ON DUPLICATE KEY
-UPDATE digest = digest`` on MariaDB/MySQL (not ``INSERT IGNORE``, which would
-also swallow other errors). Two units of work enqueueing the same new bytes
-at once therefore both succeed: the second waits on the first's key lock and
-then finds the row (issue 6 items 2, 7; M2). Several blobs are inserted in
-digest order, so two such transactions never wait on each other crosswise.
-Attachments are read back one query per page for the rows and one for the
-distinct contents they name: a page of a campaign's copies loads its
-brochure once, and every copy shares that one ``bytes`` object.
+Delivery reports live in :mod:`~crmkit.adapters.sqlalchemy.outbox_reports`; e-mail
+attachments, stored once per distinct content, in
+:mod:`~crmkit.adapters.sqlalchemy.outbox_attachments`.
 """
 
 from __future__ import annotations
@@ -44,14 +29,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from crmkit.adapters.audit import OUTBOX_AGGREGATE, audit_entry
+from crmkit.adapters.audit import OUTBOX_AGGREGATE
+from crmkit.adapters.sqlalchemy import outbox_reports
 from crmkit.adapters.sqlalchemy._convert import utc
 from crmkit.adapters.sqlalchemy._errors import is_lock_conflict
-from crmkit.adapters.sqlalchemy.bulk import bulk_insert, chunks, upsert
+from crmkit.adapters.sqlalchemy.bulk import bulk_insert, chunks
+from crmkit.adapters.sqlalchemy.outbox_attachments import insert_blobs, stored_files, with_attachments
 from crmkit.adapters.sqlalchemy.outbox_codecs import (
     ATTACHMENT_COLUMNS,
     MESSAGE_COLUMNS,
@@ -65,18 +51,17 @@ from crmkit.adapters.sqlalchemy.outbox_postgresql import (
     finish_postgresql,
     hand_over_postgresql,
 )
-from crmkit.adapters.sqlalchemy.repositories import audit_row
+from crmkit.adapters.sqlalchemy.outbox_reports import SKIP_LOCKED
+from crmkit.adapters.sqlalchemy.sql_repository import change_row
 from crmkit.adapters.sqlalchemy.tables import EMAIL, NOTE, audit_entries
 from crmkit.adapters.sqlalchemy.tables.outbox import (
     KEY_LENGTH,
     outbox_attachments,
-    outbox_blobs,
     outbox_messages,
 )
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, ValidationError
 from crmkit.domain.messaging import (
     Channel,
-    OutboxAttachment,
     OutboxMessage,
     OutboxState,
 )
@@ -86,8 +71,6 @@ if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
 
 __all__ = ["SqlOutboxRepository"]
-
-_SKIP_LOCKED = ("postgresql", "mysql", "mariadb")
 
 
 _messages = outbox_messages
@@ -114,20 +97,6 @@ _HAND_OVER = (
     .values(sent_at=sa.bindparam("n_sent_at"))
 )
 """The hand-over mark (§9), built once: the dispatcher runs it before every send."""
-
-_DELIVER = (
-    sa.update(_messages)
-    .where(
-        _messages.c.id == sa.bindparam("b_id"),
-        _messages.c.state == OutboxState.SENT.value,
-        _messages.c.delivery_status.is_(None),
-    )
-    .values(
-        delivery_status=sa.bindparam("n_status"),
-        delivery_at=sa.bindparam("n_at"),
-        delivery_error=sa.bindparam("n_error"),
-    )
-)
 
 
 class SqlOutboxRepository:
@@ -218,7 +187,7 @@ class SqlOutboxRepository:
         point = connection.begin_nested()
         try:
             if blobs:
-                self._insert_blobs(blobs)
+                insert_blobs(connection, blobs)
             bulk_insert(connection, outbox_messages, rows, columns=MESSAGE_COLUMNS, prepared=True)
             if files:
                 bulk_insert(connection, outbox_attachments, files, columns=ATTACHMENT_COLUMNS, prepared=True)
@@ -241,17 +210,9 @@ class SqlOutboxRepository:
         else:
             point.commit()
 
-    def _insert_blobs(self, blobs: dict[str, bytes]) -> None:
-        """Insert each content under its digest unless a row has it already (race-safe, see the module)."""
-        connection = self._uow.connection
-        rows = [{"digest": d, "size": len(blobs[d]), "content": blobs[d]} for d in sorted(blobs)]
-        connection.execute(upsert(outbox_blobs, connection.dialect, ["digest"]), rows)
-
     def stored_files(self) -> tuple[int, int]:
         """``(distinct attachment contents, their bytes together)`` held by the outbox."""
-        query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(outbox_blobs.c.size), 0))
-        row: Any = self._uow.execute(query).one()
-        return int(row[0]), int(row[1])
+        return stored_files(self._uow)
 
     def get(self, id: uuid.UUID) -> OutboxMessage:
         """The message with this id.
@@ -262,7 +223,7 @@ class SqlOutboxRepository:
         row = self._uow.execute(sa.select(_messages).where(_messages.c.id == id)).first()
         if row is None:
             raise NotFound("outbox message", id)
-        return self._attach([message_from_row(row)])[0]
+        return with_attachments(self._uow, [message_from_row(row)])[0]
 
     def cancel(self, id: uuid.UUID, now: datetime, reason: str) -> bool:
         """Skip a pending, not yet due message with ``reason``: one conditional ``UPDATE`` (issue 14, I13)."""
@@ -279,46 +240,7 @@ class SqlOutboxRepository:
     def by_key(self, key: str) -> OutboxMessage | None:
         """The message with this idempotency key, or ``None``."""
         row = self._uow.execute(sa.select(_messages).where(_messages.c.key == key)).first()
-        return None if row is None else self._attach([message_from_row(row)])[0]
-
-    def _attach(self, messages: list[OutboxMessage]) -> list[OutboxMessage]:
-        """``messages`` with their e-mails' attachments loaded (one query per 1,000 e-mails)."""
-        emails = [m.id for m in messages if m.channel is Channel.EMAIL]
-        if not emails:
-            return messages
-        a = outbox_attachments
-        b = outbox_blobs
-        named: dict[uuid.UUID, list[tuple[str, str, str]]] = {}
-        for chunk in chunks(emails):
-            query = (
-                sa.select(a.c.message_id, a.c.filename, a.c.media_type, a.c.digest)
-                .where(a.c.message_id.in_(chunk))
-                .order_by(a.c.message_id, a.c.position)
-            )
-            for row in self._uow.execute(query):
-                owner = (
-                    row.message_id
-                    if isinstance(row.message_id, uuid.UUID)
-                    else uuid.UUID(str(row.message_id))
-                )
-                named.setdefault(owner, []).append((row.filename, row.media_type, row.digest))
-        if not named:
-            return messages
-        contents: dict[str, bytes] = {}
-        wanted = sorted({digest for files in named.values() for _, _, digest in files})
-        for part in chunks(wanted, 100):
-            query = sa.select(b.c.digest, b.c.content).where(b.c.digest.in_(part))
-            contents.update((row.digest, bytes(row.content)) for row in self._uow.execute(query))
-        # One value per distinct (name, type, content): the copies of a campaign share it.
-        made: dict[tuple[str, str, str], OutboxAttachment] = {}
-        files: dict[uuid.UUID, list[OutboxAttachment]] = {}
-        for owner, entries in named.items():
-            for entry in entries:
-                found = made.get(entry)
-                if found is None:
-                    found = made[entry] = OutboxAttachment(entry[0], entry[1], contents[entry[2]])
-                files.setdefault(owner, []).append(found)
-        return [attrs.evolve(m, attachments=tuple(files[m.id])) if m.id in files else m for m in messages]
+        return None if row is None else with_attachments(self._uow, [message_from_row(row)])[0]
 
     def claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
         """Claim up to ``limit`` due messages, oldest due first (see the module docs).
@@ -336,7 +258,7 @@ class SqlOutboxRepository:
 
     def _claim(self, token: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxMessage]:
         if self._uow.connection.dialect.name == "postgresql":
-            return self._attach(claim_postgresql(self._uow, token, now, lease, limit))
+            return with_attachments(self._uow, claim_postgresql(self._uow, token, now, lease, limit))
         # One indexed range scan per state, in (state, due_at) index order: no sort, however many
         # rows are due (ordering by id as well would sort every tied row of a campaign).
         # Lapsed claims (rare) come first, then pending messages.
@@ -350,12 +272,12 @@ class SqlOutboxRepository:
                 .order_by(_messages.c.due_at)
                 .limit(limit - len(claimed))
             )
-            if self._uow.connection.dialect.name in _SKIP_LOCKED:
+            if self._uow.connection.dialect.name in SKIP_LOCKED:
                 query = query.with_for_update(skip_locked=True)
             candidates = [message_from_row(r) for r in self._uow.execute(query)]
             if candidates:
                 claimed += self._take(state, candidates, token, now, lease)
-        return self._attach(claimed)
+        return with_attachments(self._uow, claimed)
 
     def _take(
         self, state: OutboxState, candidates: list[OutboxMessage], token: str, now: datetime, lease: timedelta
@@ -380,7 +302,7 @@ class SqlOutboxRepository:
         # With FOR UPDATE SKIP LOCKED the rows are already locked by this transaction: update
         # them by primary key only (a range condition would make InnoDB lock gaps and deadlock
         # against the other dispatchers). Without row locks (SQLite), the condition decides.
-        locked = self._uow.connection.dialect.name in _SKIP_LOCKED
+        locked = self._uow.connection.dialect.name in SKIP_LOCKED
         taken = 0
         for chunk in chunks([m.id for m in candidates]):
             condition: list[sa.ColumnElement[bool]] = [_messages.c.id.in_(chunk)]
@@ -444,7 +366,7 @@ class SqlOutboxRepository:
         held: set[uuid.UUID] = set()
         for chunk in chunks([m.id for m in messages]):
             query = sa.select(_messages.c.id).where(_messages.c.id.in_(chunk), _messages.c.claim == token)
-            if self._uow.connection.dialect.name in _SKIP_LOCKED:
+            if self._uow.connection.dialect.name in SKIP_LOCKED:
                 query = query.with_for_update()
             held.update(self._uow.execute(query).scalars())
         params = [
@@ -480,85 +402,18 @@ class SqlOutboxRepository:
     def by_provider_ids(
         self, channel: Channel, provider_ids: Iterable[str]
     ) -> dict[str, list[OutboxMessage]]:
-        """Sent messages of ``channel`` by provider id (one indexed query per 1,000 ids)."""
-        found: dict[str, list[OutboxMessage]] = {}
-        for chunk in chunks(sorted(set(provider_ids))):
-            query = (
-                sa.select(_messages)
-                .where(
-                    _messages.c.provider_id.in_(chunk),
-                    _messages.c.provider_id.is_not(None),
-                    _messages.c.channel == channel.value,
-                    _messages.c.state == OutboxState.SENT.value,
-                )
-                .order_by(_messages.c.created_at, _messages.c.id)
-            )
-            for row in self._uow.execute(query):
-                found.setdefault(row.provider_id, []).append(message_from_row(row))
-        return found
+        """Sent messages of ``channel`` by provider id (see :mod:`.outbox_reports`)."""
+        return outbox_reports.by_provider_ids(self._uow, channel, provider_ids)
 
     def record_deliveries(self, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
-        """Store final delivery reports with one ``executemany``; return the ids refused.
-
-        Raises:
-            ConcurrencyConflict: a deadlock victim; record again in a new unit of work.
-        """
-        if not messages:
-            return []
-        try:
-            held: set[uuid.UUID] = set()
-            for chunk in chunks([m.id for m in messages]):
-                query = sa.select(_messages.c.id).where(
-                    _messages.c.id.in_(chunk),
-                    _messages.c.state == OutboxState.SENT.value,
-                    _messages.c.delivery_status.is_(None),
-                )
-                if self._uow.connection.dialect.name in _SKIP_LOCKED:
-                    query = query.with_for_update()
-                held.update(
-                    i if isinstance(i, uuid.UUID) else uuid.UUID(str(i))
-                    for i in self._uow.execute(query).scalars()
-                )
-            params = [
-                {
-                    "b_id": m.id,
-                    "n_status": None if m.delivery_status is None else m.delivery_status.value,
-                    "n_at": None if m.delivery_at is None else utc(m.delivery_at),
-                    "n_error": None if m.delivery_error is None else m.delivery_error[:1000],
-                }
-                for m in messages
-                if m.id in held and m.delivery_status is not None
-            ]
-            if params:
-                self._uow.connection.execute(_DELIVER, params)
-        except DBAPIError as error:
-            if is_lock_conflict(error):
-                raise ConcurrencyConflict("outbox delivery", messages[0].id, 0) from None
-            raise
-        written = {p["b_id"] for p in params}
-        return [m.id for m in messages if m.id not in written]
+        """Store final delivery reports; return the ids refused (see :mod:`.outbox_reports`)."""
+        return outbox_reports.record_deliveries(self._uow, messages)
 
     def awaiting_delivery(
         self, channel: Channel, *, after: tuple[datetime, uuid.UUID] | None = None, limit: int = 500
     ) -> list[OutboxMessage]:
-        """Sent messages without a final report, by (sending time, id): a range scan of (state, due_at)."""
-        query = (
-            sa.select(_messages)
-            .where(
-                _messages.c.state == OutboxState.SENT.value,
-                _messages.c.channel == channel.value,
-                _messages.c.provider_id.is_not(None),
-                _messages.c.delivery_status.is_(None),
-            )
-            .order_by(_messages.c.due_at, _messages.c.id)
-            .limit(limit)
-        )
-        if after is not None:
-            at, last = utc(after[0]), after[1]
-            query = query.where(
-                sa.or_(_messages.c.due_at > at, sa.and_(_messages.c.due_at == at, _messages.c.id > last))
-            )
-        return self._attach([message_from_row(r) for r in self._uow.execute(query)])
+        """Sent messages without a final report, by (sending time, id) (see :mod:`.outbox_reports`)."""
+        return outbox_reports.awaiting_delivery(self._uow, channel, after=after, limit=limit)
 
     def count(self, state: OutboxState | None = None) -> int:
         """How many messages (in ``state``)."""
@@ -573,7 +428,7 @@ class SqlOutboxRepository:
         dead = OutboxState.DEAD.value
         for chunk in chunks(list(ids)):
             query = sa.select(_messages).where(_messages.c.id.in_(chunk), _messages.c.state == dead)
-            if self._uow.connection.dialect.name in _SKIP_LOCKED:
+            if self._uow.connection.dialect.name in SKIP_LOCKED:
                 query = query.with_for_update()
             for old in [message_from_row(r) for r in self._uow.execute(query)]:
                 new = old.requeued(now)
@@ -583,16 +438,8 @@ class SqlOutboxRepository:
                     .where(_messages.c.id == old.id, _messages.c.state == dead)
                     .values(state=new.state.value, due_at=utc(now), attempts=0, claim=None)
                 )
-                entry = audit_entry(
-                    actor=self._uow.actor,
-                    at=self._uow.clock.now(),
-                    aggregate_type=OUTBOX_AGGREGATE,
-                    aggregate_id=old.id,
-                    version=1,
-                    old=old,
-                    new=new,
-                )
-                self._uow.execute(sa.insert(audit_entries), audit_row(entry))
+                row = change_row(self._uow, OUTBOX_AGGREGATE, old.id, 1, old, new)
+                self._uow.execute(sa.insert(audit_entries), row)
                 done.append(new)
         return done
 
@@ -605,4 +452,4 @@ class SqlOutboxRepository:
         )
         if state is not None:
             query = query.where(_messages.c.state == state.value)
-        return self._attach([message_from_row(r) for r in self._uow.execute(query)])
+        return with_attachments(self._uow, [message_from_row(r) for r in self._uow.execute(query)])

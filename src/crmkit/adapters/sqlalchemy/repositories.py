@@ -32,7 +32,13 @@ from crmkit.adapters.audit import (
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, local
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
-from crmkit.adapters.sqlalchemy.sql_repository import GET_MANY_CHUNK, MAX_TREE_DEPTH, SqlRepository, _page
+from crmkit.adapters.sqlalchemy.sql_repository import (
+    GET_MANY_CHUNK,
+    MAX_TREE_DEPTH,
+    SqlRepository,
+    _page,
+    parents_first,
+)
 
 # re-exported: other adapters import these from here
 from crmkit.adapters.sqlalchemy.sql_repository import Deleting as Deleting
@@ -79,24 +85,8 @@ class SqlCompanyRepository(Deleting, SqlRepository[Company, CompanyId]):
     )
 
     def _ordered_for_insert(self, items: list[Company]) -> list[Company]:
-        """Parents before their children, so every back end accepts the batch row by row."""
-        in_batch = {c.id for c in items}
-        placed: set[CompanyId] = set()
-        ordered: list[Company] = []
-        waiting = list(items)
-        while waiting:
-            ready = [
-                c
-                for c in waiting
-                if c.parent_id is None or c.parent_id not in in_batch or c.parent_id in placed
-            ]
-            if not ready:  # a cycle inside the batch: let the database refuse it
-                ready = waiting
-            ordered.extend(ready)
-            placed.update(c.id for c in ready)
-            ready_ids = {id(c) for c in ready}
-            waiting = [c for c in waiting if id(c) not in ready_ids]
-        return ordered
+        """Parents before their children within the batch."""
+        return parents_first(items)
 
     def by_tax_no(self, tax_no: str) -> Company | None:
         """The company with this VKN/TCKN, or ``None``."""

@@ -8,6 +8,7 @@ is a conditional ``UPDATE … WHERE version = ?`` (a stale copy raises
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -22,12 +23,21 @@ from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, offset_of, utc
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.errors import ConcurrencyConflict, NotFound
+from crmkit.ports.clock import Clock
 
 if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
 
 
-__all__ = ["GET_MANY_CHUNK", "MAX_TREE_DEPTH", "Deleting", "SqlRepository", "audit_row"]
+__all__ = [
+    "GET_MANY_CHUNK",
+    "MAX_TREE_DEPTH",
+    "Deleting",
+    "SqlRepository",
+    "audit_row",
+    "change_row",
+    "parents_first",
+]
 
 GET_MANY_CHUNK = 5_000
 """Most ids one ``get_many`` query asks for (drivers cap the number of parameters)."""
@@ -93,17 +103,7 @@ class SqlRepository(Generic[E, K]):
         return items
 
     def _audit_row(self, key: object, version: int, old: E | None, new: E) -> dict[str, Any]:
-        return audit_row(
-            audit_entry(
-                actor=self._uow.actor,
-                at=self._uow.clock.now(),
-                aggregate_type=self.aggregate_type,
-                aggregate_id=key,
-                version=version,
-                old=old,
-                new=new,
-            )
-        )
+        return change_row(self._uow, self.aggregate_type, key, version, old, new)
 
     def add(self, item: E) -> None:
         """Store a new aggregate and its ``create`` audit entry.
@@ -193,6 +193,70 @@ class SqlRepository(Generic[E, K]):
         """How many aggregates are stored (as this unit of work sees them)."""
         query = sa.select(sa.func.count()).select_from(self._table)
         return int(self._uow.execute(query).scalar_one())
+
+
+class _Auditing(Protocol):
+    """What :func:`change_row` reads of a unit of work: who acts, and the clock."""
+
+    @property
+    def actor(self) -> uuid.UUID | None: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+def change_row(
+    uow: _Auditing, aggregate_type: str, key: object, version: int, old: object | None, new: object | None
+) -> dict[str, Any]:
+    """The ``audit_entries`` row of a change made now in ``uow`` by its actor (C12).
+
+    ``old`` ``None``: an ``add``; ``new`` ``None``: a delete (see :func:`~crmkit.adapters.audit.audit_entry`).
+    """
+    entry = audit_entry(
+        actor=uow.actor,
+        at=uow.clock.now(),
+        aggregate_type=aggregate_type,
+        aggregate_id=key,
+        version=version,
+        old=old,
+        new=new,
+    )
+    return audit_row(entry)
+
+
+class _Node(Protocol):
+    """A record of a tree: companies (C2) and regions (T1)."""
+
+    @property
+    def id(self) -> Any: ...
+
+    @property
+    def parent_id(self) -> Any: ...
+
+
+_N = TypeVar("_N", bound=_Node)
+
+
+def parents_first(items: list[_N]) -> list[_N]:
+    """The batch with parents before their children, so every back end accepts it row by row.
+
+    A cycle inside the batch is left as it is, for the database to refuse.
+    """
+    in_batch = {n.id for n in items}
+    placed: set[Any] = set()
+    ordered: list[_N] = []
+    waiting = list(items)
+    while waiting:
+        ready = [
+            n for n in waiting if n.parent_id is None or n.parent_id not in in_batch or n.parent_id in placed
+        ]
+        if not ready:  # a cycle inside the batch: let the database refuse it
+            ready = waiting
+        ordered.extend(ready)
+        placed.update(n.id for n in ready)
+        ready_ids = {id(n) for n in ready}
+        waiting = [n for n in waiting if id(n) not in ready_ids]
+    return ordered
 
 
 def audit_row(entry: AuditEntry) -> dict[str, Any]:

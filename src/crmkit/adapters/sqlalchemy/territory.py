@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuids_of
 from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlCompanyRepository, SqlRepository
+from crmkit.adapters.sqlalchemy.sql_repository import parents_first
 from crmkit.domain.errors import NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.parties import Company
@@ -108,23 +109,7 @@ class SqlRegionRepository(SqlRepository[Region, RegionId]):
 
     def _ordered_for_insert(self, items: list[Region]) -> list[Region]:
         """Parents before their children within the batch."""
-        in_batch = {r.id for r in items}
-        placed: set[RegionId] = set()
-        ordered: list[Region] = []
-        waiting = list(items)
-        while waiting:
-            ready = [
-                r
-                for r in waiting
-                if r.parent_id is None or r.parent_id not in in_batch or r.parent_id in placed
-            ]
-            if not ready:  # a cycle inside the batch: let the database refuse it
-                ready = waiting
-            ordered.extend(ready)
-            placed.update(r.id for r in ready)
-            ready_ids = {id(r) for r in ready}
-            waiting = [r for r in waiting if id(r) not in ready_ids]
-        return ordered
+        return parents_first(items)
 
     def add_many(self, items: Iterable[Region]) -> None:
         """Store new regions and their closure pairs (T1); parents before children.

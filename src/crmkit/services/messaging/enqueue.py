@@ -28,6 +28,7 @@ from crmkit.ports.storage import UnitOfWork
 
 __all__ = [
     "attachment_of",
+    "email_message",
     "enqueue_email",
     "enqueue_email_copies",
     "enqueue_sms",
@@ -189,19 +190,16 @@ def enqueue_email_copies(
     if not recipients:
         return
     for recipient in recipients:
-        if "@" not in recipient[2]:
-            raise ValidationError("to", f"{recipient[2]!r} is not an e-mail address")
+        _require_address(recipient[2])
     id, key, to, contact = recipients[0]
-    template = OutboxMessage(
+    template = email_message(
         id=id,
         key=key,
-        channel=Channel.EMAIL,
-        kind=kind,
-        recipient=to,
+        to=to,
         subject=subject,
         body=body,
-        created_at=now,
-        due_at=now,
+        kind=kind,
+        now=now,
         contact_id=contact,
         campaign_id=campaign_id,
         attachments=files,
@@ -222,6 +220,51 @@ def _checked_attachments(attachments: Sequence[OutboxAttachment]) -> tuple[Outbo
     if size > MAX_ATTACHMENT_BYTES:
         raise ValidationError("attachments", f"{size} bytes, more than the {MAX_ATTACHMENT_BYTES} allowed")
     return files
+
+
+def _require_address(to: str) -> None:
+    if "@" not in to:
+        raise ValidationError("to", f"{to!r} is not an e-mail address")
+
+
+def email_message(
+    *,
+    id: uuid.UUID,
+    key: str,
+    to: str,
+    subject: str,
+    body: str,
+    kind: MessageKind,
+    now: datetime,
+    contact_id: uuid.UUID | None = None,
+    campaign_id: uuid.UUID | None = None,
+    attachments: Sequence[OutboxAttachment] = (),
+) -> OutboxMessage:
+    """A pending outbox e-mail, validated, with its attachments checked (M2).
+
+    Pure, like :func:`sms_message`: :func:`enqueue_email` adds it, :func:`enqueue_email_copies`
+    uses it as the template of a campaign's copies.
+
+    Raises:
+        ValidationError: on ``to`` for an address without ``@``; on ``attachments``
+            when one is no :class:`~crmkit.domain.messaging.OutboxAttachment` or they hold more
+            than :data:`~crmkit.domain.messaging.MAX_ATTACHMENT_BYTES` together.
+    """
+    _require_address(to)
+    return OutboxMessage(
+        id=id,
+        key=key,
+        channel=Channel.EMAIL,
+        kind=kind,
+        recipient=to,
+        subject=subject,
+        body=body,
+        created_at=now,
+        due_at=now,
+        contact_id=contact_id,
+        campaign_id=campaign_id,
+        attachments=_checked_attachments(attachments),
+    )
 
 
 def enqueue_email(
@@ -247,22 +290,17 @@ def enqueue_email(
             when they hold more than :data:`~crmkit.domain.messaging.MAX_ATTACHMENT_BYTES` together.
         Duplicate: on ``key`` when a message with this idempotency key exists.
     """
-    if "@" not in to:
-        raise ValidationError("to", f"{to!r} is not an e-mail address")
-    files = _checked_attachments(attachments)
-    message = OutboxMessage(
+    message = email_message(
         id=id,
         key=key,
-        channel=Channel.EMAIL,
-        kind=kind,
-        recipient=to,
+        to=to,
         subject=subject,
         body=body,
-        created_at=now,
-        due_at=now,
+        kind=kind,
+        now=now,
         contact_id=contact_id,
         campaign_id=campaign_id,
-        attachments=files,
+        attachments=attachments,
     )
     uow.outbox.add(message)
     return message

@@ -47,7 +47,8 @@ Fixtures the suites expect:
   :class:`SmsProvider`) — :class:`SmsGatewayContract`, see
   :mod:`crmkit.testing.contracts.sms`;
 * ``sender`` and ``delivered`` — an e-mail sender and a callable returning
-  what arrived (:class:`EmailSenderContract`);
+  what arrived, and optionally ``refuse`` — makes the server refuse an
+  address (:class:`EmailSenderContract`);
 * ``invoice_source``, ``source_of``, ``source_with_a_bad_record``,
   ``source_with_a_return`` and ``unopenable_source`` —
   :class:`InvoiceSourceContract`, see :mod:`crmkit.testing.contracts.invoices`.

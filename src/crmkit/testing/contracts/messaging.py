@@ -33,7 +33,10 @@ Fixtures:
   the storage suites.
 * ``EmailSenderContract``: ``sender`` (an :class:`~crmkit.ports.messaging.EmailSender`)
   and ``delivered`` (a callable returning what arrived, as
-  :class:`~crmkit.ports.messaging.EmailMessage` values, oldest first).
+  :class:`~crmkit.ports.messaging.EmailMessage` values, oldest first); and, when
+  the server can be told to refuse mail, ``refuse`` (a callable
+  ``refuse(address, permanent)`` after which mail to ``address`` is refused with a
+  5xx reply if ``permanent``, else a 4xx one) — without it the refusal tests skip.
 """
 
 from __future__ import annotations
@@ -115,6 +118,42 @@ class EmailSenderContract:
         ids = {sender.send(EmailMessage("a@example.com", f"No {i}", "x")) for i in range(3)}
         assert len(ids) == 3
         assert [m.subject for m in delivered()[before:]] == ["No 0", "No 1", "No 2"]
+
+    def test_each_message_reaches_its_own_recipient(
+        self, sender: EmailSender, delivered: Callable[[], list[EmailMessage]]
+    ) -> None:
+        """§9 E-mail: one sender, many recipients; each message arrives at the address it names."""
+        before = len(delivered())
+        recipients = ["ali@example.com", "Ayşe Yılmaz <ayse@example.com.tr>", "veli@example.org"]
+        for n, to in enumerate(recipients):
+            sender.send(EmailMessage(to, f"Kişisel {n}", f"Merhaba {n}"))
+        got = delivered()[before:]
+        assert [m.subject for m in got] == ["Kişisel 0", "Kişisel 1", "Kişisel 2"]
+        addresses = ["ali@example.com", "ayse@example.com.tr", "veli@example.org"]
+        assert [address in m.to for m, address in zip(got, addresses, strict=True)] == [True] * 3
+
+    @pytest.mark.parametrize("permanent", [True, False], ids=["permanent", "temporary"])
+    def test_a_refusal_is_delivery_failed_with_its_permanence(
+        self, sender: EmailSender, refuse: Callable[[str, bool], None], permanent: bool
+    ) -> None:
+        """§9 E-mail: a refused message raises ``DeliveryFailed``; ``permanent`` says if a retry can help.
+
+        A server that says "no such user" (5xx) is permanent — retrying only repeats it;
+        one that says "try later" (4xx, greylisting) is temporary — the outbox retries.
+        """
+        refuse("nobody@example.com", permanent)
+        with pytest.raises(DeliveryFailed) as raised:
+            sender.send(EmailMessage("nobody@example.com", "Red", "x"))
+        assert raised.value.permanent is permanent
+
+    @pytest.fixture
+    def refuse(self) -> Callable[[str, bool], None]:
+        """Make the server refuse mail to an address, permanently or not; override it to bind.
+
+        A binding whose server can refuse (an SMTP server on 127.0.0.1) overrides this fixture
+        with a callable ``refuse(address, permanent)``; without one, the refusal tests are skipped.
+        """
+        pytest.skip("this binding cannot make its server refuse a message")
 
 
 # -- the outbox and consent repositories ---------------------------------------------------

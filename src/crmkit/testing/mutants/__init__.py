@@ -9,5 +9,13 @@ do the same with his own adapter inside a mutant, to see the suite bite.
 * :mod:`crmkit.testing.mutants.sms` — for
   :class:`~crmkit.testing.contracts.SmsGatewayContract`;
 * :mod:`crmkit.testing.mutants.invoices` — for
-  :class:`~crmkit.testing.contracts.InvoiceSourceContract`.
+  :class:`~crmkit.testing.contracts.InvoiceSourceContract`;
+* :mod:`crmkit.testing.mutants.storage` — for
+  :class:`~crmkit.testing.contracts.CompanyRepositoryContract`,
+  :class:`~crmkit.testing.contracts.UnitOfWorkContract` and
+  :class:`~crmkit.testing.contracts.AuditLogContract` (wrap a storage);
+* :mod:`crmkit.testing.mutants.outbox` — for
+  :class:`~crmkit.testing.contracts.OutboxRepositoryContract` (wrap a storage);
+* :mod:`crmkit.testing.mutants.email` — for
+  :class:`~crmkit.testing.contracts.EmailSenderContract`.
 """

@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from crmkit.domain.messaging import DeliveryFailed
 from crmkit.ports.messaging import DeliveryReport, InboundSms, SmsGateway, SmsMessage
+from crmkit.testing.mutants._wrapping import FirstRecipientOnly, ForcedPermanence, Relay
 
 __all__ = [
     "MUTANTS",
@@ -27,16 +27,13 @@ __all__ = [
 _ASCII = str.maketrans("İıŞşĞğÇçÖöÜü", "IiSsGgCcOoUu")
 
 
-class GatewayMutant:
+class GatewayMutant(Relay):
     """A mutant that breaks nothing yet: passes every call to the wrapped gateway; subclasses break one."""
 
     def __init__(self, gateway: SmsGateway) -> None:
+        super().__init__(gateway)
         self.gateway = gateway
         self.idempotent = gateway.idempotent
-
-    def send(self, message: SmsMessage) -> str:
-        """Send through the wrapped gateway."""
-        return self.gateway.send(message)
 
     def status(self, provider_id: str) -> DeliveryReport:
         """Ask the wrapped gateway."""
@@ -65,39 +62,17 @@ class TruncatesToOnePart(GatewayMutant):
         return self.gateway.send(attrs.evolve(message, text=message.text[:70]))
 
 
-class SticksToTheFirstRecipient(GatewayMutant):
+class SticksToTheFirstRecipient(FirstRecipientOnly, GatewayMutant):
     """Drops the recipient: every message goes to the number of the first one (a cached request)."""
 
-    def __init__(self, gateway: SmsGateway) -> None:
-        super().__init__(gateway)
-        self._to: str | None = None
 
-    def send(self, message: SmsMessage) -> str:
-        """Send to the first recipient ever sent to."""
-        self._to = self._to or message.to
-        return self.gateway.send(attrs.evolve(message, to=self._to))
-
-
-class _ForcesPermanence(GatewayMutant):
-    permanent = False
-
-    def send(self, message: SmsMessage) -> str:
-        """Send; any refusal comes back with this mutant's permanence."""
-        try:
-            return self.gateway.send(message)
-        except DeliveryFailed as failed:
-            raise DeliveryFailed(
-                failed.provider, failed.code, str(failed), permanent=self.permanent
-            ) from None
-
-
-class EveryFailureTemporary(_ForcesPermanence):
+class EveryFailureTemporary(ForcedPermanence, GatewayMutant):
     """Treats every refusal as temporary: a dead number is retried for ever."""
 
     permanent = False
 
 
-class EveryFailurePermanent(_ForcesPermanence):
+class EveryFailurePermanent(ForcedPermanence, GatewayMutant):
     """Treats every refusal as permanent: a rate limit dead-letters the message."""
 
     permanent = True

@@ -1,0 +1,3 @@
+from tests.services.territory.conftest import org
+
+__all__ = ["org"]

@@ -1,3 +1,0 @@
-from tests.territory.conftest import org
-
-__all__ = ["org"]
