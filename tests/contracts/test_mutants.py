@@ -42,7 +42,7 @@ OUTBOX_CATCHES: dict[type, str] = {
     outbox.ClaimsTheSameMessageTwice: "test_limit_and_disjoint_claims",
     outbox.LosesDueAt: "test_failed_and_dead_outcomes_round_trip",
     outbox.NeverDeadLetters: "test_failed_and_dead_outcomes_round_trip",
-    outbox.ForgetsLapsedClaims: "test_a_lapsed_claim_is_claimed_again_as_uncertain",
+    outbox.ForgetsLapsedClaims: "test_a_lapsed_claim_is_uncertain_only_where_a_message_was_handed_over",
     outbox.FinishesUnderAnyClaim: "test_finish_writes_outcomes_only_under_the_live_claim",
     outbox.ClaimsNewestFirst: "test_claim_takes_due_messages_oldest_first",
     outbox.ConsentIgnoresTheTime: "test_consent_history_and_state_at_a_time",
