@@ -10,7 +10,7 @@ questions in the database. :func:`visible_companies` evaluates a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ from crmkit.adapters.memory._trees import subtree_of
 from crmkit.adapters.memory.repositories import MemoryRepository
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.parties import Company
-from crmkit.domain.predicates import CompanyFacts, Nothing, Predicate, matches
+from crmkit.domain.predicates import CompanyFacts, Nothing, Predicate, Purchase, matches
 from crmkit.domain.territory import (
     CodeLink,
     CodeLinkId,
@@ -69,8 +69,15 @@ def _page(items: list[Company], limit: int, offset: int) -> list[Company]:
     return items[start : start + max(limit, 0)]
 
 
-def company_facts(company: Company, parents: Mapping[CompanyId, CompanyId | None]) -> CompanyFacts:
-    """The facts a predicate looks at, with the lineage walked through ``parents`` (id → parent id)."""
+def company_facts(
+    company: Company,
+    parents: Mapping[CompanyId, CompanyId | None],
+    purchases: Mapping[str, Sequence[Purchase]] | None = None,
+) -> CompanyFacts:
+    """The facts a predicate looks at, with the lineage walked through ``parents`` (id → parent id).
+
+    ``purchases`` (buyer key → net purchase lines) fills the facts' purchases (M1) by tax number.
+    """
     lineage = {company.id}
     current = company.parent_id
     while current is not None and current not in lineage:
@@ -82,6 +89,7 @@ def company_facts(company: Company, parents: Mapping[CompanyId, CompanyId | None
         owner_id=company.sales_rep_id,
         lineage=frozenset(lineage),
         fields=segment_fields(company),
+        purchases=tuple(purchases.get(company.tax_no, ())) if purchases and company.tax_no else (),
     )
 
 
@@ -96,13 +104,20 @@ def segment_fields(company: Company) -> dict[str, str]:
     return fields
 
 
-def visible_companies(predicate: Predicate, companies: Iterable[Company]) -> list[Company]:
-    """The companies matching ``predicate``, ordered by folded name then id (A7, in memory)."""
+def visible_companies(
+    predicate: Predicate,
+    companies: Iterable[Company],
+    purchases: Mapping[str, Sequence[Purchase]] | None = None,
+) -> list[Company]:
+    """The companies matching ``predicate``, ordered by folded name then id (A7, in memory).
+
+    ``purchases``: net purchase lines per buyer key, for purchase-history segments (M1).
+    """
     if isinstance(predicate, Nothing):
         return []
     rows = list(companies)
     parents = {c.id: c.parent_id for c in rows}
-    found = [c for c in rows if matches(predicate, company_facts(c, parents))]
+    found = [c for c in rows if matches(predicate, company_facts(c, parents, purchases))]
     return sorted(found, key=lambda c: (fold(c.name), c.id))
 
 
