@@ -10,7 +10,7 @@ with the invoice's **local** issue date inside the window.
 The local date is the stored UTC instant moved by the document's own offset
 (``issued_offset``, seconds; ``NULL``: UTC) and cut to a date, in each dialect's
 words (:class:`local_issue_date`). A coarse range on ``issued_at`` (the window
-widened by 14 hours each side, the widest UTC offset) lets the database use its
+widened by a day each side, wider than any UTC offset Python accepts) lets the database use its
 index on ``issued_at`` before the exact per-row test.
 """
 
@@ -30,8 +30,8 @@ from crmkit.domain.predicates import Purchased
 
 __all__ = ["compile_purchased", "local_issue_date"]
 
-_WIDEST_OFFSET = timedelta(hours=14)
-"""No UTC offset is wider (UTC+14, Kiribati): the coarse ``issued_at`` range is safe."""
+_WIDEST_OFFSET = timedelta(hours=24)
+"""Wider than any offset an aware datetime can carry (real ones stop at UTC+14): the coarse range is safe."""
 
 
 class local_issue_date(FunctionElement[date]):
