@@ -8,6 +8,25 @@ segment *and* the actor's visibility (:func:`crmkit.domain.access.visibility_pre
 as one query: SQL compiles both to one ``WHERE``, memory evaluates both with
 :func:`~crmkit.domain.predicates.matches`.
 
+A filter may also hold :class:`PurchaseCondition` values over purchase history
+(seed 001: "who bought a product some time ago?"): "bought product / category /
+brand X (or anything) between D1 and D2" and "has not bought X (or anything)
+since D", AND-ed with the field conditions. Dates are the invoices' own local
+issue dates, both ends inclusive; "bought" is net of returns (a line whose
+quantity was fully taken back by later returns is no purchase). Categories and
+brands are turned into product codes through the product catalogue each time
+the segment is run (:meth:`SegmentFilter.predicate`), so a product added to a
+category later is covered; a category covers its subcategories (``"A/B"`` is
+under ``"A"``), as the targets' category scopes do.
+
+>>> from crmkit.domain.predicates import describe
+>>> g = SegmentFilter.of(city="İzmir", purchases=[{"bought": True, "what": "product",
+...     "values": ["P-1"], "from": "2026-01-01", "to": "2026-03-31"}])
+>>> describe(g.predicate())
+'(city in {İzmir} and bought {P-1} in 2026-01-01..2026-03-31)'
+>>> SegmentFilter.from_data(g.to_data()) == g
+True
+
 A :class:`Campaign` sends one SMS or e-mail template to a segment's members;
 each member gets one :class:`CampaignRecipient` recording what happened
 (queued, or skipped for want of consent (M3) or of an address).
@@ -25,8 +44,8 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import NewType
+from datetime import date, datetime
+from typing import Any, NewType
 
 import attrs
 
@@ -35,7 +54,9 @@ from crmkit.domain.fields import aware, nonblank
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
 from crmkit.domain.limits import LABEL_MAX, SUBJECT_MAX, TEXT_MAX, check_text, limited
 from crmkit.domain.messaging import Channel
-from crmkit.domain.predicates import SEGMENT_FIELDS, Predicate, all_of, field_in
+from crmkit.domain.plan_actual import CATEGORY_SEPARATOR
+from crmkit.domain.points import Product
+from crmkit.domain.predicates import SEGMENT_FIELDS, Predicate, Purchased, all_of, field_in
 
 __all__ = [
     "CAMPAIGN_AGGREGATE",
@@ -44,6 +65,8 @@ __all__ = [
     "CampaignId",
     "CampaignRecipient",
     "Condition",
+    "PurchaseCondition",
+    "PurchaseScope",
     "RecipientStatus",
     "Segment",
     "SegmentFilter",
@@ -88,36 +111,179 @@ class Condition:
             object.__setattr__(self, "values", canonical)
 
 
+class PurchaseScope(enum.Enum):
+    """What a :class:`PurchaseCondition` looks for on invoice lines (M1)."""
+
+    ANYTHING = "anything"
+    PRODUCT = "product"
+    CATEGORY = "category"
+    BRAND = "brand"
+
+
+def _local_date(field: str, value: object) -> date | None:
+    """A local date from a ``date`` or ISO text; a datetime is refused (invoices match by local date)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        raise ValidationError(
+            field, "give a local date (YYYY-MM-DD), not a datetime: invoices are matched by date"
+        )
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValidationError(field, f"{value!r} is not a date (YYYY-MM-DD)")
+
+
+@attrs.frozen(kw_only=True)
+class PurchaseCondition:
+    """A condition over purchase history (M1, seed 001).
+
+    ``bought=True``: the company bought (net of returns) ``what`` between ``start`` and
+    ``end``, both local dates on the invoices, inclusive, both required. ``bought=False``:
+    it has **not** bought ``what`` since ``start`` (on or after it; ``end`` stays empty).
+
+    Attributes:
+        bought: bought in the window, or has not bought since ``start``.
+        what: anything, or the products, categories or brands in ``values``.
+        values: product codes, category names or brand names (empty for anything).
+        start: the first local date.
+        end: the last local date (``bought`` only).
+
+    Raises:
+        ValidationError: on ``values`` (missing, or given for anything), ``start``/``end``
+            (missing, not a date, a datetime, ``end`` before ``start``).
+    """
+
+    bought: bool
+    what: PurchaseScope
+    values: frozenset[str] = frozenset()
+    start: date | None
+    end: date | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.what is PurchaseScope.ANYTHING and self.values:
+            raise ValidationError("values", "a condition on anything takes no values")
+        if self.what is not PurchaseScope.ANYTHING and not self.values:
+            raise ValidationError("values", f"name at least one {self.what.value}")
+        if self.start is None:
+            raise ValidationError("start", "give the first date")
+        if self.bought and self.end is None:
+            raise ValidationError("end", "give the last date of the window")
+        if not self.bought and self.end is not None:
+            raise ValidationError("end", '"has not bought since" takes no last date')
+        if self.end is not None and self.end < self.start:
+            raise ValidationError("end", f"{self.end} is before {self.start}")
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> PurchaseCondition:
+        """A condition from ``{"bought", "what", "values", "from", "to"}`` (see :meth:`to_data`)."""
+        if not isinstance(data, Mapping):
+            raise ValidationError("purchases", "each purchase condition is a mapping")
+        unknown = set(data) - {"bought", "what", "values", "from", "to"}
+        if unknown:
+            raise ValidationError("purchases", f"unknown keys {sorted(unknown)}")
+        bought = data.get("bought", True)
+        if not isinstance(bought, bool):
+            raise ValidationError("bought", "true or false")
+        try:
+            what = PurchaseScope(data.get("what", "anything"))
+        except ValueError:
+            raise ValidationError("what", f"one of {[s.value for s in PurchaseScope]}") from None
+        raw = data.get("values", ())
+        values = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, Iterable) else None
+        if values is None or not all(isinstance(v, str) and v.strip() for v in values):
+            raise ValidationError("values", "a list of non-blank names")
+        return cls(
+            bought=bought,
+            what=what,
+            values=frozenset(values),
+            start=_local_date("start", data.get("from")),
+            end=_local_date("end", data.get("to")),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain JSON-able data (dates as ISO text)."""
+        data: dict[str, Any] = {"bought": self.bought, "what": self.what.value, "values": sorted(self.values)}
+        data["from"] = None if self.start is None else self.start.isoformat()
+        if self.end is not None:
+            data["to"] = self.end.isoformat()
+        return data
+
+    def products(self, catalogue: Iterable[Product]) -> frozenset[str] | None:
+        """The product codes this condition covers (``None``: anything), through ``catalogue``."""
+        if self.what is PurchaseScope.ANYTHING:
+            return None
+        if self.what is PurchaseScope.PRODUCT:
+            return self.values
+        if self.what is PurchaseScope.BRAND:
+            return frozenset(p.code for p in catalogue if p.brand in self.values)
+        below = tuple(v + CATEGORY_SEPARATOR for v in self.values)
+        return frozenset(
+            p.code
+            for p in catalogue
+            if p.category and (p.category in self.values or p.category.startswith(below))
+        )
+
+    def predicate(self, catalogue: Iterable[Product]) -> Predicate:
+        """The condition as a :class:`~crmkit.domain.predicates.Purchased` predicate."""
+        return Purchased(self.products(catalogue), self.start, self.end, negated=not self.bought)
+
+
+def _purchase_key(c: PurchaseCondition) -> tuple[Any, ...]:
+    return (not c.bought, c.what.value, sorted(c.values), c.start, c.end or date.max)
+
+
 @attrs.frozen
 class SegmentFilter:
-    """Conditions combined with AND, each field at most once (M1); no condition: every company."""
+    """Conditions combined with AND, each field at most once (M1); no condition: every company.
+
+    ``purchases`` are conditions over purchase history, AND-ed with the field conditions.
+    """
 
     conditions: tuple[Condition, ...] = ()
+    purchases: tuple[PurchaseCondition, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         fields = [c.field for c in self.conditions]
         if len(set(fields)) != len(fields):
             raise ValidationError("conditions", "each field may appear once")
         object.__setattr__(self, "conditions", tuple(sorted(self.conditions, key=lambda c: c.field)))
+        object.__setattr__(self, "purchases", tuple(sorted(dict.fromkeys(self.purchases), key=_purchase_key)))
 
     @classmethod
-    def of(cls, **fields: str | Iterable[str]) -> SegmentFilter:
-        """A filter from ``field=value`` (equality) or ``field=[values]`` (in-set) keywords."""
+    def of(cls, **fields: Any) -> SegmentFilter:
+        """A filter from ``field=value`` (equality) or ``field=[values]`` (in-set) keywords.
+
+        ``purchases=[{...}, ...]`` adds purchase conditions (see :meth:`PurchaseCondition.from_data`).
+        """
         return cls.from_data(fields)
 
     @classmethod
-    def from_data(cls, data: Mapping[str, str | Iterable[str]]) -> SegmentFilter:
-        """The filter saved by :meth:`to_data` (field → list of values).
+    def from_data(cls, data: Mapping[str, Any]) -> SegmentFilter:
+        """The filter saved by :meth:`to_data` (field → values, ``purchases`` → condition data).
 
         Raises:
             ValidationError: not a mapping (``filter``); a value that is not text (an employee
                 id may be a UUID), holds NUL or a lone surrogate, or is longer than a
-                pick-list value (``values``) — the same on every back end.
+                pick-list value (``values``) — the same on every back end; ``purchases`` not
+                a list of purchase conditions.
         """
         if not isinstance(data, Mapping):
             raise ValidationError("filter", f"must map fields to values, not {type(data).__name__}")
         conditions = []
+        purchases: list[PurchaseCondition] = []
         for field, value in data.items():
+            if field == "purchases":
+                if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+                    raise ValidationError("purchases", "a list of purchase conditions")
+                purchases.extend(
+                    p if isinstance(p, PurchaseCondition) else PurchaseCondition.from_data(p) for p in value
+                )
+                continue
             values: list[object]
             if isinstance(value, str):
                 values = [value]
@@ -128,18 +294,27 @@ class SegmentFilter:
             texts = [str(v) if isinstance(v, uuid.UUID) else v for v in values]  # rep ids may be UUIDs
             checked = frozenset(check_text("values", v, LABEL_MAX) for v in texts)  # same on every back end
             conditions.append(Condition(field, checked))
-        return cls(tuple(conditions))
+        return cls(tuple(conditions), tuple(purchases))
 
-    def to_data(self) -> dict[str, list[str]]:
-        """Field → sorted values: plain JSON-able data."""
-        return {c.field: sorted(c.values) for c in self.conditions}
+    def to_data(self) -> dict[str, Any]:
+        """Field → sorted values, ``purchases`` → list of condition data: plain JSON-able data."""
+        data: dict[str, Any] = {c.field: sorted(c.values) for c in self.conditions}
+        if self.purchases:
+            data["purchases"] = [p.to_data() for p in self.purchases]
+        return data
 
-    def predicate(self, at: datetime | None = None) -> Predicate:
-        """The filter in the access predicate algebra (AND of :class:`~crmkit.domain.predicates.FieldIn`).
+    def predicate(self, at: datetime | None = None, catalogue: Iterable[Product] = ()) -> Predicate:
+        """The filter in the access predicate algebra: AND of ``FieldIn`` and ``Purchased``.
 
         With ``at``, the dated fields (micro-region code, sales rep) are those valid at ``at`` (T4).
+        ``catalogue`` turns categories and brands into product codes; it is needed only
+        when a purchase condition names categories or brands.
         """
-        return all_of(*(field_in(c.field, c.values, at=at) for c in self.conditions))
+        products = tuple(catalogue)
+        return all_of(
+            *(field_in(c.field, c.values, at=at) for c in self.conditions),
+            *(p.predicate(products) for p in self.purchases),
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -162,9 +337,12 @@ class Segment:
     created_at: datetime = attrs.field(validator=aware)
     version: int = 1
 
-    def predicate(self, at: datetime | None = None) -> Predicate:
-        """The segment's companies as a predicate value (dated fields as valid at ``at``, T4)."""
-        return self.filter.predicate(at)
+    def predicate(self, at: datetime | None = None, catalogue: Iterable[Product] = ()) -> Predicate:
+        """The segment's companies as a predicate: see :meth:`SegmentFilter.predicate`.
+
+        Dated fields are those valid at ``at`` (T4); ``catalogue`` resolves categories and brands.
+        """
+        return self.filter.predicate(at, catalogue)
 
 
 @attrs.frozen(kw_only=True)

@@ -14,6 +14,8 @@ The algebra:
 * :class:`FirmSubtree` — the company is a firm or lies below it in the channel tree (A6);
 * :class:`FieldIn` — one of the company's segment fields (:data:`SEGMENT_FIELDS`) is one of a
   set of values (segments, M1);
+* :class:`Purchased` — the company bought (net of returns) one of a set of products, or anything,
+  with an invoice dated in a window of local dates, or has not (segments over purchase history, M1);
 * :class:`And` / :class:`Or` of predicates, built with :func:`all_of` / :func:`any_of`,
   which simplify as they go.
 
@@ -50,7 +52,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 import attrs
@@ -72,12 +74,15 @@ __all__ = [
     "Or",
     "OwnedBy",
     "Predicate",
+    "Purchase",
+    "Purchased",
     "all_of",
     "any_of",
     "code_in",
     "describe",
     "field_in",
     "matches",
+    "uses_purchases",
 ]
 
 SEGMENT_FIELDS = frozenset(
@@ -162,6 +167,28 @@ class FieldIn:
 
 
 @attrs.frozen
+class Purchased:
+    """The company bought one of ``products`` (``None``: any product) between ``start`` and ``end`` (M1).
+
+    "Bought" is net of returns: a line of an invoice issued to the company (matched by
+    its tax number, as the invoice buyer's key), other than a return invoice, whose
+    quantity less what later returns took back is above zero. The window holds the
+    invoice's *local* issue date, the date written on the document in its own offset,
+    both ends inclusive; ``None`` leaves that end open. ``negated``: the company has
+    **no** such purchase ("has not bought since ``start``").
+    """
+
+    products: frozenset[str] | None
+    start: date | None
+    end: date | None
+    negated: bool = False
+
+
+Purchase = tuple[date, str | None]
+"""One net purchase line as :func:`matches` sees it: the invoice's local date and the product code."""
+
+
+@attrs.frozen
 class And:
     """Every part matches (use :func:`all_of`, which simplifies)."""
 
@@ -175,7 +202,7 @@ class Or:
     parts: tuple[Predicate, ...]
 
 
-Predicate = Everything | Nothing | CodeIn | OwnedBy | FirmSubtree | FieldIn | And | Or
+Predicate = Everything | Nothing | CodeIn | OwnedBy | FirmSubtree | FieldIn | Purchased | And | Or
 """Any visibility predicate."""
 
 EVERYTHING = Everything()
@@ -256,6 +283,7 @@ class CompanyFacts:
         codes: its dated micro-region codes ``(valid_from, valid_to, code)`` (T4); empty when it
             never moved, and then ``code`` answers for every instant.
         owners: its dated owners ``(valid_from, valid_to, employee)`` (T4); empty: ``owner_id``.
+        purchases: its net purchase lines (for :class:`Purchased`; filled only when asked).
     """
 
     id: CompanyId
@@ -265,6 +293,7 @@ class CompanyFacts:
     fields: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     codes: tuple[tuple[datetime, datetime | None, str], ...] = attrs.field(default=(), hash=False)
     owners: tuple[tuple[datetime, datetime | None, EmployeeId], ...] = attrs.field(default=(), hash=False)
+    purchases: tuple[Purchase, ...] = attrs.field(default=(), hash=False)
 
     def code_at(self, at: datetime | None) -> str | None:
         """The micro-region code valid at ``at`` (T4): the history alone when there is one, else ``code``."""
@@ -286,6 +315,25 @@ class CompanyFacts:
         return None if owner is None else str(owner)
 
 
+def _bought(predicate: Purchased, purchases: Iterable[Purchase]) -> bool:
+    wanted, start, end = predicate.products, predicate.start, predicate.end
+    return any(
+        (start is None or start <= day)
+        and (end is None or day <= end)
+        and (wanted is None or (code is not None and code in wanted))
+        for day, code in purchases
+    )
+
+
+def uses_purchases(predicate: Predicate) -> bool:
+    """Whether evaluating ``predicate`` needs :attr:`CompanyFacts.purchases`."""
+    if isinstance(predicate, Purchased):
+        return True
+    if isinstance(predicate, (And, Or)):
+        return any(uses_purchases(part) for part in predicate.parts)
+    return False
+
+
 def matches(predicate: Predicate, facts: CompanyFacts) -> bool:
     """Evaluate ``predicate`` on one company's facts (the in-memory side of A7)."""
     if isinstance(predicate, Everything):
@@ -301,6 +349,8 @@ def matches(predicate: Predicate, facts: CompanyFacts) -> bool:
         return predicate.firm == facts.id or predicate.firm in facts.lineage
     if isinstance(predicate, FieldIn):
         return facts.field_at(predicate.field, predicate.at) in predicate.values
+    if isinstance(predicate, Purchased):
+        return _bought(predicate, facts.purchases) != predicate.negated
     if isinstance(predicate, And):
         return all(matches(part, facts) for part in predicate.parts)
     return any(matches(part, facts) for part in predicate.parts)
@@ -320,5 +370,9 @@ def describe(predicate: Predicate) -> str:
         return f"in the subtree of firm {predicate.firm}"
     if isinstance(predicate, FieldIn):
         return predicate.field + " in {" + ", ".join(sorted(predicate.values)) + "}"
+    if isinstance(predicate, Purchased):
+        what = "anything" if predicate.products is None else "{" + ", ".join(sorted(predicate.products)) + "}"
+        window = f"{predicate.start or '…'}..{predicate.end or '…'}"
+        return ("has not bought " if predicate.negated else "bought ") + f"{what} in {window}"
     joiner = " and " if isinstance(predicate, And) else " or "
     return "(" + joiner.join(describe(part) for part in predicate.parts) + ")"

@@ -50,6 +50,10 @@ class PointRepository(Protocol):
         """Store products, replacing those with the same codes."""
         ...
 
+    def catalogue(self) -> list[Product]:
+        """Every product, by code (segments turn categories and brands into codes with it, M1)."""
+        ...
+
     def products(self, codes: Iterable[str]) -> dict[str, Product]:
         """The products with these codes, in one query; unknown codes are left out."""
         ...

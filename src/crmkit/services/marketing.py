@@ -27,12 +27,13 @@ import attrs
 from crmkit.domain.access import visibility_predicate
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import ValidationError
-from crmkit.domain.ids import ContactId, parse_id
+from crmkit.domain.ids import ContactId, PickListName, parse_id
 from crmkit.domain.limits import check_page
 from crmkit.domain.marketing import (
     Campaign,
     CampaignId,
     CampaignRecipient,
+    PurchaseScope,
     RecipientStatus,
     Segment,
     SegmentFilter,
@@ -51,6 +52,7 @@ from crmkit.services.customers import Page
 from crmkit.services.guard import CompanySight
 from crmkit.services.messaging import enqueue_email_copies, enqueue_sms_copies
 from crmkit.services.policy import actor_for
+from crmkit.services.target_quotas import BRAND_LIST, CATEGORY_LIST
 
 __all__ = ["MarketingUseCases", "enqueue_campaign"]
 
@@ -173,21 +175,47 @@ class MarketingUseCases(ServiceBase):
 
     def _reach(self, uow: UnitOfWork, who: Employee, segment: Segment, at: datetime) -> Predicate:
         policy_actor = actor_for(uow, who, self._ctx.settings.regional_access)
-        return all_of(segment.predicate(at), visibility_predicate(policy_actor, at))
+        by_catalogue = any(
+            p.what in (PurchaseScope.CATEGORY, PurchaseScope.BRAND) for p in segment.filter.purchases
+        )
+        catalogue = uow.points.catalogue() if by_catalogue else ()  # M1: categories/brands → products now
+        return all_of(segment.predicate(at, catalogue), visibility_predicate(policy_actor, at))
+
+    @staticmethod
+    def _check_purchases(uow: UnitOfWork, chosen: SegmentFilter) -> None:
+        """Refuse a product outside the catalogue, a category or brand outside its pick-list (M1, C9)."""
+        for condition in chosen.purchases:
+            if condition.what is PurchaseScope.PRODUCT:
+                known = set(uow.points.products(condition.values))
+            elif condition.what is PurchaseScope.ANYTHING:
+                continue
+            else:
+                name = PickListName(CATEGORY_LIST if condition.what is PurchaseScope.CATEGORY else BRAND_LIST)
+                listed = uow.picklists.get_many([name]).get(name)
+                known = set() if listed is None else set(listed.values)
+            unknown = sorted(condition.values - known)
+            if unknown:
+                raise ValidationError("values", f"no {condition.what.value} {unknown[0]!r}")
 
     def save_segment(
         self, *, actor: ActorRef, name: str, filter: SegmentFilter | Mapping[str, Any]
     ) -> Segment:
         """Save a segment (M1).
 
-        ``filter`` is a :class:`~crmkit.domain.marketing.SegmentFilter` or ``{field: value(s)}``.
+        ``filter`` is a :class:`~crmkit.domain.marketing.SegmentFilter` or ``{field: value(s)}``,
+        with ``"purchases": [...]`` for conditions over purchase history
+        (:class:`~crmkit.domain.marketing.PurchaseCondition`).
 
         Raises:
-            ValidationError: an unknown field, an empty value list, a blank name.
+            ValidationError: an unknown field, an empty value list, a blank name; on ``values``
+                a product outside the catalogue or a category / brand outside the
+                ``product_categories`` / ``product_brands`` pick-list; on ``start`` / ``end``
+                a missing date, a datetime, or an end before the start.
             PermissionDenied: an unknown or departed actor.
         """
         chosen = filter if isinstance(filter, SegmentFilter) else SegmentFilter.from_data(filter)
         with self._as(actor) as (uow, who):
+            self._check_purchases(uow, chosen)
             segment = Segment(
                 id=SegmentId(self._new_id()),
                 name=name,
@@ -231,6 +259,8 @@ class MarketingUseCases(ServiceBase):
         with self._as(actor) as (uow, who):
             current = uow.marketing.get_segment(SegmentId(parse_id("segment", segment)))
             may_change_segment(who, current.created_by).enforce()
+            if chosen is not None:
+                self._check_purchases(uow, chosen)
             changed = attrs.evolve(
                 current,
                 name=current.name if name is None else name,

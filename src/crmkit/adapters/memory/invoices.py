@@ -23,12 +23,13 @@ from crmkit.domain.invoices import (
     Invoice,
     InvoiceId,
     InvoiceImported,
+    InvoiceKind,
     LineReversal,
     OrderLine,
     SalesOrder,
 )
 from crmkit.domain.parties import Company
-from crmkit.domain.predicates import Predicate, matches
+from crmkit.domain.predicates import Predicate, Purchase, matches
 from crmkit.ports.invoices import Delivery, StoredKey, check_cursor
 
 if TYPE_CHECKING:
@@ -135,6 +136,27 @@ class MemoryInvoiceRepository:
             old_quantity, old_amount = merged.get(key, (_ZERO, _ZERO))
             merged[key] = (old_quantity + quantity, old_amount + amount)
         return merged
+
+    def purchases(self) -> dict[str, list[Purchase]]:
+        """Net purchase lines per buyer key: ``(local issue date, product code)`` (segments, M1).
+
+        A line counts when its invoice is not a return and its quantity less what later
+        returns took back is above zero: the memory twin of the SQL ``EXISTS``.
+        """
+        self._uow.check_usable()
+        with self._lock:
+            merged = {**self._tables.invoices, **self._new}
+        returned = self._merged_returned()
+        found: dict[str, list[Purchase]] = {}
+        for invoice in merged.values():
+            if invoice.kind is InvoiceKind.RETURN:
+                continue
+            day = invoice.issue_date
+            for line in invoice.lines:
+                back = returned.get((invoice.id, line.number), (_ZERO, _ZERO))[0]
+                if line.quantity - back > 0:
+                    found.setdefault(invoice.buyer.key, []).append((day, line.product_code))
+        return found
 
     def returned_quantities(self, invoices: Iterable[InvoiceId]) -> dict[tuple[InvoiceId, int], Decimal]:
         """Quantities returned so far per ``(invoice id, line number)``."""

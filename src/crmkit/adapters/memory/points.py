@@ -105,6 +105,12 @@ class MemoryPointRepository:
         self._uow.check_usable()
         self._s.products.update((p.code, p) for p in products)
 
+    def catalogue(self) -> list[Product]:
+        """Every product, by code."""
+        with self._lock:
+            merged = {**self._t.products, **self._s.products}
+        return [merged[k] for k in sorted(merged)]
+
     def products(self, codes: Iterable[str]) -> dict[str, Product]:
         """Known products among ``codes``."""
         with self._lock:

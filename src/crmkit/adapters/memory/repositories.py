@@ -29,7 +29,7 @@ from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
 from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName
 from crmkit.domain.parameters import PickList
 from crmkit.domain.parties import Claim, ClaimStatus, Company, CompanyType, Contact
-from crmkit.domain.predicates import Predicate
+from crmkit.domain.predicates import Predicate, uses_purchases
 from crmkit.domain.text import fold
 
 if TYPE_CHECKING:
@@ -372,7 +372,15 @@ class MemoryCompanyRepository(DeletingRepository[Company, CompanyId]):
 
         needle = fold(text)
         rows = [c for c in self._rows() if c.archived_at is None]  # C13: archived ones leave listings
-        found = visible_companies(predicate, rows, Histories.read(self._uow))  # T4: dated codes, owners
+        purchases = None
+        if uses_purchases(predicate):  # M1: read the invoices only when a segment asks about them
+            from crmkit.adapters.memory.invoices import MemoryInvoiceRepository
+
+            invoices = self._uow.invoices
+            assert isinstance(invoices, MemoryInvoiceRepository)
+            purchases = invoices.purchases()
+        histories = Histories.read(self._uow)  # T4: dated codes, owners
+        found = visible_companies(predicate, rows, histories, purchases)
         return [c for c in found if needle in fold(c.name)]
 
 

@@ -10,7 +10,7 @@ questions in the database. :func:`visible_companies` evaluates a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,7 @@ from crmkit.adapters.memory._trees import subtree_of
 from crmkit.adapters.memory.repositories import MemoryRepository
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.parties import Company
-from crmkit.domain.predicates import CompanyFacts, Nothing, Predicate, matches
+from crmkit.domain.predicates import CompanyFacts, Nothing, Predicate, Purchase, matches
 from crmkit.domain.territory import (
     CodeLink,
     CodeLinkId,
@@ -109,10 +109,12 @@ def company_facts(
     company: Company,
     parents: Mapping[CompanyId, CompanyId | None],
     histories: Histories = NO_HISTORY,
+    purchases: Mapping[str, Sequence[Purchase]] | None = None,
 ) -> CompanyFacts:
     """The facts a predicate looks at, with the lineage walked through ``parents`` (id → parent id).
 
     ``histories`` gives the dated codes and owners (T4) that predicates built with ``at`` read.
+    ``purchases`` (buyer key → net purchase lines) fills the facts' purchases (M1) by tax number.
     """
     lineage = {company.id}
     current = company.parent_id
@@ -127,6 +129,7 @@ def company_facts(
         fields=segment_fields(company),
         codes=histories.codes.get(company.id, ()),
         owners=histories.owners.get(company.id, ()),
+        purchases=tuple(purchases.get(company.tax_no, ())) if purchases and company.tax_no else (),
     )
 
 
@@ -142,17 +145,21 @@ def segment_fields(company: Company) -> dict[str, str]:
 
 
 def visible_companies(
-    predicate: Predicate, companies: Iterable[Company], histories: Histories = NO_HISTORY
+    predicate: Predicate,
+    companies: Iterable[Company],
+    histories: Histories = NO_HISTORY,
+    purchases: Mapping[str, Sequence[Purchase]] | None = None,
 ) -> list[Company]:
     """The companies matching ``predicate``, ordered by folded name then id (A7, in memory).
 
-    ``histories``: the dated codes and owners (T4) a predicate with ``at`` reads.
+    ``histories``: the dated codes and owners (T4) a predicate with ``at`` reads;
+    ``purchases``: net purchase lines per buyer key, for purchase-history segments (M1).
     """
     if isinstance(predicate, Nothing):
         return []
     rows = list(companies)
     parents = {c.id: c.parent_id for c in rows}
-    found = [c for c in rows if matches(predicate, company_facts(c, parents, histories))]
+    found = [c for c in rows if matches(predicate, company_facts(c, parents, histories, purchases))]
     return sorted(found, key=lambda c: (fold(c.name), c.id))
 
 

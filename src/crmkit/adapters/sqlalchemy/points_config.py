@@ -138,6 +138,10 @@ class SqlPointConfig:
         """Store products."""
         self._put_config("product", [(p.code, None, p) for p in products], [])
 
+    def catalogue(self) -> list[Product]:
+        """Every product, by code."""
+        return self._config("product", Product)
+
     def products(self, codes: Iterable[str]) -> dict[str, Product]:
         """Known products among ``codes``."""
         return {p.code: p for p in self._config("product", Product, keys=set(codes))}

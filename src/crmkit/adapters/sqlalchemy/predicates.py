@@ -8,6 +8,8 @@ same answer on every back end.
 * ``OwnedBy`` → ``companies.sales_rep_id = …`` (indexed);
 * ``FieldIn`` → ``companies.<column> IN (…)`` (segments, M1; ``sales_rep`` is ``sales_rep_id``);
 * ``FirmSubtree`` → ``companies.id IN (recursive CTE down the channel tree)``;
+* ``Purchased`` → ``[NOT] EXISTS`` over invoices and their lines (purchase history, M1; see
+  :mod:`crmkit.adapters.sqlalchemy.segment_purchases`);
 * ``And`` / ``Or`` → ``AND`` / ``OR``; ``EVERYTHING`` / ``NOTHING`` → true / false.
 
 **Dated values (T4).** A ``CodeIn`` / ``OwnedBy`` / ``FieldIn`` on ``micro_region`` or
@@ -40,6 +42,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy import tables
+from crmkit.adapters.sqlalchemy.segment_purchases import compile_purchased
 from crmkit.adapters.sqlalchemy.tables import targets as _codes
 from crmkit.adapters.sqlalchemy.tables import territory as _owners
 from crmkit.domain.ids import CompanyId
@@ -53,6 +56,7 @@ from crmkit.domain.predicates import (
     Or,
     OwnedBy,
     Predicate,
+    Purchased,
 )
 
 __all__ = ["MAX_TREE_DEPTH", "compile_predicate", "firm_subtree"]
@@ -153,6 +157,8 @@ def compile_predicate(predicate: Predicate, companies: Any = None) -> sa.ColumnE
         return t.c.id.in_(firm_subtree(predicate.firm).scalar_subquery())
     if isinstance(predicate, FieldIn):
         return _field_in(t, predicate)
+    if isinstance(predicate, Purchased):
+        return compile_purchased(predicate, t)
     if isinstance(predicate, And):
         return sa.and_(*(compile_predicate(part, t) for part in predicate.parts))
     if isinstance(predicate, Or):

@@ -8,7 +8,7 @@ suites. Segments and campaigns point at no other record that must exist
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import attrs
 import pytest
@@ -19,6 +19,8 @@ from crmkit.domain.marketing import (
     Campaign,
     CampaignId,
     CampaignRecipient,
+    PurchaseCondition,
+    PurchaseScope,
     RecipientStatus,
     Segment,
     SegmentFilter,
@@ -106,6 +108,26 @@ class MarketingRepositoryContract:
             assert uow.marketing.get_segment(segment.id) == segment
             with pytest.raises(NotFound):
                 uow.marketing.get_segment(SegmentId(uuid.UUID(int=404)))
+
+    def test_m1_purchase_history_conditions_read_back_as_saved(self, storage: Storage) -> None:
+        """M1: a segment with purchase-history conditions (dates, scopes, negation) reads back equal."""
+        conditions = [
+            PurchaseCondition(
+                bought=True,
+                what=PurchaseScope.CATEGORY,
+                values=frozenset({"Boya/İç cephe", "Vernik"}),
+                start=date(2026, 3, 1),
+                end=date(2026, 3, 31),
+            ),
+            PurchaseCondition(bought=False, what=PurchaseScope.ANYTHING, start=date(2026, 4, 1)),
+        ]
+        segment = attrs.evolve(_segment(1), filter=SegmentFilter.of(city="İzmir", purchases=conditions))
+        with storage.unit_of_work(_ACTOR) as uow:
+            uow.marketing.add_segment(segment)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.marketing.get_segment(segment.id) == segment
+            assert uow.marketing.segments() == [segment]
 
     def test_m1_a_segment_id_is_unique(self, storage: Storage) -> None:
         """M1, ports.marketing add_segment: a second segment with the same id is Duplicate on ``id``."""
