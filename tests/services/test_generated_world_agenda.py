@@ -1,6 +1,6 @@
 """A8 on generated worlds, continued: interactions, the agenda and campaign recipients (issue 11 item 1).
 
-The A7 strategies (:mod:`tests.territory.organisations`) draw a world; every company gets an
+The A7 strategies (:mod:`tests.services.territory.organisations`) draw a world; every company gets an
 interaction and an appointment owned by a generated employee, and one campaign reaches every
 company. For each employee who may act, ``crm.interactions`` (listing, per company, get),
 ``crm.agenda.appointment`` and ``crm.marketing.recipients`` return exactly what the pure
@@ -53,7 +53,7 @@ from crmkit.domain.settings import Settings
 from crmkit.ports.storage import Storage
 from crmkit.testing.backends import fresh
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.territory.organisations import Organisation, organisations
+from tests.services.territory.organisations import Organisation, organisations
 
 EXAMPLES = 15
 """Generated worlds per back end."""

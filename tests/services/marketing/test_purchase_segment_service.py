@@ -19,7 +19,7 @@ from crmkit.domain.fields import tax_number_checksum_ok
 from crmkit.domain.invoices import Invoice, InvoiceLine, InvoiceParty, InvoiceTotals, invoice_id_for
 from crmkit.domain.invoices.returns import LineReversal
 from crmkit.domain.points import Product
-from tests.marketing.conftest import Base
+from tests.services.marketing.conftest import Base
 
 IST = timezone(timedelta(hours=3))
 SELLER = InvoiceParty("Satıcı A.Ş.", tax_no="1111111111")

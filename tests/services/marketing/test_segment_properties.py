@@ -28,7 +28,7 @@ from crmkit.domain.parties import Company, CompanyType, Segmentation
 from crmkit.domain.predicates import EVERYTHING, CodeIn, FirmSubtree, Predicate, all_of
 from crmkit.ports.storage import Storage
 from crmkit.testing.backends import fresh
-from tests.marketing.test_purchase_segments import CATALOGUE, _purchases, _reference, conditions, invoices
+from tests.services.marketing.test_purchase_segments import CATALOGUE, _purchases, _reference, conditions, invoices
 from tests.profiles import examples
 
 AT = datetime(2025, 6, 1, tzinfo=UTC)

@@ -19,7 +19,7 @@ from crmkit.domain.messaging import BackoffPolicy, MessageKind, OutboxState
 from crmkit.ports.storage import Storage
 from crmkit.services.messaging import Dispatcher, enqueue_sms
 from crmkit.testing import FixedClock, SequentialIds
-from tests.messaging.fakes import RecordingEmail, RecordingSms
+from tests.services.messaging.fakes import RecordingEmail, RecordingSms
 
 N = 6
 POLICY = BackoffPolicy(lease=timedelta(seconds=30))

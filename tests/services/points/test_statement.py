@@ -28,8 +28,8 @@ from crmkit.domain.points import Program, Role
 from crmkit.ports.storage import Storage
 from crmkit.testing.backends import fresh
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.points.conftest import BUYER, World
-from tests.points.race import redeem_at_once
+from tests.services.points.conftest import BUYER, World
+from tests.services.points.race import redeem_at_once
 
 FIRST = date(2025, 1, 1)
 MOMENTS = [datetime(2026, 1, 1, 9, 0, 0, n * 137_001 % 1_000_000, tzinfo=UTC) for n in range(3)]

@@ -21,7 +21,7 @@ from crmkit.domain.errors import PermissionDenied
 from crmkit.domain.money import Money
 from crmkit.ports.storage import Storage
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.interactions.conftest import Office, build_office
+from tests.services.interactions.conftest import Office, build_office
 
 
 @pytest.fixture

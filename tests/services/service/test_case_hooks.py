@@ -15,7 +15,7 @@ from crmkit.domain.messaging import OutboxMessage
 from crmkit.domain.workflow import IllegalTransition
 from crmkit.ports.storage import Storage
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.interactions.conftest import Office, build_office
+from tests.services.interactions.conftest import Office, build_office
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Interactions and cases cite the customer's contract, its subscription (SPEC §6 S1, S8), on every back end.
 
-The office of ``tests/interactions/conftest.py``: Zeynep (an employee) sees the
+The office of ``tests/services/interactions/conftest.py``: Zeynep (an employee) sees the
 M-01 companies only; NOW is Monday 2026-03-02 09:00 UTC (12:00 in Istanbul).
 """
 
@@ -16,7 +16,7 @@ from crmkit.domain.money import Money
 from crmkit.domain.service import Contract
 from crmkit.ports.storage import Storage
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.interactions.conftest import Office, build_office
+from tests.services.interactions.conftest import Office, build_office
 
 PRICE = Money("24000.00", "TRY")
 

@@ -22,7 +22,7 @@ from crmkit.domain.periods import Period
 from crmkit.ports.storage import Storage
 from crmkit.testing.clock import FixedClock, SequentialIds
 from crmkit.testing.contracts.targets import one_line_invoice
-from tests.interactions.conftest import Office, build_office
+from tests.services.interactions.conftest import Office, build_office
 
 IST = ZoneInfo("Europe/Istanbul")
 M01_TAX, A01_TAX = "1234567890", "1234567808"

@@ -34,7 +34,7 @@ from crmkit.domain.workflow import IllegalTransition
 from crmkit.hookspecs import AdapterContext
 from crmkit.testing.backends import make_storage
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.territory.conftest import make_crm
+from tests.services.territory.conftest import make_crm
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PRODUCTS = ["", "Kompresör", "Pompa"]

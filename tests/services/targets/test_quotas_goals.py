@@ -13,8 +13,8 @@ from crmkit.domain.invoices import Invoice, InvoiceLine, InvoiceParty, InvoiceTo
 from crmkit.domain.money import Money
 from crmkit.domain.points import Product
 from crmkit.ports.invoices import SourceRecord
-from tests.territory.conftest import Org
-from tests.territory.test_territory_services import World, build
+from tests.services.territory.conftest import Org
+from tests.services.territory.test_territory_services import World, build
 
 IST = ZoneInfo("Europe/Istanbul")
 SELLER = InvoiceParty("Satıcı A.Ş.", tax_no="1111111111")

@@ -17,9 +17,9 @@ from crmkit.domain.invoices import Invoice, InvoiceLine, InvoiceParty, InvoiceTo
 from crmkit.domain.scoring import Weights, figures_of, score
 from crmkit.ports.invoices import SourceRecord
 from crmkit.ports.storage import Storage
-from tests.targets.world import World, worlds
-from tests.territory.conftest import Org
-from tests.territory.test_territory_services import build
+from tests.services.targets.world import World, worlds
+from tests.services.territory.conftest import Org
+from tests.services.territory.test_territory_services import build
 
 IST = ZoneInfo("Europe/Istanbul")
 YEAR = (datetime(2026, 1, 1, tzinfo=IST), datetime(2027, 1, 1, tzinfo=IST))

@@ -1,6 +1,6 @@
 """The monthly actuals summary is always the from-scratch GROUP BY (Q5, T4), on every back end.
 
-For random organisations (``tests.targets.world``) whose invoices are credited
+For random organisations (``tests.services.targets.world``) whose invoices are credited
 into the summary as the import does, then changed by random back-dated
 territory moves through ``crm.territory`` (a customer moved to another code, a
 code moved to another team, an owner assigned — each dated anywhere from
@@ -35,7 +35,7 @@ from crmkit.ports.storage import Storage
 from crmkit.ports.targets import CREDITED_SCOPES
 from crmkit.services.actuals import record_sales
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.targets.world import CODES, YEAR, ZONE, World, bounds, instants, reference_credits, worlds
+from tests.services.targets.world import CODES, YEAR, ZONE, World, bounds, instants, reference_credits, worlds
 
 
 @pytest.fixture

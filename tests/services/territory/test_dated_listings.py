@@ -9,8 +9,8 @@ On every back end (the SQL ones compile the dated predicate into the query).
 from __future__ import annotations
 
 from crmkit.domain.predicates import CodeIn, FieldIn, OwnedBy, any_of
-from tests.territory.conftest import Org
-from tests.territory.test_territory_services import DAY, build
+from tests.services.territory.conftest import Org
+from tests.services.territory.test_territory_services import DAY, build
 
 
 def _names(page: object) -> list[str]:

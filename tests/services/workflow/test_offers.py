@@ -11,8 +11,8 @@ from crmkit.domain.offers import OfferStatus
 from crmkit.ports.storage import Storage
 from crmkit.services.companies import ContactInput
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.interactions.conftest import Office, build_office
-from tests.workflow.test_opportunities import FUNNEL
+from tests.services.interactions.conftest import Office, build_office
+from tests.services.workflow.test_opportunities import FUNNEL
 
 OFFER = "<p>{{ company.name }} — {{ contact.name }} · {{ rep.name }}</p>"
 

@@ -14,7 +14,7 @@ from crmkit.domain.pipeline import ForecastRow
 from crmkit.domain.workflow import IllegalTransition
 from crmkit.ports.storage import Storage
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.interactions.conftest import Office, build_office
+from tests.services.interactions.conftest import Office, build_office
 
 FUNNEL: dict[str, Any] = {
     "key": "opportunity",

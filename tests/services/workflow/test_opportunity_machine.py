@@ -31,7 +31,7 @@ from crmkit.domain.workflow import IllegalTransition, UnknownStage
 from crmkit.hookspecs import AdapterContext
 from crmkit.testing.backends import make_storage
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.territory.conftest import make_crm
+from tests.services.territory.conftest import make_crm
 
 OPEN = ["a", "b", "c"]
 STAGES = [*OPEN, "won", "lost"]

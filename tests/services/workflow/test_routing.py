@@ -10,8 +10,8 @@ import pytest
 from crmkit.domain.errors import PermissionDenied, ValidationError
 from crmkit.ports.storage import Storage
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.interactions.conftest import Office, build_office
-from tests.workflow.test_opportunities import FUNNEL
+from tests.services.interactions.conftest import Office, build_office
+from tests.services.workflow.test_opportunities import FUNNEL
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from crmkit.domain.invoices import (
 from crmkit.domain.money import Money
 from crmkit.ports.storage import Storage
 from crmkit.testing.clock import FixedClock, SequentialIds
-from tests.interactions.conftest import Office, build_office
+from tests.services.interactions.conftest import Office, build_office
 
 TAX_NO = "9205121120"
 
