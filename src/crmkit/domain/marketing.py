@@ -303,7 +303,7 @@ class SegmentFilter:
             data["purchases"] = [p.to_data() for p in self.purchases]
         return data
 
-    def predicate(self, at: datetime | None = None, catalogue: Iterable[Product] = ()) -> Predicate:
+    def predicate(self, at: datetime | None = None, *, catalogue: Iterable[Product] = ()) -> Predicate:
         """The filter in the access predicate algebra: AND of ``FieldIn`` and ``Purchased``.
 
         With ``at``, the dated fields (micro-region code, sales rep) are those valid at ``at`` (T4).
@@ -337,12 +337,12 @@ class Segment:
     created_at: datetime = attrs.field(validator=aware)
     version: int = 1
 
-    def predicate(self, at: datetime | None = None, catalogue: Iterable[Product] = ()) -> Predicate:
+    def predicate(self, at: datetime | None = None, *, catalogue: Iterable[Product] = ()) -> Predicate:
         """The segment's companies as a predicate: see :meth:`SegmentFilter.predicate`.
 
         Dated fields are those valid at ``at`` (T4); ``catalogue`` resolves categories and brands.
         """
-        return self.filter.predicate(at, catalogue)
+        return self.filter.predicate(at, catalogue=catalogue)
 
 
 @attrs.frozen(kw_only=True)

@@ -179,7 +179,7 @@ class MarketingUseCases(ServiceBase):
             p.what in (PurchaseScope.CATEGORY, PurchaseScope.BRAND) for p in segment.filter.purchases
         )
         catalogue = uow.points.catalogue() if by_catalogue else ()  # M1: categories/brands → products now
-        return all_of(segment.predicate(at, catalogue), visibility_predicate(policy_actor, at))
+        return all_of(segment.predicate(at, catalogue=catalogue), visibility_predicate(policy_actor, at))
 
     @staticmethod
     def _check_purchases(uow: UnitOfWork, chosen: SegmentFilter) -> None:

@@ -179,12 +179,12 @@ def test_m1_purchase_history_sql_memory_and_reference_agree(
         if city is None
         else SegmentFilter.of(city=city, purchases=[condition])
     )
-    predicate = chosen.predicate(CATALOGUE)
+    predicate = chosen.predicate(catalogue=CATALOGUE)
     with storage.unit_of_work() as uow:
         got = [c.id for c in uow.companies.visible(predicate, limit=100)]
         counted = uow.companies.count_visible(predicate)
     facts = _purchases(made, reversals)
-    in_memory = [c.id for c in visible_companies(predicate, rows, facts)]
+    in_memory = [c.id for c in visible_companies(predicate, rows, purchases=facts)]
     expected = {
         c.id
         for c in rows

@@ -28,8 +28,14 @@ from crmkit.domain.parties import Company, CompanyType, Segmentation
 from crmkit.domain.predicates import EVERYTHING, CodeIn, FirmSubtree, Predicate, all_of
 from crmkit.ports.storage import Storage
 from crmkit.testing.backends import fresh
-from tests.services.marketing.test_purchase_segments import CATALOGUE, _purchases, _reference, conditions, invoices
 from tests.profiles import examples
+from tests.services.marketing.test_purchase_segments import (
+    CATALOGUE,
+    _purchases,
+    _reference,
+    conditions,
+    invoices,
+)
 
 AT = datetime(2025, 6, 1, tzinfo=UTC)
 CITIES = ("İzmir", "Ankara", "ISPARTA", "ısparta")
@@ -133,12 +139,12 @@ def test_m1_sql_memory_and_reference_agree(
         FirmSubtree(CompanyId(uuid.UUID(int=100 + firm))),
     )[sight]
     chosen = SegmentFilter.from_data({**wanted, "purchases": [] if bought is None else [bought]})
-    predicate = all_of(chosen.predicate(CATALOGUE), scope)
+    predicate = all_of(chosen.predicate(catalogue=CATALOGUE), scope)
     with storage.unit_of_work() as uow:
         got = [c.id for c in uow.companies.visible(predicate, limit=100)]
         counted = uow.companies.count_visible(predicate)
     facts = _purchases(made, reversals)
-    in_memory = [c.id for c in visible_companies(predicate, rows, facts)]
+    in_memory = [c.id for c in visible_companies(predicate, rows, purchases=facts)]
     in_scope = {c.id for c in visible_companies(scope, rows)}
     expected = {
         c.id
