@@ -86,6 +86,23 @@ def reminder(due: datetime, **kw: Any) -> Reminder:
     return Reminder(**fields)
 
 
+def _sms_campaign() -> tuple[Segment, Campaign]:
+    """A new SMS campaign to everyone and its segment, for the interactions citing it (M2)."""
+    segment = Segment(
+        id=SegmentId(uuid.uuid4()), name="Hepsi", filter=SegmentFilter(), created_by=BOSS, created_at=T0
+    )
+    campaign = Campaign(
+        id=CampaignId(uuid.uuid4()),
+        name="Bahar",
+        channel=Channel.SMS,
+        body="İndirim",
+        segment_id=segment.id,
+        created_by=BOSS,
+        created_at=T0,
+    )
+    return segment, campaign
+
+
 def _customer(name: str, code: str | None, **kw: Any) -> Company:
     fields: dict[str, Any] = {
         "name": name,
@@ -116,18 +133,7 @@ class InteractionStorageContract:
         """I1, M2: every field, the contact and the cited campaign included, comes back equal."""
         contact = make_contact(company_id=companies["m01"].id)
         store(storage, contact)
-        segment = Segment(
-            id=SegmentId(uuid.uuid4()), name="Hepsi", filter=SegmentFilter(), created_by=BOSS, created_at=T0
-        )
-        campaign = Campaign(
-            id=CampaignId(uuid.uuid4()),
-            name="Bahar",
-            channel=Channel.SMS,
-            body="İndirim",
-            segment_id=segment.id,
-            created_by=BOSS,
-            created_at=T0,
-        )
+        segment, campaign = _sms_campaign()
         full = interaction(
             companies["m01"],
             channel=InteractionChannel.CALL_CENTRE,
@@ -235,18 +241,7 @@ class InteractionStorageContract:
 
     def test_m2_interactions_of_a_campaign(self, storage: Storage, companies: dict[str, Company]) -> None:
         """M2: the interactions citing a campaign, under the predicate."""
-        segment = Segment(
-            id=SegmentId(uuid.uuid4()), name="Hepsi", filter=SegmentFilter(), created_by=BOSS, created_at=T0
-        )
-        campaign = Campaign(
-            id=CampaignId(uuid.uuid4()),
-            name="Bahar",
-            channel=Channel.SMS,
-            body="İndirim",
-            segment_id=segment.id,
-            created_by=BOSS,
-            created_at=T0,
-        )
+        segment, campaign = _sms_campaign()
         cited = interaction(companies["m01"], campaign_id=campaign.id)
         with storage.unit_of_work() as uow:
             uow.marketing.add_segment(segment)
