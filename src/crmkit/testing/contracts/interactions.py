@@ -103,6 +103,17 @@ def _sms_campaign() -> tuple[Segment, Campaign]:
     return segment, campaign
 
 
+def _added_then_saved(storage: Storage, first: Interaction, **changes: Any) -> Interaction:
+    """Store ``first`` as the rep, then save it with ``changes`` in a second unit of work; the saved copy."""
+    with storage.unit_of_work(REP) as uow:
+        uow.interactions.add(first)
+        uow.commit()
+    with storage.unit_of_work(REP) as uow:
+        saved = uow.interactions.save(attrs.evolve(first, **changes))
+        uow.commit()
+    return saved
+
+
 def _customer(name: str, code: str | None, **kw: Any) -> Company:
     fields: dict[str, Any] = {
         "name": name,
@@ -155,12 +166,7 @@ class InteractionStorageContract:
     ) -> None:
         """§9: ``save`` returns version + 1; a stale copy conflicts and writes nothing."""
         first = interaction(companies["m01"])
-        with storage.unit_of_work(REP) as uow:
-            uow.interactions.add(first)
-            uow.commit()
-        with storage.unit_of_work(REP) as uow:
-            saved = uow.interactions.save(attrs.evolve(first, subject="Teklif gönderildi"))
-            uow.commit()
+        saved = _added_then_saved(storage, first, subject="Teklif gönderildi")
         assert saved.version == 2
         with storage.unit_of_work(REP) as uow, pytest.raises(ConcurrencyConflict):
             uow.interactions.save(first)
@@ -171,12 +177,7 @@ class InteractionStorageContract:
     ) -> None:
         """C12: a delete removes the record at commit, is audited as ``delete``; stale copies conflict."""
         first = interaction(companies["m01"])
-        with storage.unit_of_work(REP) as uow:
-            uow.interactions.add(first)
-            uow.commit()
-        with storage.unit_of_work(REP) as uow:
-            saved = uow.interactions.save(attrs.evolve(first, text="Güncel"))
-            uow.commit()
+        saved = _added_then_saved(storage, first, text="Güncel")
         with storage.unit_of_work(REP) as uow:
             with pytest.raises(ConcurrencyConflict):
                 uow.interactions.delete(first)
