@@ -28,6 +28,7 @@ from urllib.request import url2pathname
 import attrs
 
 from crmkit.adapters.clock import RandomIds, SystemClock
+from crmkit.adapters.sms.callbacks import json_objects
 from crmkit.domain.errors import NotFound, ValidationError
 from crmkit.domain.sms import SmsParts, sms_parts
 from crmkit.hookspecs import (
@@ -113,15 +114,8 @@ def parse_development_callback(body: bytes) -> list[DeliveryReport | InboundSms]
     Raises:
         ValidationError: on ``callback`` when the body is not that.
     """
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValidationError("callback", f"not JSON: {error}") from None
-    items = data if isinstance(data, list) else [data]
     out: list[DeliveryReport | InboundSms] = []
-    for item in items:
-        if not isinstance(item, dict):
-            raise ValidationError("callback", "expected JSON objects")
+    for item in json_objects(body):
         kind = item.get("type")
         if kind == "inbound" and isinstance(item.get("from"), str) and isinstance(item.get("text"), str):
             out.append(InboundSms(sender=item["from"], text=item["text"], to=item.get("to")))

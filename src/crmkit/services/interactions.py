@@ -68,6 +68,19 @@ def known_company(uow: UnitOfWork, field: str, value: object) -> Company:
         raise ValidationError(field, f"there is no company {key}") from None
 
 
+def visible_company(uow: UnitOfWork, who: Actor, value: object, at: datetime) -> Company:
+    """The company ``value`` names, when ``who`` may see its interactions at ``at`` (A1, A2, A6, A8).
+
+    Raises:
+        ValidationError: naming ``company`` when there is none.
+        PermissionDenied: with the policy's reason.
+    """
+    found = known_company(uow, "company", value)
+    resource = InteractionResource(company=facts_of(uow, found), owner_id=who.employee.id)
+    decide(who, Action.VIEW, resource, at).enforce()
+    return found
+
+
 def known_employee(uow: UnitOfWork, field: str, value: object, at: datetime) -> EmployeeId:
     """The id of the employee ``value`` names, who must be able to act at ``at`` (C8, A5).
 

@@ -17,7 +17,7 @@ from crmkit.domain.ids import parse_id
 from crmkit.domain.offers import OFFER_AGGREGATE, Offer, OfferId
 from crmkit.services.base import ActorRef
 from crmkit.services.customers import facts_of
-from crmkit.services.interactions import check_version, known_company
+from crmkit.services.interactions import check_version, visible_company
 from crmkit.services.policy import PolicyUseCases
 
 __all__ = ["OfferUseCases"]
@@ -74,8 +74,5 @@ class OfferUseCases(PolicyUseCases):
         """
         now = self._now()
         with self._work(None) as uow:
-            who = self._actor(uow, actor)
-            found = known_company(uow, "company", company)
-            resource = InteractionResource(company=facts_of(uow, found), owner_id=who.employee.id)
-            decide(who, Action.VIEW, resource, now).enforce()
+            found = visible_company(uow, self._actor(uow, actor), company, now)
             return uow.offers.for_company(found.id, limit=limit, offset=offset)

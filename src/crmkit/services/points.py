@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from typing import TypeVar
 
 from crmkit.domain.access import Action, CompanyResource, Decision, decide
 from crmkit.domain.errors import NotFound, ValidationError
@@ -35,6 +34,7 @@ from crmkit.domain.point_policy import may_configure_points, may_use_points
 from crmkit.domain.points import Campaign, PartyRef, PointRule, Product, Program, Role, Serial, Target, Tier
 from crmkit.ports.points import PartyKey
 from crmkit.ports.storage import UnitOfWork
+from crmkit.services import point_inputs
 from crmkit.services.base import ActorRef, ServiceContext
 from crmkit.services.customers import facts_of
 from crmkit.services.guard import require_active_party
@@ -45,46 +45,7 @@ from crmkit.services.policy import PolicyUseCases, actor_for
 
 __all__ = ["PointUseCases"]
 
-T = TypeVar("T")
-
-
 _REASON_MAX, _STORE_MAX = 500, 290  # the ledger's reason column; ``redeem:`` + the store in its source
-_FIRST_DAY, _LAST_DAY = date(1000, 1, 1), date(9999, 12, 31)  # the DATE range every back end stores
-
-
-def _day(field: str, value: object) -> date:
-    """``value`` if it is a business day (a ``date``, not a ``datetime``) every back end stores (V8).
-
-    Raises:
-        ValidationError: naming ``field``.
-    """
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise ValidationError(field, f"must be a date, not {type(value).__name__}")
-    if not _FIRST_DAY <= value <= _LAST_DAY:
-        raise ValidationError(field, f"must be from {_FIRST_DAY} to {_LAST_DAY} (got {value})")
-    return value
-
-
-def _one(field: str, value: object, kind: type[T]) -> T:
-    """``value`` if it is a ``kind``, else a ValidationError naming ``field``."""
-    if not isinstance(value, kind):
-        raise ValidationError(field, f"must be a {kind.__name__}, not {type(value).__name__}")
-    return value
-
-
-def _each(field: str, values: object, kind: type[T]) -> list[T]:
-    """``values`` as a list if it is a sequence of ``kind``, else a ValidationError naming ``field``."""
-    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
-        raise ValidationError(field, f"must be a list of {kind.__name__}, not {type(values).__name__}")
-    return [_one(field, value, kind) for value in values]
-
-
-def _party(role: Role | str, key: str) -> PartyRef:
-    try:
-        parsed = Role(role)
-    except ValueError:
-        raise ValidationError("role", f"{role!r} is not one of: customer, dealer, sales_person") from None
-    return PartyRef(role=parsed, key=key)  # a bad key names ``party``
 
 
 class PointUseCases(PolicyUseCases):
@@ -170,14 +131,14 @@ class PointUseCases(PolicyUseCases):
         """Create or replace a program (V3)."""
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
-            uow.points.put_program(_one("program", program, Program))
+            uow.points.put_program(point_inputs.one("program", program, Program))
         return program
 
     def add_products(self, *, actor: ActorRef, products: Sequence[Product]) -> None:
         """Register products with their category and brand (what rules can name)."""
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
-            uow.points.put_products(_each("products", products, Product))
+            uow.points.put_products(point_inputs.each("products", products, Product))
 
     def add_rules(self, *, actor: ActorRef, rules: Sequence[PointRule]) -> None:
         """Add rule versions (V3); all or nothing.
@@ -189,7 +150,7 @@ class PointUseCases(PolicyUseCases):
         """
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
-            rules = _each("rules", rules, PointRule)
+            rules = point_inputs.each("rules", rules, PointRule)
             for rule in rules:
                 program = self._program(uow, rule.program)
                 if (rule.target is Target.AMOUNT) != (program.basis.value == "per_amount"):
@@ -206,7 +167,7 @@ class PointUseCases(PolicyUseCases):
         """Add a campaign (V3)."""
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
-            self._program(uow, _one("campaign", campaign, Campaign).program)
+            self._program(uow, point_inputs.one("campaign", campaign, Campaign).program)
             uow.points.add_campaign(campaign)
 
     def set_tiers(self, *, actor: ActorRef, program: str, tiers: Sequence[Tier]) -> None:
@@ -214,7 +175,7 @@ class PointUseCases(PolicyUseCases):
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
             self._program(uow, program)
-            if any(t.program != program for t in _each("tiers", tiers, Tier)):
+            if any(t.program != program for t in point_inputs.each("tiers", tiers, Tier)):
                 raise ValidationError("program", f"every tier must belong to {program}")
             uow.points.put_tiers(program, tiers)
 
@@ -222,7 +183,7 @@ class PointUseCases(PolicyUseCases):
         """Register issued serial numbers (V7); their products must be registered."""
         with self._as(actor) as (uow, who):
             may_configure_points(who).enforce()
-            serials = _each("serials", serials, Serial)
+            serials = point_inputs.each("serials", serials, Serial)
             for program in {s.program for s in serials}:
                 self._program(uow, program)
             named = {s.product for s in serials}
@@ -235,7 +196,7 @@ class PointUseCases(PolicyUseCases):
         self, *, actor: ActorRef, phone: str, program: str, role: Role | str, party: str
     ) -> None:
         """Register a party's mobile number for balance SMS and inbound queries (V5–V7)."""
-        ref = _party(role, party)
+        ref = point_inputs.party(role, party)
         check_text("phone", phone, PHONE_MAX)
         if not (
             phone.startswith("+") and phone[1:].isascii() and phone[1:].isdigit() and 8 <= len(phone) <= 16
@@ -252,7 +213,7 @@ class PointUseCases(PolicyUseCases):
         self, actor: ActorRef, program: str, role: Role | str, party: str
     ) -> Iterator[tuple[UnitOfWork, PartyKey]]:
         """A unit of work in which ``actor`` may read ``party``'s points (A8), and the ledger's key."""
-        ref = _party(role, party)
+        ref = point_inputs.party(role, party)
         with self._work(None) as uow:
             self._user(uow, actor, ref)
             self._program(uow, program)  # a misspelt program is an error, not an empty ledger
@@ -274,7 +235,7 @@ class PointUseCases(PolicyUseCases):
         store: str | None = None,
     ) -> int:
         """Points the party may spend on ``on`` (at ``store``): no locked, expired or owed points (V8)."""
-        _day("on", on)
+        point_inputs.day("on", on)
         with self._reading(actor, program, role, party) as (uow, key):
             return spendable(uow.points.entries(key), on, store)
 
@@ -287,7 +248,7 @@ class PointUseCases(PolicyUseCases):
         period of a busy party (a dealer's year) page through :meth:`statement_page`, which
         gives the same opening, entries and closing.
         """
-        if _day("end", end) < _day("start", start):
+        if point_inputs.day("end", end) < point_inputs.day("start", start):
             raise ValidationError("end", f"{end} is before {start}")
         with self._reading(actor, program, role, party) as (uow, key):
             opening = uow.points.balance(key, until=date.fromordinal(start.toordinal() - 1))
@@ -327,7 +288,7 @@ class PointUseCases(PolicyUseCases):
             ValidationError: on ``end`` before ``start``, on ``limit`` out of range, on ``after``
                 when it is not a cursor this method gave.
         """
-        if _day("end", end) < _day("start", start):
+        if point_inputs.day("end", end) < point_inputs.day("start", start):
             raise ValidationError("end", f"{end} is before {start}")
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
             raise ValidationError("limit", f"must be a whole number from 1 to 1000 (got {limit!r})")
@@ -374,11 +335,11 @@ class PointUseCases(PolicyUseCases):
             ValidationError: on ``store`` when the program is store-bound and no store is given,
                 on ``on`` when it is not a date.
         """
-        _day("on", on)
+        point_inputs.day("on", on)
         check_text("reason", reason, _REASON_MAX)
         if store is not None:
             check_text("store", store, _STORE_MAX)
-        ref = _party(role, party)
+        ref = point_inputs.party(role, party)
         with self._as(actor) as (uow, _):
             self._user(uow, actor, ref)
             found = self._program(uow, program)
@@ -428,8 +389,8 @@ class PointUseCases(PolicyUseCases):
             ValidationError: on ``reason`` when empty, on ``points`` when zero, on ``on`` when it
                 is not a date.
         """
-        _day("on", on)
-        ref = _party(role, party)
+        point_inputs.day("on", on)
+        ref = point_inputs.party(role, party)
         if isinstance(points, bool) or not isinstance(points, int) or points == 0:
             raise ValidationError("points", f"must be a non-zero whole number (got {points!r})")
         if not check_text("reason", reason, _REASON_MAX).strip():
@@ -467,7 +428,7 @@ class PointUseCases(PolicyUseCases):
         Returns:
             The changes recorded now.
         """
-        _day("on", on)
+        point_inputs.day("on", on)
         changes: list[TierChange] = []
         with self._work(None) as uow:
             for program in uow.points.programs():
@@ -484,7 +445,7 @@ class PointUseCases(PolicyUseCases):
         Returns:
             The points expired now.
         """
-        _day("on", on)
+        point_inputs.day("on", on)
         total = 0
         with self._work(None) as uow:
             now: datetime = self._now()

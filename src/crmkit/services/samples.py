@@ -17,7 +17,7 @@ from crmkit.domain.samples import Sample, SampleId
 from crmkit.services.base import ActorRef
 from crmkit.services.customers import facts_of
 from crmkit.services.guard import require_active_company
-from crmkit.services.interactions import known_company, known_contact
+from crmkit.services.interactions import known_company, known_contact, visible_company
 from crmkit.services.policy import PolicyUseCases
 
 __all__ = ["SampleUseCases"]
@@ -78,10 +78,7 @@ class SampleUseCases(PolicyUseCases):
         """
         now = self._now()
         with self._work(None) as uow:
-            who = self._actor(uow, actor)
-            found = known_company(uow, "company", company)
-            resource = InteractionResource(company=facts_of(uow, found), owner_id=who.employee.id)
-            decide(who, Action.VIEW, resource, now).enforce()
+            found = visible_company(uow, self._actor(uow, actor), company, now)
             return uow.samples.for_company(found.id, limit=limit, offset=offset)
 
     def for_product(

@@ -45,7 +45,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef
 from crmkit.services.customers import Page, facts_of
 from crmkit.services.guard import require_active_company
-from crmkit.services.interactions import check_version, known_company, known_employee
+from crmkit.services.interactions import check_version, known_company, known_employee, visible_company
 from crmkit.services.policy import PolicyUseCases
 from crmkit.services.service_links import cited_contract, notify_case_stage
 
@@ -388,9 +388,7 @@ class CaseUseCases(PolicyUseCases):
         now = self._now()
         with self._work(None) as uow:
             who = self._actor(uow, actor)
-            found = known_company(uow, "company", company)
-            resource = InteractionResource(company=facts_of(uow, found), owner_id=who.employee.id)
-            decide(who, Action.VIEW, resource, now).enforce()
+            found = visible_company(uow, who, company, now)
             cases = uow.service.cases.visible(visibility_predicate(who, now), company=found.id, limit=limit)
             contracts = {c.id: c for c in uow.service.contracts.for_company(found.id)}
         return [

@@ -27,7 +27,7 @@ from crmkit.domain.quotas import ScopeType
 from crmkit.domain.visits import Visit, VisitCostRow, VisitId
 from crmkit.services.base import ActorRef
 from crmkit.services.customers import facts_of
-from crmkit.services.interactions import known_company, known_employee
+from crmkit.services.interactions import known_company, known_employee, visible_company
 from crmkit.services.policy import PolicyUseCases
 
 __all__ = ["VisitUseCases"]
@@ -89,10 +89,7 @@ class VisitUseCases(PolicyUseCases):
         """
         now = self._now()
         with self._work(None) as uow:
-            who = self._actor(uow, actor)
-            found = known_company(uow, "company", company)
-            resource = InteractionResource(company=facts_of(uow, found), owner_id=who.employee.id)
-            decide(who, Action.VIEW, resource, now).enforce()
+            found = visible_company(uow, self._actor(uow, actor), company, now)
             return uow.visits.for_company(found.id, limit=limit, offset=offset)
 
     def costs(self, *, actor: ActorRef, since: datetime, until: datetime) -> list[VisitCostRow]:

@@ -27,19 +27,25 @@ class MemoryQuotaStore:
     _new_quotas: dict[QuotaId, Quota]
     _new_goals: dict[GoalId, Goal]
 
+    def _stage(
+        self, stored: dict[Any, Any], staged: dict[Any, Any], aggregate: str, item: Quota | Goal
+    ) -> None:
+        """Stage ``item`` with its audit entry (C12), unless its id is stored or staged already."""
+        self._uow.check_usable()
+        with self._lock:
+            taken = item.id in stored
+        if taken or item.id in staged:
+            raise Duplicate("id", f"{aggregate} {item.id} already exists")
+        staged[item.id] = item
+        self._uow.record_change(aggregate, item.id, item.version, None, item)
+
     def add_quota(self, quota: Quota) -> None:
         """Stage a sales quota (audited).
 
         Raises:
             Duplicate: the id is taken.
         """
-        self._uow.check_usable()
-        with self._lock:
-            taken = quota.id in self._tables.quotas
-        if taken or quota.id in self._new_quotas:
-            raise Duplicate("id", f"quota {quota.id} already exists")
-        self._new_quotas[quota.id] = quota
-        self._uow.record_change(QUOTA_AGGREGATE, quota.id, quota.version, None, quota)
+        self._stage(self._tables.quotas, self._new_quotas, QUOTA_AGGREGATE, quota)
 
     def quotas(self, year: int | None = None) -> list[Quota]:
         """Every quota (of ``year``), by year, scope, value, period, index, then id."""
@@ -55,13 +61,7 @@ class MemoryQuotaStore:
         Raises:
             Duplicate: the id is taken.
         """
-        self._uow.check_usable()
-        with self._lock:
-            taken = goal.id in self._tables.goals
-        if taken or goal.id in self._new_goals:
-            raise Duplicate("id", f"goal {goal.id} already exists")
-        self._new_goals[goal.id] = goal
-        self._uow.record_change(GOAL_AGGREGATE, goal.id, goal.version, None, goal)
+        self._stage(self._tables.goals, self._new_goals, GOAL_AGGREGATE, goal)
 
     def goals(self, employee: EmployeeId | None = None) -> list[Goal]:
         """Every goal (of ``employee``), by employee, start, then id."""

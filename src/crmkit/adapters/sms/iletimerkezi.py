@@ -27,13 +27,13 @@ balance, ``404`` endpoint, 5xx and network errors are **temporary**.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 import httpx
 
 from crmkit.adapters.sms._http import GatewayUrl, HttpGateway, e164_digits, to_e164
+from crmkit.adapters.sms.callbacks import json_objects
 from crmkit.domain.errors import NotFound, ValidationError
 from crmkit.domain.messaging import MessageKind
 from crmkit.hookspecs import AdapterContext
@@ -161,15 +161,8 @@ class IletiMerkeziGateway(HttpGateway):
         Raises:
             ValidationError: on ``callback`` when the body is neither a report nor an inbound message.
         """
-        try:
-            data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValidationError("callback", f"not JSON: {error}") from None
-        items = data if isinstance(data, list) else [data]
         out: list[DeliveryReport | InboundSms] = []
-        for item in items:
-            if not isinstance(item, dict):
-                raise ValidationError("callback", "expected JSON objects")
+        for item in json_objects(body):
             if isinstance(item.get("report"), dict):
                 report = item["report"]
                 raw = str(report.get("status", ""))

@@ -87,6 +87,20 @@ _FINISH = (
     )
 )
 
+
+def _finish_params(token: str, m: OutboxMessage) -> dict[str, Any]:
+    """The parameters of :data:`_FINISH` storing the outcome of ``m`` while ``token`` holds it."""
+    return {
+        "b_id": m.id,
+        "b_claim": token,
+        "n_state": m.state.value,
+        "n_due_at": utc(m.due_at),
+        "n_provider_id": m.provider_id,
+        "n_last_error": None if m.last_error is None else m.last_error[:1000],
+        "n_sent_at": None if m.sent_at is None else utc(m.sent_at),
+    }
+
+
 _HAND_OVER = (
     sa.update(_messages)
     .where(
@@ -369,34 +383,14 @@ class SqlOutboxRepository:
             if self._uow.connection.dialect.name in SKIP_LOCKED:
                 query = query.with_for_update()
             held.update(self._uow.execute(query).scalars())
-        params = [
-            {
-                "b_id": m.id,
-                "b_claim": token,
-                "n_state": m.state.value,
-                "n_due_at": utc(m.due_at),
-                "n_provider_id": m.provider_id,
-                "n_last_error": None if m.last_error is None else m.last_error[:1000],
-                "n_sent_at": None if m.sent_at is None else utc(m.sent_at),
-            }
-            for m in messages
-            if m.id in held
-        ]
+        params = [_finish_params(token, m) for m in messages if m.id in held]
         if params:
             self._uow.connection.execute(_FINISH, params)
         return [m.id for m in messages if m.id not in held]
 
     def _finish_one(self, token: str, m: OutboxMessage) -> list[uuid.UUID]:
         """One outcome by a conditional ``UPDATE``: its row count says whether ``token`` still held it."""
-        params = {
-            "b_id": m.id,
-            "b_claim": token,
-            "n_state": m.state.value,
-            "n_due_at": utc(m.due_at),
-            "n_provider_id": m.provider_id,
-            "n_last_error": None if m.last_error is None else m.last_error[:1000],
-            "n_sent_at": None if m.sent_at is None else utc(m.sent_at),
-        }
+        params = _finish_params(token, m)
         return [] if self._uow.connection.execute(_FINISH, params).rowcount == 1 else [m.id]
 
     def by_provider_ids(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -99,14 +99,9 @@ def claim_postgresql(
     return claimed
 
 
-def finish_postgresql(uow: SqlUnitOfWork, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
-    """One ``UPDATE … FROM unnest(arrays) … WHERE claim = token RETURNING id`` per call.
-
-    The update takes each row's lock; a row re-claimed by another dispatcher after a
-    lapsed lease no longer carries ``token`` and is left alone (lost), as before.
-    """
-    params = {
-        "token": token,
+def _outcome_arrays(messages: Sequence[OutboxMessage]) -> dict[str, list[Any]]:
+    """The outcomes of ``messages`` as the parallel arrays ``PG_FINISH`` and ``PG_HAND_OVER`` unnest."""
+    return {
         "ids": [m.id for m in messages],
         "states": [m.state._value_ for m in messages],
         "dues": [utc(m.due_at) for m in messages],
@@ -114,6 +109,15 @@ def finish_postgresql(uow: SqlUnitOfWork, token: str, messages: Sequence[OutboxM
         "errors": [None if m.last_error is None else m.last_error[:1000] for m in messages],
         "sents": [None if m.sent_at is None else utc(m.sent_at) for m in messages],
     }
+
+
+def finish_postgresql(uow: SqlUnitOfWork, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
+    """One ``UPDATE … FROM unnest(arrays) … WHERE claim = token RETURNING id`` per call.
+
+    The update takes each row's lock; a row re-claimed by another dispatcher after a
+    lapsed lease no longer carries ``token`` and is left alone (lost), as before.
+    """
+    params = {"token": token, **_outcome_arrays(messages)}
     held = set(uow.execute(PG_FINISH, params).scalars())
     return [m.id for m in messages if m.id not in held]
 
@@ -140,17 +144,7 @@ def hand_over_postgresql(
     uow: SqlUnitOfWork, token: str, id: uuid.UUID, now: datetime, outcomes: Sequence[OutboxMessage]
 ) -> tuple[list[uuid.UUID], bool]:
     """Store ``outcomes`` and mark ``id`` handed over, in one statement; ``(lost ids, still held)``."""
-    params = {
-        "token": token,
-        "id": id,
-        "now": utc(now),
-        "ids": [m.id for m in outcomes],
-        "states": [m.state._value_ for m in outcomes],
-        "dues": [utc(m.due_at) for m in outcomes],
-        "providers": [m.provider_id for m in outcomes],
-        "errors": [None if m.last_error is None else m.last_error[:1000] for m in outcomes],
-        "sents": [None if m.sent_at is None else utc(m.sent_at) for m in outcomes],
-    }
+    params = {"token": token, "id": id, "now": utc(now), **_outcome_arrays(outcomes)}
     row = uow.execute(PG_HAND_OVER, params).one()
     done = {d if isinstance(d, uuid.UUID) else uuid.UUID(str(d)) for d in row.done}
     return [m.id for m in outcomes if m.id not in done], row.held == 1

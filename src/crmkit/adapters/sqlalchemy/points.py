@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from crmkit.adapters.sqlalchemy._convert import utc, uuid_of
 from crmkit.adapters.sqlalchemy._errors import arose_from_lock_conflict
-from crmkit.adapters.sqlalchemy.bulk import bulk_insert, upsert
+from crmkit.adapters.sqlalchemy.bulk import bulk_insert, chunks, upsert
 from crmkit.adapters.sqlalchemy.tables import audit_entries, invoices
 from crmkit.adapters.sqlalchemy.tables.points import (
     point_balances,
@@ -150,16 +150,16 @@ class SqlPointRepository(SqlPointConfig):
             index_elements=keys, set_={column: table.c[column] + lite.excluded[column]}
         )
 
+    def _present(self, column: sa.Column[Any], values: Iterable[Any]) -> set[Any]:
+        """The stored values of ``column`` among ``values``, asked 500 at a time."""
+        found: set[Any] = set()
+        for chunk in chunks(list(set(values)), 500):
+            found.update(self._uow.execute(sa.select(column).where(column.in_(chunk))).scalars())
+        return found
+
     def known_keys(self, keys: Iterable[str]) -> set[str]:
         """Stored keys among ``keys``."""
-        wanted = list(set(keys))
-        found: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            query = sa.select(point_entries.c.entry_key).where(
-                point_entries.c.entry_key.in_(wanted[start : start + 500])
-            )
-            found.update(self._uow.execute(query).scalars())
-        return found
+        return self._present(point_entries.c.entry_key, keys)
 
     def entries(
         self, party: PartyKey, *, start: dt.date | None = None, end: dt.date | None = None
@@ -269,14 +269,7 @@ class SqlPointRepository(SqlPointConfig):
 
     def processed(self, invoices: Iterable[InvoiceId]) -> set[InvoiceId]:
         """Processed ids among ``invoices``."""
-        wanted = list(set(invoices))
-        found: set[InvoiceId] = set()
-        for start in range(0, len(wanted), 500):
-            query = sa.select(point_invoices.c.invoice_id).where(
-                point_invoices.c.invoice_id.in_(wanted[start : start + 500])
-            )
-            found.update(InvoiceId(uuid_of(v)) for v in self._uow.execute(query).scalars())
-        return found
+        return {InvoiceId(uuid_of(v)) for v in self._present(point_invoices.c.invoice_id, invoices)}
 
     def unprocessed(self, *, limit: int = 500) -> list[InvoiceId]:
         """Stored invoices with no processed marker, oldest issue first then id (an anti-join)."""

@@ -35,18 +35,29 @@ class SqlQuotaStore:
     def _taken(self, table: sa.Table, key: object) -> bool:
         return self._uow.execute(sa.select(table.c.id).where(table.c.id == key)).first() is not None
 
+    def _insert(self, table: sa.Table, aggregate: str, item: Quota | Goal, row: dict[str, Any]) -> None:
+        """Store ``row`` in ``table`` with the audit entry of ``item`` (C12), unless its id is taken."""
+        if self._taken(table, item.id):
+            raise Duplicate("id", f"{aggregate} {item.id} already exists")
+        conn = self._uow.connection
+        conn.execute(sa.insert(audit_entries), [self._audit(aggregate, item.id, item.version, item)])
+        conn.execute(sa.insert(table), row)
+
+    def _rows(self, table: sa.Table, column: str, value: object) -> Any:
+        """The rows of ``table`` (whose ``column`` is ``value`` unless it is ``None``) as mappings."""
+        query = sa.select(table) if value is None else sa.select(table).where(table.c[column] == value)
+        return self._uow.execute(query).mappings()
+
     def add_quota(self, quota: Quota) -> None:
         """Store a sales quota (audited).
 
         Raises:
             Duplicate: the id is taken.
         """
-        if self._taken(qt.quotas, quota.id):
-            raise Duplicate("id", f"quota {quota.id} already exists")
-        conn = self._uow.connection
-        conn.execute(sa.insert(audit_entries), [self._audit(QUOTA_AGGREGATE, quota.id, quota.version, quota)])
-        conn.execute(
-            sa.insert(qt.quotas),
+        self._insert(
+            qt.quotas,
+            QUOTA_AGGREGATE,
+            quota,
             {
                 "id": quota.id,
                 "version": quota.version,
@@ -64,8 +75,6 @@ class SqlQuotaStore:
 
     def quotas(self, year: int | None = None) -> list[Quota]:
         """Every quota (of ``year``), by year, scope, value, period, index, then id."""
-        q = qt.quotas
-        query = sa.select(q) if year is None else sa.select(q).where(q.c.year == year)
         found = [
             Quota(
                 id=QuotaId(uuid_of(row["id"])),
@@ -80,7 +89,7 @@ class SqlQuotaStore:
                 currency=row["currency"],
                 version=row["version"],
             )
-            for row in self._uow.execute(query).mappings()
+            for row in self._rows(qt.quotas, "year", year)
         ]
         return sorted(found, key=lambda x: (x.year, x.scope, x.value, x.period, x.index, x.id))
 
@@ -90,12 +99,10 @@ class SqlQuotaStore:
         Raises:
             Duplicate: the id is taken.
         """
-        if self._taken(qt.goals, goal.id):
-            raise Duplicate("id", f"goal {goal.id} already exists")
-        conn = self._uow.connection
-        conn.execute(sa.insert(audit_entries), [self._audit(GOAL_AGGREGATE, goal.id, goal.version, goal)])
-        conn.execute(
-            sa.insert(qt.goals),
+        self._insert(
+            qt.goals,
+            GOAL_AGGREGATE,
+            goal,
             {
                 "id": goal.id,
                 "version": goal.version,
@@ -109,8 +116,6 @@ class SqlQuotaStore:
 
     def goals(self, employee: EmployeeId | None = None) -> list[Goal]:
         """Every goal (of ``employee``), by employee, start, then id."""
-        g = qt.goals
-        query = sa.select(g) if employee is None else sa.select(g).where(g.c.employee_id == employee)
         found = [
             Goal(
                 id=GoalId(uuid_of(row["id"])),
@@ -121,7 +126,7 @@ class SqlQuotaStore:
                 end=row["ends_on"],
                 version=row["version"],
             )
-            for row in self._uow.execute(query).mappings()
+            for row in self._rows(qt.goals, "employee_id", employee)
         ]
         return sorted(found, key=lambda x: (x.employee_id, x.start, x.id))
 

@@ -86,6 +86,34 @@ def reminder(due: datetime, **kw: Any) -> Reminder:
     return Reminder(**fields)
 
 
+def _sms_campaign() -> tuple[Segment, Campaign]:
+    """A new SMS campaign to everyone and its segment, for the interactions citing it (M2)."""
+    segment = Segment(
+        id=SegmentId(uuid.uuid4()), name="Hepsi", filter=SegmentFilter(), created_by=BOSS, created_at=T0
+    )
+    campaign = Campaign(
+        id=CampaignId(uuid.uuid4()),
+        name="Bahar",
+        channel=Channel.SMS,
+        body="İndirim",
+        segment_id=segment.id,
+        created_by=BOSS,
+        created_at=T0,
+    )
+    return segment, campaign
+
+
+def _added_then_saved(storage: Storage, first: Interaction, **changes: Any) -> Interaction:
+    """Store ``first`` as the rep, then save it with ``changes`` in a second unit of work; the saved copy."""
+    with storage.unit_of_work(REP) as uow:
+        uow.interactions.add(first)
+        uow.commit()
+    with storage.unit_of_work(REP) as uow:
+        saved = uow.interactions.save(attrs.evolve(first, **changes))
+        uow.commit()
+    return saved
+
+
 def _customer(name: str, code: str | None, **kw: Any) -> Company:
     fields: dict[str, Any] = {
         "name": name,
@@ -116,18 +144,7 @@ class InteractionStorageContract:
         """I1, M2: every field, the contact and the cited campaign included, comes back equal."""
         contact = make_contact(company_id=companies["m01"].id)
         store(storage, contact)
-        segment = Segment(
-            id=SegmentId(uuid.uuid4()), name="Hepsi", filter=SegmentFilter(), created_by=BOSS, created_at=T0
-        )
-        campaign = Campaign(
-            id=CampaignId(uuid.uuid4()),
-            name="Bahar",
-            channel=Channel.SMS,
-            body="İndirim",
-            segment_id=segment.id,
-            created_by=BOSS,
-            created_at=T0,
-        )
+        segment, campaign = _sms_campaign()
         full = interaction(
             companies["m01"],
             channel=InteractionChannel.CALL_CENTRE,
@@ -149,12 +166,7 @@ class InteractionStorageContract:
     ) -> None:
         """§9: ``save`` returns version + 1; a stale copy conflicts and writes nothing."""
         first = interaction(companies["m01"])
-        with storage.unit_of_work(REP) as uow:
-            uow.interactions.add(first)
-            uow.commit()
-        with storage.unit_of_work(REP) as uow:
-            saved = uow.interactions.save(attrs.evolve(first, subject="Teklif gönderildi"))
-            uow.commit()
+        saved = _added_then_saved(storage, first, subject="Teklif gönderildi")
         assert saved.version == 2
         with storage.unit_of_work(REP) as uow, pytest.raises(ConcurrencyConflict):
             uow.interactions.save(first)
@@ -165,12 +177,7 @@ class InteractionStorageContract:
     ) -> None:
         """C12: a delete removes the record at commit, is audited as ``delete``; stale copies conflict."""
         first = interaction(companies["m01"])
-        with storage.unit_of_work(REP) as uow:
-            uow.interactions.add(first)
-            uow.commit()
-        with storage.unit_of_work(REP) as uow:
-            saved = uow.interactions.save(attrs.evolve(first, text="Güncel"))
-            uow.commit()
+        saved = _added_then_saved(storage, first, text="Güncel")
         with storage.unit_of_work(REP) as uow:
             with pytest.raises(ConcurrencyConflict):
                 uow.interactions.delete(first)
@@ -235,18 +242,7 @@ class InteractionStorageContract:
 
     def test_m2_interactions_of_a_campaign(self, storage: Storage, companies: dict[str, Company]) -> None:
         """M2: the interactions citing a campaign, under the predicate."""
-        segment = Segment(
-            id=SegmentId(uuid.uuid4()), name="Hepsi", filter=SegmentFilter(), created_by=BOSS, created_at=T0
-        )
-        campaign = Campaign(
-            id=CampaignId(uuid.uuid4()),
-            name="Bahar",
-            channel=Channel.SMS,
-            body="İndirim",
-            segment_id=segment.id,
-            created_by=BOSS,
-            created_at=T0,
-        )
+        segment, campaign = _sms_campaign()
         cited = interaction(companies["m01"], campaign_id=campaign.id)
         with storage.unit_of_work() as uow:
             uow.marketing.add_segment(segment)
