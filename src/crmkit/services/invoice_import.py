@@ -305,7 +305,7 @@ class InvoiceImport(ServiceBase):
         self._report(outcome, report)
         batch_done = getattr(self._on_imported, "batch_done", None)  # issue 15: a hook that earns per batch
         if batch_done is not None:
-            batch_done()
+            report.warnings.extend(batch_done() or ())  # e.g. a program of another currency (V3)
 
     def _report(self, outcome: list[tuple[_Pending, str]], report: ImportReport) -> None:
         for pending, status in outcome:
