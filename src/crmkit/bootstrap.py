@@ -241,9 +241,13 @@ class _ImportHook:
         self._crm.plugins.invoice_imported(invoice, warnings)
         self._crm.points.earning.on_imported(invoice, warnings)
 
-    def batch_done(self) -> None:
-        """The import's batch is reported: earn the collected invoices' points in one go."""
-        self._crm.points.earning.batch_done()
+    def batch_done(self) -> tuple[str, ...]:
+        """The import's batch is reported: earn the collected invoices' points in one go.
+
+        Returns:
+            The earning run's warnings (an invoice in another currency than a program's, V3).
+        """
+        return tuple(self._crm.points.earning.batch_done().warnings)
 
 
 def connect(

@@ -305,7 +305,7 @@ class InvoiceImport(ServiceBase):
         self._report(outcome, report)
         batch_done = getattr(self._on_imported, "batch_done", None)  # issue 15: a hook that earns per batch
         if batch_done is not None:
-            batch_done()
+            report.warnings.extend(batch_done() or ())  # e.g. a program of another currency (V3)
 
     def _report(self, outcome: list[tuple[_Pending, str]], report: ImportReport) -> None:
         for pending, status in outcome:
@@ -345,16 +345,19 @@ class InvoiceImport(ServiceBase):
         by_id = {k.id: k for k in known}
         by_key = {(k.seller_key, k.number): k for k in known}
         outcome: list[tuple[_Pending, str]] = []
+        holders: dict[InvoiceId, str] = {}  # UUID → the file of this batch that took it
         for pending in batch:
             invoice = pending.invoice
             key = (invoice.seller_key, invoice.number)
             stored = by_id.get(invoice.id)
             if stored is not None and (stored.seller_key, stored.number) != key:
+                holder = holders.get(invoice.id) or uow.invoices.get(invoice.id).source or "an earlier import"
                 outcome.append(
                     (
                         pending,
                         f"invoice {invoice.number}: its UUID {invoice.id} is already used by invoice"
-                        f" {stored.number} of seller {stored.seller_key}",
+                        f" {stored.number} of seller {stored.seller_key}, held by {holder}; an invoice is"
+                        " identified by its UUID (V1, V2), so this document is not imported",
                     )
                 )
                 continue
@@ -368,6 +371,7 @@ class InvoiceImport(ServiceBase):
                 outcome.append((pending, "duplicate"))
                 continue
             by_id[invoice.id] = StoredKey(invoice.id, invoice.seller_key, invoice.number)
+            holders[invoice.id] = invoice.source or pending.record.location
             by_key[key] = by_id[invoice.id]
             outcome.append((pending, "imported"))
         return outcome

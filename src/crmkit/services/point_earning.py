@@ -74,6 +74,8 @@ class EarnReport:
         reversed: points taken back by returns.
         owed: points taken back that were already spent (the balance went below zero by them).
         messages: balance SMS queued.
+        warnings: invoices a program with rules could not earn on because their currency is
+            not the program's (V3), naming the invoice and both currencies.
     """
 
     processed: int = 0
@@ -82,6 +84,18 @@ class EarnReport:
     reversed: int = 0
     owed: int = 0
     messages: int = 0
+    warnings: list[str] = attrs.Factory(list)
+
+
+def _currency_warnings(context: _Batch, invoice: Invoice) -> list[str]:
+    """Programs with rules that skip ``invoice`` for its currency, one warning each (V3)."""
+    dealer = parties_of(invoice)[Role.DEALER]
+    return [
+        f"invoice {invoice.number} ({invoice.id}) is in {invoice.currency}; program {p.code} counts in"
+        f" {p.currency}, so it earns nothing there (V3)"
+        for p in context.programs
+        if p.currency != invoice.currency and context.rules.get(p.code) and p.earns_on(dealer)
+    ]
 
 
 def record_tier(
@@ -175,11 +189,14 @@ class PointEarning(ServiceBase):
         if len(self._waiting) >= 500:
             self.batch_done()
 
-    def batch_done(self) -> None:
-        """Earn (or reverse) the points of every collected invoice, in batches (see :meth:`earn`)."""
+    def batch_done(self) -> EarnReport:
+        """Earn (or reverse) the points of every collected invoice, in batches (see :meth:`earn`).
+
+        Returns:
+            The run's report; the invoice import adds its warnings to its own (V3).
+        """
         waiting, self._waiting = self._waiting, []
-        if waiting:
-            self.earn(waiting)
+        return self.earn(waiting) if waiting else EarnReport()
 
     def earn_stored(self, invoices: Iterable[InvoiceId]) -> EarnReport:
         """The catch-up job: process stored invoices by id (those the hook missed, e.g. after a crash)."""
@@ -246,6 +263,8 @@ class PointEarning(ServiceBase):
 
     def _one(self, uow: UnitOfWork, context: _Batch, invoice: Invoice, report: EarnReport) -> None:
         programs = [p for p in context.programs if p.currency == invoice.currency]
+        if not invoice.is_return and len(programs) < len(context.programs):
+            report.warnings.extend(_currency_warnings(context, invoice))
         if (
             invoice.is_return
             or invoice.id in context.returned

@@ -71,12 +71,24 @@ def _taxes(r: _Reader, node: Element, path: str, *, withholding: bool) -> tuple[
     return _tax_blocks(r, node.findall(_p(path)), withholding=withholding)
 
 
-def _tax_blocks(r: _Reader, blocks: list[Element], *, withholding: bool) -> tuple[tuple[Tax, ...], Decimal]:
+def _tax_blocks(
+    r: _Reader, blocks: list[Element], *, withholding: bool, classified: Element | None = None
+) -> tuple[tuple[Tax, ...], Decimal]:
+    """The taxes of ``TaxTotal`` blocks, one per ``TaxSubtotal``, and the blocks' total.
+
+    A line's ``TaxTotal`` may give only its ``TaxAmount`` (OASIS UBL 2.1 example): the
+    tax is then kept as that amount, its scheme and percent taken from the item's
+    ``ClassifiedTaxCategory`` (``classified``), so nothing the document says is lost (V1).
+    """
     taxes: list[Tax] = []
     total = Decimal(0)
     for block in blocks:
         kids = _kids(block)
-        total += _required_number(r, kids, _TAX_AMOUNT, "cbc:TaxAmount")
+        amount = _required_number(r, kids, _TAX_AMOUNT, "cbc:TaxAmount")
+        total += amount
+        if _SUBTOTAL not in kids:
+            taxes.append(_classified_tax(r, amount, _kids(classified), withholding=withholding))
+            continue
         for sub in kids.get(_SUBTOTAL, ()):
             sub_kids = _kids(sub)
             category = _kids(_first(sub_kids, _CATEGORY))
@@ -109,6 +121,21 @@ def _tax_blocks(r: _Reader, blocks: list[Element], *, withholding: bool) -> tupl
                 )
             )
     return tuple(taxes), total
+
+
+def _classified_tax(
+    r: _Reader, amount: Decimal, category: dict[str, list[Element]], *, withholding: bool
+) -> Tax:
+    """A line tax given only as a ``TaxAmount``: scheme and percent from ``ClassifiedTaxCategory`` (V1)."""
+    scheme = _kids(_first(category, _SCHEME))
+    return Tax(
+        type_code=_text_of(scheme, _CBC + "TaxTypeCode") or _text_of(scheme, _ID) or "",
+        amount=amount,
+        percent=_number_of(r, category, _PERCENT, "cbc:Percent"),
+        name=_text_of(scheme, _NAME),
+        withholding=withholding,
+        exemption_code=_text_of(category, _CBC + "TaxExemptionReasonCode"),
+    )
 
 
 def _per_unit(
@@ -157,9 +184,10 @@ def _line(r: _Reader, node: Element, order_number: str | None) -> InvoiceLine:
             charge += amount
         else:
             discount += amount
-    taxes, _ = _tax_blocks(r, kids.get(_CAC + "TaxTotal", []), withholding=False)
-    withheld, _ = _tax_blocks(r, kids.get(_CAC + "WithholdingTaxTotal", []), withholding=True)
     item = _kids(_first(kids, _CAC + "Item"))
+    classified = _first(item, _CAC + "ClassifiedTaxCategory")
+    taxes, _ = _tax_blocks(r, kids.get(_CAC + "TaxTotal", []), withholding=False, classified=classified)
+    withheld, _ = _tax_blocks(r, kids.get(_CAC + "WithholdingTaxTotal", []), withholding=True)
     name = _text_of(item, _NAME) or _text_of(item, _CBC + "Description")
     code = _text_of(_kids(_first(item, _CAC + "SellersItemIdentification")), _ID) or _text_of(
         _kids(_first(item, _CAC + "StandardItemIdentification")), _ID
