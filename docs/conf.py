@@ -132,3 +132,6 @@ def setup(app: Sphinx) -> None:
 
 # Private helper bases (``_ForcesPermanence`` …) are not documented; subclasses still name them.
 nitpick_ignore_regex.append((r"py:class", r"crmkit(\.\w+)+\._\w+"))
+
+# Bases in private modules (``crmkit.testing.mutants._wrapping`` …) are not documented either.
+nitpick_ignore_regex.append((r"py:class", r"crmkit(\.\w+)*\._\w+(\.\w+)+"))

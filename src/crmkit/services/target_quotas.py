@@ -160,7 +160,7 @@ class QuotaUseCases(ServiceBase):
             period: ``month``, ``quarter`` or ``year``.
             year: the calendar year.
             index: the month 1–12, the quarter 1–4, or 1 for a year.
-            amount: the amount quota (a number in ``currency``, or :class:`Money` in it).
+            amount: the amount quota (a number in ``currency``, or :class:`~crmkit.domain.money.Money` in it).
             quantity: the quantity quota.
             currency: the currency of ``amount``.
 
