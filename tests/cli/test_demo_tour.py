@@ -7,6 +7,7 @@ import io
 import re
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -96,5 +97,24 @@ def test_the_tour_prints_every_section_with_what_it_built(tmp_path: Path) -> Non
     assert all(int(n) > 0 and earned == closing for _, n, earned, closing in points)  # V4: the CSV earned
     sees = text[text.index("What three employees see") : text.index("One rep's day")]
     assert "is not in a team holding code A-1" in sees and "sees everything (A2)" in sees  # A1, A2
+    pipeline = text[text.index("Pipeline") : text.index("Point statements")]
+    forecast = pipeline[: pipeline.index("won and lost per rep")]
+    rows = re.findall(r"│ (\S+ \S+) +│ (\d{4}-\d\d) +│ (\d+) +│ ([\d,.]+) +│ ([\d,.]+) +│", forecast)
+    assert len({r[0] for r in rows}) == 5 and sum(int(r[2]) for r in rows) == 8  # every rep's open deals
+    for *_, amount, weighted in rows:  # I9: weighted at teklif's 40 % or pazarlık's 75 %
+        ratio = Decimal(weighted.replace(",", "")) / Decimal(amount.replace(",", ""))
+        assert ratio in (Decimal("0.4"), Decimal("0.75"))
+    closed = re.findall(
+        r"│ (\S+ \S+) +│ (\d+) +│ (\d+) +│ ([\d,.]+) +│ (\d+) +│ (\d+) % +│",
+        pipeline[pipeline.index("won and lost per rep") :],
+    )
+    assert len(closed) == 5  # Q6: every rep, with his opened, won and lost
+    assert sum(int(c[2]) for c in closed) == 4 and sum(int(c[4]) for c in closed) == 4
+    assert all(int(c[2]) == 0 or Decimal(c[3].replace(",", "")) >= 55_000 for c in closed)  # won with amounts
+    assert "losses per competitor: Anadolu Temizlik 2, Rakip Kimya A.Ş. 3;" in pipeline  # I9 (one from Selin)
+    # I11: 2.5 h at 400 TRY, 64.2 km at 5.50 + 3.75 TRY; set against the customer's imported invoices
+    assert re.search(
+        r"64\.2 km, 150 min → 1,593\.85 TRY \(labour 1,000\.00, travel 593\.85\); .* [\d.]+ % of it", pipeline
+    )
     tech = text[text.index("Technician report") :]
     assert "Murat Teknik" in tech and len(re.findall(r"│ 1 +│ 1 +│", tech)) >= 3  # S5: closed, first time

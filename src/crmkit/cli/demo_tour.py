@@ -7,9 +7,12 @@ Runs after the module sections of :func:`crmkit.cli.demo.run_demo`, on the same 
    (:mod:`crmkit.demos.documents`) and imports both through the ordinary sources,
    with a Rich progress bar on a terminal (V1); the import credits points (V4);
 3. queues the agenda e-mails (I6, I7);
-4. prints the closing sections: what three employees see and why (A1, T4), one
-   rep's day (I6), plan vs actual (Q5), point statements (V8) and the technician
-   report (S5).
+4. works the reps' sales pipeline (:mod:`crmkit.demos.pipeline`: opportunities
+   open, won and lost, one priced visit);
+5. prints the closing sections: what three employees see and why (A1, T4), one
+   rep's day (I6), plan vs actual (Q5), the pipeline — weighted forecast per rep
+   and month, won and lost per rep (I9, Q6), a visit's cost (I11) — point
+   statements (V8) and the technician report (S5).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -30,9 +34,11 @@ from crmkit.cli.invoices import CountedSource
 from crmkit.cli.quota_html import render_html
 from crmkit.demos.documents import write_csv, write_ubl
 from crmkit.demos.organisation import Organisation, build_organisation
+from crmkit.demos.pipeline import Pipeline, build_pipeline
 from crmkit.domain.ids import EmployeeId
 from crmkit.domain.periods import Period
 from crmkit.domain.points import Role
+from crmkit.domain.workflow_stages import StageKind
 from crmkit.hookspecs import AdapterContext
 from crmkit.services.invoices import ImportReport
 
@@ -44,6 +50,7 @@ SECTIONS = (
     "What three employees see, and why",
     "One rep's day",
     "Plan vs actual",
+    "Pipeline",
     "Point statements",
     "Technician report",
 )
@@ -108,7 +115,56 @@ def tour(crm: Crm, admin: EmployeeId, out: TextIO, chart: Path | None = None) ->
             )
     notices = crm.agenda.due_notifications(actor=admin)
     console.print(f"agenda e-mails queued for the reps' appointments: {len(notices.queued)}")
+    pipeline = build_pipeline(crm, admin, org, now)
     _closing(crm, admin, org, console, now, chart)
+    _pipeline(crm, admin, org, pipeline, console, now)
+    _end(crm, admin, org, console, now)
+
+
+def _pipeline(
+    crm: Crm, admin: EmployeeId, org: Organisation, pipeline: Pipeline, console: Console, now: datetime
+) -> None:
+    """The pipeline: weighted forecast per rep and month (I9), won and lost per rep (Q6), a visit (I11)."""
+    console.rule(SECTIONS[5])
+    reps = {str(rep.id): rep.name for rep in org.reps}
+    forecast = [r for r in crm.opportunities.forecast(actor=admin, by="rep") if r.key in reps]
+    rows: list[tuple[object, ...]] = [
+        (reps[r.key], r.month, r.opportunities, f"{r.amount.amount:,.2f}", f"{r.weighted.amount:,.2f}")
+        for r in sorted(forecast, key=lambda r: (reps[r.key or ""], r.month or ""))
+        if r.key is not None
+    ]
+    columns = ("rep", "expected close", "open", "amount", "weighted")
+    _table(console, f"weighted forecast of the open pipeline ({crm.settings.currency})", columns, rows)
+    kpis = crm.opportunities.activity(actor=admin)
+    won: dict[str, Decimal] = {}
+    for deal in pipeline.opened:
+        if deal.amount is not None and deal.stage_kind is StageKind.WON:
+            won[str(deal.owner_id)] = won.get(str(deal.owner_id), Decimal(0)) + deal.amount.amount
+    rows = [
+        (reps[r.key], r.routed, r.won, f"{won.get(r.key, Decimal(0)):,.2f}", r.lost,
+         "–" if r.win_rate is None else f"{r.win_rate * 100:.0f} %")
+        for r in sorted(kpis.routed, key=lambda r: reps.get(r.key, ""))
+        if r.kind == "rep" and r.key in reps
+    ]  # fmt: skip
+    _table(console, "won and lost per rep", ("rep", "opened", "won", "won amount", "lost", "win rate"), rows)
+    lost: dict[str, int] = {}
+    for loss in crm.opportunities.losses(actor=admin):
+        lost[loss.competitor or "–"] = lost.get(loss.competitor or "–", 0) + loss.lost
+    losses = ", ".join(f"{competitor} {n}" for competitor, n in sorted(lost.items()))
+    console.print(f"losses per competitor: {losses}; stage with most losses: {kpis.most_losses}")
+    visit = pipeline.visit
+    cost = next(
+        r
+        for r in crm.visits.costs(actor=admin, since=org.year_start, until=now + timedelta(days=1))
+        if r.company_id == visit.company_id
+    )
+    ratio = "–" if cost.cost_ratio is None else f"{cost.cost_ratio * 100:.2f} %"
+    console.print(
+        f"visit by {org.reps[0].name}: {visit.metres / 1000} km, {visit.minutes} min → "
+        f"{visit.cost.total.amount:,.2f} {visit.currency} (labour {visit.cost.labour.amount:,.2f}, travel "
+        f"{visit.cost.travel.amount:,.2f}); the customer's revenue this year {cost.revenue.amount:,.2f}, "
+        f"the visit {ratio} of it"
+    )
 
 
 def _closing(
@@ -150,7 +206,12 @@ def _closing(
     if chart is not None:
         chart.write_text(render_html(report, {}), encoding="utf-8")
         console.print(f"chart written to {chart} (crmkit report quota --html)")
-    console.rule(SECTIONS[5])
+
+
+def _end(crm: Crm, admin: EmployeeId, org: Organisation, console: Console, now: datetime) -> None:
+    """The last sections: point statements (V8) and the technician report (S5)."""
+    rep = org.reps[0]
+    console.rule(SECTIONS[6])
     start = org.year_start.date()
     for role, party in (
         (Role.DEALER, next(iter(org.dealers.values()))),
@@ -164,9 +225,9 @@ def _closing(
             f"{role.value} {party}: opening {found.opening}, {len(found.entries)} entries "
             f"(+{earned}), closing {found.closing}"
         )
-    console.rule(SECTIONS[6])
+    console.rule(SECTIONS[7])
     period = Period(org.year_start, now + timedelta(days=1))
-    rows = [
+    rows: list[tuple[object, ...]] = [
         (crm.parties.get_employee(actor=admin, employee=r.technician_id).name, r.closed, r.first_time,
          r.minutes, r.sla_met)
         for r in crm.service.technician_report(actor=admin, period=period)
