@@ -3,11 +3,17 @@
 :class:`PointEarning` is a system operation (A8: run by the import's hook and by
 jobs, not by an employee). For each invoice, in **one unit of work**, it checks
 the invoice is not processed yet, appends the ledger entries of every program
-whose currency is the invoice's, records the invoice as processed and queues
+that can earn on it, records the invoice as processed and queues
 the balance SMS of every credited party with a registered number (V5,
 informational: no consent needed, M3). A crash at any step leaves nothing
 written; running it again does the work once. Two runs over one invoice at
 once: the second meets the processed marker (or the entry keys) and skips it.
+
+Currencies (V3): a per-unit program's points do not depend on money, so it earns
+on an invoice in any currency; a per-amount program gives points per unit of
+*its* currency and crmkit does not convert, so it earns nothing on an invoice in
+another currency and the run's report warns, naming the invoice and both
+currencies.
 
 A **return** invoice reverses, for every line of the invoices it cancels,
 ``proportional(earned, returned so far, sold)`` minus what was already
@@ -31,6 +37,7 @@ from crmkit.domain.invoices import Invoice, InvoiceId
 from crmkit.domain.messaging import MessageKind
 from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange, lots
 from crmkit.domain.points import (
+    Basis,
     Campaign,
     LineRate,
     PointRule,
@@ -48,7 +55,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
 from crmkit.services.messaging import enqueue_sms
 
-__all__ = ["EarnReport", "PointEarning", "parties_of", "record_tier"]
+__all__ = ["EarnReport", "PointEarning", "earns_in", "parties_of", "record_tier"]
 
 
 def _no_probe(step: str) -> None:
@@ -74,8 +81,9 @@ class EarnReport:
         reversed: points taken back by returns.
         owed: points taken back that were already spent (the balance went below zero by them).
         messages: balance SMS queued.
-        warnings: invoices a program with rules could not earn on because their currency is
-            not the program's (V3), naming the invoice and both currencies.
+        warnings: invoices a per-amount program with rules could not earn on because their
+            currency is not the program's (V3), naming the invoice and both currencies; per-unit
+            programs earn in any currency and are never named.
     """
 
     processed: int = 0
@@ -87,14 +95,23 @@ class EarnReport:
     warnings: list[str] = attrs.Factory(list)
 
 
+def earns_in(program: Program, invoice: Invoice) -> bool:
+    """Whether ``invoice``'s currency lets ``program`` earn on it (V3).
+
+    Per-unit points do not depend on money: any currency. Per-amount points count
+    currency units of the program's currency, which crmkit does not convert into.
+    """
+    return program.basis is Basis.PER_UNIT or program.currency == invoice.currency
+
+
 def _currency_warnings(context: _Batch, invoice: Invoice) -> list[str]:
-    """Programs with rules that skip ``invoice`` for its currency, one warning each (V3)."""
+    """Per-amount programs with rules that skip ``invoice`` for its currency, one warning each (V3)."""
     dealer = parties_of(invoice)[Role.DEALER]
     return [
         f"invoice {invoice.number} ({invoice.id}) is in {invoice.currency}; program {p.code} counts in"
         f" {p.currency}, so it earns nothing there (V3)"
         for p in context.programs
-        if p.currency != invoice.currency and context.rules.get(p.code) and p.earns_on(dealer)
+        if not earns_in(p, invoice) and context.rules.get(p.code) and p.earns_on(dealer)
     ]
 
 
@@ -262,9 +279,14 @@ class PointEarning(ServiceBase):
             setattr(total, field.name, getattr(total, field.name) + getattr(report, field.name))
 
     def _one(self, uow: UnitOfWork, context: _Batch, invoice: Invoice, report: EarnReport) -> None:
-        programs = [p for p in context.programs if p.currency == invoice.currency]
-        if not invoice.is_return and len(programs) < len(context.programs):
-            report.warnings.extend(_currency_warnings(context, invoice))
+        if invoice.is_return:
+            # a return reverses what its originals earned, whatever the currencies: every program
+            # is looked at, and only entries actually earned are taken back (V3, V1)
+            programs = context.programs
+        else:
+            programs = [p for p in context.programs if earns_in(p, invoice)]
+            if len(programs) < len(context.programs):
+                report.warnings.extend(_currency_warnings(context, invoice))
         if (
             invoice.is_return
             or invoice.id in context.returned
@@ -273,9 +295,10 @@ class PointEarning(ServiceBase):
             context.flush(uow)  # returns and tiers read the ledger: it must hold every earlier entry
         entries: list[LedgerEntry] = []
         owed = 0
+        returned = self._originals(uow, invoice) if invoice.is_return else []
         for program in programs:
             if invoice.is_return:
-                originals = self._originals(uow, invoice)
+                originals = returned
             else:
                 entries += self._earnings(uow, context, program, invoice)
                 originals = [invoice] if invoice.id in context.returned else []
