@@ -93,16 +93,21 @@ CASES: dict[str, tuple[str, st.SearchStrategy[Any], Call]] = {
 _BASE: list[tuple[object, dict[str, Any]]] = []
 """The last world's base records (one world per test function, shared by its examples)."""
 _WHEN = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+_FAR = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def _base(w: World) -> dict[str, Any]:
     """A company, a region and a segment the cases below write against, made once per world."""
     if not _BASE or _BASE[0][0] is not w.crm:
         a = w.crm.parties, w.admin.id
-        company = a[0].register_company(actor=a[1], name="Taban Kimya", type="customer")
+        company = a[0].register_company(
+            actor=a[1], name="Taban Kimya", type="customer", contact={"name": "Ayla Demir"}
+        )
+        contact = a[0].contacts(actor=a[1], company=company.id)[0]
         region = w.crm.territory.add_region(actor=a[1], name="Taban Bölge")
         segment = w.crm.marketing.save_segment(actor=a[1], name="İzmir", filter={"city": ["İzmir"]})
-        _BASE[:] = [(w.crm, {"company": company.id, "region": region.id, "segment": segment.id})]
+        made = {"company": company.id, "contact": contact.id, "region": region.id, "segment": segment.id}
+        _BASE[:] = [(w.crm, made)]
     return _BASE[0][1]
 
 
@@ -151,6 +156,18 @@ CASES.update(
             "values",
             st.one_of(_bad_text(200).map(lambda v: [v]), st.integers(), st.none()),
             lambda w, v: w.crm.marketing.save_segment(actor=w.admin.id, name="Ege", filter={"city": v}),
+        ),
+        "meeting note text": (
+            "text",
+            st.one_of(_nul_text, _surrogate_text, _long(4000), _wrong_type),
+            lambda w, v: w.crm.meetings.record(
+                actor=w.admin.id,
+                company=_base(w)["company"],
+                contact=_base(w)["contact"],
+                held_at=_WHEN,
+                outcome="informed",
+                text=v,
+            ),
         ),
         "campaign name": ("name", _bad_text(200), lambda w, v: _campaign(w, name=v)),
         "campaign body": (
@@ -204,6 +221,8 @@ def _stored(w: World) -> tuple[int, ...]:
         counts = (uow.companies.count(), uow.contacts.count(), len(uow.picklists.all()))
         counts += (uow.interactions.count(), uow.appointments.count(), uow.reminders.count())
         counts += (uow.regions.count(), uow.teams.count(), len(uow.marketing.segments()))
+        notes = uow.meeting_notes.with_participants([w.admin.id], _FAR.replace(year=2000), _FAR)
+        counts += (len(notes),)
     templates = len(w.crm.dispatch.templates(actor=w.admin.id, kind="offer"))
     return (*counts, templates)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any
 
 import attrs
@@ -345,3 +345,15 @@ def test_m4_a_repeated_request_is_harmless_and_recorded_again(world: World) -> N
 def _campaign_id(world: World) -> uuid.UUID:
     with world.crm.storage.unit_of_work() as uow:
         return next(m.campaign_id for m in uow.outbox.list(limit=1000) if m.campaign_id is not None)
+
+
+def test_m4_the_erase_entry_reads_back_at_the_offset_of_the_clock_that_wrote_it(world: World) -> None:
+    """C12, issue 11: the contact's ``erase`` audit entry keeps its ``at_offset`` (revision 0018)."""
+    crm, a = world.crm, world.admin.id
+    company = crm.parties.register_company(actor=a, name="Ege", type="customer", contact={"name": NAME})
+    contact = crm.parties.contacts(actor=a, company=company.id)[0]
+    world.clock.set(world.clock.now().astimezone(timezone(timedelta(hours=3))) + timedelta(hours=1))
+    crm.parties.erase_contact(actor=a, contact=contact.id, reason="Talep 20")
+    history = crm.parties.history(actor=a, aggregate_type="contact", aggregate_id=contact.id)
+    erase = [e for e in history if e.action == "erase"]
+    assert [(e.at, e.at.utcoffset()) for e in erase] == [(world.clock.now(), timedelta(hours=3))]

@@ -34,6 +34,7 @@ import attrs
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
 from crmkit.domain.interactions import AppointmentId
+from crmkit.domain.limits import check_text
 
 __all__ = [
     "MEETING_NOTE_AGGREGATE",
@@ -95,10 +96,8 @@ def _aware_or_none(_: object, attribute: attrs.Attribute[datetime | None], value
 
 
 def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str):
-        raise ValidationError(attribute.name, f"{value!r} is not text")
-    if len(value) > NOTE_TEXT:
-        raise ValidationError(attribute.name, f"is {len(value)} characters long; at most {NOTE_TEXT}")
+    # type, NUL, lone surrogates and length, the same on every back end (domain/limits.py; issue 11)
+    check_text(attribute.name, value, NOTE_TEXT)
 
 
 @attrs.frozen(kw_only=True)
@@ -121,7 +120,8 @@ class MeetingNote:
 
     Raises:
         ValidationError: naming the field: no participants, an unknown outcome, a naive time,
-            a ``follow_up`` without its date, a text too long.
+            a ``follow_up`` without its date, a text that is not text, holds a NUL character
+            or a lone surrogate, or is too long (``domain/limits.py``: every back end alike).
     """
 
     id: MeetingNoteId

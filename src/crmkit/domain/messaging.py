@@ -216,7 +216,8 @@ class OutboxMessage:
         subject: the e-mail subject (empty for SMS).
         created_at: when it was enqueued.
         due_at: when the dispatcher should next look at it: when a pending
-            message may be sent, or when a claimed message's lease ends.
+            message may be sent, or when a claimed message's lease ends. Always at the
+            offset the enqueuer gave it, also when the dispatcher rewrites it (issue 11).
         state: where it is in its delivery.
         attempts: sends started so far.
         uncertain_attempts: attempts whose outcome nobody recorded (a crashed
@@ -263,6 +264,17 @@ class OutboxMessage:
     delivery_at: datetime | None = None
     delivery_error: str | None = None
 
+    def _own(self, when: datetime) -> datetime:
+        """``when`` at the message's own UTC offset, the one its enqueuer gave ``due_at`` in.
+
+        Every ``due_at`` the dispatcher rewrites (claim, outcome, requeue, skip) is the
+        dispatcher's instant shown at the message's own offset, not the dispatcher clock's:
+        the SQL back ends keep ``due_at_offset`` as enqueued (revision 0018), so every back end
+        reads it back alike (V1, §9, issue 11). ``sent_at`` and ``delivery_at`` have no offset
+        column; they read back as UTC from SQL.
+        """
+        return when.astimezone(self.due_at.tzinfo)
+
     @property
     def is_final(self) -> bool:
         """Sent, dead or skipped; the dispatcher never touches it again."""
@@ -288,7 +300,7 @@ class OutboxMessage:
             self,
             state=OutboxState.CLAIMED,
             claim=token,
-            due_at=now + lease,
+            due_at=self._own(now + lease),
             attempts=self.attempts + 1,
             uncertain_attempts=self.uncertain_attempts + (1 if in_flight else 0),
             sent_at=None,
@@ -310,7 +322,12 @@ class OutboxMessage:
     def sent(self, provider_id: str, now: datetime) -> OutboxMessage:
         """Delivered to the gateway, which returned ``provider_id``."""
         return attrs.evolve(
-            self, state=OutboxState.SENT, provider_id=provider_id, sent_at=now, claim=None, due_at=now
+            self,
+            state=OutboxState.SENT,
+            provider_id=provider_id,
+            sent_at=now,
+            claim=None,
+            due_at=self._own(now),
         )
 
     def failed(
@@ -325,14 +342,19 @@ class OutboxMessage:
         reason = str(error)
         if permanent or self.attempts >= policy.max_attempts:
             return attrs.evolve(
-                self, state=OutboxState.DEAD, last_error=reason, claim=None, due_at=now, sent_at=None
+                self,
+                state=OutboxState.DEAD,
+                last_error=reason,
+                claim=None,
+                due_at=self._own(now),
+                sent_at=None,
             )
         return attrs.evolve(
             self,
             state=OutboxState.PENDING,
             last_error=reason,
             claim=None,
-            due_at=now + policy.delay(self.attempts, jitter),
+            due_at=self._own(now + policy.delay(self.attempts, jitter)),
             sent_at=None,
         )
 
@@ -343,12 +365,17 @@ class OutboxMessage:
         """
         if self.state is not OutboxState.DEAD:
             return None
-        return attrs.evolve(self, state=OutboxState.PENDING, due_at=now, attempts=0, claim=None)
+        return attrs.evolve(self, state=OutboxState.PENDING, due_at=self._own(now), attempts=0, claim=None)
 
     def skipped(self, reason: str, now: datetime) -> OutboxMessage:
         """Not sent on purpose (a commercial message without consent, M3)."""
         return attrs.evolve(
-            self, state=OutboxState.SKIPPED, last_error=reason, claim=None, due_at=now, sent_at=None
+            self,
+            state=OutboxState.SKIPPED,
+            last_error=reason,
+            claim=None,
+            due_at=self._own(now),
+            sent_at=None,
         )
 
     def delivery_reported(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -482,6 +482,24 @@ def test_c12_imports_deliveries_and_order_changes_are_audited(world: World, tmp_
     assert {(c.field, c.new) for c in trail[0].changes} == {("number", "A-1"), ("source", "sales.csv:2")}
     assert ("received_by", None, "Mehmet Bey") in {(c.field, c.old, c.new) for c in trail[1].changes}
     assert [(e.action, e.version) for e in orders] == [("create", 1), ("update", 2)]
+
+
+def test_c12_import_audit_entries_read_back_at_the_offset_of_the_clock_that_wrote_them(
+    world: World, clock: FixedClock, tmp_path: Path
+) -> None:
+    """V1, §9, issue 11: every ``create`` entry of an import keeps the clock's UTC offset (revision 0018)."""
+    ist = timezone(timedelta(hours=3))
+    clock.set(datetime(2026, 1, 2, 12, 30, tzinfo=ist))
+    world.crm.invoices.import_from(f"csv://{write(tmp_path, *ROWS)}", actor=world.admin.id)
+    found = [world.crm.invoices.find(s, n, actor=world.admin.id) for s, n in _IMPORTED]
+    with world.storage.unit_of_work() as uow:
+        entries = [e for i in found if i is not None for e in uow.audit.for_record("invoice", str(i.id))]
+    assert len(entries) == len(_IMPORTED)
+    assert [(e.at, e.at.utcoffset()) for e in entries] == [(clock.now(), timedelta(hours=3))] * len(entries)
+
+
+_IMPORTED = (("9205121120", "A-1"), ("9205121120", "A-2"), ("1234567890", "R-1"))
+"""Seller and number of each invoice in ``ROWS``."""
 
 
 def test_v2_an_invoice_the_storage_refuses_is_rejected_alone_and_the_batch_imports(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 
@@ -175,3 +175,27 @@ def test_enqueue_validates_and_refuses_a_repeated_key(
                 kind=MessageKind.INFORMATIONAL,
                 now=clock.now(),
             )
+
+
+def test_due_times_the_dispatcher_rewrites_read_back_at_the_message_s_own_offset(
+    storage: Storage, clock: FixedClock, ids: SequentialIds
+) -> None:
+    """V1, §9, issue 11: a retry's and a send's ``due_at`` keep the enqueuer's offset on every back end.
+
+    The dispatcher's clock runs in UTC; the messages were enqueued at +03:00.
+    """
+    ist = timezone(timedelta(hours=3))
+    for key in ("flaky", "fine"):
+        with storage.unit_of_work() as uow:
+            enqueue_sms(
+                uow, id=ids.new(), key=key, to=PHONE, text="t", kind=INFO, now=clock.now().astimezone(ist)
+            )
+            uow.commit()
+    sms = RecordingSms()
+    sms.failures = {"flaky": [DeliveryFailed("t", "80", "limit", permanent=False)]}
+    assert _dispatcher(storage, clock, sms).run_once().retried == 1
+    with storage.unit_of_work() as uow:
+        flaky, fine = uow.outbox.by_key("flaky"), uow.outbox.by_key("fine")
+    assert flaky is not None and flaky.state is OutboxState.PENDING and flaky.due_at > clock.now()
+    assert fine is not None and fine.state is OutboxState.SENT and fine.due_at == clock.now()
+    assert [flaky.due_at.utcoffset(), fine.due_at.utcoffset()] == [timedelta(hours=3)] * 2

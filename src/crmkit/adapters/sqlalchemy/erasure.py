@@ -31,7 +31,7 @@ from crmkit.adapters.erasing import (
     scrub_fields,
 )
 from crmkit.adapters.sqlalchemy import tables
-from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.sqlalchemy._convert import offset_of, utc
 from crmkit.adapters.sqlalchemy.bulk import upsert
 from crmkit.adapters.sqlalchemy.tables.erasure import erasures
 from crmkit.adapters.sqlalchemy.tables.points import point_phones, point_replies
@@ -182,9 +182,11 @@ class SqlErasureRepository:
         """The contact's own ``erase`` entry: which fields went, no values (C12, M4)."""
         t = tables.contacts
         version = self._uow.execute(sa.select(t.c.version).where(t.c.id == plan.contact.id)).scalar_one()
+        now = self._uow.clock.now()
         row = {
             "actor_id": None if self._uow.actor is None else str(self._uow.actor),
-            "at": utc(self._uow.clock.now()),
+            "at": utc(now),
+            "at_offset": offset_of(now),  # read back at the offset it was written with (revision 0018)
             "aggregate_type": CONTACT_AGGREGATE,
             "aggregate_id": str(plan.contact.id),
             "version": version,

@@ -62,12 +62,22 @@ if TYPE_CHECKING:
 __all__ = ["SqlInvoiceRepository"]
 
 CHUNK = 1_000
+"""Most keys one ``IN (…)`` look-up sends."""
 INVOICE_AGGREGATE = "invoice"
 """``aggregate_type`` of the audit entries of imported invoices and their delivery (C12)."""
 ORDER_AGGREGATE = "sales_order"
 """``aggregate_type`` of the audit entries of sales orders (C12)."""
-_AUDIT_COLUMNS = ("actor_id", "at", "aggregate_type", "aggregate_id", "version", "action", "changes")
-"""Most keys one ``IN (…)`` look-up sends."""
+_AUDIT_COLUMNS = (
+    "actor_id",
+    "at",
+    "at_offset",
+    "aggregate_type",
+    "aggregate_id",
+    "version",
+    "action",
+    "changes",
+)
+"""Columns of the import's bulk-written audit rows, ``at_offset`` included (revision 0018)."""
 
 
 def _chunks(values: list[Any]) -> Iterable[list[Any]]:
@@ -134,7 +144,7 @@ class SqlInvoiceRepository:
             ) from None
 
     def _import_audit_rows(self, invoices_: Sequence[Invoice]) -> list[tuple[Any, ...]]:
-        """One ``create`` audit entry per invoice (C12): its number and source.
+        """One ``create`` audit entry per invoice (C12): its number and source, at the clock's offset.
 
         The first entry is built the general way; when its changes are the plain
         ``number`` and ``source`` texts (they always are for an :class:`InvoiceImported`),
@@ -151,7 +161,8 @@ class SqlInvoiceRepository:
         actor, now = row["actor_id"], self._uow.clock.now
         for i in invoices_[1:]:
             changes = [["number", None, i.number], ["source", None, i.source]]
-            rows.append((actor, utc(now()), INVOICE_AGGREGATE, str(i.id), 1, "create", changes))
+            at = now()  # stored with its offset, so it reads back as written (revision 0018; issue 11)
+            rows.append((actor, utc(at), offset_of(at), INVOICE_AGGREGATE, str(i.id), 1, "create", changes))
         return rows
 
     def get(self, invoice: InvoiceId) -> Invoice:
