@@ -43,6 +43,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from crmkit.adapters.console import ConsoleEmailSender, ConsoleSmsGateway
+from crmkit.adapters.sqlalchemy._convert import OFFSET_SUFFIX, offset_of
 from crmkit.adapters.sqlalchemy.outbox_codecs import MESSAGE_COLUMNS as _COLUMNS
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.sqlalchemy.tables.outbox import outbox_messages
@@ -99,9 +100,16 @@ def _value(value: object) -> object:
     return value
 
 
+def _field(message: OutboxMessage, column: str) -> object:
+    """Column ``column`` of ``message`` as the driver takes it (``*_offset``: its time's UTC offset)."""
+    if column.endswith(OFFSET_SUFFIX):
+        return offset_of(getattr(message, column.removesuffix(OFFSET_SUFFIX)))
+    return _value(getattr(message, column))
+
+
 def raw_insert(storage: SqlStorage, n: int, tag: str) -> float:
     """The same rows through the driver's executemany (COPY on psycopg) into a twin table."""
-    rows = [tuple(_value(getattr(m, name)) for name in _COLUMNS) for m in campaign(n, tag)]
+    rows = [tuple(_field(m, name) for name in _COLUMNS) for m in campaign(n, tag)]
     twin_meta = sa.MetaData()
     twin = outbox_messages.to_metadata(twin_meta, name="bench_outbox_raw")
     for index in twin.indexes:

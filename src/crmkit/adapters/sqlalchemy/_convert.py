@@ -26,7 +26,7 @@ import functools
 import types
 import typing
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast
@@ -147,6 +147,8 @@ class RowMapper(Generic[T]):
         table: its table.
         nested: nested attrs field → column prefix (``{"segmentation": ""}``).
         extra: computes extra columns from the object (a folded search key ...).
+        unstored: fields kept elsewhere (another table): not written, loaded as
+            their attrs default for the caller to fill in.
     """
 
     def __init__(
@@ -156,6 +158,7 @@ class RowMapper(Generic[T]):
         *,
         nested: Mapping[str, str] | None = None,
         extra: Callable[[T], dict[str, Any]] | None = None,
+        unstored: Collection[str] = (),
     ) -> None:
         self.cls = cls
         self.table = table
@@ -164,7 +167,16 @@ class RowMapper(Generic[T]):
         plan: list[_Slot] = []
         self._field_of: dict[str, str] = {}
         self._optional: frozenset[str] = frozenset()
+        self._unstored = tuple(unstored)
+        unknown = set(self._unstored) - {f.name for f in attrs.fields(cast(Any, cls))}
+        if unknown:
+            raise TypeError(f"{cls.__name__} has no field {sorted(unknown)}")
         for field in attrs.fields(attrs.resolve_types(cast(Any, cls))):
+            if field.name in self._unstored:
+                if field.default is attrs.NOTHING:
+                    raise TypeError(f"unstored field {field.name!r} needs a default")
+                plan.append(_Slot(field.name, None, field.type, unstored=True, default=field.default))
+                continue
             prefix = (nested or {}).get(field.name)
             if prefix is None:
                 self._field_of[field.name] = field.name
@@ -215,6 +227,8 @@ class RowMapper(Generic[T]):
             ValidationError: a text is longer than its column, naming the field.
         """
         row: dict[str, Any] = converter.unstructure(item)
+        for name in self._unstored:
+            del row[name]
         for name, (prefix, inner) in self._nested.items():
             value = row.pop(name)
             for key in inner:
@@ -248,6 +262,9 @@ class _Slot:
     annotation: Any
     inner: list[_Slot] = attrs.field(factory=list)
     optional: bool = False
+    unstored: bool = False
+    default: Any = None
+    """For a field not stored in the table: its attrs default (a value or an ``attrs.Factory``)."""
 
 
 class _CodeGen:
@@ -313,6 +330,14 @@ class _CodeGen:
                 else:
                     self.lines.append(f"{indent}v = {self.column(slot.column)}")
                     self.lines.append(f"{indent}{put}({target}, {expression})")
+                continue
+            if slot.unstored:  # not stored here: the class's own default
+                default = slot.default
+                if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                    made = self.name_for(default.factory) + (f"({target})" if default.takes_self else "()")
+                    self.lines.append(f"{indent}{put}({target}, {made})")
+                else:
+                    self.lines.append(f"{indent}{put}({target}, {self.name_for(default)})")
                 continue
             nested = f"n_{slot.attribute}"
             body = indent

@@ -3,8 +3,12 @@
 One way per direction (ARCHITECTURE.md §2): :func:`header_row` and
 :func:`line_rows` turn an :class:`~crmkit.domain.invoices.Invoice` into the
 tuples :func:`~crmkit.adapters.sqlalchemy.bulk.bulk_insert` writes, in
-:data:`HEADER_COLUMNS` / :data:`LINE_COLUMNS` order; :func:`invoice_of`,
-:func:`line_of` and :func:`order_line_of` rebuild values from result rows.
+:data:`HEADER_COLUMNS` / :data:`LINE_COLUMNS` order. :func:`line_of` and
+:func:`order_line_of` read rows through the shared
+:class:`~crmkit.adapters.sqlalchemy._convert.RowMapper` (a converter hook reads
+the taxes column); :func:`invoice_of` stays hand-written, because its columns
+are not named after its fields (``refs`` for ``references``, ``issued_offset``
+for ``issued_at``'s offset) and RowMapper maps a field to the column of its name.
 Taxes, references, allowances and exchange rates are compact JSON arrays
 (decimals as strings, to stay exact). Times are stored in UTC with the offset
 the document gave (:func:`~crmkit.adapters.sqlalchemy._convert.local`), so they
@@ -20,7 +24,7 @@ per-value processing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
@@ -28,7 +32,7 @@ from typing import Any
 import attrs
 from sqlalchemy.engine import Dialect
 
-from crmkit.adapters.sqlalchemy._convert import local, offset_of, utc
+from crmkit.adapters.sqlalchemy._convert import RowMapper, converter, local, offset_of, utc
 from crmkit.adapters.sqlalchemy.tables import LABEL, NAME
 from crmkit.adapters.sqlalchemy.tables.invoice import (
     CODE,
@@ -37,6 +41,7 @@ from crmkit.adapters.sqlalchemy.tables.invoice import (
     DecimalText,
     invoice_lines,
     invoices,
+    sales_order_lines,
 )
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices import (
@@ -429,22 +434,15 @@ def line_rows(invoice: Invoice, plan: LinePlan | None = None) -> Iterable[tuple[
             )
 
 
-def line_of(row: Any) -> InvoiceLine:
-    """An invoice line from an ``invoice_lines`` row."""
-    return InvoiceLine(
-        number=row.number,
-        product_name=row.product_name,
-        product_code=row.product_code,
-        quantity=row.quantity,
-        unit_code=row.unit_code,
-        unit_price=row.unit_price,
-        line_extension=row.line_extension,
-        discount=row.discount,
-        charge=row.charge,
-        taxes=_taxes_from(row.taxes),
-        order_number=row.order_number,
-        order_line=row.order_line,
-    )
+converter.register_structure_hook_func(lambda t: t == tuple[Tax, ...], lambda v, _: _taxes_from(v))
+# A line's taxes column is a JSON array: this hook lets lines go through the shared RowMapper.
+_lines = RowMapper(InvoiceLine, invoice_lines)
+_order_lines = RowMapper(OrderLine, sales_order_lines)
+
+
+def line_of(row: Sequence[Any]) -> InvoiceLine:
+    """An invoice line from a ``select(invoice_lines)`` row (the shared generated loader)."""
+    return _lines.from_values(row)
 
 
 def invoice_of(row: Any, lines: tuple[InvoiceLine, ...]) -> Invoice:
@@ -486,13 +484,6 @@ def invoice_of(row: Any, lines: tuple[InvoiceLine, ...]) -> Invoice:
     )
 
 
-def order_line_of(row: Any) -> OrderLine:
-    """An order line from a ``sales_order_lines`` row."""
-    return OrderLine(
-        line_id=row.line_id,
-        product_name=row.product_name,
-        product_code=row.product_code,
-        unit_code=row.unit_code,
-        quantity=row.quantity,
-        invoiced=row.invoiced,
-    )
+def order_line_of(row: Sequence[Any]) -> OrderLine:
+    """An order line from a ``select(sales_order_lines)`` row (the shared generated loader)."""
+    return _order_lines.from_values(row)

@@ -17,7 +17,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
+from crmkit.adapters.sqlalchemy._convert import RowMapper, converter
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.adapters.sqlalchemy.sql_repository import change_row
@@ -25,7 +25,6 @@ from crmkit.adapters.sqlalchemy.tables import audit_entries
 from crmkit.adapters.sqlalchemy.tables import companies as company_table
 from crmkit.adapters.sqlalchemy.tables.marketing import campaign_recipients, campaigns, segments
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound, RuleViolation
-from crmkit.domain.ids import EmployeeId
 from crmkit.domain.marketing import (
     CAMPAIGN_AGGREGATE,
     SEGMENT_AGGREGATE,
@@ -51,19 +50,17 @@ def _opt_uuid(value: Any) -> uuid.UUID | None:
     return None if value is None else value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-def _segment(row: Any) -> Segment:
-    return Segment(
-        id=SegmentId(row.id),
-        name=row.name,
-        filter=SegmentFilter.from_data(json.loads(row.filter)),
-        created_by=EmployeeId(row.created_by),
-        created_at=utc(row.created_at),
-        version=row.version,
-    )
+converter.register_unstructure_hook(
+    SegmentFilter, lambda f: json.dumps(f.to_data(), ensure_ascii=False, sort_keys=True)
+)
+converter.register_structure_hook(SegmentFilter, lambda v, _: SegmentFilter.from_data(json.loads(v)))
+# A segment's filter is one JSON text column (M1): the shared mapper stores and loads it through
+# these two hooks, so segments go through the same RowMapper as every other aggregate (§2).
 
-
+_segments = RowMapper(Segment, segments, extra=lambda s: {"name_key": fold(s.name)})
+"""Segments ↔ rows: the filter as JSON text, the folded name as the sort key."""
 _campaigns = RowMapper(Campaign, campaigns)
-"""Campaigns ↔ rows, by the shared mapper (segments keep a codec of their own: a JSON filter)."""
+"""Campaigns ↔ rows, by the shared mapper."""
 _recipients = RowMapper(CampaignRecipient, campaign_recipients)
 """Send records ↔ rows."""
 
@@ -95,15 +92,7 @@ class SqlMarketingRepository:
 
     def add_segment(self, segment: Segment) -> None:
         """Store a new segment."""
-        row = {
-            "id": segment.id,
-            "version": segment.version,
-            "name": segment.name,
-            "name_key": fold(segment.name),
-            "filter": json.dumps(segment.filter.to_data(), ensure_ascii=False, sort_keys=True),
-            "created_by": segment.created_by,
-            "created_at": utc(segment.created_at),
-        }
+        row = _segments.to_row(segment)
         with self._writing("segment") as connection:
             connection.execute(sa.insert(segments), [row])
             connection.execute(
@@ -120,18 +109,14 @@ class SqlMarketingRepository:
             raise NotFound("segment", id)
         if row.version != version:
             raise ConcurrencyConflict(SEGMENT_AGGREGATE, id, version)
-        return _segment(row)
+        return _segments.from_row(row._mapping)
 
     def update_segment(self, segment: Segment) -> Segment:
         """Store a changed segment with a conditional ``UPDATE`` and an ``update`` audit entry."""
         old = self._locked_segment(segment.id, segment.version)
         new = attrs.evolve(segment, version=segment.version + 1)
-        values = {
-            "version": new.version,
-            "name": new.name,
-            "name_key": fold(new.name),
-            "filter": json.dumps(new.filter.to_data(), ensure_ascii=False, sort_keys=True),
-        }
+        row = _segments.to_row(new)
+        values = {key: row[key] for key in ("version", "name", "name_key", "filter")}
         update = (
             sa.update(segments)
             .where(segments.c.id == segment.id, segments.c.version == segment.version)
@@ -172,7 +157,7 @@ class SqlMarketingRepository:
         row = self._uow.execute(sa.select(segments).where(segments.c.id == id)).one_or_none()
         if row is None:
             raise NotFound("segment", id)
-        return _segment(row)
+        return _segments.from_row(row._mapping)
 
     def segments(self, *, limit: int = 50, offset: int = 0) -> list[Segment]:
         """Saved segments by folded name then id."""
@@ -182,7 +167,7 @@ class SqlMarketingRepository:
             .limit(max(limit, 0))
             .offset(max(offset, 0))
         )
-        return [_segment(row) for row in self._uow.execute(query)]
+        return [_segments.from_row(row._mapping) for row in self._uow.execute(query)]
 
     def add_campaign(self, campaign: Campaign, recipients: Iterable[CampaignRecipient]) -> None:
         """Store a campaign and its send records (one ``executemany``)."""

@@ -1,12 +1,17 @@
 """Outbox rows ↔ domain values: the one way each direction (issue 12 item 2).
 
-Messages are written as driver-ready tuples (:func:`driver_rows`: bind
-processors applied once per distinct value, because a campaign's thousands of
-copies share their time and campaign id) and read back by
-:func:`message_from_row`, field by field; both are hand-written rather than
-cattrs-generated because claims and campaign enqueues are the outbox's hot
-paths (issue 6 item 9). Consent records, a cold path, use the shared
-:class:`~crmkit.adapters.sqlalchemy._convert.RowMapper` (:data:`consents`).
+Reading goes through the shared
+:class:`~crmkit.adapters.sqlalchemy._convert.RowMapper` like every other
+adapter: :data:`messages` (the loader generated once for
+:class:`~crmkit.domain.messaging.OutboxMessage`, behind :func:`message_from_row`)
+and :data:`consents`.
+
+Writing messages is the one exception, and the outbox's one write way:
+:func:`driver_rows` builds driver-ready tuples itself. A campaign enqueues
+thousands of copies sharing one time and one campaign id, so it applies each
+column's bind processor once per distinct value instead of once per row, and
+skips the per-row dict ``RowMapper.to_row`` builds; that per-row work is what
+separated enqueue from a raw insert (issue 6 item 9).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from crmkit.adapters.sqlalchemy._convert import RowMapper, local, offset_of, utc
+from crmkit.adapters.sqlalchemy._convert import RowMapper, offset_of, utc
 from crmkit.adapters.sqlalchemy.tables import EMAIL
 from crmkit.adapters.sqlalchemy.tables.outbox import (
     KEY_LENGTH,
@@ -32,7 +37,6 @@ from crmkit.domain.errors import ValidationError
 from crmkit.domain.messaging import (
     Channel,
     ConsentRecord,
-    DeliveryState,
     MessageKind,
     OutboxMessage,
     OutboxState,
@@ -45,6 +49,7 @@ __all__ = [
     "digest_of",
     "driver_rows",
     "message_from_row",
+    "messages",
 ]
 
 consents = RowMapper(ConsentRecord, consent_records)
@@ -155,40 +160,20 @@ def driver_rows(messages: Sequence[OutboxMessage], dialect: Dialect) -> list[tup
     return rows
 
 
-_CHANNELS = {c.value: c for c in Channel}
-_KINDS = {k.value: k for k in MessageKind}
-_STATES = {s.value: s for s in OutboxState}
-_DELIVERIES = {d.value: d for d in DeliveryState}
+messages = RowMapper(OutboxMessage, outbox_messages, unstored=("attachments",))
+"""Outbox messages ← rows: the shared generated loader (enums by value, UUIDs, ``created_at`` and
+``due_at`` at their stored offsets, ``sent_at`` and ``delivery_at`` in UTC); attachments are
+another table's (:func:`~crmkit.adapters.sqlalchemy.outbox_attachments.with_attachments`)."""
+_load = messages.from_values
 
 
-def message_from_row(row: Any) -> OutboxMessage:
-    """Rebuild a message from a result row, directly (claims read thousands per second)."""
-    sent_at = row.sent_at
-    return OutboxMessage(
-        id=row.id if isinstance(row.id, uuid.UUID) else uuid.UUID(str(row.id)),
-        key=row.key,
-        channel=_CHANNELS[row.channel],
-        kind=_KINDS[row.kind],
-        recipient=row.recipient,
-        body=row.body,
-        subject=row.subject,
-        created_at=local(row.created_at, row.created_at_offset),
-        due_at=local(row.due_at, row.due_at_offset),
-        state=_STATES[row.state],
-        attempts=row.attempts,
-        uncertain_attempts=row.uncertain_attempts,
-        claim=row.claim,
-        provider_id=row.provider_id,
-        last_error=row.last_error,
-        sent_at=None if sent_at is None else utc(sent_at),
-        parts=row.parts,
-        contact_id=row.contact_id,
-        campaign_id=row.campaign_id,
-        recipient_type=row.recipient_type,
-        delivery_status=None if row.delivery_status is None else _DELIVERIES[row.delivery_status],
-        delivery_at=None if row.delivery_at is None else utc(row.delivery_at),
-        delivery_error=row.delivery_error,
-    )
+def message_from_row(row: Sequence[Any]) -> OutboxMessage:
+    """Rebuild a message from a row whose first values are the table's columns in order.
+
+    A ``select(outbox_messages)`` row, or the PostgreSQL claim's ``RETURNING`` (extra
+    columns after the table's are ignored); values are read by position.
+    """
+    return _load(row)
 
 
 def digest_of(content: bytes, digests: dict[bytes, str], blobs: dict[str, bytes]) -> str:
