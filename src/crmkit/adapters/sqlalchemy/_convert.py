@@ -148,7 +148,10 @@ class RowMapper(Generic[T]):
         nested: nested attrs field → column prefix (``{"segmentation": ""}``).
         extra: computes extra columns from the object (a folded search key ...).
         unstored: fields kept elsewhere (another table): not written, loaded as
-            their attrs default for the caller to fill in.
+            their attrs default (or, with no default, given to :meth:`from_row` /
+            :meth:`from_values` as ``late`` values) for the caller to fill in.
+        columns: field → column, for a top-level field whose column has another name.
+        offset_columns: time column → its offset column, where it is not ``<column>_offset``.
     """
 
     def __init__(
@@ -159,8 +162,11 @@ class RowMapper(Generic[T]):
         nested: Mapping[str, str] | None = None,
         extra: Callable[[T], dict[str, Any]] | None = None,
         unstored: Collection[str] = (),
+        columns: Mapping[str, str] | None = None,
+        offset_columns: Mapping[str, str] | None = None,
     ) -> None:
         self.cls = cls
+        renamed = dict(columns or {})
         self.table = table
         self._nested: dict[str, tuple[str, list[str]]] = {}
         self._extra = extra
@@ -173,14 +179,14 @@ class RowMapper(Generic[T]):
             raise TypeError(f"{cls.__name__} has no field {sorted(unknown)}")
         for field in attrs.fields(attrs.resolve_types(cast(Any, cls))):
             if field.name in self._unstored:
-                if field.default is attrs.NOTHING:
-                    raise TypeError(f"unstored field {field.name!r} needs a default")
-                plan.append(_Slot(field.name, None, field.type, unstored=True, default=field.default))
+                default = None if field.default is attrs.NOTHING else field.default  # None: given late
+                plan.append(_Slot(field.name, None, field.type, unstored=True, default=default))
                 continue
             prefix = (nested or {}).get(field.name)
             if prefix is None:
-                self._field_of[field.name] = field.name
-                plan.append(_Slot(field.name, field.name, field.type))
+                column = renamed.get(field.name, field.name)
+                self._field_of[column] = field.name
+                plan.append(_Slot(field.name, column, field.type))
                 continue
             inner_type = _attrs_class(field.type)
             inner_fields = attrs.fields(attrs.resolve_types(inner_type))
@@ -199,11 +205,13 @@ class RowMapper(Generic[T]):
                     _is_optional(field.type),
                 )
             )
-        columns = set(table.columns.keys())
+        self._renamed = renamed
+        known = set(table.columns.keys())
         offsets = {
-            slot.column: slot.column + OFFSET_SUFFIX
+            slot.column: (offset_columns or {}).get(slot.column, slot.column + OFFSET_SUFFIX)
             for slot in plan
-            if slot.column is not None and slot.column + OFFSET_SUFFIX in columns
+            if slot.column is not None
+            and (offset_columns or {}).get(slot.column, slot.column + OFFSET_SUFFIX) in known
         }
         self._offsets = [(slot.attribute, offsets[slot.column]) for slot in plan if slot.column in offsets]
         self._load = _compile_loader(cls, plan, offsets=offsets)
@@ -229,6 +237,8 @@ class RowMapper(Generic[T]):
         row: dict[str, Any] = converter.unstructure(item)
         for name in self._unstored:
             del row[name]
+        for name, column in self._renamed.items():
+            row[column] = row.pop(name)
         for name, (prefix, inner) in self._nested.items():
             value = row.pop(name)
             for key in inner:
@@ -244,13 +254,23 @@ class RowMapper(Generic[T]):
                 raise ValidationError(field, f"is longer than {length} characters")
         return row
 
-    def from_row(self, row: Mapping[Any, Any]) -> T:
-        """Rebuild the domain object from a result row (``row._mapping``), without re-validation."""
-        return cast(T, self._load(row))
+    def from_row(self, row: Mapping[Any, Any], /, **late: Any) -> T:
+        """Rebuild the domain object from a result row (``row._mapping``), without re-validation.
 
-    def from_values(self, row: Sequence[Any]) -> T:
+        ``late``: values of unstored fields read elsewhere (an invoice's lines).
+        """
+        return cast(T, _filled(self._load(row), late))
+
+    def from_values(self, row: Sequence[Any], /, **late: Any) -> T:
         """Rebuild the domain object from a row of ``select(table)``: values in column order."""
-        return cast(T, self._load_values(row))
+        return cast(T, _filled(self._load_values(row), late))
+
+
+def _filled(item: Any, late: Mapping[str, Any]) -> Any:
+    """``item`` with its unstored fields set from ``late`` (it was just built, never shared)."""
+    for name, value in late.items():
+        object.__setattr__(item, name, value)
+    return item
 
 
 @attrs.frozen

@@ -32,7 +32,7 @@ from typing import Any
 import attrs
 from sqlalchemy.engine import Dialect
 
-from crmkit.adapters.sqlalchemy._convert import RowMapper, converter, local, offset_of, utc
+from crmkit.adapters.sqlalchemy._convert import RowMapper, converter, offset_of, utc
 from crmkit.adapters.sqlalchemy.tables import LABEL, NAME
 from crmkit.adapters.sqlalchemy.tables.invoice import (
     CODE,
@@ -48,11 +48,8 @@ from crmkit.domain.invoices import (
     AllowanceCharge,
     ExchangeRate,
     Invoice,
-    InvoiceId,
     InvoiceLine,
-    InvoiceParty,
     InvoiceReference,
-    InvoiceTotals,
     OrderLine,
     RateKind,
     Tax,
@@ -445,43 +442,31 @@ def line_of(row: Sequence[Any]) -> InvoiceLine:
     return _lines.from_values(row)
 
 
+converter.register_structure_hook_func(
+    lambda t: t == tuple[InvoiceReference, ...], lambda v, _: _refs_from(v)
+)
+converter.register_structure_hook_func(
+    lambda t: t == tuple[AllowanceCharge, ...], lambda v, _: _adjustments_from(v)
+)
+converter.register_structure_hook_func(lambda t: t == tuple[ExchangeRate, ...], lambda v, _: _rates_from(v))
+# The header's JSON arrays (references, allowances and charges, exchange rates) load through these hooks.
+_headers = RowMapper(
+    Invoice,
+    invoices,
+    nested={"seller": "seller_", "buyer": "buyer_", "totals": ""},
+    unstored=("lines",),
+    columns={"references": "refs"},
+    offset_columns={"issued_at": "issued_offset"},
+)
+"""Invoice headers ↔ rows by the shared generated loader; the lines come from ``invoice_lines``."""
+
+
 def invoice_of(row: Any, lines: tuple[InvoiceLine, ...]) -> Invoice:
-    """An invoice from its ``invoices`` row and its lines, at the offset it was issued in."""
-    return Invoice(
-        id=InvoiceId(row.id),
-        number=row.number,
-        issued_at=local(row.issued_at, row.issued_offset),
-        currency=row.currency,
-        seller=InvoiceParty(
-            row.seller_name, row.seller_tax_no, row.seller_scheme, row.seller_city, row.seller_country
-        ),
-        buyer=InvoiceParty(
-            row.buyer_name, row.buyer_tax_no, row.buyer_scheme, row.buyer_city, row.buyer_country
-        ),
-        lines=lines,
-        totals=InvoiceTotals(
-            line_extension=row.line_extension,
-            tax_exclusive=row.tax_exclusive,
-            tax_inclusive=row.tax_inclusive,
-            payable=row.payable,
-            allowance=row.allowance,
-            charge=row.charge,
-            tax=row.tax,
-            withholding=row.withholding,
-            prepaid=row.prepaid,
-        ),
-        type_code=row.type_code,
-        profile=row.profile,
-        exchange_rate=row.exchange_rate,
-        taxes=_taxes_from(row.taxes),
-        references=_refs_from(row.refs),
-        store=row.store,
-        sales_person=row.sales_person,
-        order_number=row.order_number,
-        source=row.source,
-        allowance_charges=_adjustments_from(row.allowance_charges),
-        exchange_rates=_rates_from(row.exchange_rates),
-    )
+    """An invoice from its ``invoices`` row (``row._mapping`` or a row of it) and its lines.
+
+    ``issued_at`` reads back at the offset it was issued in (V1).
+    """
+    return _headers.from_row(getattr(row, "_mapping", row), lines=lines)
 
 
 def order_line_of(row: Sequence[Any]) -> OrderLine:
