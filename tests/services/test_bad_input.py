@@ -218,7 +218,7 @@ CASES.update(
 
 def _stored(w: World) -> tuple[int, ...]:
     with w.crm.storage.unit_of_work() as uow:
-        counts = (uow.companies.count(), uow.contacts.count(), len(uow.picklists.all()))
+        counts: tuple[int, ...] = (uow.companies.count(), uow.contacts.count(), len(uow.picklists.all()))
         counts += (uow.interactions.count(), uow.appointments.count(), uow.reminders.count())
         counts += (uow.regions.count(), uow.teams.count(), len(uow.marketing.segments()))
         notes = uow.meeting_notes.with_participants([w.admin.id], _FAR.replace(year=2000), _FAR)

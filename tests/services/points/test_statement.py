@@ -84,7 +84,8 @@ def test_v8_paged_statement_is_the_whole_statement_is_the_reference(
     opening = sum(e.points for e in mine if e.on < first)
     ask = {"actor": admin, "program": "P", "role": "customer", "party": BUYER, "start": first, "end": last}
     whole = crm.points.statement(**ask)  # type: ignore[arg-type]
-    pages, after = [], None
+    pages: list[object] = []
+    after = None
     while True:
         page = crm.points.statement_page(**ask, after=after, limit=limit)  # type: ignore[arg-type]
         assert (page.opening, page.closing) == (opening, opening + sum(e.points for e in reference))

@@ -6,7 +6,7 @@ M-01 companies only; NOW is Monday 2026-03-02 09:00 UTC (12:00 in Istanbul).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -74,12 +74,13 @@ def test_an_interaction_citing_a_contract_it_may_not_cite_is_refused_and_nothing
     """S1: the contract is the interaction's company's and valid on its date, else ``contract`` is named."""
     zeynep = office.people["employee"].id
     m01 = office.companies["m01"].id
-    cited: object = {
+    chooser: dict[str, Callable[[], object]] = {
         "another_company": lambda: contract_of(office, "a01", date(2026, 1, 1), date(2026, 12, 31)).id,
         "expired": lambda: contract_of(office, "m01", date(2025, 1, 1), date(2026, 3, 1)).id,
         "not_yet": lambda: contract_of(office, "m01", date(2026, 3, 3), date(2026, 12, 31)).id,
         "unknown": lambda: "00000000-0000-4000-8000-0000000fffff",
-    }[which]()
+    }
+    cited = chooser[which]()
     before = office.crm.interactions.for_company(actor=zeynep, company=m01).total
     with pytest.raises(ValidationError) as error:
         office.crm.interactions.create(

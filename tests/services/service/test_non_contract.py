@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,7 +68,7 @@ def test_s4_cost_of_non_contract_customers_against_what_was_invoiced_to_them(off
         vehicle="34 SRV 01",
         fuel_per_km=Money("2.5", "TRY"),
     )
-    visit = dict(actor=admin, technician=zeynep, kind="visit", vehicle="34 SRV 01")
+    visit: dict[str, Any] = dict(actor=admin, technician=zeynep, kind="visit", vehicle="34 SRV 01")
     s.log_work(**visit, company=m01, at=datetime(2026, 3, 3, 10, 0, tzinfo=IST), hours=2, km=40)  # 600 + 300
     s.log_work(
         **visit, company=m01, at=datetime(2026, 3, 12, 10, 0, tzinfo=IST), minutes=30, km="0.5"

@@ -174,7 +174,8 @@ class ServiceMachine(RuleBasedStateMachine):
             assert isinstance(outcome, ValidationError)
             return
         if cited is not None:
-            expected = next(c for c in self.contracts if c.id == cited)
+            expected: Contract | None = next(c for c in self.contracts if c.id == cited)
+            assert expected is not None
             if not expected.covers(self.company, product, at.astimezone(ZONE_TZ).date()):
                 assert isinstance(outcome, ValidationError) and outcome.field == "contract"
                 return

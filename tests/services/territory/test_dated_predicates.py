@@ -54,7 +54,7 @@ def _spans(draw: st.DrawFn) -> list[Validity]:
         length = draw(st.integers(1, 30))
         spans.append(Validity(start, start + length * DAY))
         start = start + (length + draw(st.sampled_from([0, 0, 5]))) * DAY
-    if spans and draw(st.booleans()):
+    if spans and draw(st.booleans()):  # type: ignore[arg-type]
         spans[-1] = Validity(spans[-1].valid_from)
     return spans
 
