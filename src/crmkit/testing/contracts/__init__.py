@@ -39,7 +39,8 @@ Fixtures the suites expect:
   :class:`OutboxRepositoryContract`, :class:`InvoiceRepositoryContract`,
   :class:`InteractionStorageContract`, :class:`TerritoryContract`,
   :class:`PointRepositoryContract`, :class:`MarketingRepositoryContract`,
-  :class:`ConsentRepositoryContract` and :class:`LocalTimesContract` (which also takes the
+  :class:`ConsentRepositoryContract`, :class:`VisitStorageContract` and
+  :class:`LocalTimesContract` (which also takes the
   ``clock`` the storage was built with);
 * ``document_store`` — an empty :class:`~crmkit.ports.documents.DocumentStore`
   (:class:`DocumentStoreContract`);
@@ -80,6 +81,7 @@ from crmkit.testing.contracts.sms import SmsGatewayContract, SmsProvider
 from crmkit.testing.contracts.targets import CustomerCodeContract, TargetContract
 from crmkit.testing.contracts.territory import TerritoryContract
 from crmkit.testing.contracts.unit_of_work import UnitOfWorkContract
+from crmkit.testing.contracts.visits import VisitStorageContract
 
 __all__ = [
     "AuditLogContract",
@@ -105,4 +107,5 @@ __all__ = [
     "TargetContract",
     "TerritoryContract",
     "UnitOfWorkContract",
+    "VisitStorageContract",
 ]

@@ -120,6 +120,7 @@ visits = sa.Table(
 """Sales visits (I11), priced when recorded: ``labour``/``travel`` in ten-thousandths × minutes/metres."""
 
 OPPORTUNITY_CONSTRAINT_FIELDS: dict[str, str] = {
+    "pk_visits": "id",
     "fk_visits_company_id_companies": "company_id",
     "fk_opportunities_company_id_companies": "company_id",
     "fk_opportunities_dealer_id_companies": "dealer_id",
