@@ -121,6 +121,9 @@ visits = sa.Table(
 
 OPPORTUNITY_CONSTRAINT_FIELDS: dict[str, str] = {
     "pk_visits": "id",
+    "pk_opportunities": "id",
+    "pk_opportunity_stages": "id",
+    "pk_offers": "id",
     "fk_visits_company_id_companies": "company_id",
     "fk_opportunities_company_id_companies": "company_id",
     "fk_opportunities_dealer_id_companies": "dealer_id",
