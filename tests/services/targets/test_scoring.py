@@ -14,6 +14,7 @@ from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.sqlalchemy.testing import reset_database
 from crmkit.domain.errors import PermissionDenied
 from crmkit.domain.invoices import Invoice, InvoiceLine, InvoiceParty, InvoiceTotals, invoice_id_for
+from crmkit.domain.offers import OfferStatus
 from crmkit.domain.scoring import Weights, figures_of, score
 from crmkit.ports.invoices import SourceRecord
 from crmkit.ports.storage import Storage
@@ -37,9 +38,22 @@ def test_v9_activity_summed_in_the_database_equals_memory(storage: Storage, worl
     world.store(memory)
     with storage.unit_of_work() as uow:
         got = uow.targets.activity(*YEAR), uow.targets.contacts(*YEAR)
+        got_offers = uow.targets.offers(*YEAR)
     with memory.unit_of_work() as uow:
         expected = uow.targets.activity(*YEAR), uow.targets.contacts(*YEAR)
+        expected_offers = uow.targets.offers(*YEAR)
     assert got == expected
+    assert got_offers == expected_offers
+    decided: dict[str, tuple[int, int]] = {}  # V9: accepted / decided, by decision time, open ones left out
+    for offer in world.offers:
+        if offer.decided_at is not None and YEAR[0] <= offer.decided_at < YEAR[1]:
+            n, a = decided.get(str(offer.company_id), (0, 0))
+            decided[str(offer.company_id)] = (n + 1, a + (offer.status is OfferStatus.ACCEPTED))
+    assert {str(c): v for c, v in got_offers.items()} == decided
+    figures = figures_of(*got, "TRY", got_offers)
+    for f in figures:
+        n, a = decided.get(str(f.company_id), (0, 0))
+        assert f.acceptance == (Decimal(a) / n if n else 0)
     reference: dict[str, tuple[Decimal, int]] = {}
     for invoice in world.invoices:
         buyer = [c for c in world.companies if c.tax_no == invoice.buyer.tax_no]
@@ -49,7 +63,7 @@ def test_v9_activity_summed_in_the_database_equals_memory(storage: Storage, worl
             reference[str(buyer[0].id)] = (net + invoice.sign * total, count + (not invoice.is_return))
     mine = {str(a.company_id): (a.net, a.purchases) for a in got[0] if a.currency == "TRY"}
     assert mine == reference
-    assert score(figures_of(*got)) == score(figures_of(*expected))
+    assert score(figures) == score(figures_of(*expected, "TRY", expected_offers))
 
 
 def _sale(number: str, tax_no: str, amount: str, discount: str = "0") -> Invoice:

@@ -11,6 +11,7 @@ from typing import Any
 
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.interactions import InteractionChannel
+from crmkit.domain.offers import OfferStatus
 from crmkit.domain.scoring import Activity
 
 __all__ = ["MemoryScoring"]
@@ -59,4 +60,14 @@ class MemoryScoring:
                     calls + (i.channel in _CALLS),
                     meetings + (i.channel is InteractionChannel.FACE_TO_FACE),
                 )
+        return out
+
+    def offers(self, start: datetime, end: datetime) -> dict[CompanyId, tuple[int, int]]:
+        """Per company: (decided, accepted) among offers decided in ``[start, end)`` (V9, I8)."""
+        self._uow.check_usable()
+        out: dict[CompanyId, tuple[int, int]] = {}
+        for o in self._uow.offers._rows():
+            if o.decided_at is not None and start <= o.decided_at < end:
+                decided, accepted = out.get(o.company_id, (0, 0))
+                out[o.company_id] = (decided + 1, accepted + (o.status is OfferStatus.ACCEPTED))
         return out
