@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,10 @@ from crmkit.adapters.memory.storage import MemoryStorage
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.sqlalchemy.testing import reset_database
 from crmkit.domain.errors import PermissionDenied
+from crmkit.domain.ids import CompanyId, ContactId, DocumentId
 from crmkit.domain.invoices import Invoice, InvoiceLine, InvoiceParty, InvoiceTotals, invoice_id_for
-from crmkit.domain.offers import OfferStatus
+from crmkit.domain.offers import Offer, OfferId, OfferStatus
+from crmkit.domain.parties import Contact
 from crmkit.domain.scoring import Weights, figures_of, score
 from crmkit.ports.invoices import SourceRecord
 from crmkit.ports.storage import Storage
@@ -89,6 +92,32 @@ def _sale(number: str, tax_no: str, amount: str, discount: str = "0") -> Invoice
     )
 
 
+def _offers(org: Org, company: CompanyId, outcomes: list[OfferStatus]) -> None:
+    """Offers to ``company`` sent and (unless SENT) decided in March 2026 (I8)."""
+    sent = datetime(2026, 3, 2, tzinfo=UTC)
+    with org.crm.storage.unit_of_work() as uow:
+        contact = Contact(id=ContactId(uuid.uuid4()), company_id=company, name="Ayşe Alıcı")
+        uow.contacts.add(contact)
+        for n, status in enumerate(outcomes):
+            decided = status is not OfferStatus.SENT
+            uow.offers.add(
+                Offer(
+                    id=OfferId(uuid.uuid4()),
+                    company_id=company,
+                    contact_id=contact.id,
+                    template_id=DocumentId(uuid.uuid4()),
+                    sent_by=org.admin.id,
+                    sent_at=sent,
+                    message_key=f"offer-{n}",
+                    status=status,
+                    reason="Fiyat yüksek" if status is OfferStatus.REJECTED else None,
+                    decided_at=sent + timedelta(days=7) if decided else None,
+                    decided_by=org.admin.id if decided else None,
+                )
+            )
+        uow.commit()
+
+
 def test_v9_classes_are_written_back_as_value_class_and_audited(org: Org) -> None:
     w = build(org)
     a = org.admin.id
@@ -105,6 +134,7 @@ def test_v9_classes_are_written_back_as_value_class_and_audited(org: Org) -> Non
     org.crm.interactions.create(
         actor=a, company=w.cankaya.id, channel="phone", category="Satış", subject="Arama"
     )
+    _offers(org, w.cankaya.id, [OfferStatus.ACCEPTED, OfferStatus.REJECTED, OfferStatus.SENT])
     org.clock.set(datetime(2026, 12, 31, tzinfo=UTC))
     weights = Weights(a_share=Decimal("0.5"), b_share=Decimal("0.5"))
     result = org.crm.targets.classify_customers(actor=a, start=YEAR[0], end=YEAR[1], weights=weights)
@@ -112,8 +142,9 @@ def test_v9_classes_are_written_back_as_value_class_and_audited(org: Org) -> Non
     kadikoy, cankaya = result.scores
     assert kadikoy.figures.turnover == Decimal(1500) and kadikoy.figures.purchases == 2
     assert kadikoy.figures.discounts == Decimal(100) and cankaya.figures.calls == 1
-    # 5·1 + 2·1 − 1·1 (the most discount) = 6 of 10; 5·0.1333… + 2·0.5 + 0.5·1 = 2.1666… of 10
-    assert (kadikoy.score, cankaya.score) == (Decimal("60.00"), Decimal("21.67"))
+    assert (cankaya.figures.offers_decided, cankaya.figures.acceptance) == (2, Decimal("0.5"))  # open one out
+    # 5·1 + 2·1 − 1·1 (the most discount) = 6 of 10; 5·0.1333… + 2·0.5 + 1·1 (acceptance) + 0.5·1 = 3.1666…
+    assert (kadikoy.score, cankaya.score) == (Decimal("60.00"), Decimal("31.67"))
     assert result.classes == {w.kadikoy.id: "A", w.cankaya.id: "B"}
     with org.crm.storage.unit_of_work() as uow:
         stored = uow.companies.get_many([w.kadikoy.id, w.cankaya.id])
