@@ -12,6 +12,8 @@ The default weights favour turnover and frequency; discounts weigh
 *against* a customer (a negative weight). The offer acceptance ratio is the
 customer's offers accepted over its offers decided (accepted or rejected, I8)
 in the period, by the time the outcome was recorded; 0 when none was decided.
+Referrals are the companies registered in the period that name the customer
+as their referrer (C7).
 
 >>> import uuid
 >>> a, b = CompanyId(uuid.UUID(int=1)), CompanyId(uuid.UUID(int=2))
@@ -79,14 +81,17 @@ def figures_of(
     contacts: Mapping[CompanyId, tuple[int, int]],
     currency: str = "TRY",
     offers: Mapping[CompanyId, tuple[int, int]] | None = None,
+    referrals: Mapping[CompanyId, int] | None = None,
 ) -> list[Figures]:
     """Each customer's :class:`Figures` in ``currency`` (V9).
 
     Amounts in ``currency`` count as they are; into TRY a foreign amount is
     multiplied by its invoice's rate; what cannot be converted is left out.
-    ``contacts`` gives per company (calls, meetings), ``offers`` (decided, accepted).
+    ``contacts`` gives per company (calls, meetings), ``offers`` (decided, accepted),
+    ``referrals`` the companies it referred.
     """
     offers = offers or {}
+    referrals = referrals or {}
     sums: dict[CompanyId, list[Decimal]] = {}
     counts: dict[CompanyId, int] = {}
     for a in activity:
@@ -101,7 +106,7 @@ def figures_of(
         if factor is not None:
             row[0] += a.net * factor
             row[1] += a.discounts * factor
-    companies = sorted(set(sums) | set(contacts) | set(offers))
+    companies = sorted(set(sums) | set(contacts) | set(offers) | set(referrals))
     return [
         Figures(
             c,
@@ -112,6 +117,7 @@ def figures_of(
             calls=contacts.get(c, (0, 0))[0],
             meetings=contacts.get(c, (0, 0))[1],
             discounts=sums.get(c, [_ZERO, _ZERO])[1],
+            referrals=referrals.get(c, 0),
         )
         for c in companies
     ]

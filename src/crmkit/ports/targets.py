@@ -157,3 +157,7 @@ class TargetRepository(Protocol):
         period of ``decided_at``; offers still open are not counted. One ``GROUP BY`` on SQL.
         """
         ...
+
+    def referrals(self, start: datetime, end: datetime) -> dict[CompanyId, int]:
+        """Per company: how many companies registered in ``[start, end)`` it referred (V9, C7)."""
+        ...

@@ -57,6 +57,7 @@ class ScoringUseCases(ServiceBase):
             uow.targets.contacts(start, end),
             currency.upper(),
             uow.targets.offers(start, end),
+            uow.targets.referrals(start, end),
         )
         known = uow.companies.get_many(f.company_id for f in figures)
         scores = score([f for f in figures if f.company_id in known], weights)

@@ -17,7 +17,7 @@ from crmkit.domain.errors import PermissionDenied
 from crmkit.domain.ids import CompanyId, ContactId, DocumentId
 from crmkit.domain.invoices import Invoice, InvoiceLine, InvoiceParty, InvoiceTotals, invoice_id_for
 from crmkit.domain.offers import Offer, OfferId, OfferStatus
-from crmkit.domain.parties import Contact
+from crmkit.domain.parties import Company, Contact, Reference, ReferenceKind
 from crmkit.domain.scoring import Weights, figures_of, score
 from crmkit.ports.invoices import SourceRecord
 from crmkit.ports.storage import Storage
@@ -53,7 +53,18 @@ def test_v9_activity_summed_in_the_database_equals_memory(storage: Storage, worl
             n, a = decided.get(str(offer.company_id), (0, 0))
             decided[str(offer.company_id)] = (n + 1, a + (offer.status is OfferStatus.ACCEPTED))
     assert {str(c): v for c, v in got_offers.items()} == decided
-    figures = figures_of(*got, "TRY", got_offers)
+    referred: dict[str, int] = {}  # V9: companies registered in the period that name the customer (C7)
+    for company in world.companies:
+        if company.referred_by is not None and YEAR[0] <= company.registered_at < YEAR[1]:
+            referrer = str(company.referred_by.company_id)
+            referred[referrer] = referred.get(referrer, 0) + 1
+    with storage.unit_of_work() as uow:
+        got_referrals = uow.targets.referrals(*YEAR)
+    with memory.unit_of_work() as uow:
+        expected_referrals = uow.targets.referrals(*YEAR)
+    assert got_referrals == expected_referrals
+    assert {str(c): n for c, n in got_referrals.items()} == referred
+    figures = figures_of(*got, "TRY", got_offers, got_referrals)
     for f in figures:
         n, a = decided.get(str(f.company_id), (0, 0))
         assert f.acceptance == (Decimal(a) / n if n else 0)
@@ -66,7 +77,7 @@ def test_v9_activity_summed_in_the_database_equals_memory(storage: Storage, worl
             reference[str(buyer[0].id)] = (net + invoice.sign * total, count + (not invoice.is_return))
     mine = {str(a.company_id): (a.net, a.purchases) for a in got[0] if a.currency == "TRY"}
     assert mine == reference
-    assert score(figures) == score(figures_of(*expected, "TRY", expected_offers))
+    assert score(figures) == score(figures_of(*expected, "TRY", expected_offers, expected_referrals))
 
 
 def _sale(number: str, tax_no: str, amount: str, discount: str = "0") -> Invoice:
@@ -135,6 +146,16 @@ def test_v9_classes_are_written_back_as_value_class_and_audited(org: Org) -> Non
         actor=a, company=w.cankaya.id, channel="phone", category="Satış", subject="Arama"
     )
     _offers(org, w.cankaya.id, [OfferStatus.ACCEPTED, OfferStatus.REJECTED, OfferStatus.SENT])
+    with org.crm.storage.unit_of_work() as uow:  # C7: a company registered in 2026 names Çankaya
+        referred = Company(
+            id=CompanyId(uuid.uuid4()),
+            name="Yeni Eczane",
+            type="customer",
+            registered_at=datetime(2026, 5, 4, tzinfo=IST),
+            referred_by=Reference(ReferenceKind.CORPORATE, company_id=w.cankaya.id),
+        )
+        uow.companies.add(referred)
+        uow.commit()
     org.clock.set(datetime(2026, 12, 31, tzinfo=UTC))
     weights = Weights(a_share=Decimal("0.5"), b_share=Decimal("0.5"))
     result = org.crm.targets.classify_customers(actor=a, start=YEAR[0], end=YEAR[1], weights=weights)
@@ -143,8 +164,10 @@ def test_v9_classes_are_written_back_as_value_class_and_audited(org: Org) -> Non
     assert kadikoy.figures.turnover == Decimal(1500) and kadikoy.figures.purchases == 2
     assert kadikoy.figures.discounts == Decimal(100) and cankaya.figures.calls == 1
     assert (cankaya.figures.offers_decided, cankaya.figures.acceptance) == (2, Decimal("0.5"))  # open one out
-    # 5·1 + 2·1 − 1·1 (the most discount) = 6 of 10; 5·0.1333… + 2·0.5 + 1·1 (acceptance) + 0.5·1 = 3.1666…
-    assert (kadikoy.score, cankaya.score) == (Decimal("60.00"), Decimal("31.67"))
+    assert (kadikoy.figures.referrals, cankaya.figures.referrals) == (0, 1)
+    # 5·1 + 2·1 − 1·1 (the most discount) = 6 of 10; 5·0.1333… + 2·0.5 + 1·1 (acceptance) + 0.5·1
+    # + 1·1 (referrals) = 4.1666… of 10
+    assert (kadikoy.score, cankaya.score) == (Decimal("60.00"), Decimal("41.67"))
     assert result.classes == {w.kadikoy.id: "A", w.cankaya.id: "B"}
     with org.crm.storage.unit_of_work() as uow:
         stored = uow.companies.get_many([w.kadikoy.id, w.cankaya.id])

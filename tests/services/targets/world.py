@@ -26,7 +26,7 @@ from crmkit.domain.invoices import (
     InvoiceTotals,
 )
 from crmkit.domain.offers import Offer, OfferId, OfferStatus
-from crmkit.domain.parties import Company, Contact, Segmentation
+from crmkit.domain.parties import Company, Contact, Reference, ReferenceKind, Segmentation
 from crmkit.domain.periods import Period
 from crmkit.domain.plan_actual import Credit
 from crmkit.domain.quotas import ScopeType
@@ -141,12 +141,14 @@ def worlds(draw: st.DrawFn) -> World:
     codes: list[CustomerCode] = []
     owners: list[OwnerAssignment] = []
     for i in range(draw(st.integers(1, 4))):
+        referrers = [Reference(ReferenceKind.CORPORATE, company_id=r.id) for r in companies]
         company = Company(
             id=CompanyId(_uid(draw)),
             name=f"Müşteri {i}",
             type="customer",
-            registered_at=EARLY,
+            registered_at=draw(st.sampled_from([EARLY]) | instants),
             tax_no=f"{1234567890 + i}",
+            referred_by=draw(st.none() | st.sampled_from(referrers)) if referrers else None,
             segmentation=Segmentation(micro_region=draw(st.none() | st.sampled_from(CODES))),
             sales_rep_id=draw(st.none() | st.sampled_from([e.id for e in employees])),
         )

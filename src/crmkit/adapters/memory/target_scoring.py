@@ -71,3 +71,13 @@ class MemoryScoring:
                 decided, accepted = out.get(o.company_id, (0, 0))
                 out[o.company_id] = (decided + 1, accepted + (o.status is OfferStatus.ACCEPTED))
         return out
+
+    def referrals(self, start: datetime, end: datetime) -> dict[CompanyId, int]:
+        """Per company: how many companies registered in ``[start, end)`` it referred (V9, C7)."""
+        self._uow.check_usable()
+        out: dict[CompanyId, int] = {}
+        for c in self._companies._rows():
+            referrer = None if c.referred_by is None else c.referred_by.company_id
+            if referrer is not None and start <= c.registered_at < end:
+                out[referrer] = out.get(referrer, 0) + 1
+        return out

@@ -113,3 +113,17 @@ class SqlScoring:
             .group_by(o.c.company_id)
         )
         return {CompanyId(uuid_of(c)): (int(n), int(a)) for c, n, a in self._uow.execute(query).all()}
+
+    def referrals(self, start: datetime, end: datetime) -> dict[CompanyId, int]:
+        """Per company: how many companies registered in ``[start, end)`` it referred (V9, C7)."""
+        c = companies
+        query = (
+            sa.select(c.c.referred_by_company_id, sa.func.count())
+            .where(
+                c.c.referred_by_company_id.is_not(None),
+                c.c.registered_at >= utc(start),
+                c.c.registered_at < utc(end),
+            )
+            .group_by(c.c.referred_by_company_id)
+        )
+        return {CompanyId(uuid_of(r)): int(n) for r, n in self._uow.execute(query).all()}
