@@ -1,7 +1,7 @@
 """Customer scoring and value classes (SPEC §7, V9): values and arithmetic only.
 
 Each customer's :class:`Figures` over a period — net turnover (returns
-netted, in one currency), purchase count, offers given and accepted, calls,
+netted, in one currency), purchase count, offers decided and accepted, calls,
 meetings, discounts received, referrals — are scaled to 0–1 by the largest
 value among the customers scored, weighted by :class:`Weights` (a host
 changes them) and summed into a score out of 100. Customers are then ranked
@@ -9,8 +9,11 @@ by score (ties by id) and given value classes: the top ``a_share`` A, the next
 ``b_share`` B, the rest C (:func:`classify`).
 
 The default weights favour turnover and frequency; discounts weigh
-*against* a customer (a negative weight); the offer acceptance ratio is 0
-while no offers are recorded.
+*against* a customer (a negative weight). The offer acceptance ratio is the
+customer's offers accepted over its offers decided (accepted or rejected, I8)
+in the period, by the time the outcome was recorded; 0 when none was decided.
+Referrals are the companies registered in the period that name the customer
+as their referrer (C7).
 
 >>> import uuid
 >>> a, b = CompanyId(uuid.UUID(int=1)), CompanyId(uuid.UUID(int=2))
@@ -48,7 +51,7 @@ class Figures:
     company_id: CompanyId
     turnover: Decimal = _ZERO
     purchases: int = 0
-    offers_given: int = 0
+    offers_decided: int = 0
     offers_accepted: int = 0
     calls: int = 0
     meetings: int = 0
@@ -57,8 +60,8 @@ class Figures:
 
     @property
     def acceptance(self) -> Decimal:
-        """Offers accepted / given; 0 when none were given."""
-        return _ZERO if self.offers_given == 0 else Decimal(self.offers_accepted) / self.offers_given
+        """Offers accepted / offers decided (accepted or rejected); 0 when none was decided (V9)."""
+        return _ZERO if self.offers_decided == 0 else Decimal(self.offers_accepted) / self.offers_decided
 
 
 @attrs.frozen
@@ -74,14 +77,21 @@ class Activity:
 
 
 def figures_of(
-    activity: Sequence[Activity], contacts: Mapping[CompanyId, tuple[int, int]], currency: str = "TRY"
+    activity: Sequence[Activity],
+    contacts: Mapping[CompanyId, tuple[int, int]],
+    currency: str = "TRY",
+    offers: Mapping[CompanyId, tuple[int, int]] | None = None,
+    referrals: Mapping[CompanyId, int] | None = None,
 ) -> list[Figures]:
     """Each customer's :class:`Figures` in ``currency`` (V9).
 
     Amounts in ``currency`` count as they are; into TRY a foreign amount is
     multiplied by its invoice's rate; what cannot be converted is left out.
-    ``contacts`` gives per company (calls, meetings).
+    ``contacts`` gives per company (calls, meetings), ``offers`` (decided, accepted),
+    ``referrals`` the companies it referred.
     """
+    offers = offers or {}
+    referrals = referrals or {}
     sums: dict[CompanyId, list[Decimal]] = {}
     counts: dict[CompanyId, int] = {}
     for a in activity:
@@ -96,15 +106,18 @@ def figures_of(
         if factor is not None:
             row[0] += a.net * factor
             row[1] += a.discounts * factor
-    companies = sorted(set(sums) | set(contacts))
+    companies = sorted(set(sums) | set(contacts) | set(offers) | set(referrals))
     return [
         Figures(
             c,
             turnover=sums.get(c, [_ZERO, _ZERO])[0],
             purchases=counts.get(c, 0),
+            offers_decided=offers.get(c, (0, 0))[0],
+            offers_accepted=offers.get(c, (0, 0))[1],
             calls=contacts.get(c, (0, 0))[0],
             meetings=contacts.get(c, (0, 0))[1],
             discounts=sums.get(c, [_ZERO, _ZERO])[1],
+            referrals=referrals.get(c, 0),
         )
         for c in companies
     ]

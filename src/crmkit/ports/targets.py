@@ -149,3 +149,15 @@ class TargetRepository(Protocol):
     def contacts(self, start: datetime, end: datetime) -> dict[CompanyId, tuple[int, int]]:
         """Per company: (calls, meetings) among its interactions created in ``[start, end)``."""
         ...
+
+    def offers(self, start: datetime, end: datetime) -> dict[CompanyId, tuple[int, int]]:
+        """Per company: (decided, accepted) among its offers decided in ``[start, end)`` (V9, I8, Q6).
+
+        An offer counts once its outcome is recorded (accepted or rejected), in the
+        period of ``decided_at``; offers still open are not counted. One ``GROUP BY`` on SQL.
+        """
+        ...
+
+    def referrals(self, start: datetime, end: datetime) -> dict[CompanyId, int]:
+        """Per company: how many companies registered in ``[start, end)`` it referred (V9, C7)."""
+        ...

@@ -1,8 +1,8 @@
 """Customer scoring and A/B/C value classes of ``crm.targets`` (SPEC §7, V9).
 
 Mixed into :class:`~crmkit.services.targets.TargetUseCases`. The storage
-aggregates each customer's invoices and interactions in the database
-(:meth:`~crmkit.ports.targets.TargetRepository.activity`, ``contacts``);
+aggregates each customer's invoices, interactions and decided offers in the
+database (:meth:`~crmkit.ports.targets.TargetRepository.activity`, ``contacts``, ``offers``);
 :mod:`crmkit.domain.scoring` converts, weighs, ranks and classes them.
 :meth:`ScoringUseCases.classify_customers` writes the classes back as each
 company's ``value_class`` (C3), each change audited (C12).
@@ -53,7 +53,11 @@ class ScoringUseCases(ServiceBase):
         if not who.position.is_admin:
             raise PermissionDenied(f"{who.name} does not see every customer, so he scores none (A2, A8)")
         figures = figures_of(
-            uow.targets.activity(start, end), uow.targets.contacts(start, end), currency.upper()
+            uow.targets.activity(start, end),
+            uow.targets.contacts(start, end),
+            currency.upper(),
+            uow.targets.offers(start, end),
+            uow.targets.referrals(start, end),
         )
         known = uow.companies.get_many(f.company_id for f in figures)
         scores = score([f for f in figures if f.company_id in known], weights)

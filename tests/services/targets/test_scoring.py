@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,10 @@ from crmkit.adapters.memory.storage import MemoryStorage
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.sqlalchemy.testing import reset_database
 from crmkit.domain.errors import PermissionDenied
+from crmkit.domain.ids import CompanyId, ContactId, DocumentId
 from crmkit.domain.invoices import Invoice, InvoiceLine, InvoiceParty, InvoiceTotals, invoice_id_for
+from crmkit.domain.offers import Offer, OfferId, OfferStatus
+from crmkit.domain.parties import Company, Contact, Reference, ReferenceKind
 from crmkit.domain.scoring import Weights, figures_of, score
 from crmkit.ports.invoices import SourceRecord
 from crmkit.ports.storage import Storage
@@ -37,9 +41,33 @@ def test_v9_activity_summed_in_the_database_equals_memory(storage: Storage, worl
     world.store(memory)
     with storage.unit_of_work() as uow:
         got = uow.targets.activity(*YEAR), uow.targets.contacts(*YEAR)
+        got_offers = uow.targets.offers(*YEAR)
     with memory.unit_of_work() as uow:
         expected = uow.targets.activity(*YEAR), uow.targets.contacts(*YEAR)
+        expected_offers = uow.targets.offers(*YEAR)
     assert got == expected
+    assert got_offers == expected_offers
+    decided: dict[str, tuple[int, int]] = {}  # V9: accepted / decided, by decision time, open ones left out
+    for offer in world.offers:
+        if offer.decided_at is not None and YEAR[0] <= offer.decided_at < YEAR[1]:
+            n, a = decided.get(str(offer.company_id), (0, 0))
+            decided[str(offer.company_id)] = (n + 1, a + (offer.status is OfferStatus.ACCEPTED))
+    assert {str(c): v for c, v in got_offers.items()} == decided
+    referred: dict[str, int] = {}  # V9: companies registered in the period that name the customer (C7)
+    for company in world.companies:
+        if company.referred_by is not None and YEAR[0] <= company.registered_at < YEAR[1]:
+            referrer = str(company.referred_by.company_id)
+            referred[referrer] = referred.get(referrer, 0) + 1
+    with storage.unit_of_work() as uow:
+        got_referrals = uow.targets.referrals(*YEAR)
+    with memory.unit_of_work() as uow:
+        expected_referrals = uow.targets.referrals(*YEAR)
+    assert got_referrals == expected_referrals
+    assert {str(c): n for c, n in got_referrals.items()} == referred
+    figures = figures_of(*got, "TRY", got_offers, got_referrals)
+    for f in figures:
+        n, a = decided.get(str(f.company_id), (0, 0))
+        assert f.acceptance == (Decimal(a) / n if n else 0)
     reference: dict[str, tuple[Decimal, int]] = {}
     for invoice in world.invoices:
         buyer = [c for c in world.companies if c.tax_no == invoice.buyer.tax_no]
@@ -49,7 +77,7 @@ def test_v9_activity_summed_in_the_database_equals_memory(storage: Storage, worl
             reference[str(buyer[0].id)] = (net + invoice.sign * total, count + (not invoice.is_return))
     mine = {str(a.company_id): (a.net, a.purchases) for a in got[0] if a.currency == "TRY"}
     assert mine == reference
-    assert score(figures_of(*got)) == score(figures_of(*expected))
+    assert score(figures) == score(figures_of(*expected, "TRY", expected_offers, expected_referrals))
 
 
 def _sale(number: str, tax_no: str, amount: str, discount: str = "0") -> Invoice:
@@ -75,6 +103,32 @@ def _sale(number: str, tax_no: str, amount: str, discount: str = "0") -> Invoice
     )
 
 
+def _offers(org: Org, company: CompanyId, outcomes: list[OfferStatus]) -> None:
+    """Offers to ``company`` sent and (unless SENT) decided in March 2026 (I8)."""
+    sent = datetime(2026, 3, 2, tzinfo=UTC)
+    with org.crm.storage.unit_of_work() as uow:
+        contact = Contact(id=ContactId(uuid.uuid4()), company_id=company, name="Ayşe Alıcı")
+        uow.contacts.add(contact)
+        for n, status in enumerate(outcomes):
+            decided = status is not OfferStatus.SENT
+            uow.offers.add(
+                Offer(
+                    id=OfferId(uuid.uuid4()),
+                    company_id=company,
+                    contact_id=contact.id,
+                    template_id=DocumentId(uuid.uuid4()),
+                    sent_by=org.admin.id,
+                    sent_at=sent,
+                    message_key=f"offer-{n}",
+                    status=status,
+                    reason="Fiyat yüksek" if status is OfferStatus.REJECTED else None,
+                    decided_at=sent + timedelta(days=7) if decided else None,
+                    decided_by=org.admin.id if decided else None,
+                )
+            )
+        uow.commit()
+
+
 def test_v9_classes_are_written_back_as_value_class_and_audited(org: Org) -> None:
     w = build(org)
     a = org.admin.id
@@ -91,6 +145,17 @@ def test_v9_classes_are_written_back_as_value_class_and_audited(org: Org) -> Non
     org.crm.interactions.create(
         actor=a, company=w.cankaya.id, channel="phone", category="Satış", subject="Arama"
     )
+    _offers(org, w.cankaya.id, [OfferStatus.ACCEPTED, OfferStatus.REJECTED, OfferStatus.SENT])
+    with org.crm.storage.unit_of_work() as uow:  # C7: a company registered in 2026 names Çankaya
+        referred = Company(
+            id=CompanyId(uuid.uuid4()),
+            name="Yeni Eczane",
+            type="customer",
+            registered_at=datetime(2026, 5, 4, tzinfo=IST),
+            referred_by=Reference(ReferenceKind.CORPORATE, company_id=w.cankaya.id),
+        )
+        uow.companies.add(referred)
+        uow.commit()
     org.clock.set(datetime(2026, 12, 31, tzinfo=UTC))
     weights = Weights(a_share=Decimal("0.5"), b_share=Decimal("0.5"))
     result = org.crm.targets.classify_customers(actor=a, start=YEAR[0], end=YEAR[1], weights=weights)
@@ -98,8 +163,11 @@ def test_v9_classes_are_written_back_as_value_class_and_audited(org: Org) -> Non
     kadikoy, cankaya = result.scores
     assert kadikoy.figures.turnover == Decimal(1500) and kadikoy.figures.purchases == 2
     assert kadikoy.figures.discounts == Decimal(100) and cankaya.figures.calls == 1
-    # 5·1 + 2·1 − 1·1 (the most discount) = 6 of 10; 5·0.1333… + 2·0.5 + 0.5·1 = 2.1666… of 10
-    assert (kadikoy.score, cankaya.score) == (Decimal("60.00"), Decimal("21.67"))
+    assert (cankaya.figures.offers_decided, cankaya.figures.acceptance) == (2, Decimal("0.5"))  # open one out
+    assert (kadikoy.figures.referrals, cankaya.figures.referrals) == (0, 1)
+    # 5·1 + 2·1 − 1·1 (the most discount) = 6 of 10; 5·0.1333… + 2·0.5 + 1·1 (acceptance) + 0.5·1
+    # + 1·1 (referrals) = 4.1666… of 10
+    assert (kadikoy.score, cankaya.score) == (Decimal("60.00"), Decimal("41.67"))
     assert result.classes == {w.kadikoy.id: "A", w.cankaya.id: "B"}
     with org.crm.storage.unit_of_work() as uow:
         stored = uow.companies.get_many([w.kadikoy.id, w.cankaya.id])

@@ -1,4 +1,4 @@
-"""Random organisations with reassignments over time, invoices, returns and currencies (Q5 properties).
+"""Random organisations with reassignments, invoices, returns, currencies and offers (Q5, V9 properties).
 
 :func:`worlds` draws one; :meth:`World.store` writes it through the repositories;
 :func:`reference_credits` is the straightforward computation the storage must equal.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ import attrs
 from hypothesis import strategies as st
 
 from crmkit.domain.employees import Employee
-from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.ids import CompanyId, ContactId, DocumentId, EmployeeId
 from crmkit.domain.invoices import (
     Invoice,
     InvoiceId,
@@ -25,7 +25,8 @@ from crmkit.domain.invoices import (
     InvoiceReference,
     InvoiceTotals,
 )
-from crmkit.domain.parties import Company, Segmentation
+from crmkit.domain.offers import Offer, OfferId, OfferStatus
+from crmkit.domain.parties import Company, Contact, Reference, ReferenceKind, Segmentation
 from crmkit.domain.periods import Period
 from crmkit.domain.plan_actual import Credit
 from crmkit.domain.quotas import ScopeType
@@ -67,6 +68,8 @@ class World:
     codes: tuple[CustomerCode, ...]
     owners: tuple[OwnerAssignment, ...]
     invoices: tuple[Invoice, ...]
+    contacts: tuple[Contact, ...] = ()
+    offers: tuple[Offer, ...] = ()
 
     def store(self, storage: Storage) -> None:
         """Write the world through the repositories, in one unit of work."""
@@ -80,6 +83,8 @@ class World:
             uow.owners.add_many(self.owners)
             if self.invoices:
                 uow.invoices.add_many(self.invoices)
+            uow.contacts.add_many(self.contacts)
+            uow.offers.add_many(self.offers)
             uow.commit()
 
 
@@ -136,12 +141,14 @@ def worlds(draw: st.DrawFn) -> World:
     codes: list[CustomerCode] = []
     owners: list[OwnerAssignment] = []
     for i in range(draw(st.integers(1, 4))):
+        referrers = [Reference(ReferenceKind.CORPORATE, company_id=r.id) for r in companies]
         company = Company(
             id=CompanyId(_uid(draw)),
             name=f"Müşteri {i}",
             type="customer",
-            registered_at=EARLY,
+            registered_at=draw(st.sampled_from([EARLY]) | instants),
             tax_no=f"{1234567890 + i}",
+            referred_by=draw(st.none() | st.sampled_from(referrers)) if referrers else None,
             segmentation=Segmentation(micro_region=draw(st.none() | st.sampled_from(CODES))),
             sales_rep_id=draw(st.none() | st.sampled_from([e.id for e in employees])),
         )
@@ -218,6 +225,30 @@ def worlds(draw: st.DrawFn) -> World:
                 references=(InvoiceReference("ABC2026000000000"),) if is_return else (),
             )
         )
+    contacts = tuple(
+        Contact(id=ContactId(_uid(draw)), company_id=c.id, name=f"Kişi {i}") for i, c in enumerate(companies)
+    )
+    offers = []
+    for n in range(draw(st.integers(0, 8))):
+        contact = draw(st.sampled_from(contacts))
+        sent = draw(instants)
+        status = draw(st.sampled_from(OfferStatus))
+        decided = status is not OfferStatus.SENT
+        offers.append(
+            Offer(
+                id=OfferId(_uid(draw)),
+                company_id=contact.company_id,
+                contact_id=contact.id,
+                template_id=DocumentId(uuid.UUID(int=n + 1)),
+                sent_by=employees[0].id,
+                sent_at=sent,
+                message_key=f"offer-{n}",
+                status=status,
+                reason="Fiyat yüksek" if status is OfferStatus.REJECTED else None,
+                decided_at=sent + timedelta(days=draw(st.sampled_from([0, 3, 40]))) if decided else None,
+                decided_by=employees[1].id if decided else None,
+            )
+        )
     return World(
         regions,
         teams,
@@ -227,6 +258,8 @@ def worlds(draw: st.DrawFn) -> World:
         tuple(codes),
         tuple(owners),
         tuple(invoices),
+        contacts,
+        tuple(offers),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.interactions import InteractionChannel
+from crmkit.domain.offers import OfferStatus
 from crmkit.domain.scoring import Activity
 
 __all__ = ["MemoryScoring"]
@@ -59,4 +60,24 @@ class MemoryScoring:
                     calls + (i.channel in _CALLS),
                     meetings + (i.channel is InteractionChannel.FACE_TO_FACE),
                 )
+        return out
+
+    def offers(self, start: datetime, end: datetime) -> dict[CompanyId, tuple[int, int]]:
+        """Per company: (decided, accepted) among offers decided in ``[start, end)`` (V9, I8)."""
+        self._uow.check_usable()
+        out: dict[CompanyId, tuple[int, int]] = {}
+        for o in self._uow.offers._rows():
+            if o.decided_at is not None and start <= o.decided_at < end:
+                decided, accepted = out.get(o.company_id, (0, 0))
+                out[o.company_id] = (decided + 1, accepted + (o.status is OfferStatus.ACCEPTED))
+        return out
+
+    def referrals(self, start: datetime, end: datetime) -> dict[CompanyId, int]:
+        """Per company: how many companies registered in ``[start, end)`` it referred (V9, C7)."""
+        self._uow.check_usable()
+        out: dict[CompanyId, int] = {}
+        for c in self._companies._rows():
+            referrer = None if c.referred_by is None else c.referred_by.company_id
+            if referrer is not None and start <= c.registered_at < end:
+                out[referrer] = out.get(referrer, 0) + 1
         return out

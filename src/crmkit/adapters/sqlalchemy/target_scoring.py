@@ -3,8 +3,8 @@
 :class:`SqlScoring` is mixed into :class:`~crmkit.adapters.sqlalchemy.targets.SqlTargetRepository`:
 per customer, currency and rate one ``GROUP BY`` over its invoices (signed net,
 signed discounts, purchase count; on SQLite amounts are summed as whole
-millionths, exactly), and per customer one over its interactions (calls,
-meetings).
+millionths, exactly), per customer one over its interactions (calls,
+meetings) and one over its offers decided in the period (decided, accepted).
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from crmkit.adapters.sqlalchemy._convert import utc, uuid_of
 from crmkit.adapters.sqlalchemy.tables import companies
 from crmkit.adapters.sqlalchemy.tables.interaction import interactions
 from crmkit.adapters.sqlalchemy.tables.invoice import invoice_lines, invoices
+from crmkit.adapters.sqlalchemy.tables.opportunities import offers as offer_table
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.interactions import InteractionChannel
 from crmkit.domain.invoices import InvoiceKind
+from crmkit.domain.offers import OfferStatus
 from crmkit.domain.scoring import Activity
 
 __all__ = ["CALL_CHANNELS", "SqlScoring"]
@@ -96,3 +98,32 @@ class SqlScoring:
             .group_by(i.c.company_id)
         )
         return {CompanyId(uuid_of(c)): (int(a), int(b)) for c, a, b in self._uow.execute(query).all()}
+
+    def offers(self, start: datetime, end: datetime) -> dict[CompanyId, tuple[int, int]]:
+        """Per company: (decided, accepted) among offers decided in ``[start, end)`` (V9, I8)."""
+        o = offer_table
+        accepted = sa.func.sum(sa.case((o.c.status == OfferStatus.ACCEPTED.value, 1), else_=0))
+        query = (
+            sa.select(o.c.company_id, sa.func.count(), accepted)
+            .where(
+                o.c.status.in_([OfferStatus.ACCEPTED.value, OfferStatus.REJECTED.value]),
+                o.c.decided_at >= utc(start),
+                o.c.decided_at < utc(end),
+            )
+            .group_by(o.c.company_id)
+        )
+        return {CompanyId(uuid_of(c)): (int(n), int(a)) for c, n, a in self._uow.execute(query).all()}
+
+    def referrals(self, start: datetime, end: datetime) -> dict[CompanyId, int]:
+        """Per company: how many companies registered in ``[start, end)`` it referred (V9, C7)."""
+        c = companies
+        query = (
+            sa.select(c.c.referred_by_company_id, sa.func.count())
+            .where(
+                c.c.referred_by_company_id.is_not(None),
+                c.c.registered_at >= utc(start),
+                c.c.registered_at < utc(end),
+            )
+            .group_by(c.c.referred_by_company_id)
+        )
+        return {CompanyId(uuid_of(r)): int(n) for r, n in self._uow.execute(query).all()}
