@@ -48,6 +48,10 @@ Revisions (oldest first; :data:`REVISIONS`):
   (an interaction cites the customer's contract) with its index, and on
   PostgreSQL only a GIN index on ``to_tsvector('simple', kb_articles.search_text)``
   for the knowledge-base search.
+* ``0023`` — reserved: offset columns for the outbox's ``sent_at``/``delivery_at``
+  and ``erasures.at`` (issue 11 item 3, V1, M4).
+* ``0024`` — reserved: an indexed table of the originals that return invoices
+  cite (issue 15, V1, V8).
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
@@ -117,6 +121,8 @@ REVISIONS: tuple[str, ...] = (
     "0020",
     "0021",
     "0022",
+    "0023",
+    "0024",
 )
 """Every revision id, oldest first; the last one is ``head``."""
 
