@@ -52,6 +52,9 @@ Revisions (oldest first; :data:`REVISIONS`):
   and ``erasures.at`` (issue 11 item 3, V1, M4).
 * ``0024`` — reserved: an indexed table of the originals that return invoices
   cite (issue 15, V1, V8).
+* ``0025`` — the visibility page index covers ``archived_at`` again (issue 11, A7, C13):
+  ``ix_companies_micro_region_name_key_id`` becomes ``ix_companies_visible_page``
+  ``(micro_region, name_key, id, archived_at)``.
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
@@ -123,6 +126,7 @@ REVISIONS: tuple[str, ...] = (
     "0022",
     "0023",
     "0024",
+    "0025",
 )
 """Every revision id, oldest first; the last one is ``head``."""
 

@@ -1,0 +1,81 @@
+"""The visible page and its count are answered from a covering index (A7, C13; revision 0025).
+
+Listings hide archived companies (C13: ``archived_at IS NULL``). Revision 0006's
+index ``(micro_region, name_key, id)`` did not hold ``archived_at``, so SQLite
+read every candidate row from the table to test it (``bench_access.py``: a rep's
+page + count 1.6 → 8.8 ms at 200,000 customers). These tests ask SQLite for the
+plan of the very statements the repository sends and fail unless both the page
+of ids and the count search a *covering* index.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from crmkit.adapters.sqlalchemy.storage import SqlStorage
+from crmkit.domain.parties import Segmentation
+from crmkit.domain.predicates import CodeIn
+from crmkit.testing.factories import make_company
+
+INDEX = "ix_companies_visible_page"
+
+
+def _plans(storage: SqlStorage, run: Any) -> list[str]:
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        if "FROM companies" in statement and statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    sa.event.listen(storage.engine, "before_cursor_execute", record)
+    try:
+        with storage.unit_of_work() as uow:
+            run(uow)
+    finally:
+        sa.event.remove(storage.engine, "before_cursor_execute", record)
+    plans = []
+    with storage.engine.connect() as conn:
+        for statement, parameters in sent:
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            plans.append(" | ".join(str(row[-1]) for row in rows))
+    return plans
+
+
+@pytest.mark.parametrize("sql_storage", ["sqlite"], indirect=True)
+def test_page_and_count_search_the_covering_index(sql_storage: SqlStorage) -> None:
+    with sql_storage.unit_of_work() as uow:
+        uow.companies.add_many(
+            [
+                make_company(name=f"Müşteri {n}", segmentation=Segmentation(micro_region=f"M-{n % 4:02d}"))
+                for n in range(40)
+            ]
+        )
+        uow.commit()
+    codes = CodeIn(frozenset({"M-01", "M-02"}))
+    page = _plans(sql_storage, lambda uow: uow.companies.visible(codes, limit=5))
+    count = _plans(sql_storage, lambda uow: uow.companies.count_visible(codes))
+    assert page and count
+    assert f"COVERING INDEX {INDEX}" in page[0], page
+    assert f"COVERING INDEX {INDEX}" in count[0], count
+
+
+@pytest.mark.parametrize("sql_storage", ["sqlite"], indirect=True)
+def test_archived_companies_stay_out_of_the_page(sql_storage: SqlStorage) -> None:
+    """The index holds ``archived_at``; the filter still applies (C13)."""
+    kept = make_company(name="Açık", segmentation=Segmentation(micro_region="M-01"))
+    gone = make_company(
+        name="Arşivde",
+        segmentation=Segmentation(micro_region="M-01"),
+        archived_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    with sql_storage.unit_of_work() as uow:
+        uow.companies.add_many([kept, gone])
+        uow.commit()
+    with sql_storage.unit_of_work() as uow:
+        codes = CodeIn(frozenset({"M-01"}))
+        assert [c.id for c in uow.companies.visible(codes)] == [kept.id]
+        assert uow.companies.count_visible(codes) == 1
