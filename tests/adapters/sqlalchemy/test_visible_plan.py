@@ -79,3 +79,15 @@ def test_archived_companies_stay_out_of_the_page(sql_storage: SqlStorage) -> Non
         codes = CodeIn(frozenset({"M-01"}))
         assert [c.id for c in uow.companies.visible(codes)] == [kept.id]
         assert uow.companies.count_visible(codes) == 1
+
+
+@pytest.mark.parametrize("sql_storage", ["sqlite"], indirect=True)
+def test_dated_listing_searches_the_code_history_by_index(sql_storage: SqlStorage) -> None:
+    """T4: the branch for moved customers finds them by ``customer_codes (code, valid_from)``."""
+    codes = CodeIn(frozenset({"M-01", "M-02"}), at=datetime(2026, 6, 1, tzinfo=UTC))
+    page = _plans(sql_storage, lambda uow: uow.companies.visible(codes, limit=5))
+    count = _plans(sql_storage, lambda uow: uow.companies.count_visible(codes))
+    for plan in (page[0], count[0]):
+        assert f"COVERING INDEX {INDEX}" in plan, plan
+        assert "SCAN held_micro_region" not in plan, plan
+        assert "held_micro_region USING" in plan and "(code=?" in plan, plan

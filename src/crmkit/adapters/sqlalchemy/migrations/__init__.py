@@ -54,7 +54,8 @@ Revisions (oldest first; :data:`REVISIONS`):
   cite (issue 15, V1, V8).
 * ``0025`` — the visibility page index covers ``archived_at`` again (issue 11, A7, C13):
   ``ix_companies_micro_region_name_key_id`` becomes ``ix_companies_visible_page``
-  ``(micro_region, name_key, id, archived_at)``.
+  ``(micro_region, name_key, id, archived_at)``; ``customer_codes (code, valid_from)`` for
+  the dated branch of listings (T4).
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it

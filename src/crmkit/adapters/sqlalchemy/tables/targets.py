@@ -44,9 +44,11 @@ customer_codes = sa.Table(
     sa.Column("valid_from", time_type(), nullable=False),
     sa.Column("valid_to", time_type(), nullable=True),
     sa.Index(None, "company_id", "valid_from"),
+    sa.Index(None, "code", "valid_from"),
     **TABLE_OPTIONS,
 )
-"""Customers' dated micro-region codes (T3, T4)."""
+"""Customers' dated micro-region codes (T3, T4); ``(code, valid_from)`` answers the dated branch of a
+visibility listing, "which customers held one of these codes at t" (revision 0025)."""
 
 plans = sa.Table(
     "plans",

@@ -10,6 +10,10 @@ rep's first page + count went from 1.6 ms to 8.8 ms at 200,000 customers
 and its count are answered from the index again. On MariaDB/MySQL ``name_key``
 is indexed by its first 255 characters (key-length limit), as before.
 
+It also indexes ``customer_codes (code, valid_from)``: the dated branch of a
+listing (T4), "the customers that held one of these codes at t", searched the
+whole history table without it.
+
 Revision ID: 0025
 Revises: 0024
 Create Date: 2026-12-06 03:45:00
@@ -28,6 +32,7 @@ depends_on: str | Sequence[str] | None = None
 
 _OLD = "ix_companies_micro_region_name_key_id"
 _NEW = "ix_companies_visible_page"
+_CODES = "ix_customer_codes_code_valid_from"
 
 
 def upgrade() -> None:
@@ -40,10 +45,12 @@ def upgrade() -> None:
         mariadb_length={"name_key": 255},
     )
     op.drop_index(_OLD, table_name="companies")
+    op.create_index(_CODES, "customer_codes", ["code", "valid_from"])
 
 
 def downgrade() -> None:
     """Restore the index of revision 0006."""
+    op.drop_index(_CODES, table_name="customer_codes")
     op.create_index(
         _OLD,
         "companies",
