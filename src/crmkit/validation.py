@@ -20,7 +20,7 @@ from crmkit.domain.errors import ValidationError
 from crmkit.domain.fields import tax_number_checksum_ok
 from crmkit.domain.limits import EMAIL_MAX, NOTE_MAX, check_text
 
-__all__ = ["normalize_email", "normalize_phone", "normalize_tax_no"]
+__all__ = ["normalize_email", "normalize_phone", "normalize_tax_no", "phone_parts"]
 
 
 def normalize_phone(value: str, *, field: str = "phone", region: str = "TR") -> str:
@@ -42,6 +42,23 @@ def normalize_phone(value: str, *, field: str = "phone", region: str = "TR") -> 
     if not phonenumbers.is_valid_number(parsed):
         raise ValidationError(field, f"{value!r} is not a valid phone number for region {region}")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_parts(e164: str) -> tuple[str, str]:
+    """Split a stored E.164 number into its country calling code and national number (M4).
+
+    What :class:`~crmkit.domain.erasure_text.WrittenPhone` matches in free text: people
+    write the national number after a ``0`` or a country prefix, spaced as they like.
+    A number phonenumbers cannot split gives ``("", all its digits)``.
+
+    >>> phone_parts("+905321112233")
+    ('90', '5321112233')
+    """
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return "", "".join(ch for ch in e164 if ch.isdigit())
+    return str(parsed.country_code), phonenumbers.national_significant_number(parsed)
 
 
 def normalize_email(value: str, *, field: str = "email") -> str:

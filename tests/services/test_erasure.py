@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta, timezone
@@ -20,6 +21,7 @@ from crmkit.domain.erasure import ERASED, consent_token
 from crmkit.domain.errors import PermissionDenied, ValidationError
 from crmkit.domain.messaging import Channel, ConsentState, MessageKind, OutboxMessage, OutboxState
 from crmkit.domain.points import Program
+from crmkit.domain.text import fold
 from crmkit.services.messaging.enqueue import record_consent
 from tests.services.conftest import World
 
@@ -154,7 +156,7 @@ def seed_everywhere(world: World) -> Seeded:
 
 
 def _texts(value: object, seen: set[int] | None = None) -> Iterator[str]:
-    """Every text (and bytes, decoded) reachable from ``value``: attrs objects, mappings, sequences."""
+    """Every text (and bytes, decoded) reachable from ``value``: objects, mappings, sequences."""
     seen = set() if seen is None else seen
     if id(value) in seen:
         return
@@ -173,10 +175,15 @@ def _texts(value: object, seen: set[int] | None = None) -> Iterator[str]:
     elif attrs.has(type(value)):
         for field in attrs.fields(type(value)):  # type: ignore[arg-type]  # attrs.has said it is attrs
             yield from _texts(getattr(value, field.name), seen)
+    elif hasattr(value, "__dict__") and not isinstance(value, type):  # plain classes holding tables
+        yield from _texts(vars(value), seen)
 
 
-def _memory_texts(storage: MemoryStorage) -> Iterator[tuple[str, str]]:
-    for name, value in vars(storage).items():
+def _memory_texts(world: World) -> Iterator[tuple[str, str]]:
+    """Every text held by the memory storage's objects, and by the document store (C10)."""
+    places: dict[str, object] = dict(vars(world.crm.storage))
+    places["documents"] = vars(world.crm.documents)
+    for name, value in places.items():
         for text in _texts(value):
             yield name, text
 
@@ -206,14 +213,27 @@ def _sql_texts(storage: SqlStorage) -> Iterator[tuple[str, str]]:
                     yield f"{table.name}.{column.name}", text
 
 
-def found_anywhere(world: World, values: tuple[str, ...]) -> dict[str, list[str]]:
-    """Where any of ``values`` can still be read in the whole database, case-insensitively."""
+_SEPARATORS = re.compile(r"[\s\-./()+]")
+
+
+def found_anywhere(
+    world: World, values: tuple[str, ...], *, digits: str | None = None
+) -> dict[str, list[str]]:
+    """Where any of ``values`` can still be read in the whole database (and document store).
+
+    Texts are compared folded the Turkish way (case and marks aside, :func:`fold`), so
+    ``ZELİHA`` is found as ``Zeliha``; with ``digits``, a text that holds them in order with
+    only separators between (``0532 111-22 33``) is reported under the digits.
+    """
     storage = world.crm.storage
-    texts = _memory_texts(storage) if isinstance(storage, MemoryStorage) else _sql_texts(storage)  # type: ignore[arg-type]
+    texts = _memory_texts(world) if isinstance(storage, MemoryStorage) else _sql_texts(storage)  # type: ignore[arg-type]
     found: dict[str, list[str]] = {}
-    folded = [v.casefold() for v in values]
+    folded = [fold(v) for v in values]
     for place, text in texts:
-        hits = [v for v, f in zip(values, folded, strict=True) if f in text.casefold()]
+        seen = fold(text)
+        hits = [v for v, f in zip(values, folded, strict=True) if f in seen]
+        if digits is not None and digits in _SEPARATORS.sub("", text):
+            hits.append(digits)
         if hits:
             found.setdefault(place, []).extend(hits)
     return found

@@ -1,6 +1,7 @@
 """A8 on generated worlds, continued: interactions, the agenda and campaign recipients (issue 11 item 1).
 
-The A7 strategies (:mod:`tests.services.territory.organisations`) draw a world; every company gets an
+The A7 strategies (:mod:`tests.services.territory.organisations`) draw a world, with back-dated and
+future-dated code moves, owner assignments and code hand-overs (T4); every company gets an
 interaction and an appointment owned by a generated employee, and one campaign reaches every
 company. For each employee who may act, ``crm.interactions`` (listing, per company, get),
 ``crm.agenda.appointment`` and ``crm.marketing.recipients`` return exactly what the pure
@@ -156,10 +157,7 @@ def test_a8_interactions_agenda_and_recipients_return_exactly_what_decide_view_a
         settings=Settings(regional_access=org.switch),
         load_entrypoints=False,
     )
-    facts = {
-        c.id: CompanyFacts(id=c.id, code=c.segmentation.micro_region, lineage=frozenset(org.lineage(c)))
-        for c in org.companies
-    }
+    facts = {c.id: org.facts(c, org.at) for c in org.companies}  # T4: the code valid at ``at``
     for employee in org.employees:
         _check(crm, org, employee, facts, interactions, appointments, campaign)
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from crmkit.domain.erasure import ERASED, PERSONAL_FIELDS, scrub_text
+from crmkit.domain.erasure import ERASED, PERSONAL_FIELDS, person_buyer, scrub_text
 from crmkit.domain.messaging import OutboxState
+from crmkit.domain.text import fold
 
 __all__ = [
     "ERASED_CONTENT",
@@ -20,10 +21,19 @@ __all__ = [
     "ERASED_MESSAGE_ERROR",
     "FREE_TEXTS",
     "MESSAGE_TEXTS",
+    "NAME_KEY",
+    "erased_company",
+    "erased_employee",
+    "erased_invoice",
     "erased_message",
+    "rekeyed",
+    "same_address",
     "scrub_changes",
     "scrub_fields",
 ]
+
+NAME_KEY = "name:"
+"""How the matching key of a party known only by name starts (:func:`~crmkit.domain.invoices.party_key`)."""
 
 FREE_TEXTS: dict[str, tuple[str, ...]] = {
     "interactions": ("subject", "text"),
@@ -33,6 +43,13 @@ FREE_TEXTS: dict[str, tuple[str, ...]] = {
     "samples": ("note",),
     "service_cases": ("reason", "resolution"),
     "service_bookings": ("note",),
+    "claims": ("reason",),
+    "regions": ("notes",),
+    "opportunities": ("title", "next_step", "loss_reason"),
+    "offers": ("reason",),
+    "visits": ("note",),
+    "service_work_entries": ("note",),
+    "service_contracts": ("title",),
 }
 """Free texts a contact's values may be copied into, by place: the same field names in the
 domain objects and the SQL columns (M4)."""
@@ -113,3 +130,92 @@ def erased_message(
             changed |= scrub_fields(row, ("last_error", "delivery_error"), pattern)
         return {k: v for k, v in changed.items() if row[k] != v}
     return {} if pattern is None else scrub_fields(row, MESSAGE_TEXTS, pattern)
+
+
+def same_address(value: str | None, addresses: Collection[str]) -> bool:
+    """Whether ``value`` is one of the contact's phone numbers or e-mail addresses (e-mail case aside)."""
+    if not value:
+        return False
+    return value.casefold() in {a.casefold() for a in addresses}
+
+
+def rekeyed(key: str | None, pattern: re.Pattern[str] | None, token: Callable[[str], str]) -> str | None:
+    """The pseudonym of a party key made of a name holding the values; ``None``: unchanged (V4, M4)."""
+    if key is None or pattern is None or not key.startswith(NAME_KEY) or not pattern.search(key):
+        return None
+    return token(key)
+
+
+def erased_employee(
+    row: Mapping[str, Any], *, active: bool, addresses: Collection[str], pattern: re.Pattern[str] | None
+) -> tuple[dict[str, Any], bool]:
+    """The fields of an employee record that change, and whether it is the same person, kept (C8, M4).
+
+    An employee with one of the contact's addresses is the same person: once the
+    employment ended, name, e-mail, phone and credentials go; while it lasts the
+    record is kept (``True``). Any employee's exit reason loses the values.
+    """
+    same = same_address(row["email"], addresses) or same_address(row["phone"], addresses)
+    changed: dict[str, Any] = {}
+    if same and not active:
+        changed = {"name": ERASED, "email": None, "phone": None, "login": None, "password_hash": None}
+    if pattern is not None:
+        changed |= scrub_fields(row, ("exit_reason",), pattern)
+    return {k: v for k, v in changed.items() if row[k] != v}, same and active
+
+
+def erased_company(
+    row: Mapping[str, Any], *, own: bool, addresses: Collection[str], pattern: re.Pattern[str] | None
+) -> dict[str, Any]:
+    """The fields of a company that change (C1, C7, C11, M4).
+
+    Any company: the name of a referring person loses the values, and an e-mail,
+    phone or portal user name that is one of the contact's addresses goes (with the
+    portal password). ``own``: the contact's own company of kind ``individual`` —
+    the person herself — whose name loses the values too (``name_key`` follows).
+    """
+    changed: dict[str, Any] = {}
+    if pattern is not None:
+        changed |= scrub_fields(row, ("referred_by_person_name",), pattern)
+        if own:
+            name = scrub_text(row["name"], pattern)
+            if name != row["name"]:
+                changed |= {"name": name, "name_key": fold(name)}
+    for field in ("email", "phone"):
+        if same_address(row[field], addresses):
+            changed[field] = None
+    if same_address(row["portal_username"], addresses):
+        changed |= {"portal_username": None, "portal_password_hash": None}
+    return {k: v for k, v in changed.items() if row.get(k) != v}
+
+
+def erased_invoice(
+    row: Mapping[str, Any],
+    *,
+    own_buyer: str | None,
+    registered: bool,
+    pattern: re.Pattern[str] | None,
+    token: Callable[[str], str],
+) -> dict[str, Any]:
+    """The header fields of an imported invoice that change (V1, V10, M4; see :mod:`crmkit.domain.erasure`).
+
+    The buyer is the contact when its key is ``own_buyer`` (her individual company), or when
+    it is a natural person (:func:`~crmkit.domain.erasure.person_buyer`) and no other stored
+    company (``registered``): then its name loses the values, and a key made of the name
+    becomes a pseudonymous one (``buyer_key`` and ``buyer_tax_no`` both, as the key follows
+    the tax number). Who received the original loses the values on every invoice.
+    """
+    if pattern is None:
+        return {}
+    changed: dict[str, Any] = {}
+    key = row["buyer_key"]
+    own = own_buyer is not None and key == own_buyer
+    if own or (not registered and person_buyer(row["buyer_tax_no"], row["buyer_scheme"])):
+        name = scrub_text(row["buyer_name"], pattern)
+        if name != row["buyer_name"]:
+            changed["buyer_name"] = name
+        new_key = rekeyed(key, pattern, token)
+        if new_key is not None:
+            changed |= {"buyer_key": new_key, "buyer_tax_no": new_key}
+    changed |= scrub_fields(row, ("received_by",), pattern)
+    return changed

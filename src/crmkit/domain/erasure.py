@@ -8,8 +8,10 @@ aggregates (invoice actuals, points, counts) stay as they were:
   name becomes :data:`ERASED` and its title, position, phone and e-mail go;
 * every stored text that *contains* one of the contact's values — its name,
   e-mail or phone, now or earlier in its history — has that value replaced
-  by :data:`ERASED` (:func:`scrub_text`), matched as a whole word, case-
-  insensitively, so "Ali Can" is erased from "Ali Can'ı aradım" but
+  by :data:`ERASED` (:func:`scrub_text`), matched as a whole word in the
+  shapes people write it (:mod:`crmkit.domain.erasure_text`): any case and
+  Turkish spelling of a name, any spacing of a phone number, so "Ali Can" is
+  erased from "ALİ CAN'ı aradım" and "0532 123 45 67" from a note, but
   "Ali Canan" is left alone;
 * the consent history keeps what proves the request — channel, decision,
   date, source and the contact id — but not the address in clear: the
@@ -19,6 +21,46 @@ aggregates (invoice actuals, points, counts) stay as they were:
   address back from the database. It is a pseudonym, not an anonymisation:
   someone holding the erasure id can test guesses, so the erasure ids are
   shown to admins only.
+
+**Invoices and sales orders (V1, V2, V10).** An imported invoice is the
+accounting system's document, and its amounts, dates, lines, taxes and
+buyer tax number are what actuals (Q5), points (V4), orders (V10) and the
+A8 filter are computed from; they are kept whole. What is the contact's
+personal data on an invoice is the *buyer's name when the buyer is the
+contact as a natural person*:
+
+* an invoice of the contact's own company when that company is of kind
+  ``individual`` (C1: a retail buyer or a sole proprietor *is* the person) —
+  :attr:`ErasurePlan.own_buyer` is its tax number;
+* an invoice to a natural person — a ``TCKN`` buyer, an 11-digit number, or
+  a buyer named only by name — who is no other stored company (a stored
+  company of its own is another party, a namesake).
+
+There, the contact's values are erased from the buyer's name; a buyer known
+only by name (no tax number, matching key ``name:…``) gets a pseudonymous
+key instead (:func:`party_token`), the same in the invoice, its sales
+orders and its point ledger (V4), so its balance and its orders stay
+together and stay apart from anyone else's. A buyer identified by a VKN (a
+legal entity) keeps its name: a trade name is no one's personal data. The
+tax number itself (a TCKN too) is the buyer party's key, stored also in the
+company record that the contact's erasure does not erase, and kept. Who
+received an invoice's original (V10) is free text and loses the values on
+every invoice.
+
+**Employees (C8).** An employee record with the contact's e-mail or phone is
+the same person. Once the employment has ended (dismissed or resigned) its
+name, e-mail, phone and login are erased like the contact's; while it lasts
+the record is what the employment needs (C8, A5), so it is kept and the
+report counts it under ``employees_kept_active``. A namesake — the same name,
+no shared address — is someone else. Exit reasons lose the values as any
+free text.
+
+**Documents (C10).** The contact's own documents are deleted. Every other
+document loses the values from its name; a text document (``text/*``, JSON,
+XML, CSV) loses them from its content and is kept; any other file whose bytes
+show a value cannot be edited safely and has its content replaced by a short
+notice (:func:`erased_document`). A value inside a compressed or encoded file
+(a zipped PDF stream, an image) cannot be seen and is not found.
 
 The erasure itself is kept as an :class:`Erasure` record — who, when, why,
 which contact, and the report of what was erased where.
@@ -35,12 +77,13 @@ import hashlib
 import hmac
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import NewType
 
 import attrs
 
+from crmkit.domain.erasure_text import ERASED, WrittenPhone, scrub_text, scrubber
 from crmkit.domain.fields import cleaned, nonblank
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
 from crmkit.domain.limits import NOTE_MAX, limited
@@ -50,14 +93,20 @@ from crmkit.domain.periods import require_aware
 __all__ = [
     "CONSENT_TOKEN_PREFIX",
     "ERASED",
+    "ERASED_NOTICE",
     "PERSONAL_FIELDS",
     "SEARCHED_FIELDS",
     "Erasure",
     "ErasureId",
     "ErasurePlan",
+    "WrittenPhone",
     "consent_token",
     "erased_contact",
+    "erased_document",
+    "erasure_phones",
     "erasure_values",
+    "party_token",
+    "person_buyer",
     "scrub_text",
     "scrubber",
 ]
@@ -65,11 +114,8 @@ __all__ = [
 ErasureId = NewType("ErasureId", uuid.UUID)
 """Identifies one erasure (M4)."""
 
-ERASED = "[erased]"
-"""What an erased value is replaced with, in records and in free text (M4)."""
-
 CONSENT_TOKEN_PREFIX = "erased:"
-"""How an erased consent address starts (:func:`consent_token`)."""
+"""How an erased consent address (and a pseudonymous party key) starts (:func:`consent_token`)."""
 
 PERSONAL_FIELDS: tuple[str, ...] = ("name", "title", "position_type", "phone", "email")
 """A contact's personal fields: erased in the record and in every audit entry of the contact (M4)."""
@@ -81,8 +127,16 @@ A title ("Satınalma Müdürü") names no one, so it is erased in the record and
 its own history but not searched for elsewhere.
 """
 
+ERASED_NOTICE = (
+    b"[erased] This file showed personal data that was erased on request (KVKK art. 7, GDPR art. 17)."
+)
+"""The content a binary document is left with when it showed an erased value (M4, C10)."""
+
 _MIN_SEARCHED = 3
 """Shortest value looked for in free text: a two-letter name would erase half the database."""
+
+_TEXT_TYPES = frozenset({"application/json", "application/xml", "application/csv", "application/x-yaml"})
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
 def erased_contact(contact: Contact) -> Contact:
@@ -93,16 +147,15 @@ def erased_contact(contact: Contact) -> Contact:
     return attrs.evolve(contact, name=ERASED, title=None, position_type=None, phone=None, email=None)
 
 
-def _phone_forms(phone: str) -> list[str]:
-    """``+905321234567`` as people also write it: ``905321234567`` and ``05321234567``."""
-    forms = [phone, phone.removeprefix("+")]
-    if phone.startswith("+90"):
-        forms.append("0" + phone[3:])
-    return forms
+def _pairs(contact: Contact, earlier: Iterable[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    pairs = [(f, getattr(contact, f)) for f in SEARCHED_FIELDS] + list(earlier)
+    return [(f, v.strip()) for f, v in pairs if f in SEARCHED_FIELDS and v and v != ERASED]
 
 
 def erasure_values(contact: Contact, earlier: Iterable[tuple[str, str | None]] = ()) -> tuple[str, ...]:
-    """The texts to erase wherever they were copied: the contact's name, phone and e-mail (M4).
+    """The texts to erase wherever they were copied: the contact's name and e-mail (M4).
+
+    Its phone numbers are matched from their digits instead (:func:`erasure_phones`).
 
     Args:
         contact: the contact as stored now.
@@ -113,34 +166,13 @@ def erasure_values(contact: Contact, earlier: Iterable[tuple[str, str | None]] =
         Distinct values, longest first (so ``"Ayşe Yılmaz Kaya"`` is erased before
         ``"Ayşe Yılmaz"``); none shorter than three characters, and never :data:`ERASED`.
     """
-    pairs = [(f, getattr(contact, f)) for f in SEARCHED_FIELDS] + list(earlier)
-    found: set[str] = set()
-    for field, value in pairs:
-        if field not in SEARCHED_FIELDS or not value or value == ERASED:
-            continue
-        for form in _phone_forms(value) if field == "phone" else [value]:
-            if len(form.strip()) >= _MIN_SEARCHED:
-                found.add(form.strip())
+    found = {v for f, v in _pairs(contact, earlier) if f != "phone" and len(v) >= _MIN_SEARCHED}
     return tuple(sorted(found, key=lambda v: (-len(v), v)))
 
 
-def scrubber(values: Sequence[str]) -> re.Pattern[str] | None:
-    """One compiled pattern matching any of ``values`` as a whole word, case-insensitively; ``None``: none."""
-    if not values:
-        return None
-    alternatives = "|".join(re.escape(v) for v in sorted(values, key=lambda v: (-len(v), v)))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-
-def scrub_text(text: str, values: Sequence[str] | re.Pattern[str] | None) -> str:
-    """``text`` with every whole-word occurrence of ``values`` replaced by :data:`ERASED` (M4).
-
-    ``values`` may be a pattern from :func:`scrubber` (compile once, scrub many).
-    """
-    pattern = values if isinstance(values, re.Pattern) or values is None else scrubber(values)
-    if pattern is None or not text:
-        return text
-    return pattern.sub(ERASED, text)
+def erasure_phones(contact: Contact, earlier: Iterable[tuple[str, str | None]] = ()) -> tuple[str, ...]:
+    """The contact's phone numbers (E.164), now and earlier in its history, sorted (M4)."""
+    return tuple(sorted({v for f, v in _pairs(contact, earlier) if f == "phone"}))
 
 
 def consent_token(address: str, erasure: uuid.UUID) -> str:
@@ -157,7 +189,78 @@ def consent_token(address: str, erasure: uuid.UUID) -> str:
     return CONSENT_TOKEN_PREFIX + digest[:24]
 
 
+def party_token(key: str, erasure: uuid.UUID) -> str:
+    """The pseudonymous matching key of a buyer known only by name, once erased (V1, V4, M4).
+
+    The same keyed hash as :func:`consent_token`: one name key gives one token in every
+    table (invoices, sales orders, point ledgers), so balances and orders stay together,
+    and two erased buyers never share one.
+    """
+    return consent_token(key, erasure)
+
+
+def person_buyer(tax_no: str | None, scheme: str | None) -> bool:
+    """Whether an invoice party is a natural person: a TCKN (by scheme or 11 digits) or no number (V1, M4)."""
+    if scheme is not None and scheme.strip().upper() == "TCKN":
+        return True
+    number = (tax_no or "").strip()
+    if not number:
+        return True
+    is_tckn = len(number) == 11 and number.isascii() and number.isdigit()
+    return is_tckn and (scheme is None or scheme.strip().upper() != "VKN")
+
+
+def _decoded(content: bytes, media_type: str) -> tuple[str, str, bytes] | None:
+    """``(text, encoding, bom)`` of a text document, or ``None`` for a binary one."""
+    kind = media_type.split(";")[0].strip().lower()
+    if not (kind.startswith("text/") or kind in _TEXT_TYPES or kind.endswith(("+xml", "+json"))):
+        return None
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            try:
+                return content[len(bom) :].decode(encoding), encoding, bom
+            except UnicodeDecodeError:
+                return None
+    try:
+        return content.decode("utf-8"), "utf-8", b""
+    except UnicodeDecodeError:
+        return None
+
+
+def erased_document(
+    name: str, media_type: str, content: bytes, pattern: re.Pattern[str] | None
+) -> tuple[str, str, bytes] | None:
+    """A document's ``(name, media type, content)`` without the erased values; ``None``: unchanged (M4).
+
+    The name loses the values. A text document (``text/*``, JSON, XML, CSV, in UTF-8
+    or with a UTF-16 byte-order mark) loses them from its text, in its own encoding;
+    any other file whose bytes, read as UTF-8 or Latin-1, show a value gets
+    :data:`ERASED_NOTICE` as its content and ``text/plain`` as its type.
+    """
+    if pattern is None:
+        return None
+    new_name = scrub_text(name, pattern)
+    new_type, new_content = media_type, content
+    decoded = _decoded(content, media_type)
+    if decoded is not None:
+        text, encoding, bom = decoded
+        scrubbed = scrub_text(text, pattern)
+        if scrubbed != text:
+            new_content = bom + scrubbed.encode(encoding)
+    elif content != ERASED_NOTICE and any(
+        pattern.search(content.decode(encoding, "replace")) for encoding in ("utf-8", "latin-1")
+    ):
+        new_type, new_content = "text/plain; charset=utf-8", ERASED_NOTICE
+    if (new_name, new_type, new_content) == (name, media_type, content):
+        return None
+    return new_name or ERASED, new_type, new_content
+
+
 def _texts(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+def _phones(values: Iterable[WrittenPhone]) -> tuple[WrittenPhone, ...]:
     return tuple(values)
 
 
@@ -166,19 +269,36 @@ class ErasurePlan:
     """What a storage adapter is asked to erase for one contact (M4).
 
     Attributes:
-        erasure: the erasure's id (the key of :func:`consent_token`).
+        erasure: the erasure's id (the key of :func:`consent_token` and :func:`party_token`).
         contact: the contact as read, with its ``version`` (the adapter stores
             :func:`erased_contact` of it only if nobody changed it since).
         values: the texts to erase wherever they were copied (:func:`erasure_values`).
         addresses: the contact's phone numbers and e-mail addresses, now and
-            earlier: consent records, outbox messages and campaign sends to them
-            are the contact's even when they name no contact id.
+            earlier: consent records, outbox messages, campaign sends and employee
+            records with them are the contact's even when they name no contact id.
+        phones: the contact's phone numbers as people write them, matched in free text.
+        own_buyer: the tax number of the contact's company when that company is of
+            kind ``individual`` (C1): its invoices' buyer is the contact (see the module).
+        individual: the contact's company is of kind ``individual`` (C1): the company is
+            the person, so its name loses the contact's values and its e-mail and phone go
+            when they are hers.
     """
 
     erasure: ErasureId
     contact: Contact
     values: tuple[str, ...] = attrs.field(converter=_texts)
     addresses: tuple[str, ...] = attrs.field(converter=_texts)
+    phones: tuple[WrittenPhone, ...] = attrs.field(default=(), converter=_phones)
+    own_buyer: str | None = None
+    individual: bool = False
+
+    def pattern(self) -> re.Pattern[str] | None:
+        """The one pattern matching any of :attr:`values` and :attr:`phones` (:func:`scrubber`)."""
+        return scrubber(self.values, self.phones)
+
+    def token(self, key: str) -> str:
+        """:func:`party_token` of ``key`` under this erasure."""
+        return party_token(key, self.erasure)
 
 
 def _report(value: Mapping[str, int]) -> tuple[tuple[str, int], ...]:

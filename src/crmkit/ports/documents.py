@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
 from crmkit.domain.documents import Document, DocumentOwner
 from crmkit.domain.ids import DocumentId
 
-__all__ = ["DocumentStore"]
+__all__ = ["DocumentScan", "DocumentStore"]
 
 
 @runtime_checkable
@@ -36,4 +37,21 @@ class DocumentStore(Protocol):
 
     def delete(self, document_id: DocumentId) -> None:
         """Remove the document; deleting a missing one is a no-op (idempotent)."""
+        ...
+
+
+@runtime_checkable
+class DocumentScan(Protocol):
+    """A document store that can walk all its documents and rewrite one (M4: erasure looks inside).
+
+    Optional: a store without it still works everywhere else; an erasure then
+    reports that other documents were not searched (``documents_unsearched``).
+    """
+
+    def each(self) -> Iterator[Document]:
+        """Every stored document, in storing order, read a few at a time (never all at once)."""
+        ...
+
+    def replace(self, document: Document) -> None:
+        """Store ``document``'s name, media type and content under its id; a missing id is a no-op."""
         ...

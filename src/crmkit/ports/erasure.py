@@ -30,6 +30,20 @@ ERASURE_PLACES: tuple[str, ...] = (
     "samples",
     "service_cases",
     "service_bookings",
+    "claims",
+    "regions",
+    "opportunities",
+    "offers",
+    "visits",
+    "service_work_entries",
+    "service_contracts",
+    "employees",
+    "employees_kept_active",
+    "invoices",
+    "sales_orders",
+    "point_entries",
+    "point_tier_changes",
+    "point_serials",
     "point_phones",
     "point_replies",
 )
@@ -46,11 +60,25 @@ ERASURE_PLACES: tuple[str, ...] = (
 * ``outbox_blobs``: stored contents no message refers to any more are dropped;
 * ``consent_records``: the address becomes a keyed token (M3, M4);
 * ``campaign_recipients``: the address used for the contact is forgotten (M2);
-* ``companies``: the name of a referring person (C7);
+* ``companies``: the name of a referring person (C7); an e-mail, phone or portal user
+  name that is the contact's (C11); the name of her own company of kind ``individual`` (C1);
 * the free texts of interactions, appointments, reminders, meeting notes, samples,
-  service cases and bookings;
+  service cases, bookings, claims, regions, opportunities, offers, visits, work entries
+  and contracts;
+* ``employees``: records of the same person (her e-mail or phone) whose employment
+  ended, and exit reasons (C8); ``employees_kept_active`` counts such records still
+  employed, which are kept;
+* ``invoices`` / ``sales_orders``: a person buyer's name, a name-made buyer key (its
+  pseudonym, :func:`~crmkit.domain.erasure.party_token`) and who received an original
+  (V1, V10); amounts, dates, lines and tax numbers stay;
+* ``point_entries`` / ``point_tier_changes`` / ``point_serials``: a name-made party key
+  becomes the same pseudonym (the kept sums follow, so balances stay) and ledger reasons
+  lose the values (V4);
 * ``point_phones`` / ``point_replies``: the contact's mobile number's registration and
-  reply log (V5–V7); balances and ledgers stay.
+  reply log (V5–V7).
+
+What is the contact's personal data in each, and why the rest stays, is described in
+:mod:`crmkit.domain.erasure`.
 """
 
 

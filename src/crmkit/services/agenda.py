@@ -83,8 +83,8 @@ class Booking:
 class AgendaUseCases(PolicyUseCases):
     """Appointments and reminders of the shared agenda (I6, I7, A4)."""
 
-    def _appointment_resource(self, uow: UnitOfWork, item: Appointment) -> AgendaResource:
-        company = facts_of(uow, uow.companies.get(item.company_id))
+    def _appointment_resource(self, uow: UnitOfWork, item: Appointment, at: datetime) -> AgendaResource:
+        company = facts_of(uow, uow.companies.get(item.company_id), at)
         return AgendaResource(created_by=item.created_by, kind="appointment", company=company)
 
     @staticmethod
@@ -119,7 +119,7 @@ class AgendaUseCases(PolicyUseCases):
         with self._as_policy_actor(actor) as (uow, who):
             by = who.employee.id
             found = known_company(uow, "company", company)
-            resource = AgendaResource(created_by=by, company=facts_of(uow, found))
+            resource = AgendaResource(created_by=by, company=facts_of(uow, found, now))
             decide(who, Action.CREATE, resource, now).enforce()
             require_active_company(found)  # C13
             appointment = Appointment(
@@ -143,9 +143,10 @@ class AgendaUseCases(PolicyUseCases):
             NotFound: no such appointment.
             PermissionDenied: with the policy's reason.
         """
+        now = self._now()
         with self._as_policy_actor(actor) as (uow, who):
             found = uow.appointments.get(AppointmentId(parse_id("id", id)))
-            decide(who, Action.VIEW, self._appointment_resource(uow, found), self._now()).enforce()
+            decide(who, Action.VIEW, self._appointment_resource(uow, found, now), now).enforce()
             return found
 
     def update_appointment(
@@ -171,7 +172,7 @@ class AgendaUseCases(PolicyUseCases):
         now = self._now()
         with self._as_policy_actor(actor) as (uow, who):
             current = uow.appointments.get(AppointmentId(parse_id("id", id)))
-            decide(who, Action.UPDATE, self._appointment_resource(uow, current), now).enforce()
+            decide(who, Action.UPDATE, self._appointment_resource(uow, current, now), now).enforce()
             check_version(APPOINTMENT_AGGREGATE, current.id, current.version, version)
             changes: dict[str, Any] = {
                 k: v
@@ -180,7 +181,7 @@ class AgendaUseCases(PolicyUseCases):
             }
             if company is not None:
                 moved = known_company(uow, "company", company)
-                target = AgendaResource(created_by=current.created_by, company=facts_of(uow, moved))
+                target = AgendaResource(created_by=current.created_by, company=facts_of(uow, moved, now))
                 decide(who, Action.UPDATE, target, now).enforce()
                 changes["company_id"] = require_active_company(moved).id  # C13
             if assignee is not None:
@@ -201,7 +202,7 @@ class AgendaUseCases(PolicyUseCases):
         now = self._now()
         with self._as_policy_actor(actor) as (uow, who):
             current = uow.appointments.get(AppointmentId(parse_id("id", id)))
-            decide(who, Action.DELETE, self._appointment_resource(uow, current), now).enforce()
+            decide(who, Action.DELETE, self._appointment_resource(uow, current, now), now).enforce()
             check_version(APPOINTMENT_AGGREGATE, current.id, current.version, version)
             uow.appointments.delete(current)
 

@@ -442,7 +442,8 @@ class CompanyUseCases(ServiceBase):
         with self._as(actor) as (uow, employee):
             who = actor_for(uow, employee, self._ctx.settings.regional_access)
             found = uow.companies.get(CompanyId(parse_id("company", company)))
-            decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found)), self._now()).enforce()
+            now = self._now()
+            decide(who, Action.VIEW, ContactResource(company=facts_of(uow, found, now)), now).enforce()
             return uow.contacts.for_company(found.id)
 
     def change_primary_contact(

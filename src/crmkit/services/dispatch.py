@@ -179,7 +179,7 @@ class DispatchUseCases(PolicyUseCases):
         with self._as_policy_actor(actor) as (uow, who):
             person = self._contact(uow, contact)
             company = uow.companies.get(CompanyId(person.company_id))
-            resource = InteractionResource(company=facts_of(uow, company), owner_id=who.employee.id)
+            resource = InteractionResource(company=facts_of(uow, company, now), owner_id=who.employee.id)
             decide(who, Action.CREATE, resource, now).enforce()
             require_active_company(company)  # C13
             if person.email is None:

@@ -9,19 +9,29 @@ described in :mod:`crmkit.domain.erasure`.
 
 from __future__ import annotations
 
-from crmkit.domain.documents import DocumentOwner, OwnerKind
+import re
+
+import attrs
+
+from crmkit.domain.documents import Document, DocumentOwner, OwnerKind
 from crmkit.domain.erasure import (
     Erasure,
     ErasureId,
     ErasurePlan,
+    WrittenPhone,
+    erased_document,
+    erasure_phones,
     erasure_values,
     scrub_text,
 )
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.ids import ContactId, parse_id
 from crmkit.domain.limits import NOTE_MAX, check_text
+from crmkit.domain.parties import CompanyKind
 from crmkit.domain.permissions import may_erase_contact
+from crmkit.ports.documents import DocumentScan
 from crmkit.services.base import ActorRef, ServiceBase
+from crmkit.validation import phone_parts
 
 __all__ = ["ErasureUseCases"]
 
@@ -37,14 +47,21 @@ class ErasureUseCases(ServiceBase):
         The contact keeps its id (interactions, meeting notes and campaign sends
         still refer to it) but its name becomes ``"[erased]"`` and its title,
         position, phone and e-mail go. Its name, phone and e-mail — as they are
-        now and as its history (C12) shows them earlier — are erased from its
-        audit entries, from messages to it (a message still waiting is skipped),
-        from every other message, interaction, appointment, reminder, meeting
-        note, sample, service case and booking text that mentions them, and from
-        campaign sends; its consent records keep channel, decision, date and
-        source, with the address replaced by a keyed token
+        now and as its history (C12) shows them earlier, in any case, Turkish
+        spelling or phone spacing (:mod:`crmkit.domain.erasure_text`) — are
+        erased from its audit entries, from messages to it (a message still
+        waiting is skipped), from every other message, interaction, appointment,
+        reminder, meeting note, sample, service case, booking, claim, region,
+        opportunity, offer, visit, work entry, contract and point-ledger text that
+        mentions them, from campaign sends, from a person buyer's name on imported
+        invoices and sales orders, from employee records of the same person whose
+        employment ended, and from the names and contents of every other document;
+        its consent records keep channel, decision, date and source, with the
+        address replaced by a keyed token
         (:func:`~crmkit.domain.erasure.consent_token`); documents attached to it
-        are deleted. Aggregates — invoices, point ledgers, campaign counts — stay.
+        are deleted. Aggregates — invoice amounts, dates and tax numbers, actuals,
+        point balances, campaign counts — stay. What is erased where, and why, is
+        described in :mod:`crmkit.domain.erasure`.
 
         Args:
             actor: an admin.
@@ -54,7 +71,11 @@ class ErasureUseCases(ServiceBase):
 
         Returns:
             The :class:`~crmkit.domain.erasure.Erasure` record; its ``report`` says
-            how many rows of each place (and documents) had something erased.
+            how many rows of each place had something erased: the places of
+            :data:`~crmkit.ports.erasure.ERASURE_PLACES`, ``documents`` (its own,
+            deleted), ``document_contents`` (other documents changed) and
+            ``documents_unsearched`` (1: the document store cannot be walked, so other
+            documents were not looked at).
 
         Raises:
             PermissionDenied: the actor is no admin (rule ``M4``).
@@ -77,32 +98,71 @@ class ErasureUseCases(ServiceBase):
                 for change in entry.changes
                 for value in (change.old, change.new)
             ]
-            values = erasure_values(found, earlier)
             addresses = {
                 value
                 for field, value in [*((f, getattr(found, f)) for f in _ADDRESS_FIELDS), *earlier]
                 if field in _ADDRESS_FIELDS and value
             }
-            erasure_id = ErasureId(self._new_id())
-            plan = ErasurePlan(erasure=erasure_id, contact=found, values=values, addresses=sorted(addresses))
+            company = uow.companies.get(found.company_id)
+            individual = company.kind is CompanyKind.INDIVIDUAL
+            plan = ErasurePlan(
+                erasure=ErasureId(self._new_id()),
+                contact=found,
+                values=erasure_values(found, earlier),
+                addresses=sorted(addresses),
+                phones=[WrittenPhone(*phone_parts(p)) for p in erasure_phones(found, earlier)],
+                own_buyer=company.tax_no if individual else None,
+                individual=individual,
+            )
+            pattern = plan.pattern()
             report = uow.erasures.erase(plan)
             owner = DocumentOwner(OwnerKind.CONTACT, str(found.id))
             documents = self._ctx.documents.list_for(owner)
             if documents:
                 report["documents"] = len(documents)
+            changed = self._documents(pattern, {d.id for d in documents}, report)
             record = Erasure(
-                id=erasure_id,
+                id=plan.erasure,
                 contact_id=found.id,
                 company_id=found.company_id,
                 actor_id=who.id,
                 at=self._now(),
-                reason=scrub_text(text, values),
+                reason=scrub_text(text, pattern),
                 report=report,
             )
             uow.erasures.add(record)
         for document in documents:
             self._ctx.documents.delete(document.id)
+        if changed:
+            store = self._ctx.documents
+            assert isinstance(store, DocumentScan)
+            for document in changed:
+                store.replace(document)
         return record
+
+    def _documents(
+        self, pattern: re.Pattern[str] | None, own: set[object], report: dict[str, int]
+    ) -> list[Document]:
+        """Every other document with the values erased from its name or content (C10, M4).
+
+        A store that cannot be walked (:class:`~crmkit.ports.documents.DocumentScan`) is
+        reported as ``documents_unsearched``.
+        """
+        store = self._ctx.documents
+        if not isinstance(store, DocumentScan):
+            report["documents_unsearched"] = 1
+            return []
+        changed: list[Document] = []
+        for document in store.each():
+            if document.id in own:
+                continue
+            new = erased_document(document.name, document.media_type, document.content, pattern)
+            if new is not None:
+                name, media_type, content = new
+                changed.append(attrs.evolve(document, name=name, media_type=media_type, content=content))
+        if changed:
+            report["document_contents"] = len(changed)
+        return changed
 
     def erasures(self, *, actor: ActorRef, contact: object | None = None) -> list[Erasure]:
         """The erasure records (of one contact), oldest first: admins only (M4).

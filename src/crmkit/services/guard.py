@@ -38,19 +38,16 @@ _NOBODY = CompanyId(uuid.UUID(int=0))
 _UNKNOWN_BUYER = CompanyFacts(id=_NOBODY)
 
 
-def facts_of(uow: UnitOfWork, company: Company, at: datetime | None = None) -> CompanyFacts:
-    """The facts the policy looks at; the lineage comes from one tree query (none without a parent).
+def facts_of(uow: UnitOfWork, company: Company, at: datetime) -> CompanyFacts:
+    """The facts the policy looks at in ``company`` when it decides at ``at`` (A1–A8, T4).
 
-    With ``at``, the customer's code and owner are those valid at ``at`` (T4, one source of truth).
+    The customer's code and owner are those valid at ``at``, read from their dated histories —
+    the one source of truth listings read too (:func:`~crmkit.services.territory_dates.dated_facts`);
+    the company's own columns answer only for a customer that never moved. A decision made on
+    the columns would disagree with the listing wherever a change dated before or after its
+    recording has taken effect (A7).
     """
-    if at is not None:
-        return dated_facts(uow, company, at)
-    # A company with no parent is its own lineage: no tree query (most companies; issue 16 item 6)
-    above = () if company.parent_id is None else uow.companies.ancestors(company.id)
-    lineage = frozenset({company.id, *above})
-    return CompanyFacts(
-        id=company.id, code=company.segmentation.micro_region, owner_id=company.sales_rep_id, lineage=lineage
-    )
+    return dated_facts(uow, company, at)
 
 
 def require_on_company(uow: UnitOfWork, actor: Actor, action: Action, company: Company, at: datetime) -> None:

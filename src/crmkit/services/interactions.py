@@ -76,7 +76,7 @@ def visible_company(uow: UnitOfWork, who: Actor, value: object, at: datetime) ->
         PermissionDenied: with the policy's reason.
     """
     found = known_company(uow, "company", value)
-    resource = InteractionResource(company=facts_of(uow, found), owner_id=who.employee.id)
+    resource = InteractionResource(company=facts_of(uow, found, at), owner_id=who.employee.id)
     decide(who, Action.VIEW, resource, at).enforce()
     return found
 
@@ -127,9 +127,9 @@ def check_version(kind: str, key: object, stored: int, given: int | None) -> Non
 class InteractionUseCases(PolicyUseCases):
     """Record, read, list, change and delete interactions through the access policy (I1, A1–A7)."""
 
-    def _resource(self, uow: UnitOfWork, item: Interaction) -> InteractionResource:
+    def _resource(self, uow: UnitOfWork, item: Interaction, at: datetime) -> InteractionResource:
         return InteractionResource(
-            company=facts_of(uow, uow.companies.get(item.company_id)), owner_id=item.owner_id
+            company=facts_of(uow, uow.companies.get(item.company_id), at), owner_id=item.owner_id
         )
 
     def _contact(self, uow: UnitOfWork, value: object, company: CompanyId) -> ContactId:
@@ -191,7 +191,7 @@ class InteractionUseCases(PolicyUseCases):
             by = who.employee.id
             found = known_company(uow, "company", company)
             owner_id = by if owner is None else known_employee(uow, "owner", owner, now)
-            resource = InteractionResource(company=facts_of(uow, found), owner_id=owner_id)
+            resource = InteractionResource(company=facts_of(uow, found, now), owner_id=owner_id)
             decide(who, Action.CREATE, resource, now).enforce()
             require_active_company(found)  # C13
             interaction = Interaction(
@@ -228,7 +228,7 @@ class InteractionUseCases(PolicyUseCases):
         when = self._at(at)
         with self._as_policy_actor(actor) as (uow, who):
             found = uow.interactions.get(InteractionId(parse_id("id", id)))
-            decide(who, Action.VIEW, self._resource(uow, found), when).enforce()
+            decide(who, Action.VIEW, self._resource(uow, found, when), when).enforce()
             return found
 
     def _page(
@@ -279,7 +279,7 @@ class InteractionUseCases(PolicyUseCases):
         when = self._at(at)
         with self._as_policy_actor(actor) as (uow, who):
             found = uow.companies.get(CompanyId(parse_id("company", company)))
-            resource = InteractionResource(company=facts_of(uow, found), owner_id=who.employee.id)
+            resource = InteractionResource(company=facts_of(uow, found, when), owner_id=who.employee.id)
             decide(who, Action.VIEW, resource, when).enforce()
             return self._page(uow, who, when, limit, offset, company=found.id)
 
@@ -348,7 +348,7 @@ class InteractionUseCases(PolicyUseCases):
         now = self._now()
         with self._as_policy_actor(actor) as (uow, who):
             current = uow.interactions.get(InteractionId(parse_id("id", id)))
-            resource = self._resource(uow, current)
+            resource = self._resource(uow, current, now)
             decide(who, Action.UPDATE, resource, now).enforce()
             check_version(INTERACTION_AGGREGATE, current.id, current.version, version)
             if category is not None:  # C9 (issue 14)
@@ -384,7 +384,7 @@ class InteractionUseCases(PolicyUseCases):
         now = self._now()
         with self._as_policy_actor(actor) as (uow, who):
             current = uow.interactions.get(InteractionId(parse_id("id", id)))
-            decide(who, Action.UPDATE, self._resource(uow, current), now).enforce()
+            decide(who, Action.UPDATE, self._resource(uow, current, now), now).enforce()
             check_version(INTERACTION_AGGREGATE, current.id, current.version, version)
             key = TeamId(parse_id("team", team))
             try:
@@ -426,7 +426,7 @@ class InteractionUseCases(PolicyUseCases):
         now = self._now()
         with self._as_policy_actor(actor) as (uow, who):
             current = uow.interactions.get(InteractionId(parse_id("id", id)))
-            decide(who, Action.UPDATE, self._resource(uow, current), now).enforce()
+            decide(who, Action.UPDATE, self._resource(uow, current, now), now).enforce()
             check_version(INTERACTION_AGGREGATE, current.id, current.version, version)
             if current.task_id is not None:
                 raise ValidationError("interaction", f"was turned into task {current.task_id} already (I4)")
@@ -455,6 +455,6 @@ class InteractionUseCases(PolicyUseCases):
         now = self._now()
         with self._as_policy_actor(actor) as (uow, who):
             current = uow.interactions.get(InteractionId(parse_id("id", id)))
-            decide(who, Action.DELETE, self._resource(uow, current), now).enforce()
+            decide(who, Action.DELETE, self._resource(uow, current, now), now).enforce()
             check_version(INTERACTION_AGGREGATE, current.id, current.version, version)
             uow.interactions.delete(current)

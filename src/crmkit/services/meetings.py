@@ -100,7 +100,7 @@ class MeetingUseCases(PolicyUseCases):
         with self._work(by) as uow:
             who = self._actor(uow, actor)
             found = known_company(uow, "company", company)
-            resource = InteractionResource(company=facts_of(uow, found), owner_id=by)
+            resource = InteractionResource(company=facts_of(uow, found, now), owner_id=by)
             decide(who, Action.CREATE, resource, now).enforce()
             require_active_company(found)  # C13
             people = [known_employee(uow, f"participants[{i}]", p, now) for i, p in enumerate(participants)]
@@ -189,6 +189,6 @@ class MeetingUseCases(PolicyUseCases):
             who = self._actor(uow, actor)
             note = uow.meeting_notes.get(MeetingNoteId(parse_id("id", id)))
             company = uow.companies.get(note.company_id)
-            resource = InteractionResource(company=facts_of(uow, company), owner_id=note.created_by)
+            resource = InteractionResource(company=facts_of(uow, company, now), owner_id=note.created_by)
             decide(who, Action.VIEW, resource, now).enforce()
             return note

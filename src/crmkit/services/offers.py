@@ -33,7 +33,7 @@ class OfferUseCases(PolicyUseCases):
         with self._as_policy_actor(actor) as (uow, who):
             current = uow.offers.get(OfferId(parse_id("offer", offer)))
             company = uow.companies.get(current.company_id)
-            resource = InteractionResource(company=facts_of(uow, company), owner_id=current.sent_by)
+            resource = InteractionResource(company=facts_of(uow, company, now), owner_id=current.sent_by)
             decide(who, Action.UPDATE, resource, now).enforce()
             check_version(OFFER_AGGREGATE, current.id, current.version, version)
             decided = current.decide(accepted=accepted, reason=reason, by=who.employee.id, at=now)

@@ -197,7 +197,7 @@ class OpportunityUseCases(PipelineReports):
         with self._as_policy_actor(actor) as (uow, who):
             item = uow.interactions.get(InteractionId(parse_id("interaction", interaction)))
             resource = InteractionResource(
-                company=facts_of(uow, uow.companies.get(item.company_id)), owner_id=item.owner_id
+                company=facts_of(uow, uow.companies.get(item.company_id), now), owner_id=item.owner_id
             )
             decide(who, Action.UPDATE, resource, now).enforce()
             check_version(INTERACTION_AGGREGATE, item.id, item.version, version)
@@ -221,7 +221,7 @@ class OpportunityUseCases(PipelineReports):
         found = known_company(uow, "company", kw["company"])
         owner = who.employee.id if kw["owner"] is None else known_employee(uow, "owner", kw["owner"], now)
         decide(
-            who, Action.CREATE, InteractionResource(company=facts_of(uow, found), owner_id=owner), now
+            who, Action.CREATE, InteractionResource(company=facts_of(uow, found, now), owner_id=owner), now
         ).enforce()
         flow = self._flow(uow, funnel_key(kw["funnel"]))
         first = flow.stage(flow.initial)
@@ -322,7 +322,7 @@ class OpportunityUseCases(PipelineReports):
     def _changing(self, uow: UnitOfWork, who: Actor, opportunity: object, now: datetime) -> Opportunity:
         current = uow.opportunities.get(OpportunityId(parse_id("opportunity", opportunity)))
         resource = InteractionResource(
-            company=facts_of(uow, uow.companies.get(current.company_id)), owner_id=current.owner_id
+            company=facts_of(uow, uow.companies.get(current.company_id), now), owner_id=current.owner_id
         )
         decide(who, Action.UPDATE, resource, now).enforce()
         return current

@@ -188,10 +188,11 @@ class PipelineReports(PolicyUseCases):
 
     # -- reading -------------------------------------------------------------------------
     def _seen(self, uow: UnitOfWork, who: Actor, current: Opportunity) -> Opportunity:
+        now = self._now()
         resource = InteractionResource(
-            company=facts_of(uow, uow.companies.get(current.company_id)), owner_id=current.owner_id
+            company=facts_of(uow, uow.companies.get(current.company_id), now), owner_id=current.owner_id
         )
-        decide(who, Action.VIEW, resource, self._now()).enforce()
+        decide(who, Action.VIEW, resource, now).enforce()
         return current
 
     def get(self, *, actor: ActorRef, opportunity: object) -> Opportunity:

@@ -115,8 +115,9 @@ class PointUseCases(PolicyUseCases):
         company: Decision | None = None
         found = uow.companies.by_tax_no(party.key)
         if found is not None:
-            resource = CompanyResource(company=facts_of(uow, found), name=found.name)
-            company = decide(who, Action.VIEW, resource, self._now())
+            now = self._now()
+            resource = CompanyResource(company=facts_of(uow, found, now), name=found.name)
+            company = decide(who, Action.VIEW, resource, now)
         may_use_points(who.employee, party, company).enforce()
 
     @staticmethod

@@ -50,7 +50,7 @@ class SampleUseCases(PolicyUseCases):
             who = self._actor(uow, actor)
             found = known_company(uow, "company", company)
             decide(
-                who, Action.CREATE, InteractionResource(company=facts_of(uow, found), owner_id=by), now
+                who, Action.CREATE, InteractionResource(company=facts_of(uow, found, now), owner_id=by), now
             ).enforce()
             require_active_company(found)  # C13
             person = None if contact is None else known_contact(uow, "contact", contact, found.id, "I12").id

@@ -113,7 +113,7 @@ class ServiceUseCases(ReportUseCases):
     ) -> CompanyResource:
         who = self._actor(uow, actor)
         found = known_company(uow, "company", company)
-        resource = CompanyResource(company=facts_of(uow, found), name=found.name)
+        resource = CompanyResource(company=facts_of(uow, found, now), name=found.name)
         decide(who, Action.UPDATE, resource, now).enforce()
         require_active_company(found)  # C13: a contract or its renewal is a new record
         return resource
@@ -199,7 +199,7 @@ class ServiceUseCases(ReportUseCases):
         with self._work(None) as uow:
             who = self._actor(uow, actor)
             found = known_company(uow, "company", company)
-            decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, found)), now).enforce()
+            decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, found, now)), now).enforce()
             return uow.service.contracts.for_company(found.id)
 
     def balance(self, *, actor: ActorRef, contract: object) -> Balance:
@@ -220,7 +220,7 @@ class ServiceUseCases(ReportUseCases):
         with self._work(None) as uow:
             who = self._actor(uow, actor)
             found = known_company(uow, "company", company)
-            decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, found)), now).enforce()
+            decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, found, now)), now).enforce()
             return uow.service.ledger.balances(found.id, product=product)
 
     # -- the hours ledger (S3) -----------------------------------------------------------------
@@ -268,7 +268,7 @@ class ServiceUseCases(ReportUseCases):
             who = self._actor(uow, actor)
             found = known_company(uow, "company", company)
             tech = by if technician is None else known_employee(uow, "technician", technician, now)
-            resource = InteractionResource(company=facts_of(uow, found), owner_id=tech)
+            resource = InteractionResource(company=facts_of(uow, found, now), owner_id=tech)
             decide(who, Action.CREATE, resource, now).enforce()
             require_active_company(found)  # C13
             case_id = None
@@ -348,7 +348,7 @@ class ServiceUseCases(ReportUseCases):
             who = self._actor(uow, actor)
             old = uow.service.ledger.get(WorkEntryId(parse_id("entry", entry)))
             company = uow.companies.get(old.company_id)
-            resource = InteractionResource(company=facts_of(uow, company), owner_id=old.technician_id)
+            resource = InteractionResource(company=facts_of(uow, company, now), owner_id=old.technician_id)
             decide(who, Action.UPDATE, resource, now).enforce()
             delta_minutes = 0 if right_minutes is None else right_minutes - old.minutes
             delta_km = Decimal(0) if right_km is None else right_km - old.km

@@ -103,7 +103,7 @@ class CaseUseCases(PolicyUseCases):
     def _case(self, uow: UnitOfWork, who: Actor, id: object, action: Action, at: datetime) -> Case:
         case = uow.service.cases.get(CaseId(parse_id("case", id)))
         company = uow.companies.get(case.company_id)
-        resource = InteractionResource(company=facts_of(uow, company), owner_id=self._holder(case))
+        resource = InteractionResource(company=facts_of(uow, company, at), owner_id=self._holder(case))
         decide(who, action, resource, at).enforce()
         return case
 
@@ -123,7 +123,7 @@ class CaseUseCases(PolicyUseCases):
         who = self._actor(uow, actor)
         found = uow.service.contracts.get(ContractId(parse_id("contract", contract)))
         company = uow.companies.get(found.company_id)
-        decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, company)), at).enforce()
+        decide(who, Action.VIEW, CompanyResource(company=facts_of(uow, company, at)), at).enforce()
         return found, visibility_predicate(who, at)
 
     @contextmanager
@@ -191,7 +191,7 @@ class CaseUseCases(PolicyUseCases):
         with self._work(by) as uow:
             who = self._actor(uow, actor)
             found = known_company(uow, "company", company)
-            resource = InteractionResource(company=facts_of(uow, found), owner_id=by)
+            resource = InteractionResource(company=facts_of(uow, found, now), owner_id=by)
             decide(who, Action.CREATE, resource, now).enforce()
             require_active_company(found)  # C13
             workflow = self._workflow(uow)

@@ -40,8 +40,12 @@ __all__ = ["DatedTerritory", "dated_facts", "follow_code", "follow_owner", "owne
 
 
 def dated_facts(uow: UnitOfWork, company: Company, at: datetime) -> CompanyFacts:
-    """The facts the policy looks at, with the code and the owner valid at ``at`` (A1, A3, T4)."""
-    lineage = frozenset({company.id, *uow.companies.ancestors(company.id)})
+    """The facts the policy looks at, with the code and the owner valid at ``at`` (A1, A3, T4).
+
+    A company with no parent is its own lineage: no tree query (most companies; issue 16 item 6).
+    """
+    above = () if company.parent_id is None else uow.companies.ancestors(company.id)
+    lineage = frozenset({company.id, *above})
     codes = uow.customer_codes.for_company(company.id)
     owners = uow.owners.for_company(company.id)
     return CompanyFacts(

@@ -61,7 +61,10 @@ class VisitUseCases(PolicyUseCases):
             found = known_company(uow, "company", company)
             person = who.employee.id if employee is None else known_employee(uow, "employee", employee, now)
             decide(
-                who, Action.CREATE, InteractionResource(company=facts_of(uow, found), owner_id=person), now
+                who,
+                Action.CREATE,
+                InteractionResource(company=facts_of(uow, found, now), owner_id=person),
+                now,
             ).enforce()
             visit = Visit.priced(
                 id=VisitId(self._new_id()),

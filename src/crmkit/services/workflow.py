@@ -99,7 +99,7 @@ class WorkflowUseCases(PolicyUseCases):
         who = self._actor(uow, actor)
         current = uow.interactions.get(InteractionId(parse_id("interaction", interaction)))
         resource = InteractionResource(
-            company=facts_of(uow, uow.companies.get(current.company_id)), owner_id=current.owner_id
+            company=facts_of(uow, uow.companies.get(current.company_id), now), owner_id=current.owner_id
         )
         decide(who, Action.UPDATE, resource, now).enforce()
         return who, current

@@ -8,6 +8,10 @@ On every back end (the SQL ones compile the dated predicate into the query).
 
 from __future__ import annotations
 
+import pytest
+
+from crmkit import ContactInput
+from crmkit.domain.errors import PermissionDenied
 from crmkit.domain.predicates import CodeIn, FieldIn, OwnedBy, any_of
 from tests.services.territory.conftest import Org
 from tests.services.territory.test_territory_services import DAY, build
@@ -93,3 +97,41 @@ def test_t4_a7_dated_leaves_agree_with_the_undated_ones_where_nothing_moved(org:
         assert ids(FieldIn("micro_region", frozenset({"M-01"}), at=now + 6 * DAY)) == set()
         either = any_of(OwnedBy(w.ibrahim.id, at=at), CodeIn(frozenset({"M-01"}), at=now + 6 * DAY))
         assert ids(either) == {w.cankaya.id}
+
+
+def test_t4_a7_a_get_decides_on_the_code_valid_at_its_instant_as_the_listing_does(org: Org) -> None:
+    """Issue 11 item 2 (A7, T4, A8): a customer moved in advance to another code, once the date passed.
+
+    The listing reads the dated code; every get must too. ``crm.interactions.get`` and the other
+    reads that decided on the company's own column (still the old code: the move was recorded
+    before its date) let the old team in and kept the new one out — found by the generated-world
+    property once its worlds had dated changes.
+    """
+    w = build(org)
+    crm, a = org.crm, org.admin.id
+    now = org.clock.now()
+    note = crm.interactions.create(
+        actor=a, company=w.kadikoy.id, channel="phone", category="Sipariş", subject="Sipariş"
+    )
+    meeting = crm.meetings.record(
+        actor=a,
+        company=w.kadikoy.id,
+        held_at=now,
+        outcome="informed",
+        new_contact=ContactInput(name="Ayla Demir"),
+    ).note
+    crm.territory.move_customer(actor=a, company=w.kadikoy.id, code="A-01", valid_from=now + 5 * DAY)
+    org.clock.set(now + 6 * DAY)
+    listed = {i.id for i in crm.interactions.visible(actor=w.ibrahim.id).items}
+    assert note.id in listed and crm.interactions.visible(actor=w.gulsen.id).total == 0
+    assert crm.interactions.get(actor=w.ibrahim.id, id=note.id).id == note.id
+    assert crm.interactions.for_company(actor=w.ibrahim.id, company=w.kadikoy.id).total == 1
+    assert crm.meetings.get(actor=w.ibrahim.id, id=meeting.id).id == meeting.id
+    for refused in (
+        lambda: crm.interactions.get(actor=w.gulsen.id, id=note.id),
+        lambda: crm.interactions.for_company(actor=w.gulsen.id, company=w.kadikoy.id),
+        lambda: crm.meetings.get(actor=w.gulsen.id, id=meeting.id),
+    ):
+        with pytest.raises(PermissionDenied) as denied:
+            refused()
+        assert "A-01" in str(denied.value)  # the code valid now, not the column's M-01

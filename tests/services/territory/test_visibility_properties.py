@@ -1,13 +1,15 @@
 """Properties of the access policy on random organisations, on every storage back end (A1–A7).
 
-For each generated organisation, stored in the back end under test, and each employee in it:
+For each generated organisation — with customers moved between codes, owners assigned and codes
+moved between teams on back-dated and future-dated days (T4) — stored in the back end under test,
+and each employee in it:
 
 (a) the companies ``companies.visible(visibility_predicate(actor, at))`` returns — compiled to SQL ``WHERE``
     on the SQL back ends, evaluated in Python on the memory one — equal both the in-memory
     evaluation of the predicate and a plain reference written here from the A-rules;
 (b) ``decide(view, c)`` is allowed exactly when ``c`` is in that set;
 (c) a dismissed or resigned employee sees nothing from his exit date on;
-(d) with the switch on, no ``employee`` sees a company whose code is outside his teams at ``at``;
+(d) with the switch on, no ``employee`` sees a company whose code at ``at`` is outside his teams then;
 
 and paging through ``visible`` yields exactly the unpaged list. 500 organisations per back end
 and CI run (the issue's floor for A7), 2 500 nightly, a handful under ``dev`` (:mod:`tests.profiles`).
@@ -21,10 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmkit.adapters.memory.territory import visible_companies
+from crmkit.adapters.memory.territory import Histories, visible_companies
 from crmkit.domain.access import Action, Actor, CompanyResource, decide, visibility_predicate
 from crmkit.domain.employees import EmployeeStatus, Position
-from crmkit.domain.predicates import CompanyFacts
 from crmkit.ports.storage import Storage
 from crmkit.testing.backends import fresh
 from tests.profiles import examples
@@ -68,19 +69,16 @@ def test_a7_sql_memory_and_reference_agree(empty: Storage, org: Organisation) ->
             listed = uow.companies.visible(predicate, limit=1_000)
             counted = uow.companies.count_visible(predicate)
         got = {c.id for c in listed}
-        in_memory = {c.id for c in visible_companies(predicate, org.companies)}
+        in_memory = {
+            c.id for c in visible_companies(predicate, org.companies, Histories.of(org.codes, org.owners))
+        }
         reference = {c.id for c in org.companies if reference_sees(org, employee, c, org.at)}
         # (a) the back end, the memory evaluation and the reference agree
         assert got == in_memory == reference, (employee, predicate)
         assert counted == len(listed)
         # (b) decide(view) is allowed exactly for the visible companies
         for company in org.companies:
-            facts = CompanyFacts(
-                id=company.id,
-                code=company.segmentation.micro_region,
-                owner_id=company.sales_rep_id,
-                lineage=frozenset(org.lineage(company)),
-            )
+            facts = org.facts(company, org.at)  # T4: the code and owner valid at ``at``
             decision = decide(actor, Action.VIEW, CompanyResource(company=facts), org.at)
             assert decision.allowed == (company.id in got), decision.reason
         # (c) departed employees see nothing from their exit date on
@@ -91,7 +89,7 @@ def test_a7_sql_memory_and_reference_agree(empty: Storage, org: Organisation) ->
         # (d) with the switch on, an employee sees only his teams' codes at that date
         if org.switch and employee.position is Position.EMPLOYEE:
             codes = org.team_codes(employee, org.at)
-            assert all(by_id[c].segmentation.micro_region in codes for c in got)
+            assert all(org.code_at(by_id[c], org.at) in codes for c in got)
 
 
 @settings(

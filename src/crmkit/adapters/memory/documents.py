@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+
+import attrs
 
 from crmkit.domain.documents import Document, DocumentOwner
 from crmkit.domain.errors import Duplicate, NotFound
@@ -12,7 +15,7 @@ __all__ = ["MemoryDocumentStore"]
 
 
 class MemoryDocumentStore:
-    """Keeps documents in a dictionary; implements :class:`crmkit.ports.documents.DocumentStore`.
+    """Keeps documents in a dictionary; a :class:`~crmkit.ports.documents.DocumentStore` and ``DocumentScan``.
 
     Thread-safe. Documents are frozen values, so the ones handed out cannot
     change what is stored.
@@ -58,3 +61,18 @@ class MemoryDocumentStore:
         """Remove the document; deleting a missing one does nothing (idempotent)."""
         with self._lock:
             self._documents.pop(document_id, None)
+
+    def each(self) -> Iterator[Document]:
+        """Every stored document, in storing order (a snapshot taken at the call)."""
+        with self._lock:
+            found = list(self._documents.values())
+        yield from found
+
+    def replace(self, document: Document) -> None:
+        """Store ``document``'s name, media type and content under its id; a missing id is a no-op."""
+        with self._lock:
+            stored = self._documents.get(document.id)
+            if stored is not None:
+                self._documents[document.id] = attrs.evolve(
+                    stored, name=document.name, media_type=document.media_type, content=document.content
+                )

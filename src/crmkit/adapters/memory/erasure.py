@@ -25,6 +25,12 @@ from crmkit.adapters.erasing import (
     scrub_changes,
     scrub_fields,
 )
+from crmkit.adapters.memory.erasure_places import (
+    erase_companies,
+    erase_employees,
+    erase_invoices,
+    erase_points,
+)
 from crmkit.domain.audit import AuditEntry, FieldChange
 from crmkit.domain.erasure import (
     CONSENT_TOKEN_PREFIX,
@@ -35,12 +41,10 @@ from crmkit.domain.erasure import (
     consent_token,
     erased_contact,
     scrub_text,
-    scrubber,
 )
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
 from crmkit.domain.ids import ContactId
 from crmkit.domain.messaging import OutboxAttachment
-from crmkit.domain.parties import Company
 
 if TYPE_CHECKING:
     from crmkit.adapters.memory.storage import MemoryStorage, MemoryUnitOfWork
@@ -154,7 +158,7 @@ class MemoryErasureRepository:
 
     def _run(self, plan: ErasurePlan, *, write: bool) -> dict[str, int]:
         s = self._storage
-        pattern = scrubber(plan.values)
+        pattern = plan.pattern()
         contact = plan.contact
         report: dict[str, int] = {}
 
@@ -197,8 +201,8 @@ class MemoryErasureRepository:
             s._marketing.recipients[campaign] = members
         report["campaign_recipients"] = changed
 
+        report["companies"] = erase_companies(s, plan, pattern, write)
         if pattern is not None:
-            report["companies"] = self._companies(s._companies, pattern, write)
             tables: dict[str, MutableMapping[Any, Any]] = {
                 "interactions": s._interactions,
                 "appointments": s._appointments,
@@ -207,18 +211,19 @@ class MemoryErasureRepository:
                 "samples": s._samples,
                 "service_cases": s._service.cases,
                 "service_bookings": s._service.bookings,
+                "claims": s._claims,
+                "regions": s._regions,
+                "opportunities": s._opportunities.opportunities,
+                "offers": s._opportunities.offers,
+                "visits": s._visits,
+                "service_work_entries": s._service.entries,
+                "service_contracts": s._service.contracts,
             }
             for place, fields in FREE_TEXTS.items():
                 report[place] = _evolve_texts(tables[place], fields, pattern, write)
-
-        phones = [p for p in plan.addresses if p in s._points.phones]
-        report["point_phones"] = len(phones)
-        replies = [r for r in s._points.replies if r[0] in plan.addresses]
-        report["point_replies"] = len(replies)
-        if write:
-            for phone in phones:
-                del s._points.phones[phone]
-            s._points.replies[:] = [r for r in s._points.replies if r[0] not in plan.addresses]
+        report |= erase_employees(s, plan, pattern, write)
+        report |= erase_invoices(s, plan, pattern, write)
+        report |= erase_points(s, plan, pattern, write)
         return {place: count for place, count in report.items() if count}
 
     def _outbox(self, plan: ErasurePlan, pattern: re.Pattern[str] | None, write: bool) -> dict[str, int]:
@@ -277,19 +282,4 @@ class MemoryErasureRepository:
                 if write:
                     changes = tuple(FieldChange(str(f), o, n) for f, o, n in new)
                     entries[index] = attrs.evolve(entry, changes=changes)
-        return changed
-
-    @staticmethod
-    def _companies(table: MutableMapping[Any, Company], pattern: re.Pattern[str], write: bool) -> int:
-        changed = 0
-        for key, company in list(table.items()):
-            ref = company.referred_by
-            if ref is None or ref.person_name is None:
-                continue
-            name = scrub_text(ref.person_name, pattern)
-            if name != ref.person_name:
-                changed += 1
-                if write:
-                    referred_by = attrs.evolve(ref, person_name=name)
-                    table[key] = attrs.evolve(company, referred_by=referred_by, version=company.version + 1)
         return changed

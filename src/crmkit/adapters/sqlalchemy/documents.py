@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,8 +29,12 @@ _COLUMNS = (
 )
 
 
+_BATCH = 20
+"""Documents read per query while walking them all (:meth:`SqlDocumentStore.each`)."""
+
+
 class SqlDocumentStore:
-    """Stores documents in the same database as a :class:`SqlStorage` (C10).
+    """Stores documents in the same database as a :class:`SqlStorage` (C10); also a ``DocumentScan``.
 
     Each call is its own short transaction; the schema comes from
     :meth:`SqlStorage.migrate`.
@@ -96,6 +102,34 @@ class SqlDocumentStore:
     def delete(self, document_id: DocumentId) -> None:
         """Remove the document; deleting a missing one is a no-op (idempotent)."""
         self._run(lambda c: c.execute(sa.delete(documents).where(documents.c.id == document_id)))
+
+    def each(self) -> Iterator[Document]:
+        """Every stored document, in storing order, :data:`_BATCH` per short read transaction."""
+        after = 0
+        while True:
+            query = (
+                sa.select(documents.c.seq, *_COLUMNS)
+                .where(documents.c.seq > after)
+                .order_by(documents.c.seq)
+                .limit(_BATCH)
+            )
+            rows = self._run(partial(_all, query))
+            for row in rows:
+                yield _document(row)
+            if len(rows) < _BATCH:
+                return
+            after = rows[-1].seq
+
+    def replace(self, document: Document) -> None:
+        """Store ``document``'s name, media type and content under its id; a missing id is a no-op."""
+        values = {"name": document.name, "media_type": document.media_type, "content": document.content}
+        self._run(
+            lambda c: c.execute(sa.update(documents).where(documents.c.id == document.id).values(values))
+        )
+
+
+def _all(query: sa.Select[Any], connection: Connection) -> list[Any]:
+    return list(connection.execute(query).all())
 
 
 def _document(row: Any) -> Document:

@@ -1,9 +1,10 @@
 """Erasure on request in the SQL back ends (M4): see :class:`crmkit.ports.erasure.ErasureRepository`.
 
 Everything happens in the unit of work's transaction. Each place is read
-through a prefilter — ``LIKE`` on the erased values (case-insensitive where
-the database folds case), JSON-escaped as well for the audit trail's JSON —
-so only rows that may hold a value come back; the rules of
+through a prefilter that every match passes — ``LIKE`` on the ASCII pieces of
+each name and e-mail and on a phone's digits in order
+(:func:`~crmkit.adapters.sqlalchemy.erasure_places.mentions`) — so only rows
+that may hold a value come back; the rules of
 :mod:`crmkit.adapters.erasing` then decide, row by row, what changes, the
 same way the memory back end decides. A row whose text changes gets
 ``version + 1`` when it has a version, so a stale copy saved later raises
@@ -12,9 +13,8 @@ same way the memory back end decides. A row whose text changes gets
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -33,10 +33,15 @@ from crmkit.adapters.erasing import (
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import offset_of, utc
 from crmkit.adapters.sqlalchemy.bulk import upsert
+from crmkit.adapters.sqlalchemy.erasure_places import (
+    erase_companies,
+    erase_employees,
+    erase_invoices,
+    erase_points,
+    mentions,
+)
+from crmkit.adapters.sqlalchemy.tables import metadata
 from crmkit.adapters.sqlalchemy.tables.erasure import erasures
-from crmkit.adapters.sqlalchemy.tables.points import point_phones, point_replies
-from crmkit.adapters.sqlalchemy.tables.service import bookings, cases
-from crmkit.adapters.sqlalchemy.tables.workflow import meeting_notes, samples
 from crmkit.domain.erasure import (
     CONSENT_TOKEN_PREFIX,
     ERASED,
@@ -47,7 +52,6 @@ from crmkit.domain.erasure import (
     consent_token,
     erased_contact,
     scrub_text,
-    scrubber,
 )
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
@@ -58,32 +62,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SqlErasureRepository"]
 
-_FREE_TEXT_TABLES: dict[str, sa.Table] = {
-    "interactions": tables.interactions,
-    "appointments": tables.appointments,
-    "reminders": tables.reminders,
-    "meeting_notes": meeting_notes,
-    "samples": samples,
-    "service_cases": cases,
-    "service_bookings": bookings,
-}
 _STATES = {s.value: s for s in OutboxState}
-
-
-def _mentions(columns: Iterable[sa.ColumnElement[Any]], values: Sequence[str]) -> sa.ColumnElement[bool]:
-    """Any of ``columns`` contains any of ``values`` (case-insensitively where the database can)."""
-    return sa.or_(
-        sa.false(), *(column.icontains(value, autoescape=True) for column in columns for value in values)
-    )
-
-
-def _json_forms(values: Sequence[str]) -> list[str]:
-    """``values`` as they appear inside JSON text: ASCII-escaped (``ş`` as ``u015f``) and as written."""
-    forms: set[str] = set()
-    for value in values:
-        forms.add(json.dumps(value)[1:-1])
-        forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
-    return sorted(forms)
 
 
 class SqlErasureRepository:
@@ -99,18 +78,20 @@ class SqlErasureRepository:
             NotFound: the contact is not stored.
             ConcurrencyConflict: the contact changed since ``plan.contact`` was read; nothing is erased.
         """
-        pattern = scrubber(plan.values)
+        pattern = plan.pattern()
         report = {"contacts": self._contact(plan)}
         report["audit_entries"] = self._audit(plan, pattern)
         self._erase_entry(plan)
         report |= self._outbox(plan, pattern)
         report["consent_records"] = self._consents(plan)
         report["campaign_recipients"] = self._recipients(plan)
+        report["companies"] = erase_companies(self._uow, plan, pattern)
         if pattern is not None:
-            report["companies"] = self._referrers(plan.values, pattern)
             for place, fields in FREE_TEXTS.items():
-                report[place] = self._scrub(_FREE_TEXT_TABLES[place], fields, plan.values, pattern)
-        report |= self._phones(plan.addresses)
+                report[place] = self._scrub(metadata.tables[place], fields, plan, pattern)
+        report |= erase_employees(self._uow, plan, pattern)
+        report |= erase_invoices(self._uow, plan, pattern)
+        report |= erase_points(self._uow, plan, pattern)
         return {place: count for place, count in report.items() if count}
 
     def add(self, record: Erasure) -> None:
@@ -199,9 +180,9 @@ class SqlErasureRepository:
         t = tables.audit_entries
         own_id = str(plan.contact.id)
         own = sa.and_(t.c.aggregate_type == CONTACT_AGGREGATE, t.c.aggregate_id == own_id)
-        text = sa.cast(t.c.changes, sa.Text)
+        text = sa.cast(t.c.changes, sa.Text)  # anchors are plain ASCII: JSON escapes nothing in them
         query = sa.select(t.c.id, t.c.aggregate_type, t.c.aggregate_id, t.c.changes).where(
-            sa.or_(own, _mentions([text], _json_forms(plan.values)))
+            sa.or_(own, mentions([text], plan))
         )
         changed = 0
         for row in list(self._uow.execute(query)):
@@ -216,7 +197,7 @@ class SqlErasureRepository:
         t = tables.outbox_messages
         to_contact = sa.or_(t.c.contact_id == plan.contact.id, t.c.recipient.in_(plan.addresses or [""]))
         texts = [t.c[name] for name in MESSAGE_TEXTS]
-        query = sa.select(t).where(sa.or_(to_contact, _mentions(texts, plan.values)))
+        query = sa.select(t).where(sa.or_(to_contact, mentions(texts, plan)))
         changed = 0
         theirs: list[Any] = []
         for found in list(self._uow.execute(query).mappings()):
@@ -229,11 +210,11 @@ class SqlErasureRepository:
                 if "state" in new:
                     new["state"] = new["state"].value
                 self._uow.execute(sa.update(t).where(t.c.id == row["id"]).values(new))
-        changed_files, dropped = self._files(theirs, plan.values, pattern)
+        changed_files, dropped = self._files(theirs, plan, pattern)
         return {"outbox_messages": changed, "outbox_attachments": changed_files, "outbox_blobs": dropped}
 
     def _files(
-        self, theirs: Sequence[Any], values: Sequence[str], pattern: re.Pattern[str] | None
+        self, theirs: Sequence[Any], plan: ErasurePlan, pattern: re.Pattern[str] | None
     ) -> tuple[int, int]:
         """Files of messages to the contact lose name and content; others the values from their names.
 
@@ -242,7 +223,7 @@ class SqlErasureRepository:
         """
         a, b = tables.outbox_attachments, tables.outbox_blobs
         query = sa.select(a.c.message_id, a.c.position, a.c.filename, a.c.digest).where(
-            sa.or_(a.c.message_id.in_(theirs or [None]), _mentions([a.c.filename], values))
+            sa.or_(a.c.message_id.in_(theirs or [None]), mentions([a.c.filename], plan))
         )
         changed = 0
         left: set[str] = set()
@@ -296,29 +277,13 @@ class SqlErasureRepository:
         )
         return int(self._uow.execute(update).rowcount)
 
-    def _referrers(self, values: Sequence[str], pattern: re.Pattern[str]) -> int:
-        t = tables.companies
-        column = t.c.referred_by_person_name
-        query = sa.select(t.c.id, t.c.version, column).where(_mentions([column], values))
-        changed = 0
-        for row in list(self._uow.execute(query)):
-            name = scrub_text(row.referred_by_person_name, pattern)
-            if name != row.referred_by_person_name:
-                changed += 1
-                self._uow.execute(
-                    sa.update(t)
-                    .where(t.c.id == row.id)
-                    .values(referred_by_person_name=name, version=row.version + 1)
-                )
-        return changed
-
     def _scrub(
-        self, table: sa.Table, fields: tuple[str, ...], values: Sequence[str], pattern: re.Pattern[str]
+        self, table: sa.Table, fields: tuple[str, ...], plan: ErasurePlan, pattern: re.Pattern[str]
     ) -> int:
         versioned = "version" in table.c
         columns = [table.c[f] for f in fields]
         extra = [table.c.version] if versioned else []
-        query = sa.select(table.c.id, *extra, *columns).where(_mentions(columns, values))
+        query = sa.select(table.c.id, *extra, *columns).where(mentions(columns, plan))
         changed = 0
         for row in list(self._uow.execute(query).mappings()):
             new = scrub_fields(dict(row), fields, pattern)
@@ -328,14 +293,3 @@ class SqlErasureRepository:
                     new["version"] = row["version"] + 1
                 self._uow.execute(sa.update(table).where(table.c.id == row["id"]).values(new))
         return changed
-
-    def _phones(self, addresses: Sequence[str]) -> dict[str, int]:
-        if not addresses:
-            return {}
-        phones = self._uow.execute(
-            sa.delete(point_phones).where(point_phones.c.phone.in_(addresses))
-        ).rowcount
-        replies = self._uow.execute(
-            sa.delete(point_replies).where(point_replies.c.phone.in_(addresses))
-        ).rowcount
-        return {"point_phones": int(phones), "point_replies": int(replies)}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+import attrs
 import pytest
 
 from crmkit.domain.documents import Document, DocumentOwner, OwnerKind
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import DocumentId
-from crmkit.ports.documents import DocumentStore
+from crmkit.ports.documents import DocumentScan, DocumentStore
 
 __all__ = ["DocumentStoreContract", "make_document"]
 
@@ -85,3 +86,19 @@ class DocumentStoreContract:
         with pytest.raises(NotFound):
             document_store.get(gone.id)
         assert document_store.list_for(_COMPANY) == [kept]
+
+    def test_m4_a_scanning_store_walks_every_document_and_rewrites_one(
+        self, document_store: DocumentStore
+    ) -> None:
+        """``DocumentScan`` (optional, M4): each() yields all in storing order; replace() rewrites by id."""
+        if not isinstance(document_store, DocumentScan):
+            pytest.skip("this store cannot walk its documents (erasure reports documents_unsearched)")
+        stored = [make_document(_COMPANY if n % 2 else _EMPLOYEE, f"{n:02}.pdf") for n in range(45)]
+        for document in stored:
+            document_store.put(document)
+        assert list(document_store.each()) == stored
+        new = Document(stored[7].id, _EMPLOYEE, "[erased].txt", "text/plain", b"[erased]")
+        document_store.replace(new)
+        document_store.replace(make_document(_COMPANY))  # a missing id: nothing happens
+        assert document_store.get(stored[7].id) == attrs.evolve(new, owner=stored[7].owner)
+        assert list(document_store.each()) == [*stored[:7], document_store.get(stored[7].id), *stored[8:]]
