@@ -144,7 +144,7 @@ class World:
                     self.teams[n % len(self.teams)], when,
                     when + timedelta(seconds=response) if response is not None else None,
                     when + timedelta(seconds=resolution) if resolution is not None else None,
-                    None, None, response, resolution, None, None,
+                    None, None, response, resolution, None, None, None,
                 )  # fmt: skip
 
         def appointment_rows() -> Iterator[tuple[Any, ...]]:
@@ -154,7 +154,7 @@ class World:
                 who = self.rep.id if rng.random() < 0.01 else rng.choice(self.assignees)
                 yield (
                     uuid.UUID(int=rng.getrandbits(128)), 1, rng.choice(ids), start,
-                    start + timedelta(minutes=minutes), minutes, "Ziyaret", who, who, START,
+                    start + timedelta(minutes=minutes), minutes, "Ziyaret", who, who, START, 0, 0,
                 )  # fmt: skip
 
         stages = (
