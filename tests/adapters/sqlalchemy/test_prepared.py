@@ -42,6 +42,7 @@ from crmkit.domain.predicates import (
     all_of,
     any_of,
 )
+from crmkit.ports.storage import Storage
 from crmkit.testing.backends import fresh
 from tests.profiles import examples
 from tests.services.territory.test_dated_predicates import CODES, REPS, START, World, worlds
@@ -53,7 +54,7 @@ DAY = timedelta(days=1)
 def predicates(draw: st.DrawFn, at: Any) -> Predicate:
     """A templated predicate: codes and owners, dated or not, a firm, and their and/or."""
     when = draw(st.sampled_from([None, at, at + 7 * DAY]))
-    leaves = [
+    leaves: list[Predicate] = [
         CodeIn(frozenset(draw(st.sets(st.sampled_from(CODES)))), at=when),
         OwnedBy(draw(st.sampled_from(REPS)).id, at=when),
         FirmSubtree(CompanyId(uuid.UUID(int=1000 + draw(st.integers(0, 6))))),
@@ -76,8 +77,9 @@ def _revalued(predicate: Predicate, data: st.DataObject, at: Any) -> Predicate:
     return predicate
 
 
-def _ids(storage: SqlStorage, where: sa.ColumnElement[bool], params: dict[str, Any]) -> set[Any]:
+def _ids(storage: Storage, where: sa.ColumnElement[bool], params: dict[str, Any]) -> set[Any]:
     companies = tables.companies
+    assert isinstance(storage, SqlStorage)
     with storage.unit_of_work() as uow:
         return {r[0] for r in uow.execute(sa.select(companies.c.id).where(where), params)}
 
@@ -148,4 +150,6 @@ def test_scoped_keeps_one_statement_per_shape_and_builds_value_dependent_ones_pe
     assert scoped(key, NOTHING, build)[0] is scoped(key, NOTHING, build)[0]
     segment = FieldIn("micro_region", frozenset({"M-01"}))
     assert scoped(key, segment, build)[0] is not scoped(key, segment, build)[0]
-    assert prepared(key, lambda: object()) is prepared(key, lambda: object())
+    assert prepared(key, lambda: sa.select(companies.c.id)) is prepared(
+        key, lambda: sa.select(companies.c.id)
+    )

@@ -196,9 +196,11 @@ def _compile(predicate: Predicate, t: Any, binds: _Binds) -> sa.ColumnElement[bo
     if isinstance(predicate, OwnedBy):
         if predicate.at is not None:
             return _dated_in(t, "sales_rep", [predicate.employee], predicate.at, binds)
-        return t.c.sales_rep_id == binds(t.c.sales_rep_id, predicate.employee)
+        owned: sa.ColumnElement[bool] = t.c.sales_rep_id == binds(t.c.sales_rep_id, predicate.employee)
+        return owned
     if isinstance(predicate, FirmSubtree):
-        return t.c.id.in_(_subtree(predicate.firm, binds).scalar_subquery())
+        below: sa.ColumnElement[bool] = t.c.id.in_(_subtree(predicate.firm, binds).scalar_subquery())
+        return below
     if isinstance(predicate, FieldIn):
         return _field_in(t, predicate, binds)
     if isinstance(predicate, Purchased):
