@@ -29,7 +29,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -39,6 +39,7 @@ from crmkit.domain.interactions import Interaction
 
 __all__ = [
     "DEFAULT_PERCENTILES",
+    "OVERDUE_REACH",
     "KpiGroup",
     "ResponseKpi",
     "kpis",
@@ -74,13 +75,26 @@ def working_seconds(calendar: WorkingCalendar, start: datetime, end: datetime) -
     return int(calendar.working_time(start, end).total_seconds())
 
 
+OVERDUE_REACH = timedelta(days=14 * 2**9)
+"""How far back :func:`overdue_before` looks: 7,168 days, the first doubling of two weeks past ten years."""
+
+_FIRST_WINDOW = timedelta(days=2)
+_LAST_WINDOW = timedelta(days=32)
+_MICRO = timedelta(microseconds=1)
+
+
 def overdue_before(calendar: WorkingCalendar, now: datetime, target: timedelta) -> datetime:
     """The instant before which an unanswered interaction is past its response ``target`` at ``now`` (I10).
 
-    An interaction created at ``c`` is overdue when ``calendar.working_time(c, now) >= target``;
-    working time shrinks as ``c`` grows, so the latest such whole second back from ``now`` is
-    found by bisection; the result is just after it (compare with ``<``). A target of more
-    than ten years' working time counts from ten years back.
+    An interaction created at ``c`` is overdue when ``calendar.working_time(c, now) >= target``,
+    counted on the grid of whole seconds back from ``now``: the result is just after the latest
+    instant ``now - s`` (``s`` whole seconds) from which ``target`` of working time passes
+    until ``now`` (compare with ``<``). A target not reached within :data:`OVERDUE_REACH`
+    counts from that far back.
+
+    Working time only shrinks as ``c`` grows, so the latest ``c`` is found walking back from
+    ``now`` through the calendar's working periods — two days first, then windows that double
+    up to a month — and rounded down to the grid: no search over candidate instants.
 
     >>> from zoneinfo import ZoneInfo
     >>> cal = WorkingCalendar.weekly({d: [("09:00", "18:00")] for d in range(5)}, timezone="UTC")
@@ -89,19 +103,30 @@ def overdue_before(calendar: WorkingCalendar, now: datetime, target: timedelta) 
     """
     if target <= timedelta(0):
         return now
-    span = timedelta(days=14)
-    lo = now - span
-    while calendar.working_time(lo, now) < target and span < timedelta(days=3660):
-        span *= 2
-        lo = now - span
-    low, high = 0, int(span.total_seconds())  # seconds back from now: low too few, high enough
-    while high - low > 1:
-        middle = (low + high) // 2
-        if calendar.working_time(now - timedelta(seconds=middle), now) >= target:
-            high = middle
-        else:
-            low = middle
-    return now - timedelta(seconds=high) + timedelta(microseconds=1)
+    end = now.astimezone(UTC)
+    latest = _latest_start(calendar, end, target, end - OVERDUE_REACH)
+    back = OVERDUE_REACH if latest is None else _whole_seconds_up(end - latest)
+    return (end - back + _MICRO).astimezone(now.tzinfo)
+
+
+def _latest_start(
+    calendar: WorkingCalendar, end: datetime, target: timedelta, floor: datetime
+) -> datetime | None:
+    """The latest instant from which ``target`` of working time passes until ``end``, if after ``floor``."""
+    remaining, cursor, window = target, end, _FIRST_WINDOW
+    while cursor > floor:
+        start = max(cursor - window, floor)
+        for piece in reversed(list(calendar.working_periods(start, cursor))):
+            if remaining <= piece.duration:
+                return piece.end - remaining
+            remaining -= piece.duration
+        cursor, window = start, min(window * 2, _LAST_WINDOW)
+    return None
+
+
+def _whole_seconds_up(span: timedelta) -> timedelta:
+    """``span`` rounded up to whole seconds."""
+    return timedelta(seconds=-(-(span // _MICRO) // 1_000_000))
 
 
 def stamp(item: Interaction, calendar: WorkingCalendar) -> Interaction:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
+from crmkit.adapters.sqlalchemy.prepared import bound, join_company, page, paged, prepared, scoped
 from crmkit.adapters.sqlalchemy.repositories import Deleting as _Deleting
 from crmkit.adapters.sqlalchemy.repositories import SqlRepository
 from crmkit.adapters.sqlalchemy.response_times import response_kpis
@@ -134,10 +135,18 @@ class SqlInteractionRepository(_Deleting, SqlRepository[Interaction, Interaction
     ) -> list[Interaction]:
         """The owner's unanswered interactions created before ``created_before``, oldest first (I10)."""
         t = tables.interactions
-        query = sa.select(t).where(
-            t.c.owner_id == owner, t.c.first_response_at.is_(None), t.c.created_at < utc(created_before)
-        )
-        return self._rows(_page(_scoped(query, t, predicate).order_by(t.c.created_at, t.c.id), limit, 0))
+
+        def build(where: sa.ColumnElement[bool] | None) -> sa.Select[Any]:
+            query = sa.select(t).where(
+                t.c.owner_id == bound("owner", t.c.owner_id),
+                t.c.first_response_at.is_(None),
+                t.c.created_at < bound("before", t.c.created_at),
+            )
+            return paged(join_company(query, t, where).order_by(t.c.created_at, t.c.id), offset=False)
+
+        query, params = scoped("unanswered interactions", predicate, build)
+        values = {"owner": owner, "before": utc(created_before)} | page(limit)
+        return self._rows(query, params | values)
 
     def response_kpis(
         self,
@@ -218,8 +227,20 @@ class SqlAppointmentRepository(_Deleting, SqlRepository[Appointment, Appointment
     ) -> list[Appointment]:
         """Appointments sharing an instant with ``[start, end)`` at companies matching ``predicate``."""
         t = tables.appointments
-        query = self._between(sa.select(t), predicate, start, end, assignee)
-        return self._rows(_page(query.order_by(t.c.starts_at, t.c.id), limit, offset))
+
+        def build(where: sa.ColumnElement[bool] | None) -> sa.Select[Any]:
+            query = sa.select(t).where(
+                t.c.starts_at > bound("earliest", t.c.starts_at),
+                t.c.starts_at < bound("end", t.c.starts_at),
+                t.c.ends_at > bound("start", t.c.ends_at),
+            )
+            if assignee is not None:
+                query = query.where(t.c.assignee_id == bound("assignee", t.c.assignee_id))
+            return paged(join_company(query, t, where).order_by(t.c.starts_at, t.c.id))
+
+        query, params = scoped(("appointments between", assignee is not None), predicate, build)
+        values = {"earliest": utc(start) - _LONGEST, "end": utc(end), "start": utc(start)}
+        return self._rows(query, params | values | {"assignee": assignee} | page(limit, offset))
 
     def count_between(
         self, predicate: Predicate, start: datetime, end: datetime, *, assignee: EmployeeId | None = None
@@ -248,8 +269,19 @@ class SqlReminderRepository(_Deleting, SqlRepository[Reminder, ReminderId]):
     def due(self, assignee: EmployeeId, at: datetime, *, limit: int = 100, offset: int = 0) -> list[Reminder]:
         """The assignee's open reminders due at or before ``at``, by due time then id."""
         t = tables.reminders
-        query = sa.select(t).where(t.c.assignee_id == assignee, sa.not_(t.c.done), t.c.due_at <= utc(at))
-        return self._rows(_page(query.order_by(t.c.due_at, t.c.id), limit, offset))
+        query = prepared(
+            "reminders due",
+            lambda: paged(
+                sa.select(t)
+                .where(
+                    t.c.assignee_id == bound("assignee", t.c.assignee_id),
+                    sa.not_(t.c.done),
+                    t.c.due_at <= bound("at", t.c.due_at),
+                )
+                .order_by(t.c.due_at, t.c.id)
+            ),
+        )
+        return self._rows(query, {"assignee": assignee, "at": utc(at)} | page(limit, offset))
 
     def open_between(self, start: datetime, end: datetime) -> list[Reminder]:
         """Open reminders due in ``[start, end)``, by due time then id (I7)."""

@@ -8,7 +8,7 @@ row in one savepoint.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
+from crmkit.adapters.sqlalchemy.prepared import bound, prepared
 from crmkit.adapters.sqlalchemy.repositories import audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries
 from crmkit.adapters.sqlalchemy.tables.workflow import meeting_note_participants as mp
@@ -90,14 +91,19 @@ class SqlMeetingNoteRepository:
                 raise ValidationError("contact_id", f"there is no contact {note.contact_id}") from None
             raise Duplicate("id", f"meeting note {note.id} already exists") from None
 
-    def _notes(self, query: sa.Select[Any]) -> list[MeetingNote]:
-        rows = list(self._uow.execute(query))
+    def _notes(self, query: sa.Select[Any], params: Mapping[str, Any] | None = None) -> list[MeetingNote]:
+        rows = list(self._uow.execute(query, params))
         if not rows:
             return []
         ids = [r.id for r in rows]
         people: dict[Any, list[tuple[int, EmployeeId]]] = {}
-        found = sa.select(mp.c.note_id, mp.c.employee_id, mp.c.position).where(mp.c.note_id.in_(ids))
-        for row in self._uow.execute(found):
+        found = prepared(
+            "meeting participants",
+            lambda: sa.select(mp.c.note_id, mp.c.employee_id, mp.c.position).where(
+                mp.c.note_id.in_(bound("notes", mp.c.note_id, expanding=True))
+            ),
+        )
+        for row in self._uow.execute(found, {"notes": ids}):
             note_id, employee, position = tuple(row)
             people.setdefault(note_id, []).append((int(position), EmployeeId(employee)))
         return [
@@ -139,6 +145,13 @@ class SqlMeetingNoteRepository:
 
     def follow_ups(self, employee: EmployeeId, until: datetime) -> list[MeetingNote]:
         """Follow-up notes of ``employee`` due before ``until``, by follow-up time then id."""
-        ids = sa.select(mp.c.note_id).where(mp.c.employee_id == employee, mp.c.follow_up_at < utc(until))
-        query = sa.select(mn).where(mn.c.id.in_(ids), mn.c.outcome == MeetingOutcome.FOLLOW_UP.value)
-        return self._notes(query.order_by(mn.c.follow_up_at, mn.c.id))
+
+        def build() -> sa.Select[Any]:
+            ids = sa.select(mp.c.note_id).where(
+                mp.c.employee_id == bound("employee", mp.c.employee_id),
+                mp.c.follow_up_at < bound("until", mp.c.follow_up_at),
+            )
+            query = sa.select(mn).where(mn.c.id.in_(ids), mn.c.outcome == MeetingOutcome.FOLLOW_UP.value)
+            return query.order_by(mn.c.follow_up_at, mn.c.id)
+
+        return self._notes(prepared("follow-up notes", build), {"employee": employee, "until": utc(until)})

@@ -22,6 +22,7 @@ from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc
 from crmkit.adapters.sqlalchemy.interactions import _page
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
+from crmkit.adapters.sqlalchemy.prepared import bound, join_company, page, paged, scoped
 from crmkit.adapters.sqlalchemy.repositories import SqlRepository
 from crmkit.adapters.sqlalchemy.tables.opportunities import offers, opportunities, opportunity_stages
 from crmkit.domain.ids import CompanyId, EmployeeId
@@ -138,13 +139,18 @@ class SqlOpportunityRepository(SqlRepository[Opportunity, OpportunityId]):
         self, predicate: Predicate, owner: EmployeeId, before: datetime, *, limit: int = 200
     ) -> list[Opportunity]:
         """The owner's open opportunities whose next step is due before ``before`` (I10)."""
-        query = self._select(predicate).where(
-            t.c.owner_id == owner,
-            t.c.next_step_due.is_not(None),
-            t.c.next_step_due < utc(before),
-            t.c.stage_kind == StageKind.OPEN.value,
-        )
-        return self._rows(query.order_by(t.c.next_step_due, t.c.id).limit(max(limit, 0)))
+
+        def build(where: sa.ColumnElement[bool] | None) -> sa.Select[Any]:
+            query = sa.select(t).where(
+                t.c.owner_id == bound("owner", t.c.owner_id),
+                t.c.next_step_due.is_not(None),
+                t.c.next_step_due < bound("before", t.c.next_step_due),
+                t.c.stage_kind == StageKind.OPEN.value,
+            )
+            return paged(join_company(query, t, where).order_by(t.c.next_step_due, t.c.id), offset=False)
+
+        query, params = scoped("opportunities due", predicate, build)
+        return self._rows(query, params | {"owner": owner, "before": utc(before)} | page(limit))
 
     def forecast(
         self,

@@ -37,8 +37,10 @@ companies.micro_region IN ('M-01', 'M-02')
 from __future__ import annotations
 
 import uuid
+from collections.abc import Hashable
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy import tables
@@ -59,20 +61,56 @@ from crmkit.domain.predicates import (
     Purchased,
 )
 
-__all__ = ["MAX_TREE_DEPTH", "compile_predicate", "firm_subtree"]
+__all__ = [
+    "MAX_TREE_DEPTH",
+    "TEMPLATE_PREFIX",
+    "PredicateTemplate",
+    "compile_predicate",
+    "compile_template",
+    "firm_subtree",
+    "predicate_template",
+]
 
 MAX_TREE_DEPTH = 1_000
 """Deepest level the channel-tree walk descends to (a guard against corrupt cycles)."""
 
 
+class _Binds:
+    """Makes a compiled predicate's bound parameters: values inline, or named placeholders.
+
+    Inline (``prefix`` ``None``) is what :func:`compile_predicate` has always built: each value
+    an anonymous parameter of the statement. With a ``prefix``, each value becomes a parameter
+    named ``<prefix><n>`` (in the order the compiler meets them) whose value is left out of the
+    statement and kept in :attr:`values`, so the statement can be built once and run again with
+    other values (:func:`compile_template`).
+    """
+
+    def __init__(self, prefix: str | None = None) -> None:
+        self.prefix = prefix
+        self.values: list[Any] = []
+
+    def __call__(self, column: Any, value: Any, *, expanding: bool = False) -> sa.BindParameter[Any]:
+        if self.prefix is None:
+            return sa.bindparam(None, value, type_=column.type, expanding=expanding)
+        name = f"{self.prefix}{len(self.values)}"
+        self.values.append(value)
+        return sa.bindparam(name, type_=column.type, expanding=expanding)
+
+
 def firm_subtree(firm: CompanyId) -> sa.Select[Any]:
     """``SELECT id`` of ``firm`` and every company below it, by a recursive CTE (A6)."""
+    return _subtree(firm, _Binds())
+
+
+def _subtree(firm: CompanyId, binds: _Binds) -> sa.Select[Any]:
     top = tables.companies.alias("firm_top")
     down = tables.companies.alias("firm_down")
+    found = binds(top.c.id, firm)
+    name = firm.hex[:12] if binds.prefix is None else found.key  # a placeholder names no firm
     tree = (
         sa.select(top.c.id, sa.literal(0, sa.Integer).label("depth"))
-        .where(top.c.id == firm)
-        .cte(f"firm_tree_{firm.hex[:12]}", recursive=True)
+        .where(top.c.id == found)
+        .cte(f"firm_tree_{name}", recursive=True)
     )
     tree = tree.union_all(
         sa.select(down.c.id, (tree.c.depth + 1).label("depth")).where(
@@ -92,9 +130,9 @@ _HISTORY = {
 """Dated ``companies`` field → its history table and value column (T4)."""
 
 
-def _in(column: Any, values: list[Any]) -> sa.ColumnElement[bool]:
+def _in(column: Any, values: list[Any], binds: _Binds) -> sa.ColumnElement[bool]:
     # one expanding parameter: building it costs the same for 2 values or 2,000
-    found: sa.ColumnElement[bool] = column.in_(sa.bindparam(None, values, expanding=True, type_=column.type))
+    found: sa.ColumnElement[bool] = column.in_(binds(column, values, expanding=True))
     return found
 
 
@@ -106,20 +144,23 @@ _ALIASES = {
 column collection per query cost more than running the query)."""
 
 
-def _dated_in(t: Any, field: str, values: list[Any], at: Any) -> sa.ColumnElement[bool]:
-    """``field`` of the company, as valid at ``at``, is one of ``values`` (T4): see the module doc."""
+def _dated_in(t: Any, field: str, values: list[Any], at: Any, binds: _Binds) -> sa.ColumnElement[bool]:
+    """``field`` of the company, as valid at ``at``, is one of ``values`` (T4): see the module doc.
+
+    Parameters in this order (:func:`_template` lists them alike): values, values, at, at.
+    """
     moved, held, value = _ALIASES[field]
     own = t.c[_COLUMNS.get(field, field)]
+    current = _in(own, values, binds)
+    held_in = _in(held.c[value], values, binds)
+    started = held.c.valid_from <= binds(held.c.valid_from, at)
+    not_ended = sa.or_(held.c.valid_to.is_(None), held.c.valid_to > binds(held.c.valid_to, at))
     undated = ~sa.exists().where(moved.c.company_id == t.c.id).correlate(t)
-    dated = sa.select(held.c.company_id).where(
-        _in(held.c[value], values),
-        held.c.valid_from <= at,
-        sa.or_(held.c.valid_to.is_(None), held.c.valid_to > at),
-    )
-    return sa.or_(sa.and_(_in(own, values), undated), t.c.id.in_(dated.scalar_subquery()))
+    dated = sa.select(held.c.company_id).where(held_in, started, not_ended)
+    return sa.or_(sa.and_(current, undated), t.c.id.in_(dated.scalar_subquery()))
 
 
-def _field_in(t: Any, predicate: FieldIn) -> sa.ColumnElement[bool]:
+def _field_in(t: Any, predicate: FieldIn, binds: _Binds) -> sa.ColumnElement[bool]:
     column = t.c[_COLUMNS.get(predicate.field, predicate.field)]
     values: list[Any] = sorted(predicate.values)
     if predicate.field in _COLUMNS:  # employee ids, compared as text in memory: keep the canonical ones
@@ -127,8 +168,8 @@ def _field_in(t: Any, predicate: FieldIn) -> sa.ColumnElement[bool]:
         if not values:
             return sa.false()
     if predicate.at is not None and predicate.field in _HISTORY:
-        return _dated_in(t, predicate.field, values, predicate.at)
-    return _in(column, values)
+        return _dated_in(t, predicate.field, values, predicate.at, binds)
+    return _in(column, values, binds)
 
 
 def _canonical_uuid(text: str) -> bool:
@@ -140,27 +181,101 @@ def _canonical_uuid(text: str) -> bool:
 
 def compile_predicate(predicate: Predicate, companies: Any = None) -> sa.ColumnElement[bool]:
     """The ``WHERE`` clause over ``companies`` (default :data:`tables.companies`) for ``predicate``."""
-    t = tables.companies if companies is None else companies
+    return _compile(predicate, tables.companies if companies is None else companies, _Binds())
+
+
+def _compile(predicate: Predicate, t: Any, binds: _Binds) -> sa.ColumnElement[bool]:
     if isinstance(predicate, Everything):
         return sa.true()
     if isinstance(predicate, Nothing):
         return sa.false()
     if isinstance(predicate, CodeIn):
         if predicate.at is not None:
-            return _dated_in(t, "micro_region", sorted(predicate.codes), predicate.at)
-        return _in(t.c.micro_region, sorted(predicate.codes))
+            return _dated_in(t, "micro_region", sorted(predicate.codes), predicate.at, binds)
+        return _in(t.c.micro_region, sorted(predicate.codes), binds)
     if isinstance(predicate, OwnedBy):
         if predicate.at is not None:
-            return _dated_in(t, "sales_rep", [predicate.employee], predicate.at)
-        return t.c.sales_rep_id == predicate.employee
+            return _dated_in(t, "sales_rep", [predicate.employee], predicate.at, binds)
+        owned: sa.ColumnElement[bool] = t.c.sales_rep_id == binds(t.c.sales_rep_id, predicate.employee)
+        return owned
     if isinstance(predicate, FirmSubtree):
-        return t.c.id.in_(firm_subtree(predicate.firm).scalar_subquery())
+        below: sa.ColumnElement[bool] = t.c.id.in_(_subtree(predicate.firm, binds).scalar_subquery())
+        return below
     if isinstance(predicate, FieldIn):
-        return _field_in(t, predicate)
+        return _field_in(t, predicate, binds)
     if isinstance(predicate, Purchased):
         return compile_purchased(predicate, t)
     if isinstance(predicate, And):
-        return sa.and_(*(compile_predicate(part, t) for part in predicate.parts))
+        return sa.and_(*(_compile(part, t, binds) for part in predicate.parts))
     if isinstance(predicate, Or):
-        return sa.or_(*(compile_predicate(part, t) for part in predicate.parts))
+        return sa.or_(*(_compile(part, t, binds) for part in predicate.parts))
     raise TypeError(f"not a visibility predicate: {predicate!r}")
+
+
+TEMPLATE_PREFIX = "visible_"
+"""Names of a template's parameters: ``visible_0``, ``visible_1``, … (no other parameter may start so)."""
+
+
+@attrs.frozen
+class PredicateTemplate:
+    """A predicate split into its *shape* and its values (what :func:`predicate_template` gives).
+
+    Attributes:
+        shape: which kinds of parts, nested how, dated or not — never a value. Two predicates
+            of the same shape compile to the same clause with different parameter values.
+        params: the values, by the parameter names :func:`compile_template` gives them.
+    """
+
+    shape: Hashable
+    params: dict[str, Any]
+
+
+def predicate_template(predicate: Predicate) -> PredicateTemplate | None:
+    """``predicate``'s shape and parameter values, or ``None`` when its clause depends on its values.
+
+    Codes, owners, firms, ``at`` and their conjunctions and disjunctions are templated;
+    :class:`FieldIn` (its employee ids are checked one by one) and :class:`Purchased` are not.
+    """
+    values: list[Any] = []
+    shape = _template(predicate, values)
+    if shape is None:
+        return None
+    return PredicateTemplate(shape, {f"{TEMPLATE_PREFIX}{n}": value for n, value in enumerate(values)})
+
+
+def _template(predicate: Predicate, values: list[Any]) -> Hashable | None:
+    """The shape of ``predicate``; its values appended in the order :func:`_compile` binds them."""
+    if isinstance(predicate, Everything | Nothing):
+        return type(predicate).__name__
+    if isinstance(predicate, CodeIn | OwnedBy):
+        wanted = sorted(predicate.codes) if isinstance(predicate, CodeIn) else [predicate.employee]
+        if predicate.at is None:
+            values.append(wanted if isinstance(predicate, CodeIn) else predicate.employee)
+        else:
+            values.extend((wanted, wanted, predicate.at, predicate.at))
+        return type(predicate).__name__, predicate.at is not None
+    if isinstance(predicate, FirmSubtree):
+        values.append(predicate.firm)
+        return "FirmSubtree"
+    if isinstance(predicate, And | Or):
+        parts = tuple(_template(part, values) for part in predicate.parts)
+        return None if None in parts else (type(predicate).__name__, parts)
+    return None
+
+
+def compile_template(predicate: Predicate) -> sa.ColumnElement[bool]:
+    """The ``WHERE`` clause over ``companies`` for ``predicate``'s shape, values left as parameters.
+
+    Run it with :attr:`PredicateTemplate.params` of any predicate of the same shape.
+
+    Raises:
+        ValueError: ``predicate`` has no template (see :func:`predicate_template`).
+    """
+    template = predicate_template(predicate)
+    if template is None:
+        raise ValueError(f"no template for {predicate!r}")
+    binds = _Binds(TEMPLATE_PREFIX)
+    where = _compile(predicate, tables.companies, binds)
+    if binds.values != list(template.params.values()):  # _template must list what _compile binds
+        raise AssertionError(f"template parameters out of step for {predicate!r}")
+    return where

@@ -9,7 +9,7 @@ is a conditional ``UPDATE … WHERE version = ?`` (a stale copy raises
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 import attrs
@@ -21,6 +21,7 @@ from crmkit.adapters.audit import (
 )
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, offset_of, utc
+from crmkit.adapters.sqlalchemy.prepared import bound, prepared
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.errors import ConcurrencyConflict, NotFound
 from crmkit.ports.clock import Clock
@@ -86,8 +87,8 @@ class SqlRepository(Generic[E, K]):
         key: K = getattr(item, self.key_column)
         return key
 
-    def _rows(self, query: sa.Select[Any]) -> list[E]:
-        result = self._uow.execute(query)
+    def _rows(self, query: sa.Select[Any], params: Mapping[str, Any] | None = None) -> list[E]:
+        result = self._uow.execute(query, params)
         selected, columns = list(query.selected_columns), list(self._table.columns)
         if len(selected) == len(columns) and all(a is b for a, b in zip(selected, columns, strict=True)):
             # select(table): read values by position, the fast path for lists and get_many
@@ -97,6 +98,14 @@ class SqlRepository(Generic[E, K]):
     def _one_or_none(self, query: sa.Select[Any]) -> E | None:
         found = self._rows(query.limit(1))
         return found[0] if found else None
+
+    def _by_key(self) -> sa.Select[Any]:
+        """``SELECT`` the row whose key is the parameter ``key`` (built once per table)."""
+        table, key = self._table, self._key
+        return prepared(
+            ("by key", table, self.key_column),
+            lambda: sa.select(table).where(key == bound("key", key)).limit(1),
+        )
 
     def _ordered_for_insert(self, items: list[E]) -> list[E]:
         """The batch in an order that satisfies references within it (default: as given)."""
@@ -144,10 +153,10 @@ class SqlRepository(Generic[E, K]):
         Raises:
             NotFound: when there is none.
         """
-        found = self._one_or_none(sa.select(self._table).where(self._key == key))
-        if found is None:
+        found = self._rows(self._by_key(), {"key": key})
+        if not found:
             raise NotFound(self.aggregate_type, key)
-        return found
+        return found[0]
 
     def get_many(self, keys: Iterable[K]) -> dict[K, E]:
         """The aggregates with these keys in one query (per :data:`GET_MANY_CHUNK` keys).

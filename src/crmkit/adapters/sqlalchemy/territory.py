@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuids_of
+from crmkit.adapters.sqlalchemy.prepared import bound, prepared
 from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlCompanyRepository, SqlRepository
 from crmkit.adapters.sqlalchemy.sql_repository import parents_first
 from crmkit.domain.errors import NotFound
@@ -252,8 +253,15 @@ class SqlMembershipRepository(SqlRepository[Membership, MembershipId]):
     def for_employee(self, employee: EmployeeId) -> list[Membership]:
         """Every membership of an employee, by start then id."""
         t = tables.team_memberships
-        query = sa.select(t).where(t.c.employee_id == employee).order_by(t.c.valid_from, t.c.id)
-        return self._rows(query)
+        query = prepared(
+            "memberships of an employee",
+            lambda: (
+                sa.select(t)
+                .where(t.c.employee_id == bound("employee", t.c.employee_id))
+                .order_by(t.c.valid_from, t.c.id)
+            ),
+        )
+        return self._rows(query, {"employee": employee})
 
     def for_team(self, team: TeamId) -> list[Membership]:
         """Every membership of a team, by start then id."""
@@ -282,8 +290,12 @@ class SqlCodeLinkRepository(SqlRepository[CodeLink, CodeLinkId]):
         t = tables.code_links
         wanted = list(dict.fromkeys(teams))
         found: list[CodeLink] = []
+        query = prepared(
+            "code links of teams",
+            lambda: sa.select(t).where(t.c.team_id.in_(bound("teams", t.c.team_id, expanding=True))),
+        )
         for start in range(0, len(wanted), GET_MANY_CHUNK):
-            found += self._rows(sa.select(t).where(t.c.team_id.in_(wanted[start : start + GET_MANY_CHUNK])))
+            found += self._rows(query, {"teams": wanted[start : start + GET_MANY_CHUNK]})
         return sorted(found, key=lambda c: (c.team_id, c.validity.valid_from, c.id))
 
     def for_code(self, code: str) -> list[CodeLink]:
