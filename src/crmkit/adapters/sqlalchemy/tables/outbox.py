@@ -29,6 +29,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
     TABLE_OPTIONS,
     blob_type,
     metadata,
+    offset_column,
     time_type,
     uuid_type,
 )
@@ -74,6 +75,8 @@ outbox_messages = sa.Table(
     sa.Column("delivery_error", sa.String(NOTE), nullable=True),
     sa.Column("created_at_offset", sa.Integer, nullable=True),  # UTC offsets in seconds, revision 0018
     sa.Column("due_at_offset", sa.Integer, nullable=True),
+    offset_column("sent_at"),  # UTC offsets in seconds, revision 0023
+    offset_column("delivery_at"),
     sa.UniqueConstraint("key"),
     sa.Index(None, "state", "due_at"),
     sa.Index(
