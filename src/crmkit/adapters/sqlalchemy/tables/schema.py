@@ -38,6 +38,7 @@ __all__ = [
     "PHONE",
     "SECRET",
     "TABLE_OPTIONS",
+    "UTC_TIMES",
     "blob_type",
     "metadata",
     "offset_column",
@@ -102,6 +103,20 @@ def offset_column(time_column: str) -> sa.Column[int]:
     ``NULL`` (no time, or a row older than its revision) reads back in UTC.
     """
     return sa.Column(f"{time_column}_offset", sa.Integer, nullable=True)
+
+
+UTC_TIMES: dict[str, str] = {
+    "point_entries.recorded_at": "the ledger's own stamp from the clock; an entry's business day is on_date",
+    "point_invoices.processed_at": "when the earning job took an invoice: bookkeeping, never read back",
+    "point_replies.at": "when a PUAN reply was sent: rate limiting, never read back",
+    "invoice_cursors.updated_at": "when an import source's cursor moved: bookkeeping",
+    "meeting_note_participants.held_at": "a query copy of meeting_notes.held_at, which keeps the offset",
+    "meeting_note_participants.follow_up_at": "a query copy of meeting_notes.follow_up_at",
+    "appointments.ends_at": "a query column: the value is starts_at (at its offset) plus the duration",
+}
+"""The time columns with no offset column beside them, and why (V1; revision 0023): each is a
+library's own UTC stamp, or a copy or derivation of a time that keeps its offset elsewhere.
+Every other time column has one (a test checks it)."""
 
 
 def ordered_text(length: int) -> sa.types.TypeEngine[Any]:
