@@ -83,7 +83,7 @@ _dated = sa.Table(
 
 
 def test_v1_a_nested_values_times_keep_their_offsets() -> None:
-    """V1, T4 (revision 0023): a nested value's times are stored in UTC with their offsets, read back at them."""
+    """V1, T4 (revision 0023): a nested value's times keep their offsets in their columns."""
     mapper = RowMapper(_Dated, _dated, nested={"span": ""})
     istanbul, kathmandu = timezone(timedelta(hours=3)), timezone(timedelta(hours=5, minutes=45))
     item = _Dated(
