@@ -8,8 +8,9 @@ SQLAlchemy. :class:`RowMapper` turns one into the flat ``dict`` a Core
   (``segmentation.city`` → ``city``, ``referred_by.kind`` → ``referred_by_kind``);
   a ``None`` nested value is all-``NULL`` columns;
 * enums are stored by value; UUIDs, bools and ints are passed through as is;
-* datetimes are stored in UTC and always come back aware in UTC, whether the
-  back end keeps a time zone (PostgreSQL) or not (SQLite, MariaDB);
+* datetimes are stored in UTC and come back aware, whether the back end keeps a
+  time zone (PostgreSQL) or not (SQLite, MariaDB): at the UTC offset they were
+  given in where the table keeps it beside them (``<time>_offset``, V1), else in UTC;
 * strings longer than their column raise :class:`ValidationError` naming the
   field, the same on every back end (SQLite would store them, MariaDB refuse);
 * loading does not re-run the domain classes' converters and validators: the

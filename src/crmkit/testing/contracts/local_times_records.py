@@ -1,14 +1,14 @@
 """Contract: every other record's aware times keep their offset too (V1, M4, §9; revision 0023).
 
-Part of :class:`~crmkit.testing.contracts.local_times.LocalTimesContract`: the outbox's sending
+Part of :class:`~crmkit.testing.contracts.LocalTimesContract`: the outbox's sending
 and delivery times, erasure records, parties (companies, employees, claims), interactions and
 meeting notes, opportunities with their stage history, offers, visits and samples, segments and
 campaigns, the service records (contracts, work entries, cases and their events, bookings,
 articles, rates), plans, and the dated values of T4 (customer codes, team memberships, code
-links, owners). Each test writes one record per time of
-:data:`~crmkit.testing.contracts.invoice_storage.LOCAL_TIMES` — near local midnight, across
-month ends, in several offsets — and compares what it reads back by instant, UTC offset,
-local date and wall time (:func:`~crmkit.testing.contracts.local_times.kept`).
+links, owners). Each test writes one record per time of ``LOCAL_TIMES``
+(``crmkit.testing.contracts.invoice_storage``) — near local midnight, across month ends, in
+several offsets — and compares what it reads back by instant, UTC offset, local date and wall
+time.
 
 Needs a ``storage`` fixture (a migrated, empty storage).
 """
