@@ -270,8 +270,8 @@ class OutboxMessage:
         Every ``due_at`` the dispatcher rewrites (claim, outcome, requeue, skip) is the
         dispatcher's instant shown at the message's own offset, not the dispatcher clock's:
         the SQL back ends keep ``due_at_offset`` as enqueued (revision 0018), so every back end
-        reads it back alike (V1, §9, issue 11). ``sent_at`` and ``delivery_at`` have no offset
-        column; they read back as UTC from SQL.
+        reads it back alike (V1, §9, issue 11). ``sent_at`` and ``delivery_at`` keep the offset
+        of the clock or the report that gave them (revision 0023).
         """
         return when.astimezone(self.due_at.tzinfo)
 

@@ -105,7 +105,7 @@ class OutboxRepository(Protocol):
     def hand_over(
         self, token: str, id: uuid.UUID, now: datetime, outcomes: Sequence[OutboxMessage] = ()
     ) -> tuple[list[uuid.UUID], bool]:
-        """Store ``outcomes`` as :meth:`finish` does, and record that message ``id`` is being handed over.
+        """Store ``outcomes`` as :meth:`finish` does, record that message ``id`` is being handed over, commit.
 
         The message claimed under ``token`` gets ``sent_at`` ``now`` while it stays claimed
         (:meth:`OutboxMessage.handed_over <crmkit.domain.messaging.OutboxMessage.handed_over>`).
@@ -113,10 +113,19 @@ class OutboxRepository(Protocol):
         it, it tells the next claim — after a crash — that this attempt's outcome is
         unknown, and only this one (§9).
 
+        It commits the unit of work (with anything else staged in it) before it returns:
+        the record must be durable before the send, and a write that is its own commit is
+        what a back end can make cheapest — one statement, and on PostgreSQL one round trip
+        when nothing else is open (issue 11 item 8). The unit of work goes on in a new
+        transaction, as after :meth:`~crmkit.ports.storage.UnitOfWork.commit`.
+
         Returns:
             The ids among ``outcomes`` whose claim was lost (as :meth:`finish`), and whether
             ``id`` is still held by ``token``: when not (the lease lapsed and another
             dispatcher took it) nothing is written for it and it must not be sent.
+
+        Raises:
+            ConcurrencyConflict: the write or its commit lost a race; hand over again.
         """
         ...
 

@@ -165,14 +165,19 @@ NAMES = ["İSTANBUL Gıda A.Ş.", "ISPARTA Gül Ltd.", "Çankaya  Şube", "ığd
 T0 = datetime(2024, 2, 29, 23, 59, 59, 654321, tzinfo=UTC)
 
 
-LATER_COLUMNS = {"name_key", "archived_at", "at_offset"}
-"""Columns later revisions added to revision 0001's tables (0002: ``name_key``; 0012: ``archived_at``;
-0018: ``audit_entries.at_offset``)."""
+LATER_COLUMNS = {"name_key", "archived_at"}
+"""Columns later revisions added to revision 0001's tables (0002: ``name_key``; 0012: ``archived_at``),
+besides every ``*_offset`` column (0018: ``audit_entries.at_offset``; 0023: companies, employees, claims)."""
+
+
+def later(column: str) -> bool:
+    """Whether a later revision added ``column`` to one of revision 0001's tables."""
+    return column in LATER_COLUMNS or column.endswith("_offset")
 
 
 def revision_1_table(table: sa.Table) -> sa.TableClause:
     """``table`` as revision 0001 has it (no ``companies.name_key``…), with the adapter's types."""
-    columns = [sa.column(c.name, c.type) for c in table.columns if c.name not in LATER_COLUMNS]
+    columns = [sa.column(c.name, c.type) for c in table.columns if not later(c.name)]
     return sa.table(table.name, *columns)
 
 
@@ -217,7 +222,7 @@ def fill_revision_1(engine: sa.Engine, revision_1: list[sa.Table]) -> None:
                 parent = [c.name for c in old.columns].index("parent_id")
 
                 def row(i: int, t: sa.Table = table, parent: int = parent) -> tuple[Any, ...]:
-                    values = [value(c, i, company_ids) for c in t.columns if c.name not in LATER_COLUMNS]
+                    values = [value(c, i, company_ids) for c in t.columns if not later(c.name)]
                     if i == 0:
                         values[parent] = None  # the root of the company tree
                     return tuple(values)
@@ -225,7 +230,7 @@ def fill_revision_1(engine: sa.Engine, revision_1: list[sa.Table]) -> None:
                 rows = (row(i) for i in range(count))
             else:
                 rows = (
-                    tuple(value(c, i, company_ids) for c in table.columns if c.name not in LATER_COLUMNS)
+                    tuple(value(c, i, company_ids) for c in table.columns if not later(c.name))
                     for i in range(count)
                 )
             bulk_insert(
@@ -272,6 +277,14 @@ def test_upgrading_from_revision_1_with_rows_keeps_every_row(engine: sa.Engine) 
     audit = tables.metadata.tables["audit_entries"]
     with engine.connect() as conn:  # 0018: rows read in UTC so far keep exactly that
         assert set(conn.execute(sa.select(audit.c.at_offset)).scalars()) == {0}
+        # 0023: so do the other times; a time that is NULL has no offset
+        for table in revision_1:
+            for column in table.columns:
+                if isinstance(column.type, sa.DateTime) and f"{column.name}_offset" in table.c:
+                    offset = table.c[f"{column.name}_offset"]
+                    found = set(conn.execute(sa.select(column.is_(None), offset)).all())
+                    assert found <= {(True, None), (False, 0)}, (column, found)
+        assert set(conn.execute(sa.select(companies.c.registered_at_offset)).scalars()) == {0}
     assert drift(engine) == []
     assert column_type_mismatches(engine) == []
 

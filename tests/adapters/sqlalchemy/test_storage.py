@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,8 +26,9 @@ from crmkit.testing.factories import make_claim, make_company, make_employee
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 
 
-def test_times_come_back_aware_in_utc_with_microseconds(sql_storage: SqlStorage) -> None:
-    """ARCHITECTURE §2 (aware times stored in UTC): equal instant, UTC zone, on every back end."""
+def test_times_come_back_at_their_own_offset_with_microseconds(sql_storage: SqlStorage) -> None:
+    """ARCHITECTURE §2, V1 (aware times stored in UTC, read back at the offset they were given in,
+    revision 0023): equal instant, the same offset and wall time, on every back end."""
     registered = datetime(2026, 3, 31, 23, 30, 15, 123456, tzinfo=ISTANBUL)
     company = make_company(registered_at=registered)
     early = make_claim(company_id=company.id, requested_at=registered - timedelta(microseconds=1))
@@ -40,9 +41,14 @@ def test_times_come_back_aware_in_utc_with_microseconds(sql_storage: SqlStorage)
         stored = uow.companies.get(company.id)
         claims = uow.claims.for_company(company.id)
     assert stored == company
-    assert stored.registered_at.utcoffset() == timedelta(0)
-    assert stored.registered_at.hour == 20  # 23:30 in Istanbul (UTC+3) is 20:30 UTC
+    assert stored.registered_at.utcoffset() == timedelta(hours=3)
+    assert (stored.registered_at.date(), stored.registered_at.hour) == (
+        registered.date(),
+        23,
+    )  # not 20:30 UTC
+    assert stored.registered_at.astimezone(UTC).hour == 20
     assert [c.id for c in claims] == [early.id, late.id]
+    assert [c.requested_at.utcoffset() for c in claims] == [timedelta(hours=3)] * 2
 
 
 def test_lists_are_in_code_point_order_on_every_back_end(sql_storage: SqlStorage) -> None:

@@ -11,7 +11,7 @@ go out once, without the flag. On every back end.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -74,3 +74,54 @@ def test_only_the_message_in_flight_is_flagged_after_a_crash(
     assert delivered[key] == (2 if step == "after_send" else 1)  # it may repeat, and it is flagged
     assert all(delivered[other] == 1 for other in final if other != key)  # nothing else repeats
     assert all(final[other].uncertain_attempts == 0 for other in final if other != key)
+
+
+ISTANBUL = timezone(timedelta(hours=3))
+AFTER_MIDNIGHT = datetime(2026, 4, 1, 0, 30, tzinfo=ISTANBUL)  # 31 March 21:30 UTC
+
+
+@pytest.mark.parametrize("k", [2, N])
+def test_the_folded_write_holds_the_previous_outcome_and_the_mark_when_the_send_never_happens(
+    storage: Storage, ids: SequentialIds, k: int
+) -> None:
+    """§9, issue 11 item 8 (the folded path): the one write before the k-th send records the
+    (k-1)-th outcome and the k-th hand-over together; a crash between that write and the send
+    leaves exactly that on every back end — no separate finish ran — with the dispatcher clock's
+    own offset and local day (V1, revision 0023). Recovery sends the k-th once more, flagged."""
+    clock = FixedClock(AFTER_MIDNIGHT)
+    with storage.unit_of_work() as uow:
+        for i in range(N):
+            enqueue_sms(uow, id=ids.new(), key=f"m{i}", to=f"+9053211100{i:02d}", text=f"Mesaj {i}",
+                        kind=MessageKind.INFORMATIONAL, now=clock.now())  # fmt: skip
+        uow.commit()
+    sms = RecordingSms()
+    seen = Counter[str]()
+
+    def probe(name: str) -> None:
+        seen[name] += 1
+        if name == "before_send" and seen[name] == k:
+            raise Crash(name)
+
+    crashing = Dispatcher(storage, sms=sms, email=RecordingEmail(), clock=clock, policy=POLICY,
+                          batch_size=N, probe=probe)  # fmt: skip
+    with pytest.raises(Crash):
+        crashing.run_once()
+    assert seen["after_send"] == k - 1 and seen["marked"] == 0  # the batch's finish never ran
+    with storage.unit_of_work() as uow:
+        order = sorted(uow.outbox.list(limit=100), key=lambda m: m.key)
+    sent = [m for m in order if m.state is OutboxState.SENT]
+    in_flight = [m for m in order if m.state is OutboxState.CLAIMED and m.sent_at is not None]
+    untouched = [m for m in order if m.state is OutboxState.CLAIMED and m.sent_at is None]
+    assert [len(sent), len(in_flight), len(untouched)] == [k - 1, 1, N - k]
+    assert sent[-1].provider_id is not None  # the (k-1)-th outcome came with the k-th hand-over
+    for m in [*sent, *in_flight]:
+        assert m.sent_at == AFTER_MIDNIGHT
+        assert (m.sent_at.utcoffset(), m.sent_at.date()) == (timedelta(hours=3), AFTER_MIDNIGHT.date())
+
+    clock.advance(POLICY.lease + timedelta(seconds=1))
+    recovery = Dispatcher(storage, sms=sms, email=RecordingEmail(), clock=clock, policy=POLICY, batch_size=N)
+    assert recovery.run_until_idle().possible_duplicates == 1
+    with storage.unit_of_work() as uow:
+        final = {m.key: m for m in uow.outbox.list(limit=100)}
+    assert [key for key, m in final.items() if m.possible_duplicate] == [in_flight[0].key]
+    assert Counter(sms.delivered_keys()) == Counter(list(final))  # the k-th was never sent before: once each

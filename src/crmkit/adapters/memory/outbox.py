@@ -210,16 +210,24 @@ class MemoryOutboxRepository:
     def hand_over(
         self, token: str, id: uuid.UUID, now: datetime, outcomes: Sequence[OutboxMessage] = ()
     ) -> tuple[list[uuid.UUID], bool]:
-        """Stage ``outcomes`` and the hand-over of ``id`` (§9); ``(lost ids, still held)``."""
+        """Stage ``outcomes`` and the hand-over of ``id``, then commit the unit of work (§9).
+
+        Returns ``(lost ids, still held)``.
+
+        Raises:
+            ConcurrencyConflict: as :meth:`~crmkit.adapters.memory.storage.MemoryUnitOfWork.commit`.
+        """
         lost = self.finish(token, outcomes) if outcomes else []
         with self._lock:
             staged = self._changed.get(id)
             seen = staged[1] if staged is not None else self._data.messages.get(id)
-            if seen is None or seen.claim != token or seen.state is not OutboxState.CLAIMED:
-                return lost, False
-            original = staged[0] if staged is not None else seen
-            self._changed[id] = (original, seen.handed_over(now))
-        return lost, True
+            held = seen is not None and seen.claim == token and seen.state is OutboxState.CLAIMED
+            if held:
+                assert seen is not None
+                original = staged[0] if staged is not None else seen
+                self._changed[id] = (original, seen.handed_over(now))
+        self._uow.commit()
+        return lost, held
 
     def finish(self, token: str, messages: Sequence[OutboxMessage]) -> list[uuid.UUID]:
         """Stage outcomes of messages still held by ``token``; return the ids whose claim was lost."""

@@ -8,8 +8,9 @@ SQLAlchemy. :class:`RowMapper` turns one into the flat ``dict`` a Core
   (``segmentation.city`` → ``city``, ``referred_by.kind`` → ``referred_by_kind``);
   a ``None`` nested value is all-``NULL`` columns;
 * enums are stored by value; UUIDs, bools and ints are passed through as is;
-* datetimes are stored in UTC and always come back aware in UTC, whether the
-  back end keeps a time zone (PostgreSQL) or not (SQLite, MariaDB);
+* datetimes are stored in UTC and come back aware, whether the back end keeps a
+  time zone (PostgreSQL) or not (SQLite, MariaDB): at the UTC offset they were
+  given in where the table keeps it beside them (``<time>_offset``, V1), else in UTC;
 * strings longer than their column raise :class:`ValidationError` naming the
   field, the same on every back end (SQLite would store them, MariaDB refuse);
 * loading does not re-run the domain classes' converters and validators: the
@@ -140,7 +141,8 @@ class RowMapper(Generic[T]):
     An aware time field whose column ``<name>`` has a companion integer column
     ``<name>_offset`` is stored as its UTC instant plus the UTC offset (seconds) it was
     given in, and read back at that offset (:func:`local`): the same instant *and* the
-    same local date and time on every back end (V1, issue 11 item 3).
+    same local date and time on every back end (V1, issue 11 item 3). This holds for the
+    fields of a nested value too (``validity.valid_from`` → ``valid_from_offset``).
 
     Args:
         cls: the frozen attrs class.
@@ -207,13 +209,14 @@ class RowMapper(Generic[T]):
             )
         self._renamed = renamed
         known = set(table.columns.keys())
-        offsets = {
-            slot.column: (offset_columns or {}).get(slot.column, slot.column + OFFSET_SUFFIX)
-            for slot in plan
-            if slot.column is not None
-            and (offset_columns or {}).get(slot.column, slot.column + OFFSET_SUFFIX) in known
-        }
-        self._offsets = [(slot.attribute, offsets[slot.column]) for slot in plan if slot.column in offsets]
+        offsets: dict[str, str] = {}
+        self._offsets: list[tuple[tuple[str, ...], str]] = []  # (attribute path, offset column)
+        for slot in plan:
+            for path, column in _time_columns(slot):
+                offset = (offset_columns or {}).get(column, column + OFFSET_SUFFIX)
+                if offset in known:
+                    offsets[column] = offset
+                    self._offsets.append((path, offset))
         self._load = _compile_loader(cls, plan, offsets=offsets)
         self._load_values = _compile_loader(
             cls, plan, {column.name: i for i, column in enumerate(table.columns)}, offsets=offsets
@@ -245,8 +248,10 @@ class RowMapper(Generic[T]):
                 row[prefix + key] = None if value is None else value[key]
         if self._extra is not None:
             row.update(self._extra(item))
-        for attribute, offset_column in self._offsets:
-            value = getattr(item, attribute)
+        for path, offset_column in self._offsets:
+            value: Any = item
+            for attribute in path:  # a nested value's field: ``validity.valid_from``
+                value = None if value is None else getattr(value, attribute)
             row[offset_column] = None if value is None else offset_of(value)
         for column, length, field in self._limits:
             value = row.get(column)
@@ -264,6 +269,15 @@ class RowMapper(Generic[T]):
     def from_values(self, row: Sequence[Any], /, **late: Any) -> T:
         """Rebuild the domain object from a row of ``select(table)``: values in column order."""
         return cast(T, _filled(self._load_values(row), late))
+
+
+def _time_columns(slot: _Slot) -> list[tuple[tuple[str, ...], str]]:
+    """``(attribute path, column)`` of every column a slot is stored in, nested values' fields included."""
+    if slot.column is not None:
+        return [((slot.attribute,), slot.column)]
+    return [
+        ((slot.attribute, *path), column) for inner in slot.inner for path, column in _time_columns(inner)
+    ]
 
 
 def _filled(item: Any, late: Mapping[str, Any]) -> Any:

@@ -31,7 +31,7 @@ from crmkit.adapters.erasing import (
     scrub_fields,
 )
 from crmkit.adapters.sqlalchemy import tables
-from crmkit.adapters.sqlalchemy._convert import offset_of, utc
+from crmkit.adapters.sqlalchemy._convert import local, offset_of, utc
 from crmkit.adapters.sqlalchemy.bulk import upsert
 from crmkit.adapters.sqlalchemy.erasure_places import (
     erase_companies,
@@ -106,6 +106,7 @@ class SqlErasureRepository:
             "company_id": record.company_id,
             "actor_id": record.actor_id,
             "at": utc(record.at),
+            "at_offset": offset_of(record.at),  # read back at the clock's offset (V1, revision 0023)
             "reason": record.reason,
             "report": [list(pair) for pair in record.report],
         }
@@ -129,7 +130,7 @@ class SqlErasureRepository:
                 contact_id=ContactId(row.contact_id),
                 company_id=CompanyId(row.company_id),
                 actor_id=EmployeeId(row.actor_id),
-                at=utc(row.at),
+                at=local(row.at, row.at_offset),
                 reason=row.reason,
                 report={str(place): int(count) for place, count in row.report},
             )

@@ -3,7 +3,8 @@
 A note is one row in ``meeting_notes`` plus one row per participant in
 ``meeting_note_participants`` (which repeats ``held_at`` and ``follow_up_at``
 so the per-employee queries are index range scans), written with the audit
-row in one savepoint.
+row in one savepoint. The note's times read back at the UTC offsets they were
+given in (``*_offset``, revision 0023, V1); the participants' copies are UTC.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from crmkit.adapters.audit import audit_entry
-from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.sqlalchemy._convert import local, offset_of, utc
 from crmkit.adapters.sqlalchemy._errors import savepoint
 from crmkit.adapters.sqlalchemy.prepared import bound, prepared
 from crmkit.adapters.sqlalchemy.repositories import audit_row
@@ -36,6 +37,14 @@ __all__ = ["SqlMeetingNoteRepository"]
 
 def _aware(value: datetime | None) -> datetime | None:
     return None if value is None else utc(value)
+
+
+def _offset(value: datetime | None) -> int | None:
+    return None if value is None else offset_of(value)
+
+
+def _local(value: datetime | None, offset: int | None) -> datetime | None:
+    return None if value is None else local(value, offset)
 
 
 class SqlMeetingNoteRepository:
@@ -58,6 +67,10 @@ class SqlMeetingNoteRepository:
             "appointment_id": note.appointment_id,
             "created_by": note.created_by,
             "created_at": utc(note.created_at),
+            # the note's times read back at the offsets they were given in (V1, revision 0023)
+            "held_at_offset": offset_of(note.held_at),
+            "follow_up_at_offset": _offset(note.follow_up_at),
+            "created_at_offset": offset_of(note.created_at),
         }
         people = [
             {
@@ -112,13 +125,13 @@ class SqlMeetingNoteRepository:
                 company_id=CompanyId(r.company_id),
                 contact_id=ContactId(r.contact_id),
                 participants=tuple(e for _, e in sorted(people.get(r.id, []))),
-                held_at=utc(r.held_at),
+                held_at=local(r.held_at, r.held_at_offset),
                 outcome=MeetingOutcome(r.outcome),
                 text=r.text,
-                follow_up_at=_aware(r.follow_up_at),
+                follow_up_at=_local(r.follow_up_at, r.follow_up_at_offset),
                 appointment_id=None if r.appointment_id is None else AppointmentId(r.appointment_id),
                 created_by=EmployeeId(r.created_by),
-                created_at=utc(r.created_at),
+                created_at=local(r.created_at, r.created_at_offset),
                 version=r.version,
             )
             for r in rows

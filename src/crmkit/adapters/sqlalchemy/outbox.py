@@ -46,6 +46,14 @@ from crmkit.adapters.sqlalchemy.outbox_codecs import (
     driver_rows,
     message_from_row,
 )
+from crmkit.adapters.sqlalchemy.outbox_hand_over import (
+    FINISH,
+    MARK,
+    finish_params,
+    hand_over_alone,
+    mark_params,
+    outcome_and_mark,
+)
 from crmkit.adapters.sqlalchemy.outbox_postgresql import (
     claim_postgresql,
     finish_postgresql,
@@ -74,43 +82,6 @@ __all__ = ["SqlOutboxRepository"]
 
 
 _messages = outbox_messages
-_FINISH = (
-    sa.update(_messages)
-    .where(_messages.c.id == sa.bindparam("b_id"), _messages.c.claim == sa.bindparam("b_claim"))
-    .values(
-        state=sa.bindparam("n_state"),
-        claim=None,
-        due_at=sa.bindparam("n_due_at"),
-        provider_id=sa.bindparam("n_provider_id"),
-        last_error=sa.bindparam("n_last_error"),
-        sent_at=sa.bindparam("n_sent_at"),
-    )
-)
-
-
-def _finish_params(token: str, m: OutboxMessage) -> dict[str, Any]:
-    """The parameters of :data:`_FINISH` storing the outcome of ``m`` while ``token`` holds it."""
-    return {
-        "b_id": m.id,
-        "b_claim": token,
-        "n_state": m.state.value,
-        "n_due_at": utc(m.due_at),
-        "n_provider_id": m.provider_id,
-        "n_last_error": None if m.last_error is None else m.last_error[:1000],
-        "n_sent_at": None if m.sent_at is None else utc(m.sent_at),
-    }
-
-
-_HAND_OVER = (
-    sa.update(_messages)
-    .where(
-        _messages.c.id == sa.bindparam("b_id"),
-        _messages.c.claim == sa.bindparam("b_claim"),
-        _messages.c.state == OutboxState.CLAIMED.value,
-    )
-    .values(sent_at=sa.bindparam("n_sent_at"))
-)
-"""The hand-over mark (§9), built once: the dispatcher runs it before every send."""
 
 
 class SqlOutboxRepository:
@@ -167,7 +138,7 @@ class SqlOutboxRepository:
         base = driver_rows([template], dialect)[0]
         (_, _, channel, kind, _, body, subject, created, due, state, attempts, uncertain, claim,
          provider_id, last_error, sent_at, parts, _, campaign, recipient_type, created_offset,
-         due_offset) = base  # fmt: skip
+         due_offset, sent_offset) = base  # fmt: skip
         rows: list[tuple[Any, ...]] = []
         append = rows.append
         for id, key, recipient, contact in copies:
@@ -179,7 +150,7 @@ class SqlOutboxRepository:
                 (to_uuid(id), key, channel, kind, recipient, body, subject, created, due, state, attempts,
                  uncertain, claim, provider_id, last_error, sent_at, parts,
                  None if contact is None else to_uuid(contact), campaign, recipient_type, created_offset,
-                 due_offset)
+                 due_offset, sent_offset)
             )  # fmt: skip
         blobs: dict[str, bytes] = {}
         digests: dict[bytes, str] = {}
@@ -313,6 +284,7 @@ class SqlOutboxRepository:
                 (_messages.c.sent_at.is_not(None), 1), else_=0
             )
             values["sent_at"] = None
+            values["sent_at_offset"] = None
         # With FOR UPDATE SKIP LOCKED the rows are already locked by this transaction: update
         # them by primary key only (a range condition would make InnoDB lock gaps and deadlock
         # against the other dispatchers). Without row locks (SQLite), the condition decides.
@@ -337,21 +309,32 @@ class SqlOutboxRepository:
     def hand_over(
         self, token: str, id: uuid.UUID, now: datetime, outcomes: Sequence[OutboxMessage] = ()
     ) -> tuple[list[uuid.UUID], bool]:
-        """Store ``outcomes`` (as :meth:`finish`) and set ``sent_at`` of ``id``: its send is in flight (§9).
+        """Store ``outcomes`` (as :meth:`finish`), set ``sent_at`` of ``id`` and commit (§9).
 
-        PostgreSQL does both in one statement and commits it without waiting for the
-        WAL flush (see :data:`~crmkit.adapters.sqlalchemy.outbox_postgresql.PG_HAND_OVER`).
+        One write, committed with whatever the unit of work did before it
+        (:meth:`crmkit.ports.outbox.OutboxRepository.hand_over`), as cheap as
+        :mod:`~crmkit.adapters.sqlalchemy.outbox_hand_over` can make it: with at most one
+        outcome and nothing open, one statement in autocommit on SQLite and PostgreSQL.
 
         Raises:
-            ConcurrencyConflict: a deadlock victim; hand over again in a new transaction.
+            ConcurrencyConflict: a deadlock victim, a busy database, or the commit refused;
+                hand over again.
         """
-        connection = self._uow.connection
         try:
-            if connection.dialect.name == "postgresql":
-                return hand_over_postgresql(self._uow, token, id, utc(now), outcomes)
-            lost = self._finish(token, outcomes)
-            params = {"b_id": id, "b_claim": token, "n_sent_at": utc(now)}
-            return lost, bool(connection.execute(_HAND_OVER, params).rowcount == 1)
+            if len(outcomes) <= 1:
+                alone = hand_over_alone(self._uow, token, id, now, outcomes[0] if outcomes else None)
+                if alone is not None:
+                    return alone
+            if self._uow.connection.dialect.name == "postgresql":
+                return hand_over_postgresql(self._uow, token, id, now, outcomes)
+            mark = mark_params(token, id, now)
+            if len(outcomes) == 1:
+                lost, held = outcome_and_mark(self._uow, token, outcomes[0], mark)
+            else:
+                lost = self._finish(token, outcomes)
+                held = self._uow.connection.execute(MARK, mark).rowcount == 1
+            self._uow.commit()
+            return lost, held
         except DBAPIError as error:
             if is_lock_conflict(error):
                 raise ConcurrencyConflict("outbox hand-over", token, 0) from None
@@ -383,15 +366,15 @@ class SqlOutboxRepository:
             if self._uow.connection.dialect.name in SKIP_LOCKED:
                 query = query.with_for_update()
             held.update(self._uow.execute(query).scalars())
-        params = [_finish_params(token, m) for m in messages if m.id in held]
+        params = [finish_params(token, m) for m in messages if m.id in held]
         if params:
-            self._uow.connection.execute(_FINISH, params)
+            self._uow.connection.execute(FINISH, params)
         return [m.id for m in messages if m.id not in held]
 
     def _finish_one(self, token: str, m: OutboxMessage) -> list[uuid.UUID]:
         """One outcome by a conditional ``UPDATE``: its row count says whether ``token`` still held it."""
-        params = _finish_params(token, m)
-        return [] if self._uow.connection.execute(_FINISH, params).rowcount == 1 else [m.id]
+        params = finish_params(token, m)
+        return [] if self._uow.connection.execute(FINISH, params).rowcount == 1 else [m.id]
 
     def by_provider_ids(
         self, channel: Channel, provider_ids: Iterable[str]

@@ -54,7 +54,7 @@ __all__ = [
 
 consents = RowMapper(ConsentRecord, consent_records)
 """Consent records ↔ rows."""
-_DELIVERY_COLUMNS = ("delivery_status", "delivery_at", "delivery_error")
+_DELIVERY_COLUMNS = ("delivery_status", "delivery_at", "delivery_error", "delivery_at_offset")
 MESSAGE_COLUMNS = [c.name for c in outbox_messages.columns if c.name not in _DELIVERY_COLUMNS]
 """The columns an enqueued message fills, in the order of :func:`driver_rows` (a new message has
 no delivery report: those stay NULL)."""
@@ -155,15 +155,17 @@ def driver_rows(messages: Sequence[OutboxMessage], dialect: Dialect) -> list[tup
                 m.recipient_type,
                 offset_of(created_at),
                 offset_of(due_at),
+                None if sent_at is None else offset_of(sent_at),
             )
         )
     return rows
 
 
 messages = RowMapper(OutboxMessage, outbox_messages, unstored=("attachments",))
-"""Outbox messages ← rows: the shared generated loader (enums by value, UUIDs, ``created_at`` and
-``due_at`` at their stored offsets, ``sent_at`` and ``delivery_at`` in UTC); attachments are
-another table's (:func:`~crmkit.adapters.sqlalchemy.outbox_attachments.with_attachments`)."""
+"""Outbox messages ← rows: the shared generated loader (enums by value, UUIDs, every time at its
+stored offset — ``created_at``/``due_at`` since revision 0018, ``sent_at``/``delivery_at`` since
+0023); attachments are another table's
+(:func:`~crmkit.adapters.sqlalchemy.outbox_attachments.with_attachments`)."""
 _load = messages.from_values
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.sqlalchemy._convert import offset_of, utc
 from crmkit.adapters.sqlalchemy.outbox_codecs import message_from_row
 from crmkit.adapters.sqlalchemy.tables.outbox import (
     outbox_messages,
@@ -50,7 +50,7 @@ PG_CLAIM = {
         " attempts = t.attempts + 1"
         + (
             ", uncertain_attempts = t.uncertain_attempts + CASE WHEN t.sent_at IS NULL THEN 0 ELSE 1 END,"
-            " sent_at = NULL"
+            " sent_at = NULL, sent_at_offset = NULL"
             if lapsed
             else ""
         )
@@ -61,15 +61,18 @@ PG_CLAIM = {
 """PostgreSQL claim in one round trip (issue 6 item 9): lock due rows skipping others' locks, claim them,
 return the claimed rows with the due time they were picked by (for the order)."""
 
-PG_FINISH = sa.text(
+_OUTCOMES = (
     "UPDATE outbox_messages AS t SET state = v.state, claim = NULL, due_at = v.due_at,"
-    " provider_id = v.provider_id, last_error = v.last_error, sent_at = v.sent_at"
+    " provider_id = v.provider_id, last_error = v.last_error, sent_at = v.sent_at,"
+    " sent_at_offset = v.sent_at_offset"
     " FROM unnest(CAST(:ids AS uuid[]), CAST(:states AS varchar[]), CAST(:dues AS timestamptz[]),"
-    " CAST(:providers AS varchar[]), CAST(:errors AS varchar[]), CAST(:sents AS timestamptz[]))"
-    " AS v(id, state, due_at, provider_id, last_error, sent_at)"
+    " CAST(:providers AS varchar[]), CAST(:errors AS varchar[]), CAST(:sents AS timestamptz[]),"
+    " CAST(:sent_offsets AS integer[]))"
+    " AS v(id, state, due_at, provider_id, last_error, sent_at, sent_at_offset)"
     " WHERE t.id = v.id AND t.claim = :token RETURNING t.id"
 )
-"""PostgreSQL outcomes in one statement with six array parameters (a fixed text the driver prepares):
+PG_FINISH = sa.text(_OUTCOMES)
+"""PostgreSQL outcomes in one statement with seven array parameters (a fixed text the driver prepares):
 only rows still held by the token are written, and ``RETURNING`` says which."""
 
 
@@ -108,6 +111,7 @@ def _outcome_arrays(messages: Sequence[OutboxMessage]) -> dict[str, list[Any]]:
         "providers": [m.provider_id for m in messages],
         "errors": [None if m.last_error is None else m.last_error[:1000] for m in messages],
         "sents": [None if m.sent_at is None else utc(m.sent_at) for m in messages],
+        "sent_offsets": [None if m.sent_at is None else offset_of(m.sent_at) for m in messages],
     }
 
 
@@ -123,18 +127,13 @@ def finish_postgresql(uow: SqlUnitOfWork, token: str, messages: Sequence[OutboxM
 
 
 PG_HAND_OVER = sa.text(
-    "WITH done AS (UPDATE outbox_messages AS t SET state = v.state, claim = NULL, due_at = v.due_at,"
-    " provider_id = v.provider_id, last_error = v.last_error, sent_at = v.sent_at"
-    " FROM unnest(CAST(:ids AS uuid[]), CAST(:states AS varchar[]), CAST(:dues AS timestamptz[]),"
-    " CAST(:providers AS varchar[]), CAST(:errors AS varchar[]), CAST(:sents AS timestamptz[]))"
-    " AS v(id, state, due_at, provider_id, last_error, sent_at)"
-    " WHERE t.id = v.id AND t.claim = :token RETURNING t.id),"
-    " mark AS (UPDATE outbox_messages SET sent_at = :now"
+    f"WITH done AS ({_OUTCOMES}),"
+    " mark AS (UPDATE outbox_messages SET sent_at = :now, sent_at_offset = :now_offset"
     " WHERE id = :id AND claim = :token AND state = 'claimed'"
     " AND set_config('synchronous_commit', 'off', true) IS NOT NULL RETURNING id)"
     " SELECT (SELECT count(*) FROM mark) AS held, ARRAY(SELECT id FROM done) AS done"
 )
-"""PostgreSQL hand-over (§9) in one round trip: the outcomes so far, and the mark of the next
+"""PostgreSQL hand-over (§9) in one statement: the outcomes so far, and the mark of the next
 message, whose transaction then commits without waiting for the WAL flush (``synchronous_commit``
 off for this transaction only: the mark guards against a crash of the dispatcher, which the server
 outlives, and a flush per message would cap dispatch at the disk's flush rate)."""
@@ -143,8 +142,18 @@ outlives, and a flush per message would cap dispatch at the disk's flush rate)."
 def hand_over_postgresql(
     uow: SqlUnitOfWork, token: str, id: uuid.UUID, now: datetime, outcomes: Sequence[OutboxMessage]
 ) -> tuple[list[uuid.UUID], bool]:
-    """Store ``outcomes`` and mark ``id`` handed over, in one statement; ``(lost ids, still held)``."""
-    params = {"token": token, "id": id, "now": utc(now), **_outcome_arrays(outcomes)}
-    row = uow.execute(PG_HAND_OVER, params).one()
+    """Store ``outcomes``, mark ``id`` handed over and commit; ``(lost ids, still held)``.
+
+    One round trip when the unit of work has nothing open: the statement is its own
+    transaction (:meth:`~crmkit.adapters.sqlalchemy.storage.SqlUnitOfWork.commit_with`).
+    """
+    params = {
+        "token": token,
+        "id": id,
+        "now": utc(now),
+        "now_offset": offset_of(now),
+        **_outcome_arrays(outcomes),
+    }
+    (row,) = uow.commit_with(PG_HAND_OVER, params)
     done = {d if isinstance(d, uuid.UUID) else uuid.UUID(str(d)) for d in row.done}
     return [m.id for m in outcomes if m.id not in done], row.held == 1

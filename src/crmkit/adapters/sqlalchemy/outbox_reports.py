@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from crmkit.adapters.sqlalchemy._convert import utc
+from crmkit.adapters.sqlalchemy._convert import offset_of, utc
 from crmkit.adapters.sqlalchemy._errors import is_lock_conflict
 from crmkit.adapters.sqlalchemy.bulk import chunks
 from crmkit.adapters.sqlalchemy.outbox_attachments import with_attachments
@@ -44,6 +44,7 @@ _DELIVER = (
     .values(
         delivery_status=sa.bindparam("n_status"),
         delivery_at=sa.bindparam("n_at"),
+        delivery_at_offset=sa.bindparam("n_at_offset"),  # the report's own offset (V1, revision 0023)
         delivery_error=sa.bindparam("n_error"),
     )
 )
@@ -96,6 +97,7 @@ def record_deliveries(uow: SqlUnitOfWork, messages: Sequence[OutboxMessage]) -> 
                 "b_id": m.id,
                 "n_status": None if m.delivery_status is None else m.delivery_status.value,
                 "n_at": None if m.delivery_at is None else utc(m.delivery_at),
+                "n_at_offset": None if m.delivery_at is None else offset_of(m.delivery_at),
                 "n_error": None if m.delivery_error is None else m.delivery_error[:1000],
             }
             for m in messages

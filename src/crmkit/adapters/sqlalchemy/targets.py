@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from crmkit.adapters.audit import audit_entry
-from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuid_of
+from crmkit.adapters.sqlalchemy._convert import RowMapper, local, offset_of, utc, uuid_of
 from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlRepository, audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries, companies
 from crmkit.adapters.sqlalchemy.tables import targets as qt
@@ -129,6 +129,7 @@ class SqlTargetRepository(SqlActuals, SqlQuotaStore, SqlScoring):
                 "revision": plan.revision,
                 "supersedes": plan.supersedes,
                 "created_at": utc(plan.created_at),
+                "created_at_offset": offset_of(plan.created_at),  # V1, revision 0023
                 "created_by": plan.created_by,
             },
         )
@@ -179,7 +180,7 @@ class SqlTargetRepository(SqlActuals, SqlQuotaStore, SqlScoring):
                     lines=tuple(plan_lines),
                     revision=h["revision"],
                     supersedes=None if h["supersedes"] is None else PlanId(uuid_of(h["supersedes"])),
-                    created_at=utc(h["created_at"]),
+                    created_at=local(h["created_at"], h["created_at_offset"]),
                     created_by=None if h["created_by"] is None else EmployeeId(uuid_of(h["created_by"])),
                     version=h["version"],
                 )

@@ -169,12 +169,13 @@ class Dispatcher:
     ) -> tuple[list[uuid.UUID], bool]:
         """Store ``done`` outcomes and the hand-over of ``message`` in one commit (§9).
 
+        ``hand_over`` commits by itself: one write per message, on PostgreSQL one round trip.
+
         Returns:
             The ids among ``done`` whose claim was lost, and whether ``message`` is still ours.
         """
         try:
             lost, held = uow.outbox.hand_over(token, message.id, self.clock.now(), done)
-            uow.commit()
         except BaseException:
             uow.rollback()
             raise

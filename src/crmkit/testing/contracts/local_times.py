@@ -1,9 +1,10 @@
 """Contract: aware times read back with the offset they were written with (V1; issue 11 item 3).
 
 Invoices keep their document's offset (:mod:`crmkit.testing.contracts.invoice_storage`); the
-same holds for every other time a caller gives: appointments (start, booking time),
-reminders (due, creation), consent decisions, outbox messages (created, due) and the audit
-trail. Comparing instants is not enough — a SQL back end that returns UTC keeps the instant
+same holds for every other time a caller or the clock gives: appointments (start, booking
+time), reminders (due, creation), consent decisions, outbox messages (created, due) and the
+audit trail here, and every other record in
+:mod:`~crmkit.testing.contracts.local_times_records`. Comparing instants is not enough — a SQL back end that returns UTC keeps the instant
 and loses the local day — so each test compares the instant, the UTC offset, the local date
 and the wall time, for times near local midnight and across month ends
 (:data:`~crmkit.testing.contracts.invoice_storage.LOCAL_TIMES`).
@@ -26,6 +27,7 @@ from crmkit.ports.storage import Storage, UnitOfWork
 from crmkit.testing.clock import FixedClock
 from crmkit.testing.contracts.interactions import appointment, reminder
 from crmkit.testing.contracts.invoice_storage import LOCAL_TIMES
+from crmkit.testing.contracts.local_times_records import RecordTimesContract
 from crmkit.testing.contracts.messaging import outbox_sms
 from crmkit.testing.contracts.support import read
 from crmkit.testing.factories import make_company
@@ -52,8 +54,12 @@ def evolve(value: Any, **changes: Any) -> Any:
     return attrs.evolve(value, **changes)
 
 
-class LocalTimesContract:
-    """Every caller-given aware time comes back at its own offset, on its own local day (V1)."""
+class LocalTimesContract(RecordTimesContract):
+    """Every aware time comes back at its own offset, on its own local day (V1).
+
+    The tests of :class:`~crmkit.testing.contracts.local_times_records.RecordTimesContract`
+    (every other record, revision 0023) are part of it.
+    """
 
     def test_v1_i6_i7_appointments_and_reminders_keep_their_offsets(self, storage: Storage) -> None:
         """Appointment start and booking time, reminder due and creation time (I6, I7)."""

@@ -295,6 +295,45 @@ class OutboxRepositoryContract:
             assert uow.outbox.get(first.id) == attrs.evolve(done, claim=None)
             assert uow.outbox.get(second.id).sent_at == later
 
+    def test_a_hand_over_writes_only_the_rows_its_token_holds_and_commits(self, storage: Storage) -> None:
+        """§9 outbox: an outcome and a hand-over are each written only while the token holds the row.
+
+        The usual write — one outcome and the next hand-over — is one statement on the SQL back
+        ends; when only one of its two rows is still held, the other is reported (a lost outcome,
+        or a next message that must not be sent). Each call is committed before it returns: a
+        rollback afterwards undoes nothing. The calls alternate between a unit of work that has
+        just begun and one between transactions (the two ways a back end may write it).
+        """
+        self._add(storage, *(outbox_sms(n) for n in range(1, 9)))
+        at = _T0 + timedelta(seconds=30)
+        with storage.unit_of_work() as uow:
+            mine = uow.outbox.claim("mine", at, _LEASE, 4)
+            theirs = uow.outbox.claim("theirs", at, _LEASE, 4)
+            uow.commit()
+        done = [m.sent(f"P-{n}", at) for n, m in enumerate(mine)]
+        for fresh in (True, False):
+            first, second = (mine[0], mine[1]) if fresh else (mine[2], mine[3])
+            outcome = done[0] if fresh else done[2]
+            with storage.unit_of_work() as uow:
+                if not fresh:
+                    uow.outbox.hand_over(
+                        "mine", first.id, at
+                    )  # commits: the unit of work is between transactions
+                # the outcome is held, the next message is another dispatcher's: not sent, not marked
+                assert uow.outbox.hand_over("mine", theirs[0 if fresh else 2].id, at, [outcome]) == (
+                    [],
+                    False,
+                )
+                # the outcome brought is another's (lost), the next message is held: marked
+                lost = theirs[1 if fresh else 3].sent("P-x", at)
+                assert uow.outbox.hand_over("mine", second.id, at, [lost]) == ([lost.id], True)
+                uow.rollback()
+            with storage.unit_of_work() as uow:
+                assert uow.outbox.get(outcome.id) == attrs.evolve(outcome, claim=None)
+                assert uow.outbox.get(second.id).sent_at == at
+                for other in theirs:
+                    assert uow.outbox.get(other.id) == other
+
     def test_a_claim_returns_what_claim_for_makes_lapsed_claims_first(self, storage: Storage) -> None:
         """§9 outbox: lapsed claims come before pending messages, each exactly as ``claim_for`` makes it.
 

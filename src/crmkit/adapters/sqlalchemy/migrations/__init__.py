@@ -48,8 +48,12 @@ Revisions (oldest first; :data:`REVISIONS`):
   (an interaction cites the customer's contract) with its index, and on
   PostgreSQL only a GIN index on ``to_tsvector('simple', kb_articles.search_text)``
   for the knowledge-base search.
-* ``0023`` — reserved: offset columns for the outbox's ``sent_at``/``delivery_at``
-  and ``erasures.at`` (issue 11 item 3, V1, M4).
+* ``0023`` — every other aware time keeps its own UTC offset (issue 11 item 3, V1, M4):
+  ``*_offset`` columns beside the outbox's ``sent_at``/``delivery_at``, ``erasures.at``
+  and the times of companies, employees, claims, interactions, segments, campaigns,
+  meeting notes, samples, opportunities, offers, visits, the service tables, plans and
+  the dated T4 values, 0 (UTC) for existing times; the points ledger's and the import
+  cursors' own clock stamps stay UTC.
 * ``0024`` — reserved: an indexed table of the originals that return invoices
   cite (issue 15, V1, V8).
 * ``0025`` — the visibility page index covers ``archived_at`` again (issue 11, A7, C13):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from crmkit.adapters.sqlalchemy.tables.schema import NOTE, TABLE_OPTIONS, metadata, time_type, uuid_type
+from crmkit.adapters.sqlalchemy.tables.schema import (
+    NOTE,
+    TABLE_OPTIONS,
+    metadata,
+    offset_column,
+    time_type,
+    uuid_type,
+)
 
 __all__ = ["ERASURE_CONSTRAINT_FIELDS", "erasures"]
 
@@ -18,6 +25,7 @@ erasures = sa.Table(
     sa.Column("at", time_type(), nullable=False),
     sa.Column("reason", sa.String(NOTE), nullable=False),
     sa.Column("report", sa.JSON, nullable=False),
+    offset_column("at"),  # UTC offsets in seconds, revision 0023
     **TABLE_OPTIONS,
 )
 """One row per erasure (M4): who, when, why, which contact, and ``report`` — a JSON list of

@@ -23,6 +23,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
     NOTE,
     TABLE_OPTIONS,
     metadata,
+    offset_column,
     time_type,
     uuid_type,
 )
@@ -58,6 +59,9 @@ interactions = sa.Table(
     sa.Column("contract_id", uuid_type(), sa.ForeignKey("service_contracts.id"), nullable=True),
     sa.Column("opportunity_id", uuid_type(), nullable=True),  # I4 links, revision 0020
     sa.Column("task_id", uuid_type(), nullable=True),
+    offset_column("created_at"),  # UTC offsets in seconds, revision 0023
+    offset_column("first_response_at"),
+    offset_column("resolved_at"),
     sa.Index(None, "company_id", "created_at"),
     sa.Index(None, "owner_id", "created_at"),
     sa.Index(None, "campaign_id", "created_at"),

@@ -16,6 +16,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
     NAME,
     TABLE_OPTIONS,
     metadata,
+    offset_column,
     ordered_text,
     time_type,
     uuid_type,
@@ -36,6 +37,7 @@ segments = sa.Table(
     sa.Column("filter", sa.Text(), nullable=False),
     sa.Column("created_by", uuid_type(), nullable=False),
     sa.Column("created_at", time_type(), nullable=False),
+    offset_column("created_at"),  # UTC offsets in seconds, revision 0023
     **TABLE_OPTIONS,
 )
 """Saved segments (M1); ``name_key`` is the folded name lists are ordered by."""
@@ -54,6 +56,7 @@ campaigns = sa.Table(
     sa.Column("queued", sa.Integer, nullable=False),
     sa.Column("skipped_no_consent", sa.Integer, nullable=False),
     sa.Column("skipped_no_address", sa.Integer, nullable=False),
+    offset_column("created_at"),  # UTC offsets in seconds, revision 0023
     **TABLE_OPTIONS,
 )
 """Campaigns and their counts (M2)."""

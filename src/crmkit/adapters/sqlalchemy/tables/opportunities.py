@@ -16,7 +16,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy.tables.invoice import _decimal
-from crmkit.adapters.sqlalchemy.tables.schema import LABEL, TABLE_OPTIONS, metadata, time_type, uuid_type
+from crmkit.adapters.sqlalchemy.tables.schema import (
+    LABEL,
+    TABLE_OPTIONS,
+    metadata,
+    offset_column,
+    time_type,
+    uuid_type,
+)
 
 __all__ = ["OPPORTUNITY_CONSTRAINT_FIELDS", "offers", "opportunities", "opportunity_stages", "visits"]
 
@@ -50,6 +57,9 @@ opportunities = sa.Table(
     sa.Column("competitor", sa.String(LABEL), nullable=True),
     sa.Column("amount_minor", sa.BigInteger, nullable=True),
     sa.Column("probability_bp", sa.Integer, nullable=False),
+    offset_column("created_at"),  # UTC offsets in seconds, revision 0023
+    offset_column("next_step_due"),
+    offset_column("closed_at"),
     sa.Index(None, "owner_id", "next_step_due"),
     sa.Index(None, "company_id", "created_at"),
     sa.Index(None, "created_at", "id"),
@@ -70,6 +80,7 @@ opportunity_stages = sa.Table(
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("entered_at", time_type(), nullable=False),
     sa.Column("entered_by", uuid_type(), nullable=False),
+    offset_column("entered_at"),  # UTC offsets in seconds, revision 0023
     sa.UniqueConstraint("seq", "opportunity_id"),  # seq first: SQLite names the first column
     sa.Index(None, "opportunity_id", "seq"),
     **TABLE_OPTIONS,
@@ -92,6 +103,8 @@ offers = sa.Table(
     sa.Column("reason", sa.String(LABEL), nullable=True),
     sa.Column("decided_at", time_type(), nullable=True),
     sa.Column("decided_by", uuid_type(), nullable=True),
+    offset_column("sent_at"),  # UTC offsets in seconds, revision 0023
+    offset_column("decided_at"),
     sa.Index(None, "company_id", "sent_at"),
     sa.Index(None, "sent_at"),
     **TABLE_OPTIONS,
@@ -113,6 +126,7 @@ visits = sa.Table(
     sa.Column("travel", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("note", sa.Text(), nullable=False),
+    offset_column("visited_at"),  # UTC offsets in seconds, revision 0023
     sa.Index(None, "company_id", "visited_at"),
     sa.Index(None, "visited_at"),
     **TABLE_OPTIONS,

@@ -29,6 +29,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
     TABLE_OPTIONS,
     blob_type,
     metadata,
+    offset_column,
     time_type,
     uuid_type,
 )
@@ -74,6 +75,8 @@ outbox_messages = sa.Table(
     sa.Column("delivery_error", sa.String(NOTE), nullable=True),
     sa.Column("created_at_offset", sa.Integer, nullable=True),  # UTC offsets in seconds, revision 0018
     sa.Column("due_at_offset", sa.Integer, nullable=True),
+    offset_column("sent_at"),  # UTC offsets in seconds, revision 0023
+    offset_column("delivery_at"),
     sa.UniqueConstraint("key"),
     sa.Index(None, "state", "due_at"),
     sa.Index(
@@ -87,7 +90,8 @@ outbox_messages = sa.Table(
 """Messages to deliver and their delivery state (issue 6 items 1, 2). ``created_at_offset`` and
 ``due_at_offset`` keep the UTC offset (seconds) the enqueuer gave those times in, so they read back
 with their own local date (revision 0018); times the dispatcher rewrites (claims, retries) keep the
-instant it wrote, shown at the enqueuer's offset. ``sent_at`` and ``delivery_at`` are UTC."""
+instant it wrote, shown at the enqueuer's offset. ``sent_at_offset`` and ``delivery_at_offset`` keep
+the offsets of the dispatcher's clock and of the delivery report (revision 0023)."""
 
 DIGEST = 64
 """Length of a SHA-256 digest in hex, the key of ``outbox_blobs``."""

@@ -15,6 +15,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
     TABLE_OPTIONS,
     blob_type,
     metadata,
+    offset_column,
     ordered_text,
     serial_type,
     time_type,
@@ -67,6 +68,8 @@ companies = sa.Table(
     sa.Column("portal_username", sa.String(EMAIL), nullable=True),
     sa.Column("portal_password_hash", sa.String(SECRET), nullable=True),
     sa.Column("archived_at", time_type(), nullable=True),
+    offset_column("registered_at"),  # UTC offsets in seconds, revision 0023
+    offset_column("archived_at"),
     **TABLE_OPTIONS,
 )
 """Companies (C1–C7, C11, C13); ``name_key`` is the folded name that search matches."""
@@ -104,6 +107,8 @@ employees = sa.Table(
     sa.Column("password_hash", sa.String(SECRET), nullable=True),
     sa.Column("exit_reason", sa.String(NOTE), nullable=True),
     sa.Column("exit_at", time_type(), nullable=True),
+    offset_column("hired_at"),  # UTC offsets in seconds, revision 0023
+    offset_column("exit_at"),
     **TABLE_OPTIONS,
 )
 """Employees (C8); ``firm_id`` is ``NULL`` for the host company's staff."""
@@ -120,6 +125,8 @@ claims = sa.Table(
     sa.Column("decided_by", uuid_type(), nullable=True),
     sa.Column("decided_at", time_type(), nullable=True),
     sa.Column("reason", sa.String(NOTE), nullable=True),
+    offset_column("requested_at"),  # UTC offsets in seconds, revision 0023
+    offset_column("decided_at"),
     **TABLE_OPTIONS,
 )
 """Ownership claims (C6)."""

@@ -8,8 +8,9 @@ Portable types only, with per-dialect variants where a back end needs them:
 
 * ids are :class:`~sqlalchemy.types.Uuid` (native ``uuid`` on PostgreSQL,
   ``CHAR(32)`` elsewhere, so ids sort by their bytes everywhere — as in Python);
-* times are ``DateTime(timezone=True)`` (``DATETIME(6)`` on MariaDB/MySQL);
-  the adapter stores UTC and hands back aware UTC datetimes on every back end;
+* times are ``DateTime(timezone=True)`` (``DATETIME(6)`` on MariaDB/MySQL) holding UTC;
+  beside a time a caller or the clock gives, :func:`offset_column` keeps the UTC offset it
+  was given in, so it reads back at that offset on every back end (V1, revisions 0018, 0023);
 * names that lists are ordered by use code-point order on every back end
   (``COLLATE "C"`` on PostgreSQL, ``utf8mb4_bin`` tables on MariaDB, SQLite's
   binary default), so every adapter agrees with the in-memory one;
@@ -37,8 +38,10 @@ __all__ = [
     "PHONE",
     "SECRET",
     "TABLE_OPTIONS",
+    "UTC_TIMES",
     "blob_type",
     "metadata",
+    "offset_column",
     "ordered_text",
     "serial_type",
     "time_type",
@@ -90,6 +93,30 @@ def time_type() -> sa.types.TypeEngine[Any]:
     for name in _MYSQL:
         kind = kind.with_variant(mysql.DATETIME(fsp=6), name)
     return kind
+
+
+def offset_column(time_column: str) -> sa.Column[int]:
+    """The integer column ``<time_column>_offset``: the UTC offset, in seconds, the time was given in.
+
+    The time itself is stored in UTC; the adapter's ``RowMapper`` writes the offset beside it
+    and reads the time back at it, so the local date and wall time survive storage (V1).
+    ``NULL`` (no time, or a row older than its revision) reads back in UTC.
+    """
+    return sa.Column(f"{time_column}_offset", sa.Integer, nullable=True)
+
+
+UTC_TIMES: dict[str, str] = {
+    "point_entries.recorded_at": "the ledger's own stamp from the clock; an entry's business day is on_date",
+    "point_invoices.processed_at": "when the earning job took an invoice: bookkeeping, never read back",
+    "point_replies.at": "when a PUAN reply was sent: rate limiting, never read back",
+    "invoice_cursors.updated_at": "when an import source's cursor moved: bookkeeping",
+    "meeting_note_participants.held_at": "a query copy of meeting_notes.held_at, which keeps the offset",
+    "meeting_note_participants.follow_up_at": "a query copy of meeting_notes.follow_up_at",
+    "appointments.ends_at": "a query column: the value is starts_at (at its offset) plus the duration",
+}
+"""The time columns with no offset column beside them, and why (V1; revision 0023): each is a
+library's own UTC stamp, or a copy or derivation of a time that keeps its offset elsewhere.
+Every other time column has one (a test checks it)."""
 
 
 def ordered_text(length: int) -> sa.types.TypeEngine[Any]:

@@ -26,6 +26,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
     DIALECT_ONLY_INDEXES,
     TABLE_OPTIONS,
     metadata,
+    offset_column,
     time_type,
     uuid_type,
 )
@@ -65,6 +66,7 @@ contracts = sa.Table(
     sa.Column("first_response_minutes", sa.Integer, nullable=True),
     sa.Column("resolution_minutes", sa.Integer, nullable=True),
     sa.Column("created_at", time_type(), nullable=False),
+    offset_column("created_at"),  # UTC offsets in seconds, revision 0023
     sa.Index(None, "company_id", "starts_on"),
     **TABLE_OPTIONS,
 )
@@ -91,6 +93,7 @@ work_entries = sa.Table(
     sa.Column("overage_visits", sa.Integer, nullable=False),
     sa.Column("corrects", uuid_type(), nullable=True),
     sa.Column("note", sa.String(1000), nullable=False),
+    offset_column("at"),  # UTC offsets in seconds, revision 0023
     sa.Index(None, "contract_id", "at"),
     sa.Index(None, "case_id", "at"),
     sa.Index(None, "company_id", "at"),
@@ -123,6 +126,10 @@ cases = sa.Table(
     sa.Column("last_activity_at", time_type(), nullable=False),
     sa.Column("invoice_ref", sa.String(100), nullable=False),
     sa.Column("resolution_met", sa.Boolean, nullable=True),
+    offset_column("opened_at"),  # UTC offsets in seconds, revision 0023
+    offset_column("first_response_at"),
+    offset_column("closed_at"),
+    offset_column("last_activity_at"),
     sa.Index(None, "company_id", "opened_at"),
     sa.Index(None, "technician_id", "opened_at"),
     sa.Index(None, "closed_at", "last_activity_at"),
@@ -140,6 +147,7 @@ case_events = sa.Table(
     sa.Column("stage", sa.String(100), nullable=False),
     sa.Column("paused", sa.Boolean, nullable=False),
     sa.Column("moved_by", uuid_type(), nullable=False),
+    offset_column("at"),  # UTC offsets in seconds, revision 0023
     **TABLE_OPTIONS,
 )
 """The stages each case entered (S2, S8 pauses)."""
@@ -157,6 +165,9 @@ bookings = sa.Table(
     sa.Column("note", sa.Text(), nullable=False),
     sa.Column("created_by", uuid_type(), nullable=False),
     sa.Column("created_at", time_type(), nullable=False),
+    offset_column("starts_at"),  # UTC offsets in seconds, revision 0023
+    offset_column("ends_at"),
+    offset_column("created_at"),
     sa.Index(None, "technician_id", "starts_at"),
     sa.Index(None, "vehicle", "starts_at"),
     sa.Index(None, "starts_at", "id"),
@@ -184,6 +195,7 @@ articles = sa.Table(
     sa.Column("search_text", sa.Text(), nullable=False),
     sa.Column("created_by", uuid_type(), nullable=False),
     sa.Column("created_at", time_type(), nullable=False),
+    offset_column("created_at"),  # UTC offsets in seconds, revision 0023
     **TABLE_OPTIONS,
 )
 """Knowledge-base articles (S7); ``search_text`` is the folded title, keywords and body that
@@ -223,6 +235,7 @@ rates = sa.Table(
     sa.Column("fuel_per_km_amount", _decimal(), nullable=True),
     sa.Column("fuel_per_km_currency", sa.String(3), nullable=True),
     sa.Column("unit_e4", sa.BigInteger, nullable=False),
+    offset_column("valid_from"),  # UTC offsets in seconds, revision 0023
     sa.Index(None, "technician_id", "valid_from"),
     sa.Index(None, "vehicle", "valid_from"),
     **TABLE_OPTIONS,

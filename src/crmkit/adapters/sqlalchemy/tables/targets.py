@@ -19,6 +19,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
     LABEL,
     TABLE_OPTIONS,
     metadata,
+    offset_column,
     ordered_text,
     time_type,
     uuid_type,
@@ -43,6 +44,8 @@ customer_codes = sa.Table(
     sa.Column("code", sa.String(LABEL), nullable=False),
     sa.Column("valid_from", time_type(), nullable=False),
     sa.Column("valid_to", time_type(), nullable=True),
+    offset_column("valid_from"),  # UTC offsets in seconds, revision 0023
+    offset_column("valid_to"),
     sa.Index(None, "company_id", "valid_from"),
     sa.Index(None, "code", "valid_from"),
     **TABLE_OPTIONS,
@@ -63,6 +66,7 @@ plans = sa.Table(
     sa.Column("supersedes", uuid_type(), nullable=True),
     sa.Column("created_at", time_type(), nullable=False),
     sa.Column("created_by", uuid_type(), nullable=True),
+    offset_column("created_at"),  # UTC offsets in seconds, revision 0023
     **TABLE_OPTIONS,
 )
 """Turnover plan versions (Q1)."""

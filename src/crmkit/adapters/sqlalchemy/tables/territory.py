@@ -22,6 +22,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
     NOTE,
     TABLE_OPTIONS,
     metadata,
+    offset_column,
     ordered_text,
     time_type,
     uuid_type,
@@ -106,6 +107,8 @@ team_memberships = sa.Table(
     sa.Column("role", sa.String(30), nullable=False),
     sa.Column("valid_from", time_type(), nullable=False),
     sa.Column("valid_to", time_type(), nullable=True),
+    offset_column("valid_from"),  # UTC offsets in seconds, revision 0023
+    offset_column("valid_to"),
     sa.Index(None, "employee_id", "valid_from"),
     sa.Index(None, "team_id", "valid_from"),
     **TABLE_OPTIONS,
@@ -121,6 +124,8 @@ code_links = sa.Table(
     sa.Column("code", sa.String(CODE), nullable=False),
     sa.Column("valid_from", time_type(), nullable=False),
     sa.Column("valid_to", time_type(), nullable=True),
+    offset_column("valid_from"),  # UTC offsets in seconds, revision 0023
+    offset_column("valid_to"),
     sa.Index(None, "team_id", "valid_from"),
     sa.Index(None, "code", "valid_from"),
     **TABLE_OPTIONS,
@@ -136,6 +141,8 @@ owner_assignments = sa.Table(
     sa.Column("employee_id", uuid_type(), sa.ForeignKey("employees.id"), nullable=False),
     sa.Column("valid_from", time_type(), nullable=False),
     sa.Column("valid_to", time_type(), nullable=True),
+    offset_column("valid_from"),  # UTC offsets in seconds, revision 0023
+    offset_column("valid_to"),
     sa.Index(None, "company_id", "valid_from"),
     **TABLE_OPTIONS,
 )

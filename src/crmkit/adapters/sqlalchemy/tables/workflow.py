@@ -15,6 +15,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
     LABEL,
     TABLE_OPTIONS,
     metadata,
+    offset_column,
     ordered_text,
     time_type,
     uuid_type,
@@ -52,6 +53,9 @@ meeting_notes = sa.Table(
     sa.Column("appointment_id", uuid_type(), nullable=True),
     sa.Column("created_by", uuid_type(), nullable=False),
     sa.Column("created_at", time_type(), nullable=False),
+    offset_column("held_at"),  # UTC offsets in seconds, revision 0023
+    offset_column("follow_up_at"),
+    offset_column("created_at"),
     **TABLE_OPTIONS,
 )
 """Meeting notes (I5)."""
@@ -82,6 +86,7 @@ samples = sa.Table(
     sa.Column("sent_by", uuid_type(), nullable=False),
     sa.Column("contact_id", uuid_type(), sa.ForeignKey("contacts.id"), nullable=True),
     sa.Column("note", sa.Text(), nullable=False),
+    offset_column("sent_at"),  # UTC offsets in seconds, revision 0023
     sa.Index(None, "company_id", "sent_at"),
     sa.Index(None, "product", "sent_at"),
     **TABLE_OPTIONS,
