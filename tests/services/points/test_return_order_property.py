@@ -95,7 +95,6 @@ def _outcome(
     ]
     balances = {(role, key): world.balance(role, key) for role, key in parties}
     returned = {s.id: world.crm.invoices.returned(s.id, actor=world.admin.id) for s in sales}
-    world.crm.close()
     return balances, returned
 
 

@@ -50,8 +50,11 @@ Revisions (oldest first; :data:`REVISIONS`):
   for the knowledge-base search.
 * ``0023`` — reserved: offset columns for the outbox's ``sent_at``/``delivery_at``
   and ``erasures.at`` (issue 11 item 3, V1, M4).
-* ``0024`` — reserved: an indexed table of the originals that return invoices
-  cite (issue 15, V1, V8).
+* ``0024`` — return references (issue 15, V1, V8): ``return_references``, one row
+  per original a return cites and line of the return, keyed by the original's
+  number and seller, with what of the line waits for an original not imported yet;
+  back-filled from the stored returns (a return none of whose originals is stored
+  waits in full).
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
