@@ -64,6 +64,8 @@ class EntryKind(enum.Enum):
     ADJUST = "adjust"
 
 
+_EARN = EntryKind.EARN
+"""The earn kind, looked up once (an enum member's look-up is slow a million times)."""
 _SIGN = {EntryKind.EARN: 1, EntryKind.REVERSE: -1, EntryKind.REDEEM: -1, EntryKind.EXPIRE: -1}
 
 
@@ -159,19 +161,28 @@ class LedgerEntry:
         if points <= 0:
             raise ValidationError("points", f"an earn entry must be positive (got {points!r})")
         entry = object.__new__(cls)
-        values = (id, key, program, role, party, EntryKind.EARN, points, reason, source, on, recorded_at,
-                  spendable_from, expires_on, store, None)  # fmt: skip
-        for name, value in zip(_FIELDS, values, strict=True):
-            object.__setattr__(entry, name, value)
+        put = object.__setattr__
+        put(entry, "id", id)
+        put(entry, "key", key)
+        put(entry, "program", program)
+        put(entry, "role", role)
+        put(entry, "party", party)
+        put(entry, "kind", _EARN)
+        put(entry, "points", points)
+        put(entry, "reason", reason)
+        put(entry, "source", source)
+        put(entry, "on", on)
+        put(entry, "recorded_at", recorded_at)
+        put(entry, "spendable_from", spendable_from)
+        put(entry, "expires_on", expires_on)
+        put(entry, "store", store)
+        put(entry, "lot", None)
         return entry
 
     @property
     def opens_lot(self) -> bool:
         """Whether the entry is a credit that opens a lot (earn, or a positive adjustment)."""
         return self.kind is EntryKind.EARN or (self.kind is EntryKind.ADJUST and self.points > 0)
-
-
-_FIELDS = tuple(f.name for f in attrs.fields(LedgerEntry))
 
 
 @attrs.frozen

@@ -58,6 +58,9 @@ from crmkit.services.messaging import enqueue_sms
 __all__ = ["EarnReport", "PointEarning", "earns_in", "parties_of", "record_tier"]
 
 
+_EARN, _REVERSE = EntryKind.EARN, EntryKind.REVERSE  # looked up once: an enum member's lookup is slow
+
+
 def _no_probe(step: str) -> None:
     """Crash-injection point for tests (``entries``, ``processed``, ``outbox``); does nothing here."""
 
@@ -160,8 +163,8 @@ class _Batch:
     phones: dict[PartyKey, str]
     pending: list[LedgerEntry] = attrs.Factory(list)
     """Entries computed, not appended yet: appended at once unless something reads the ledger first."""
-    rates: dict[tuple[str, Role, str, date, str | None], LineRate] = attrs.Factory(dict)
-    """Each (program, role, product, day, dealer)'s rule and campaign multiplier, looked up once a batch."""
+    rates: dict[tuple[str, Role, date, str | None], dict[str, LineRate]] = attrs.Factory(dict)
+    """Per (program, role, day, dealer): each product's rule and campaign multiplier, once a batch."""
 
     def flush(self, uow: UnitOfWork) -> None:
         """Append the pending entries (before anything reads the ledger, and at the batch's end)."""
@@ -307,16 +310,27 @@ class PointEarning(ServiceBase):
             owed += short
         self._probe("entries")
         context.pending.extend(entries)
-        report.messages += self._notify(uow, context, programs, invoice, entries)
+        if context.phones:  # a balance SMS only for parties with a registered number (V5)
+            report.messages += self._notify(uow, context, programs, invoice, entries)
         report.processed += 1
-        report.earned += sum(e.points for e in entries if e.kind is EntryKind.EARN)
-        report.reversed -= sum(e.points for e in entries if e.kind is EntryKind.REVERSE)
+        for e in entries:
+            if e.kind is _EARN:
+                report.earned += e.points
+            elif e.kind is _REVERSE:
+                report.reversed -= e.points
         report.owed += owed
 
     # -- earning ---------------------------------------------------------------------------------
     def _earnings(
         self, uow: UnitOfWork, context: _Batch, program: Program, invoice: Invoice
     ) -> list[LedgerEntry]:
+        """The earn entries of one program on one invoice: a line × role each (V3, V4).
+
+        The per-entry work is kept to building the entry: what is the same for every role
+        of a line (its source, reason and key prefix) is made once per line, what is the same
+        for every line (dates, store, the role's key suffix) once per invoice, and the
+        rule of a (role, product) once per batch and day.
+        """
         rules = context.rules[program.code]
         if not rules or not program.earns_on(parties_of(invoice)[Role.DEALER]):
             return []  # a seller-bound program (seed 001) earns only on its sellers' invoices
@@ -327,22 +341,34 @@ class PointEarning(ServiceBase):
         parties = parties_of(invoice)
         dealer = parties[Role.DEALER]
         now = self._now()
-        entries: list[LedgerEntry] = []
+        new_id = self._ctx.ids.new
+        earned_entry = LedgerEntry.earned
+        code_of = program.code
         invoice_id = str(invoice.id)  # formatted once, not once per entry
         spendable_from = on + timedelta(days=program.return_window_days)
         expires_on = None if program.expiry_days is None else on + timedelta(days=program.expiry_days)
         store = dealer if program.store_bound else None
-        rates = context.rates
+        lines = [
+            (
+                line,
+                line.product_code or line.product_name,
+                f"earn:{code_of}:{invoice_id}:{line.number}:",
+                f"invoice {invoice.number} line {line.number}: {line.product_name}"[:500],
+                f"invoice:{invoice_id}:{line.number}",
+            )
+            for line in invoice.lines
+        ]
+        entries: list[LedgerEntry] = []
         for role, key in parties.items():
             multiplier = self._tier(uow, program, tiers, role, key, on)
+            rates = context.rates.setdefault((code_of, role, on, dealer), {})
+            suffix = role.value
             earned = 0
-            for line in invoice.lines:
-                code = line.product_code or line.product_name
-                found = (program.code, role, code, on, dealer)
-                rate = rates.get(found)
+            for line, code, prefix, reason, source in lines:
+                rate = rates.get(code)
                 if rate is None:
                     product = products.get(code) or Product(code=code, name=line.product_name)
-                    rate = rates[found] = line_rate(
+                    rate = rates[code] = line_rate(
                         program, rules, campaigns, role, product, on=on, dealer=dealer
                     )
                 points = rated_points(program, rate, line.quantity, line.line_extension, multiplier)
@@ -350,15 +376,15 @@ class PointEarning(ServiceBase):
                     continue
                 earned += points
                 entries.append(
-                    LedgerEntry.earned(  # parts checked above: no per-entry validation on the hot path
-                        id=self._new_id(),
-                        key=f"earn:{program.code}:{invoice_id}:{line.number}:{role.value}",
-                        program=program.code,
+                    earned_entry(  # parts checked above: no per-entry validation on the hot path
+                        id=new_id(),
+                        key=prefix + suffix,
+                        program=code_of,
                         role=role,
                         party=key,
                         points=points,
-                        reason=f"invoice {invoice.number} line {line.number}: {line.product_name}"[:500],
-                        source=f"invoice:{invoice_id}:{line.number}",
+                        reason=reason,
+                        source=source,
                         on=on,
                         recorded_at=now,
                         spendable_from=spendable_from,
