@@ -157,11 +157,16 @@ def raw_insert(storage: SqlStorage, *, indexed: bool = False) -> float:
     mark = "?" if storage.engine.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO point_entries_raw ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
     raw = storage.engine.raw_connection()
+    # the adapter's SQLite connections run in the driver's autocommit mode and begin their
+    # own transactions; without a BEGIN every row would be a transaction of its own
+    begin = storage.engine.dialect.name == "sqlite"
     spent = 0.0
     try:
         cursor = raw.cursor()
         for rows in ledger_rows(storage, BATCH * LINES_PER_INVOICE * 3):
             start = time.perf_counter()
+            if begin:
+                cursor.execute("BEGIN")
             cursor.executemany(sql, rows)
             raw.commit()
             spent += time.perf_counter() - start

@@ -10,6 +10,7 @@ the row lock makes two simultaneous claims of one serial yield one winner.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +77,8 @@ def _driver_rows(entries: Sequence[LedgerEntry], dialect: sa.Dialect) -> list[tu
     an enum's ``.value`` is a property, slow a million times.)
     """
     as_id, as_date, as_time = _processors(dialect)
+    probe = uuid.UUID(int=1)
+    hex_ids = as_id is not None and as_id(probe) == probe.hex  # ids stored as 32 hex digits: .hex inline
 
     def day(value: dt.date | None) -> Any:
         return value if value is None or as_date is None else as_date(value)
@@ -97,7 +100,8 @@ def _driver_rows(entries: Sequence[LedgerEntry], dialect: sa.Dialect) -> list[tu
         lot = e.lot
         rows.append(
             (
-                e.id if as_id is None else as_id(e.id), e.key, e.program, e.role._value_, e.party,
+                e.id.hex if hex_ids else e.id if as_id is None else as_id(e.id), e.key, e.program,
+                e.role._value_, e.party,
                 e.kind._value_, e.points, e.reason, e.source, dates[0], dates[3], dates[1], dates[2], e.store,
                 lot if lot is None or as_id is None else as_id(lot),
             )
