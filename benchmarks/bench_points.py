@@ -32,6 +32,7 @@ Memory stays bounded at a million lines (chunks of invoices, the ledger streamed
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import tempfile
 import time
@@ -47,6 +48,7 @@ from _timing import alternate, p50_ms
 
 import crmkit
 from crmkit.adapters.console import ConsoleSmsGateway
+from crmkit.adapters.invoices.collector import fewer_collections
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.sqlalchemy.tables.points import point_entries
 from crmkit.adapters.sqlalchemy.testing import reset_database
@@ -198,13 +200,15 @@ def raw_insert(storage: SqlStorage) -> tuple[float, float]:
             twin.drop(storage.engine, checkfirst=True)
 
 
-def earn(name: str, storage: SqlStorage, lines: int) -> None:
+def earn(name: str, storage: SqlStorage, lines: int, *, collections: bool = False) -> None:
     """Time the earning job over ``lines`` imported lines and the raw insert of its rows.
 
     The invoices are made and stored ``CHUNK`` at a time (untimed: through the bulk path
     the import writes with, ``uow.invoices.add_many``), and each chunk is then earned by
     ``crm.points.earning.earn()`` in units of work of 500, as the import's hook does; only
     those calls are timed, and summed. Memory stays bounded at a million lines.
+    ``collections``: earn under :func:`fewer_collections` (what an import read with
+    ``?gc=fewer`` runs its hook under; a host's process-wide choice).
     """
     reset_database(storage)
     crm, _ = connect(storage)
@@ -227,7 +231,8 @@ def earn(name: str, storage: SqlStorage, lines: int) -> None:
                 uow.invoices.waiting_returns((m.seller_key, m.number) for m in made[i : i + BATCH])
         lookup += time.perf_counter() - start
         start = time.perf_counter()
-        report = crm.points.earning.earn(made, batch=BATCH)  # what the import's hook hands over
+        with fewer_collections() if collections else contextlib.nullcontext():
+            report = crm.points.earning.earn(made, batch=BATCH)  # what the import's hook hands over
         ours += time.perf_counter() - start
         processed += report.processed
     start = time.perf_counter()
@@ -237,7 +242,8 @@ def earn(name: str, storage: SqlStorage, lines: int) -> None:
         entries = connection.execute(sa.select(sa.func.count()).select_from(point_entries)).scalar_one()
     n = processed * LINES_PER_INVOICE
     print(
-        f"{name}: earn {n:,} lines ({entries:,} entries) in {ours:.2f} s = {n / ours:,.0f} lines/s;"
+        f"{name}: earn{' (gc=fewer)' if collections else ''} {n:,} lines ({entries:,} entries)"
+        f" in {ours:.2f} s = {n / ours:,.0f} lines/s;"
         f" raw insert of the same rows {raw:.2f} s = {n / raw:,.0f} lines/s;"
         f" ratio {ours / raw:.2f} (target <= 2.0);"
         f" raw insert into a twin with the ledger's indexes {indexed:.2f} s, ratio {ours / indexed:.2f}"
@@ -301,6 +307,11 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--postgres", default=None)
+    parser.add_argument(
+        "--fewer-collections",
+        action="store_true",
+        help="earn under crmkit.adapters.invoices.collector.fewer_collections (the import's ?gc=fewer)",
+    )
     args = parser.parse_args()
     targets = [("SQLite", f"sqlite:///{Path(tempfile.mkdtemp()) / 'points.db'}")]
     if args.postgres:
@@ -309,7 +320,7 @@ def main() -> None:
         storage = SqlStorage(url)
         storage.migrate()
         try:
-            earn(name, storage, args.lines)
+            earn(name, storage, args.lines, collections=args.fewer_collections)
             big_party(name, storage, args.entries, args.repeat)
         finally:
             storage.close()

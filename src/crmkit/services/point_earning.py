@@ -26,9 +26,7 @@ return was imported is reconciled the same way.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -61,26 +59,6 @@ __all__ = ["EarnReport", "PointEarning", "earns_in", "parties_of", "record_tier"
 
 
 _EARN, _REVERSE = EntryKind.EARN, EntryKind.REVERSE  # looked up once: an enum member's lookup is slow
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for one batch, then leave it as it was.
-
-    A batch allocates some thirty objects per invoice line (entries, ids, row tuples), none
-    of them in reference cycles, and keeps them until the batch's append: the collector's
-    passes over them freed nothing and took a quarter of the earning run's time at 50,000
-    lines (benchmarks/bench_points.py). Reference counting still frees everything at once;
-    cycles made meanwhile (by any thread) are collected after the batch. A collector the
-    host had switched off stays off.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _no_probe(step: str) -> None:
@@ -274,14 +252,20 @@ class PointEarning(ServiceBase):
 
         When another run processed one of a batch meanwhile (a Duplicate at write or commit),
         the batch is redone one invoice per unit of work, so each is done exactly once.
+
+        A batch keeps some thirty short-lived objects per line until it is appended; with the
+        interpreter's default thresholds the cyclic collector scans them again and again
+        (about a quarter of a 50,000-line run here). An import read with ``?gc=fewer`` earns
+        under its raised threshold; a host earning a large backlog itself may wrap the call in
+        :func:`crmkit.adapters.invoices.collector.fewer_collections` — a process-wide setting,
+        so the host's choice, never made here.
         """
         report = EarnReport()
         step = max(batch, 1)
         for start in range(0, len(invoices), step):
             chunk = invoices[start : start + step]
             try:
-                with _collector_paused():
-                    self._batch(chunk, report)
+                self._batch(chunk, report)
             except Duplicate:
                 for invoice in chunk:
                     try:
