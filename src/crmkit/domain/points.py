@@ -428,6 +428,10 @@ def line_rate(
     return (None if rule is None else rule.points, multiplier)
 
 
+_PER_AMOUNT = Basis.PER_AMOUNT
+"""Looked up once: an enum member's look-up is slow on the earning job's hot path."""
+
+
 def rated_points(
     program: Program, rate: LineRate, quantity: Decimal, net_amount: Decimal, tier_multiplier: Decimal
 ) -> int:
@@ -435,7 +439,7 @@ def rated_points(
     points, multiplier = rate
     if points is None:
         return 0
-    base = points * abs(net_amount if program.basis is Basis.PER_AMOUNT else quantity)
+    base = points * abs(net_amount if program.basis is _PER_AMOUNT else quantity)
     return int((base * multiplier * tier_multiplier).to_integral_value(rounding=ROUND_FLOOR))
 
 

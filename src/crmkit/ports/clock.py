@@ -27,5 +27,9 @@ class IdGenerator(Protocol):
     """Makes new unique ids for aggregates."""
 
     def new(self) -> uuid.UUID:
-        """A fresh id, never returned before by this generator."""
+        """A fresh id, never returned before by this generator.
+
+        A generator may also offer ``many(n)``, ``n`` fresh ids at once; code making ids by
+        the million (the earning job, V4) uses it when there, and ``new()`` otherwise.
+        """
         ...

@@ -19,7 +19,15 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from crmkit.domain.errors import ValidationError
-from crmkit.domain.invoices import HandOverStatus, Invoice, InvoiceId, LineReversal, OrderLine, SalesOrder
+from crmkit.domain.invoices import (
+    HandOverStatus,
+    Invoice,
+    InvoiceId,
+    LineReversal,
+    OrderLine,
+    ReturnReference,
+    SalesOrder,
+)
 from crmkit.domain.predicates import Predicate
 
 __all__ = [
@@ -202,6 +210,28 @@ class InvoiceRecords(Protocol):
         Raises:
             NotFound: a reversal names an invoice line that is not stored.
         """
+        ...
+
+    def add_return_references(self, references: Sequence[ReturnReference]) -> None:
+        """Store the references of newly imported returns: cited original × return line, with what waits.
+
+        Written in the import's transaction with the returns themselves (V1, V8).
+
+        Raises:
+            Duplicate: a reference is stored already (its return was imported before).
+        """
+        ...
+
+    def waiting_returns(self, originals: Iterable[tuple[str, str]]) -> list[ReturnReference]:
+        """The references with a quantity waiting that cite one of ``originals`` (seller key, number).
+
+        One indexed look-up per thousand originals, however many returns are stored: the
+        import asks it for every batch, so an original finds returns imported before it.
+        """
+        ...
+
+    def set_waiting(self, references: Sequence[ReturnReference]) -> None:
+        """Store the ``waiting`` quantity of each of these references (found by its key); others stay."""
         ...
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 
 import attrs
 
@@ -18,10 +17,8 @@ from crmkit.domain.ids import EmployeeId, parse_id
 from crmkit.domain.invoices import (
     Invoice,
     InvoiceId,
-    LineReversal,
     SalesOrder,
     check_totals,
-    match_return,
 )
 from crmkit.ports.invoices import (
     CURSOR_MAX,
@@ -33,6 +30,7 @@ from crmkit.ports.invoices import (
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.actuals import record_sales
 from crmkit.services.base import ServiceBase, ServiceContext
+from crmkit.services.return_matching import Imported, match_returns
 from crmkit.services.status_moves import mark_buyers_potential
 
 __all__ = ["DEFAULT_BATCH_LINES", "ImportReport", "InvoiceImport", "Rejection"]
@@ -328,13 +326,17 @@ class InvoiceImport(ServiceBase):
             self._acting(uow, actor)
             outcome = self._classify(uow, batch)
             new = [p for p, status in outcome if status == "imported"]
-            outcome, reversals = self._match_returns(uow, new, outcome)
+            # returns and their originals, whichever came first (V1, V8; return references, 0024)
+            match = match_returns(uow, [Imported(p.invoice, p.record.location, p.warnings) for p in new])
+            outcome = [(p, match.refused.get(p.invoice.id, status)) for p, status in outcome]
             imported = [p for p, status in outcome if status == "imported"]
             uow.invoices.add_many([p.invoice for p in imported])
             record_sales(uow, [p.invoice for p in imported], self._ctx.settings.timezone)  # Q5 summary
             mark_buyers_potential(uow, [p.invoice for p in imported], self._now())  # C5 (issue 14)
-            if reversals:
-                uow.invoices.record_reversals(reversals)
+            if match.reversals:
+                uow.invoices.record_reversals(match.reversals)
+            uow.invoices.add_return_references(match.references)
+            uow.invoices.set_waiting(match.waiting)
             self._mark_orders(uow, imported)
             if cursor_key is not None and cursor is not None:
                 uow.invoices.save_cursor(cursor_key, cursor)
@@ -375,54 +377,6 @@ class InvoiceImport(ServiceBase):
             by_key[key] = by_id[invoice.id]
             outcome.append((pending, "imported"))
         return outcome
-
-    def _match_returns(
-        self, uow: UnitOfWork, new: list[_Pending], outcome: list[tuple[_Pending, str]]
-    ) -> tuple[list[tuple[_Pending, str]], list[LineReversal]]:
-        """Match returns to their originals and orders to their invoices; refuse what cannot be applied."""
-        batch_invoices = {(p.invoice.seller_key, p.invoice.number): p.invoice for p in new}
-        refused: dict[int, str] = {}
-        reversals: list[LineReversal] = []
-        owners: list[InvoiceId] = []
-        returned_in_batch: dict[tuple[InvoiceId, int], Decimal] = {}
-        for pending in new:
-            invoice = pending.invoice
-            if not invoice.is_return:
-                continue
-            originals: list[Invoice] = []
-            original_seller = invoice.buyer.key
-            for ref in invoice.references:
-                found = batch_invoices.get((original_seller, ref.number)) or uow.invoices.by_number(
-                    original_seller, ref.number
-                )
-                if found is None:
-                    pending.warnings.append(
-                        f"{pending.record.location}: return {invoice.number}: the invoice it cancels,"
-                        f" {ref.number} of {original_seller}, is not imported; nothing was reversed"
-                    )
-                else:
-                    originals.append(found)
-            if not originals:
-                continue
-            stored = uow.invoices.returned_quantities([o.id for o in originals])
-            for key, quantity in returned_in_batch.items():
-                stored[key] = stored.get(key, Decimal(0)) + quantity
-            try:
-                matched, warnings = match_return(invoice, originals, stored)
-            except ValidationError as error:
-                refused[id(pending)] = error.reason
-                continue
-            pending.warnings.extend(f"{pending.record.location}: {w}" for w in warnings)
-            for reversal in matched:
-                key = (reversal.original, reversal.line_number)
-                returned_in_batch[key] = returned_in_batch.get(key, Decimal(0)) + reversal.quantity
-            reversals.extend(matched)
-            owners.extend(invoice.id for _ in matched)
-        kept = reversals
-        if refused:
-            refused_ids = {p.invoice.id for p in new if id(p) in refused}
-            kept = [r for r, owner in zip(reversals, owners, strict=True) if owner not in refused_ids]
-        return [(p, refused.get(id(p), status)) for p, status in outcome], kept
 
     def _mark_orders(self, uow: UnitOfWork, imported: list[_Pending]) -> None:
         """Mark the order lines the imported invoices deliver as invoiced (V10)."""

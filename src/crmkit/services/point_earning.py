@@ -58,15 +58,21 @@ from crmkit.services.messaging import enqueue_sms
 __all__ = ["EarnReport", "PointEarning", "earns_in", "parties_of", "record_tier"]
 
 
+_EARN, _REVERSE = EntryKind.EARN, EntryKind.REVERSE  # looked up once: an enum member's lookup is slow
+
+
 def _no_probe(step: str) -> None:
     """Crash-injection point for tests (``entries``, ``processed``, ``outbox``); does nothing here."""
 
 
+_CUSTOMER, _DEALER, _SALES_PERSON = Role.CUSTOMER, Role.DEALER, Role.SALES_PERSON
+
+
 def parties_of(invoice: Invoice) -> dict[Role, str]:
     """The three earning parties of an invoice (V4): buyer, store (else seller), sales person when named."""
-    found = {Role.CUSTOMER: invoice.buyer.key, Role.DEALER: invoice.store or invoice.seller_key}
+    found = {_CUSTOMER: invoice.buyer.key, _DEALER: invoice.store or invoice.seller_key}
     if invoice.sales_person:
-        found[Role.SALES_PERSON] = invoice.sales_person
+        found[_SALES_PERSON] = invoice.sales_person
     return found
 
 
@@ -160,8 +166,9 @@ class _Batch:
     phones: dict[PartyKey, str]
     pending: list[LedgerEntry] = attrs.Factory(list)
     """Entries computed, not appended yet: appended at once unless something reads the ledger first."""
-    rates: dict[tuple[str, Role, str, date, str | None], LineRate] = attrs.Factory(dict)
-    """Each (program, role, product, day, dealer)'s rule and campaign multiplier, looked up once a batch."""
+    rates: dict[tuple[str, Role, date, str | bool | None], dict[str, LineRate]] = attrs.Factory(dict)
+    """Per (program, role, day, dealer — when a campaign names dealers): each product's rule and
+    campaign multiplier, looked up once a batch."""
 
     def flush(self, uow: UnitOfWork) -> None:
         """Append the pending entries (before anything reads the ledger, and at the batch's end)."""
@@ -245,6 +252,13 @@ class PointEarning(ServiceBase):
 
         When another run processed one of a batch meanwhile (a Duplicate at write or commit),
         the batch is redone one invoice per unit of work, so each is done exactly once.
+
+        A batch keeps some thirty short-lived objects per line until it is appended; with the
+        interpreter's default thresholds the cyclic collector scans them again and again
+        (about a quarter of a 50,000-line run here). An import read with ``?gc=fewer`` earns
+        under its raised threshold; a host earning a large backlog itself may wrap the call in
+        :func:`crmkit.adapters.invoices.collector.fewer_collections` — a process-wide setting,
+        so the host's choice, never made here.
         """
         report = EarnReport()
         step = max(batch, 1)
@@ -307,16 +321,27 @@ class PointEarning(ServiceBase):
             owed += short
         self._probe("entries")
         context.pending.extend(entries)
-        report.messages += self._notify(uow, context, programs, invoice, entries)
+        if context.phones:  # a balance SMS only for parties with a registered number (V5)
+            report.messages += self._notify(uow, context, programs, invoice, entries)
         report.processed += 1
-        report.earned += sum(e.points for e in entries if e.kind is EntryKind.EARN)
-        report.reversed -= sum(e.points for e in entries if e.kind is EntryKind.REVERSE)
+        for e in entries:
+            if e.kind is _EARN:
+                report.earned += e.points
+            elif e.kind is _REVERSE:
+                report.reversed -= e.points
         report.owed += owed
 
     # -- earning ---------------------------------------------------------------------------------
     def _earnings(
         self, uow: UnitOfWork, context: _Batch, program: Program, invoice: Invoice
     ) -> list[LedgerEntry]:
+        """The earn entries of one program on one invoice: a line × role each (V3, V4).
+
+        The per-entry work is kept to building the entry: what is the same for every role
+        of a line (its source, reason and key prefix) is made once per line, what is the same
+        for every line (dates, store, the role's key suffix) once per invoice, and the
+        rule of a (role, product) once per batch and day.
+        """
         rules = context.rules[program.code]
         if not rules or not program.earns_on(parties_of(invoice)[Role.DEALER]):
             return []  # a seller-bound program (seed 001) earns only on its sellers' invoices
@@ -327,47 +352,56 @@ class PointEarning(ServiceBase):
         parties = parties_of(invoice)
         dealer = parties[Role.DEALER]
         now = self._now()
-        entries: list[LedgerEntry] = []
+        code_of = program.code
         invoice_id = str(invoice.id)  # formatted once, not once per entry
         spendable_from = on + timedelta(days=program.return_window_days)
         expires_on = None if program.expiry_days is None else on + timedelta(days=program.expiry_days)
         store = dealer if program.store_bound else None
-        rates = context.rates
+        by_dealer = any(c.dealers for c in campaigns)  # else a line's rule does not depend on the dealer
+        lines = [
+            (
+                line,
+                line.product_code or line.product_name,
+                f"earn:{code_of}:{invoice_id}:{line.number}:",
+                f"invoice {invoice.number} line {line.number}: {line.product_name}"[:500],
+                f"invoice:{invoice_id}:{line.number}",
+            )
+            for line in invoice.lines
+        ]
+        many = getattr(self._ctx.ids, "many", None)  # ids by the batch where the generator offers it
+        fresh = iter(many(len(lines) * len(parties))) if many else None
+        new_id = self._ctx.ids.new if fresh is None else fresh.__next__
+        entries: list[LedgerEntry] = []
         for role, key in parties.items():
             multiplier = self._tier(uow, program, tiers, role, key, on)
-            earned = 0
-            for line in invoice.lines:
-                code = line.product_code or line.product_name
-                found = (program.code, role, code, on, dealer)
-                rate = rates.get(found)
+            rates = context.rates.setdefault((code_of, role, on, by_dealer and dealer), {})
+            suffix = role.value
+            rows = []
+            for line, code, prefix, reason, source in lines:
+                rate = rates.get(code)
                 if rate is None:
                     product = products.get(code) or Product(code=code, name=line.product_name)
-                    rate = rates[found] = line_rate(
+                    rate = rates[code] = line_rate(
                         program, rules, campaigns, role, product, on=on, dealer=dealer
                     )
                 points = rated_points(program, rate, line.quantity, line.line_extension, multiplier)
-                if points <= 0:
-                    continue
-                earned += points
-                entries.append(
-                    LedgerEntry.earned(  # parts checked above: no per-entry validation on the hot path
-                        id=self._new_id(),
-                        key=f"earn:{program.code}:{invoice_id}:{line.number}:{role.value}",
-                        program=program.code,
-                        role=role,
-                        party=key,
-                        points=points,
-                        reason=f"invoice {invoice.number} line {line.number}: {line.product_name}"[:500],
-                        source=f"invoice:{invoice_id}:{line.number}",
-                        on=on,
-                        recorded_at=now,
-                        spendable_from=spendable_from,
-                        expires_on=expires_on,
-                        store=store,
-                    )
-                )
-            if tiers and earned:
-                record_tier(uow, program, tiers, role, key, on, earned)
+                if points > 0:
+                    rows.append((new_id(), prefix + suffix, points, reason, source))
+            if not rows:
+                continue
+            entries += LedgerEntry.earned_many(  # parts checked above: no per-entry validation
+                rows,
+                program=code_of,
+                role=role,
+                party=key,
+                on=on,
+                recorded_at=now,
+                spendable_from=spendable_from,
+                expires_on=expires_on,
+                store=store,
+            )
+            if tiers:
+                record_tier(uow, program, tiers, role, key, on, sum(row[2] for row in rows))
         return entries
 
     @staticmethod

@@ -26,6 +26,7 @@ from crmkit.domain.invoices import (
     InvoiceKind,
     LineReversal,
     OrderLine,
+    ReturnReference,
     SalesOrder,
 )
 from crmkit.domain.parties import Company
@@ -46,6 +47,7 @@ ORDER_AGGREGATE = "sales_order"
 """``aggregate_type`` of the audit entries of sales orders (C12)."""
 
 _ZERO = Decimal(0)
+_RefKey = tuple[str, str, InvoiceId, int]
 
 
 @attrs.define
@@ -58,11 +60,14 @@ class InvoiceTables:
     deliveries: dict[InvoiceId, Delivery] = attrs.Factory(dict)
     orders: dict[str, SalesOrder] = attrs.Factory(dict)
     cursors: dict[str, str] = attrs.Factory(dict)
+    references: dict[_RefKey, Decimal] = attrs.Factory(dict)
+    """Return references (V1, V8): (original seller, number, return, return line) → what waits."""
 
     def clear(self) -> None:
         """Drop everything (the storage was closed)."""
         for table in (self.invoices, self.numbers, self.returned, self.deliveries, self.orders, self.cursors):
             table.clear()
+        self.references.clear()
 
 
 class MemoryInvoiceRepository:
@@ -319,6 +324,44 @@ class MemoryInvoiceRepository:
             quantity, amount = self._new_returned.get(key, (_ZERO, _ZERO))
             self._new_returned[key] = (quantity + reversal.quantity, amount + reversal.amount)
 
+    def add_return_references(self, references: Sequence[ReturnReference]) -> None:
+        """Stage the references of new returns.
+
+        Raises:
+            Duplicate: a reference is stored or staged already.
+        """
+        self._uow.check_usable()
+        keys = [(r.seller_key, r.number, r.return_id, r.line_number) for r in references]
+        with self._lock:
+            taken = [k for k in keys if k in self._tables.references or k in self._new_references]
+        if taken or len(set(keys)) != len(keys):
+            raise Duplicate("return_id", f"return {(taken or keys)[0][2]} is referenced already")
+        for key, reference in zip(keys, references, strict=True):
+            self._new_references[key] = reference.waiting
+            self._added_references.add(key)
+
+    def waiting_returns(self, originals: Iterable[tuple[str, str]]) -> list[ReturnReference]:
+        """The references with something waiting that cite one of ``originals``."""
+        self._uow.check_usable()
+        wanted = set(originals)
+        with self._lock:
+            merged = {**self._tables.references, **self._new_references}
+        return [
+            ReturnReference(seller, number, return_id, line, waiting)
+            for (seller, number, return_id, line), waiting in sorted(merged.items())
+            if waiting > 0 and (seller, number) in wanted
+        ]
+
+    def set_waiting(self, references: Sequence[ReturnReference]) -> None:
+        """Stage the new ``waiting`` of stored (or staged) references; unknown keys are ignored."""
+        self._uow.check_usable()
+        for r in references:
+            key = (r.seller_key, r.number, r.return_id, r.line_number)
+            with self._lock:
+                known = key in self._tables.references
+            if known or key in self._new_references:
+                self._new_references[key] = r.waiting
+
     def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:
         """Stage the delivery of an invoice's original (V10).
 
@@ -378,6 +421,9 @@ class MemoryInvoiceRepository:
                 raise Duplicate("id", f"invoice {invoice.id} already exists")
             if (invoice.seller_key, invoice.number) in tables.numbers:
                 raise Duplicate("number", f"invoice {invoice.number} of {invoice.seller_key} already exists")
+        for key in self._added_references:
+            if key in tables.references:
+                raise Duplicate("return_id", f"return {key[2]} is referenced already")
         for number, base in self._order_base.items():
             stored = tables.orders.get(number)
             if base is None and stored is not None:
@@ -396,6 +442,7 @@ class MemoryInvoiceRepository:
         tables.deliveries.update(self._new_deliveries)
         tables.orders.update(self._new_orders)
         tables.cursors.update(self._new_cursors)
+        tables.references.update(self._new_references)
         self.discard()
 
     def discard(self) -> None:
@@ -407,3 +454,5 @@ class MemoryInvoiceRepository:
         self._new_orders: dict[str, SalesOrder] = {}
         self._order_base: dict[str, int | None] = {}
         self._new_cursors: dict[str, str] = {}
+        self._new_references: dict[_RefKey, Decimal] = {}  # added or changed: the new waiting
+        self._added_references: set[_RefKey] = set()

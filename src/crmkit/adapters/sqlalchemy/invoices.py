@@ -32,6 +32,7 @@ from crmkit.adapters.sqlalchemy.invoice_codecs import (
     order_line_of,
 )
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
+from crmkit.adapters.sqlalchemy.return_references import SqlReturnReferences
 from crmkit.adapters.sqlalchemy.sql_repository import change_row
 from crmkit.adapters.sqlalchemy.tables import LABEL, audit_entries, companies
 from crmkit.adapters.sqlalchemy.tables.invoice import (
@@ -102,8 +103,11 @@ def _buyer_seen(key: Any, buyers: Predicate, strangers: bool) -> sa.ColumnElemen
     return seen
 
 
-class SqlInvoiceRepository:
-    """The SQL :class:`~crmkit.ports.invoices.InvoiceRepository`, on its unit of work's transaction."""
+class SqlInvoiceRepository(SqlReturnReferences):
+    """The SQL :class:`~crmkit.ports.invoices.InvoiceRepository`, on its unit of work's transaction.
+
+    Return references (V1, V8) come from :class:`SqlReturnReferences`.
+    """
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow

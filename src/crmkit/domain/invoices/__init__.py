@@ -39,7 +39,13 @@ from __future__ import annotations
 
 from crmkit.domain.invoices.invoice import Invoice, invoice_id_for
 from crmkit.domain.invoices.orders import HandOverStatus, OrderLine, SalesOrder
-from crmkit.domain.invoices.returns import LineReversal, match_return
+from crmkit.domain.invoices.returns import (
+    LineReversal,
+    ReturnReference,
+    match_return,
+    match_waiting,
+    references_of,
+)
 from crmkit.domain.invoices.totals import InvoiceTotalsMismatch, TaxAmountMismatch, check_totals
 from crmkit.domain.invoices.values import (
     INVOICE_NAMESPACE,
@@ -79,6 +85,7 @@ __all__ = [
     "LineReversal",
     "OrderLine",
     "RateKind",
+    "ReturnReference",
     "SalesOrder",
     "Tax",
     "TaxAmountMismatch",
@@ -86,5 +93,7 @@ __all__ = [
     "invoice_id_for",
     "kind_of",
     "match_return",
+    "match_waiting",
     "party_key",
+    "references_of",
 ]

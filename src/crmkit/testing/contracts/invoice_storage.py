@@ -30,6 +30,7 @@ from crmkit.domain.invoices import (
     LineReversal,
     OrderLine,
     RateKind,
+    ReturnReference,
     SalesOrder,
     Tax,
     invoice_id_for,
@@ -264,6 +265,38 @@ class InvoiceRepositoryContract:
         with storage.unit_of_work() as uow:
             assert uow.invoices.returned_amounts(invoice.id) == {2: (Decimal(2), Decimal(12))}
             assert uow.invoices.returned_quantities([invoice.id]) == {(invoice.id, 2): Decimal(2)}
+
+    def test_v8_return_references_are_found_by_the_original_they_cite(self, storage: Storage) -> None:
+        """Return references are found by the original they cite, updated by key, stored once (V1, V8).
+
+        A look-up by (seller, number) gives the references with something waiting (migration 0024).
+        """
+        ret = attrs.evolve(sample_invoice("IA-1", seller="1234567890"), type_code="IADE",
+                           references=(InvoiceReference("A-9"),))  # fmt: skip
+        refs = [
+            ReturnReference("9205121120", "A-9", ret.id, 1, Decimal("1.125")),
+            ReturnReference("9205121120", "A-9", ret.id, 2, Decimal(0)),
+            ReturnReference("9205121120", "A-8", ret.id, 1, Decimal("0.5")),
+        ]
+        with storage.unit_of_work() as uow:
+            uow.invoices.add_many([ret])
+            uow.invoices.add_return_references(refs)
+            assert uow.invoices.waiting_returns([("9205121120", "A-9")]) == [refs[0]]  # its own writes
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.invoices.waiting_returns([("1111111111", "A-9"), ("9205121120", "A-7")]) == []
+            assert uow.invoices.waiting_returns([("9205121120", "A-9"), ("9205121120", "A-8")]) == [
+                refs[2], refs[0]
+            ]  # fmt: skip
+            uow.invoices.set_waiting([attrs.evolve(refs[0], waiting=Decimal("0.125"))])
+            uow.invoices.set_waiting([attrs.evolve(refs[2], waiting=Decimal("0.000"))])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            found = uow.invoices.waiting_returns([("9205121120", "A-9"), ("9205121120", "A-8")])
+            assert found == [attrs.evolve(refs[0], waiting=Decimal("0.125"))]
+            with pytest.raises(Duplicate) as twice:
+                uow.invoices.add_return_references([refs[1]])
+            assert twice.value.field == "return_id"
 
     def test_v10_delivery_is_tracked_and_undelivered_are_listed_oldest_first(self, storage: Storage) -> None:
         """The original's delivery is recorded; the rest stay on the undelivered list (V10)."""

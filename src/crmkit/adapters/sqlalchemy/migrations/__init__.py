@@ -54,8 +54,11 @@ Revisions (oldest first; :data:`REVISIONS`):
   meeting notes, samples, opportunities, offers, visits, the service tables, plans and
   the dated T4 values, 0 (UTC) for existing times; the points ledger's and the import
   cursors' own clock stamps stay UTC.
-* ``0024`` — reserved: an indexed table of the originals that return invoices
-  cite (issue 15, V1, V8).
+* ``0024`` — return references (issue 15, V1, V8): ``return_references``, one row
+  per original a return cites and line of the return, keyed by the original's
+  number and seller, with what of the line waits for an original not imported yet;
+  back-filled from the stored returns (a return none of whose originals is stored
+  waits in full).
 * ``0025`` — the visibility page index covers ``archived_at`` again (issue 11, A7, C13):
   ``ix_companies_micro_region_name_key_id`` becomes ``ix_companies_visible_page``
   ``(micro_region, name_key, id, archived_at)``; ``customer_codes (code, valid_from)`` for

@@ -27,6 +27,7 @@ from crmkit.adapters.sqlalchemy.tables.invoice import (
     invoice_cursors,
     invoice_lines,
     invoices,
+    return_references,
     sales_order_lines,
     sales_orders,
 )
@@ -149,6 +150,7 @@ __all__ = [
     "region_closure",
     "regions",
     "reminders",
+    "return_references",
     "sales_order_lines",
     "sales_orders",
     "sales_teams",

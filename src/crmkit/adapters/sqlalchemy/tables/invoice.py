@@ -39,6 +39,7 @@ __all__ = [
     "invoice_cursors",
     "invoice_lines",
     "invoices",
+    "return_references",
     "sales_order_lines",
     "sales_orders",
 ]
@@ -171,6 +172,23 @@ invoice_lines = sa.Table(
 )
 """Invoice lines; ``returned_*`` is what later returns took back (V1), ``NULL`` for nothing."""
 
+return_references = sa.Table(
+    "return_references",
+    metadata,
+    sa.Column("number", sa.String(CODE), primary_key=True),
+    sa.Column("seller_key", sa.String(KEY), primary_key=True),
+    sa.Column("return_id", uuid_type(), sa.ForeignKey("invoices.id"), primary_key=True),
+    sa.Column("line_number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("waiting", _decimal(), nullable=False),
+    **TABLE_OPTIONS,
+)
+"""What returns cite (V1, V8; migration 0024): one row per cited original and return line.
+
+The key leads with the original's identity (``number``, ``seller_key`` — the return's
+buyer), so an imported original finds the returns that cite it with one index look-up,
+however many invoices one seller has. ``waiting`` is the part of the return line no
+original took back yet: a return imported before its original waits here for it."""
+
 invoice_cursors = sa.Table(
     "invoice_cursors",
     metadata,
@@ -216,6 +234,8 @@ INVOICE_CONSTRAINT_FIELDS: dict[str, str] = {
     "pk_invoice_lines": "lines",
     "fk_invoice_lines_invoice_id_invoices": "invoice_id",
     "pk_invoice_cursors": "source",
+    "pk_return_references": "return_id",
+    "fk_return_references_return_id_invoices": "return_id",
     "pk_sales_orders": "number",
     "pk_sales_order_lines": "lines",
     "fk_sales_order_lines_order_number_sales_orders": "order_number",

@@ -1,0 +1,98 @@
+"""Return references in SQL (§7 V1, V8; migration 0024): what returns cite, and what of them waits.
+
+:class:`SqlReturnReferences` is the part of
+:class:`~crmkit.adapters.sqlalchemy.invoices.SqlInvoiceRepository` that keeps
+``return_references``. The table's key leads with the cited original's number and
+seller, so :meth:`~SqlReturnReferences.waiting_returns` is an index look-up per
+thousand imported invoices, whatever the number of returns stored. ``waiting`` is
+compared in Python: SQLite keeps exact decimals as text, which SQL would compare as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from crmkit.adapters.sqlalchemy._convert import uuid_of
+from crmkit.adapters.sqlalchemy._errors import savepoint
+from crmkit.adapters.sqlalchemy.bulk import bulk_insert, chunks
+from crmkit.adapters.sqlalchemy.tables.invoice import return_references
+from crmkit.domain.errors import Duplicate
+from crmkit.domain.invoices import InvoiceId, ReturnReference
+
+if TYPE_CHECKING:
+    from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
+
+__all__ = ["SqlReturnReferences"]
+
+_C = return_references.c
+_SET_WAITING = (
+    sa.update(return_references)
+    .where(
+        _C.number == sa.bindparam("b_number"),
+        _C.seller_key == sa.bindparam("b_seller"),
+        _C.return_id == sa.bindparam("b_return"),
+        _C.line_number == sa.bindparam("b_line"),
+    )
+    .values(waiting=sa.bindparam("b_waiting"))
+)
+
+
+class SqlReturnReferences:
+    """``return_references`` of a SQL unit of work (see :class:`crmkit.ports.invoices.InvoiceRecords`)."""
+
+    _uow: SqlUnitOfWork
+
+    def add_return_references(self, references: Sequence[ReturnReference]) -> None:
+        """Insert the references of new returns through the bulk path, in a savepoint.
+
+        Raises:
+            Duplicate: one is stored already (names ``return_id``); none is written.
+        """
+        if not references:
+            return
+        rows = [(r.number, r.seller_key, r.return_id, r.line_number, r.waiting) for r in references]
+        connection = self._uow.connection
+        try:
+            with savepoint(connection):
+                bulk_insert(connection, return_references, rows)
+        except IntegrityError:
+            raise Duplicate("return_id", f"return {references[0].return_id} is referenced already") from None
+
+    def waiting_returns(self, originals: Iterable[tuple[str, str]]) -> list[ReturnReference]:
+        """References with something waiting that cite one of ``originals`` (seller key, number)."""
+        wanted = set(originals)
+        numbers = sorted({number for _, number in wanted})
+        found: list[ReturnReference] = []
+        for chunk in chunks(numbers):
+            query = sa.select(return_references).where(_C.number.in_(chunk))
+            for row in self._uow.execute(query):
+                waiting = Decimal(row.waiting)
+                if waiting > 0 and (row.seller_key, row.number) in wanted:
+                    found.append(
+                        ReturnReference(
+                            row.seller_key,
+                            row.number,
+                            InvoiceId(uuid_of(row.return_id)),
+                            row.line_number,
+                            waiting,
+                        )
+                    )
+        return sorted(found, key=lambda r: (r.seller_key, r.number, r.return_id, r.line_number))
+
+    def set_waiting(self, references: Sequence[ReturnReference]) -> None:
+        """Update the ``waiting`` of these references by their key (one ``executemany``)."""
+        if not references:
+            return
+        self._uow.connection.execute(
+            _SET_WAITING,
+            [
+                {"b_number": r.number, "b_seller": r.seller_key, "b_return": r.return_id,
+                 "b_line": r.line_number, "b_waiting": r.waiting}
+                for r in references
+            ],
+        )  # fmt: skip
