@@ -78,6 +78,10 @@ SUMMARY_KINDS: tuple[str, ...] = (
 """The kinds of scope key the summary keeps; product category and brand are read through ``product``."""
 
 _MICRO = Decimal(1_000_000)
+_PLACES = 6
+"""Decimal places a millionth has."""
+_UNIT = {-k: Decimal(1).scaleb(-k) for k in range(_PLACES + 1)}
+"""``10 ** exponent`` with that exponent, for exponents 0 to -6."""
 
 
 def to_micros(value: Decimal) -> int:
@@ -94,9 +98,16 @@ def from_micros(value: int, places: int = 2) -> Decimal:
     >>> from_micros(90_000_000_000), from_micros(1_234_567), from_micros(4_000_000, 0)
     (Decimal('90000.00'), Decimal('1.234567'), Decimal('4'))
     """
-    exact = (Decimal(value) / _MICRO).normalize()
-    least = Decimal(1).scaleb(-places)
-    return exact.quantize(least) if exact.as_tuple().exponent > -places else exact  # type: ignore[operator]
+    if places > _PLACES:
+        return (Decimal(value) / _MICRO).quantize(Decimal(1).scaleb(-places))
+    exponent = -_PLACES  # drop trailing zeros in integer arithmetic (the report's hot path)
+    if places <= 2 and value % 10_000 == 0:
+        value //= 10_000
+        exponent = -2
+    while exponent < -places and value % 10 == 0:
+        value //= 10
+        exponent += 1
+    return Decimal(value) * _UNIT[exponent]
 
 
 @attrs.frozen

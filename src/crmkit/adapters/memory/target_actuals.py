@@ -11,8 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from crmkit.domain.actuals import ActualKey, Sums, Territory, from_micros, sale_of
-from crmkit.domain.plan_actual import Credit
+from crmkit.domain.actuals import Sums, Territory, from_micros, sale_of
+from crmkit.domain.plan_actual import Credit, SummaryRow, credits_of
 
 if TYPE_CHECKING:
     from crmkit.domain.actuals import Sale
@@ -61,15 +61,15 @@ class MemoryActuals:
 
     def actuals(self, kind: str, year: int) -> list[Credit]:
         """The summary rows of one kind and year with a non-zero amount, as credits (Q5)."""
+        return credits_of(self.summary(kind, year))
+
+    def summary(self, kind: str, year: int) -> list[SummaryRow]:
+        """The summary rows of one kind and year with a non-zero amount, in no order (Q5)."""
         self._uow.check_usable()
-        rows = [
-            (key, amount)
+        return [
+            (key.scope, key.month, key.currency, key.rate, amount)
             for key, (amount, _) in self._merged().items()
             if key.kind == kind and key.year == year and amount
-        ]
-        return [
-            Credit(k.scope, k.month, k.currency, k.rate, from_micros(a))
-            for k, a in sorted(rows, key=lambda r: (r[0].scope, r[0].month, r[0].currency, _rate(r[0])))
         ]
 
     def quantities(self, kind: str, year: int) -> dict[tuple[str, int], Decimal]:
@@ -138,7 +138,3 @@ class MemoryActuals:
             for invoice in self._all_invoices()
             if invoice.buyer.key in wanted and (since is None or invoice.issued_at >= since)
         ]
-
-
-def _rate(key: ActualKey) -> Decimal:
-    return Decimal(-1) if key.rate is None else key.rate

@@ -26,7 +26,7 @@ from crmkit.adapters.sqlalchemy.tables.invoice import invoice_lines, invoices
 from crmkit.domain.actuals import Sale, SaleLine, Sums, Territory, from_micros
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.invoices import InvoiceKind
-from crmkit.domain.plan_actual import Credit
+from crmkit.domain.plan_actual import Credit, SummaryRow, credits_of
 
 __all__ = ["SqlActuals", "rate_text"]
 
@@ -90,17 +90,22 @@ class SqlActuals:
 
     def actuals(self, kind: str, year: int) -> list[Credit]:
         """The summary rows of one kind and year with a non-zero amount, as credits (Q5)."""
+        return credits_of(self.summary(kind, year))
+
+    def summary(self, kind: str, year: int) -> list[SummaryRow]:
+        """The summary rows of one kind and year with a non-zero amount, in no order (Q5)."""
         t = qt.target_actuals
         query = sa.select(t.c.scope, t.c.month, t.c.currency, t.c.rate, t.c.amount).where(
             t.c.kind == kind, t.c.year == year, t.c.amount != 0
         )
-        found = [
-            Credit(scope, int(month), currency, Decimal(rate) if rate else None, from_micros(int(amount)))
-            for scope, month, currency, rate, amount in self._uow.execute(query).all()
-        ]
-        return sorted(
-            found, key=lambda c: (c.scope, c.month, c.currency, Decimal(-1) if c.rate is None else c.rate)
-        )
+        rates: dict[str, Decimal | None] = {"": None}
+        found: list[SummaryRow] = []
+        add = found.append
+        for scope, month, currency, text, amount in self._uow.execute(query).all():
+            if text not in rates:
+                rates[text] = Decimal(text)
+            add((scope, int(month), currency, rates[text], int(amount)))
+        return found
 
     def quantities(self, kind: str, year: int) -> dict[tuple[str, int], Decimal]:
         """Net quantities per (scope value, month) of one kind and year."""
