@@ -43,13 +43,14 @@ def mark_buyers_potential(uow: UnitOfWork, invoices: Iterable[Invoice], now: dat
         The companies that changed, in the order their invoices came.
     """
     changed: list[Company] = []
+    numbers = [invoice.buyer.tax_no for invoice in invoices]
+    stored = uow.companies.by_tax_nos(n for n in numbers if n is not None)  # one query per chunk
     seen: set[str] = set()
-    for invoice in invoices:
-        number = invoice.buyer.tax_no
+    for number in numbers:
         if number is None or number in seen:
             continue
         seen.add(number)
-        current = uow.companies.by_tax_no(number)
+        current = stored.get(number)
         if current is None:
             continue
         saved = save_status_move(uow, current, current.record_invoice(), now)
