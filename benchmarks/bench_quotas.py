@@ -169,7 +169,7 @@ def _flush(storage: Storage, batch: list[Invoice]) -> None:
         batch.clear()
 
 
-def _off(uow: object, invoices: object, zone: str) -> None:
+def _off(uow: object, invoices: object, zone: str, companies: object = None) -> None:
     """The summary maintenance switched off (the import without it)."""
 
 

@@ -122,4 +122,3 @@ def test_q5_a_flat_report_equals_the_cells_summed_the_long_way(
     assert {row.scope: row.months for row in report.rows} == expected
     for row in report.rows:
         assert all(same(c.actual, e.actual) for c, e in zip(row.months, expected[row.scope], strict=True))
-

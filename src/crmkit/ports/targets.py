@@ -11,13 +11,14 @@ to it). The contract suite is :class:`crmkit.testing.contracts.targets.TargetCon
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
 from crmkit.domain.actuals import Sale, Sums, Territory
 from crmkit.domain.ids import CompanyId, EmployeeId
+from crmkit.domain.parties import Company
 from crmkit.domain.plan_actual import Credit, SummaryRow
 from crmkit.domain.quotas import Goal, GoalMetric, Plan, PlanId, Quota, ScopeType
 from crmkit.domain.scoring import Activity
@@ -108,8 +109,12 @@ class TargetRepository(Protocol):
         """Net quantities per (scope value, month) of one kind and year."""
         ...
 
-    def territory(self, buyers: Iterable[str]) -> Territory:
-        """The stored companies with these tax numbers and the dated facts that credit their sales (T4)."""
+    def territory(self, buyers: Iterable[str], companies: Mapping[str, Company] | None = None) -> Territory:
+        """The stored companies with these tax numbers and the dated facts that credit their sales (T4).
+
+        ``companies``: the stored companies by tax number when the caller read them
+        already (the import reads its buyers once for C5 and the summary); ``None``: read them.
+        """
         ...
 
     def buyers(self, companies: Iterable[CompanyId] = (), codes: Iterable[str] = ()) -> set[str]:

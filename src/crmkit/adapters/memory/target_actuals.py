@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ from crmkit.domain.plan_actual import Credit, SummaryRow, credits_of
 if TYPE_CHECKING:
     from crmkit.domain.actuals import Sale
     from crmkit.domain.ids import CompanyId
+    from crmkit.domain.parties import Company
 
 __all__ = ["MemoryActuals"]
 
@@ -94,10 +95,12 @@ class MemoryActuals:
         self._cleared = False
 
     # -- what crediting reads ---------------------------------------------------------------
-    def territory(self, buyers: Iterable[str]) -> Territory:
+    def territory(self, buyers: Iterable[str], companies: Mapping[str, Company] | None = None) -> Territory:
         """The stored companies with these tax numbers and the dated facts that credit their sales (T4)."""
         wanted = set(buyers)
-        by_tax = {c.tax_no: c for c in self._companies._rows() if c.tax_no and c.tax_no in wanted}
+        if companies is None:
+            companies = {c.tax_no: c for c in self._companies._rows() if c.tax_no}
+        by_tax = {tax_no: c for tax_no, c in companies.items() if tax_no in wanted}
         ids = {c.id for c in by_tax.values()}
         codes: dict[CompanyId, list[Any]] = {}
         for row in self._codes._rows():
