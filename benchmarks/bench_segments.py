@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -95,7 +96,7 @@ def catalogue() -> list[Product]:
     ]
 
 
-def prepare(crm: crmkit.Crm, actor: object) -> None:
+def prepare(crm: crmkit.Crm, actor: uuid.UUID) -> None:
     """Register the catalogue and its category and brand pick-lists (what segments may name, M1, C9)."""
     crm.points.add_products(actor=actor, products=catalogue())
     crm.parties.set_parameters(actor=actor, name="product_categories", values=["Boya", *CATEGORIES])
@@ -153,7 +154,7 @@ def handwritten(data: dict[str, Any]) -> tuple[sa.TextClause, sa.TextClause, dic
     return page, count, params
 
 
-def measure(crm: crmkit.Crm, actor: object, repeat: int) -> None:
+def measure(crm: crmkit.Crm, actor: uuid.UUID, repeat: int) -> None:
     """Save each segment, check ours equals the hand-written SQL, then time and print them."""
     print(f"M1 purchase-history segments, page of 50 + total, p50 of {repeat} (alternating), wall / CPU:")
     print(f"    {'segment':<44} {'total':>7} {'SQL':>15} {'repository':>15} {'service':>15} {'ratio':>11}")
@@ -165,7 +166,7 @@ def measure(crm: crmkit.Crm, actor: object, repeat: int) -> None:
         predicate = SegmentFilter.from_data(data).predicate(catalogue=known)  # an admin sees every company
         page, count, params = handwritten(data)
 
-        def service(segment_id: object = segment.id) -> Any:
+        def service(segment_id: uuid.UUID = segment.id) -> Any:
             return crm.marketing.members(actor=actor, segment=segment_id, limit=50)
 
         def repository(predicate: Any = predicate) -> tuple[list[Any], int]:
@@ -174,8 +175,9 @@ def measure(crm: crmkit.Crm, actor: object, repeat: int) -> None:
 
         def baseline(page: Any = page, count: Any = count, params: Any = params) -> tuple[list[Any], int]:
             with storage.unit_of_work() as uow:
-                rows = uow.execute(page, params).all()
-                return rows, int(uow.execute(count, params).scalar_one())
+                sql: Any = uow  # the SQL unit of work's execute: the adapter's connection and transaction
+                rows = sql.execute(page, params).all()
+                return rows, int(sql.execute(count, params).scalar_one())
 
         ours = service()
         rows, total = baseline()
