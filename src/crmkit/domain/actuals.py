@@ -78,6 +78,10 @@ SUMMARY_KINDS: tuple[str, ...] = (
 """The kinds of scope key the summary keeps; product category and brand are read through ``product``."""
 
 _MICRO = Decimal(1_000_000)
+_PLACES = 6
+"""Decimal places a millionth has."""
+_UNIT = {-k: Decimal(1).scaleb(-k) for k in range(_PLACES + 1)}
+"""``10 ** exponent`` with that exponent, for exponents 0 to -6."""
 
 
 def to_micros(value: Decimal) -> int:
@@ -94,9 +98,16 @@ def from_micros(value: int, places: int = 2) -> Decimal:
     >>> from_micros(90_000_000_000), from_micros(1_234_567), from_micros(4_000_000, 0)
     (Decimal('90000.00'), Decimal('1.234567'), Decimal('4'))
     """
-    exact = (Decimal(value) / _MICRO).normalize()
-    least = Decimal(1).scaleb(-places)
-    return exact.quantize(least) if exact.as_tuple().exponent > -places else exact  # type: ignore[operator]
+    if places > _PLACES:
+        return (Decimal(value) / _MICRO).quantize(Decimal(1).scaleb(-places))
+    exponent = -_PLACES  # drop trailing zeros in integer arithmetic (the report's hot path)
+    if places <= 2 and value % 10_000 == 0:
+        value //= 10_000
+        exponent = -2
+    while exponent < -places and value % 10 == 0:
+        value //= 10
+        exponent += 1
+    return Decimal(value) * _UNIT[exponent]
 
 
 @attrs.frozen
@@ -223,10 +234,16 @@ def credit(sales: Iterable[Sale], territory: Territory, zone: str) -> Sums:
     Months are calendar months in ``zone`` (Q4). A sale whose buyer is not a
     stored company is not credited; scope values that do not hold (no code, no
     owner, no team) get nothing.
+
+    The invoice import calls this for every batch, so the loop keys its sums by
+    ``(kind, value, period number)`` — each distinct (year, month, currency, rate)
+    numbered once — and builds one :class:`ActualKey` per distinct key at the end.
     """
     tz = ZoneInfo(zone)
-    sums: Sums = {}
+    sums: dict[tuple[str, str, int], list[int]] = {}
+    periods: dict[tuple[int, int, str, Decimal | None], int] = {}
     team_keys: dict[TeamId, tuple[str, str | None, str | None]] = {}
+    buyers: dict[str, tuple[Company, str, Sequence[Any], Sequence[Any]] | None] = {}
 
     def of_team(team: TeamId) -> tuple[str, str | None, str | None]:
         found = team_keys.get(team)
@@ -237,19 +254,33 @@ def credit(sales: Iterable[Sale], territory: Territory, zone: str) -> Sums:
             found = team_keys[team] = (str(team), region, branch)
         return found
 
+    def of_buyer(buyer: str) -> tuple[Company, str, Sequence[Any], Sequence[Any]] | None:
+        company = territory.companies.get(buyer)
+        found = None
+        if company is not None:
+            history = (territory.codes.get(company.id, ()), territory.owners.get(company.id, ()))
+            found = (company, str(company.id), *history)
+        buyers[buyer] = found
+        return found
+
+    links = territory.links
     for sale in sales:
-        company = territory.companies.get(sale.buyer)
-        if company is None:
+        known = buyers[sale.buyer] if sale.buyer in buyers else of_buyer(sale.buyer)
+        if known is None:
             continue
+        company, name, codes, owners = known
         at = sale.issued_at
         local = at.astimezone(tz)
-        year, month, currency, rate = local.year, local.month, sale.currency, sale.rate
-        code = _dated(territory.codes.get(company.id, ()), company.segmentation.micro_region, at, "code")
-        owner = _dated(territory.owners.get(company.id, ()), company.sales_rep_id, at, "employee_id")
-        credited: set[tuple[str, str]] = {(_CUSTOMER, str(company.id))}
+        period_key = (local.year, local.month, sale.currency, sale.rate)
+        period = periods.get(period_key)
+        if period is None:
+            period = periods[period_key] = len(periods)
+        code = _dated(codes, company.segmentation.micro_region, at, "code")
+        owner = _dated(owners, company.sales_rep_id, at, "employee_id")
+        credited: set[tuple[str, str]] = {(_CUSTOMER, name)}
         if code is not None:
             credited.add((_CODE, code))
-            for link in territory.links.get(code, ()):
+            for link in links.get(code, ()):
                 if link.validity._holds(at):
                     team, region, branch = of_team(link.team_id)
                     credited.add((_TEAM, team))
@@ -262,19 +293,32 @@ def credit(sales: Iterable[Sale], territory: Territory, zone: str) -> Sums:
         if company.segmentation.category:
             credited.add((_MEMBER, company.segmentation.category))
         net = quantity = 0
+        sign = sale.sign
         for ln in sale.lines:
-            amount, units = to_micros(ln.amount) * sale.sign, to_micros(ln.quantity) * sale.sign
+            amount, units = to_micros(ln.amount) * sign, to_micros(ln.quantity) * sign
             net += amount
             quantity += units
             if ln.product:
-                key = ActualKey(PRODUCT, ln.product, year, month, currency, rate)
-                old = sums.get(key, _NOTHING)
-                sums[key] = (old[0] + amount, old[1] + units)
+                key = (PRODUCT, ln.product, period)
+                found = sums.get(key)
+                if found is None:
+                    sums[key] = [amount, units]
+                else:
+                    found[0] += amount
+                    found[1] += units
         for kind, value in credited:
-            key = ActualKey(kind, value, year, month, currency, rate)
-            old = sums.get(key, _NOTHING)
-            sums[key] = (old[0] + net, old[1] + quantity)
-    return sums
+            key = (kind, value, period)
+            found = sums.get(key)
+            if found is None:
+                sums[key] = [net, quantity]
+            else:
+                found[0] += net
+                found[1] += quantity
+    numbered = {number: period_key for period_key, number in periods.items()}
+    return {
+        ActualKey(kind, value, *numbered[period]): (amount, units)
+        for (kind, value, period), (amount, units) in sums.items()
+    }
 
 
 def difference(after: Sums, before: Sums) -> Sums:

@@ -307,8 +307,9 @@ class Company:
         return attrs.evolve(self.advance_status(StatusTrigger.CONTRACT_ADDED), has_contract=True)
 
     def record_invoice(self) -> Company:
-        """Note that an invoice was added: status becomes ``potential`` (C5, C11)."""
-        return attrs.evolve(self.advance_status(StatusTrigger.INVOICE_ADDED), has_invoice=True)
+        """Note that an invoice was added: status becomes ``potential`` (C5, C11); ``self`` if unchanged."""
+        moved = self.advance_status(StatusTrigger.INVOICE_ADDED)
+        return moved if moved.has_invoice else attrs.evolve(moved, has_invoice=True)
 
     # C13 -------------------------------------------------------------------
     @property

@@ -8,6 +8,9 @@ invoice's date (T4). Everything after that is here and pure:
 * :func:`convert` turns credits into the plan's currency with each invoice's
   own rate (TRY per unit of the invoice's currency); a credit that cannot be
   converted is reported as a :class:`MissingRate`, never guessed;
+  :func:`convert_summary` does the same straight from the monthly summary's
+  rows (:data:`SummaryRow`, whole millionths) for the report's hot path, and
+  :func:`credits_of` turns those rows into credits;
 * :func:`build_report` rolls actuals up a tree (a parent's actual is the sum
   of its subtree; its target is its own, or the sum of its children's when it
   has none — the row says which) and gives per scope twelve :class:`Cell`
@@ -25,11 +28,13 @@ invoice's date (T4). Everything after that is here and pure:
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 import attrs
 
+from crmkit.domain.actuals import from_micros
 from crmkit.domain.quotas import MONTHS, Plan
 
 __all__ = [
@@ -39,10 +44,13 @@ __all__ = [
     "MissingRate",
     "PlanReport",
     "ScopeResult",
+    "SummaryRow",
     "TargetSource",
     "build_report",
     "category_tree",
     "convert",
+    "convert_summary",
+    "credits_of",
 ]
 
 _ZERO = Decimal(0)
@@ -92,6 +100,78 @@ def convert(
             missing[key3] = missing.get(key3, _ZERO) + credit.amount
             continue
         key = (credit.scope, credit.month)
+        actuals[key] = actuals.get(key, _ZERO) + value
+    gaps = tuple(MissingRate(s, m, c, a) for (s, m, c), a in sorted(missing.items()) if a != 0)
+    return actuals, gaps
+
+
+SummaryRow = tuple[str, int, str, Decimal | None, int]
+"""One row of the monthly actuals summary of a kind and year: scope value, month, currency,
+exchange rate (``None``: none) and the signed net amount in whole millionths (Q5)."""
+
+
+def _rate_order(rate: Decimal | None) -> Decimal:
+    return Decimal(-1) if rate is None else rate
+
+
+def credits_of(rows: Iterable[SummaryRow]) -> list[Credit]:
+    """Summary rows as credits, by scope value, month, currency, then rate (no rate first)."""
+    ordered = sorted(rows, key=lambda r: (r[0], r[1], r[2], _rate_order(r[3])))
+    return [Credit(s, m, c, r, from_micros(a)) for s, m, c, r, a in ordered]
+
+
+_CENTS = 10_000
+"""Millionths in a cent: :func:`~crmkit.domain.actuals.from_micros` shows at least two decimal places."""
+
+
+def _micro_total(total: int, common: int) -> Decimal:
+    """``total`` millionths with the exponent a sum of :func:`from_micros` terms has.
+
+    ``common`` is ``gcd(10_000, every term)``: its trailing zeros (at most four)
+    are the fewest any term has, so the sum takes the smallest exponent of its terms.
+    """
+    if common == _CENTS:  # every term in whole cents: the usual case
+        return Decimal(total // _CENTS) * _POWERS[4]
+    zeros = 0
+    while zeros < 4 and common % 10 == 0:
+        common //= 10
+        zeros += 1
+    return Decimal(total // 10**zeros) * _POWERS[zeros]
+
+
+_POWERS = tuple(Decimal(1).scaleb(zeros - 6) for zeros in range(5))
+"""``10 ** (zeros - 6)`` with that exponent: a millionth to a hundredth."""
+
+
+def convert_summary(
+    rows: Iterable[SummaryRow], currency: str
+) -> tuple[dict[tuple[str, int], Decimal], tuple[MissingRate, ...]]:
+    """:func:`convert` of :func:`credits_of` ``rows``, equal in value and in exponent, without the credits.
+
+    Rows already in ``currency`` are summed as whole millionths, with no
+    ``Decimal`` per row; only foreign rows are multiplied by their rate.
+    """
+    same: dict[tuple[str, int], list[int]] = {}
+    foreign: dict[tuple[str, int], Decimal] = {}
+    missing: dict[tuple[str, int, str], Decimal] = {}
+    gcd = math.gcd
+    for scope, month, row_currency, rate, micros in rows:
+        if row_currency == currency:
+            key = (scope, month)
+            acc = same.get(key)
+            if acc is None:
+                same[key] = [micros, gcd(_CENTS, micros)]
+            else:
+                acc[0] += micros
+                acc[1] = gcd(acc[1], micros)
+        elif currency == HOME and rate is not None:
+            key = (scope, month)
+            foreign[key] = foreign.get(key, _ZERO) + from_micros(micros) * rate
+        else:
+            key3 = (scope, month, row_currency)
+            missing[key3] = missing.get(key3, _ZERO) + from_micros(micros)
+    actuals = {key: _micro_total(total, common) for key, (total, common) in same.items()}
+    for key, value in foreign.items():
         actuals[key] = actuals.get(key, _ZERO) + value
     gaps = tuple(MissingRate(s, m, c, a) for (s, m, c), a in sorted(missing.items()) if a != 0)
     return actuals, gaps
@@ -263,15 +343,21 @@ def build_report(
         return result
 
     rows = []
+    actual = actuals.get
     for scope in sorted(scopes):
         if visible is not None and scope not in visible:
             continue
         amounts, source = target_of(scope)
-        members = subtree(scope)
-        cells = tuple(
-            Cell(amounts[m - 1], sum((actuals.get((s, m), _ZERO) for s in members), _ZERO))
-            for m in range(1, MONTHS + 1)
-        )
+        if scope in children:
+            members = subtree(scope)
+            cells = tuple(
+                Cell(amounts[m - 1], sum((actual((s, m), _ZERO) for s in members), _ZERO))
+                for m in range(1, MONTHS + 1)
+            )
+        else:  # a leaf (every row of a flat plan): its own actual, no subtree walk
+            cells = tuple(
+                Cell(amounts[m - 1], _ZERO + actual((scope, m), _ZERO)) for m in range(1, MONTHS + 1)
+            )
         rows.append(ScopeResult(scope, source, cells))
     shown = tuple(g for g in missing if visible is None or g.scope in visible)
     return PlanReport(plan=plan, rows=tuple(rows), missing_rates=shown)

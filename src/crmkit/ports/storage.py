@@ -124,6 +124,14 @@ class CompanyRepository(Repository[Company, CompanyId], Protocol):
         """The company with this VKN/TCKN, or ``None``."""
         ...
 
+    def by_tax_nos(self, tax_nos: Iterable[str]) -> dict[str, Company]:
+        """The companies holding these VKN/TCKNs, by number (numbers nobody holds are left out).
+
+        One query per :data:`~crmkit.adapters.sqlalchemy.repositories.GET_MANY_CHUNK`
+        numbers on SQL back ends: what a batch import reads its buyers with.
+        """
+        ...
+
     def delete(self, item: Company) -> None:
         """Remove a company outright, with a ``delete`` audit entry (C13).
 

@@ -11,14 +11,15 @@ to it). The contract suite is :class:`crmkit.testing.contracts.targets.TargetCon
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
 from crmkit.domain.actuals import Sale, Sums, Territory
 from crmkit.domain.ids import CompanyId, EmployeeId
-from crmkit.domain.plan_actual import Credit
+from crmkit.domain.parties import Company
+from crmkit.domain.plan_actual import Credit, SummaryRow
 from crmkit.domain.quotas import Goal, GoalMetric, Plan, PlanId, Quota, ScopeType
 from crmkit.domain.scoring import Activity
 
@@ -43,6 +44,18 @@ class TargetRepository(Protocol):
 
     def plan(self, plan: PlanId) -> Plan:
         """One plan version.
+
+        Raises:
+            NotFound: there is none.
+        """
+        ...
+
+    def plan_stamp(self, plan: PlanId) -> tuple[int, datetime]:
+        """The version and creation instant of a plan version, without its lines.
+
+        Plan versions are never changed once stored (a revision is a new version),
+        so a copy read earlier with the same stamp is still the plan: the report
+        caches plans and checks this stamp instead of reading thousands of lines.
 
         Raises:
             NotFound: there is none.
@@ -79,7 +92,16 @@ class TargetRepository(Protocol):
         """The summary rows of one kind and year whose amount is not zero, as credits.
 
         Ordered by scope, month, currency, rate — as :meth:`credits`, whose non-zero
-        rows they equal for the credited scope types.
+        rows they equal for the credited scope types. It is
+        :func:`~crmkit.domain.plan_actual.credits_of` of :meth:`summary`.
+        """
+        ...
+
+    def summary(self, kind: str, year: int) -> list[SummaryRow]:
+        """The summary rows of one kind and year whose amount is not zero, as stored, in no order.
+
+        What the report reads (:func:`~crmkit.domain.plan_actual.convert_summary`):
+        amounts stay whole millionths, with no object per row.
         """
         ...
 
@@ -87,8 +109,12 @@ class TargetRepository(Protocol):
         """Net quantities per (scope value, month) of one kind and year."""
         ...
 
-    def territory(self, buyers: Iterable[str]) -> Territory:
-        """The stored companies with these tax numbers and the dated facts that credit their sales (T4)."""
+    def territory(self, buyers: Iterable[str], companies: Mapping[str, Company] | None = None) -> Territory:
+        """The stored companies with these tax numbers and the dated facts that credit their sales (T4).
+
+        ``companies``: the stored companies by tax number when the caller read them
+        already (the import reads its buyers once for C5 and the summary); ``None``: read them.
+        """
         ...
 
     def buyers(self, companies: Iterable[CompanyId] = (), codes: Iterable[str] = ()) -> set[str]:

@@ -15,7 +15,7 @@ Months are calendar months in the company's time zone (Q4).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -41,11 +41,16 @@ def credits_change(before: Company, after: Company) -> bool:
     )
 
 
-def record_sales(uow: UnitOfWork, invoices: Iterable[Invoice], zone: str) -> None:
-    """Add newly stored invoices to the summary, in ``uow`` (Q5)."""
+def record_sales(
+    uow: UnitOfWork, invoices: Iterable[Invoice], zone: str, companies: Mapping[str, Company] | None = None
+) -> None:
+    """Add newly stored invoices to the summary, in ``uow`` (Q5).
+
+    ``companies``: the buyers' stored companies by tax number, when the caller read them already.
+    """
     sales = [sale_of(invoice) for invoice in invoices]
     if sales:
-        territory = uow.targets.territory({sale.buyer for sale in sales})
+        territory = uow.targets.territory({sale.buyer for sale in sales}, companies)
         uow.targets.add_actuals(credit(sales, territory, zone))
 
 

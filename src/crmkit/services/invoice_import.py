@@ -330,9 +330,11 @@ class InvoiceImport(ServiceBase):
             match = match_returns(uow, [Imported(p.invoice, p.record.location, p.warnings) for p in new])
             outcome = [(p, match.refused.get(p.invoice.id, status)) for p, status in outcome]
             imported = [p for p, status in outcome if status == "imported"]
-            uow.invoices.add_many([p.invoice for p in imported])
-            record_sales(uow, [p.invoice for p in imported], self._ctx.settings.timezone)  # Q5 summary
-            mark_buyers_potential(uow, [p.invoice for p in imported], self._now())  # C5 (issue 14)
+            stored = [p.invoice for p in imported]
+            uow.invoices.add_many(stored)
+            buyers = uow.companies.by_tax_nos(_buyer_numbers(stored))  # read once for both below
+            record_sales(uow, stored, self._ctx.settings.timezone, buyers)  # Q5 summary
+            mark_buyers_potential(uow, stored, self._now(), buyers)  # C5 (issue 14)
             if match.reversals:
                 uow.invoices.record_reversals(match.reversals)
             uow.invoices.add_return_references(match.references)
@@ -407,3 +409,9 @@ class InvoiceImport(ServiceBase):
                 changed[order.number] = updated
         for order in changed.values():
             uow.invoices.save_order(order)
+
+
+def _buyer_numbers(invoices: list[Invoice]) -> set[str]:
+    """The buyers' tax numbers as given and as matching keys (what C5 and the Q5 summary look up)."""
+    numbers = {invoice.buyer.key for invoice in invoices}
+    return numbers | {invoice.buyer.tax_no for invoice in invoices if invoice.buyer.tax_no}

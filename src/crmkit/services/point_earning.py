@@ -301,6 +301,9 @@ class PointEarning(ServiceBase):
             programs = [p for p in context.programs if earns_in(p, invoice)]
             if len(programs) < len(context.programs):
                 report.warnings.extend(_currency_warnings(context, invoice))
+        if not programs:  # no program earns or reverses on it (none at all, say): only counted
+            report.processed += 1
+            return
         if (
             invoice.is_return
             or invoice.id in context.returned

@@ -11,7 +11,7 @@ status moved. Companies already ``potential`` with an invoice are left alone
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from crmkit.domain.invoices import Invoice
@@ -24,7 +24,7 @@ __all__ = ["mark_buyers_potential", "save_status_move"]
 
 def save_status_move(uow: UnitOfWork, current: Company, moved: Company, now: datetime) -> Company:
     """Store ``moved`` (``current`` after a C5 move) when it differs, emitting the status change."""
-    if moved == current:
+    if moved is current or moved == current:
         return current
     saved = uow.companies.save(moved)
     if saved.status is not current.status:
@@ -36,20 +36,29 @@ def save_status_move(uow: UnitOfWork, current: Company, moved: Company, now: dat
     return saved
 
 
-def mark_buyers_potential(uow: UnitOfWork, invoices: Iterable[Invoice], now: datetime) -> list[Company]:
+def mark_buyers_potential(
+    uow: UnitOfWork,
+    invoices: Iterable[Invoice],
+    now: datetime,
+    companies: Mapping[str, Company] | None = None,
+) -> list[Company]:
     """Move each stored buyer of ``invoices`` to ``potential`` (C5) and mark it invoiced (C11).
+
+    ``companies``: the buyers' stored companies by tax number, when the caller read
+    them already in this unit of work; ``None``: read them (one query per chunk).
 
     Returns:
         The companies that changed, in the order their invoices came.
     """
     changed: list[Company] = []
+    numbers = [invoice.buyer.tax_no for invoice in invoices]
+    stored = uow.companies.by_tax_nos(n for n in numbers if n) if companies is None else companies
     seen: set[str] = set()
-    for invoice in invoices:
-        number = invoice.buyer.tax_no
+    for number in numbers:
         if number is None or number in seen:
             continue
         seen.add(number)
-        current = uow.companies.by_tax_no(number)
+        current = stored.get(number)
         if current is None:
             continue
         saved = save_status_move(uow, current, current.record_invoice(), now)

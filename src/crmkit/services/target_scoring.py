@@ -6,11 +6,13 @@ database (:meth:`~crmkit.ports.targets.TargetRepository.activity`, ``contacts``,
 :mod:`crmkit.domain.scoring` converts, weighs, ranks and classes them.
 :meth:`ScoringUseCases.classify_customers` writes the classes back as each
 company's ``value_class`` (C3), each change audited (C12).
+:meth:`ScoringUseCases.pareto` finds the customers making 80 % of revenue.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import attrs
 
@@ -18,11 +20,32 @@ from crmkit.domain.errors import PermissionDenied, ValidationError
 from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
 from crmkit.domain.parties import SEGMENT_PICKLISTS
 from crmkit.domain.periods import require_aware
+from crmkit.domain.plan_actual import MissingRate, convert
+from crmkit.domain.quotas import ScopeType
 from crmkit.domain.scoring import CLASSES, Score, Weights, classify, figures_of, score
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase
 
-__all__ = ["Scoring", "ScoringUseCases"]
+__all__ = ["Pareto", "Scoring", "ScoringUseCases"]
+
+
+@attrs.frozen
+class Pareto:
+    """The Pareto (80/20) analysis of revenue (V9).
+
+    Attributes:
+        ranked: every customer with revenue, by revenue descending.
+        top: the fewest leading customers whose revenue reaches the share asked for.
+        total: the whole net revenue.
+        top_total: the revenue of ``top``.
+        missing_rates: what could not be converted.
+    """
+
+    ranked: tuple[tuple[CompanyId, Decimal], ...]
+    top: tuple[CompanyId, ...]
+    total: Decimal
+    top_total: Decimal
+    missing_rates: tuple[MissingRate, ...]
 
 
 @attrs.frozen
@@ -109,3 +132,53 @@ class ScoringUseCases(ServiceBase):
                     moved = attrs.evolve(company.segmentation, value_class=value_class)
                     uow.companies.save(attrs.evolve(company, segmentation=moved))
             return result
+
+    # -- V9: Pareto of revenue -----------------------------------------------------------------
+    def pareto(
+        self,
+        *,
+        actor: object,
+        start: datetime,
+        end: datetime,
+        share: Decimal = Decimal("0.8"),
+        currency: str = "TRY",
+    ) -> Pareto:
+        """Which customers make ``share`` (default 80 %) of net revenue in ``[start, end)`` (V9).
+
+        Revenue per customer is summed in the storage (one ``GROUP BY`` on SQL back
+        ends), returns netted and converted with each invoice's rate; customers are
+        then ranked by revenue (ties by id) and taken until their running total
+        reaches ``share`` of the whole. Only admins see the whole customer base.
+
+        Raises:
+            PermissionDenied: the actor is not an admin.
+            ValidationError: ``share`` not in (0, 1], or ``end`` not after ``start``.
+        """
+        require_aware("start", start)
+        require_aware("end", end)
+        if end <= start:
+            raise ValidationError("end", f"{end:%Y-%m-%d %H:%M} is not after {start:%Y-%m-%d %H:%M}")
+        if not isinstance(share, Decimal) or not Decimal(0) < share <= 1:
+            raise ValidationError("share", f"{share!r} is not a Decimal share in (0, 1]")
+        with self._work(None) as uow:
+            who = self._acting(uow, actor)
+            if not who.position.is_admin:
+                raise PermissionDenied(
+                    f"{who.name} does not see every customer, so he gets no Pareto (A2, A8)"
+                )
+            actuals, missing = convert(
+                uow.targets.credits(ScopeType.CUSTOMER, [start, end]), currency.upper()
+            )
+        revenue = {CompanyId(parse_id("scope", scope)): amount for (scope, _), amount in actuals.items()}
+        ranked = sorted(revenue.items(), key=lambda item: (-item[1], item[0]))
+        total = sum(revenue.values(), Decimal(0))
+        top: list[CompanyId] = []
+        running = Decimal(0)
+        for company, amount in ranked:
+            if total <= 0 or running >= share * total:
+                break
+            top.append(company)
+            running += amount
+        return Pareto(
+            ranked=tuple(ranked), top=tuple(top), total=total, top_total=running, missing_rates=missing
+        )

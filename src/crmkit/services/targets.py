@@ -10,6 +10,8 @@
   region tree, periods and projection are :mod:`crmkit.domain.plan_actual`.
   The report follows the access policy (A8): admins see every scope value,
   others the scope values of the teams they are members of (a rep: himself).
+  Plan versions are immutable, so the use cases keep the last plans read
+  (:data:`PLAN_CACHE` of them) and only check each one's stamp in storage.
 
 Who may enter targets is :func:`crmkit.domain.quotas.may_edit_target`.
 """
@@ -29,35 +31,27 @@ from crmkit.domain.ids import CompanyId, EmployeeId, PickListName, parse_id
 from crmkit.domain.money import Money
 from crmkit.domain.parties import SEGMENT_PICKLISTS
 from crmkit.domain.periods import Period, require_aware
-from crmkit.domain.plan_actual import Credit, MissingRate, PlanReport, build_report, category_tree, convert
+from crmkit.domain.plan_actual import (
+    Credit,
+    MissingRate,
+    PlanReport,
+    build_report,
+    category_tree,
+    convert,
+    convert_summary,
+)
 from crmkit.domain.quotas import MONTHS, Plan, PlanId, PlanLine, ScopeType, may_edit_target, spread
 from crmkit.domain.territory import RegionId, TeamId
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.actuals import rebuild
-from crmkit.services.base import parse_enum
+from crmkit.services.base import ServiceContext, parse_enum
 from crmkit.services.target_quotas import QuotaUseCases
 from crmkit.services.target_scoring import ScoringUseCases
 
-__all__ = ["Pareto", "SalesByRep", "TargetUseCases"]
+__all__ = ["PLAN_CACHE", "SalesByRep", "TargetUseCases"]
 
-
-@attrs.frozen
-class Pareto:
-    """The Pareto (80/20) analysis of revenue (V9).
-
-    Attributes:
-        ranked: every customer with revenue, by revenue descending.
-        top: the fewest leading customers whose revenue reaches the share asked for.
-        total: the whole net revenue.
-        top_total: the revenue of ``top``.
-        missing_rates: what could not be converted.
-    """
-
-    ranked: tuple[tuple[CompanyId, Decimal], ...]
-    top: tuple[CompanyId, ...]
-    total: Decimal
-    top_total: Decimal
-    missing_rates: tuple[MissingRate, ...]
+PLAN_CACHE = 32
+"""Plan versions the report keeps read (each checked by its stamp before use)."""
 
 
 @attrs.frozen
@@ -89,6 +83,10 @@ Amounts = Sequence[object] | object
 
 class TargetUseCases(QuotaUseCases, ScoringUseCases):
     """Plans (Q1), quotas (Q2), goals (Q3), plan-vs-actual (Q5) and customer scoring (V9)."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        super().__init__(context)
+        self._cached: dict[PlanId, Plan] = {}
 
     # -- helpers -------------------------------------------------------------------------------
     def _bounds(self, year: int) -> list[datetime]:
@@ -265,6 +263,22 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
         except NotFound:
             raise ValidationError("plan", f"no plan {plan}") from None
 
+    def _read_plan(self, uow: UnitOfWork, plan: object) -> Plan:
+        """The plan version, from the cache when its stamp (version, creation instant) still matches."""
+        key = PlanId(parse_id("plan", plan))
+        try:
+            stamp = uow.targets.plan_stamp(key)
+        except NotFound:
+            raise ValidationError("plan", f"no plan {plan}") from None
+        cached = self._cached.get(key)
+        if cached is not None and (cached.version, cached.created_at) == stamp:
+            return cached
+        found = self._plan(uow, key)
+        if len(self._cached) >= PLAN_CACHE:
+            self._cached.pop(next(iter(self._cached)))
+        self._cached[key] = found
+        return found
+
     def plan(self, *, actor: object, plan: object) -> Plan:
         """One plan version (any employee may read plans; the report filters what he sees).
 
@@ -322,7 +336,7 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
         when = self._now() if at is None else at
         with self._work(None) as uow:
             who = self._acting(uow, actor)
-            found = self._plan(uow, plan)
+            found = self._read_plan(uow, plan)
             kind = found.scope_type
             parents: dict[str, str | None] | None = None
             if kind in (ScopeType.PRODUCT_CATEGORY, ScopeType.PRODUCT_BRAND):
@@ -330,9 +344,10 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
                 if kind is ScopeType.PRODUCT_CATEGORY:
                     names = {c.scope for c in credits} | {line.scope for line in found.lines}
                     parents = category_tree(names)
-            else:
-                credits = uow.targets.actuals(kind.value, found.year)  # the Q5 summary
-            actuals, missing = convert(credits, found.currency)
+                actuals, missing = convert(credits, found.currency)
+            else:  # the Q5 summary, summed as stored
+                rows = uow.targets.summary(kind.value, found.year)
+                actuals, missing = convert_summary(rows, found.currency)
             if kind is ScopeType.SALES_REGION:
                 parents = self._region_tree(uow)
             shown = self._visible_scopes(uow, who, kind, when)
@@ -426,53 +441,3 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
                 departments[name] = departments.get(name, Decimal(0)) + amount
             gaps = tuple(g for g in missing if shown is None or g.scope in shown)
             return SalesByRep(by_rep=reps, by_department=departments, missing_rates=gaps)
-
-    # -- V9: Pareto of revenue -----------------------------------------------------------------
-    def pareto(
-        self,
-        *,
-        actor: object,
-        start: datetime,
-        end: datetime,
-        share: Decimal = Decimal("0.8"),
-        currency: str = "TRY",
-    ) -> Pareto:
-        """Which customers make ``share`` (default 80 %) of net revenue in ``[start, end)`` (V9).
-
-        Revenue per customer is summed in the storage (one ``GROUP BY`` on SQL back
-        ends), returns netted and converted with each invoice's rate; customers are
-        then ranked by revenue (ties by id) and taken until their running total
-        reaches ``share`` of the whole. Only admins see the whole customer base.
-
-        Raises:
-            PermissionDenied: the actor is not an admin.
-            ValidationError: ``share`` not in (0, 1], or ``end`` not after ``start``.
-        """
-        require_aware("start", start)
-        require_aware("end", end)
-        if end <= start:
-            raise ValidationError("end", f"{end:%Y-%m-%d %H:%M} is not after {start:%Y-%m-%d %H:%M}")
-        if not isinstance(share, Decimal) or not Decimal(0) < share <= 1:
-            raise ValidationError("share", f"{share!r} is not a Decimal share in (0, 1]")
-        with self._work(None) as uow:
-            who = self._acting(uow, actor)
-            if not who.position.is_admin:
-                raise PermissionDenied(
-                    f"{who.name} does not see every customer, so he gets no Pareto (A2, A8)"
-                )
-            actuals, missing = convert(
-                uow.targets.credits(ScopeType.CUSTOMER, [start, end]), currency.upper()
-            )
-        revenue = {CompanyId(parse_id("scope", scope)): amount for (scope, _), amount in actuals.items()}
-        ranked = sorted(revenue.items(), key=lambda item: (-item[1], item[0]))
-        total = sum(revenue.values(), Decimal(0))
-        top: list[CompanyId] = []
-        running = Decimal(0)
-        for company, amount in ranked:
-            if total <= 0 or running >= share * total:
-                break
-            top.append(company)
-            running += amount
-        return Pareto(
-            ranked=tuple(ranked), top=tuple(top), total=total, top_total=running, missing_rates=missing
-        )

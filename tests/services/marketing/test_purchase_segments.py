@@ -207,6 +207,11 @@ D2 = date(2026, 3, 31)
         (datetime(2026, 4, 1, 0, 30, tzinfo=IST), False),  # 21:30 UTC on D2: still the next local day
         (datetime(2026, 3, 1, 0, 30, tzinfo=IST), True),  # 21:30 UTC on D1 - 1: local D1
         (datetime(2026, 2, 28, 23, 30, tzinfo=IST), False),
+        # in UTC (no offset: the SQL compares instants with the window's UTC midnights)
+        (datetime(2026, 3, 1, 0, 0, tzinfo=UTC), True),
+        (datetime(2026, 2, 28, 23, 59, 59, 999999, tzinfo=UTC), False),
+        (datetime(2026, 3, 31, 23, 59, 59, 999999, tzinfo=UTC), True),
+        (datetime(2026, 4, 1, 0, 0, tzinfo=UTC), False),
     ],
 )
 def test_m1_window_is_the_invoices_local_dates(empty: Storage, local: datetime, inside: bool) -> None:

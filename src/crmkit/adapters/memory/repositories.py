@@ -303,6 +303,12 @@ class MemoryCompanyRepository(DeletingRepository[Company, CompanyId]):
         self._uow.check_usable()
         return next((c for c in self._rows() if c.tax_no == tax_no), None)
 
+    def by_tax_nos(self, tax_nos: Iterable[str]) -> dict[str, Company]:
+        """The companies holding these VKN/TCKNs, by number."""
+        self._uow.check_usable()
+        wanted = set(tax_nos)
+        return {c.tax_no: c for c in self._rows() if c.tax_no is not None and c.tax_no in wanted}
+
     def children(self, parent: CompanyId) -> list[Company]:
         """Companies registered directly under ``parent``, ordered by id."""
         self._uow.check_usable()

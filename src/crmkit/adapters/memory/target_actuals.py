@@ -6,17 +6,18 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from crmkit.domain.actuals import ActualKey, Sums, Territory, from_micros, sale_of
-from crmkit.domain.plan_actual import Credit
+from crmkit.domain.actuals import Sums, Territory, from_micros, sale_of
+from crmkit.domain.plan_actual import Credit, SummaryRow, credits_of
 
 if TYPE_CHECKING:
     from crmkit.domain.actuals import Sale
     from crmkit.domain.ids import CompanyId
+    from crmkit.domain.parties import Company
 
 __all__ = ["MemoryActuals"]
 
@@ -61,15 +62,15 @@ class MemoryActuals:
 
     def actuals(self, kind: str, year: int) -> list[Credit]:
         """The summary rows of one kind and year with a non-zero amount, as credits (Q5)."""
+        return credits_of(self.summary(kind, year))
+
+    def summary(self, kind: str, year: int) -> list[SummaryRow]:
+        """The summary rows of one kind and year with a non-zero amount, in no order (Q5)."""
         self._uow.check_usable()
-        rows = [
-            (key, amount)
+        return [
+            (key.scope, key.month, key.currency, key.rate, amount)
             for key, (amount, _) in self._merged().items()
             if key.kind == kind and key.year == year and amount
-        ]
-        return [
-            Credit(k.scope, k.month, k.currency, k.rate, from_micros(a))
-            for k, a in sorted(rows, key=lambda r: (r[0].scope, r[0].month, r[0].currency, _rate(r[0])))
         ]
 
     def quantities(self, kind: str, year: int) -> dict[tuple[str, int], Decimal]:
@@ -94,10 +95,12 @@ class MemoryActuals:
         self._cleared = False
 
     # -- what crediting reads ---------------------------------------------------------------
-    def territory(self, buyers: Iterable[str]) -> Territory:
+    def territory(self, buyers: Iterable[str], companies: Mapping[str, Company] | None = None) -> Territory:
         """The stored companies with these tax numbers and the dated facts that credit their sales (T4)."""
         wanted = set(buyers)
-        by_tax = {c.tax_no: c for c in self._companies._rows() if c.tax_no and c.tax_no in wanted}
+        if companies is None:
+            companies = {c.tax_no: c for c in self._companies._rows() if c.tax_no}
+        by_tax = {tax_no: c for tax_no, c in companies.items() if tax_no in wanted}
         ids = {c.id for c in by_tax.values()}
         codes: dict[CompanyId, list[Any]] = {}
         for row in self._codes._rows():
@@ -138,7 +141,3 @@ class MemoryActuals:
             for invoice in self._all_invoices()
             if invoice.buyer.key in wanted and (since is None or invoice.issued_at >= since)
         ]
-
-
-def _rate(key: ActualKey) -> Decimal:
-    return Decimal(-1) if key.rate is None else key.rate

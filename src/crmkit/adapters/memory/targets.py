@@ -150,6 +150,15 @@ class MemoryTargetRepository(MemoryActuals, MemoryQuotaStore, MemoryScoring):
             raise NotFound("plan", plan)
         return found
 
+    def plan_stamp(self, plan: PlanId) -> tuple[int, datetime]:
+        """The version and creation instant of a plan version.
+
+        Raises:
+            NotFound: there is none.
+        """
+        found = self.plan(plan)
+        return found.version, found.created_at
+
     def plans(self, year: int | None = None) -> list[Plan]:
         """Every plan version (of ``year``), by year, name, revision, then id."""
         self._uow.check_usable()

@@ -17,7 +17,7 @@ rules in :mod:`crmkit.ports.storage`:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -92,6 +92,18 @@ class SqlCompanyRepository(Deleting, SqlRepository[Company, CompanyId]):
         """The company with this VKN/TCKN, or ``None``."""
         t = tables.companies
         return self._one_or_none(sa.select(t).where(t.c.tax_no == tax_no))
+
+    def by_tax_nos(self, tax_nos: Iterable[str]) -> dict[str, Company]:
+        """The companies holding these VKN/TCKNs, by number, in one query per chunk of numbers."""
+        t = tables.companies
+        wanted = list(dict.fromkeys(tax_nos))
+        found: dict[str, Company] = {}
+        for start in range(0, len(wanted), GET_MANY_CHUNK):
+            chunk = wanted[start : start + GET_MANY_CHUNK]
+            found.update(
+                (c.tax_no, c) for c in self._rows(sa.select(t).where(t.c.tax_no.in_(chunk))) if c.tax_no
+            )
+        return found
 
     def delete(self, item: Company) -> None:
         """Remove a company nothing refers to, with its ``delete`` audit row (C13).

@@ -11,7 +11,9 @@ The local date is the stored UTC instant moved by the document's own offset
 (``issued_offset``, seconds; ``NULL``: UTC) and cut to a date, in each dialect's
 words (:class:`local_issue_date`). A coarse range on ``issued_at`` (the window
 widened by a day each side, wider than any UTC offset Python accepts) lets the database use its
-index on ``issued_at`` before the exact per-row test.
+index on ``issued_at`` before the exact per-row test. An invoice stored with no
+offset (UTC) skips the date arithmetic: its local date is its UTC date, so the
+exact test is a plain comparison of ``issued_at`` with the window's UTC midnights.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ def _local_date_mysql(element: local_issue_date, compiler: Any, **kw: Any) -> st
     return f"DATE(TIMESTAMPADD(SECOND, COALESCE({offset}, 0), {at}))"  # DATETIME holds UTC here
 
 
+def _day(day: date) -> sa.BindParameter[date]:
+    return sa.bindparam(None, day, type_=sa.Date())
+
+
 def compile_purchased(predicate: Purchased, companies: Any) -> sa.ColumnElement[bool]:
     """``[NOT] EXISTS`` (a net purchase by the company in the window) over ``companies``."""
     inv, line = invoices, invoice_lines
@@ -70,13 +76,17 @@ def compile_purchased(predicate: Purchased, companies: Any) -> sa.ColumnElement[
         line.c.quantity - sa.func.coalesce(line.c.returned_quantity, 0) > 0,
     ]
     local = local_issue_date(inv.c.issued_at, inv.c.issued_offset)
+    in_utc = sa.func.coalesce(inv.c.issued_offset, 0) == 0
     if predicate.start is not None:
-        where.append(inv.c.issued_at >= utc(datetime.combine(predicate.start, time(), UTC) - _WIDEST_OFFSET))
-        where.append(local >= sa.bindparam(None, predicate.start, type_=sa.Date()))
+        midnight = datetime.combine(predicate.start, time(), UTC)
+        where.append(inv.c.issued_at >= utc(midnight - _WIDEST_OFFSET))
+        exact = sa.case((in_utc, inv.c.issued_at >= utc(midnight)), else_=local >= _day(predicate.start))
+        where.append(exact)
     if predicate.end is not None:
-        after = datetime.combine(predicate.end + timedelta(days=1), time(), UTC) + _WIDEST_OFFSET
-        where.append(inv.c.issued_at < utc(after))
-        where.append(local <= sa.bindparam(None, predicate.end, type_=sa.Date()))
+        midnight = datetime.combine(predicate.end + timedelta(days=1), time(), UTC)
+        where.append(inv.c.issued_at < utc(midnight + _WIDEST_OFFSET))
+        exact = sa.case((in_utc, inv.c.issued_at < utc(midnight)), else_=local <= _day(predicate.end))
+        where.append(exact)
     if predicate.products is not None:
         if not predicate.products:
             found: sa.ColumnElement[bool] = sa.false()

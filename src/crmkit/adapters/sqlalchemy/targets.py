@@ -198,6 +198,18 @@ class SqlTargetRepository(SqlActuals, SqlQuotaStore, SqlScoring):
             raise NotFound("plan", plan)
         return found[0]
 
+    def plan_stamp(self, plan: PlanId) -> tuple[int, datetime]:
+        """The version and creation instant of a plan version, without its lines.
+
+        Raises:
+            NotFound: there is none.
+        """
+        p = qt.plans
+        row = self._uow.execute(sa.select(p.c.version, p.c.created_at).where(p.c.id == plan)).first()
+        if row is None:
+            raise NotFound("plan", plan)
+        return int(row[0]), utc(row[1])
+
     def plans(self, year: int | None = None) -> list[Plan]:
         """Every plan version (of ``year``), by year, name, revision, then id."""
         return self._plans(None if year is None else qt.plans.c.year == year)

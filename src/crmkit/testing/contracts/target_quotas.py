@@ -122,3 +122,9 @@ class QuotaContract:
         ]
         assert read(storage, lambda u: u.targets.quantities("team", 2026))[("T", 3)] == Decimal(1)
         assert read(storage, lambda u: u.targets.actuals("team", 2027)) == []
+        rows = read(storage, lambda u: u.targets.summary("team", 2026))  # what the report reads
+        assert sorted(rows, key=lambda r: r[2]) == [
+            ("T", 3, "EUR", Decimal("38.5"), 2_000_000),
+            ("T", 3, "TRY", None, 10_000_000),
+        ]
+        assert all(type(r[1]) is int and type(r[4]) is int for r in rows)

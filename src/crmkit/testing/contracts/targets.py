@@ -147,6 +147,9 @@ class TargetContract:
         assert [p.id for p in read(storage, lambda u: u.targets.plans(2027))] == [other.id]
         with pytest.raises(NotFound):
             read(storage, lambda u: u.targets.plan(PlanId(uuid.uuid4())))
+        assert read(storage, lambda u: u.targets.plan_stamp(plan.id)) == (plan.version, plan.created_at)
+        with pytest.raises(NotFound):
+            read(storage, lambda u: u.targets.plan_stamp(PlanId(uuid.uuid4())))
         with storage.unit_of_work() as uow, pytest.raises(Duplicate):
             uow.targets.add_plan(plan)
 
