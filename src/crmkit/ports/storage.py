@@ -127,8 +127,8 @@ class CompanyRepository(Repository[Company, CompanyId], Protocol):
     def by_tax_nos(self, tax_nos: Iterable[str]) -> dict[str, Company]:
         """The companies holding these VKN/TCKNs, by number (numbers nobody holds are left out).
 
-        One query per :data:`~crmkit.adapters.sqlalchemy.repositories.GET_MANY_CHUNK`
-        numbers on SQL back ends: what a batch import reads its buyers with.
+        One query per chunk of numbers (as :meth:`~Repository.get_many`) on SQL back
+        ends: what a batch import reads its buyers with.
         """
         ...
 

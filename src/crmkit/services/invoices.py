@@ -22,7 +22,10 @@ and stores its invoices:
 * **Returns reverse (V1).** A return invoice's lines are matched to the
   lines of the invoices it references (the original's seller is the return's
   buyer); their returned quantities and amounts grow, and a return that
-  takes back more than was sold is rejected.
+  takes back more than was sold is rejected. A return imported before the
+  invoice it cancels waits for it: the original, when imported, gives back
+  what waits (never more than it has left), whatever the order of the export
+  (:mod:`crmkit.services.return_matching`, migration 0024).
 * **Orders (V10).** Invoice lines that name an order mark its lines
   invoiced; lines not fully invoiced stay "to be invoiced".
 * **Hook.** Each newly imported invoice is handed to ``on_imported``

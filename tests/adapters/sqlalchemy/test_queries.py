@@ -7,6 +7,7 @@ from datetime import timedelta
 import attrs
 import pytest
 
+from crmkit.adapters.sqlalchemy import repositories as sql_repositories
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.domain.audit import FieldChange
 from crmkit.domain.errors import NotFound
@@ -171,3 +172,19 @@ def test_by_actor_pages_oldest_first(sql_storage: SqlStorage, clock: FixedClock)
     with sql_storage.unit_of_work() as uow:
         page = uow.audit.by_actor(str(actor), limit=2, offset=1)
     assert [e.aggregate_id for e in page] == [str(c.id) for c in companies[1:3]]
+
+
+def test_c1_c5_by_tax_nos_reads_one_chunk_of_numbers_per_query(
+    sql_storage: SqlStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import's buyer look-up (C5, Q5): every chunk is read, one ``SELECT`` each, not one per number."""
+    monkeypatch.setattr(sql_repositories, "GET_MANY_CHUNK", 2)
+    firms = [make_company(name=f"Firma {n}", tax_no=f"{1_000_000_000 + n}") for n in range(5)]
+    with sql_storage.unit_of_work() as uow:
+        uow.companies.add_many(firms)
+        uow.commit()
+    wanted = [f.tax_no or "" for f in firms] + ["9999999999"]
+    with StatementLog(sql_storage.engine) as log, sql_storage.unit_of_work() as uow:
+        found = uow.companies.by_tax_nos(wanted)
+    assert found == {f.tax_no: f for f in firms}
+    assert len(log.starting("SELECT")) == 3  # six numbers in chunks of two

@@ -153,7 +153,7 @@ class CompanyRepositoryContract:
         assert read(storage, lambda uow: uow.companies.by_tax_no("9999999999")) is None
 
     def test_c1_by_tax_nos_finds_the_holders_of_many_numbers(self, storage: Storage) -> None:
-        """by_tax_nos() maps each held number to its company, leaves the others out, in chunks (C1)."""
+        """by_tax_nos() maps each held number to its company and leaves the others out (C1)."""
         many = [make_company(name=f"Firma {n}", tax_no=f"{1_000_000_000 + n}") for n in range(1_203)]
         store(storage, *many, make_company(name="Numarasız"))
         wanted = [c.tax_no for c in many if c.tax_no] + ["9999999999", many[0].tax_no or ""]
