@@ -317,7 +317,11 @@ class Erasure:
         at: when (aware).
         reason: why, as the admin wrote it (the erased values are scrubbed out of it).
         report: ``(place, count)`` pairs, sorted by place: how many rows of each kind
-            (a table, or ``"documents"``) had something erased; places with none are left out.
+            (:data:`~crmkit.ports.erasure.ERASURE_PLACES`; ``documents``: her own, deleted;
+            ``document_contents``: other documents changed; ``documents_unsearched``: 1 when
+            the document store cannot be walked) had something erased;
+            ``employees_kept_active`` counts records of the same person still employed, kept.
+            Places with none are left out.
     """
 
     id: ErasureId

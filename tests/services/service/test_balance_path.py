@@ -2,8 +2,9 @@
 
 Remaining hours are read often (the CLI's ``crmkit service remaining``, issue 16
 item 6): on SQL the call costs the actor (employee, memberships, their codes), the contract,
-its company and one ``SUM`` — the company's lineage is only queried when it has
-a parent. Dealer staff still see a sub-company's contract through that lineage (A6).
+its company, the company's dated code and owner (T4: the decision reads the values valid now,
+as listings do — issue 11 item 2) and one ``SUM`` — the company's lineage is only queried when
+it has a parent. Dealer staff still see a sub-company's contract through that lineage (A6).
 Counted statements, not timings.
 """
 
@@ -58,8 +59,9 @@ def test_the_remaining_hours_path_issues_no_tree_query_for_a_company_without_par
         sa.event.remove(storage.engine, "before_cursor_execute", count)
     assert balance.remaining_minutes == 600
     assert not [s for s in sent if "RECURSIVE" in s.upper()]
-    # employee, memberships, their code links (A1 is on here), contract, company, the SUM
-    assert len([s for s in sent if s.lstrip().upper().startswith("SELECT")]) <= 6, sent
+    # employee, memberships, their code links (A1 is on here), contract, company,
+    # its dated codes and owners (T4), the SUM
+    assert len([s for s in sent if s.lstrip().upper().startswith("SELECT")]) <= 8, sent
 
 
 def test_a6_dealer_staff_still_see_a_sub_company_contract_through_its_lineage(office: Office) -> None:
