@@ -20,8 +20,10 @@ A **return** invoice reverses, for every line of the invoices it cancels,
 reversed — a cumulative figure, so several partial returns take back exactly
 what was earned in total and never more. When the points were spent already
 the lot goes below zero and the balance may go negative: the shortfall is owed
-and named in the entry's reason, never dropped. An original earned after its
-return was imported is reconciled the same way.
+and named in the entry's reason, never dropped (:mod:`crmkit.services.point_reversals`).
+An original earned after its returns were imported — also one imported after them:
+the import gives it back what they wait for (return references, migration 0024) —
+reverses their share when it earns, for all three parties.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import attrs
 from crmkit.domain.errors import Duplicate
 from crmkit.domain.invoices import Invoice, InvoiceId
 from crmkit.domain.messaging import MessageKind
-from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange, lots
+from crmkit.domain.point_ledger import EntryKind, LedgerEntry, TierChange
 from crmkit.domain.points import (
     Basis,
     Campaign,
@@ -46,7 +48,6 @@ from crmkit.domain.points import (
     Role,
     Tier,
     line_rate,
-    proportional,
     rated_points,
     tier_for,
 )
@@ -54,6 +55,7 @@ from crmkit.ports.points import PartyKey
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
 from crmkit.services.messaging import enqueue_sms
+from crmkit.services.point_reversals import originals_of, reversals
 
 __all__ = ["EarnReport", "PointEarning", "earns_in", "parties_of", "record_tier"]
 
@@ -312,14 +314,14 @@ class PointEarning(ServiceBase):
             context.flush(uow)  # returns and tiers read the ledger: it must hold every earlier entry
         entries: list[LedgerEntry] = []
         owed = 0
-        returned = self._originals(uow, invoice) if invoice.is_return else []
+        returned = originals_of(uow, invoice) if invoice.is_return else []
         for program in programs:
             if invoice.is_return:
                 originals = returned
             else:
                 entries += self._earnings(uow, context, program, invoice)
                 originals = [invoice] if invoice.id in context.returned else []
-            found, short = self._reversals(uow, program, originals, entries, invoice)
+            found, short = reversals(uow, program, originals, entries, invoice, self._now(), self._new_id)
             entries += found
             owed += short
         self._probe("entries")
@@ -419,72 +421,6 @@ class PointEarning(ServiceBase):
         earned = uow.points.earned((program.code, role, key), on - timedelta(days=window - 1), on)
         tier = tier_for(mine, role, earned)
         return Decimal(1) if tier is None else tier.multiplier
-
-    # -- returns ---------------------------------------------------------------------------------
-    @staticmethod
-    def _originals(uow: UnitOfWork, ret: Invoice) -> list[Invoice]:
-        found: list[Invoice] = []
-        for ref in ret.references:
-            original = uow.invoices.by_number(ret.buyer.key, ref.number)
-            if original is not None:
-                found.append(original)
-        return found
-
-    def _reversals(
-        self,
-        uow: UnitOfWork,
-        program: Program,
-        originals: Sequence[Invoice],
-        staged: Sequence[LedgerEntry],
-        cause: Invoice,
-    ) -> tuple[list[LedgerEntry], int]:
-        """Bring each original line's reversals up to the returned share; the entries and owed points."""
-        if not originals:
-            return [], 0
-        returned = uow.invoices.returned_quantities([o.id for o in originals])
-        if not returned:
-            return [], 0
-        sources = {f"invoice:{o.id}:{n}" for (o_id, n) in returned for o in originals if o.id == o_id}
-        stored = [e for e in uow.points.by_source(sources) if e.program == program.code]
-        stored += [e for e in staged if e.source in sources and e.program == program.code]
-        sold = {(o.id, line.number): line.quantity for o in originals for line in o.lines}
-        entries: list[LedgerEntry] = []
-        owed = 0
-        now = self._now()
-        for earn in (e for e in stored if e.kind is EntryKind.EARN):
-            _, invoice_id, line_no = earn.source.split(":")
-            key = next(k for k in returned if str(k[0]) == invoice_id and k[1] == int(line_no))
-            target = proportional(earn.points, returned[key], sold[key])
-            already = -sum(e.points for e in stored if e.lot == earn.id and e.kind is EntryKind.REVERSE)
-            take = target - already
-            if take <= 0:
-                continue
-            ledger = uow.points.entries((program.code, earn.role, earn.party))
-            remaining = next(
-                (lot.remaining for lot in lots([*ledger, *staged]) if lot.id == earn.id), earn.points
-            )
-            short = max(0, take - max(remaining, 0))
-            owed += short
-            reason = f"return {cause.number}: {returned[key]} of {sold[key]} returned"
-            if short:
-                reason += f"; {short} points were already spent and are owed"
-            entries.append(
-                LedgerEntry(
-                    id=self._new_id(),
-                    key=f"reverse:{earn.id}:{target}",
-                    program=program.code,
-                    role=earn.role,
-                    party=earn.party,
-                    kind=EntryKind.REVERSE,
-                    points=-take,
-                    reason=reason[:500],
-                    source=earn.source,
-                    on=cause.issue_date,
-                    recorded_at=now,
-                    lot=earn.id,
-                )
-            )
-        return entries, owed
 
     # -- balance SMS (V5) ---------------------------------------------------------------------
     def _notify(
