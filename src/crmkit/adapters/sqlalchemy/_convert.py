@@ -249,10 +249,10 @@ class RowMapper(Generic[T]):
         if self._extra is not None:
             row.update(self._extra(item))
         for path, offset_column in self._offsets:
-            value: Any = item
+            time: Any = item
             for attribute in path:  # a nested value's field: ``validity.valid_from``
-                value = None if value is None else getattr(value, attribute)
-            row[offset_column] = None if value is None else offset_of(value)
+                time = None if time is None else getattr(time, attribute)
+            row[offset_column] = None if time is None else offset_of(time)
         for column, length, field in self._limits:
             value = row.get(column)
             if isinstance(value, str) and len(value) > length:

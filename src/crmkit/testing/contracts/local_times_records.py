@@ -32,7 +32,7 @@ from crmkit.domain.meetings import MeetingNote, MeetingNoteId, MeetingOutcome
 from crmkit.domain.messaging import DeliveryState
 from crmkit.domain.money import Money
 from crmkit.domain.offers import Offer, OfferId, OfferStatus
-from crmkit.domain.opportunities import Opportunity, OpportunityId, StageEntry, StageEntryId, StageKind
+from crmkit.domain.opportunities import Opportunity, OpportunityId, StageEntry, StageEntryId
 from crmkit.domain.parties import ClaimStatus, Company, Contact
 from crmkit.domain.samples import Sample, SampleId
 from crmkit.domain.territory import (
@@ -49,6 +49,7 @@ from crmkit.domain.territory import (
     Validity,
 )
 from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId
+from crmkit.domain.workflow_stages import StageKind
 from crmkit.ports.storage import Storage, UnitOfWork
 from crmkit.testing.contracts.interactions import interaction
 from crmkit.testing.contracts.invoice_storage import LOCAL_TIMES
@@ -139,15 +140,20 @@ class RecordTimesContract:
                 assert _kept(back.sent_at) == _kept(at), (at, back.sent_at)
         # outcomes sent at each time, alone and as the outcome folded into the next hand-over
         outcomes = [claimed[m.id].sent(f"P-{n}", _later(at, minutes=1)) for n, (m, at) in enumerate(handed)]
+        sent_at = [_later(at, minutes=1) for _, at in handed]
         with storage.unit_of_work() as uow:
             assert uow.outbox.hand_over("t", messages[1].id, LOCAL_TIMES[1], [outcomes[0]]) == ([], True)
             assert uow.outbox.finish("t", outcomes[1:]) == []
             uow.commit()
-        reports = [o.delivery_reported(DeliveryState.DELIVERED, _later(o.sent_at, hours=2)) for o in outcomes]
+        reports = [
+            o.delivery_reported(DeliveryState.DELIVERED, _later(at, hours=2))
+            for o, at in zip(outcomes, sent_at, strict=True)
+        ]
+        assert all(r is not None for r in reports)
         with storage.unit_of_work() as uow:
             for outcome in outcomes:
                 same_times(uow.outbox.get(outcome.id), outcome, ["sent_at"])
-            assert uow.outbox.record_deliveries(reports) == []
+            assert uow.outbox.record_deliveries([r for r in reports if r is not None]) == []
             uow.commit()
         _each(reports, lambda u, m: u.outbox.get(m.id), ["sent_at", "delivery_at"], storage)
 
@@ -165,7 +171,12 @@ class RecordTimesContract:
             )
             for t in LOCAL_TIMES
         ]
-        _write(storage, lambda u: [u.erasures.add(r) for r in records])
+
+        def add(uow: UnitOfWork) -> None:
+            for record in records:
+                uow.erasures.add(record)
+
+        _write(storage, add)
         stored = {r.id: r for r in read(storage, lambda u: u.erasures.records())}
         for record in records:
             same_times(stored[record.id], record, ["at"])
