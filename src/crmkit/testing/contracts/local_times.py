@@ -4,10 +4,11 @@ Invoices keep their document's offset (:mod:`crmkit.testing.contracts.invoice_st
 same holds for every other time a caller or the clock gives: appointments (start, booking
 time), reminders (due, creation), consent decisions, outbox messages (created, due) and the
 audit trail here, and every other record in
-:mod:`~crmkit.testing.contracts.local_times_records`. Comparing instants is not enough — a SQL
-back end that returns UTC keeps the instant and loses the local day — so each test compares
-the instant, the UTC offset, the local date and the wall time, for times near local midnight
-and across month ends (:data:`~crmkit.testing.contracts.invoice_storage.LOCAL_TIMES`).
+:mod:`~crmkit.testing.contracts.local_times_records`. Comparing instants is not enough —
+a SQL back end that returns UTC keeps the instant and loses the local day — so each test
+compares the instant, the UTC offset, the local date and the wall time, for times near
+local midnight and across month ends
+(:data:`~crmkit.testing.contracts.invoice_storage.LOCAL_TIMES`).
 
 Needs a ``storage`` fixture (a migrated, empty storage); the audit test also needs the
 ``clock`` the storage was built with (a :class:`~crmkit.testing.clock.FixedClock`).
