@@ -5,10 +5,10 @@ the outbox, documents and every free text it was copied into, while
 aggregates (invoice actuals, points, counts) stay as they were:
 
 * the contact record keeps its id (what refers to it still does) but its
-  name becomes :data:`ERASED` and its title, position, phone and e-mail go;
+  name becomes ``ERASED`` and its title, position, phone and e-mail go;
 * every stored text that *contains* one of the contact's values — its name,
   e-mail or phone, now or earlier in its history — has that value replaced
-  by :data:`ERASED` (:func:`scrub_text`), matched as a whole word in the
+  by ``ERASED`` (:func:`scrub_text`), matched as a whole word in the
   shapes people write it (:mod:`crmkit.domain.erasure_text`): any case and
   Turkish spelling of a name, any spacing of a phone number, so "Ali Can" is
   erased from "ALİ CAN'ı aradım" and "0532 123 45 67" from a note, but
@@ -140,7 +140,7 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "
 
 
 def erased_contact(contact: Contact) -> Contact:
-    """``contact`` with every personal field erased: the name is :data:`ERASED`, the rest ``None`` (M4).
+    """``contact`` with every personal field erased: the name is ``ERASED``, the rest ``None`` (M4).
 
     The id, company and version stay: everything that refers to the contact still does.
     """
@@ -164,7 +164,7 @@ def erasure_values(contact: Contact, earlier: Iterable[tuple[str, str | None]] =
 
     Returns:
         Distinct values, longest first (so ``"Ayşe Yılmaz Kaya"`` is erased before
-        ``"Ayşe Yılmaz"``); none shorter than three characters, and never :data:`ERASED`.
+        ``"Ayşe Yılmaz"``); none shorter than three characters, and never ``ERASED``.
     """
     found = {v for f, v in _pairs(contact, earlier) if f != "phone" and len(v) >= _MIN_SEARCHED}
     return tuple(sorted(found, key=lambda v: (-len(v), v)))

@@ -158,7 +158,7 @@ def scrubber(values: Sequence[str], phones: Sequence[WrittenPhone] = ()) -> re.P
 
 
 def scrub_text(text: str, values: Sequence[str] | re.Pattern[str] | None) -> str:
-    """``text`` with every whole-word occurrence of ``values`` replaced by :data:`ERASED` (M4).
+    """``text`` with every whole-word occurrence of ``values`` replaced by ``ERASED`` (M4).
 
     ``values`` may be a pattern from :func:`scrubber` (compile once, scrub many).
     """

@@ -259,7 +259,7 @@ class PointEarning(ServiceBase):
         interpreter's default thresholds the cyclic collector scans them again and again
         (about a quarter of a 50,000-line run here). An import read with ``?gc=fewer`` earns
         under its raised threshold; a host earning a large backlog itself may wrap the call in
-        :func:`crmkit.adapters.invoices.collector.fewer_collections` — a process-wide setting,
+        ``fewer_collections`` — a process-wide setting,
         so the host's choice, never made here.
         """
         report = EarnReport()

@@ -1,16 +1,16 @@
 """Returns matched to the originals they cancel, whichever is imported first (§7 V1, V8).
 
-Part of the invoice import (:mod:`crmkit.services.invoice_import`), in the
+Part of the invoice import (``invoice_import``), in the
 transaction that stores a batch:
 
 1. **Returns imported before** an invoice of the batch: the storage's return
    references (migration 0024) are looked up by the batch's identities (seller,
    number) — one index look-up per thousand invoices — and what waits of each
    such return is taken back from the newly imported originals
-   (:func:`~crmkit.domain.invoices.match_waiting`): never more than an original
+   (``match_waiting``): never more than an original
    has left; what it cannot take is named in the warnings.
 2. **Returns of the batch**: matched to the originals they cite that are stored
-   or in the batch (:func:`~crmkit.domain.invoices.match_return`; a return that
+   or in the batch (``match_return``; a return that
    takes back more than its known originals have left is refused, as before). A
    return that cites originals not imported yet gives the known ones what they
    can take and the rest **waits** for the missing ones.
