@@ -63,8 +63,8 @@ Revisions (oldest first; :data:`REVISIONS`):
   ``ix_companies_micro_region_name_key_id`` becomes ``ix_companies_visible_page``
   ``(micro_region, name_key, id, archived_at)``; ``customer_codes (code, valid_from)`` for
   the dated branch of listings (T4).
-* ``0026``, ``0027``, ``0028`` — reserved (no-op) for the access-speed, points-ledger
-  and erasure work of issues 11 and 15.
+* ``0026``–``0029`` — reserved (no-op) for the access-speed, points-ledger,
+  erasure and return-repair work of issues 11 and 15.
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
@@ -140,6 +140,7 @@ REVISIONS: tuple[str, ...] = (
     "0026",
     "0027",
     "0028",
+    "0029",
 )
 """Every revision id, oldest first; the last one is ``head``."""
 
