@@ -12,6 +12,15 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from crmkit.domain.erasure import ERASED, PERSONAL_FIELDS, person_buyer, scrub_text
+from crmkit.domain.limits import (
+    EMAIL_MAX,
+    FILE_NAME_MAX,
+    LABEL_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    SUBJECT_MAX,
+    TEXT_MAX,
+)
 from crmkit.domain.messaging import OutboxState
 from crmkit.domain.text import fold
 
@@ -22,10 +31,12 @@ __all__ = [
     "FREE_TEXTS",
     "MESSAGE_TEXTS",
     "NAME_KEY",
+    "TEXT_LIMITS",
     "erased_company",
     "erased_employee",
     "erased_invoice",
     "erased_message",
+    "limit_of",
     "rekeyed",
     "same_address",
     "scrub_changes",
@@ -54,6 +65,38 @@ FREE_TEXTS: dict[str, tuple[str, ...]] = {
 """Free texts a contact's values may be copied into, by place: the same field names in the
 domain objects and the SQL columns (M4)."""
 
+TEXT_LIMITS: dict[str, dict[str, int]] = {
+    "interactions": {"subject": SUBJECT_MAX},
+    "appointments": {"description": NOTE_MAX},
+    "reminders": {"text": NOTE_MAX},
+    "service_cases": {"reason": SUBJECT_MAX},
+    "claims": {"reason": NOTE_MAX},
+    "regions": {"notes": NOTE_MAX},
+    "opportunities": {"title": SUBJECT_MAX, "next_step": SUBJECT_MAX, "loss_reason": LABEL_MAX},
+    "offers": {"reason": LABEL_MAX},
+    "service_work_entries": {"note": NOTE_MAX},
+    "service_contracts": {"title": LABEL_MAX},
+    "companies": {"name": NAME_MAX, "referred_by_person_name": LABEL_MAX},
+    "employees": {"name": LABEL_MAX, "exit_reason": NOTE_MAX},
+    "invoices": {"buyer_name": NAME_MAX, "received_by": LABEL_MAX},
+    "point_entries": {"reason": SUBJECT_MAX},
+    "outbox_messages": {"recipient": EMAIL_MAX, "subject": SUBJECT_MAX, "last_error": NOTE_MAX}
+    | {"delivery_error": NOTE_MAX},
+    "outbox_attachments": {"filename": FILE_NAME_MAX},
+    "documents": {"name": FILE_NAME_MAX},
+    "kb_articles": {"title": NAME_MAX},
+    "campaigns": {"name": LABEL_MAX, "subject": SUBJECT_MAX},
+}
+"""The length limit of each erased text shorter than :data:`~crmkit.domain.limits.TEXT_MAX`, by place
+and field: the domain's limits (:mod:`crmkit.domain.limits`), which the SQL columns are made from.
+A replacement never makes a text longer than its field allows (:func:`limit_of`, M4, issue 11)."""
+
+
+def limit_of(place: str, field: str) -> int:
+    """The length limit of ``field`` in ``place`` (:data:`TEXT_LIMITS`; else ``TEXT_MAX``)."""
+    return TEXT_LIMITS.get(place, {}).get(field, TEXT_MAX)
+
+
 MESSAGE_TEXTS: tuple[str, ...] = ("subject", "body", "last_error", "delivery_error")
 """The texts of an outbox message to someone else that may mention the contact (§9, M4)."""
 
@@ -68,13 +111,18 @@ ERASED_DIGEST = hashlib.sha256(ERASED_CONTENT).hexdigest()
 _STOPPED = frozenset({OutboxState.PENDING, OutboxState.CLAIMED, OutboxState.DEAD})
 
 
-def scrub_fields(row: Mapping[str, Any], fields: Sequence[str], pattern: re.Pattern[str]) -> dict[str, Any]:
-    """The ``fields`` of ``row`` whose text changes when the values are erased, with their new text."""
+def scrub_fields(
+    row: Mapping[str, Any], fields: Sequence[str], pattern: re.Pattern[str], place: str
+) -> dict[str, Any]:
+    """The ``fields`` of ``row`` whose text changes when the values are erased, with their new text.
+
+    Each new text fits its field's limit (:func:`limit_of` of ``place``).
+    """
     changed: dict[str, Any] = {}
     for field in fields:
         value = row[field]
         if isinstance(value, str):
-            new = scrub_text(value, pattern)
+            new = scrub_text(value, pattern, limit_of(place, field))
             if new != value:
                 changed[field] = new
     return changed
@@ -127,9 +175,9 @@ def erased_message(
         if row["state"] in _STOPPED:
             changed |= {"state": OutboxState.SKIPPED, "claim": None, "last_error": ERASED_MESSAGE_ERROR}
         elif pattern is not None:
-            changed |= scrub_fields(row, ("last_error", "delivery_error"), pattern)
+            changed |= scrub_fields(row, ("last_error", "delivery_error"), pattern, "outbox_messages")
         return {k: v for k, v in changed.items() if row[k] != v}
-    return {} if pattern is None else scrub_fields(row, MESSAGE_TEXTS, pattern)
+    return {} if pattern is None else scrub_fields(row, MESSAGE_TEXTS, pattern, "outbox_messages")
 
 
 def same_address(value: str | None, addresses: Collection[str]) -> bool:
@@ -160,7 +208,7 @@ def erased_employee(
     if same and not active:
         changed = {"name": ERASED, "email": None, "phone": None, "login": None, "password_hash": None}
     if pattern is not None:
-        changed |= scrub_fields(row, ("exit_reason",), pattern)
+        changed |= scrub_fields(row, ("exit_reason",), pattern, "employees")
     return {k: v for k, v in changed.items() if row[k] != v}, same and active
 
 
@@ -176,9 +224,9 @@ def erased_company(
     """
     changed: dict[str, Any] = {}
     if pattern is not None:
-        changed |= scrub_fields(row, ("referred_by_person_name",), pattern)
+        changed |= scrub_fields(row, ("referred_by_person_name",), pattern, "companies")
         if own:
-            name = scrub_text(row["name"], pattern)
+            name = scrub_text(row["name"], pattern, limit_of("companies", "name"))
             if name != row["name"]:
                 changed |= {"name": name, "name_key": fold(name)}
     for field in ("email", "phone"):
@@ -211,11 +259,11 @@ def erased_invoice(
     key = row["buyer_key"]
     own = own_buyer is not None and key == own_buyer
     if own or (not registered and person_buyer(row["buyer_tax_no"], row["buyer_scheme"])):
-        name = scrub_text(row["buyer_name"], pattern)
+        name = scrub_text(row["buyer_name"], pattern, limit_of("invoices", "buyer_name"))
         if name != row["buyer_name"]:
             changed["buyer_name"] = name
         new_key = rekeyed(key, pattern, token)
         if new_key is not None:
             changed |= {"buyer_key": new_key, "buyer_tax_no": new_key}
-    changed |= scrub_fields(row, ("received_by",), pattern)
+    changed |= scrub_fields(row, ("received_by",), pattern, "invoices")
     return changed

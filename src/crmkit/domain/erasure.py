@@ -86,7 +86,7 @@ import attrs
 from crmkit.domain.erasure_text import ERASED, WrittenPhone, scrub_text, scrubber
 from crmkit.domain.fields import cleaned, nonblank
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
-from crmkit.domain.limits import NOTE_MAX, limited
+from crmkit.domain.limits import FILE_NAME_MAX, NOTE_MAX, limited
 from crmkit.domain.parties import Contact
 from crmkit.domain.periods import require_aware
 
@@ -239,7 +239,7 @@ def erased_document(
     """
     if pattern is None:
         return None
-    new_name = scrub_text(name, pattern)
+    new_name = scrub_text(name, pattern, FILE_NAME_MAX)
     new_type, new_content = media_type, content
     decoded = _decoded(content, media_type)
     if decoded is not None:

@@ -38,6 +38,7 @@ import attrs
 
 __all__ = [
     "ERASED",
+    "ERASED_SHORT",
     "WrittenPhone",
     "anchors",
     "phone_like",
@@ -49,6 +50,12 @@ __all__ = [
 
 ERASED = "[erased]"
 """What an erased value is replaced with, in records and in free text (M4)."""
+
+ERASED_SHORT = "[-]"
+"""The replacement used where :data:`ERASED` would make a text longer than its field allows (M4).
+
+Every value looked for is at least three characters long, so replacing each occurrence
+shorter than :data:`ERASED` by this never makes a text longer than it was."""
 
 _TURKISH = {
     "c": "cçCÇ",
@@ -157,12 +164,31 @@ def scrubber(values: Sequence[str], phones: Sequence[WrittenPhone] = ()) -> re.P
     return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
 
 
-def scrub_text(text: str, values: Sequence[str] | re.Pattern[str] | None) -> str:
+def _shorter(match: re.Match[str]) -> str:
+    """A replacement no longer than the occurrence it replaces."""
+    found = len(match.group(0))
+    if found >= len(ERASED):
+        return ERASED
+    return ERASED_SHORT if found >= len(ERASED_SHORT) else "-" * found
+
+
+def scrub_text(text: str, values: Sequence[str] | re.Pattern[str] | None, limit: int | None = None) -> str:
     """``text`` with every whole-word occurrence of ``values`` replaced by ``ERASED`` (M4).
 
     ``values`` may be a pattern from :func:`scrubber` (compile once, scrub many).
+    ``limit``: the field's length limit (:mod:`crmkit.domain.limits`). When writing
+    :data:`ERASED` would make the text longer than that, each occurrence shorter than
+    ``ERASED`` is replaced by :data:`ERASED_SHORT` instead, so the text never grows and
+    every back end stores it (PostgreSQL and MariaDB refuse an overlong value); a text
+    already over the limit is cut to it.
+
+    >>> scrub_text("Ece Ak aradı", ("Ece Ak",), limit=12)
+    '[-] aradı'
     """
     pattern = values if isinstance(values, re.Pattern) or values is None else scrubber(values)
     if pattern is None or not text:
         return text
-    return pattern.sub(ERASED, text)
+    scrubbed = pattern.sub(ERASED, text)
+    if limit is None or len(scrubbed) <= limit:
+        return scrubbed
+    return pattern.sub(_shorter, text)[:limit]

@@ -127,7 +127,7 @@ class ErasureUseCases(ServiceBase):
                 company_id=found.company_id,
                 actor_id=who.id,
                 at=self._now(),
-                reason=scrub_text(text, pattern),
+                reason=scrub_text(text, pattern, NOTE_MAX),
                 report=report,
             )
             uow.erasures.add(record)

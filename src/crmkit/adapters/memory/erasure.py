@@ -22,6 +22,7 @@ from crmkit.adapters.erasing import (
     ERASED_DIGEST,
     FREE_TEXTS,
     erased_message,
+    limit_of,
     scrub_changes,
     scrub_fields,
 )
@@ -55,12 +56,12 @@ T = TypeVar("T")
 
 
 def _evolve_texts(
-    table: MutableMapping[Any, T], fields: tuple[str, ...], pattern: re.Pattern[str], write: bool
+    table: MutableMapping[Any, T], place: str, fields: tuple[str, ...], pattern: re.Pattern[str], write: bool
 ) -> int:
     """Scrub ``fields`` of every value in ``table``; the number of values that changed."""
     changed = 0
     for key, item in list(table.items()):
-        new = scrub_fields({f: getattr(item, f) for f in fields}, fields, pattern)
+        new = scrub_fields({f: getattr(item, f) for f in fields}, fields, pattern, place)
         if new:
             changed += 1
             if write:
@@ -76,7 +77,7 @@ def _erased_file(file: OutboxAttachment, theirs: bool, pattern: re.Pattern[str] 
         if (file.filename, file.content) == (ERASED, ERASED_CONTENT):
             return file
         return attrs.evolve(file, filename=ERASED, content=ERASED_CONTENT)
-    name = scrub_text(file.filename, pattern)
+    name = scrub_text(file.filename, pattern, limit_of("outbox_attachments", "filename"))
     return file if name == file.filename else attrs.evolve(file, filename=name)
 
 
@@ -220,7 +221,7 @@ class MemoryErasureRepository:
                 "service_contracts": s._service.contracts,
             }
             for place, fields in FREE_TEXTS.items():
-                report[place] = _evolve_texts(tables[place], fields, pattern, write)
+                report[place] = _evolve_texts(tables[place], place, fields, pattern, write)
         report |= erase_employees(s, plan, pattern, write)
         report |= erase_invoices(s, plan, pattern, write)
         report |= erase_points(s, plan, pattern, write)

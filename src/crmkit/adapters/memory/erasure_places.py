@@ -128,7 +128,9 @@ def erase_points(
     entries = 0
     for index, entry in enumerate(t.entries):
         new: dict[str, Any] = (
-            {} if pattern is None else scrub_fields({"reason": entry.reason}, ("reason",), pattern)
+            {}
+            if pattern is None
+            else scrub_fields({"reason": entry.reason}, ("reason",), pattern, "point_entries")
         )
         party = rekeyed(entry.party, pattern, plan.token)
         if party is not None:

@@ -27,6 +27,7 @@ from crmkit.adapters.erasing import (
     FREE_TEXTS,
     MESSAGE_TEXTS,
     erased_message,
+    limit_of,
     scrub_changes,
     scrub_fields,
 )
@@ -232,7 +233,8 @@ class SqlErasureRepository:
             if file.message_id in theirs:
                 new = {"filename": ERASED, "digest": ERASED_DIGEST}
             else:
-                new = {"filename": scrub_text(file.filename, pattern), "digest": file.digest}
+                name = scrub_text(file.filename, pattern, limit_of("outbox_attachments", "filename"))
+                new = {"filename": name, "digest": file.digest}
             if (new["filename"], new["digest"]) == (file.filename, file.digest):
                 continue
             if new["digest"] != file.digest:
@@ -287,7 +289,7 @@ class SqlErasureRepository:
         query = sa.select(table.c.id, *extra, *columns).where(mentions(columns, plan))
         changed = 0
         for row in list(self._uow.execute(query).mappings()):
-            new = scrub_fields(dict(row), fields, pattern)
+            new = scrub_fields(dict(row), fields, pattern, table.name)
             if new:
                 changed += 1
                 if versioned:

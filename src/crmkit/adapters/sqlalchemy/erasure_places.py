@@ -189,7 +189,7 @@ def _rekey_rows(
         if party is not None:
             new[column] = party
         if pattern is not None:
-            new |= scrub_fields(dict(row), texts, pattern)
+            new |= scrub_fields(dict(row), texts, pattern, table.name)
         if new:
             changed += 1
             _update(uow, table, {key: row[key]}, new)
