@@ -12,6 +12,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from crmkit.domain.erasure import ERASED, PERSONAL_FIELDS, person_buyer, scrub_text
+from crmkit.domain.erasure_text import ERASED_SHORT
+from crmkit.domain.knowledge import index_terms
 from crmkit.domain.limits import (
     EMAIL_MAX,
     FILE_NAME_MAX,
@@ -32,6 +34,7 @@ __all__ = [
     "MESSAGE_TEXTS",
     "NAME_KEY",
     "TEXT_LIMITS",
+    "erased_article",
     "erased_company",
     "erased_employee",
     "erased_invoice",
@@ -61,6 +64,7 @@ FREE_TEXTS: dict[str, tuple[str, ...]] = {
     "visits": ("note",),
     "service_work_entries": ("note",),
     "service_contracts": ("title",),
+    "campaigns": ("name", "subject", "body"),
 }
 """Free texts a contact's values may be copied into, by place: the same field names in the
 domain objects and the SQL columns (M4)."""
@@ -267,3 +271,26 @@ def erased_invoice(
             changed |= {"buyer_key": new_key, "buyer_tax_no": new_key}
     changed |= scrub_fields(row, ("received_by",), pattern, "invoices")
     return changed
+
+
+def erased_article(
+    row: Mapping[str, Any], pattern: re.Pattern[str] | None
+) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """A knowledge-base article's changed texts and its new index terms; ``None``: unchanged (S7, M4).
+
+    Title, body and each keyword lose the values (the title within its limit); a keyword
+    that was nothing but a value goes. The terms (:func:`~crmkit.domain.knowledge.index_terms`)
+    are those of the new texts, so a search for an erased value finds nothing and the article
+    is still found by its other words.
+    """
+    if pattern is None:
+        return None
+    changed = scrub_fields(row, ("title", "body"), pattern, "kb_articles")
+    keywords = [scrub_text(k, pattern) for k in row["keywords"]]
+    keywords = list(dict.fromkeys(k for k in keywords if k.strip() and k not in (ERASED, ERASED_SHORT)))
+    if keywords != list(row["keywords"]):
+        changed["keywords"] = keywords
+    if not changed:
+        return None
+    new = {f: row[f] for f in ("title", "body", "keywords")} | changed
+    return changed, index_terms(title=new["title"], body=new["body"], keywords=tuple(new["keywords"]))

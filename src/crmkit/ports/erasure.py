@@ -37,6 +37,8 @@ ERASURE_PLACES: tuple[str, ...] = (
     "visits",
     "service_work_entries",
     "service_contracts",
+    "campaigns",
+    "kb_articles",
     "employees",
     "employees_kept_active",
     "invoices",
@@ -65,6 +67,10 @@ ERASURE_PLACES: tuple[str, ...] = (
 * the free texts of interactions, appointments, reminders, meeting notes, samples,
   service cases, bookings, claims, regions, opportunities, offers, visits, work entries
   and contracts;
+* ``campaigns``: a campaign's name, subject and body (M2); the copies rendered from it are
+  outbox messages, erased as above;
+* ``kb_articles``: an article's title, body and keywords, and its search index (S7): the
+  terms (SQL: ``kb_terms`` and ``search_text``) are rebuilt from the new texts;
 * ``employees``: records of the same person (her e-mail or phone) whose employment
   ended, and exit reasons (C8); ``employees_kept_active`` counts such records still
   employed, which are kept;

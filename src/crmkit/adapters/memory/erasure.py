@@ -27,6 +27,7 @@ from crmkit.adapters.erasing import (
     scrub_fields,
 )
 from crmkit.adapters.memory.erasure_places import (
+    erase_articles,
     erase_companies,
     erase_employees,
     erase_invoices,
@@ -219,12 +220,14 @@ class MemoryErasureRepository:
                 "visits": s._visits,
                 "service_work_entries": s._service.entries,
                 "service_contracts": s._service.contracts,
+                "campaigns": s._marketing.campaigns,
             }
             for place, fields in FREE_TEXTS.items():
                 report[place] = _evolve_texts(tables[place], place, fields, pattern, write)
         report |= erase_employees(s, plan, pattern, write)
         report |= erase_invoices(s, plan, pattern, write)
         report |= erase_points(s, plan, pattern, write)
+        report["kb_articles"] = erase_articles(s, plan, pattern, write)
         return {place: count for place, count in report.items() if count}
 
     def _outbox(self, plan: ErasurePlan, pattern: re.Pattern[str] | None, write: bool) -> dict[str, int]:

@@ -12,14 +12,21 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from crmkit.adapters.erasing import erased_company, erased_employee, erased_invoice, rekeyed, scrub_fields
+from crmkit.adapters.erasing import (
+    erased_article,
+    erased_company,
+    erased_employee,
+    erased_invoice,
+    rekeyed,
+    scrub_fields,
+)
 from crmkit.domain.employees import EmployeeStatus
 from crmkit.domain.erasure import ErasurePlan
 
 if TYPE_CHECKING:
     from crmkit.adapters.memory.storage import MemoryStorage
 
-__all__ = ["erase_companies", "erase_employees", "erase_invoices", "erase_points"]
+__all__ = ["erase_articles", "erase_companies", "erase_employees", "erase_invoices", "erase_points"]
 
 
 def erase_companies(s: MemoryStorage, plan: ErasurePlan, pattern: re.Pattern[str] | None, write: bool) -> int:
@@ -173,3 +180,20 @@ def erase_points(
         "point_phones": len(dropped) + moved,
         "point_replies": len(replies),
     }
+
+
+def erase_articles(s: MemoryStorage, plan: ErasurePlan, pattern: re.Pattern[str] | None, write: bool) -> int:
+    """Knowledge-base articles lose the values; memory indexes from the texts, so search follows (S7, M4)."""
+    changed = 0
+    for key, article in list(s._service.articles.items()):
+        row = {"title": article.title, "body": article.body, "keywords": list(article.keywords)}
+        new = erased_article(row, pattern)
+        if new is None:
+            continue
+        changed += 1
+        if write:
+            texts = dict(new[0])
+            if "keywords" in texts:
+                texts["keywords"] = tuple(texts["keywords"])
+            s._service.articles[key] = attrs.evolve(article, **texts, version=article.version + 1)
+    return changed

@@ -35,6 +35,7 @@ from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import local, offset_of, utc
 from crmkit.adapters.sqlalchemy.bulk import upsert
 from crmkit.adapters.sqlalchemy.erasure_places import (
+    erase_articles,
     erase_companies,
     erase_employees,
     erase_invoices,
@@ -93,6 +94,7 @@ class SqlErasureRepository:
         report |= erase_employees(self._uow, plan, pattern)
         report |= erase_invoices(self._uow, plan, pattern)
         report |= erase_points(self._uow, plan, pattern)
+        report["kb_articles"] = erase_articles(self._uow, plan, pattern)
         return {place: count for place, count in report.items() if count}
 
     def add(self, record: Erasure) -> None:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from crmkit.adapters.erasing import (
     NAME_KEY,
+    erased_article,
     erased_company,
     erased_employee,
     erased_invoice,
@@ -31,7 +32,14 @@ from crmkit.domain.erasure_text import anchors, phone_like
 if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
 
-__all__ = ["erase_companies", "erase_employees", "erase_invoices", "erase_points", "mentions"]
+__all__ = [
+    "erase_articles",
+    "erase_companies",
+    "erase_employees",
+    "erase_invoices",
+    "erase_points",
+    "mentions",
+]
 
 
 def mentions(columns: Iterable[sa.ColumnElement[Any]], plan: ErasurePlan) -> sa.ColumnElement[bool]:
@@ -231,3 +239,32 @@ def erase_points(uow: SqlUnitOfWork, plan: ErasurePlan, pattern: re.Pattern[str]
             if party is not None:
                 uow.execute(sa.update(table).where(table.c.party == old).values(party=party))
     return report
+
+
+def erase_articles(uow: SqlUnitOfWork, plan: ErasurePlan, pattern: re.Pattern[str] | None) -> int:
+    """Knowledge-base articles lose the values, and their search index follows (S7, M4).
+
+    ``search_text`` (PostgreSQL's full-text column) and the ``kb_terms`` rows are rewritten
+    from the new texts, so no index keeps a term of an erased value.
+    """
+    if pattern is None:
+        return 0
+    t, terms = metadata.tables["kb_articles"], metadata.tables["kb_terms"]
+    text = sa.cast(t.c.keywords, sa.Text)
+    query = sa.select(t.c.id, t.c.version, t.c.title, t.c.body, t.c.keywords).where(
+        mentions([t.c.title, t.c.body, text], plan)
+    )
+    changed = 0
+    for row in list(uow.execute(query).mappings()):
+        new = erased_article(dict(row), pattern)
+        if new is None:
+            continue
+        texts, index = new
+        changed += 1
+        values = texts | {"search_text": " ".join(index), "version": row["version"] + 1}
+        _update(uow, t, {"id": row["id"]}, values)
+        uow.execute(sa.delete(terms).where(terms.c.article_id == row["id"]))
+        rows = [{"article_id": row["id"], "term": term, "weight": w} for term, w in sorted(index.items())]
+        if rows:
+            uow.execute(sa.insert(terms), rows)
+    return changed
