@@ -57,12 +57,12 @@ def test_m4_a_replacement_never_makes_a_text_longer_than_its_field_allows(world:
 
 def test_m4_the_limits_erasure_fits_to_are_the_lengths_of_the_columns() -> None:
     """Issue 11 item 6: every erased text's limit is its column's length, so no replacement overflows."""
-    scrubbed = {place: set(fields) for place, fields in FREE_TEXTS.items()}
+    scrubbed: dict[str, set[str]] = {place: set(fields) for place, fields in FREE_TEXTS.items()}
     scrubbed["outbox_messages"] = set(MESSAGE_TEXTS)
-    for place, fields in TEXT_LIMITS.items():
-        scrubbed.setdefault(place, set()).update(fields)
-    for place, fields in scrubbed.items():
-        for field in fields:
+    for place, limits in TEXT_LIMITS.items():
+        scrubbed.setdefault(place, set()).update(limits)
+    for place, names in scrubbed.items():
+        for field in names:
             length = getattr(metadata.tables[place].c[field].type, "length", None)
             if isinstance(metadata.tables[place].c[field].type, sa.String) and length is not None:
                 assert limit_of(place, field) == length, (place, field)

@@ -265,6 +265,6 @@ def erase_articles(uow: SqlUnitOfWork, plan: ErasurePlan, pattern: re.Pattern[st
         _update(uow, t, {"id": row["id"]}, values)
         uow.execute(sa.delete(terms).where(terms.c.article_id == row["id"]))
         rows = [{"article_id": row["id"], "term": term, "weight": w} for term, w in sorted(index.items())]
-        if rows:
-            uow.execute(sa.insert(terms), rows)
+        for term in rows:
+            uow.execute(sa.insert(terms), term)
     return changed
