@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
 import json
+import lzma
 import re
 import uuid
+import zipfile
 from collections.abc import Iterator
 from datetime import timedelta, timezone
 from typing import Any
@@ -155,6 +160,33 @@ def seed_everywhere(world: World) -> Seeded:
 # -- finding a value anywhere ----------------------------------------------------------------
 
 
+def readable(data: bytes, depth: int = 0) -> str:
+    """``data`` decoded, and everything inside it when it is compressed (gzip, bzip2, xz, zip).
+
+    Issue 11: an erased value inside a compressed file must be found by the scan, so the scan
+    opens what the erasure must open; an archive inside an archive too.
+    """
+    texts = [data.decode("utf-8", "replace")]
+    if depth < 4:
+        inner: list[bytes] = []
+        try:
+            if data.startswith(b"\x1f\x8b"):
+                inner = [gzip.decompress(data)]
+            elif data.startswith(b"BZh"):
+                inner = [bz2.decompress(data)]
+            elif data.startswith(b"\xfd7zXZ\x00"):
+                inner = [lzma.decompress(data)]
+            elif data.startswith(b"PK"):
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    for info in archive.infolist():
+                        texts.append(info.filename)
+                        inner.append(archive.read(info))
+        except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile):
+            inner = []
+        texts += [readable(part, depth + 1) for part in inner]
+    return "\n".join(texts)
+
+
 def _texts(value: object, seen: set[int] | None = None) -> Iterator[str]:
     """Every text (and bytes, decoded) reachable from ``value``: objects, mappings, sequences."""
     seen = set() if seen is None else seen
@@ -164,7 +196,7 @@ def _texts(value: object, seen: set[int] | None = None) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, bytes | bytearray | memoryview):
-        yield bytes(value).decode("utf-8", "replace")
+        yield readable(bytes(value))
     elif isinstance(value, dict):
         for k, v in value.items():
             yield from _texts(k, seen)
@@ -206,7 +238,7 @@ def _sql_texts(storage: SqlStorage) -> Iterator[tuple[str, str]]:
                         continue
                     text = value if isinstance(value, str) else None
                     if isinstance(value, bytes | memoryview):
-                        text = bytes(value).decode("utf-8", "replace")
+                        text = readable(bytes(value))
                     elif not isinstance(value, str):
                         text = json.dumps(value, ensure_ascii=False)
                     assert text is not None

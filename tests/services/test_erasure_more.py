@@ -3,14 +3,22 @@ person's other contact records, compressed files and crash-safe document rewrite
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
+import lzma
+import zipfile
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from crmkit import ContactInput
 from crmkit.adapters.erasing import FREE_TEXTS, MESSAGE_TEXTS, TEXT_LIMITS, limit_of
+from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.sqlalchemy.tables import metadata
+from crmkit.domain.erasure import ERASED_NOTICE
 from crmkit.domain.limits import LABEL_MAX, SUBJECT_MAX
 from crmkit.domain.messaging import Channel, ConsentState
 from crmkit.services.messaging.enqueue import record_consent
@@ -145,3 +153,194 @@ def test_m4_campaign_subject_and_body_and_their_rendered_copies_lose_her_values(
     assert [(m.subject, m.body) for m in to_him] == [(kept.subject, kept.body)]
     assert erasure.counts["campaigns"] == 1
     assert mehmet.name == "Beşiktaş Eczanesi"
+
+
+# -- the same person's other contact records (issue 11 item 9) ---------------------------------
+
+
+def test_m4_the_same_persons_other_contact_records_are_erased_a_namesake_is_not(world: World) -> None:
+    """Same person = a shared e-mail (any case) or phone (any shape); a name alone is not enough."""
+    crm, a = world.crm, world.admin.id
+    p = crm.parties
+    seeded = seed_everywhere(world)
+
+    def company_with(name: str, contact: ContactInput) -> Any:
+        company = p.register_company(actor=a, name=name, type="customer", contact=contact)
+        return p.contacts(actor=a, company=company.id)[0]
+
+    by_email = company_with(
+        "Üsküdar Eczanesi", ContactInput(name="Z. Korkmaz", email=EMAIL.upper(), phone="+905337776655")
+    )
+    by_phone = company_with("Kartal Sağlık", ContactInput(name="Zeliha K.", phone="0532 111 22 33"))
+    namesake = company_with(
+        "Ankara Ecza Deposu", ContactInput(name=NAME, email="zeliha@ankara.com.tr", phone="+905301234567")
+    )
+    note = crm.interactions.create(
+        actor=a,
+        company=by_email.company_id,
+        channel="phone",
+        category="Sipariş",
+        subject="Arama",
+        text="Z. Korkmaz 0533 777 66 55 numarasından aradı.",
+    )
+
+    erasure = p.erase_contact(actor=a, contact=seeded.contact.id, reason="Talep 24")
+
+    assert set(erasure.others) == {by_email.id, by_phone.id}
+    assert erasure.counts["contacts"] == 3
+    assert p.erasures(actor=a) == [erasure]  # what it returned is what was stored
+    for other in (by_email, by_phone):
+        kept = p.contacts(actor=a, company=other.company_id)[0]
+        assert (kept.name, kept.phone, kept.email) == ("[erased]", None, None)
+        history = p.history(actor=a, aggregate_type="contact", aggregate_id=other.id)
+        assert [e.action for e in history][-1] == "erase"
+    assert p.contacts(actor=a, company=namesake.company_id)[0] == namesake  # a namesake is someone else
+    assert crm.interactions.get(actor=a, id=note.id).text == "[erased] [erased] numarasından aradı."
+    assert found_anywhere(world, (EMAIL, PHONE, "Z. Korkmaz", "Zeliha K."), digits="5337776655") == {}
+
+
+# -- compressed files (issue 11 item 9, C10) -----------------------------------------------------
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), b"application/vnd.oasis.opendocument.text")
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def _attach(world: World, owner: Any, name: str, media_type: str, content: bytes) -> Any:
+    return world.crm.parties.attach_document(
+        actor=world.admin.id,
+        owner_kind="company",
+        owner_id=owner,
+        name=name,
+        media_type=media_type,
+        content=content,
+    )
+
+
+def test_m4_values_inside_compressed_documents_are_erased_and_the_files_still_open(world: World) -> None:
+    """gzip, bzip2, xz and zip (an office file is a zip of XML), an archive inside an archive."""
+    crm, a = world.crm, world.admin.id
+    seeded = seed_everywhere(world)
+    owner = seeded.company.id
+    note = f"Yetkili: {NAME}\nTel: 0532 111 22 33\nE-posta: {EMAIL}\n".encode()
+    xml = f"<w:document><w:t>Sayın {NAME.upper()}</w:t><w:t>Zumrutyesili</w:t></w:document>".encode()
+    gz = _attach(world, owner, "not.txt.gz", "application/gzip", gzip.compress(note))
+    bz = _attach(world, owner, "not.txt.bz2", "application/x-bzip2", bz2.compress(note))
+    xz = _attach(world, owner, "not.txt.xz", "application/x-xz", lzma.compress(note))
+    inner = gzip.compress(_zip({"ic/not.txt": note}))
+    office = _zip(
+        {
+            "word/document.xml": xml,
+            f"ekler/{NAME}.txt": b"bos",
+            "resim.png": b"\x89PNG\r\n\x1a\n\x00\x00" + EMAIL.encode(),
+            "ic.zip.gz": inner,
+            "katalog.txt": b"Katalog 2026",
+        }
+    )
+    docx = _attach(world, owner, "teklif.docx", "application/octet-stream", office)
+    plain_zip = _attach(world, owner, "katalog.zip", "application/zip", _zip({"katalog.txt": b"Katalog"}))
+    # the scan opens archives: "Zumrutyesili" is only inside the deflated XML of the office file
+    seen = set(found_anywhere(world, ("Zumrutyesili",)))
+    assert seen == ({"documents.content"} if isinstance(world.crm.storage, SqlStorage) else {"documents"})
+
+    erasure = crm.parties.erase_contact(actor=a, contact=seeded.contact.id, reason="Talep 25")
+
+    assert found_anywhere(world, VALUES, digits="5321112233") == {}
+    docs = crm.documents
+    for packed, unpack in ((gz, gzip.decompress), (bz, bz2.decompress), (xz, lzma.decompress)):
+        stored = docs.get(packed.id)
+        assert stored.media_type == packed.media_type
+        assert unpack(stored.content) == b"Yetkili: [erased]\nTel: [erased]\nE-posta: [erased]\n"
+    members = _members(docs.get(docx.id).content)
+    assert list(members) == [
+        "mimetype",
+        "word/document.xml",
+        "ekler/[erased].txt",
+        "resim.png",
+        "ic.zip.gz",
+        "katalog.txt",
+    ]
+    assert (
+        members["word/document.xml"]
+        == b"<w:document><w:t>Say\xc4\xb1n [erased]</w:t><w:t>Zumrutyesili</w:t></w:document>"
+    )
+    assert members["resim.png"] == ERASED_NOTICE  # a binary member that showed her e-mail
+    assert members["katalog.txt"] == b"Katalog 2026"  # untouched members stay as they were
+    assert _members(gzip.decompress(members["ic.zip.gz"])) == {
+        "mimetype": b"application/vnd.oasis.opendocument.text",
+        "ic/not.txt": b"Yetkili: [erased]\nTel: [erased]\nE-posta: [erased]\n",
+    }
+    assert docs.get(plain_zip.id) == plain_zip
+    assert erasure.counts["document_contents"] == 4
+
+
+# -- crash-safe document rewrites (issue 11 item 9, C10) -----------------------------------------
+
+
+class Crash(Exception):
+    """The process dies here."""
+
+
+@pytest.mark.parametrize("step", ["delete", "replace"])
+def test_m4_a_crash_between_the_commit_and_the_document_rewrite_is_pending_then_finished(
+    world: World, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """The erasure commits with its document work pending; a crash before the document store
+    has it leaves it pending — and the report says so — until ``finish_erasures`` does it."""
+    crm, a = world.crm, world.admin.id
+    seeded = seed_everywhere(world)
+    owner = seeded.company.id
+    text = _attach(world, owner, f"Not {NAME}.txt", "text/plain", f"Tel: {PHONE}".encode())
+    packed = _attach(world, owner, "not.txt.gz", "application/gzip", gzip.compress(EMAIL.encode()))
+    own = crm.parties.documents(actor=a, owner_kind="contact", owner_id=seeded.contact.id)
+
+    def crash(*args: object) -> None:
+        raise Crash(step)
+
+    monkeypatch.setattr(crm.documents, step, crash)
+    with pytest.raises(Crash):
+        crm.parties.erase_contact(actor=a, contact=seeded.contact.id, reason="Talep 26")
+    monkeypatch.undo()
+
+    [erasure] = crm.parties.erasures(actor=a)
+    if step == "delete":  # the first piece of work: nothing was done
+        assert (erasure.counts["documents_pending"], erasure.counts["document_contents_pending"]) == (1, 2)
+        assert crm.documents.get(own[0].id) == own[0]
+    else:  # her own document went; the rewrites did not happen
+        assert (erasure.counts["documents"], erasure.counts["document_contents_pending"]) == (1, 2)
+    assert "document_contents" not in erasure.counts  # never claimed before it is done
+    assert crm.documents.get(text.id) == text
+    # only the documents still show her; the pending work itself holds no erased value
+    left = set(found_anywhere(world, VALUES))
+    assert left and left <= {"documents", "documents.name", "documents.content"}
+
+    assert crm.parties.finish_erasures() == (3 if step == "delete" else 2)
+
+    assert found_anywhere(world, VALUES, digits="5321112233") == {}
+    assert crm.documents.get(text.id).content == b"Tel: [erased]"
+    assert gzip.decompress(crm.documents.get(packed.id).content) == b"[erased]"
+    [done] = crm.parties.erasures(actor=a)
+    assert (done.counts["documents"], done.counts["document_contents"]) == (1, 2)
+    assert not {"documents_pending", "document_contents_pending"} & set(done.counts)
+    assert crm.parties.finish_erasures() == 0  # idempotent: nothing is left
+    assert crm.parties.erasures(actor=a) == [done]
+
+
+def test_m4_an_erasure_without_a_crash_leaves_no_document_work_pending(world: World) -> None:
+    crm, a = world.crm, world.admin.id
+    seeded = seed_everywhere(world)
+    _attach(world, seeded.company.id, "not.txt", "text/plain", NAME.encode())
+    erasure = crm.parties.erase_contact(actor=a, contact=seeded.contact.id, reason="Talep 27")
+    assert (erasure.counts["documents"], erasure.counts["document_contents"]) == (1, 1)
+    assert crm.parties.finish_erasures() == 0
+    assert crm.parties.erasures(actor=a) == [erasure]

@@ -157,20 +157,20 @@ def scrub_changes(
 def erased_message(
     row: Mapping[str, Any],
     *,
-    contact: object,
+    contacts: Collection[object],
     addresses: Collection[str],
     pattern: re.Pattern[str] | None,
 ) -> dict[str, Any]:
     """The fields of an outbox message that change when the contact is erased (§9, M4).
 
-    A message to the contact (its ``contact_id``, or a recipient that is one of
+    A message to the person (a ``contact_id`` among ``contacts``, or a recipient that is one of
     ``addresses``) loses recipient, subject and body; one not yet sent is skipped for
     good, its claim dropped (a dispatcher holding it finds its claim lost and writes
     nothing). Any other message loses the erased values from its texts.
 
     ``row`` maps the message's field names to values; ``state`` is an :class:`OutboxState`.
     """
-    if row["contact_id"] == contact or row["recipient"] in addresses:
+    if row["contact_id"] in contacts or row["recipient"] in addresses:
         changed: dict[str, Any] = {
             "recipient": ERASED,
             "subject": ERASED if row["subject"] else "",
@@ -244,14 +244,14 @@ def erased_company(
 def erased_invoice(
     row: Mapping[str, Any],
     *,
-    own_buyer: str | None,
+    own_buyers: Collection[str],
     registered: bool,
     pattern: re.Pattern[str] | None,
     token: Callable[[str], str],
 ) -> dict[str, Any]:
     """The header fields of an imported invoice that change (V1, V10, M4; see :mod:`crmkit.domain.erasure`).
 
-    The buyer is the contact when its key is ``own_buyer`` (her individual company), or when
+    The buyer is the person when its key is one of ``own_buyers`` (her individual companies), or when
     it is a natural person (:func:`~crmkit.domain.erasure.person_buyer`) and no other stored
     company (``registered``): then its name loses the values, and a key made of the name
     becomes a pseudonymous one (``buyer_key`` and ``buyer_tax_no`` both, as the key follows
@@ -261,7 +261,7 @@ def erased_invoice(
         return {}
     changed: dict[str, Any] = {}
     key = row["buyer_key"]
-    own = own_buyer is not None and key == own_buyer
+    own = key in own_buyers
     if own or (not registered and person_buyer(row["buyer_tax_no"], row["buyer_scheme"])):
         name = scrub_text(row["buyer_name"], pattern, limit_of("invoices", "buyer_name"))
         if name != row["buyer_name"]:

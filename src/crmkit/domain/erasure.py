@@ -55,15 +55,42 @@ report counts it under ``employees_kept_active``. A namesake — the same name,
 no shared address — is someone else. Exit reasons lose the values as any
 free text.
 
+**The same person's other contact records (C2).** The person who asked may be
+recorded as a contact of other companies too. A contact record is *the same
+person* when it shares one of her e-mail addresses (now or earlier in her
+history; compared without surrounding space and case) or one of her phone
+numbers written in any shape (:func:`same_person`). A name alone is never
+enough — two people share names, and a namesake's record is someone else's —
+and a shared address is looked for only from the record erased on request (not
+from the matches' own other addresses, which would chain through a shared office
+phone to strangers). Every matching record is erased exactly like the one asked
+for (its values, now and in its history, are searched for everywhere), and the
+:class:`Erasure` names each (:attr:`Erasure.others`).
+
+**Knowledge base and campaigns (S7, M2).** Articles lose the values from their
+title, body and keywords, and their search index is rebuilt from the new texts;
+campaigns from their name, subject and body (the messages rendered from them are
+outbox rows, erased like every message).
+
+**Length limits (issue 11).** Writing ``ERASED`` over a value shorter than it makes a
+text longer; where that would pass the field's limit (:mod:`crmkit.domain.limits`),
+the shorter ``ERASED_SHORT`` is written, so the text never grows and every back end
+stores it (:func:`scrub_text`).
+
 **Documents (C10).** The contact's own documents are deleted. Every other
-document loses the values from its name; a text document (``text/*``, JSON,
-XML, CSV) loses them from its content and is kept; any other file whose bytes
-show a value cannot be edited safely and has its content replaced by a short
-notice (:func:`erased_document`). A value inside a compressed or encoded file
-(a zipped PDF stream, an image) cannot be seen and is not found.
+document loses the values from its name and content — text files, binary files
+(replaced by a notice) and compressed files (gzip, bzip2, xz, zip and the
+zip-based office formats, opened and packed again): see
+:mod:`crmkit.domain.erasure_files`. Documents live outside the storage's
+transaction, so each deletion or rewrite is recorded as pending
+(:class:`~crmkit.domain.erasure_files.DocumentWork`) in the erasure's own
+transaction and marked done once written; a crash in between leaves it pending,
+the erasure's report says so (``documents_pending``,
+``document_contents_pending``), and ``crm.parties.finish_erasures`` finishes it.
 
 The erasure itself is kept as an :class:`Erasure` record — who, when, why,
-which contact, and the report of what was erased where.
+which contact (and which other records of the same person), and the report of
+what was erased where.
 
 >>> scrub_text("Ayşe Yılmaz aradı, ayse@ornek.com.tr", ("Ayşe Yılmaz", "ayse@ornek.com.tr"))
 '[erased] aradı, [erased]'
@@ -83,10 +110,17 @@ from typing import NewType
 
 import attrs
 
+from crmkit.domain.erasure_files import (
+    ERASED_NOTICE,
+    DocumentAction,
+    DocumentWork,
+    document_place,
+    erased_document,
+)
 from crmkit.domain.erasure_text import ERASED, WrittenPhone, scrub_text, scrubber
 from crmkit.domain.fields import cleaned, nonblank
 from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
-from crmkit.domain.limits import FILE_NAME_MAX, NOTE_MAX, limited
+from crmkit.domain.limits import NOTE_MAX, limited
 from crmkit.domain.parties import Contact
 from crmkit.domain.periods import require_aware
 
@@ -96,17 +130,21 @@ __all__ = [
     "ERASED_NOTICE",
     "PERSONAL_FIELDS",
     "SEARCHED_FIELDS",
+    "DocumentAction",
+    "DocumentWork",
     "Erasure",
     "ErasureId",
     "ErasurePlan",
     "WrittenPhone",
     "consent_token",
+    "document_place",
     "erased_contact",
     "erased_document",
     "erasure_phones",
     "erasure_values",
     "party_token",
     "person_buyer",
+    "same_person",
     "scrub_text",
     "scrubber",
 ]
@@ -127,16 +165,8 @@ A title ("Satınalma Müdürü") names no one, so it is erased in the record and
 its own history but not searched for elsewhere.
 """
 
-ERASED_NOTICE = (
-    b"[erased] This file showed personal data that was erased on request (KVKK art. 7, GDPR art. 17)."
-)
-"""The content a binary document is left with when it showed an erased value (M4, C10)."""
-
 _MIN_SEARCHED = 3
 """Shortest value looked for in free text: a two-letter name would erase half the database."""
-
-_TEXT_TYPES = frozenset({"application/json", "application/xml", "application/csv", "application/x-yaml"})
-_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
 def erased_contact(contact: Contact) -> Contact:
@@ -210,52 +240,6 @@ def person_buyer(tax_no: str | None, scheme: str | None) -> bool:
     return is_tckn and (scheme is None or scheme.strip().upper() != "VKN")
 
 
-def _decoded(content: bytes, media_type: str) -> tuple[str, str, bytes] | None:
-    """``(text, encoding, bom)`` of a text document, or ``None`` for a binary one."""
-    kind = media_type.split(";")[0].strip().lower()
-    if not (kind.startswith("text/") or kind in _TEXT_TYPES or kind.endswith(("+xml", "+json"))):
-        return None
-    for bom, encoding in _BOMS:
-        if content.startswith(bom):
-            try:
-                return content[len(bom) :].decode(encoding), encoding, bom
-            except UnicodeDecodeError:
-                return None
-    try:
-        return content.decode("utf-8"), "utf-8", b""
-    except UnicodeDecodeError:
-        return None
-
-
-def erased_document(
-    name: str, media_type: str, content: bytes, pattern: re.Pattern[str] | None
-) -> tuple[str, str, bytes] | None:
-    """A document's ``(name, media type, content)`` without the erased values; ``None``: unchanged (M4).
-
-    The name loses the values. A text document (``text/*``, JSON, XML, CSV, in UTF-8
-    or with a UTF-16 byte-order mark) loses them from its text, in its own encoding;
-    any other file whose bytes, read as UTF-8 or Latin-1, show a value gets
-    :data:`ERASED_NOTICE` as its content and ``text/plain`` as its type.
-    """
-    if pattern is None:
-        return None
-    new_name = scrub_text(name, pattern, FILE_NAME_MAX)
-    new_type, new_content = media_type, content
-    decoded = _decoded(content, media_type)
-    if decoded is not None:
-        text, encoding, bom = decoded
-        scrubbed = scrub_text(text, pattern)
-        if scrubbed != text:
-            new_content = bom + scrubbed.encode(encoding)
-    elif content != ERASED_NOTICE and any(
-        pattern.search(content.decode(encoding, "replace")) for encoding in ("utf-8", "latin-1")
-    ):
-        new_type, new_content = "text/plain; charset=utf-8", ERASED_NOTICE
-    if (new_name, new_type, new_content) == (name, media_type, content):
-        return None
-    return new_name or ERASED, new_type, new_content
-
-
 def _texts(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
@@ -264,24 +248,64 @@ def _phones(values: Iterable[WrittenPhone]) -> tuple[WrittenPhone, ...]:
     return tuple(values)
 
 
+def _contacts(values: Iterable[Contact]) -> tuple[Contact, ...]:
+    return tuple(values)
+
+
+def _contact_ids(values: Iterable[ContactId]) -> tuple[ContactId, ...]:
+    return tuple(values)
+
+
+def _companies(values: Iterable[CompanyId]) -> frozenset[CompanyId]:
+    return frozenset(values)
+
+
+def same_person(
+    email: str | None, phone: str | None, emails: Iterable[str], phones: Iterable[WrittenPhone]
+) -> bool:
+    """Whether a contact record with ``email`` and ``phone`` is the erased person's (M4).
+
+    The same person is a record sharing one of her e-mail addresses (``emails``: hers now
+    and earlier), compared without surrounding space and case, or one of her phone
+    numbers (``phones``) written in any shape (``+90 532 …``, ``0532-…``, ``(0532) …``:
+    :func:`~crmkit.domain.erasure_text.phone_pattern`). A name alone is never enough: two
+    people share names, and a record without a shared address may be a namesake.
+
+    >>> same_person("ZELIHA@ornek.com.tr ", None, ["zeliha@ornek.com.tr"], [])
+    True
+    >>> same_person(None, "0532 111 22 33", [], [WrittenPhone("90", "5321112233")])
+    True
+    >>> same_person("z.korkmaz@baska.com", "+905329998877", ["zeliha@ornek.com.tr"], [])
+    False
+    """
+    wanted = {e.strip().casefold() for e in emails if e and e.strip()}
+    if email and email.strip().casefold() in wanted:
+        return True
+    if not phone or not phone.strip():
+        return False
+    pattern = scrubber((), tuple(phones))
+    return pattern is not None and pattern.fullmatch(phone.strip()) is not None
+
+
 @attrs.frozen(kw_only=True)
 class ErasurePlan:
-    """What a storage adapter is asked to erase for one contact (M4).
+    """What a storage adapter is asked to erase for one person: a contact and her other records (M4).
 
     Attributes:
         erasure: the erasure's id (the key of :func:`consent_token` and :func:`party_token`).
         contact: the contact as read, with its ``version`` (the adapter stores
             :func:`erased_contact` of it only if nobody changed it since).
+        others: the same person's other contact records (:func:`same_person`), as read,
+            erased like ``contact`` (:attr:`contacts`).
         values: the texts to erase wherever they were copied (:func:`erasure_values`).
         addresses: the contact's phone numbers and e-mail addresses, now and
             earlier: consent records, outbox messages, campaign sends and employee
             records with them are the contact's even when they name no contact id.
         phones: the contact's phone numbers as people write them, matched in free text.
-        own_buyer: the tax number of the contact's company when that company is of
-            kind ``individual`` (C1): its invoices' buyer is the contact (see the module).
-        individual: the contact's company is of kind ``individual`` (C1): the company is
-            the person, so its name loses the contact's values and its e-mail and phone go
-            when they are hers.
+        own_buyers: the tax numbers of the companies of kind ``individual`` (C1) that
+            these contacts belong to: their invoices' buyer is the person (see the module).
+        own_companies: those companies: each is the person, so its name loses her values
+            and its e-mail and phone go when they are hers.
     """
 
     erasure: ErasureId
@@ -289,8 +313,19 @@ class ErasurePlan:
     values: tuple[str, ...] = attrs.field(converter=_texts)
     addresses: tuple[str, ...] = attrs.field(converter=_texts)
     phones: tuple[WrittenPhone, ...] = attrs.field(default=(), converter=_phones)
-    own_buyer: str | None = None
-    individual: bool = False
+    others: tuple[Contact, ...] = attrs.field(default=(), converter=_contacts)
+    own_buyers: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    own_companies: frozenset[CompanyId] = attrs.field(default=frozenset(), converter=_companies)
+
+    @property
+    def contacts(self) -> tuple[Contact, ...]:
+        """The records erased: :attr:`contact`, then :attr:`others`."""
+        return (self.contact, *self.others)
+
+    @property
+    def contact_ids(self) -> frozenset[ContactId]:
+        """The ids of :attr:`contacts`."""
+        return frozenset(c.id for c in self.contacts)
 
     def pattern(self) -> re.Pattern[str] | None:
         """The one pattern matching any of :attr:`values` and :attr:`phones` (:func:`scrubber`)."""
@@ -317,11 +352,15 @@ class Erasure:
         at: when (aware).
         reason: why, as the admin wrote it (the erased values are scrubbed out of it).
         report: ``(place, count)`` pairs, sorted by place: how many rows of each kind
-            (:data:`~crmkit.ports.erasure.ERASURE_PLACES`; ``documents``: her own, deleted;
-            ``document_contents``: other documents changed; ``documents_unsearched``: 1 when
+            (:data:`~crmkit.ports.erasure.ERASURE_PLACES`; ``contacts``: the records erased,
+            hers and the same person's others; ``documents``: her own, deleted;
+            ``document_contents``: other documents rewritten; ``documents_pending`` and
+            ``document_contents_pending``: deletions and rewrites recorded but not yet done,
+            which ``crm.parties.finish_erasures`` finishes; ``documents_unsearched``: 1 when
             the document store cannot be walked) had something erased;
             ``employees_kept_active`` counts records of the same person still employed, kept.
             Places with none are left out.
+        others: the same person's other contact records, erased with it (:func:`same_person`).
     """
 
     id: ErasureId
@@ -331,6 +370,7 @@ class Erasure:
     at: datetime = attrs.field()
     reason: str = attrs.field(converter=cleaned, validator=[limited(NOTE_MAX), nonblank])
     report: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_report)
+    others: tuple[ContactId, ...] = attrs.field(default=(), converter=_contact_ids)
 
     @at.validator
     def _check_at(self, attribute: attrs.Attribute[datetime], value: datetime) -> None:

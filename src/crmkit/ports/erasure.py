@@ -7,10 +7,12 @@ document port (C10) and are deleted by the use case, not here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
-from crmkit.domain.erasure import Erasure, ErasurePlan
-from crmkit.domain.ids import ContactId
+from crmkit.domain.erasure import DocumentWork, Erasure, ErasureId, ErasurePlan, WrittenPhone
+from crmkit.domain.ids import ContactId, DocumentId
+from crmkit.domain.parties import Contact
 
 __all__ = ["ERASURE_PLACES", "ErasureRepository"]
 
@@ -105,6 +107,17 @@ class ErasureRepository(Protocol):
         """
         ...
 
+    def same_person(
+        self, contact: ContactId, emails: Sequence[str], phones: Sequence[WrittenPhone]
+    ) -> list[Contact]:
+        """The other contact records of the same person, by id (M4).
+
+        A record other than ``contact`` whose e-mail is one of ``emails`` or whose phone is
+        one of ``phones`` in any shape, as :func:`~crmkit.domain.erasure.same_person`
+        decides; a name alone never matches.
+        """
+        ...
+
     def add(self, record: Erasure) -> None:
         """Keep the record of an erasure (never changed or deleted).
 
@@ -114,5 +127,24 @@ class ErasureRepository(Protocol):
         ...
 
     def records(self, contact: ContactId | None = None) -> list[Erasure]:
-        """Erasure records (of one contact, if given), oldest first (ties by id)."""
+        """Erasure records (of one contact, if given), oldest first (ties by id).
+
+        Each report's document places are counted from the recorded document work as it
+        stands (:func:`~crmkit.domain.erasure.document_place`): done or still pending.
+        """
+        ...
+
+    def add_documents(self, works: Sequence[DocumentWork]) -> None:
+        """Record the documents an erasure deletes or rewrites, in the erasure's transaction (M4, C10).
+
+        Their erasure record is added in the same unit of work.
+        """
+        ...
+
+    def pending_documents(self) -> list[DocumentWork]:
+        """Recorded document work not yet done, by erasure time, then document id."""
+        ...
+
+    def documents_done(self, erasure: ErasureId, documents: Sequence[DocumentId]) -> None:
+        """Mark ``documents`` of ``erasure`` done; a rewrite's waiting name, type and content go."""
         ...

@@ -10,11 +10,14 @@ described in :mod:`crmkit.domain.erasure`.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import attrs
 
 from crmkit.domain.documents import Document, DocumentOwner, OwnerKind
 from crmkit.domain.erasure import (
+    DocumentAction,
+    DocumentWork,
     Erasure,
     ErasureId,
     ErasurePlan,
@@ -24,18 +27,35 @@ from crmkit.domain.erasure import (
     erasure_values,
     scrub_text,
 )
-from crmkit.domain.errors import ValidationError
-from crmkit.domain.ids import ContactId, parse_id
+from crmkit.domain.errors import NotFound, ValidationError
+from crmkit.domain.ids import CompanyId, ContactId, parse_id
 from crmkit.domain.limits import NOTE_MAX, check_text
-from crmkit.domain.parties import CompanyKind
+from crmkit.domain.parties import Company, CompanyKind, Contact
 from crmkit.domain.permissions import may_erase_contact
 from crmkit.ports.documents import DocumentScan
+from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ActorRef, ServiceBase
 from crmkit.validation import phone_parts
 
 __all__ = ["ErasureUseCases"]
 
 _ADDRESS_FIELDS = ("phone", "email")
+
+
+def _earlier(uow: UnitOfWork, contact: Contact) -> list[tuple[str, str | None]]:
+    """``(field, value)`` pairs of every value the contact's history (C12) shows."""
+    return [
+        (change.field, value)
+        for entry in uow.audit.for_record("contact", str(contact.id))
+        for change in entry.changes
+        for value in (change.old, change.new)
+    ]
+
+
+def _addresses(contact: Contact, earlier: Sequence[tuple[str, str | None]]) -> set[str]:
+    """The contact's phone numbers and e-mail addresses, now and in its history."""
+    now = [(f, getattr(contact, f)) for f in _ADDRESS_FIELDS]
+    return {value for field, value in [*now, *earlier] if field in _ADDRESS_FIELDS and value}
 
 
 class ErasureUseCases(ServiceBase):
@@ -92,58 +112,70 @@ class ErasureUseCases(ServiceBase):
         with self._as(actor) as (uow, who):
             may_erase_contact(who).enforce()
             found = uow.contacts.get(ContactId(parse_id("contact", contact)))
-            earlier = [
-                (change.field, value)
-                for entry in uow.audit.for_record("contact", str(found.id))
-                for change in entry.changes
-                for value in (change.old, change.new)
-            ]
-            addresses = {
-                value
-                for field, value in [*((f, getattr(found, f)) for f in _ADDRESS_FIELDS), *earlier]
-                if field in _ADDRESS_FIELDS and value
-            }
-            company = uow.companies.get(found.company_id)
-            individual = company.kind is CompanyKind.INDIVIDUAL
-            plan = ErasurePlan(
-                erasure=ErasureId(self._new_id()),
-                contact=found,
-                values=erasure_values(found, earlier),
-                addresses=sorted(addresses),
-                phones=[WrittenPhone(*phone_parts(p)) for p in erasure_phones(found, earlier)],
-                own_buyer=company.tax_no if individual else None,
-                individual=individual,
-            )
+            plan = self._plan(uow, found)
             pattern = plan.pattern()
             report = uow.erasures.erase(plan)
-            owner = DocumentOwner(OwnerKind.CONTACT, str(found.id))
-            documents = self._ctx.documents.list_for(owner)
-            if documents:
-                report["documents"] = len(documents)
-            changed = self._documents(pattern, {d.id for d in documents}, report)
-            record = Erasure(
-                id=plan.erasure,
-                contact_id=found.id,
-                company_id=found.company_id,
-                actor_id=who.id,
-                at=self._now(),
-                reason=scrub_text(text, pattern, NOTE_MAX),
-                report=report,
+            own: list[Document] = []
+            for person in plan.contacts:
+                own += self._ctx.documents.list_for(DocumentOwner(OwnerKind.CONTACT, str(person.id)))
+            works = [
+                DocumentWork(erasure=plan.erasure, document=d.id, action=DocumentAction.DELETE) for d in own
+            ]
+            works += self._rewrites(plan.erasure, pattern, {d.id for d in own}, report)
+            uow.erasures.add(
+                Erasure(
+                    id=plan.erasure,
+                    contact_id=found.id,
+                    company_id=found.company_id,
+                    actor_id=who.id,
+                    at=self._now(),
+                    reason=scrub_text(text, pattern, NOTE_MAX),
+                    report=report,
+                    others=[c.id for c in plan.others],
+                )
             )
-            uow.erasures.add(record)
-        for document in documents:
-            self._ctx.documents.delete(document.id)
-        if changed:
-            store = self._ctx.documents
-            assert isinstance(store, DocumentScan)
-            for document in changed:
-                store.replace(document)
-        return record
+            uow.erasures.add_documents(works)
+        self._write_documents(works)
+        with self._work(None) as uow:
+            return next(r for r in uow.erasures.records(found.id) if r.id == plan.erasure)
 
-    def _documents(
-        self, pattern: re.Pattern[str] | None, own: set[object], report: dict[str, int]
-    ) -> list[Document]:
-        """Every other document with the values erased from its name or content (C10, M4).
+    def _plan(self, uow: UnitOfWork, found: Contact) -> ErasurePlan:
+        """What to erase: ``found`` and the same person's other records, with all their values.
+
+        The other records are those :func:`~crmkit.domain.erasure.same_person` matches; each
+        record's values are taken now and from its history (C12, M4).
+        """
+        earlier = _earlier(uow, found)
+        mine = _addresses(found, earlier)
+        phones = [WrittenPhone(*phone_parts(p)) for p in erasure_phones(found, earlier)]
+        others = uow.erasures.same_person(found.id, [a for a in mine if "@" in a], phones)
+        values: set[str] = set()
+        addresses: set[str] = set()
+        numbers: set[str] = set()
+        companies: dict[CompanyId, Company] = {}
+        for person in (found, *others):
+            history = earlier if person is found else _earlier(uow, person)
+            values.update(erasure_values(person, history))
+            addresses.update(_addresses(person, history))
+            numbers.update(erasure_phones(person, history))
+            if person.company_id not in companies:
+                companies[person.company_id] = uow.companies.get(person.company_id)
+        individual = [c for c in companies.values() if c.kind is CompanyKind.INDIVIDUAL]
+        return ErasurePlan(
+            erasure=ErasureId(self._new_id()),
+            contact=found,
+            others=others,
+            values=sorted(values, key=lambda v: (-len(v), v)),
+            addresses=sorted(addresses),
+            phones=[WrittenPhone(*phone_parts(p)) for p in sorted(numbers)],
+            own_buyers=sorted(c.tax_no for c in individual if c.tax_no),
+            own_companies=[c.id for c in individual],
+        )
+
+    def _rewrites(
+        self, erasure: ErasureId, pattern: re.Pattern[str] | None, own: set[object], report: dict[str, int]
+    ) -> list[DocumentWork]:
+        """Every other document with the values erased from its name or content (C10, M4), as work to do.
 
         A store that cannot be walked (:class:`~crmkit.ports.documents.DocumentScan`) is
         reported as ``documents_unsearched``.
@@ -152,17 +184,63 @@ class ErasureUseCases(ServiceBase):
         if not isinstance(store, DocumentScan):
             report["documents_unsearched"] = 1
             return []
-        changed: list[Document] = []
+        works: list[DocumentWork] = []
         for document in store.each():
             if document.id in own:
                 continue
             new = erased_document(document.name, document.media_type, document.content, pattern)
             if new is not None:
                 name, media_type, content = new
-                changed.append(attrs.evolve(document, name=name, media_type=media_type, content=content))
-        if changed:
-            report["document_contents"] = len(changed)
-        return changed
+                works.append(
+                    DocumentWork(
+                        erasure=erasure,
+                        document=document.id,
+                        action=DocumentAction.REPLACE,
+                        name=name,
+                        media_type=media_type,
+                        content=content,
+                    )
+                )
+        return works
+
+    def _write_documents(self, works: Sequence[DocumentWork]) -> None:
+        """Do the recorded document work in the document store, then mark it done (M4, C10).
+
+        Each document is written before it is marked; a crash in between leaves it pending
+        and :meth:`finish_erasures` writes it again, which changes nothing more.
+        """
+        store = self._ctx.documents
+        for work in works:
+            if work.action is DocumentAction.DELETE:
+                store.delete(work.document)
+            elif isinstance(store, DocumentScan) and work.content is not None:
+                assert work.name is not None and work.media_type is not None  # a rewrite carries all three
+                try:
+                    stored = store.get(work.document)
+                except NotFound:
+                    stored = None  # deleted meanwhile: nothing is left to rewrite
+                if stored is not None:
+                    store.replace(
+                        attrs.evolve(stored, name=work.name, media_type=work.media_type, content=work.content)
+                    )
+            with self._work(None) as uow:
+                uow.erasures.documents_done(ErasureId(work.erasure), [work.document])
+
+    def finish_erasures(self) -> int:
+        """Finish document work erasures recorded but did not do (system operation, M4, C10).
+
+        An erasure commits first and rewrites documents after; a crash in between leaves
+        their work pending (its report says ``documents_pending`` /
+        ``document_contents_pending``). This does it and marks it done. Idempotent: run
+        it at start-up or on a schedule; with nothing pending it does nothing.
+
+        Returns:
+            How many documents it deleted or rewrote.
+        """
+        with self._work(None) as uow:
+            pending = uow.erasures.pending_documents()
+        self._write_documents(pending)
+        return len(pending)
 
     def erasures(self, *, actor: ActorRef, contact: object | None = None) -> list[Erasure]:
         """The erasure records (of one contact), oldest first: admins only (M4).

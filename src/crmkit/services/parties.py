@@ -154,6 +154,7 @@ class Parties:
     # -- erasure of a person's data on request (M4) --
     erase_contact = _forward("_erasure", ErasureUseCases.erase_contact)
     erasures = _forward("_erasure", ErasureUseCases.erasures)
+    finish_erasures = _forward("_erasure", ErasureUseCases.finish_erasures)
 
     # -- employees (C8) --
     create_first_admin = _forward("_employees", EmployeeUseCases.create_first_admin)

@@ -47,6 +47,10 @@ SYSTEM_OPERATIONS: Mapping[str, str] = MappingProxyType(
         "deliveries.receive": "the SMS gateway's delivery-report web hook",
         "deliveries.record": "a worker recording delivery reports it fetched",
         "deliveries.poll": "a scheduled job polling the gateway for delivery reports",
+        "parties.finish_erasures": (
+            "a worker at start-up or a scheduled job (M4): finishes the document deletions and"
+            " rewrites an erasure recorded but did not do before a crash; idempotent"
+        ),
         "points.expire": "the scheduled expiry job of loyalty points (V8): idempotent per day",
         "points.review_tiers": "the scheduled tier job of loyalty points (V8): idempotent per day",
         "points.enable_sms": "the host wiring the balance keyword and serial credits at start-up (V6, V7)",

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import MutableMapping
+import uuid
+from collections.abc import MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -38,15 +39,21 @@ from crmkit.domain.erasure import (
     CONSENT_TOKEN_PREFIX,
     ERASED,
     PERSONAL_FIELDS,
+    DocumentWork,
     Erasure,
+    ErasureId,
     ErasurePlan,
+    WrittenPhone,
     consent_token,
+    document_place,
     erased_contact,
+    same_person,
     scrub_text,
 )
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
-from crmkit.domain.ids import ContactId
+from crmkit.domain.ids import ContactId, DocumentId
 from crmkit.domain.messaging import OutboxAttachment
+from crmkit.domain.parties import Contact
 
 if TYPE_CHECKING:
     from crmkit.adapters.memory.storage import MemoryStorage, MemoryUnitOfWork
@@ -82,6 +89,11 @@ def _erased_file(file: OutboxAttachment, theirs: bool, pattern: re.Pattern[str] 
     return file if name == file.filename else attrs.evolve(file, filename=name)
 
 
+def _finished(work: DocumentWork) -> DocumentWork:
+    """``work`` done, its waiting name, type and content dropped."""
+    return attrs.evolve(work, done=True, name=None, media_type=None, content=None)
+
+
 class MemoryErasureRepository:
     """Erases contacts in a :class:`~crmkit.adapters.memory.storage.MemoryStorage` (M4)."""
 
@@ -91,6 +103,8 @@ class MemoryErasureRepository:
         self._lock = lock
         self._plans: list[ErasurePlan] = []
         self._new: list[Erasure] = []
+        self._works: list[DocumentWork] = []
+        self._done: list[tuple[uuid.UUID, DocumentId]] = []
 
     # -- the port ---------------------------------------------------------------------
     def erase(self, plan: ErasurePlan) -> dict[str, int]:
@@ -107,6 +121,16 @@ class MemoryErasureRepository:
         self._plans.append(plan)
         return report
 
+    def same_person(
+        self, contact: ContactId, emails: Sequence[str], phones: Sequence[WrittenPhone]
+    ) -> list[Contact]:
+        """The other contact records of the same person, by id (see the port)."""
+        self._uow.check_usable()
+        with self._lock:
+            stored = list(self._storage._contacts.values())
+        found = [c for c in stored if c.id != contact and same_person(c.email, c.phone, emails, phones)]
+        return sorted(found, key=lambda c: c.id)
+
     def add(self, record: Erasure) -> None:
         """Stage the record of an erasure.
 
@@ -121,12 +145,51 @@ class MemoryErasureRepository:
         self._new.append(record)
 
     def records(self, contact: ContactId | None = None) -> list[Erasure]:
-        """Erasure records (of ``contact``), oldest first, ties by id."""
+        """Erasure records (of ``contact``), oldest first, ties by id; document counts as they stand."""
         with self._lock:
             found = [*self._storage._erasures, *self._new]
+            works = self._current_works()
+        counts: dict[uuid.UUID, dict[str, int]] = {}
+        for work in works.values():
+            place = document_place(work.action, work.done)
+            mine = counts.setdefault(work.erasure, {})
+            mine[place] = mine.get(place, 0) + 1
         return sorted(
-            (r for r in found if contact is None or r.contact_id == contact), key=lambda r: (r.at, r.id)
+            (
+                attrs.evolve(r, report=r.counts | counts.get(r.id, {}))
+                for r in found
+                if contact is None or r.contact_id == contact
+            ),
+            key=lambda r: (r.at, r.id),
         )
+
+    def add_documents(self, works: Sequence[DocumentWork]) -> None:
+        """Stage documents to delete or rewrite, pending (see the port)."""
+        self._uow.check_usable()
+        self._works.extend(works)
+
+    def pending_documents(self) -> list[DocumentWork]:
+        """Documents recorded and not yet done, by erasure time, then document id (see the port)."""
+        self._uow.check_usable()
+        with self._lock:
+            at: dict[uuid.UUID, tuple[object, uuid.UUID]] = {
+                r.id: (r.at, r.id) for r in (*self._storage._erasures, *self._new)
+            }
+            pending = [w for w in self._current_works().values() if not w.done]
+        return sorted(pending, key=lambda w: (*at[w.erasure], w.document))
+
+    def documents_done(self, erasure: ErasureId, documents: Sequence[DocumentId]) -> None:
+        """Stage marking documents done (see the port)."""
+        self._uow.check_usable()
+        self._done.extend((erasure, d) for d in documents)
+
+    def _current_works(self) -> dict[tuple[uuid.UUID, DocumentId], DocumentWork]:
+        works = dict(self._storage._erasure_documents)
+        works |= {(w.erasure, w.document): w for w in self._works}
+        for key in self._done:
+            if key in works:
+                works[key] = _finished(works[key])
+        return works
 
     # -- staging ------------------------------------------------------------------------
     def verify(self) -> None:
@@ -139,39 +202,44 @@ class MemoryErasureRepository:
                 raise Duplicate("id", f"erasure {record.id} already exists")
 
     def apply(self) -> None:
-        """Erase every staged plan in the committed data, then keep the records."""
+        """Erase every staged plan in the committed data, then keep the records and document work."""
         for plan in self._plans:
             self._run(plan, write=True)
         self._storage._erasures.extend(self._new)
+        self._storage._erasure_documents.update(self._current_works())
         self.discard()
 
     def discard(self) -> None:
-        """Forget the staged plans and records."""
+        """Forget the staged plans, records and document work."""
         self._plans = []
         self._new = []
+        self._works = []
+        self._done = []
 
     # -- the work -----------------------------------------------------------------------
     def _check(self, plan: ErasurePlan) -> None:
-        stored = self._storage._contacts.get(plan.contact.id)
-        if stored is None:
-            raise NotFound(CONTACT_AGGREGATE, plan.contact.id)
-        if stored.version != plan.contact.version and erased_contact(stored) != stored:
-            raise ConcurrencyConflict(CONTACT_AGGREGATE, plan.contact.id, plan.contact.version)
+        for contact in plan.contacts:
+            stored = self._storage._contacts.get(contact.id)
+            if stored is None:
+                raise NotFound(CONTACT_AGGREGATE, contact.id)
+            if stored.version != contact.version and erased_contact(stored) != stored:
+                raise ConcurrencyConflict(CONTACT_AGGREGATE, contact.id, contact.version)
 
     def _run(self, plan: ErasurePlan, *, write: bool) -> dict[str, int]:
         s = self._storage
         pattern = plan.pattern()
-        contact = plan.contact
-        report: dict[str, int] = {}
+        ids = plan.contact_ids
+        report: dict[str, int] = {"contacts": 0}
 
-        stored = s._contacts[contact.id]
-        erased = erased_contact(stored)
-        if erased != stored:
-            report["contacts"] = 1
-            erased = attrs.evolve(erased, version=stored.version + 1)
-        if write:
-            s._contacts[contact.id] = erased
-            self._uow.stage_audit(self._erase_entry(plan, erased.version))
+        for contact in plan.contacts:
+            stored = s._contacts[contact.id]
+            erased = erased_contact(stored)
+            if erased != stored:
+                report["contacts"] += 1
+                erased = attrs.evolve(erased, version=stored.version + 1)
+            if write:
+                s._contacts[contact.id] = erased
+                self._uow.stage_audit(self._erase_entry(contact.id, erased.version))
 
         report["audit_entries"] = self._audit(s._audit, plan, pattern, write) + self._audit(
             self._uow.staged_audit_entries(), plan, pattern, write
@@ -182,7 +250,7 @@ class MemoryErasureRepository:
         consents = s._outbox.consents
         changed = 0
         for index, record in enumerate(consents):
-            if record.contact_id == contact.id or record.address in plan.addresses:
+            if record.contact_id in ids or record.address in plan.addresses:
                 if record.address.startswith(CONSENT_TOKEN_PREFIX):
                     continue
                 changed += 1
@@ -195,7 +263,7 @@ class MemoryErasureRepository:
         for campaign, members in s._marketing.recipients.items():
             for index, member in enumerate(members):
                 if member.address is not None and (
-                    member.contact_id == contact.id or member.address in plan.addresses
+                    member.contact_id in ids or member.address in plan.addresses
                 ):
                     changed += 1
                     if write:
@@ -237,8 +305,9 @@ class MemoryErasureRepository:
         files_of: dict[Any, tuple[OutboxAttachment, ...]] = {}
         for key, message in list(data.messages.items()):
             row = attrs.asdict(message, recurse=False)
-            new = erased_message(row, contact=plan.contact.id, addresses=plan.addresses, pattern=pattern)
-            theirs = message.contact_id == plan.contact.id or message.recipient in plan.addresses
+            ids = plan.contact_ids
+            new = erased_message(row, contacts=ids, addresses=plan.addresses, pattern=pattern)
+            theirs = message.contact_id in ids or message.recipient in plan.addresses
             files = tuple(_erased_file(f, theirs, pattern) for f in message.attachments)
             files_changed = sum(a is not b for a, b in zip(files, message.attachments, strict=True))
             changed_files += files_changed
@@ -259,13 +328,13 @@ class MemoryErasureRepository:
             "outbox_blobs": len(dropped),
         }
 
-    def _erase_entry(self, plan: ErasurePlan, version: int) -> AuditEntry:
+    def _erase_entry(self, contact: ContactId, version: int) -> AuditEntry:
         """The contact's own ``erase`` entry: which fields went, no values (C12, M4)."""
         return AuditEntry(
             actor_id=None if self._uow.actor is None else str(self._uow.actor),
             at=self._storage.clock.now(),
             aggregate_type=CONTACT_AGGREGATE,
-            aggregate_id=str(plan.contact.id),
+            aggregate_id=str(contact),
             version=version,
             action="erase",
             changes=tuple(FieldChange(f, None, None) for f in PERSONAL_FIELDS),
@@ -276,9 +345,9 @@ class MemoryErasureRepository:
         entries: list[AuditEntry], plan: ErasurePlan, pattern: re.Pattern[str] | None, write: bool
     ) -> int:
         changed = 0
-        own_id = str(plan.contact.id)
+        own_ids = {str(c) for c in plan.contact_ids}
         for index, entry in enumerate(entries):
-            own = entry.aggregate_type == CONTACT_AGGREGATE and entry.aggregate_id == own_id
+            own = entry.aggregate_type == CONTACT_AGGREGATE and entry.aggregate_id in own_ids
             triples = [(c.field, c.old, c.new) for c in entry.changes]
             new = scrub_changes(triples, pattern, own=own)
             if new is not None:

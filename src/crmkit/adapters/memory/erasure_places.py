@@ -42,7 +42,7 @@ def erase_companies(s: MemoryStorage, plan: ErasurePlan, pattern: re.Pattern[str
             "portal_password_hash": company.portal_password_hash,
             "referred_by_person_name": None if ref is None else ref.person_name,
         }
-        own = plan.individual and company.id == plan.contact.company_id
+        own = company.id in plan.own_companies
         new = erased_company(row, own=own, addresses=plan.addresses, pattern=pattern)
         new.pop("name_key", None)  # memory folds names when it searches
         if not new:
@@ -94,7 +94,7 @@ def erase_invoices(
         }
         new = erased_invoice(
             row,
-            own_buyer=plan.own_buyer,
+            own_buyers=plan.own_buyers,
             registered=row["buyer_key"] in registered,
             pattern=pattern,
             token=plan.token,

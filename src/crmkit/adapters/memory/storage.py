@@ -19,6 +19,7 @@ every staged write against the committed state under the storage lock
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Protocol, Self
@@ -64,10 +65,10 @@ from crmkit.adapters.memory.visits import MemoryVisitRepository
 from crmkit.adapters.memory.workflow import MemoryWorkflowRepository, WorkflowTable
 from crmkit.domain.audit import AuditEntry
 from crmkit.domain.employees import Employee
-from crmkit.domain.erasure import Erasure
+from crmkit.domain.erasure import DocumentWork, Erasure
 from crmkit.domain.errors import StorageUnavailable
 from crmkit.domain.events import DomainEvent
-from crmkit.domain.ids import ClaimId, CompanyId, ContactId, EmployeeId, PickListName
+from crmkit.domain.ids import ClaimId, CompanyId, ContactId, DocumentId, EmployeeId, PickListName
 from crmkit.domain.interactions import (
     Appointment,
     AppointmentId,
@@ -172,6 +173,7 @@ class MemoryStorage:
         self._meeting_notes: MeetingTable = {}  # issue 14 (I5)
         self._samples: dict[SampleId, Sample] = {}  # issue 14 (I12)
         self._erasures: list[Erasure] = []  # M4
+        self._erasure_documents: dict[tuple[uuid.UUID, DocumentId], DocumentWork] = {}  # M4, revision 0028
         self._opportunities = OpportunityTables()  # issue 14 (I8, I9)
         self._visits: dict[VisitId, Visit] = {}  # issue 14 (I11)
 
@@ -213,6 +215,7 @@ class MemoryStorage:
                 table.clear()
             self._audit.clear()
             self._erasures.clear()
+            self._erasure_documents.clear()
             self._outbox.clear()
             self._invoicing.clear()
             self._marketing.clear()

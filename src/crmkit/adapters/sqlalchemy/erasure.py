@@ -14,6 +14,7 @@ same way the memory back end decides. A row whose text changes gets
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -43,21 +44,27 @@ from crmkit.adapters.sqlalchemy.erasure_places import (
     mentions,
 )
 from crmkit.adapters.sqlalchemy.tables import metadata
-from crmkit.adapters.sqlalchemy.tables.erasure import erasures
+from crmkit.adapters.sqlalchemy.tables.erasure import erasure_documents, erasures
 from crmkit.domain.erasure import (
     CONSENT_TOKEN_PREFIX,
     ERASED,
     PERSONAL_FIELDS,
+    DocumentAction,
+    DocumentWork,
     Erasure,
     ErasureId,
     ErasurePlan,
     consent_token,
+    document_place,
     erased_contact,
+    same_person,
     scrub_text,
 )
+from crmkit.domain.erasure_text import WrittenPhone, anchors, phone_like
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
-from crmkit.domain.ids import CompanyId, ContactId, EmployeeId
+from crmkit.domain.ids import CompanyId, ContactId, DocumentId, EmployeeId
 from crmkit.domain.messaging import OutboxState
+from crmkit.domain.parties import Contact
 
 if TYPE_CHECKING:
     from crmkit.adapters.sqlalchemy.storage import SqlUnitOfWork
@@ -65,6 +72,8 @@ if TYPE_CHECKING:
 __all__ = ["SqlErasureRepository"]
 
 _STATES = {s.value: s for s in OutboxState}
+_PENDING = "pending"
+_DONE = "done"
 
 
 class SqlErasureRepository:
@@ -81,9 +90,10 @@ class SqlErasureRepository:
             ConcurrencyConflict: the contact changed since ``plan.contact`` was read; nothing is erased.
         """
         pattern = plan.pattern()
-        report = {"contacts": self._contact(plan)}
+        report = {"contacts": sum(self._contact(contact) for contact in plan.contacts)}
         report["audit_entries"] = self._audit(plan, pattern)
-        self._erase_entry(plan)
+        for contact in plan.contacts:
+            self._erase_entry(contact)
         report |= self._outbox(plan, pattern)
         report["consent_records"] = self._consents(plan)
         report["campaign_recipients"] = self._recipients(plan)
@@ -96,6 +106,28 @@ class SqlErasureRepository:
         report |= erase_points(self._uow, plan, pattern)
         report["kb_articles"] = erase_articles(self._uow, plan, pattern)
         return {place: count for place, count in report.items() if count}
+
+    def same_person(
+        self, contact: ContactId, emails: Sequence[str], phones: Sequence[WrittenPhone]
+    ) -> list[Contact]:
+        """The other contact records of the same person, by id (see the port).
+
+        ``LIKE`` narrows the rows (an e-mail's anchors, a phone's digits in order); the
+        domain rule (:func:`~crmkit.domain.erasure.same_person`) decides.
+        """
+        t = tables.contacts
+        found: list[sa.ColumnElement[bool]] = []
+        for email in emails:
+            pieces = anchors(email)
+            found.append(sa.and_(*(t.c.email.icontains(p, autoescape=True) for p in pieces)))
+        found += [t.c.phone.like(phone_like(p)) for p in phones if p.national]
+        if not found:
+            return []
+        query = sa.select(t.c.id, t.c.email, t.c.phone).where(t.c.id != contact, sa.or_(*found))
+        ids = [
+            row.id for row in self._uow.execute(query) if same_person(row.email, row.phone, emails, phones)
+        ]
+        return sorted(self._uow.contacts.get_many(ContactId(i) for i in ids).values(), key=lambda c: c.id)
 
     def add(self, record: Erasure) -> None:
         """Keep the record of an erasure.
@@ -112,6 +144,7 @@ class SqlErasureRepository:
             "at_offset": offset_of(record.at),  # read back at the clock's offset (V1, revision 0023)
             "reason": record.reason,
             "report": [list(pair) for pair in record.report],
+            "others": [str(c) for c in record.others],
         }
         connection = self._uow.connection
         savepoint = connection.begin_nested()
@@ -123,10 +156,21 @@ class SqlErasureRepository:
         savepoint.commit()
 
     def records(self, contact: ContactId | None = None) -> list[Erasure]:
-        """Erasure records (of ``contact``), oldest first, ties by id."""
+        """Erasure records (of ``contact``), oldest first, ties by id; document counts as they stand."""
         query = sa.select(erasures).order_by(erasures.c.at, erasures.c.id)
         if contact is not None:
             query = query.where(erasures.c.contact_id == contact)
+        rows = list(self._uow.execute(query))
+        d = erasure_documents
+        counted = sa.select(d.c.erasure_id, d.c.action, d.c.state, sa.func.count().label("n")).group_by(
+            d.c.erasure_id, d.c.action, d.c.state
+        )
+        if contact is not None:
+            counted = counted.where(d.c.erasure_id.in_([row.id for row in rows] or [None]))
+        works: dict[Any, dict[str, int]] = {}
+        for work in self._uow.execute(counted):
+            place = document_place(DocumentAction(work.action), work.state == _DONE)
+            works.setdefault(work.erasure_id, {})[place] = int(work.n)
         return [
             Erasure(
                 id=ErasureId(row.id),
@@ -135,45 +179,91 @@ class SqlErasureRepository:
                 actor_id=EmployeeId(row.actor_id),
                 at=local(row.at, row.at_offset),
                 reason=row.reason,
-                report={str(place): int(count) for place, count in row.report},
+                report={str(place): int(count) for place, count in row.report} | works.get(row.id, {}),
+                others=tuple(ContactId(uuid.UUID(str(c))) for c in row.others or ()),
+            )
+            for row in rows
+        ]
+
+    def add_documents(self, works: Sequence[DocumentWork]) -> None:
+        """Record documents to delete or rewrite, pending (see the port)."""
+        for work in works:
+            row = {
+                "erasure_id": work.erasure,
+                "document_id": work.document,
+                "action": work.action.value,
+                "state": _DONE if work.done else _PENDING,
+                "name": work.name,
+                "media_type": work.media_type,
+                "content": work.content,
+            }
+            self._uow.execute(sa.insert(erasure_documents), row)
+
+    def pending_documents(self) -> list[DocumentWork]:
+        """Documents recorded and not yet done, by erasure time, then document id (see the port)."""
+        d, e = erasure_documents, erasures
+        query = (
+            sa.select(d)
+            .join(e, e.c.id == d.c.erasure_id)
+            .where(d.c.state == _PENDING)
+            .order_by(e.c.at, e.c.id, d.c.document_id)
+        )
+        return [
+            DocumentWork(
+                erasure=row.erasure_id,
+                document=DocumentId(row.document_id),
+                action=DocumentAction(row.action),
+                name=row.name,
+                media_type=row.media_type,
+                content=None if row.content is None else bytes(row.content),
             )
             for row in self._uow.execute(query)
         ]
 
+    def documents_done(self, erasure: ErasureId, documents: Sequence[DocumentId]) -> None:
+        """Mark documents done and drop their waiting contents (see the port)."""
+        d = erasure_documents
+        if documents:
+            self._uow.execute(
+                sa.update(d)
+                .where(d.c.erasure_id == erasure, d.c.document_id.in_(list(documents)))
+                .values(state=_DONE, name=None, media_type=None, content=None)
+            )
+
     # -- the places ---------------------------------------------------------------------
-    def _contact(self, plan: ErasurePlan) -> int:
+    def _contact(self, contact: Contact) -> int:
         t = tables.contacts
-        row = self._uow.execute(sa.select(t).where(t.c.id == plan.contact.id)).mappings().first()
+        row = self._uow.execute(sa.select(t).where(t.c.id == contact.id)).mappings().first()
         if row is None:
-            raise NotFound(CONTACT_AGGREGATE, plan.contact.id)
-        erased = erased_contact(plan.contact)
+            raise NotFound(CONTACT_AGGREGATE, contact.id)
+        erased = erased_contact(contact)
         values = {f: getattr(erased, f) for f in PERSONAL_FIELDS}
-        if row["version"] != plan.contact.version:
+        if row["version"] != contact.version:
             if all(row[f] == v for f, v in values.items()):
                 return 0  # erased already (a repeated request)
-            raise ConcurrencyConflict(CONTACT_AGGREGATE, plan.contact.id, plan.contact.version)
+            raise ConcurrencyConflict(CONTACT_AGGREGATE, contact.id, contact.version)
         if all(row[f] == v for f, v in values.items()):
             return 0
         update = (
             sa.update(t)
-            .where(t.c.id == plan.contact.id, t.c.version == plan.contact.version)
-            .values(values | {"version": plan.contact.version + 1})
+            .where(t.c.id == contact.id, t.c.version == contact.version)
+            .values(values | {"version": contact.version + 1})
         )
         if self._uow.execute(update).rowcount != 1:
-            raise ConcurrencyConflict(CONTACT_AGGREGATE, plan.contact.id, plan.contact.version)
+            raise ConcurrencyConflict(CONTACT_AGGREGATE, contact.id, contact.version)
         return 1
 
-    def _erase_entry(self, plan: ErasurePlan) -> None:
+    def _erase_entry(self, contact: Contact) -> None:
         """The contact's own ``erase`` entry: which fields went, no values (C12, M4)."""
         t = tables.contacts
-        version = self._uow.execute(sa.select(t.c.version).where(t.c.id == plan.contact.id)).scalar_one()
+        version = self._uow.execute(sa.select(t.c.version).where(t.c.id == contact.id)).scalar_one()
         now = self._uow.clock.now()
         row = {
             "actor_id": None if self._uow.actor is None else str(self._uow.actor),
             "at": utc(now),
             "at_offset": offset_of(now),  # read back at the offset it was written with (revision 0018)
             "aggregate_type": CONTACT_AGGREGATE,
-            "aggregate_id": str(plan.contact.id),
+            "aggregate_id": str(contact.id),
             "version": version,
             "action": "erase",
             "changes": [[field, None, None] for field in PERSONAL_FIELDS],
@@ -182,15 +272,15 @@ class SqlErasureRepository:
 
     def _audit(self, plan: ErasurePlan, pattern: re.Pattern[str] | None) -> int:
         t = tables.audit_entries
-        own_id = str(plan.contact.id)
-        own = sa.and_(t.c.aggregate_type == CONTACT_AGGREGATE, t.c.aggregate_id == own_id)
+        own_ids = sorted(str(c) for c in plan.contact_ids)
+        own = sa.and_(t.c.aggregate_type == CONTACT_AGGREGATE, t.c.aggregate_id.in_(own_ids))
         text = sa.cast(t.c.changes, sa.Text)  # anchors are plain ASCII: JSON escapes nothing in them
         query = sa.select(t.c.id, t.c.aggregate_type, t.c.aggregate_id, t.c.changes).where(
             sa.or_(own, mentions([text], plan))
         )
         changed = 0
         for row in list(self._uow.execute(query)):
-            is_own = row.aggregate_type == CONTACT_AGGREGATE and row.aggregate_id == own_id
+            is_own = row.aggregate_type == CONTACT_AGGREGATE and row.aggregate_id in own_ids
             new = scrub_changes(row.changes, pattern, own=is_own)
             if new is not None:
                 changed += 1
@@ -199,16 +289,16 @@ class SqlErasureRepository:
 
     def _outbox(self, plan: ErasurePlan, pattern: re.Pattern[str] | None) -> dict[str, int]:
         t = tables.outbox_messages
-        to_contact = sa.or_(t.c.contact_id == plan.contact.id, t.c.recipient.in_(plan.addresses or [""]))
+        to_contact = sa.or_(t.c.contact_id.in_(plan.contact_ids), t.c.recipient.in_(plan.addresses or [""]))
         texts = [t.c[name] for name in MESSAGE_TEXTS]
         query = sa.select(t).where(sa.or_(to_contact, mentions(texts, plan)))
         changed = 0
         theirs: list[Any] = []
         for found in list(self._uow.execute(query).mappings()):
             row = dict(found) | {"state": _STATES[found["state"]]}
-            if row["contact_id"] == plan.contact.id or row["recipient"] in plan.addresses:
+            if row["contact_id"] in plan.contact_ids or row["recipient"] in plan.addresses:
                 theirs.append(row["id"])
-            new = erased_message(row, contact=plan.contact.id, addresses=plan.addresses, pattern=pattern)
+            new = erased_message(row, contacts=plan.contact_ids, addresses=plan.addresses, pattern=pattern)
             if new:
                 changed += 1
                 if "state" in new:
@@ -261,7 +351,7 @@ class SqlErasureRepository:
     def _consents(self, plan: ErasurePlan) -> int:
         t = tables.consent_records
         query = sa.select(t.c.id, t.c.address).where(
-            sa.or_(t.c.contact_id == plan.contact.id, t.c.address.in_(plan.addresses or [""])),
+            sa.or_(t.c.contact_id.in_(plan.contact_ids), t.c.address.in_(plan.addresses or [""])),
             sa.not_(t.c.address.startswith(CONSENT_TOKEN_PREFIX, autoescape=True)),
         )
         rows = list(self._uow.execute(query))
@@ -276,7 +366,7 @@ class SqlErasureRepository:
             sa.update(t)
             .where(
                 t.c.address.is_not(None),
-                sa.or_(t.c.contact_id == plan.contact.id, t.c.address.in_(plan.addresses or [""])),
+                sa.or_(t.c.contact_id.in_(plan.contact_ids), t.c.address.in_(plan.addresses or [""])),
             )
             .values(address=None)
         )

@@ -81,7 +81,7 @@ def _update(uow: SqlUnitOfWork, table: sa.Table, key: dict[str, Any], values: di
 def erase_companies(uow: SqlUnitOfWork, plan: ErasurePlan, pattern: re.Pattern[str] | None) -> int:
     """Referring persons, the contact's addresses, her own individual company's name (C1, C7, M4)."""
     t = metadata.tables["companies"]
-    own_id = plan.contact.company_id if plan.individual else None
+    own_ids = plan.own_companies
     query = sa.select(
         t.c.id,
         t.c.version,
@@ -93,14 +93,14 @@ def erase_companies(uow: SqlUnitOfWork, plan: ErasurePlan, pattern: re.Pattern[s
         t.c.referred_by_person_name,
     ).where(
         sa.or_(
-            t.c.id == own_id,
+            t.c.id.in_(own_ids),
             mentions([t.c.referred_by_person_name], plan),
             *(_addressed(t.c[f], plan.addresses) for f in ("email", "phone", "portal_username")),
         )
     )
     changed = 0
     for row in list(uow.execute(query).mappings()):
-        new = erased_company(dict(row), own=row["id"] == own_id, addresses=plan.addresses, pattern=pattern)
+        new = erased_company(dict(row), own=row["id"] in own_ids, addresses=plan.addresses, pattern=pattern)
         if new:
             changed += 1
             _update(uow, t, {"id": row["id"]}, new | {"version": row["version"] + 1})
@@ -157,7 +157,7 @@ def erase_invoices(uow: SqlUnitOfWork, plan: ErasurePlan, pattern: re.Pattern[st
     for row in list(uow.execute(found).mappings()):
         new = erased_invoice(
             dict(row),
-            own_buyer=plan.own_buyer,
+            own_buyers=plan.own_buyers,
             registered=bool(row["registered"]),
             pattern=pattern,
             token=plan.token,

@@ -65,6 +65,10 @@ Revisions (oldest first; :data:`REVISIONS`):
   the dated branch of listings (T4).
 * ``0026``–``0029`` — reserved (no-op) for the access-speed, points-ledger,
   erasure and return-repair work of issues 11 and 15.
+* ``0028`` — erasure, second part (issue 11, M4): ``erasure_documents`` (each document an
+  erasure deletes or rewrites, ``pending`` until the document store has it, so a crash
+  between the commit and the rewrite is finished by ``crm.parties.finish_erasures``) and
+  ``erasures.others`` (the same person's other contact records erased with it).
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it

@@ -14,7 +14,11 @@ line to the merge below.
 
 from __future__ import annotations
 
-from crmkit.adapters.sqlalchemy.tables.erasure import ERASURE_CONSTRAINT_FIELDS, erasures  # M4
+from crmkit.adapters.sqlalchemy.tables.erasure import (  # M4
+    ERASURE_CONSTRAINT_FIELDS,
+    erasure_documents,
+    erasures,
+)
 from crmkit.adapters.sqlalchemy.tables.interaction import (
     INTERACTION_CONSTRAINT_FIELDS,
     appointments,
@@ -135,6 +139,7 @@ __all__ = [
     "contacts",
     "documents",
     "employees",
+    "erasure_documents",
     "erasures",
     "interactions",
     "invoice_cursors",
