@@ -31,7 +31,7 @@ contact as a natural person*:
 
 * an invoice of the contact's own company when that company is of kind
   ``individual`` (C1: a retail buyer or a sole proprietor *is* the person) —
-  :attr:`ErasurePlan.own_buyer` is its tax number;
+  its tax number is among :attr:`ErasurePlan.own_buyers`;
 * an invoice to a natural person — a ``TCKN`` buyer, an 11-digit number, or
   a buyer named only by name — who is no other stored company (a stored
   company of its own is another party, a namesake).
@@ -81,9 +81,9 @@ stores it (:func:`scrub_text`).
 document loses the values from its name and content — text files, binary files
 (replaced by a notice) and compressed files (gzip, bzip2, xz, zip and the
 zip-based office formats, opened and packed again): see
-:mod:`crmkit.domain.erasure_files`. Documents live outside the storage's
+``crmkit.domain.erasure_files``. Documents live outside the storage's
 transaction, so each deletion or rewrite is recorded as pending
-(:class:`~crmkit.domain.erasure_files.DocumentWork`) in the erasure's own
+(:class:`DocumentWork`) in the erasure's own
 transaction and marked done once written; a crash in between leaves it pending,
 the erasure's report says so (``documents_pending``,
 ``document_contents_pending``), and ``crm.parties.finish_erasures`` finishes it.

@@ -242,8 +242,8 @@ def erased_document(
 ) -> tuple[str, str, bytes] | None:
     """A document's ``(name, media type, content)`` without the erased values; ``None``: unchanged (M4).
 
-    The name loses the values; the content as :func:`erased_bytes` says (see the module).
-    A binary file that showed a value gets :data:`ERASED_NOTICE` as its content and
+    The name loses the values; the content as ``erased_bytes`` says (see the module).
+    A binary file that showed a value gets ``ERASED_NOTICE`` as its content and
     ``text/plain`` as its type; a compressed one keeps its type.
     """
     if pattern is None:

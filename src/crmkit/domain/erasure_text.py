@@ -52,7 +52,7 @@ ERASED = "[erased]"
 """What an erased value is replaced with, in records and in free text (M4)."""
 
 ERASED_SHORT = "[-]"
-"""The replacement used where :data:`ERASED` would make a text longer than its field allows (M4).
+"""The replacement used where ``ERASED`` would make a text longer than its field allows (M4).
 
 Every value looked for is at least three characters long, so replacing each occurrence
 shorter than :data:`ERASED` by this never makes a text longer than it was."""
@@ -177,8 +177,8 @@ def scrub_text(text: str, values: Sequence[str] | re.Pattern[str] | None, limit:
 
     ``values`` may be a pattern from :func:`scrubber` (compile once, scrub many).
     ``limit``: the field's length limit (:mod:`crmkit.domain.limits`). When writing
-    :data:`ERASED` would make the text longer than that, each occurrence shorter than
-    ``ERASED`` is replaced by :data:`ERASED_SHORT` instead, so the text never grows and
+    ``ERASED`` would make the text longer than that, each occurrence shorter than
+    ``ERASED`` is replaced by ``ERASED_SHORT`` instead, so the text never grows and
     every back end stores it (PostgreSQL and MariaDB refuse an overlong value); a text
     already over the limit is cut to it.
 

@@ -1,9 +1,11 @@
 """Erasure on request: ``crm.parties.erase_contact`` and ``crm.parties.erasures`` (SPEC M4, KVKK art. 7).
 
-One unit of work erases the contact's personal data everywhere the storage
+One unit of work erases the person's personal data everywhere the storage
 keeps it (:class:`~crmkit.ports.erasure.ErasureRepository`) and records the
-erasure; the contact's documents (C10) are deleted from the document store
-once that unit of work has committed. What the erasure keeps, and why, is
+erasure with the document work it needs, pending; once it has committed the
+documents (C10) are deleted or rewritten in the document store and each piece
+of work is marked done. ``crm.parties.finish_erasures`` (a system operation)
+finishes work a crash left pending. What the erasure keeps, and why, is
 described in :mod:`crmkit.domain.erasure`.
 """
 
@@ -72,8 +74,9 @@ class ErasureUseCases(ServiceBase):
         erased from its audit entries, from messages to it (a message still
         waiting is skipped), from every other message, interaction, appointment,
         reminder, meeting note, sample, service case, booking, claim, region,
-        opportunity, offer, visit, work entry, contract and point-ledger text that
-        mentions them, from campaign sends, from a person buyer's name on imported
+        opportunity, offer, visit, work entry, contract, point-ledger text,
+        campaign and knowledge-base article (with its search index) that mentions
+        them — never making a text longer than its field allows — from campaign sends, from a person buyer's name on imported
         invoices and sales orders, from employee records of the same person whose
         employment ended, and from the names and contents of every other document;
         its consent records keep channel, decision, date and source, with the
@@ -82,6 +85,10 @@ class ErasureUseCases(ServiceBase):
         are deleted. Aggregates — invoice amounts, dates and tax numbers, actuals,
         point balances, campaign counts — stay. What is erased where, and why, is
         described in :mod:`crmkit.domain.erasure`.
+
+        The same person's other contact records — sharing an e-mail address or a phone
+        number with her, never just a name (:func:`~crmkit.domain.erasure.same_person`) —
+        are erased with her, and named in the record's ``others``.
 
         Args:
             actor: an admin.
@@ -93,9 +100,10 @@ class ErasureUseCases(ServiceBase):
             The :class:`~crmkit.domain.erasure.Erasure` record; its ``report`` says
             how many rows of each place had something erased: the places of
             :data:`~crmkit.ports.erasure.ERASURE_PLACES`, ``documents`` (its own,
-            deleted), ``document_contents`` (other documents changed) and
-            ``documents_unsearched`` (1: the document store cannot be walked, so other
-            documents were not looked at).
+            deleted), ``document_contents`` (other documents rewritten),
+            ``documents_pending`` / ``document_contents_pending`` (recorded, not yet done:
+            only after a failure, until ``finish_erasures``) and ``documents_unsearched``
+            (1: the document store cannot be walked, so other documents were not looked at).
 
         Raises:
             PermissionDenied: the actor is no admin (rule ``M4``).
