@@ -76,9 +76,10 @@ class ErasureUseCases(ServiceBase):
         reminder, meeting note, sample, service case, booking, claim, region,
         opportunity, offer, visit, work entry, contract, point-ledger text,
         campaign and knowledge-base article (with its search index) that mentions
-        them — never making a text longer than its field allows — from campaign sends, from a person buyer's name on imported
-        invoices and sales orders, from employee records of the same person whose
-        employment ended, and from the names and contents of every other document;
+        them — never making a text longer than its field allows — from campaign
+        sends, from a person buyer's name on imported invoices and sales orders,
+        from employee records of the same person whose employment ended, and
+        from the names and contents (compressed ones too) of every other document;
         its consent records keep channel, decision, date and source, with the
         address replaced by a keyed token
         (:func:`~crmkit.domain.erasure.consent_token`); documents attached to it
