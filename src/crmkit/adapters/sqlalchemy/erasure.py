@@ -119,7 +119,8 @@ class SqlErasureRepository:
         found: list[sa.ColumnElement[bool]] = []
         for email in emails:
             pieces = anchors(email)
-            found.append(sa.and_(*(t.c.email.icontains(p, autoescape=True) for p in pieces)))
+            matching = [t.c.email.icontains(p, autoescape=True) for p in pieces]
+            found.append(sa.and_(*matching) if matching else t.c.email.is_not(None))
         found += [t.c.phone.like(phone_like(p)) for p in phones if p.national]
         if not found:
             return []
