@@ -52,7 +52,6 @@ __all__ = [
     "document_place",
     "erased_bytes",
     "erased_document",
-    "unpacked",
 ]
 
 ERASED_NOTICE = (
@@ -139,27 +138,6 @@ def _inner_name(name: str, kind: str) -> str:
 
 def _guess(name: str) -> str:
     return mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
-
-
-def unpacked(content: bytes, depth: int = 0) -> list[bytes]:
-    """``content`` and, when it is compressed, everything inside it (for a scan that must see all).
-
-    gzip, bzip2, xz and zip are opened, :data:`MAX_DEPTH` deep, each within :data:`MAX_UNPACKED`.
-    """
-    found = [content]
-    if depth >= MAX_DEPTH:
-        return found
-    kind = _stream(content)
-    if kind is not None:
-        inner = _unpack_stream(kind, content)
-        if inner is not None:
-            found += unpacked(inner, depth + 1)
-    elif content.startswith(_ZIPS):
-        members = _zip_members(content)
-        for info, data in members or []:
-            found.append(info.filename.encode())
-            found += unpacked(data, depth + 1)
-    return found
 
 
 def _zip_members(content: bytes) -> list[tuple[zipfile.ZipInfo, bytes]] | None:
