@@ -20,7 +20,7 @@ from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.adapters.sqlalchemy.tables import metadata
 from crmkit.domain.erasure import ERASED_NOTICE
 from crmkit.domain.limits import LABEL_MAX, SUBJECT_MAX
-from crmkit.domain.messaging import Channel, ConsentState
+from crmkit.domain.messaging import Channel, ConsentState, MessageKind, OutboxAttachment, OutboxMessage
 from crmkit.services.messaging.enqueue import record_consent
 from tests.services.conftest import World
 from tests.services.test_erasure import EMAIL, NAME, PHONE, VALUES, found_anywhere, seed_everywhere
@@ -344,3 +344,44 @@ def test_m4_an_erasure_without_a_crash_leaves_no_document_work_pending(world: Wo
     assert (erasure.counts["documents"], erasure.counts["document_contents"]) == (1, 1)
     assert crm.parties.finish_erasures() == 0
     assert crm.parties.erasures(actor=a) == [erasure]
+
+
+def test_m4_files_of_messages_to_others_lose_her_values_compressed_ones_too(world: World) -> None:
+    """§9, issue 11: a stored file of a message to someone else (a rendered offer that names her,
+    a zipped report) is rewritten as a document would be; the message keeps its other files."""
+    crm, a = world.crm, world.admin.id
+    seeded = seed_everywhere(world)
+    now = world.clock.now()
+    report = _zip({"rapor.csv": f"ad;tel\n{NAME};{PHONE}\n".encode()})
+    brochure = b"%PDF-1.4 katalog"
+    with crm.storage.unit_of_work(a) as uow:
+        uow.outbox.add(
+            OutboxMessage(
+                id=crm.ids.new(),
+                key="report-to-rep",
+                channel=Channel.EMAIL,
+                kind=MessageKind.INFORMATIONAL,
+                recipient="selin@example.com.tr",
+                subject="Haftalık rapor",
+                body="Ekte.",
+                created_at=now,
+                due_at=now,
+                attachments=(
+                    OutboxAttachment("rapor.zip", "application/zip", report),
+                    OutboxAttachment("not.txt", "text/plain", f"Aranacak: {EMAIL}".encode()),
+                    OutboxAttachment("katalog.pdf", "application/pdf", brochure),
+                ),
+            )
+        )
+        uow.commit()
+
+    erasure = crm.parties.erase_contact(actor=a, contact=seeded.contact.id, reason="Talep 28")
+
+    assert found_anywhere(world, VALUES, digits="5321112233") == {}
+    with crm.storage.unit_of_work() as uow:
+        [message] = [m for m in uow.outbox.list(limit=1000) if m.key == "report-to-rep"]
+    files = {f.filename: f.content for f in message.attachments}
+    assert _members(files["rapor.zip"])["rapor.csv"] == b"ad;tel\n[erased];[erased]\n"
+    assert files["not.txt"] == b"Aranacak: [erased]"
+    assert files["katalog.pdf"] == brochure
+    assert erasure.counts["outbox_contents"] == 2

@@ -22,6 +22,7 @@ ERASURE_PLACES: tuple[str, ...] = (
     "outbox_messages",
     "outbox_attachments",
     "outbox_blobs",
+    "outbox_contents",
     "consent_records",
     "campaign_recipients",
     "companies",
@@ -62,6 +63,8 @@ ERASURE_PLACES: tuple[str, ...] = (
 * ``outbox_attachments``: the files of messages to the contact lose name and content (a
   rendered offer names its addressee, I8); other files lose the values from their names;
 * ``outbox_blobs``: stored contents no message refers to any more are dropped;
+* ``outbox_contents``: a stored content of other messages' files that showed a value is
+  rewritten as a document would be (text, binary, compressed: :mod:`crmkit.domain.erasure`);
 * ``consent_records``: the address becomes a keyed token (M3, M4);
 * ``campaign_recipients``: the address used for the contact is forgotten (M2);
 * ``companies``: the name of a referring person (C7); an e-mail, phone or portal user

@@ -20,7 +20,6 @@ import attrs
 from crmkit.adapters.audit import CONTACT_AGGREGATE
 from crmkit.adapters.erasing import (
     ERASED_CONTENT,
-    ERASED_DIGEST,
     FREE_TEXTS,
     erased_message,
     limit_of,
@@ -50,6 +49,7 @@ from crmkit.domain.erasure import (
     same_person,
     scrub_text,
 )
+from crmkit.domain.erasure_files import erased_bytes
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
 from crmkit.domain.ids import ContactId, DocumentId
 from crmkit.domain.messaging import OutboxAttachment
@@ -86,7 +86,10 @@ def _erased_file(file: OutboxAttachment, theirs: bool, pattern: re.Pattern[str] 
             return file
         return attrs.evolve(file, filename=ERASED, content=ERASED_CONTENT)
     name = scrub_text(file.filename, pattern, limit_of("outbox_attachments", "filename"))
-    return file if name == file.filename else attrs.evolve(file, filename=name)
+    content = None if pattern is None else erased_bytes(file.filename, file.media_type, file.content, pattern)
+    if name == file.filename and content is None:
+        return file
+    return attrs.evolve(file, filename=name, content=file.content if content is None else content)
 
 
 def _finished(work: DocumentWork) -> DocumentWork:
@@ -303,29 +306,42 @@ class MemoryErasureRepository:
         data = self._storage._outbox
         changed_messages = changed_files = 0
         files_of: dict[Any, tuple[OutboxAttachment, ...]] = {}
+        rewritten: set[str] = set()
         for key, message in list(data.messages.items()):
             row = attrs.asdict(message, recurse=False)
             ids = plan.contact_ids
             new = erased_message(row, contacts=ids, addresses=plan.addresses, pattern=pattern)
             theirs = message.contact_id in ids or message.recipient in plan.addresses
             files = tuple(_erased_file(f, theirs, pattern) for f in message.attachments)
-            files_changed = sum(a is not b for a, b in zip(files, message.attachments, strict=True))
+            files_changed = sum(
+                new.filename != old.filename or (theirs and new.content != old.content)
+                for new, old in zip(files, message.attachments, strict=True)
+            )
+            if not theirs:
+                rewritten.update(
+                    hashlib.sha256(old.content).hexdigest()
+                    for old, new in zip(message.attachments, files, strict=True)
+                    if old.content != new.content
+                )
             changed_files += files_changed
             changed_messages += bool(new)
             files_of[key] = files
-            if write and (new or files_changed):
+            if write and (new or files != message.attachments):
                 data.messages[key] = attrs.evolve(message, **new, attachments=files)
-        kept = {hashlib.sha256(f.content).hexdigest() for files in files_of.values() for f in files}
+        kept = {
+            hashlib.sha256(f.content).hexdigest(): f.content for files in files_of.values() for f in files
+        }
         dropped = [digest for digest in data.blobs if digest not in kept]
         if write:
             for digest in dropped:
                 del data.blobs[digest]
-            if ERASED_DIGEST in kept:
-                data.blobs.setdefault(ERASED_DIGEST, ERASED_CONTENT)
+            for digest, content in kept.items():
+                data.blobs.setdefault(digest, content)
         return {
             "outbox_messages": changed_messages,
             "outbox_attachments": changed_files,
             "outbox_blobs": len(dropped),
+            "outbox_contents": len(rewritten),
         }
 
     def _erase_entry(self, contact: ContactId, version: int) -> AuditEntry:

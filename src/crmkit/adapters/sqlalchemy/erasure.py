@@ -13,6 +13,7 @@ same way the memory back end decides. A row whose text changes gets
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Sequence
@@ -60,6 +61,7 @@ from crmkit.domain.erasure import (
     same_person,
     scrub_text,
 )
+from crmkit.domain.erasure_files import erased_bytes
 from crmkit.domain.erasure_text import WrittenPhone, anchors, phone_like
 from crmkit.domain.errors import ConcurrencyConflict, Duplicate, NotFound
 from crmkit.domain.ids import CompanyId, ContactId, DocumentId, EmployeeId
@@ -306,7 +308,61 @@ class SqlErasureRepository:
                     new["state"] = new["state"].value
                 self._uow.execute(sa.update(t).where(t.c.id == row["id"]).values(new))
         changed_files, dropped = self._files(theirs, plan, pattern)
-        return {"outbox_messages": changed, "outbox_attachments": changed_files, "outbox_blobs": dropped}
+        rewritten, gone = self._contents(theirs, pattern)
+        return {
+            "outbox_messages": changed,
+            "outbox_attachments": changed_files,
+            "outbox_blobs": dropped + gone,
+            "outbox_contents": rewritten,
+        }
+
+    def _contents(self, theirs: Sequence[Any], pattern: re.Pattern[str] | None) -> tuple[int, int]:
+        """Stored contents of other messages' files lose the values (§9, M4, issue 11).
+
+        Each distinct content (and media type) is read once and rewritten as a document
+        would be (:func:`~crmkit.domain.erasure_files.erased_bytes`: text, binary,
+        compressed); the files carrying it are pointed at the new content. A stored
+        content cannot be narrowed with ``LIKE`` (it may be compressed), so every one is
+        read: an erasure reads the whole outbox file store once.
+
+        Returns:
+            ``(contents rewritten, stored contents dropped)``.
+        """
+        if pattern is None:
+            return 0, 0
+        a, b = tables.outbox_attachments, tables.outbox_blobs
+        others = sa.not_(a.c.message_id.in_(theirs)) if theirs else sa.true()
+        kinds = (
+            sa.select(a.c.digest, a.c.media_type, sa.func.min(a.c.filename).label("filename"))
+            .where(others)
+            .group_by(a.c.digest, a.c.media_type)
+            .order_by(a.c.digest, a.c.media_type)
+        )
+        rewritten: set[str] = set()
+        for kind in list(self._uow.execute(kinds)):
+            content = self._uow.execute(sa.select(b.c.content).where(b.c.digest == kind.digest)).scalar()
+            if content is None:
+                continue
+            new = erased_bytes(kind.filename, kind.media_type, bytes(content), pattern)
+            if new is None:
+                continue
+            digest = hashlib.sha256(new).hexdigest()
+            self._uow.execute(
+                upsert(b, self._uow.connection.dialect, ["digest"]),
+                {"digest": digest, "size": len(new), "content": new},
+            )
+            self._uow.execute(
+                sa.update(a)
+                .where(others, a.c.digest == kind.digest, a.c.media_type == kind.media_type)
+                .values(digest=digest)
+            )
+            rewritten.add(kind.digest)
+        dropped = 0
+        for digest in sorted(rewritten):
+            still = sa.select(sa.func.count()).select_from(a).where(a.c.digest == digest)
+            if self._uow.execute(still).scalar_one() == 0:
+                dropped += int(self._uow.execute(sa.delete(b).where(b.c.digest == digest)).rowcount)
+        return len(rewritten), dropped
 
     def _files(
         self, theirs: Sequence[Any], plan: ErasurePlan, pattern: re.Pattern[str] | None
