@@ -385,3 +385,36 @@ def test_m4_files_of_messages_to_others_lose_her_values_compressed_ones_too(worl
     assert files["not.txt"] == b"Aranacak: [erased]"
     assert files["katalog.pdf"] == brochure
     assert erasure.counts["outbox_contents"] == 2
+
+
+@pytest.mark.parametrize("second_crashes", [True, False])
+def test_m4_two_erasures_pending_on_one_document_leave_neither_value(
+    world: World, monkeypatch: pytest.MonkeyPatch, second_crashes: bool
+) -> None:
+    """A later erasure rewrites a document from the earlier one's pending rewrite, and the
+    earlier one is never written over it afterwards: the document ends without both."""
+    crm, a = world.crm, world.admin.id
+    p = crm.parties
+    seeded = seed_everywhere(world)
+    ece = _short_contact(world)
+    shared = _attach(world, seeded.company.id, "liste.txt", "text/plain", f"{NAME}; {SHORT}".encode())
+
+    def crash(*args: object) -> None:
+        raise Crash("replace")
+
+    monkeypatch.setattr(crm.documents, "replace", crash)
+    with pytest.raises(Crash):
+        p.erase_contact(actor=a, contact=seeded.contact.id, reason="Talep 29")
+    if not second_crashes:
+        monkeypatch.undo()
+        p.erase_contact(actor=a, contact=ece.id, reason="Talep 30")
+    else:
+        with pytest.raises(Crash):
+            p.erase_contact(actor=a, contact=ece.id, reason="Talep 30")
+        monkeypatch.undo()
+        assert p.finish_erasures() == 1  # one document: the latest rewrite carries both
+
+    assert crm.documents.get(shared.id).content == b"[erased]; [erased]"
+    assert p.finish_erasures() == 0
+    for erasure in p.erasures(actor=a):
+        assert not {"documents_pending", "document_contents_pending"} & set(erasure.counts)

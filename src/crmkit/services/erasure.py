@@ -130,7 +130,8 @@ class ErasureUseCases(ServiceBase):
             works = [
                 DocumentWork(erasure=plan.erasure, document=d.id, action=DocumentAction.DELETE) for d in own
             ]
-            works += self._rewrites(plan.erasure, pattern, {d.id for d in own}, report)
+            waiting = uow.erasures.pending_documents()
+            works += self._rewrites(plan.erasure, pattern, {d.id for d in own}, waiting, report)
             uow.erasures.add(
                 Erasure(
                     id=plan.erasure,
@@ -144,7 +145,7 @@ class ErasureUseCases(ServiceBase):
                 )
             )
             uow.erasures.add_documents(works)
-        self._write_documents(works)
+        self._write_documents(works, waiting)
         with self._work(None) as uow:
             return next(r for r in uow.erasures.records(found.id) if r.id == plan.erasure)
 
@@ -182,21 +183,37 @@ class ErasureUseCases(ServiceBase):
         )
 
     def _rewrites(
-        self, erasure: ErasureId, pattern: re.Pattern[str] | None, own: set[object], report: dict[str, int]
+        self,
+        erasure: ErasureId,
+        pattern: re.Pattern[str] | None,
+        own: set[object],
+        waiting: Sequence[DocumentWork],
+        report: dict[str, int],
     ) -> list[DocumentWork]:
         """Every other document with the values erased from its name or content (C10, M4), as work to do.
 
-        A store that cannot be walked (:class:`~crmkit.ports.documents.DocumentScan`) is
-        reported as ``documents_unsearched``.
+        A document an earlier erasure still has to rewrite (``waiting``, after a crash) is
+        taken as that rewrite left it, so the later rewrite — done after it — keeps both
+        erasures; one still to be deleted is left to that deletion. A store that cannot be
+        walked (:class:`~crmkit.ports.documents.DocumentScan`) is reported as
+        ``documents_unsearched``.
         """
         store = self._ctx.documents
         if not isinstance(store, DocumentScan):
             report["documents_unsearched"] = 1
             return []
+        deleted = {w.document for w in waiting if w.action is DocumentAction.DELETE}
+        rewritten = {w.document: w for w in waiting if w.action is DocumentAction.REPLACE}
         works: list[DocumentWork] = []
-        for document in store.each():
-            if document.id in own:
+        for stored in store.each():
+            if stored.id in own or stored.id in deleted:
                 continue
+            document = stored
+            earlier = rewritten.get(stored.id)
+            if earlier is not None and earlier.name and earlier.media_type and earlier.content is not None:
+                document = attrs.evolve(
+                    stored, name=earlier.name, media_type=earlier.media_type, content=earlier.content
+                )
             new = erased_document(document.name, document.media_type, document.content, pattern)
             if new is not None:
                 name, media_type, content = new
@@ -212,11 +229,13 @@ class ErasureUseCases(ServiceBase):
                 )
         return works
 
-    def _write_documents(self, works: Sequence[DocumentWork]) -> None:
+    def _write_documents(self, works: Sequence[DocumentWork], waiting: Sequence[DocumentWork]) -> None:
         """Do the recorded document work in the document store, then mark it done (M4, C10).
 
         Each document is written before it is marked; a crash in between leaves it pending
-        and :meth:`finish_erasures` writes it again, which changes nothing more.
+        and :meth:`finish_erasures` writes it again, which changes nothing more. Earlier
+        erasures' pending work on the same document (``waiting``) is marked done with it:
+        this work was computed from theirs (or deletes the document), so it carries them.
         """
         store = self._ctx.documents
         for work in works:
@@ -232,24 +251,29 @@ class ErasureUseCases(ServiceBase):
                     store.replace(
                         attrs.evolve(stored, name=work.name, media_type=work.media_type, content=work.content)
                     )
+            carried = [w for w in waiting if w.document == work.document and w.erasure != work.erasure]
             with self._work(None) as uow:
-                uow.erasures.documents_done(ErasureId(work.erasure), [work.document])
+                for done in (work, *carried):
+                    uow.erasures.documents_done(ErasureId(done.erasure), [done.document])
 
     def finish_erasures(self) -> int:
         """Finish document work erasures recorded but did not do (system operation, M4, C10).
 
         An erasure commits first and rewrites documents after; a crash in between leaves
         their work pending (its report says ``documents_pending`` /
-        ``document_contents_pending``). This does it and marks it done. Idempotent: run
-        it at start-up or on a schedule; with nothing pending it does nothing.
+        ``document_contents_pending``). This does it and marks it done; of several
+        erasures' pending work on one document only the latest is written (it was computed
+        from the earlier ones). Idempotent: run it at start-up or on a schedule; with
+        nothing pending it does nothing.
 
         Returns:
             How many documents it deleted or rewrote.
         """
         with self._work(None) as uow:
             pending = uow.erasures.pending_documents()
-        self._write_documents(pending)
-        return len(pending)
+        latest = {w.document: w for w in pending}  # oldest erasure first: the last one wins
+        self._write_documents(list(latest.values()), pending)
+        return len(latest)
 
     def erasures(self, *, actor: ActorRef, contact: object | None = None) -> list[Erasure]:
         """The erasure records (of one contact), oldest first: admins only (M4).
