@@ -362,6 +362,42 @@ class MemoryInvoiceRepository:
             if known or key in self._new_references:
                 self._new_references[key] = r.waiting
 
+    def _merged_references(self) -> dict[_RefKey, Decimal]:
+        with self._lock:
+            return {**self._tables.references, **self._new_references}
+
+    def references_citing(self, originals: Iterable[tuple[str, str]]) -> list[ReturnReference]:
+        """Every reference that cites one of ``originals``, by key."""
+        self._uow.check_usable()
+        wanted = set(originals)
+        return [
+            ReturnReference(seller, number, return_id, line, waiting)
+            for (seller, number, return_id, line), waiting in sorted(self._merged_references().items())
+            if (seller, number) in wanted
+        ]
+
+    def reference_page(
+        self, after: _RefKey | None = None, *, limit: int = 1000, waiting: bool = False
+    ) -> list[ReturnReference]:
+        """Up to ``limit`` references after the key ``after``, by key (only waiting ones with ``waiting``)."""
+        self._uow.check_usable()
+        found: list[ReturnReference] = []
+        for key, left in sorted(self._merged_references().items()):
+            if (after is not None and key <= after) or (waiting and left <= 0):
+                continue
+            found.append(ReturnReference(key[0], key[1], key[2], key[3], left))
+            if len(found) >= max(limit, 1):
+                break
+        return found
+
+    def lock_returns(self, sellers: Iterable[str]) -> None:
+        """Nothing is held: memory units of work take no locks.
+
+        The matching after each commit and the matching job still leave every return matched
+        (see ``services.return_matching``).
+        """
+        self._uow.check_usable()
+
     def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:
         """Stage the delivery of an invoice's original (V10).
 

@@ -42,9 +42,11 @@ from crmkit.domain.invoices.orders import HandOverStatus, OrderLine, SalesOrder
 from crmkit.domain.invoices.returns import (
     LineReversal,
     ReturnReference,
+    Settlement,
     match_return,
     match_waiting,
     references_of,
+    settle,
 )
 from crmkit.domain.invoices.totals import InvoiceTotalsMismatch, TaxAmountMismatch, check_totals
 from crmkit.domain.invoices.values import (
@@ -87,6 +89,7 @@ __all__ = [
     "RateKind",
     "ReturnReference",
     "SalesOrder",
+    "Settlement",
     "Tax",
     "TaxAmountMismatch",
     "check_totals",
@@ -96,4 +99,5 @@ __all__ = [
     "match_waiting",
     "party_key",
     "references_of",
+    "settle",
 ]

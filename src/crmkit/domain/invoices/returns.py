@@ -7,6 +7,11 @@ document order). What no known original could take back then **waits**: each
 lines, and how much of that line waits. When the original is imported,
 :func:`match_waiting` gives it what waits, so returned quantities (and the points
 a return reverses, V8) do not depend on the order of the import.
+
+:func:`settle` is the one rule that decides what each return takes back, from the
+stored invoices alone (so the same whatever came first): returns in the order of
+their issue time, number and id; each line to the originals it cites, **oldest
+issue time first, then number**, each up to what it has left.
 """
 
 from __future__ import annotations
@@ -20,7 +25,15 @@ from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices.invoice import Invoice
 from crmkit.domain.invoices.values import InvoiceId, InvoiceLine
 
-__all__ = ["LineReversal", "ReturnReference", "match_return", "match_waiting", "references_of"]
+__all__ = [
+    "LineReversal",
+    "ReturnReference",
+    "Settlement",
+    "match_return",
+    "match_waiting",
+    "references_of",
+    "settle",
+]
 
 
 @attrs.frozen
@@ -184,3 +197,85 @@ def _allocate(
         if want > 0:
             rest[line.number] = want
     return reversals, rest, unknown
+
+
+@attrs.frozen
+class Settlement:
+    """What a group of returns takes back of its originals, decided by :func:`settle` (V1, V8).
+
+    Attributes:
+        returned: per original line ``(invoice id, line number)``: (quantity, net amount) returned.
+        waiting: per return, per line, what no stored original took back (lines with nothing left out).
+        refused: returns of ``new`` that take back more than their cited originals (all known) have left.
+        excess: per return, the lines (with quantities) that take back more than their cited originals,
+            all stored, have left: not reversed, named in warnings.
+    """
+
+    returned: dict[tuple[InvoiceId, int], tuple[Decimal, Decimal]]
+    waiting: dict[InvoiceId, dict[int, Decimal]]
+    refused: dict[InvoiceId, str]
+    excess: dict[InvoiceId, dict[int, Decimal]]
+
+
+def _when(invoice: Invoice) -> tuple[object, str, str]:
+    return (invoice.issued_at, invoice.number, str(invoice.id))
+
+
+def settle(
+    returns: Iterable[Invoice],
+    originals: dict[tuple[str, str], Invoice],
+    new: frozenset[InvoiceId] = frozenset(),
+) -> Settlement:
+    """Match returns to the originals they cite in one order that does not depend on the import (V1, V8).
+
+    Returns are taken by issue time, number and id; each return line goes to the lines of
+    the same product on its cited originals that are in ``originals`` (keyed by seller key
+    and number; the original's seller is the return's buyer), **oldest issue time first,
+    then number**, each up to what it has left after the returns before. What no cited
+    original can take waits while one of them is missing; when all are known it is excess
+    (a stored return) or the return is refused (one of ``new``, not stored yet, as before).
+
+    >>> from datetime import datetime, timezone
+    >>> from crmkit.domain.invoices import (InvoiceLine, InvoiceParty, InvoiceReference, InvoiceTotals,
+    ...     invoice_id_for)
+    >>> def inv(number, day, qty, cites=()):
+    ...     line = InvoiceLine(number=1, product_name="Kombi", product_code="K", quantity=Decimal(qty),
+    ...                        unit_price=Decimal(5), line_extension=Decimal(5 * qty))
+    ...     a, b = InvoiceParty("S", tax_no="9205121120"), InvoiceParty("B", tax_no="1234567890")
+    ...     seller, buyer = (b, a) if cites else (a, b)
+    ...     return Invoice(id=invoice_id_for(seller.key, number), number=number,
+    ...         issued_at=datetime(2026, 3, day, tzinfo=timezone.utc), currency="TRY", seller=seller,
+    ...         buyer=buyer, lines=(line,), totals=InvoiceTotals.of(Decimal(5 * qty)),
+    ...         type_code="IADE" if cites else "SATIS", references=tuple(InvoiceReference(c) for c in cites))
+    >>> a1, a2 = inv("A1", 5, 2), inv("A2", 3, 2)   # A2 is the older
+    >>> ret = inv("R1", 9, 3, cites=("A1", "A2"))
+    >>> done = settle([ret], {("9205121120", "A1"): a1, ("9205121120", "A2"): a2})
+    >>> sorted((k[0] == a2.id, q) for k, (q, _) in done.returned.items())
+    [(False, Decimal('1')), (True, Decimal('2'))]
+    >>> settle([ret], {("9205121120", "A1"): a1}).waiting == {ret.id: {1: Decimal(1)}}
+    True
+    """
+    returned: dict[tuple[InvoiceId, int], tuple[Decimal, Decimal]] = {}
+    quantities: dict[tuple[InvoiceId, int], Decimal] = {}
+    done = Settlement(returned, {}, {}, {})
+    for ret in sorted(returns, key=_when):
+        cited = [(ret.buyer.key, n) for n in dict.fromkeys(ref.number for ref in ret.references)]
+        known = sorted((originals[c] for c in cited if c in originals), key=_when)
+        missing = any(c not in originals for c in cited)
+        wanted = {line.number: abs(line.quantity) for line in ret.lines}
+        reversals, left, unknown = _allocate(ret, wanted, known, quantities)
+        if left and not missing and ret.id in new and set(left) - unknown:
+            line = next(ln for ln in ret.lines if ln.number in set(left) - unknown)
+            done.refused[ret.id] = (
+                f"return {ret.number} line {line.number} takes back {abs(line.quantity)} of"
+                f" {line.product_name!r}, more than the cancelled invoices have left"
+            )
+            continue
+        for r in reversals:
+            key = (r.original, r.line_number)
+            quantity, amount = returned.get(key, (Decimal(0), Decimal(0)))
+            returned[key] = (quantity + r.quantity, amount + r.amount)
+            quantities[key] = quantity + r.quantity
+        if left:
+            (done.waiting if missing else done.excess)[ret.id] = left
+    return done
