@@ -30,7 +30,13 @@ from crmkit.ports.invoices import (
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.actuals import record_sales
 from crmkit.services.base import ServiceBase, ServiceContext
-from crmkit.services.return_matching import Imported, ReturnMatch, identities_of, match_returns, rematch
+from crmkit.services.return_matching import (
+    Imported,
+    ReturnMatch,
+    identities_of,
+    match_returns,
+    rematch_in,
+)
 from crmkit.services.status_moves import mark_buyers_potential
 
 __all__ = ["DEFAULT_BATCH_LINES", "ImportReport", "InvoiceImport", "Rejection"]
@@ -309,8 +315,17 @@ class InvoiceImport(ServiceBase):
         if batch_done is not None:
             report.warnings.extend(batch_done() or ())  # e.g. a program of another currency (V3)
         returns_changed = getattr(self._on_imported, "returns_changed", None)  # issue 15: points follow
-        if returns_changed is not None and changed:
-            returns_changed(sorted(changed))
+        if returns_changed is not None:
+            # read after the hook's own commit: an original earned here whose returns another
+            # import matched meanwhile is corrected by whichever of the two looks last (V8)
+            fresh = [
+                p.invoice.id for p, status in outcome if status == "imported" and not p.invoice.is_return
+            ]
+            if fresh:
+                with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+                    changed |= {key[0] for key in uow.invoices.returned_quantities(fresh)}
+            if changed:
+                returns_changed(sorted(changed))
 
     def _rematch(self, actor: object, imported: list[Invoice]) -> ReturnMatch:
         """After the batch's commit: settle again the returns of its sellers (V1, V8).
@@ -329,8 +344,8 @@ class InvoiceImport(ServiceBase):
         sellers = {seller for seller, _ in cited} | {i.buyer.key for i in imported if i.is_return}
         if not sellers:
             return ReturnMatch()
-        with self._work(employee) as uow:  # a fresh unit of work: the sellers' lock comes first
-            return rematch(uow, {i for i in identities if i[0] in sellers})
+        # a fresh unit of work: the sellers' lock comes first
+        return rematch_in(lambda: self._work(employee), {i for i in identities if i[0] in sellers})
 
     def _report(self, outcome: list[tuple[_Pending, str]], report: ImportReport) -> None:
         for pending, status in outcome:

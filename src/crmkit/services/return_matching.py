@@ -27,11 +27,13 @@ should have given back (:mod:`crmkit.services.point_reversals`, V8).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from decimal import Decimal
 
 import attrs
 
+from crmkit.domain.errors import ConcurrencyConflict
 from crmkit.domain.invoices import (
     Invoice,
     InvoiceId,
@@ -43,7 +45,19 @@ from crmkit.domain.invoices import (
 )
 from crmkit.ports.storage import UnitOfWork
 
-__all__ = ["Group", "Imported", "ReturnMatch", "identities_of", "match_returns", "rematch"]
+__all__ = [
+    "Group",
+    "Imported",
+    "ReturnMatch",
+    "group_of",
+    "identities_of",
+    "match_returns",
+    "rematch",
+    "rematch_in",
+]
+
+TRIES = 5
+"""How often :func:`rematch_in` runs a matching that met another one of the same seller."""
 
 _ZERO = Decimal(0)
 Identity = tuple[str, str]
@@ -245,3 +259,22 @@ def rematch(uow: UnitOfWork, identities: Iterable[Identity]) -> ReturnMatch:
         for ret in group.returns.values():
             found.warnings.extend(_excess_warnings(ret, settled))
     return found
+
+
+def rematch_in(
+    work: Callable[[], AbstractContextManager[UnitOfWork]], identities: Iterable[Identity]
+) -> ReturnMatch:
+    """:func:`rematch` in a fresh unit of work from ``work``, again when it met a concurrent one.
+
+    Raises:
+        ConcurrencyConflict: it met another matching :data:`TRIES` times running.
+    """
+    wanted = set(identities)
+    for attempt in range(TRIES):
+        try:
+            with work() as uow:
+                return rematch(uow, wanted)
+        except ConcurrencyConflict:
+            if attempt == TRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -37,7 +37,7 @@ from crmkit.domain.invoices import Invoice, InvoiceId
 from crmkit.domain.point_ledger import EntryKind
 from crmkit.services.base import ServiceBase
 from crmkit.services.point_reversals import reversals
-from crmkit.services.return_matching import Identity, rematch
+from crmkit.services.return_matching import Identity, rematch_in
 
 __all__ = ["RepairReport", "ReturnRepair"]
 
@@ -133,8 +133,7 @@ class ReturnRepair(ServiceBase):
         report = RepairReport()
         changed: set[InvoiceId] = set()
         for seller in sorted(by_seller):
-            with self._work(None) as uow:
-                found = rematch(uow, by_seller[seller])
+            found = rematch_in(lambda: self._work(None), by_seller[seller])
             report.sellers += 1
             report.lines += len(found.reversals)
             report.warnings += found.warnings

@@ -16,13 +16,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crmkit.adapters.sqlalchemy._convert import uuid_of
-from crmkit.adapters.sqlalchemy._errors import savepoint
+from crmkit.adapters.sqlalchemy._errors import arose_from_lock_conflict, savepoint
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, chunks, upsert
 from crmkit.adapters.sqlalchemy.tables.invoice import return_locks, return_references
-from crmkit.domain.errors import Duplicate
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate
 from crmkit.domain.invoices import InvoiceId, ReturnReference
 
 if TYPE_CHECKING:
@@ -144,10 +144,20 @@ class SqlReturnReferences:
         return found[:size]
 
     def lock_returns(self, sellers: Iterable[str]) -> None:
-        """Write the sellers' ``return_locks`` rows in key order (one upsert): held until the end."""
+        """Write the sellers' ``return_locks`` rows in key order: held until the unit of work ends.
+
+        Raises:
+            ConcurrencyConflict: a lock wait timed out or was a deadlock's victim (SQLite: its
+                snapshot was stale); run the matching again.
+        """
         keys = sorted(set(sellers))
         if not keys:
             return
         statement = upsert(return_locks, self._uow.connection.dialect, ["seller_key"], ["turns"])
-        for key in keys:  # one by one in key order: two matchings never wait on each other in a circle
-            self._uow.connection.execute(statement, [{"seller_key": key, "turns": 1}])
+        try:
+            for key in keys:  # one by one in key order: two matchings never wait on each other in a circle
+                self._uow.connection.execute(statement, [{"seller_key": key, "turns": 1}])
+        except DBAPIError as error:
+            if arose_from_lock_conflict(error):
+                raise ConcurrencyConflict("return matching", keys[0], 0) from None
+            raise
