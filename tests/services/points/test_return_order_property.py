@@ -156,3 +156,34 @@ def test_v8_any_import_order_gives_every_party_the_same_points_on_sqlite(
     """SQLite: the same property through the SQL return references (migration 0024)."""
     reset_database(sqlite_storage)
     _check(sqlite_storage, history)
+
+
+@pytest.fixture(scope="module", params=["postgresql", "mysql"])
+def server_storage(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Storage]:
+    """One migrated PostgreSQL or MariaDB storage (skipped without its URL), emptied per example."""
+    from crmkit.domain.settings import Settings
+    from crmkit.hookspecs import AdapterContext
+    from crmkit.testing.backends import BackendUnavailable, make_storage
+
+    try:
+        storage = make_storage(
+            request.param,
+            tmp_path_factory.mktemp("srv"),
+            AdapterContext(FixedClock(), SequentialIds(), Settings()),
+        )
+    except BackendUnavailable as exc:
+        pytest.skip(str(exc))
+    yield storage
+    storage.close()
+
+
+@settings(max_examples=examples(15))
+@given(history=histories())
+def test_v8_any_import_order_gives_every_party_the_same_points_on_servers(
+    server_storage: Storage, history: History
+) -> None:
+    """PostgreSQL and MariaDB: the same property, fewer examples (each empties the database twice)."""
+    reset_database(server_storage)
+    _check(server_storage, history)
