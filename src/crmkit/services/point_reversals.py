@@ -43,7 +43,7 @@ def _taken(earn: LedgerEntry, stored: Sequence[LedgerEntry]) -> tuple[int, int]:
     mine = [
         e
         for e in stored
-        if (e.kind is EntryKind.REVERSE and e.lot == earn.id)
+        if (e.kind in (EntryKind.REVERSE, EntryKind.ADJUST) and e.lot == earn.id)
         or (e.kind is EntryKind.ADJUST and e.key.startswith(f"adjust:{earn.id}:"))
     ]
     return -sum(e.points for e in mine), len(mine)
@@ -67,8 +67,9 @@ def reversals(
     positive ``adjust`` entry that opens a lot like the one it gives back to. With
     ``correction`` (the reason's opening words, from the matching job and the repair) every
     entry is an ``adjust`` — audited (C12) — and a take draws on the earn entry's lot. Each
-    entry's key names the earn entry, how many return entries it had and the target, so
-    two runs that read the same ledger write the same key and the second is refused.
+    entry's key names the earn entry, the target and how many return entries it had, the
+    same whichever path writes it: two runs (the earning of a return and a correction of
+    its original, say) that read the same ledger write the same key and the second is refused.
 
     Args:
         uow: the earning's unit of work.
@@ -134,11 +135,7 @@ def reversals(
         entries.append(
             LedgerEntry(
                 id=new_id(),
-                key=(
-                    f"reverse:{earn.id}:{target}"
-                    if count == 0 and correction is None
-                    else f"{kind.value}:{earn.id}:{target}:{count}"
-                ),
+                key=f"reverse:{earn.id}:{target}" + (f":{count}" if count else ""),
                 program=program.code,
                 role=earn.role,
                 party=earn.party,

@@ -22,7 +22,7 @@ import crmkit
 from crmkit.domain.invoices import Invoice
 from crmkit.ports.invoices import SourceRecord
 from crmkit.ports.storage import UnitOfWork
-from crmkit.services import invoice_import
+from crmkit.services import invoice_import, return_matching
 from crmkit.services.return_matching import Imported, ReturnMatch
 from tests.services.points.conftest import World
 from tests.services.points.test_return_before_original import PARTIES, _balances, _returned
@@ -61,6 +61,11 @@ def _import(world: World, invoice: Invoice) -> Callable[[crmkit.Crm], object]:
     return job
 
 
+def _job(crm: crmkit.Crm) -> object:
+    """The matching job."""
+    return crm.points.match_returns()
+
+
 def _concurrent_only(world: World) -> None:
     if world.crm.storage.url.startswith("sqlite"):
         pytest.skip("SQLite has one writer: the second import fails on its stale snapshot and is run again")
@@ -73,7 +78,7 @@ def test_v8_two_imports_at_once_of_a_return_and_its_original_do_not_miss_each_ot
     _concurrent_only(world)
     world.setup()
     barrier = threading.Barrier(2)
-    real = invoice_import.match_returns
+    real = return_matching.match_returns
 
     def held(uow: UnitOfWork, batch: Sequence[Imported]) -> ReturnMatch:
         found = real(uow, batch)
@@ -104,7 +109,7 @@ def test_v8_the_matching_job_matches_a_return_left_waiting_and_run_twice_at_once
     world.imported(world.sale("A1", 3))  # as if the process stopped right after the commit
     monkeypatch.undo()
     assert _balances(world) == (30, 6, 3)
-    jobs = [lambda crm: crm.points.match_returns(), lambda crm: crm.points.match_returns()]
+    jobs: list[Callable[[crmkit.Crm], object]] = [_job, _job]
     if world.crm.storage.url.startswith("sqlite"):
         for job in jobs:
             job(world.crm)

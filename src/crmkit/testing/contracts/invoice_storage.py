@@ -299,8 +299,11 @@ class InvoiceRepositoryContract:
             assert twice.value.field == "return_id"
 
     def test_v8_every_reference_is_found_by_its_original_and_read_by_pages(self, storage: Storage) -> None:
-        """``references_citing`` gives waiting and settled references alike; ``reference_page`` reads
-        them all in key order, page by page, or only those waiting (V1, V8; the matching jobs)."""
+        """References are found by their original, waiting or not, and read by pages (V1, V8).
+
+        ``reference_page`` reads them all in key order, page by page, or only those waiting
+        (what the matching job looks at).
+        """
         ret = attrs.evolve(sample_invoice("IA-2", seller="1234567890"), type_code="IADE",
                            references=(InvoiceReference("A-9"),))  # fmt: skip
         refs = [
@@ -327,8 +330,11 @@ class InvoiceRepositoryContract:
     def test_v8_the_return_lock_is_taken_by_a_unit_of_work_and_reversals_can_be_taken_back(
         self, storage: Storage
     ) -> None:
-        """``lock_returns`` is taken (a new seller's row is made) and again after a commit; a negative
-        reversal moves a returned quantity back (a return's unit moved to an older original, V1)."""
+        """``lock_returns`` is taken for a new seller and again after a commit (V1, V8).
+
+        A negative reversal moves a returned quantity back (a return's unit moved to an
+        older original).
+        """
         invoice = sample_invoice()
         with storage.unit_of_work() as uow:
             uow.invoices.lock_returns(["9205121120", "1234567890"])
