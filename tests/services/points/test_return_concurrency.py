@@ -12,6 +12,7 @@ imported again instead.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -19,11 +20,13 @@ from decimal import Decimal
 import pytest
 
 import crmkit
-from crmkit.domain.invoices import Invoice
+from crmkit.domain.errors import ConcurrencyConflict
+from crmkit.domain.invoices import Invoice, InvoiceId, LineReversal
 from crmkit.ports.invoices import SourceRecord
-from crmkit.ports.storage import UnitOfWork
+from crmkit.ports.storage import Storage, UnitOfWork
 from crmkit.services import invoice_import, return_matching
 from crmkit.services.return_matching import Imported, ReturnMatch
+from crmkit.testing.contracts.invoice_storage import sample_invoice
 from tests.services.points.conftest import World
 from tests.services.points.test_return_before_original import PARTIES, _balances, _returned
 
@@ -121,3 +124,62 @@ def test_v8_the_matching_job_matches_a_return_left_waiting_and_run_twice_at_once
     again = world.crm.points.match_returns()
     assert (again.lines, again.taken, again.given) == (0, 0, 0)
     assert _entries(world) == entries
+
+
+def test_v8_a_second_return_matching_of_a_seller_waits_for_the_first_and_reads_what_it_wrote(
+    storage: Storage,
+) -> None:
+    """``lock_returns`` (migration 0029): the second unit of work waits on the seller's row, then
+    its reads — even InnoDB's snapshot reads — see the first's commit. Memory takes no locks: the
+    second of two at once is refused at commit (``ConcurrencyConflict``) and runs again."""
+    invoice = sample_invoice()
+    with storage.unit_of_work() as uow:
+        uow.invoices.add_many([invoice])
+        uow.commit()
+    seller = invoice.seller_key
+    if storage.url.startswith("memory"):
+        with storage.unit_of_work() as a, storage.unit_of_work() as b:
+            a.invoices.lock_returns([seller])
+            b.invoices.lock_returns([seller])
+            a.invoices.record_reversals([LineReversal(invoice.id, 2, Decimal(1), Decimal(5))])
+            b.invoices.record_reversals([LineReversal(invoice.id, 2, Decimal(1), Decimal(5))])
+            a.commit()
+            with pytest.raises(ConcurrencyConflict):
+                b.commit()
+    elif storage.url.startswith("sqlite"):
+        pytest.skip("SQLite has one writer: the lock's write waits for the first transaction itself")
+    else:
+        held = threading.Event()
+        seen: list[dict[tuple[InvoiceId, int], Decimal]] = []
+        errors: list[str] = []
+
+        def first() -> None:
+            try:
+                with storage.unit_of_work() as uow:
+                    uow.invoices.lock_returns([seller])
+                    uow.invoices.record_reversals([LineReversal(invoice.id, 2, Decimal(1), Decimal(5))])
+                    held.set()
+                    time.sleep(0.5)
+                    uow.commit()
+            except BaseException:  # pragma: no cover - reported below
+                errors.append(traceback.format_exc()[-1500:])
+
+        def second() -> None:
+            try:
+                held.wait(timeout=30)
+                with storage.unit_of_work() as uow:
+                    uow.invoices.lock_returns([seller])  # waits for the first's commit
+                    seen.append(uow.invoices.returned_quantities([invoice.id]))
+                    uow.commit()
+            except BaseException:  # pragma: no cover - reported below
+                errors.append(traceback.format_exc()[-1500:])
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors, errors
+        assert seen == [{(invoice.id, 2): Decimal(1)}]
+    with storage.unit_of_work() as uow:
+        assert uow.invoices.returned_quantities([invoice.id]) == {(invoice.id, 2): Decimal(1)}
