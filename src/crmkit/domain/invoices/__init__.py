@@ -43,8 +43,6 @@ from crmkit.domain.invoices.returns import (
     LineReversal,
     ReturnReference,
     Settlement,
-    match_return,
-    match_waiting,
     references_of,
     settle,
 )
@@ -95,8 +93,6 @@ __all__ = [
     "check_totals",
     "invoice_id_for",
     "kind_of",
-    "match_return",
-    "match_waiting",
     "party_key",
     "references_of",
     "settle",

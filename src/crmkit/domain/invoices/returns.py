@@ -5,7 +5,7 @@ document order). What no known original could take back then **waits**: each
 :class:`ReturnReference` names an original the return cites by its identity
 (the original's seller — the return's buyer — and number), one of the return's
 lines, and how much of that line waits. When the original is imported,
-:func:`match_waiting` gives it what waits, so returned quantities (and the points
+:func:`settle` gives it what waits, so returned quantities (and the points
 a return reverses, V8) do not depend on the order of the import.
 
 :func:`settle` is the one rule that decides what each return takes back, from the
@@ -21,7 +21,6 @@ from decimal import Decimal
 
 import attrs
 
-from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices.invoice import Invoice
 from crmkit.domain.invoices.values import InvoiceId, InvoiceLine
 
@@ -29,8 +28,6 @@ __all__ = [
     "LineReversal",
     "ReturnReference",
     "Settlement",
-    "match_return",
-    "match_waiting",
     "references_of",
     "settle",
 ]
@@ -100,63 +97,6 @@ def _same_product(a: InvoiceLine, b: InvoiceLine) -> bool:
     if a.product_code and b.product_code:
         return a.product_code.strip() == b.product_code.strip()
     return " ".join(a.product_name.split()).casefold() == " ".join(b.product_name.split()).casefold()
-
-
-def match_return(
-    ret: Invoice, originals: Iterable[Invoice], returned: dict[tuple[InvoiceId, int], Decimal]
-) -> tuple[list[LineReversal], list[str]]:
-    """Match a return's lines to the lines of the invoices it cancels (V1).
-
-    Each return line goes to the first original line of the same product
-    (same code, else same name) that still has quantity left, across the
-    originals in the order given.
-
-    Args:
-        ret: the return invoice.
-        originals: the invoices it references that are known.
-        returned: quantities already returned per ``(invoice id, line number)``.
-
-    Returns:
-        The reversals, and warnings for return lines no original line can take.
-
-    Raises:
-        ValidationError: a return line takes back more than was sold and not yet returned.
-    """
-    wanted = {line.number: abs(line.quantity) for line in ret.lines}
-    reversals, left, unknown = _allocate(ret, wanted, originals, returned)
-    warnings = [
-        f"return {ret.number} line {line.number}: {line.product_name!r} is on none of the invoices it cancels"
-        for line in ret.lines
-        if line.number in unknown
-    ]
-    for line in ret.lines:
-        if left.get(line.number) and line.number not in unknown:
-            raise ValidationError(
-                "lines",
-                f"return {ret.number} line {line.number} takes back {abs(line.quantity)} of"
-                f" {line.product_name!r}, more than the cancelled invoices have left",
-            )
-    return reversals, warnings
-
-
-def match_waiting(
-    ret: Invoice,
-    wanted: dict[int, Decimal],
-    originals: Iterable[Invoice],
-    returned: dict[tuple[InvoiceId, int], Decimal],
-) -> tuple[list[LineReversal], dict[int, Decimal]]:
-    """Give originals what waits of a return's lines, as far as they have quantity left (V1).
-
-    Like :func:`match_return` (same product, originals in the order given) but for
-    ``wanted`` quantities per return line, and never refusing: a return that cites
-    originals not imported yet takes back what the known ones can give and the rest
-    keeps waiting.
-
-    Returns:
-        The reversals, and what still waits per return line (lines with nothing left are left out).
-    """
-    reversals, left, _ = _allocate(ret, wanted, originals, returned)
-    return reversals, left
 
 
 def _allocate(
