@@ -60,8 +60,6 @@ TRIES = 5
 """How often :func:`rematch_in` runs a matching that met another one of the same seller."""
 
 _ZERO = Decimal(0)
-Identity = tuple[str, str]
-"""An invoice's identity for returns: (seller key, number)."""
 
 
 @attrs.frozen
@@ -113,17 +111,17 @@ class Group:
     """
 
     returns: dict[InvoiceId, Invoice] = attrs.Factory(dict)
-    originals: dict[Identity, Invoice] = attrs.Factory(dict)
+    originals: dict[tuple[str, str], Invoice] = attrs.Factory(dict)
     references: list[ReturnReference] = attrs.Factory(list)
 
 
-def _cited(ret: Invoice) -> list[Identity]:
+def _cited(ret: Invoice) -> list[tuple[str, str]]:
     return [(ret.buyer.key, n) for n in dict.fromkeys(ref.number for ref in ret.references)]
 
 
-def identities_of(invoices: Iterable[Invoice]) -> set[Identity]:
+def identities_of(invoices: Iterable[Invoice]) -> set[tuple[str, str]]:
     """The identities a batch touches: its originals', and those its returns cite."""
-    found: set[Identity] = set()
+    found: set[tuple[str, str]] = set()
     for invoice in invoices:
         if invoice.is_return:
             found.update(_cited(invoice))
@@ -134,15 +132,15 @@ def identities_of(invoices: Iterable[Invoice]) -> set[Identity]:
 
 def group_of(
     uow: UnitOfWork,
-    start: Iterable[Identity],
-    batch_originals: dict[Identity, Invoice] | None = None,
+    start: Iterable[tuple[str, str]],
+    batch_originals: dict[tuple[str, str], Invoice] | None = None,
     batch_returns: Sequence[Invoice] = (),
 ) -> Group:
     """The returns citing ``start`` (stored, or of the batch), their originals, and so on until closed."""
     batch_originals = batch_originals or {}
     group = Group(returns={r.id: r for r in batch_returns})
-    asked: set[Identity] = set()
-    looked: set[Identity] = set()
+    asked: set[tuple[str, str]] = set()
+    looked: set[tuple[str, str]] = set()
     frontier = set(start)
     while frontier:
         asked |= frontier
@@ -164,7 +162,7 @@ def _differences(
     uow: UnitOfWork, group: Group, settled: Settlement, found: ReturnMatch, new: set[InvoiceId]
 ) -> None:
     """The returned quantities' and the references' changes from what is stored to ``settled``."""
-    citing: dict[Identity, list[Invoice]] = {}
+    citing: dict[tuple[str, str], list[Invoice]] = {}
     for ret in group.returns.values():
         if ret.id not in settled.refused:
             for identity in _cited(ret):
@@ -235,7 +233,7 @@ def match_returns(uow: UnitOfWork, batch: Sequence[Imported]) -> ReturnMatch:
     return found
 
 
-def rematch(uow: UnitOfWork, identities: Iterable[Identity]) -> ReturnMatch:
+def rematch(uow: UnitOfWork, identities: Iterable[tuple[str, str]]) -> ReturnMatch:
     """Settle the stored groups of ``identities`` again and write what changed (after a commit, or a job).
 
     Its unit of work first writes the sellers' ``return_locks`` rows (migration 0029):
@@ -262,12 +260,12 @@ def rematch(uow: UnitOfWork, identities: Iterable[Identity]) -> ReturnMatch:
 
 
 def rematch_in(
-    work: Callable[[], AbstractContextManager[UnitOfWork]], identities: Iterable[Identity]
+    work: Callable[[], AbstractContextManager[UnitOfWork]], identities: Iterable[tuple[str, str]]
 ) -> ReturnMatch:
     """:func:`rematch` in a fresh unit of work from ``work``, again when it met a concurrent one.
 
     Raises:
-        ConcurrencyConflict: it met another matching :data:`TRIES` times running.
+        ConcurrencyConflict: it met another matching ``TRIES`` times running.
     """
     wanted = set(identities)
     for attempt in range(TRIES):

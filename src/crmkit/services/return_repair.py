@@ -37,7 +37,7 @@ from crmkit.domain.invoices import Invoice, InvoiceId
 from crmkit.domain.point_ledger import EntryKind
 from crmkit.services.base import ServiceBase
 from crmkit.services.point_reversals import reversals
-from crmkit.services.return_matching import Identity, rematch_in
+from crmkit.services.return_matching import rematch_in
 
 __all__ = ["RepairReport", "ReturnRepair"]
 
@@ -125,9 +125,9 @@ class ReturnRepair(ServiceBase):
                             report.taken -= e.points
         return report
 
-    def _settle(self, identities: Iterable[Identity], why: str) -> tuple[RepairReport, set[InvoiceId]]:
+    def _settle(self, identities: Iterable[tuple[str, str]], why: str) -> tuple[RepairReport, set[InvoiceId]]:
         """Settle each seller's groups in its own unit of work (its lock first); the changed originals."""
-        by_seller: dict[str, set[Identity]] = {}
+        by_seller: dict[str, set[tuple[str, str]]] = {}
         for identity in identities:
             by_seller.setdefault(identity[0], set()).add(identity)
         report = RepairReport()
@@ -140,9 +140,9 @@ class ReturnRepair(ServiceBase):
             changed |= found.changed
         return report, changed
 
-    def _references(self, *, waiting: bool) -> set[Identity]:
+    def _references(self, *, waiting: bool) -> set[tuple[str, str]]:
         """The identities the stored references cite (only those with a quantity waiting, or all)."""
-        found: set[Identity] = set()
+        found: set[tuple[str, str]] = set()
         after = None
         with self._work(None) as uow:
             while True:
@@ -153,7 +153,7 @@ class ReturnRepair(ServiceBase):
                 last = page[-1]
                 after = (last.seller_key, last.number, last.return_id, last.line_number)
 
-    def _stored(self, identities: set[Identity]) -> dict[Identity, InvoiceId]:
+    def _stored(self, identities: set[tuple[str, str]]) -> dict[tuple[str, str], InvoiceId]:
         """Which of ``identities`` are stored invoices, by identity."""
         numbers = sorted({number for _, number in identities})
         with self._work(None) as uow:
