@@ -44,7 +44,7 @@ def _taken(earn: LedgerEntry, stored: Sequence[LedgerEntry]) -> tuple[int, int]:
         e
         for e in stored
         if (e.kind in (EntryKind.REVERSE, EntryKind.ADJUST) and e.lot == earn.id)
-        or (e.kind is EntryKind.ADJUST and e.key.startswith(f"adjust:{earn.id}:"))
+        or (e.kind is EntryKind.ADJUST and e.key.startswith(f"return:{earn.id}:"))
     ]
     return -sum(e.points for e in mine), len(mine)
 
@@ -66,10 +66,13 @@ def reversals(
     quantity moved to another original, or a line's returned quantity went down) with a
     positive ``adjust`` entry that opens a lot like the one it gives back to. With
     ``correction`` (the reason's opening words, from the matching job and the repair) every
-    entry is an ``adjust`` — audited (C12) — and a take draws on the earn entry's lot. Each
-    entry's key names the earn entry, the target and how many return entries it had, the
-    same whichever path writes it: two runs (the earning of a return and a correction of
-    its original, say) that read the same ledger write the same key and the second is refused.
+    entry is an ``adjust`` — audited (C12) — and a take draws on the earn entry's lot.
+
+    Each entry's key is ``return:<earn entry>:<n>``, the n-th return entry of that lot,
+    whichever path writes it: of two runs at once that read the same ledger (the earning
+    of a return and a correction of its original after another import matched it, say)
+    the second is refused, and runs again on what the first wrote — so a lot's return
+    entries are written one after the other, each on all the ones before it.
 
     Args:
         uow: the earning's unit of work.
@@ -107,7 +110,7 @@ def reversals(
             entries.append(
                 LedgerEntry(
                     id=new_id(),
-                    key=f"adjust:{earn.id}:{target}:{count}",
+                    key=f"return:{earn.id}:{count}",
                     program=program.code,
                     role=earn.role,
                     party=earn.party,
@@ -135,7 +138,7 @@ def reversals(
         entries.append(
             LedgerEntry(
                 id=new_id(),
-                key=f"reverse:{earn.id}:{target}" + (f":{count}" if count else ""),
+                key=f"return:{earn.id}:{count}",
                 program=program.code,
                 role=earn.role,
                 party=earn.party,
