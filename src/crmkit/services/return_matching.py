@@ -1,6 +1,6 @@
 """Returns matched to the originals they cancel, whichever is imported first (§7 V1, V8).
 
-One rule decides what a return takes back: :func:`~crmkit.domain.invoices.settle`,
+One rule decides what a return takes back: ``settle`` (``crmkit.domain.invoices``),
 from the stored invoices alone — returns by issue time, number and id; each line to
 its cited originals **oldest issue time first, then number**, each up to what it has
 left. The outcome depends on which invoices are stored, never on the order or the

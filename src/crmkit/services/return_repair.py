@@ -11,7 +11,7 @@ System operations (A8: run by the import and by scheduled jobs, not by an employ
   commit; the job is the safety net for a process that stopped between a commit and
   that step. Run it on a schedule.
 * :meth:`ReturnRepair.repair` — **the repair**: every stored return is settled again
-  from the stored invoices (:func:`~crmkit.domain.invoices.settle`: returns by issue
+  from the stored invoices (by ``crmkit.domain.invoices.settle``: returns by issue
   time and number, each to its cited originals oldest first, never more than an
   original sold, V8), the originals' returned quantities are set to that, and every
   cited original's points are compared with what its returned quantities take back.
