@@ -33,7 +33,6 @@ from crmkit.services.base import ServiceBase, ServiceContext
 from crmkit.services.return_matching import (
     Imported,
     ReturnMatch,
-    identities_of,
     match_returns,
     rematch_in,
 )
@@ -292,9 +291,9 @@ class InvoiceImport(ServiceBase):
         cursor_key: str | None,
         cursor: str | None,
     ) -> None:
-        changed: set[InvoiceId] = set()  # stored originals whose returned quantities moved (V1, V8)
+        touched = ReturnMatch()  # what the batch's return matching touched (V1, V8)
         try:
-            outcome = self._write(batch, actor, cursor_key, cursor, changed)
+            outcome = self._write(batch, actor, cursor_key, cursor, touched)
         except (Duplicate, ValidationError):
             # Someone else stored one of these meanwhile, or one is refused by the storage
             # (a text too long): go one invoice per transaction so the others still import.
@@ -303,13 +302,13 @@ class InvoiceImport(ServiceBase):
                 last = pending is batch[-1]  # the batch's cursor also covers rejected records after it
                 try:
                     outcome += self._write(
-                        [pending], actor, cursor_key, cursor if last else pending.record.cursor, changed
+                        [pending], actor, cursor_key, cursor if last else pending.record.cursor, touched
                     )
                 except ValidationError as error:
                     outcome.append((pending, error.reason))
-        after = self._rematch(actor, [p.invoice for p, status in outcome if status == "imported"])
+        after = self._rematch(actor, touched)
         report.warnings.extend(after.warnings)
-        changed |= after.changed
+        changed = touched.changed | after.changed
         self._report(outcome, report)
         batch_done = getattr(self._on_imported, "batch_done", None)  # issue 15: a hook that earns per batch
         if batch_done is not None:
@@ -318,16 +317,13 @@ class InvoiceImport(ServiceBase):
         if returns_changed is not None:
             # read after the hook's own commit: an original earned here whose returns another
             # import matched meanwhile is corrected by whichever of the two looks last (V8)
-            fresh = [
-                p.invoice.id for p, status in outcome if status == "imported" and not p.invoice.is_return
-            ]
-            if fresh:
+            if touched.originals:
                 with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-                    changed |= {key[0] for key in uow.invoices.returned_quantities(fresh)}
+                    changed |= {key[0] for key in uow.invoices.returned_quantities(touched.originals)}
             if changed:
                 returns_changed(sorted(changed))
 
-    def _rematch(self, actor: object, imported: list[Invoice]) -> ReturnMatch:
+    def _rematch(self, actor: object, touched: ReturnMatch) -> ReturnMatch:
         """After the batch's commit: settle again the returns of its sellers (V1, V8).
 
         Two imports at once, one with a return and the other with its original, do not see
@@ -335,13 +331,13 @@ class InvoiceImport(ServiceBase):
         both committed, under the seller's lock (``return_matching.rematch``).
         One look-up per thousand invoices finds whether any stored return cites the batch.
         """
-        identities = identities_of(imported)
+        identities = touched.identities
         if not identities:
             return ReturnMatch()
         employee = EmployeeId(parse_id("actor", actor))
         with self._work(employee) as uow:
             cited = {(r.seller_key, r.number) for r in uow.invoices.references_citing(identities)}
-        sellers = {seller for seller, _ in cited} | {i.buyer.key for i in imported if i.is_return}
+        sellers = {seller for seller, _ in cited} | touched.sellers
         if not sellers:
             return ReturnMatch()
         # a fresh unit of work: the sellers' lock comes first
@@ -366,7 +362,7 @@ class InvoiceImport(ServiceBase):
         actor: object,
         cursor_key: str | None = None,
         cursor: str | None = None,
-        changed: set[InvoiceId] | None = None,
+        touched: ReturnMatch | None = None,
     ) -> list[tuple[_Pending, str]]:
         """Store one batch (and the cursor it reaches) in one transaction; returns each invoice's outcome."""
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
@@ -384,8 +380,11 @@ class InvoiceImport(ServiceBase):
             mark_buyers_potential(uow, stored, self._now(), buyers)  # C5 (issue 14)
             if match.reversals:
                 uow.invoices.record_reversals(match.reversals)
-            if changed is not None:
-                changed |= match.changed
+            if touched is not None:  # over the batch's tries: a rolled-back one only adds look-ups
+                touched.changed |= match.changed
+                touched.identities |= match.identities
+                touched.sellers |= match.sellers
+                touched.originals.extend(match.originals)
             uow.invoices.add_return_references(match.references)
             uow.invoices.set_waiting(match.waiting)
             self._mark_orders(uow, imported)

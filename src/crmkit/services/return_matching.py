@@ -50,7 +50,6 @@ __all__ = [
     "Imported",
     "ReturnMatch",
     "group_of",
-    "identities_of",
     "match_returns",
     "rematch",
     "rematch_in",
@@ -89,6 +88,9 @@ class ReturnMatch:
         changed: stored originals whose returned quantities changed (their points follow, V8).
         returns: per changed original, the returns that cite it (they name the points' corrections).
         warnings: what matching noticed outside the batch (:func:`rematch`).
+        identities: the batch's originals and what its returns cite (seller key, number).
+        sellers: the buyers of the batch's returns (the sellers of what they cite).
+        originals: the batch's originals (not returns), by id.
     """
 
     refused: dict[InvoiceId, str] = attrs.Factory(dict)
@@ -98,6 +100,9 @@ class ReturnMatch:
     changed: set[InvoiceId] = attrs.Factory(set)
     returns: dict[InvoiceId, list[Invoice]] = attrs.Factory(dict)
     warnings: list[str] = attrs.Factory(list)
+    identities: set[tuple[str, str]] = attrs.Factory(set)
+    sellers: set[str] = attrs.Factory(set)
+    originals: list[InvoiceId] = attrs.Factory(list)
 
 
 @attrs.define
@@ -117,17 +122,6 @@ class Group:
 
 def _cited(ret: Invoice) -> list[tuple[str, str]]:
     return [(ret.buyer.key, n) for n in dict.fromkeys(ref.number for ref in ret.references)]
-
-
-def identities_of(invoices: Iterable[Invoice]) -> set[tuple[str, str]]:
-    """The identities a batch touches: its originals', and those its returns cite."""
-    found: set[tuple[str, str]] = set()
-    for invoice in invoices:
-        if invoice.is_return:
-            found.update(_cited(invoice))
-        else:
-            found.add((invoice.seller_key, invoice.number))
-    return found
 
 
 def group_of(
@@ -196,13 +190,20 @@ def _excess_warnings(ret: Invoice, settled: Settlement) -> list[str]:
 def match_returns(uow: UnitOfWork, batch: Sequence[Imported]) -> ReturnMatch:
     """Settle the groups of the batch's originals and returns (in the import's transaction)."""
     found = ReturnMatch()
-    originals = {(i.invoice.seller_key, i.invoice.number): i for i in batch if not i.invoice.is_return}
-    returns = [i for i in batch if i.invoice.is_return]
+    originals: dict[tuple[str, str], Imported] = {}
+    returns: list[Imported] = []
+    for item in batch:  # each invoice's kind and identity worked out once
+        invoice = item.invoice
+        if invoice.is_return:
+            returns.append(item)
+            found.identities.update(_cited(invoice))
+            found.sellers.add(invoice.buyer.key)
+        else:
+            originals[(invoice.seller_key, invoice.number)] = item
+            found.originals.append(invoice.id)
+    found.identities.update(originals)
     group = group_of(
-        uow,
-        identities_of(i.invoice for i in batch),
-        {k: i.invoice for k, i in originals.items()},
-        [i.invoice for i in returns],
+        uow, found.identities, {k: i.invoice for k, i in originals.items()}, [i.invoice for i in returns]
     )
     if not group.returns:
         return found
