@@ -40,7 +40,6 @@ from crmkit.domain.invoices import (
     LineReversal,
     ReturnReference,
     Settlement,
-    references_of,
     settle,
 )
 from crmkit.ports.storage import UnitOfWork
@@ -173,7 +172,9 @@ def _differences(
                     found.changed.add(original.id)
                     found.returns[original.id] = citing.get(identity, [])
     for ref in group.references:
-        left = settled.waiting.get(ref.return_id, {}).get(ref.line_number, _ZERO)
+        ret = group.returns[ref.return_id]
+        cited = next((ln for ln in ret.lines if ln.number == ref.line_number), None)
+        left = _ZERO if cited is None else settled.waits(ret, ref.number, cited)
         if left != ref.waiting:
             found.waiting.append(attrs.evolve(ref, waiting=left))
 
@@ -221,7 +222,11 @@ def match_returns(uow: UnitOfWork, batch: Sequence[Imported]) -> ReturnMatch:
                     f"{item.location}: return {ret.number}: the invoice it cancels, {number} of {seller},"
                     " is not imported yet; what it takes back waits for it"
                 )
-        found.references.extend(references_of(ret, settled.waiting.get(ret.id, {})))
+        found.references.extend(
+            ReturnReference(seller, number, ret.id, line.number, settled.waits(ret, number, line))
+            for seller, number in _cited(ret)
+            for line in ret.lines
+        )
     for ret in sorted(group.returns.values(), key=lambda r: (r.issued_at, r.number)):
         if ret.id in settled.refused or ret.id not in settled.excess:
             continue

@@ -134,3 +134,21 @@ def test_v1_originals_first_gives_the_unit_to_the_older_original_whatever_the_ci
     world.imported(a1, a2)
     world.imported(ret)
     assert _everyone(world) == ORIGINALS_FIRST
+
+
+def test_v1_a_return_waiting_for_an_older_original_does_not_get_a_later_return_refused(
+    world: World,
+) -> None:
+    """R3 cites A3 (older, not imported yet) and A1; R4 cites A1 alone. R3 takes A1's unit for now,
+    so R4 finds nothing left — yet it is kept, not refused: when A3 arrives R3 moves to it and R4
+    takes A1's unit, every party as originals-first (found by the order property, V1, V8)."""
+    world.setup()
+    a1 = world.sale("A1", 1, on=date(2026, 3, 3))
+    a3 = world.sale("A3", 1, on=date(2026, 3, 1))
+    r3 = attrs.evolve(world.ret("R3", "A3", 1), references=(InvoiceReference("A3"), InvoiceReference("A1")))
+    r4 = world.ret("R4", "A1", 1, on=date(2026, 3, 11))
+    world.imported(a1, r3, r4)  # imported() asserts that nothing is refused
+    world.imported(a3)
+    assert _balances(world) == (0, 0, 0)
+    assert _returned(world, "A1") == {1: (Decimal(1), Decimal("1000.00"))}
+    assert _returned(world, "A3") == {1: (Decimal(1), Decimal("1000.00"))}

@@ -139,6 +139,9 @@ def _allocate(
     return reversals, rest, unknown
 
 
+_Z = Decimal(0)
+
+
 @attrs.frozen
 class Settlement:
     """What a group of returns takes back of its originals, decided by :func:`settle` (V1, V8).
@@ -146,15 +149,29 @@ class Settlement:
     Attributes:
         returned: per original line ``(invoice id, line number)``: (quantity, net amount) returned.
         waiting: per return, per line, what no stored original took back (lines with nothing left out).
-        refused: returns of ``new`` that take back more than their cited originals (all known) have left.
+        refused: returns of ``new`` that take back more than their cited originals have left, when
+            every original the group's returns cite is known (else a return waiting for a missing
+            one may still move to it and leave room).
         excess: per return, the lines (with quantities) that take back more than their cited originals,
             all stored, have left: not reversed, named in warnings.
+        missing: per return, the identities it cites that are not in ``originals``.
     """
 
     returned: dict[tuple[InvoiceId, int], tuple[Decimal, Decimal]]
     waiting: dict[InvoiceId, dict[int, Decimal]]
     refused: dict[InvoiceId, str]
     excess: dict[InvoiceId, dict[int, Decimal]]
+    missing: dict[InvoiceId, set[tuple[str, str]]]
+
+    def waits(self, ret: Invoice, number: str, line: InvoiceLine) -> Decimal:
+        """What of ``ret``'s ``line`` waits on its reference to the original ``number``.
+
+        For an original not known yet, the whole line (some of it may still move there: it
+        is older than one that gave it now, say); for a known one, what no original took.
+        """
+        if (ret.buyer.key, number) in self.missing.get(ret.id, set()):
+            return abs(line.quantity)
+        return self.waiting.get(ret.id, {}).get(line.number, _Z)
 
 
 def _when(invoice: Invoice) -> tuple[object, str, str]:
@@ -185,7 +202,8 @@ def settle(
     ...     seller, buyer = (b, a) if cites else (a, b)
     ...     return Invoice(id=invoice_id_for(seller.key, number), number=number,
     ...         issued_at=datetime(2026, 3, day, tzinfo=timezone.utc), currency="TRY", seller=seller,
-    ...         buyer=buyer, lines=(line,), totals=InvoiceTotals.of(Decimal(5 * qty)),
+    ...         buyer=buyer, lines=(line,),
+    ...         totals=InvoiceTotals.of(Decimal(5 * qty), payable=Decimal(5 * qty)),
     ...         type_code="IADE" if cites else "SATIS", references=tuple(InvoiceReference(c) for c in cites))
     >>> a1, a2 = inv("A1", 5, 2), inv("A2", 3, 2)   # A2 is the older
     >>> ret = inv("R1", 9, 3, cites=("A1", "A2"))
@@ -197,14 +215,19 @@ def settle(
     """
     returned: dict[tuple[InvoiceId, int], tuple[Decimal, Decimal]] = {}
     quantities: dict[tuple[InvoiceId, int], Decimal] = {}
-    done = Settlement(returned, {}, {}, {})
-    for ret in sorted(returns, key=_when):
+    done = Settlement(returned, {}, {}, {}, {})
+    ordered = sorted(returns, key=_when)
+    for ret in ordered:
+        absent = {(ret.buyer.key, r.number) for r in ret.references} - originals.keys()
+        if absent:
+            done.missing[ret.id] = absent
+    for ret in ordered:
         cited = [(ret.buyer.key, n) for n in dict.fromkeys(ref.number for ref in ret.references)]
         known = sorted((originals[c] for c in cited if c in originals), key=_when)
-        missing = any(c not in originals for c in cited)
+        missing = ret.id in done.missing
         wanted = {line.number: abs(line.quantity) for line in ret.lines}
         reversals, left, unknown = _allocate(ret, wanted, known, quantities)
-        if left and not missing and ret.id in new and set(left) - unknown:
+        if left and not done.missing and ret.id in new and set(left) - unknown:
             line = next(ln for ln in ret.lines if ln.number in set(left) - unknown)
             done.refused[ret.id] = (
                 f"return {ret.number} line {line.number} takes back {abs(line.quantity)} of"
