@@ -11,8 +11,10 @@ batching of their import (nor on which of two concurrent imports commits first).
    0024: one index look-up per thousand invoices) and the originals those cite form a
    group, which is settled again; the stored originals' returned quantities move by
    the difference, and each reference keeps what still waits for an original not
-   imported yet. A new return that takes back more than its originals (all known)
-   have left is refused, as before.
+   imported yet. A new return that takes back more than its originals have left is
+   refused when every original its group cites is known (else a return waiting for
+   a missing one may still move there and leave room: it is kept, and named in the
+   warnings while too much).
 2. **After the commit** (:func:`rematch`, called by the import for its batch and by
    the matching job ``ReturnRepair.match_waiting``): the same, in a unit of
    work that first writes the sellers' ``return_locks`` rows (migration 0029). Two

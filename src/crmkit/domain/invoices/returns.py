@@ -59,7 +59,8 @@ class ReturnReference:
         number: the cited original's number.
         return_id: the return invoice.
         line_number: the return's line.
-        waiting: the part of that line's quantity no original took back yet (0: all matched).
+        waiting: the part of that line's quantity no original took back yet (0: all matched); on a
+            reference to an original not imported yet, the whole line (part of it may move there).
     """
 
     seller_key: str

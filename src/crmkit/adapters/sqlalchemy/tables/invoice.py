@@ -188,7 +188,8 @@ return_references = sa.Table(
 The key leads with the original's identity (``number``, ``seller_key`` — the return's
 buyer), so an imported original finds the returns that cite it with one index look-up,
 however many invoices one seller has. ``waiting`` is the part of the return line no
-original took back yet: a return imported before its original waits here for it."""
+original took back yet (the whole line on a row citing an original not imported yet):
+a return imported before its original waits here for it."""
 
 return_locks = sa.Table(
     "return_locks",
