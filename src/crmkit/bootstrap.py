@@ -25,7 +25,7 @@ from crmkit.adapters.holidays import working_calendar
 from crmkit.adapters.urls import mask_password
 from crmkit.domain.calendar import WorkingCalendar
 from crmkit.domain.events import DomainEvent
-from crmkit.domain.invoices import Invoice
+from crmkit.domain.invoices import Invoice, InvoiceId
 from crmkit.domain.settings import Settings
 from crmkit.hookspecs import AdapterContext
 from crmkit.plugins import Plugins, make_plugin_manager, scheme_of
@@ -248,6 +248,10 @@ class _ImportHook:
             The earning run's warnings (an invoice in another currency than a program's, V3).
         """
         return tuple(self._crm.points.earning.batch_done().warnings)
+
+    def returns_changed(self, originals: list[InvoiceId]) -> None:
+        """The import's matching moved these stored originals' returned quantities: their points follow."""
+        self._crm.points.returns.correct(originals, why="matched at import")
 
 
 def connect(

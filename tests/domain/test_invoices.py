@@ -28,7 +28,7 @@ from crmkit.domain.invoices import (
     check_totals,
     invoice_id_for,
     kind_of,
-    match_return,
+    settle,
 )
 from crmkit.domain.money import CurrencyMismatch, Money
 
@@ -208,27 +208,30 @@ def test_v1_gib_sample_tax_numbers() -> None:
 
 def test_v1_a_return_reverses_matching_lines_and_refuses_to_take_back_more_than_sold() -> None:
     original = invoice(line(1, "10", "5", "50", code="P1"), line(2, "4", "2", "8", code="P2"), number="S1")
-    ret = invoice(
-        line(1, "3", "5", "15", code="P1"),
-        type_code="IADE",
-        number="R1",
-        refs=(InvoiceReference("S1"),),
-        seller="1234567890",
-        buyer="9205121120",
-    )
-    reversals, warnings = match_return(ret, [original], {})
-    assert warnings == []
-    assert [(r.original, r.line_number, r.quantity, r.amount) for r in reversals] == [
-        (original.id, 1, D(3), D(15))
-    ]
-    with pytest.raises(ValidationError) as caught:
-        match_return(ret, [original], {(original.id, 1): D(8)})
-    assert "more than" in caught.value.reason
-    unknown = invoice(
-        line(1, "1", "5", "5", code="P9"), type_code="IADE", number="R2", refs=(InvoiceReference("S1"),)
-    )
-    assert match_return(unknown, [original], {})[0] == []
-    assert "none of the invoices" in match_return(unknown, [original], {})[1][0]
+    stored = {(original.seller_key, "S1"): original}
+
+    def ret(number: str, quantity: str, amount: str, code: str = "P1") -> Invoice:
+        return invoice(
+            line(1, quantity, "5", amount, code=code),
+            type_code="IADE",
+            number=number,
+            refs=(InvoiceReference("S1"),),
+            seller="1234567890",
+            buyer="9205121120",
+        )
+
+    r1 = ret("R1", "3", "15")
+    done = settle([r1], stored)
+    assert done.returned == {(original.id, 1): (D(3), D(15))}
+    assert (done.waiting, done.refused, done.excess) == ({}, {}, {})
+    r0 = ret("R0", "8", "40")  # settled before R1 (same time, lower number): 2 are left for R1
+    refused = settle([r1, r0], stored, frozenset({r1.id}))
+    assert "more than" in refused.refused[r1.id] and refused.returned == {(original.id, 1): (D(8), D(40))}
+    assert settle([r1, r0], stored).excess == {r1.id: {1: D(1)}}  # stored already: named, not refused
+    unknown = ret("R2", "1", "5", code="P9")
+    assert settle([unknown], stored).returned == {}
+    assert settle([unknown], stored).excess == {unknown.id: {1: D(1)}}
+    assert settle([unknown], {}).waiting == {unknown.id: {1: D(1)}}  # S1 not stored: it waits
 
 
 def test_v10_order_lines_stay_to_be_invoiced_until_fully_invoiced_and_returns_reopen_them() -> None:

@@ -234,6 +234,36 @@ class InvoiceRecords(Protocol):
         """Store the ``waiting`` quantity of each of these references (found by its key); others stay."""
         ...
 
+    def references_citing(self, originals: Iterable[tuple[str, str]]) -> list[ReturnReference]:
+        """Every reference (waiting or not) that cites one of ``originals`` (seller key, number).
+
+        Like :meth:`waiting_returns`, one indexed look-up per thousand originals; the return
+        matching reads a whole group of returns and originals with it (V1, V8).
+        """
+        ...
+
+    def reference_page(
+        self,
+        after: tuple[str, str, InvoiceId, int] | None = None,
+        *,
+        limit: int = 1000,
+        waiting: bool = False,
+    ) -> list[ReturnReference]:
+        """Up to ``limit`` references after the key ``after`` (seller key, number, return, line), by key.
+
+        With ``waiting``, only those with a quantity waiting (what the matching job looks at).
+        """
+        ...
+
+    def lock_returns(self, sellers: Iterable[str]) -> None:
+        """Hold the return matching of these sellers' originals until the unit of work ends (V1, V8).
+
+        A second unit of work locking one of them waits until the first ends, and then reads
+        what it committed. Every return a seller's originals are cited by has that seller as
+        its buyer, so a group of returns and their originals is under one seller's lock.
+        """
+        ...
+
 
 class HandOversAndOrders(Protocol):
     """The hand-over of invoices' originals, and sales orders with what is still to be invoiced (V10)."""

@@ -30,7 +30,12 @@ from crmkit.ports.invoices import (
 from crmkit.ports.storage import UnitOfWork
 from crmkit.services.actuals import record_sales
 from crmkit.services.base import ServiceBase, ServiceContext
-from crmkit.services.return_matching import Imported, match_returns
+from crmkit.services.return_matching import (
+    Imported,
+    ReturnMatch,
+    match_returns,
+    rematch_in,
+)
 from crmkit.services.status_moves import mark_buyers_potential
 
 __all__ = ["DEFAULT_BATCH_LINES", "ImportReport", "InvoiceImport", "Rejection"]
@@ -286,8 +291,9 @@ class InvoiceImport(ServiceBase):
         cursor_key: str | None,
         cursor: str | None,
     ) -> None:
+        touched = ReturnMatch()  # what the batch's return matching touched (V1, V8)
         try:
-            outcome = self._write(batch, actor, cursor_key, cursor)
+            outcome = self._write(batch, actor, cursor_key, cursor, touched)
         except (Duplicate, ValidationError):
             # Someone else stored one of these meanwhile, or one is refused by the storage
             # (a text too long): go one invoice per transaction so the others still import.
@@ -296,14 +302,46 @@ class InvoiceImport(ServiceBase):
                 last = pending is batch[-1]  # the batch's cursor also covers rejected records after it
                 try:
                     outcome += self._write(
-                        [pending], actor, cursor_key, cursor if last else pending.record.cursor
+                        [pending], actor, cursor_key, cursor if last else pending.record.cursor, touched
                     )
                 except ValidationError as error:
                     outcome.append((pending, error.reason))
+        after = self._rematch(actor, touched)
+        report.warnings.extend(after.warnings)
+        changed = touched.changed | after.changed
         self._report(outcome, report)
         batch_done = getattr(self._on_imported, "batch_done", None)  # issue 15: a hook that earns per batch
         if batch_done is not None:
             report.warnings.extend(batch_done() or ())  # e.g. a program of another currency (V3)
+        returns_changed = getattr(self._on_imported, "returns_changed", None)  # issue 15: points follow
+        if returns_changed is not None:
+            # read after the hook's own commit: an original earned here whose returns another
+            # import matched meanwhile is corrected by whichever of the two looks last (V8)
+            if touched.originals:
+                with self._work(EmployeeId(parse_id("actor", actor))) as uow:
+                    changed |= {key[0] for key in uow.invoices.returned_quantities(touched.originals)}
+            if changed:
+                returns_changed(sorted(changed))
+
+    def _rematch(self, actor: object, touched: ReturnMatch) -> ReturnMatch:
+        """After the batch's commit: settle again the returns of its sellers (V1, V8).
+
+        Two imports at once, one with a return and the other with its original, do not see
+        each other's uncommitted rows; whichever commits last settles the group here, after
+        both committed, under the seller's lock (``return_matching.rematch``).
+        One look-up per thousand invoices finds whether any stored return cites the batch.
+        """
+        identities = touched.identities
+        if not identities:
+            return ReturnMatch()
+        employee = EmployeeId(parse_id("actor", actor))
+        with self._work(employee) as uow:
+            cited = {(r.seller_key, r.number) for r in uow.invoices.references_citing(identities)}
+        sellers = {seller for seller, _ in cited} | touched.sellers
+        if not sellers:
+            return ReturnMatch()
+        # a fresh unit of work: the sellers' lock comes first
+        return rematch_in(lambda: self._work(employee), {i for i in identities if i[0] in sellers})
 
     def _report(self, outcome: list[tuple[_Pending, str]], report: ImportReport) -> None:
         for pending, status in outcome:
@@ -319,7 +357,12 @@ class InvoiceImport(ServiceBase):
                 report.rejected.append(Rejection(pending.record.location, status, pending.invoice.number))
 
     def _write(
-        self, batch: list[_Pending], actor: object, cursor_key: str | None = None, cursor: str | None = None
+        self,
+        batch: list[_Pending],
+        actor: object,
+        cursor_key: str | None = None,
+        cursor: str | None = None,
+        touched: ReturnMatch | None = None,
     ) -> list[tuple[_Pending, str]]:
         """Store one batch (and the cursor it reaches) in one transaction; returns each invoice's outcome."""
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
@@ -337,6 +380,11 @@ class InvoiceImport(ServiceBase):
             mark_buyers_potential(uow, stored, self._now(), buyers)  # C5 (issue 14)
             if match.reversals:
                 uow.invoices.record_reversals(match.reversals)
+            if touched is not None:  # over the batch's tries: a rolled-back one only adds look-ups
+                touched.changed |= match.changed
+                touched.identities |= match.identities
+                touched.sellers |= match.sellers
+                touched.originals.extend(match.originals)
             uow.invoices.add_return_references(match.references)
             uow.invoices.set_waiting(match.waiting)
             self._mark_orders(uow, imported)

@@ -42,6 +42,7 @@ from crmkit.services.messaging import InboundRouter
 from crmkit.services.point_earning import PointEarning, record_tier
 from crmkit.services.point_sms import PointSms
 from crmkit.services.policy import PolicyUseCases, actor_for
+from crmkit.services.return_repair import RepairReport, ReturnRepair
 
 __all__ = ["PointUseCases"]
 
@@ -53,6 +54,8 @@ class PointUseCases(PolicyUseCases):
 
     Attributes:
         earning: the system operation crediting and reversing invoice points (the import's hook).
+        returns: the return jobs (system operations): ``match_waiting``, ``repair`` and the
+            import's corrections after a batch (``crmkit.services.return_repair``).
         sms: the inbound balance keyword and serial credits: ``crmkit.connect`` installs them on
             ``crm.inbound`` (``PUAN``); ``None`` after :meth:`disable_sms`.
     """
@@ -60,6 +63,7 @@ class PointUseCases(PolicyUseCases):
     def __init__(self, context: ServiceContext) -> None:
         super().__init__(context)
         self.earning = PointEarning(context)
+        self.returns = ReturnRepair(context)
         self.sms: PointSms | None = None
         self._router: InboundRouter | None = None
 
@@ -419,6 +423,23 @@ class PointUseCases(PolicyUseCases):
             )
             uow.points.append([entry])
             return entry
+
+    def match_returns(self) -> RepairReport:
+        """The return matching job (system operation, V1, V8); idempotent.
+
+        Settles every return waiting for an original that is now stored, and corrects its
+        originals' points. The import does this after each batch's commit; run the job on a
+        schedule so that an import stopped between its commit and that step loses nothing.
+        """
+        return self.returns.match_waiting()
+
+    def repair_returns(self) -> RepairReport:
+        """The return repair (system operation, V1, V8, C12); idempotent: a second run appends nothing.
+
+        Settles every stored return again and appends audited ``adjust`` entries for what its
+        originals' points should have given back (``crmkit.services.return_repair``).
+        """
+        return self.returns.repair()
 
     def review_tiers(self, *, on: date) -> list[TierChange]:
         """The tier job (system operation, V8): re-tier every tiered party as of ``on``; idempotent.

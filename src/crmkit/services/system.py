@@ -53,6 +53,10 @@ SYSTEM_OPERATIONS: Mapping[str, str] = MappingProxyType(
         ),
         "points.expire": "the scheduled expiry job of loyalty points (V8): idempotent per day",
         "points.review_tiers": "the scheduled tier job of loyalty points (V8): idempotent per day",
+        "points.match_returns": "the scheduled return matching job (V1, V8): settles returns waiting for"
+        " a stored original; idempotent",
+        "points.repair_returns": "the one-off (or scheduled) repair of returns matched by older versions"
+        " (V1, V8): audited adjust entries; idempotent",
         "points.enable_sms": "the host wiring the balance keyword and serial credits at start-up (V6, V7)",
         "points.disable_sms": "the host turning the default PUAN and serial routing off at start-up (V6, V7)",
         "service.use_calendar": "the host choosing the calendar of service levels (S8), at start-up",

@@ -61,6 +61,8 @@ class InvoiceTables:
     orders: dict[str, SalesOrder] = attrs.Factory(dict)
     cursors: dict[str, str] = attrs.Factory(dict)
     references: dict[_RefKey, Decimal] = attrs.Factory(dict)
+    return_turns: dict[str, int] = attrs.Factory(dict)
+    """Per seller, how many return matchings committed (the memory twin of ``return_locks``)."""
     """Return references (V1, V8): (original seller, number, return, return line) → what waits."""
 
     def clear(self) -> None:
@@ -362,6 +364,45 @@ class MemoryInvoiceRepository:
             if known or key in self._new_references:
                 self._new_references[key] = r.waiting
 
+    def _merged_references(self) -> dict[_RefKey, Decimal]:
+        with self._lock:
+            return {**self._tables.references, **self._new_references}
+
+    def references_citing(self, originals: Iterable[tuple[str, str]]) -> list[ReturnReference]:
+        """Every reference that cites one of ``originals``, by key."""
+        self._uow.check_usable()
+        wanted = set(originals)
+        return [
+            ReturnReference(seller, number, return_id, line, waiting)
+            for (seller, number, return_id, line), waiting in sorted(self._merged_references().items())
+            if (seller, number) in wanted
+        ]
+
+    def reference_page(
+        self, after: _RefKey | None = None, *, limit: int = 1000, waiting: bool = False
+    ) -> list[ReturnReference]:
+        """Up to ``limit`` references after the key ``after``, by key (only waiting ones with ``waiting``)."""
+        self._uow.check_usable()
+        found: list[ReturnReference] = []
+        for key, left in sorted(self._merged_references().items()):
+            if (after is not None and key <= after) or (waiting and left <= 0):
+                continue
+            found.append(ReturnReference(key[0], key[1], key[2], key[3], left))
+            if len(found) >= max(limit, 1):
+                break
+        return found
+
+    def lock_returns(self, sellers: Iterable[str]) -> None:
+        """Note the sellers' turns: the commit is refused if another matching of one committed meanwhile.
+
+        Memory units of work hold no locks; the second of two matchings at once fails with
+        ``ConcurrencyConflict`` and the matching runs again on what the first committed.
+        """
+        self._uow.check_usable()
+        with self._lock:
+            for seller in sellers:
+                self._turns[seller] = self._tables.return_turns.get(seller, 0)
+
     def mark_delivered(self, invoice: InvoiceId, at: datetime, received_by: str | None) -> Delivery:
         """Stage the delivery of an invoice's original (V10).
 
@@ -424,6 +465,9 @@ class MemoryInvoiceRepository:
         for key in self._added_references:
             if key in tables.references:
                 raise Duplicate("return_id", f"return {key[2]} is referenced already")
+        for seller, turn in self._turns.items():
+            if tables.return_turns.get(seller, 0) != turn:
+                raise ConcurrencyConflict("return matching", seller, turn)
         for number, base in self._order_base.items():
             stored = tables.orders.get(number)
             if base is None and stored is not None:
@@ -443,6 +487,8 @@ class MemoryInvoiceRepository:
         tables.orders.update(self._new_orders)
         tables.cursors.update(self._new_cursors)
         tables.references.update(self._new_references)
+        for seller, turn in self._turns.items():
+            tables.return_turns[seller] = turn + 1
         self.discard()
 
     def discard(self) -> None:
@@ -456,3 +502,4 @@ class MemoryInvoiceRepository:
         self._new_cursors: dict[str, str] = {}
         self._new_references: dict[_RefKey, Decimal] = {}  # added or changed: the new waiting
         self._added_references: set[_RefKey] = set()
+        self._turns: dict[str, int] = {}  # sellers whose return matching this unit of work holds

@@ -42,9 +42,9 @@ from crmkit.domain.invoices.orders import HandOverStatus, OrderLine, SalesOrder
 from crmkit.domain.invoices.returns import (
     LineReversal,
     ReturnReference,
-    match_return,
-    match_waiting,
+    Settlement,
     references_of,
+    settle,
 )
 from crmkit.domain.invoices.totals import InvoiceTotalsMismatch, TaxAmountMismatch, check_totals
 from crmkit.domain.invoices.values import (
@@ -87,13 +87,13 @@ __all__ = [
     "RateKind",
     "ReturnReference",
     "SalesOrder",
+    "Settlement",
     "Tax",
     "TaxAmountMismatch",
     "check_totals",
     "invoice_id_for",
     "kind_of",
-    "match_return",
-    "match_waiting",
     "party_key",
     "references_of",
+    "settle",
 ]

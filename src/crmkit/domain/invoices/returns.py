@@ -5,8 +5,13 @@ document order). What no known original could take back then **waits**: each
 :class:`ReturnReference` names an original the return cites by its identity
 (the original's seller — the return's buyer — and number), one of the return's
 lines, and how much of that line waits. When the original is imported,
-:func:`match_waiting` gives it what waits, so returned quantities (and the points
+:func:`settle` gives it what waits, so returned quantities (and the points
 a return reverses, V8) do not depend on the order of the import.
+
+:func:`settle` is the one rule that decides what each return takes back, from the
+stored invoices alone (so the same whatever came first): returns in the order of
+their issue time, number and id; each line to the originals it cites, **oldest
+issue time first, then number**, each up to what it has left.
 """
 
 from __future__ import annotations
@@ -16,11 +21,16 @@ from decimal import Decimal
 
 import attrs
 
-from crmkit.domain.errors import ValidationError
 from crmkit.domain.invoices.invoice import Invoice
 from crmkit.domain.invoices.values import InvoiceId, InvoiceLine
 
-__all__ = ["LineReversal", "ReturnReference", "match_return", "match_waiting", "references_of"]
+__all__ = [
+    "LineReversal",
+    "ReturnReference",
+    "Settlement",
+    "references_of",
+    "settle",
+]
 
 
 @attrs.frozen
@@ -49,7 +59,8 @@ class ReturnReference:
         number: the cited original's number.
         return_id: the return invoice.
         line_number: the return's line.
-        waiting: the part of that line's quantity no original took back yet (0: all matched).
+        waiting: the part of that line's quantity no original took back yet (0: all matched); on a
+            reference to an original not imported yet, the whole line (part of it may move there).
     """
 
     seller_key: str
@@ -87,63 +98,6 @@ def _same_product(a: InvoiceLine, b: InvoiceLine) -> bool:
     if a.product_code and b.product_code:
         return a.product_code.strip() == b.product_code.strip()
     return " ".join(a.product_name.split()).casefold() == " ".join(b.product_name.split()).casefold()
-
-
-def match_return(
-    ret: Invoice, originals: Iterable[Invoice], returned: dict[tuple[InvoiceId, int], Decimal]
-) -> tuple[list[LineReversal], list[str]]:
-    """Match a return's lines to the lines of the invoices it cancels (V1).
-
-    Each return line goes to the first original line of the same product
-    (same code, else same name) that still has quantity left, across the
-    originals in the order given.
-
-    Args:
-        ret: the return invoice.
-        originals: the invoices it references that are known.
-        returned: quantities already returned per ``(invoice id, line number)``.
-
-    Returns:
-        The reversals, and warnings for return lines no original line can take.
-
-    Raises:
-        ValidationError: a return line takes back more than was sold and not yet returned.
-    """
-    wanted = {line.number: abs(line.quantity) for line in ret.lines}
-    reversals, left, unknown = _allocate(ret, wanted, originals, returned)
-    warnings = [
-        f"return {ret.number} line {line.number}: {line.product_name!r} is on none of the invoices it cancels"
-        for line in ret.lines
-        if line.number in unknown
-    ]
-    for line in ret.lines:
-        if left.get(line.number) and line.number not in unknown:
-            raise ValidationError(
-                "lines",
-                f"return {ret.number} line {line.number} takes back {abs(line.quantity)} of"
-                f" {line.product_name!r}, more than the cancelled invoices have left",
-            )
-    return reversals, warnings
-
-
-def match_waiting(
-    ret: Invoice,
-    wanted: dict[int, Decimal],
-    originals: Iterable[Invoice],
-    returned: dict[tuple[InvoiceId, int], Decimal],
-) -> tuple[list[LineReversal], dict[int, Decimal]]:
-    """Give originals what waits of a return's lines, as far as they have quantity left (V1).
-
-    Like :func:`match_return` (same product, originals in the order given) but for
-    ``wanted`` quantities per return line, and never refusing: a return that cites
-    originals not imported yet takes back what the known ones can give and the rest
-    keeps waiting.
-
-    Returns:
-        The reversals, and what still waits per return line (lines with nothing left are left out).
-    """
-    reversals, left, _ = _allocate(ret, wanted, originals, returned)
-    return reversals, left
 
 
 def _allocate(
@@ -184,3 +138,108 @@ def _allocate(
         if want > 0:
             rest[line.number] = want
     return reversals, rest, unknown
+
+
+_Z = Decimal(0)
+
+
+@attrs.frozen
+class Settlement:
+    """What a group of returns takes back of its originals, decided by :func:`settle` (V1, V8).
+
+    Attributes:
+        returned: per original line ``(invoice id, line number)``: (quantity, net amount) returned.
+        waiting: per return, per line, what no stored original took back (lines with nothing left out).
+        refused: returns of ``new`` that take back more than their cited originals have left, when
+            every original the group's returns cite is known (else a return waiting for a missing
+            one may still move to it and leave room).
+        excess: per return, the lines (with quantities) that take back more than their cited originals,
+            all stored, have left: not reversed, named in warnings.
+        missing: per return, the identities it cites that are not in ``originals``.
+    """
+
+    returned: dict[tuple[InvoiceId, int], tuple[Decimal, Decimal]]
+    waiting: dict[InvoiceId, dict[int, Decimal]]
+    refused: dict[InvoiceId, str]
+    excess: dict[InvoiceId, dict[int, Decimal]]
+    missing: dict[InvoiceId, set[tuple[str, str]]]
+
+    def waits(self, ret: Invoice, number: str, line: InvoiceLine) -> Decimal:
+        """What of ``ret``'s ``line`` waits on its reference to the original ``number``.
+
+        For an original not known yet, the whole line (some of it may still move there: it
+        is older than one that gave it now, say); for a known one, what no original took.
+        """
+        if (ret.buyer.key, number) in self.missing.get(ret.id, set()):
+            return abs(line.quantity)
+        return self.waiting.get(ret.id, {}).get(line.number, _Z)
+
+
+def _when(invoice: Invoice) -> tuple[object, str, str]:
+    return (invoice.issued_at, invoice.number, str(invoice.id))
+
+
+def settle(
+    returns: Iterable[Invoice],
+    originals: dict[tuple[str, str], Invoice],
+    new: frozenset[InvoiceId] = frozenset(),
+) -> Settlement:
+    """Match returns to the originals they cite in one order that does not depend on the import (V1, V8).
+
+    Returns are taken by issue time, number and id; each return line goes to the lines of
+    the same product on its cited originals that are in ``originals`` (keyed by seller key
+    and number; the original's seller is the return's buyer), **oldest issue time first,
+    then number**, each up to what it has left after the returns before. What no cited
+    original can take waits while one of them is missing; when all are known it is excess
+    (a stored return) or the return is refused (one of ``new``, not stored yet, as before).
+
+    >>> from datetime import datetime, timezone
+    >>> from crmkit.domain.invoices import (InvoiceLine, InvoiceParty, InvoiceReference, InvoiceTotals,
+    ...     invoice_id_for)
+    >>> def inv(number, day, qty, cites=()):
+    ...     line = InvoiceLine(number=1, product_name="Kombi", product_code="K", quantity=Decimal(qty),
+    ...                        unit_price=Decimal(5), line_extension=Decimal(5 * qty))
+    ...     a, b = InvoiceParty("S", tax_no="9205121120"), InvoiceParty("B", tax_no="1234567890")
+    ...     seller, buyer = (b, a) if cites else (a, b)
+    ...     return Invoice(id=invoice_id_for(seller.key, number), number=number,
+    ...         issued_at=datetime(2026, 3, day, tzinfo=timezone.utc), currency="TRY", seller=seller,
+    ...         buyer=buyer, lines=(line,),
+    ...         totals=InvoiceTotals.of(Decimal(5 * qty), payable=Decimal(5 * qty)),
+    ...         type_code="IADE" if cites else "SATIS", references=tuple(InvoiceReference(c) for c in cites))
+    >>> a1, a2 = inv("A1", 5, 2), inv("A2", 3, 2)   # A2 is the older
+    >>> ret = inv("R1", 9, 3, cites=("A1", "A2"))
+    >>> done = settle([ret], {("9205121120", "A1"): a1, ("9205121120", "A2"): a2})
+    >>> sorted((k[0] == a2.id, q) for k, (q, _) in done.returned.items())
+    [(False, Decimal('1')), (True, Decimal('2'))]
+    >>> settle([ret], {("9205121120", "A1"): a1}).waiting == {ret.id: {1: Decimal(1)}}
+    True
+    """
+    returned: dict[tuple[InvoiceId, int], tuple[Decimal, Decimal]] = {}
+    quantities: dict[tuple[InvoiceId, int], Decimal] = {}
+    done = Settlement(returned, {}, {}, {}, {})
+    ordered = sorted(returns, key=_when)
+    for ret in ordered:
+        absent = {(ret.buyer.key, r.number) for r in ret.references} - originals.keys()
+        if absent:
+            done.missing[ret.id] = absent
+    for ret in ordered:
+        cited = [(ret.buyer.key, n) for n in dict.fromkeys(ref.number for ref in ret.references)]
+        known = sorted((originals[c] for c in cited if c in originals), key=_when)
+        missing = ret.id in done.missing
+        wanted = {line.number: abs(line.quantity) for line in ret.lines}
+        reversals, left, unknown = _allocate(ret, wanted, known, quantities)
+        if left and not done.missing and ret.id in new and set(left) - unknown:
+            line = next(ln for ln in ret.lines if ln.number in set(left) - unknown)
+            done.refused[ret.id] = (
+                f"return {ret.number} line {line.number} takes back {abs(line.quantity)} of"
+                f" {line.product_name!r}, more than the cancelled invoices have left"
+            )
+            continue
+        for r in reversals:
+            key = (r.original, r.line_number)
+            quantity, amount = returned.get(key, (Decimal(0), Decimal(0)))
+            returned[key] = (quantity + r.quantity, amount + r.amount)
+            quantities[key] = quantity + r.quantity
+        if left:
+            (done.waiting if missing else done.excess)[ret.id] = left
+    return done

@@ -298,6 +298,57 @@ class InvoiceRepositoryContract:
                 uow.invoices.add_return_references([refs[1]])
             assert twice.value.field == "return_id"
 
+    def test_v8_every_reference_is_found_by_its_original_and_read_by_pages(self, storage: Storage) -> None:
+        """References are found by their original, waiting or not, and read by pages (V1, V8).
+
+        ``reference_page`` reads them all in key order, page by page, or only those waiting
+        (what the matching job looks at).
+        """
+        ret = attrs.evolve(sample_invoice("IA-2", seller="1234567890"), type_code="IADE",
+                           references=(InvoiceReference("A-9"),))  # fmt: skip
+        refs = [
+            ReturnReference("9205121120", "A-8", ret.id, 1, Decimal("0.5")),
+            ReturnReference("9205121120", "A-9", ret.id, 1, Decimal("1.125")),
+            ReturnReference("9205121120", "A-9", ret.id, 2, Decimal(0)),
+        ]
+        with storage.unit_of_work() as uow:
+            uow.invoices.add_many([ret])
+            uow.invoices.add_return_references(refs)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.invoices.references_citing([("9205121120", "A-9")]) == refs[1:]
+            assert uow.invoices.references_citing([("1111111111", "A-9")]) == []
+            assert uow.invoices.reference_page() == refs
+            first = uow.invoices.reference_page(limit=2)
+            assert first == refs[:2]
+            last = first[-1]
+            after = (last.seller_key, last.number, last.return_id, last.line_number)
+            assert uow.invoices.reference_page(after, limit=2) == refs[2:]
+            assert uow.invoices.reference_page(waiting=True) == refs[:2]
+            assert uow.invoices.reference_page(after, waiting=True) == []
+
+    def test_v8_the_return_lock_is_taken_by_a_unit_of_work_and_reversals_can_be_taken_back(
+        self, storage: Storage
+    ) -> None:
+        """``lock_returns`` is taken for a new seller and again after a commit (V1, V8).
+
+        A negative reversal moves a returned quantity back (a return's unit moved to an
+        older original).
+        """
+        invoice = sample_invoice()
+        with storage.unit_of_work() as uow:
+            uow.invoices.lock_returns(["9205121120", "1234567890"])
+            uow.invoices.add_many([invoice])
+            uow.invoices.record_reversals([LineReversal(invoice.id, 2, Decimal(2), Decimal(12))])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            uow.invoices.lock_returns(["9205121120"])
+            uow.invoices.record_reversals([LineReversal(invoice.id, 2, Decimal(-2), Decimal(-12))])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.invoices.returned_amounts(invoice.id) == {}
+            assert uow.invoices.returned_quantities([invoice.id]) == {}
+
     def test_v10_delivery_is_tracked_and_undelivered_are_listed_oldest_first(self, storage: Storage) -> None:
         """The original's delivery is recorded; the rest stay on the undelivered list (V10)."""
         a, b = sample_invoice("A-1"), sample_invoice("A-2")

@@ -63,12 +63,15 @@ Revisions (oldest first; :data:`REVISIONS`):
   ``ix_companies_micro_region_name_key_id`` becomes ``ix_companies_visible_page``
   ``(micro_region, name_key, id, archived_at)``; ``customer_codes (code, valid_from)`` for
   the dated branch of listings (T4).
-* ``0026``–``0029`` — reserved (no-op) for the access-speed, points-ledger,
-  erasure and return-repair work of issues 11 and 15.
+* ``0026``, ``0027`` — reserved (no-op) for the access-speed and points-ledger work of
+  issues 11 and 15.
 * ``0028`` — erasure, second part (issue 11, M4): ``erasure_documents`` (each document an
   erasure deletes or rewrites, ``pending`` until the document store has it, so a crash
   between the commit and the rewrite is finished by ``crm.parties.finish_erasures``) and
   ``erasures.others`` (the same person's other contact records erased with it).
+* ``0029`` — return locks (issue 15, V1, V8): ``return_locks``, one row per seller
+  whose originals returns are matched to, written first by every return matching so
+  two concurrent matchings of one seller's returns take turns (rows are made on demand).
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it

@@ -39,6 +39,7 @@ __all__ = [
     "invoice_cursors",
     "invoice_lines",
     "invoices",
+    "return_locks",
     "return_references",
     "sales_order_lines",
     "sales_orders",
@@ -187,7 +188,21 @@ return_references = sa.Table(
 The key leads with the original's identity (``number``, ``seller_key`` — the return's
 buyer), so an imported original finds the returns that cite it with one index look-up,
 however many invoices one seller has. ``waiting`` is the part of the return line no
-original took back yet: a return imported before its original waits here for it."""
+original took back yet (the whole line on a row citing an original not imported yet):
+a return imported before its original waits here for it."""
+
+return_locks = sa.Table(
+    "return_locks",
+    metadata,
+    sa.Column("seller_key", sa.String(KEY), primary_key=True),
+    sa.Column("turns", sa.Integer, nullable=False),
+    **TABLE_OPTIONS,
+)
+"""One row per seller whose originals returns were matched to (V1, V8; migration 0029).
+
+The return matching writes its sellers' rows first thing in its transaction, so two
+matchings of one seller's returns (two imports, an import and the job) take turns: the
+second waits for the first to commit and then reads what it wrote."""
 
 invoice_cursors = sa.Table(
     "invoice_cursors",
