@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -9,10 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crmkit.domain.errors import PermissionDenied, ValidationError
+from crmkit.domain.ids import DocumentId
 from crmkit.domain.invoices import Invoice, InvoiceLine, InvoiceParty, InvoiceTotals, invoice_id_for
 from crmkit.domain.money import Money
+from crmkit.domain.offers import Offer, OfferId
 from crmkit.domain.points import Product
 from crmkit.ports.invoices import SourceRecord
+from crmkit.testing.factories import make_contact
 from tests.services.territory.conftest import Org
 from tests.services.territory.test_territory_services import World, build
 
@@ -218,3 +222,41 @@ def test_q1_q5_category_brand_branch_and_member_category_plans_are_credited(org:
     with pytest.raises(ValidationError) as error:
         plan("branch", {"Ankara": Decimal(1)})
     assert error.value.field == "scope"
+
+
+def test_q3_an_offers_sent_goal_counts_the_offers_the_employee_sent_in_its_days(org: Org) -> None:
+    w = _setup(org)
+    t, a = org.crm.targets, org.admin.id
+    goal = t.add_goal(
+        actor=a,
+        employee=w.gulsen.id,
+        metric="offers_sent",
+        target=4,
+        start=date(2026, 3, 1),
+        end=date(2026, 3, 31),
+    )
+    contact = make_contact(company_id=w.kadikoy.id)
+    sent = [  # by whom, when (Istanbul): the goal's days run 1 March 00:00 to 1 April 00:00
+        (w.gulsen.id, datetime(2026, 3, 1, 0, 0, tzinfo=IST)),
+        (w.gulsen.id, datetime(2026, 3, 31, 23, 59, tzinfo=IST)),
+        (w.gulsen.id, datetime(2026, 4, 1, 0, 0, tzinfo=IST)),
+        (w.gulsen.id, datetime(2026, 2, 28, 23, 59, tzinfo=IST)),
+        (w.mehmet.id, datetime(2026, 3, 10, tzinfo=IST)),
+    ]
+    with org.crm.storage.unit_of_work() as uow:
+        uow.contacts.add(contact)
+        for n, (by, at) in enumerate(sent):
+            uow.offers.add(
+                Offer(
+                    id=OfferId(uuid.uuid4()),
+                    company_id=w.kadikoy.id,
+                    contact_id=contact.id,
+                    template_id=DocumentId(uuid.uuid4()),
+                    sent_by=by,
+                    sent_at=at,
+                    message_key=f"dispatch:{n}",
+                )
+            )
+        uow.commit()
+    [result] = t.goal_report(actor=a, employee=w.gulsen.id)
+    assert result.goal == goal and result.actual == 2 and result.attainment == Decimal("0.5")
