@@ -206,9 +206,10 @@ def import_both(
         for i, (crm, summary) in enumerate(pairs):
             invoice_import.record_sales = record_sales if summary else _off  # type: ignore[attr-defined]
             began, used = time.perf_counter(), time.process_time()
-            crm.invoices.import_records(records, actor=actors[i])
+            done = crm.invoices.import_records(records, actor=actors[i])
             cpu[i] += time.process_time() - used
             wall[i] += time.perf_counter() - began
+            assert done.imported == len(records), done.rejected[:3]
     invoice_import.record_sales = record_sales  # type: ignore[attr-defined]
     return wall, cpu
 
