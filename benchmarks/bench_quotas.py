@@ -236,6 +236,7 @@ def _import(
     twin = [0.0, 0.0, 0.0, 0.0]  # wall with, wall without, CPU with, CPU without (the twin batches)
     rest = [0.0, 0.0]  # wall, CPU of the summary database's other batches
     twin_lines = rest_lines = 0
+    mark = list(twin)  # the twin sums when the last per-ten-calls ratio was printed
     chunk: list[Invoice] = []
     calls = 0
     for invoice in itertools.chain(year_of_invoices(args.lines, buyers), [None]):  # lazily: None ends it
@@ -258,6 +259,14 @@ def _import(
                     f"    {twin_lines + rest_lines:,} lines after {time.perf_counter() - started:.0f} s",
                     flush=True,
                 )
+            if twin_lines and calls % 10 == 0 and (args.ratio_batches is None or calls <= args.ratio_batches):
+                span = [a - b for a, b in zip(twin, mark, strict=True)]
+                print(
+                    f"    calls {calls - 9}-{calls}: ratio with / without {span[0] / span[1]:.3f} wall,"
+                    f" {span[2] / span[3]:.3f} CPU",
+                    flush=True,
+                )
+                mark = list(twin)
     kind = str(ours.storage.url).split(":")[0]
     twin_calls = calls if args.ratio_batches is None else min(calls, args.ratio_batches)
     total_wall, total_cpu = twin[0] + rest[0], twin[2] + rest[1]
