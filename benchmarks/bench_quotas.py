@@ -139,11 +139,19 @@ def organise(storage: Storage, customers: int, teams: int, seed: int = 7) -> lis
     return [f.tax_no for f in firms if f.tax_no]
 
 
-def year_of_invoices(lines: int, buyers: list[str], seed: int = 11) -> Iterator[Invoice]:
-    """A year of five-line invoices to ``buyers``, 5 % returns and 5 % in EUR, generated lazily."""
+def year_of_invoices(
+    lines: int, buyers: list[str], seed: int = 11, chronological: bool = False
+) -> Iterator[Invoice]:
+    """A year of five-line invoices to ``buyers``, 5 % returns and 5 % in EUR, generated lazily.
+
+    Issue instants are random over the year, or with ``chronological`` evenly
+    spaced in number order (the same invoices otherwise), as an import of each
+    day's invoices would bring them.
+    """
     rng = random.Random(seed)
     per_invoice = 5
-    for number in range(1, lines // per_invoice + 1):
+    count = lines // per_invoice
+    for number in range(1, count + 1):
         amount = Decimal(rng.randrange(100, 100_000)) / 100
         is_return, euro = rng.random() < 0.05, rng.random() < 0.05
         items = tuple(
@@ -158,11 +166,15 @@ def year_of_invoices(lines: int, buyers: list[str], seed: int = 11) -> Iterator[
             for k in range(per_invoice)
         )
         total = amount * per_invoice
+        invoice_id = InvoiceId(_id(rng))
+        offset = rng.randrange(365 * 86400)  # drawn in both orders (and in the old order): same invoices
+        if chronological:
+            offset = (number - 1) * 365 * 86400 // count
         yield (
             Invoice(
-                id=InvoiceId(_id(rng)),
+                id=invoice_id,
                 number=f"BNC{number:013d}",
-                issued_at=START + timedelta(seconds=rng.randrange(365 * 86400)),
+                issued_at=START + timedelta(seconds=offset),
                 currency="EUR" if euro else "TRY",
                 exchange_rate=Decimal("38.5") if euro else None,
                 seller=SELLER,
@@ -239,7 +251,8 @@ def _import(
     mark = list(twin)  # the twin sums when the last per-ten-calls ratio was printed
     chunk: list[Invoice] = []
     calls = 0
-    for invoice in itertools.chain(year_of_invoices(args.lines, buyers), [None]):  # lazily: None ends it
+    generated = year_of_invoices(args.lines, buyers, chronological=args.chronological)
+    for invoice in itertools.chain(generated, [None]):  # lazily: None ends it
         if invoice is not None:
             chunk.append(invoice)
         if chunk and (invoice is None or len(chunk) == args.batch):
@@ -295,7 +308,7 @@ def _memory(args: argparse.Namespace, buyers: list[str]) -> MemoryStorage:
     memory = MemoryStorage()
     organise(memory, args.customers, args.teams)
     batch: list[Invoice] = []
-    for invoice in year_of_invoices(args.lines, buyers):
+    for invoice in year_of_invoices(args.lines, buyers, chronological=args.chronological):
         batch.append(invoice)
         if len(batch) == 2000:
             _flush(memory, batch)
