@@ -321,3 +321,33 @@ def test_q1_bad_quantity_targets_name_the_field_and_store_nothing(org: Org, quan
         )
     assert error.value.field == "quantities"
     assert org.crm.targets.plans(actor=org.admin.id) == []
+
+
+@pytest.mark.parametrize(
+    ("scope_type", "value"),
+    [
+        ("sales_region", "00000000-0000-4000-8000-00000000abcd"),
+        ("employee", "00000000-0000-4000-8000-00000000abcd"),
+        ("customer", "00000000-0000-4000-8000-00000000abcd"),
+        ("micro_region", "Z-99"),
+        ("product_category", "Cila"),
+        ("product_brand", "Filli"),
+        ("member_category", "Yok"),
+        ("branch", "Ankara"),
+    ],
+)
+def test_q1_a_scope_value_that_does_not_exist_is_refused_for_every_scope_type(
+    org: Org, scope_type: str, value: str
+) -> None:
+    _setup(org)
+    with pytest.raises(ValidationError) as error:
+        org.crm.targets.add_plan(
+            actor=org.admin.id,
+            name="Yok",
+            year=2026,
+            currency="TRY",
+            scope_type=scope_type,
+            amounts={value: Decimal(1200)},
+        )
+    assert error.value.field == "scope"
+    assert org.crm.targets.plans(actor=org.admin.id) == []
