@@ -337,6 +337,9 @@ def main() -> None:
     parser.add_argument(
         "--dir", default=None, help="keep the SQLite files in this directory (default temporary)"
     )
+    parser.add_argument(
+        "--chronological", action="store_true", help="invoices in date order (default: random dates)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch_dir:
         tmp = args.dir or scratch_dir
