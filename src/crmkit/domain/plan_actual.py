@@ -35,7 +35,7 @@ from decimal import Decimal
 import attrs
 
 from crmkit.domain.actuals import from_micros
-from crmkit.domain.quotas import MONTHS, Plan
+from crmkit.domain.quotas import MONTHS, Plan, PlanLine
 
 __all__ = [
     "CATEGORY_SEPARATOR",
@@ -283,6 +283,12 @@ class PlanReport:
         raise KeyError(scope)
 
 
+def _target_months(line: PlanLine, quantities: bool) -> tuple[Decimal, ...]:
+    if not quantities:
+        return line.amounts
+    return line.quantities if line.quantities is not None else (_ZERO,) * MONTHS
+
+
 def build_report(
     plan: Plan,
     actuals: Mapping[tuple[str, int], Decimal],
@@ -290,6 +296,7 @@ def build_report(
     *,
     parents: Mapping[str, str | None] | None = None,
     visible: frozenset[str] | None = None,
+    quantities: bool = False,
 ) -> PlanReport:
     """The plan-vs-actual report of ``plan`` (Q5).
 
@@ -300,6 +307,8 @@ def build_report(
         parents: the tree of scope values (child → parent) to roll up along;
             ``None`` for flat scopes.
         visible: the scope values the reader may see (A8); ``None``: all.
+        quantities: compare the lines' quantity targets (zero where a line has
+            none) instead of their amounts; ``actuals`` are then quantities.
     """
     tree = dict(parents or {})
     scopes = {line.scope for line in plan.lines} | {s for s, _ in actuals} | set(tree)
@@ -328,7 +337,7 @@ def build_report(
             return targets[scope]
         line = own.get(scope)
         if line is not None:
-            result = (line.amounts, TargetSource.OWN)
+            result = (_target_months(line, quantities), TargetSource.OWN)
         else:
             kids = [k for k in children.get(scope, ()) if k not in path]
             sums = [_ZERO] * MONTHS

@@ -159,7 +159,7 @@ class TargetRepository(Protocol):
 
         New customers: companies registered then whose sales rep he is; visits: his
         face-to-face interactions created then; interactions answered: his
-        interactions first answered then. Other metrics raise ``ValueError``.
+        interactions first answered then; offers sent: the offers (I8) he sent then.
         """
         ...
 

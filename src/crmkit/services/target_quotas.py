@@ -285,10 +285,9 @@ class QuotaUseCases(ServiceBase):
     def goal_report(self, *, actor: object, employee: object | None = None) -> list[GoalResult]:
         """Goals (of ``employee``) against what the storage counts over each goal's days (Q3).
 
-        An admin sees every goal; others only their own.
-
-        Raises:
-            ValidationError: a goal whose metric is not recorded yet (``offers_sent``).
+        An admin sees every goal; others only their own. Every metric is counted:
+        new customers, visits (face-to-face interactions), interactions answered,
+        offers sent (I8).
         """
         zone = ZoneInfo(self._ctx.settings.timezone)
         with self._work(None) as uow:
@@ -300,10 +299,6 @@ class QuotaUseCases(ServiceBase):
                 found = [g for g in found if g.employee_id == who.id]
             results = []
             for goal in found:
-                if goal.metric is GoalMetric.OFFERS_SENT:
-                    raise ValidationError(
-                        "metric", "offers are not recorded yet, so offers_sent is not measured"
-                    )
                 start = datetime.combine(goal.start, time(), zone)
                 end = datetime.combine(goal.end + timedelta(days=1), time(), zone)
                 results.append(

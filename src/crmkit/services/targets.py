@@ -145,8 +145,19 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
         return None, frozenset()
 
     def _lines(
-        self, currency: str, amounts: Mapping[str, Amounts], percentages: Sequence[object] | None
+        self,
+        currency: str,
+        amounts: Mapping[str, Amounts],
+        percentages: Sequence[object] | None,
+        quantities: Mapping[str, Sequence[object]] | None = None,
+        base: Mapping[str, PlanLine] | None = None,
     ) -> tuple[PlanLine, ...]:
+        """The lines of the scope values named in ``amounts`` or ``quantities``.
+
+        A scope value named in only one of them keeps the other from ``base`` (the
+        revised version), else has zero amounts or no quantities.
+        """
+
         def plain(value: object) -> object:
             if isinstance(value, Money):
                 if value.currency != currency:
@@ -156,13 +167,23 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
                 return value.amount
             return value
 
+        if quantities is not None and not isinstance(quantities, Mapping):
+            raise ValidationError("quantities", "give the quantities as a mapping of scope value to months")
+        money = {str(k): v for k, v in amounts.items()}
+        counts = {str(k): v for k, v in (quantities or {}).items()}
+        before = base or {}
         lines = []
-        for scope, given in amounts.items():
-            if isinstance(given, Sequence) and not isinstance(given, str | bytes):
+        for scope in dict.fromkeys([*money, *counts]):
+            old = before.get(scope)
+            given = money.get(scope)
+            if given is None:
+                months: tuple[object, ...] = old.amounts if old is not None else (0,) * MONTHS
+            elif isinstance(given, Sequence) and not isinstance(given, str | bytes):
                 months = tuple(plain(v) for v in given)
             else:
                 months = spread(plain(given), currency, percentages)
-            lines.append(PlanLine(scope=str(scope), amounts=months))
+            units = counts.get(scope, old.quantities if old is not None else None)
+            lines.append(PlanLine(scope=scope, amounts=months, quantities=units))
         return tuple(lines)
 
     def _store(self, uow: UnitOfWork, who: Employee, plan: Plan) -> Plan:
@@ -187,6 +208,7 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
         scope_type: str | ScopeType,
         amounts: Mapping[str, Amounts],
         percentages: Sequence[object] | None = None,
+        quantities: Mapping[str, Sequence[object]] | None = None,
     ) -> Plan:
         """Enter an annual turnover plan (Q1).
 
@@ -199,10 +221,14 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
             amounts: per scope value (an id or a code, as text) twelve monthly
                 amounts, or one yearly figure spread by ``percentages``.
             percentages: twelve percentages totalling exactly 100 (``None``: equal months).
+            quantities: per scope value twelve monthly quantity targets, beside or
+                instead of its amounts (a scope value without amounts gets zero amounts);
+                :meth:`quantity_report` measures them.
 
         Raises:
             ValidationError: a negative amount (``amounts``), percentages not totalling 100
-                (``percentages``), a scope value that does not exist (``scope``); nothing is stored.
+                (``percentages``), quantities that are not twelve non-negative numbers
+                (``quantities``), a scope value that does not exist (``scope``); nothing is stored.
             PermissionDenied: the actor may not enter this plan.
         """
         kind = parse_enum(ScopeType, "scope_type", scope_type)
@@ -216,7 +242,7 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
                 year=year,
                 currency=currency,
                 scope_type=kind,
-                lines=self._lines(str(currency).upper(), amounts, percentages),
+                lines=self._lines(str(currency).upper(), amounts, percentages, quantities),
                 created_at=self._now(),
                 created_by=who.id,
             )
@@ -229,10 +255,12 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
         plan: object,
         amounts: Mapping[str, Amounts],
         percentages: Sequence[object] | None = None,
+        quantities: Mapping[str, Sequence[object]] | None = None,
     ) -> Plan:
         """Enter a new version of a plan; the old version stays readable (Q1).
 
-        Scope values not named in ``amounts`` keep their months.
+        Scope values not named in ``amounts`` keep their months, those not named
+        in ``quantities`` their quantity targets.
 
         Raises:
             ValidationError: as :meth:`add_plan`; ``plan`` for a missing plan.
@@ -240,7 +268,9 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
         with self._work(EmployeeId(parse_id("actor", actor))) as uow:
             who = self._acting(uow, actor)
             old = self._plan(uow, plan)
-            changed = {line.scope: line for line in self._lines(old.currency, amounts, percentages)}
+            base = {line.scope: line for line in old.lines}
+            new_lines = self._lines(old.currency, amounts, percentages, quantities, base)
+            changed = {line.scope: line for line in new_lines}
             lines = tuple(changed.pop(line.scope, line) for line in old.lines) + tuple(changed.values())
             new = Plan(
                 id=PlanId(self._new_id()),
@@ -333,18 +363,40 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
         Raises:
             ValidationError: no such plan (field ``plan``).
         """
+        return self._report(actor, plan, at, quantities=False)
+
+    def quantity_report(self, *, actor: object, plan: object, at: datetime | None = None) -> PlanReport:
+        """The plan's quantity targets against the net quantities invoiced (Q1, Q5), as :meth:`report`.
+
+        Cells hold quantities: the lines' quantity targets (zero where a line has
+        none) and the invoice lines' quantities (returns netted) credited the same
+        way; quantities need no exchange rate.
+
+        Raises:
+            ValidationError: no such plan (field ``plan``).
+        """
+        return self._report(actor, plan, at, quantities=True)
+
+    def _report(self, actor: object, plan: object, at: datetime | None, *, quantities: bool) -> PlanReport:
         when = self._now() if at is None else at
         with self._work(None) as uow:
             who = self._acting(uow, actor)
             found = self._read_plan(uow, plan)
             kind = found.scope_type
             parents: dict[str, str | None] | None = None
+            actuals: Mapping[tuple[str, int], Decimal]
+            missing: tuple[MissingRate, ...] = ()
             if kind in (ScopeType.PRODUCT_CATEGORY, ScopeType.PRODUCT_BRAND):
-                credits = self._by_product(uow, kind, found.year)
+                credits = self._by_product(uow, kind, found.year, quantities)
                 if kind is ScopeType.PRODUCT_CATEGORY:
                     names = {c.scope for c in credits} | {line.scope for line in found.lines}
                     parents = category_tree(names)
-                actuals, missing = convert(credits, found.currency)
+                if quantities:  # one credit per (value, month): no currency, no rate
+                    actuals = {(c.scope, c.month): c.amount for c in credits}
+                else:
+                    actuals, missing = convert(credits, found.currency)
+            elif quantities:
+                actuals = uow.targets.quantities(kind.value, found.year)
             else:  # the Q5 summary, summed as stored
                 rows = uow.targets.summary(kind.value, found.year)
                 actuals, missing = convert_summary(rows, found.currency)
@@ -353,12 +405,21 @@ class TargetUseCases(QuotaUseCases, ScoringUseCases):
             shown = self._visible_scopes(uow, who, kind, when)
             if shown is not None and parents is not None:
                 shown = frozenset(s for s in parents if shown & self._chain(parents, s)) | shown
-            return build_report(found, actuals, missing, parents=parents, visible=shown)
+            return build_report(
+                found, actuals, missing, parents=parents, visible=shown, quantities=quantities
+            )
 
     @staticmethod
-    def _by_product(uow: UnitOfWork, kind: ScopeType, year: int) -> list[Credit]:
-        """The summary's product rows credited to each product's category or brand (Q1, Q5)."""
-        rows = uow.targets.actuals(PRODUCT, year)
+    def _by_product(uow: UnitOfWork, kind: ScopeType, year: int, quantities: bool = False) -> list[Credit]:
+        """The summary's product rows credited to each product's category or brand (Q1, Q5).
+
+        With ``quantities`` the credits carry net quantities (currency ``""``, no rate).
+        """
+        if quantities:
+            counted = uow.targets.quantities(PRODUCT, year)
+            rows = [Credit(p, m, "", None, q) for (p, m), q in counted.items()]
+        else:
+            rows = uow.targets.actuals(PRODUCT, year)
         catalogue = uow.points.products({c.scope for c in rows})
         field = "category" if kind is ScopeType.PRODUCT_CATEGORY else "brand"
         sums: dict[tuple[str, int, str, Decimal | None], Decimal] = {}

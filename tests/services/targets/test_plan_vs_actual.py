@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -248,3 +248,59 @@ def test_c12_entering_and_revising_a_plan_writes_audit_entries(org: Org) -> None
     assert [(e.action, e.version) for e in second] == [("create", 2)]
     fields = {c.field: c.new for c in second[0].changes}
     assert fields["supersedes"] == str(plan.id) and fields["name"] == "2026"
+
+
+def test_q1_q3_a_manager_edits_the_targets_of_the_teams_he_leads_only_and_never_his_own(org: Org) -> None:
+    w, plan = _setup(org)
+    t, a = org.crm.targets, org.admin.id
+    zeynep = org.crm.parties.hire(actor=a, name="Zeynep Arslan", position="manager")
+    org.crm.territory.add_member(actor=a, team=w.ank.id, employee=zeynep.id, role="manager")
+    org.crm.territory.add_member(actor=a, team=w.ist.id, employee=zeynep.id)  # a member there, not leading
+    mine = t.add_plan(
+        actor=zeynep.id,
+        name="Ankara",
+        year=2026,
+        currency="TRY",
+        scope_type="team",
+        amounts={str(w.ank.id): MONTHLY},
+    )
+    rep = t.add_plan(
+        actor=zeynep.id,
+        name="İbrahim",
+        year=2026,
+        currency="TRY",
+        scope_type="employee",
+        amounts={str(w.ibrahim.id): MONTHLY},
+    )
+    refused = [
+        ("team", {str(w.ist.id): MONTHLY}),  # she does not lead İstanbul
+        ("team", {str(w.ank.id): MONTHLY, str(w.ist.id): MONTHLY}),  # nor half of it
+        ("employee", {str(w.gulsen.id): MONTHLY}),  # Gülşen is in İstanbul only
+        ("employee", {str(zeynep.id): MONTHLY}),  # her own target
+    ]
+    for kind, amounts in refused:
+        with pytest.raises(PermissionDenied):
+            t.add_plan(
+                actor=zeynep.id, name="Hayır", year=2026, currency="TRY", scope_type=kind, amounts=amounts
+            )
+    with pytest.raises(PermissionDenied):
+        t.revise_plan(actor=zeynep.id, plan=plan.id, amounts={str(w.ist.id): MONTHLY})  # İstanbul's line
+    assert [p.id for p in t.plans(actor=a)] == [plan.id, mine.id, rep.id]
+    t.add_goal(
+        actor=zeynep.id,
+        employee=w.ibrahim.id,
+        metric="visits",
+        target=5,
+        start=date(2026, 1, 1),
+        end=date(2026, 1, 31),
+    )
+    with pytest.raises(PermissionDenied):
+        t.add_goal(
+            actor=zeynep.id,
+            employee=w.gulsen.id,
+            metric="visits",
+            target=5,
+            start=date(2026, 1, 1),
+            end=date(2026, 1, 31),
+        )
+    assert [g.employee_id for g in t.goals(actor=a)] == [w.ibrahim.id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -9,10 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crmkit.domain.errors import PermissionDenied, ValidationError
+from crmkit.domain.ids import DocumentId
 from crmkit.domain.invoices import Invoice, InvoiceLine, InvoiceParty, InvoiceTotals, invoice_id_for
 from crmkit.domain.money import Money
+from crmkit.domain.offers import Offer, OfferId
 from crmkit.domain.points import Product
 from crmkit.ports.invoices import SourceRecord
+from crmkit.testing.factories import make_contact
 from tests.services.territory.conftest import Org
 from tests.services.territory.test_territory_services import World, build
 
@@ -218,3 +222,132 @@ def test_q1_q5_category_brand_branch_and_member_category_plans_are_credited(org:
     with pytest.raises(ValidationError) as error:
         plan("branch", {"Ankara": Decimal(1)})
     assert error.value.field == "scope"
+
+
+def test_q3_an_offers_sent_goal_counts_the_offers_the_employee_sent_in_its_days(org: Org) -> None:
+    w = _setup(org)
+    t, a = org.crm.targets, org.admin.id
+    goal = t.add_goal(
+        actor=a,
+        employee=w.gulsen.id,
+        metric="offers_sent",
+        target=4,
+        start=date(2026, 3, 1),
+        end=date(2026, 3, 31),
+    )
+    contact = make_contact(company_id=w.kadikoy.id)
+    sent = [  # by whom, when (Istanbul): the goal's days run 1 March 00:00 to 1 April 00:00
+        (w.gulsen.id, datetime(2026, 3, 1, 0, 0, tzinfo=IST)),
+        (w.gulsen.id, datetime(2026, 3, 31, 23, 59, tzinfo=IST)),
+        (w.gulsen.id, datetime(2026, 4, 1, 0, 0, tzinfo=IST)),
+        (w.gulsen.id, datetime(2026, 2, 28, 23, 59, tzinfo=IST)),
+        (w.mehmet.id, datetime(2026, 3, 10, tzinfo=IST)),
+    ]
+    with org.crm.storage.unit_of_work() as uow:
+        uow.contacts.add(contact)
+        for n, (by, at) in enumerate(sent):
+            uow.offers.add(
+                Offer(
+                    id=OfferId(uuid.uuid4()),
+                    company_id=w.kadikoy.id,
+                    contact_id=contact.id,
+                    template_id=DocumentId(uuid.uuid4()),
+                    sent_by=by,
+                    sent_at=at,
+                    message_key=f"dispatch:{n}",
+                )
+            )
+        uow.commit()
+    [result] = t.goal_report(actor=a, employee=w.gulsen.id)
+    assert result.goal == goal and result.actual == 2 and result.attainment == Decimal("0.5")
+
+
+def test_q1_q5_a_plan_can_set_quantity_targets_and_its_quantity_report_counts_the_lines(org: Org) -> None:
+    w = _setup(org)
+    t, a = org.crm.targets, org.admin.id
+    units = [Decimal(2)] * 12
+    teams = t.add_plan(
+        actor=a,
+        name="Adet",
+        year=2026,
+        currency="TRY",
+        scope_type="team",
+        amounts={str(w.ist.id): Decimal(1200)},
+        quantities={str(w.ist.id): units, str(w.ank.id): [Decimal(1)] * 12},  # Ankara: quantities only
+    )
+    assert teams.line(str(w.ank.id)).amounts == (Decimal(0),) * 12  # type: ignore[union-attr]
+    report = t.quantity_report(actor=a, plan=teams.id)
+    ist = report.row(str(w.ist.id))
+    # April: P-1 × 2 and P-2 × 1; May: the EUR line counts without a rate; 30 June 23:30 Istanbul is June
+    assert [ist.month(m).actual for m in (4, 5, 6, 7)] == [Decimal(3), Decimal(1), Decimal(2), Decimal(9)]
+    assert ist.month(4).target == Decimal(2) and ist.month(4).attainment == Decimal("1.5")
+    assert ist.year().actual == Decimal(15) and report.row(str(w.ank.id)).year().target == Decimal(12)
+    assert t.report(actor=a, plan=teams.id).row(str(w.ist.id)).month(4).actual == Decimal(150)  # amounts
+    assert {r.scope for r in t.quantity_report(actor=w.ibrahim.id, plan=teams.id).rows} == {str(w.ank.id)}
+    categories = t.add_plan(
+        actor=a,
+        name="Boya adet",
+        year=2026,
+        currency="TRY",
+        scope_type="product_category",
+        amounts={},
+        quantities={"Boya": units},
+    )
+    by_category = t.quantity_report(actor=a, plan=categories.id)
+    assert by_category.row("Boya").month(4).actual == Decimal(3)  # P-2 is under Boya/İç cephe
+    assert by_category.row("Boya/İç cephe").month(4).actual == Decimal(1)
+    revised = t.revise_plan(actor=a, plan=teams.id, amounts={}, quantities={str(w.ist.id): [Decimal(5)] * 12})
+    line = revised.line(str(w.ist.id))
+    assert line is not None and line.year == Decimal(1200) and line.quantities == (Decimal(5),) * 12
+    assert t.plan(actor=a, plan=teams.id).line(str(w.ist.id)).quantities == tuple(units)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "quantities",
+    [[Decimal(-1)] + [Decimal(1)] * 11, [Decimal(1)] * 11, Decimal(12)],
+    ids=["negative", "eleven", "one"],
+)
+def test_q1_bad_quantity_targets_name_the_field_and_store_nothing(org: Org, quantities: object) -> None:
+    w = _setup(org)
+    with pytest.raises(ValidationError) as error:
+        org.crm.targets.add_plan(
+            actor=org.admin.id,
+            name="Kötü",
+            year=2026,
+            currency="TRY",
+            scope_type="team",
+            amounts={},
+            quantities={str(w.ist.id): quantities},  # type: ignore[dict-item]
+        )
+    assert error.value.field == "quantities"
+    assert org.crm.targets.plans(actor=org.admin.id) == []
+
+
+@pytest.mark.parametrize(
+    ("scope_type", "value"),
+    [
+        ("sales_region", "00000000-0000-4000-8000-00000000abcd"),
+        ("employee", "00000000-0000-4000-8000-00000000abcd"),
+        ("customer", "00000000-0000-4000-8000-00000000abcd"),
+        ("micro_region", "Z-99"),
+        ("product_category", "Cila"),
+        ("product_brand", "Filli"),
+        ("member_category", "Yok"),
+        ("branch", "Ankara"),
+    ],
+)
+def test_q1_a_scope_value_that_does_not_exist_is_refused_for_every_scope_type(
+    org: Org, scope_type: str, value: str
+) -> None:
+    _setup(org)
+    with pytest.raises(ValidationError) as error:
+        org.crm.targets.add_plan(
+            actor=org.admin.id,
+            name="Yok",
+            year=2026,
+            currency="TRY",
+            scope_type=scope_type,
+            amounts={value: Decimal(1200)},
+        )
+    assert error.value.field == "scope"
+    assert org.crm.targets.plans(actor=org.admin.id) == []

@@ -97,6 +97,9 @@ class MemoryQuotaStore:
                 and i.first_response_at is not None
                 and start <= i.first_response_at < end
             )
+        if metric is GoalMetric.OFFERS_SENT:
+            sent = self._uow.offers._rows()
+            return sum(1 for o in sent if o.sent_by == employee and start <= o.sent_at < end)
         raise ValueError(f"{metric.value} is not counted by the storage")
 
     def _apply_quotas(self) -> None:

@@ -16,6 +16,7 @@ from crmkit.adapters.sqlalchemy._convert import utc, uuid_of
 from crmkit.adapters.sqlalchemy.tables import audit_entries, companies
 from crmkit.adapters.sqlalchemy.tables import targets as qt
 from crmkit.adapters.sqlalchemy.tables.interaction import interactions
+from crmkit.adapters.sqlalchemy.tables.opportunities import offers
 from crmkit.domain.errors import Duplicate
 from crmkit.domain.ids import EmployeeId
 from crmkit.domain.interactions import InteractionChannel
@@ -135,7 +136,7 @@ class SqlQuotaStore:
 
         New customers: companies registered then whose sales rep he is; visits:
         his face-to-face interactions created then; interactions answered: his
-        interactions first answered then.
+        interactions first answered then; offers sent: the offers (I8) he sent then.
         """
         lo, hi = utc(start), utc(end)
         i, c = interactions, companies
@@ -153,6 +154,9 @@ class SqlQuotaStore:
         elif metric is GoalMetric.INTERACTIONS_ANSWERED:
             where = [i.c.owner_id == employee, i.c.first_response_at >= lo, i.c.first_response_at < hi]
             query = sa.select(sa.func.count()).select_from(i).where(*where)
+        elif metric is GoalMetric.OFFERS_SENT:
+            where = [offers.c.sent_by == employee, offers.c.sent_at >= lo, offers.c.sent_at < hi]
+            query = sa.select(sa.func.count()).select_from(offers).where(*where)
         else:
             raise ValueError(f"{metric.value} is not counted by the storage")
         return int(self._uow.execute(query).scalar_one())

@@ -8,7 +8,7 @@ and adds, reads and rolls back summary deltas as the in-memory one does.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import attrs
@@ -17,12 +17,15 @@ import pytest
 from crmkit.domain.actuals import ActualKey
 from crmkit.domain.employees import Employee
 from crmkit.domain.errors import Duplicate
-from crmkit.domain.ids import EmployeeId
+from crmkit.domain.ids import ContactId, DocumentId, EmployeeId
+from crmkit.domain.interactions import InteractionChannel
+from crmkit.domain.offers import Offer, OfferId, OfferStatus
 from crmkit.domain.plan_actual import Credit
 from crmkit.domain.quotas import Goal, GoalId, GoalMetric, Quota, QuotaId
 from crmkit.ports.storage import Storage
+from crmkit.testing.contracts.interactions import interaction
 from crmkit.testing.contracts.support import read, store
-from crmkit.testing.factories import make_company
+from crmkit.testing.factories import make_company, make_contact
 
 __all__ = ["QuotaContract"]
 
@@ -101,6 +104,75 @@ class QuotaContract:
         start, end = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
         counted = read(storage, lambda u: u.targets.goal_count(GoalMetric.NEW_CUSTOMERS, rep.id, start, end))
         assert counted == 1
+
+    def test_q3_visits_answers_and_offers_sent_are_counted_in_the_half_open_range(
+        self, storage: Storage
+    ) -> None:
+        """Visits, answers and offers sent are counted in ``[start, end)``, the employee's only.
+
+        Visits are his face-to-face interactions created then, answers his interactions
+        first answered then, offers sent the offers (I8) he sent then.
+        """
+        rep, other = (
+            Employee(id=EmployeeId(uuid.uuid4()), name=n, position="employee", hired_at=_EARLY)
+            for n in ("Temsilci", "Diğer")
+        )
+        firm = make_company()
+        contact = make_contact(company_id=firm.id)
+        store(storage, rep, other, firm, contact)
+        start, end = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC)
+        f2f, phone, tick = InteractionChannel.FACE_TO_FACE, InteractionChannel.PHONE, timedelta(seconds=1)
+        rows = [  # channel, owner, created, first answered: (is a visit, is an answer)
+            (f2f, rep, start, None),  # (yes, no): the first instant counts
+            (f2f, rep, datetime(2026, 3, 5, tzinfo=UTC), datetime(2026, 3, 6, tzinfo=UTC)),  # (yes, yes)
+            (f2f, rep, end, None),  # (no, no): the end is excluded
+            (f2f, rep, start - tick, end - tick),  # (no, yes)
+            (f2f, other, start, start),  # (no, no): his colleague's
+            (phone, rep, datetime(2026, 3, 5, tzinfo=UTC), end),  # (no, no): a call, answered too late
+            (phone, rep, datetime(2026, 2, 27, tzinfo=UTC), start),  # (no, yes)
+        ]
+        offers = [  # sender, sent, status: the two of the rep inside the range count, whatever their outcome
+            (rep, start, OfferStatus.SENT),
+            (rep, end - tick, OfferStatus.ACCEPTED),
+            (rep, end, OfferStatus.SENT),
+            (rep, start - tick, OfferStatus.SENT),
+            (other, datetime(2026, 3, 10, tzinfo=UTC), OfferStatus.SENT),
+        ]
+        with storage.unit_of_work() as uow:
+            for channel, owner, created, answered in rows:
+                uow.interactions.add(
+                    interaction(
+                        firm,
+                        channel=channel,
+                        owner_id=owner.id,
+                        created_by=owner.id,
+                        created_at=created,
+                        first_response_at=answered,
+                    )
+                )
+            for n, (sender, sent, status) in enumerate(offers):
+                decided = status is not OfferStatus.SENT
+                uow.offers.add(
+                    Offer(
+                        id=OfferId(uuid.uuid4()),
+                        company_id=firm.id,
+                        contact_id=ContactId(contact.id),
+                        template_id=DocumentId(uuid.UUID(int=7)),
+                        sent_by=sender.id,
+                        sent_at=sent,
+                        message_key=f"dispatch:{n}",
+                        status=status,
+                        decided_at=sent if decided else None,
+                        decided_by=sender.id if decided else None,
+                    )
+                )
+            uow.commit()
+        counts = {
+            m: read(storage, lambda u, m=m: u.targets.goal_count(m, rep.id, start, end))  # type: ignore[misc]
+            for m in (GoalMetric.VISITS, GoalMetric.INTERACTIONS_ANSWERED, GoalMetric.OFFERS_SENT)
+        }
+        expected = {GoalMetric.VISITS: 2, GoalMetric.INTERACTIONS_ANSWERED: 3, GoalMetric.OFFERS_SENT: 2}
+        assert counts == expected, counts
 
     def test_q5_summary_deltas_add_up_drop_zero_sums_and_roll_back(self, storage: Storage) -> None:
         """Deltas add per key across units of work; a zero amount is not read; a rollback adds nothing."""
