@@ -297,11 +297,16 @@ class SqlPointRepository(SqlPointConfig):
         return int(self._uow.execute(query).scalar_one())
 
     def expiring(self, on: dt.date) -> list[PartyKey]:
-        """Parties with a lot expiring by ``on``, in key order."""
+        """Parties with a lot expiring by ``on``, in key order.
+
+        A range read of the partial ``ix_point_entries_expires_on`` (revision 0027). The
+        explicit ``IS NOT NULL`` is what SQLite's planner needs to prefer it: without it,
+        it scanned the whole ledger through the party index to skip the grouping's sort.
+        """
         c = point_entries.c
         query = (
             sa.select(c.program, c.role, c.party)
-            .where(c.expires_on <= on, c.lot.is_(None), c.points > 0)
+            .where(c.expires_on.is_not(None), c.expires_on <= on, c.lot.is_(None), c.points > 0)
             .group_by(c.program, c.role, c.party)
             .order_by(c.program, c.role, c.party)
         )

@@ -63,6 +63,9 @@ Revisions (oldest first; :data:`REVISIONS`):
   ``ix_companies_micro_region_name_key_id`` becomes ``ix_companies_visible_page``
   ``(micro_region, name_key, id, archived_at)``; ``customer_codes (code, valid_from)`` for
   the dated branch of listings (T4).
+* ``0027`` — the points ledger's expiry index holds only the entries that expire (issue 15
+  item 9, V4, V8): ``ix_point_entries_expires_on`` becomes partial ``WHERE expires_on IS
+  NOT NULL`` on SQLite and PostgreSQL (MariaDB/MySQL keep the full index).
 * ``0026``–``0029`` — reserved (no-op) for the access-speed, points-ledger,
   erasure and return-repair work of issues 11 and 15.
 

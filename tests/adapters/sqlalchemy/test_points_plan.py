@@ -1,0 +1,123 @@
+"""Every read of the points ledger searches an index (V4, V8; issue 15 item 9, revision 0027).
+
+The ledger is the biggest table of the points feature (a million invoice lines
+append three million entries), so each of its indexes is paid on every append.
+Revision 0027 made the expiry index partial (``WHERE expires_on IS NOT NULL``) on
+SQLite and PostgreSQL, so entries that never expire cost it nothing. These tests
+send each of the repository's ledger reads, ask the database for the plan of the
+very statement it sent (SQLite: ``EXPLAIN QUERY PLAN``; PostgreSQL: ``EXPLAIN``
+with sequential scans priced out, as a table this small would otherwise be
+scanned), and fail unless the read searches the index named for it: the expiry
+job's read must still use the partial index, and no read may scan the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from crmkit.adapters.sqlalchemy.storage import SqlStorage, SqlUnitOfWork
+from crmkit.domain.point_ledger import EntryKind
+from crmkit.domain.points import Role
+from crmkit.testing.contracts.points import ledger_entry
+
+_PARTY = ("P", Role.CUSTOMER, "9205121120")
+
+READS: dict[str, tuple[Callable[[Any], object], str]] = {
+    # SQLite names a unique constraint's index itself: the search on entry_key is what counts
+    "known_keys": (lambda uow: uow.points.known_keys(["k1", "k9"]), "entry_key"),
+    "by_source": (lambda uow: uow.points.by_source(["invoice:x:1"]), "ix_point_entries_source"),
+    "expiring": (lambda uow: uow.points.expiring(date(2027, 3, 2)), "ix_point_entries_expires_on"),
+    "entries": (lambda uow: uow.points.entries(_PARTY), "ix_point_entries_party"),
+    "page": (
+        lambda uow: uow.points.page(_PARTY, date(2026, 1, 1), date(2026, 12, 31), limit=10),
+        "ix_point_entries_party",
+    ),
+    "earned": (
+        lambda uow: uow.points.earned(_PARTY, date(2026, 1, 1), date(2026, 12, 31)),
+        "ix_point_entries_party",
+    ),
+}
+"""Each ledger read and the index it must search."""
+
+
+def _plans(storage: SqlStorage, run: Callable[[SqlUnitOfWork], object]) -> list[str]:
+    """The plans of the statements ``run`` sends that read ``point_entries``."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        if "FROM point_entries" in statement and statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    sa.event.listen(storage.engine, "before_cursor_execute", record)
+    try:
+        with storage.unit_of_work() as uow:
+            run(uow)
+    finally:
+        sa.event.remove(storage.engine, "before_cursor_execute", record)
+    plans = []
+    with storage.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            explain = "EXPLAIN "
+        else:
+            explain = "EXPLAIN QUERY PLAN "
+        for statement, parameters in sent:
+            rows = conn.exec_driver_sql(explain + statement, parameters).all()
+            plans.append(" | ".join(str(row[-1]) for row in rows))
+    return plans
+
+
+def _seed(storage: SqlStorage) -> None:
+    """Entries with and without an expiry date, of two parties, like the contract's ledger."""
+    earn = ledger_entry(1, 100, expires_on=date(2027, 3, 2))
+    entries = [
+        earn,
+        ledger_entry(2, 5, on=date(2026, 1, 5)),
+        ledger_entry(3, -30, kind=EntryKind.REDEEM, lot=earn.id, on=date(2026, 4, 1)),
+        ledger_entry(4, 7, party=("P", Role.DEALER, "S-1")),
+        *(ledger_entry(n, 3, party=("P", Role.SALES_PERSON, f"R-{n % 5}")) for n in range(10, 60)),
+    ]
+    with storage.unit_of_work() as uow:
+        uow.points.append(entries)
+        uow.commit()
+
+
+@pytest.mark.parametrize("read", sorted(READS))
+@pytest.mark.parametrize("sql_storage", ["sqlite", "postgresql"], indirect=True)
+def test_each_ledger_read_searches_its_index(sql_storage: SqlStorage, read: str) -> None:
+    _seed(sql_storage)
+    run, index = READS[read]
+    plans = _plans(sql_storage, run)
+    assert plans, read
+    for plan in plans:
+        assert index in plan, plan
+        assert "SCAN point_entries" not in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize("sql_storage", ["sqlite", "postgresql"], indirect=True)
+def test_the_expiry_index_holds_only_entries_that_expire(sql_storage: SqlStorage) -> None:
+    """Revision 0027: an entry with no expiry date adds nothing to ``ix_point_entries_expires_on``."""
+    with sql_storage.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            sql = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'ix_point_entries_expires_on'"
+            ).scalar_one()
+        else:
+            sql = conn.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_point_entries_expires_on'"
+            ).scalar_one()
+    assert "WHERE" in sql.upper() and "IS NOT NULL" in sql.upper(), sql
+
+
+@pytest.mark.parametrize("sql_storage", ["sqlite", "postgresql", "mysql"], indirect=True)
+def test_the_expiry_job_still_finds_expiring_lots(sql_storage: SqlStorage) -> None:
+    """The partial index answers the expiry job's read: lots due by the day, not later ones (V8)."""
+    _seed(sql_storage)
+    with sql_storage.unit_of_work() as uow:
+        assert uow.points.expiring(date(2027, 3, 2)) == [_PARTY]
+        assert uow.points.expiring(date(2027, 3, 1)) == []
