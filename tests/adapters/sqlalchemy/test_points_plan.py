@@ -13,6 +13,7 @@ job's read must still use the partial index, and no read may scan the ledger.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -20,9 +21,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+import crmkit
+from crmkit.adapters.console import ConsoleSmsGateway
 from crmkit.adapters.sqlalchemy.storage import SqlStorage, SqlUnitOfWork
+from crmkit.domain.errors import ValidationError
 from crmkit.domain.point_ledger import EntryKind
-from crmkit.domain.points import Role
+from crmkit.domain.points import Program, Role
 from crmkit.testing.contracts.points import ledger_entry
 
 _PARTY = ("P", Role.CUSTOMER, "9205121120")
@@ -121,3 +125,49 @@ def test_the_expiry_job_still_finds_expiring_lots(sql_storage: SqlStorage) -> No
     with sql_storage.unit_of_work() as uow:
         assert uow.points.expiring(date(2027, 3, 2)) == [_PARTY]
         assert uow.points.expiring(date(2027, 3, 1)) == []
+
+
+def _selects(storage: SqlStorage, run: Callable[[], object]) -> list[str]:
+    """The tables the ``SELECT`` statements sent by ``run`` read first."""
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append(" ".join(statement.split()).split(" FROM ", 1)[1].split()[0].strip('"`'))
+
+    sa.event.listen(storage.engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        sa.event.remove(storage.engine, "before_cursor_execute", record)
+    return sent
+
+
+@pytest.mark.parametrize("sql_storage", ["sqlite", "postgresql", "mysql"], indirect=True)
+def test_a_balance_is_the_policy_read_and_one_primary_key_read(sql_storage: SqlStorage) -> None:
+    """V4, A8: a party's balance reads the actor, then its stored balance; the program only at 0.
+
+    A balance other than 0 proves the program exists (programs are replaced, never
+    deleted); at 0 the program is read, so a misspelt one is still refused.
+    """
+    crm = crmkit.connect(sql_storage, sms=ConsoleSmsGateway(io.StringIO()), load_entrypoints=False)
+    admin = crm.parties.create_first_admin(name="Ayşe Yılmaz").id
+    crm.points.define_program(actor=admin, program=Program(code="P", name="P"))
+    with sql_storage.unit_of_work() as uow:
+        uow.points.append([ledger_entry(1, 40)])
+        uow.commit()
+
+    def balance(program: str, party: str) -> int:
+        return crm.points.balance(actor=admin, program=program, role="customer", party=party)
+
+    assert _selects(sql_storage, lambda: balance("P", _PARTY[2])) == ["employees", "point_balances"]
+    assert balance("P", _PARTY[2]) == 40
+    assert _selects(sql_storage, lambda: balance("P", "1111111111")) == [
+        "employees",
+        "point_balances",
+        "point_config",
+    ]
+    assert balance("P", "1111111111") == 0
+    with pytest.raises(ValidationError) as caught:
+        balance("NOPE", _PARTY[2])
+    assert caught.value.field == "program"
