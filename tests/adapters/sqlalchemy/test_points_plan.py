@@ -14,10 +14,12 @@ job's read must still use the partial index, and no read may scan the ledger.
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import attrs
 import pytest
 import sqlalchemy as sa
 
@@ -25,28 +27,36 @@ import crmkit
 from crmkit.adapters.console import ConsoleSmsGateway
 from crmkit.adapters.sqlalchemy.storage import SqlStorage, SqlUnitOfWork
 from crmkit.domain.errors import ValidationError
-from crmkit.domain.point_ledger import EntryKind
+from crmkit.domain.point_ledger import EntryKind, LedgerEntry
 from crmkit.domain.points import Program, Role
 from crmkit.testing.contracts.points import ledger_entry
 
 _PARTY = ("P", Role.CUSTOMER, "9205121120")
 
-READS: dict[str, tuple[Callable[[Any], object], str]] = {
+
+def uuid_of(n: int) -> uuid.UUID:
+    """The id of ``ledger_entry(n)``."""
+    return uuid.UUID(int=n)
+
+READS: dict[str, tuple[Callable[[Any], object], tuple[str, ...]]] = {
     # SQLite names a unique constraint's index itself: the search on entry_key is what counts
-    "known_keys": (lambda uow: uow.points.known_keys(["k1", "k9"]), "entry_key"),
-    "by_source": (lambda uow: uow.points.by_source(["invoice:x:1"]), "ix_point_entries_source"),
-    "expiring": (lambda uow: uow.points.expiring(date(2027, 3, 2)), "ix_point_entries_expires_on"),
-    "entries": (lambda uow: uow.points.entries(_PARTY), "ix_point_entries_party"),
+    "known_keys": (lambda uow: uow.points.known_keys(["k1", "k9"]), ("entry_key",)),
+    "by_source": (
+        lambda uow: uow.points.by_source(["invoice:x:1", "invoice:y:2"]),
+        ("entry_key", "ix_point_entries_source"),  # keys that begin with the source, then the rest
+    ),
+    "expiring": (lambda uow: uow.points.expiring(date(2027, 3, 2)), ("ix_point_entries_expires_on",)),
+    "entries": (lambda uow: uow.points.entries(_PARTY), ("ix_point_entries_party",)),
     "page": (
         lambda uow: uow.points.page(_PARTY, date(2026, 1, 1), date(2026, 12, 31), limit=10),
-        "ix_point_entries_party",
+        ("ix_point_entries_party",),
     ),
     "earned": (
         lambda uow: uow.points.earned(_PARTY, date(2026, 1, 1), date(2026, 12, 31)),
-        "ix_point_entries_party",
+        ("ix_point_entries_party",),
     ),
 }
-"""Each ledger read and the index it must search."""
+"""Each ledger read and the index each of its statements must search."""
 
 
 def _plans(storage: SqlStorage, run: Callable[[SqlUnitOfWork], object]) -> list[str]:
@@ -76,6 +86,11 @@ def _plans(storage: SqlStorage, run: Callable[[SqlUnitOfWork], object]) -> list[
     return plans
 
 
+def _keyed(n: int, source: str, key: str) -> LedgerEntry:
+    """Entry ``n`` with this source and key."""
+    return attrs.evolve(ledger_entry(n, 5, source=source), key=key)
+
+
 def _seed(storage: SqlStorage) -> None:
     """Entries with and without an expiry date, of two parties, like the contract's ledger."""
     earn = ledger_entry(1, 100, expires_on=date(2027, 3, 2))
@@ -85,6 +100,7 @@ def _seed(storage: SqlStorage) -> None:
         ledger_entry(3, -30, kind=EntryKind.REDEEM, lot=earn.id, on=date(2026, 4, 1)),
         ledger_entry(4, 7, party=("P", Role.DEALER, "S-1")),
         *(ledger_entry(n, 3, party=("P", Role.SALES_PERSON, f"R-{n % 5}")) for n in range(10, 60)),
+        *(_keyed(n, f"invoice:x:{n}", f"invoice:x:{n}:P:customer") for n in range(60, 70)),
     ]
     with storage.unit_of_work() as uow:
         uow.points.append(entries)
@@ -95,12 +111,44 @@ def _seed(storage: SqlStorage) -> None:
 @pytest.mark.parametrize("sql_storage", ["sqlite", "postgresql"], indirect=True)
 def test_each_ledger_read_searches_its_index(sql_storage: SqlStorage, read: str) -> None:
     _seed(sql_storage)
-    run, index = READS[read]
+    run, indexes = READS[read]
     plans = _plans(sql_storage, run)
-    assert plans, read
-    for plan in plans:
+    assert len(plans) == len(indexes), plans
+    for plan, index in zip(plans, indexes, strict=True):
         assert index in plan, plan
         assert "SCAN point_entries" not in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize("sql_storage", ["sqlite", "postgresql", "mysql"], indirect=True)
+def test_by_source_finds_keys_that_begin_with_the_source_and_the_rest(sql_storage: SqlStorage) -> None:
+    """V4, V1: a return's reversals find every entry of a line, however it is keyed (revision 0027).
+
+    Earns keyed ``<source>:…`` (found by the unique key's range), entries keyed otherwise
+    (found by the partial source index), and neither a longer source sharing the prefix
+    nor a key that begins with a source it does not have.
+    """
+    source = "invoice:x:1"
+    mine = [
+        _keyed(1, source, f"{source}:P:customer"),
+        _keyed(2, source, f"{source}:P:dealer"),
+        _keyed(3, source, "earn:P:x:1:customer"),  # written before revision 0027
+        attrs.evolve(_keyed(4, source, "reverse:1:3"), kind=EntryKind.REVERSE, points=-3, lot=uuid_of(1)),
+    ]
+    others = [
+        _keyed(5, "invoice:x:10", "invoice:x:10:P:customer"),
+        _keyed(6, "invoice:x:1:P", "invoice:x:1:P:x"),
+        _keyed(7, "manual", f"{source}:Q:customer"),
+    ]
+    with sql_storage.unit_of_work() as uow:
+        uow.points.append([*others, *mine])
+        uow.commit()
+    with sql_storage.unit_of_work() as uow:
+        assert uow.points.by_source([source]) == sorted(mine, key=lambda e: e.id)
+        assert [e.key for e in uow.points.by_source(["manual", "invoice:x:10"])] == [
+            "invoice:x:10:P:customer",
+            f"{source}:Q:customer",
+        ]
+        assert uow.points.by_source(["invoice:x:1:P"]) == [others[1]]
 
 
 @pytest.mark.parametrize("sql_storage", ["sqlite", "postgresql"], indirect=True)

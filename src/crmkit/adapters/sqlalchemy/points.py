@@ -24,6 +24,7 @@ from crmkit.adapters.sqlalchemy._errors import arose_from_lock_conflict
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, chunks, upsert
 from crmkit.adapters.sqlalchemy.tables import audit_entries, invoices
 from crmkit.adapters.sqlalchemy.tables.points import (
+    UNPREFIXED,
     point_balances,
     point_days,
     point_entries,
@@ -278,14 +279,28 @@ class SqlPointRepository(SqlPointConfig):
         self._locked.add(party)
 
     def by_source(self, sources: Iterable[str]) -> list[LedgerEntry]:
-        """Entries of these sources, by id."""
-        wanted = list(set(sources))
+        """Entries of these sources, by id.
+
+        On SQLite and PostgreSQL two index reads per 100 sources (revision 0027): the
+        entries whose key begins with their source and ``:`` (an invoice line's earns)
+        by a range of the unique key each, and the others by the partial
+        ``ix_point_entries_source``, whose predicate the query repeats. Elsewhere the
+        whole source index.
+        """
+        wanted = sorted(set(sources))
         if not wanted:
             return []
-        query = (
-            sa.select(point_entries).where(point_entries.c.source.in_(wanted)).order_by(point_entries.c.id)
-        )
-        return sorted((_entry(row) for row in self._uow.execute(query)), key=lambda e: e.id)
+        c = point_entries.c
+        if self._uow.connection.dialect.name not in ("sqlite", "postgresql"):
+            queries = [sa.select(point_entries).where(c.source.in_(wanted))]
+        else:
+            queries = []
+            for chunk in chunks(wanted, 100):
+                keyed = (sa.and_(c.entry_key >= f"{s}:", c.entry_key < f"{s};", c.source == s) for s in chunk)
+                queries.append(sa.select(point_entries).where(sa.or_(*keyed)))  # ';' follows ':'
+                queries.append(sa.select(point_entries).where(c.source.in_(chunk), sa.text(UNPREFIXED)))
+        found = [_entry(row) for query in queries for row in self._uow.execute(query)]
+        return sorted(found, key=lambda e: e.id)
 
     def balance(self, party: PartyKey, *, until: dt.date | None = None) -> int:
         """The party's stored running balance, or (``until`` given) its daily totals summed in SQL."""

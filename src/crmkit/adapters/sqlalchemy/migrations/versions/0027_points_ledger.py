@@ -1,13 +1,22 @@
-"""Points ledger's expiry index holds only entries that expire (issue 15 item 9; SPEC §7 V4, V8).
+"""Points ledger: two partial indexes, so an invoice line's earn entry writes neither (issue 15 item 9).
 
-``ix_point_entries_expires_on`` indexed every ledger entry, though the expiry job's
-only query (``expiring``: ``expires_on <= :day AND lot IS NULL AND points > 0``)
-never matches an entry without an expiry date: earns of a program without
-``expiry_days``, redemptions, reversals, adjustments and expiries themselves. On
-SQLite and PostgreSQL it becomes a partial index ``WHERE expires_on IS NOT NULL``
-(both planners prove the predicate from the query's ``expires_on <= :day``), so
-appending such an entry writes no entry into it; MariaDB/MySQL have no partial
-indexes and keep the full one.
+SPEC §7 V4, V8. Appending a million invoice lines writes three million ledger
+entries, and each of the ledger's indexes is paid on every one of them. Two of
+them now hold only the entries their reads can ask for (SQLite and PostgreSQL;
+MariaDB/MySQL have no partial indexes and keep both whole):
+
+* ``ix_point_entries_source`` (a return's reversals, ``by_source``) holds only the
+  entries whose key does not begin with their source and ``:``. An invoice line's
+  earn entry is keyed ``<source>:<program>:<role>`` from now on, so it is found by
+  a range read of the unique key instead; entries written before (keyed
+  ``earn:…``), reversals, redemptions and the rest stay in the index.
+* ``ix_point_entries_expires_on`` (the expiry job's ``expiring``) holds only the
+  entries that expire: ``WHERE expires_on IS NOT NULL``.
+
+On PostgreSQL ``entry_key`` and ``source`` take ``COLLATE "C"`` (code-point order,
+as SQLite's and MariaDB's binary collations), so the key range of a source is
+exact whatever the database's collation and the index's predicate compares the
+two under one collation.
 
 Revision ID: 0027
 Revises: 0026
@@ -26,27 +35,44 @@ down_revision: str | Sequence[str] | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_INDEX = "ix_point_entries_expires_on"
-_EXPIRES = "expires_on IS NOT NULL"
+_TABLE = "point_entries"
+_PARTIAL = {
+    "ix_point_entries_source": ("source", "substr(entry_key, 1, length(source) + 1) <> source || ':'"),
+    "ix_point_entries_expires_on": ("expires_on", "expires_on IS NOT NULL"),
+}
+_COLUMNS = {"entry_key": 200, "source": 300}
+
+
+def _partial() -> bool:
+    return op.get_bind().dialect.name in ("sqlite", "postgresql")
+
+
+def _collate(collation: str | None) -> None:
+    """Give ``entry_key`` and ``source`` this collation (PostgreSQL; ``None``: the database's)."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for column, length in _COLUMNS.items():
+        collate = "" if collation is None else f' COLLATE "{collation}"'
+        op.execute(f"ALTER TABLE {_TABLE} ALTER COLUMN {column} TYPE VARCHAR({length}){collate}")
 
 
 def upgrade() -> None:
-    """Rebuild the expiry index as a partial index over the entries that expire (SQLite, PostgreSQL)."""
-    if op.get_bind().dialect.name not in ("sqlite", "postgresql"):
-        return  # no partial indexes: the full index stays
-    op.drop_index(_INDEX, table_name="point_entries")
-    op.create_index(
-        _INDEX,
-        "point_entries",
-        ["expires_on"],
-        sqlite_where=sa.text(_EXPIRES),
-        postgresql_where=sa.text(_EXPIRES),
-    )
+    """Rebuild the source and expiry indexes as partial indexes (SQLite, PostgreSQL)."""
+    if not _partial():
+        return  # no partial indexes: both stay whole
+    for name in _PARTIAL:
+        op.drop_index(name, table_name=_TABLE)
+    _collate("C")
+    for name, (column, where) in _PARTIAL.items():
+        op.create_index(name, _TABLE, [column], sqlite_where=sa.text(where), postgresql_where=sa.text(where))
 
 
 def downgrade() -> None:
-    """Restore the full expiry index."""
-    if op.get_bind().dialect.name not in ("sqlite", "postgresql"):
+    """Restore the whole indexes (and the database's collation on PostgreSQL)."""
+    if not _partial():
         return
-    op.drop_index(_INDEX, table_name="point_entries")
-    op.create_index(_INDEX, "point_entries", ["expires_on"])
+    for name in _PARTIAL:
+        op.drop_index(name, table_name=_TABLE)
+    _collate(None)
+    for name, (column, _) in _PARTIAL.items():
+        op.create_index(name, _TABLE, [column])
