@@ -38,6 +38,7 @@ def uuid_of(n: int) -> uuid.UUID:
     """The id of ``ledger_entry(n)``."""
     return uuid.UUID(int=n)
 
+
 READS: dict[str, tuple[Callable[[Any], object], tuple[str, ...]]] = {
     # SQLite names a unique constraint's index itself: the search on entry_key is what counts
     "known_keys": (lambda uow: uow.points.known_keys(["k1", "k9"]), ("entry_key",)),
