@@ -63,9 +63,12 @@ Revisions (oldest first; :data:`REVISIONS`):
   ``ix_companies_micro_region_name_key_id`` becomes ``ix_companies_visible_page``
   ``(micro_region, name_key, id, archived_at)``; ``customer_codes (code, valid_from)`` for
   the dated branch of listings (T4).
-* ``0027`` — the points ledger's expiry index holds only the entries that expire (issue 15
-  item 9, V4, V8): ``ix_point_entries_expires_on`` becomes partial ``WHERE expires_on IS
-  NOT NULL`` on SQLite and PostgreSQL (MariaDB/MySQL keep the full index).
+* ``0027`` — two partial ledger indexes, so an invoice line's earn writes neither (issue 15
+  item 9, V4, V8), on SQLite and PostgreSQL (MariaDB/MySQL keep both whole):
+  ``ix_point_entries_source`` holds only entries whose key does not begin with their
+  source and ``:`` (earns, now keyed ``<source>:<program>:<role>``, are found by a range of
+  the unique key), ``ix_point_entries_expires_on`` only entries that expire; ``entry_key``
+  and ``source`` take ``COLLATE "C"`` on PostgreSQL.
 * ``0026``–``0029`` — reserved (no-op) for the access-speed, points-ledger,
   erasure and return-repair work of issues 11 and 15.
 
