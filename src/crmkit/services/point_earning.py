@@ -345,7 +345,10 @@ class PointEarning(ServiceBase):
         The per-entry work is kept to building the entry: what is the same for every role
         of a line (its source, reason and key prefix) is made once per line, what is the same
         for every line (dates, store, the role's key suffix) once per invoice, and the
-        rule of a (role, product) once per batch and day.
+        rule of a (role, product) once per batch and day. An entry's key is its source
+        (``invoice:<id>:<line>``), the program and the role: beginning with the source, it
+        lets the SQL ledger find a line's entries by a range of its unique key, without
+        a source index entry per earn (revision 0027).
         """
         rules = context.rules[program.code]
         if not rules or not program.earns_on(parties_of(invoice)[Role.DEALER]):
@@ -363,15 +366,16 @@ class PointEarning(ServiceBase):
         expires_on = None if program.expiry_days is None else on + timedelta(days=program.expiry_days)
         store = dealer if program.store_bound else None
         by_dealer = any(c.dealers for c in campaigns)  # else a line's rule does not depend on the dealer
-        lines = [
+        sources = [f"invoice:{invoice_id}:{line.number}" for line in invoice.lines]
+        lines = [  # the key begins with the source: the ledger finds it by its key (revision 0027)
             (
                 line,
                 line.product_code or line.product_name,
-                f"earn:{code_of}:{invoice_id}:{line.number}:",
+                f"{source}:{code_of}:",
                 f"invoice {invoice.number} line {line.number}: {line.product_name}"[:500],
-                f"invoice:{invoice_id}:{line.number}",
+                source,
             )
-            for line in invoice.lines
+            for line, source in zip(invoice.lines, sources, strict=True)
         ]
         many = getattr(self._ctx.ids, "many", None)  # ids by the batch where the generator offers it
         fresh = iter(many(len(lines) * len(parties))) if many else None

@@ -225,9 +225,19 @@ class PointUseCases(PolicyUseCases):
             yield uow, (program, ref.role, ref.key)
 
     def balance(self, *, actor: ActorRef, program: str, role: Role | str, party: str) -> int:
-        """The party's balance: the sum of its entries (V4), kept in the storage."""
-        with self._reading(actor, program, role, party) as (uow, key):
-            return uow.points.balance(key)
+        """The party's balance: the sum of its entries (V4), kept in the storage.
+
+        Two reads after the policy's (A8): the stored balance, and the program only when
+        the balance is 0 — a misspelt program has no entries, so it is refused then, while
+        a balance other than 0 proves the program (programs are replaced, never deleted).
+        """
+        ref = point_inputs.party(role, party)
+        with self._work(None) as uow:
+            self._user(uow, actor, ref)
+            found = uow.points.balance((program, ref.role, ref.key)) if isinstance(program, str) else 0
+            if found == 0:
+                self._program(uow, program)  # a misspelt program is an error, not an empty ledger
+            return found
 
     def spendable(
         self,

@@ -26,6 +26,28 @@ def test_v4_an_imported_sale_earns_for_three_parties_by_their_rules(world: World
     assert world.balance(Role.SALES_PERSON, "R-12") == 3
 
 
+def test_v4_an_earn_is_keyed_by_its_source_line_program_and_role(world: World) -> None:
+    """An earn's key begins with its source line and ``:`` (unique per line, program and role, V4).
+
+    The SQL ledger finds a line's earns by a range of the unique key instead of a
+    source index entry per earn (revision 0027, issue 15 item 9).
+    """
+    world.setup()
+    sale = world.sale("A1", 3)
+    world.imported(sale)
+    keys = []
+    for role, party in ((Role.CUSTOMER, BUYER), (Role.DEALER, "S-1"), (Role.SALES_PERSON, "R-12")):
+        found = world.crm.points.statement(
+            actor=world.admin.id, program="P", role=role, party=party, start=date(2026, 1, 1),
+            end=date(2026, 12, 31),
+        )  # fmt: skip
+        keys += [(e.source, e.key) for e in found.entries]
+    assert keys == [
+        (f"invoice:{sale.id}:1", f"invoice:{sale.id}:1:P:{role}")
+        for role in ("customer", "dealer", "sales_person")
+    ]
+
+
 def test_reprocessing_an_invoice_credits_nothing(world: World) -> None:
     """The hook and a later job over the same invoice credit once; re-importing is a duplicate."""
     world.setup()

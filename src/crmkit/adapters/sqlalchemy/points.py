@@ -24,6 +24,7 @@ from crmkit.adapters.sqlalchemy._errors import arose_from_lock_conflict
 from crmkit.adapters.sqlalchemy.bulk import bulk_insert, chunks, upsert
 from crmkit.adapters.sqlalchemy.tables import audit_entries, invoices
 from crmkit.adapters.sqlalchemy.tables.points import (
+    UNPREFIXED,
     point_balances,
     point_days,
     point_entries,
@@ -68,57 +69,74 @@ def _processors(dialect: sa.Dialect) -> tuple[_Process | None, _Process | None, 
     return found  # type: ignore[return-value]
 
 
-def _driver_rows(entries: Sequence[LedgerEntry], dialect: sa.Dialect) -> list[tuple[Any, ...]]:
-    """The entries as driver-ready ``point_entries`` rows, in column order (``bulk_insert(prepared=True)``).
+def _prepared(
+    entries: Sequence[LedgerEntry], dialect: sa.Dialect
+) -> tuple[list[tuple[Any, ...]], list[Any], list[Any]]:
+    """The entries as driver-ready ``point_entries`` rows, and what they add to balances and days.
 
-    What the columns' bind processors would make of each value, made here in one pass.
-    The entries of one invoice share their dates and recording time, so those are
-    converted when they change from the entry before, not once per entry. (``_value_``:
-    an enum's ``.value`` is a property, slow a million times.)
+    One pass over the entries. The rows are in column order (``bulk_insert(prepared=True)``):
+    what the columns' bind processors would make of each value. The entries of one invoice
+    share their dates and recording time, so those are converted when they change from the
+    entry before, not once per entry; an id's hex digits come straight from its integer.
+    ``_value_``: an enum's ``.value`` is a property, slow a million times.
+
+    The deltas: one row per party (its balance) and one per party and day (``point_days``),
+    in key order. Entries come in runs of one party and day (an invoice's lines for one
+    role), so a run is summed before it touches the dictionary.
     """
     as_id, as_date, as_time = _processors(dialect)
     probe = uuid.UUID(int=1)
-    hex_ids = as_id is not None and as_id(probe) == probe.hex  # ids stored as 32 hex digits: .hex inline
+    hex_ids = as_id is not None and as_id(probe) == probe.hex  # ids stored as 32 hex digits
 
     def day(value: dt.date | None) -> Any:
         return value if value is None or as_date is None else as_date(value)
 
-    rows = []
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
     seen: tuple[Any, ...] = ()
     dates: tuple[Any, ...] = ()
+    days: dict[tuple[str, str, str, dt.date], int] = {}
+    run: tuple[Any, ...] = ()  # (program, role, party, on) of the current run, as the entries hold them
+    run_key: tuple[str, str, str, dt.date] | None = None
+    run_points = 0
+    role_value = ""
     for e in entries:
-        same = seen and e.on is seen[0] and e.spendable_from is seen[1] and e.expires_on is seen[2]
+        on = e.on
+        same = seen and on is seen[0] and e.spendable_from is seen[1] and e.expires_on is seen[2]
         if not same or e.recorded_at is not seen[3]:
-            seen = (e.on, e.spendable_from, e.expires_on, e.recorded_at)
+            seen = (on, e.spendable_from, e.expires_on, e.recorded_at)
             at = utc(e.recorded_at)
             dates = (
-                day(e.on),
+                day(on),
                 day(e.spendable_from),
                 day(e.expires_on),
                 at if as_time is None else as_time(at),
             )
+        program, role, party, points = e.program, e.role, e.party, e.points
+        if not run or party is not run[2] or on is not run[3] or role is not run[1] or program is not run[0]:
+            if run_key is not None:
+                days[run_key] = days.get(run_key, 0) + run_points
+            run = (program, role, party, on)
+            role_value = role._value_
+            run_key = (program, role_value, party, on)
+            run_points = 0
+        run_points += points
         lot = e.lot
-        rows.append(
+        id = e.id
+        append(
             (
-                e.id.hex if hex_ids else e.id if as_id is None else as_id(e.id), e.key, e.program,
-                e.role._value_, e.party,
-                e.kind._value_, e.points, e.reason, e.source, dates[0], dates[3], dates[1], dates[2], e.store,
-                lot if lot is None or as_id is None else as_id(lot),
+                f"{id.int:032x}" if hex_ids else id if as_id is None else as_id(id), e.key, program,
+                role_value, party, e.kind._value_, points, e.reason, e.source, dates[0], dates[3], dates[1],
+                dates[2], e.store, lot if lot is None or as_id is None else as_id(lot),
             )
         )  # fmt: skip
-    return rows
-
-
-def _deltas(entries: Sequence[LedgerEntry]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """What the entries add to each party's balance (one row per party) and to its days (one per day)."""
+    if run_key is not None:
+        days[run_key] = days.get(run_key, 0) + run_points
     sums: dict[tuple[str, str, str], int] = {}
-    days: dict[tuple[str, str, str, dt.date], int] = {}
-    for e in entries:
-        key = (e.program, e.role._value_, e.party)  # _value_: .value is a property, slow a million times
-        sums[key] = sums.get(key, 0) + e.points
-        day = (*key, e.on)
-        days[day] = days.get(day, 0) + e.points
+    for (p, r, k, _), n in days.items():
+        sums[p, r, k] = sums.get((p, r, k), 0) + n
     return (
+        rows,
         [{"program": p, "role": r, "party": k, "balance": n} for (p, r, k), n in sorted(sums.items())],
         [
             {"program": p, "role": r, "party": k, "on_date": d, "points": n}
@@ -176,9 +194,9 @@ class SqlPointRepository(SqlPointConfig):
         if not entries:
             return
         audits = [self._audit(f"entry:{e.id}", e) for e in entries if e.kind is EntryKind.ADJUST]
-        balances, days = _deltas(entries)
         with self._writing("key", "a ledger entry with one of these keys") as connection:
-            bulk_insert(connection, point_entries, _driver_rows(entries, connection.dialect), prepared=True)
+            rows, balances, days = _prepared(entries, connection.dialect)
+            bulk_insert(connection, point_entries, rows, batch_size=len(rows), prepared=True)
             connection.execute(self._add_to(point_balances, "balance"), balances)
             connection.execute(self._add_to(point_days, "points"), days)
             if audits:
@@ -261,14 +279,28 @@ class SqlPointRepository(SqlPointConfig):
         self._locked.add(party)
 
     def by_source(self, sources: Iterable[str]) -> list[LedgerEntry]:
-        """Entries of these sources, by id."""
-        wanted = list(set(sources))
+        """Entries of these sources, by id.
+
+        On SQLite and PostgreSQL two index reads per 100 sources (revision 0027): the
+        entries whose key begins with their source and ``:`` (an invoice line's earns)
+        by a range of the unique key each, and the others by the partial
+        ``ix_point_entries_source``, whose predicate the query repeats. Elsewhere the
+        whole source index.
+        """
+        wanted = sorted(set(sources))
         if not wanted:
             return []
-        query = (
-            sa.select(point_entries).where(point_entries.c.source.in_(wanted)).order_by(point_entries.c.id)
-        )
-        return sorted((_entry(row) for row in self._uow.execute(query)), key=lambda e: e.id)
+        c = point_entries.c
+        if self._uow.connection.dialect.name not in ("sqlite", "postgresql"):
+            queries = [sa.select(point_entries).where(c.source.in_(wanted))]
+        else:
+            queries = []
+            for chunk in chunks(wanted, 100):
+                keyed = (sa.and_(c.entry_key >= f"{s}:", c.entry_key < f"{s};", c.source == s) for s in chunk)
+                queries.append(sa.select(point_entries).where(sa.or_(*keyed)))  # ';' follows ':'
+                queries.append(sa.select(point_entries).where(c.source.in_(chunk), sa.text(UNPREFIXED)))
+        found = [_entry(row) for query in queries for row in self._uow.execute(query)]
+        return sorted(found, key=lambda e: e.id)
 
     def balance(self, party: PartyKey, *, until: dt.date | None = None) -> int:
         """The party's stored running balance, or (``until`` given) its daily totals summed in SQL."""
@@ -297,11 +329,16 @@ class SqlPointRepository(SqlPointConfig):
         return int(self._uow.execute(query).scalar_one())
 
     def expiring(self, on: dt.date) -> list[PartyKey]:
-        """Parties with a lot expiring by ``on``, in key order."""
+        """Parties with a lot expiring by ``on``, in key order.
+
+        A range read of the partial ``ix_point_entries_expires_on`` (revision 0027). The
+        explicit ``IS NOT NULL`` is what SQLite's planner needs to prefer it: without it,
+        it scanned the whole ledger through the party index to skip the grouping's sort.
+        """
         c = point_entries.c
         query = (
             sa.select(c.program, c.role, c.party)
-            .where(c.expires_on <= on, c.lot.is_(None), c.points > 0)
+            .where(c.expires_on.is_not(None), c.expires_on <= on, c.lot.is_(None), c.points > 0)
             .group_by(c.program, c.role, c.party)
             .order_by(c.program, c.role, c.party)
         )

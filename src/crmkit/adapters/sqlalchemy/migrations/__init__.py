@@ -63,8 +63,13 @@ Revisions (oldest first; :data:`REVISIONS`):
   ``ix_companies_micro_region_name_key_id`` becomes ``ix_companies_visible_page``
   ``(micro_region, name_key, id, archived_at)``; ``customer_codes (code, valid_from)`` for
   the dated branch of listings (T4).
-* ``0026``, ``0027`` — reserved (no-op) for the access-speed and points-ledger work of
-  issues 11 and 15.
+* ``0026`` — reserved (no-op) for the access-speed work of issue 11.
+* ``0027`` — two partial ledger indexes, so an invoice line's earn writes neither (issue 15
+  item 9, V4, V8), on SQLite and PostgreSQL (MariaDB/MySQL keep both whole):
+  ``ix_point_entries_source`` holds only entries whose key does not begin with their
+  source and ``:`` (earns, now keyed ``<source>:<program>:<role>``, are found by a range of
+  the unique key), ``ix_point_entries_expires_on`` only entries that expire; ``entry_key``
+  and ``source`` take ``COLLATE "C"`` on PostgreSQL.
 * ``0028`` — erasure, second part (issue 11, M4): ``erasure_documents`` (each document an
   erasure deletes or rewrites, ``pending`` until the document store has it, so a crash
   between the commit and the rewrite is finished by ``crm.parties.finish_erasures``) and

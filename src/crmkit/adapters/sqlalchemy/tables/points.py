@@ -23,6 +23,7 @@ from crmkit.adapters.sqlalchemy.tables.schema import (
 
 __all__ = [
     "POINT_CONSTRAINT_FIELDS",
+    "UNPREFIXED",
     "point_balances",
     "point_config",
     "point_days",
@@ -50,28 +51,57 @@ point_config = sa.Table(
 )
 """Programs, products, rule versions, campaigns and tiers as JSON (V3, V8)."""
 
+UNPREFIXED = "substr(entry_key, 1, length(source) + 1) <> source || ':'"
+"""The entries of ``ix_point_entries_source`` (SQLite, PostgreSQL): keys that do not begin with
+their source and ``:``. A query must repeat it word for word for SQLite to use the index."""
+
 point_entries = sa.Table(
     "point_entries",
     metadata,
     sa.Column("id", uuid_type(), primary_key=True),
-    sa.Column("entry_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("entry_key", ordered_text(200), nullable=False, unique=True),
     sa.Column("program", sa.String(CODE), nullable=False),
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("party", ordered_text(PARTY), nullable=False),
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("points", sa.BigInteger(), nullable=False),
     sa.Column("reason", sa.String(500), nullable=False),
-    sa.Column("source", sa.String(300), nullable=False, index=True),
+    sa.Column("source", ordered_text(300), nullable=False),
     sa.Column("on_date", sa.Date(), nullable=False),
     sa.Column("recorded_at", time_type(), nullable=False),
     sa.Column("spendable_from", sa.Date(), nullable=True),
-    sa.Column("expires_on", sa.Date(), nullable=True, index=True),
+    sa.Column("expires_on", sa.Date(), nullable=True),
     sa.Column("store", sa.String(100), nullable=True),
     sa.Column("lot", uuid_type(), nullable=True),
     sa.Index("ix_point_entries_party", "program", "role", "party", "on_date", "recorded_at", "id"),
+    sa.Index(
+        "ix_point_entries_source",
+        "source",
+        sqlite_where=sa.text(UNPREFIXED),
+        postgresql_where=sa.text(UNPREFIXED),
+    ),
+    sa.Index(
+        "ix_point_entries_expires_on",
+        "expires_on",
+        sqlite_where=sa.text("expires_on IS NOT NULL"),
+        postgresql_where=sa.text("expires_on IS NOT NULL"),
+    ),
     **TABLE_OPTIONS,
 )
-"""The append-only ledger (V4): rows are only ever inserted."""
+"""The append-only ledger (V4): rows are only ever inserted.
+
+Its indexes and the reads that use each: the primary key ``id``; the unique
+``entry_key`` (idempotent appends, ``known_keys``); ``ix_point_entries_party``
+(statements, pages, window sums);
+``ix_point_entries_source`` (a return's reversals, ``by_source``); and
+``ix_point_entries_expires_on`` (the expiry job's ``expiring``). On SQLite and
+PostgreSQL the last two are partial (migration 0027): the source index holds only
+the entries whose key does not begin with their source and ``:`` (the others,
+every invoice line's earn entry, are found by a range of the unique key), and
+the expiry index only entries that expire. ``entry_key`` and ``source`` compare in
+code-point order on every back end (``COLLATE "C"`` on PostgreSQL), so that range
+is exact whatever the database's collation.
+"""
 
 point_balances = sa.Table(
     "point_balances",
