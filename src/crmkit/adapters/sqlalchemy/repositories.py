@@ -17,7 +17,7 @@ rules in :mod:`crmkit.ports.storage`:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ from crmkit.adapters.audit import (
 )
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, local
+from crmkit.adapters.sqlalchemy.dated_flags import note_undated
 from crmkit.adapters.sqlalchemy.predicates import compile_predicate
 from crmkit.adapters.sqlalchemy.sql_repository import (
     GET_MANY_CHUNK,
@@ -87,6 +88,20 @@ class SqlCompanyRepository(Deleting, SqlRepository[Company, CompanyId]):
     def _ordered_for_insert(self, items: list[Company]) -> list[Company]:
         """Parents before their children within the batch."""
         return parents_first(items)
+
+    def _rows(self, query: sa.Select[Any], params: Mapping[str, Any] | None = None) -> list[Company]:
+        """The companies read, noting those without dated codes or owners (:mod:`.dated_flags`)."""
+        result = self._uow.execute(query, params)
+        selected, columns = list(query.selected_columns), list(self._table.columns)
+        whole = len(selected) == len(columns) and all(a is b for a, b in zip(selected, columns, strict=True))
+        rows = result.all() if whole else result.mappings().all()
+        found = (
+            [self.mapper.from_values(row) for row in rows]
+            if whole
+            else [self.mapper.from_row(row) for row in rows]
+        )
+        note_undated(self._uow, rows, (c.id for c in found), whole=whole)
+        return found
 
     def by_tax_no(self, tax_no: str) -> Company | None:
         """The company with this VKN/TCKN, or ``None``."""

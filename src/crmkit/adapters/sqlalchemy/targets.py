@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import RowMapper, local, offset_of, utc, uuid_of
+from crmkit.adapters.sqlalchemy.dated_flags import DatedFlags
 from crmkit.adapters.sqlalchemy.prepared import bound, prepared
 from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlRepository, audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries, companies
@@ -46,8 +47,10 @@ __all__ = ["SqlCustomerCodeRepository", "SqlTargetRepository"]
 _MILLION = Decimal(1_000_000)
 
 
-class SqlCustomerCodeRepository(SqlRepository[CustomerCode, CustomerCodeId]):
-    """Customers' dated micro-region codes (T4)."""
+class SqlCustomerCodeRepository(DatedFlags, SqlRepository[CustomerCode, CustomerCodeId]):
+    """Customers' dated micro-region codes (T4); adding one sets ``companies.code_dated``."""
+
+    flag = "code_dated"
 
     aggregate_type = "customer_code"
     mapper = RowMapper(CustomerCode, qt.customer_codes, nested={"validity": ""})
@@ -73,8 +76,11 @@ class SqlCustomerCodeRepository(SqlRepository[CustomerCode, CustomerCodeId]):
 
         A ``UNION ALL`` of the two histories, both read through their ``(company_id,
         valid_from)`` index: a single-record decision (the policy's facts of one company)
-        costs one round trip instead of two (issue 11, issue 16 item 6).
+        costs one round trip instead of two (issue 11, issue 16 item 6), and none for a company
+        read in this unit of work whose ``code_dated`` and ``owner_dated`` were false.
         """
+        if company in self._uow.undated_companies:  # read in this unit of work, never moved
+            return DatedHistory()
         codes: list[CustomerCode] = []
         owners: list[OwnerAssignment] = []
         for row in self._uow.execute(_history(), {"company": company}).mappings():

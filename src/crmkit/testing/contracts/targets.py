@@ -170,6 +170,27 @@ class CustomerCodeContract:
         assert alone.codes == () and [o.employee_id for o in alone.owners] == [ali.id]
         assert read(storage, lambda u: u.customer_codes.history(CompanyId(uuid.uuid4()))) == DatedHistory()
 
+    def test_t4_history_sees_rows_added_after_the_company_was_read(self, storage: Storage) -> None:
+        """A company read, then given a dated code and owner in the same unit of work, has them (T4).
+
+        An adapter may answer "never moved" from what it read with the company; a row added
+        since must still be seen, and so must one added by an earlier unit of work.
+        """
+        company, rep = make_company(), make_employee()
+        store(storage, company, rep)
+        code, owner = _code(company.id, "A-01", JUN15), _owner(company.id, rep, JUN15)
+        with storage.unit_of_work() as uow:
+            uow.companies.get(company.id)
+            assert uow.customer_codes.history(company.id) == DatedHistory()
+            uow.customer_codes.add(code)
+            assert uow.customer_codes.history(company.id) == DatedHistory((code,), ())
+            uow.owners.add(owner)
+            assert uow.customer_codes.history(company.id) == DatedHistory((code,), (owner,))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            uow.companies.get_many([company.id])
+            assert uow.customer_codes.history(company.id) == DatedHistory((code,), (owner,))
+
 
 def _owner(company: CompanyId, rep: Any, start: datetime, end: datetime | None = None) -> OwnerAssignment:
     return OwnerAssignment(

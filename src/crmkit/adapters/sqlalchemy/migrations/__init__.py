@@ -63,8 +63,11 @@ Revisions (oldest first; :data:`REVISIONS`):
   ``ix_companies_micro_region_name_key_id`` becomes ``ix_companies_visible_page``
   ``(micro_region, name_key, id, archived_at)``; ``customer_codes (code, valid_from)`` for
   the dated branch of listings (T4).
-* ``0026``–``0029`` — reserved (no-op) for the access-speed, points-ledger,
-  erasure and return-repair work of issues 11 and 15.
+* ``0026`` — companies say whether they have dated codes or owners (issue 11, T4, A7):
+  ``companies.code_dated`` and ``owner_dated``, set with the first dated row, back-filled;
+  ``ix_companies_visible_page`` gains ``code_dated`` (a listing's undated branch stays covering).
+* ``0027``–``0029`` — reserved (no-op) for the points-ledger, erasure and return-repair
+  work of issues 11 and 15.
 
 A database whose tables were made straight from the metadata (``create_all``,
 before migrations existed) has no Alembic history: :func:`upgrade` adopts it
