@@ -28,6 +28,10 @@ same answer on every back end.
 an index range over the few dated rows. Nothing has to copy a dated change into the columns
 when its date passes, so a listing at ``t`` can never disagree with a decision at ``t``.
 
+A listing splits the code leaves on ``companies.code_dated`` instead (:func:`compile_branches`,
+revision 0026): two disjoint ``SELECT`` statements joined by ``UNION ALL``, the first read from
+the page index alone.
+
 >>> from crmkit.domain.predicates import CodeIn
 >>> where = compile_predicate(CodeIn(frozenset({"M-02", "M-01"})))
 >>> print(where.compile(compile_kwargs={"literal_binds": True}))
@@ -65,6 +69,7 @@ __all__ = [
     "MAX_TREE_DEPTH",
     "TEMPLATE_PREFIX",
     "PredicateTemplate",
+    "compile_branches",
     "compile_predicate",
     "compile_template",
     "firm_subtree",
@@ -144,23 +149,32 @@ _ALIASES = {
 column collection per query cost more than running the query)."""
 
 
-def _dated_in(t: Any, field: str, values: list[Any], at: Any, binds: _Binds) -> sa.ColumnElement[bool]:
+def _dated_in(
+    t: Any, field: str, values: list[Any], at: Any, binds: _Binds, branch: str | None = None
+) -> sa.ColumnElement[bool]:
     """``field`` of the company, as valid at ``at``, is one of ``values`` (T4): see the module doc.
 
     Parameters in this order (:func:`_template` lists them alike): values, values, at, at.
+    ``branch`` (the code leaves of :func:`compile_branches` only): ``"undated"`` reads the column
+    alone, ``"dated"`` the history alone — the caller adds the ``code_dated`` test.
     """
     moved, held, value = _ALIASES[field]
     own = t.c[_COLUMNS.get(field, field)]
-    current = _in(own, values, binds)
+    if branch == "undated" and field == "micro_region":
+        return _in(own, values, binds)
     held_in = _in(held.c[value], values, binds)
     started = held.c.valid_from <= binds(held.c.valid_from, at)
     not_ended = sa.or_(held.c.valid_to.is_(None), held.c.valid_to > binds(held.c.valid_to, at))
-    undated = ~sa.exists().where(moved.c.company_id == t.c.id).correlate(t)
     dated = sa.select(held.c.company_id).where(held_in, started, not_ended)
+    if branch == "dated" and field == "micro_region":
+        found: sa.ColumnElement[bool] = t.c.id.in_(dated.scalar_subquery())
+        return found
+    current = _in(own, values, binds)
+    undated = ~sa.exists().where(moved.c.company_id == t.c.id).correlate(t)
     return sa.or_(sa.and_(current, undated), t.c.id.in_(dated.scalar_subquery()))
 
 
-def _field_in(t: Any, predicate: FieldIn, binds: _Binds) -> sa.ColumnElement[bool]:
+def _field_in(t: Any, predicate: FieldIn, binds: _Binds, branch: str | None = None) -> sa.ColumnElement[bool]:
     column = t.c[_COLUMNS.get(predicate.field, predicate.field)]
     values: list[Any] = sorted(predicate.values)
     if predicate.field in _COLUMNS:  # employee ids, compared as text in memory: keep the canonical ones
@@ -168,7 +182,7 @@ def _field_in(t: Any, predicate: FieldIn, binds: _Binds) -> sa.ColumnElement[boo
         if not values:
             return sa.false()
     if predicate.at is not None and predicate.field in _HISTORY:
-        return _dated_in(t, predicate.field, values, predicate.at, binds)
+        return _dated_in(t, predicate.field, values, predicate.at, binds, branch)
     return _in(column, values, binds)
 
 
@@ -184,14 +198,49 @@ def compile_predicate(predicate: Predicate, companies: Any = None) -> sa.ColumnE
     return _compile(predicate, tables.companies if companies is None else companies, _Binds())
 
 
-def _compile(predicate: Predicate, t: Any, binds: _Binds) -> sa.ColumnElement[bool]:
+def compile_branches(predicate: Predicate, companies: Any = None) -> list[sa.ColumnElement[bool]]:
+    """``predicate`` as disjoint ``WHERE`` clauses whose union is :func:`compile_predicate`'s rows (T4).
+
+    A predicate that reads the dated code history (a ``CodeIn``, or a ``FieldIn`` on
+    ``micro_region``, built with ``at``) gives two clauses split on ``companies.code_dated``
+    (revision 0026): the companies without dated codes, whose code leaves read ``micro_region``
+    alone (answered from the page index), and those with, whose code leaves read
+    ``customer_codes`` alone. A listing runs them as ``SELECT … UNION ALL SELECT …``: no ``OR``
+    across the two, which SQLite could only answer row by row. Any other predicate gives one
+    clause, :func:`compile_predicate`'s.
+
+    >>> from datetime import UTC, datetime
+    >>> from crmkit.domain.predicates import CodeIn
+    >>> len(compile_branches(CodeIn(frozenset({"M-01"}), at=datetime(2026, 1, 1, tzinfo=UTC))))
+    2
+    """
+    t = tables.companies if companies is None else companies
+    if not _reads_codes(predicate):
+        return [_compile(predicate, t, _Binds())]
+    undated = sa.and_(sa.not_(t.c.code_dated), _compile(predicate, t, _Binds(), "undated"))
+    dated = sa.and_(t.c.code_dated, _compile(predicate, t, _Binds(), "dated"))
+    return [undated, dated]
+
+
+def _reads_codes(predicate: Predicate) -> bool:
+    """Whether ``predicate`` has a leaf on the dated code history (T4)."""
+    if isinstance(predicate, And | Or):
+        return any(_reads_codes(part) for part in predicate.parts)
+    if isinstance(predicate, CodeIn):
+        return predicate.at is not None
+    return isinstance(predicate, FieldIn) and predicate.field == "micro_region" and predicate.at is not None
+
+
+def _compile(
+    predicate: Predicate, t: Any, binds: _Binds, branch: str | None = None
+) -> sa.ColumnElement[bool]:
     if isinstance(predicate, Everything):
         return sa.true()
     if isinstance(predicate, Nothing):
         return sa.false()
     if isinstance(predicate, CodeIn):
         if predicate.at is not None:
-            return _dated_in(t, "micro_region", sorted(predicate.codes), predicate.at, binds)
+            return _dated_in(t, "micro_region", sorted(predicate.codes), predicate.at, binds, branch)
         return _in(t.c.micro_region, sorted(predicate.codes), binds)
     if isinstance(predicate, OwnedBy):
         if predicate.at is not None:
@@ -202,13 +251,13 @@ def _compile(predicate: Predicate, t: Any, binds: _Binds) -> sa.ColumnElement[bo
         below: sa.ColumnElement[bool] = t.c.id.in_(_subtree(predicate.firm, binds).scalar_subquery())
         return below
     if isinstance(predicate, FieldIn):
-        return _field_in(t, predicate, binds)
+        return _field_in(t, predicate, binds, branch)
     if isinstance(predicate, Purchased):
         return compile_purchased(predicate, t)
     if isinstance(predicate, And):
-        return sa.and_(*(_compile(part, t, binds) for part in predicate.parts))
+        return sa.and_(*(_compile(part, t, binds, branch) for part in predicate.parts))
     if isinstance(predicate, Or):
-        return sa.or_(*(_compile(part, t, binds) for part in predicate.parts))
+        return sa.or_(*(_compile(part, t, binds, branch) for part in predicate.parts))
     raise TypeError(f"not a visibility predicate: {predicate!r}")
 
 

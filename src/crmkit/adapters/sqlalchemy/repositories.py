@@ -32,7 +32,7 @@ from crmkit.adapters.audit import (
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, local
 from crmkit.adapters.sqlalchemy.dated_flags import note_undated
-from crmkit.adapters.sqlalchemy.predicates import compile_predicate
+from crmkit.adapters.sqlalchemy.predicates import compile_branches
 from crmkit.adapters.sqlalchemy.sql_repository import (
     GET_MANY_CHUNK,
     MAX_TREE_DEPTH,
@@ -208,7 +208,22 @@ class SqlCompanyRepository(Deleting, SqlRepository[Company, CompanyId]):
         t = tables.companies
         # page the ids first (from the covering index), then read only the page's rows;
         # a derived table, since MariaDB/MySQL refuse LIMIT inside IN (…)
-        ids = sa.select(t.c.id).where(self._visible_where(predicate, text)).order_by(t.c.name_key, t.c.id)
+        branches = self._visible_where(predicate, text)
+        if len(branches) == 1:
+            ids = sa.select(t.c.id).where(branches[0]).order_by(t.c.name_key, t.c.id)
+        else:  # disjoint on code_dated (T4, revision 0026): one UNION ALL, no OR across them;
+            # each branch keeps only its first offset + limit, so the outer sort sees few rows
+            first = max(limit, 0) + max(offset, 0)
+            parts = [
+                sa.select(t.c.id, t.c.name_key)
+                .where(b)
+                .order_by(t.c.name_key, t.c.id)
+                .limit(first)
+                .subquery()
+                for b in branches
+            ]
+            both = sa.union_all(*(sa.select(p.c.id, p.c.name_key) for p in parts)).subquery()
+            ids = sa.select(both.c.id).order_by(both.c.name_key, both.c.id)
         page = _page(ids, limit, offset).subquery("page")
         query = sa.select(t).join(page, page.c.id == t.c.id).order_by(t.c.name_key, t.c.id)
         return self._rows(query)
@@ -216,15 +231,24 @@ class SqlCompanyRepository(Deleting, SqlRepository[Company, CompanyId]):
     def count_visible(self, predicate: Predicate, *, text: str = "") -> int:
         """How many companies match the access predicate and ``text``, counted in the database (A7)."""
         t = tables.companies
-        query = sa.select(sa.func.count()).select_from(t).where(self._visible_where(predicate, text))
+        counts = [
+            sa.select(sa.func.count()).select_from(t).where(b).scalar_subquery()
+            for b in self._visible_where(predicate, text)
+        ]
+        query = sa.select(counts[0]) if len(counts) == 1 else sa.select(counts[0] + counts[1])
         return int(self._uow.execute(query).scalar_one())
 
     @staticmethod
-    def _visible_where(predicate: Predicate, text: str) -> sa.ColumnElement[bool]:
-        where = sa.and_(compile_predicate(predicate), tables.companies.c.archived_at.is_(None))  # C13
-        if text:
-            where = sa.and_(where, tables.companies.c.name_key.contains(fold(text), autoescape=True))
-        return where
+    def _visible_where(predicate: Predicate, text: str) -> list[sa.ColumnElement[bool]]:
+        """The listing's disjoint ``WHERE`` clauses (``compile_branches``), archived ones left out (C13)."""
+        t = tables.companies
+        found = []
+        for branch in compile_branches(predicate):
+            where = sa.and_(branch, t.c.archived_at.is_(None))
+            if text:
+                where = sa.and_(where, t.c.name_key.contains(fold(text), autoescape=True))
+            found.append(where)
+        return found
 
 
 class SqlContactRepository(SqlRepository[Contact, ContactId]):
