@@ -342,7 +342,7 @@ def test_mariadb_tables_get_binary_collation_whatever_the_database_default(engin
 
 
 def test_0026_back_fills_the_dated_flags_from_the_histories(engine: sa.Engine) -> None:
-    """Revision 0026: ``code_dated`` / ``owner_dated`` are true exactly for companies with history rows (T4)."""
+    """Revision 0026: ``code_dated`` / ``owner_dated`` are true exactly for companies with history (T4)."""
     upgrade(engine, revision="0025")
     meta = tables.metadata.tables
     flags = {"code_dated", "owner_dated"}
