@@ -12,7 +12,10 @@ same rows into a twin table through the driver (same columns, same indexes):
   and two dispatchers against a gateway that takes ``--latency-ms`` per
   message, as an HTTP provider does (where more dispatchers pay off). The
   PostgreSQL dispatch baseline is the same claim and outcome statements run
-  through psycopg alone in one process (``raw dispatch``);
+  through psycopg alone in one process (``raw dispatch``); the *floor* of a
+  non-idempotent send is one durable write per message: a psycopg loop of one
+  autocommitted single-row ``UPDATE`` per message of the same table, printed with
+  the dispatcher's ratio to it (§9, issue 11);
 * SQLite (and PostgreSQL): e-mail copies with and without one 100 KB
   attachment (the bytes are stored once for all copies, one small row per
   copy; the stored bytes are printed beside one copy per message).
@@ -248,6 +251,45 @@ def raw_dispatch(url: str, batch: int) -> tuple[float, int]:
     return time.perf_counter() - start, sent
 
 
+def write_floor(url: str, *, flush: bool, most: int | None = None) -> tuple[float, int]:
+    """The floor of a non-idempotent send on PostgreSQL: one durable write per message (§9, issue 11).
+
+    Through psycopg alone, autocommitted: one single-row ``UPDATE outbox_messages … WHERE id = %s``
+    per pending message of the same table (at most ``most`` of them), each its own transaction.
+    ``flush`` False sets ``synchronous_commit = off`` for the session — the durability the
+    dispatcher's hand-over record commits with (it guards against a crash of the dispatcher,
+    which the server outlives); True waits for the WAL flush of every commit. Nothing else: no
+    claim, no gateway, no outcome. Returns the seconds of the loop and the messages it touched
+    (still pending: the caller marks them sent).
+    """
+    import psycopg
+
+    dsn = sa.engine.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        if not flush:
+            connection.execute("SET synchronous_commit = off")
+        found = connection.execute("SELECT id FROM outbox_messages WHERE state = 'pending' ORDER BY id")
+        ids = [row[0] for row in found][:most]
+        update = "UPDATE outbox_messages SET claim = 'floor' WHERE id = %s"
+        start = time.perf_counter()
+        for id in ids:
+            connection.execute(update, (id,), prepare=True)
+        elapsed = time.perf_counter() - start
+    return elapsed, len(ids)
+
+
+def synchronous_commit(url: str) -> str:
+    """PostgreSQL's ``synchronous_commit`` and ``fsync`` settings, printed beside the floor."""
+    storage = SqlStorage(url)
+    try:
+        with storage.engine.connect() as connection:
+            commit = connection.exec_driver_sql("SHOW synchronous_commit").scalar_one()
+            fsync = connection.exec_driver_sql("SHOW fsync").scalar_one()
+    finally:
+        storage.close()
+    return f"synchronous_commit={commit}, fsync={fsync}"
+
+
 def rate(n: int, seconds: float) -> str:
     return f"{n / seconds:>10,.0f} msg/s  ({seconds:6.2f} s)"
 
@@ -288,9 +330,23 @@ def run(url: str, label: str, n: int, batch: int, two: bool, repeat: int) -> Non
             seconds, sent = dispatch(url, 2, batch)
             assert sent == n, sent
             keep("dispatch2", seconds)
+            storage = SqlStorage(url)
+            enqueue(storage, n, f"floor{round_}")
+            storage.close()
+            seconds, touched = write_floor(url, flush=False)
+            assert touched == n, touched
+            keep("floor", seconds)
+            flushed = min(n, 2_000)  # ~1-10 ms a commit: a sample is enough for its rate
+            seconds, touched = write_floor(url, flush=True, most=flushed)
+            assert touched == flushed, touched
+            keep("floor_flushed", seconds * n / flushed)
+            with SqlStorage(url).engine.begin() as connection:  # the rest of that campaign: sent
+                connection.exec_driver_sql(
+                    "UPDATE outbox_messages SET state = 'sent' WHERE state = 'pending'"
+                )
         storage = SqlStorage(url)
         with storage.unit_of_work() as uow:
-            assert uow.outbox.count(OutboxState.SENT) == n * (4 if two else 2)
+            assert uow.outbox.count(OutboxState.SENT) == n * (5 if two else 2)
         reset_database(storage)
         storage.close()
     print(f"\n{label}: {n:,} messages, dispatch batches of {batch}, best of {repeat}")
@@ -309,6 +365,18 @@ def run(url: str, label: str, n: int, batch: int, two: bool, repeat: int) -> Non
     if two:
         speed_up = best["dispatch1"] / best["dispatch2"]
         print(f"  dispatch, 2 dispatchers  {rate(n, best['dispatch2'])}   speed-up {speed_up:4.2f}x")
+        floor, every = best["floor"], best["floor_flushed"]
+        print(f"  one durable write per message (psycopg, one autocommitted single-row UPDATE each; server:"
+              f" {synchronous_commit(url)}):")  # fmt: skip
+        print(
+            f"    floor, commit not waiting for the WAL flush (as the hand-over) {rate(n, floor)}"
+            f"   dispatch / floor: {best['dispatch1'] / floor:4.2f}x the time"
+        )
+        print(
+            f"    floor, every commit flushed (sample of {min(n, 2_000):,})       {rate(n, every)}"
+            f"   dispatch / floor: {best['dispatch1'] / every:4.2f}x the time"
+        )
+        print(f"    issue 6's 5,000 msg/s is {'below' if n / floor >= 5_000 else 'above'} the first floor")
 
 
 def attachment_copies(url: str, n: int, size: int, repeat: int) -> None:

@@ -44,6 +44,7 @@ __all__ = [
     "CustomerCode",
     "CustomerCodeId",
     "Dated",
+    "DatedHistory",
     "code_at",
     "owner_at",
     "reassign",
@@ -108,6 +109,19 @@ def value_at(history: Iterable[D], value: Callable[[D], V], fallback: V, at: dat
         if row.validity._holds(at):
             return value(row)
     return fallback if empty else None
+
+
+@attrs.frozen
+class DatedHistory:
+    """One customer's dated codes and dated owners, each by start then id (T4).
+
+    What the access policy reads for a decision about the customer at any ``t``
+    (:func:`code_at`, :func:`owner_at`); empty histories mean the company's own
+    columns answer for every instant.
+    """
+
+    codes: tuple[CustomerCode, ...] = ()
+    owners: tuple[OwnerAssignment, ...] = ()
 
 
 def owner_at(company: Company, history: Iterable[OwnerAssignment], at: datetime) -> EmployeeId | None:

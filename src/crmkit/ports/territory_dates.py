@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from crmkit.domain.ids import CompanyId
-from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId
+from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId, DatedHistory
 from crmkit.ports.storage import Repository
 
 __all__ = ["CustomerCodeRepository"]
@@ -25,4 +25,13 @@ class CustomerCodeRepository(Repository[CustomerCode, CustomerCodeId], Protocol)
 
     def for_companies(self, companies: Iterable[CompanyId]) -> list[CustomerCode]:
         """Every dated code of these companies, by company, start, then id."""
+        ...
+
+    def history(self, company: CompanyId) -> DatedHistory:
+        """The company's dated codes *and* dated owners (T4), each by start then id, in one query.
+
+        What a single-record decision at any ``t`` needs (the policy's facts of one company,
+        A1/A3): ``history(c).codes == for_company(c)`` and ``history(c).owners ==
+        owners.for_company(c)`` in the same unit of work. An unknown company has empty histories.
+        """
         ...

@@ -43,11 +43,12 @@ def dated_facts(uow: UnitOfWork, company: Company, at: datetime) -> CompanyFacts
     """The facts the policy looks at, with the code and the owner valid at ``at`` (A1, A3, T4).
 
     A company with no parent is its own lineage: no tree query (most companies; issue 16 item 6).
+    Both histories come from one statement (``customer_codes.history``; issue 11).
     """
     above = () if company.parent_id is None else uow.companies.ancestors(company.id)
     lineage = frozenset({company.id, *above})
-    codes = uow.customer_codes.for_company(company.id)
-    owners = uow.owners.for_company(company.id)
+    history = uow.customer_codes.history(company.id)
+    codes, owners = history.codes, history.owners
     return CompanyFacts(
         id=company.id,
         code=code_at(company, codes, at),

@@ -165,8 +165,9 @@ NAMES = ["İSTANBUL Gıda A.Ş.", "ISPARTA Gül Ltd.", "Çankaya  Şube", "ığd
 T0 = datetime(2024, 2, 29, 23, 59, 59, 654321, tzinfo=UTC)
 
 
-LATER_COLUMNS = {"name_key", "archived_at"}
-"""Columns later revisions added to revision 0001's tables (0002: ``name_key``; 0012: ``archived_at``),
+LATER_COLUMNS = {"name_key", "archived_at", "code_dated", "owner_dated"}
+"""Columns later revisions added to revision 0001's tables (0002: ``name_key``; 0012: ``archived_at``;
+0026: ``code_dated``, ``owner_dated``),
 besides every ``*_offset`` column (0018: ``audit_entries.at_offset``; 0023: companies, employees, claims)."""
 
 
@@ -338,3 +339,33 @@ def test_mariadb_tables_get_binary_collation_whatever_the_database_default(engin
             ).all()
         )
     assert collations and set(collations.values()) == {"utf8mb4_bin"}, collations
+
+
+def test_0026_back_fills_the_dated_flags_from_the_histories(engine: sa.Engine) -> None:
+    """Revision 0026: ``code_dated`` / ``owner_dated`` are true exactly for companies with history (T4)."""
+    upgrade(engine, revision="0025")
+    meta = tables.metadata.tables
+    flags = {"code_dated", "owner_dated"}
+    company_ids = [value(meta["companies"].c.id, i, []) for i in range(3)]
+    with engine.begin() as conn:
+        for table_name, count in (("companies", 3), ("employees", 1), ("customer_codes", 1)):
+            table = meta[table_name]
+            columns = [c for c in table.columns if c.name not in flags]
+            rows = [{c.name: value(c, i, company_ids) for c in columns} for i in range(count)]
+            for row in rows:
+                row.pop("parent_id", None)
+            if table_name == "customer_codes":
+                rows[0]["company_id"] = company_ids[0]
+            conn.execute(sa.table(table_name, *(sa.column(c.name, c.type) for c in columns)).insert(), rows)
+        owners = meta["owner_assignments"]
+        employee = conn.execute(sa.select(meta["employees"].c.id)).scalar_one()
+        row = {c.name: value(c, 0, company_ids) for c in owners.columns}
+        conn.execute(owners.insert(), row | {"company_id": company_ids[1], "employee_id": employee})
+    upgrade(engine)
+    companies = meta["companies"]
+    with engine.connect() as conn:
+        found = dict.fromkeys(company_ids, (False, False)) | {
+            r.id: (bool(r.code_dated), bool(r.owner_dated))
+            for r in conn.execute(sa.select(companies.c.id, companies.c.code_dated, companies.c.owner_dated))
+        }
+    assert [found[c] for c in company_ids] == [(True, False), (False, True), (False, False)]

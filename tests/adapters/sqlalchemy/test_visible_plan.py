@@ -5,7 +5,8 @@ index ``(micro_region, name_key, id)`` did not hold ``archived_at``, so SQLite
 read every candidate row from the table to test it (``bench_access.py``: a rep's
 page + count 1.6 → 8.8 ms at 200,000 customers). These tests ask SQLite for the
 plan of the very statements the repository sends and fail unless both the page
-of ids and the count search a *covering* index.
+of ids and the count search a *covering* index. Revision 0026 splits a dated listing into two
+``UNION ALL`` branches on ``companies.code_dated`` (T4); the plan of that form is checked too.
 """
 
 from __future__ import annotations
@@ -91,3 +92,22 @@ def test_dated_listing_searches_the_code_history_by_index(sql_storage: SqlStorag
         assert f"COVERING INDEX {INDEX}" in plan, plan
         assert "SCAN held_micro_region" not in plan, plan
         assert "held_micro_region USING" in plan and "(code=?" in plan, plan
+
+
+@pytest.mark.parametrize("sql_storage", ["sqlite"], indirect=True)
+def test_dated_listing_is_two_branches_and_the_undated_one_reads_the_index_alone(
+    sql_storage: SqlStorage,
+) -> None:
+    """Revision 0026: the page is ``UNION ALL`` of the companies without dated codes (the covering
+    index alone, ``code_dated`` in it) and those with (found through their code rows, then by id);
+    the count adds the two. No ``OR`` across the branches, so no row is read for the first branch
+    and no scan of ``companies`` anywhere (T4, A7)."""
+    codes = CodeIn(frozenset({"M-01", "M-02"}), at=datetime(2026, 6, 1, tzinfo=UTC))
+    page = _plans(sql_storage, lambda uow: uow.companies.visible(codes, limit=5))[0]
+    count = _plans(sql_storage, lambda uow: uow.companies.count_visible(codes))[0]
+    assert "UNION ALL" in page, page
+    for plan in (page, count):
+        undated, dated = plan.split(f"COVERING INDEX {INDEX}", 1)[1].split("SEARCH companies USING INDEX", 1)
+        assert "(micro_region=?)" in undated, plan
+        assert "(id=?)" in dated and "held_micro_region USING INDEX" in dated, plan
+        assert "SCAN companies" not in plan and "MULTI-INDEX OR" not in plan, plan

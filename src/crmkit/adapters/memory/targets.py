@@ -25,7 +25,7 @@ from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.plan_actual import Credit
 from crmkit.domain.quotas import PLAN_AGGREGATE, Goal, GoalId, Plan, PlanId, Quota, QuotaId, ScopeType
-from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId, code_at, owner_at
+from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId, DatedHistory, code_at, owner_at
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -92,6 +92,10 @@ class MemoryCustomerCodeRepository(MemoryRepository[CustomerCode, CustomerCodeId
         return self._select(
             lambda c: c.company_id in wanted, lambda c: (c.company_id, c.validity.valid_from, c.id)
         )
+
+    def history(self, company: CompanyId) -> DatedHistory:
+        """The company's dated codes and dated owners, each by start then id (T4)."""
+        return DatedHistory(tuple(self.for_company(company)), tuple(self._uow.owners.for_company(company)))
 
 
 class MemoryTargetRepository(MemoryActuals, MemoryQuotaStore, MemoryScoring):

@@ -67,7 +67,7 @@ from crmkit.adapters.sqlalchemy.workflow import SqlWorkflowRepository
 from crmkit.adapters.urls import mask_password
 from crmkit.domain.errors import ConcurrencyConflict, StorageUnavailable, ValidationError
 from crmkit.domain.events import DomainEvent
-from crmkit.domain.ids import EmployeeId
+from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.ports.clock import Clock
 from crmkit.ports.erasure import ErasureRepository
 from crmkit.ports.interactions import AppointmentRepository, InteractionRepository, ReminderRepository
@@ -205,6 +205,7 @@ class SqlUnitOfWork:
         self._storage = storage
         self._connection: Connection | None = None
         self._events = EventBuffer()
+        self.undated_companies: set[CompanyId] = set()  # read with no dated code or owner (0026)
         self.companies: CompanyRepository = SqlCompanyRepository(self)
         self.contacts: ContactRepository = SqlContactRepository(self)
         self.employees: EmployeeRepository = SqlEmployeeRepository(self)

@@ -23,6 +23,8 @@ import sqlalchemy as sa
 
 from crmkit.adapters.audit import audit_entry
 from crmkit.adapters.sqlalchemy._convert import RowMapper, local, offset_of, utc, uuid_of
+from crmkit.adapters.sqlalchemy.dated_flags import DatedFlags
+from crmkit.adapters.sqlalchemy.prepared import bound, prepared
 from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlRepository, audit_row
 from crmkit.adapters.sqlalchemy.tables import audit_entries, companies
 from crmkit.adapters.sqlalchemy.tables import targets as qt
@@ -31,20 +33,24 @@ from crmkit.adapters.sqlalchemy.tables.invoice import invoice_lines, invoices
 from crmkit.adapters.sqlalchemy.target_actuals import SqlActuals
 from crmkit.adapters.sqlalchemy.target_quotas import SqlQuotaStore
 from crmkit.adapters.sqlalchemy.target_scoring import SqlScoring
+from crmkit.adapters.sqlalchemy.territory import SqlOwnerRepository
 from crmkit.domain.errors import Duplicate, NotFound
 from crmkit.domain.ids import CompanyId, EmployeeId
 from crmkit.domain.invoices import InvoiceKind
 from crmkit.domain.plan_actual import Credit
 from crmkit.domain.quotas import MONTHS, PLAN_AGGREGATE, Plan, PlanId, PlanLine, ScopeType
-from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId
+from crmkit.domain.territory import OwnerAssignment
+from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId, DatedHistory
 
 __all__ = ["SqlCustomerCodeRepository", "SqlTargetRepository"]
 
 _MILLION = Decimal(1_000_000)
 
 
-class SqlCustomerCodeRepository(SqlRepository[CustomerCode, CustomerCodeId]):
-    """Customers' dated micro-region codes (T4)."""
+class SqlCustomerCodeRepository(DatedFlags, SqlRepository[CustomerCode, CustomerCodeId]):
+    """Customers' dated micro-region codes (T4); adding one sets ``companies.code_dated``."""
+
+    flag = "code_dated"
 
     aggregate_type = "customer_code"
     mapper = RowMapper(CustomerCode, qt.customer_codes, nested={"validity": ""})
@@ -64,6 +70,50 @@ class SqlCustomerCodeRepository(SqlRepository[CustomerCode, CustomerCodeId]):
                 sa.select(t).where(t.c.company_id.in_(wanted[start : start + GET_MANY_CHUNK]))
             )
         return sorted(found, key=lambda c: (c.company_id, c.validity.valid_from, c.id))
+
+    def history(self, company: CompanyId) -> DatedHistory:
+        """The company's dated codes and dated owners, each by start then id (T4), in one statement.
+
+        A ``UNION ALL`` of the two histories, both read through their ``(company_id,
+        valid_from)`` index: a single-record decision (the policy's facts of one company)
+        costs one round trip instead of two (issue 11, issue 16 item 6), and none for a company
+        read in this unit of work whose ``code_dated`` and ``owner_dated`` were false.
+        """
+        if company in self._uow.undated_companies:  # read in this unit of work, never moved
+            return DatedHistory()
+        codes: list[CustomerCode] = []
+        owners: list[OwnerAssignment] = []
+        for row in self._uow.execute(_history(), {"company": company}).mappings():
+            if row["kind"] == 0:
+                codes.append(self.mapper.from_row(row))
+            else:
+                owners.append(SqlOwnerRepository.mapper.from_row(row))
+        return DatedHistory(tuple(codes), tuple(owners))
+
+
+def _history() -> sa.Select[Any]:
+    """``SELECT`` a company's dated codes (kind 0) and owners (kind 1), by kind, start, id (built once)."""
+
+    def build() -> sa.Select[Any]:
+        c, o = qt.customer_codes, tt.owner_assignments
+        times = ("valid_from", "valid_to", "valid_from_offset", "valid_to_offset")
+        codes = sa.select(
+            sa.literal(0, sa.Integer).label("kind"),
+            c.c.id, c.c.version, c.c.company_id, c.c.code,
+            sa.type_coerce(sa.null(), o.c.employee_id.type).label("employee_id"),
+            *(c.c[name] for name in times),
+        ).where(c.c.company_id == bound("company", c.c.company_id))  # fmt: skip
+        owners = sa.select(
+            sa.literal(1, sa.Integer).label("kind"),
+            o.c.id, o.c.version, o.c.company_id,
+            sa.type_coerce(sa.null(), c.c.code.type).label("code"),
+            o.c.employee_id,
+            *(o.c[name] for name in times),
+        ).where(o.c.company_id == bound("company", o.c.company_id))  # fmt: skip
+        union = sa.union_all(codes, owners).subquery("history")
+        return sa.select(union).order_by(union.c.kind, union.c.valid_from, union.c.id)
+
+    return prepared("dated history of a company", build)
 
 
 def _held(table: Any, at: Any) -> sa.ColumnElement[bool]:

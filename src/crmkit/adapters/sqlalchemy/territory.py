@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy import tables
 from crmkit.adapters.sqlalchemy._convert import RowMapper, utc, uuids_of
+from crmkit.adapters.sqlalchemy.dated_flags import DatedFlags
 from crmkit.adapters.sqlalchemy.prepared import bound, prepared
 from crmkit.adapters.sqlalchemy.repositories import GET_MANY_CHUNK, SqlCompanyRepository, SqlRepository
 from crmkit.adapters.sqlalchemy.sql_repository import parents_first
@@ -304,8 +305,10 @@ class SqlCodeLinkRepository(SqlRepository[CodeLink, CodeLinkId]):
         return self._rows(sa.select(t).where(t.c.code == code).order_by(t.c.valid_from, t.c.id))
 
 
-class SqlOwnerRepository(SqlRepository[OwnerAssignment, OwnerAssignmentId]):
-    """Dated customer owners (T4)."""
+class SqlOwnerRepository(DatedFlags, SqlRepository[OwnerAssignment, OwnerAssignmentId]):
+    """Dated customer owners (T4); adding one sets ``companies.owner_dated``."""
+
+    flag = "owner_dated"
 
     aggregate_type = "owner_assignment"
     mapper = RowMapper(OwnerAssignment, tables.owner_assignments, nested={"validity": ""})

@@ -8,8 +8,9 @@ the in-memory ones do.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -26,11 +27,21 @@ from crmkit.domain.invoices import (
 from crmkit.domain.parties import Segmentation
 from crmkit.domain.plan_actual import Credit
 from crmkit.domain.quotas import Plan, PlanId, PlanLine, ScopeType
-from crmkit.domain.territory import CodeLink, CodeLinkId, Region, RegionId, SalesTeam, TeamId, Validity
-from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId
+from crmkit.domain.territory import (
+    CodeLink,
+    CodeLinkId,
+    OwnerAssignment,
+    OwnerAssignmentId,
+    Region,
+    RegionId,
+    SalesTeam,
+    TeamId,
+    Validity,
+)
+from crmkit.domain.territory_dates import CustomerCode, CustomerCodeId, DatedHistory, code_at, owner_at
 from crmkit.ports.storage import Storage
 from crmkit.testing.contracts.support import read, store
-from crmkit.testing.factories import make_company
+from crmkit.testing.factories import make_company, make_employee
 
 __all__ = ["CustomerCodeContract", "TargetContract", "one_line_invoice"]
 
@@ -104,6 +115,90 @@ class CustomerCodeContract:
         assert saved.version == 2
         with storage.unit_of_work() as uow, pytest.raises(ConcurrencyConflict):
             uow.customer_codes.save(later)
+
+    def test_t4_one_read_gives_both_histories_and_the_values_at_every_boundary(
+        self, storage: Storage
+    ) -> None:
+        """``history`` equals the two per-history reads, and answers "at t" at every boundary (T4, A1, A3).
+
+        Rows: a back-dated first code (recorded after the later one, starting before it), a code
+        starting exactly at ``JUN15`` given in +03:00, a future-dated code and a future-dated owner;
+        another company's rows are not read; a company with owners only has no codes.
+        """
+        ist = timezone(timedelta(hours=3))
+        company, other, owners_only = make_company(), make_company(), make_company()
+        ali, veli = make_employee(name="Ali"), make_employee(name="Veli")
+        store(storage, company, other, owners_only, ali, veli)
+        future = datetime(2027, 3, 1, tzinfo=UTC)
+        june = _code(company.id, "A-01", JUN15.astimezone(ist), future)
+        back = _code(company.id, "M-01", JAN, JUN15)  # back-dated: recorded after ``june``
+        later = _code(company.id, "K-09", future)
+        first = _owner(company.id, ali, JAN, future)
+        then = _owner(company.id, veli, future)
+        with storage.unit_of_work() as uow:
+            uow.customer_codes.add_many([june, later])
+            uow.customer_codes.add(back)
+            uow.owners.add_many([then, first])
+            uow.customer_codes.add(_code(other.id, "Z-99", JAN))
+            uow.owners.add(_owner(other.id, veli, JAN))
+            uow.owners.add(_owner(owners_only.id, ali, JUN15))
+            uow.commit()
+        found = read(storage, lambda u: u.customer_codes.history(company.id))
+        assert found == DatedHistory((back, june, later), (first, then))
+        assert found.codes[1].validity.valid_from.utcoffset() == timedelta(hours=3)
+        assert found == read(
+            storage,
+            lambda u: DatedHistory(
+                tuple(u.customer_codes.for_company(company.id)), tuple(u.owners.for_company(company.id))
+            ),
+        )
+        tick = timedelta(microseconds=1)
+        expected = [
+            (JAN - tick, company.segmentation.micro_region, company.sales_rep_id),  # before every row
+            (JAN, "M-01", ali.id),
+            (JUN15 - tick, "M-01", ali.id),
+            (JUN15, "A-01", ali.id),  # valid_from exactly t
+            (future - tick, "A-01", ali.id),
+            (future, "K-09", veli.id),  # the future-dated rows hold from their start
+        ]
+        for at, code, owner in expected:
+            assert (code_at(company, found.codes, at), owner_at(company, found.owners, at)) == (
+                code,
+                owner,
+            ), at
+        alone = read(storage, lambda u: u.customer_codes.history(owners_only.id))
+        assert alone.codes == () and [o.employee_id for o in alone.owners] == [ali.id]
+        assert read(storage, lambda u: u.customer_codes.history(CompanyId(uuid.uuid4()))) == DatedHistory()
+
+    def test_t4_history_sees_rows_added_after_the_company_was_read(self, storage: Storage) -> None:
+        """A company read, then given a dated code and owner in the same unit of work, has them (T4).
+
+        An adapter may answer "never moved" from what it read with the company; a row added
+        since must still be seen, and so must one added by an earlier unit of work.
+        """
+        company, rep = make_company(), make_employee()
+        store(storage, company, rep)
+        code, owner = _code(company.id, "A-01", JUN15), _owner(company.id, rep, JUN15)
+        with storage.unit_of_work() as uow:
+            uow.companies.get(company.id)
+            assert uow.customer_codes.history(company.id) == DatedHistory()
+            uow.customer_codes.add(code)
+            assert uow.customer_codes.history(company.id) == DatedHistory((code,), ())
+            uow.owners.add(owner)
+            assert uow.customer_codes.history(company.id) == DatedHistory((code,), (owner,))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            uow.companies.get_many([company.id])
+            assert uow.customer_codes.history(company.id) == DatedHistory((code,), (owner,))
+
+
+def _owner(company: CompanyId, rep: Any, start: datetime, end: datetime | None = None) -> OwnerAssignment:
+    return OwnerAssignment(
+        id=OwnerAssignmentId(uuid.uuid4()),
+        company_id=company,
+        employee_id=rep.id,
+        validity=Validity(start, end),
+    )
 
 
 def _replace_end(row: CustomerCode, end: datetime) -> CustomerCode:

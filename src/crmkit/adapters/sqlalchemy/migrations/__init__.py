@@ -63,7 +63,9 @@ Revisions (oldest first; :data:`REVISIONS`):
   ``ix_companies_micro_region_name_key_id`` becomes ``ix_companies_visible_page``
   ``(micro_region, name_key, id, archived_at)``; ``customer_codes (code, valid_from)`` for
   the dated branch of listings (T4).
-* ``0026`` — reserved (no-op) for the access-speed work of issue 11.
+* ``0026`` — companies say whether they have dated codes or owners (issue 11, T4, A7):
+  ``companies.code_dated`` and ``owner_dated``, set with the first dated row, back-filled;
+  ``ix_companies_visible_page`` gains ``code_dated`` (a listing's undated branch stays covering).
 * ``0027`` — two partial ledger indexes, so an invoice line's earn writes neither (issue 15
   item 9, V4, V8), on SQLite and PostgreSQL (MariaDB/MySQL keep both whole):
   ``ix_point_entries_source`` holds only entries whose key does not begin with their

@@ -70,9 +70,17 @@ companies = sa.Table(
     sa.Column("archived_at", time_type(), nullable=True),
     offset_column("registered_at"),  # UTC offsets in seconds, revision 0023
     offset_column("archived_at"),
+    # kept by the storage, not the domain (revision 0026): true once a dated code / owner row exists
+    sa.Column("code_dated", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("owner_dated", sa.Boolean, nullable=False, server_default=sa.false()),
     **TABLE_OPTIONS,
 )
-"""Companies (C1–C7, C11, C13); ``name_key`` is the folded name that search matches."""
+"""Companies (C1–C7, C11, C13); ``name_key`` is the folded name that search matches.
+
+``code_dated`` / ``owner_dated`` say the company has rows in ``customer_codes`` /
+``owner_assignments`` (T4): the history repositories set them when they add one (revision 0026).
+They are no domain field: a company that never moved is answered from its own columns without
+reading the histories, and a listing's branch of such companies reads the page index alone."""
 
 contacts = sa.Table(
     "contacts",

@@ -48,13 +48,15 @@ VISIBILITY_INDEX = sa.Index(
     companies.c.name_key,
     companies.c.id,
     companies.c.archived_at,
+    companies.c.code_dated,
     mysql_length={"name_key": 255},
     mariadb_length={"name_key": 255},
 )
 """Covers the visibility page (A7): ``micro_region IN (…) AND archived_at IS NULL ORDER BY name_key,
 id`` and its count are answered from the index, and only the rows of the page are read from the
 table (revisions 0006 and 0025: the trailing ``archived_at`` keeps the index covering since C13
-hides archived companies from listings). On MariaDB/MySQL the folded name is indexed by its first
+hides archived companies from listings; revision 0026's ``code_dated`` keeps it covering for the
+branch of companies without dated codes, T4). On MariaDB/MySQL the folded name is indexed by its first
 255 characters (the key-length limit)."""
 
 regions = sa.Table(
