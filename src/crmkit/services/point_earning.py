@@ -56,6 +56,7 @@ from crmkit.ports.storage import UnitOfWork
 from crmkit.services.base import ServiceBase, ServiceContext
 from crmkit.services.messaging import enqueue_sms
 from crmkit.services.point_reversals import originals_of, reversals
+from crmkit.services.return_repair import ReturnRepair
 
 __all__ = ["EarnReport", "PointEarning", "earns_in", "parties_of", "record_tier"]
 
@@ -204,6 +205,7 @@ class PointEarning(ServiceBase):
         super().__init__(context)
         self._probe = probe
         self._waiting: list[Invoice] = []
+        self._returns = ReturnRepair(context)
 
     def on_imported(self, invoice: Invoice, warnings: tuple[str, ...] = ()) -> None:
         """The invoice import's hook: collect an invoice whose import batch committed.
@@ -222,7 +224,8 @@ class PointEarning(ServiceBase):
             The run's report; the invoice import adds its warnings to its own (V3).
         """
         waiting, self._waiting = self._waiting, []
-        return self.earn(waiting) if waiting else EarnReport()
+        # the import re-reads its originals' returned quantities itself after this (V8)
+        return self.earn(waiting, recheck=False) if waiting else EarnReport()
 
     def earn_stored(self, invoices: Iterable[InvoiceId]) -> EarnReport:
         """The catch-up job: process stored invoices by id (those the hook missed, e.g. after a crash)."""
@@ -249,11 +252,16 @@ class PointEarning(ServiceBase):
             if done.processed == 0:
                 return report
 
-    def earn(self, invoices: Sequence[Invoice], *, batch: int = 500) -> EarnReport:
+    def earn(self, invoices: Sequence[Invoice], *, batch: int = 500, recheck: bool = True) -> EarnReport:
         """Process invoices, ``batch`` per unit of work; already processed ones are skipped (idempotent).
 
         When another run processed one of a batch meanwhile (a Duplicate at write or commit),
         the batch is redone one invoice per unit of work, so each is done exactly once.
+
+        After each batch commits, the returned quantities of the originals it earned are read
+        again under their sellers' return locks and the points of those a concurrent matching
+        moved are corrected (``ReturnRepair.recheck``, V8); ``recheck=False`` leaves that to the
+        caller (the invoice import does it after its own batch).
 
         A batch keeps some thirty short-lived objects per line until it is appended; with the
         interpreter's default thresholds the cyclic collector scans them again and again
@@ -266,19 +274,31 @@ class PointEarning(ServiceBase):
         step = max(batch, 1)
         for start in range(0, len(invoices), step):
             chunk = invoices[start : start + step]
+            earned: list[Invoice] = []
+            returned: set[InvoiceId] = set()
             try:
-                self._batch(chunk, report)
+                self._batch(chunk, report, earned, returned)
             except Duplicate:
+                earned, returned = [], set()
                 for invoice in chunk:
                     try:
-                        self._batch([invoice], report)
+                        self._batch([invoice], report, earned, returned)
                     except Duplicate:  # processed by another run meanwhile: its work stands
                         report.skipped += 1
+            if recheck and earned:  # after the commit: what a matching moved meanwhile (V8)
+                self._returns.recheck(earned, returned, why="matched while earning")
         return report
 
-    def _batch(self, invoices: Sequence[Invoice], total: EarnReport) -> None:
-        """One unit of work: every invoice of the batch not processed yet earns (or reverses) its points."""
+    def _batch(
+        self, invoices: Sequence[Invoice], total: EarnReport, earned: list[Invoice], returned: set[InvoiceId]
+    ) -> None:
+        """One unit of work: every invoice of the batch not processed yet earns (or reverses) its points.
+
+        Once it committed, its originals are added to ``earned`` and those it read as returned
+        to ``returned``.
+        """
         report = EarnReport()
+        context = None
         with self._work(None) as uow:
             done = uow.points.processed(i.id for i in invoices)
             todo = [i for i in invoices if i.id not in done]
@@ -291,6 +311,9 @@ class PointEarning(ServiceBase):
                 self._probe("processed")
                 uow.points.mark_processed([i.id for i in todo], self._now())
                 self._probe("outbox")
+        if context is not None:
+            earned += [i for i in todo if not i.is_return]
+            returned |= context.returned
         for field in attrs.fields(EarnReport):
             setattr(total, field.name, getattr(total, field.name) + getattr(report, field.name))
 

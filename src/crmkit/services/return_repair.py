@@ -5,6 +5,9 @@ System operations (A8: run by the import and by scheduled jobs, not by an employ
 * :meth:`ReturnRepair.correct` brings the points of originals whose returned
   quantities changed to what they should give back, for the three parties — the
   invoice import calls it after each batch for the originals its matching moved.
+* :meth:`ReturnRepair.recheck` re-reads, under the sellers' ``return_locks``, the
+  returned quantities of originals just earned and corrects those a concurrent
+  matching may have moved — the earning job calls it after each committed batch.
 * :meth:`ReturnRepair.match_waiting` — **the matching job**: every return that waits
   for an original now stored is settled (:func:`~crmkit.services.return_matching.rematch`)
   and its originals' points corrected. The import already does this after each
@@ -32,12 +35,12 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from crmkit.domain.errors import Duplicate
+from crmkit.domain.errors import ConcurrencyConflict, Duplicate
 from crmkit.domain.invoices import Invoice, InvoiceId
 from crmkit.domain.point_ledger import EntryKind
 from crmkit.services.base import ServiceBase
 from crmkit.services.point_reversals import reversals
-from crmkit.services.return_matching import rematch_in
+from crmkit.services.return_matching import TRIES, rematch_in
 
 __all__ = ["RepairReport", "ReturnRepair"]
 
@@ -99,6 +102,36 @@ class ReturnRepair(ServiceBase):
                     except Duplicate:  # pragma: no cover - a third run at once; its work stands
                         continue
         return report
+
+    def recheck(
+        self, originals: Sequence[Invoice], returned: Iterable[InvoiceId] = (), *, why: str
+    ) -> RepairReport:
+        """After an earning commit: correct the originals a concurrent matching moved (V1, V8).
+
+        A matching that moves a return onto (or off) an original while another unit of work
+        earns it corrects the points before the earn commits, so it sees none. This reads the
+        originals' returned quantities again in a unit of work that first takes their sellers'
+        ``return_locks`` (waiting for a matching holding one) and corrects every original that has
+        any, and those in ``returned`` (what the earning read as returned), by :meth:`correct`.
+
+        Args:
+            originals: the original invoices just earned (committed).
+            returned: the ones the earning took returns back from.
+            why: the opening of the corrections' reasons.
+        """
+        ids = [i.id for i in originals]
+        if not ids:
+            return RepairReport()
+        for attempt in range(TRIES):  # memory refuses the commit when a matching committed meanwhile
+            try:
+                with self._work(None) as uow:
+                    uow.invoices.lock_returns({i.seller_key for i in originals})
+                    moved = {key[0] for key in uow.invoices.returned_quantities(ids)}
+                break
+            except ConcurrencyConflict:
+                if attempt == TRIES - 1:
+                    raise
+        return self.correct(moved | set(returned), why=why)
 
     def _correct(self, ids: Sequence[InvoiceId], why: str) -> RepairReport:
         report = RepairReport()
