@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 
-from crmkit.domain.actuals import credit, difference, sale_of
+from crmkit.domain.actuals import credit, credit_invoices, difference
 from crmkit.domain.ids import CompanyId
 from crmkit.domain.invoices import Invoice
 from crmkit.domain.parties import Company
@@ -48,10 +48,10 @@ def record_sales(
 
     ``companies``: the buyers' stored companies by tax number, when the caller read them already.
     """
-    sales = [sale_of(invoice) for invoice in invoices]
-    if sales:
-        territory = uow.targets.territory({sale.buyer for sale in sales}, companies)
-        uow.targets.add_actuals(credit(sales, territory, zone))
+    stored = list(invoices)
+    if stored:
+        territory = uow.targets.territory({invoice.buyer.key for invoice in stored}, companies)
+        uow.targets.add_actuals(credit_invoices(stored, territory, zone))
 
 
 @contextmanager
