@@ -314,14 +314,11 @@ class InvoiceImport(ServiceBase):
         if batch_done is not None:
             report.warnings.extend(batch_done() or ())  # e.g. a program of another currency (V3)
         returns_changed = getattr(self._on_imported, "returns_changed", None)  # issue 15: points follow
-        if returns_changed is not None:
-            # read after the hook's own commit: an original earned here whose returns another
-            # import matched meanwhile is corrected by whichever of the two looks last (V8)
-            if touched.originals:
-                with self._work(EmployeeId(parse_id("actor", actor))) as uow:
-                    changed |= {key[0] for key in uow.invoices.returned_quantities(touched.originals)}
-            if changed:
-                returns_changed(sorted(changed))
+        if returns_changed is not None and changed:
+            # the stored originals this batch's matching moved; the originals the hook earned are
+            # read again by the hook itself after its commit, under their sellers' return locks,
+            # moved onto or off by another import meanwhile (``ReturnRepair.recheck``, V8)
+            returns_changed(sorted(changed))
 
     def _rematch(self, actor: object, touched: ReturnMatch) -> ReturnMatch:
         """After the batch's commit: settle again the returns of its sellers (V1, V8).
@@ -384,7 +381,6 @@ class InvoiceImport(ServiceBase):
                 touched.changed |= match.changed
                 touched.identities |= match.identities
                 touched.sellers |= match.sellers
-                touched.originals.extend(match.originals)
             uow.invoices.add_return_references(match.references)
             uow.invoices.set_waiting(match.waiting)
             self._mark_orders(uow, imported)

@@ -224,8 +224,10 @@ class PointEarning(ServiceBase):
             The run's report; the invoice import adds its warnings to its own (V3).
         """
         waiting, self._waiting = self._waiting, []
-        # the import re-reads its originals' returned quantities itself after this (V8)
-        return self.earn(waiting, recheck=False) if waiting else EarnReport()
+        # after each commit, the returned quantities of the originals earned are read again under
+        # their sellers' return locks: a return another import's matching moved onto or off one of
+        # them meanwhile is corrected here, once (V8)
+        return self.earn(waiting) if waiting else EarnReport()
 
     def earn_stored(self, invoices: Iterable[InvoiceId]) -> EarnReport:
         """The catch-up job: process stored invoices by id (those the hook missed, e.g. after a crash)."""
@@ -260,8 +262,8 @@ class PointEarning(ServiceBase):
 
         After each batch commits, the returned quantities of the originals it earned are read
         again under their sellers' return locks and the points of those a concurrent matching
-        moved are corrected (``ReturnRepair.recheck``, V8); ``recheck=False`` leaves that to the
-        caller (the invoice import does it after its own batch).
+        moved are corrected (``ReturnRepair.recheck``, V8) — the import's hook too; ``recheck=False``
+        leaves that to the caller.
 
         A batch keeps some thirty short-lived objects per line until it is appended; with the
         interpreter's default thresholds the cyclic collector scans them again and again

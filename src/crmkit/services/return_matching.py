@@ -91,7 +91,6 @@ class ReturnMatch:
         warnings: what matching noticed outside the batch (:func:`rematch`).
         identities: the batch's originals and what its returns cite (seller key, number).
         sellers: the buyers of the batch's returns (the sellers of what they cite).
-        originals: the batch's originals (not returns), by id.
     """
 
     refused: dict[InvoiceId, str] = attrs.Factory(dict)
@@ -103,7 +102,6 @@ class ReturnMatch:
     warnings: list[str] = attrs.Factory(list)
     identities: set[tuple[str, str]] = attrs.Factory(set)
     sellers: set[str] = attrs.Factory(set)
-    originals: list[InvoiceId] = attrs.Factory(list)
 
 
 @attrs.define
@@ -203,7 +201,6 @@ def match_returns(uow: UnitOfWork, batch: Sequence[Imported]) -> ReturnMatch:
             found.sellers.add(invoice.buyer.key)
         else:
             originals[(invoice.seller_key, invoice.number)] = item
-            found.originals.append(invoice.id)
     found.identities.update(originals)
     group = group_of(
         uow, found.identities, {k: i.invoice for k, i in originals.items()}, [i.invoice for i in returns]
