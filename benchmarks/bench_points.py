@@ -6,8 +6,9 @@ Issue 15, item 9. For SQLite (a file) and, with ``--postgres URL``, PostgreSQL:
   invoices 10,000 at a time through the bulk path the import writes with
   (``uow.invoices.add_many``; not timed: the import is ``bench_invoice_import.py``'s),
   and each chunk is credited by ``crm.points.earning.earn()`` as the import's hook
-  does (the invoices in hand, 500 per unit of work) — three parties per line, one
-  ledger entry each, the processed markers, running balances and per-day totals too.
+  does (the invoices in hand, 500 per unit of work, each followed by its re-read of the
+  originals' returned quantities under the sellers' return locks) — three parties per
+  line, one ledger entry each, the processed markers, running balances and per-day totals too.
   Only the ``earn`` calls are timed, and summed. Printed as lines/s beside a
   **raw-driver insert of the same ledger rows** (read back from the ledger in the
   order they were written, not timed) through the DB-API cursor's ``executemany`` in
@@ -236,8 +237,9 @@ def earn(name: str, storage: SqlStorage, lines: int, *, collections: bool = Fals
         lookup += time.perf_counter() - start
         start, used = time.perf_counter(), time.process_time()
         with fewer_collections() if collections else contextlib.nullcontext():
-            # what the import's hook hands over; the hook leaves the returns' re-read to the import
-            report = crm.points.earning.earn(made, batch=BATCH, recheck=False)
+            # what the import's hook does (``batch_done``): earn, then after each commit re-read
+            # the earned originals' returned quantities under their sellers' return locks
+            report = crm.points.earning.earn(made, batch=BATCH)
         ours += time.perf_counter() - start
         ours_cpu += time.process_time() - used
         processed += report.processed
