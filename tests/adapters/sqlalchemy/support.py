@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,3 +41,34 @@ class StatementLog:
     def starting(self, prefix: str) -> list[tuple[str, bool]]:
         """The recorded statements whose text starts with ``prefix`` (case-insensitive)."""
         return [s for s in self.statements if s[0].upper().startswith(prefix.upper())]
+
+
+def plans(storage: SqlStorage, run: Callable[[Any], object], table: str) -> list[str]:
+    """The database's plans of the SELECTs reading ``table`` that ``run(uow)`` sends.
+
+    One line per statement, its plan rows joined by ``" | "``: ``EXPLAIN QUERY PLAN`` on
+    SQLite, ``EXPLAIN`` with sequential scans switched off on PostgreSQL (so a usable
+    index is always chosen on a small table).
+    """
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        if f"FROM {table}" in statement and statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, parameters))
+
+    sa.event.listen(storage.engine, "before_cursor_execute", record)
+    try:
+        with storage.unit_of_work() as uow:
+            run(uow)
+    finally:
+        sa.event.remove(storage.engine, "before_cursor_execute", record)
+    found = []
+    with storage.engine.connect() as conn:
+        explain = "EXPLAIN QUERY PLAN "
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            explain = "EXPLAIN "
+        for statement, parameters in sent:
+            rows = conn.exec_driver_sql(explain + statement, parameters).all()
+            found.append(" | ".join(str(row[-1]) for row in rows))
+    return found

@@ -25,11 +25,12 @@ import sqlalchemy as sa
 
 import crmkit
 from crmkit.adapters.console import ConsoleSmsGateway
-from crmkit.adapters.sqlalchemy.storage import SqlStorage, SqlUnitOfWork
+from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.domain.errors import ValidationError
 from crmkit.domain.point_ledger import EntryKind, LedgerEntry
 from crmkit.domain.points import Program, Role
 from crmkit.testing.contracts.points import ledger_entry
+from tests.adapters.sqlalchemy.support import plans as statement_plans
 
 _PARTY = ("P", Role.CUSTOMER, "9205121120")
 
@@ -60,31 +61,9 @@ READS: dict[str, tuple[Callable[[Any], object], tuple[str, ...]]] = {
 """Each ledger read and the index each of its statements must search."""
 
 
-def _plans(storage: SqlStorage, run: Callable[[SqlUnitOfWork], object]) -> list[str]:
+def _plans(storage: SqlStorage, run: Callable[[Any], object]) -> list[str]:
     """The plans of the statements ``run`` sends that read ``point_entries``."""
-    sent: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
-        if "FROM point_entries" in statement and statement.lstrip().upper().startswith("SELECT"):
-            sent.append((statement, parameters))
-
-    sa.event.listen(storage.engine, "before_cursor_execute", record)
-    try:
-        with storage.unit_of_work() as uow:
-            run(uow)
-    finally:
-        sa.event.remove(storage.engine, "before_cursor_execute", record)
-    plans = []
-    with storage.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            explain = "EXPLAIN "
-        else:
-            explain = "EXPLAIN QUERY PLAN "
-        for statement, parameters in sent:
-            rows = conn.exec_driver_sql(explain + statement, parameters).all()
-            plans.append(" | ".join(str(row[-1]) for row in rows))
-    return plans
+    return statement_plans(storage, run, "point_entries")
 
 
 def _keyed(n: int, source: str, key: str) -> LedgerEntry:

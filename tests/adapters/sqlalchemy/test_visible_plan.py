@@ -11,39 +11,24 @@ of ids and the count search a *covering* index. Revision 0026 splits a dated lis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from crmkit.adapters.sqlalchemy.storage import SqlStorage
 from crmkit.domain.parties import Segmentation
 from crmkit.domain.predicates import CodeIn
 from crmkit.testing.factories import make_company
+from tests.adapters.sqlalchemy.support import plans as statement_plans
 
 INDEX = "ix_companies_visible_page"
 
 
-def _plans(storage: SqlStorage, run: Any) -> list[str]:
-    sent: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
-        if "FROM companies" in statement and statement.lstrip().upper().startswith("SELECT"):
-            sent.append((statement, parameters))
-
-    sa.event.listen(storage.engine, "before_cursor_execute", record)
-    try:
-        with storage.unit_of_work() as uow:
-            run(uow)
-    finally:
-        sa.event.remove(storage.engine, "before_cursor_execute", record)
-    plans = []
-    with storage.engine.connect() as conn:
-        for statement, parameters in sent:
-            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
-            plans.append(" | ".join(str(row[-1]) for row in rows))
-    return plans
+def _plans(storage: SqlStorage, run: Callable[[Any], object]) -> list[str]:
+    """The plans of the statements ``run`` sends that read ``companies``."""
+    return statement_plans(storage, run, "companies")
 
 
 @pytest.mark.parametrize("sql_storage", ["sqlite"], indirect=True)
