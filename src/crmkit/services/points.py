@@ -6,6 +6,10 @@ for admins and are audited (C12); a party's balance, statement and redemption
 follow the visibility of the company with the party's tax number (A8).
 Earning from invoices and expiry are system operations
 (:class:`~crmkit.services.point_earning.PointEarning`, :meth:`PointUseCases.expire`).
+
+A few lines over the house's 500 because it is the whole ``crm.points`` namespace's
+front (each method a short policy check and a call); earning, reversals, SMS, inputs
+and return repair are already modules of their own.
 """
 
 from __future__ import annotations

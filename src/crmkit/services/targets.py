@@ -14,6 +14,10 @@
   (:data:`PLAN_CACHE` of them) and only check each one's stamp in storage.
 
 Who may enter targets is :func:`crmkit.domain.quotas.may_edit_target`.
+
+This module is a few lines over the house's 500: it is the ``crm.targets`` plans and
+reports use case, one concept (quotas and goals are already in ``target_quotas``,
+scoring in ``target_scoring``); the next split is the report assembly.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Follows :class:`crmkit.ports.invoices.InvoiceRepository`. Writes are staged in
 the unit of work; :meth:`MemoryInvoiceRepository.verify` re-checks them under
 the storage lock at commit and :meth:`~MemoryInvoiceRepository.apply` makes
 them visible all at once.
+
+A few lines over the house's 500: it is one port's memory binding (invoices, their
+return references and locks share the staged writes and the commit check).
 """
 
 from __future__ import annotations
